@@ -1,0 +1,58 @@
+"""The backend seam: one abstract method, capabilities as class attributes."""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from typing import Awaitable, Callable, ClassVar
+
+from ..tasks import Context, Outcome, Task
+
+__all__ = ["Backend", "FunctionBackend"]
+
+
+class Backend(ABC):
+    """Runs a task on one route.
+
+    Subclasses set ``route`` (premium / budget / agent / local / memory) and ``capability``
+    (text, speech, music, image, video, upload, agent) and implement :meth:`execute`.
+    """
+
+    route: ClassVar[str] = "local"
+    capability: ClassVar[frozenset[str]] = frozenset()
+    #: the name recorded in the ledger, e.g. "anthropic:claude-sonnet-4-5" or "local:piper"
+    name: str = "backend"
+
+    def unavailable_reason(self) -> str | None:
+        """Why this backend cannot run here (e.g. a missing key), or None if it can."""
+        return None
+
+    @abstractmethod
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        """Do the work; raise a DelegationError subclass when it fails."""
+
+
+class FunctionBackend(Backend):
+    """A backend made from an async function; handy for local routes and tests."""
+
+    def __init__(self, name: str, route: str,
+                 fn: Callable[[Task, Context], Awaitable[object]],
+                 capability: frozenset[str] = frozenset()) -> None:
+        self.name = name
+        self._route = route
+        self._fn = fn
+        self._capability = capability
+
+    @property  # type: ignore[override]
+    def route(self) -> str:  # noqa: D401 - instance-level route
+        return self._route
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        start = time.perf_counter()
+        result = await self._fn(task, context)
+        if isinstance(result, Outcome):
+            if not result.seconds:
+                result.seconds = time.perf_counter() - start
+            return result
+        return Outcome(artifact=result, backend=self.name, route=self._route,
+                       seconds=time.perf_counter() - start)

@@ -1,0 +1,5 @@
+"""CLI commands: learning."""
+
+from __future__ import annotations
+
+from . import app  # noqa: F401

@@ -1,0 +1,5 @@
+"""CLI commands: media."""
+
+from __future__ import annotations
+
+from . import app  # noqa: F401

@@ -1,0 +1,183 @@
+"""Every exception Archibald raises, in one place.
+
+The tree::
+
+    ArchibaldError
+    ├── UserError                  your mistake; the CLI prints one line and exits 2
+    │   ├── ConfigError            malformed or invalid archibald.toml (file, line, setting)
+    │   ├── UnknownTaskType        a task type with no profile
+    │   ├── MissingKeyError        a route you chose needs a key that is not set
+    │   ├── InputError             a missing, corrupt, empty or unwritable file you gave us
+    │   └── BudgetExceeded         a call would cross a budget; refused before any money is spent
+    ├── DelegationError            a route failed at run time; the router falls back or escalates
+    │   ├── RouteUnavailable       the route cannot run here (no key, no server, no model price)
+    │   ├── BackendError           a provider answered with an error
+    │   │   ├── RateLimited        429 (retry_after in seconds, when the provider said)
+    │   │   ├── ProviderOverloaded 5xx / 529 / 503
+    │   │   └── NonRetryable       401, 402, 403, spend limit reached, bad request: never retried
+    │   ├── BackendTimeout         the provider or agent did not finish in time
+    │   └── QualityRejected        the result scored below the task type's floor
+    ├── MediaError                 a local media program failed (ffmpeg, piper) or produced a
+    │   └── ValidationError        file that does not meet its spec
+    └── StageFailed                a pipeline stage failed; names the stage and the cause
+
+Third-party exceptions (httpx, LiteLLM, ffmpeg's exit status) are translated into these where
+they enter, so callers only ever catch what is listed here.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArchibaldError",
+    "UserError",
+    "ConfigError",
+    "UnknownTaskType",
+    "MissingKeyError",
+    "InputError",
+    "BudgetExceeded",
+    "DelegationError",
+    "RouteUnavailable",
+    "BackendError",
+    "RateLimited",
+    "ProviderOverloaded",
+    "NonRetryable",
+    "BackendTimeout",
+    "QualityRejected",
+    "MediaError",
+    "ValidationError",
+    "StageFailed",
+]
+
+
+class ArchibaldError(Exception):
+    """Base of every Archibald exception."""
+
+
+class UserError(ArchibaldError):
+    """A mistake the user can fix; the message says how. The CLI exits with status 2."""
+
+    exit_code = 2
+
+
+class ConfigError(UserError):
+    """The configuration file or a setting is malformed or invalid."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
+                 setting: str | None = None) -> None:
+        where = ""
+        if path:
+            where = f"{path}:{line}: " if line else f"{path}: "
+        if setting:
+            where += f"[{setting}] "
+        super().__init__(where + message)
+        self.path = path
+        self.line = line
+        self.setting = setting
+
+
+class UnknownTaskType(UserError):
+    """No profile exists for this task type."""
+
+    def __init__(self, task_type: str, known: list[str]) -> None:
+        super().__init__(
+            f"unknown task type {task_type!r}; known types: {', '.join(sorted(known))} "
+            f"(add a [task_types.{task_type}] table to archibald.toml to define it)"
+        )
+        self.task_type = task_type
+
+
+class MissingKeyError(UserError):
+    """A route was chosen explicitly but its credentials are not configured."""
+
+    def __init__(self, route: str, variable: str) -> None:
+        super().__init__(
+            f"route {route!r} needs {variable}; set it in the environment or in archibald.toml "
+            f"[providers], or choose another route"
+        )
+        self.route = route
+        self.variable = variable
+
+
+class InputError(UserError):
+    """A file given as input (or an output location) is unusable."""
+
+
+class BudgetExceeded(UserError):
+    """A call would cross a budget. Raised before the call, so nothing was spent."""
+
+    def __init__(self, scope: str, spent: float, cost: float, limit: float, setting: str) -> None:
+        super().__init__(
+            f"budget refused: {scope} has spent ${spent:.4f}, this call would cost up to "
+            f"${cost:.4f}, the limit is ${limit:.4f}; raise {setting} in archibald.toml "
+            f"to allow it"
+        )
+        self.scope = scope
+        self.spent = spent
+        self.cost = cost
+        self.limit = limit
+        self.setting = setting
+
+
+class DelegationError(ArchibaldError):
+    """A route failed while running a task; the router may fall back to another route."""
+
+    #: what the failed attempt had already cost (a provider may bill a failed call)
+    cost: float = 0.0
+
+
+class RouteUnavailable(DelegationError):
+    """The route cannot run in this environment (missing key, server, or price)."""
+
+
+class BackendError(DelegationError):
+    """A provider answered with an error status."""
+
+    def __init__(self, message: str, *, provider: str = "", status: int | None = None,
+                 retry_after: float | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.status = status
+        self.retry_after = retry_after
+        self.code = code
+
+
+class RateLimited(BackendError):
+    """HTTP 429; ``retry_after`` holds the provider's Retry-After in seconds, if any."""
+
+
+class ProviderOverloaded(BackendError):
+    """5xx, 503 or Anthropic's 529: retry with backoff."""
+
+
+class NonRetryable(BackendError):
+    """An error a retry cannot fix: bad key, no balance, spend limit, invalid request."""
+
+
+class BackendTimeout(DelegationError):
+    """The provider or agent did not finish within its time limit."""
+
+
+class QualityRejected(DelegationError):
+    """The result's quality score fell below the task type's floor."""
+
+    def __init__(self, message: str, *, score: float, floor: float) -> None:
+        super().__init__(message)
+        self.score = score
+        self.floor = floor
+
+
+class MediaError(ArchibaldError):
+    """A local media program failed."""
+
+
+class ValidationError(MediaError):
+    """A produced file does not meet its specification."""
+
+
+class StageFailed(ArchibaldError):
+    """A pipeline stage failed; other stages' work is kept."""
+
+    def __init__(self, stage: str, cause: BaseException) -> None:
+        super().__init__(f"stage {stage!r} failed: {cause}")
+        self.stage = stage
+        self.cause = cause
