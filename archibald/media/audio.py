@@ -1,0 +1,103 @@
+"""Audio samples in and out: decode any file to float arrays, resample, write PCM WAV.
+
+Samples are ``float32`` arrays shaped ``(frames, channels)`` in [-1, 1].
+"""
+
+from __future__ import annotations
+
+import wave
+from math import gcd
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.signal import resample_poly
+
+from ..errors import InputError
+from .files import check_input
+
+__all__ = ["SAMPLE_RATE", "Samples", "read_audio", "resample", "to_stereo", "write_wav"]
+
+#: the rate of every mix and music bed Archibald produces
+SAMPLE_RATE = 48_000
+
+Samples = NDArray[np.float32]
+
+
+def _read_wav(path: Path) -> tuple[Samples, int] | None:
+    """Fast path for 16-bit PCM WAV; None if the file is some other kind."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            if w.getsampwidth() != 2 or w.getcomptype() != "NONE":
+                return None
+            rate, channels, n = w.getframerate(), w.getnchannels(), w.getnframes()
+            raw = w.readframes(n)
+    except (wave.Error, EOFError):
+        return None
+    data = np.frombuffer(raw, dtype="<i2")
+    usable = (len(data) // channels) * channels
+    samples = data[:usable].reshape(-1, channels).astype(np.float32) / 32768.0
+    return samples, rate
+
+
+def _read_any(path: Path) -> tuple[Samples, int]:
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise InputError(f"{path} has no audio stream; give an audio file")
+            stream = container.streams.audio[0]
+            rate = int(stream.codec_context.sample_rate or stream.rate or 0)
+            blocks: list[NDArray[np.float32]] = []
+            resampler = av.AudioResampler(format="fltp")
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    blocks.append(out.to_ndarray().astype(np.float32))
+    except InputError:
+        raise
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{path} is not a readable audio file ({exc}); check the file") from exc
+    if not blocks or rate <= 0:
+        raise InputError(f"{path} contains no audio samples (zero length); give a longer file")
+    return np.ascontiguousarray(np.concatenate(blocks, axis=1).T), rate
+
+
+def read_audio(path: Path | str, what: str = "audio file") -> tuple[Samples, int]:
+    """Decode ``path`` to ``(samples, rate)``; InputError if missing, corrupt or zero-length."""
+    p = check_input(path, what)
+    got = _read_wav(p) if p.suffix.lower() == ".wav" else None
+    samples, rate = got if got is not None else _read_any(p)
+    if samples.shape[0] == 0:
+        raise InputError(f"{what} {p} contains no audio samples (zero length)")
+    return samples, rate
+
+
+def resample(samples: Samples, rate: int, target: int = SAMPLE_RATE) -> Samples:
+    """Resample ``samples`` from ``rate`` to ``target`` Hz (polyphase, band-limited)."""
+    if rate == target:
+        return samples
+    g = gcd(rate, target)
+    out = resample_poly(samples, target // g, rate // g, axis=0)
+    return np.asarray(out, dtype=np.float32)
+
+
+def to_stereo(samples: Samples) -> Samples:
+    """Mono → two identical channels; more than two channels → the first two."""
+    if samples.ndim == 1:
+        samples = samples[:, None]
+    if samples.shape[1] == 1:
+        return np.repeat(samples, 2, axis=1)
+    return samples[:, :2]
+
+
+def write_wav(path: Path | str, samples: Samples, rate: int) -> Path:
+    """Write 16-bit PCM WAV; samples beyond [-1, 1] are clipped (callers keep headroom)."""
+    data = samples if samples.ndim == 2 else samples[:, None]
+    pcm = np.clip(np.round(data * 32767.0), -32768, 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(data.shape[1])
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm.tobytes())
+    return Path(path)

@@ -1,0 +1,77 @@
+"""Where media files come from and go to: input checks and all-or-nothing outputs.
+
+Every producer writes to a temporary name in the output's own folder, validates it, and only
+then renames it over the output path, so a failure never leaves a partial file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import InputError, MediaError
+
+__all__ = ["atomic_output", "check_input", "check_output"]
+
+
+def check_input(path: Path | str, what: str = "input file") -> Path:
+    """Return ``path`` if it is an existing, non-empty, readable file; else raise InputError."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{what} {p} does not exist; check the path")
+    if not p.is_file():
+        raise InputError(f"{what} {p} is not a file")
+    if p.stat().st_size == 0:
+        raise InputError(f"{what} {p} is empty (0 bytes); give a file with content")
+    if not os.access(p, os.R_OK):
+        raise InputError(f"{what} {p} is not readable; check its permissions")
+    return p
+
+
+def check_output(path: Path | str, suffixes: tuple[str, ...] = ()) -> Path:
+    """Return ``path`` if a file can be written there; else raise InputError."""
+    p = Path(path)
+    if suffixes and p.suffix.lower() not in suffixes:
+        raise InputError(f"output {p} must end in {' or '.join(suffixes)}")
+    if p.is_dir():
+        raise InputError(f"output {p} is a directory; give a file name")
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"output folder {folder} does not exist; create it first")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"output folder {folder} is not writable; choose another --out")
+    if p.exists() and not os.access(p, os.W_OK):
+        raise InputError(f"output {p} exists and is not writable")
+    return p
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path | str, suffixes: tuple[str, ...] = ()) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` if the block succeeds.
+
+    The temporary name keeps the output's suffix (ffmpeg and Pillow choose formats by it).
+    On any exception the temporary file is removed and ``path`` is left untouched.
+    """
+    final = check_output(path, suffixes)
+    folder = final.parent if str(final.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f".part{final.suffix}",
+                                        dir=folder)
+    except OSError as exc:
+        raise InputError(f"cannot write in {folder}: {exc.strerror}; choose another --out") \
+            from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        if not tmp.exists() or tmp.stat().st_size == 0:
+            raise MediaError(f"nothing was written for {final}")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, final)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
