@@ -1,0 +1,70 @@
+"""Money: every attempt's real cost, kept in integer nano-dollars so totals are exact sums."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+__all__ = ["NANO", "to_nano", "usd", "Attempt", "total_nano", "format_usd"]
+
+#: one US dollar in ledger units; 1e-9 USD resolves the cheapest token price there is
+NANO = 1_000_000_000
+
+
+def to_nano(amount_usd: float) -> int:
+    """Dollars to integer nano-dollars (the only form money is stored or summed in)."""
+    return int(round(amount_usd * NANO))
+
+
+def usd(nano: int) -> float:
+    """Integer nano-dollars back to dollars, for display."""
+    return nano / NANO
+
+
+def format_usd(nano: int, places: int = 4) -> str:
+    return f"${nano / NANO:,.{places}f}"
+
+
+def total_nano(rows: Iterable[int]) -> int:
+    """The total of ledger rows: always their exact integer sum."""
+    return sum(rows)
+
+
+@dataclass
+class Attempt:
+    """One try of one task on one route: what it cost and what it replaced."""
+
+    task_type: str
+    route: str
+    backend: str
+    success: bool
+    cost_nano: int
+    baseline_nano: int  # what the premium route costs (or was estimated to cost) for this task
+    channel: str = "default"
+    run_id: str = ""
+    stage: str = ""
+    model: str | None = None
+    quality: float | None = None
+    seconds: float = 0.0
+    usage: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    reason: str = ""
+    config_digest: str = ""
+    price_source: str = ""
+    created_at: float = field(default_factory=time.time)
+    id: int | None = None
+
+    @property
+    def cost(self) -> float:
+        return usd(self.cost_nano)
+
+    @property
+    def baseline(self) -> float:
+        return usd(self.baseline_nano)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["cost_usd"] = self.cost
+        d["baseline_usd"] = self.baseline
+        return d

@@ -1,0 +1,330 @@
+"""The outcome store: every attempt, the per-route statistics the router reads, and
+remembered results. SQLite by default, PostgreSQL by URL (ARCHIBALD_DB)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlalchemy import and_, create_engine, event, func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from .errors import ConfigError
+from .ledger import Attempt
+from .migrations import attempts, memory_items, migrate, route_stats, runs
+
+__all__ = ["Memory", "RouteStats", "default_url"]
+
+
+@dataclass(frozen=True)
+class RouteStats:
+    """What memory knows about one route for one task type (and channel, or all channels)."""
+
+    route: str
+    n: int
+    successes: int
+    quality_n: int
+    quality_sum: float
+    cost_nano_sum: int
+    baseline_nano_sum: int
+    seconds_sum: float
+    w: float = 0.0
+    w_success: float = 0.0
+    w_quality: float = 0.0
+    w_quality_sq: float = 0.0
+    w_cost: float = 0.0
+
+    @property
+    def success_rate(self) -> float:
+        return self.successes / self.n if self.n else 0.0
+
+    @property
+    def mean_quality(self) -> float | None:
+        return self.quality_sum / self.quality_n if self.quality_n else None
+
+    @property
+    def mean_cost(self) -> float:
+        return self.cost_nano_sum / self.n / 1e9 if self.n else 0.0
+
+    @property
+    def savings(self) -> float:
+        return (self.baseline_nano_sum - self.cost_nano_sum) / 1e9
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"route": self.route, "n": self.n, "successes": self.successes,
+                "success_rate": round(self.success_rate, 4),
+                "mean_quality": None if self.mean_quality is None else round(self.mean_quality, 4),
+                "mean_cost_usd": round(self.mean_cost, 9), "savings_usd": round(self.savings, 9)}
+
+
+def default_url() -> str:
+    env = os.environ.get("ARCHIBALD_DB")
+    if env:
+        return env
+    from .config import archibald_home
+
+    home = archibald_home()
+    home.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{home / 'archibald.db'}"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+class Memory:
+    """Structured outcomes and remembered results, behind one SQLAlchemy engine."""
+
+    def __init__(self, url: str | None = None, *, half_life_days: float = 30.0) -> None:
+        self.url = url or default_url()
+        self.half_life_s = half_life_days * 86400.0
+        try:
+            self.engine: Engine = create_engine(self.url, future=True)
+        except (ArgumentError, ModuleNotFoundError) as exc:
+            raise ConfigError(f"cannot use database URL ({exc}); give a sqlite:/// path or a "
+                              f"postgresql+psycopg:// URL", setting="ARCHIBALD_DB") from None
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        try:
+            with self.engine.begin() as conn:
+                migrate(conn)
+        except OperationalError as exc:
+            raise ConfigError(f"cannot open the database: {exc.orig}",
+                              setting="ARCHIBALD_DB") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- attempts -------------------------------------------------------------------------
+    def record(self, a: Attempt) -> int:
+        """Store one attempt and fold it into the route statistics, atomically."""
+        row = {
+            "run_id": a.run_id, "stage": a.stage, "task_type": a.task_type,
+            "channel": a.channel, "route": a.route, "backend": a.backend, "model": a.model,
+            "success": a.success, "quality": a.quality, "cost_nano": a.cost_nano,
+            "baseline_nano": a.baseline_nano, "seconds": a.seconds,
+            "usage": json.dumps(a.usage, sort_keys=True), "error": a.error, "reason": a.reason,
+            "config_digest": a.config_digest, "price_source": a.price_source,
+            "created_at": a.created_at,
+        }
+        with self.engine.begin() as conn:
+            new_id = conn.execute(attempts.insert().values(**row)).inserted_primary_key[0]
+            self._fold(conn, a)
+        a.id = int(new_id)
+        return a.id
+
+    def _fold(self, conn: Any, a: Attempt) -> None:
+        key = and_(route_stats.c.task_type == a.task_type, route_stats.c.channel == a.channel,
+                   route_stats.c.route == a.route)
+        cur = conn.execute(select(route_stats).where(key)).mappings().first()
+        q = a.quality if a.quality is not None else 0.0
+        has_q = a.quality is not None
+        cost = a.cost_nano / 1e9
+        if cur is None:
+            conn.execute(route_stats.insert().values(
+                task_type=a.task_type, channel=a.channel, route=a.route, n=1,
+                successes=int(a.success), quality_n=int(has_q), quality_sum=q,
+                cost_nano_sum=a.cost_nano, baseline_nano_sum=a.baseline_nano,
+                seconds_sum=a.seconds, w=1.0, w_success=float(a.success),
+                w_quality=q if has_q else 0.0, w_quality_sq=q * q if has_q else 0.0,
+                w_cost=cost, decayed_at=a.created_at))
+            return
+        f = self._decay(a.created_at - cur["decayed_at"])
+        conn.execute(update(route_stats).where(key).values(
+            n=cur["n"] + 1, successes=cur["successes"] + int(a.success),
+            quality_n=cur["quality_n"] + int(has_q), quality_sum=cur["quality_sum"] + q,
+            cost_nano_sum=cur["cost_nano_sum"] + a.cost_nano,
+            baseline_nano_sum=cur["baseline_nano_sum"] + a.baseline_nano,
+            seconds_sum=cur["seconds_sum"] + a.seconds,
+            w=cur["w"] * f + 1.0, w_success=cur["w_success"] * f + float(a.success),
+            w_quality=cur["w_quality"] * f + (q if has_q else 0.0),
+            w_quality_sq=cur["w_quality_sq"] * f + (q * q if has_q else 0.0),
+            w_cost=cur["w_cost"] * f + cost,
+            decayed_at=max(a.created_at, cur["decayed_at"])))
+
+    def _decay(self, dt: float) -> float:
+        if self.half_life_s <= 0 or dt <= 0:
+            return 1.0
+        return float(0.5 ** (dt / self.half_life_s))
+
+    def route_stats(self, task_type: str, channel: str | None = None,
+                    *, now: float | None = None) -> dict[str, RouteStats]:
+        """Per-route statistics for a task type on one channel, or pooled over all channels."""
+        now = time.time() if now is None else now
+        cols = route_stats.c
+        stmt = select(route_stats).where(cols.task_type == task_type)
+        if channel is not None:
+            stmt = stmt.where(cols.channel == channel)
+        out: dict[str, RouteStats] = {}
+        with self.engine.connect() as conn:
+            for r in conn.execute(stmt).mappings():
+                f = self._decay(now - r["decayed_at"])
+                s = RouteStats(r["route"], r["n"], r["successes"], r["quality_n"],
+                               r["quality_sum"], r["cost_nano_sum"], r["baseline_nano_sum"],
+                               r["seconds_sum"], r["w"] * f, r["w_success"] * f,
+                               r["w_quality"] * f, r["w_quality_sq"] * f, r["w_cost"] * f)
+                out[s.route] = _add(out[s.route], s) if s.route in out else s
+        return out
+
+    def attempts_of_run(self, run_id: str) -> list[Attempt]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(attempts).where(attempts.c.run_id == run_id)
+                                .order_by(attempts.c.id)).mappings().all()
+        return [_attempt(r) for r in rows]
+
+    def samples(self, task_type: str, route: str, channel: str | None = None,
+                limit: int = 10000) -> list[tuple[float, float | None, bool]]:
+        """(cost USD, quality, success) of recent attempts, for A/B comparisons."""
+        stmt = select(attempts.c.cost_nano, attempts.c.quality, attempts.c.success).where(
+            attempts.c.task_type == task_type, attempts.c.route == route)
+        if channel is not None:
+            stmt = stmt.where(attempts.c.channel == channel)
+        stmt = stmt.order_by(attempts.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [(c / 1e9, q, bool(s)) for c, q, s in conn.execute(stmt)]
+
+    def spent_nano(self, *, since: float | None = None, channel: str | None = None,
+                   run_id: str | None = None, task_type: str | None = None) -> int:
+        """Money spent (sum of attempts' costs), filtered by time, channel, run or task."""
+        stmt = select(func.coalesce(func.sum(attempts.c.cost_nano), 0))
+        if since is not None:
+            stmt = stmt.where(attempts.c.created_at >= since)
+        if channel is not None:
+            stmt = stmt.where(attempts.c.channel == channel)
+        if run_id is not None:
+            stmt = stmt.where(attempts.c.run_id == run_id)
+        if task_type is not None:
+            stmt = stmt.where(attempts.c.task_type == task_type)
+        with self.engine.connect() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def summary(self) -> dict[str, Any]:
+        """Totals and per task type x route x channel statistics, for `memory stats`."""
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count(), func.coalesce(func.sum(
+                attempts.c.cost_nano), 0), func.coalesce(func.sum(attempts.c.baseline_nano), 0))
+                .select_from(attempts)).one()
+            rows = conn.execute(select(route_stats).order_by(
+                route_stats.c.task_type, route_stats.c.channel, route_stats.c.route)).mappings()
+            groups = []
+            for r in rows:
+                s = RouteStats(r["route"], r["n"], r["successes"], r["quality_n"],
+                               r["quality_sum"], r["cost_nano_sum"], r["baseline_nano_sum"],
+                               r["seconds_sum"])
+                groups.append({"task_type": r["task_type"], "channel": r["channel"],
+                               **s.as_dict()})
+            n_runs = conn.execute(select(func.count()).select_from(runs)).scalar_one()
+        return {"database": _safe_url(self.url), "attempts": int(total[0]),
+                "runs": int(n_runs), "cost_usd": int(total[1]) / 1e9,
+                "baseline_usd": int(total[2]) / 1e9, "groups": groups}
+
+    # -- runs -----------------------------------------------------------------------------
+    def start_run(self, run_id: str, pipeline: str, channel: str, topic: str) -> None:
+        with self.engine.begin() as conn:
+            if conn.execute(select(runs.c.run_id).where(runs.c.run_id == run_id)).first():
+                conn.execute(update(runs).where(runs.c.run_id == run_id).values(status="running"))
+            else:
+                conn.execute(runs.insert().values(run_id=run_id, pipeline=pipeline,
+                                                  channel=channel, topic=topic, status="running",
+                                                  started_at=time.time()))
+
+    def finish_run(self, run_id: str, status: str, cost_nano: int, baseline_nano: int,
+                   seconds: float) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(runs).where(runs.c.run_id == run_id).values(
+                status=status, cost_nano=cost_nano, baseline_nano=baseline_nano,
+                seconds=seconds, finished_at=time.time()))
+
+    def finished_runs(self, channel: str | None = None, pipeline: str | None = None,
+                      limit: int = 500) -> list[dict[str, Any]]:
+        stmt = select(runs).where(runs.c.status == "done")
+        if channel is not None:
+            stmt = stmt.where(runs.c.channel == channel)
+        if pipeline is not None:
+            stmt = stmt.where(runs.c.pipeline == pipeline)
+        stmt = stmt.order_by(runs.c.started_at.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    # -- remembered results ---------------------------------------------------------------
+    def remember(self, kind: str, channel: str, key: str, payload: dict[str, Any],
+                 score: float) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(memory_items.insert().values(
+                kind=kind, channel=channel, key=key, payload=json.dumps(payload, sort_keys=True),
+                score=score, created_at=time.time()))
+
+    def best(self, kind: str, channel: str) -> dict[str, Any] | None:
+        """The highest-scoring remembered result of a kind for a channel, if any."""
+        stmt = (select(memory_items).where(memory_items.c.kind == kind,
+                                           memory_items.c.channel == channel)
+                .order_by(memory_items.c.score.desc(), memory_items.c.id.desc()).limit(1))
+        with self.engine.connect() as conn:
+            r = conn.execute(stmt).mappings().first()
+        if r is None:
+            return None
+        return {"key": r["key"], "score": r["score"], "payload": json.loads(r["payload"])}
+
+    def remembered(self, kind: str, channel: str | None = None) -> list[dict[str, Any]]:
+        stmt = select(memory_items).where(memory_items.c.kind == kind)
+        if channel is not None:
+            stmt = stmt.where(memory_items.c.channel == channel)
+        with self.engine.connect() as conn:
+            return [{"channel": r["channel"], "key": r["key"], "score": r["score"],
+                     "payload": json.loads(r["payload"])}
+                    for r in conn.execute(stmt.order_by(memory_items.c.id)).mappings()]
+
+    def bulk_record(self, items: Iterable[Attempt]) -> None:
+        """Record many attempts in one transaction (seeding, benchmarks, imports)."""
+        with self.engine.begin() as conn:
+            for a in items:
+                conn.execute(attempts.insert().values(
+                    run_id=a.run_id, stage=a.stage, task_type=a.task_type, channel=a.channel,
+                    route=a.route, backend=a.backend, model=a.model, success=a.success,
+                    quality=a.quality, cost_nano=a.cost_nano, baseline_nano=a.baseline_nano,
+                    seconds=a.seconds, usage=json.dumps(a.usage), error=a.error,
+                    reason=a.reason, config_digest=a.config_digest,
+                    price_source=a.price_source, created_at=a.created_at))
+                self._fold(conn, a)
+
+
+def _add(a: RouteStats, b: RouteStats) -> RouteStats:
+    return RouteStats(a.route, a.n + b.n, a.successes + b.successes, a.quality_n + b.quality_n,
+                      a.quality_sum + b.quality_sum, a.cost_nano_sum + b.cost_nano_sum,
+                      a.baseline_nano_sum + b.baseline_nano_sum, a.seconds_sum + b.seconds_sum,
+                      a.w + b.w, a.w_success + b.w_success, a.w_quality + b.w_quality,
+                      a.w_quality_sq + b.w_quality_sq, a.w_cost + b.w_cost)
+
+
+def _attempt(r: Any) -> Attempt:
+    return Attempt(task_type=r["task_type"], route=r["route"], backend=r["backend"],
+                   success=bool(r["success"]), cost_nano=int(r["cost_nano"]),
+                   baseline_nano=int(r["baseline_nano"]), channel=r["channel"],
+                   run_id=r["run_id"], stage=r["stage"], model=r["model"], quality=r["quality"],
+                   seconds=r["seconds"], usage=json.loads(r["usage"] or "{}"), error=r["error"],
+                   reason=r["reason"], config_digest=r["config_digest"],
+                   price_source=r["price_source"], created_at=r["created_at"], id=r["id"])
+
+
+def _safe_url(url: str) -> str:
+    """The database URL with any password removed (secrets never reach output)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, SQLAlchemyError):
+        return url.split("@")[-1]
+
+
+def ensure_parent(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
