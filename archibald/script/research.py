@@ -1,0 +1,147 @@
+"""Market research, local route: angles for a topic from the catalogue and the channel's history.
+
+Themes, techniques and audiences are scored by keyword matches against the topic, a seasonal
+angle by the month (or a season the topic names), and what performed well on the channel adds
+to a theme's or technique's score in proportion to how much evidence there is.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from archibald.errors import InputError
+from archibald.script.catalogue import catalogue
+
+__all__ = ["ResearchBrief", "research"]
+
+_SLEEP_WORDS = ("sleep", "bedtime", "insomnia", "asleep", "sleepless")
+
+
+@dataclass(frozen=True)
+class ResearchBrief:
+    """Ranked angles for a topic: (catalogue id, score), best first."""
+
+    topic: str
+    keywords: tuple[str, ...]
+    themes: tuple[tuple[str, float], ...]
+    techniques: tuple[tuple[str, float], ...]
+    audiences: tuple[tuple[str, float], ...]
+    season: str | None
+    sleep: bool
+    notes: tuple[str, ...]
+
+    @property
+    def theme(self) -> str:
+        return self.themes[0][0]
+
+    @property
+    def technique(self) -> str:
+        return self.techniques[0][0]
+
+    @property
+    def audience(self) -> str:
+        return self.audiences[0][0]
+
+
+def _matches(text: str, keywords: list[str]) -> list[str]:
+    return [k for k in keywords if re.search(rf"\b{re.escape(k.lower())}\b", text)]
+
+
+def _history_bonus(rows: list[dict[str, Any]], field: str) -> dict[str, float]:
+    """Per theme (or technique): mean performance, shrunk toward zero when there are few rows."""
+    max_views = max((float(r.get("views") or 0) for r in rows), default=0.0)
+    totals: dict[str, list[float]] = {}
+    for row in rows:
+        key = row.get(field)
+        if not isinstance(key, str):
+            continue
+        quality = float(row.get("quality", 0.0))
+        if max_views > 0 and row.get("views") is not None:
+            reach = math.log1p(float(row["views"])) / math.log1p(max_views)
+            quality *= 0.5 + 0.5 * reach
+        totals.setdefault(key, []).append(quality)
+    return {k: (sum(v) / len(v)) * min(1.0, len(v) / 3) for k, v in totals.items()}
+
+
+def _season(text: str, month: int | None, themes: dict[str, float]) -> tuple[str | None, str]:
+    seasons: dict[str, dict[str, Any]] = catalogue()["seasons"]
+    named = [(len(_matches(text, s["keywords"])), sid) for sid, s in seasons.items()]
+    best = max(named)
+    if best[0]:
+        return best[1], f"the topic names the season {seasons[best[1]]['name']!r}"
+    if month is None:
+        return None, "no month given: no seasonal angle"
+    if not 1 <= month <= 12:
+        raise InputError(f"month must be 1–12, not {month}")
+    candidates = [sid for sid, s in seasons.items()
+                  if month in s["months"] and not s.get("keyword_only")]
+    if not candidates:
+        return None, f"no seasonal angle for month {month}"
+    top = max(themes, key=lambda t: themes[t])
+    candidates.sort(key=lambda sid: top not in seasons[sid]["themes"])
+    return candidates[0], f"month {month} is {seasons[candidates[0]]['name']}"
+
+
+def research(topic: str, *, channel_history: list[dict[str, Any]] | None = None,
+             month: int | None = None, seed: int = 0) -> ResearchBrief:
+    """Angles for the topic, ranked: themes, techniques, audiences, and a seasonal angle."""
+    if not topic.strip():
+        raise InputError("the topic is empty: give a few words, e.g. --topic 'evening calm'")
+    cat = catalogue()
+    rng = random.Random(f"research|{seed}|{topic}")
+    text = " ".join(re.findall(r"[a-z0-9'-]+", topic.lower()))
+    history = channel_history or []
+    notes: list[str] = []
+    keywords: list[str] = []
+
+    themes: dict[str, float] = {}
+    for tid, theme in cat["themes"].items():
+        hits = _matches(text, theme["keywords"])
+        keywords += hits
+        themes[tid] = sum(2.0 if " " in h else 1.0 for h in hits) + rng.random() * 1e-3
+        if hits:
+            notes.append(f"theme {tid}: topic mentions {', '.join(hits)}")
+    season, why = _season(text, month, themes)
+    notes.append(why)
+    if season:
+        for tid in cat["seasons"][season]["themes"]:
+            themes[tid] += 0.5
+    for tid, bonus in _history_bonus(history, "theme").items():
+        if tid in themes and bonus:
+            themes[tid] += 1.5 * bonus
+            notes.append(f"theme {tid}: performed well on the channel (+{1.5 * bonus:.2f})")
+    ranked_themes = sorted(themes.items(), key=lambda kv: -kv[1])
+    top_theme = cat["themes"][ranked_themes[0][0]]
+
+    techniques: dict[str, float] = {}
+    for kid, tech in cat["techniques"].items():
+        hits = _matches(text, tech["keywords"])
+        keywords += hits
+        suited = 0.6 if kid in top_theme["techniques"] else 0.0
+        techniques[kid] = len(hits) + suited + rng.random() * 1e-3
+    for kid, bonus in _history_bonus(history, "technique").items():
+        if kid in techniques and bonus:
+            techniques[kid] += 1.0 * bonus
+            notes.append(f"technique {kid}: performed well on the channel (+{bonus:.2f})")
+
+    audiences: dict[str, float] = {}
+    for aid, audience in cat["audiences"].items():
+        hits = _matches(text, audience["keywords"])
+        audiences[aid] = len(hits) + (0.5 if aid == "everyone" else 0.0)
+
+    sleep = bool(top_theme.get("sleep")) or any(w in text for w in _SLEEP_WORDS)
+    return ResearchBrief(
+        topic=topic.strip(),
+        keywords=tuple(dict.fromkeys(keywords)),
+        themes=tuple((k, round(v, 4)) for k, v in ranked_themes),
+        techniques=tuple((k, round(v, 4)) for k, v in sorted(techniques.items(),
+                                                            key=lambda kv: -kv[1])),
+        audiences=tuple(sorted(audiences.items(), key=lambda kv: -kv[1])),
+        season=season,
+        sleep=sleep,
+        notes=tuple(notes),
+    )
