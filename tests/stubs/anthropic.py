@@ -1,0 +1,65 @@
+"""Anthropic Messages API stub: POST /v1/messages with x-api-key and anthropic-version."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from .base import Recorded, Reply, StubServer
+
+_ids = itertools.count(1)
+
+
+def error_body(kind: str, message: str, **extra: Any) -> dict[str, Any]:
+    """Anthropic's error envelope."""
+    return {"type": "error", "error": {"type": kind, "message": message, **extra},
+            "request_id": f"req_stub{next(_ids):04d}"}
+
+
+class AnthropicStub(StubServer):
+    """Answers every message with ``reply_text`` and the usage in ``usage``."""
+
+    name = "anthropic"
+
+    def __init__(self, api_key: str | None = "sk-ant-stub-key") -> None:
+        super().__init__(api_key)
+        self.reply_text = "Hello from the Anthropic stub."
+        self.usage = {"input_tokens": 1200, "output_tokens": 800,
+                      "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+
+    def handle(self, req: Recorded) -> Reply:
+        if req.method != "POST" or not req.path.endswith("/v1/messages"):
+            return Reply(404, error_body("not_found_error", f"{req.path} not found"))
+        if self.api_key is not None and req.headers.get("x-api-key") != self.api_key:
+            return Reply(401, error_body("authentication_error", "invalid x-api-key"))
+        if not req.headers.get("anthropic-version"):
+            return Reply(400, error_body("invalid_request_error",
+                                         "anthropic-version: header is required"))
+        body = req.json()
+        if not isinstance(body, dict) or "max_tokens" not in body:
+            return Reply(400, error_body("invalid_request_error", "max_tokens: Field required"))
+        n = next(_ids)
+        return Reply(200, {
+            "id": f"msg_stub{n:04d}", "type": "message", "role": "assistant",
+            "model": body.get("model"), "stop_reason": "end_turn", "stop_sequence": None,
+            "content": [{"type": "text", "text": self.reply_text}], "usage": dict(self.usage),
+        }, {"request-id": f"req_stub{n:04d}"})
+
+    # faults in Anthropic's words ---------------------------------------------------------
+    def overloaded(self, times: int = 1) -> "AnthropicStub":
+        self.fail(529, error_body("overloaded_error", "Overloaded"), times=times)
+        return self
+
+    def rate_limited(self, retry_after: float, times: int = 1) -> "AnthropicStub":
+        self.fail(429, error_body("rate_limit_error", "Number of request tokens has exceeded "
+                                  "your per-minute rate limit"),
+                  headers={"retry-after": str(retry_after),
+                           "anthropic-ratelimit-requests-remaining": "0"}, times=times)
+        return self
+
+    def spend_limit(self) -> "AnthropicStub":
+        self.fail(429, error_body("rate_limit_error", "You have reached your specified "
+                                  "workspace API usage limits",
+                                  details={"error_code": "enforced_spend_limit_reached"}),
+                  headers={"retry-after": "1"})
+        return self

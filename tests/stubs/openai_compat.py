@@ -1,0 +1,64 @@
+"""OpenAI-compatible chat completions stub (OpenAI, DeepSeek, Ollama's /v1)."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+from .base import Recorded, Reply, StubServer
+
+_ids = itertools.count(1)
+
+
+def error_body(message: str, kind: str = "invalid_request_error",
+               code: str | None = None) -> dict[str, Any]:
+    """OpenAI's error envelope (DeepSeek uses the same)."""
+    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+
+
+class OpenAIStub(StubServer):
+    """POST /v1/chat/completions (and /chat/completions) with Bearer auth."""
+
+    name = "openai"
+
+    def __init__(self, api_key: str | None = "sk-openai-stub-key") -> None:
+        super().__init__(api_key)
+        self.reply_text = "Hello from the OpenAI-compatible stub."
+        self.usage = {"prompt_tokens": 3500, "completion_tokens": 1000, "total_tokens": 4500}
+
+    def handle(self, req: Recorded) -> Reply:
+        if req.method == "GET" and req.path.rstrip("/").endswith("/models"):
+            return Reply(200, {"object": "list", "data": []})
+        if req.method != "POST" or not req.path.endswith("/chat/completions"):
+            return Reply(404, error_body(f"{req.path} not found"))
+        if not self.bearer_ok(req):
+            return Reply(401, error_body("Incorrect API key provided", "authentication_error",
+                                         "invalid_api_key"))
+        body = req.json()
+        n = next(_ids)
+        return Reply(200, {
+            "id": f"chatcmpl-stub{n:04d}", "object": "chat.completion",
+            "created": int(time.time()), "model": body.get("model"),
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": self.reply_text}}],
+            "usage": dict(self.usage),
+        }, {"x-request-id": f"req-stub{n:04d}"})
+
+    def insufficient_balance(self) -> "OpenAIStub":
+        """DeepSeek's 402: never worth a retry."""
+        self.fail(402, error_body("Insufficient Balance", "unknown_error",
+                                  "invalid_request_error"))
+        return self
+
+    def overloaded(self, times: int = 1, status: int = 503) -> "OpenAIStub":
+        self.fail(status, error_body("Server Overloaded" if status == 503 else
+                                     "The server had an error while processing your request",
+                                     "server_error"), times=times)
+        return self
+
+    def rate_limited(self, retry_after: float, times: int = 1) -> "OpenAIStub":
+        self.fail(429, error_body("Rate limit reached for requests", "requests",
+                                  "rate_limit_exceeded"),
+                  headers={"retry-after": str(retry_after)}, times=times)
+        return self

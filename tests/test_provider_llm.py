@@ -1,0 +1,231 @@
+"""Chat backends (Anthropic, DeepSeek, OpenAI, Ollama) through LiteLLM against stub servers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+
+from archibald.backends.http import RetryPolicy
+from archibald.backends.llm import ChatBackend
+from archibald.errors import (BackendError, BackendTimeout, NonRetryable, ProviderOverloaded,
+                              RateLimited, RouteUnavailable)
+from archibald.prices import PriceBook
+from archibald.providers import ProviderSettings
+from archibald.tasks import Context, Task
+from stubs.fixtures import (anthropic_stub, deepseek_stub, ollama_stub, openai_stub,  # noqa: F401
+                            provider_env, sleeps)
+
+TASK = Task("script", {"prompt": "Write a calm opening line.", "system": "You are calm.",
+                       "max_tokens": 300})
+
+
+def run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+def backend(name: str, route: str, model: str, sleeps, prices: PriceBook | None = None,
+            timeout: float = 5.0, attempts: int = 4) -> ChatBackend:  # type: ignore[no-untyped-def]
+    provider = ProviderSettings.load().get(name)
+    return ChatBackend(route, model, provider, prices or PriceBook(), timeout=timeout,
+                       retry=RetryPolicy(attempts=attempts, base_delay=0.5, sleep=sleeps,
+                                         jitter=lambda: 1.0))
+
+
+def ctx(tmp_path: Path) -> Context:
+    return Context(workdir=tmp_path)
+
+
+# --- Anthropic -------------------------------------------------------------------------------
+
+def test_anthropic_usage_and_cost_to_the_cent(anthropic_stub, provider_env, sleeps, tmp_path):
+    out = run(backend("anthropic", "premium", "claude-sonnet-4-6", sleeps).execute(
+        TASK, ctx(tmp_path)))
+    assert out.artifact == anthropic_stub.reply_text
+    assert (out.usage.input_tokens, out.usage.output_tokens) == (1200, 800)
+    assert out.cost == pytest.approx(1200 * 3e-6 + 800 * 15e-6, abs=1e-9)  # $0.0156
+    assert out.model == "claude-sonnet-4-6" and out.route == "premium"
+    assert out.detail["request_id"].startswith("req_stub")
+    [req] = anthropic_stub.requests
+    assert req.path == "/v1/messages"
+    assert req.headers["x-api-key"] == anthropic_stub.api_key
+    assert req.headers["anthropic-version"] == "2023-06-01"
+    body = req.json()
+    assert body["system"] in ("You are calm.", [{"type": "text", "text": "You are calm."}])
+    assert body["max_tokens"] == 300
+    [message] = body["messages"]
+    assert message["role"] == "user" and TASK.inputs["prompt"] in str(message["content"])
+
+
+def test_anthropic_529_backs_off_then_succeeds_charged_once(anthropic_stub, provider_env,
+                                                            sleeps, tmp_path):
+    anthropic_stub.overloaded(times=2)
+    out = run(backend("anthropic", "premium", "claude-sonnet-4-6", sleeps).execute(
+        TASK, ctx(tmp_path)))
+    assert len(anthropic_stub.requests) == 3
+    assert sleeps.calls == [0.5, 1.0]  # exponential, jitter pinned to its maximum
+    assert out.cost == pytest.approx(0.0156, abs=1e-9)
+
+
+def test_anthropic_529_exhausted_is_overload_for_fallback(anthropic_stub, provider_env, sleeps,
+                                                          tmp_path):
+    anthropic_stub.overloaded(times=5)
+    with pytest.raises(ProviderOverloaded) as err:
+        run(backend("anthropic", "premium", "claude-sonnet-4-6", sleeps, attempts=3).execute(
+            TASK, ctx(tmp_path)))
+    assert len(anthropic_stub.requests) == 3 and len(sleeps.calls) == 2
+    assert err.value.status == 529 and err.value.code == "overloaded_error"
+
+
+def test_anthropic_429_waits_retry_after(anthropic_stub, provider_env, sleeps, tmp_path):
+    anthropic_stub.rate_limited(retry_after=7)
+    out = run(backend("anthropic", "premium", "claude-sonnet-4-6", sleeps).execute(
+        TASK, ctx(tmp_path)))
+    assert sleeps.calls == [7.0]
+    assert len(anthropic_stub.requests) == 2 and out.cost == pytest.approx(0.0156, abs=1e-9)
+
+
+def test_anthropic_429_too_long_fails_over_at_once(anthropic_stub, provider_env, sleeps,
+                                                   tmp_path):
+    anthropic_stub.rate_limited(retry_after=3600)
+    with pytest.raises(RateLimited) as err:
+        run(backend("anthropic", "premium", "claude-sonnet-4-6", sleeps).execute(
+            TASK, ctx(tmp_path)))
+    assert err.value.retry_after == 3600 and sleeps.calls == []
+
+
+def test_anthropic_spend_limit_is_never_retried(anthropic_stub, provider_env, sleeps, tmp_path):
+    anthropic_stub.spend_limit()
+    with pytest.raises(NonRetryable) as err:
+        run(backend("anthropic", "premium", "claude-sonnet-4-6", sleeps).execute(
+            TASK, ctx(tmp_path)))
+    assert err.value.code == "enforced_spend_limit_reached"
+    assert len(anthropic_stub.requests) == 1 and sleeps.calls == []
+
+
+def test_anthropic_500_then_success(anthropic_stub, provider_env, sleeps, tmp_path):
+    anthropic_stub.fail(500, {"type": "error", "error": {"type": "api_error",
+                                                         "message": "Internal error"}})
+    out = run(backend("anthropic", "premium", "claude-sonnet-4-6", sleeps).execute(
+        TASK, ctx(tmp_path)))
+    assert len(anthropic_stub.requests) == 2 and len(sleeps.calls) == 1
+    assert out.usage.output_tokens == 800
+
+
+def test_anthropic_malformed_json_is_an_error_not_retried(anthropic_stub, provider_env, sleeps,
+                                                          tmp_path):
+    anthropic_stub.malformed()
+    with pytest.raises(BackendError) as err:
+        run(backend("anthropic", "premium", "claude-sonnet-4-6", sleeps).execute(
+            TASK, ctx(tmp_path)))
+    assert err.value.code == "malformed_json" and len(anthropic_stub.requests) == 1
+
+
+def test_anthropic_timeout_retried_then_exhausted(anthropic_stub, provider_env, sleeps, tmp_path):
+    anthropic_stub.slow(1.0, times=2)
+    with pytest.raises(BackendTimeout):
+        run(backend("anthropic", "premium", "claude-sonnet-4-6", sleeps, timeout=0.2,
+                    attempts=2).execute(TASK, ctx(tmp_path)))
+    assert len(sleeps.calls) == 1
+
+
+def test_anthropic_bad_key_is_non_retryable(anthropic_stub, monkeypatch, sleeps, tmp_path):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-wrong-key-000000000000")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", anthropic_stub.base_url)
+    with pytest.raises(NonRetryable) as err:
+        run(backend("anthropic", "premium", "claude-sonnet-4-6", sleeps).execute(
+            TASK, ctx(tmp_path)))
+    assert err.value.status == 401 and "sk-ant-wrong-key" not in str(err.value)
+
+
+# --- DeepSeek / OpenAI / Ollama: one OpenAI-compatible path ---------------------------------
+
+def test_deepseek_flash_cost(deepseek_stub, provider_env, sleeps, tmp_path):
+    out = run(backend("deepseek", "budget", "deepseek/deepseek-flash", sleeps).execute(
+        TASK, ctx(tmp_path)))
+    assert out.cost == pytest.approx(3500 * 0.30e-6 + 1000 * 1.20e-6, abs=1e-9)  # $0.00225
+    [req] = deepseek_stub.requests
+    assert req.path.endswith("/chat/completions")
+    assert req.headers["authorization"] == f"Bearer {deepseek_stub.api_key}"
+    assert req.json()["model"] == "deepseek-flash"
+
+
+def test_deepseek_402_insufficient_balance_not_retried(deepseek_stub, provider_env, sleeps,
+                                                       tmp_path):
+    deepseek_stub.insufficient_balance()
+    with pytest.raises(NonRetryable) as err:
+        run(backend("deepseek", "budget", "deepseek/deepseek-flash", sleeps).execute(
+            TASK, ctx(tmp_path)))
+    assert err.value.status == 402 and "Insufficient Balance" in str(err.value)
+    assert len(deepseek_stub.requests) == 1 and sleeps.calls == []
+
+
+def test_deepseek_503_backs_off_then_succeeds(deepseek_stub, provider_env, sleeps, tmp_path):
+    deepseek_stub.overloaded(times=1)
+    out = run(backend("deepseek", "budget", "deepseek/deepseek-flash", sleeps).execute(
+        TASK, ctx(tmp_path)))
+    assert sleeps.calls == [0.5] and len(deepseek_stub.requests) == 2
+    assert out.cost == pytest.approx(0.00225, abs=1e-9)
+
+
+def test_openai_gpt4o_and_429_retry_after(openai_stub, provider_env, sleeps, tmp_path):
+    openai_stub.rate_limited(retry_after=3)
+    out = run(backend("openai", "premium", "gpt-4o", sleeps).execute(TASK, ctx(tmp_path)))
+    assert sleeps.calls == [3.0]
+    assert out.cost == pytest.approx(3500 * 2.5e-6 + 1000 * 10e-6, abs=1e-9)  # $0.01875
+    assert openai_stub.requests[-1].path == "/v1/chat/completions"
+
+
+def test_openai_malformed_json(openai_stub, provider_env, sleeps, tmp_path):
+    openai_stub.malformed()
+    with pytest.raises(BackendError) as err:
+        run(backend("openai", "premium", "gpt-4o", sleeps).execute(TASK, ctx(tmp_path)))
+    assert err.value.code == "malformed_json" and len(openai_stub.requests) == 1
+
+
+def test_ollama_is_free_and_needs_no_key(ollama_stub, provider_env, sleeps, tmp_path):
+    out = run(backend("ollama", "local", "llama3.2", sleeps).execute(TASK, ctx(tmp_path)))
+    assert out.cost == 0.0 and out.usage.input_tokens == 3500
+    assert ollama_stub.requests[0].path == "/v1/chat/completions"
+
+
+# --- configuration --------------------------------------------------------------------------
+
+def test_missing_key_makes_route_unavailable(sleeps, tmp_path):
+    b = backend("anthropic", "premium", "claude-sonnet-4-6", sleeps)
+    assert "ANTHROPIC_API_KEY" in (b.unavailable_reason() or "")
+    with pytest.raises(RouteUnavailable):
+        run(b.execute(TASK, ctx(tmp_path)))
+
+
+def test_unknown_model_price_is_refused_before_any_call(anthropic_stub, provider_env, sleeps,
+                                                        tmp_path):
+    b = backend("anthropic", "premium", "claude-imaginary-9", sleeps)
+    assert "prices.models" in (b.unavailable_reason() or "")
+    with pytest.raises(RouteUnavailable):
+        run(b.execute(TASK, ctx(tmp_path)))
+    assert anthropic_stub.requests == []
+    priced = backend("anthropic", "premium", "claude-imaginary-9", sleeps, prices=PriceBook(
+        models={"claude-imaginary-9": {"input_per_mtok": 1.0, "output_per_mtok": 2.0}}))
+    out = run(priced.execute(TASK, ctx(tmp_path)))
+    assert out.cost == pytest.approx(1200 * 1e-6 + 800 * 2e-6, abs=1e-9)
+
+
+def test_no_secret_in_errors_or_logs(anthropic_stub, deepseek_stub, provider_env, sleeps,
+                                     tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    errors = []
+    anthropic_stub.rate_limited(1).overloaded().spend_limit()
+    deepseek_stub.insufficient_balance()
+    for b in (backend("anthropic", "premium", "claude-sonnet-4-6", sleeps),
+              backend("deepseek", "budget", "deepseek/deepseek-flash", sleeps)):
+        with pytest.raises(NonRetryable) as err:
+            run(b.execute(TASK, ctx(tmp_path)))
+        errors.append(err.value)
+    text = caplog.text + " ".join(str(e) + repr(e) for e in errors)
+    text += repr(ProviderSettings.load().get("anthropic"))
+    assert "retrying" in caplog.text
+    for key in (anthropic_stub.api_key, deepseek_stub.api_key):
+        assert key and key not in text
