@@ -1,0 +1,142 @@
+"""Research on Perplexity's Agent API: ``POST {base}/v1/responses`` (OpenAI Responses format).
+
+The legacy Sonar chat-completions endpoint ended on 2026-09-27, so this talks to the Agent API
+directly over httpx. Perplexity reports what a call cost in ``usage.cost``; that figure is used
+when present, otherwise the tokens are priced from the price book (plus the request fee).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Mapping
+
+import httpx
+
+from ..errors import BackendError, NonRetryable, RouteUnavailable
+from ..prices import PriceBook
+from ..providers import Provider
+from ..tasks import Context, Outcome, Task, Usage
+from .base import Backend
+from .http import RetryPolicy, log, request_json
+
+__all__ = ["PerplexityBackend", "output_text", "reported_cost"]
+
+
+def output_text(body: Mapping[str, Any]) -> str:
+    """All assistant text of a Responses-format body (what the SDKs call ``output_text``)."""
+    if isinstance(body.get("output_text"), str) and body["output_text"]:
+        return str(body["output_text"])
+    parts: list[str] = []
+    for item in body.get("output") or []:
+        if not isinstance(item, Mapping) or item.get("type") != "message":
+            continue
+        for content in item.get("content") or []:
+            if isinstance(content, Mapping) and content.get("type") in ("output_text", "text"):
+                parts.append(str(content.get("text", "")))
+    return "".join(parts)
+
+
+def sources(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The search results the answer was grounded on (title, url), if the API returned them."""
+    found: list[dict[str, Any]] = []
+    for item in body.get("output") or []:
+        if isinstance(item, Mapping) and item.get("type") == "search_results":
+            for r in item.get("results") or []:
+                if isinstance(r, Mapping):
+                    found.append({"title": r.get("title"), "url": r.get("url")})
+    return found
+
+
+def reported_cost(usage: Mapping[str, Any]) -> float | None:
+    """``usage.cost.total_cost`` (or a bare number in ``usage.cost``), in USD, if reported."""
+    cost = usage.get("cost")
+    if isinstance(cost, (int, float)):
+        return float(cost)
+    if isinstance(cost, Mapping):
+        if isinstance(cost.get("total_cost"), (int, float)):
+            return float(cost["total_cost"])
+        parts = [v for k, v in cost.items() if k.endswith("_cost") and isinstance(v, (int, float))]
+        if parts:
+            return float(sum(parts))
+    return None
+
+
+class PerplexityBackend(Backend):
+    """Grounded research. ``execute`` reads inputs prompt (+system as instructions,
+    max_tokens) and returns the answer text; ``detail["sources"]`` holds the search results."""
+
+    capability = frozenset({"text", "research"})
+
+    def __init__(self, provider: Provider, prices: PriceBook, *, model: str = "perplexity/sonar",
+                 route: str = "premium", request_fee: str | None = "perplexity:request-fee-medium",
+                 timeout: float = 120.0, retry: RetryPolicy | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._route = route
+        self.model = model
+        self.provider = provider
+        self.prices = prices
+        self.request_fee = request_fee
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.transport = transport
+        self.name = f"perplexity:{model}"
+
+    @property  # type: ignore[override]
+    def route(self) -> str:
+        return self._route
+
+    def unavailable_reason(self) -> str | None:
+        if not self.provider.configured:
+            return f"perplexity is not configured: set {self.provider.missing}"
+        return None
+
+    def _price(self, usage: Usage) -> float:
+        """Tokens from the price book, plus the per-request fee when one is configured."""
+        return self.prices.cost(usage, model=self.model, unit=self.request_fee)
+
+    def _url(self) -> str:
+        base = self.provider.base_url.rstrip("/")
+        return base + ("/responses" if base.endswith("/v1") else "/v1/responses")
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        reason = self.unavailable_reason()
+        if reason:
+            raise RouteUnavailable(reason)
+        prompt = task.inputs.get("prompt")
+        if not prompt:
+            raise NonRetryable(f"task {task.type!r} has no 'prompt' input for {self.name}",
+                               provider="perplexity")
+        payload: dict[str, Any] = {"model": self.model, "input": str(prompt)}
+        if task.inputs.get("system"):
+            payload["instructions"] = str(task.inputs["system"])
+        if task.inputs.get("max_tokens"):
+            payload["max_output_tokens"] = int(task.inputs["max_tokens"])
+        headers = {"Authorization": f"Bearer {self.provider.api_key}",
+                   "Content-Type": "application/json"}
+        start = time.perf_counter()
+        async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
+            body, response = await request_json(
+                client, "POST", self._url(), provider="perplexity", policy=self.retry,
+                secrets=(self.provider.api_key,), json=payload, headers=headers)
+        if not isinstance(body, Mapping):
+            raise BackendError("perplexity answered with a body that is not an object",
+                               provider="perplexity", code="malformed_json")
+        if body.get("status") == "failed" or body.get("error"):
+            raise BackendError(self.provider.redact(f"perplexity failed: {body.get('error')}"),
+                               provider="perplexity", code="failed")
+        raw_usage = body.get("usage") if isinstance(body.get("usage"), Mapping) else {}
+        details = raw_usage.get("input_tokens_details") or {}
+        usage = Usage(input_tokens=int(raw_usage.get("input_tokens") or 0),
+                      output_tokens=int(raw_usage.get("output_tokens") or 0),
+                      cached_input_tokens=int(details.get("cached_tokens") or 0), requests=1)
+        cost = reported_cost(raw_usage)
+        cost_source = "reported by perplexity"
+        if cost is None:
+            cost, cost_source = self._price(usage), "priced from the price book"
+        log.info("%s: %d in / %d out tokens, $%.6f (%s)", self.name, usage.input_tokens,
+                 usage.output_tokens, cost, cost_source)
+        return Outcome(artifact=output_text(body), backend=self.name, route=self._route,
+                       model=str(body.get("model") or self.model), usage=usage, cost=cost,
+                       seconds=time.perf_counter() - start,
+                       detail={"request_id": body.get("id") or response.headers.get("request-id"),
+                               "sources": sources(body), "cost_source": cost_source})
