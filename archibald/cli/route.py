@@ -1,5 +1,49 @@
-"""CLI commands: route."""
+"""CLI commands: `archibald route explain`."""
 
 from __future__ import annotations
 
-from . import app  # noqa: F401
+from typing import Optional
+
+import typer
+
+from . import app
+from .common import ConfigOption, open_memory, open_router, open_settings, print_json
+
+route_app = typer.Typer(help="Inspect routing decisions.", no_args_is_help=True)
+app.add_typer(route_app, name="route")
+
+
+@route_app.command("explain")
+def explain(task_type: str = typer.Argument(..., help="A task type, e.g. script_review."),
+            channel: str = typer.Option("default", "--channel", help="Channel (brand)."),
+            minutes: float = typer.Option(10.0, "--minutes", help="Target video length."),
+            as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+            config: Optional[str] = ConfigOption) -> None:
+    """Say which route a task type would take now, and why."""
+    settings = open_settings(config)
+    memory = open_memory(settings)
+    data = open_router(settings, memory).explain(task_type, channel, {"minutes": minutes})
+    memory.close()
+    if as_json:
+        print_json(data)
+        return
+    a = data["analysis"]
+    typer.echo(f"{data['task_type']} (channel {data['channel']}): {data['decision'].upper()} "
+               f"-> {data['route']}")
+    typer.echo(f"  why: {data['reason']}")
+    typer.echo(f"  analysis: complexity {a['complexity']}/10, creative "
+               f"{'yes' if a['creativity_required'] else 'no'}, execution-focused "
+               f"{'yes' if a['execution_focused'] else 'no'}, premium would cost "
+               f"${a['estimated_cost']:.4f}")
+    learned = data["learned"]
+    if learned:
+        typer.echo(f"  learned: {learned['count']} outcomes on {learned['route']}, "
+                   f"{learned['success_rate']:.0%} success, ${learned['mean_cost_usd']:.4f} "
+                   f"each ({learned['evidence']})")
+    else:
+        typer.echo("  learned: no pattern yet")
+    typer.echo(f"  fallback chain: {' -> '.join(data['fallback_chain'])}")
+    for route, why in data["unavailable"].items():
+        typer.echo(f"  unavailable: {route}: {why}")
+    for k, v in data.get("numbers", {}).items():
+        typer.echo(f"  {k}: {v}")

@@ -1,0 +1,5 @@
+"""`python -m archibald` runs the CLI."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,172 @@
+"""The default registry: which backend serves each task type on each route, from settings.
+
+Provider backends come from ``archibald.backends`` (built only from settings and keys, nothing
+imported from a vendor SDK until a call is made); local and memory backends run the stage
+implementations in ``archibald.pipeline.local``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .backends.base import Backend
+from .config import Profile, Settings
+from .errors import DelegationError, RouteUnavailable
+from .memory import Memory
+from .prices import PriceBook
+from .providers import ProviderSettings
+from .router import Registry
+from .tasks import Context, Outcome, Task
+
+__all__ = ["build_registry", "provider_of", "LocalBackend", "MemoryBackend"]
+
+
+def provider_of(model: str) -> str:
+    """Which provider serves a model name."""
+    m = model.lower()
+    if m.startswith(("anthropic/", "claude")):
+        return "anthropic"
+    if m.startswith(("deepseek",)):
+        return "deepseek"
+    if m.startswith(("perplexity/", "sonar")):
+        return "perplexity"
+    if m.startswith(("ollama", "ollama_chat/")):
+        return "ollama"
+    return "openai"
+
+
+class LocalBackend(Backend):
+    """Runs a task type's local (offline, cost 0) implementation."""
+
+    route = "local"
+
+    def __init__(self, task_type: str) -> None:
+        self.task_type = task_type
+        self.name = f"local:{task_type}"
+
+    def unavailable_reason(self) -> str | None:
+        from .pipeline import local
+
+        return None if self.task_type in local.RUNNERS else f"no local runner for {self.task_type}"
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        from .pipeline import local
+
+        start = time.perf_counter()
+        artifact = await local.RUNNERS[self.task_type](task, context)
+        return Outcome(artifact=artifact, backend=self.name, route="local",
+                       seconds=time.perf_counter() - start,
+                       detail={"price_source": "runs on this machine, cost 0"})
+
+
+class MemoryBackend(Backend):
+    """Re-uses the best remembered result of a kind for the task's channel."""
+
+    route = "memory"
+
+    def __init__(self, task_type: str, kind: str, memory: Memory) -> None:
+        self.task_type = task_type
+        self.kind = kind
+        self.memory = memory
+        self.name = f"memory:{kind}"
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        from .pipeline import local
+
+        best = self.memory.best(self.kind, task.channel)
+        if best is None:
+            raise DelegationError(f"nothing remembered yet for {self.kind} on channel "
+                                  f"{task.channel!r}")
+        start = time.perf_counter()
+        artifact = await local.REUSERS[self.task_type](task, context, best)
+        return Outcome(artifact=artifact, backend=self.name, route="memory",
+                       seconds=time.perf_counter() - start,
+                       detail={"remembered": best["key"], "remembered_score": best["score"],
+                               "price_source": "re-use of a stored result, cost 0"})
+
+
+class _Missing(Backend):
+    """Stands for a route that has no backend here, so `explain` can say why."""
+
+    def __init__(self, name: str, why: str) -> None:
+        self.name = name
+        self.why = why
+
+    def unavailable_reason(self) -> str | None:
+        return self.why
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        raise RouteUnavailable(self.why)
+
+
+def _provider_backend(task_type: str, profile: Profile, route: str, settings: Settings,
+                      providers: ProviderSettings, prices: PriceBook) -> Backend | None:
+    cap = profile.capability
+    if route in ("premium", "budget") and cap in ("text", "research"):
+        from .backends.llm import ChatBackend
+
+        model = (profile.premium_model or settings.model_for("premium")) if route == "premium" \
+            else settings.model_for("budget")
+        provider = provider_of(model)
+        if provider == "perplexity":
+            from .backends.perplexity import PerplexityBackend
+
+            return PerplexityBackend(providers.get(provider), prices, model=model, route=route)
+        return ChatBackend(route, model, providers.get(provider), prices)
+    if route == "agent":
+        from .backends.openhands import OpenHandsBackend
+
+        return OpenHandsBackend(providers.get("openhands"), prices)
+    if route == "premium" and cap == "speech":
+        from .backends.elevenlabs import ElevenLabsBackend
+
+        return ElevenLabsBackend(providers.get("elevenlabs"), prices)
+    if route == "premium" and cap == "music":
+        from .backends.fal import FalMusicBackend
+
+        return FalMusicBackend(providers.get("fal"), prices)
+    if route == "premium" and cap == "image" and task_type == "image_generation":
+        from .backends.fal import FalImageBackend
+
+        return FalImageBackend(providers.get("fal"), prices)
+    return None
+
+
+def build_registry(settings: Settings, memory: Memory,
+                   providers: ProviderSettings | None = None,
+                   prices: PriceBook | None = None) -> Registry:
+    """Every (task type, route) of the settings, bound to its backend."""
+    providers = providers or ProviderSettings.load(settings.providers)
+    prices = prices or PriceBook.from_settings(settings)
+    reg = Registry()
+    for task_type, profile in settings.profiles.items():
+        for route in profile.routes:
+            backend: Backend | None
+            if route == "local":
+                backend = LocalBackend(task_type)
+            elif route == "memory":
+                backend = MemoryBackend(task_type, f"{task_type}_layout", memory)
+            else:
+                try:
+                    backend = _provider_backend(task_type, profile, route, settings, providers,
+                                                prices)
+                except ImportError as exc:
+                    backend = _Missing(f"{route}:{task_type}", f"backend not installed ({exc})")
+                if backend is None:
+                    backend = _Missing(f"{route}:{task_type}",
+                                       f"no {route} backend serves {profile.capability} work")
+            reg.register(task_type, route, backend)
+    return reg
+
+
+def describe(registry: Registry, settings: Settings) -> list[dict[str, Any]]:
+    """Every route of every task type with its backend and availability (for `doctor`)."""
+    rows = []
+    for task_type, profile in settings.profiles.items():
+        for route in profile.routes:
+            backend = registry.get(task_type, route)
+            rows.append({"task_type": task_type, "route": route,
+                         "backend": backend.name if backend else None,
+                         "unavailable": registry.unavailable(task_type, route)})
+    return rows

@@ -1,0 +1,101 @@
+"""The core commands as a user runs them: route explain, memory stats, config mistakes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archibald.cli import main
+from archibald.config import load_settings
+from archibald.errors import ConfigError
+from archibald.ledger import Attempt, to_nano
+from archibald.memory import Memory
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_explain_review_delegates_and_writing_keeps(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "route", "explain", "script_review", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["decision"] == "delegate"
+    assert set(data) >= {"task_type", "analysis", "decision", "route", "reason", "learned"}
+    assert set(data["analysis"]) == {"complexity", "creativity_required", "execution_focused",
+                                     "estimated_cost"}
+    assert data["analysis"]["estimated_cost"] == pytest.approx(0.0425)  # Opus 4.5 review
+    assert data["learned"] is None
+    code, out, _ = _run(capsys, "route", "explain", "script_writing", "--json")
+    data = json.loads(out)
+    assert data["decision"] == "keep"
+    assert "ANTHROPIC_API_KEY" in data["reason"]  # why it runs locally without a key
+
+
+def test_explain_shows_learned_pattern(capsys: pytest.CaptureFixture[str]) -> None:
+    m = Memory()
+    for _ in range(3):
+        m.record(Attempt("script_writing", "local", "local:script_writing", True, 0,
+                         to_nano(0.0345), quality=0.9))
+    m.close()
+    code, out, _ = _run(capsys, "route", "explain", "script_writing", "--json")
+    data = json.loads(out)
+    assert data["learned"]["count"] == 3 and data["learned"]["success_rate"] == 1.0
+    assert data["decision"] == "delegate" and data["route"] == "local"
+    code, out, _ = _run(capsys, "route", "explain", "script_writing")
+    assert "learned: 3 outcomes on local, 100% success" in out
+
+
+def test_memory_stats(capsys: pytest.CaptureFixture[str]) -> None:
+    m = Memory()
+    m.record(Attempt("script_review", "budget", "ds", True, to_nano(0.001), to_nano(0.04),
+                     quality=0.9))
+    m.close()
+    code, out, _ = _run(capsys, "memory", "stats", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["attempts"] == 1
+    assert data["groups"][0]["route"] == "budget"
+    assert data["cost_usd"] == pytest.approx(0.001)
+
+
+def test_malformed_config_one_line_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "archibald.toml"
+    bad.write_text("[router]\ncost_threshold_usd = 0.02\n[budgets\nper_run_usd = 1\n")
+    proc = subprocess.run([sys.executable, "-m", "archibald", "route", "explain",
+                           "script_review", "--config", str(bad)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0  # one line, no traceback
+    assert f"{bad}:3:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_invalid_setting_names_file_line_and_setting(tmp_path: Path) -> None:
+    bad = tmp_path / "a.toml"
+    bad.write_text("[router]\nstrategy = \"matrix\"\n\n[task_types.script_review]\n"
+                   "complexity = 11\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(bad)
+    assert info.value.line == 5 and "complexity" in str(info.value)
+
+
+def test_unknown_task_type_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "route", "explain", "nonsense")
+    assert code == 2 and "unknown task type 'nonsense'" in err and "[task_types." in err
+
+
+def test_user_profile_overrides_shipped_one(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "archibald.toml"
+    cfg.write_text("[task_types.script_review]\ncreativity_required = true\ncomplexity = 8\n"
+                   "execution_focused = false\n")
+    code, out, _ = _run(capsys, "route", "explain", "script_review", "--json", "--config",
+                        str(cfg))
+    assert json.loads(out)["decision"] == "keep"
