@@ -129,3 +129,11 @@ def test_summary_shows_the_phases_in_order(tmp_path: Path) -> None:
     records = result.records()
     assert records["market_research"]["cost"] == 0.0123
     assert records["market_research"]["resumed"] is False
+
+
+def test_a_broken_display_does_not_fail_the_run(tmp_path: Path) -> None:
+    def broken(event: StageEvent) -> None:
+        raise ValueError("terminal went away")
+
+    result = _run(tmp_path, broken)
+    assert len(result.stages) == 5

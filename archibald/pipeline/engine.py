@@ -5,12 +5,30 @@ how many; 1 runs them one at a time). A stage's key is a digest of its name, its
 inputs, the config digest, the seed and its dependencies' *result* digests, so a changed
 input reruns exactly the stages it reaches. Finished stages found in the store are loaded, not
 run, and reported ``resumed=True`` so nobody charges them twice.
+
+    async def script(inp: StageInput) -> StageResult:
+        path = inp.stage_dir / "script.md"
+        path.write_text(write(inp.inputs["topic"], inp.deps["concept"].value, inp.seed))
+        return StageResult(value={"words": 1400}, files={"script": path},
+                           record={"route": "local", "cost": 0.0})
+
+    engine = Engine([Stage("concept", "concept", (), concept, phase=PHASES[0]),
+                     Stage("script", "script_writing", ("concept",), script,
+                           phase=PHASES[0])],
+                    out_dir, key_inputs={"topic": "sleep", "minutes": 10},
+                    config_digest=settings_digest, seed=7)
+    with progress_display() as progress:
+        result = await engine.run(progress)
+
+Work for ``run_in_process`` runs in a forkserver pool, which imports the program's
+``__main__``: scripts that build an Engine need an ``if __name__ == "__main__":`` guard.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import multiprocessing
 import os
 import re
@@ -31,6 +49,7 @@ __all__ = ["PHASES", "Stage", "StageInput", "StageResult", "StageOutcome", "Phas
            "RunResult", "Engine", "PipelineError"]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: the design's five phases, in order
 PHASES = ("creative work", "parallel execution", "parallel delegation", "local + memory",
@@ -291,7 +310,8 @@ class Engine:
                             outcomes[name] = task.result()
                         else:
                             failures[name] = exc
-                            self._emit(emit, name, "failed", t0, error=f"{exc}")
+                            self._emit(emit, name, "failed", t0,
+                                       error=str(exc) or type(exc).__name__)
                 cancelled = False
             finally:
                 for task in running:
@@ -314,8 +334,11 @@ class Engine:
     def _emit(self, emit: ProgressCallback, name: str, state: StageState, t0: float,
               **extra: Any) -> None:
         stage = self.stages[name]
-        emit(StageEvent(stage=name, state=state, at=time.perf_counter() - t0,
-                        phase=stage.phase, task_type=stage.task_type, **extra))
+        try:
+            emit(StageEvent(stage=name, state=state, at=time.perf_counter() - t0,
+                            phase=stage.phase, task_type=stage.task_type, **extra))
+        except Exception:  # a broken display must not fail a (paid) pipeline
+            log.exception("progress display failed on %s %s", name, state)
 
     async def _run_stage(self, stage: Stage, outcomes: Mapping[str, StageOutcome],
                          emit: ProgressCallback, t0: float, slots: asyncio.Semaphore | None,
