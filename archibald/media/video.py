@@ -84,8 +84,8 @@ def segment_args(image: Path, out: Path, seconds: int) -> list[str]:
     return [
         "-y", "-loop", "1", "-framerate", "1", "-i", str(image), "-t", str(seconds),
         "-vf", _VIDEO_FILTER,
-        "-c:v", "libx264", "-profile:v", "high", "-preset", "veryfast", "-tune", "stillimage",
-        "-crf", "20", "-pix_fmt", "yuv420p",
+        "-c:v", "libx264", "-profile:v", "high", "-preset", "superfast", "-tune", "stillimage",
+        "-crf", "18", "-pix_fmt", "yuv420p",
         "-g", str(frames), "-keyint_min", str(frames), "-sc_threshold", "0", "-flags", "+cgop",
         "-bf", "2",
         "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
