@@ -47,9 +47,9 @@ class Pipeline:
     def run(self, workdir: Path, config: str = "cfg", art_version: str = "",
             **inputs: Any) -> RunResult:
         key_inputs = {"topic": "sea", "minutes": 10, "style": "watercolour", **inputs}
-        engine = Engine(self.stages(art_version), workdir, key_inputs=key_inputs,
-                        config_digest=config)
-        return asyncio.run(engine.run())
+        self.last = Engine(self.stages(art_version), workdir, key_inputs=key_inputs,
+                           config_digest=config)
+        return asyncio.run(self.last.run())
 
 
 def test_second_run_loads_every_stage(tmp_path: Path) -> None:
@@ -110,6 +110,7 @@ def test_failed_run_resumes_from_what_finished(tmp_path: Path) -> None:
         p.run(tmp_path)
     assert info.value.stage == "voice" and "voice broke" in str(info.value)
     assert p.calls == Counter(research=1, script=1, voice=1, art=1)
+    assert set(p.last.outcomes) == {"research", "script", "art"}  # what the caller can report
     p.fail = set()
     p.calls.clear()
     result = p.run(tmp_path)

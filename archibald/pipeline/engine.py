@@ -234,6 +234,8 @@ class Engine:
         self.store = StageStore(self.workdir)
         self._given_executor = executor
         self._pool: ProcessPoolExecutor | None = None
+        #: the stages finished (run or resumed) by the last ``run``, kept when it fails
+        self.outcomes: dict[str, StageOutcome] = {}
 
     def stage_key(self, stage: Stage, deps: Mapping[str, StageOutcome]) -> str:
         """The digest a stage's stored result is kept under."""
@@ -276,6 +278,7 @@ class Engine:
         slots = asyncio.Semaphore(self.concurrency) if self.concurrency else None
         cpu_slots = asyncio.Semaphore(os.cpu_count() or 1)
         outcomes: dict[str, StageOutcome] = {}
+        self.outcomes = outcomes
         failures: dict[str, BaseException] = {}
         running: dict[asyncio.Task[StageOutcome], str] = {}
         pending = list(self.order)
