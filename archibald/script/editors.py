@@ -186,7 +186,7 @@ def _fit_length(script: Script, target_minutes: float, changes: list[str]) -> Sc
         script = script.with_section(practice, render(items))
         changes.append(f"{script.sections[practice].name}: added {added} words "
                        f"({have} -> {have + added}) to reach the length")
-    elif have > 1.1 * (130 * target_minutes):
+    elif have > 1.1 * want_words:
         items = parse(script.sections[practice].text)
         cut, limit = 0, have - want_words
         while cut < limit and len(items) > 4:
