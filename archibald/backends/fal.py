@@ -1,0 +1,233 @@
+"""Images and music on fal.ai's queue API, over httpx.
+
+The official ``fal-client`` always uses https, so it cannot reach a loopback stub; the queue
+protocol is small enough to speak directly: submit ``POST {base}/{app}`` → poll the returned
+``status_url`` (202 IN_QUEUE / IN_PROGRESS, 200 COMPLETED — which may still carry an error) →
+``GET response_url`` → download the file. fal returns no cost, so usage (megapixels, minutes)
+is priced from prices.toml (``fal:<app>`` keys). The key is only sent to fal's own host, never
+to the CDN the files are downloaded from.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Mapping
+
+import httpx
+
+from ..errors import BackendError, BackendTimeout, InputError, NonRetryable, RouteUnavailable
+from ..prices import PriceBook
+from ..providers import Provider
+from ..tasks import Context, Outcome, Task, Usage
+from .base import Backend
+from .http import RetryPolicy, log, raise_for_status, request_json, translate_transport
+
+__all__ = ["FalQueue", "FalImageBackend", "FalMusicBackend"]
+
+
+class FalQueue:
+    """Submit one request to a fal app, wait for it under a deadline, fetch its result."""
+
+    def __init__(self, provider: Provider, *, retry: RetryPolicy | None = None,
+                 poll_interval: float = 1.0, deadline: float = 600.0,
+                 request_timeout: float = 60.0,
+                 sleep: Callable[[float], Awaitable[None]] | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.provider = provider
+        self.retry = retry or RetryPolicy()
+        self.poll_interval = poll_interval
+        self.deadline = deadline
+        self.request_timeout = request_timeout
+        self.sleep = sleep or self.retry.sleep
+        self.clock = clock
+        self.transport = transport
+
+    @property
+    def _secrets(self) -> tuple[str | None, ...]:
+        return (self.provider.api_key,)
+
+    def _auth(self, url: str) -> dict[str, str]:
+        same_host = httpx.URL(url).host == httpx.URL(self.provider.base_url).host
+        return {"Authorization": f"Key {self.provider.api_key}"} if same_host else {}
+
+    async def _json(self, client: httpx.AsyncClient, method: str, url: str,
+                    **kwargs: Any) -> Mapping[str, Any]:
+        body, _ = await request_json(client, method, url, provider="fal", policy=self.retry,
+                                     secrets=self._secrets, headers=self._auth(url), **kwargs)
+        if not isinstance(body, Mapping):
+            raise BackendError("fal answered with a body that is not an object", provider="fal",
+                               code="malformed_json")
+        return body
+
+    async def run(self, app: str, arguments: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
+        """The result of ``app`` on ``arguments`` and its request id."""
+        started = self.clock()
+        async with httpx.AsyncClient(timeout=self.request_timeout,
+                                     transport=self.transport) as client:
+            sub = await self._json(client, "POST", self.provider.url(app), json=dict(arguments))
+            rid = str(sub.get("request_id") or "")
+            if not rid:
+                raise BackendError("fal accepted the request without a request_id",
+                                   provider="fal", code="malformed_json")
+            owner_app = "/".join(app.strip("/").split("/")[:2])
+            base = self.provider.url(f"{owner_app}/requests/{rid}")
+            status_url = str(sub.get("status_url") or f"{base}/status")
+            response_url = str(sub.get("response_url") or base)
+            while True:
+                status = await self._json(client, "GET", status_url)
+                state = status.get("status")
+                if state == "COMPLETED":
+                    if status.get("error"):
+                        raise BackendError(self.provider.redact(
+                            f"fal request {rid} completed with an error "
+                            f"({status.get('error_type') or 'error'}): {status['error']}"),
+                            provider="fal", code=str(status.get("error_type") or "error"))
+                    break
+                if state not in ("IN_QUEUE", "IN_PROGRESS"):
+                    raise BackendError(f"fal request {rid} has unknown status {state!r}",
+                                       provider="fal", code="bad_status")
+                if self.clock() - started > self.deadline:
+                    await self._cancel(client, sub.get("cancel_url") or f"{base}/cancel")
+                    raise BackendTimeout(f"fal request {rid} ({app}) did not finish within "
+                                         f"{self.deadline:.0f} s (last status {state})")
+                await self.sleep(self.poll_interval)
+            return await self._json(client, "GET", response_url), rid
+
+    async def _cancel(self, client: httpx.AsyncClient, url: str) -> None:
+        try:
+            await client.put(str(url), headers=self._auth(str(url)))
+        except httpx.HTTPError:
+            pass  # best effort: the deadline error is what matters
+
+    async def download(self, url: str, out: Path) -> str:
+        """Save ``url`` to ``out``; return its content type."""
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create {out.parent}: {exc}") from None
+
+        async def attempt() -> httpx.Response:
+            async with httpx.AsyncClient(timeout=self.request_timeout,
+                                         transport=self.transport) as client:
+                try:
+                    response = await client.get(url, headers=self._auth(url))
+                except httpx.TransportError as exc:
+                    raise translate_transport("fal", exc, self._secrets) from None
+            raise_for_status("fal", response, self._secrets)
+            return response
+
+        response = await self.retry.run(attempt, what="fal download")
+        out.write_bytes(response.content)
+        return response.headers.get("content-type", "application/octet-stream")
+
+
+class _FalBackend(Backend):
+    """What both fal backends share: provider, prices, the queue and availability."""
+
+    def __init__(self, provider: Provider, prices: PriceBook, model: str, route: str,
+                 queue: FalQueue | None) -> None:
+        self._route = route
+        self.provider = provider
+        self.prices = prices
+        self.model = model
+        self.queue = queue or FalQueue(provider)
+        self.name = f"fal:{model}"
+
+    @property  # type: ignore[override]
+    def route(self) -> str:
+        return self._route
+
+    def unavailable_reason(self) -> str | None:
+        if not self.provider.configured:
+            return f"fal is not configured: set {self.provider.missing}"
+        try:
+            self.prices.unit(self.name)
+        except RouteUnavailable as exc:
+            return str(exc)
+        return None
+
+    def _check(self, task: Task, *required: str) -> None:
+        reason = self.unavailable_reason()
+        if reason:
+            raise RouteUnavailable(reason)
+        for key in required:
+            if not task.inputs.get(key):
+                raise NonRetryable(f"task {task.type!r} has no {key!r} input for {self.name}",
+                                   provider="fal")
+
+
+class FalImageBackend(_FalBackend):
+    """Images. Reads inputs prompt, width, height, out; returns ``{"path", "width", "height",
+    "content_type", "seed"}``; priced per megapixel (rounded up per image)."""
+
+    capability = frozenset({"image"})
+
+    def __init__(self, provider: Provider, prices: PriceBook, *, model: str = "fal-ai/flux/dev",
+                 route: str = "premium", queue: FalQueue | None = None) -> None:
+        super().__init__(provider, prices, model, route, queue)
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        self._check(task, "prompt")
+        width, height = int(task.inputs.get("width", 1920)), int(task.inputs.get("height", 1080))
+        out = Path(task.inputs.get("out") or context.workdir / "image.png")
+        start = time.perf_counter()
+        args = {"prompt": str(task.inputs["prompt"]),
+                "image_size": {"width": width, "height": height}, "num_images": 1,
+                "seed": int(task.inputs.get("seed", context.seed)),
+                "output_format": "png" if out.suffix.lower() == ".png" else "jpeg",
+                "enable_safety_checker": True}
+        result, rid = await self.queue.run(self.model, args)
+        images = result.get("images")
+        if not isinstance(images, list) or not images or not isinstance(images[0], Mapping) \
+                or not images[0].get("url"):
+            raise BackendError(f"fal request {rid} returned no image", provider="fal",
+                               code="no_output")
+        image = images[0]
+        w, h = int(image.get("width") or width), int(image.get("height") or height)
+        ctype = await self.queue.download(str(image["url"]), out)
+        usage = Usage(images=1, megapixels=w * h / 1e6, requests=1)
+        cost = self.prices.cost(usage, unit=self.name)
+        log.info("%s: %dx%d image, $%.4f", self.name, w, h, cost)
+        return Outcome(artifact={"path": str(out), "width": w, "height": h,
+                                 "content_type": image.get("content_type") or ctype,
+                                 "seed": result.get("seed")},
+                       backend=self.name, route=self._route, model=self.model, usage=usage,
+                       cost=cost, seconds=time.perf_counter() - start,
+                       detail={"request_id": rid})
+
+
+class FalMusicBackend(_FalBackend):
+    """Music. Reads inputs prompt, seconds, out; returns ``{"path", "seconds",
+    "content_type"}``; priced per output minute (rounded up). CassetteAI makes at most 180 s a
+    request: longer beds are the caller's to loop."""
+
+    capability = frozenset({"music"})
+
+    def __init__(self, provider: Provider, prices: PriceBook, *,
+                 model: str = "cassetteai/music-generator", route: str = "premium",
+                 max_seconds: float = 180.0, queue: FalQueue | None = None) -> None:
+        super().__init__(provider, prices, model, route, queue)
+        self.max_seconds = max_seconds
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        self._check(task, "prompt")
+        seconds = min(float(task.inputs.get("seconds", 60)), self.max_seconds)
+        out = Path(task.inputs.get("out") or context.workdir / "music.wav")
+        start = time.perf_counter()
+        result, rid = await self.queue.run(self.model, {"prompt": str(task.inputs["prompt"]),
+                                                        "duration": int(round(seconds))})
+        audio = result.get("audio_file") or result.get("audio")
+        if not isinstance(audio, Mapping) or not audio.get("url"):
+            raise BackendError(f"fal request {rid} returned no audio", provider="fal",
+                               code="no_output")
+        ctype = await self.queue.download(str(audio["url"]), out)
+        usage = Usage(audio_seconds=seconds, requests=1)
+        cost = self.prices.cost(usage, unit=self.name)
+        log.info("%s: %.0f s of music, $%.4f", self.name, seconds, cost)
+        return Outcome(artifact={"path": str(out), "seconds": seconds,
+                                 "content_type": audio.get("content_type") or ctype},
+                       backend=self.name, route=self._route, model=self.model, usage=usage,
+                       cost=cost, seconds=time.perf_counter() - start,
+                       detail={"request_id": rid})

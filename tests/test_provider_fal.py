@@ -1,0 +1,149 @@
+"""fal.ai queue backends (image, music) against the queue stub."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from archibald.backends.fal import FalImageBackend, FalMusicBackend, FalQueue
+from archibald.backends.http import RetryPolicy
+from archibald.errors import (BackendError, BackendTimeout, NonRetryable, ProviderOverloaded,
+                              RouteUnavailable)
+from archibald.prices import PriceBook
+from archibald.providers import ProviderSettings
+from archibald.tasks import Context, Task
+from stubs.fal import tiny_png
+from stubs.fixtures import fal_stub, provider_env, sleeps  # noqa: F401
+
+
+class Clock:
+    """A fake monotonic clock that the fake sleep advances."""
+
+    def __init__(self, sleeps) -> None:  # type: ignore[no-untyped-def]
+        self.sleeps = sleeps
+
+    def __call__(self) -> float:
+        return sum(self.sleeps.calls)
+
+
+def queue(sleeps, deadline: float = 600.0, attempts: int = 4, timeout: float = 5.0) -> FalQueue:  # type: ignore[no-untyped-def]
+    return FalQueue(ProviderSettings.load().get("fal"), poll_interval=2.0, deadline=deadline,
+                    request_timeout=timeout, clock=Clock(sleeps),
+                    retry=RetryPolicy(attempts=attempts, base_delay=0.5, sleep=sleeps,
+                                      jitter=lambda: 1.0))
+
+
+def image(sleeps, **kw) -> FalImageBackend:  # type: ignore[no-untyped-def]
+    return FalImageBackend(ProviderSettings.load().get("fal"), PriceBook(), queue=queue(sleeps, **kw))
+
+
+def run_image(b, tmp_path, w: int = 1920, h: int = 1080):  # type: ignore[no-untyped-def]
+    task = Task("background", {"prompt": "misty lake at dawn", "width": w, "height": h,
+                               "out": tmp_path / "bg.png"})
+    return asyncio.run(b.execute(task, Context(workdir=tmp_path, seed=7)))
+
+
+def test_image_queue_walk_download_and_cost(fal_stub, provider_env, sleeps, tmp_path):
+    out = run_image(image(sleeps), tmp_path)
+    assert out.artifact["width"] == 1920 and out.artifact["height"] == 1080
+    assert (tmp_path / "bg.png").read_bytes() == tiny_png()
+    assert out.usage.megapixels == pytest.approx(2.0736)
+    assert out.cost == pytest.approx(3 * 0.025, abs=1e-9)  # 2.07 MP billed as 3 MP
+    paths = [(r.method, r.path) for r in fal_stub.requests]
+    rid = out.detail["request_id"]
+    assert paths == [("POST", "/fal-ai/flux/dev"),
+                     ("GET", f"/fal-ai/flux/requests/{rid}/status"),
+                     ("GET", f"/fal-ai/flux/requests/{rid}/status"),
+                     ("GET", f"/fal-ai/flux/requests/{rid}/status"),
+                     ("GET", f"/fal-ai/flux/requests/{rid}"),
+                     ("GET", f"/files/{rid}.png")]
+    assert sleeps.calls == [2.0, 2.0]  # IN_QUEUE, IN_PROGRESS, then COMPLETED
+    submit = fal_stub.requests[0]
+    assert submit.headers["authorization"] == f"Key {fal_stub.api_key}"
+    assert submit.json()["image_size"] == {"width": 1920, "height": 1080}
+    assert submit.json()["seed"] == 7
+
+
+def test_thumbnail_is_one_megapixel(fal_stub, provider_env, sleeps, tmp_path):
+    out = run_image(image(sleeps), tmp_path, 1280, 720)
+    assert out.cost == pytest.approx(0.025, abs=1e-9)
+
+
+def test_music_minutes_rounded_up(fal_stub, provider_env, sleeps, tmp_path):
+    b = FalMusicBackend(ProviderSettings.load().get("fal"), PriceBook(), queue=queue(sleeps))
+    task = Task("music", {"prompt": "calm ambient pads", "seconds": 150,
+                          "out": tmp_path / "bed.wav"})
+    out = asyncio.run(b.execute(task, Context(workdir=tmp_path)))
+    assert out.cost == pytest.approx(3 * 0.02, abs=1e-9)  # 2.5 min billed as 3
+    assert (tmp_path / "bed.wav").read_bytes().startswith(b"RIFF")
+    assert fal_stub.requests[0].path == "/cassetteai/music-generator"
+    assert fal_stub.requests[0].json() == {"prompt": "calm ambient pads", "duration": 150}
+
+
+def test_completed_with_error_is_a_delegation_failure(fal_stub, provider_env, sleeps, tmp_path):
+    fal_stub.complete_with_error = "NSFW content detected"
+    with pytest.raises(BackendError) as err:
+        run_image(image(sleeps), tmp_path)
+    assert "NSFW" in str(err.value) and err.value.code == "runner_error"
+    assert not (tmp_path / "bg.png").exists()
+
+
+def test_deadline_is_a_timeout_and_cancels(fal_stub, provider_env, sleeps, tmp_path):
+    fal_stub.states = ["IN_QUEUE"] + ["IN_PROGRESS"] * 50
+    with pytest.raises(BackendTimeout):
+        run_image(image(sleeps, deadline=10.0), tmp_path)
+    assert fal_stub.requests_to("/cancel", "PUT")
+
+
+def test_429_and_5xx_on_submit_are_retried(fal_stub, provider_env, sleeps, tmp_path):
+    fal_stub.fail(429, {"detail": "slow down"}, headers={"retry-after": "3"}, path="/flux/dev")
+    fal_stub.fail(503, {"detail": "unavailable"}, path="/flux/dev")
+    out = run_image(image(sleeps), tmp_path)
+    assert sleeps.calls[:2] == [3.0, 1.0]  # Retry-After, then backoff for attempt 2
+    assert len(fal_stub.requests_to("/flux/dev", "POST")) == 3
+    assert out.cost == pytest.approx(0.075)  # charged once
+
+
+def test_5xx_exhausted(fal_stub, provider_env, sleeps, tmp_path):
+    fal_stub.fail(500, {"detail": "boom"}, times=3)
+    with pytest.raises(ProviderOverloaded):
+        run_image(image(sleeps, attempts=3), tmp_path)
+
+
+def test_402_and_422_not_retried(fal_stub, provider_env, sleeps, tmp_path):
+    fal_stub.fail(402, {"detail": "Exhausted balance"}, headers={"x-fal-error-type": "billing"})
+    with pytest.raises(NonRetryable):
+        run_image(image(sleeps), tmp_path)
+    fal_stub.fail(422, {"detail": [{"loc": ["body", "prompt"], "msg": "required"}]})
+    with pytest.raises(NonRetryable):
+        run_image(image(sleeps), tmp_path)
+    assert len(fal_stub.requests) == 2 and sleeps.calls == []
+
+
+def test_malformed_status_and_timeout(fal_stub, provider_env, sleeps, tmp_path):
+    fal_stub.malformed(path="/status")
+    with pytest.raises(BackendError) as err:
+        run_image(image(sleeps), tmp_path)
+    assert err.value.code == "malformed_json"
+    fal_stub.slow(1.0, times=2, path="/flux/dev")
+    with pytest.raises(BackendTimeout):
+        run_image(image(sleeps, attempts=2, timeout=0.2), tmp_path)
+
+
+def test_key_never_sent_to_other_hosts_nor_leaked(fal_stub, provider_env, sleeps, tmp_path,
+                                                   caplog):
+    caplog.set_level(logging.DEBUG)
+    q = queue(sleeps)
+    assert q._auth("https://v3.fal.media/files/x.png") == {}
+    fal_stub.fail(500, {"detail": f"bad key {fal_stub.api_key}"})
+    fal_stub.fail(401, {"detail": f"bad key {fal_stub.api_key}"})
+    with pytest.raises(NonRetryable) as err:
+        run_image(image(sleeps), tmp_path)
+    assert fal_stub.api_key not in caplog.text + str(err.value)
+
+
+def test_unconfigured(sleeps, tmp_path):
+    with pytest.raises(RouteUnavailable, match="FAL_KEY"):
+        run_image(image(sleeps), tmp_path)
