@@ -1,0 +1,19 @@
+"""The pipeline's text stages, local routes: research, concept, script, review, polish, TTS QA,
+metadata and subtitles, all offline and deterministic for the same inputs and seed."""
+
+from archibald.script.concept import Concept, make_concept
+from archibald.script.editors import EditResult, polish, review
+from archibald.script.metadata import build_metadata, chapters_from_sections
+from archibald.script.model import SPEAKING_WPM, Script, Section
+from archibald.script.quality import score_metadata, score_script
+from archibald.script.research import ResearchBrief, research
+from archibald.script.speakable import speakable, speakable_with_changes
+from archibald.script.subtitles import build_srt
+from archibald.script.writer import write_script
+
+__all__ = [
+    "Concept", "EditResult", "ResearchBrief", "SPEAKING_WPM", "Script", "Section",
+    "build_metadata", "build_srt", "chapters_from_sections", "make_concept", "polish",
+    "research", "review", "score_metadata", "score_script", "speakable",
+    "speakable_with_changes", "write_script",
+]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from archibald.script.catalogue import catalogue
 from archibald.script.model import SPEAKING_WPM, Script, Section, words
-from archibald.script.writer import DEFAULT_WPM, allocate_pauses
+from archibald.script.writer import DEFAULT_WPM, SLEEP_WPM, allocate_pauses
 
 __all__ = ["EditResult", "review", "polish", "BANNED", "LONG_SENTENCE", "parse", "render"]
 
@@ -169,7 +169,7 @@ def _split_once(sentence: str) -> tuple[str, str]:
 def _fit_length(script: Script, target_minutes: float, changes: list[str]) -> Script:
     """Words to the calm pace for the target, then pauses to the target time."""
     target_s = target_minutes * 60.0
-    want_words = DEFAULT_WPM * target_minutes
+    want_words = (SLEEP_WPM if script.sleep else DEFAULT_WPM) * target_minutes
     have = script.word_count()
     practice = max(range(len(script.sections)), key=lambda i: script.sections[i].word_count())
     if have < 0.9 * want_words:

@@ -18,10 +18,12 @@ from archibald.script.catalogue import Composer, catalogue
 from archibald.script.concept import Concept
 from archibald.script.model import ARC, SLEEP_ARC, SPEAKING_WPM, Script, Section, words
 
-__all__ = ["write_script", "allocate_pauses", "DEFAULT_WPM"]
+__all__ = ["write_script", "allocate_pauses", "DEFAULT_WPM", "SLEEP_WPM"]
 
 #: spoken words per minute counting the pauses: the middle of the calm 100–130
 DEFAULT_WPM = 115.0
+#: a sleep session is slower, so more of it is silence
+SLEEP_WPM = 100.0
 _AVG_WORDS = 7.5
 #: relative share of the silence after a sentence, by what the sentence is
 _WEIGHTS = {"invite": 6.0, "section": 5.0, "beat": 3.0, "none": 0.6}
@@ -205,9 +207,11 @@ def _render(units: list[_Unit], seconds: float, sleep: bool) -> str:
     return " ".join(parts)
 
 
-def write_script(concept: Concept, *, seed: int = 0, wpm: float = DEFAULT_WPM) -> Script:
+def write_script(concept: Concept, *, seed: int = 0, wpm: float | None = None) -> Script:
     """A complete guided meditation for the concept, sized to ``concept.minutes`` at ``wpm``
-    spoken words per minute counting the pauses. Same concept and seed, same script."""
+    spoken words per minute counting the pauses (default 115, or 100 for a sleep session).
+    Same concept and seed, same script."""
+    wpm = wpm or (SLEEP_WPM if concept.sleep else DEFAULT_WPM)
     writer = _Writer(concept, seed)
     total_words = wpm * concept.minutes
     arc = SLEEP_ARC if concept.sleep else ARC
