@@ -1,0 +1,298 @@
+"""Publishing on YouTube with google-api-python-client: resumable upload, thumbnail, login.
+
+``videos.insert`` runs as a resumable, chunked upload driven by ``next_chunk``; 500/502/503/504
+and transport errors are retried with ``random() * 2**n`` second sleeps, at most 10 times.
+YouTube's own refusals (daily quota, unaudited projects, an expired login) are explained in
+plain words rather than dumped. ``YOUTUBE_BASE_URL`` points the client at a stub: the client's
+``api_endpoint`` option keeps https, so the bundled discovery document is rebuilt with its
+``rootUrl`` overridden. The OAuth token lives in ARCHIBALD_HOME with 0600 permissions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import mimetypes
+import os
+import random
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ..errors import (BackendError, InputError, NonRetryable, ProviderOverloaded,
+                      RouteUnavailable)
+from ..prices import PriceBook
+from ..providers import Provider, archibald_home, redact
+from ..tasks import Context, Outcome, Task, Usage
+from .base import Backend
+from .http import log
+
+__all__ = ["SCOPES", "TOKEN_FILE", "login", "load_credentials", "build_service", "upload",
+           "explain_http_error", "YouTubeBackend"]
+
+SCOPES = ["https://www.googleapis.com/auth/youtube.upload"]
+TOKEN_FILE = "youtube-token.json"
+_RETRY_STATUS = {500, 502, 503, 504}
+_PRIVACY = ("private", "unlisted", "public")
+_UNAUDITED = ("YouTube kept the video private: videos uploaded through an API project that has "
+              "not passed Google's audit can only be private. Publish it by hand in YouTube "
+              "Studio, or apply for the audit (YouTube API Services audit and quota extension "
+              "form) to upload public videos.")
+
+
+def token_path(home: str | os.PathLike[str] | None = None) -> Path:
+    return Path(home or archibald_home()) / TOKEN_FILE
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(path, 0o600)  # also when the file already existed with looser permissions
+
+
+def login(client_secrets: Path, *, home: str | os.PathLike[str] | None = None,
+          flow_factory: Callable[..., Any] | None = None) -> Path:
+    """Run the OAuth installed-app flow in the browser; store the token (0600); return its path."""
+    if not Path(client_secrets).is_file():
+        raise InputError(f"{client_secrets} not found: download the OAuth client (type "
+                         f"'Desktop app') from the Google Cloud console and pass its path")
+    if flow_factory is None:
+        from google_auth_oauthlib.flow import InstalledAppFlow
+
+        flow_factory = InstalledAppFlow.from_client_secrets_file
+    flow = flow_factory(str(client_secrets), scopes=SCOPES)
+    credentials = flow.run_local_server(port=0, open_browser=True)
+    path = token_path(home)
+    _write_private(path, credentials.to_json())
+    return path
+
+
+def load_credentials(home: str | os.PathLike[str] | None = None) -> Any:
+    """The stored OAuth credentials, refreshed (and re-saved) if they have expired."""
+    path = token_path(home)
+    if not path.exists():
+        raise RouteUnavailable("no YouTube login: run `archibald youtube login "
+                               "--client-secrets client_secret.json` first")
+    from google.oauth2.credentials import Credentials
+
+    try:
+        credentials = Credentials.from_authorized_user_file(str(path), SCOPES)
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise RouteUnavailable(f"the YouTube token {path} is unreadable ({exc}); run "
+                               f"`archibald youtube login` again") from None
+    if not credentials.valid and credentials.refresh_token:
+        from google.auth.exceptions import RefreshError, TransportError
+        from google.auth.transport.requests import Request
+
+        try:
+            credentials.refresh(Request())
+        except RefreshError:
+            raise RouteUnavailable("the YouTube login has expired or was revoked; run "
+                                   "`archibald youtube login` again") from None
+        except TransportError as exc:
+            raise ProviderOverloaded(redact(f"could not refresh the YouTube login: {exc}"),
+                                     provider="youtube", code="transport") from None
+        _write_private(path, credentials.to_json())
+    return credentials
+
+
+def build_service(credentials: Any, base_url: str | None = None, timeout: float = 60.0) -> Any:
+    """A YouTube v3 client; with ``base_url`` its every URL (uploads too) points there."""
+    import google_auth_httplib2
+    from googleapiclient.discovery import build, build_from_document
+    from googleapiclient.discovery_cache import get_static_doc
+    from googleapiclient.http import build_http
+
+    raw = build_http()  # httplib2 with 308 taken out of its redirects, as resumable needs
+    raw.timeout = timeout
+    http = google_auth_httplib2.AuthorizedHttp(credentials, http=raw)
+    if not base_url:
+        return build("youtube", "v3", http=http, static_discovery=True, cache_discovery=False)
+    doc = json.loads(get_static_doc("youtube", "v3"))
+    doc["rootUrl"] = base_url.rstrip("/") + "/"
+    doc["baseUrl"] = doc["rootUrl"] + doc.get("servicePath", "")
+    return build_from_document(doc, http=http)
+
+
+def _reason(error: Any) -> tuple[str, str]:
+    try:
+        body = json.loads(error.content.decode("utf-8", "replace"))
+        err = body.get("error", {})
+        reasons = err.get("errors") or [{}]
+        return str(reasons[0].get("reason") or ""), str(err.get("message") or "")
+    except (ValueError, AttributeError, TypeError):
+        return "", ""
+
+
+def explain_http_error(error: Any) -> BackendError:
+    """A googleapiclient HttpError as an Archibald error that says what to do."""
+    status = int(getattr(error.resp, "status", 0) or 0)
+    reason, message = _reason(error)
+    lowered = f"{reason} {message}".lower()
+    if reason in ("quotaExceeded", "dailyLimitExceeded"):
+        text = ("YouTube refused the upload: this Google Cloud project has used up its daily "
+                "YouTube Data API quota. The quota resets at midnight Pacific time; upload "
+                "again after that, or ask for more quota in the Google Cloud console.")
+    elif reason == "uploadLimitExceeded":
+        text = ("YouTube refused the upload: this channel has reached its upload limit for "
+                "today. Try again tomorrow.")
+    elif "audit" in lowered or "unverified" in lowered:
+        text = _UNAUDITED
+    elif status == 401 or reason in ("authError", "unauthorized"):
+        text = ("YouTube did not accept the login (expired or revoked); run "
+                "`archibald youtube login` again.")
+    elif status == 403:
+        text = (f"YouTube refused the request ({reason or 'forbidden'}): check that the "
+                f"logged-in account owns the channel and that the YouTube Data API is enabled "
+                f"for the project.")
+    else:
+        text = f"YouTube answered HTTP {status} ({reason or 'error'}): {message[:200]}"
+    cls = ProviderOverloaded if status in _RETRY_STATUS else NonRetryable
+    return cls(redact(text), provider="youtube", status=status, code=reason or None)
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    import httplib2
+    from google.auth.exceptions import TransportError
+
+    return (httplib2.HttpLib2Error, OSError, http.client.HTTPException, TransportError)
+
+
+def _call_with_retries(step: Callable[[], Any], what: str, *, max_retries: int,
+                       sleep: Callable[[float], None]) -> Any:
+    """Run ``step`` until it returns non-None; retry 5xx/transport errors with jittered 2**n."""
+    from google.auth.exceptions import RefreshError
+    from googleapiclient.errors import HttpError
+
+    retry = 0
+    while True:
+        try:
+            result = step()
+            if result is not None:
+                return result
+            continue  # a chunk went through; send the next one
+        except HttpError as exc:
+            if getattr(exc.resp, "status", 0) not in _RETRY_STATUS:
+                raise explain_http_error(exc) from None
+            error = f"HTTP {exc.resp.status}"
+        except RefreshError:
+            raise NonRetryable("YouTube did not accept the login and it could not be refreshed; "
+                               "run `archibald youtube login` again.", provider="youtube",
+                               status=401) from None
+        except _transport_errors() as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        retry += 1
+        if retry > max_retries:
+            raise ProviderOverloaded(redact(f"YouTube {what} failed after {max_retries} "
+                                            f"retries: {error}"), provider="youtube")
+        wait = random.random() * 2 ** retry
+        log.warning("YouTube %s: %s; retry %d/%d in %.1fs", what, redact(error), retry,
+                    max_retries, wait)
+        sleep(wait)
+
+
+def upload(video: Path, thumbnail: Path | None, metadata: Mapping[str, Any], *,
+           privacy: str = "private", credentials: Any = None, base_url: str | None = None,
+           chunksize: int = 8 * 1024 * 1024, max_retries: int = 10,
+           sleep: Callable[[float], None] = time.sleep, timeout: float = 60.0) -> dict[str, Any]:
+    """Upload ``video`` (resumable, chunked), set its thumbnail; return id, url and notes."""
+    from googleapiclient.http import MediaFileUpload
+
+    if privacy not in _PRIVACY:
+        raise InputError(f"privacy {privacy!r} is not one of {', '.join(_PRIVACY)}")
+    if not Path(video).is_file():
+        raise InputError(f"video {video} does not exist")
+    title = str(metadata.get("title") or "").strip()
+    if not title:
+        raise InputError("the video needs a title")
+    credentials = credentials if credentials is not None else load_credentials()
+    service = build_service(credentials, base_url or os.environ.get("YOUTUBE_BASE_URL"), timeout)
+    body = {"snippet": {"title": title[:100], "description": str(metadata.get("description",
+                                                                             ""))[:5000],
+                        "tags": list(metadata.get("tags") or []),
+                        "categoryId": str(metadata.get("categoryId", "22"))},
+            "status": {"privacyStatus": privacy, "selfDeclaredMadeForKids":
+                       bool(metadata.get("madeForKids", False))}}
+    media = MediaFileUpload(str(video), mimetype=mimetypes.guess_type(str(video))[0]
+                            or "video/mp4", chunksize=chunksize, resumable=True)
+    request = service.videos().insert(part="snippet,status", body=body, media_body=media)
+
+    def next_chunk() -> Any:
+        _, response = request.next_chunk(num_retries=0)
+        return response
+
+    response = _call_with_retries(next_chunk, "upload", max_retries=max_retries, sleep=sleep)
+    if "id" not in response:
+        raise BackendError(f"YouTube finished the upload without a video id: "
+                           f"{redact(str(response)[:200])}", provider="youtube")
+    video_id = str(response["id"])
+    notes: list[str] = []
+    granted = (response.get("status") or {}).get("privacyStatus", privacy)
+    if granted != privacy:
+        notes.append(_UNAUDITED)
+    result: dict[str, Any] = {"video_id": video_id,
+                              "url": f"https://www.youtube.com/watch?v={video_id}",
+                              "privacy": granted, "thumbnail": None, "notes": notes}
+    if thumbnail is not None:
+        thumb = MediaFileUpload(str(thumbnail), mimetype=mimetypes.guess_type(str(thumbnail))[0]
+                                or "image/png", resumable=False)
+        try:
+            _call_with_retries(lambda: service.thumbnails().set(videoId=video_id,
+                                                                media_body=thumb).execute(),
+                               "thumbnail", max_retries=max_retries, sleep=sleep)
+            result["thumbnail"] = str(thumbnail)
+        except BackendError as exc:  # the video is up; a missing thumbnail must not redo it
+            notes.append(f"the thumbnail was not set: {exc}")
+    log.info("YouTube: uploaded %s as %s (%s)", video, video_id, granted)
+    return result
+
+
+class YouTubeBackend(Backend):
+    """Publishing. Reads inputs video, thumbnail, metadata (+privacy); returns
+    ``{"video_id", "url", "privacy", "thumbnail", "notes"}``."""
+
+    capability = frozenset({"upload"})
+
+    def __init__(self, provider: Provider, prices: PriceBook, *, privacy: str = "private",
+                 route: str = "premium", credentials: Any = None,
+                 sleep: Callable[[float], None] = time.sleep, chunksize: int = 8 * 1024 * 1024
+                 ) -> None:
+        self._route = route
+        self.provider = provider
+        self.prices = prices
+        self.privacy = privacy
+        self.credentials = credentials
+        self.sleep = sleep
+        self.chunksize = chunksize
+        self.name = "youtube:videos.insert"
+
+    @property  # type: ignore[override]
+    def route(self) -> str:
+        return self._route
+
+    def unavailable_reason(self) -> str | None:
+        if self.credentials is None and not self.provider.configured:
+            return f"youtube is not configured: {self.provider.missing}"
+        return None
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        reason = self.unavailable_reason()
+        if reason:
+            raise RouteUnavailable(reason)
+        start = time.perf_counter()
+        thumb = task.inputs.get("thumbnail")
+        credentials = self.credentials or load_credentials()
+        base = None if self.provider.base_url.startswith("https://www.googleapis.com") \
+            else self.provider.base_url
+        result = await asyncio.to_thread(
+            upload, Path(task.inputs["video"]), Path(thumb) if thumb else None,
+            dict(task.inputs.get("metadata") or {}),
+            privacy=str(task.inputs.get("privacy") or self.privacy), credentials=credentials,
+            base_url=base, chunksize=self.chunksize, sleep=self.sleep)
+        usage = Usage(requests=1)
+        return Outcome(artifact=result, backend=self.name, route=self._route, usage=usage,
+                       cost=self.prices.cost(usage, unit="youtube:upload"),
+                       seconds=time.perf_counter() - start, detail={"notes": result["notes"]})
