@@ -79,6 +79,7 @@ def litellm_price_map() -> Mapping[str, Any]:
     return data
 
 
+@lru_cache(maxsize=1)
 def _litellm_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -104,6 +105,7 @@ class PriceBook:
         merged = dict(_packaged_units())
         merged.update(units or {})
         self._units = {k: self._unit(k, v) for k, v in merged.items()}
+        self._models: dict[str, ModelPrice] = {}
 
     @classmethod
     def from_settings(cls, settings: Any) -> "PriceBook":
@@ -129,6 +131,12 @@ class PriceBook:
 
     def model(self, model: str) -> ModelPrice:
         """Token prices for ``model``; RouteUnavailable when nobody knows them (never $0)."""
+        found = self._models.get(model)
+        if found is None:
+            found = self._models[model] = self._lookup(model)
+        return found
+
+    def _lookup(self, model: str) -> ModelPrice:
         if model in self._model_overrides:
             raw = self._model_overrides[model]
             try:
