@@ -149,7 +149,7 @@ class ProviderSettings:
         if spec.name == "youtube":
             token = os.path.join(archibald_home(env), "youtube-token.json")
             if not os.path.exists(token):
-                missing = "youtube token (run `archibald youtube login`)"
+                missing = "a login: run `archibald youtube login`"
         elif spec.needs_key and not key:
             missing = spec.key_var
         elif not spec.needs_key and not key and not base_set:

@@ -37,6 +37,9 @@ def litellm_model(provider: str, model: str) -> str:
     if prefix is None:
         raise RouteUnavailable(f"provider {provider!r} has no chat backend; use one of "
                                f"{', '.join(_PREFIX)}")
+    if provider == "ollama":
+        for alias in ("ollama_chat/", "ollama/"):
+            model = model.removeprefix(alias)
     if model.startswith(prefix + "/"):
         return model
     return f"{prefix}/{model}"

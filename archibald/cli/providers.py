@@ -1,5 +1,110 @@
-"""CLI commands: providers."""
+"""CLI commands: `archibald doctor` and `archibald youtube login`."""
 
 from __future__ import annotations
 
-from . import app  # noqa: F401
+import asyncio
+from pathlib import Path
+from typing import Any, Optional
+
+import httpx
+import typer
+
+from ..providers import SPECS, Provider, ProviderSettings
+from . import app
+from .common import ConfigOption, print_json
+
+youtube_app = typer.Typer(help="YouTube account.", no_args_is_help=True)
+app.add_typer(youtube_app, name="youtube")
+
+#: where a quick GET tells whether the server is there (any HTTP answer counts as reachable)
+_PROBE_PATH = {"ollama": "api/version", "youtube": "discovery/v1/apis"}
+
+
+async def _probe(provider: Provider, timeout: float) -> tuple[bool, str]:
+    """Whether the provider's server answers at all; never sends its key."""
+    url = provider.url(_PROBE_PATH.get(provider.name, ""))
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            response = await client.get(url)
+    except httpx.HTTPError as exc:
+        return False, provider.redact(type(exc).__name__)
+    return True, f"HTTP {response.status_code}"
+
+
+async def _probe_all(providers: list[Provider], timeout: float) -> list[tuple[bool, str]]:
+    return list(await asyncio.gather(*(_probe(p, timeout) for p in providers)))
+
+
+def doctor_report(settings: Any, *, probe: bool = True, timeout: float = 3.0) -> dict[str, Any]:
+    """Every provider (configured? reachable?) and every route (available? why not?)."""
+    providers = ProviderSettings.load(getattr(settings, "providers", None) or {})
+    listed = list(providers)
+    configured = [p for p in listed if p.configured]
+    results = dict(zip((p.name for p in configured),
+                       asyncio.run(_probe_all(configured, timeout)) if probe and configured
+                       else [])) if probe else {}
+    rows = []
+    for p in listed:
+        reachable, answer = results.get(p.name, (None, "not checked"))
+        rows.append({"provider": p.name, "serves": SPECS[p.name].serves,
+                     "configured": p.configured, "missing": p.missing,
+                     "base_url": p.redact(p.base_url), "reachable": reachable,
+                     "answer": answer})
+    routes: list[dict[str, Any]] = []
+    if settings is not None:
+        try:
+            from ..catalog import build_registry, describe
+            from ..memory import Memory
+
+            memory = Memory(half_life_days=settings.router.evidence_half_life_days)
+            try:
+                routes = describe(build_registry(settings, memory, providers), settings)
+            finally:
+                memory.close()
+        except Exception as exc:  # the provider table is still worth printing
+            routes = [{"error": providers.redact(f"{type(exc).__name__}: {exc}")}]
+    return {"providers": rows, "routes": routes}
+
+
+@app.command("doctor")
+def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+           offline: bool = typer.Option(False, "--offline", help="Do not contact any server."),
+           timeout: float = typer.Option(3.0, "--timeout", help="Seconds per reachability check."),
+           config: Optional[str] = ConfigOption) -> None:
+    """List every provider and route: configured or not, reachable or not."""
+    from .common import open_settings
+
+    settings = open_settings(config)
+    report = doctor_report(settings, probe=not offline, timeout=timeout)
+    if as_json:
+        print_json(report)
+        return
+    for row in report["providers"]:
+        if not row["configured"]:
+            state = f"not configured (needs {row['missing']})"
+        elif row["reachable"] is None:
+            state = "configured"
+        elif row["reachable"]:
+            state = f"configured, reachable ({row['answer']})"
+        else:
+            state = f"configured, NOT reachable ({row['answer']})"
+        typer.echo(f"{row['provider']:<11} {state:<60} {row['serves']}")
+    if report["routes"]:
+        typer.echo("")
+        for r in report["routes"]:
+            if "error" in r:
+                typer.echo(f"routes: {r['error']}")
+                continue
+            why = f"unavailable: {r['unavailable']}" if r["unavailable"] else "available"
+            typer.echo(f"{r['task_type']:<22} {r['route']:<8} {r['backend'] or '-':<36} {why}")
+
+
+@youtube_app.command("login")
+def youtube_login(client_secrets: Path = typer.Option(
+        Path("client_secret.json"), "--client-secrets",
+        help="OAuth client file (type 'Desktop app') from the Google Cloud console.")) -> None:
+    """Sign in to YouTube in the browser and store the token (0600) under ARCHIBALD_HOME."""
+    from ..backends.youtube import login
+
+    path = login(client_secrets)
+    typer.echo(f"YouTube login stored in {path}")
