@@ -43,7 +43,7 @@ def true_peak_dbtp(samples: Samples, oversample: int = 4) -> float:
     for start in range(0, n, _BLOCK):
         lo = max(0, start - _EDGE)
         hi = min(n, start + _BLOCK + _EDGE)
-        up = resample_poly(data[lo:hi].astype(np.float64), oversample, 1, axis=0)
+        up = resample_poly(data[lo:hi].astype(np.float32), oversample, 1, axis=0)
         core = up[(start - lo) * oversample:(min(n, start + _BLOCK) - lo) * oversample]
         if core.size:
             peak = max(peak, float(np.max(np.abs(core))))
@@ -58,16 +58,16 @@ def normalise(samples: Samples, rate: int, *, target_lufs: float = -16.0,
     The limiter is a smooth gain envelope (fast attack, slow release) applied only where the
     oversampled peak would cross the ceiling; a final linear trim guarantees the ceiling.
     """
-    loud = integrated_lufs(samples, rate)
-    if not math.isfinite(loud):
-        return samples
-    out = (samples * 10 ** ((target_lufs - loud) / 20)).astype(np.float32)
+    out = samples.astype(np.float32)
     ceiling = 10 ** ((ceiling_dbtp - 0.3) / 20)
-    for _ in range(4):
-        tp = true_peak_dbtp(out)
-        if tp <= ceiling_dbtp - 0.05:
-            break
-        out = _limit(out, rate, ceiling)
+    for _ in range(6):
+        loud = integrated_lufs(out, rate)
+        if not math.isfinite(loud):
+            return out
+        out = (out * 10 ** ((target_lufs - loud) / 20)).astype(np.float32)
+        if true_peak_dbtp(out) <= ceiling_dbtp - 0.05:
+            return out
+        out = _limit(out, rate, ceiling)       # peaks down; the next pass brings loudness up
     tp = true_peak_dbtp(out)
     if tp > ceiling_dbtp - 0.05:
         out = (out * 10 ** ((ceiling_dbtp - 0.1 - tp) / 20)).astype(np.float32)

