@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from .errors import ConfigError
 
@@ -86,7 +86,7 @@ def archibald_home(environ: Mapping[str, str] | None = None) -> str:
         return env["ARCHIBALD_HOME"]
     from platformdirs import user_data_dir
 
-    return user_data_dir("archibald")
+    return user_data_dir("archibald", appauthor=False)
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ class ProviderSettings:
         except KeyError:
             raise ConfigError(f"unknown provider {name!r}; known: {', '.join(SPECS)}") from None
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Provider]:
         return iter(self._providers.values())
 
     def redact(self, text: object) -> str:

@@ -105,8 +105,8 @@ class ElevenLabsBackend(Backend):
         self.transport = transport
         self.name = f"elevenlabs:{model_id}"
 
-    @property  # type: ignore[override]
-    def route(self) -> str:
+    @property
+    def route(self) -> str:  # type: ignore[override]
         return self._route
 
     @property

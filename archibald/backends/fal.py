@@ -120,7 +120,7 @@ class FalQueue:
 
         response = await self.retry.run(attempt, what="fal download")
         out.write_bytes(response.content)
-        return response.headers.get("content-type", "application/octet-stream")
+        return str(response.headers.get("content-type", "application/octet-stream"))
 
 
 class _FalBackend(Backend):
@@ -135,8 +135,8 @@ class _FalBackend(Backend):
         self.queue = queue or FalQueue(provider)
         self.name = f"fal:{model}"
 
-    @property  # type: ignore[override]
-    def route(self) -> str:
+    @property
+    def route(self) -> str:  # type: ignore[override]
         return self._route
 
     def unavailable_reason(self) -> str | None:

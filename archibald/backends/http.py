@@ -47,7 +47,7 @@ def parse_retry_after(headers: Mapping[str, str] | httpx.Headers | None) -> floa
     """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or HTTP date)."""
     if not headers:
         return None
-    lower = {k.lower(): v for k, v in headers.items()}
+    lower = {str(k).lower(): str(v) for k, v in headers.items()}
     ms = lower.get("retry-after-ms")
     if ms:
         try:
@@ -144,7 +144,7 @@ class RetryPolicy:
             return None
         if not isinstance(error, (RateLimited, ProviderOverloaded, BackendTimeout)):
             return None
-        cap = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        cap = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return cap * (0.5 + 0.5 * self.jitter())
 
     async def run(self, call: Callable[[], Awaitable[T]], *, what: str = "call") -> T:

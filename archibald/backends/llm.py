@@ -144,8 +144,8 @@ class ChatBackend(Backend):
         self.retry = retry or RetryPolicy()
         self.name = f"{provider.name}:{model}"
 
-    @property  # type: ignore[override]
-    def route(self) -> str:
+    @property
+    def route(self) -> str:  # type: ignore[override]
         return self._route
 
     @property

@@ -83,8 +83,8 @@ class OpenHandsBackend(Backend):
         self.transport = transport
         self.name = "openhands:" + (llm_model or "agent")
 
-    @property  # type: ignore[override]
-    def route(self) -> str:
+    @property
+    def route(self) -> str:  # type: ignore[override]
         return self._route
 
     def unavailable_reason(self) -> str | None:

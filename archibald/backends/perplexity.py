@@ -81,8 +81,8 @@ class PerplexityBackend(Backend):
         self.transport = transport
         self.name = f"perplexity:{model}"
 
-    @property  # type: ignore[override]
-    def route(self) -> str:
+    @property
+    def route(self) -> str:  # type: ignore[override]
         return self._route
 
     def unavailable_reason(self) -> str | None:
@@ -124,7 +124,8 @@ class PerplexityBackend(Backend):
         if body.get("status") == "failed" or body.get("error"):
             raise BackendError(self.provider.redact(f"perplexity failed: {body.get('error')}"),
                                provider="perplexity", code="failed")
-        raw_usage = body.get("usage") if isinstance(body.get("usage"), Mapping) else {}
+        raw_usage: Mapping[str, Any] = body["usage"] if isinstance(body.get("usage"),
+                                                                   Mapping) else {}
         details = raw_usage.get("input_tokens_details") or {}
         usage = Usage(input_tokens=int(raw_usage.get("input_tokens") or 0),
                       output_tokens=int(raw_usage.get("output_tokens") or 0),

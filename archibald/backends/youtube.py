@@ -79,7 +79,8 @@ def load_credentials(home: str | os.PathLike[str] | None = None) -> Any:
     from google.oauth2.credentials import Credentials
 
     try:
-        credentials = Credentials.from_authorized_user_file(str(path), SCOPES)
+        credentials = Credentials.from_authorized_user_file(  # type: ignore[no-untyped-call]
+            str(path), SCOPES)
     except (ValueError, json.JSONDecodeError) as exc:
         raise RouteUnavailable(f"the YouTube token {path} is unreadable ({exc}); run "
                                f"`archibald youtube login` again") from None
@@ -269,8 +270,8 @@ class YouTubeBackend(Backend):
         self.chunksize = chunksize
         self.name = "youtube:videos.insert"
 
-    @property  # type: ignore[override]
-    def route(self) -> str:
+    @property
+    def route(self) -> str:  # type: ignore[override]
         return self._route
 
     def unavailable_reason(self) -> str | None:
