@@ -1,5 +1,41 @@
-"""CLI commands: produce."""
+"""CLI commands: `archibald produce`."""
 
 from __future__ import annotations
 
-from . import app  # noqa: F401
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from . import app
+from .common import ConfigOption, open_settings
+
+
+@app.command()
+def produce(topic: str = typer.Option(..., "--topic", help="What the meditation is about."),
+            minutes: float = typer.Option(10.0, "--minutes", help="Target length in minutes."),
+            channel: str = typer.Option("default", "--channel", help="Channel (brand)."),
+            out: Path = typer.Option(Path("out"), "--out", help="Folder for the results."),
+            seed: int = typer.Option(0, "--seed", help="Same topic + seed, same script."),
+            sequential: bool = typer.Option(False, "--sequential",
+                                            help="Run stages one at a time (benchmarks)."),
+            videos_per_month: int = typer.Option(100, "--videos-per-month",
+                                                 help="For the report's monthly projection."),
+            config: Optional[str] = ConfigOption) -> None:
+    """Make a guided-meditation video: script, voice, music, art, MP4, thumbnail, report."""
+    from ..pipeline.produce import ProduceRequest
+    from ..pipeline.produce import produce as run
+    from ..pipeline.progress import progress_display
+
+    settings = open_settings(config)
+    req = ProduceRequest(topic=topic, minutes=minutes, channel=channel, out=out, seed=seed,
+                         sequential=sequential, videos_per_month=videos_per_month)
+    with progress_display(sys.stdout) as progress:
+        data = run(req, settings, progress=progress)
+    t = data["totals"]
+    typer.echo(f"done in {data['wall_seconds']:.1f} s: cost ${t['cost_usd']:.4f} vs all-premium "
+               f"${t['baseline_usd']:.4f} ({t['savings_pct']:.1f}% saved)")
+    for name in ("video.mp4", "thumbnail.jpg", "script.md", "subtitles.srt", "metadata.json",
+                 "run.json", "report.md", "report.html"):
+        typer.echo(f"  {out / name}")

@@ -1,0 +1,86 @@
+"""The publishing stage's local route: metadata with chapters, SRT subtitles, and either a dry
+run (publish/ holds exactly what would be sent to YouTube) or the real resumable upload."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ..tasks import Context, Task
+
+__all__ = ["publish", "chapters_for", "write_atomic"]
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write, then rename: never a half-written file where a good one should be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def chapters_for(script: Any, voice_duration: float, lead_in: float) -> list[tuple[float, str]]:
+    """Chapter starts: each section's estimated start, scaled to the real voice length."""
+    starts = script.section_starts()
+    estimated = script.estimated_seconds() or 1.0
+    scale = voice_duration / estimated
+    return [(0.0 if i == 0 else lead_in + t * scale, name)
+            for i, (t, name) in enumerate(starts)]
+
+
+async def publish(task: Task, context: Context) -> dict[str, Any]:
+    from ..script.concept import Concept
+    from ..script.metadata import build_metadata
+    from ..script.subtitles import build_srt
+    from .local import script_from_dict
+
+    concept = Concept(**task.inputs["concept"])
+    script = script_from_dict(task.inputs["script"])
+    voice = task.inputs["voice"]
+    lead_in = float(task.inputs.get("lead_in", 3.0))
+    chapters = chapters_for(script, float(voice["duration"]), lead_in)
+    metadata = build_metadata(concept, script, chapters)
+    srt = build_srt([(s + lead_in, e + lead_in, text) for s, e, text in voice["sentences"]])
+    out = Path(task.inputs["publish_dir"])
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / "subtitles.srt", srt)
+    write_atomic(out / "metadata.json", json.dumps(metadata, indent=2))
+    privacy = str(task.inputs.get("privacy", "private"))
+    request = {
+        "videos.insert": {
+            "part": "snippet,status",
+            "body": {"snippet": {k: metadata[k] for k in ("title", "description", "tags",
+                                                         "categoryId", "defaultLanguage")
+                                 if k in metadata},
+                     "status": {"privacyStatus": privacy, "selfDeclaredMadeForKids": False}},
+            "media": {"file": "video.mp4", "bytes": Path(task.inputs["video"]["path"])
+                      .stat().st_size, "mimetype": "video/mp4", "resumable": True},
+        },
+        "thumbnails.set": {"media": {"file": "thumbnail.jpg",
+                                     "bytes": Path(task.inputs["thumbnail"]).stat().st_size,
+                                     "mimetype": "image/jpeg"}},
+        "captions": {"file": "subtitles.srt", "language": metadata.get("defaultLanguage", "en")},
+    }
+    result: dict[str, Any] = {"metadata": metadata, "srt": str(out / "subtitles.srt"),
+                              "publish_dir": str(out), "dry_run": True}
+    if task.inputs.get("dry_run", True):
+        for name, src in (("video.mp4", task.inputs["video"]["path"]),
+                          ("thumbnail.jpg", task.inputs["thumbnail"])):
+            dst = out / name
+            if not dst.exists():
+                try:
+                    os.link(src, dst)
+                except OSError:
+                    shutil.copyfile(src, dst)
+        write_atomic(out / "request.json", json.dumps(request, indent=2))
+        return result
+    from ..backends.youtube import upload
+
+    uploaded = upload(Path(task.inputs["video"]["path"]), Path(task.inputs["thumbnail"]),
+                      metadata, privacy=privacy)
+    result.update(dry_run=False, youtube=uploaded)
+    return result
