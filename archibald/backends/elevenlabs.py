@@ -185,4 +185,5 @@ class ElevenLabsBackend(Backend):
                        backend=self.name, route=self._route, model=self.model_id, usage=usage,
                        cost=cost, seconds=time.perf_counter() - start,
                        detail={"voice_id": voice_id, "requests": len(pieces),
-                               "output_format": self.output_format})
+                               "output_format": self.output_format,
+                               "price_source": self.prices.source(unit=self.price_key)})

@@ -195,7 +195,8 @@ class FalImageBackend(_FalBackend):
                                  "seed": result.get("seed")},
                        backend=self.name, route=self._route, model=self.model, usage=usage,
                        cost=cost, seconds=time.perf_counter() - start,
-                       detail={"request_id": rid})
+                       detail={"request_id": rid,
+                               "price_source": self.prices.source(unit=self.name)})
 
 
 class FalMusicBackend(_FalBackend):
@@ -230,4 +231,5 @@ class FalMusicBackend(_FalBackend):
                                  "content_type": audio.get("content_type") or ctype},
                        backend=self.name, route=self._route, model=self.model, usage=usage,
                        cost=cost, seconds=time.perf_counter() - start,
-                       detail={"request_id": rid})
+                       detail={"request_id": rid,
+                               "price_source": self.prices.source(unit=self.name)})

@@ -170,6 +170,12 @@ class ChatBackend(Backend):
                 return self.prices.cost(usage, unit="local")
         return self.prices.cost(usage, model=self.model)
 
+    def _price_source(self) -> str:
+        try:
+            return self.prices.source(model=self.model)
+        except RouteUnavailable:
+            return self.prices.source(unit="local")
+
     def _api_base(self) -> str:
         base = self.provider.base_url.rstrip("/")
         if self.provider.name == "ollama" and not base.endswith("/v1"):
@@ -215,4 +221,5 @@ class ChatBackend(Backend):
         return Outcome(artifact=text, backend=self.name, route=self._route, model=self.model,
                        usage=usage, cost=cost, seconds=time.perf_counter() - start,
                        detail={"request_id": _request_id(response),
-                               "finish_reason": response.choices[0].finish_reason})
+                               "finish_reason": response.choices[0].finish_reason,
+                               "price_source": self._price_source()})

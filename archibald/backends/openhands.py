@@ -165,7 +165,8 @@ class OpenHandsBackend(Backend):
                        model=self.llm_model, usage=usage, cost=cost,
                        seconds=time.perf_counter() - t0,
                        detail={"conversation_id": conv_id, "start_task_id": task_id,
-                               "conversation_url": conv.get("conversation_url")})
+                               "conversation_url": conv.get("conversation_url"),
+                               "price_source": "metrics.accumulated_cost reported by OpenHands"})
 
     def _check_deadline(self, started: float, what: str, spent: float = 0.0) -> None:
         if self.clock() - started > self.deadline:

@@ -132,12 +132,15 @@ class PerplexityBackend(Backend):
                       cached_input_tokens=int(details.get("cached_tokens") or 0), requests=1)
         cost = reported_cost(raw_usage)
         cost_source = "reported by perplexity"
+        price_source = "usage.cost reported by Perplexity"
         if cost is None:
             cost, cost_source = self._price(usage), "priced from the price book"
+            price_source = self.prices.source(model=self.model, unit=self.request_fee)
         log.info("%s: %d in / %d out tokens, $%.6f (%s)", self.name, usage.input_tokens,
                  usage.output_tokens, cost, cost_source)
         return Outcome(artifact=output_text(body), backend=self.name, route=self._route,
                        model=str(body.get("model") or self.model), usage=usage, cost=cost,
                        seconds=time.perf_counter() - start,
                        detail={"request_id": body.get("id") or response.headers.get("request-id"),
-                               "sources": sources(body), "cost_source": cost_source})
+                               "sources": sources(body), "cost_source": cost_source,
+                               "price_source": price_source})

@@ -296,4 +296,6 @@ class YouTubeBackend(Backend):
         usage = Usage(requests=1)
         return Outcome(artifact=result, backend=self.name, route=self._route, usage=usage,
                        cost=self.prices.cost(usage, unit="youtube:upload"),
-                       seconds=time.perf_counter() - start, detail={"notes": result["notes"]})
+                       seconds=time.perf_counter() - start,
+                       detail={"notes": result["notes"],
+                               "price_source": self.prices.source(unit="youtube:upload")})
