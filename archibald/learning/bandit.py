@@ -13,7 +13,7 @@ choice gets an informative one). With scores that are 0 or 1 this is exactly the
 posterior; with graded scores the per-outcome variance is estimated from ``quality_sq_sum``.
 
 The decision. Draw one quality per arm from its posterior. Among arms whose draw meets the
-floor, take the one with the lowest expected cost (or, with ``cost_weight`` > 0, the highest
+floor, take the one with the lowest expected cost (or, given a ``cost_weight``, the highest
 ``quality - cost_weight * cost``); when no draw meets the floor, take the best draw. Drawing
 instead of using the mean is what makes the router explore an arm exactly as often as it might
 be the right one.
@@ -39,6 +39,7 @@ __all__ = [
     "pool",
     "matrix_prior",
     "posterior",
+    "expected_cost",
 ]
 
 #: smallest per-outcome variance assumed; keeps a route that always scored the same explorable
@@ -158,11 +159,19 @@ def pool(stats: Iterable[ArmStats]) -> ArmStats:
 
 
 def matrix_prior(
-    arms: Iterable[str], chosen: str, *, quality: float = 0.85, weight: float = 6.0
+    arms: Iterable[str],
+    chosen: str,
+    *,
+    costs: Mapping[str, float] | None = None,
+    quality: float = 0.85,
+    weight: float = 6.0,
 ) -> dict[str, ArmPrior]:
-    """Cold-start priors: the decision matrix's ``chosen`` route is believed good; others 50/50."""
+    """Cold-start priors: the decision matrix's ``chosen`` route is believed good (``quality``
+    worth ``weight`` outcomes), the others 50/50; ``costs`` are the routes' estimated costs."""
+    costs = costs or {}
     return {
-        a: ArmPrior(quality=quality, weight=weight) if a == chosen else ArmPrior() for a in arms
+        a: ArmPrior(quality, weight, costs.get(a)) if a == chosen else ArmPrior(cost=costs.get(a))
+        for a in arms
     }
 
 
@@ -199,8 +208,9 @@ def posterior(
     return mean * kappa, (1 - mean) * kappa
 
 
-def _expected_cost(stats: ArmStats, prior: ArmPrior | None, pooled: ArmStats | None) -> float:
-    """Posterior mean cost; an arm with no cost evidence at all is assumed free (so it is tried)."""
+def expected_cost(stats: ArmStats, prior: ArmPrior | None = None,
+                  pooled: ArmStats | None = None) -> float | None:
+    """Posterior mean cost of an arm, or None with no cost evidence or prior at all."""
     if prior is not None and prior.cost is not None:
         c0, w0 = prior.cost, 1.0
     elif pooled is not None and pooled.n > 0:
@@ -208,7 +218,7 @@ def _expected_cost(stats: ArmStats, prior: ArmPrior | None, pooled: ArmStats | N
     else:
         c0, w0 = 0.0, 0.0
     if stats.n + w0 <= 0:
-        return 0.0
+        return None
     return (w0 * c0 + stats.cost_sum) / (w0 + stats.n)
 
 
@@ -239,9 +249,13 @@ def choose(
                            exploration=exploration)
         alphas.append(al)
         betas.append(be)
-        costs.append(_expected_cost(arms[a], prior.get(a) if prior else None,
-                                    pooled.get(a) if pooled else None))
-    al_v, be_v, cost_v = np.array(alphas), np.array(betas), np.array(costs)
+        costs.append(expected_cost(arms[a], prior.get(a) if prior else None,
+                                   pooled.get(a) if pooled else None))
+    # a route whose cost nobody knows is assumed as dear as the dearest known one
+    known = [c for c in costs if c is not None]
+    dearest = max(known) if known else 0.0
+    al_v, be_v = np.array(alphas), np.array(betas)
+    cost_v = np.array([dearest if c is None else c for c in costs])
     draws = rng.beta(al_v, be_v)
     p_floor = 1.0 - betainc(al_v, be_v, min(max(floor, 0.0), 1.0))
     weight = 0.0 if cost_weight is None else float(cost_weight)

@@ -59,7 +59,7 @@ def hindsight(scores: np.ndarray, costs: np.ndarray, dataset: np.ndarray,
     c = np.where(avail, costs, np.inf)
     yield "always premium", ref.copy()
     totals = np.nansum(scores, axis=0) + np.where(avail.all(axis=0), 0, -np.inf)
-    mean_cost = np.nanmean(costs, axis=0)
+    mean_cost = np.nansum(costs, axis=0) / np.maximum(1, avail.sum(axis=0))
     best = int(np.lexsort((mean_cost, -totals))[0])
     yield "best single model (hindsight)", np.where(avail[:, best], best, ref)
     pick = ref.copy()
@@ -101,7 +101,8 @@ class MemoryRule:
         self.data, self.ref = data, data.reference()
         self.n = np.zeros((len(data.datasets), len(data.models)))
         self.ok = np.zeros_like(self.n)
-        self.price = np.nanmean(data.costs, axis=0)
+        seen = np.maximum(1, data.available.sum(axis=0))
+        self.price = np.nansum(data.costs, axis=0) / seen
         self.min_outcomes, self.min_rate = min_outcomes, min_rate
 
     def choose(self, i: int) -> int:

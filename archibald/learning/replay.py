@@ -57,7 +57,8 @@ class ReplayData:
             if REFERENCE_MODEL in self.models and avail[self.models.index(REFERENCE_MODEL)]:
                 ref[rows] = self.models.index(REFERENCE_MODEL)
             else:
-                mean_cost = np.where(avail, np.nanmean(self.costs[rows], axis=0), -np.inf)
+                total = np.nansum(self.costs[rows], axis=0)
+                mean_cost = np.where(avail, total / max(1, int(rows.sum())), -np.inf)
                 ref[rows] = int(np.argmax(mean_cost))
         return ref
 

@@ -1,0 +1,131 @@
+"""A/B comparison of two routes on cost and quality, and the exploration coin.
+
+:func:`compare` gives each metric's means, the difference B - A with a 95% interval, and a
+sentence a user can act on. The interval is Welch's t interval (unequal variances), which is
+what a reader expects and holds up well from ~10 outcomes a side; with fewer the interval
+is honest but wide, and the verdict says there is too little evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as st
+
+__all__ = ["Difference", "Comparison", "difference", "compare", "explore"]
+
+#: fewer outcomes than this on either side: the verdict says "too little evidence"
+MIN_OUTCOMES = 5
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One metric: A's and B's means, B - A, its interval and the p-value of "no difference"."""
+
+    metric: str
+    n_a: int
+    n_b: int
+    mean_a: float
+    mean_b: float
+    diff: float
+    low: float
+    high: float
+    level: float
+    p_value: float
+
+    @property
+    def significant(self) -> bool:
+        return self.low > 0 or self.high < 0
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Route A against route B on cost and quality, with a plain-language verdict."""
+
+    a: str
+    b: str
+    cost: Difference
+    quality: Difference
+    verdict: str
+
+
+def _mean_var(x: np.ndarray) -> tuple[float, float]:
+    if len(x) == 0:
+        return math.nan, math.nan
+    return float(x.mean()), float(x.var(ddof=1)) if len(x) > 1 else math.nan
+
+
+def difference(a: Sequence[float], b: Sequence[float], *, metric: str = "",
+               level: float = 0.95) -> Difference:
+    """Welch interval for mean(b) - mean(a)."""
+    xa, xb = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    ma, va = _mean_var(xa)
+    mb, vb = _mean_var(xb)
+    d = mb - ma
+    if len(xa) < 2 or len(xb) < 2:
+        return Difference(metric, len(xa), len(xb), ma, mb, d, -math.inf, math.inf, level, 1.0)
+    se2 = va / len(xa) + vb / len(xb)
+    if se2 <= 0:  # both sides constant: the difference is known exactly
+        p = 1.0 if d == 0 else 0.0
+        return Difference(metric, len(xa), len(xb), ma, mb, d, d, d, level, p)
+    df = se2**2 / ((va / len(xa)) ** 2 / (len(xa) - 1) + (vb / len(xb)) ** 2 / (len(xb) - 1))
+    t = float(st.t.ppf(0.5 + level / 2, df))
+    half = t * math.sqrt(se2)
+    p = float(2 * st.t.sf(abs(d) / math.sqrt(se2), df))
+    return Difference(metric, len(xa), len(xb), ma, mb, d, d - half, d + half, level, p)
+
+
+def _describe(d: Difference, unit: str, fmt: str) -> str:
+    if not d.significant:
+        return (f"no clear {d.metric} difference (B - A = {d.diff:{fmt}}{unit}, "
+                f"{d.level:.0%} interval {d.low:{fmt}} to {d.high:{fmt}})")
+    word = "higher" if d.diff > 0 else "lower"
+    return (f"B's {d.metric} is {word} by {abs(d.diff):{fmt}}{unit} "
+            f"({d.level:.0%} interval {d.low:{fmt}} to {d.high:{fmt}})")
+
+
+def compare(
+    a_samples: Sequence[Mapping[str, float]],
+    b_samples: Sequence[Mapping[str, float]],
+    *, a: str = "A", b: str = "B", level: float = 0.95,
+) -> Comparison:
+    """Compare route ``a`` with route ``b`` from their outcomes (``{"cost", "quality"}`` each)."""
+    cost = difference([float(x["cost"]) for x in a_samples],
+                      [float(x["cost"]) for x in b_samples], metric="cost", level=level)
+    quality = difference([float(x["quality"]) for x in a_samples],
+                         [float(x["quality"]) for x in b_samples], metric="quality", level=level)
+    n_min = min(len(a_samples), len(b_samples))
+    if n_min < MIN_OUTCOMES:
+        verdict = (f"too little evidence: {n_min} outcomes on the smaller side; "
+                   f"keep exploring until each route has at least {MIN_OUTCOMES}")
+    else:
+        cheaper = cost.high < 0
+        dearer = cost.low > 0
+        worse = quality.high < 0
+        better = quality.low > 0
+        if cheaper and not worse:
+            verdict = f"prefer {b}: cheaper, and no evidence of lower quality"
+        elif dearer and not better:
+            verdict = f"prefer {a}: {b} costs more without evidence of higher quality"
+        elif better and not dearer:
+            verdict = f"prefer {b}: higher quality at no evidence of higher cost"
+        elif worse and not cheaper:
+            verdict = f"prefer {a}: {b}'s quality is lower at no evidence of lower cost"
+        elif cheaper and worse:
+            verdict = f"a trade-off: {b} is cheaper but its quality is lower"
+        elif dearer and better:
+            verdict = f"a trade-off: {b} has higher quality but costs more"
+        else:
+            verdict = "no clear difference yet; keep exploring"
+    verdict += "; " + _describe(cost, "", ".4f") + "; " + _describe(quality, "", ".3f")
+    return Comparison(a, b, cost, quality, verdict)
+
+
+def explore(share: float, rng: np.random.Generator) -> bool:
+    """True for a ``share`` of calls: this task explores an alternative route (A/B testing)."""
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"exploration share must be in [0, 1], got {share}")
+    return bool(rng.random() < share)
