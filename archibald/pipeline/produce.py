@@ -74,6 +74,9 @@ def run_json(req: ProduceRequest, run_id: str, settings: Settings, result: RunRe
             "baseline_usd": rec.get("baseline_nano", 0) / NANO,
             "attempts": rec.get("attempts", []),
             "seconds": round(o.seconds, 3), "resumed": o.resumed,
+            "output": {k: v for k, v in o.result.value.items()
+                       if k in ("path", "duration", "mix", "lufs", "true_peak_dbtp", "contrast")}
+            if isinstance(o.result.value, dict) else {},
             "changes": o.result.value.get("changes", [])[:50]
             if isinstance(o.result.value, dict) else [],
         }
