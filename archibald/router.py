@@ -242,7 +242,7 @@ class Router:
                 unavailable: dict[str, str], matrix_route: str,
                 matrix_reason: str) -> tuple[str, str, dict[str, Any]]:
         """Thompson sampling over the available routes (see archibald.learning)."""
-        from .learning.policy import bandit_choice
+        from .strategy import bandit_choice
 
         return bandit_choice(self, task, profile, analysis, unavailable, matrix_route,
                              matrix_reason)

@@ -184,3 +184,27 @@ def test_monthly_channel_budget(tmp_path: Path) -> None:
 def test_no_route_at_all(tmp_path: Path) -> None:
     with pytest.raises(RouteUnavailable):
         _router(tmp_path, Registry()).decide(Task("script_writing"))
+
+
+def test_bandit_strategy_learns_the_cheap_route_that_meets_the_floor(tmp_path: Path) -> None:
+    reg = Registry()
+    reg.register("script_review", "premium", PricedBackend("opus", "premium", "claude-opus-4-5"))
+    reg.register("script_review", "budget", PricedBackend("ds", "budget", "deepseek/deepseek-flash"))
+    reg.register("script_review", "local", _local())
+    router = _router(tmp_path, reg, router={"strategy": "bandit"})
+    import random as _r
+
+    router.rng = _r.Random(3)
+    # history: local is free but poor, budget is cheap and good, premium dear and good
+    for _ in range(30):
+        router.memory.record(Attempt("script_review", "local", "l", True, 0, 0, quality=0.3))
+        router.memory.record(Attempt("script_review", "budget", "b", True, to_nano(0.001),
+                                     0, quality=0.92))
+        router.memory.record(Attempt("script_review", "premium", "p", True, to_nano(0.04),
+                                     0, quality=0.95))
+    picks = [router.decide(Task("script_review")).route for _ in range(40)]
+    assert picks.count("budget") >= 36, picks
+    d = router.decide(Task("script_review"))
+    assert "Thompson" in d.reason
+    assert set(d.numbers["bandit"]) == {"premium", "budget", "local"}
+    assert d.numbers["bandit"]["local"]["mean_quality"] < 0.5
