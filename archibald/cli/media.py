@@ -1,5 +1,115 @@
-"""CLI commands: media."""
+"""CLI commands: the offline media stages, each usable alone.
+
+`archibald voice | music | art | thumbnail | mix | assemble`: each writes one validated file
+and prints one line about it. Bad input raises InputError (one line, exit status 2).
+"""
 
 from __future__ import annotations
 
-from . import app  # noqa: F401
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..errors import InputError
+from . import app
+
+
+def _speakable(text: str) -> str:
+    """The script made speakable for TTS (numbers, abbreviations, symbols, dashes)."""
+    try:
+        from ..script.speakable import speakable
+    except ImportError:  # pragma: no cover - the script package ships it
+        return text
+    return speakable(text)
+
+
+@app.command()
+def voice(text_file: Path = typer.Option(..., "--text-file", help="The script (UTF-8 text)."),
+          out: Path = typer.Option(..., "--out", help="Where to write the voice WAV."),
+          length_scale: float = typer.Option(1.15, "--length-scale",
+                                             help="Above 1 speaks more slowly."),
+          sentence_pause: float = typer.Option(2.0, "--sentence-pause",
+                                               help="Seconds of silence between sentences."),
+          workers: int = typer.Option(2, "--workers", help="Processes for long scripts.")
+          ) -> None:
+    r"""Speak a script with the offline Piper voice; `\[pause 4s]` marks become silence."""
+    from ..media.files import check_input
+    from ..media.voice import synthesize
+
+    path = check_input(text_file, "text file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"text file {path} is not UTF-8 text; save it as UTF-8") from exc
+    result = synthesize(_speakable(text), out, length_scale=length_scale, workers=workers,
+                        sentence_pause=sentence_pause)
+    typer.echo(f"voice: {result.path} ({result.duration:.1f} s, "
+               f"{len(result.sentences)} sentences)")
+
+
+@app.command()
+def music(minutes: float = typer.Option(..., "--minutes", help="Length in minutes."),
+          out: Path = typer.Option(..., "--out", help="Where to write the music WAV."),
+          seed: int = typer.Option(0, "--seed", help="Same seed, same music."),
+          key: str = typer.Option("D", "--key", help="Musical key, e.g. D, F#, Bb."),
+          binaural: Optional[float] = typer.Option(None, "--binaural",
+                                                   help="Binaural beat in Hz (headphones).")
+          ) -> None:
+    """Synthesise an ambient bed: drone, slow pads, soft noise, fades (48 kHz stereo)."""
+    from ..media.music import render_music
+
+    path = render_music(minutes * 60, out, seed=seed, key=key, binaural_hz=binaural)
+    typer.echo(f"music: {path} ({minutes * 60:.1f} s, key {key}, seed {seed})")
+
+
+@app.command()
+def art(theme: str = typer.Option(..., "--theme", help="A few words, e.g. 'ocean calm'."),
+        out: Path = typer.Option(..., "--out", help="Where to write the PNG."),
+        seed: int = typer.Option(0, "--seed", help="Different seeds, different pictures.")
+        ) -> None:
+    """Render a calm 1920x1080 background from a theme."""
+    from ..media.art import render_art
+
+    path = render_art(theme, out, seed=seed)
+    typer.echo(f"art: {path} (1920x1080, theme {theme!r}, seed {seed})")
+
+
+@app.command()
+def thumbnail(title: str = typer.Option(..., "--title", help="The video's title."),
+              image: Path = typer.Option(..., "--image", help="The background picture."),
+              out: Path = typer.Option(..., "--out", help="Where to write the JPEG.")) -> None:
+    """Make a 1280x720 JPEG thumbnail with a few large, high-contrast words."""
+    from ..media.thumbnail import render_thumbnail
+
+    result = render_thumbnail(title, image, out)
+    typer.echo(f"thumbnail: {result.path} ({result.bytes} bytes, contrast "
+               f"{result.contrast:.1f}:1, {result.text!r})")
+
+
+@app.command("mix")
+def mix_command(voice: Path = typer.Option(..., "--voice", help="The voice track."),
+                music: Optional[Path] = typer.Option(None, "--music", help="The music bed."),
+                out: Path = typer.Option(..., "--out", help="Where to write the mix WAV."),
+                lead_in: float = typer.Option(3.0, "--lead-in", help="Music before the voice."),
+                tail: float = typer.Option(15.0, "--tail", help="Music after the voice."),
+                duck: float = typer.Option(18.0, "--duck", help="dB of ducking under speech.")
+                ) -> None:
+    """Mix voice over music with ducking, at -16 LUFS and true peak <= -1.5 dBTP."""
+    from ..media.mix import mix
+
+    result = mix(voice, music, out, lead_in=lead_in, tail=tail, duck_db=duck)
+    typer.echo(f"mix: {result.path} ({result.duration:.1f} s, {result.lufs:.1f} LUFS, "
+               f"true peak {result.true_peak_dbtp:.1f} dBTP)")
+
+
+@app.command()
+def assemble(image: Path = typer.Option(..., "--image", help="The still picture."),
+             audio: Path = typer.Option(..., "--audio", help="The finished mix."),
+             out: Path = typer.Option(..., "--out", help="Where to write the MP4.")) -> None:
+    """Still image + audio -> a YouTube-ready MP4 (H.264 High, yuv420p, BT.709, AAC)."""
+    from ..media.video import assemble as assemble_video
+
+    info = assemble_video(image, audio, out)
+    typer.echo(f"video: {info.path} ({info.duration:.2f} s, {info.width}x{info.height} "
+               f"{info.fps:g} fps, {info.profile} {info.pix_fmt}, {info.bytes} bytes)")
