@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 def _produce(out: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "archibald", "produce", "--topic", "Morning light and gratitude",
-         "--minutes", "0.5", "--out", str(out), "--seed", "5"],
+         "--minutes", "1", "--out", str(out), "--seed", "5"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
 
 

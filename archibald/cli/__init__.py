@@ -22,7 +22,7 @@ app = typer.Typer(
 )
 
 #: modules that add commands to `app` (imported for their side effect)
-COMMAND_MODULES = ("route", "memory", "media", "produce", "providers", "learning")
+COMMAND_MODULES = ("route", "memory", "plan", "media", "produce", "providers", "learning")
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}")

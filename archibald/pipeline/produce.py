@@ -39,8 +39,8 @@ class ProduceRequest:
 def _check(req: ProduceRequest) -> None:
     if not req.topic.strip():
         raise InputError("--topic is empty; say what the meditation is about")
-    if not 0.5 <= req.minutes <= 120:
-        raise InputError(f"--minutes {req.minutes:g} is out of range; use 0.5 to 120")
+    if not 1 <= req.minutes <= 180:
+        raise InputError(f"--minutes {req.minutes:g} is out of range; use 1 to 180")
     out = req.out
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file; give a folder")

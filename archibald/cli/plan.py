@@ -1,0 +1,132 @@
+"""CLI commands: `archibald plan` (predictive delegation and budget planning) and
+`archibald memory ab` (route A/B comparison)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import typer
+
+from . import app
+from .common import ConfigOption, open_memory, open_router, open_settings, print_json
+from .memory import memory_app
+
+
+def plan_data(settings: Any, memory: Any, videos: int, channel: str,
+              minutes: float) -> dict[str, Any]:
+    """The route each stage would take now with its expected cost, and a forecast from
+    memory's finished runs with an interval."""
+    from ..errors import InputError
+    from ..learning.forecast import forecast
+    from ..pipeline.meditation import STAGES
+    from ..tasks import Task
+
+    router = open_router(settings, memory)
+    stages = []
+    for name in STAGES:
+        task = Task(name, {"minutes": minutes}, channel)
+        d = router.decide(task)
+        stages.append({"stage": name, "route": d.route, "decision": d.decision,
+                       "expected_cost_usd": round(router.estimate(task, d.route, d.analysis), 6),
+                       "premium_cost_usd": round(d.analysis.estimated_cost, 6),
+                       "reason": d.reason})
+    planned = sum(s["expected_cost_usd"] for s in stages)
+    history = [{"cost": r["cost_nano"] / 1e9, "seconds": r["seconds"]}
+               for r in memory.finished_runs(channel, "meditation")]
+    out: dict[str, Any] = {"videos": videos, "channel": channel, "minutes": minutes,
+                           "stages": stages, "planned_cost_per_video_usd": round(planned, 6),
+                           "planned_cost_total_usd": round(planned * videos, 6),
+                           "forecast": None}
+    try:
+        f = forecast(history, videos)
+    except InputError as exc:
+        out["forecast_note"] = str(exc)
+        return out
+    out["forecast"] = {"level": f.level, "history_videos": f.history, "note": f.note,
+                       "per_video_usd": f.per_video_mean,
+                       "per_video_interval_usd": list(f.per_video_interval),
+                       "total_usd": f.total_mean, "total_interval_usd": list(f.total_interval),
+                       "seconds_per_video": f.seconds_mean,
+                       "seconds_interval": list(f.seconds_interval),
+                       "total_seconds": f.total_seconds_mean,
+                       "total_seconds_interval": list(f.total_seconds_interval)}
+    return out
+
+
+@app.command()
+def plan(videos: int = typer.Option(10, "--videos", help="How many videos to plan."),
+         channel: str = typer.Option("default", "--channel"),
+         minutes: float = typer.Option(10.0, "--minutes"),
+         as_json: bool = typer.Option(False, "--json"),
+         config: Optional[str] = ConfigOption) -> None:
+    """Forecast cost and time per video and in all, before anything runs."""
+    settings = open_settings(config)
+    memory = open_memory(settings)
+    data = plan_data(settings, memory, videos, channel, minutes)
+    memory.close()
+    if as_json:
+        print_json(data)
+        return
+    typer.echo(f"plan for {videos} x {minutes:g}-minute videos on channel {channel}:")
+    for s in data["stages"]:
+        typer.echo(f"  {s['stage']:<20} {s['route']:<8} ~${s['expected_cost_usd']:.4f} "
+                   f"(premium ${s['premium_cost_usd']:.4f})")
+    typer.echo(f"routes as planned now: ${data['planned_cost_per_video_usd']:.4f} per video, "
+               f"${data['planned_cost_total_usd']:.2f} for {videos}")
+    f = data["forecast"]
+    if f is None:
+        typer.echo(f"forecast: {data.get('forecast_note')}")
+        return
+    lo, hi = f["per_video_interval_usd"]
+    tlo, thi = f["total_interval_usd"]
+    slo, shi = f["seconds_interval"]
+    typer.echo(f"forecast ({f['level']:.0%} interval, {f['note']}):")
+    typer.echo(f"  cost per video ${f['per_video_usd']:.4f} [${lo:.4f}, ${hi:.4f}]; "
+               f"all {videos}: ${f['total_usd']:.2f} [${tlo:.2f}, ${thi:.2f}]")
+    typer.echo(f"  time per video {f['seconds_per_video']:.0f} s [{slo:.0f}, {shi:.0f}]")
+
+
+@memory_app.command("ab")
+def ab(task_type: str = typer.Argument(..., help="Task type to compare routes for."),
+       channel: Optional[str] = typer.Option(None, "--channel"),
+       as_json: bool = typer.Option(False, "--json"),
+       config: Optional[str] = ConfigOption) -> None:
+    """Compare the routes a task type has taken, on cost and quality, with intervals."""
+    from ..learning.stats import compare
+
+    settings = open_settings(config)
+    settings.profile(task_type)
+    memory = open_memory(settings)
+    samples = {}
+    for route in settings.profile(task_type).routes:
+        rows = memory.samples(task_type, route, channel)
+        if rows:
+            samples[route] = [{"cost": c, "quality": q if q is not None else 0.0}
+                              for c, q, _ in rows]
+    memory.close()
+    routes = sorted(samples, key=lambda r: -len(samples[r]))
+    if len(routes) < 2:
+        msg = (f"{task_type}: outcomes on {len(routes)} route(s) only; set [router] "
+               f"explore_share (e.g. 0.1) so some tasks try another route")
+        if as_json:
+            print_json({"task_type": task_type, "comparisons": [], "note": msg})
+        else:
+            typer.echo(msg)
+        return
+    base = "premium" if "premium" in samples else routes[0]
+    out = []
+    for other in routes:
+        if other == base:
+            continue
+        c = compare(samples[base], samples[other], a=base, b=other)
+        out.append({"a": base, "b": other, "n_a": c.cost.n_a, "n_b": c.cost.n_b,
+                    "cost_diff": c.cost.diff, "cost_interval": [c.cost.low, c.cost.high],
+                    "quality_diff": c.quality.diff,
+                    "quality_interval": [c.quality.low, c.quality.high],
+                    "verdict": c.verdict})
+    if as_json:
+        print_json({"task_type": task_type, "comparisons": out})
+        return
+    for c in out:
+        typer.echo(f"{task_type}: {c['b']} vs {c['a']} ({c['n_b']} vs {c['n_a']} outcomes): "
+                   f"{c['verdict']}")
