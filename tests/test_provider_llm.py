@@ -229,3 +229,12 @@ def test_no_secret_in_errors_or_logs(anthropic_stub, deepseek_stub, provider_env
     assert "retrying" in caplog.text
     for key in (anthropic_stub.api_key, deepseek_stub.api_key):
         assert key and key not in text
+
+
+def test_stub_replies_can_be_scripted_per_request(anthropic_stub, provider_env, sleeps, tmp_path):
+    from stubs.base import prompt_of
+
+    anthropic_stub.reply_text = lambda body: "echo: " + prompt_of(body)
+    out = run(backend("anthropic", "premium", "claude-sonnet-4-6", sleeps).execute(
+        TASK, ctx(tmp_path)))
+    assert out.artifact == "echo: " + TASK.inputs["prompt"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from .base import Recorded, Reply, StubServer
+from .base import Recorded, Reply, StubServer, TextReply
 
 _ids = itertools.count(1)
 
@@ -23,7 +23,7 @@ class AnthropicStub(StubServer):
 
     def __init__(self, api_key: str | None = "sk-ant-stub-key") -> None:
         super().__init__(api_key)
-        self.reply_text = "Hello from the Anthropic stub."
+        self.reply_text: TextReply = "Hello from the Anthropic stub."
         self.usage = {"input_tokens": 1200, "output_tokens": 800,
                       "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
 
@@ -42,7 +42,7 @@ class AnthropicStub(StubServer):
         return Reply(200, {
             "id": f"msg_stub{n:04d}", "type": "message", "role": "assistant",
             "model": body.get("model"), "stop_reason": "end_turn", "stop_sequence": None,
-            "content": [{"type": "text", "text": self.reply_text}], "usage": dict(self.usage),
+            "content": [{"type": "text", "text": self.text_for(body)}], "usage": dict(self.usage),
         }, {"request-id": f"req_stub{n:04d}"})
 
     # faults in Anthropic's words ---------------------------------------------------------

@@ -13,8 +13,27 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable, Union
 from urllib.parse import parse_qs, urlsplit
+
+
+#: a chat stub's answer: fixed text, or a function of the request body (to script replies)
+TextReply = Union[str, Callable[[Any], str]]
+
+
+def prompt_of(body: Any) -> str:
+    """The last user text of a chat request (Anthropic/OpenAI messages or Responses input)."""
+    if not isinstance(body, dict):
+        return ""
+    if isinstance(body.get("input"), str):
+        return str(body["input"])
+    for message in reversed(body.get("messages") or []):
+        if message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, list):
+                return "".join(c.get("text", "") for c in content if isinstance(c, dict))
+            return str(content or "")
+    return ""
 
 
 @dataclass
@@ -190,6 +209,11 @@ class StubServer:
     def handle(self, req: Recorded) -> Reply:
         """The provider's happy path; subclasses override."""
         return Reply(404, {"error": f"no route for {req.method} {req.path}"})
+
+    def text_for(self, body: Any) -> str:
+        """The reply text for a request body: ``reply_text`` itself, or called with the body."""
+        reply = getattr(self, "reply_text", "")
+        return str(reply(body) if callable(reply) else reply)
 
     def bearer_ok(self, req: Recorded) -> bool:
         return self.api_key is None or req.headers.get("authorization") == \

@@ -6,7 +6,7 @@ import itertools
 import time
 from typing import Any
 
-from .base import Recorded, Reply, StubServer
+from .base import Recorded, Reply, StubServer, TextReply
 
 _ids = itertools.count(1)
 
@@ -24,7 +24,7 @@ class OpenAIStub(StubServer):
 
     def __init__(self, api_key: str | None = "sk-openai-stub-key") -> None:
         super().__init__(api_key)
-        self.reply_text = "Hello from the OpenAI-compatible stub."
+        self.reply_text: TextReply = "Hello from the OpenAI-compatible stub."
         self.usage = {"prompt_tokens": 3500, "completion_tokens": 1000, "total_tokens": 4500}
 
     def handle(self, req: Recorded) -> Reply:
@@ -41,7 +41,7 @@ class OpenAIStub(StubServer):
             "id": f"chatcmpl-stub{n:04d}", "object": "chat.completion",
             "created": int(time.time()), "model": body.get("model"),
             "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": self.reply_text}}],
+                         "message": {"role": "assistant", "content": self.text_for(body)}}],
             "usage": dict(self.usage),
         }, {"x-request-id": f"req-stub{n:04d}"})
 

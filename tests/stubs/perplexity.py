@@ -6,7 +6,7 @@ import itertools
 import time
 from typing import Any
 
-from .base import Recorded, Reply, StubServer
+from .base import Recorded, Reply, StubServer, TextReply
 
 _ids = itertools.count(1)
 
@@ -18,7 +18,7 @@ class PerplexityStub(StubServer):
 
     def __init__(self, api_key: str | None = "pplx-stub-key") -> None:
         super().__init__(api_key)
-        self.reply_text = "Research summary from the Perplexity stub [1]."
+        self.reply_text: TextReply = "Research summary from the Perplexity stub [1]."
         self.usage: dict[str, Any] = {"input_tokens": 1000, "output_tokens": 1500,
                                       "total_tokens": 2500}
         #: the reported cost block, or None to omit it (the client must then price tokens)
@@ -45,7 +45,7 @@ class PerplexityStub(StubServer):
                 {"type": "search_results", "results": [
                     {"title": "A source", "url": "https://example.org/a", "date": "2026-01-01"}]},
                 {"type": "message", "role": "assistant", "status": "completed", "id": f"msg{n}",
-                 "content": [{"type": "output_text", "text": self.reply_text,
+                 "content": [{"type": "output_text", "text": self.text_for(body),
                               "annotations": []}]},
             ],
             "usage": usage,
