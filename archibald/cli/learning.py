@@ -8,6 +8,7 @@ import time
 
 import typer
 
+from ..learning import policies
 from . import app
 
 bench_app = typer.Typer(help="Benchmarks on recorded data.", no_args_is_help=True)
@@ -21,12 +22,11 @@ def replay(
     orders: int = typer.Option(5, "--orders", min=1, help="Random query orders to average."),
     seed: int = typer.Option(0, "--seed", help="Seed of the orders and of every policy."),
     cost_share: float = typer.Option(
-        0.22, "--cost-share", min=0.0, max=1.0,
+        policies.COST_SHARE, "--cost-share", min=0.0, max=1.0,
         help="Budget of the cost-aware online routers, as a share of the premium model's cost."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Replay per-query outcomes online: each policy picks one model and sees only its result."""
-    from ..learning import policies
     from ..learning import replay as rp
 
     started = time.perf_counter()

@@ -23,7 +23,7 @@ __all__ = ["OnlinePolicy", "Pacer", "hindsight", "BanditRouter", "KnnRouter", "M
            "RandomRouter", "ONLINE", "COST_SHARE"]
 
 #: default budget of the cost-aware online routers, as a share of the premium model's cost
-COST_SHARE = 0.22
+COST_SHARE = 0.24
 
 
 class OnlinePolicy(Protocol):
@@ -52,8 +52,6 @@ class Pacer:
 def hindsight(scores: np.ndarray, costs: np.ndarray, dataset: np.ndarray,
               ref: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
     """(name, model picked per query) for the baselines that know every outcome."""
-    n = len(scores)
-    rows = np.arange(n)
     avail = ~np.isnan(scores)
     s = np.where(avail, scores, -np.inf)
     c = np.where(avail, costs, np.inf)
@@ -71,7 +69,6 @@ def hindsight(scores: np.ndarray, costs: np.ndarray, dataset: np.ndarray,
     yield "per-dataset cheapest within 5% of best (hindsight)", pick
     top = s.max(axis=1, keepdims=True)
     yield "oracle (cheapest best per query)", np.argmin(np.where(s == top, c, np.inf), axis=1)
-    del rows
 
 
 class RandomRouter:
@@ -144,7 +141,7 @@ class _CostAware:
                         where=self.cost_n[d] > 0)
         alln, alls = self.cost_n.sum(axis=0), self.cost_sum.sum(axis=0)
         other = np.divide(alls, alln, out=np.zeros_like(alls), where=alln > 0)
-        return np.where(self.cost_n[d] > 0, own, other)
+        return np.asarray(np.where(self.cost_n[d] > 0, own, other))
 
     def premium_unknown(self, i: int) -> bool:
         """True until the premium model has been tried once in this query's dataset: the
@@ -211,8 +208,8 @@ class BanditRouter(_CostAware):
 
     def __init__(self, data: ReplayData, rng: np.random.Generator, *,
                  share: float = COST_SHARE, sharing: str = "additive", pool_cap: float = 4.0,
-                 exploration: float = 1.0, premium_prior: tuple[float, float] | None = None,
-                 shared_weight: float = 6.0) -> None:
+                 exploration: float = 0.6, premium_prior: tuple[float, float] | None = None,
+                 shared_weight: float = 15.0) -> None:
         super().__init__(data, share)
         self.rng, self.pool_cap, self.exploration = rng, pool_cap, exploration
         self.sharing, self.premium_prior, self.shared_weight = sharing, premium_prior, shared_weight

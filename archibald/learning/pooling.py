@@ -14,6 +14,7 @@ Two ways, both returning inputs for :func:`archibald.learning.bandit.choose`:
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
+from typing import TypeVar
 
 import numpy as np
 
@@ -21,10 +22,10 @@ from .bandit import ArmPrior, ArmStats, pool
 
 __all__ = ["pooled_evidence", "shared_priors", "fit_additive"]
 
-Table = Mapping[Hashable, Mapping[str, ArmStats]]
+K = TypeVar("K", bound=Hashable)
 
 
-def pooled_evidence(table: Table, context: Hashable) -> dict[str, ArmStats]:
+def pooled_evidence(table: Mapping[K, Mapping[str, ArmStats]], context: K) -> dict[str, ArmStats]:
     """Per route, its evidence summed over every context except ``context``."""
     routes = {r for stats in table.values() for r in stats}
     return {r: pool(s[r] for c, s in table.items() if c != context and r in s) for r in routes}
@@ -54,8 +55,8 @@ def fit_additive(
 
 
 def shared_priors(
-    table: Table,
-    context: Hashable,
+    table: Mapping[K, Mapping[str, ArmStats]],
+    context: K,
     routes: list[str] | None = None,
     *,
     base: Mapping[str, ArmPrior] | None = None,

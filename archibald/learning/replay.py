@@ -118,10 +118,10 @@ def load(directory: str | Path) -> ReplayData:
         raise InputError(f"{root}: no complete rows (every row has a missing score or cost)")
     scores = np.full((len(prompts), len(models)), np.nan)
     costs = np.full_like(scores, np.nan)
-    for i, (s, c) in enumerate(zip(rows_s, rows_c)):
-        for m, v in s.items():
+    for i, (row_s, row_c) in enumerate(zip(rows_s, rows_c)):
+        for m, v in row_s.items():
             scores[i, models.index(m)] = v
-            costs[i, models.index(m)] = c[m]
+            costs[i, models.index(m)] = row_c[m]
     return ReplayData(models, datasets, scores, costs, np.array(row_ds), prompts,
                       sum(skipped.values()), skipped)
 
