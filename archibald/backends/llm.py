@@ -46,7 +46,7 @@ def litellm_model(provider: str, model: str) -> str:
 
 
 def _import_litellm() -> Any:
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # never fetch the price map at import
     import litellm
 
     litellm.suppress_debug_info = True
