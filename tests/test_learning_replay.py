@@ -111,3 +111,10 @@ def test_features_describe_the_query_not_the_few_shot_prefix() -> None:
     assert f[2] >= 2  # code markers
     x = hashed_tfidf([prompt, prompt, "something else entirely"])
     assert x[0] @ x[1] == pytest.approx(1.0) and x[0] @ x[2] < 0.5
+
+
+def test_cli_default_budget_matches_the_policies() -> None:
+    from archibald.cli.learning import DEFAULT_COST_SHARE
+    from archibald.learning.policies import COST_SHARE
+
+    assert DEFAULT_COST_SHARE == COST_SHARE

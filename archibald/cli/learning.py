@@ -8,8 +8,11 @@ import time
 
 import typer
 
-from ..learning import policies
 from . import app
+
+#: the replay's default budget; equal to ``archibald.learning.policies.COST_SHARE`` (kept here
+#: so that loading the CLI does not import numpy and scipy)
+DEFAULT_COST_SHARE = 0.24
 
 bench_app = typer.Typer(help="Benchmarks on recorded data.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
@@ -22,11 +25,12 @@ def replay(
     orders: int = typer.Option(5, "--orders", min=1, help="Random query orders to average."),
     seed: int = typer.Option(0, "--seed", help="Seed of the orders and of every policy."),
     cost_share: float = typer.Option(
-        policies.COST_SHARE, "--cost-share", min=0.0, max=1.0,
+        DEFAULT_COST_SHARE, "--cost-share", min=0.0, max=1.0,
         help="Budget of the cost-aware online routers, as a share of the premium model's cost."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Replay per-query outcomes online: each policy picks one model and sees only its result."""
+    from ..learning import policies
     from ..learning import replay as rp
 
     started = time.perf_counter()

@@ -125,8 +125,9 @@ async def audio_generation(task: Task, context: Context) -> dict[str, Any]:
 
     out = Path(task.inputs["out"])
     result = await _in_process(context, synthesize, task.inputs["text"], out,
-                               length_scale=float(task.inputs.get("length_scale", 1.15)),
-                               workers=int(task.inputs.get("workers", 2)))
+                               length_scale=float(task.inputs.get("length_scale", 1.57)),
+                               workers=int(task.inputs.get("workers", 2)),
+                               sentence_pause=float(task.inputs.get("sentence_pause", 1.0)))
     return {"path": str(result.path), "duration": result.duration,
             "sentences": [[s.start, s.end, s.text] for s in result.sentences],
             "section_starts": _section_starts(task, result.sentences)}

@@ -131,7 +131,12 @@ def _score(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     if t == "tts_qa":
         import re
 
-        text = script_from_dict(art["script"]).spoken_text()
+        script = script_from_dict(art["script"])
+        given = script_from_dict(task.inputs["script"])
+        if not script.sections or script.word_count() < 0.8 * given.word_count():
+            return 0.0, {"error": f"the answer keeps {script.word_count()} of "
+                                  f"{given.word_count()} words of the script"}
+        text = script.spoken_text()
         left = re.findall(r"(?<!pause )\d|[%&/]", re.sub(r"\[pause [\d.]+s\]", "", text))
         return (1.0 if not left else max(0.0, 1 - len(left) / 20)), {"unspeakable": len(left)}
     if t == "meditation_concept":
@@ -286,7 +291,9 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
     def audio_inputs(si: StageInput) -> dict[str, Any]:
         script = script_from_dict(_script(si, "tts_qa"))
         return {"text": script.spoken_text(), "out": str(si.stage_dir / "voice.wav"),
-                "script": _script(si, "tts_qa")}
+                "script": _script(si, "tts_qa"),
+                "length_scale": float(settings.media.get("length_scale", 1.57)),
+                "sentence_pause": float(settings.media.get("sentence_pause", 1.0))}
 
     def music_inputs(si: StageInput) -> dict[str, Any]:
         c = si.deps["meditation_concept"].value["concept"]
