@@ -25,7 +25,9 @@ __all__ = ["pooled_evidence", "shared_priors", "fit_additive"]
 K = TypeVar("K", bound=Hashable)
 
 
-def pooled_evidence(table: Mapping[K, Mapping[str, ArmStats]], context: K) -> dict[str, ArmStats]:
+def pooled_evidence(
+    table: Mapping[K, Mapping[str, ArmStats]], context: K
+) -> dict[str, ArmStats]:
     """Per route, its evidence summed over every context except ``context``."""
     routes = {r for stats in table.values() for r in stats}
     return {r: pool(s[r] for c, s in table.items() if c != context and r in s) for r in routes}
