@@ -69,7 +69,8 @@ def test_pooled_evidence_helps_a_cold_channel() -> None:
 
 
 def test_cost_weight_trades_quality_for_cost() -> None:
-    stats = {"premium": ArmStats(200, 184, 184, 2.0, 184), "budget": ArmStats(200, 170, 170, 0.2, 170)}
+    stats = {"premium": ArmStats(200, 184, 184, 2.0, 184),
+             "budget": ArmStats(200, 170, 170, 0.2, 170)}
     rng = np.random.default_rng(6)
     cheap = [choose(stats, floor=0.0, rng=rng, cost_weight=100.0).arm for _ in range(100)]
     dear = [choose(stats, floor=0.0, rng=rng, cost_weight=0.0).arm for _ in range(100)]

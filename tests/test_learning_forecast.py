@@ -44,7 +44,8 @@ def test_few_videos_give_a_wide_interval_and_say_so() -> None:
 
 
 def test_stage_records_are_summed_per_video() -> None:
-    history = [{"video": "a", "cost": 0.1, "seconds": 10}, {"video": "a", "cost": 0.2, "seconds": 5},
+    history = [{"video": "a", "cost": 0.1, "seconds": 10},
+               {"video": "a", "cost": 0.2, "seconds": 5},
                {"video": "b", "cost": 0.4, "seconds": 20}]
     cost, secs = per_video(history)
     assert sorted(cost) == pytest.approx([0.3, 0.4]) and sorted(secs) == [15, 20]

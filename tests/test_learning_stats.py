@@ -8,7 +8,8 @@ import pytest
 from archibald.learning.stats import compare, difference, explore
 
 
-def _samples(rng: np.random.Generator, n: int, cost: float, quality: float) -> list[dict[str, float]]:
+def _samples(rng: np.random.Generator, n: int, cost: float,
+             quality: float) -> list[dict[str, float]]:
     return [{"cost": float(rng.gamma(4.0, cost / 4.0)), "quality": float(rng.random() < quality)}
             for _ in range(n)]
 

@@ -22,7 +22,9 @@ import numpy as np
 __all__ = ["query_text", "lexical", "LEXICAL_NAMES", "hashed_tfidf", "length_bucket"]
 
 _WORD = re.compile(r"[a-z0-9_]+")
-_CODE = re.compile(r"(\bdef\b|\breturn\b|\bfunction\b|\bpython\b|\bclass\b|[{};]|```|==|\bimport\b)")
+_CODE = re.compile(
+    r"(\bdef\b|\breturn\b|\bfunction\b|\bpython\b|\bclass\b|[{};]|```|==|\bimport\b)"
+)
 _OPTION = re.compile(r"(?m)^\s*\(?[A-H][).:]\s")
 _DIGIT = re.compile(r"\d")
 

@@ -45,6 +45,11 @@ class Forecast:
     note: str
 
 
+def _num(record: Mapping[str, object], key: str) -> float:
+    value = record.get(key)
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
 def per_video(history: Sequence[Mapping[str, object]]) -> tuple[np.ndarray, np.ndarray]:
     """(cost, seconds) per video; records with a ``video`` key are summed per video."""
     if any("video" in r for r in history):
@@ -52,11 +57,11 @@ def per_video(history: Sequence[Mapping[str, object]]) -> tuple[np.ndarray, np.n
         secs: dict[object, float] = {}
         for r in history:
             v = r.get("video")
-            cost[v] = cost.get(v, 0.0) + float(r.get("cost", 0.0) or 0.0)  # type: ignore[arg-type]
-            secs[v] = secs.get(v, 0.0) + float(r.get("seconds", 0.0) or 0.0)  # type: ignore[arg-type]
+            cost[v] = cost.get(v, 0.0) + _num(r, "cost")
+            secs[v] = secs.get(v, 0.0) + _num(r, "seconds")
         return np.array(list(cost.values())), np.array(list(secs.values()))
-    return (np.array([float(r.get("cost", 0.0) or 0.0) for r in history]),  # type: ignore[arg-type]
-            np.array([float(r.get("seconds", 0.0) or 0.0) for r in history]))  # type: ignore[arg-type]
+    return (np.array([_num(r, "cost") for r in history]),
+            np.array([_num(r, "seconds") for r in history]))
 
 
 def _one(x: np.ndarray, level: float) -> tuple[float, tuple[float, float]]:

@@ -94,7 +94,8 @@ def load(directory: str | Path) -> ReplayData:
             file_models = [h[: -len(COST_SUFFIX)] for h in header
                            if h.endswith(COST_SUFFIX) and h[: -len(COST_SUFFIX)] in header]
             if not file_models:
-                raise InputError(f"{f}: no model columns (need X and X{COST_SUFFIX} for each model)")
+                raise InputError(
+                    f"{f}: no model columns (need X and X{COST_SUFFIX} for each model)")
             if "prompt" not in header:
                 raise InputError(f"{f}: no 'prompt' column")
             for m in file_models:
