@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
 import tempfile
@@ -35,10 +36,24 @@ def _fill(template: list[str], **paths: Path) -> list[str]:
     return [a.format(**{k: str(v) for k, v in paths.items()}) for a in template]
 
 
-def _timed(fn: object, *args: object) -> float:
-    start = time.perf_counter()
+def _cpu() -> float:
+    """CPU seconds used so far by this process and its finished children (ffmpeg)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), \
+        resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _timed(fn: object, *args: object) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one call."""
+    cpu, start = _cpu(), time.perf_counter()
     fn(*args)  # type: ignore[operator]
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _cpu() - cpu
+
+
+def _record(times: dict[str, list[float]], cpu: dict[str, list[float]], key: str,
+            measured: tuple[float, float]) -> None:
+    times[key].append(measured[0])
+    cpu[key].append(measured[1])
 
 
 def make_audio(path: Path, seconds: float) -> None:
@@ -67,31 +82,35 @@ def main() -> None:
         audio = work / "audio.wav"
         make_audio(audio, args.seconds)
         times: dict[str, list[float]] = {"design": [], "assemble": [], "floor": []}
+        cpu: dict[str, list[float]] = {"design": [], "assemble": [], "floor": []}
         design_facts: dict[str, object] = {}
         for i in range(max(args.runs, design_runs)):
             if i < design_runs:
                 out = work / f"design{i}.mp4"
-                times["design"].append(_timed(ffmpeg.run, _fill(DESIGN, image=image,
-                                                                 audio=audio, out=out)))
+                _record(times, cpu, "design",
+                        _timed(ffmpeg.run, _fill(DESIGN, image=image, audio=audio, out=out)))
                 facts = probe_video(out)
                 design_facts = {k: facts[k] for k in ("pix_fmt", "profile", "duration")}
                 out.unlink()
             if i < args.runs:
                 out = work / f"ours{i}.mp4"
-                times["assemble"].append(_timed(assemble, image, audio, out))
+                _record(times, cpu, "assemble", _timed(assemble, image, audio, out))
                 out.unlink()
                 out = work / f"floor{i}.m4a"
-                times["floor"].append(_timed(ffmpeg.run, _fill(FLOOR, audio=audio, out=out)))
+                _record(times, cpu, "floor",
+                        _timed(ffmpeg.run, _fill(FLOOR, audio=audio, out=out)))
                 out.unlink()
-            print(f"round {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()
-                                                 if len(v) > i), file=sys.stderr, flush=True)
+            print(f"round {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s ({cpu[k][-1]:.2f} CPU-s)"
+                                                 for k, v in times.items() if len(v) > i),
+                  file=sys.stderr, flush=True)
 
     med = {k: statistics.median(v) for k, v in times.items() if v}
+    med_cpu = {k: statistics.median(v) for k, v in cpu.items() if v}
     result = {
         "audio_seconds": args.seconds, "runs": args.runs, "design_runs": design_runs,
         "cores": os.cpu_count(), "python": platform.python_version(),
         "ffmpeg": ffmpeg.executable().rsplit("/", 1)[-1],
-        "times": times, "median": med,
+        "times": times, "median": med, "cpu": cpu, "median_cpu": med_cpu,
         "speedup_vs_design": med["design"] / med["assemble"] if "design" in med else None,
         "ratio_to_floor": med["assemble"] / med["floor"],
         "design_output": design_facts,
@@ -104,6 +123,7 @@ def main() -> None:
           f"{med['floor']:.2f} s (n={args.runs}) | "
           f"{result['speedup_vs_design'] or float('nan'):.0f}x | "
           f"{result['ratio_to_floor']:.2f}x |")
+    print("CPU-s medians: " + ", ".join(f"{k} {v:.2f}" for k, v in med_cpu.items()))
     print(f"design output: {design_facts}; load average {result['load_average']}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

@@ -112,7 +112,7 @@ def mix(voice: Path, music: Path | None, out: Path, *, lead_in: float = 3.0,
             activity = np.zeros(total)
             activity[lead:lead + len(v)] = speech_activity(v, SAMPLE_RATE)
             duck = 10 ** (-duck_db * activity / 20)
-            gain = level * duck * _ramp(total, SAMPLE_RATE, min(2.0, lead_in), tail)
+            gain = level * duck * _ramp(total, SAMPLE_RATE, min(2.0, lead_in / 2), tail)
             track += (m * gain[:, None]).astype(np.float32)
     track = normalise(track, SAMPLE_RATE, target_lufs=-16.0, ceiling_dbtp=-1.5)
     with atomic_output(out, (".wav",)) as tmp:

@@ -153,7 +153,10 @@ def _render(sentences: list[str], length_scale: float, workers: int) -> list[NDA
             _load_voice(max(1, workers))
         return _speak((sentences, length_scale))
     jobs = [(c, length_scale) for c in _chunks(sentences, 3 * workers)]
-    context = multiprocessing.get_context("spawn")
+    # forkserver: workers start from a clean, single-threaded server that has imported Piper
+    # once (fork from a threaded caller is unsafe; spawn pays the imports in every worker)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["archibald.media.voice", "piper", "onnxruntime"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=_load_voice, initargs=(1,)) as pool:
         return [audio for chunk in pool.map(_speak, jobs) for audio in chunk]

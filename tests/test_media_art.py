@@ -1,0 +1,139 @@
+"""Artwork and thumbnails: sizes, determinism, calm, contrast, bad input."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from archibald.cli import main
+from archibald.media.art import render_art
+from archibald.media.quality import contrast_ratio, relative_luminance, score_image
+from archibald.media.thumbnail import render_thumbnail, thumbnail_words
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    """A folder of the test's own (tmp_path also holds the test's ARCHIBALD_HOME)."""
+    d = tmp_path / "work"
+    d.mkdir()
+    return d
+
+
+
+def run_cli(args: list[str]) -> int:
+    try:
+        main(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+@pytest.fixture(scope="module")
+def art(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render_art("ocean calm", tmp_path_factory.mktemp("art") / "bg.png", seed=1)
+
+
+def _pixels(path: Path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"), dtype=np.float64)
+
+
+def test_art_is_a_calm_1080p_png_that_compresses_well(art: Path) -> None:
+    with Image.open(art) as im:
+        assert (im.format, im.size) == ("PNG", (1920, 1080))
+    assert art.stat().st_size < 1_500_000                 # noise would be ~6 MB
+    score, details = score_image(art)
+    assert score >= 0.9, details
+
+
+def test_art_same_seed_same_picture_other_seed_visibly_other(work: Path, art: Path) -> None:
+    again = render_art("ocean calm", work / "again.png", seed=1)
+    assert again.read_bytes() == art.read_bytes()
+    other = render_art("ocean calm", work / "other.png", seed=2)
+    assert np.mean(np.abs(_pixels(other) - _pixels(art))) > 10   # of 255
+
+
+def test_theme_sets_the_palette(work: Path) -> None:
+    night = _pixels(render_art("night sleep", work / "n.png", seed=0)).mean()
+    snow = _pixels(render_art("snow winter", work / "s.png", seed=0)).mean()
+    assert snow > night + 40
+
+
+def test_wcag_contrast_formula() -> None:
+    white = float(relative_luminance(np.array([255, 255, 255])))
+    black = float(relative_luminance(np.array([0, 0, 0])))
+    assert contrast_ratio(white, black) == pytest.approx(21.0)
+    grey = float(relative_luminance(np.array([118, 118, 118])))
+    assert contrast_ratio(white, grey) == pytest.approx(4.54, abs=0.02)
+
+
+def test_thumbnail_words_keeps_at_most_five() -> None:
+    assert thumbnail_words("10-Minute Guided Meditation for Evening Calm") == \
+        ["10-Minute", "Evening", "Calm"]
+    assert thumbnail_words("Sleep Deeply") == ["Sleep", "Deeply"]
+    assert len(thumbnail_words("one two three four five six seven eight")) == 5
+
+
+@pytest.mark.parametrize("background", ["art", "white", "black", "noise", "mid-grey"])
+def test_thumbnail_is_720p_jpeg_with_measured_contrast(work: Path, art: Path,
+                                                       background: str) -> None:
+    if background == "art":
+        image = art
+    else:
+        rng = np.random.default_rng(0)
+        fill = {"white": 255, "black": 0, "mid-grey": 118}.get(background)
+        pixels = (rng.integers(0, 256, (720, 1280, 3)) if fill is None
+                  else np.full((720, 1280, 3), fill)).astype(np.uint8)
+        image = work / "bg.png"
+        Image.fromarray(pixels).save(image)
+    result = render_thumbnail("Evening Calm", image, work / "t.jpg")
+    with Image.open(result.path) as im:
+        assert (im.format, im.size) == ("JPEG", (1280, 720))
+    assert result.contrast >= 4.5
+    assert result.bytes == result.path.stat().st_size <= 2 * 1024 * 1024
+
+
+def test_art_and_thumbnail_commands(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bg, thumb = work / "bg.png", work / "thumb.jpg"
+    assert run_cli(["art", "--theme", "forest", "--out", str(bg), "--seed", "3"]) == 0
+    assert run_cli(["thumbnail", "--title", "Forest Rest", "--image", str(bg),
+                    "--out", str(thumb)]) == 0
+    out = capsys.readouterr().out
+    assert "art:" in out and "thumbnail:" in out and thumb.exists()
+
+
+def _bad_image(work: Path, kind: str) -> Path:
+    p = work / "in" / "bad.png"
+    p.parent.mkdir()
+    if kind == "corrupt":
+        p.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 100)
+    elif kind == "empty":
+        p.touch()
+    elif kind == "odd-sized":
+        Image.new("RGB", (1000, 1000), (90, 120, 160)).save(p)
+    elif kind == "tiny":
+        Image.new("RGB", (160, 90), (90, 120, 160)).save(p)
+    return p
+
+
+@pytest.mark.parametrize("kind", ["missing", "corrupt", "empty", "odd-sized", "tiny"])
+def test_thumbnail_bad_image_exits_2_one_line_no_file(work: Path, kind: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    image = _bad_image(work, kind)
+    out = work / "t.jpg"
+    assert run_cli(["thumbnail", "--title", "Calm", "--image", str(image),
+                    "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("archibald: error:") and len(err.splitlines()) == 1
+    assert sorted(os.listdir(work)) == ["in"]
+
+
+def test_art_bad_input_exits_2(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["art", "--theme", "  ", "--out", str(work / "a.png")]) == 2
+    assert run_cli(["art", "--theme", "sea", "--out", str(work / "a.jpg")]) == 2
+    assert run_cli(["art", "--theme", "sea", "--out", str(work / "no" / "a.png")]) == 2
+    assert os.listdir(work) == []
+    assert len(capsys.readouterr().err.strip().splitlines()) == 3

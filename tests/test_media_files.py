@@ -1,0 +1,150 @@
+"""The media plumbing: all-or-nothing outputs, input checks, the injectable ffmpeg runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from archibald.errors import InputError, MediaError
+from archibald.media import ffmpeg
+from archibald.media.audio import read_audio, write_wav
+from archibald.media.files import atomic_output, check_input, check_output
+from archibald.media.loudness import integrated_lufs, normalise, true_peak_dbtp
+from archibald.media.probe import probe_audio
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    """A folder of the test's own (tmp_path also holds the test's ARCHIBALD_HOME)."""
+    d = tmp_path / "work"
+    d.mkdir()
+    return d
+
+
+
+def test_atomic_output_renames_only_on_success(work: Path) -> None:
+    out = work / "x.txt"
+    with atomic_output(out) as tmp:
+        assert tmp.parent == work and tmp != out
+        tmp.write_text("hello")
+        assert not out.exists()
+    assert out.read_text() == "hello"
+    assert os.listdir(work) == ["x.txt"]
+
+
+def test_atomic_output_leaves_nothing_on_failure(work: Path) -> None:
+    out = work / "x.txt"
+    with pytest.raises(RuntimeError), atomic_output(out) as tmp:
+        tmp.write_text("partial")
+        raise RuntimeError("boom")
+    assert os.listdir(work) == []
+
+
+def test_atomic_output_keeps_an_old_file_on_failure(work: Path) -> None:
+    out = work / "x.txt"
+    out.write_text("old")
+    with pytest.raises(MediaError), atomic_output(out):
+        pass                                            # nothing written
+    assert out.read_text() == "old"
+
+
+@pytest.mark.parametrize("make", ["missing", "empty", "folder"])
+def test_check_input_refuses_unusable_files(work: Path, make: str) -> None:
+    p = work / "in.wav"
+    if make == "empty":
+        p.touch()
+    elif make == "folder":
+        p.mkdir()
+    with pytest.raises(InputError):
+        check_input(p)
+
+
+def test_check_output_refuses_missing_folder_wrong_suffix_and_directories(work: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        check_output(work / "nope" / "a.wav")
+    with pytest.raises(InputError, match="must end in"):
+        check_output(work / "a.mp3", (".wav",))
+    with pytest.raises(InputError, match="directory"):
+        check_output(work)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_check_output_refuses_read_only_folder(work: Path) -> None:
+    ro = work / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        with pytest.raises(InputError, match="not writable"):
+            check_output(ro / "a.wav")
+    finally:
+        ro.chmod(0o700)
+
+
+def test_runner_is_injectable_and_failures_become_media_errors() -> None:
+    seen: list[list[str]] = []
+
+    def fake(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+        seen.append(list(argv))
+        return subprocess.CompletedProcess(argv, 1, b"", b"line one\nInvalid data found\n")
+
+    with pytest.raises(MediaError, match="Invalid data found"):
+        ffmpeg.run(["-i", "x"], runner=fake)
+    assert seen[0][0] == ffmpeg.executable() and seen[0][-2:] == ["-i", "x"]
+    old = ffmpeg.set_runner(fake)
+    try:
+        with pytest.raises(MediaError):
+            ffmpeg.run(["-version"])
+    finally:
+        ffmpeg.set_runner(old)
+    assert len(seen) == 2
+
+
+def test_real_ffmpeg_runs() -> None:
+    result = ffmpeg.run(["-version"])
+    assert b"libx264" in result.stdout or b"--enable-libx264" in result.stdout
+
+
+def test_wav_round_trip_and_probe(work: Path) -> None:
+    t = np.arange(4800) / 48000
+    tone = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    path = write_wav(work / "t.wav", np.stack([tone, -tone], axis=1), 48000)
+    samples, rate = read_audio(path)
+    assert rate == 48000 and samples.shape == (4800, 2)
+    assert np.max(np.abs(samples[:, 0] - tone)) < 1e-4
+    facts = probe_audio(path)
+    assert (facts.sample_rate, facts.channels) == (48000, 2)
+    assert facts.duration == pytest.approx(0.1)
+
+
+def test_corrupt_and_header_only_audio_are_input_errors(work: Path) -> None:
+    junk = work / "junk.wav"
+    junk.write_bytes(b"RIFF not really a wave file at all" * 10)
+    with pytest.raises(InputError):
+        read_audio(junk)
+    empty = write_wav(work / "empty.wav", np.zeros((0, 2), np.float32), 48000)
+    with pytest.raises(InputError, match="zero length|no audio"):
+        probe_audio(empty)
+    with pytest.raises(InputError):
+        read_audio(empty)
+
+
+def test_normalise_hits_loudness_and_true_peak() -> None:
+    rng = np.random.default_rng(0)
+    rate = 48000
+    x = rng.standard_normal((rate * 3, 2)).astype(np.float32) * 0.05
+    x[rate] = 0.99                                      # a spike that must be limited
+    y = normalise(x, rate, target_lufs=-16.0, ceiling_dbtp=-1.5)
+    assert integrated_lufs(y, rate) == pytest.approx(-16.0, abs=1.0)
+    assert true_peak_dbtp(y) <= -1.5
+
+
+def test_true_peak_sees_intersample_peaks() -> None:
+    # a sine at a quarter of the rate, sampled 45° off its peaks: samples at 0.707, true peak 1
+    n = np.arange(4800)
+    x = np.sin(np.pi / 2 * n + np.pi / 4).astype(np.float32)[:, None]
+    assert float(np.max(np.abs(x))) == pytest.approx(0.7071, abs=1e-3)
+    assert true_peak_dbtp(x) > -0.6

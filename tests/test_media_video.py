@@ -1,0 +1,173 @@
+"""Assembly: the MP4 meets YouTube's spec (probed), bad input exits 2, failures leave nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from archibald.cli import main
+from archibald.errors import MediaError, ValidationError
+from archibald.media import ffmpeg
+from archibald.media.audio import write_wav
+from archibald.media.probe import probe_video, top_level_atoms
+from archibald.media.quality import score_video, validate_video
+from archibald.media.video import assemble, segment_seconds
+
+AUDIO_SECONDS = 3.2
+
+
+def run_cli(args: list[str]) -> int:
+    try:
+        main(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    """A folder of the test's own (tmp_path also holds the test's ARCHIBALD_HOME)."""
+    d = tmp_path / "work"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("inputs")
+    y, x = np.mgrid[0:1080, 0:1920]
+    rgb = np.stack([x / 1920 * 120 + 60, y / 1080 * 100 + 80, 200 - x / 1920 * 60], axis=-1)
+    image = folder / "bg.png"
+    Image.fromarray(rgb.astype(np.uint8)).save(image)
+    t = np.arange(int(AUDIO_SECONDS * 44100)) / 44100
+    tone = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    audio = write_wav(folder / "audio.wav", tone, 44100)          # mono 44.1 kHz on purpose
+    return image, audio
+
+
+@pytest.fixture(scope="module")
+def video(inputs: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One assembly through the command line, shared by the spec checks."""
+    image, audio = inputs
+    out = tmp_path_factory.mktemp("video") / "out.mp4"
+    assert run_cli(["assemble", "--image", str(image), "--audio", str(audio),
+                    "--out", str(out)]) == 0
+    return out
+
+
+def test_video_meets_youtube_spec(video: Path) -> None:
+    facts = probe_video(video)
+    assert (facts["video_codec"], facts["profile"], facts["pix_fmt"]) == \
+        ("h264", "High", "yuv420p")
+    assert (facts["width"], facts["height"], facts["fps"]) == (1920, 1080, 30.0)
+    assert (facts["color_primaries"], facts["color_trc"], facts["colorspace"]) == (1, 1, 1)
+    assert (facts["audio_codec"], facts["audio_profile"]) == ("aac", "LC")
+    assert (facts["sample_rate"], facts["channels"]) == (48000, 2)
+    assert facts["video_duration"] == pytest.approx(AUDIO_SECONDS, abs=0.1)
+    assert facts["audio_duration"] == pytest.approx(AUDIO_SECONDS, abs=0.1)
+    atoms = top_level_atoms(video)
+    assert atoms.index("moov") < atoms.index("mdat")              # +faststart
+    assert facts["first_frame_key"]
+    validate_video(video, AUDIO_SECONDS)
+    assert score_video(video, AUDIO_SECONDS)[0] == 1.0
+
+
+def test_validation_rejects_the_designs_yuv444p_output(inputs: tuple[Path, Path],
+                                                       work: Path) -> None:
+    image, audio = inputs
+    design = work / "design.mp4"
+    ffmpeg.run(["-y", "-loop", "1", "-i", str(image), "-i", str(audio), "-t", "1",
+                "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest",
+                "-vf", "scale=1920:1080,fps=30", str(design)])
+    with pytest.raises(ValidationError, match="yuv444p"):
+        validate_video(design, 1.0)
+    score, details = score_video(design, 1.0)
+    assert score < 1.0 and details["misses"]
+
+
+def test_segment_is_ten_seconds_for_long_audio_and_short_for_short() -> None:
+    assert segment_seconds(600) == 10 and segment_seconds(3600) == 10
+    assert segment_seconds(120) == 6
+    assert segment_seconds(1.0) == 1 and segment_seconds(30) == 2
+
+
+def _bad(work: Path, kind: str, inputs: tuple[Path, Path]) -> tuple[Path, Path]:
+    image, audio = inputs
+    bad = work / "in"
+    bad.mkdir()
+    if kind == "missing image":
+        return bad / "nope.png", audio
+    if kind == "corrupt image":
+        (bad / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(500))
+        return bad / "x.png", audio
+    if kind == "odd-sized image":
+        Image.new("RGB", (1081, 1081), (10, 20, 30)).save(bad / "sq.png")
+        return bad / "sq.png", audio
+    if kind == "missing audio":
+        return image, bad / "nope.wav"
+    if kind == "zero-length audio":
+        return image, write_wav(bad / "z.wav", np.zeros((0, 2), np.float32), 48000)
+    if kind == "empty audio file":
+        (bad / "e.m4a").touch()
+        return image, bad / "e.m4a"
+    if kind == "corrupt audio":
+        (bad / "c.mp3").write_bytes(os.urandom(4000))
+        return image, bad / "c.mp3"
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["missing image", "corrupt image", "odd-sized image",
+                                  "missing audio", "zero-length audio", "empty audio file",
+                                  "corrupt audio"])
+def test_assemble_bad_input_exits_2_one_line_no_file(work: Path, inputs: tuple[Path, Path],
+                                                     kind: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    image, audio = _bad(work, kind, inputs)
+    out = work / "out.mp4"
+    assert run_cli(["assemble", "--image", str(image), "--audio", str(audio),
+                    "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("archibald: error:") and len(err.splitlines()) == 1, err
+    assert sorted(os.listdir(work)) == ["in"]
+
+
+@pytest.mark.parametrize("out", ["missing/out.mp4", "out.mov", "."])
+def test_assemble_unwritable_output_exits_2(work: Path, inputs: tuple[Path, Path], out: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    image, audio = inputs
+    assert run_cli(["assemble", "--image", str(image), "--audio", str(audio),
+                    "--out", str(work / out)]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert os.listdir(work) == []
+
+
+def test_ffmpeg_failure_is_a_media_error_and_leaves_nothing(work: Path,
+                                                            inputs: tuple[Path, Path]) -> None:
+    image, audio = inputs
+
+    def failing(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.CompletedProcess(argv, 187, b"", b"Conversion failed!")
+
+    with pytest.raises(MediaError, match="Conversion failed"):
+        assemble(image, audio, work / "out.mp4", runner=failing)
+    assert os.listdir(work) == []
+
+
+def test_a_result_that_misses_the_spec_is_an_error_and_leaves_nothing(
+        work: Path, inputs: tuple[Path, Path]) -> None:
+    """A runner that drops +faststart: validation fails, nothing appears at the output."""
+    image, audio = inputs
+
+    def no_faststart(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+        argv = [a for a in argv if a not in ("-movflags", "+faststart")]
+        return ffmpeg.subprocess_runner(argv, **kwargs)
+
+    with pytest.raises(ValidationError, match="faststart"):
+        assemble(image, audio, work / "out.mp4", runner=no_faststart)
+    assert os.listdir(work) == []
