@@ -148,3 +148,9 @@ def test_true_peak_sees_intersample_peaks() -> None:
     x = np.sin(np.pi / 2 * n + np.pi / 4).astype(np.float32)[:, None]
     assert float(np.max(np.abs(x))) == pytest.approx(0.7071, abs=1e-3)
     assert true_peak_dbtp(x) > -0.6
+
+
+def test_a_folder_that_refuses_new_files_is_an_input_error() -> None:
+    """sysfs refuses new files even to root, so this runs anywhere."""
+    with pytest.raises(InputError, match="cannot write"), atomic_output("/sys/archibald-t.png"):
+        pass

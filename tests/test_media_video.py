@@ -137,7 +137,7 @@ def test_assemble_bad_input_exits_2_one_line_no_file(work: Path, inputs: tuple[P
     assert sorted(os.listdir(work)) == ["in"]
 
 
-@pytest.mark.parametrize("out", ["missing/out.mp4", "out.mov", "."])
+@pytest.mark.parametrize("out", ["missing/out.mp4", "out.mov", ".", "/sys/archibald-test.mp4"])
 def test_assemble_unwritable_output_exits_2(work: Path, inputs: tuple[Path, Path], out: str,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     image, audio = inputs

@@ -94,9 +94,10 @@ def _landscape(img: Image, pal: list[NDArray[np.float64]], rng: np.random.Genera
     layers = int(rng.integers(3, 6))
     for i in range(layers):
         base = _H * (0.5 + 0.4 * i / layers)
-        ridge = base + sum(rng.uniform(8, 40) / (k + 1) * np.sin((k + 1) * x * rng.uniform(0.5, 1.5)
-                                                                  + rng.uniform(0, 6.3))
-                           for k in range(3))
+        ridge = np.full(_W, base)
+        for k in range(3):
+            ridge += rng.uniform(8, 40) / (k + 1) * np.sin(
+                (k + 1) * x * rng.uniform(0.5, 1.5) + rng.uniform(0, 6.3))
         colour = pal[3] * (1 - i / layers) + pal[4] * (i / layers)
         img = _blend(img, colour, _smoothstep(-1.5, 1.5, yy - ridge[None, :]))
     return img
@@ -170,7 +171,7 @@ def render_art(theme: str, out: Path, *, seed: int = 0) -> Path:
     else:
         img = _mandala(_bokeh(img, pal, rng, 12), pal, rng)
     pixels = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
-    picture = PILImage.fromarray(pixels, "RGB").resize((WIDTH, HEIGHT), PILImage.BICUBIC)
+    picture = PILImage.fromarray(pixels, "RGB").resize((WIDTH, HEIGHT), PILImage.Resampling.BICUBIC)
     picture = picture.filter(ImageFilter.GaussianBlur(1.2))
     with atomic_output(out, (".png",)) as tmp:
         picture.save(tmp, format="PNG", optimize=False, compress_level=6)

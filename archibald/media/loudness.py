@@ -84,4 +84,4 @@ def _limit(samples: Samples, rate: int, ceiling: float) -> Samples:
     gain = -maximum_filter1d(-need, size=2 * hold + 1)       # min over ±5 ms (look-ahead)
     gain = uniform_filter1d(gain, size=hold + 1)              # smooth the edges
     gain = np.minimum(gain, -maximum_filter1d(-need, size=3))  # never above what is needed
-    return (samples * gain[:, None]).astype(np.float32)
+    return np.asarray(samples * gain[:, None], dtype=np.float32)

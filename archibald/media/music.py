@@ -101,7 +101,7 @@ def _osc(freq: float, start: int, frames: int) -> NDArray[np.complex128]:
     first = (step * start) % 1.0
     rows = np.exp(2j * np.pi * ((first + step * inner * np.arange(outer)) % 1.0))
     cols = np.exp(2j * np.pi * ((step * np.arange(inner)) % 1.0))
-    return (rows[:, None] * cols[None, :]).ravel()[:frames]
+    return np.asarray((rows[:, None] * cols[None, :]).ravel()[:frames], dtype=np.complex128)
 
 
 def _block(start: int, frames: int, total: float, voices: list[_Voice], noise_phase: float,

@@ -95,6 +95,10 @@ def top_level_atoms(path: Path | str) -> list[str]:
     return names
 
 
+def _seconds(ticks: int | None, time_base: Fraction | None) -> float:
+    return float(ticks * time_base) if ticks and time_base else 0.0
+
+
 def _rate(value: Any) -> float:
     return float(Fraction(value)) if value else 0.0
 
@@ -124,13 +128,13 @@ def probe_video(path: Path | str) -> dict[str, Any]:
                 "color_primaries": int(vc.color_primaries),
                 "color_trc": int(vc.color_trc),
                 "colorspace": int(vc.colorspace),
-                "video_duration": float(v.duration * v.time_base) if v.duration else 0.0,
+                "video_duration": _seconds(v.duration, v.time_base),
                 "frames": int(v.frames),
                 "audio_codec": ac.name,
                 "audio_profile": ac.profile or "",
                 "sample_rate": int(ac.sample_rate or 0),
                 "channels": int(ac.channels),
-                "audio_duration": float(a.duration * a.time_base) if a.duration else 0.0,
+                "audio_duration": _seconds(a.duration, a.time_base),
                 "duration": (container.duration or 0) / 1_000_000,
                 "has_b_frames": int(getattr(vc, "has_b_frames", 0) or 0),
             }

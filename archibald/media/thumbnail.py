@@ -61,12 +61,13 @@ def thumbnail_words(title: str) -> list[str]:
 def _cover(image: Path) -> Any:
     from PIL import Image
 
-    with Image.open(image) as im:
-        im = im.convert("RGB")
-        scale = max(WIDTH / im.width, HEIGHT / im.height)
-        im = im.resize((round(im.width * scale), round(im.height * scale)), Image.LANCZOS)
-        left, top = (im.width - WIDTH) // 2, (im.height - HEIGHT) // 2
-        return im.crop((left, top, left + WIDTH, top + HEIGHT))
+    with Image.open(image) as src:
+        rgb = src.convert("RGB")
+    scale = max(WIDTH / rgb.width, HEIGHT / rgb.height)
+    rgb = rgb.resize((round(rgb.width * scale), round(rgb.height * scale)),
+                     Image.Resampling.LANCZOS)
+    left, top = (rgb.width - WIDTH) // 2, (rgb.height - HEIGHT) // 2
+    return rgb.crop((left, top, left + WIDTH, top + HEIGHT))
 
 
 def _layout(words: list[str]) -> tuple[Any, list[str], int]:

@@ -148,18 +148,34 @@ def _chunks(sentences: list[str], count: int) -> list[list[str]]:
 
 
 def _render(sentences: list[str], length_scale: float, workers: int) -> list[NDArray[np.float32]]:
+    """Synthesise every sentence, in order, using this process and ``workers - 1`` others.
+
+    The chunks are queued for the helper processes from the end of the script while this
+    process works from the start, taking back (cancelling) chunks no helper has begun; so the
+    work balances itself and the helpers' start-up time is not wasted.
+    """
+    if _voice is None:
+        _load_voice(1 if workers > 1 else 2)
     if workers <= 1 or len(sentences) < 4:
-        if _voice is None:
-            _load_voice(max(1, workers))
         return _speak((sentences, length_scale))
-    jobs = [(c, length_scale) for c in _chunks(sentences, 3 * workers)]
-    # forkserver: workers start from a clean, single-threaded server that has imported Piper
-    # once (fork from a threaded caller is unsafe; spawn pays the imports in every worker)
+    chunks = _chunks(sentences, 3 * workers)
+    results: list[list[NDArray[np.float32]] | None] = [None] * len(chunks)
+    # forkserver: helpers start from a clean, single-threaded server that has imported Piper
+    # once (fork from a threaded caller is unsafe; spawn pays the imports in every helper)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["archibald.media.voice", "piper", "onnxruntime"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context,
                              initializer=_load_voice, initargs=(1,)) as pool:
-        return [audio for chunk in pool.map(_speak, jobs) for audio in chunk]
+        futures = {i: pool.submit(_speak, (chunks[i], length_scale))
+                   for i in reversed(range(len(chunks)))}
+        for i in range(len(chunks)):
+            if not futures[i].cancel():
+                break                                   # a helper has it: the rest are theirs
+            results[i] = _speak((chunks[i], length_scale))
+        for i, future in futures.items():
+            if results[i] is None:
+                results[i] = future.result()
+    return [audio for chunk in results if chunk is not None for audio in chunk]
 
 
 def synthesize(text: str, out: Path, *, length_scale: float = 1.15, workers: int = 2,
