@@ -149,3 +149,16 @@ def test_mix_bad_music_and_unwritable_output_exit_2(work: Path) -> None:
                     "--out", str(work / "m.wav")]) == 2
     assert run_cli(["mix", "--voice", str(voice), "--out", str(work / "no" / "m.wav")]) == 2
     assert sorted(os.listdir(work)) == ["music.wav", "voice.wav"]
+
+
+def test_silence_holes_are_judged_by_kind_of_track(work: Path) -> None:
+    rate = 48000
+    t = np.arange(rate) / rate
+    tone = (0.3 * np.sin(2 * np.pi * 300 * t)).astype(np.float32)
+    gap = np.zeros(6 * rate, np.float32)
+    mono = write_wav(work / "narration.wav", np.concatenate([tone, gap, tone]), rate)
+    stereo = write_wav(work / "mix.wav",
+                       np.stack([np.concatenate([tone, gap, tone])] * 2, axis=1), rate)
+    assert score_audio(mono)[1]["parts"]["silence"] == 1.0       # a deliberate pause
+    assert score_audio(stereo)[1]["parts"]["silence"] < 1.0      # a hole in a mix
+    assert score_audio(mono, max_silence=2.0)[1]["parts"]["silence"] < 1.0

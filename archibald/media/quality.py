@@ -126,20 +126,28 @@ def validate_audio(path: Path | str, *, loudness: bool = True, sample_rate: int 
     return facts
 
 
-def score_audio(path: Path | str) -> tuple[float, dict[str, Any]]:
-    """Score a finished mix: loudness on target, no clipping, no silence holes, some length."""
+def score_audio(path: Path | str, *, max_silence: float | None = None,
+                ) -> tuple[float, dict[str, Any]]:
+    """Score audio: loudness on target, no clipping, no silence holes, some length.
+
+    A hole is digital silence longer than ``max_silence`` seconds; by default 2 s for a
+    stereo mix (music should fill every pause) and 30 s for a mono narration, whose pauses
+    are deliberate (10–30 s after an invitation to breathe is the genre's norm).
+    """
     try:
         facts = _audio_facts(path)
     except ArchibaldError as exc:
         return 0.0, {"error": str(exc)}
+    if max_silence is None:
+        max_silence = 2.0 if facts["channels"] > 1 else 30.0
     lufs_off = abs(facts["lufs"] - TARGET_LUFS) if math.isfinite(facts["lufs"]) else 99.0
     parts = {
         "loudness": max(0.0, 1.0 - max(0.0, lufs_off - LUFS_TOLERANCE) / 5.0),
         "peak": 1.0 if facts["true_peak_dbtp"] <= PEAK_CEILING else
         max(0.0, 1.0 - (facts["true_peak_dbtp"] - PEAK_CEILING) / 3.0),
         "clipping": 1.0 if facts["clipped_samples"] == 0 else 0.0,
-        "silence": 1.0 if facts["longest_silence"] < 2.0 else
-        max(0.0, 1.0 - (facts["longest_silence"] - 2.0) / 10.0),
+        "silence": 1.0 if facts["longest_silence"] <= max_silence else
+        max(0.0, 1.0 - (facts["longest_silence"] - max_silence) / 10.0),
         "duration": 1.0 if facts["duration"] >= 1.0 else 0.0,
     }
     score = float(np.prod(list(parts.values())) ** (1 / len(parts)))

@@ -82,10 +82,11 @@ def segment_seconds(duration: float) -> int:
     """Length of the looped segment: 10 s, shorter for short audio (at least 2 s).
 
     Encoding the segment costs about 0.4 CPU-s per second of it, the audio about 0.025 CPU-s
-    per second of audio; at a twentieth of the audio's length, the segment encode finishes
-    behind the audio encode it runs beside, so the job costs about what the audio alone does.
+    per second of audio; at a thirtieth of the audio's length, the segment encode finishes
+    well behind the audio encode it runs beside (even when the two share a busy core), so the
+    job costs about what the audio alone does. From 5 minutes of audio on it is 10 s.
     """
-    return max(min(2, math.ceil(duration)), min(SEGMENT_SECONDS, round(duration / 20)))
+    return max(min(2, math.ceil(duration)), min(SEGMENT_SECONDS, round(duration / 30)))
 
 
 def segment_args(image: Path, out: Path, seconds: int) -> list[str]:
