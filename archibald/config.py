@@ -30,9 +30,9 @@ _PROFILE_KEYS = {"phase", "capability", "complexity", "creativity_required", "ex
 _CAPABILITIES = {"text", "research", "speech", "music", "image", "video", "upload"}
 
 
-def archibald_home() -> Path:
+def archibald_home(environ: Mapping[str, str] | None = None) -> Path:
     """Where Archibald keeps its database and tokens (ARCHIBALD_HOME, else the user data dir)."""
-    env = os.environ.get("ARCHIBALD_HOME")
+    env = (os.environ if environ is None else environ).get("ARCHIBALD_HOME")
     if env:
         return Path(env).expanduser()
     from platformdirs import user_data_dir

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
 
+from .config import archibald_home
 from .errors import ConfigError
 
 __all__ = ["ProviderSpec", "Provider", "ProviderSettings", "SPECS", "redact", "register_secret",
@@ -77,16 +78,6 @@ def redact(text: object, extra: Iterable[str | None] = ()) -> str:
         out = out.replace(secret, "***")
     # keys that were never configured but still appear in an echoed header
     return re.sub(r"(?i)((?:bearer|key)\s+)[A-Za-z0-9_\-.:]{20,}", r"\1***", out)
-
-
-def archibald_home(environ: Mapping[str, str] | None = None) -> str:
-    """Archibald's own folder for tokens and state: ARCHIBALD_HOME, else the user data dir."""
-    env = os.environ if environ is None else environ
-    if env.get("ARCHIBALD_HOME"):
-        return env["ARCHIBALD_HOME"]
-    from platformdirs import user_data_dir
-
-    return user_data_dir("archibald", appauthor=False)
 
 
 @dataclass(frozen=True)
