@@ -101,6 +101,7 @@ def segment_args(image: Path, out: Path, seconds: int) -> list[str]:
         "-bf", "2",
         "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
         "-color_range", "tv",
+        "-threads", "1",               # one core; the AAC encode beside it has the other
         "-an", str(out),
     ]
 
