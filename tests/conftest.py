@@ -59,3 +59,11 @@ def _no_network_no_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    """A folder of the test's own (tmp_path also holds the test's ARCHIBALD_HOME)."""
+    d = tmp_path / "work"
+    d.mkdir()
+    return d

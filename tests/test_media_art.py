@@ -9,26 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from archibald.cli import main
+from media_helpers import run_cli
 from archibald.media.art import render_art
 from archibald.media.quality import contrast_ratio, relative_luminance, score_image
 from archibald.media.thumbnail import render_thumbnail, thumbnail_words
-
-@pytest.fixture
-def work(tmp_path: Path) -> Path:
-    """A folder of the test's own (tmp_path also holds the test's ARCHIBALD_HOME)."""
-    d = tmp_path / "work"
-    d.mkdir()
-    return d
-
-
-
-def run_cli(args: list[str]) -> int:
-    try:
-        main(args)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
 
 
 @pytest.fixture(scope="module")

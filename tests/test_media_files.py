@@ -17,14 +17,6 @@ from archibald.media.files import atomic_output, check_input, check_output
 from archibald.media.loudness import integrated_lufs, normalise, true_peak_dbtp
 from archibald.media.probe import probe_audio
 
-@pytest.fixture
-def work(tmp_path: Path) -> Path:
-    """A folder of the test's own (tmp_path also holds the test's ARCHIBALD_HOME)."""
-    d = tmp_path / "work"
-    d.mkdir()
-    return d
-
-
 
 def test_atomic_output_renames_only_on_success(work: Path) -> None:
     out = work / "x.txt"

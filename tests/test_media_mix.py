@@ -10,27 +10,11 @@ import pyloudnorm
 import pytest
 from scipy.signal import resample_poly
 
-from archibald.cli import main
+from media_helpers import run_cli
 from archibald.media.audio import read_audio, write_wav
 from archibald.media.mix import fit_length, mix, speech_activity
 from archibald.media.music import render_music
 from archibald.media.quality import score_audio
-
-
-def run_cli(args: list[str]) -> int:
-    try:
-        main(args)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
-
-
-@pytest.fixture
-def work(tmp_path: Path) -> Path:
-    """A folder of the test's own (tmp_path also holds the test's ARCHIBALD_HOME)."""
-    d = tmp_path / "work"
-    d.mkdir()
-    return d
 
 
 def _voice(path: Path, rate: int = 22050) -> Path:

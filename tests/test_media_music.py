@@ -8,28 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archibald.cli import main
+from media_helpers import run_cli
 from archibald.errors import InputError
 from archibald.media import music as music_module
 from archibald.media.audio import read_audio
 from archibald.media.music import key_root_midi, render_music
 from archibald.media.quality import validate_audio
-
-@pytest.fixture
-def work(tmp_path: Path) -> Path:
-    """A folder of the test's own (tmp_path also holds the test's ARCHIBALD_HOME)."""
-    d = tmp_path / "work"
-    d.mkdir()
-    return d
-
-
-
-def run_cli(args: list[str]) -> int:
-    try:
-        main(args)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
 
 
 def test_music_is_48k_stereo_of_the_asked_length_and_never_clips(work: Path) -> None:

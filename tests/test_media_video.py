@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from archibald.cli import main
+from media_helpers import run_cli
 from archibald.errors import MediaError, ValidationError
 from archibald.media import ffmpeg
 from archibald.media.audio import write_wav
@@ -20,22 +20,6 @@ from archibald.media.quality import score_video, validate_video
 from archibald.media.video import assemble, segment_seconds
 
 AUDIO_SECONDS = 3.2
-
-
-def run_cli(args: list[str]) -> int:
-    try:
-        main(args)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
-
-
-@pytest.fixture
-def work(tmp_path: Path) -> Path:
-    """A folder of the test's own (tmp_path also holds the test's ARCHIBALD_HOME)."""
-    d = tmp_path / "work"
-    d.mkdir()
-    return d
 
 
 @pytest.fixture(scope="module")

@@ -8,26 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archibald.cli import main
+from media_helpers import run_cli
 from archibald.cli.media import _speakable
 from archibald.media.audio import read_audio
 from archibald.media.voice import parse_script, synthesize, voice_files
-
-
-def run_cli(args: list[str]) -> int:
-    try:
-        main(args)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
-
-
-@pytest.fixture
-def work(tmp_path: Path) -> Path:
-    """A folder of the test's own (tmp_path also holds the test's ARCHIBALD_HOME)."""
-    d = tmp_path / "work"
-    d.mkdir()
-    return d
 
 
 def test_voice_ships_with_a_pip_package() -> None:
