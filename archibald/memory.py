@@ -7,7 +7,6 @@ import json
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterable
 
 from sqlalchemy import and_, create_engine, event, func, select, update
@@ -107,17 +106,8 @@ class Memory:
     # -- attempts -------------------------------------------------------------------------
     def record(self, a: Attempt) -> int:
         """Store one attempt and fold it into the route statistics, atomically."""
-        row = {
-            "run_id": a.run_id, "stage": a.stage, "task_type": a.task_type,
-            "channel": a.channel, "route": a.route, "backend": a.backend, "model": a.model,
-            "success": a.success, "quality": a.quality, "cost_nano": a.cost_nano,
-            "baseline_nano": a.baseline_nano, "seconds": a.seconds,
-            "usage": json.dumps(a.usage, sort_keys=True), "error": a.error, "reason": a.reason,
-            "config_digest": a.config_digest, "price_source": a.price_source,
-            "created_at": a.created_at,
-        }
         with self.engine.begin() as conn:
-            new_id = conn.execute(attempts.insert().values(**row)).inserted_primary_key[0]
+            new_id = conn.execute(attempts.insert().values(**_row(a))).inserted_primary_key[0]
             self._fold(conn, a)
         a.id = int(new_id)
         return a.id
@@ -287,14 +277,18 @@ class Memory:
         """Record many attempts in one transaction (seeding, benchmarks, imports)."""
         with self.engine.begin() as conn:
             for a in items:
-                conn.execute(attempts.insert().values(
-                    run_id=a.run_id, stage=a.stage, task_type=a.task_type, channel=a.channel,
-                    route=a.route, backend=a.backend, model=a.model, success=a.success,
-                    quality=a.quality, cost_nano=a.cost_nano, baseline_nano=a.baseline_nano,
-                    seconds=a.seconds, usage=json.dumps(a.usage), error=a.error,
-                    reason=a.reason, config_digest=a.config_digest,
-                    price_source=a.price_source, created_at=a.created_at))
+                conn.execute(attempts.insert().values(**_row(a)))
                 self._fold(conn, a)
+
+def _row(a: Attempt) -> dict[str, Any]:
+    """An attempt as an `attempts` row."""
+    return {"run_id": a.run_id, "stage": a.stage, "task_type": a.task_type,
+            "channel": a.channel, "route": a.route, "backend": a.backend, "model": a.model,
+            "success": a.success, "quality": a.quality, "cost_nano": a.cost_nano,
+            "baseline_nano": a.baseline_nano, "seconds": a.seconds,
+            "usage": json.dumps(a.usage, sort_keys=True), "error": a.error, "reason": a.reason,
+            "config_digest": a.config_digest, "price_source": a.price_source,
+            "created_at": a.created_at}
 
 
 def _add(a: RouteStats, b: RouteStats) -> RouteStats:
@@ -324,7 +318,3 @@ def _safe_url(url: str) -> str:
     except (ArgumentError, SQLAlchemyError):
         return url.split("@")[-1]
 
-
-def ensure_parent(url: str) -> None:
-    if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from .backends.base import Backend
 from .budgets import BudgetGuard
 from .config import Profile, Settings
-from .errors import (BudgetExceeded, DelegationError, MissingKeyError, QualityRejected,
+from .errors import (BudgetExceeded, DelegationError, MissingKeyError,
                      RouteUnavailable)
 from .ledger import Attempt, to_nano
 from .memory import Memory, RouteStats

@@ -40,8 +40,6 @@ def one(minutes: float, sequential: bool, seed: int) -> tuple[float, dict]:
 
 
 def main() -> None:
-    if __name__ != "__main__":
-        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=10)
     ap.add_argument("--runs", type=int, default=3)
@@ -60,4 +58,5 @@ def main() -> None:
               f"over {args.runs} runs", flush=True)
 
 
-main()
+if __name__ == "__main__":  # worker processes import this module: run only when executed
+    main()

@@ -31,6 +31,19 @@ class Backend(ABC):
     async def execute(self, task: Task, context: Context) -> Outcome:
         """Do the work; raise a DelegationError subclass when it fails."""
 
+    def checked_prompt(self, task: Task, provider: str) -> str:
+        """The task's prompt, after checking this backend can run here at all."""
+        from ..errors import NonRetryable, RouteUnavailable
+
+        reason = self.unavailable_reason()
+        if reason:
+            raise RouteUnavailable(reason)
+        prompt = task.inputs.get("prompt")
+        if not prompt:
+            raise NonRetryable(f"task {task.type!r} has no 'prompt' input for {self.name}",
+                               provider=provider)
+        return str(prompt)
+
 
 class FunctionBackend(Backend):
     """A backend made from an async function; handy for local routes and tests."""

@@ -183,13 +183,7 @@ class ChatBackend(Backend):
         return base
 
     async def execute(self, task: Task, context: Context) -> Outcome:
-        reason = self.unavailable_reason()
-        if reason:
-            raise RouteUnavailable(reason)
-        prompt = task.inputs.get("prompt")
-        if not prompt:
-            raise NonRetryable(f"task {task.type!r} has no 'prompt' input for {self.name}",
-                               provider=self.provider.name)
+        prompt = self.checked_prompt(task, self.provider.name)
         messages = []
         if task.inputs.get("system"):
             messages.append({"role": "system", "content": str(task.inputs["system"])})

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import httpx
 
-from ..errors import BackendError, NonRetryable, RouteUnavailable
+from ..errors import BackendError
 from ..prices import PriceBook
 from ..providers import Provider
 from ..tasks import Context, Outcome, Task, Usage
@@ -99,13 +99,7 @@ class PerplexityBackend(Backend):
         return base + ("/responses" if base.endswith("/v1") else "/v1/responses")
 
     async def execute(self, task: Task, context: Context) -> Outcome:
-        reason = self.unavailable_reason()
-        if reason:
-            raise RouteUnavailable(reason)
-        prompt = task.inputs.get("prompt")
-        if not prompt:
-            raise NonRetryable(f"task {task.type!r} has no 'prompt' input for {self.name}",
-                               provider="perplexity")
+        prompt = self.checked_prompt(task, "perplexity")
         payload: dict[str, Any] = {"model": self.model, "input": str(prompt)}
         if task.inputs.get("system"):
             payload["instructions"] = str(task.inputs["system"])

@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable
 from ..script.model import Script, Section
 from ..tasks import Context, Task
 
-__all__ = ["RUNNERS", "REUSERS", "script_to_dict", "script_from_dict", "script_from_markdown"]
+__all__ = ["RUNNERS", "REUSERS", "brief_from_dict", "script_to_dict", "script_from_dict", "script_from_markdown"]
 
 Runner = Callable[[Task, Context], Awaitable[dict[str, Any]]]
 
@@ -53,10 +53,6 @@ def script_from_markdown(markdown: str, *, title: str = "", minutes: float = 0.0
                   sleep=sleep)
 
 
-def _stage(context: Context) -> Any:
-    return context.extra["stage"]
-
-
 async def _in_process(context: Context, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
     stage = context.extra.get("stage")
     if stage is None:
@@ -72,13 +68,18 @@ async def market_research(task: Task, context: Context) -> dict[str, Any]:
     return {"brief": dataclasses.asdict(brief)}
 
 
-async def meditation_concept(task: Task, context: Context) -> dict[str, Any]:
-    from ..script.concept import make_concept
+def brief_from_dict(data: dict[str, Any]) -> Any:
+    """A ResearchBrief back from its JSON form (lists become the tuples it holds)."""
     from ..script.research import ResearchBrief
 
-    b = task.inputs["brief"]
-    brief = ResearchBrief(**{k: tuple(tuple(x) if isinstance(x, list) else x for x in v)
-                             if isinstance(v, list) else v for k, v in b.items()})
+    return ResearchBrief(**{k: tuple(tuple(x) if isinstance(x, list) else x for x in v)
+                            if isinstance(v, list) else v for k, v in data.items()})
+
+
+async def meditation_concept(task: Task, context: Context) -> dict[str, Any]:
+    from ..script.concept import make_concept
+
+    brief = brief_from_dict(task.inputs["brief"])
     concept = make_concept(task.inputs["topic"], task.minutes, brief, seed=context.seed)
     return {"concept": dataclasses.asdict(concept)}
 

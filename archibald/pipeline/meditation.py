@@ -17,7 +17,7 @@ from ..router import RouteResult, Router
 from ..script.model import Script
 from ..tasks import Context, Outcome, Task
 from .engine import PHASES, Stage, StageInput, StageResult
-from .local import script_from_dict, script_from_markdown, script_to_dict
+from .local import brief_from_dict, script_from_dict, script_from_markdown, script_to_dict
 
 __all__ = ["STAGES", "build_stages", "LEAD_IN", "TAIL"]
 
@@ -36,7 +36,7 @@ def _script_prompt(action: str, script: Script, minutes: float) -> str:
 
 
 # -- turning a route's answer into the stage's artifact --------------------------------------
-def _adopt(task: Task, outcome: Outcome, local_artifact: Callable[[], Any] | None = None) -> Any:
+def _adopt(task: Task, outcome: Outcome) -> Any:
     """The artifact in the local route's shape, whichever route produced it."""
     art = outcome.artifact
     if isinstance(art, dict) or task.type not in _TEXT_ADOPTERS:
@@ -226,8 +226,6 @@ def _script(si: StageInput, dep: str) -> dict[str, Any]:
 def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, channel: str,
                  history: list[dict[str, Any]], settings: Any) -> list[Stage]:
     """The meditation DAG, every stage routed."""
-    from ..script.concept import make_concept  # noqa: F401  (import errors surface early)
-
     def stage(name: str, deps: tuple[str, ...], phase: int, build: Builder,
               cpu: bool = False) -> Stage:
         return Stage(name, name, deps, routed(name, build, router, run_id, channel, minutes,
@@ -247,12 +245,10 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
 
     def concept_inputs(si: StageInput) -> dict[str, Any]:
         from ..script.concept import make_concept
-        from ..script.research import ResearchBrief
 
         b = si.deps["market_research"].value["brief"]
-        brief = ResearchBrief(**{k: tuple(tuple(x) if isinstance(x, list) else x for x in v)
-                                 if isinstance(v, list) else v for k, v in b.items()})
-        fallback = dataclasses.asdict(make_concept(topic, minutes, brief, seed=si.seed))
+        fallback = dataclasses.asdict(make_concept(topic, minutes, brief_from_dict(b),
+                                                   seed=si.seed))
         return {"topic": topic, "brief": b, "fallback": fallback, "system": _SYSTEM,
                 "prompt": f"Propose a concept for a {minutes:g}-minute guided meditation about "
                           f"'{topic}'. Research notes: {b.get('notes')}. Answer as JSON with "

@@ -19,7 +19,7 @@ from ..memory import Memory
 from ..router import Router
 from .engine import Engine, RunResult
 from .meditation import STAGES, build_stages
-from .publish import write_atomic
+from .publish import link_or_copy, write_atomic
 from .store import digest
 
 __all__ = ["ProduceRequest", "produce", "run_json"]
@@ -114,10 +114,7 @@ def _publish_files(out: Path, outcomes: dict[str, Any]) -> dict[str, str]:
         tmp = out / f".{name}.tmp"
         if tmp.exists():
             tmp.unlink()
-        try:
-            os.link(src, tmp)
-        except OSError:
-            shutil.copyfile(src, tmp)
+        link_or_copy(src, tmp)
         os.replace(tmp, out / name)
         placed[name] = str(out / name)
     up = outcomes.get("youtube_upload")
@@ -128,7 +125,7 @@ def _publish_files(out: Path, outcomes: dict[str, Any]) -> dict[str, str]:
         dst_pub = out / "publish"
         if dst_pub.exists():
             shutil.rmtree(dst_pub)
-        shutil.copytree(src_pub, dst_pub, copy_function=_link_or_copy)
+        shutil.copytree(src_pub, dst_pub, copy_function=link_or_copy)
         placed["publish"] = str(dst_pub)
     script = outcomes.get("tts_qa") or outcomes.get("quality_polish")
     if script is not None:
@@ -138,13 +135,6 @@ def _publish_files(out: Path, outcomes: dict[str, Any]) -> dict[str, str]:
         write_atomic(out / "script.md", md)
         placed["script.md"] = str(out / "script.md")
     return placed
-
-
-def _link_or_copy(src: str, dst: str) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
 
 
 def _learn(memory: Memory, req: ProduceRequest, outcomes: dict[str, Any]) -> None:
@@ -165,8 +155,6 @@ def _learn(memory: Memory, req: ProduceRequest, outcomes: dict[str, Any]) -> Non
 
 async def _run(req: ProduceRequest, settings: Settings, memory: Memory, router: Router,
                progress: Any) -> tuple[str, dict[str, Any]]:
-    from ..pipeline.engine import StageOutcome  # noqa: F401
-
     key = {"topic": req.topic, "minutes": req.minutes, "channel": req.channel}
     run_id = "run-" + digest({**key, "seed": req.seed, "config": settings.digest})[:16]
     history = [m["payload"] for m in memory.remembered("concept_performance", req.channel)]

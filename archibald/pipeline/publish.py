@@ -11,7 +11,7 @@ from typing import Any
 
 from ..tasks import Context, Task
 
-__all__ = ["publish", "chapters_for", "write_atomic"]
+__all__ = ["publish", "chapters_for", "write_atomic", "link_or_copy"]
 
 
 def write_atomic(path: Path, text: str) -> Path:
@@ -21,6 +21,14 @@ def write_atomic(path: Path, text: str) -> Path:
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def link_or_copy(src: str | Path, dst: str | Path) -> None:
+    """Hard-link ``src`` at ``dst`` (no second copy of a video), copying across filesystems."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def chapters_for(script: Any, voice_duration: float, lead_in: float) -> list[tuple[float, str]]:
@@ -72,10 +80,7 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
                           ("thumbnail.jpg", task.inputs["thumbnail"])):
             dst = out / name
             if not dst.exists():
-                try:
-                    os.link(src, dst)
-                except OSError:
-                    shutil.copyfile(src, dst)
+                link_or_copy(src, dst)
         write_atomic(out / "request.json", json.dumps(request, indent=2))
         return result
     from ..backends.youtube import upload
