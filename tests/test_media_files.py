@@ -142,6 +142,61 @@ def test_true_peak_sees_intersample_peaks() -> None:
     assert true_peak_dbtp(x) > -0.6
 
 
+def _speechlike(rate: int, seconds: float, channels: int, seed: int) -> np.ndarray:
+    """Bursts of harmonics with silences between: peaks well above the loudness, gaps to gate."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(rate * seconds)) / rate
+    x = np.zeros((t.size, channels), dtype=np.float32)
+    for start in np.arange(0.2, seconds - 1.0, 1.3):
+        on = (t >= start) & (t < start + rng.uniform(0.4, 0.9))
+        f0 = rng.uniform(90, 240)
+        tone = sum(np.sin(2 * np.pi * f0 * k * t[on] + rng.uniform(0, 6)) / k for k in range(1, 9))
+        for ch in range(channels):
+            x[on, ch] = (rng.uniform(0.1, 0.6) * tone / 3).astype(np.float32)
+    x += rng.standard_normal(x.shape).astype(np.float32) * 1e-3
+    return x
+
+
+@pytest.mark.parametrize("rate,channels", [(48000, 2), (22050, 1), (44100, 2)])
+def test_loudness_agrees_with_pyloudnorm(rate: int, channels: int) -> None:
+    import pyloudnorm
+
+    for seed in range(3):
+        x = _speechlike(rate, 9.37, channels, seed)
+        ours = integrated_lufs(x, rate)
+        theirs = pyloudnorm.Meter(rate).integrated_loudness(x.astype(np.float64))
+        assert ours == pytest.approx(theirs, abs=1e-6)
+    assert integrated_lufs(np.zeros((rate * 2, channels), dtype=np.float32), rate) == -np.inf
+    assert integrated_lufs(x[: rate // 4], rate) == -np.inf          # shorter than one block
+
+
+def test_true_peak_agrees_with_full_oversampling() -> None:
+    from scipy.signal import resample_poly
+
+    rng = np.random.default_rng(3)
+    for seed in range(4):
+        x = _speechlike(48000, 6.0, 2, seed)
+        # intersample peaks: a burst of a quarter-rate sine sampled between its crests
+        at = int(rng.integers(1000, x.shape[0] - 1000))
+        x[at:at + 200, seed % 2] = 0.6 * np.sin(np.pi / 2 * np.arange(200) + np.pi / 4)
+        full = 20 * np.log10(np.max(np.abs(resample_poly(x.astype(np.float64), 4, 1, axis=0))))
+        assert true_peak_dbtp(x) == pytest.approx(full, abs=1e-6)
+        assert true_peak_dbtp(x) > 20 * np.log10(np.max(np.abs(x))) + 2.5
+
+
+def test_normalise_limits_true_peaks_of_speech_and_keeps_the_rest() -> None:
+    rate = 48000
+    x = _speechlike(rate, 20.0, 2, 7)
+    y = normalise(x, rate, target_lufs=-16.0, ceiling_dbtp=-1.5)
+    assert integrated_lufs(y, rate) == pytest.approx(-16.0, abs=0.1)
+    assert true_peak_dbtp(y) <= -1.5
+    # the limiter only touches the loud moments: quiet samples keep their ratio to the input
+    gain = 10 ** ((-16.0 - integrated_lufs(x, rate)) / 20)
+    quiet = np.abs(x[:, 0]) < 0.02
+    ratio = y[quiet, 0] / np.where(x[quiet, 0] == 0, 1, x[quiet, 0])
+    assert np.median(ratio) == pytest.approx(gain, rel=0.2)
+
+
 def test_a_folder_that_refuses_new_files_is_an_input_error() -> None:
     """sysfs refuses new files even to root, so this runs anywhere."""
     with pytest.raises(InputError, match="cannot write"), atomic_output("/sys/archibald-t.png"):

@@ -16,7 +16,8 @@ from scipy.signal import resample_poly
 from ..errors import InputError
 from .files import check_input
 
-__all__ = ["SAMPLE_RATE", "Samples", "read_audio", "resample", "to_stereo", "write_wav"]
+__all__ = ["SAMPLE_RATE", "Samples", "read_audio", "resample", "to_stereo", "to_pcm16",
+           "write_pcm16", "write_wav"]
 
 #: the rate of every mix and music bed Archibald produces
 SAMPLE_RATE = 48_000
@@ -91,13 +92,22 @@ def to_stereo(samples: Samples) -> Samples:
     return samples[:, :2]
 
 
-def write_wav(path: Path | str, samples: Samples, rate: int) -> Path:
-    """Write 16-bit PCM WAV; samples beyond [-1, 1] are clipped (callers keep headroom)."""
+def to_pcm16(samples: Samples) -> NDArray[np.int16]:
+    """16-bit PCM of ``samples`` (frames, channels); beyond [-1, 1] is clipped."""
     data = samples if samples.ndim == 2 else samples[:, None]
-    pcm = np.clip(np.round(data * 32767.0), -32768, 32767).astype("<i2")
+    return np.clip(np.round(data * 32767.0), -32768, 32767).astype("<i2")
+
+
+def write_pcm16(path: Path | str, pcm: NDArray[np.int16], rate: int) -> Path:
+    """Write 16-bit PCM samples shaped (frames, channels) as a WAV file."""
     with wave.open(str(path), "wb") as w:
-        w.setnchannels(data.shape[1])
+        w.setnchannels(pcm.shape[1])
         w.setsampwidth(2)
         w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
+        w.writeframes(np.ascontiguousarray(pcm, dtype="<i2").tobytes())
     return Path(path)
+
+
+def write_wav(path: Path | str, samples: Samples, rate: int) -> Path:
+    """Write 16-bit PCM WAV; samples beyond [-1, 1] are clipped (callers keep headroom)."""
+    return write_pcm16(path, to_pcm16(samples), rate)

@@ -16,7 +16,8 @@ from numpy.typing import NDArray
 from ..errors import ArchibaldError, ValidationError
 
 __all__ = [
-    "contrast_ratio", "relative_luminance", "validate_video", "validate_audio",
+    "contrast_ratio", "relative_luminance", "validate_video", "validate_audio", "audio_facts",
+    "audio_misses",
     "validate_image", "score_audio", "score_image", "score_video",
 ]
 
@@ -73,39 +74,50 @@ def score_video(path: Path | str, expected_duration: float | None = None,
     return max(0.0, 1.0 - len(misses) / checks), {**facts, "misses": misses}
 
 
-def _audio_facts(path: Path | str) -> dict[str, Any]:
-    from .audio import read_audio
+def audio_facts(samples: NDArray[np.float32], rate: int, *, loudness: bool = True,
+                ) -> dict[str, Any]:
+    """What the checks look at in ``samples``: length, level, clipping, silence holes.
+
+    ``loudness=False`` leaves out the BS.1770 measures (integrated loudness, true peak).
+    """
     from .loudness import integrated_lufs, sample_peak_dbfs, true_peak_dbtp
 
-    samples, rate = read_audio(path)
-    frames = samples.shape[0]
+    frames, channels = samples.shape
     hop = max(1, rate // 10)                       # 100 ms windows
     usable = (frames // hop) * hop
-    rms = np.sqrt(np.mean(samples[:usable].reshape(-1, hop, samples.shape[1]) ** 2,
-                          axis=(1, 2))) if usable else np.zeros(0)
-    silent = rms < 10 ** (-70 / 20)
-    longest = 0
-    run = 0
-    for s in silent:
-        run = run + 1 if s else 0
-        longest = max(longest, run)
-    return {
-        "duration": frames / rate, "sample_rate": rate, "channels": samples.shape[1],
-        "lufs": integrated_lufs(samples, rate), "true_peak_dbtp": true_peak_dbtp(samples),
-        "sample_peak_dbfs": sample_peak_dbfs(samples),
-        "clipped_samples": int(np.count_nonzero(np.abs(samples) >= 0.9999)),
+    power = np.zeros(usable // hop)
+    for ch in range(channels):
+        block = samples[:usable, ch].reshape(-1, hop).astype(np.float64)
+        power += np.einsum("ij,ij->i", block, block) / (hop * channels)
+    silent = np.concatenate([[False], np.sqrt(power) < 10 ** (-70 / 20), [False]])
+    edges = np.flatnonzero(np.diff(silent.astype(np.int8)))
+    longest = int(np.max(edges[1::2] - edges[::2])) if edges.size else 0
+    peak = max(float(np.max(np.abs(samples[:, ch]))) for ch in range(channels)) \
+        if frames else 0.0
+    facts: dict[str, Any] = {
+        "duration": frames / rate, "sample_rate": rate, "channels": channels,
+        "sample_peak_dbfs": sample_peak_dbfs(np.array([peak])),
+        "clipped_samples": int(sum(np.count_nonzero(np.abs(samples[:, ch]) >= 0.9999)
+                                   for ch in range(channels))) if peak >= 0.9999 else 0,
         "longest_silence": longest * hop / rate,
     }
+    if loudness:
+        facts["lufs"] = integrated_lufs(samples, rate)
+        facts["true_peak_dbtp"] = true_peak_dbtp(samples)
+    return facts
 
 
-def validate_audio(path: Path | str, *, loudness: bool = True, sample_rate: int | None = None,
-                   channels: int | None = None, expected_duration: float | None = None,
-                   ) -> dict[str, Any]:
-    """Measure an audio file; raise ValidationError if it misses the given spec.
+def _audio_facts(path: Path | str, *, loudness: bool = True) -> dict[str, Any]:
+    from .audio import read_audio
 
-    ``loudness`` checks −16 LUFS ± 1 integrated and true peak ≤ −1.5 dBTP.
-    """
-    facts = _audio_facts(path)
+    samples, rate = read_audio(path)
+    return audio_facts(samples, rate, loudness=loudness)
+
+
+def audio_misses(facts: dict[str, Any], *, loudness: bool = True,
+                 sample_rate: int | None = None, channels: int | None = None,
+                 expected_duration: float | None = None) -> list[str]:
+    """How measured ``facts`` (see :func:`audio_facts`) miss the given spec; empty if none."""
     misses: list[str] = []
     if sample_rate is not None and facts["sample_rate"] != sample_rate:
         misses.append(f"sample rate is {facts['sample_rate']}, not {sample_rate}")
@@ -121,30 +133,47 @@ def validate_audio(path: Path | str, *, loudness: bool = True, sample_rate: int 
             misses.append(f"true peak {facts['true_peak_dbtp']:.2f} dBTP > {PEAK_CEILING}")
     if expected_duration is not None and abs(facts["duration"] - expected_duration) > 0.05:
         misses.append(f"duration {facts['duration']:.3f} s, expected {expected_duration:.3f}")
+    return misses
+
+
+def validate_audio(path: Path | str, *, loudness: bool = True, sample_rate: int | None = None,
+                   channels: int | None = None, expected_duration: float | None = None,
+                   ) -> dict[str, Any]:
+    """Measure an audio file; raise ValidationError if it misses the given spec.
+
+    ``loudness`` checks −16 LUFS ± 1 integrated and true peak ≤ −1.5 dBTP.
+    """
+    facts = _audio_facts(path, loudness=loudness)
+    misses = audio_misses(facts, loudness=loudness, sample_rate=sample_rate, channels=channels,
+                          expected_duration=expected_duration)
     if misses:
         raise ValidationError(f"{path}: " + "; ".join(misses))
     return facts
 
 
-def score_audio(path: Path | str, *, max_silence: float | None = None,
+def score_audio(path: Path | str, *, max_silence: float | None = None, loudness: bool = True,
                 ) -> tuple[float, dict[str, Any]]:
     """Score audio: loudness on target, no clipping, no silence holes, some length.
+
+    ``loudness=False`` (a raw narration, not yet normalised) scores the rest only.
 
     A hole is digital silence longer than ``max_silence`` seconds; by default 2 s for a
     stereo mix (music should fill every pause) and 30 s for a mono narration, whose pauses
     are deliberate (10–30 s after an invitation to breathe is the genre's norm).
     """
     try:
-        facts = _audio_facts(path)
+        facts = _audio_facts(path, loudness=loudness)
     except ArchibaldError as exc:
         return 0.0, {"error": str(exc)}
     if max_silence is None:
         max_silence = 2.0 if facts["channels"] > 1 else 30.0
-    lufs_off = abs(facts["lufs"] - TARGET_LUFS) if math.isfinite(facts["lufs"]) else 99.0
-    parts = {
-        "loudness": max(0.0, 1.0 - max(0.0, lufs_off - LUFS_TOLERANCE) / 5.0),
-        "peak": 1.0 if facts["true_peak_dbtp"] <= PEAK_CEILING else
-        max(0.0, 1.0 - (facts["true_peak_dbtp"] - PEAK_CEILING) / 3.0),
+    parts: dict[str, float] = {}
+    if loudness:
+        lufs_off = abs(facts["lufs"] - TARGET_LUFS) if math.isfinite(facts["lufs"]) else 99.0
+        parts["loudness"] = max(0.0, 1.0 - max(0.0, lufs_off - LUFS_TOLERANCE) / 5.0)
+        parts["peak"] = 1.0 if facts["true_peak_dbtp"] <= PEAK_CEILING else \
+            max(0.0, 1.0 - (facts["true_peak_dbtp"] - PEAK_CEILING) / 3.0)
+    parts |= {
         "clipping": 1.0 if facts["clipped_samples"] == 0 else 0.0,
         "silence": 1.0 if facts["longest_silence"] <= max_silence else
         max(0.0, 1.0 - (facts["longest_silence"] - max_silence) / 10.0),

@@ -26,6 +26,10 @@ WIDTH, HEIGHT, FPS = 1920, 1080, 30
 #: longest segment encoded from the image; one closed GOP (see segment_seconds)
 SEGMENT_SECONDS = 10
 AUDIO_BITRATE = "192k"
+#: FFmpeg's "fast" AAC coder: about 3x faster than its default two-loop search, and at 192 kb/s
+#: closer to the source (49.5 dB SNR against 31.7 dB on a 690 s meditation mix; the default
+#: spends its bits on noise substitution and intensity stereo). See BENCHMARKS.md.
+AAC_CODER = "fast"
 
 _VIDEO_FILTER = (
     f"scale={WIDTH}:{HEIGHT}:flags=lanczos:out_color_matrix=bt709:out_range=tv,"
@@ -109,7 +113,7 @@ def segment_args(image: Path, out: Path, seconds: int) -> list[str]:
 def audio_args(audio: Path, out: Path) -> list[str]:
     """ffmpeg arguments that encode the audio once: AAC-LC, 48 kHz, stereo."""
     return ["-y", "-i", str(audio), "-vn", "-c:a", "aac", "-profile:a", "aac_low",
-            "-b:a", AUDIO_BITRATE, "-ar", "48000", "-ac", "2", str(out)]
+            "-aac_coder", AAC_CODER, "-b:a", AUDIO_BITRATE, "-ar", "48000", "-ac", "2", str(out)]
 
 
 def loop_args(segment: Path, audio: Path, out: Path, duration: float) -> list[str]:

@@ -148,11 +148,10 @@ def _score(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     if t == "audio_generation":
         from ..media.quality import score_audio
 
-        score, details = score_audio(art["path"])
         # a raw voice track is not yet loudness-normalised: judge clipping, holes, length
+        score, details = score_audio(art["path"], loudness=False)
         parts = details.get("parts", {})
-        keep = [parts.get(k, 1.0) for k in ("clipping", "silence", "duration")]
-        return (min(keep) if parts else score), {"voice": details.get("parts")}
+        return (min(parts.values()) if parts else score), {"voice": details.get("parts")}
     if t == "music_generation":
         from ..media.probe import probe_audio
 
