@@ -89,11 +89,12 @@ def _fade(t: _Array, total: float) -> _Array:
     return np.asarray((0.5 - 0.5 * np.cos(np.pi * up)) * (0.5 - 0.5 * np.cos(np.pi * down)))
 
 
-def _osc(freq: float, start: int, frames: int) -> NDArray[np.complex128]:
+def _osc(freq: float, start: int, frames: int) -> NDArray[np.complex64]:
     """exp(i·2π·freq·n/rate) for n = start .. start + frames, exact from the absolute index.
 
     Built as an outer product of two short rotations (about 2·sqrt(frames) complex
     exponentials instead of ``frames`` sines), so a note costs one complex multiply a sample.
+    The phases are reduced in double precision, so the result does not drift over hours.
     """
     step = freq / SAMPLE_RATE
     inner = max(1, int(math.isqrt(frames)))
@@ -101,31 +102,35 @@ def _osc(freq: float, start: int, frames: int) -> NDArray[np.complex128]:
     first = (step * start) % 1.0
     rows = np.exp(2j * np.pi * ((first + step * inner * np.arange(outer)) % 1.0))
     cols = np.exp(2j * np.pi * ((step * np.arange(inner)) % 1.0))
-    return np.asarray((rows[:, None] * cols[None, :]).ravel()[:frames], dtype=np.complex128)
+    return (rows.astype(np.complex64)[:, None] * cols.astype(np.complex64)[None, :]) \
+        .ravel()[:frames]
 
 
 def _block(start: int, frames: int, total: float, voices: list[_Voice], noise_phase: float,
            binaural_hz: float | None, noise: _Array) -> _Array:
     """Samples ``start .. start + frames`` of the bed as a (frames, 2) array."""
-    out = np.zeros((frames, 2))
+    h0, h1, h2 = (np.complex64(h) for h in _HARMONICS)
+    out = np.zeros((2, frames), dtype=np.float32)
     for v in voices:
-        lfo = (_osc(1 / v.period, start, frames) * np.exp(1j * v.phase)).imag
-        swell = (0.55 + 0.45 * lfo) ** 2
+        lfo = (_osc(1 / v.period, start, frames) * np.complex64(np.exp(1j * v.phase))).imag
+        swell = (np.float32(0.55) + np.float32(0.45) * lfo) ** 2
         left_gain, right_gain = math.sqrt(0.5 * (1 - v.pan)), math.sqrt(0.5 * (1 + v.pan))
         for ch, (ratio, gain) in enumerate(((1 - v.detune, left_gain), (1 + v.detune, right_gain))):
             z = _osc(v.freq * ratio, start, frames)
-            s, c = z.imag, z.real
-            tone = _HARMONICS[0] * s + _HARMONICS[1] * 2 * s * c \
-                + _HARMONICS[2] * s * (3 - 4 * s * s)          # sin x, sin 2x, sin 3x
-            out[:, ch] += (v.level * gain) * swell * tone
+            tone = (z * (h0 + z * (h1 + h2 * z))).imag          # sin x + sin 2x + sin 3x, weighted
+            out[ch] += np.float32(v.level * gain) * swell * tone
     if binaural_hz:
         carrier = 200.0
         for ch, f in enumerate((carrier, carrier + binaural_hz)):
-            out[:, ch] += 0.05 * _osc(f, start, frames).imag
-    waves = 0.6 + 0.4 * (_osc(1 / 11.0, start, frames) * np.exp(1j * noise_phase)).imag
-    out += noise * waves[:, None]
-    t = np.arange(start, start + frames, dtype=np.float64) / SAMPLE_RATE
-    return out * _fade(t, total)[:, None]
+            out[ch] += np.float32(0.05) * _osc(f, start, frames).imag
+    waves = 0.6 + 0.4 * (_osc(1 / 11.0, start, frames)
+                         * np.complex64(np.exp(1j * noise_phase))).imag.astype(np.float64)
+    result = out.T.astype(np.float64) + noise * waves[:, None]
+    fin, fout = min(6.0, total / 4), min(10.0, total / 3)
+    if start < fin * SAMPLE_RATE or start + frames > (total - fout) * SAMPLE_RATE:
+        t = np.arange(start, start + frames, dtype=np.float64) / SAMPLE_RATE
+        result *= _fade(t, total)[:, None]
+    return result
 
 
 def render_music(seconds: float, out: Path, *, seed: int = 0, key: str = "D",
