@@ -76,9 +76,9 @@ def test_validation_rejects_the_designs_yuv444p_output(inputs: tuple[Path, Path]
 
 
 def test_segment_is_ten_seconds_for_long_audio_and_short_for_short() -> None:
-    assert segment_seconds(300) == 10 and segment_seconds(3600) == 10
-    assert segment_seconds(120) == 4
-    assert segment_seconds(1.0) == 1 and segment_seconds(30) == 2
+    assert segment_seconds(600) == 10 and segment_seconds(3600) == 10
+    assert segment_seconds(300) == 5 and segment_seconds(120) == 2
+    assert segment_seconds(1.0) == 1 and segment_seconds(30) == 1
 
 
 def _bad(work: Path, kind: str, inputs: tuple[Path, Path]) -> tuple[Path, Path]:

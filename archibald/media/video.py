@@ -83,14 +83,15 @@ def check_image(path: Path | str, what: str = "image") -> tuple[int, int]:
 
 
 def segment_seconds(duration: float) -> int:
-    """Length of the looped segment: 10 s, shorter for short audio (at least 2 s).
+    """Length of the looped segment: a sixtieth of the audio, 1 to 10 s.
 
-    Encoding the segment costs about 0.4 CPU-s per second of it, the audio about 0.025 CPU-s
-    per second of audio; at a thirtieth of the audio's length, the segment encode finishes
-    well behind the audio encode it runs beside (even when the two share a busy core), so the
-    job costs about what the audio alone does. From 5 minutes of audio on it is 10 s.
+    Encoding the segment costs about 0.3 s to start plus 0.3 CPU-s per second of it; the
+    audio (AAC, fast coder) about 0.01 CPU-s per second of audio. At a sixtieth of the
+    audio's length the segment encode finishes before the audio encode it runs beside, so
+    the job costs about what the audio alone does. From 10 minutes of audio on it is 10 s
+    (one closed GOP per segment, a keyframe every 10 s).
     """
-    return max(min(2, math.ceil(duration)), min(SEGMENT_SECONDS, round(duration / 30)))
+    return max(min(1, math.ceil(duration)), min(SEGMENT_SECONDS, round(duration / 60)))
 
 
 def segment_args(image: Path, out: Path, seconds: int) -> list[str]:
