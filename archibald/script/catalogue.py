@@ -52,6 +52,8 @@ class Composer:
         self.rng = rng
         self.levels = levels
         self.extra: dict[str, str] = {}
+        #: how many other sentences must come between two uses of one (see :meth:`sentence`)
+        self.reuse_after = REUSE_AFTER
 
     def choices(self, slot: str) -> list[str]:
         out: list[str] = []
@@ -80,15 +82,16 @@ class Composer:
 
     def sentence(self, patterns: list[str], used: dict[str, int], recent: list[str],
                  tries: int = 10) -> str | None:
-        """A new sentence from one of the patterns: none used in the last ``REUSE_AFTER``
-        sentences (in a short script: never twice), preferably not opening with the same word
-        as the two before it. None when nothing new is left. Records what it used."""
+        """A new sentence from one of the patterns: none used in the last ``reuse_after``
+        sentences (``REUSE_AFTER`` unless lowered; in a short script: never twice), preferably
+        not opening with the same word as the two before it. None when nothing new is left.
+        Records what it used."""
         fallback: str | None = None
         openers = {r.split()[0].lower() for r in recent[-2:] if r.split()}
         now = len(recent)
 
         def fresh(key: str) -> bool:
-            return key not in used or now - used[key] >= REUSE_AFTER
+            return key not in used or now - used[key] >= self.reuse_after
         candidates = [p for p in patterns if not self._key(p) or fresh(self._key(p))]
         for _ in range(tries if candidates else 0):
             pattern = self.rng.choice(candidates)

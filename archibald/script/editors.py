@@ -13,8 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from archibald.script.catalogue import catalogue
-from archibald.script.model import SPEAKING_WPM, Script, Section, words
-from archibald.script.writer import DEFAULT_WPM, SLEEP_WPM, allocate_pauses
+from archibald.script.model import (ARC_RANGES, SENTENCE_PAUSE, SPEAKING_WPM, VOICE_LEAD, Script,
+                                   Section, pause_mark, span_seconds, words)
+from archibald.script.speakable import PAUSE_RE
+from archibald.script.writer import DEFAULT_WPM, PAUSE_ROOM, SLEEP_WPM, share_time, spread_silence
 
 __all__ = ["EditResult", "review", "polish", "BANNED", "LONG_SENTENCE", "parse", "render"]
 
@@ -70,12 +72,28 @@ def parse(text: str) -> _PauseSentence:
 
 
 def render(items: _PauseSentence) -> str:
+    """(sentence, marked pause after it) back to text; a pause of 0 is no mark (the voice's
+    default gap between sentences)."""
     parts = []
     for sentence, pause in items:
-        parts.append(sentence)
-        if round(pause) > 0:
-            parts.append(f"[pause {round(pause)}s]")
+        parts += [sentence, pause_mark(pause)] if pause_mark(pause) else [sentence]
     return " ".join(parts)
+
+
+def _unpaused_seconds(script: Script) -> float:
+    """The running time with every marked pause taken out: speech, the voice's gaps, leads."""
+    return replace(script, sections=tuple(replace(s, text=PAUSE_RE.sub(" ", s.text))
+                                          for s in script.sections)).estimated_seconds()
+
+
+def _unpaused_span(text: str, last: bool) -> float:
+    """A section's span with its marked pauses taken out (see :func:`span_seconds`)."""
+    return span_seconds(PAUSE_RE.sub(" ", text), last)
+
+
+def _cost(sentence: str) -> float:
+    """What one more sentence adds to the running time: its speech and the voice's gap."""
+    return len(words(sentence)) / SPEAKING_WPM * 60.0 + SENTENCE_PAUSE
 
 
 def _first_word(sentence: str) -> str:
@@ -166,34 +184,63 @@ def _split_once(sentence: str) -> tuple[str, str]:
     return sentence, ""
 
 
+#: the parts review may lengthen with calm filler lines, in order of preference
+_EXTENDABLE = ("practice", "breath", "settling")
+
+
+def _extend(script: Script, want: float, free: float, target_s: float,
+            changes: list[str]) -> Script:
+    """About ``want`` more words of calm filler lines, in the parts that may take them, each up
+    to its usual share of the time (less room for pauses), and ``free`` seconds at most in all."""
+    body = target_s - 2 * VOICE_LEAD
+    last = len(script.sections) - 1
+    order = [i for kind in _EXTENDABLE for i, s in enumerate(script.sections) if s.kind == kind]
+    if not order:  # sections of unknown kinds: the longest one
+        order = [max(range(len(script.sections)), key=lambda i: script.sections[i].word_count())]
+    extend = catalogue()["editing"]["extend"]
+    said = {x.lower() for x in script.sentences()}
+    for i in order:
+        section = script.sections[i]
+        high = ARC_RANGES.get(section.kind, (0.0, 1.0))[1]
+        room = (1 - PAUSE_ROOM) * high * body - _unpaused_span(section.text, i == last)
+        items = parse(section.text)
+        added = 0
+        for k, line in enumerate(extend):
+            if added >= want or _cost(line) > min(free, room) or line.lower() in said:
+                continue
+            items.insert(max(1, round(len(items) * (k % 7 + 1) / 8)), (line, 0.0))
+            said.add(line.lower())
+            added += len(words(line))
+            free -= _cost(line)
+            room -= _cost(line)
+        if added:
+            script = script.with_section(i, render(items))
+            changes.append(f"{section.name}: added {added} words ({section.word_count()} -> "
+                           f"{section.word_count() + added}) to reach the length")
+            want -= added
+    return script
+
+
 def _fit_length(script: Script, target_minutes: float, changes: list[str]) -> Script:
-    """Words to the calm pace for the target, then pauses to the target time."""
+    """Words to the calm pace for the target (fewer if the voice's own gaps leave no room for
+    pauses), then pauses to the target time."""
     target_s = target_minutes * 60.0
     want_words = (SLEEP_WPM if script.sleep else DEFAULT_WPM) * target_minutes
     have = script.word_count()
     practice = max(range(len(script.sections)), key=lambda i: script.sections[i].word_count())
-    if have < 0.9 * want_words:
+    # seconds to cut so that the voice's own gaps leave room for pauses (< 0: room to add)
+    over = _unpaused_seconds(script) - (1 - PAUSE_ROOM) * target_s
+    if have < 0.9 * want_words and over < 0:
+        script = _extend(script, want_words - have, -over, target_s, changes)
+    elif have > 1.1 * want_words or over > 0:
         items = parse(script.sections[practice].text)
-        extend = catalogue()["editing"]["extend"]
-        added, k = 0, 0
-        while have + added < want_words and k < 4 * len(extend):
-            line = extend[k % len(extend)]
-            at = max(1, round(len(items) * (k % 7 + 1) / 8))
-            if line not in (s for s, _ in items):
-                items.insert(at, (line, 0.0))
-                added += len(words(line))
-            k += 1
-        script = script.with_section(practice, render(items))
-        changes.append(f"{script.sections[practice].name}: added {added} words "
-                       f"({have} -> {have + added}) to reach the length")
-    elif have > 1.1 * want_words:
-        items = parse(script.sections[practice].text)
-        cut, limit = 0, have - want_words
-        while cut < limit and len(items) > 4:
+        cut, limit, saved = 0, have - want_words if have > 1.1 * want_words else 0, 0.0
+        while (cut < limit or saved < over) and len(items) > 4:
             sentence, pause = items.pop(len(items) // 2)
             items[len(items) // 2 - 1] = (items[len(items) // 2 - 1][0],
                                           items[len(items) // 2 - 1][1] + pause)
             cut += len(words(sentence))
+            saved += _cost(sentence)
         script = script.with_section(practice, render(items))
         changes.append(f"{script.sections[practice].name}: trimmed {cut} words "
                        f"({have} -> {have - cut}) to fit the length")
@@ -201,18 +248,32 @@ def _fit_length(script: Script, target_minutes: float, changes: list[str]) -> Sc
 
 
 def _fit_pauses(script: Script, target_s: float, changes: list[str]) -> Script:
+    """The marked pauses respread so the voice track runs ``target_s``: each section keeps its
+    share of the time (pulled into the arc's usual range), and within it the silence beyond the
+    voice's own gaps between sentences goes to marks, in proportion to the old ones."""
     now = script.estimated_seconds()
-    if abs(now - target_s) <= 0.03 * target_s:
+    if abs(now - target_s) <= 0.01 * target_s:
         return script
-    speech = script.word_count() / SPEAKING_WPM * 60.0
-    silence = max(0.0, target_s - speech)
-    parsed = [parse(s.text) for s in script.sections]
-    weights = [max(p, 0.5) for items in parsed for _, p in items]
-    gaps = iter(allocate_pauses(weights, silence))
+    last = len(script.sections) - 1
+    _, spans, _ = script.layout()
+    body = target_s - 2 * VOICE_LEAD
+    goals = share_time(spans, [ARC_RANGES.get(s.kind, (0.0, 1.0)) for s in script.sections],
+                       body)
+    fixed = [_unpaused_span(s.text, i == last) for i, s in enumerate(script.sections)]
+    # a section whose words alone run over its share takes the excess from the others' silence
+    room = [max(0.0, g - f) for g, f in zip(goals, fixed)]
+    silence = body - sum(fixed)
     sections = []
-    for section, items in zip(script.sections, parsed):
-        fitted = [(s, float(min(2 * _MAX_PAUSE, next(gaps)))) for s, _ in items]
-        sections.append(replace(section, text=render(fitted)))
+    planned = spent = 0.0
+    for i, section in enumerate(script.sections):
+        planned += fixed[i] + (silence * room[i] / sum(room) if sum(room) else 0.0)
+        items = parse(section.text)
+        # aim at where the sections so far should end, so rounding is carried on
+        gaps = spread_silence([max(p, 0.5) for _, p in items], planned - spent - fixed[i],
+                              open_end=i == last)
+        text = render([(s, float(min(2 * _MAX_PAUSE, g))) for (s, _), g in zip(items, gaps)])
+        spent += span_seconds(text, i == last)
+        sections.append(replace(section, text=text))
     fitted_script = replace(script, sections=tuple(sections))
     changes.append(f"pauses rescaled: {script.pause_seconds():.0f}s -> "
                    f"{fitted_script.pause_seconds():.0f}s, running time {now / 60:.1f} -> "

@@ -8,15 +8,11 @@ from typing import Any
 from archibald.script.editors import BANNED, LONG_SENTENCE, parse
 from archibald.script.metadata import (DESCRIPTION_MAX, TAGS_MAX, TITLE_MAX, SAFETY_LINE,
                                        parse_chapters, tags_length)
-from archibald.script.model import Script, words
+from archibald.script.model import ARC_RANGES, Script, words
 
 __all__ = ["score_script", "score_metadata", "ARC_RANGES", "PACE_RANGE"]
 
-#: each part of the arc's usual share of the running time (with a little tolerance)
-ARC_RANGES: dict[str, tuple[float, float]] = {
-    "settling": (0.10, 0.15), "breath": (0.15, 0.20), "practice": (0.40, 0.52),
-    "affirmations": (0.10, 0.15), "return": (0.05, 0.10), "fade": (0.05, 0.12),
-}
+#: how far outside ARC_RANGES (each part's usual share of the running time) a share still passes
 _TOLERANCE = 0.02
 #: spoken words per minute counting the pauses
 PACE_RANGE = (100.0, 130.0)
@@ -69,7 +65,9 @@ def _repetition(script: Script) -> tuple[float, dict[str, int]]:
 
 def score_script(script: Script, target_minutes: float) -> tuple[float, dict[str, Any]]:
     """Length to target, pace, the arc and its shares, readability, gentle language,
-    repetition and pauses, each in [0, 1], and their weighted mean."""
+    repetition and (marked) pauses, each in [0, 1], and their weighted mean. The length is the
+    voice track's as synthesis renders it (:meth:`Script.estimated_seconds`), so the target is
+    the voice's too: in a video, its minutes less the music around the voice."""
     seconds = script.estimated_seconds()
     target = target_minutes * 60.0
     pace = script.pace_wpm()
@@ -98,6 +96,7 @@ def score_script(script: Script, target_minutes: float) -> tuple[float, dict[str
     details: dict[str, Any] = {
         "parts": {k: round(v, 3) for k, v in parts.items()},
         "estimated_seconds": round(seconds, 1), "target_seconds": target,
+        "silence_seconds": round(script.silence_seconds(), 1),
         "pace_wpm": round(pace, 1), "words": script.word_count(), "sentences": len(sentences),
         "mean_sentence_words": round(mean_len, 1), "shares": shares, "banned": banned,
         "second_person_share": round(second_person / max(1, len(sentences)), 3), **repeats,

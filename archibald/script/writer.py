@@ -4,8 +4,13 @@ Each section follows one of several flows of *moves* (posture, eyes, sounds...);
 draws sentences from its patterns, whose slots are filled from the theme's, technique's,
 audience's and season's word lists by a seeded RNG. The body of the practice develops one
 technique over its items (body parts, breaths, senses, people), deepening when there is time.
-Sections are sized in words to their share of the arc at the target pace, and the silence that
-remains is spent as marked pauses, longest after invitations to breathe or notice.
+Sections are sized in words to their share of the arc at the target pace (the practice last,
+taking the words the others could not say). Time is counted as the voice renders it
+(:meth:`archibald.script.model.Script.estimated_seconds`: speech, the second the voice leaves
+between sentences, marked pauses, leads): each part gets time in proportion to what it has to
+say, within the arc's usual shares; a part whose words would leave less than
+:data:`PAUSE_ROOM` of its time for pauses says fewer; the silence that remains is spent as
+marked pauses, longest after invitations to breathe or notice.
 """
 
 from __future__ import annotations
@@ -14,17 +19,26 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from archibald.script.catalogue import Composer, catalogue
+from archibald.script.catalogue import REUSE_AFTER, Composer, catalogue
 from archibald.script.concept import Concept
-from archibald.script.model import ARC, SLEEP_ARC, SPEAKING_WPM, Script, Section, words
+from archibald.script.model import (ARC, ARC_RANGES, SENTENCE_PAUSE, SLEEP_ARC, VOICE_LEAD, Script,
+                                   Section, pause_mark, span_seconds, text_seconds, words)
 
-__all__ = ["write_script", "allocate_pauses", "DEFAULT_WPM", "SLEEP_WPM"]
+__all__ = ["write_script", "allocate_pauses", "spread_silence", "share_time", "DEFAULT_WPM",
+           "SLEEP_WPM", "PAUSE_ROOM"]
 
-#: spoken words per minute counting the pauses: the middle of the calm 100–130
-DEFAULT_WPM = 115.0
+#: spoken words per minute counting the pauses, inside the calm 100–130. The voice speaks at
+#: 145 and leaves a second between sentences of about 7.5 words, so it cannot go much above
+#: 110; a little below leaves silence for the pauses that matter
+DEFAULT_WPM = 104.0
 #: a sleep session is slower, so more of it is silence
 SLEEP_WPM = 100.0
+#: the share of each part's time kept for marked pauses at least: words beyond what leaves it
+#: (the voice's own gaps between sentences would fill the time) are not said
+PAUSE_ROOM = 0.04
 _AVG_WORDS = 7.5
+#: a long practice that runs out of fresh sentences lets them come back after this many others
+_MIN_REUSE = 12
 #: relative share of the silence after a sentence, by what the sentence is
 _WEIGHTS = {"invite": 6.0, "section": 5.0, "beat": 3.0, "none": 0.6}
 _SLEEP_WEIGHTS = {"invite": 8.0, "section": 6.0, "beat": 3.0, "none": 0.6}
@@ -132,19 +146,24 @@ class _Writer:
         chosen = [items[round(i * (len(items) - 1) / (m - 1))] for i in range(m)]
         per_item = min(budget / m, float(tech.get("per_item_words", 5 * _AVG_WORDS)))
         rounds = 0
-        while _count(units) < target - 2 * _AVG_WORDS and rounds < 8:
+        enough = target - min(2 * _AVG_WORDS, 0.1 * target)  # a short practice fills closely
+        while _count(units) < enough and rounds < 8:
             if rounds:
                 units.append(_Unit([self.say(_AGAIN) or _AGAIN[0]], "beat"))
+            before = _count(units)
             for n, item in enumerate(chosen):
                 units += self._item(item, per_item)
                 if n % 3 == 2 and _count(units) < target - per_item * (m - n):
                     units.append(self._unit(tech["deepen"], "invite"))
-                if _count(units) >= target - 2 * _AVG_WORDS:
+                if _count(units) >= enough:
                     break
             rounds += 1
+            if _count(units) - before < m * per_item / 2:  # the fresh sentences are running out:
+                self.composer.reuse_after = max(_MIN_REUSE, self.composer.reuse_after // 2)
         units = [u for u in units if u.sentences]
         units.append(self._unit(tech["close"], "invite"))
         self.composer.extra.pop("item", None)
+        self.composer.reuse_after = REUSE_AFTER
         return [u for u in units if u.sentences]
 
     def _item(self, item: str, budget: float) -> list[_Unit]:
@@ -190,7 +209,102 @@ def allocate_pauses(weights: list[float], seconds: float) -> list[int]:
     return out
 
 
-def _render(units: list[_Unit], seconds: float, sleep: bool) -> str:
+def spread_silence(weights: list[float], seconds: float, *, open_end: bool) -> list[float]:
+    """The pause to mark after each sentence so that ``seconds`` of silence, beyond what the voice
+    leaves anyway, is spread in proportion to the weights (whole seconds): 0 means no mark (the
+    voice's :data:`SENTENCE_PAUSE`), else the whole gap, as a mark replaces the default. With
+    ``open_end`` nothing follows the last sentence, so the voice leaves no gap after it."""
+    extra = allocate_pauses(weights, seconds)
+    floors = [SENTENCE_PAUSE] * len(weights)
+    if open_end and floors:
+        floors[-1] = 0.0
+    return [f + e if e > 0 else 0.0 for f, e in zip(floors, extra)]
+
+
+def _fixed_seconds(units: list[_Unit], open_end: bool) -> float:
+    """The units' running time with no marked pause: speech and the voice's own gaps, the one
+    after the last sentence included unless nothing follows it."""
+    text = " ".join(x for u in units for x in u.sentences)
+    return text_seconds(text) + (0.0 if open_end or not text else SENTENCE_PAUSE)
+
+
+def _fit(units: list[_Unit], seconds: float, open_end: bool) -> list[_Unit]:
+    """The units, less some while they leave less than :data:`PAUSE_ROOM` of ``seconds`` for
+    pauses: the one whose going fits them best if one is enough, else the shortest; first the
+    ones inside, then the first and the last, and those followed by an invitation's pause (the
+    substance: an affirmation, an item of the practice) last; none whose going would put two
+    like sentences side by side. Then a unit that went comes back, alone or for a shorter one,
+    where that fills the time better."""
+    limit = seconds * (1 - PAUSE_ROOM)
+    # each unit's sentences and the voice's gap after them (units end on a sentence's end)
+    cost = [text_seconds(" ".join(u.sentences)) + SENTENCE_PAUSE for u in units]
+
+    def fixed(kept: list[int]) -> float:
+        return sum(cost[i] for i in kept) - (SENTENCE_PAUSE if open_end and kept else 0.0)
+
+    def joins(kept: list[int], j: int) -> bool:
+        return _joins_well([units[i] for i in kept], j)
+    keep = list(range(len(units)))
+    before = keep
+    while len(keep) > 1 and fixed(keep) > limit:
+        ends = {0, len(keep) - 1}
+        tiers = ([j for j in range(len(keep))
+                  if j not in ends and units[keep[j]].pause != "invite"],
+                 [j for j in ends if units[keep[j]].pause != "invite"], list(range(len(keep))))
+        tier = next(t for t in tiers if t)
+        order = [j for j in tier if joins(keep, j)] or tier
+        left = {j: fixed(keep[:j] + keep[j + 1:]) for j in order}
+        enough = [j for j in order if left[j] <= limit]
+        before = list(keep)
+        del keep[max(enough or order, key=lambda j: left[j])]
+    # a sentence is coarse: keep the last one cut if it overshot the room by less than its going
+    # undershoots it, and the words still fit the time
+    if fixed(before) <= seconds and fixed(before) - limit < limit - fixed(keep):
+        return [units[i] for i in before]
+    for _ in range(len(units)):  # what went comes back, alone or for a shorter one
+        best, fill = None, fixed(keep)
+        for i in (i for i in range(len(units)) if i not in keep):
+            for out in [None, *(k for k in keep if cost[k] < cost[i])]:
+                trial = sorted([*(k for k in keep if k != out), i])
+                if fill < fixed(trial) <= limit and joins(trial, trial.index(i)):
+                    best, fill = trial, fixed(trial)
+        if best is None:
+            break
+        keep = best
+    return [units[i] for i in keep]
+
+
+def _joins_well(units: list[_Unit], i: int) -> bool:
+    """Whether the units either side of unit ``i`` may follow each other: not the same
+    sentence, not the same opening word."""
+    if i == 0 or i == len(units) - 1:
+        return True
+    left, right = units[i - 1].sentences, units[i + 1].sentences
+    if not left or not right:
+        return True
+    a, b = left[-1].lower(), right[0].lower()
+    return a != b and a.split()[:1] != b.split()[:1]
+
+
+def share_time(demand: list[float], ranges: list[tuple[float, float]],
+               total: float) -> list[float]:
+    """``total`` seconds shared in proportion to each part's demand, each part's share kept in
+    its (low, high) range: a part with little to say gets its low share, one with much its high."""
+    def shares(k: float) -> list[float]:
+        return [min(max(k * d / total, lo), hi) for d, (lo, hi) in zip(demand, ranges)]
+    low, high = 0.0, 1.0
+    while sum(shares(high)) < 1 and high < 1e9:
+        high *= 2
+    for _ in range(60):
+        k = (low + high) / 2
+        low, high = (k, high) if sum(shares(k)) < 1 else (low, k)
+    out = shares(high)
+    return [s / sum(out) * total for s in out]
+
+
+def _render(units: list[_Unit], seconds: float, sleep: bool, open_end: bool) -> str:
+    """The units as text running ``seconds`` (as the voice renders it), the silence beyond the
+    voice's own gaps spent as marked pauses."""
     table = _SLEEP_WEIGHTS if sleep else _WEIGHTS
     flat: list[tuple[str, str]] = []
     for unit in units:
@@ -198,29 +312,53 @@ def _render(units: list[_Unit], seconds: float, sleep: bool) -> str:
             flat.append((sentence, unit.pause if k == len(unit.sentences) - 1 else "none"))
     if flat:
         flat[-1] = (flat[-1][0], "section")
-    gaps = allocate_pauses([table[kind] for _, kind in flat], seconds)
+    silence = seconds - _fixed_seconds(units, open_end)
+    gaps = spread_silence([table[kind] for _, kind in flat], silence, open_end=open_end)
     parts: list[str] = []
     for (sentence, _), gap in zip(flat, gaps):
-        parts.append(sentence)
-        if gap:
-            parts.append(f"[pause {gap}s]")
+        parts += [sentence, pause_mark(gap)] if gap else [sentence]
     return " ".join(parts)
 
 
 def write_script(concept: Concept, *, seed: int = 0, wpm: float | None = None) -> Script:
-    """A complete guided meditation for the concept, sized to ``concept.minutes`` at ``wpm``
-    spoken words per minute counting the pauses (default 115, or 100 for a sleep session).
+    """A complete guided meditation for the concept whose voice track runs ``concept.minutes``
+    (leads, gaps and pauses included), at about ``wpm`` spoken words per minute counting the
+    pauses (default 104, or 100 for a sleep session): fewer when the voice's own gaps between
+    sentences would leave too little room for pauses, which holds it near 105 at most.
     Same concept and seed, same script."""
     wpm = wpm or (SLEEP_WPM if concept.sleep else DEFAULT_WPM)
     writer = _Writer(concept, seed)
     total_words = wpm * concept.minutes
+    body = concept.minutes * 60.0 - 2 * VOICE_LEAD
     arc = SLEEP_ARC if concept.sleep else ARC
+    last = len(arc) - 1
+    # the practice is written last: it takes the words the other parts could not say
+    units: dict[int, list[_Unit]] = {}
+    for i in sorted(range(len(arc)), key=lambda i: arc[i][0] == "practice"):
+        kind, _, share = arc[i]
+        if kind != "practice":
+            units[i] = writer.section(kind, total_words * share)
+            continue
+        lo, hi = ARC_RANGES[kind]
+        others = sum(min(_count(u), ARC_RANGES[arc[j][0]][1] * total_words)
+                     for j, u in units.items())
+        units[i] = writer.practice(min(max(total_words - others, lo * total_words),
+                                       hi * total_words))
+    # time follows what each part has to say, inside the arc's usual shares
+    demand = [_fixed_seconds(units[i], i == last) for i in range(len(arc))]
+    seconds = share_time(demand, [ARC_RANGES[kind] for kind, _, _ in arc], body)
+    fitted = [_fit(units[i], seconds[i], i == last) for i in range(len(arc))]
+    # the silence left is shared by the parts with room for it: one whose shortest form still
+    # runs over (a long sentence in a short session) takes its excess from the others
+    fixed = [_fixed_seconds(fitted[i], i == last) for i in range(len(arc))]
+    room = [max(0.0, t - f) for t, f in zip(seconds, fixed)]
+    silence = body - sum(fixed)
     sections: list[Section] = []
-    for kind, title, share in arc:
-        target = total_words * share
-        units = writer.practice(target) if kind == "practice" else writer.section(kind, target)
-        spoken = _count(units) / SPEAKING_WPM * 60.0
-        silence = share * concept.minutes * 60.0 - spoken
-        name = title or str(writer.technique["name"])
-        sections.append(Section(name, _render(units, silence, concept.sleep), kind))
+    planned = spent = 0.0
+    for i, (kind, title, _) in enumerate(arc):
+        planned += fixed[i] + (silence * room[i] / sum(room) if sum(room) else 0.0)
+        # each part aims at where the parts so far should end, so rounding is carried on
+        text = _render(fitted[i], planned - spent, concept.sleep, i == last)
+        spent += span_seconds(text, i == last)
+        sections.append(Section(title or str(writer.technique["name"]), text, kind))
     return Script(concept.title, tuple(sections), concept.minutes, concept.sleep)
