@@ -98,3 +98,20 @@ def _secs(stamp: str) -> float:
     h, m, rest = stamp.split(":")
     s, ms = rest.split(",")
     return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
+
+
+def test_chapters_come_from_where_the_voice_started_each_section() -> None:
+    from archibald.pipeline.publish import chapters_for
+
+    _, script = _made()
+    names = [s.name for s in script.sections]
+    measured = [[0.5 + 40.0 * i + 3.3, name] for i, name in enumerate(names)]
+    chapters = chapters_for(script, {"duration": 580.0, "section_starts": measured}, 3.0)
+    assert [n for _, n in chapters] == names
+    assert chapters[0][0] == 0.0                               # YouTube: the first at 0:00
+    assert [t for t, _ in chapters[1:]] == pytest.approx([3.0 + t for t, _ in measured[1:]])
+    # a voice that did not measure them (e.g. a provider's): the estimate, scaled to its length
+    estimated = script.section_starts()
+    scale = 2 * script.estimated_seconds() / script.estimated_seconds()
+    chapters = chapters_for(script, {"duration": 2 * script.estimated_seconds()}, 3.0)
+    assert chapters[1][0] == pytest.approx(3.0 + estimated[1][0] * scale)

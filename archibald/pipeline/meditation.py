@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from ..router import RouteResult, Router
-from ..script.model import Script
+from ..script.model import Script, timeline
 from ..tasks import Context, Outcome, Task
 from .engine import PHASES, Stage, StageInput, StageResult
 from .local import brief_from_dict, script_from_dict, script_from_markdown, script_to_dict
@@ -298,11 +298,14 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
         return {"text": script.spoken_text(), "out": str(si.stage_dir / "voice.wav"),
                 "script": _script(si, "tts_qa"),
                 "length_scale": float(settings.media.get("length_scale", 1.57)),
-                "sentence_pause": float(settings.media.get("sentence_pause", 1.0))}
+                "sentence_pause": float(settings.media.get("sentence_pause", 1.0)),
+                # sentences per section, so the voice can say where each chapter really starts
+                "section_firsts": [[sec.name, sum(isinstance(x, str) for x in timeline(sec.text))]
+                                   for sec in script.sections]}
 
     def music_inputs(si: StageInput) -> dict[str, Any]:
         c = si.deps["meditation_concept"].value["concept"]
-        return {"seconds": round(minutes * 60 + LEAD_IN + TAIL + 10, 1),
+        return {"seconds": round(minutes * 60 + 10, 1),     # the mix trims it to the video
                 "out": str(si.stage_dir / "music.wav"), "key": "D",
                 "prompt": f"calm ambient meditation pad, {c['theme']}, no beat, slow drones"}
 

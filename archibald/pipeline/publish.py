@@ -31,8 +31,15 @@ def link_or_copy(src: str | Path, dst: str | Path) -> None:
         shutil.copy2(src, dst)
 
 
-def chapters_for(script: Any, voice_duration: float, lead_in: float) -> list[tuple[float, str]]:
-    """Chapter starts: each section's estimated start, scaled to the real voice length."""
+def chapters_for(script: Any, voice: dict[str, Any], lead_in: float) -> list[tuple[float, str]]:
+    """Chapter starts in the video: where the voice began each section's first sentence (the
+    voice stage measures it), else each section's estimated start scaled to the voice's length.
+    The first chapter starts at 0:00, as YouTube requires."""
+    measured = voice.get("section_starts") or []
+    if len(measured) == len(script.sections):
+        return [(0.0 if i == 0 else lead_in + float(t), name)
+                for i, (t, name) in enumerate(measured)]
+    voice_duration = float(voice["duration"])
     starts = script.section_starts()
     estimated = script.estimated_seconds() or 1.0
     scale = voice_duration / estimated
@@ -50,7 +57,7 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
     script = script_from_dict(task.inputs["script"])
     voice = task.inputs["voice"]
     lead_in = float(task.inputs.get("lead_in", 3.0))
-    chapters = chapters_for(script, float(voice["duration"]), lead_in)
+    chapters = chapters_for(script, voice, lead_in)
     metadata = build_metadata(concept, script, chapters)
     srt = build_srt([(s + lead_in, e + lead_in, text) for s, e, text in voice["sentences"]])
     out = Path(task.inputs["publish_dir"])
