@@ -35,11 +35,17 @@ class ModelPrice:
     output_per_token: float
     cached_input_per_token: float
     source: str
+    #: writing the prompt cache (Anthropic charges 1.25x input for the 5-minute cache)
+    cache_write_per_token: float | None = None
 
     def cost(self, usage: Usage) -> float:
-        fresh = max(usage.input_tokens - usage.cached_input_tokens, 0)
+        """Input tokens split into fresh, cache reads and cache writes, each at its price."""
+        fresh = max(usage.input_tokens - usage.cached_input_tokens - usage.cache_write_tokens, 0)
+        write = self.input_per_token if self.cache_write_per_token is None \
+            else self.cache_write_per_token
         return (fresh * self.input_per_token
                 + usage.cached_input_tokens * self.cached_input_per_token
+                + usage.cache_write_tokens * write
                 + usage.output_tokens * self.output_per_token)
 
 
@@ -143,7 +149,8 @@ class PriceBook:
                 return ModelPrice(
                     model, float(raw["input_per_mtok"]) / 1e6, float(raw["output_per_mtok"]) / 1e6,
                     float(raw.get("cached_input_per_mtok", raw["input_per_mtok"])) / 1e6,
-                    str(raw.get("source", "archibald.toml")))
+                    str(raw.get("source", "archibald.toml")),
+                    float(raw.get("cache_write_per_mtok", raw["input_per_mtok"])) / 1e6)
             except (KeyError, TypeError, ValueError):
                 raise ConfigError(
                     f"model price {model!r} needs input_per_mtok and output_per_mtok",
@@ -159,9 +166,11 @@ class PriceBook:
                 f"to archibald.toml")
         inp = float(entry["input_cost_per_token"])
         cached = entry.get("cache_read_input_token_cost")
+        write = entry.get("cache_creation_input_token_cost")
         return ModelPrice(model, inp, float(entry.get("output_cost_per_token") or 0.0),
                           float(cached) if cached is not None else inp,
-                          f"LiteLLM {_litellm_version()} bundled price map")
+                          f"LiteLLM {_litellm_version()} bundled price map",
+                          float(write) if write is not None else inp)
 
     def unit(self, key: str) -> UnitPrice:
         try:

@@ -66,7 +66,8 @@ class Usage:
 
     input_tokens: int = 0
     output_tokens: int = 0
-    cached_input_tokens: int = 0
+    cached_input_tokens: int = 0      # read from a provider's prompt cache (part of input)
+    cache_write_tokens: int = 0       # written to a provider's prompt cache (part of input)
     characters: int = 0
     images: int = 0
     megapixels: float = 0.0

@@ -40,6 +40,19 @@ def ctx(tmp_path: Path) -> Context:
 
 # --- Anthropic -------------------------------------------------------------------------------
 
+def test_anthropic_prompt_cache_reads_and_writes_are_priced_apart(anthropic_stub, provider_env,
+                                                                  sleeps, tmp_path):
+    # Anthropic bills cache writes at 1.25x input and cache reads at 0.1x (LiteLLM's map)
+    anthropic_stub.usage = {"input_tokens": 200, "output_tokens": 800,
+                            "cache_creation_input_tokens": 1000, "cache_read_input_tokens": 4000}
+    out = run(backend("anthropic", "premium", "claude-sonnet-4-6", sleeps).execute(
+        TASK, ctx(tmp_path)))
+    assert (out.usage.input_tokens, out.usage.cached_input_tokens,
+            out.usage.cache_write_tokens) == (5200, 4000, 1000)
+    assert out.cost == pytest.approx(200 * 3e-6 + 1000 * 3.75e-6 + 4000 * 0.3e-6 + 800 * 15e-6,
+                                     abs=1e-9)                        # $0.01755
+
+
 def test_anthropic_usage_and_cost_to_the_cent(anthropic_stub, provider_env, sleeps, tmp_path):
     out = run(backend("anthropic", "premium", "claude-sonnet-4-6", sleeps).execute(
         TASK, ctx(tmp_path)))

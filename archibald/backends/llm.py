@@ -113,9 +113,12 @@ def _usage(response: Any) -> Usage:
     details = getattr(raw, "prompt_tokens_details", None)
     cached = getattr(details, "cached_tokens", None) or getattr(raw, "cache_read_input_tokens",
                                                                 None) or 0
+    # LiteLLM counts Anthropic's cache writes inside prompt_tokens and reports them apart too
+    written = getattr(raw, "cache_creation_input_tokens", None) \
+        or getattr(details, "cache_creation_tokens", None) or 0
     return Usage(input_tokens=int(getattr(raw, "prompt_tokens", 0) or 0),
                  output_tokens=int(getattr(raw, "completion_tokens", 0) or 0),
-                 cached_input_tokens=int(cached), requests=1)
+                 cached_input_tokens=int(cached), cache_write_tokens=int(written), requests=1)
 
 
 def _request_id(response: Any) -> str | None:

@@ -27,7 +27,7 @@ WIDTH, HEIGHT, FPS = 1920, 1080, 30
 SEGMENT_SECONDS = 10
 AUDIO_BITRATE = "192k"
 #: FFmpeg's "fast" AAC coder: about 3x faster than its default two-loop search, and at 192 kb/s
-#: closer to the source (49.5 dB SNR against 31.7 dB on a 690 s meditation mix; the default
+#: closer to the source (49.4 dB SNR against 31.7 dB on a 10-minute meditation mix; the default
 #: spends its bits on noise substitution and intensity stereo). See BENCHMARKS.md.
 AAC_CODER = "fast"
 
