@@ -20,10 +20,11 @@ pytestmark = pytest.mark.slow
 
 
 def _produce(out: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    # --out relative to the working directory, as `make demo` gives it
     return subprocess.Popen(
         [sys.executable, "-m", "archibald", "produce", "--topic", "Morning light and gratitude",
-         "--minutes", "1", "--out", str(out), "--seed", "5"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+         "--minutes", "1", "--out", out.name, "--seed", "5"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=out.parent)
 
 
 def _stored(out: Path) -> set[str]:

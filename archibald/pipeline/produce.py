@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +188,8 @@ def produce(req: ProduceRequest, settings: Settings, *, progress: Any = None,
     from ..catalog import build_registry
     from ..reports.economics import write_reports
 
+    # stage artifacts record absolute paths: a relative --out would be read from the wrong place
+    req = replace(req, out=req.out.expanduser().absolute())
     _check(req)
     own = memory is None
     memory = memory or Memory(half_life_days=settings.router.evidence_half_life_days)
