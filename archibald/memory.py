@@ -107,7 +107,9 @@ class Memory:
     def record(self, a: Attempt) -> int:
         """Store one attempt and fold it into the route statistics, atomically."""
         with self.engine.begin() as conn:
-            new_id = conn.execute(attempts.insert().values(**_row(a))).inserted_primary_key[0]
+            key = conn.execute(attempts.insert().values(**_row(a))).inserted_primary_key
+            assert key is not None
+            new_id = key[0]
             self._fold(conn, a)
         a.id = int(new_id)
         return a.id

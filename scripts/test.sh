@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test suite as CI runs it: a loopback PostgreSQL server when one can be had, then pytest.
+# The test suite as CI runs it: a loopback PostgreSQL server when one can be had, mypy, pytest.
 set -u
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -11,7 +11,8 @@ else
   echo "PostgreSQL test server: ${ARCHIBALD_TEST_PG_URL}"
 fi
 export ARCHIBALD_TEST_PG_URL ARCHIBALD_TEST_PG_SKIP
-"$PY" -m pytest "$@"
+"$PY" -m mypy archibald   # strict (pyproject's [tool.mypy]); a type error fails the run
 status=$?
+"$PY" -m pytest "$@" || status=$?
 scripts/pg-test-server.sh stop "$PGDIR"
 exit $status

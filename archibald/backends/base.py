@@ -56,8 +56,8 @@ class FunctionBackend(Backend):
         self._fn = fn
         self._capability = capability
 
-    @property  # type: ignore[override]
-    def route(self) -> str:  # noqa: D401 - instance-level route
+    @property
+    def route(self) -> str:  # type: ignore[override]  # an instance-level route
         return self._route
 
     async def execute(self, task: Task, context: Context) -> Outcome:

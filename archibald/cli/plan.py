@@ -127,6 +127,6 @@ def ab(task_type: str = typer.Argument(..., help="Task type to compare routes fo
     if as_json:
         print_json({"task_type": task_type, "comparisons": out})
         return
-    for c in out:
-        typer.echo(f"{task_type}: {c['b']} vs {c['a']} ({c['n_b']} vs {c['n_a']} outcomes): "
-                   f"{c['verdict']}")
+    for row in out:
+        typer.echo(f"{task_type}: {row['b']} vs {row['a']} ({row['n_b']} vs {row['n_a']} "
+                   f"outcomes): {row['verdict']}")

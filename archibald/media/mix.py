@@ -135,7 +135,7 @@ def mix(voice: Path, music: Path | None, out: Path, *, lead_in: float = 3.0,
         if np.isfinite(music_lufs) and music_lufs > -70:
             level = 10 ** ((speech_lufs - MUSIC_BELOW_VOICE_DB - music_lufs) / 20)
             hop = int(FRAME * SAMPLE_RATE)
-            times = np.arange(-(-total // hop) + 1) * FRAME          # frame k at k·FRAME s
+            times = np.arange(-(-total // hop) + 1, dtype=np.float64) * FRAME   # k at k·FRAME s
             voice_frames = _activity_frames(v_native, v_rate)
             activity = np.interp(times - lead_in, np.arange(len(voice_frames)) * FRAME,
                                  voice_frames, left=0.0, right=0.0)

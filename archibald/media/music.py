@@ -102,8 +102,8 @@ def _osc(freq: float, start: int, frames: int) -> NDArray[np.complex64]:
     first = (step * start) % 1.0
     rows = np.exp(2j * np.pi * ((first + step * inner * np.arange(outer)) % 1.0))
     cols = np.exp(2j * np.pi * ((step * np.arange(inner)) % 1.0))
-    return (rows.astype(np.complex64)[:, None] * cols.astype(np.complex64)[None, :]) \
-        .ravel()[:frames]
+    grid = rows.astype(np.complex64)[:, None] * cols.astype(np.complex64)[None, :]
+    return np.asarray(grid.ravel()[:frames], dtype=np.complex64)
 
 
 def _block(start: int, frames: int, total: float, voices: list[_Voice], noise_phase: float,

@@ -72,8 +72,9 @@ def brief_from_dict(data: dict[str, Any]) -> Any:
     """A ResearchBrief back from its JSON form (lists become the tuples it holds)."""
     from ..script.research import ResearchBrief
 
-    return ResearchBrief(**{k: tuple(tuple(x) if isinstance(x, list) else x for x in v)
-                            if isinstance(v, list) else v for k, v in data.items()})
+    fields: dict[str, Any] = {k: tuple(tuple(x) if isinstance(x, list) else x for x in v)
+                              if isinstance(v, list) else v for k, v in data.items()}
+    return ResearchBrief(**fields)
 
 
 async def meditation_concept(task: Task, context: Context) -> dict[str, Any]:

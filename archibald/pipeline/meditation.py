@@ -225,7 +225,8 @@ def routed(task_type: str, build: Builder, router: Router, run_id: str, channel:
 
 # -- the twelve stages --------------------------------------------------------------------------
 def _script(si: StageInput, dep: str) -> dict[str, Any]:
-    return si.deps[dep].value["script"]
+    script: dict[str, Any] = si.deps[dep].value["script"]
+    return script
 
 
 def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, channel: str,

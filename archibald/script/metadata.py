@@ -61,7 +61,7 @@ def chapters_from_sections(section_starts: list[tuple[float, str]],
         if shortest == 0:  # a short opening: the next chapter starts at 0 instead
             chapters[1][0] = 0.0
         chapters.pop(shortest)  # otherwise the previous chapter runs on
-    return [(float(t), str(name)) for t, name in chapters]  # type: ignore[arg-type]
+    return [(float(t), str(name)) for t, name in chapters]
 
 
 def parse_chapters(description: str) -> tuple[list[tuple[int, str]], list[str]]:

@@ -92,7 +92,7 @@ def build_srt(sentences: list[tuple[float, float, str]]) -> str:
             raise InputError(f"a sentence ends before it starts ({start} -> {end}): {text!r}")
         cues += _split(float(start), float(end), text)
     cues = _merge_tiny(cues)
-    blocks = []
+    blocks: list[str] = []
     last_end = 0.0
     for i, (start, end, text) in enumerate(cues):
         start = max(start, last_end)
