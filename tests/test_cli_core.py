@@ -91,6 +91,19 @@ def test_unknown_task_type_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "unknown task type 'nonsense'" in err and "[task_types." in err
 
 
+@pytest.mark.parametrize("argv,says", [
+    (("report",), "No such command 'report'"),
+    (("produce", "--minutes", "ten", "--topic", "x"), "Invalid value for '--minutes'"),
+    (("plan", "--videos"), "requires an argument"),
+])
+def test_command_line_mistakes_are_one_line_exit_2(capsys: pytest.CaptureFixture[str],
+                                                   argv: tuple[str, ...], says: str) -> None:
+    code, out, err = _run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("archibald: error: ") and says in err
+    assert "--help" in err and "Traceback" not in err
+
+
 def test_user_profile_overrides_shipped_one(tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     cfg = tmp_path / "archibald.toml"

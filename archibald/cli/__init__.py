@@ -43,10 +43,10 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         print("archibald: aborted", file=sys.stderr)
         raise SystemExit(130) from None
-    except Exception as exc:  # click usage errors arrive as click exceptions
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
-        raise
+    except Exception as exc:  # usage errors arrive as click exceptions (typer may vendor click)
+        if not any(c.__name__ == "ClickException" for c in type(exc).__mro__):
+            raise
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        print(f"archibald: error: {message.rstrip('.')}; see `archibald --help`",
+              file=sys.stderr)
+        raise SystemExit(getattr(exc, "exit_code", 2)) from None

@@ -108,7 +108,7 @@ def forecast(
     cost, secs = per_video(history)
     if len(cost) == 0:
         raise InputError("no finished videos in memory to forecast from; produce one first "
-                         "(archibald produce) or plan with the cost table (archibald report)")
+                         "(archibald produce)")
     c_mean, c_int = _one(cost, level)
     t_mean, t_int = _total(cost, n_videos, level)
     s_mean, s_int = _one(secs, level)
