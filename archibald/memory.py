@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -80,6 +81,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _plain(exc: object) -> str:
+    """A driver's message on one line, with any password in a URL masked."""
+    text = " ".join(str(exc).split())
+    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+
+
 class Memory:
     """Structured outcomes and remembered results, behind one SQLAlchemy engine."""
 
@@ -89,15 +96,17 @@ class Memory:
         try:
             self.engine: Engine = create_engine(self.url, future=True)
         except (ArgumentError, ModuleNotFoundError) as exc:
-            raise ConfigError(f"cannot use database URL ({exc}); give a sqlite:/// path or a "
-                              f"postgresql+psycopg:// URL", setting="ARCHIBALD_DB") from None
+            raise ConfigError(f"cannot use database URL ({_plain(exc)}); give a sqlite:/// "
+                              f"path or a postgresql+psycopg:// URL",
+                              setting="ARCHIBALD_DB") from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
             with self.engine.begin() as conn:
                 migrate(conn)
         except OperationalError as exc:
-            raise ConfigError(f"cannot open the database: {exc.orig}",
+            raise ConfigError(f"cannot open the database: {_plain(exc.orig)}; check "
+                              f"ARCHIBALD_DB and that the server runs",
                               setting="ARCHIBALD_DB") from None
 
     def close(self) -> None:

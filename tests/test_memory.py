@@ -131,3 +131,16 @@ def test_ledger_total_is_always_the_sum_of_its_rows(costs: list[float]) -> None:
     assert m.spent_nano(run_id="p") == sum(rows)
     assert sum(a.cost_nano for a in m.attempts_of_run("p")) == sum(rows)
     m.close()
+
+
+def test_database_errors_are_one_line_without_the_password() -> None:
+    from archibald.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        Memory("postgresql+psycopg://archibald:s3cret-pw@127.0.0.1:1/x")
+    message = str(info.value)
+    assert "\n" not in message and "s3cret-pw" not in message and "ARCHIBALD_DB" in message
+    from archibald.memory import _plain
+
+    said = _plain(ValueError("could not parse 'postgresql://archibald:s3cret-pw@db:5432/x'\n x"))
+    assert said == "could not parse 'postgresql://archibald:***@db:5432/x' x"
