@@ -16,7 +16,8 @@ from scipy.signal import resample_poly
 from ..errors import InputError
 from .files import check_input
 
-__all__ = ["SAMPLE_RATE", "Samples", "read_audio", "resample", "to_stereo", "to_pcm16",
+__all__ = ["SAMPLE_RATE", "Samples", "frame_power", "read_audio", "resample", "to_stereo",
+           "to_pcm16",
            "write_pcm16", "write_wav"]
 
 #: the rate of every mix and music bed Archibald produces
@@ -81,6 +82,25 @@ def resample(samples: Samples, rate: int, target: int = SAMPLE_RATE) -> Samples:
     g = gcd(rate, target)
     out = resample_poly(samples, target // g, rate // g, axis=0)
     return np.asarray(out, dtype=np.float32)
+
+
+def frame_power(samples: Samples, hop: int, *, partial: bool = True) -> NDArray[np.float64]:
+    """Mean square per frame of ``hop`` samples, over all channels.
+
+    ``partial`` keeps a short last frame (as if padded with silence); otherwise it is dropped.
+    """
+    data = samples if samples.ndim == 2 else samples[:, None]
+    n, channels = data.shape
+    frames = -(-n // hop) if partial else n // hop
+    whole = min(n, frames * hop) // hop * hop
+    power = np.zeros(frames)
+    for ch in range(channels):
+        rows = data[:whole, ch].reshape(-1, hop).astype(np.float64)
+        power[:rows.shape[0]] += np.einsum("ij,ij->i", rows, rows)
+        if frames * hop > whole:                               # the short last frame
+            rest = data[whole:, ch].astype(np.float64)
+            power[-1] += float(rest @ rest)
+    return np.asarray(power / (hop * channels), dtype=np.float64)
 
 
 def to_stereo(samples: Samples) -> Samples:

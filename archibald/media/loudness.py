@@ -43,22 +43,21 @@ def _k_weighting(rate: int) -> NDArray[np.float64]:
 def integrated_lufs(samples: Samples, rate: int) -> float:
     """Integrated loudness in LUFS (ITU-R BS.1770-4, gated); -inf for silence or < 0.4 s.
 
-    Gives pyloudnorm's ``Meter(rate).integrated_loudness`` (same filters, same block edges).
+    Gives pyloudnorm's ``Meter(rate).integrated_loudness`` (same filters, same block edges)
+    at every rate whose 100 ms is a whole number of samples; other rates are measured at 48 kHz.
     """
     data = samples if samples.ndim == 2 else samples[:, None]
     n, channels = data.shape
     block = int(_BLOCK_S * rate)
     if n < int(_BLOCK_S * rate) + 1 or channels > len(_CHANNEL_GAINS):
         return float("-inf")
-    count = int(round((n / rate - _BLOCK_S) / _STEP_S)) + 1
-    lower = np.minimum((np.arange(count) * _STEP_S * rate).astype(np.int64), n)
-    upper = np.minimum(lower + block, n)
-    sos = _k_weighting(rate)
     hop = int(_STEP_S * rate)
-    if hop * 10 == rate and block == 4 * hop:
-        power = _block_power_regular(data, sos, hop, count)
-    else:
-        power = _block_power(data, sos, lower, upper)
+    if hop * 10 != rate or block != 4 * hop:     # e.g. 11,025 Hz: blocks would not fall on hops
+        from .audio import SAMPLE_RATE, resample
+
+        return integrated_lufs(resample(data.astype(np.float32), rate), SAMPLE_RATE)
+    count = int(round((n / rate - _BLOCK_S) / _STEP_S)) + 1
+    power = _block_power(data, _k_weighting(rate), hop, count)
     gains = np.array(_CHANNEL_GAINS[:channels])
     with np.errstate(divide="ignore"):
         loudness = -0.691 + 10 * np.log10(power @ gains)
@@ -74,8 +73,8 @@ def integrated_lufs(samples: Samples, rate: int) -> float:
     return value if math.isfinite(value) else float("-inf")
 
 
-def _block_power_regular(data: Samples, sos: NDArray[np.float64], hop: int,
-                         count: int) -> NDArray[np.float64]:
+def _block_power(data: Samples, sos: NDArray[np.float64], hop: int,
+                 count: int) -> NDArray[np.float64]:
     """Mean-square of the K-weighted signal per gating block, per channel, when the blocks
     start every ``hop`` samples and span four hops: sums over hops, then four hops at a time."""
     n, channels = data.shape
@@ -96,28 +95,6 @@ def _block_power_regular(data: Samples, sos: NDArray[np.float64], hop: int,
                 sums[at + rows.shape[0], ch] = float(rest @ rest)
     power = sums[:count] + sums[1:count + 1] + sums[2:count + 2] + sums[3:count + 3]
     return np.asarray(power / (4 * hop), dtype=np.float64)
-
-
-def _block_power(data: Samples, sos: NDArray[np.float64], lower: NDArray[np.int64],
-                 upper: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Mean-square of the K-weighted signal over [lower, upper) per block, per channel: the
-    running energy at each block edge, filtered a cache-sized chunk at a time."""
-    n, channels = data.shape
-    block = int(upper[0] - lower[0]) if lower.size else 1
-    edges = np.unique(np.concatenate([lower, upper]))
-    energy = np.zeros((edges.size, channels))
-    for ch in range(channels):
-        state = np.zeros((sos.shape[0], 2))
-        total = 0.0
-        for c0 in range(0, n, _CHUNK):
-            c1 = min(n, c0 + _CHUNK)
-            weighted, state = sosfilt(sos, data[c0:c1, ch].astype(np.float64), zi=state)
-            running = np.cumsum(weighted * weighted)
-            inside = slice(np.searchsorted(edges, c0, "right"), np.searchsorted(edges, c1, "right"))
-            energy[inside, ch] = total + running[edges[inside] - c0 - 1]
-            total += running[-1]
-    return np.asarray((energy[np.searchsorted(edges, upper)]
-                       - energy[np.searchsorted(edges, lower)]) / block, dtype=np.float64)
 
 
 def sample_peak_dbfs(samples: Samples) -> float:

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
 from ..errors import InputError, ValidationError
-from .audio import SAMPLE_RATE, Samples, read_audio, resample, to_pcm16, to_stereo, write_pcm16
+from .audio import SAMPLE_RATE, Samples, frame_power, read_audio, resample, to_pcm16, to_stereo, write_pcm16
 from .files import atomic_output
 from .loudness import integrated_lufs, normalise
 
@@ -37,14 +37,7 @@ class MixResult:
 def _activity_frames(voice: Samples, rate: int, *, threshold_db: float = -40.0,
                      before: float = 0.4, after: float = 1.0) -> NDArray[np.float64]:
     """0..1 speech activity per FRAME-long frame of ``voice``, held and smoothed."""
-    hop = max(1, int(FRAME * rate))
-    frames = -(-voice.shape[0] // hop)
-    power = np.zeros(frames)
-    for ch in range(voice.shape[1]):
-        padded = np.zeros(frames * hop, dtype=np.float64)
-        padded[:voice.shape[0]] = voice[:, ch]
-        power += np.einsum("ij,ij->i", padded.reshape(frames, hop), padded.reshape(frames, hop))
-    rms = np.sqrt(power / (hop * voice.shape[1]))
+    rms = np.sqrt(frame_power(voice, max(1, int(FRAME * rate))))
     loud = rms > (rms.max() * 10 ** (threshold_db / 20)) if rms.max() > 0 else rms > 1
     act = loud.astype(np.float64)
     b, a = int(before / FRAME), int(after / FRAME)

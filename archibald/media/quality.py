@@ -80,15 +80,12 @@ def audio_facts(samples: NDArray[np.float32], rate: int, *, loudness: bool = Tru
 
     ``loudness=False`` leaves out the BS.1770 measures (integrated loudness, true peak).
     """
+    from .audio import frame_power
     from .loudness import integrated_lufs, sample_peak_dbfs, true_peak_dbtp
 
     frames, channels = samples.shape
     hop = max(1, rate // 10)                       # 100 ms windows
-    usable = (frames // hop) * hop
-    power = np.zeros(usable // hop)
-    for ch in range(channels):
-        block = samples[:usable, ch].reshape(-1, hop).astype(np.float64)
-        power += np.einsum("ij,ij->i", block, block) / (hop * channels)
+    power = frame_power(samples, hop, partial=False)
     silent = np.concatenate([[False], np.sqrt(power) < 10 ** (-70 / 20), [False]])
     edges = np.flatnonzero(np.diff(silent.astype(np.int8)))
     longest = int(np.max(edges[1::2] - edges[::2])) if edges.size else 0
