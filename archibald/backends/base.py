@@ -31,16 +31,16 @@ class Backend(ABC):
     async def execute(self, task: Task, context: Context) -> Outcome:
         """Do the work; raise a DelegationError subclass when it fails."""
 
-    def checked_prompt(self, task: Task, provider: str) -> str:
-        """The task's prompt, after checking this backend can run here at all."""
+    def checked_prompt(self, task: Task, provider: str, key: str = "prompt") -> str:
+        """The task's ``key`` input (its prompt), after checking this backend can run here."""
         from ..errors import NonRetryable, RouteUnavailable
 
         reason = self.unavailable_reason()
         if reason:
             raise RouteUnavailable(reason)
-        prompt = task.inputs.get("prompt")
+        prompt = task.inputs.get(key)
         if not prompt:
-            raise NonRetryable(f"task {task.type!r} has no 'prompt' input for {self.name}",
+            raise NonRetryable(f"task {task.type!r} has no {key!r} input for {self.name}",
                                provider=provider)
         return str(prompt)
 

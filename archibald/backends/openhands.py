@@ -17,7 +17,7 @@ from typing import Any, Awaitable, Callable, Mapping
 
 import httpx
 
-from ..errors import BackendError, BackendTimeout, DelegationError, NonRetryable, RouteUnavailable
+from ..errors import BackendError, BackendTimeout, DelegationError, NonRetryable
 from ..prices import PriceBook
 from ..providers import Provider
 from ..tasks import Context, Outcome, Task, Usage
@@ -115,13 +115,7 @@ class OpenHandsBackend(Backend):
         return exc
 
     async def execute(self, task: Task, context: Context) -> Outcome:
-        reason = self.unavailable_reason()
-        if reason:
-            raise RouteUnavailable(reason)
-        instruction = task.inputs.get("instruction")
-        if not instruction:
-            raise NonRetryable(f"task {task.type!r} has no 'instruction' input for the agent",
-                               provider="openhands")
+        instruction = self.checked_prompt(task, "openhands", key="instruction")
         payload: dict[str, Any] = {
             "initial_message": {"content": [{"type": "text", "text": str(instruction)}]}}
         for key in ("selected_repository", "title"):
