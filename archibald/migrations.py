@@ -6,11 +6,13 @@ import time
 from typing import Callable
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, select,
+    BigInteger, Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, inspect,
+    select,
 )
 from sqlalchemy.engine import Connection
 
-__all__ = ["MIGRATIONS", "migrate", "metadata", "attempts", "route_stats", "memory_items", "runs"]
+__all__ = ["MIGRATIONS", "migrate", "metadata", "attempts", "route_stats", "memory_items", "runs",
+           "budget_lock"]
 
 metadata = MetaData()
 
@@ -41,10 +43,19 @@ attempts = Table(
     Column("config_digest", String(32), nullable=False, default=""),
     Column("price_source", Text, nullable=False, default=""),
     Column("created_at", Float, nullable=False),
+    # 0005_money_pending: the write-ahead ledger (see archibald.ledger.Attempt)
+    Column("status", String(16), nullable=False, default="settled"),
+    Column("idempotency_key", String(300), nullable=False, default=""),
+    Column("request_id", String(200), nullable=False, default=""),
+    Column("max_cost_nano", BigInteger, nullable=False, default=0),
+    Column("input_key", String(64), nullable=False, default=""),
+    Column("checked", Boolean, nullable=False, default=True),
+    Column("outcome", Text),
     Index("ix_attempts_type_channel_route", "task_type", "channel", "route"),
     Index("ix_attempts_run", "run_id"),
     Index("ix_attempts_created", "created_at"),
     Index("ix_attempts_channel_created", "channel", "created_at"),
+    Index("ix_attempts_run_stage_status", "run_id", "stage", "status"),
 )
 
 # One row per task type x channel x route, updated with every attempt in the same transaction,
@@ -82,6 +93,15 @@ memory_items = Table(
     Index("ix_memory_items_kind_channel_score", "kind", "channel", "score"),
 )
 
+# One row that every budget reservation updates first, in the same transaction as its check
+# and its pending attempt: the row lock serialises reservations across processes (SQLite takes
+# its write lock, PostgreSQL the row lock), so two runs cannot both fit under one limit.
+budget_lock = Table(
+    "budget_lock", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
 runs = Table(
     "runs", metadata,
     Column("run_id", String(64), primary_key=True),
@@ -114,11 +134,38 @@ def _m0004_runs(conn: Connection) -> None:
     runs.create(conn)
 
 
+def _m0005_money_pending(conn: Connection) -> None:
+    """The write-ahead columns of ``attempts`` and the budget lock row.
+
+    A database made by 0001 after these columns joined the table already has them, so each is
+    added only when missing; existing rows are settled, checked attempts.
+    """
+    have = {c["name"] for c in inspect(conn).get_columns("attempts")}
+    for col in attempts.columns:
+        if col.name in have:
+            continue
+        kind = col.type.compile(dialect=conn.dialect)
+        default = col.default.arg if col.default is not None else None  # type: ignore[attr-defined]
+        clause = ""
+        if default is not None:
+            literal = (("1" if default else "0") if isinstance(default, bool)
+                       else str(default) if isinstance(default, int) else f"'{default}'")
+            if isinstance(default, bool) and conn.dialect.name == "postgresql":
+                literal = "true" if default else "false"
+            clause = f" NOT NULL DEFAULT {literal}"
+        conn.exec_driver_sql(f"ALTER TABLE attempts ADD COLUMN {col.name} {kind}{clause}")
+    for index in attempts.indexes:
+        index.create(conn, checkfirst=True)
+    budget_lock.create(conn)
+    conn.execute(budget_lock.insert().values(id=1, version=0))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_attempts", _m0001_attempts),
     ("0002_route_stats", _m0002_route_stats),
     ("0003_memory_items", _m0003_memory_items),
     ("0004_runs", _m0004_runs),
+    ("0005_money_pending", _m0005_money_pending),
 ]
 
 
