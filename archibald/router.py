@@ -18,8 +18,8 @@ from typing import Any, Callable
 from .backends.base import Backend
 from .budgets import BudgetGuard
 from .config import Profile, Settings
-from .errors import (BackendError, BackendTimeout, BudgetExceeded, DelegationError,
-                     MissingKeyError, RouteUnavailable)
+from .errors import (BackendError, BackendTimeout, BudgetExceeded, DelegationError, InputError,
+                     MediaError, MissingKeyError, RouteUnavailable)
 from .ledger import NANO, Attempt, to_nano
 from .memory import Memory, RouteStats
 from .prices import PriceBook
@@ -441,17 +441,24 @@ class Router:
 
     def _judge(self, state: "_Run", attempt: Attempt, outcome: Outcome) -> RouteResult | None:
         """Check a settled answer; the accepted one ends the task, a rejected one escalates."""
-        score, details = (state.check(outcome) if state.check else (outcome.quality, {}))
+        unusable = None
+        try:
+            score, details = (state.check(outcome) if state.check else (outcome.quality, {}))
+        except (MediaError, InputError, OSError, ValueError, KeyError, TypeError) as exc:
+            # a file that does not decode, a reply in the wrong shape: paid for, unusable
+            unusable = f"the answer cannot be used: {type(exc).__name__}: {exc}"
+            score, details = 0.0, {"error": unusable}
         outcome.quality = score
         if details:
             outcome.detail.setdefault("quality", details)
         attempt.quality, attempt.checked = score, True
         floor = state.floor
-        if score is not None and score < floor:
-            attempt.error = f"quality {score:.2f} below the floor {floor:.2f}"
+        if unusable or (score is not None and score < floor):
+            attempt.error = unusable or f"quality {score:.2f} below the floor {floor:.2f}"
             self.memory.settle(attempt)
             state.attempts.append(attempt)
-            state.rejected.append((score, outcome, attempt))
+            if not unusable:  # kept as the best of a bad lot only if it can be used at all
+                state.rejected.append((score or 0.0, outcome, attempt))
             state.errors.append(f"QualityRejected: {attempt.error}")
             return None
         cost = attempt.cost_nano
