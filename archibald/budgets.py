@@ -70,7 +70,7 @@ class BudgetGuard:
     def __init__(self, budgets: Budgets, memory: Memory) -> None:
         self.budgets = budgets
         self.memory = memory
-        self.per_task = checked_limit(budgets.per_task_usd, "[budgets] per_task_usd")
+        self.per_task = checked_limit(budgets.per_task_usd, "budgets.per_task_usd")
         self.per_run = checked_limit(budgets.per_run_usd, "[budgets] per_run_usd")
         self.per_month = checked_limit(budgets.per_month_usd, "[budgets] per_month_usd")
         self.channels = {name: checked_limit(v, f"[budgets.channels] {name}")
@@ -138,7 +138,7 @@ class BudgetGuard:
         task = self.task_room(task_spent_nano)
         if task is not None and cost > task:
             raise BudgetExceeded("this task", task_spent_nano / NANO, cost / NANO,
-                                 self.per_task or 0.0, "[budgets] per_task_usd")
+                                 self.per_task or 0.0, "budgets.per_task_usd")
         for lim in limits:
             spent = lim.spent(spent_fn)
             if spent + cost > lim.limit_nano:
