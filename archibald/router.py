@@ -225,7 +225,8 @@ class Router:
         rest = [r for r in profile.delegate_routes() if r not in unavailable and r != chosen]
         if chosen == "memory" and rest:  # nothing remembered is not a failure: render instead
             chain.append(rest.pop(0))
-        if "premium" not in unavailable and "premium" not in chain:
+        if "premium" in profile.routes and "premium" not in unavailable \
+                and "premium" not in chain:
             chain.append("premium")
         chain += [r for r in rest if r not in chain]
         return chain
@@ -264,9 +265,13 @@ class Router:
             delegate = analysis.should_delegate(threshold)
             decision = "delegate" if delegate else "keep"
             reason = analysis.matrix_reason(threshold)
-            wanted = ([r for r in profile.delegate_routes()] if delegate else ["premium"])
+            wanted = ([r for r in profile.delegate_routes()] if delegate
+                      else [r for r in ("premium",) if r in profile.routes])
             route = next((r for r in wanted if r not in unavailable), "")
-            if not route:
+            if not wanted:  # kept work, but this task type has no premium route
+                route = available[0]
+                reason += f"; premium is not among its routes, so it runs on {route}"
+            elif not route:
                 route = available[0] if delegate is False else next(
                     r for r in profile.routes if r not in unavailable)
                 gone = ", ".join(f"{r} ({unavailable[r]})" for r in wanted if r in unavailable)
@@ -323,7 +328,7 @@ class Router:
             backend = self.registry.get(task.type, route)
             if backend is None:
                 continue
-            why = ("chosen: " + decision.reason if i == 0
+            why = ("chosen: " + decision.reason if not state.errors
                    else f"fallback after {decision.chain[i - 1]} failed: {state.errors[-1]}")
             result = await self._call(state, route, backend, why)
             if result is not None:
@@ -343,9 +348,8 @@ class Router:
         if route not in _PAID_ROUTES:
             return None
         p = self.settings.profile(task.type)
-        configured = getattr(p, "timeout_seconds", None)
-        if configured:
-            return float(configured)
+        if p.timeout_seconds:
+            return p.timeout_seconds
         if route == "agent":
             return _AGENT_DEADLINE
         return _DEADLINES.get(p.capability, _DEFAULT_DEADLINE)

@@ -86,7 +86,7 @@ def _adopt_concept(task: Task, text: str) -> dict[str, Any]:
     title = str(data.get("title", "")).strip()
     if 0 < len(title) <= 100:
         concept["title"] = title
-    return {"concept": concept}
+    return {"concept": concept, "reply_json": isinstance(data, dict) and bool(data)}
 
 
 def _adopt_research(task: Task, text: str) -> dict[str, Any]:
@@ -146,6 +146,8 @@ def _score(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
         left = re.findall(r"(?<!pause )\d|[%&/]", re.sub(r"\[pause [\d.]+s\]", "", text))
         return (1.0 if not left else max(0.0, 1 - len(left) / 20)), {"unspeakable": len(left)}
     if t == "meditation_concept":
+        if art.get("reply_json") is False:  # the model ignored the JSON asked for: paid, unused
+            return 0.0, {"error": "the reply is not the JSON object asked for"}
         c = art["concept"]
         ok = bool(c.get("title")) and len(c["title"]) <= 100
         return (1.0 if ok else 0.0), {"title_chars": len(c.get("title", ""))}

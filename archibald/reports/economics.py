@@ -59,9 +59,12 @@ def economics(data: dict[str, Any], memory: Memory | None = None,
             s = memory.route_stats(data["stages"][name]["task_type"]).get("premium")
             if s is not None and s.mean_quality is not None:
                 premium_q.append(s.mean_quality)
-        if premium_q and qualities:
-            metrics["quality_maintenance"] = metrics["mean_quality"] / (
-                sum(premium_q) / len(premium_q))
+        premium_mean = sum(premium_q) / len(premium_q) if premium_q else 0.0
+        if premium_q and qualities and premium_mean > 0:
+            metrics["quality_maintenance"] = metrics["mean_quality"] / premium_mean
+        elif premium_q and qualities:  # premium outcomes scored 0: no ratio to speak of
+            metrics["quality_maintenance_note"] = ("not measured: the premium outcomes in "
+                                                   "memory scored 0")
         else:
             metrics["quality_maintenance_note"] = ("not measured yet: memory holds no premium "
                                                    "outcomes for these task types to compare")
