@@ -13,7 +13,7 @@ import random
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from .backends.base import Backend
 from .budgets import BudgetGuard
@@ -121,6 +121,28 @@ class RouteResult:
     @property
     def baseline_nano(self) -> int:
         return sum(a.baseline_nano for a in self.attempts)
+
+
+async def _within(call: Awaitable[Outcome], limit: float | None) -> Outcome:
+    """``call``'s outcome, or TimeoutError once ``limit`` seconds have passed.
+
+    Unlike ``asyncio.wait_for`` this does not wait for the abandoned call to wind down (its
+    clean-up may itself be a request, such as cancelling a fal job or deleting an OpenHands
+    conversation): it is cancelled and left to finish, and the route is given up at once.
+    """
+    if not limit:
+        return await call
+    running = asyncio.ensure_future(call)
+    try:
+        done, _ = await asyncio.wait({running}, timeout=limit)
+    except asyncio.CancelledError:
+        running.cancel()
+        raise
+    if not done:
+        running.cancel()
+        running.add_done_callback(lambda t: t.cancelled() or t.exception())
+        raise TimeoutError
+    return running.result()
 
 
 @dataclass
@@ -388,15 +410,12 @@ class Router:
                     why: str) -> RouteResult | None:
         """One call on one route, written ahead: reserve, call, settle, then check."""
         task, attempt = self._reserve(state, route, backend, why)
-        assert attempt.id is not None
-        row = attempt.id
-        context = dataclasses.replace(
-            state.context, request_id_sink=lambda rid: self.memory.note_request_id(row, rid))
+        context = dataclasses.replace(state.context,
+                                      request_id_sink=self._request_id_sink(attempt))
         limit = self.deadline(task, route)
         start = time.perf_counter()
         try:
-            call = backend.execute(task, context)
-            outcome = await (asyncio.wait_for(call, limit) if limit else call)
+            outcome = await _within(backend.execute(task, context), limit)
         except BudgetExceeded:
             self._lost(attempt, "refused by a budget during the call")
             raise
@@ -423,6 +442,16 @@ class Router:
         self.memory.settle(attempt, outcome_payload(outcome))  # durable before anything else
         state.spent += attempt.cost_nano
         return self._judge(state, attempt, outcome)
+
+    def _request_id_sink(self, attempt: Attempt) -> Callable[[str], None]:
+        """Where a backend reports its provider's request id: into the pending row, at once."""
+        assert attempt.id is not None
+        row = attempt.id
+
+        def sink(request_id: str) -> None:
+            attempt.request_id = request_id[:200]
+            self.memory.note_request_id(row, request_id)
+        return sink
 
     def _answered(self, attempt: Attempt, outcome: Outcome) -> None:
         """Fill a pending attempt from the answer that settles it (not yet checked)."""
