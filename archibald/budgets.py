@@ -99,16 +99,6 @@ class BudgetGuard:
             return None
         return to_nano(self.per_task) - task_spent_nano
 
-    def check(self, cost_usd: float, *, channel: str, run_id: str, task_spent_nano: int = 0,
-              now: dt.datetime | None = None) -> None:
-        """Raise BudgetExceeded if committing ``cost_usd`` more would cross a limit (no
-        reservation is made: for planning; calls go through :meth:`reserve`)."""
-        cost = to_nano(cost_usd)
-        if cost <= 0:
-            return
-        self._fits(cost, self.limits(channel=channel, run_id=run_id, now=now),
-                   self.memory.spent_nano, task_spent_nano)
-
     def reserve(self, attempt: Attempt, *, task_spent_nano: int = 0,
                 now: dt.datetime | None = None) -> int:
         """Write ``attempt`` (its ``max_cost_nano`` set) as a pending row if it fits every

@@ -136,22 +136,30 @@ class Memory:
     def reserve(self, a: Attempt, check: Callable[[SpentFn], None]) -> int:
         """Write ``a`` as a pending attempt if ``check`` lets it, atomically across processes.
 
-        One transaction bumps the budget lock row (taking SQLite's write lock or PostgreSQL's
-        row lock, so concurrent reservations queue here), calls ``check`` with a function that
+        One transaction (on SQLite ``BEGIN IMMEDIATE``: the write lock first) bumps the budget
+        lock row (on PostgreSQL a row lock, so concurrent reservations queue there too), calls
+        ``check`` with a function that
         sums committed money inside that transaction, and inserts the pending row, which is
         itself the reservation of ``a.max_cost_nano``. ``check`` raises to refuse.
         """
         a.status, a.checked = "pending", False
-        with self.engine.begin() as conn:
-            conn.execute(update(budget_lock).where(budget_lock.c.id == 1)
-                         .values(version=budget_lock.c.version + 1))
+        with self.engine.connect() as conn:
+            try:
+                if self.engine.dialect.name == "sqlite":  # the write lock before any read
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                conn.execute(update(budget_lock).where(budget_lock.c.id == 1)
+                             .values(version=budget_lock.c.version + 1))
 
-            def spent(**filters: Any) -> int:
-                return int(conn.execute(_spent_stmt(**filters)).scalar_one())
+                def spent(**filters: Any) -> int:
+                    return int(conn.execute(_spent_stmt(**filters)).scalar_one())
 
-            check(spent)
-            key = conn.execute(attempts.insert().values(**_row(a))).inserted_primary_key
-            assert key is not None
+                check(spent)
+                key = conn.execute(attempts.insert().values(**_row(a))).inserted_primary_key
+                assert key is not None
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
         a.id = int(key[0])
         return a.id
 

@@ -38,6 +38,10 @@ _PAID_ROUTES = ("premium", "budget", "agent")
 #: a chat answer that has not come in 45 s is hung, and the next route is cheaper than waiting
 _DEADLINES = {"text": 45.0, "research": 60.0, "speech": 600.0, "music": 300.0, "image": 180.0}
 _DEFAULT_DEADLINE = 300.0
+#: a chat answer of n tokens may take _WRITING_START + n / _TOKENS_PER_S seconds (the slowest
+#: premium models write about 60 tokens a second)
+_WRITING_START = 15.0
+_TOKENS_PER_S = 60.0
 _AGENT_DEADLINE = 1800.0
 #: statuses that say the key itself is refused (bad key, no credit, no permission)
 _KEY_REFUSED = (401, 402, 403)
@@ -374,7 +378,11 @@ class Router:
             return p.timeout_seconds
         if route == "agent":
             return _AGENT_DEADLINE
-        return _DEADLINES.get(p.capability, _DEFAULT_DEADLINE)
+        base = _DEADLINES.get(p.capability, _DEFAULT_DEADLINE)
+        if p.capability in ("text", "research") and "max_tokens" in task.inputs:
+            # a long answer needs its time to be written (a 10-minute script: ~58 s)
+            return max(base, _WRITING_START + int(task.inputs["max_tokens"]) / _TOKENS_PER_S)
+        return base
 
     def _reserve(self, state: "_Run", route: str, backend: Backend,
                  why: str) -> tuple[Task, Attempt]:

@@ -8,6 +8,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ registry = Registry()
 registry.register("probe", "premium", Paid())
 router = Router(settings, memory, registry)
 start = Path(sys.argv[4])
+Path(f"{start}.{name}").touch()  # ready: both start spending together
 while not start.exists():
     time.sleep(0.001)
 n = 0
@@ -96,6 +98,11 @@ def _race(tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> list[str
     procs = [subprocess.Popen([sys.executable, str(script), url, str(log), who, str(go)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
              for who in ("a", "b")]
+    deadline = time.monotonic() + 90
+    while not all(Path(f"{go}.{who}").exists() for who in ("a", "b")):
+        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+        assert time.monotonic() < deadline, "the spenders never got ready"
+        time.sleep(0.01)
     go.touch()
     for p in procs:
         out, err = p.communicate(timeout=120)

@@ -221,6 +221,9 @@ def test_paid_chat_calls_have_a_deadline_well_under_a_minute(tmp_path: Path) -> 
     router, memory = _chat(tmp_path)
     assert router.deadline(Task("market_research"), "premium") == 60.0
     assert router.deadline(Task("script_writing"), "premium") == 45.0
+    # a 10-minute script may use 2600 tokens: the time to write them, not a minute more
+    assert router.deadline(Task("script_writing", {"max_tokens": 2600}), "premium") \
+        == pytest.approx(15 + 2600 / 60)
     assert router.deadline(Task("script_writing"), "local") is None
     memory.close()
 

@@ -195,7 +195,8 @@ def _record(result: RouteResult, quality_details: Any = None) -> dict[str, Any]:
                  "success": a.success, "cost_nano": a.cost_nano,
                  "baseline_nano": a.baseline_nano, "quality": a.quality,
                  "seconds": round(a.seconds, 3), "usage": a.usage, "error": a.error,
-                 "price_source": a.price_source} for a in result.attempts]
+                 "price_source": a.price_source, "status": a.status,
+                 "max_cost_nano": a.max_cost_nano} for a in result.attempts]
     baseline = result.baseline_nano
     if baseline == 0 and not any(a.success and a.route == "premium" for a in result.attempts):
         baseline = int(round(d.analysis.estimated_cost * 1e9))
