@@ -14,6 +14,7 @@ import asyncio
 import math
 import os
 import time
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping
 
@@ -188,6 +189,29 @@ class _FalBackend(Backend):
             return str(exc)
         return None
 
+    @abstractmethod
+    def _arguments(self, task: Task, context: Context) -> dict[str, Any]:
+        """The app's input for ``task``."""
+
+    @abstractmethod
+    async def _finish(self, task: Task, context: Context, result: Mapping[str, Any], rid: str,
+                      start: float) -> Outcome:
+        """The outcome from a completed request's result: download, price."""
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        self._check(task, "prompt")
+        start = time.perf_counter()
+        result, rid = await self.queue.run(self.model, self._arguments(task, context),
+                                           context.on_request_id)
+        return await self._finish(task, context, result, rid, start)
+
+    async def recover(self, request_id: str, task: Task, context: Context) -> Outcome | None:
+        """A killed run's request, fetched by its id: fal bills a request once."""
+        self._check(task, "prompt")
+        start = time.perf_counter()
+        result = await self.queue.fetch(self.model, request_id)
+        return await self._finish(task, context, result, request_id, start)
+
     def _check(self, task: Task, *required: str) -> None:
         reason = self.unavailable_reason()
         if reason:
@@ -220,24 +244,14 @@ class FalImageBackend(_FalBackend):
         return self.prices.cost(Usage(images=1, megapixels=grid[0] * grid[1] / 1e6,
                                       requests=1), unit=self.name)
 
-    async def execute(self, task: Task, context: Context) -> Outcome:
-        self._check(task, "prompt")
+    def _arguments(self, task: Task, context: Context) -> dict[str, Any]:
         width, height = self._size(task)
         out = Path(task.inputs.get("out") or context.workdir / "image.png")
-        start = time.perf_counter()
-        args = {"prompt": str(task.inputs["prompt"]),
+        return {"prompt": str(task.inputs["prompt"]),
                 "image_size": {"width": width, "height": height}, "num_images": 1,
                 "seed": int(task.inputs.get("seed", context.seed)),
                 "output_format": "png" if out.suffix.lower() == ".png" else "jpeg",
                 "enable_safety_checker": True}
-        result, rid = await self.queue.run(self.model, args, context.on_request_id)
-        return await self._finish(task, context, result, rid, start)
-
-    async def recover(self, request_id: str, task: Task, context: Context) -> Outcome | None:
-        self._check(task, "prompt")
-        start = time.perf_counter()
-        result = await self.queue.fetch(self.model, request_id)
-        return await self._finish(task, context, result, request_id, start)
 
     async def _finish(self, task: Task, context: Context, result: Mapping[str, Any], rid: str,
                       start: float) -> Outcome:
@@ -286,20 +300,9 @@ class FalMusicBackend(_FalBackend):
         return self.prices.cost(Usage(audio_seconds=self._seconds(task), requests=1),
                                 unit=self.name)
 
-    async def execute(self, task: Task, context: Context) -> Outcome:
-        self._check(task, "prompt")
-        seconds = self._seconds(task)
-        start = time.perf_counter()
-        result, rid = await self.queue.run(self.model, {"prompt": str(task.inputs["prompt"]),
-                                                        "duration": int(round(seconds))},
-                                           context.on_request_id)
-        return await self._finish(task, context, result, rid, start)
-
-    async def recover(self, request_id: str, task: Task, context: Context) -> Outcome | None:
-        self._check(task, "prompt")
-        start = time.perf_counter()
-        result = await self.queue.fetch(self.model, request_id)
-        return await self._finish(task, context, result, request_id, start)
+    def _arguments(self, task: Task, context: Context) -> dict[str, Any]:
+        return {"prompt": str(task.inputs["prompt"]),
+                "duration": int(round(self._seconds(task)))}
 
     async def _finish(self, task: Task, context: Context, result: Mapping[str, Any], rid: str,
                       start: float) -> Outcome:
