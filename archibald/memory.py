@@ -189,12 +189,17 @@ class Memory:
             elif a.checked:
                 self._fold(conn, a)
 
-    def mark_unknown(self, attempt_id: int, error: str) -> None:
-        """A call whose answer was lost: its maximum stays counted against budgets."""
+    def mark_unknown(self, a: Attempt) -> None:
+        """A call whose answer was lost (a kill, a deadline): its maximum stays counted
+        against budgets, and the route statistics learn it as a failure."""
+        assert a.id is not None
+        a.status, a.success, a.checked = "unknown", False, True
         with self.engine.begin() as conn:
-            conn.execute(update(attempts).where(attempts.c.id == attempt_id,
-                                                attempts.c.status == "pending")
-                         .values(status="unknown", error=error))
+            changed = conn.execute(update(attempts).where(
+                attempts.c.id == a.id, attempts.c.status == "pending").values(
+                status="unknown", error=a.error, seconds=a.seconds, checked=True))
+            if changed.rowcount == 1:
+                self._fold(conn, a)
 
     def open_attempts(self, run_id: str, stage: str) -> list[Attempt]:
         """Pending attempts an earlier (killed) process left for this run and stage."""

@@ -476,9 +476,8 @@ class Router:
     def _lost(self, attempt: Attempt, error: str, seconds: float = 0.0) -> None:
         """A call whose answer will never come: it may have been billed, so its maximum
         stays counted against budgets (status "unknown")."""
-        assert attempt.id is not None
-        attempt.status, attempt.error, attempt.seconds = "unknown", error, seconds
-        self.memory.mark_unknown(attempt.id, error)
+        attempt.error, attempt.seconds = error, seconds
+        self.memory.mark_unknown(attempt)
 
     def _judge(self, state: "_Run", attempt: Attempt, outcome: Outcome) -> RouteResult | None:
         """Check a settled answer; the accepted one ends the task, a rejected one escalates."""
