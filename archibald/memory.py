@@ -411,7 +411,11 @@ def _spent_stmt(*, since: float | None = None, channel: str | None = None,
 
 
 def _row(a: Attempt) -> dict[str, Any]:
-    """An attempt as an `attempts` row."""
+    """An attempt as an `attempts` row; a negative amount is a bug and is never stored."""
+    if min(a.cost_nano, a.baseline_nano, a.max_cost_nano) < 0:
+        raise ValueError(f"refusing to record a negative amount for {a.task_type} on "
+                         f"{a.route}: cost {a.cost_nano}, baseline {a.baseline_nano}, "
+                         f"maximum {a.max_cost_nano} nano-dollars")
     return {"run_id": a.run_id, "stage": a.stage, "task_type": a.task_type,
             "channel": a.channel, "route": a.route, "backend": a.backend, "model": a.model,
             "success": a.success, "quality": a.quality, "cost_nano": a.cost_nano,

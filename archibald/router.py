@@ -447,7 +447,9 @@ class Router:
             return None
         outcome.seconds = outcome.seconds or time.perf_counter() - start
         self._answered(attempt, outcome)
-        self.memory.settle(attempt, outcome_payload(outcome))  # durable before anything else
+        # durable before anything else; a free route's answer is simply made again
+        self.memory.settle(attempt, outcome_payload(outcome) if route in _PAID_ROUTES
+                           else None)
         state.spent += attempt.cost_nano
         return self._judge(state, attempt, outcome)
 

@@ -192,8 +192,15 @@ def test_budgets_and_prices_refuse_nan_inf_and_negatives(bad: Any, tmp_path: Pat
             PriceBook(models={"m": {"input_per_mtok": 1.0, "output_per_mtok": bad}}).model("m")
 
 
-def test_a_negative_cost_is_never_recorded() -> None:
+def test_a_negative_cost_is_never_recorded(tmp_path: Path) -> None:
+    from archibald.ledger import Attempt
+
     with pytest.raises(ValueError, match="finite amount >= 0"):
         to_nano(-0.01)
     with pytest.raises(ValueError):
         to_nano(math.nan)
+    memory = Memory(f"sqlite:///{tmp_path / 'neg.db'}")
+    with pytest.raises(ValueError, match="negative amount"):
+        memory.record(Attempt("t", "premium", "b", True, -5, 0))
+    assert memory.spent_nano() == 0
+    memory.close()
