@@ -23,7 +23,7 @@ from archibald.prices import PriceBook
 from archibald.router import Registry, Router
 from archibald.tasks import Context, Task
 from stubs.anthropic import AnthropicStub
-from stubs.fixtures import anthropic_stub, provider_env  # noqa: F401
+from stubs.fixtures import anthropic_stub, fal_stub, provider_env  # noqa: F401
 from test_memory import _pg_url, _reset_pg
 
 #: a process that spends $0.01 a call (a slow call: the window a check-then-record budget
@@ -203,4 +203,28 @@ def test_a_negative_cost_is_never_recorded(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="negative amount"):
         memory.record(Attempt("t", "premium", "b", True, -5, 0))
     assert memory.spent_nano() == 0
+    memory.close()
+
+
+def test_an_image_is_reserved_at_what_fal_can_bill_not_at_the_estimate(
+        fal_stub: Any, provider_env: Any, tmp_path: Path) -> None:
+    """The issue's case: estimated 2 MP, billed 3 MP ($0.075) against a $0.06 run limit."""
+    from archibald.backends.fal import FalImageBackend
+    from archibald.providers import ProviderSettings
+
+    settings = load_settings(overrides={"budgets": {"per_run_usd": 0.06}})
+    memory = Memory(f"sqlite:///{tmp_path / 'img.db'}")
+    registry = Registry()
+    registry.register("image_generation", "premium",
+                      FalImageBackend(ProviderSettings.load().get("fal"), PriceBook()))
+    router = Router(settings, memory, registry)
+    task = Task("image_generation", {"prompt": "lake", "width": 1920, "height": 1080,
+                                     "out": str(tmp_path / "bg.png")})
+    decision = router.decide(task)
+    decision.chain = ["premium"]
+    assert router.estimate(task, "premium", decision.analysis) < 0.06  # what used to pass
+    with pytest.raises(BudgetExceeded, match=r"would cost up to \$0\.0750"):
+        asyncio.run(router.run(task, Context(tmp_path), run_id="i", stage="image",
+                               decision=decision))
+    assert fal_stub.requests == []
     memory.close()
