@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .backends.base import Backend
+from .baseline import premium_baseline
 from .budgets import BudgetGuard
 from .config import Profile, Settings
 from .errors import (BudgetExceeded, DelegationError, MissingKeyError,
@@ -293,7 +294,7 @@ class Router:
             outcome.quality = score
             if details:
                 outcome.detail.setdefault("quality", details)
-            baseline = cost if route == "premium" else to_nano(decision.analysis.estimated_cost)
+            baseline = premium_baseline(self, task, route, outcome, cost)
             if score is not None and score < floor:
                 err = f"quality {score:.2f} below the floor {floor:.2f}"
                 attempt = self._attempt(task, route, backend, False, cost, 0, run_id, stage,
