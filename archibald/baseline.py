@@ -29,7 +29,8 @@ from .tasks import Outcome, Task, Usage
 if TYPE_CHECKING:
     from .router import Registry, Router
 
-__all__ = ["Baseline", "baseline_for", "premium_baseline", "count_tokens", "answer_text"]
+__all__ = ["Baseline", "baseline_for", "premium_baseline", "count_tokens", "answer_text",
+           "unpriced"]
 
 #: the documented fallback when LiteLLM's tokenizer cannot run: about four characters a token
 CHARS_PER_TOKEN = 4
@@ -79,6 +80,28 @@ def baseline_for(registry: "Registry", prices: PriceBook, task: Task, route: str
         return pricer(backend, prices, task, outcome)
     except RouteUnavailable as exc:  # the premium backend's price is not known
         return Baseline(0, backend.name, missing=str(exc))
+
+
+def unpriced(registry: "Registry", prices: PriceBook, task_types: list[str]) -> list[str]:
+    """Every premium backend of ``task_types`` whose price the price book does not know, as
+    "task type: why" lines (empty when every one is priced)."""
+    missing = []
+    for task_type in task_types:
+        backend = registry.get(task_type, "premium")
+        if backend is None or _pricer(backend) is None:
+            continue
+        model = getattr(backend, "model", None) if _prices_tokens(backend) else None
+        unit = (getattr(backend, "request_fee", None) if model is not None
+                else getattr(backend, "price_key", backend.name))
+        try:
+            prices.cost(Usage(), model=model, unit=unit)
+        except RouteUnavailable as exc:
+            missing.append(f"{task_type}: {exc}")
+    return missing
+
+
+def _prices_tokens(backend: Backend) -> bool:
+    return _pricer(backend) is _text
 
 
 # -- per kind of premium backend ------------------------------------------------------------
