@@ -34,7 +34,7 @@ def micro(nano: int) -> int:
 
 
 def _usd(micros: int) -> str:
-    return f"${micros / 1e6:,.6f}"
+    return f"{'-' if micros < 0 else ''}${abs(micros) / 1e6:,.6f}"
 
 
 def _row(name: str, s: dict[str, Any]) -> dict[str, Any]:
@@ -101,6 +101,10 @@ def economics(data: dict[str, Any], memory: Memory | None = None,
 def _execution_note(execution: dict[str, Any]) -> str:
     if not execution.get("resumed"):
         return ""
+    if execution.get("earlier_seconds") is None:
+        return (f"resumed: {execution.get('resumed_stages', 0)} finished stage(s) re-used; the "
+                f"interrupted session ended before recording its time, so this is this "
+                f"session's time alone")
     return (f"resumed: this session took {execution.get('session_seconds', 0):g} s and re-used "
             f"{execution.get('resumed_stages', 0)} finished stage(s); the time shown is the "
             f"original run's plus this session's")
@@ -148,7 +152,7 @@ def _headline(eco: dict[str, Any]) -> list[str]:
 def render_markdown(data: dict[str, Any], eco: dict[str, Any]) -> str:
     m = eco["metrics"]
     lines = [f"# Production report: {data['topic']}", "",
-             f"Run `{data['run_id']}` on channel `{data['channel']}`, {data['minutes']:g} minutes, "
+             f"Run `{data['run_id']}` on channel `{data['channel']}`, a {data['minutes']:g}-minute video, "
              f"seed {data['seed']}, status **{data['status']}**"
              f"{' (resumed)' if (data.get('execution') or {}).get('resumed') else ''}.", "",
              *_headline(eco),
