@@ -205,6 +205,13 @@ def test_offline_music_and_voice_baselines_are_the_premium_backends_prices(
     assert voice["baseline"]["backend"] == "elevenlabs:eleven_multilingual_v2"
     eco_md = (out / "report.md").read_text()
     assert "substitution" in eco_md and "not measured (no judge)" in eco_md
+    # produce again: every stage is re-used, and the report keeps the original run's time
+    again = produce(ProduceRequest("Evening calm", 1.0, out=out, seed=2), load_settings())
+    assert again["execution"]["resumed"] and again["execution"]["ran_stages"] == 0
+    assert again["wall_seconds"] == data["wall_seconds"] > 1.0
+    assert again["totals"] == data["totals"]
+    assert f"| Execution time (wall) | {data['wall_seconds']} s (resumed" in \
+        (out / "report.md").read_text()
 
 
 # keep the fixtures importable by name for the slow test above
