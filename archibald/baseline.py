@@ -121,7 +121,10 @@ def _pricer(backend: Backend) -> Pricer | None:
 
 
 def _text(backend: Any, prices: PriceBook, task: Task, outcome: Outcome) -> Baseline:
-    """Tokens sent and accepted, at the premium model's per-token price (plus any request fee)."""
+    """Tokens sent and accepted, at the premium model's per-token price (plus any request fee).
+
+    Every input token is priced as fresh input: a cache discount belongs to the route that
+    earned it, not to a premium call that was never made."""
     used = outcome.usage
     if used.input_tokens or used.output_tokens:
         usage = Usage(input_tokens=used.input_tokens, output_tokens=used.output_tokens,

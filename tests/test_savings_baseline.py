@@ -82,7 +82,7 @@ def test_local_text_counts_the_prompt_and_the_accepted_answer(registry) -> None:
     n_out, _ = bl.count_tokens("claude-sonnet-4-6", text=json.dumps(concept, sort_keys=True))
     assert b.work == {"input_tokens": n_in, "output_tokens": n_out, "requests": 1}
     assert b.nano == to_nano(n_in * 3e-6 + n_out * 15e-6)
-    assert how in b.basis
+    assert how in b.basis and how.startswith("LiteLLM")  # offline, under the network guard
 
 
 def test_without_litellm_the_estimate_is_chars_over_four(monkeypatch: pytest.MonkeyPatch) -> None:
