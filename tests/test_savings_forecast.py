@@ -134,3 +134,35 @@ def test_memory_ab_never_prints_an_infinite_interval(
     main(["memory", "ab", "script_review"])
     text = capsys.readouterr().out
     assert "inf" not in text and "not enough history" in text
+
+
+def test_a_database_from_before_run_lengths_is_upgraded(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from sqlalchemy import create_engine, inspect, text
+
+    from archibald import migrations as mg
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:  # the schema as 0004 shipped it: runs without minutes
+        mg.applied.create(conn)
+        for name, fn in mg.MIGRATIONS[:3]:
+            fn(conn)
+        conn.execute(text("CREATE TABLE runs (run_id VARCHAR(64) PRIMARY KEY, pipeline "
+                          "VARCHAR(64) NOT NULL, channel VARCHAR(64) NOT NULL, topic TEXT NOT "
+                          "NULL, status VARCHAR(16) NOT NULL, cost_nano BIGINT NOT NULL, "
+                          "baseline_nano BIGINT NOT NULL, seconds FLOAT NOT NULL, started_at "
+                          "FLOAT NOT NULL, finished_at FLOAT)"))
+        conn.execute(text("INSERT INTO runs VALUES ('old', 'meditation', 'c', 't', 'done', 5, "
+                          "6, 7.0, 1.0, 2.0)"))
+        for name, _ in mg.MIGRATIONS[:4]:
+            conn.execute(mg.applied.insert().values(name=name, applied_at=time.time()))
+    engine.dispose()
+    m = Memory(url)
+    m.start_run("new", "meditation", "c", "t", minutes=3.0)
+    m.finish_run("new", "done", 5, 6, 7.0)
+    assert {r["run_id"]: r["minutes"] for r in m.finished_runs("c")} == {"old": None, "new": 3.0}
+    with m.engine.connect() as conn:
+        assert "minutes" in {c["name"] for c in inspect(conn).get_columns("runs")}
+    m.close()
