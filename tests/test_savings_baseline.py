@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from archibald import baseline as bl
 from archibald.backends.llm import chat_messages
 from archibald.catalog import build_registry
 from archibald.config import load_settings
-from archibald.ledger import NANO, to_nano
+from archibald.ledger import to_nano
 from archibald.memory import Memory
 from archibald.prices import PriceBook
 from archibald.providers import ProviderSettings
@@ -168,7 +169,11 @@ def _check_run(data: dict[str, Any], out: Path) -> None:
     assert totals["baseline_nano"] == sum(s["baseline_nano"] for s in data["stages"].values())
     assert totals["cost_nano"] == sum(s["cost_nano"] for s in data["stages"].values())
     report = (out / "report.md").read_text()
-    assert f"${totals['baseline_nano'] / NANO:,.6f}"[:-1] in report  # the total, to the micro
+    shown = [int(round(float(x.replace(",", "")) * 1e6)) for x in re.findall(
+        r"^\| \w+ \| [^|]+ \| [^|]+ \| \$([\d,.]+) \|", report, re.M)]
+    total = re.search(r"^\| \*\*Total\*\* \| \| \| \*\*\$([\d,.]+)\*\*", report, re.M)
+    assert total and int(round(float(total.group(1).replace(",", "")) * 1e6)) == sum(shown)
+    assert abs(sum(shown) * 1000 - totals["baseline_nano"]) <= 500 * len(shown)  # micro rounding
 
 
 @pytest.mark.slow
