@@ -20,6 +20,7 @@ from archibald.memory import Memory
 from archibald.prices import PriceBook
 from archibald.providers import ProviderSettings
 from archibald.tasks import Outcome, Task, Usage
+from stubs.fixtures import anthropic_stub, deepseek_stub, provider_env  # noqa: F401
 
 
 @pytest.fixture
@@ -217,7 +218,3 @@ def test_offline_music_and_voice_baselines_are_the_premium_backends_prices(
     assert again["totals"] == data["totals"]
     assert f"| Execution time (wall) | {data['wall_seconds']} s (resumed" in \
         (out / "report.md").read_text()
-
-
-# keep the fixtures importable by name for the slow test above
-from stubs.fixtures import anthropic_stub, deepseek_stub, provider_env  # noqa: E402,F401
