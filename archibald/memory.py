@@ -333,14 +333,23 @@ class Memory:
                 "baseline_usd": int(total[2]) / 1e9, "groups": groups}
 
     # -- runs -----------------------------------------------------------------------------
-    def start_run(self, run_id: str, pipeline: str, channel: str, topic: str) -> None:
+    def start_run(self, run_id: str, pipeline: str, channel: str, topic: str, *,
+                  minutes: float | None = None) -> None:
+        """Mark a run started; ``minutes`` (the video's length) lets forecasts scale with it."""
         with self.engine.begin() as conn:
             if conn.execute(select(runs.c.run_id).where(runs.c.run_id == run_id)).first():
                 conn.execute(update(runs).where(runs.c.run_id == run_id).values(status="running"))
             else:
                 conn.execute(runs.insert().values(run_id=run_id, pipeline=pipeline,
                                                   channel=channel, topic=topic, status="running",
-                                                  started_at=time.time()))
+                                                  started_at=time.time(), minutes=minutes))
+
+    def run_seconds(self, run_id: str) -> float | None:
+        """The execution time recorded for a run when it last finished, if it did."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(runs.c.seconds, runs.c.finished_at)
+                               .where(runs.c.run_id == run_id)).first()
+        return float(row[0]) if row is not None and row[1] is not None else None
 
     def finish_run(self, run_id: str, status: str, cost_nano: int, baseline_nano: int,
                    seconds: float) -> None:

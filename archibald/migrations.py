@@ -7,7 +7,7 @@ from typing import Callable
 
 from sqlalchemy import (
     BigInteger, Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, inspect,
-    select,
+    select, text,
 )
 from sqlalchemy.engine import Connection
 
@@ -114,6 +114,7 @@ runs = Table(
     Column("seconds", Float, nullable=False, default=0.0),
     Column("started_at", Float, nullable=False),
     Column("finished_at", Float),
+    Column("minutes", Float),  # the video's length: added by 0005_savings_run_minutes
     Index("ix_runs_channel_started", "channel", "started_at"),
 )
 
@@ -160,12 +161,21 @@ def _m0005_money_pending(conn: Connection) -> None:
     conn.execute(budget_lock.insert().values(id=1, version=0))
 
 
+def _m0006_savings_run_minutes(conn: Connection) -> None:
+    """runs.minutes: forecasts scale cost and time by the video's length. A database made
+    after this column joined the table already has it."""
+    if "minutes" not in {c["name"] for c in inspect(conn).get_columns("runs")}:
+        kind = Float().compile(dialect=conn.dialect)
+        conn.execute(text(f"ALTER TABLE runs ADD COLUMN minutes {kind}"))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_attempts", _m0001_attempts),
     ("0002_route_stats", _m0002_route_stats),
     ("0003_memory_items", _m0003_memory_items),
     ("0004_runs", _m0004_runs),
     ("0005_money_pending", _m0005_money_pending),
+    ("0006_savings_run_minutes", _m0006_savings_run_minutes),
 ]
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from .backends.base import Backend
+from .baseline import premium_baseline
 from .budgets import BudgetGuard
 from .config import Profile, Settings
 from .errors import (BackendError, BackendTimeout, BudgetExceeded, DelegationError, InputError,
@@ -505,8 +506,7 @@ class Router:
             return None
         cost = attempt.cost_nano
         attempt.success = True
-        attempt.baseline_nano = cost if attempt.route == "premium" \
-            else to_nano(state.decision.analysis.estimated_cost)
+        attempt.baseline_nano = premium_baseline(self, state.task, attempt.route, outcome, cost)
         self.memory.settle(attempt)
         state.attempts.append(attempt)
         return RouteResult(outcome, state.decision, state.attempts)

@@ -56,7 +56,8 @@ def test_elevenlabs_second_chunk_fails_first_chunk_is_charged(elevenlabs_stub, p
     task = Task("voice", {"text": text, "out": tmp_path / "voice.wav"})
     exc = _failure(backend.execute(task, Context(workdir=tmp_path)))
     billed = len(elevenlabs_stub.requests[0].json()["text"])
-    assert billed > 0 and exc.cost == pytest.approx(billed * 0.00022, abs=1e-12)
+    per_char = backend.prices.unit(backend.price_key).usd_per_unit
+    assert billed > 0 and exc.cost == pytest.approx(billed * per_char, abs=1e-12)
 
 
 def test_fal_image_completed_then_download_404_is_charged(fal_stub, provider_env, sleeps,

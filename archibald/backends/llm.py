@@ -22,7 +22,7 @@ from ..tasks import Context, Outcome, Task, Usage
 from .base import Backend
 from .http import RetryPolicy, error_from_status, log
 
-__all__ = ["ChatBackend", "litellm_model", "translate_litellm"]
+__all__ = ["ChatBackend", "chat_messages", "litellm_model", "translate_litellm"]
 
 #: our provider name -> LiteLLM's model prefix (Ollama goes through its OpenAI-compatible /v1)
 _PREFIX = {"anthropic": "anthropic", "openai": "openai", "deepseek": "deepseek",
@@ -136,6 +136,15 @@ def _request_id(response: Any) -> str | None:
     return str(rid) if rid else None
 
 
+def chat_messages(task: Task, prompt: str) -> list[dict[str, str]]:
+    """The messages a chat call sends for ``task`` (the baseline counts the same ones)."""
+    messages = []
+    if task.inputs.get("system"):
+        messages.append({"role": "system", "content": str(task.inputs["system"])})
+    messages.append({"role": "user", "content": prompt})
+    return messages
+
+
 class ChatBackend(Backend):
     """A chat model on one route. ``execute`` reads inputs prompt (+system, max_tokens,
     temperature) and returns the reply text as the artifact."""
@@ -232,11 +241,7 @@ class ChatBackend(Backend):
                         f"(${room_usd:.4f})")
 
     async def execute(self, task: Task, context: Context) -> Outcome:
-        prompt = self.checked_prompt(task, self.provider.name)
-        messages = []
-        if task.inputs.get("system"):
-            messages.append({"role": "system", "content": str(task.inputs["system"])})
-        messages.append({"role": "user", "content": str(prompt)})
+        messages = chat_messages(task, self.checked_prompt(task, self.provider.name))
         kwargs: dict[str, Any] = {
             "model": litellm_model(self.provider.name, self.model), "messages": messages,
             "api_base": self._api_base(),
