@@ -4,8 +4,12 @@ The official ``fal-client`` always uses https, so it cannot reach a loopback stu
 protocol is small enough to speak directly: submit ``POST {base}/{app}`` → poll the returned
 ``status_url`` (202 IN_QUEUE / IN_PROGRESS, 200 COMPLETED — which may still carry an error) →
 ``GET response_url`` → download the file. fal returns no cost, so usage (megapixels, minutes)
-is priced from prices.toml (``fal:<app>`` keys). The key is only sent to fal's own host, never
-to the CDN the files are downloaded from.
+is priced from prices.toml (``fal:<app>`` keys) by the rule fal bills by: a megapixel is
+1024x1024 pixels (:func:`archibald.prices.megapixels`), rounded up per image; music minutes are
+rounded up per request. A music model makes at most ``max_seconds`` a request (CassetteAI:
+10 to 180 s), so a longer bed is several requests, each billed, joined with equal-power
+crossfades.
+The key is only sent to fal's own host, never to the CDN the files are downloaded from.
 """
 
 from __future__ import annotations
@@ -15,15 +19,48 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping
 
 import httpx
+import numpy as np
 
-from ..errors import BackendError, BackendTimeout, InputError, NonRetryable, RouteUnavailable
-from ..prices import PriceBook
+from ..errors import (BackendError, BackendTimeout, DelegationError, InputError, NonRetryable,
+                      RouteUnavailable)
+from ..prices import PriceBook, megapixels
 from ..providers import Provider
 from ..tasks import Context, Outcome, Task, Usage
 from .base import Backend
 from .http import RetryPolicy, log, raise_for_status, request_json, translate_transport
 
-__all__ = ["FalQueue", "FalImageBackend", "FalMusicBackend"]
+__all__ = ["FalQueue", "FalImageBackend", "FalMusicBackend", "music_arguments",
+           "join_crossfaded"]
+
+#: seconds two generated music pieces overlap where they are crossfaded
+CROSSFADE = 4.0
+
+
+def music_arguments(model: str, prompt: str, seconds: float) -> dict[str, Any]:
+    """The input fal's schema for ``model`` takes: ElevenLabs Music wants ``music_length_ms``,
+    CassetteAI (and fal's other text-to-music apps) an integer ``duration`` in seconds."""
+    if model.endswith("elevenlabs/music"):
+        return {"prompt": prompt, "music_length_ms": int(round(seconds * 1000))}
+    return {"prompt": prompt, "duration": int(round(seconds))}
+
+
+def join_crossfaded(paths: list[Path], out: Path, seconds: float, fade: float) -> float:
+    """Join audio files with ``fade``-second equal-power crossfades, trim to ``seconds``,
+    write 16-bit WAV to ``out``; return the length written."""
+    from ..media.audio import read_audio, resample, to_stereo, write_wav
+
+    joined, rate = read_audio(paths[0], "fal music piece")
+    joined = to_stereo(joined)
+    for path in paths[1:]:
+        samples, r = read_audio(path, "fal music piece")
+        samples = to_stereo(resample(samples, r, rate))
+        n = min(int(fade * rate), len(joined) // 2, len(samples) // 2)
+        t = np.linspace(0.0, np.pi / 2, n, dtype=np.float32)[:, None]
+        overlap = joined[len(joined) - n:] * np.cos(t) + samples[:n] * np.sin(t)
+        joined = np.concatenate([joined[:len(joined) - n], overlap, samples[n:]])
+    joined = joined[:int(round(seconds * rate))]
+    write_wav(out, joined.astype(np.float32), rate)
+    return len(joined) / rate
 
 
 class FalQueue:
@@ -160,7 +197,7 @@ class _FalBackend(Backend):
 
 class FalImageBackend(_FalBackend):
     """Images. Reads inputs prompt, width, height, out; returns ``{"path", "width", "height",
-    "content_type", "seed"}``; priced per megapixel (rounded up per image)."""
+    "content_type", "seed"}``; priced per megapixel of 1024x1024 (rounded up per image)."""
 
     capability = frozenset({"image"})
 
@@ -187,7 +224,7 @@ class FalImageBackend(_FalBackend):
         image = images[0]
         w, h = int(image.get("width") or width), int(image.get("height") or height)
         ctype = await self.queue.download(str(image["url"]), out)
-        usage = Usage(images=1, megapixels=w * h / 1e6, requests=1)
+        usage = Usage(images=1, megapixels=megapixels(w, h), requests=1)
         cost = self.prices.cost(usage, unit=self.name)
         log.info("%s: %dx%d image, $%.4f", self.name, w, h, cost)
         return Outcome(artifact={"path": str(out), "width": w, "height": h,
@@ -200,36 +237,60 @@ class FalImageBackend(_FalBackend):
 
 
 class FalMusicBackend(_FalBackend):
-    """Music. Reads inputs prompt, seconds, out; returns ``{"path", "seconds",
-    "content_type"}``; priced per output minute (rounded up). CassetteAI makes at most 180 s a
-    request: longer beds are the caller's to loop."""
+    """Music. Reads inputs prompt, seconds, out; returns ``{"path", "seconds", "pieces",
+    "content_type"}``. One request when the model can make ``seconds`` at once; otherwise
+    equal pieces within the model's limits (``max_seconds``/``min_seconds`` of its price),
+    each priced per output minute rounded up, crossfaded into one WAV bed."""
 
     capability = frozenset({"music"})
 
     def __init__(self, provider: Provider, prices: PriceBook, *,
                  model: str = "cassetteai/music-generator", route: str = "premium",
-                 max_seconds: float = 180.0, queue: FalQueue | None = None) -> None:
+                 queue: FalQueue | None = None) -> None:
         super().__init__(provider, prices, model, route, queue)
-        self.max_seconds = max_seconds
 
-    async def execute(self, task: Task, context: Context) -> Outcome:
-        self._check(task, "prompt")
-        seconds = min(float(task.inputs.get("seconds", 60)), self.max_seconds)
-        out = Path(task.inputs.get("out") or context.workdir / "music.wav")
-        start = time.perf_counter()
-        result, rid = await self.queue.run(self.model, {"prompt": str(task.inputs["prompt"]),
-                                                        "duration": int(round(seconds))})
+    async def _piece(self, prompt: str, seconds: float, out: Path) -> tuple[str, str]:
+        result, rid = await self.queue.run(self.model,
+                                           music_arguments(self.model, prompt, seconds))
         audio = result.get("audio_file") or result.get("audio")
         if not isinstance(audio, Mapping) or not audio.get("url"):
             raise BackendError(f"fal request {rid} returned no audio", provider="fal",
                                code="no_output")
         ctype = await self.queue.download(str(audio["url"]), out)
-        usage = Usage(audio_seconds=seconds, requests=1)
+        return rid, str(audio.get("content_type") or ctype)
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        self._check(task, "prompt")
+        seconds = float(task.inputs.get("seconds", 60))
+        out = Path(task.inputs.get("out") or context.workdir / "music.wav")
+        unit = self.prices.unit(self.name)
+        pieces = unit.pieces(seconds, CROSSFADE)
+        start = time.perf_counter()
+        prompt = str(task.inputs["prompt"])
+        paths = [out] if len(pieces) == 1 else \
+            [out.with_name(f"{out.stem}.part{i + 1}.wav") for i in range(len(pieces))]
+        rids: list[str] = []
+        ctype = "audio/wav"
+        for i, (length, path) in enumerate(zip(pieces, paths)):
+            try:
+                rid, ctype = await self._piece(prompt, length, path)
+            except DelegationError as exc:  # the pieces already made were paid for
+                exc.cost += unit.cost(Usage(audio_seconds=sum(pieces[:i]), requests=i))
+                raise
+            rids.append(rid)
+        made = pieces[0]
+        if len(pieces) > 1:
+            made = join_crossfaded(paths, out, seconds, CROSSFADE)
+            ctype = "audio/wav"
+            for path in paths:
+                path.unlink(missing_ok=True)
+        usage = Usage(audio_seconds=sum(pieces), requests=len(pieces))
         cost = self.prices.cost(usage, unit=self.name)
-        log.info("%s: %.0f s of music, $%.4f", self.name, seconds, cost)
-        return Outcome(artifact={"path": str(out), "seconds": seconds,
-                                 "content_type": audio.get("content_type") or ctype},
+        log.info("%s: %.0f s of music in %d request(s), $%.4f", self.name, made, len(pieces),
+                 cost)
+        return Outcome(artifact={"path": str(out), "seconds": made, "pieces": len(pieces),
+                                 "content_type": ctype},
                        backend=self.name, route=self._route, model=self.model, usage=usage,
                        cost=cost, seconds=time.perf_counter() - start,
-                       detail={"request_id": rid,
+                       detail={"request_id": rids[0], "request_ids": rids,
                                "price_source": self.prices.source(unit=self.name)})
