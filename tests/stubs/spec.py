@@ -62,6 +62,8 @@ def _from_discovery(node: Any) -> Any:
         for key, value in node.items():
             if key == "$ref":
                 out["$ref"] = f"#/$defs/{value}"
+            elif key == "properties":   # names here are fields, not annotations
+                out[key] = {name: _from_discovery(v) for name, v in value.items()}
             elif key in ("id", "format", "annotations", "readOnly", "location", "enumDescriptions",
                          "description"):
                 continue
