@@ -12,8 +12,8 @@ UTF-8 *bytes* without ``<`` or ``>``, the languages are sent, and
 channel's ``synthetic_media`` setting, on by default because every voice Archibald makes is
 synthetic. Captions go up with ``captions.insert``, which needs the ``youtube.force-ssl`` scope.
 
-``YOUTUBE_BASE_URL`` points the client at a stub: the client's ``api_endpoint`` option keeps https, so the bundled discovery document is rebuilt with its
-``rootUrl`` overridden. The OAuth token lives in ARCHIBALD_HOME with 0600 permissions.
+``YOUTUBE_BASE_URL`` points the client at a stub: the client's ``api_endpoint`` option keeps
+https, so the bundled discovery document is rebuilt with its ``rootUrl`` overridden. The OAuth token lives in ARCHIBALD_HOME with 0600 permissions.
 """
 
 from __future__ import annotations
