@@ -24,7 +24,7 @@ from .errors import ConfigError, RouteUnavailable
 from .tasks import Usage
 
 __all__ = ["ModelPrice", "UnitPrice", "PriceBook", "litellm_price_map", "megapixels",
-           "model_lifecycle"]
+           "model_lifecycle", "utc_now"]
 
 _LITELLM_MAP = "model_prices_and_context_window_backup.json"
 _UNITS = ("characters", "images", "megapixels", "audio_minutes", "audio_seconds",
@@ -32,6 +32,11 @@ _UNITS = ("characters", "images", "megapixels", "audio_minutes", "audio_seconds"
 #: fal bills image models "per megapixel, rounded up" with 1024x1024 (the square_hd preset,
 #: $0.025 on FLUX.1 [dev]) as one megapixel; the same rule prices the call and the estimate
 _MEGAPIXEL = 1024 * 1024
+
+
+def utc_now() -> datetime:
+    """The clock rates are chosen by (one function, so tests can fix the hour)."""
+    return datetime.now(timezone.utc)
 
 
 def megapixels(width: int, height: int) -> float:
@@ -169,7 +174,7 @@ def model_lifecycle(model: str, *, today: date | None = None,
     """Where ``model`` stands in LiteLLM's map: ``state`` is "current", "retiring" (within
     ``warn_days`` of its ``deprecation_date``), "deprecated" (past it) or "unknown" (not in
     the map, so neither its price nor its end date is known)."""
-    today = today or datetime.now(timezone.utc).date()
+    today = today or utc_now().date()
     entry = _map_entry(model)
     if entry is None:
         return {"model": model, "state": "unknown", "deprecation_date": None,
@@ -242,10 +247,20 @@ class PriceBook:
         schedule = self._schedules.get(model)
         if schedule is None or model in self._model_overrides:
             return found
-        if _off_peak(schedule, at or datetime.now(timezone.utc)):
+        if _off_peak(schedule, at or utc_now()):
             return found.scaled(float(schedule["multiplier"]), "off-peak",
                                 f"{schedule['source']} ({schedule.get('date', '')})")
         return replace(found, rate="peak")
+
+    def rate(self, model: str | None, at: datetime | None = None) -> str:
+        """Which of ``model``'s rates applies at ``at`` ("standard", "peak", "off-peak"), or
+        "" when there is no model or no price for it."""
+        if model is None:
+            return ""
+        try:
+            return self.model(model, at).rate
+        except RouteUnavailable:
+            return ""
 
     def _lookup(self, model: str) -> ModelPrice:
         packaged = _packaged().get("models", {})
