@@ -195,6 +195,13 @@ class ChatBackend(Backend):
         except RouteUnavailable:
             return self.prices.source(unit="local")
 
+    def _takes_temperature(self, extra: dict[str, Any]) -> bool:
+        """Anthropic's Messages API no longer has ``temperature`` (the anthropic SDK's
+        MessageCreateParams lists none) and DeepSeek ignores it while thinking."""
+        if self.provider.name == "anthropic":
+            return False
+        return bool(extra.get("thinking", {}).get("type") != "enabled")
+
     def _thinking(self, task: Task, max_tokens: int) -> tuple[dict[str, Any], int]:
         """DeepSeek's ``thinking`` switch for this task, and max_tokens with its budget."""
         if self.provider.name != "deepseek":
@@ -226,7 +233,7 @@ class ChatBackend(Backend):
         }
         if extra:
             kwargs["extra_body"] = extra
-        if task.inputs.get("temperature") is not None:
+        if task.inputs.get("temperature") is not None and self._takes_temperature(extra):
             kwargs["temperature"] = float(task.inputs["temperature"])
         litellm = _import_litellm()
 

@@ -21,11 +21,15 @@ SPECS = Path(__file__).resolve().parent.parent / "specs"
 
 
 def close(schema: Any) -> Any:
-    """Forbid properties a schema does not list, at every level that lists some (the SDKs'
-    models accept extras so that old clients survive new fields; a stub must not invent any)."""
+    """Forbid properties a schema does not list, at every level that lists some, and values
+    outside an enum (the SDKs accept extras so that old clients survive new fields and
+    values; a stub must not invent any)."""
     if isinstance(schema, dict):
         if "properties" in schema and schema.get("additionalProperties", True) is True:
             schema["additionalProperties"] = False
+        if isinstance(schema.get("anyOf"), list) and len(schema["anyOf"]) > 1:
+            # Fern SDKs type enums as Union[Literal[...], Any] to survive new values
+            schema["anyOf"] = [b for b in schema["anyOf"] if b != {}] or [{}]
         for value in schema.values():
             close(value)
     elif isinstance(schema, list):
@@ -40,6 +44,24 @@ def sdk_schema(tp: Any, *, closed: bool = True) -> dict[str, Any]:
 
     schema: dict[str, Any] = TypeAdapter(tp).json_schema()
     return close(schema) if closed else schema
+
+
+def signature_schema(method: Any, *, body: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON body an SDK method sends, from the annotations of its ``body`` parameters
+    (Fern-generated SDKs such as ``elevenlabs`` build the body from keyword arguments)."""
+    import inspect
+    import typing
+
+    from pydantic import create_model
+
+    hints = typing.get_type_hints(method)
+    params = inspect.signature(method).parameters
+    fields: dict[str, Any] = {}
+    for name in body:
+        default = params[name].default
+        fields[name] = (hints[name], ... if default is inspect.Parameter.empty else None)
+    model = create_model(f"{method.__qualname__}Body", **fields)
+    return close(model.model_json_schema())
 
 
 def file_schema(name: str) -> dict[str, Any]:
