@@ -226,3 +226,20 @@ def test_key_never_sent_to_other_hosts_nor_leaked(fal_stub, provider_env, sleeps
 def test_unconfigured(sleeps, tmp_path):
     with pytest.raises(RouteUnavailable, match="FAL_KEY"):
         run_image(image(sleeps), tmp_path)
+
+
+def test_one_megapixel_rule_everywhere():
+    """The client, the estimate and prices.toml count a megapixel as fal bills it (1024x1024),
+    so the 1920x1080 background is 2 billed megapixels and the 1280x720 thumbnail 1."""
+    from archibald.config import load_settings
+    from archibald.prices import megapixels
+    from archibald.tasks import Usage
+
+    settings, prices = load_settings(), PriceBook()
+    for task_type, (w, h), billed in (("image_generation", (1920, 1080), 2),
+                                      ("thumbnail", (1280, 720), 1)):
+        profile = settings.profile(task_type)
+        assert profile.premium_usage["megapixels"] == pytest.approx(megapixels(w, h), abs=1e-4)
+        assert prices.cost(Usage(megapixels=megapixels(w, h), images=1, requests=1),
+                           unit=profile.premium_unit) == pytest.approx(billed * 0.025)
+    assert megapixels(1024, 1024) == 1.0
