@@ -243,3 +243,13 @@ def test_one_megapixel_rule_everywhere():
         assert prices.cost(Usage(megapixels=megapixels(w, h), images=1, requests=1),
                            unit=profile.premium_unit) == pytest.approx(billed * 0.025)
     assert megapixels(1024, 1024) == 1.0
+
+
+def test_long_bed_to_a_non_wav_path_is_refused_before_paying(fal_stub, provider_env, sleeps,
+                                                             tmp_path):
+    from archibald.errors import InputError
+
+    task = Task("music", {"prompt": "calm", "seconds": 400, "out": tmp_path / "bed.mp3"})
+    with pytest.raises(InputError, match=r"\.wav"):
+        asyncio.run(music(sleeps).execute(task, Context(workdir=tmp_path)))
+    assert fal_stub.requests == []

@@ -34,7 +34,8 @@ def test_doctor_warns_about_deprecated_and_unknown_models(monkeypatch, tmp_path)
     monkeypatch.chdir(tmp_path)
     cfg = tmp_path / "archibald.toml"
     cfg.write_text('[models]\nreview = "claude-opus-4-5"\npremium = "acme/imaginary-9"\n'
-                   'budget = "claude-sonnet-4-6"\n', encoding="utf-8")
+                   'budget = "claude-sonnet-4-6"\n\n[task_types.tts_qa]\n'
+                   'premium_model = "claude-sonnet-4-5"\n', encoding="utf-8")
     result = CliRunner().invoke(app, ["doctor", "--offline", "--config", str(cfg)])
     assert result.exit_code == 0, result.output
     assert "claude-opus-4-5" in result.output and "deprecated since 2026-11-24" in result.output
@@ -42,3 +43,4 @@ def test_doctor_warns_about_deprecated_and_unknown_models(monkeypatch, tmp_path)
     as_json = CliRunner().invoke(app, ["doctor", "--offline", "--json", "--config", str(cfg)])
     states = {m["model"]: m["state"] for m in json.loads(as_json.output)["models"]}
     assert states["claude-opus-4-5"] == "deprecated" and states["acme/imaginary-9"] == "unknown"
+    assert states["claude-sonnet-4-5"] == "deprecated"     # named in [task_types.tts_qa]

@@ -267,6 +267,9 @@ class FalMusicBackend(_FalBackend):
         pieces = unit.pieces(seconds, CROSSFADE)
         start = time.perf_counter()
         prompt = str(task.inputs["prompt"])
+        if len(pieces) > 1 and out.suffix.lower() != ".wav":
+            raise InputError(f"{out}: a {seconds:.0f} s bed is {len(pieces)} {self.model} "
+                             f"pieces joined as WAV; give an out path ending in .wav")
         paths = [out] if len(pieces) == 1 else \
             [out.with_name(f"{out.stem}.part{i + 1}.wav") for i in range(len(pieces))]
         rids: list[str] = []

@@ -94,8 +94,10 @@ def load_credentials(home: str | os.PathLike[str] | None = None) -> Any:
     from google.oauth2.credentials import Credentials
 
     try:
+        # the scopes the token was granted (a token from before captions were uploaded has no
+        # force-ssl; asking for it on refresh would fail the upload, not just the captions)
         credentials = Credentials.from_authorized_user_file(  # type: ignore[no-untyped-call]
-            str(path), SCOPES)
+            str(path))
     except (ValueError, json.JSONDecodeError) as exc:
         raise RouteUnavailable(f"the YouTube token {path} is unreadable ({exc}); run "
                                f"`archibald youtube login` again") from None

@@ -46,16 +46,20 @@ def model_report(settings: Any, *, today: date | None = None,
     from ..prices import PriceBook, model_lifecycle
 
     prices = PriceBook.from_settings(settings)
+    named = {alias: str(m) for alias, m in (getattr(settings, "models", None) or {}).items()
+             if alias != "agent"}                  # "agent" names the server, not a model
+    for task_type, profile in (getattr(settings, "profiles", None) or {}).items():
+        model = getattr(profile, "premium_model", None)
+        if model and model not in named.values():  # a literal name in [task_types.X]
+            named[task_type] = model
     rows = []
-    for alias, model in (getattr(settings, "models", None) or {}).items():
-        if alias == "agent":   # names the agent server, not a model
-            continue
-        row = {"alias": alias, **model_lifecycle(str(model), today=today, warn_days=warn_days)}
-        if row["state"] == "unknown" and provider_of(str(model)) == "ollama":
+    for alias, model in named.items():
+        row = {"alias": alias, **model_lifecycle(model, today=today, warn_days=warn_days)}
+        if row["state"] == "unknown" and provider_of(model) == "ollama":
             row.update(state="local", price_source="runs on your own machine (Ollama), cost 0")
         elif row["state"] == "unknown":
             try:
-                row["price_source"] = prices.source(model=str(model))
+                row["price_source"] = prices.source(model=model)
             except RouteUnavailable:
                 row["price_source"] = None
         rows.append(row)
@@ -76,7 +80,7 @@ def _model_line(row: dict[str, Any]) -> str:
         text = row["price_source"]
     else:
         text = f"current (retires {when})" if when else "current"
-    return f"{row['alias']:<11} {row['model']:<36} {text}"
+    return f"{row['alias']:<18} {row['model']:<32} {text}"
 
 
 def doctor_report(settings: Any, *, probe: bool = True, timeout: float = 3.0) -> dict[str, Any]:
