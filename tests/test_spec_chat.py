@@ -5,43 +5,25 @@
 from __future__ import annotations
 
 import asyncio
-import copy
-from typing import Any
 
 import pytest
 from anthropic.types import ErrorResponse, Message
-from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
-from openai.types.chat import ChatCompletion
-from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
 
 from archibald.backends.http import RetryPolicy
 from archibald.backends.llm import ChatBackend
 from archibald.prices import PriceBook
 from archibald.providers import ProviderSettings
 from archibald.tasks import Context, Task
-from stubs.anthropic import error_body
+from stubs.anthropic import error_body, request_schema
 from stubs.fixtures import (anthropic_stub, deepseek_stub, ollama_stub, openai_stub,  # noqa: F401
                             provider_env, sleeps)
+from stubs.openai_compat import deepseek_schemas, openai_schemas
 from stubs.spec import assert_conforms, sdk_schema, violations
 
-ANTHROPIC_REQUEST = sdk_schema(MessageCreateParamsNonStreaming)
+ANTHROPIC_REQUEST = request_schema()
 ANTHROPIC_RESPONSE = sdk_schema(Message)
 ANTHROPIC_ERROR = sdk_schema(ErrorResponse)
-OPENAI_REQUEST = sdk_schema(CompletionCreateParamsNonStreaming)
-OPENAI_RESPONSE = sdk_schema(ChatCompletion)
-
-
-def deepseek_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
-    """OpenAI's chat schemas plus DeepSeek's thinking switch and reasoning_content."""
-    request, response = copy.deepcopy(OPENAI_REQUEST), copy.deepcopy(OPENAI_RESPONSE)
-    request["properties"]["thinking"] = {
-        "type": "object", "required": ["type"], "additionalProperties": False,
-        "properties": {"type": {"enum": ["enabled", "disabled"]}}}
-    message = response["$defs"]["ChatCompletionMessage"]
-    message["properties"]["reasoning_content"] = {"type": ["string", "null"]}
-    return request, response
-
-
+OPENAI_REQUEST, OPENAI_RESPONSE = openai_schemas()
 DEEPSEEK_REQUEST, DEEPSEEK_RESPONSE = deepseek_schemas()
 TASK = Task("review", {"prompt": "Review this line.", "system": "Be brief.", "max_tokens": 300,
                        "temperature": 0.4})
@@ -88,3 +70,19 @@ def test_the_schemas_have_teeth() -> None:
                                           "created": 1, "model": "m", "choices": [
                                               {"index": 0, "finish_reason": "done",
                                                "message": {"role": "assistant"}}]})
+
+
+def test_stubs_refuse_what_the_apis_refuse(anthropic_stub, openai_stub, deepseek_stub):
+    import httpx
+
+    r = httpx.post(anthropic_stub.url("v1/messages"), json={
+        "model": "claude-sonnet-4-6", "max_tokens": 10, "temperature": 0.2,
+        "messages": [{"role": "user", "content": "hi"}]},
+        headers={"x-api-key": anthropic_stub.api_key, "anthropic-version": "2023-06-01"})
+    assert r.status_code == 400 and "temperature" in r.text
+    for stub, ok in ((openai_stub, False), (deepseek_stub, True)):
+        r = httpx.post(stub.url("v1/chat/completions"), json={
+            "model": "m", "messages": [{"role": "user", "content": "hi"}],
+            "thinking": {"type": "disabled"}},
+            headers={"authorization": f"Bearer {stub.api_key}"})
+        assert (r.status_code == 200) is ok, (stub.name, r.text)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from elevenlabs.text_to_speech.raw_client import RawTextToSpeechClient
 from elevenlabs.types import AudioWithTimestampsResponse
 
 from archibald.backends.elevenlabs import ElevenLabsBackend
@@ -13,16 +12,11 @@ from archibald.prices import PriceBook
 from archibald.providers import ProviderSettings
 from archibald.tasks import Context, Task
 from stubs.fixtures import elevenlabs_stub, provider_env, sleeps  # noqa: F401
-from stubs.spec import assert_conforms, sdk_schema, signature_schema, violations
+from stubs.elevenlabs import schemas
+from stubs.spec import assert_conforms, sdk_schema, violations
 
-#: the JSON body of convert_with_timestamps (voice_id is the path, the rest are query params)
-BODY = ("text", "model_id", "language_code", "voice_settings",
-        "pronunciation_dictionary_locators", "seed", "previous_text", "next_text",
-        "previous_request_ids", "next_request_ids", "use_pvc_as_ivc", "apply_text_normalization",
-        "apply_language_text_normalization", "audio_effects")
-REQUEST = signature_schema(RawTextToSpeechClient.convert_with_timestamps, body=BODY)
+REQUEST, FORMATS = schemas()
 RESPONSE = sdk_schema(AudioWithTimestampsResponse)
-FORMATS = signature_schema(RawTextToSpeechClient.convert_with_timestamps, body=("output_format",))
 
 
 def test_request_and_answer_match_the_sdk(elevenlabs_stub, provider_env, sleeps, tmp_path):
@@ -40,3 +34,14 @@ def test_the_schemas_have_teeth() -> None:
     assert violations(REQUEST, {"text": "x", "voice_id": "v"})
     assert violations(REQUEST, {"text": "x", "voice_settings": {"stabilty": 0.5}})
     assert violations(FORMATS, {"output_format": "pcm_44000"})
+
+
+def test_stub_refuses_what_the_api_refuses(elevenlabs_stub):
+    import httpx
+
+    for body, fmt in (({"text": "x", "voice_settings": {"stabilty": 0.5}}, "pcm_24000"),
+                      ({"text": "x"}, "pcm_44000")):
+        r = httpx.post(elevenlabs_stub.url("v1/text-to-speech/v/with-timestamps"), json=body,
+                       params={"output_format": fmt},
+                       headers={"xi-api-key": elevenlabs_stub.api_key})
+        assert r.status_code == 422, (body, fmt)

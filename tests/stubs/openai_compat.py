@@ -1,6 +1,7 @@
 """OpenAI-compatible chat completions stub (OpenAI, DeepSeek, Ollama's /v1).
 
-As DeepSeek (``thinks_by_default``): unless the request says ``thinking: {"type":
+A body that breaks the ``openai`` SDK's ``CompletionCreateParams`` (plus DeepSeek's
+``thinking`` for the DeepSeek stub) is a 400. As DeepSeek (``thinks_by_default``): unless the request says ``thinking: {"type":
 "disabled"}``, the answer carries ``reasoning_content``, its reasoning tokens are billed in
 ``completion_tokens`` (and reported in ``completion_tokens_details.reasoning_tokens``), and they
 count against ``max_tokens`` — a reply that does not fit ends with ``finish_reason: "length"``
@@ -9,13 +10,38 @@ and no content, as thinking models do.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import time
+from functools import lru_cache
 from typing import Any
 
 from .base import Recorded, Reply, StubServer, TextReply
+from .spec import sdk_schema, violations
 
 _ids = itertools.count(1)
+
+
+@lru_cache(maxsize=1)
+def openai_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``openai`` SDK's chat completion request and response, as closed schemas."""
+    from openai.types.chat import ChatCompletion
+    from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
+
+    return sdk_schema(CompletionCreateParamsNonStreaming), sdk_schema(ChatCompletion)
+
+
+@lru_cache(maxsize=1)
+def deepseek_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
+    """OpenAI's, plus DeepSeek's ``thinking`` switch and ``reasoning_content``
+    (api-docs.deepseek.com/guides/thinking_mode)."""
+    request, response = copy.deepcopy(openai_schemas())
+    request["properties"]["thinking"] = {
+        "type": "object", "required": ["type"], "additionalProperties": False,
+        "properties": {"type": {"enum": ["enabled", "disabled"]}}}
+    message = response["$defs"]["ChatCompletionMessage"]
+    message["properties"]["reasoning_content"] = {"type": ["string", "null"]}
+    return request, response
 
 
 def error_body(message: str, kind: str = "invalid_request_error",
@@ -47,6 +73,10 @@ class OpenAIStub(StubServer):
             return Reply(401, error_body("Incorrect API key provided", "authentication_error",
                                          "invalid_api_key"))
         body = req.json()
+        schema = (deepseek_schemas() if self.thinks_by_default else openai_schemas())[0]
+        problems = violations(schema, body)
+        if problems:
+            return Reply(400, error_body("; ".join(problems)))
         n = next(_ids)
         message: dict[str, Any] = {"role": "assistant", "content": self.text_for(body)}
         usage: dict[str, Any] = dict(self.usage)
