@@ -1,7 +1,9 @@
 """OpenAI-compatible chat completions stub (OpenAI, DeepSeek, Ollama's /v1).
 
 A body that breaks the ``openai`` SDK's ``CompletionCreateParams`` (plus DeepSeek's
-``thinking`` for the DeepSeek stub) is a 400. As DeepSeek (``thinks_by_default``): unless the request says ``thinking: {"type":
+``thinking`` for the DeepSeek stub) is a 400.
+
+As DeepSeek (``thinks_by_default``): unless the request says ``thinking: {"type":
 "disabled"}``, the answer carries ``reasoning_content``, its reasoning tokens are billed in
 ``completion_tokens`` (and reported in ``completion_tokens_details.reasoning_tokens``), and they
 count against ``max_tokens`` — a reply that does not fit ends with ``finish_reason: "length"``
