@@ -166,6 +166,8 @@ class _Run:
     errors: list[str] = field(default_factory=list)
     spent: int = 0
     numbers: dict[str, int] = field(default_factory=dict)
+    #: routes whose paid answer to this task an earlier process already refused
+    refused: set[str] = field(default_factory=set)
 
 
 class Router:
@@ -350,12 +352,13 @@ class Router:
         done = await self._resume(state)
         if done is not None:
             return done
-        for i, route in enumerate(decision.chain):
+        for route in decision.chain:
             backend = self.registry.get(task.type, route)
-            if backend is None:
+            if backend is None or route in state.refused:
                 continue
-            why = ("chosen: " + decision.reason if not state.errors
-                   else f"fallback after {decision.chain[i - 1]} failed: {state.errors[-1]}")
+            why = ("chosen: " + decision.reason if not (state.errors and state.attempts)
+                   else f"fallback after {state.attempts[-1].route} failed: "
+                        f"{state.errors[-1]}")
             result = await self._call(state, route, backend, why)
             if result is not None:
                 return result
@@ -523,6 +526,16 @@ class Router:
             state.numbers[a.route] = state.numbers.get(a.route, 0) + 1
         state.attempts.extend(a for a in earlier if a.status != "pending"
                               and not (a.status == "settled" and not a.checked))
+        for attempt, payload in self.memory.refused_answers(state.run_id, state.stage,
+                                                            state.input_key):
+            # paid for and refused by its check before the kill: not bought again
+            state.refused.add(attempt.route)
+            state.errors.append(f"QualityRejected: {attempt.error}")
+            if attempt.quality is not None and (attempt.error or "").startswith("quality"):
+                outcome = outcome_from_payload(payload)
+                outcome.quality = attempt.quality
+                if files_present(outcome):
+                    state.rejected.append((attempt.quality, outcome, attempt))
         state.spent = sum(a.cost_nano for a in state.attempts)
         found = self.memory.settled_answer(state.run_id, state.stage, state.input_key)
         if found is not None:

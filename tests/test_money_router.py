@@ -304,3 +304,27 @@ def test_a_premium_quality_of_zero_does_not_break_the_economics_report(tmp_path:
     assert eco["metrics"]["quality_maintenance"] is None
     assert "scored 0" in eco["metrics"]["quality_maintenance_note"]
     memory.close()
+
+
+def test_a_route_whose_paid_answer_was_refused_is_not_bought_again_on_resume(
+        tmp_path: Path) -> None:
+    """Killed after premium's answer failed its check: the resume goes on to the next
+    route, as the killed run would have, instead of paying premium again."""
+    backend = Paid()
+    router, memory = _router(tmp_path, backend)
+    router.registry.register("market_research", "local", Paid())
+    a = _killed_call(memory)
+    a.cost_nano, a.checked = to_nano(0.01), False
+    memory.settle(a, {"artifact": "weak answer", "backend": "stub:paid", "route": "premium",
+                      "cost": 0.01})
+    a.checked, a.quality, a.error = True, 0.2, "quality 0.20 below the floor 0.60"
+    memory.settle(a)
+    decision = router.decide(TASK)
+    decision.chain = ["premium", "local"]
+    result = asyncio.run(router.run(TASK, Context(workdir=tmp_path), run_id="r", stage="s",
+                                    decision=decision))
+    assert backend.calls == 0
+    assert [(x.route, x.success) for x in result.attempts] == [("premium", False),
+                                                              ("local", True)]
+    assert result.attempts[1].reason.startswith("fallback after premium failed: Quality")
+    memory.close()
