@@ -545,6 +545,7 @@ class Router:
                 if not attempt.checked:
                     state.spent += attempt.cost_nano
                     return self._judge(state, attempt, outcome)
+                outcome.quality = attempt.quality  # as its check scored it
                 return RouteResult(outcome, state.decision, state.attempts)
         for attempt in self.memory.open_attempts(state.run_id, state.stage):
             result = await self._reconcile(state, attempt)

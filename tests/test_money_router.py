@@ -106,6 +106,9 @@ def test_a_killed_call_with_a_request_id_is_fetched_not_paid_again(tmp_path: Pat
     result = _run(router, tmp_path)
     assert (backend.calls, backend.recovered) == (0, ["job-7"])
     assert result.outcome.artifact == "recovered answer"
+    again = _run(router, tmp_path)  # the stage's result lost too: the answer is re-used
+    assert (again.outcome.artifact, again.outcome.quality, backend.calls) == (
+        "recovered answer", 1.0, 0)
     assert [a.status for a in memory.attempts_of_stage("r", "s")] == ["settled"]
     assert memory.spent_nano(run_id="r") == to_nano(0.01)
     memory.close()
