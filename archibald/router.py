@@ -62,8 +62,8 @@ def _warn_if_key_refused(exc: DelegationError) -> None:
     what = {401: "refused the key", 402: "wants payment (no credit left)",
             403: "denied the key access"}[exc.status or 401]
     var = f"; check {spec.key_var}" if spec is not None and spec.key_var else ""
-    print(f"warning: {exc.provider} {what} (HTTP {exc.status}){var}; falling back to the "
-          f"next route", file=sys.stderr)
+    print(f"warning: {exc.provider} {what} (HTTP {exc.status}){var}; trying the next route",
+          file=sys.stderr)
 
 
 class Registry:
@@ -473,9 +473,8 @@ class Router:
         attempt.usage = outcome.usage.as_dict()
         attempt.seconds = outcome.seconds
         attempt.price_source = str(outcome.detail.get("price_source", ""))
-        attempt.request_id = str(outcome.detail.get("request_id")
-                                 or outcome.detail.get("conversation_id")
-                                 or attempt.request_id or "")[:200]
+        attempt.request_id = str(attempt.request_id or outcome.detail.get("request_id")
+                                 or outcome.detail.get("conversation_id") or "")[:200]
         attempt.checked = False
 
     def _lost(self, attempt: Attempt, error: str, seconds: float = 0.0) -> None:

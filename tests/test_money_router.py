@@ -246,7 +246,7 @@ def test_a_refused_key_falls_back_with_one_warning_line(anthropic_stub: Anthropi
     err = capsys.readouterr().err.splitlines()
     warnings = [line for line in err if line.startswith("warning:")]
     assert warnings == ["warning: anthropic refused the key (HTTP 401); check "
-                        "ANTHROPIC_API_KEY; falling back to the next route"]
+                        "ANTHROPIC_API_KEY; trying the next route"]
     assert "sk-ant-wrong" not in "\n".join(err)
     memory.close()
 
