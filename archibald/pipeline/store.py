@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from archibald.errors import InputError
+from archibald.fsio import fsync_dir, make_dir, write_file
 
 __all__ = ["STORE_DIR", "StoredEntry", "StageStore", "canonical_json", "digest"]
 
@@ -37,6 +38,8 @@ RESULT_FILE = "result.json"
 FILES_DIR = "files"
 #: bump when the entry format changes; old entries then stop matching
 FORMAT = 1
+#: lock files this process holds, with how many ``lock()`` blocks hold each
+_HELD: dict[str, int] = {}
 
 
 def _json_default(obj: Any) -> Any:
@@ -65,25 +68,6 @@ def _file_sha256(path: Path) -> str:
             h.update(block)
         os.fsync(f.fileno())
     return h.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old state or the whole new file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
 
 
 @dataclass(frozen=True)
@@ -138,9 +122,12 @@ class StageStore:
         entry = self.entry_dir(name, key)
         if entry.exists():
             shutil.rmtree(entry)
-        files = entry / FILES_DIR
-        files.mkdir(parents=True)
-        return files
+        self._make_root()
+        return make_dir(make_dir(entry) / FILES_DIR)
+
+    def _make_root(self) -> None:
+        """``.archibald/stages`` as real folders: a link planted there is refused, not followed."""
+        make_dir(make_dir(self.root.parent) / self.root.name)
 
     def save(self, name: str, key: str, *, value: Mapping[str, Any],
              files: Mapping[str, Path], record: Mapping[str, Any],
@@ -175,12 +162,12 @@ class StageStore:
         result_digest = digest({"value": value_json,
                                 "files": {k: m["sha256"] for k, m in metas.items()}})
         for folder in {p.parent for p in paths.values()} | {base, entry}:
-            _fsync_dir(folder)
+            fsync_dir(folder)
         data = {"format": FORMAT, "name": name, "key": key, "result_digest": result_digest,
                 "value": value_json, "files": metas, "record": record_json,
                 "seconds": round(seconds, 6)}
-        _write_atomic(entry / RESULT_FILE, json.dumps(data, indent=1, sort_keys=True).encode())
-        _fsync_dir(self.root)
+        write_file(entry / RESULT_FILE, json.dumps(data, indent=1, sort_keys=True).encode())
+        fsync_dir(self.root)
         return StoredEntry(name=name, key=key, result_digest=result_digest, value=value_json,
                            files=paths, record=record_json, seconds=seconds)
 
@@ -190,7 +177,7 @@ class StageStore:
         if not self.root.is_dir():
             return removed
         for entry in self.root.iterdir():
-            if entry.is_dir() and not (entry / RESULT_FILE).is_file():
+            if entry.is_dir() and not entry.is_symlink() and not (entry / RESULT_FILE).is_file():
                 shutil.rmtree(entry, ignore_errors=True)
                 removed.append(entry)
         return removed
@@ -200,10 +187,24 @@ class StageStore:
         """Hold the workdir for one run; a second concurrent run is refused, not interleaved.
 
         The kernel drops the lock when the process dies, so a SIGKILLed run never leaves it.
+        Re-entrant within a process: ``produce`` holds it around the engine's own ``lock``, so
+        a refused run writes nothing (not even its run.json) into a running run's folder.
         """
-        self.root.mkdir(parents=True, exist_ok=True)
+        self._make_root()
         path = self.root.parent / "lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        held = str(path.absolute())
+        if _HELD.get(held):
+            _HELD[held] += 1
+            try:
+                yield
+            finally:
+                _HELD[held] -= 1
+            return
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise InputError(f"cannot open the run lock {path}: {exc.strerror}; remove it if it "
+                             f"is a link or not a file") from None
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -216,9 +217,11 @@ class StageStore:
                     f"finish or choose another output folder") from None
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode(), 0)
+            _HELD[held] = 1
             try:
                 yield
             finally:
+                del _HELD[held]
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
