@@ -17,13 +17,14 @@ from ..errors import InputError
 from ..ledger import NANO
 from ..memory import Memory
 from ..router import Router
+from ..tasks import Task
 from .engine import Engine, RunResult
 from .meditation import STAGES, build_stages
 from ..fsio import check_writable, sweep_temporaries, write_file
 from .outputs import check_out, place_outputs, sweep_out
 from .store import StageStore, digest
 
-__all__ = ["ProduceRequest", "produce", "run_json"]
+__all__ = ["ProduceRequest", "produce", "run_json", "check_minutes"]
 
 
 @dataclass(frozen=True)
@@ -37,17 +38,30 @@ class ProduceRequest:
     videos_per_month: int = 100
 
 
+def check_minutes(minutes: float) -> None:
+    """A video's length in minutes, as produce and plan take it: 1 to 180."""
+    if not 1 <= minutes <= 180:
+        raise InputError(f"--minutes {minutes:g} is out of range; use 1 to 180")
+
+
 def _check(req: ProduceRequest) -> None:
     """Refuse bad options and an unusable --out before anything is opened, paid or written."""
     if not req.topic.strip():
         raise InputError("--topic is empty; say what the meditation is about")
-    if not 1 <= req.minutes <= 180:
-        raise InputError(f"--minutes {req.minutes:g} is out of range; use 1 to 180")
+    check_minutes(req.minutes)
     if req.videos_per_month < 1:
         raise InputError(f"--videos-per-month {req.videos_per_month} must be at least 1")
     if req.out.exists() and not req.out.is_dir():
         raise InputError(f"--out {req.out} is a file; give a folder")
     check_out(req.out)
+
+
+def _check_forced_routes(req: ProduceRequest, settings: Settings, router: Router) -> None:
+    """A route forced in the config that cannot run here (a key not set) is refused now, not
+    after the stages before it have run."""
+    for name in STAGES:
+        if settings.profile(name).forced_route:
+            router.decide(Task(name, {"minutes": req.minutes}, req.channel))
 
 
 def _make_out(out: Path) -> bool:
@@ -178,6 +192,7 @@ def produce(req: ProduceRequest, settings: Settings, *, progress: Any = None,
     created = False
     try:
         router = Router(settings, memory, build_registry(settings, memory))
+        _check_forced_routes(req, settings, router)
         created = _make_out(req.out)
         # held across the engine's own lock: a refused run writes nothing in this folder
         with StageStore(req.out).lock():
