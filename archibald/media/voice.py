@@ -9,6 +9,7 @@ then laid on one timeline with silence between them, keeping each sentence's sta
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InputError, MediaError, ValidationError
+from ..lifeline import Lifeline, guarded
 from .audio import write_wav
 from .files import atomic_output
 from .probe import probe_audio
@@ -136,8 +138,10 @@ def _render(sentences: list[str], length_scale: float, workers: int) -> list[NDA
     # once (fork from a threaded caller is unsafe; spawn pays the imports in every helper)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["archibald.media.voice", "piper", "onnxruntime"])
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context,
-                             initializer=_load_voice, initargs=(1,)) as pool:
+    lifeline = Lifeline()  # the helpers (and their forkserver) die with this process
+    with contextlib.closing(lifeline), \
+            ProcessPoolExecutor(max_workers=workers - 1, mp_context=context, initializer=guarded,
+                                initargs=lifeline.initargs(_load_voice, 1)) as pool:
         futures = {i: pool.submit(_speak, (chunks[i], length_scale))
                    for i in reversed(range(len(chunks)))}
         for i in range(len(chunks)):

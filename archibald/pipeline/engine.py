@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from archibald.errors import StageFailed, UserError
+from archibald.lifeline import Lifeline, guarded
 from archibald.pipeline.progress import ProgressCallback, StageEvent, StageState
 from archibald.pipeline.store import StageStore, digest
 
@@ -234,6 +235,7 @@ class Engine:
         self.store = StageStore(self.workdir)
         self._given_executor = executor
         self._pool: ProcessPoolExecutor | None = None
+        self._lifeline: Lifeline | None = None
         #: the stages finished (run or resumed) by the last ``run``, kept when it fails
         self.outcomes: dict[str, StageOutcome] = {}
 
@@ -255,12 +257,17 @@ class Engine:
         if self._pool is None:
             method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
                 else "spawn"
+            # workers (and, through them, the forkserver) die with this process, even SIGKILLed
+            self._lifeline = Lifeline()
             self._pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1,
-                                             mp_context=multiprocessing.get_context(method))
+                                             mp_context=multiprocessing.get_context(method),
+                                             initializer=guarded,
+                                             initargs=self._lifeline.initargs())
         return self._pool
 
     def _shutdown_pool(self, *, cancelled: bool) -> None:
         pool, self._pool = self._pool, None
+        lifeline, self._lifeline = self._lifeline, None
         if pool is None:
             return
         if cancelled:  # do not wait for work nobody will collect
@@ -269,6 +276,8 @@ class Engine:
             pool.shutdown(wait=False, cancel_futures=True)
         else:
             pool.shutdown(wait=True)
+        if lifeline is not None:
+            lifeline.close()
 
     async def run(self, progress: ProgressCallback | None = None) -> RunResult:
         """Run (or resume) the pipeline; raise StageFailed naming the first failed stage."""

@@ -126,7 +126,9 @@ class StageStore:
         return make_dir(make_dir(entry) / FILES_DIR)
 
     def _make_root(self) -> None:
-        """``.archibald/stages`` as real folders: a link planted there is refused, not followed."""
+        """``.archibald/stages`` as real folders: a link planted there is refused, not followed.
+        The workdir itself is the caller's choice of path, made if need be."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
         make_dir(make_dir(self.root.parent) / self.root.name)
 
     def save(self, name: str, key: str, *, value: Mapping[str, Any],
