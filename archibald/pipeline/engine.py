@@ -27,6 +27,7 @@ Work for ``run_in_process`` runs in a forkserver pool, which imports the program
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import multiprocessing
@@ -215,7 +216,7 @@ class Engine:
     def __init__(self, stages: Iterable[Stage], workdir: Path | str, *,
                  key_inputs: Mapping[str, Any], config_digest: str, seed: int = 0,
                  concurrency: int | None = None, keep_going: bool = True,
-                 executor: Executor | None = None) -> None:
+                 executor: Executor | None = None, locked: bool = False) -> None:
         stage_list = list(stages)
         self.order = topological_order(stage_list)
         self.stages = {s.name: s for s in stage_list}
@@ -233,6 +234,8 @@ class Engine:
         self.concurrency = concurrency
         self.keep_going = keep_going  # after a failure, still run stages that do not need it
         self.store = StageStore(self.workdir)
+        #: the caller holds ``store.lock()`` around the whole run (and what it writes after)
+        self.locked = locked
         self._given_executor = executor
         self._pool: ProcessPoolExecutor | None = None
         self._lifeline: Lifeline | None = None
@@ -293,7 +296,7 @@ class Engine:
         pending = list(self.order)
         skipped: set[str] = set()
         cancelled = True
-        with self.store.lock():
+        with contextlib.nullcontext() if self.locked else self.store.lock():
             await asyncio.to_thread(self.store.sweep)
             for name in self.order:
                 self._emit(emit, name, "waiting", t0)

@@ -155,7 +155,7 @@ async def _run(req: ProduceRequest, settings: Settings, memory: Memory, router: 
     stages = build_stages(router, run_id=run_id, topic=req.topic, minutes=req.minutes,
                           channel=req.channel, history=history[-20:], settings=settings)
     engine = Engine(stages, req.out, key_inputs=key, config_digest=settings.digest,
-                    seed=req.seed, concurrency=1 if req.sequential else None)
+                    seed=req.seed, concurrency=1 if req.sequential else None, locked=True)
     memory.start_run(run_id, "meditation", req.channel, req.topic)
     started = time.time()
     result: RunResult | None = None
@@ -194,7 +194,7 @@ def produce(req: ProduceRequest, settings: Settings, *, progress: Any = None,
         router = Router(settings, memory, build_registry(settings, memory))
         _check_forced_routes(req, settings, router)
         created = _make_out(req.out)
-        # held across the engine's own lock: a refused run writes nothing in this folder
+        # held around the engine and what follows it: a refused run writes nothing here
         with StageStore(req.out).lock():
             sweep_temporaries(req.out)
             sweep_out(req.out)

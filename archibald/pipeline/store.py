@@ -38,8 +38,6 @@ RESULT_FILE = "result.json"
 FILES_DIR = "files"
 #: bump when the entry format changes; old entries then stop matching
 FORMAT = 1
-#: lock files this process holds, with how many ``lock()`` blocks hold each
-_HELD: dict[str, int] = {}
 
 
 def _json_default(obj: Any) -> Any:
@@ -189,19 +187,9 @@ class StageStore:
         """Hold the workdir for one run; a second concurrent run is refused, not interleaved.
 
         The kernel drops the lock when the process dies, so a SIGKILLed run never leaves it.
-        Re-entrant within a process: ``produce`` holds it around the engine's own ``lock``, so
-        a refused run writes nothing (not even its run.json) into a running run's folder.
         """
         self._make_root()
         path = self.root.parent / "lock"
-        held = str(path.absolute())
-        if _HELD.get(held):
-            _HELD[held] += 1
-            try:
-                yield
-            finally:
-                _HELD[held] -= 1
-            return
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         except OSError as exc:
@@ -219,11 +207,9 @@ class StageStore:
                     f"finish or choose another output folder") from None
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode(), 0)
-            _HELD[held] = 1
             try:
                 yield
             finally:
-                del _HELD[held]
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
