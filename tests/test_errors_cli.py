@@ -37,10 +37,10 @@ def test_corrupt_database_is_one_line_and_leaves_no_out(work: Path,
                                                         ) -> None:
     db = Path(os.environ["ARCHIBALD_HOME"]) / "archibald.db"
     db.write_bytes(b"this is not SQLite" * 300)
-    assert _produce(work / "out") == 2
+    assert _produce(work / "new" / "out") == 2
     err = _one_line(capsys)
     assert str(db) in err and "damaged" in err and "move it aside" in err
-    assert not (work / "out").exists()
+    assert not (work / "new").exists()
 
 
 def test_database_failing_after_opening_is_one_line(work: Path, monkeypatch: pytest.MonkeyPatch,

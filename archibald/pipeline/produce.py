@@ -4,7 +4,6 @@ economics report from the ledger."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import time
@@ -64,27 +63,31 @@ def _check_forced_routes(req: ProduceRequest, settings: Settings, router: Router
             router.decide(Task(name, {"minutes": req.minutes}, req.channel))
 
 
-def _make_out(out: Path) -> bool:
-    """Create --out if needed and check it takes files; return whether we created it."""
-    created = not out.exists()
+def _make_out(out: Path) -> list[Path]:
+    """Create --out (and missing parents) if need be and check it takes files; return the
+    folders this made, deepest first."""
+    made = [p for p in (out, *out.parents) if not p.exists()]
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        _drop_if_empty(made)
         raise InputError(f"cannot create --out {out}: {exc.strerror}; choose another "
                          f"folder") from None
     try:
         check_writable(out)
     except InputError:
-        _drop_if_empty(out, created)
+        _drop_if_empty(made)
         raise
-    return created
+    return made
 
 
-def _drop_if_empty(out: Path, created: bool) -> None:
-    """Remove --out again if this run created it and failed before writing anything there."""
-    if created:
-        with contextlib.suppress(OSError):
-            os.rmdir(out)  # fails, as it should, once anything is inside
+def _drop_if_empty(made: list[Path]) -> None:
+    """Remove the folders this run made for --out if it failed before writing in them."""
+    for folder in made:
+        try:
+            os.rmdir(folder)  # fails, as it should, once anything is inside
+        except OSError:
+            return
 
 
 def run_json(req: ProduceRequest, run_id: str, settings: Settings, result: RunResult,
@@ -189,11 +192,11 @@ def produce(req: ProduceRequest, settings: Settings, *, progress: Any = None,
     _check(req)
     own = memory is None
     memory = memory or Memory(half_life_days=settings.router.evidence_half_life_days)
-    created = False
+    made: list[Path] = []
     try:
         router = Router(settings, memory, build_registry(settings, memory))
         _check_forced_routes(req, settings, router)
-        created = _make_out(req.out)
+        made = _make_out(req.out)
         # held around the engine and what follows it: a refused run writes nothing here
         with StageStore(req.out).lock():
             sweep_temporaries(req.out)
@@ -204,7 +207,7 @@ def produce(req: ProduceRequest, settings: Settings, *, progress: Any = None,
             raise InputError("; ".join(data["problems"]))
         return data
     except BaseException:
-        _drop_if_empty(req.out, created)
+        _drop_if_empty(made)
         raise
     finally:
         if own:

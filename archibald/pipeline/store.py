@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from archibald.errors import InputError
-from archibald.fsio import fsync_dir, make_dir, write_file
+from archibald.fsio import fsync_dir, make_dir, open_existing, write_file
 
 __all__ = ["STORE_DIR", "StoredEntry", "StageStore", "canonical_json", "digest"]
 
@@ -100,7 +100,8 @@ class StageStore:
         """The complete entry for ``(name, key)``, or None if absent, partial or damaged."""
         entry = self.entry_dir(name, key)
         try:
-            data = json.loads((entry / RESULT_FILE).read_text())
+            with open_existing(entry / RESULT_FILE) as f:
+                data = json.loads(f.read())
             if data.get("format") != FORMAT or data["name"] != name or data["key"] != key:
                 return None
             files: dict[str, Path] = {}
