@@ -113,13 +113,21 @@ def test_mix_tail_out_of_range(work: Path, tail: str,
     assert "tail" in _one_line(capsys)
 
 
-@pytest.mark.parametrize("option", [["--sentence-pause", "inf"], ["--sentence-pause", "1e9"]])
-def test_voice_silence_out_of_range(work: Path, option: list[str],
+@pytest.mark.parametrize(("option", "words"), [
+    (["--sentence-pause", "inf"], "sentence pause"), (["--sentence-pause", "1e9"], "sentence pause"),
+    (["--workers", "100000"], "workers"), (["--workers", "0"], "workers")])
+def test_voice_options_out_of_range(work: Path, option: list[str], words: str,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     (work / "t.txt").write_text("Breathe in. Breathe out.")
     assert run_cli(["voice", "--text-file", str(work / "t.txt"), "--out",
                     str(work / "v.wav"), *option]) == 2
-    assert "sentence pause" in _one_line(capsys)
+    assert words in _one_line(capsys)
+
+
+def test_replay_of_a_binary_file(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (work / "data.csv").write_bytes(b"\xa9\xff\x00" * 100)
+    assert run_cli(["bench", "replay", str(work)]) == 2
+    assert "not RouterBench-format CSV text" in _one_line(capsys)
 
 
 def _bomb(path: Path) -> Path:
