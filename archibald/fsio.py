@@ -18,6 +18,7 @@ ourselves (:func:`new_file`); they overwrite our own empty file, which we then r
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import os
 import re
@@ -31,7 +32,7 @@ from typing import BinaryIO
 from .errors import InputError
 
 __all__ = ["make_dir", "refuse_link", "new_file", "write_file", "place", "open_existing",
-           "sweep_temporaries", "check_writable", "fsync_dir", "is_temporary"]
+           "sweep_temporaries", "check_writable", "fsync_dir", "is_temporary", "swap_dirs"]
 
 _FLAGS_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 #: our temporary names: ".<final name>.<12 hex>.tmp" with the final suffix kept for ffmpeg/Pillow
@@ -170,6 +171,30 @@ def open_existing(path: Path | str) -> Iterator[BinaryIO]:
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     with os.fdopen(fd, "rb") as f:
         yield f
+
+
+def swap_dirs(new: Path, old: Path) -> None:
+    """Put the folder ``new`` at ``old``'s name and ``old``'s content at ``new``'s, at once
+    where the kernel can (Linux ``renameat2(RENAME_EXCHANGE)``), else by two renames.
+
+    Either way the caller then removes ``new`` (which holds the old content); with the
+    exchange, ``old``'s name never stands empty, even if the process dies in between.
+    """
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is not None:
+        if renameat2(at_fdcwd, os.fsencode(new), at_fdcwd, os.fsencode(old),
+                     rename_exchange) == 0:
+            fsync_dir(_folder(old))
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            raise OSError(err, os.strerror(err), str(old))
+    aside = _folder(old) / f".{old.name}.{secrets.token_hex(6)}.aside"
+    os.rename(old, aside)
+    os.rename(new, old)
+    os.rename(aside, new)
+    fsync_dir(_folder(old))
 
 
 def check_writable(folder: Path) -> None:

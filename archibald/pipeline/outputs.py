@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..fsio import make_dir, open_existing, place, refuse_link, write_file
+from ..fsio import make_dir, open_existing, place, refuse_link, swap_dirs, write_file
 
 __all__ = ["OUTPUTS", "MANIFEST", "check_out", "place_outputs", "sweep_out"]
 
@@ -32,16 +32,16 @@ MANIFEST = ".archibald-manifest"
 #: what the dry run wrote in publish/ before it kept a manifest
 _LEGACY = frozenset({"video.mp4", "thumbnail.jpg", "subtitles.srt", "metadata.json",
                      "request.json"})
-_SWAP = re.compile(r"^\.publish\.[0-9a-f]{12}\.(new|old)$")
+_SWAP = re.compile(r"^\.publish\.[0-9a-f]{12}\.(new|aside)$")
 
 
-def _ours(folder: Path) -> list[str]:
-    """The names in ``folder`` (a publish/ we wrote) to remove with it; InputError if it holds
-    anything we did not write, or is a link, or is not a folder."""
+def _ours(folder: Path) -> None:
+    """Raise InputError unless ``folder`` is absent or a publish/ holding only what we wrote
+    (a link or a file at its name is not ours either)."""
     try:
         st = os.lstat(folder)
     except FileNotFoundError:
-        return []
+        return
     if stat.S_ISLNK(st.st_mode):
         raise InputError(f"{folder} is a symbolic link; Archibald does not write through links: "
                          f"remove it (or move it away) and run again")
@@ -62,7 +62,6 @@ def _ours(folder: Path) -> list[str]:
                                           else "")
         raise InputError(f"{folder} holds files Archibald did not write ({shown}); move them "
                          f"out of it, or choose another --out")
-    return names
 
 
 def check_out(out: Path) -> None:
@@ -75,7 +74,8 @@ def check_out(out: Path) -> None:
 
 
 def sweep_out(out: Path) -> None:
-    """Remove what a killed run left half-swapped: our own ``.publish.*`` folders only."""
+    """Remove the ``.publish.*`` folders a killed run left mid-swap (ours only: every file
+    in them one we wrote)."""
     for name in os.listdir(out):
         if _SWAP.match(name):
             try:
@@ -97,16 +97,12 @@ def _replace_publish(out: Path, src: Path) -> Path:
         write_file(new / MANIFEST, json.dumps(names))
         if os.path.lexists(final):
             _ours(final)  # still only ours, just before it goes
-            old = out / f".publish.{secrets.token_hex(6)}.old"
-            os.rename(final, old)
-            os.rename(new, final)
-            shutil.rmtree(old)
+            swap_dirs(new, final)
         else:
             os.rename(new, final)
-    except BaseException:
-        if new.is_dir():
-            shutil.rmtree(new)
-        raise
+    finally:
+        if new.is_dir() and not new.is_symlink():
+            shutil.rmtree(new)  # the new folder if it failed, else the old one, swapped out
     return final
 
 
