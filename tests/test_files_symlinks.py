@@ -144,6 +144,27 @@ def test_publish_link_appearing_mid_run_still_writes_the_report(tmp_path: Path) 
     assert len(problems) == 1 and "publish is a symbolic link" in problems[0]
 
 
+@pytest.mark.slow
+def test_publish_link_planted_during_the_run_still_writes_run_json_and_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import archibald.pipeline.produce as produce_module
+
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    os.symlink(elsewhere, out / "publish")
+    monkeypatch.setattr(produce_module, "check_out", lambda out: None)  # as if planted later
+    assert _produce(out) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "publish/ not written" in err and "symbolic link" in err
+    data = json.loads((out / "run.json").read_text())
+    assert data["status"] == "done" and "publish/ not written" in data["problems"][0]
+    assert "publish" not in data["files"] and "video.mp4" in data["files"]
+    assert (out / "report.md").is_file() and (out / "report.html").is_file()
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_lock_link_is_refused_not_followed(tmp_path: Path) -> None:
     target = tmp_path / "target"
     target.write_text("keep")
