@@ -4,8 +4,8 @@ A user's folder may hold anything, symbolic links included, at the very names we
 
 - a new file is made under a random name in its own folder with
   ``O_CREAT | O_EXCL | O_NOFOLLOW`` (never an existing file, never through a link), written,
-  fsynced, then ``os.replace``\\ d over its final name: a rename replaces the name, it never
-  writes through whatever the name pointed at;
+  fsynced, then renamed over its final name with ``os.replace``: a rename replaces the name,
+  it never writes through whatever the name pointed at;
 - a final name that is a symbolic link is refused, not replaced: the link is the user's;
 - folders we make are checked to be real folders; existing files are opened ``O_NOFOLLOW``;
 - nothing is removed that this module did not create: the only names it cleans up are its own
@@ -39,13 +39,9 @@ _FLAGS_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp(\.[A-Za-z0-9]+)?$")
 
 
-def _folder(path: Path) -> Path:
-    return path.parent if str(path.parent) else Path(".")
-
-
 def _temporary(final: Path) -> Path:
     """A fresh random name beside ``final`` that keeps its suffix (formats are chosen by it)."""
-    return _folder(final) / f".{final.name}.{secrets.token_hex(6)}.tmp{final.suffix}"
+    return final.parent / f".{final.name}.{secrets.token_hex(6)}.tmp{final.suffix}"
 
 
 def is_temporary(name: str) -> bool:
@@ -84,7 +80,7 @@ def _create(tmp: Path, mode: int) -> int:
     try:
         return os.open(tmp, _FLAGS_NEW, mode)
     except OSError as exc:
-        raise InputError(f"cannot write in {_folder(tmp)}: {exc.strerror}; check its "
+        raise InputError(f"cannot write in {tmp.parent}: {exc.strerror}; check its "
                          f"permissions or choose another folder") from None
 
 
@@ -92,7 +88,7 @@ def _commit(tmp: Path, final: Path) -> None:
     """Rename our finished temporary over ``final`` (never over a link) and make it durable."""
     refuse_link(final)
     os.replace(tmp, final)
-    fsync_dir(_folder(final))
+    fsync_dir(final.parent)
 
 
 @contextlib.contextmanager
@@ -185,16 +181,16 @@ def swap_dirs(new: Path, old: Path) -> None:
     if renameat2 is not None:
         if renameat2(at_fdcwd, os.fsencode(new), at_fdcwd, os.fsencode(old),
                      rename_exchange) == 0:
-            fsync_dir(_folder(old))
+            fsync_dir(old.parent)
             return
         err = ctypes.get_errno()
         if err not in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
             raise OSError(err, os.strerror(err), str(old))
-    aside = _folder(old) / f".{old.name}.{secrets.token_hex(6)}.aside"
+    aside = old.parent / f".{old.name}.{secrets.token_hex(6)}.aside"
     os.rename(old, aside)
     os.rename(new, old)
     os.rename(aside, new)
-    fsync_dir(_folder(old))
+    fsync_dir(old.parent)
 
 
 def check_writable(folder: Path) -> None:
