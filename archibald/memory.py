@@ -77,7 +77,11 @@ def default_url() -> str:
     from .config import archibald_home
 
     home = archibald_home()
-    home.mkdir(parents=True, exist_ok=True)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {home}: {exc.strerror}; set ARCHIBALD_HOME to a folder "
+                          f"you can write", setting="ARCHIBALD_HOME") from None
     return f"sqlite:///{home / 'archibald.db'}"
 
 
