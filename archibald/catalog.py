@@ -19,21 +19,7 @@ from .providers import ProviderSettings
 from .router import Registry
 from .tasks import Context, Outcome, Task
 
-__all__ = ["build_registry", "provider_of", "LocalBackend", "MemoryBackend"]
-
-
-def provider_of(model: str) -> str:
-    """Which provider serves a model name."""
-    m = model.lower()
-    if m.startswith(("anthropic/", "claude")):
-        return "anthropic"
-    if m.startswith(("deepseek",)):
-        return "deepseek"
-    if m.startswith(("perplexity/", "sonar")):
-        return "perplexity"
-    if m.startswith(("ollama", "ollama_chat/")):
-        return "ollama"
-    return "openai"
+__all__ = ["build_registry", "describe", "LocalBackend", "MemoryBackend"]
 
 
 class LocalBackend(Backend):
@@ -103,17 +89,20 @@ class _Missing(Backend):
 def _provider_backend(task_type: str, profile: Profile, route: str, settings: Settings,
                       providers: ProviderSettings, prices: PriceBook) -> Backend | None:
     cap = profile.capability
-    if route in ("premium", "budget") and cap in ("text", "research"):
+    media = settings.media
+    model = profile.model_of(route)
+    if model is not None and cap in ("text", "research"):
         from .backends.llm import ChatBackend
 
-        model = (profile.premium_model or settings.model_for("premium")) if route == "premium" \
-            else settings.model_for("budget")
-        provider = provider_of(model)
-        if provider == "perplexity":
+        try:
+            provider = providers.for_model(model)
+        except RouteUnavailable as exc:
+            return _Missing(f"{route}:{model}", str(exc))
+        if provider.name == "perplexity":
             from .backends.perplexity import PerplexityBackend
 
-            return PerplexityBackend(providers.get(provider), prices, model=model, route=route)
-        return ChatBackend(route, model, providers.get(provider), prices)
+            return PerplexityBackend(provider, prices, model=model, route=route)
+        return ChatBackend(route, model, provider, prices)
     if route == "agent":
         from .backends.openhands import OpenHandsBackend
 
@@ -121,15 +110,16 @@ def _provider_backend(task_type: str, profile: Profile, route: str, settings: Se
     if route == "premium" and cap == "speech":
         from .backends.elevenlabs import ElevenLabsBackend
 
-        return ElevenLabsBackend(providers.get("elevenlabs"), prices)
+        return ElevenLabsBackend(providers.get("elevenlabs"), prices,
+                                 voice_id=media["voice_id"], model_id=media["voice_model"])
     if route == "premium" and cap == "music":
         from .backends.fal import FalMusicBackend
 
-        return FalMusicBackend(providers.get("fal"), prices)
+        return FalMusicBackend(providers.get("fal"), prices, model=media["music_model"])
     if route == "premium" and cap == "image" and task_type == "image_generation":
         from .backends.fal import FalImageBackend
 
-        return FalImageBackend(providers.get("fal"), prices)
+        return FalImageBackend(providers.get("fal"), prices, model=media["image_model"])
     return None
 
 

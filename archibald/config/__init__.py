@@ -87,7 +87,6 @@ class Channel:
 
     name: str
     voice_id: str
-    voice_model: str
     music_style: str
     art_style: str
     language: str
@@ -129,7 +128,6 @@ class Settings:
         token = table.youtube_token
         return Channel(
             name=name, voice_id=table.voice_id or media.voice_id,
-            voice_model=table.voice_model or media.voice_model,
             music_style=media.music_style if table.music_style is None else table.music_style,
             art_style=media.art_style if table.art_style is None else table.art_style,
             language=table.language or media.language,
@@ -167,11 +165,13 @@ def _profile(name: str, t: TaskTypeTable, models: Mapping[str, str]) -> Profile:
     def resolve(model: str) -> str:
         return models.get(model, model)
 
-    premium = t.premium_model or t.models.get("premium")
+    chat = t.capability in ("text", "research")
+    premium = t.premium_model or t.models.get("premium") or \
+        ("premium" if chat and t.premium_unit is None else None)
     chosen: dict[str, str] = {route: resolve(m) for route, m in t.models.items()}
-    if "premium" in t.routes and t.capability in ("text", "research"):
-        chosen.setdefault("premium", resolve(premium or "premium"))
-    if "budget" in t.routes and t.capability in ("text", "research"):
+    if "premium" in t.routes and chat and premium:
+        chosen.setdefault("premium", resolve(premium))
+    if "budget" in t.routes and chat:
         chosen.setdefault("budget", resolve("budget"))
     return Profile(
         task_type=name, phase=t.phase, capability=t.capability, complexity=t.complexity,

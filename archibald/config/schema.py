@@ -94,7 +94,6 @@ class ChannelTable(Table):
     """``[channels.NAME]``: what makes one channel's runs its own. Unset keys follow [media]."""
 
     voice_id: Name | None = None
-    voice_model: Name | None = None
     music_style: str | None = None
     art_style: str | None = None
     language: Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] | None = None
@@ -134,6 +133,7 @@ class TaskTypeTable(Table):
     routes: Annotated[list[Route], Field(min_length=1)] = ["premium", "local"]
     #: a route every task of this type must take
     route: Route | None = None
+    #: the premium route's model (text work defaults to [models] premium)
     premium_model: Name | None = None
     premium_unit: Name | None = None
     premium_usage: UsageTable = UsageTable()
@@ -148,7 +148,7 @@ class TaskTypeTable(Table):
             raise ValueError(f"route {self.route!r} is not one of this task type's routes "
                              f"{list(self.routes)}")
         if self.premium_model is None and self.premium_unit is None \
-                and "premium" not in self.models:
+                and self.capability not in ("text", "research"):
             raise ValueError("give premium_model or premium_unit so the premium route can be "
                              "priced")
         if self.premium_model is not None and "premium" in self.models \

@@ -1,0 +1,206 @@
+"""Any model LiteLLM serves: each reaches its own provider's URL with its own key, or is refused
+with one line naming the missing variable; none ever reaches the OpenAI URL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from archibald.catalog import build_registry
+from archibald.cli import main
+from archibald.config import load_settings
+from archibald.errors import MissingKeyError
+from archibald.ledger import to_nano
+from archibald.memory import Memory
+from archibald.providers import ProviderSettings
+from archibald.router import Router
+from archibald.tasks import Context, Task
+from stubs.base import Recorded, Reply, StubServer
+from stubs.openai_compat import OpenAIStub
+
+#: variables of the providers under test, which the shared conftest does not strip
+_VARS = ("GROQ_API_KEY", "GROQ_API_BASE", "OPENROUTER_API_KEY", "OPENROUTER_API_BASE",
+         "GEMINI_API_KEY", "GEMINI_API_BASE", "GOOGLE_API_KEY", "MISTRAL_API_KEY",
+         "TOGETHERAI_API_KEY", "AZURE_API_KEY", "AZURE_API_BASE", "AZURE_API_VERSION",
+         "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "HOSTED_VLLM_API_BASE", "OPENAI_API_BASE")
+
+
+class GeminiStub(StubServer):
+    """Google AI Studio: POST {base}/models/{model}:generateContent with x-goog-api-key."""
+
+    name = "gemini"
+
+    def handle(self, req: Recorded) -> Reply:
+        if req.method != "POST" or not req.path.endswith(":generateContent"):
+            return Reply(404, {"error": {"code": 404, "message": f"{req.path} not found"}})
+        if req.headers.get("x-goog-api-key") != self.api_key:
+            return Reply(400, {"error": {"code": 400, "message": "API key not valid.",
+                                         "status": "INVALID_ARGUMENT"}})
+        return Reply(200, {
+            "candidates": [{"content": {"parts": [{"text": "Hello from the Gemini stub."}],
+                                        "role": "model"},
+                            "finishReason": "STOP", "index": 0}],
+            "usageMetadata": {"promptTokenCount": 1000, "candidatesTokenCount": 400,
+                              "totalTokenCount": 1400},
+            "modelVersion": "gemini-2.5-flash", "responseId": "stub-1"})
+
+
+class GroqStub(OpenAIStub):
+    """Groq's chat completions: OpenAI's shape plus its service_tier and x_groq fields."""
+
+    name = "groq"
+
+    def handle(self, req: Recorded) -> Reply:
+        reply = super().handle(req)
+        if reply.status == 200 and isinstance(reply.body, dict):
+            reply.body.update({"service_tier": "on_demand", "system_fingerprint": "fp_stub",
+                               "x_groq": {"id": "req_stub"}})
+        return reply
+
+
+@pytest.fixture
+def openai_trap(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIStub]:
+    """OpenAI configured with its own key and URL: a model of another provider must never
+    come here, nor carry this key anywhere."""
+    for var in _VARS:
+        monkeypatch.delenv(var, raising=False)
+    with OpenAIStub("sk-proj-STUBSECRET-openai-trap-0123456789") as trap:
+        monkeypatch.setenv("OPENAI_API_KEY", str(trap.api_key))
+        monkeypatch.setenv("OPENAI_BASE_URL", trap.base_url + "/v1")
+        monkeypatch.setenv("OPENAI_API_BASE", trap.base_url + "/v1")
+        yield trap
+
+
+def _settings(tmp_path: Path, model: str, extra: str = "") -> Path:
+    path = tmp_path / "archibald.toml"
+    path.write_text("[task_types.summary]\ncomplexity = 3\ncreativity_required = false\n"
+                    "execution_focused = true\nroutes = [\"premium\", \"budget\"]\n"
+                    f"route = \"budget\"\nmodels = {{ budget = \"{model}\" }}\n{extra}")
+    return path
+
+
+def _run(config: Path, tmp_path: Path) -> Any:
+    settings = load_settings(config)
+    memory = Memory(f"sqlite:///{tmp_path / 'm.db'}")
+    try:
+        router = Router(settings, memory, build_registry(settings, memory))
+        task = Task("summary", {"prompt": "Tighten this script.", "max_tokens": 400})
+        return asyncio.run(router.run(task, Context(workdir=tmp_path), run_id="r"))
+    finally:
+        memory.close()
+
+
+PROVIDERS = [
+    # model, key variable, base variable, path the request must reach, the stub, price per token
+    ("groq/llama-3.1-8b-instant", "GROQ_API_KEY", "GROQ_API_BASE", "/openai/v1",
+     "/openai/v1/chat/completions", (5e-08, 8e-08)),
+    ("openrouter/meta-llama/llama-3.1-8b-instruct", "OPENROUTER_API_KEY", "OPENROUTER_API_BASE",
+     "/api/v1", "/api/v1/chat/completions", (5e-08, 8e-08)),
+    ("gemini/gemini-2.5-flash", "GEMINI_API_KEY", "GEMINI_API_BASE", "/v1beta",
+     "/v1beta/models/gemini-2.5-flash:generateContent", (3e-07, 2.5e-06)),
+]
+
+
+@pytest.mark.parametrize("model,key_var,base_var,prefix,path,price", PROVIDERS,
+                         ids=[p[0].split("/")[0] for p in PROVIDERS])
+def test_each_model_reaches_its_own_provider_with_its_own_key(openai_trap, monkeypatch, tmp_path,
+                                                              model, key_var, base_var, prefix,
+                                                              path, price):
+    gemini = model.startswith("gemini/")
+    key = f"STUBSECRET-{key_var.lower()}-0123456789"
+    stub: StubServer = GeminiStub(key) if gemini else \
+        GroqStub(key) if model.startswith("groq/") else OpenAIStub(key)
+    with stub as own:
+        monkeypatch.setenv(key_var, key)
+        monkeypatch.setenv(base_var, own.base_url + prefix)
+        result = _run(_settings(tmp_path, model), tmp_path)
+        attempt = result.attempts[-1]
+        assert attempt.success and attempt.route == "budget" and attempt.model == model
+        assert [r.path for r in own.requests] == [path]
+        sent = own.requests[0].headers
+        assert (sent.get("x-goog-api-key") if gemini else sent.get("authorization")) \
+            in (key, f"Bearer {key}")
+        assert str(openai_trap.api_key) not in json.dumps(
+            [dict(r.headers) for r in own.requests])
+        tokens = (1000, 400) if gemini else (3500, 1000)
+        assert attempt.cost_nano == to_nano(tokens[0] * price[0] + tokens[1] * price[1])
+        assert "LiteLLM" in attempt.price_source
+    assert openai_trap.requests == []
+
+
+def test_a_providers_table_moves_the_endpoint(openai_trap, monkeypatch, tmp_path):
+    with GroqStub("gsk-STUBSECRET-groq-from-toml-0123456789") as groq:
+        config = _settings(tmp_path, "groq/llama-3.1-8b-instant",
+                           f"[providers.groq]\napi_key = \"{groq.api_key}\"\n"
+                           f"base_url = \"{groq.base_url}/openai/v1\"\n")
+        assert _run(config, tmp_path).attempts[-1].success
+        assert len(groq.requests) == 1
+    assert openai_trap.requests == []
+
+
+@pytest.mark.parametrize("model,says", [
+    ("groq/llama-3.1-8b-instant", "GROQ_API_KEY"),
+    ("openrouter/meta-llama/llama-3.1-8b-instruct", "OPENROUTER_API_KEY"),
+    ("gemini/gemini-2.5-flash", "GEMINI_API_KEY"),
+    ("mistral/mistral-small-latest", "MISTRAL_API_KEY"),
+    ("together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo", "TOGETHERAI_API_KEY"),
+    ("azure/my-deployment", "AZURE_API_KEY"),
+    ("bedrock/anthropic.claude-3-haiku-20240307-v1:0", "AWS_SECRET_ACCESS_KEY"),
+])
+def test_a_missing_key_is_one_line_naming_the_variable(openai_trap, tmp_path, model, says):
+    with pytest.raises(MissingKeyError) as info:
+        _run(_settings(tmp_path, model), tmp_path)
+    message = str(info.value)
+    assert says in message and "\n" not in message
+    assert openai_trap.requests == []
+
+
+def test_the_cli_refuses_a_forced_route_without_its_key_with_exit_2(openai_trap, tmp_path,
+                                                                   capsys):
+    config = _settings(tmp_path, "groq/llama-3.1-8b-instant")
+    with pytest.raises(SystemExit) as code:
+        main(["route", "explain", "summary", "--config", str(config)])
+    err = capsys.readouterr().err
+    assert code.value.code == 2 and err.count("\n") == 1
+    assert "route 'budget': GROQ_API_KEY is not set (groq serves groq/llama-3.1-8b-instant)" in err
+
+
+def test_unknown_provider_is_unavailable_and_a_bad_providers_name_is_refused(openai_trap,
+                                                                             tmp_path):
+    settings = load_settings(_settings(tmp_path, "nosuchprovider/some-model")
+                             .rename(tmp_path / "a.toml"))
+    memory = Memory(f"sqlite:///{tmp_path / 'm.db'}")
+    registry = build_registry(settings, memory)
+    why = registry.unavailable("summary", "budget") or ""
+    assert "does not know which provider serves model 'nosuchprovider/some-model'" in why
+    memory.close()
+    with pytest.raises(Exception) as info:
+        ProviderSettings.load({"openroutr": {}}, {})
+    assert "did you mean 'openrouter'" in str(info.value)
+
+
+def test_any_litellm_provider_resolves_without_code_changes(openai_trap):
+    env = {"GROQ_API_KEY": "gsk-1234567890", "GEMINI_API_KEY": "AIza-1234567890",
+           "HOSTED_VLLM_API_BASE": "http://127.0.0.1:8000/v1",
+           "OLLAMA_BASE_URL": "http://127.0.0.1:11434"}
+    providers = ProviderSettings.load({}, env)
+    groq = providers.for_model("groq/llama-3.1-8b-instant")
+    assert (groq.name, groq.api_key, groq.key_var, groq.configured) == \
+        ("groq", "gsk-1234567890", "GROQ_API_KEY", True)
+    assert groq.base_url == "https://api.groq.com/openai/v1"
+    gemini = providers.for_model("gemini/gemini-2.5-flash")
+    assert gemini.configured and gemini.api_key == "AIza-1234567890"
+    assert "GEMINI_API_KEY" in gemini.key_var
+    vllm = providers.for_model("hosted_vllm/meta-llama/Llama-3.1-8B-Instruct")
+    assert vllm.configured and vllm.base_url == "http://127.0.0.1:8000/v1"
+    assert vllm.api_key != env.get("OPENAI_API_KEY")
+    assert providers.for_model("ollama_chat/llama3.1").name == "ollama"
+    assert providers.for_model("claude-sonnet-4-6").key_var == "ANTHROPIC_API_KEY"
+    openrouter = providers.for_model("openrouter/anthropic/claude-3.5-sonnet")
+    assert not openrouter.configured and openrouter.missing == "OPENROUTER_API_KEY"
+    assert providers.for_model("gemini/x").missing is None
+    assert not ProviderSettings.load({}, {}).for_model("gemini/x").configured
+    assert "or" in (ProviderSettings.load({}, {}).for_model("gemini/x").missing or "")
