@@ -151,12 +151,18 @@ def build_registry(settings: Settings, memory: Memory,
 
 
 def describe(registry: Registry, settings: Settings) -> list[dict[str, Any]]:
-    """Every route of every task type with its backend and availability (for `doctor`)."""
+    """Every route of every task type: its backend, the provider, endpoint and key variable
+    its model resolves to, and whether it can run here (for `doctor`)."""
     rows = []
     for task_type, profile in settings.profiles.items():
         for route in profile.routes:
             backend = registry.get(task_type, route)
+            provider = getattr(backend, "provider", None)
             rows.append({"task_type": task_type, "route": route,
                          "backend": backend.name if backend else None,
+                         "model": getattr(backend, "model", None),
+                         "provider": provider.name if provider else None,
+                         "endpoint": provider.redact(provider.base_url) if provider else None,
+                         "key_var": (provider.key_var or None) if provider else None,
                          "unavailable": registry.unavailable(task_type, route)})
     return rows

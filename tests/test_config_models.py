@@ -204,3 +204,28 @@ def test_any_litellm_provider_resolves_without_code_changes(openai_trap):
     assert providers.for_model("gemini/x").missing is None
     assert not ProviderSettings.load({}, {}).for_model("gemini/x").configured
     assert "or" in (ProviderSettings.load({}, {}).for_model("gemini/x").missing or "")
+
+
+def test_doctor_shows_provider_endpoint_and_key_variable_per_route(openai_trap, monkeypatch,
+                                                                   tmp_path):
+    from typer.testing import CliRunner
+
+    from archibald.cli import app
+
+    monkeypatch.setenv("GROQ_API_KEY", "gsk-STUBSECRET-groq-0123456789")
+    config = _settings(tmp_path, "groq/llama-3.1-8b-instant",
+                       "[task_types.script_review.models]\nbudget = \"gemini/gemini-2.5-flash\"\n")
+    result = CliRunner().invoke(app, ["doctor", "--offline", "--json", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "gsk-STUBSECRET" not in result.output
+    routes = {(r["task_type"], r["route"]): r for r in json.loads(result.output)["routes"]}
+    groq = routes["summary", "budget"]
+    assert (groq["provider"], groq["endpoint"], groq["key_var"], groq["unavailable"]) == \
+        ("groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY", None)
+    gemini = routes["script_review", "budget"]
+    assert gemini["provider"] == "gemini" and "GEMINI_API_KEY" in gemini["key_var"]
+    assert "GEMINI_API_KEY" in gemini["unavailable"]
+    premium = routes["script_review", "premium"]
+    assert (premium["provider"], premium["key_var"]) == ("anthropic", "ANTHROPIC_API_KEY")
+    text = CliRunner().invoke(app, ["doctor", "--offline", "--config", str(config)]).output
+    assert "groq https://api.groq.com/openai/v1 key GROQ_API_KEY" in text

@@ -96,7 +96,10 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
                 typer.echo(f"routes: {r['error']}")
                 continue
             why = f"unavailable: {r['unavailable']}" if r["unavailable"] else "available"
-            typer.echo(f"{r['task_type']:<22} {r['route']:<8} {r['backend'] or '-':<36} {why}")
+            where = f"{r['provider']} {r['endpoint']} key {r['key_var'] or '-'}" \
+                if r.get("provider") else "-"
+            typer.echo(f"{r['task_type']:<22} {r['route']:<8} {r['backend'] or '-':<36} "
+                       f"{where:<60} {why}")
 
 
 @youtube_app.command("login")
