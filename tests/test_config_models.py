@@ -78,6 +78,7 @@ def _settings(tmp_path: Path, model: str, extra: str = "") -> Path:
     path = tmp_path / "archibald.toml"
     path.write_text("[task_types.summary]\ncomplexity = 3\ncreativity_required = false\n"
                     "execution_focused = true\nroutes = [\"premium\", \"budget\"]\n"
+                    "premium_usage = { input_tokens = 1000, output_tokens = 300 }\n"
                     f"route = \"budget\"\nmodels = {{ budget = \"{model}\" }}\n{extra}")
     return path
 

@@ -151,6 +151,10 @@ class TaskTypeTable(Table):
                 and self.capability not in ("text", "research"):
             raise ValueError("give premium_model or premium_unit so the premium route can be "
                              "priced")
+        if "premium" in self.routes and not any(self.premium_usage.model_dump().values()):
+            raise ValueError("give premium_usage, the premium route's expected usage (e.g. "
+                             "{ input_tokens = 2000, output_tokens = 800 }), so its cost is "
+                             "known and budgeted before any call")
         if self.premium_model is not None and "premium" in self.models \
                 and self.premium_model != self.models["premium"]:
             raise ValueError("premium_model and models.premium disagree; keep one of them")
