@@ -12,6 +12,7 @@ import sys
 import typer
 
 from ..errors import ArchibaldError, UserError
+from ..extras import missing_extra
 
 app = typer.Typer(
     name="archibald",
@@ -35,7 +36,13 @@ def main(argv: list[str] | None = None) -> None:
     except UserError as exc:
         print(f"archibald: error: {exc}", file=sys.stderr)
         raise SystemExit(exc.exit_code) from None
-    except ArchibaldError as exc:
+    except (ArchibaldError, ModuleNotFoundError) as exc:
+        extra = missing_extra(exc)  # a part the slim install left out: say which extra
+        if extra is not None:
+            print(f"archibald: error: {extra}", file=sys.stderr)
+            raise SystemExit(extra.exit_code) from None
+        if not isinstance(exc, ArchibaldError):
+            raise
         print(f"archibald: failed: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
     except typer.Exit as exc:

@@ -200,8 +200,13 @@ def _strategy_installed(root: Root, fail: Any) -> None:
     """The bandit needs NumPy and SciPy, which the slim install leaves out."""
     import importlib.util
 
-    if root.router.strategy == "bandit" and (importlib.util.find_spec("numpy") is None
-                                              or importlib.util.find_spec("scipy") is None):
+    def absent(module: str) -> bool:
+        try:
+            return importlib.util.find_spec(module) is None
+        except ImportError:
+            return True
+
+    if root.router.strategy == "bandit" and (absent("numpy") or absent("scipy")):
         raise fail("strategy = \"bandit\" needs NumPy and SciPy: pip install "
                    "'archibald[learning]', or use strategy = \"matrix\"", ("router", "strategy"))
 
