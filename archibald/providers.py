@@ -147,7 +147,7 @@ class ProviderSettings:
                                       setting=f"providers.{name}")
         resolved = {}
         for name, spec in SPECS.items():
-            raw = table.get(name) or {}
+            raw = table.get(name) or next((table[a] for a in spec.aliases if a in table), {})
             if not isinstance(raw, Mapping):
                 raise ConfigError("must be a table with api_key and/or base_url",
                                   setting=f"providers.{name}")

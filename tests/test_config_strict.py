@@ -106,3 +106,11 @@ def test_a_valid_file_sets_what_it_says(tmp_path):
     assert s.profile("script_writing").model_of("budget") == "groq/llama-3.1-8b-instant"
     assert s.profile("script_review").model_of("budget") == s.model_for("budget")
     assert s.providers == {"openrouter": {"base_url": "http://127.0.0.1:9/api/v1"}}
+
+
+def test_an_unknown_provider_table_is_refused_with_a_suggestion(tmp_path):
+    err = _refused(tmp_path, "[budgets]\nper_run_usd = 1\n\n[providers.openroutr]\napi_key = 'x'\n")
+    assert err.line == 4 and "did you mean 'openrouter'" in str(err)
+    path = tmp_path / "ok.toml"
+    path.write_text("[providers.groq]\napi_key = 'gsk-1234567890'\n[providers.ollama_chat]\n")
+    assert set(load_settings(path).providers) == {"groq", "ollama_chat"}

@@ -211,6 +211,24 @@ def _strategy_installed(root: Root, fail: Any) -> None:
                    "'archibald[learning]', or use strategy = \"matrix\"", ("router", "strategy"))
 
 
+def _providers_known(root: Root, fail: Any) -> None:
+    """Every [providers.NAME] is a provider Archibald calls itself or one LiteLLM serves."""
+    from ..providers import SPECS
+
+    ours = {n for spec in SPECS.values() for n in (spec.name, *spec.aliases)}
+    others = sorted(set(root.providers) - ours)
+    if not others:
+        return  # no need to ask LiteLLM (and pay for importing it)
+    from ..chat_models import litellm_providers
+    from .locate import suggest
+
+    served = litellm_providers()
+    for name in others:
+        if name not in served:
+            raise fail(f"unknown provider {name!r}{suggest(name, sorted(ours | served))} "
+                       f"(a name from litellm.provider_list)", ("providers", name))
+
+
 def build(data: dict[str, Any], text: str = "", path: Path | None = None) -> Settings:
     """Settings from merged TOML data; ``text`` and ``path`` place errors in the user's file."""
     where = str(path) if path else "defaults.toml"
@@ -224,6 +242,7 @@ def build(data: dict[str, Any], text: str = "", path: Path | None = None) -> Set
                            setting=".".join(loc[:-1]))
 
     _strategy_installed(root, fail)
+    _providers_known(root, fail)
     models = root.models.model_dump()
     budgets = root.budgets.model_copy(update={"channels": _channel_budgets(root, fail)})
     return Settings(
