@@ -27,7 +27,7 @@ from .config import archibald_home
 from .errors import ConfigError
 
 __all__ = ["ProviderSpec", "Provider", "ProviderSettings", "SPECS", "redact", "register_secret",
-           "archibald_home"]
+           "unknown_provider", "archibald_home"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,22 @@ def redact(text: object, extra: Iterable[str | None] = ()) -> str:
     return re.sub(r"(?i)((?:bearer|key)\s+)[A-Za-z0-9_\-.:]{20,}", r"\1***", out)
 
 
+def unknown_provider(name: str) -> str | None:
+    """Why ``name`` is no provider (with a did-you-mean), or None: a name of :data:`SPECS` or
+    one LiteLLM serves (LiteLLM is only asked about names SPECS does not list)."""
+    ours = {n for spec in SPECS.values() for n in (spec.name, *spec.aliases)}
+    if name in ours:
+        return None
+    from .chat_models import litellm_providers
+
+    served = litellm_providers()
+    if name in served:
+        return None
+    close = difflib.get_close_matches(name, sorted(ours | served), n=1)
+    hint = f"did you mean {close[0]!r}?" if close else "use one of litellm.provider_list"
+    return f"unknown provider {name!r}; {hint}"
+
+
 @dataclass(frozen=True)
 class Provider:
     """One provider's resolved settings. ``missing`` names what to set when not configured."""
@@ -132,22 +148,14 @@ class ProviderSettings:
         """Resolve from ``[providers.<name>]`` tables and ``environ`` (which wins)."""
         env = os.environ if environ is None else environ
         table = dict(providers_table or {})
-        known = {n for s in SPECS.values() for n in (s.name, *s.aliases)}
-        unknown = sorted(set(table) - known)
-        if unknown:
-            from .chat_models import litellm_providers
-
-            served = litellm_providers()
-            for name in unknown:
-                if name not in served:
-                    close = difflib.get_close_matches(name, sorted(known | served), n=1)
-                    hint = f"did you mean {close[0]!r}?" if close else \
-                        "use a name from SPECS or one of LiteLLM's providers (litellm.provider_list)"
-                    raise ConfigError(f"unknown provider {name!r}; {hint}",
-                                      setting=f"providers.{name}")
+        for name in table:
+            why = unknown_provider(name)
+            if why:
+                raise ConfigError(why, setting=f"providers.{name}")
         resolved = {}
         for name, spec in SPECS.items():
-            raw = table.get(name) or next((table[a] for a in spec.aliases if a in table), {})
+            raw: Any = table.get(name) or next(
+                (table[a] for a in spec.aliases if a in table), {})
             if not isinstance(raw, Mapping):
                 raise ConfigError("must be a table with api_key and/or base_url",
                                   setting=f"providers.{name}")

@@ -213,20 +213,12 @@ def _strategy_installed(root: Root, fail: Any) -> None:
 
 def _providers_known(root: Root, fail: Any) -> None:
     """Every [providers.NAME] is a provider Archibald calls itself or one LiteLLM serves."""
-    from ..providers import SPECS
+    from ..providers import unknown_provider
 
-    ours = {n for spec in SPECS.values() for n in (spec.name, *spec.aliases)}
-    others = sorted(set(root.providers) - ours)
-    if not others:
-        return  # no need to ask LiteLLM (and pay for importing it)
-    from ..chat_models import litellm_providers
-    from .locate import suggest
-
-    served = litellm_providers()
-    for name in others:
-        if name not in served:
-            raise fail(f"unknown provider {name!r}{suggest(name, sorted(ours | served))} "
-                       f"(a name from litellm.provider_list)", ("providers", name))
+    for name in root.providers:
+        why = unknown_provider(name)
+        if why:
+            raise fail(why, ("providers", name))
 
 
 def build(data: dict[str, Any], text: str = "", path: Path | None = None) -> Settings:
