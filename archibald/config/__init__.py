@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from ..errors import ConfigError, UnknownTaskType
 from ..tasks import Task, TaskAnalysis, Usage
 from .locate import explain, locate
-from .schema import BudgetsTable, ChannelTable, MediaTable, Root, RouterTable, TaskTypeTable
+from .schema import BudgetsTable, ChannelTable, Root, RouterTable, TaskTypeTable
 
 __all__ = ["Settings", "Profile", "Channel", "RouterSettings", "Budgets", "load_settings",
            "archibald_home"]
@@ -108,6 +108,8 @@ class Settings:
     prices: dict[str, Any]
     channels: dict[str, ChannelTable]
     media: dict[str, Any]
+    #: every table as validated, typed (a new table added to the schema is here at once)
+    tables: Root
     path: Path | None = None
     digest: str = ""
 
@@ -123,7 +125,7 @@ class Settings:
 
     def channel(self, name: str) -> Channel:
         """The settings of channel ``name`` ([media] where its table says nothing)."""
-        media = MediaTable.model_validate(self.media)
+        media = self.tables.media
         table = self.channels.get(name) or ChannelTable()
         token = table.youtube_token
         return Channel(
@@ -243,7 +245,7 @@ def build(data: dict[str, Any], text: str = "", path: Path | None = None) -> Set
         publish=root.publish.model_dump(),
         providers={n: p.model_dump(exclude_none=True) for n, p in root.providers.items()},
         prices=root.prices.model_dump(exclude_none=True), channels=dict(root.channels),
-        media=root.media.model_dump(), path=path)
+        media=root.media.model_dump(), tables=root, path=path)
 
 
 def _parse(text: str, path: str) -> dict[str, Any]:
