@@ -29,10 +29,10 @@ def big_model(task, context):
 
 @archibald.backend(registry, "summary", "budget")
 async def small_model(task, context):
-    text = await my_client.acomplete("groq/llama-3.1-8b-instant", task.inputs["prompt"])
+    text = await my_client.acomplete("groq/openai/gpt-oss-20b", task.inputs["prompt"])
     usage = Usage(input_tokens=1200, output_tokens=300)
-    return Outcome(text, backend="mine", route="budget", model="groq/llama-3.1-8b-instant",
-                   usage=usage, cost=prices.cost(usage, model="groq/llama-3.1-8b-instant"))
+    return Outcome(text, backend="mine", route="budget", model="groq/openai/gpt-oss-20b",
+                   usage=usage, cost=prices.cost(usage, model="groq/openai/gpt-oss-20b"))
 
 router = archibald.open_router("archibald.toml", registry=registry)
 task = Task("summary", {"prompt": "Summarise this support thread: ..."})
@@ -82,10 +82,12 @@ def test_the_readme_example_runs_and_records_in_the_ledger(tmp_path, monkeypatch
     client = FakeClient()
     exec(compile(README_EXAMPLE, "README.md", "exec"), {"my_client": client})
     out = capsys.readouterr().out.splitlines()
-    assert out[1] == "budget groq/llama-3.1-8b-instant summary"
-    assert client.calls == ["groq/llama-3.1-8b-instant"]
+    assert out[1] == "budget groq/openai/gpt-oss-20b summary"
+    assert client.calls == ["groq/openai/gpt-oss-20b"]
     assert out[2].startswith("spent ")
-    assert float(out[2].split()[1]) == pytest.approx(1200 * 5e-08 + 300 * 8e-08)  # groq's price
+    groq = archibald.PriceBook().model("groq/openai/gpt-oss-20b")
+    spent = 1200 * groq.input_per_token + 300 * groq.output_per_token
+    assert float(out[2].split()[1]) == pytest.approx(spent) and spent > 0
 
 
 def test_async_use_and_a_budget_refusal(tmp_path, monkeypatch):

@@ -15,9 +15,10 @@ from archibald.config import load_settings
 from archibald.errors import MissingKeyError
 from archibald.ledger import to_nano
 from archibald.memory import Memory
+from archibald.prices import PriceBook, litellm_price_map
 from archibald.providers import ProviderSettings
 from archibald.router import Router
-from archibald.tasks import Context, Task
+from archibald.tasks import Context, Task, Usage
 from stubs.base import Recorded, Reply, StubServer
 from stubs.openai_compat import OpenAIStub
 
@@ -95,21 +96,25 @@ def _run(config: Path, tmp_path: Path) -> Any:
 
 
 PROVIDERS = [
-    # model, key variable, base variable, path the request must reach, the stub, price per token
-    ("groq/llama-3.1-8b-instant", "GROQ_API_KEY", "GROQ_API_BASE", "/openai/v1",
-     "/openai/v1/chat/completions", (5e-08, 8e-08)),
-    ("openrouter/meta-llama/llama-3.1-8b-instruct", "OPENROUTER_API_KEY", "OPENROUTER_API_BASE",
-     "/api/v1", "/api/v1/chat/completions", (5e-08, 8e-08)),
+    # model, key variable, base variable, base path, the path the request must reach
+    ("groq/openai/gpt-oss-20b", "GROQ_API_KEY", "GROQ_API_BASE", "/openai/v1",
+     "/openai/v1/chat/completions"),
+    ("openrouter/anthropic/claude-sonnet-4.6", "OPENROUTER_API_KEY", "OPENROUTER_API_BASE",
+     "/api/v1", "/api/v1/chat/completions"),
     ("gemini/gemini-2.5-flash", "GEMINI_API_KEY", "GEMINI_API_BASE", "/v1beta",
-     "/v1beta/models/gemini-2.5-flash:generateContent", (3e-07, 2.5e-06)),
+     "/v1beta/models/gemini-2.5-flash:generateContent"),
 ]
 
+#: declared for a model the installed LiteLLM's price map lacks (1.106 dropped OpenRouter)
+_PRICE = "[prices.models.\"{model}\"]\ninput_per_mtok = 3.0\noutput_per_mtok = 15.0\n" \
+         "source = \"openrouter.ai/anthropic/claude-sonnet-4.6\"\n"
 
-@pytest.mark.parametrize("model,key_var,base_var,prefix,path,price", PROVIDERS,
+
+@pytest.mark.parametrize("model,key_var,base_var,prefix,path", PROVIDERS,
                          ids=[p[0].split("/")[0] for p in PROVIDERS])
 def test_each_model_reaches_its_own_provider_with_its_own_key(openai_trap, monkeypatch, tmp_path,
                                                               model, key_var, base_var, prefix,
-                                                              path, price):
+                                                              path):
     gemini = model.startswith("gemini/")
     key = f"STUBSECRET-{key_var.lower()}-0123456789"
     stub: StubServer = GeminiStub(key) if gemini else \
@@ -117,7 +122,9 @@ def test_each_model_reaches_its_own_provider_with_its_own_key(openai_trap, monke
     with stub as own:
         monkeypatch.setenv(key_var, key)
         monkeypatch.setenv(base_var, own.base_url + prefix)
-        result = _run(_settings(tmp_path, model), tmp_path)
+        priced = model in litellm_price_map()
+        config = _settings(tmp_path, model, "" if priced else _PRICE.format(model=model))
+        result = _run(config, tmp_path)
         attempt = result.attempts[-1]
         assert attempt.success and attempt.route == "budget" and attempt.model == model
         assert [r.path for r in own.requests] == [path]
@@ -126,15 +133,17 @@ def test_each_model_reaches_its_own_provider_with_its_own_key(openai_trap, monke
             in (key, f"Bearer {key}")
         assert str(openai_trap.api_key) not in json.dumps(
             [dict(r.headers) for r in own.requests])
-        tokens = (1000, 400) if gemini else (3500, 1000)
-        assert attempt.cost_nano == to_nano(tokens[0] * price[0] + tokens[1] * price[1])
-        assert "LiteLLM" in attempt.price_source
+        usage = Usage(input_tokens=1000, output_tokens=400) if gemini else \
+            Usage(input_tokens=3500, output_tokens=1000)
+        price = PriceBook.from_settings(load_settings(config))
+        assert attempt.cost_nano == to_nano(price.cost(usage, model=model)) > 0
+        assert ("LiteLLM" if priced else "openrouter.ai") in attempt.price_source
     assert openai_trap.requests == []
 
 
 def test_a_providers_table_moves_the_endpoint(openai_trap, monkeypatch, tmp_path):
     with GroqStub("gsk-STUBSECRET-groq-from-toml-0123456789") as groq:
-        config = _settings(tmp_path, "groq/llama-3.1-8b-instant",
+        config = _settings(tmp_path, "groq/openai/gpt-oss-20b",
                            f"[providers.groq]\napi_key = \"{groq.api_key}\"\n"
                            f"base_url = \"{groq.base_url}/openai/v1\"\n")
         assert _run(config, tmp_path).attempts[-1].success
@@ -143,8 +152,8 @@ def test_a_providers_table_moves_the_endpoint(openai_trap, monkeypatch, tmp_path
 
 
 @pytest.mark.parametrize("model,says", [
-    ("groq/llama-3.1-8b-instant", "GROQ_API_KEY"),
-    ("openrouter/meta-llama/llama-3.1-8b-instruct", "OPENROUTER_API_KEY"),
+    ("groq/openai/gpt-oss-20b", "GROQ_API_KEY"),
+    ("openrouter/anthropic/claude-sonnet-4.6", "OPENROUTER_API_KEY"),
     ("gemini/gemini-2.5-flash", "GEMINI_API_KEY"),
     ("mistral/mistral-small-latest", "MISTRAL_API_KEY"),
     ("together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo", "TOGETHERAI_API_KEY"),
@@ -161,12 +170,12 @@ def test_a_missing_key_is_one_line_naming_the_variable(openai_trap, tmp_path, mo
 
 def test_the_cli_refuses_a_forced_route_without_its_key_with_exit_2(openai_trap, tmp_path,
                                                                    capsys):
-    config = _settings(tmp_path, "groq/llama-3.1-8b-instant")
+    config = _settings(tmp_path, "groq/openai/gpt-oss-20b")
     with pytest.raises(SystemExit) as code:
         main(["route", "explain", "summary", "--config", str(config)])
     err = capsys.readouterr().err
     assert code.value.code == 2 and err.count("\n") == 1
-    assert "route 'budget': GROQ_API_KEY is not set (groq serves groq/llama-3.1-8b-instant)" in err
+    assert "route 'budget': GROQ_API_KEY is not set (groq serves groq/openai/gpt-oss-20b)" in err
 
 
 def test_unknown_provider_is_unavailable_and_a_bad_providers_name_is_refused(openai_trap,
@@ -188,7 +197,7 @@ def test_any_litellm_provider_resolves_without_code_changes(openai_trap):
            "HOSTED_VLLM_API_BASE": "http://127.0.0.1:8000/v1",
            "OLLAMA_BASE_URL": "http://127.0.0.1:11434"}
     providers = ProviderSettings.load({}, env)
-    groq = providers.for_model("groq/llama-3.1-8b-instant")
+    groq = providers.for_model("groq/openai/gpt-oss-20b")
     assert (groq.name, groq.api_key, groq.key_var, groq.configured) == \
         ("groq", "gsk-1234567890", "GROQ_API_KEY", True)
     assert groq.base_url == "https://api.groq.com/openai/v1"
@@ -214,7 +223,7 @@ def test_doctor_shows_provider_endpoint_and_key_variable_per_route(openai_trap, 
     from archibald.cli import app
 
     monkeypatch.setenv("GROQ_API_KEY", "gsk-STUBSECRET-groq-0123456789")
-    config = _settings(tmp_path, "groq/llama-3.1-8b-instant",
+    config = _settings(tmp_path, "groq/openai/gpt-oss-20b",
                        "[task_types.script_review.models]\nbudget = \"gemini/gemini-2.5-flash\"\n")
     result = CliRunner().invoke(app, ["doctor", "--offline", "--json", "--config", str(config)])
     assert result.exit_code == 0, result.output
