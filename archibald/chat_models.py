@@ -1,8 +1,8 @@
 """Any chat model LiteLLM serves: its provider, endpoint and key, as LiteLLM resolves them.
 
-Nothing here is a table of prefixes. ``litellm.get_llm_provider`` names the provider of a model
-string (``groq/llama-3.1-8b-instant`` -> groq, ``claude-sonnet-4-6`` -> anthropic) and its
-default endpoint; ``litellm.validate_environment`` names the variables that provider reads
+Nothing here is a table of prefixes. LiteLLM's price map (``litellm_provider``) or
+``litellm.get_llm_provider`` names the provider of a model string (``groq/openai/gpt-oss-20b``
+-> groq, ``claude-sonnet-4-6`` -> anthropic) and its default endpoint; ``litellm.validate_environment`` names the variables that provider reads
 (``GROQ_API_KEY``; ``GEMINI_API_KEY`` or ``GOOGLE_API_KEY``; Azure's key, base and version).
 The base URL may be moved with ``<PROVIDER>_API_BASE`` (LiteLLM's own convention) or
 ``[providers.<provider>] base_url``.
@@ -88,8 +88,16 @@ def _spec_of(provider: str) -> str | None:
 
 def resolve(model: str, settings: "ProviderSettings", environ: Mapping[str, str]) -> "Provider":
     """The provider that serves ``model``, with its endpoint and key (or what is missing)."""
+    from .prices import litellm_price_map
     from .providers import Provider, register_secret
 
+    # LiteLLM's own price map names the provider of every model it prices, and reading it
+    # costs nothing; importing LiteLLM costs seconds, so it is only paid for the providers
+    # Archibald does not list itself
+    entry = litellm_price_map().get(model)
+    listed = _spec_of(str(entry.get("litellm_provider"))) if isinstance(entry, Mapping) else None
+    if listed is not None:
+        return settings.get(listed)
     litellm = import_litellm()
     try:
         _, provider, dynamic_key, default_base = litellm.get_llm_provider(model=model)

@@ -84,3 +84,16 @@ def test_the_core_dependencies_leave_media_out_and_litellm_is_a_safe_range():
         ["1.82.6", "1.82.9", "1.102.4", "1.106.12"]))  # a range, not one version
     extras = meta["project"]["optional-dependencies"]
     assert {"video", "youtube", "learning"} <= set(extras)
+
+
+def test_the_shipped_routes_resolve_without_importing_litellm(tmp_path):
+    """LiteLLM's price map names the providers of the shipped models; importing LiteLLM (seconds
+    on a busy machine) is left to the first call, or to a provider Archibald does not list."""
+    code = ("import sys\nimport archibald\n"
+            "router = archibald.open_router(archibald.load_settings(None))\n"
+            "print(router.decide(archibald.Task('script_writing', {})).route)\n"
+            "router.memory.close()\nprint('litellm' in sys.modules)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["local", "False"]
