@@ -79,7 +79,9 @@ def test_nan_inf_and_negative_money_is_refused(tmp_path, text, says):
     ("[router]\nlearned_min_outcomes = 2.5\n", "whole number"),
     ("[task_types.script_writing]\nroutes = ['premium', 'cheap']\n", "routes[1] = 'cheap'"),
     ("[task_types.script_writing]\nroute = 'agent'\n", "not one of this task type's routes"),
-    ("[providers.openrouter]\nbase_url = 'openrouter.ai'\n", "base_url"),
+    ("[providers.openrouter]\nbase_url = 'openrouter.ai'\n", "give an http:// or https:// URL"),
+    ("[channels.calm]\nlanguage = 'German'\n", 'a language code such as "en"'),
+    ("[channels.calm]\nyoutube_token = ''\n", "youtube_token must not be empty"),
     ("[channels.calm]\nbudget_usd = 5\n[budgets.channels]\ncalm = 6\n", "disagrees"),
 ])
 def test_wrong_shapes_and_types_are_one_line(tmp_path, text, says):
@@ -106,6 +108,9 @@ def test_a_valid_file_sets_what_it_says(tmp_path):
     assert s.profile("script_writing").model_of("budget") == "groq/llama-3.1-8b-instant"
     assert s.profile("script_review").model_of("budget") == s.model_for("budget")
     assert s.providers == {"openrouter": {"base_url": "http://127.0.0.1:9/api/v1"}}
+    path.write_text("[task_types.script_writing]\nmodels = { premium = 'gpt-4o' }\n")
+    profile = load_settings(path).profile("script_writing")  # more specific than premium_model
+    assert profile.premium_model == profile.model_of("premium") == "gpt-4o"
 
 
 def test_an_unknown_provider_table_is_refused_with_a_suggestion(tmp_path):

@@ -168,7 +168,7 @@ def _profile(name: str, t: TaskTypeTable, models: Mapping[str, str]) -> Profile:
         return models.get(model, model)
 
     chat = t.capability in ("text", "research")
-    premium = t.premium_model or t.models.get("premium") or \
+    premium = t.models.get("premium") or t.premium_model or \
         ("premium" if chat and t.premium_unit is None else None)
     chosen: dict[str, str] = {route: resolve(m) for route, m in t.models.items()}
     if "premium" in t.routes and chat and premium:

@@ -13,6 +13,7 @@ import typing
 from typing import Any, Sequence
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from ..errors import ConfigError
 
@@ -120,6 +121,18 @@ def _model_at(root: type[BaseModel], loc: Sequence[str | int]) -> type[BaseModel
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
+def _description(field: FieldInfo) -> str | None:
+    """What a field expects, said in its type's description (also inside ``X | None``)."""
+    if field.description:
+        return field.description
+    for arg in typing.get_args(field.annotation):
+        if typing.get_origin(arg) is typing.Annotated:
+            for meta in typing.get_args(arg)[1:]:
+                if isinstance(meta, FieldInfo) and meta.description:
+                    return meta.description
+    return None
+
+
 def _value(v: Any) -> str:
     if isinstance(v, float) and not math.isfinite(v):
         return str(v)
@@ -167,8 +180,11 @@ def _message(err: Any, root: type[BaseModel]) -> str:
         noun = "text in quotes" if kind == "string_type" else "a list [...]"
         return f"{key} must be {noun}, not {_value(given)}"
     if kind == "string_pattern_mismatch":
-        return f"{key} = {_value(given)} is not well formed"
-    if kind == "too_short":
+        model = _model_at(root, loc)
+        field = model.model_fields.get(key) if model else None
+        want = _description(field) if field is not None else None
+        return f"{key} = {_value(given)} is not well formed" + (f"; give {want}" if want else "")
+    if kind in ("too_short", "string_too_short"):
         return f"{key} must not be empty"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))

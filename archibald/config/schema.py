@@ -24,6 +24,9 @@ Share = Annotated[float, Field(ge=0, le=1)]
 Route = Literal["premium", "budget", "agent", "local", "memory"]
 assert set(Route.__args__) == set(ROUTES)  # type: ignore[attr-defined]
 Name = Annotated[str, Field(min_length=1)]
+Language = Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                                description='a language code such as "en" or "pt-BR"')]
+Url = Annotated[str, Field(pattern=r"^https?://\S+$", description="an http:// or https:// URL")]
 
 
 class Table(BaseModel):
@@ -81,7 +84,7 @@ class MediaTable(Table):
     music_style: str = "calm ambient meditation pad, no beat, slow drones"
     art_style: str = "serene soft-focus landscape, calm palette, no text"
     #: BCP 47 language of the spoken script and the metadata
-    language: Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
+    language: Language = "en"
 
 
 class PublishTable(Table):
@@ -96,7 +99,7 @@ class ChannelTable(Table):
     voice_id: Name | None = None
     music_style: str | None = None
     art_style: str | None = None
-    language: Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] | None = None
+    language: Language | None = None
     #: this channel's monthly budget
     budget_usd: Usd | None = None
     #: the OAuth token file of the channel's YouTube account (`archibald youtube login`)
@@ -133,7 +136,8 @@ class TaskTypeTable(Table):
     routes: Annotated[list[Route], Field(min_length=1)] = ["premium", "local"]
     #: a route every task of this type must take
     route: Route | None = None
-    #: the premium route's model (text work defaults to [models] premium)
+    #: the premium route's model, unless models.premium names one (text work defaults to the
+    #: [models] premium alias)
     premium_model: Name | None = None
     premium_unit: Name | None = None
     premium_usage: UsageTable = UsageTable()
@@ -155,9 +159,6 @@ class TaskTypeTable(Table):
             raise ValueError("give premium_usage, the premium route's expected usage (e.g. "
                              "{ input_tokens = 2000, output_tokens = 800 }), so its cost is "
                              "known and budgeted before any call")
-        if self.premium_model is not None and "premium" in self.models \
-                and self.premium_model != self.models["premium"]:
-            raise ValueError("premium_model and models.premium disagree; keep one of them")
         return self
 
 
@@ -165,7 +166,7 @@ class ProviderTable(Table):
     """``[providers.NAME]``: the environment's variables win over these."""
 
     api_key: Name | None = None
-    base_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    base_url: Url | None = None
 
 
 class ModelPriceTable(Table):
