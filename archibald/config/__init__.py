@@ -15,7 +15,7 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from pydantic import ValidationError
 
@@ -149,6 +149,10 @@ class Settings:
                             estimated_cost)
 
 
+#: makes the error for a message about the setting at a location of the user's file
+Fail = Callable[[str, tuple[str, ...]], ConfigError]
+
+
 def _defaults_text() -> str:
     return resources.files("archibald").joinpath("defaults.toml").read_text(encoding="utf-8")
 
@@ -184,7 +188,7 @@ def _profile(name: str, t: TaskTypeTable, models: Mapping[str, str]) -> Profile:
         scale=t.scale, quality_floor=t.quality_floor, forced_route=t.route, models=chosen)
 
 
-def _channel_budgets(root: Root, fail: Any) -> dict[str, float]:
+def _channel_budgets(root: Root, fail: Fail) -> dict[str, float]:
     """[budgets.channels] and every [channels.NAME] budget_usd, which must agree."""
     limits = dict(root.budgets.channels)
     for name, table in root.channels.items():
@@ -198,7 +202,7 @@ def _channel_budgets(root: Root, fail: Any) -> dict[str, float]:
     return limits
 
 
-def _strategy_installed(root: Root, fail: Any) -> None:
+def _strategy_installed(root: Root, fail: Fail) -> None:
     """The bandit needs NumPy and SciPy, which the slim install leaves out."""
     import importlib.util
 
@@ -213,7 +217,7 @@ def _strategy_installed(root: Root, fail: Any) -> None:
                    "'archibald[learning]', or use strategy = \"matrix\"", ("router", "strategy"))
 
 
-def _providers_known(root: Root, fail: Any) -> None:
+def _providers_known(root: Root, fail: Fail) -> None:
     """Every [providers.NAME] is a provider Archibald calls itself or one LiteLLM serves."""
     from ..providers import unknown_provider
 

@@ -43,7 +43,7 @@ def _key_line(lines: Sequence[str], start: int, end: int, keys: Sequence[str]) -
     """The first line in [start, end) that sets ``keys[0]`` (as ``k =``, ``k.x =`` or inline)."""
     names = [re.escape(k) for k in keys]
     first = rf"^\s*(?:{names[0]}|\"{names[0]}\"|'{names[0]}')\s*[=.]"
-    last = rf"(?:^|[{{,\s]){names[-1]}\s*="
+    last = rf"(?:^|[{{,\s.]){names[-1]}\s*="
     hit = None
     for i in range(start, end):
         if re.match(first, lines[i]):
