@@ -14,19 +14,17 @@ import functools
 import inspect
 import os
 from pathlib import Path
-from typing import Any, Awaitable, Callable, TypeVar, Union
+from typing import Any, Awaitable, Callable, TypeVar
 
 from .backends.base import FunctionBackend
 from .config import Settings, load_settings
 from .errors import UserError
 from .memory import Memory
 from .router import Registry, RouteResult, Router
-from .tasks import Context, Outcome, Task
+from .tasks import Context, Task
 
 __all__ = ["backend", "open_router", "run_sync"]
 
-#: what a route function may return: an Outcome (with its cost and usage) or the bare artifact
-Result = Union[Outcome, object]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
