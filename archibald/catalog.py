@@ -133,7 +133,7 @@ def build_registry(settings: Settings, memory: Memory,
     for task_type, profile in settings.profiles.items():
         for route in profile.routes:
             backend: Backend | None
-            if route == "local":
+            if route == "local" and profile.model_of("local") is None:
                 backend = LocalBackend(task_type)
             elif route == "memory":
                 backend = MemoryBackend(task_type, f"{task_type}_layout", memory)

@@ -104,7 +104,7 @@ def resolve(model: str, settings: "ProviderSettings", environ: Mapping[str, str]
     except Exception:
         raise RouteUnavailable(
             f"LiteLLM does not know which provider serves model {model!r}; write it as "
-            f"provider/model, e.g. groq/llama-3.1-8b-instant (docs.litellm.ai/docs/providers)"
+            f"provider/model, e.g. groq/openai/gpt-oss-20b (docs.litellm.ai/docs/providers)"
         ) from None
     provider = str(provider)
     known = _spec_of(provider)

@@ -12,7 +12,7 @@ import pytest
 from archibald.catalog import build_registry
 from archibald.cli import main
 from archibald.config import load_settings
-from archibald.errors import MissingKeyError
+from archibald.errors import ConfigError, MissingKeyError
 from archibald.ledger import to_nano
 from archibald.memory import Memory
 from archibald.prices import PriceBook, litellm_price_map
@@ -20,6 +20,7 @@ from archibald.providers import ProviderSettings
 from archibald.router import Router
 from archibald.tasks import Context, Task, Usage
 from stubs.base import Recorded, Reply, StubServer
+from stubs.fixtures import ollama_stub, provider_env  # noqa: F401
 from stubs.openai_compat import OpenAIStub
 
 #: variables of the providers under test, which the shared conftest does not strip
@@ -239,3 +240,26 @@ def test_doctor_shows_provider_endpoint_and_key_variable_per_route(openai_trap, 
     assert (premium["provider"], premium["key_var"]) == ("anthropic", "ANTHROPIC_API_KEY")
     text = CliRunner().invoke(app, ["doctor", "--offline", "--config", str(config)]).output
     assert "groq https://api.groq.com/openai/v1 key GROQ_API_KEY" in text
+
+
+def test_a_local_model_serves_a_task_type_without_a_local_runner(ollama_stub, provider_env,
+                                                                 tmp_path):
+    config = tmp_path / "archibald.toml"
+    config.write_text("[task_types.podcast_summary]\ncomplexity = 3\ncreativity_required = false\n"
+                      "execution_focused = true\nroutes = [\"local\"]\n"
+                      "models = { local = \"local_llm\" }\n")  # [models] local_llm: Ollama
+    settings = load_settings(config)
+    memory = Memory(f"sqlite:///{tmp_path / 'm.db'}")
+    router = Router(settings, memory, build_registry(settings, memory))
+    result = asyncio.run(router.run(Task("podcast_summary", {"prompt": "Sum up."}),
+                                    Context(workdir=tmp_path), run_id="r"))
+    memory.close()
+    attempt = result.attempts[-1]
+    assert attempt.success and attempt.route == "local" and attempt.cost_nano == 0
+    assert attempt.model == "ollama_chat/llama3.1"
+    assert [r.path for r in ollama_stub.requests] == ["/v1/chat/completions"]
+    assert json.loads(ollama_stub.requests[0].body)["model"] == "llama3.1"
+    config.write_text(config.read_text().replace('routes = ["local"]', 'routes = ["budget"]'))
+    with pytest.raises(ConfigError) as info:
+        load_settings(config)
+    assert "models.local names a route this task type does not take" in str(info.value)

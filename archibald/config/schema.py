@@ -141,8 +141,9 @@ class TaskTypeTable(Table):
     premium_model: Name | None = None
     premium_unit: Name | None = None
     premium_usage: UsageTable = UsageTable()
-    #: a model (or a [models] alias) per route, e.g. { budget = "groq/llama-3.1-8b-instant" }
-    models: dict[Route, Name] = {}
+    #: a chat model (or a [models] alias) per route, e.g. { budget = "groq/openai/gpt-oss-20b",
+    #: local = "ollama_chat/llama3.1" } (a local model answers where no local runner exists)
+    models: dict[Literal["premium", "budget", "local"], Name] = {}
     scale: Literal["per_video", "per_minute"] = "per_video"
     quality_floor: Share = 0.6
 
@@ -155,6 +156,10 @@ class TaskTypeTable(Table):
                 and self.capability not in ("text", "research"):
             raise ValueError("give premium_model or premium_unit so the premium route can be "
                              "priced")
+        strays = sorted(set(self.models) - set(self.routes))
+        if strays:
+            raise ValueError(f"models.{strays[0]} names a route this task type does not take; "
+                             f"add {strays[0]!r} to routes or drop the model")
         if "premium" in self.routes and not any(self.premium_usage.model_dump().values()):
             raise ValueError("give premium_usage, the premium route's expected usage (e.g. "
                              "{ input_tokens = 2000, output_tokens = 800 }), so its cost is "
