@@ -1,26 +1,33 @@
 # The two commands of the README's Quick start, and the developer tasks CI runs unchanged.
+# `pip install archibald` is the slim core (router, ledger, budgets, memory, CLI); each target
+# installs the extras it needs: the demo makes a video ([video]), the tests cover everything.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
 
 .PHONY: demo test bench clean
 
-$(STAMP): pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-## make demo: install, then make a short guided-meditation video offline
-demo: $(STAMP)
+$(VENV)/.installed-demo: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[video]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+## make demo: install with the media extra, then make a short guided-meditation video offline
+demo: $(VENV)/.installed-demo
 	$(VENV)/bin/archibald produce --topic "Evening calm after a long day" --minutes 2 --out demo-output --seed 7
 
-## make test: install with the test dependencies, then run the suite
-test: $(STAMP)
+## make test: install with every extra and the test tools, then run the suite
+test: $(VENV)/.installed-test
 	PY=$(PY) bash scripts/test.sh
 
-bench: $(STAMP)
+bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_router.py
 
 clean:

@@ -1,28 +1,71 @@
-"""Archibald: a cost-aware meta-orchestrator for AI content pipelines."""
+"""Archibald: a cost-aware meta-orchestrator for AI content pipelines.
+
+The public API, importable from here: settings (:func:`load_settings`), the router
+(:class:`Router`, :class:`Registry`, :func:`build_registry`, :func:`open_router`,
+:func:`run_sync`, :func:`backend`), the ledger and budgets (:class:`Memory`, :class:`Attempt`,
+:class:`BudgetGuard`, :class:`PriceBook`, :func:`to_nano`, :func:`usd`), the data types and every
+exception. Names are imported on first use, so ``import archibald`` stays cheap for worker
+processes and the CLI.
+"""
 
 from __future__ import annotations
 
-from .errors import (
-    ArchibaldError,
-    BudgetExceeded,
-    ConfigError,
-    DelegationError,
-    UserError,
-)
-from .tasks import Context, Outcome, Task, TaskAnalysis, Usage
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ArchibaldError",
-    "BudgetExceeded",
-    "ConfigError",
-    "Context",
-    "DelegationError",
-    "Outcome",
-    "Task",
-    "TaskAnalysis",
-    "Usage",
-    "UserError",
-    "__version__",
-]
+#: public name -> the module that defines it
+_EXPORTS = {
+    # settings
+    "load_settings": "config", "Settings": "config", "Profile": "config", "Channel": "config",
+    "archibald_home": "config",
+    # routing
+    "Router": "router", "Registry": "router", "Decision": "router", "RouteResult": "router",
+    "build_registry": "catalog", "open_router": "api", "run_sync": "api", "backend": "api",
+    "Backend": "backends.base", "FunctionBackend": "backends.base",
+    # ledger, budgets, prices
+    "Memory": "memory", "Attempt": "ledger", "to_nano": "ledger", "usd": "ledger",
+    "NANO": "ledger", "BudgetGuard": "budgets", "PriceBook": "prices",
+    # data
+    "Task": "tasks", "Context": "tasks", "Outcome": "tasks", "TaskAnalysis": "tasks",
+    "Usage": "tasks",
+    # errors
+    **{name: "errors" for name in (
+        "ArchibaldError", "UserError", "ConfigError", "UnknownTaskType", "MissingKeyError",
+        "InputError", "BudgetExceeded", "DelegationError", "RouteUnavailable", "BackendError",
+        "RateLimited", "ProviderOverloaded", "NonRetryable", "BackendTimeout",
+        "QualityRejected", "MediaError", "ValidationError", "StageFailed")},
+}
+
+__all__ = [*_EXPORTS, "__version__"]
+
+if TYPE_CHECKING:
+    from .api import backend, open_router, run_sync
+    from .backends.base import Backend, FunctionBackend
+    from .budgets import BudgetGuard
+    from .catalog import build_registry
+    from .config import Channel, Profile, Settings, archibald_home, load_settings
+    from .errors import (ArchibaldError, BackendError, BackendTimeout, BudgetExceeded,
+                         ConfigError, DelegationError, InputError, MediaError, MissingKeyError,
+                         NonRetryable, ProviderOverloaded, QualityRejected, RateLimited,
+                         RouteUnavailable, StageFailed, UnknownTaskType, UserError,
+                         ValidationError)
+    from .ledger import NANO, Attempt, to_nano, usd
+    from .memory import Memory
+    from .prices import PriceBook
+    from .router import Decision, Registry, RouteResult, Router
+    from .tasks import Context, Outcome, Task, TaskAnalysis, Usage
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'archibald' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # once imported, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -238,9 +238,9 @@ def count_tokens(model: str, *, text: str = "",
 @lru_cache(maxsize=1)
 def _litellm_counter() -> Callable[..., Any] | None:
     try:
-        from .backends.llm import _import_litellm
+        from .chat_models import import_litellm
 
-        counter: Callable[..., Any] = _import_litellm().token_counter
+        counter: Callable[..., Any] = import_litellm().token_counter
         return counter
     except Exception:  # not installed, or fails to import: the estimate stands in
         return None

@@ -19,21 +19,7 @@ from .providers import ProviderSettings
 from .router import Registry
 from .tasks import Context, Outcome, Task
 
-__all__ = ["build_registry", "provider_of", "LocalBackend", "MemoryBackend"]
-
-
-def provider_of(model: str) -> str:
-    """Which provider serves a model name."""
-    m = model.lower()
-    if m.startswith(("anthropic/", "claude")):
-        return "anthropic"
-    if m.startswith(("deepseek",)):
-        return "deepseek"
-    if m.startswith(("perplexity/", "sonar")):
-        return "perplexity"
-    if m.startswith(("ollama", "ollama_chat/")):
-        return "ollama"
-    return "openai"
+__all__ = ["build_registry", "describe", "LocalBackend", "MemoryBackend"]
 
 
 class LocalBackend(Backend):
@@ -103,17 +89,20 @@ class _Missing(Backend):
 def _provider_backend(task_type: str, profile: Profile, route: str, settings: Settings,
                       providers: ProviderSettings, prices: PriceBook) -> Backend | None:
     cap = profile.capability
-    if route in ("premium", "budget") and cap in ("text", "research"):
+    media = settings.media
+    model = profile.model_of(route)
+    if model is not None and cap in ("text", "research"):
         from .backends.llm import ChatBackend
 
-        model = (profile.premium_model or settings.model_for("premium")) if route == "premium" \
-            else settings.model_for("budget")
-        provider = provider_of(model)
-        if provider == "perplexity":
+        try:
+            provider = providers.for_model(model)
+        except RouteUnavailable as exc:
+            return _Missing(f"{route}:{model}", str(exc))
+        if provider.name == "perplexity":
             from .backends.perplexity import PerplexityBackend
 
-            return PerplexityBackend(providers.get(provider), prices, model=model, route=route)
-        return ChatBackend(route, model, providers.get(provider), prices)
+            return PerplexityBackend(provider, prices, model=model, route=route)
+        return ChatBackend(route, model, provider, prices)
     if route == "agent":
         from .backends.openhands import OpenHandsBackend
 
@@ -121,15 +110,16 @@ def _provider_backend(task_type: str, profile: Profile, route: str, settings: Se
     if route == "premium" and cap == "speech":
         from .backends.elevenlabs import ElevenLabsBackend
 
-        return ElevenLabsBackend(providers.get("elevenlabs"), prices)
+        return ElevenLabsBackend(providers.get("elevenlabs"), prices,
+                                 voice_id=media["voice_id"], model_id=media["voice_model"])
     if route == "premium" and cap == "music":
         from .backends.fal import FalMusicBackend
 
-        return FalMusicBackend(providers.get("fal"), prices)
+        return FalMusicBackend(providers.get("fal"), prices, model=media["music_model"])
     if route == "premium" and cap == "image" and task_type == "image_generation":
         from .backends.fal import FalImageBackend
 
-        return FalImageBackend(providers.get("fal"), prices)
+        return FalImageBackend(providers.get("fal"), prices, model=media["image_model"])
     return None
 
 
@@ -143,7 +133,7 @@ def build_registry(settings: Settings, memory: Memory,
     for task_type, profile in settings.profiles.items():
         for route in profile.routes:
             backend: Backend | None
-            if route == "local":
+            if route == "local" and profile.model_of("local") is None:
                 backend = LocalBackend(task_type)
             elif route == "memory":
                 backend = MemoryBackend(task_type, f"{task_type}_layout", memory)
@@ -161,12 +151,18 @@ def build_registry(settings: Settings, memory: Memory,
 
 
 def describe(registry: Registry, settings: Settings) -> list[dict[str, Any]]:
-    """Every route of every task type with its backend and availability (for `doctor`)."""
+    """Every route of every task type: its backend, the provider, endpoint and key variable
+    its model resolves to, and whether it can run here (for `doctor`)."""
     rows = []
     for task_type, profile in settings.profiles.items():
         for route in profile.routes:
             backend = registry.get(task_type, route)
+            provider = getattr(backend, "provider", None)
             rows.append({"task_type": task_type, "route": route,
                          "backend": backend.name if backend else None,
+                         "model": getattr(backend, "model", None),
+                         "provider": provider.name if provider else None,
+                         "endpoint": provider.redact(provider.base_url) if provider else None,
+                         "key_var": (provider.key_var or None) if provider else None,
                          "unavailable": registry.unavailable(task_type, route)})
     return rows

@@ -90,8 +90,10 @@ class MissingKeyError(UserError):
     """A route was chosen explicitly but its credentials are not configured."""
 
     def __init__(self, route: str, variable: str) -> None:
+        # ``variable`` is a name (ELEVENLABS_API_KEY) or a backend's sentence saying it is unset
+        need = f": {variable}" if " is not set" in variable else f" needs {variable}"
         super().__init__(
-            f"route {route!r} needs {variable}; set it in the environment or in archibald.toml "
+            f"route {route!r}{need}; set it in the environment or in archibald.toml "
             f"[providers], or choose another route"
         )
         self.route = route

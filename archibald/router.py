@@ -270,9 +270,11 @@ class Router:
         if profile.forced_route:
             route = profile.forced_route
             if route in unavailable:
-                why = unavailable[route]  # backends say "<name> is not configured: set <VAR>"
-                if "is not configured" in why:
+                why = unavailable[route]  # "<name> is not configured: set <VAR>" (media
+                if "is not configured" in why:  # backends) or "<VAR> is not set (...)" (chat)
                     raise MissingKeyError(route, why.split(": ", 1)[-1].removeprefix("set "))
+                if " is not set" in why:
+                    raise MissingKeyError(route, why)
                 raise RouteUnavailable(f"{task.type}: forced route {route} is unavailable "
                                        f"({why})")
             decision = "keep" if route == "premium" else "delegate"

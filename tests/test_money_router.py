@@ -199,9 +199,9 @@ def _research() -> Task:
 
 def test_a_hung_model_is_given_up_at_the_deadline_without_retrying_it(
         anthropic_stub: AnthropicStub, provider_env: Any, tmp_path: Path) -> None:
-    from archibald.backends.llm import _import_litellm
+    from archibald.chat_models import import_litellm
 
-    _import_litellm()  # its import takes seconds on a busy machine: not what is timed here
+    import_litellm()  # its import takes seconds on a busy machine: not what is timed here
     anthropic_stub.slow(8.0, times=3)
     router, memory = _chat(tmp_path, "timeout_seconds = 1\n")
     async def timed() -> tuple[float, Any]:

@@ -1,4 +1,4 @@
-"""Chat through LiteLLM: one backend for Anthropic, OpenAI, DeepSeek and Ollama.
+"""Chat through LiteLLM: one backend for every chat model LiteLLM serves.
 
 *How to call* lives here; *where and with which key* comes in as a
 :class:`~archibald.providers.Provider`. LiteLLM is imported lazily (the offline path never pays
@@ -17,11 +17,11 @@ which rate that was.
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import datetime
 from typing import Any, Callable
 
+from ..chat_models import import_litellm
 from ..errors import (BackendError, BackendTimeout, DelegationError, NonRetryable,
                       ProviderOverloaded, RouteUnavailable)
 from .. import prices as prices_module
@@ -33,9 +33,6 @@ from .http import RetryPolicy, error_from_status, log
 
 __all__ = ["ChatBackend", "chat_messages", "litellm_model", "translate_litellm"]
 
-#: our provider name -> LiteLLM's model prefix (Ollama goes through its OpenAI-compatible /v1)
-_PREFIX = {"anthropic": "anthropic", "openai": "openai", "deepseek": "deepseek",
-           "ollama": "openai"}
 #: tokens the chat framing adds around the messages (role markers, separators), at most
 _FRAMING_TOKENS = 32
 _DEFAULT_MAX_TOKENS = 4096
@@ -46,26 +43,15 @@ _MALFORMED = ("Expecting value", "Unable to get json response", "JSONDecodeError
 
 
 def litellm_model(provider: str, model: str) -> str:
-    """The LiteLLM model string for ``model`` served by ``provider``."""
-    prefix = _PREFIX.get(provider)
-    if prefix is None:
-        raise RouteUnavailable(f"provider {provider!r} has no chat backend; use one of "
-                               f"{', '.join(_PREFIX)}")
+    """The LiteLLM model string for ``model`` served by ``provider`` (LiteLLM's provider name):
+    ``provider/model``. Ollama goes through its OpenAI-compatible /v1."""
     if provider == "ollama":
         for alias in ("ollama_chat/", "ollama/"):
             model = model.removeprefix(alias)
-    if model.startswith(prefix + "/"):
+        provider = "openai"
+    if model.startswith(provider + "/"):
         return model
-    return f"{prefix}/{model}"
-
-
-def _import_litellm() -> Any:
-    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # never fetch the price map at import
-    import litellm
-
-    litellm.suppress_debug_info = True
-    litellm.telemetry = False
-    return litellm
+    return f"{provider}/{model}"
 
 
 def _headers(exc: BaseException) -> dict[str, str]:
@@ -188,7 +174,7 @@ class ChatBackend(Backend):
 
     def unavailable_reason(self) -> str | None:
         if not self.provider.configured:
-            return f"{self.provider.name} is not configured: set {self.provider.missing}"
+            return f"{self.provider.missing} is not set ({self.provider.name} serves {self.model})"
         try:
             self._price(Usage())
         except RouteUnavailable as exc:
@@ -225,7 +211,9 @@ class ChatBackend(Backend):
         budget = int(task.inputs.get("reasoning_budget", self.REASONING_BUDGET))
         return {"thinking": {"type": "enabled"}}, max_tokens + budget
 
-    def _api_base(self) -> str:
+    def _api_base(self) -> str | None:
+        if not self.provider.sends_base:
+            return None  # LiteLLM's own default endpoint for this provider
         base = self.provider.base_url.rstrip("/")
         if self.provider.name == "ollama" and not base.endswith("/v1"):
             base += "/v1"
@@ -287,7 +275,7 @@ class ChatBackend(Backend):
             kwargs["extra_body"] = extra
         if task.inputs.get("temperature") is not None and self._takes_temperature(extra):
             kwargs["temperature"] = float(task.inputs["temperature"])
-        litellm = _import_litellm()
+        litellm = import_litellm()
 
         async def attempt() -> Any:
             try:

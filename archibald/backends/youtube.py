@@ -200,6 +200,9 @@ def synthetic_media(settings: Any, channel: str | None) -> bool:
     own = channels.get(channel) if channel else None
     if isinstance(own, Mapping) and "synthetic_media" in own:
         return bool(own["synthetic_media"])
+    mine = getattr(own, "synthetic_media", None)  # a ChannelTable of the strict schema
+    if mine is not None:
+        return bool(mine)
     return bool((getattr(settings, "publish", None) or {}).get("synthetic_media", True))
 
 

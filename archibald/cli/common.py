@@ -95,6 +95,12 @@ def failure_line(exc: BaseException) -> tuple[str, int] | None:
 def _describe(exc: BaseException) -> tuple[str, int] | None:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from ..extras import missing_extra
+
+    if isinstance(exc, (ArchibaldError, ModuleNotFoundError)):
+        extra = missing_extra(exc)  # a part the slim install left out: say which extra
+        if extra is not None:
+            return str(extra), extra.exit_code
     if isinstance(exc, StageFailed):
         inner = _describe(exc.cause)
         return (f"stage {exc.stage!r} failed: {inner[0]}", inner[1]) if inner else (str(exc), 1)

@@ -42,7 +42,6 @@ def model_report(settings: Any, *, today: date | None = None,
     """Every configured chat model: current, retiring within ``warn_days``, deprecated (past
     LiteLLM's ``deprecation_date``), local (Ollama) or unknown to LiteLLM's map (then priced
     only if the configuration gives a price)."""
-    from ..catalog import provider_of
     from ..prices import PriceBook, model_lifecycle
 
     prices = PriceBook.from_settings(settings)
@@ -55,7 +54,7 @@ def model_report(settings: Any, *, today: date | None = None,
     rows = []
     for alias, model in named.items():
         row = {"alias": alias, **model_lifecycle(model, today=today, warn_days=warn_days)}
-        if row["state"] == "unknown" and provider_of(model) == "ollama":
+        if row["state"] == "unknown" and model.split("/", 1)[0] in ("ollama", "ollama_chat"):
             row.update(state="local", price_source="runs on your own machine (Ollama), cost 0")
         elif row["state"] == "unknown":
             try:
@@ -151,7 +150,10 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
                 typer.echo(f"routes: {r['error']}")
                 continue
             why = f"unavailable: {r['unavailable']}" if r["unavailable"] else "available"
-            typer.echo(f"{r['task_type']:<22} {r['route']:<8} {r['backend'] or '-':<36} {why}")
+            where = f"{r['provider']} {r['endpoint']} key {r['key_var'] or '-'}" \
+                if r.get("provider") else "-"
+            typer.echo(f"{r['task_type']:<22} {r['route']:<8} {r['backend'] or '-':<36} "
+                       f"{where:<60} {why}")
 
 
 @youtube_app.command("login")

@@ -267,6 +267,7 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
                           f"Suggested: {json.dumps(fallback)}"}
 
     voice_minutes = script_minutes(minutes)  # the script stages' target, not the video's
+    look = settings.channel(channel)  # the channel's voice, music and art ([channels.NAME])
 
     def writing_inputs(si: StageInput) -> dict[str, Any]:
         c = si.deps["meditation_concept"].value["concept"]
@@ -305,6 +306,7 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
                 "script": _script(si, "tts_qa"),
                 "length_scale": float(settings.media.get("length_scale", 1.57)),
                 "sentence_pause": float(settings.media.get("sentence_pause", 1.0)),
+                "voice_id": look.voice_id,
                 # sentences per section, so the voice can say where each chapter really starts
                 "section_firsts": [[sec.name, sum(isinstance(x, str) for x in timeline(sec.text))]
                                    for sec in script.sections]}
@@ -313,14 +315,13 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
         c = si.deps["meditation_concept"].value["concept"]
         return {"seconds": round(minutes * 60 + 10, 1),     # the mix trims it to the video
                 "out": str(si.stage_dir / "music.wav"), "key": "D",
-                "prompt": f"calm ambient meditation pad, {c['theme']}, no beat, slow drones"}
+                "prompt": f"{look.music_style}, {c['theme']}"}
 
     def image_inputs(si: StageInput) -> dict[str, Any]:
         c = si.deps["meditation_concept"].value["concept"]
         return {"theme": c["theme"], "out": str(si.stage_dir / "background.png"),
                 "width": 1920, "height": 1080,
-                "prompt": f"serene soft-focus {c['theme']} landscape for a meditation video, "
-                          f"calm palette, no text"}
+                "prompt": f"{c['theme']} for a meditation video, {look.art_style}"}
 
     def video_inputs(si: StageInput) -> dict[str, Any]:
         return {"voice": si.deps["audio_generation"].value["path"],
@@ -335,7 +336,8 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
         c = si.deps["meditation_concept"].value["concept"]
         return {"title": c["title"], "image": si.deps["image_generation"].value["path"],
                 "out": str(si.stage_dir / "thumbnail.jpg"), "width": 1280, "height": 720,
-                "prompt": f"thumbnail background, {c['theme']}, calm, high contrast"}
+                "prompt": f"thumbnail background, {c['theme']}, {look.art_style}, high "
+                          f"contrast"}
 
     def upload_inputs(si: StageInput) -> dict[str, Any]:
         from ..backends.youtube import synthetic_media

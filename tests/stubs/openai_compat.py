@@ -56,6 +56,8 @@ class OpenAIStub(StubServer):
     """POST /v1/chat/completions (and /chat/completions) with Bearer auth."""
 
     name = "openai"
+    #: request fields this provider accepts beyond OpenAI's own (checked against nothing)
+    extensions: tuple[str, ...] = ()
 
     def __init__(self, api_key: str | None = "sk-openai-stub-key", *,
                  thinks_by_default: bool = False) -> None:
@@ -76,7 +78,8 @@ class OpenAIStub(StubServer):
                                          "invalid_api_key"))
         body = req.json()
         schema = (deepseek_schemas() if self.thinks_by_default else openai_schemas())[0]
-        problems = violations(schema, body)
+        problems = violations(schema, {k: v for k, v in body.items()
+                                       if k not in self.extensions})
         if problems:
             return Reply(400, error_body("; ".join(problems)))
         n = next(_ids)

@@ -1,0 +1,85 @@
+"""The router, ledger and budgets around your own calls, from sync or async code.
+
+A function of yours becomes a route of a task type with :func:`backend`; :func:`open_router`
+builds the router over the settings, the database and the shipped backends (yours on top);
+``await router.run(task, context)`` routes a task from async code, :func:`run_sync` from
+plain code. Every attempt is priced, checked against the budgets before it runs, and recorded
+in the ledger, exactly as in a pipeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import os
+from pathlib import Path
+from typing import Any, Awaitable, Callable, TypeVar
+
+from .backends.base import FunctionBackend
+from .config import Settings, load_settings
+from .errors import UserError
+from .memory import Memory
+from .router import Registry, RouteResult, Router
+from .tasks import Context, Task
+
+__all__ = ["backend", "open_router", "run_sync"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def backend(registry: Registry, task_type: str, route: str, *,
+            name: str | None = None) -> Callable[[F], F]:
+    """Register the decorated function as ``route`` of ``task_type`` in ``registry``.
+
+    The function takes ``(task, context)`` and returns an :class:`~archibald.tasks.Outcome`
+    (say what the call cost: ``Outcome(..., cost=0.0021, usage=Usage(...))``) or just the
+    artifact (cost 0). It may be ``async def`` or plain; a plain one runs in a thread so the
+    event loop is never blocked."""
+
+    def register(fn: F) -> F:
+        if inspect.iscoroutinefunction(fn):
+            call: Callable[[Task, Context], Awaitable[object]] = fn
+        else:
+            async def call(task: Task, context: Context) -> object:
+                return await asyncio.to_thread(fn, task, context)
+        registry.register(task_type, route, FunctionBackend(
+            name or f"{route}:{getattr(fn, '__name__', 'function')}", route,
+            functools.wraps(fn)(call)))
+        return fn
+
+    return register
+
+
+def open_router(settings: Settings | str | os.PathLike[str] | None = None, *,
+                memory: Memory | None = None, registry: Registry | None = None) -> Router:
+    """A router over ``settings`` (or the archibald.toml at that path, or the usual lookup),
+    ``memory`` (default: ARCHIBALD_DB or the user data folder) and the shipped backends, with
+    every route of ``registry`` taking precedence. Close its memory when done:
+    ``router.memory.close()``."""
+    if not isinstance(settings, Settings):
+        settings = load_settings(settings)
+    memory = memory or Memory(half_life_days=settings.router.evidence_half_life_days)
+    from .catalog import build_registry
+
+    registry = registry or Registry()
+    shipped = build_registry(settings, memory)
+    for task_type, profile in settings.profiles.items():
+        for route in profile.routes:
+            found = shipped.get(task_type, route)
+            if registry.get(task_type, route) is None and found is not None:
+                registry.register(task_type, route, found)
+    return Router(settings, memory, registry)
+
+
+def run_sync(router: Router, task: Task, context: Context | None = None,
+             **options: Any) -> RouteResult:
+    """``router.run`` for code without an event loop (a script, a Flask view, a notebook
+    cell without top-level await). Inside a running loop, ``await router.run(...)`` instead."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        context = context or Context(workdir=Path.cwd(), settings=router.settings)
+        return asyncio.run(router.run(task, context, **options))
+    raise UserError("run_sync() was called inside a running event loop; use "
+                    "`await router.run(task, context)` there")

@@ -1,0 +1,224 @@
+"""The schema of archibald.toml: one pydantic model per table.
+
+Every table forbids unknown keys (a typo is refused with a did-you-mean, never ignored), takes
+values strictly (``dry_run = 0`` is not a boolean) and refuses ``nan``, ``inf`` and negative
+money. Adding a setting is one line: a field with its type and default on the table's model.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..tasks import ROUTES
+
+__all__ = ["Table", "RouterTable", "ModelsTable", "BudgetsTable", "MediaTable", "PublishTable",
+           "ChannelTable", "UsageTable", "TaskTypeTable", "ProviderTable", "ModelPriceTable",
+           "UnitPriceTable", "PricesTable", "Root", "Usd", "Share", "Route"]
+
+#: a sum of money in USD: finite and never negative
+Usd = Annotated[float, Field(ge=0)]
+#: a share or a probability
+Share = Annotated[float, Field(ge=0, le=1)]
+Route = Literal["premium", "budget", "agent", "local", "memory"]
+assert set(Route.__args__) == set(ROUTES)  # type: ignore[attr-defined]
+Name = Annotated[str, Field(min_length=1)]
+Language = Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                                description='a language code such as "en" or "pt-BR"')]
+Url = Annotated[str, Field(pattern=r"^https?://\S+$", description="an http:// or https:// URL")]
+
+
+class Table(BaseModel):
+    """A table of archibald.toml: unknown keys refused, values taken as written, no nan/inf."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+
+class RouterTable(Table):
+    #: the design's memory rule: trust a delegation once it has this many outcomes...
+    learned_min_outcomes: Annotated[int, Field(ge=1)] = 3
+    #: ...at this success rate
+    learned_min_success: Share = 0.8
+    #: the decision matrix's third rule: delegate when premium would cost less than this
+    cost_threshold_usd: Usd = 0.02
+    strategy: Literal["matrix", "bandit"] = "matrix"
+    explore_share: Share = 0.0
+    evidence_half_life_days: Annotated[float, Field(gt=0)] = 30.0
+
+
+class ModelsTable(Table):
+    """Model aliases a task type's ``premium_model`` or ``models`` may name."""
+
+    premium: Name = "claude-sonnet-4-6"
+    review: Name = "claude-opus-4-5"
+    budget: Name = "deepseek/deepseek-flash"
+    research: Name = "perplexity/sonar-pro"
+    local_llm: Name = "ollama_chat/llama3.1"
+    agent: Name = "openhands"
+
+
+class BudgetsTable(Table):
+    per_task_usd: Usd | None = None
+    per_run_usd: Usd | None = None
+    per_month_usd: Usd | None = None
+    #: monthly limit per channel (also settable as [channels.NAME] budget_usd)
+    channels: dict[str, Usd] = {}
+
+
+class MediaTable(Table):
+    """How the media stages sound and look, unless a channel says otherwise."""
+
+    #: Piper's speaking rate (higher is slower)
+    length_scale: Annotated[float, Field(gt=0, le=5)] = 1.57
+    #: silence between two sentences that carry no [pause Ns] mark, in seconds
+    sentence_pause: Annotated[float, Field(ge=0, le=10)] = 1.0
+    #: the ElevenLabs voice of the premium speech route
+    voice_id: Name = "21m00Tcm4TlvDq8ikWAM"
+    #: the ElevenLabs model of the premium speech route (priced as elevenlabs:<model>)
+    voice_model: Name = "eleven_multilingual_v2"
+    #: the fal.ai endpoints of the premium music and image routes (priced as fal:<endpoint>)
+    music_model: Name = "cassetteai/music-generator"
+    image_model: Name = "fal-ai/flux/dev"
+    #: words put in front of every music prompt and every image prompt
+    music_style: str = "calm ambient meditation pad, no beat, slow drones"
+    art_style: str = "serene soft-focus landscape, calm palette, no text"
+    #: BCP 47 language of the spoken script and the metadata
+    language: Language = "en"
+
+
+class PublishTable(Table):
+    privacy: Literal["private", "unlisted", "public"] = "private"
+    #: write publish/ with what would be sent instead of uploading
+    dry_run: bool = True
+    #: declare altered or synthetic content (YouTube's status.containsSyntheticMedia); on,
+    #: because every voice Archibald makes is synthetic
+    synthetic_media: bool = True
+
+
+class ChannelTable(Table):
+    """``[channels.NAME]``: what makes one channel's runs its own. Unset keys follow [media]."""
+
+    voice_id: Name | None = None
+    music_style: str | None = None
+    art_style: str | None = None
+    language: Language | None = None
+    #: this channel's monthly budget
+    budget_usd: Usd | None = None
+    #: the OAuth token file of the channel's YouTube account (`archibald youtube login`)
+    youtube_token: Name | None = None
+    #: the pipeline a run on this channel uses when none is named
+    pipeline: Name | None = None
+    #: this channel's YouTube synthetic-content disclosure (unset: [publish] synthetic_media)
+    synthetic_media: bool | None = None
+
+
+class UsageTable(Table):
+    """Expected usage of a task type's premium route for a 10-minute video."""
+
+    input_tokens: Usd = 0
+    output_tokens: Usd = 0
+    cached_input_tokens: Usd = 0
+    cache_write_tokens: Usd = 0
+    characters: Usd = 0
+    images: Usd = 0
+    megapixels: Usd = 0
+    audio_seconds: Usd = 0
+    agent_runs: Usd = 0
+    requests: Usd = 0
+    reasoning_tokens: Usd = 0
+    tool_calls: Usd = 0
+
+
+class TaskTypeTable(Table):
+    """How one task type is analysed and routed."""
+
+    phase: str = ""
+    description: str = ""
+    capability: Literal["text", "research", "speech", "music", "image", "video",
+                        "upload"] = "text"
+    complexity: Annotated[int, Field(ge=1, le=10)]
+    creativity_required: bool
+    execution_focused: bool
+    routes: Annotated[list[Route], Field(min_length=1)] = ["premium", "local"]
+    #: a route every task of this type must take
+    route: Route | None = None
+    #: the premium route's model, unless models.premium names one (text work defaults to the
+    #: [models] premium alias)
+    premium_model: Name | None = None
+    premium_unit: Name | None = None
+    premium_usage: UsageTable = UsageTable()
+    #: a chat model (or a [models] alias) per route, e.g. { budget = "groq/openai/gpt-oss-20b",
+    #: local = "ollama_chat/llama3.1" } (a local model answers where no local runner exists)
+    models: dict[Literal["premium", "budget", "local"], Name] = {}
+    scale: Literal["per_video", "per_minute"] = "per_video"
+    quality_floor: Share = 0.6
+    #: a paid call's deadline in seconds; unset: the router's default for the capability
+    timeout_seconds: Annotated[float, Field(ge=1, le=86400)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "TaskTypeTable":
+        if self.route is not None and self.route not in self.routes:
+            raise ValueError(f"route {self.route!r} is not one of this task type's routes "
+                             f"{list(self.routes)}")
+        if self.premium_model is None and self.premium_unit is None \
+                and self.capability not in ("text", "research"):
+            raise ValueError("give premium_model or premium_unit so the premium route can be "
+                             "priced")
+        strays = sorted(set(self.models) - set(self.routes))
+        if strays:
+            raise ValueError(f"models.{strays[0]} names a route this task type does not take; "
+                             f"add {strays[0]!r} to routes or drop the model")
+        if "premium" in self.routes and not any(self.premium_usage.model_dump().values()):
+            raise ValueError("give premium_usage, the premium route's expected usage (e.g. "
+                             "{ input_tokens = 2000, output_tokens = 800 }), so its cost is "
+                             "known and budgeted before any call")
+        return self
+
+
+class ProviderTable(Table):
+    """``[providers.NAME]``: the environment's variables win over these."""
+
+    api_key: Name | None = None
+    base_url: Url | None = None
+
+
+class ModelPriceTable(Table):
+    """A chat model LiteLLM's price map lacks, in USD per million tokens."""
+
+    input_per_mtok: Usd
+    output_per_mtok: Usd
+    cached_input_per_mtok: Usd | None = None
+    cache_write_per_mtok: Usd | None = None
+    source: Name = "archibald.toml"
+
+
+class UnitPriceTable(Table):
+    """A price per unit of something that is not a token."""
+
+    unit: Literal["characters", "images", "megapixels", "audio_minutes", "audio_seconds",
+                  "agent_runs", "requests"]
+    usd_per_unit: Usd
+    rounding: Literal["none", "ceil"] = "none"
+    source: Name
+    date: str = ""
+    note: str = ""
+
+
+class PricesTable(Table):
+    models: dict[str, ModelPriceTable] = {}
+    units: dict[str, UnitPriceTable] = {}
+
+
+class Root(Table):
+    """The whole of archibald.toml (the shipped defaults merged with the user's file)."""
+
+    router: RouterTable = RouterTable()
+    models: ModelsTable = ModelsTable()
+    budgets: BudgetsTable = BudgetsTable()
+    media: MediaTable = MediaTable()
+    publish: PublishTable = PublishTable()
+    channels: dict[Name, ChannelTable] = {}
+    task_types: dict[Name, TaskTypeTable] = {}
+    providers: dict[Name, ProviderTable] = {}
+    prices: PricesTable = PricesTable()

@@ -1,0 +1,125 @@
+"""[channels.NAME]: a channel's voice, music, art, language, budget, YouTube token and pipeline
+reach Settings, and its voice, music and art reach the media stages' inputs."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from archibald.config import load_settings
+from archibald.pipeline.engine import StageInput, StageResult
+from archibald.pipeline.meditation import build_stages
+
+CONFIG = """
+[media]
+voice_id = "house-voice"
+music_style = "warm analogue drones"
+
+[channels.calm]
+voice_id = "calm-voice-id"
+music_style = "solo felt piano, sparse"
+art_style = "loose watercolour, pale blues"
+language = "de"
+budget_usd = 40.0
+youtube_token = "tokens/calm.json"
+pipeline = "meditation"
+"""
+
+
+class _Stop(Exception):
+    """Ends a stage once the router has been handed its task."""
+
+
+class RecordingRouter:
+    """Stands in for the router: keeps the task a stage sends, then stops the stage."""
+
+    def __init__(self) -> None:
+        self.tasks: list[Any] = []
+
+    async def run(self, task: Any, context: Any, **_: Any) -> Any:
+        self.tasks.append(task)
+        raise _Stop
+
+
+def _inputs(settings: Any, channel: str, tmp_path: Path) -> dict[str, dict[str, Any]]:
+    """What the voice, music, image and thumbnail stages send to the router on ``channel``."""
+    router = RecordingRouter()
+    stages = {s.name: s for s in build_stages(router, run_id="r", topic="rain", minutes=2.0,
+                                              channel=channel, history=[],
+                                              settings=settings)}  # type: ignore[arg-type]
+    concept = StageResult(value={"concept": {"theme": "forest rain", "title": "Rain"}})
+    script = {"title": "Rain", "minutes": 1.7, "sleep": False,
+              "sections": [{"name": "Arrival", "text": "Breathe in. [pause 2s] Let go.",
+                            "kind": "settling"}]}
+    deps = {"meditation_concept": concept, "tts_qa": StageResult(value={"script": script}),
+            "image_generation": StageResult(value={"path": str(tmp_path / "bg.png")})}
+    seen = {}
+    for name in ("audio_generation", "music_generation", "image_generation", "thumbnail"):
+        si = StageInput(name, deps, {}, tmp_path, tmp_path, 7, lambda: None)  # type: ignore[arg-type]
+        try:
+            asyncio.run(stages[name].run(si))
+        except _Stop:
+            seen[name] = router.tasks[-1].inputs
+            assert router.tasks[-1].channel == channel
+    return seen
+
+
+def test_channel_settings_are_parsed_and_exposed(tmp_path):
+    path = tmp_path / "archibald.toml"
+    path.write_text(CONFIG)
+    s = load_settings(path)
+    calm = s.channel("calm")
+    assert (calm.voice_id, calm.music_style, calm.art_style, calm.language) == \
+        ("calm-voice-id", "solo felt piano, sparse", "loose watercolour, pale blues", "de")
+    assert calm.budget_usd == 40.0 and s.budgets.channels == {"calm": 40.0}
+    assert calm.youtube_token == tmp_path / "tokens" / "calm.json"
+    assert calm.pipeline == "meditation"
+    other = s.channel("default")  # a channel without a table follows [media]
+    assert (other.voice_id, other.music_style, other.language) == \
+        ("house-voice", "warm analogue drones", "en")
+    assert other.art_style == s.media["art_style"] and other.budget_usd is None
+
+
+def test_a_channel_changes_the_voice_music_and_art_of_its_runs(tmp_path):
+    path = tmp_path / "archibald.toml"
+    path.write_text(CONFIG)
+    settings = load_settings(path)
+    calm = _inputs(settings, "calm", tmp_path)
+    plain = _inputs(settings, "default", tmp_path)
+    assert calm["audio_generation"]["voice_id"] == "calm-voice-id"
+    assert plain["audio_generation"]["voice_id"] == "house-voice"
+    assert calm["music_generation"]["prompt"].startswith("solo felt piano, sparse")
+    assert plain["music_generation"]["prompt"].startswith("warm analogue drones")
+    assert "forest rain" in calm["music_generation"]["prompt"]
+    assert "loose watercolour, pale blues" in calm["image_generation"]["prompt"]
+    assert "loose watercolour" not in plain["image_generation"]["prompt"]
+    assert "loose watercolour, pale blues" in calm["thumbnail"]["prompt"]
+
+
+def test_the_channel_budget_is_enforced_by_the_budget_guard(tmp_path):
+    from archibald.budgets import BudgetGuard
+    from archibald.errors import BudgetExceeded
+    from archibald.memory import Memory
+
+    path = tmp_path / "archibald.toml"
+    path.write_text(CONFIG.replace("budget_usd = 40.0", "budget_usd = 0.01"))
+    settings = load_settings(path)
+    memory = Memory(f"sqlite:///{tmp_path / 'm.db'}")
+    from archibald.ledger import Attempt, to_nano
+
+    guard = BudgetGuard(settings.budgets, memory)
+
+    def call(usd: float, channel: str) -> Attempt:
+        a = Attempt("script_writing", "premium", "b", False, 0, 0, channel=channel, run_id="r")
+        a.max_cost_nano = to_nano(usd)
+        return a
+
+    guard.reserve(call(0.005, "calm"))
+    try:
+        guard.reserve(call(0.02, "calm"))
+        raise AssertionError("the channel's budget_usd was not enforced")
+    except BudgetExceeded as exc:
+        assert "calm" in str(exc)
+    guard.reserve(call(0.02, "default"))
+    memory.close()
