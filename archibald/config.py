@@ -20,10 +20,11 @@ from typing import Any, Mapping
 from .errors import ConfigError, UnknownTaskType
 from .tasks import ROUTES, Task, TaskAnalysis, Usage
 
-__all__ = ["Settings", "Profile", "RouterSettings", "Budgets", "load_settings", "archibald_home"]
+__all__ = ["Settings", "Profile", "RouterSettings", "Budgets", "QualitySettings", "load_settings",
+           "archibald_home"]
 
 _TOP_LEVEL = {"router", "models", "budgets", "publish", "task_types", "providers", "prices",
-              "channels", "media"}
+              "channels", "media", "quality"}
 _PROFILE_KEYS = {"phase", "capability", "complexity", "creativity_required", "execution_focused",
                  "routes", "premium_model", "premium_unit", "premium_usage", "scale",
                  "quality_floor", "route", "description"}
@@ -48,6 +49,15 @@ class RouterSettings:
     strategy: str = "matrix"
     explore_share: float = 0.0
     evidence_half_life_days: float = 30.0
+
+
+@dataclass(frozen=True)
+class QualitySettings:
+    """[quality]: who judges creative work (see archibald.quality)."""
+
+    judge_model: str = "budget"       # a [models] alias or any model LiteLLM serves; "" = none
+    shadow_share: float = 0.2         # share of delegated creative tasks also run on premium
+    maintenance_floor: float = 0.95   # judged quality a cheaper route keeps, relative to premium
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,7 @@ class Settings:
     media: dict[str, Any]
     path: Path | None = None
     digest: str = ""
+    quality: QualitySettings = field(default_factory=QualitySettings)
 
     def profile(self, task_type: str) -> Profile:
         try:
@@ -282,7 +293,22 @@ class _Validator:
                         publish=dict(publish), providers=dict(data.get("providers", {})),
                         prices=dict(data.get("prices", {})),
                         channels=dict(data.get("channels", {})),
-                        media=dict(data.get("media", {})))
+                        media=dict(data.get("media", {})),
+                        quality=self.quality(data.get("quality", {})))
+
+    def quality(self, q: Mapping[str, Any]) -> QualitySettings:
+        unknown = set(q) - {"judge_model", "shadow_share", "maintenance_floor"}
+        if unknown:
+            raise self.fail(f"unknown setting {sorted(unknown)[0]!r}; known: judge_model, "
+                            f"maintenance_floor, shadow_share", "quality", sorted(unknown)[0])
+        judge = q.get("judge_model", "budget")
+        if not isinstance(judge, str):
+            raise self.fail("judge_model must be a model name or a [models] alias (\"\" for "
+                            "no judge)", "quality", "judge_model")
+        share = self.number(q, "quality", "shadow_share", lo=0, hi=1, optional=True)
+        floor = self.number(q, "quality", "maintenance_floor", lo=0, hi=1, optional=True)
+        return QualitySettings(judge, 0.2 if share is None else share,
+                               0.95 if floor is None else floor)
 
 
 def _parse(text: str, path: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from .errors import ConfigError
-from .ledger import Attempt
+from .ledger import EVIDENCE, Attempt
 from .migrations import attempts, memory_items, migrate, route_stats, runs
 
 __all__ = ["Memory", "RouteStats", "default_url"]
@@ -38,6 +38,10 @@ class RouteStats:
     w_quality: float = 0.0
     w_quality_sq: float = 0.0
     w_cost: float = 0.0
+    #: decayed count of outcomes whose quality is evidence (w_quality's denominator)
+    w_evidence: float = 0.0
+    #: successful outcomes nothing independent looked at (a creative task's cheap route, no judge)
+    unjudged: int = 0
 
     @property
     def success_rate(self) -> float:
@@ -45,7 +49,12 @@ class RouteStats:
 
     @property
     def mean_quality(self) -> float | None:
+        """Mean quality over the outcomes with evidence (check, judge, shadow); None if none."""
         return self.quality_sum / self.quality_n if self.quality_n else None
+
+    @property
+    def evidence_n(self) -> int:
+        return self.quality_n
 
     @property
     def mean_cost(self) -> float:
@@ -59,6 +68,7 @@ class RouteStats:
         return {"route": self.route, "n": self.n, "successes": self.successes,
                 "success_rate": round(self.success_rate, 4),
                 "mean_quality": None if self.mean_quality is None else round(self.mean_quality, 4),
+                "evidence_n": self.quality_n, "unjudged": self.unjudged,
                 "mean_cost_usd": round(self.mean_cost, 9), "savings_usd": round(self.savings, 9)}
 
 
@@ -124,11 +134,18 @@ class Memory:
         return a.id
 
     def _fold(self, conn: Any, a: Attempt) -> None:
+        """Add an attempt to its route's statistics. A judge's call is no outcome of the route
+        it judged, so it stays out; a quality figure counts only with evidence behind it."""
+        if a.purpose == "judge":
+            return
         key = and_(route_stats.c.task_type == a.task_type, route_stats.c.channel == a.channel,
                    route_stats.c.route == a.route)
         cur = conn.execute(select(route_stats).where(key)).mappings().first()
-        q = a.quality if a.quality is not None else 0.0
-        has_q = a.quality is not None
+        has_q = a.quality is not None and a.evidence in EVIDENCE
+        q = a.quality if has_q and a.quality is not None else 0.0
+        # a failure (no result at all) is a fact about the route: the bandit scores it 0
+        counted = float(has_q or (not a.success and a.quality is None))
+        unjudged = int(a.success and a.evidence == "unjudged")
         cost = a.cost_nano / 1e9
         if cur is None:
             conn.execute(route_stats.insert().values(
@@ -137,7 +154,8 @@ class Memory:
                 cost_nano_sum=a.cost_nano, baseline_nano_sum=a.baseline_nano,
                 seconds_sum=a.seconds, w=1.0, w_success=float(a.success),
                 w_quality=q if has_q else 0.0, w_quality_sq=q * q if has_q else 0.0,
-                w_cost=cost, decayed_at=a.created_at))
+                w_cost=cost, w_evidence=counted, unjudged=unjudged,
+                decayed_at=a.created_at))
             return
         f = self._decay(a.created_at - cur["decayed_at"])
         conn.execute(update(route_stats).where(key).values(
@@ -149,7 +167,8 @@ class Memory:
             w=cur["w"] * f + 1.0, w_success=cur["w_success"] * f + float(a.success),
             w_quality=cur["w_quality"] * f + (q if has_q else 0.0),
             w_quality_sq=cur["w_quality_sq"] * f + (q * q if has_q else 0.0),
-            w_cost=cur["w_cost"] * f + cost,
+            w_cost=cur["w_cost"] * f + cost, w_evidence=cur["w_evidence"] * f + counted,
+            unjudged=cur["unjudged"] + unjudged,
             decayed_at=max(a.created_at, cur["decayed_at"])))
 
     def _decay(self, dt: float) -> float:
@@ -172,7 +191,8 @@ class Memory:
                 s = RouteStats(r["route"], r["n"], r["successes"], r["quality_n"],
                                r["quality_sum"], r["cost_nano_sum"], r["baseline_nano_sum"],
                                r["seconds_sum"], r["w"] * f, r["w_success"] * f,
-                               r["w_quality"] * f, r["w_quality_sq"] * f, r["w_cost"] * f)
+                               r["w_quality"] * f, r["w_quality_sq"] * f, r["w_cost"] * f,
+                               r["w_evidence"] * f, r["unjudged"])
                 out[s.route] = _add(out[s.route], s) if s.route in out else s
         return out
 
@@ -184,14 +204,39 @@ class Memory:
 
     def samples(self, task_type: str, route: str, channel: str | None = None,
                 limit: int = 10000) -> list[tuple[float, float | None, bool]]:
-        """(cost USD, quality, success) of recent attempts, for A/B comparisons."""
-        stmt = select(attempts.c.cost_nano, attempts.c.quality, attempts.c.success).where(
-            attempts.c.task_type == task_type, attempts.c.route == route)
+        """(cost USD, quality, success) of recent outcomes, for A/B comparisons; the quality is
+        None where no evidence backs it (see :data:`archibald.ledger.EVIDENCE`)."""
+        stmt = select(attempts.c.cost_nano, attempts.c.quality, attempts.c.success,
+                      attempts.c.evidence).where(
+            attempts.c.task_type == task_type, attempts.c.route == route,
+            attempts.c.purpose != "judge")
         if channel is not None:
             stmt = stmt.where(attempts.c.channel == channel)
         stmt = stmt.order_by(attempts.c.id.desc()).limit(limit)
         with self.engine.connect() as conn:
-            return [(c / 1e9, q, bool(s)) for c, q, s in conn.execute(stmt)]
+            return [(c / 1e9, q if e in EVIDENCE else None, bool(s))
+                    for c, q, s, e in conn.execute(stmt)]
+
+    def shadow_pairs(self, task_type: str | None = None, channel: str | None = None,
+                     route: str | None = None, limit: int = 5000) -> list[dict[str, Any]]:
+        """Judged pairs: a production outcome and premium's shadow answer to the same task,
+        both scored by the judge in one pairwise comparison (newest first)."""
+        p, s = attempts.alias("p"), attempts.alias("s")
+        on = and_(p.c.task_type == s.c.task_type, p.c.channel == s.c.channel,
+                  p.c.run_id == s.c.run_id, p.c.stage == s.c.stage,
+                  p.c.created_at == s.c.created_at)
+        stmt = (select(p.c.task_type, p.c.channel, p.c.route, p.c.stage, p.c.run_id,
+                       p.c.quality, s.c.quality.label("premium_quality"))
+                .select_from(p.join(s, on))
+                .where(p.c.purpose == "production", p.c.evidence == "shadow",
+                       s.c.purpose == "shadow", s.c.evidence == "shadow"))
+        for col, value in ((p.c.task_type, task_type), (p.c.channel, channel),
+                           (p.c.route, route)):
+            if value is not None:
+                stmt = stmt.where(col == value)
+        stmt = stmt.order_by(p.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(stmt).mappings()]
 
     def spent_nano(self, *, since: float | None = None, channel: str | None = None,
                    run_id: str | None = None, task_type: str | None = None) -> int:
@@ -299,7 +344,7 @@ def _row(a: Attempt) -> dict[str, Any]:
             "baseline_nano": a.baseline_nano, "seconds": a.seconds,
             "usage": json.dumps(a.usage, sort_keys=True), "error": a.error, "reason": a.reason,
             "config_digest": a.config_digest, "price_source": a.price_source,
-            "created_at": a.created_at}
+            "created_at": a.created_at, "purpose": a.purpose, "evidence": a.evidence}
 
 
 def _add(a: RouteStats, b: RouteStats) -> RouteStats:
@@ -307,7 +352,8 @@ def _add(a: RouteStats, b: RouteStats) -> RouteStats:
                       a.quality_sum + b.quality_sum, a.cost_nano_sum + b.cost_nano_sum,
                       a.baseline_nano_sum + b.baseline_nano_sum, a.seconds_sum + b.seconds_sum,
                       a.w + b.w, a.w_success + b.w_success, a.w_quality + b.w_quality,
-                      a.w_quality_sq + b.w_quality_sq, a.w_cost + b.w_cost)
+                      a.w_quality_sq + b.w_quality_sq, a.w_cost + b.w_cost,
+                      a.w_evidence + b.w_evidence, a.unjudged + b.unjudged)
 
 
 def _attempt(r: Any) -> Attempt:
@@ -317,7 +363,8 @@ def _attempt(r: Any) -> Attempt:
                    run_id=r["run_id"], stage=r["stage"], model=r["model"], quality=r["quality"],
                    seconds=r["seconds"], usage=json.loads(r["usage"] or "{}"), error=r["error"],
                    reason=r["reason"], config_digest=r["config_digest"],
-                   price_source=r["price_source"], created_at=r["created_at"], id=r["id"])
+                   price_source=r["price_source"], created_at=r["created_at"], id=r["id"],
+                   purpose=r["purpose"], evidence=r["evidence"])
 
 
 def _safe_url(url: str) -> str:

@@ -6,7 +6,8 @@ import time
 from typing import Callable
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, select,
+    BigInteger, Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, inspect,
+    select, text, update,
 )
 from sqlalchemy.engine import Connection
 
@@ -41,6 +42,10 @@ attempts = Table(
     Column("config_digest", String(32), nullable=False, default=""),
     Column("price_source", Text, nullable=False, default=""),
     Column("created_at", Float, nullable=False),
+    # added by 0005_quality_evidence: why the call was made, where its quality figure came from
+    Column("purpose", String(16), nullable=False, default="production",
+           server_default="production"),
+    Column("evidence", String(16), nullable=False, default="", server_default=""),
     Index("ix_attempts_type_channel_route", "task_type", "channel", "route"),
     Index("ix_attempts_run", "run_id"),
     Index("ix_attempts_created", "created_at"),
@@ -68,6 +73,10 @@ route_stats = Table(
     Column("w_quality_sq", Float, nullable=False),
     Column("w_cost", Float, nullable=False),
     Column("decayed_at", Float, nullable=False),
+    # added by 0005_quality_evidence: quality_* and w_quality* count evidence only (route-blind
+    # check, judge, shadow pair); w_evidence is its decayed count, unjudged the outcomes without
+    Column("w_evidence", Float, nullable=False, default=0.0, server_default="0"),
+    Column("unjudged", Integer, nullable=False, default=0, server_default="0"),
 )
 
 memory_items = Table(
@@ -114,11 +123,38 @@ def _m0004_runs(conn: Connection) -> None:
     runs.create(conn)
 
 
+def _add_missing(conn: Connection, table: Table, names: tuple[str, ...]) -> None:
+    """ALTER TABLE ADD COLUMN for each of ``names`` the table does not have yet (a database
+    created after the column joined the table definition already has it)."""
+    have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    for name in names:
+        if name in have:
+            continue
+        col = table.c[name]
+        default = col.server_default.arg if col.server_default is not None else None  # type: ignore[attr-defined]
+        conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} "
+                          f"{col.type.compile(conn.dialect)} NOT NULL DEFAULT '{default}'"))
+
+
+def _m0005_quality_evidence(conn: Connection) -> None:
+    """Purpose and evidence of every attempt. Quality figures recorded before this were each
+    route's own grade of its work: they stay in the ledger as "unjudged" and leave the
+    statistics the router learns from."""
+    _add_missing(conn, attempts, ("purpose", "evidence"))
+    _add_missing(conn, route_stats, ("w_evidence", "unjudged"))
+    conn.execute(update(attempts).where(attempts.c.evidence == "", attempts.c.success.is_(True))
+                 .values(evidence="unjudged"))
+    conn.execute(update(route_stats).where(route_stats.c.w_evidence == 0.0).values(
+        unjudged=route_stats.c.successes, quality_n=0, quality_sum=0.0, w_quality=0.0,
+        w_quality_sq=0.0))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_attempts", _m0001_attempts),
     ("0002_route_stats", _m0002_route_stats),
     ("0003_memory_items", _m0003_memory_items),
     ("0004_runs", _m0004_runs),
+    ("0005_quality_evidence", _m0005_quality_evidence),
 ]
 
 

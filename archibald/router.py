@@ -20,6 +20,7 @@ from .errors import (BudgetExceeded, DelegationError, MissingKeyError,
 from .ledger import Attempt, to_nano
 from .memory import Memory, RouteStats
 from .prices import PriceBook
+from .quality.assurance import Assurance, creative_keep
 from .tasks import Context, Outcome, Task, TaskAnalysis
 
 __all__ = ["Registry", "Decision", "RouteResult", "Router", "QualityCheck"]
@@ -88,6 +89,13 @@ class RouteResult:
     def baseline_nano(self) -> int:
         return sum(a.baseline_nano for a in self.attempts)
 
+    #: judge and shadow calls made to assure this outcome (cost of quality assurance)
+    qa_attempts: list[Attempt] = field(default_factory=list)
+
+    @property
+    def qa_cost_nano(self) -> int:
+        return sum(a.cost_nano for a in self.qa_attempts)
+
 
 class Router:
     """Decides and runs; every attempt goes to memory (the ledger)."""
@@ -100,6 +108,7 @@ class Router:
         self.prices = prices or PriceBook.from_settings(settings)
         self.budget = BudgetGuard(settings.budgets, memory)
         self.rng = rng or random.Random()
+        self.assurance = Assurance(self)
 
     # -- analysis -------------------------------------------------------------------------
     def premium_cost(self, task: Task, profile: Profile | None = None) -> float:
@@ -134,29 +143,72 @@ class Router:
     # -- decision -------------------------------------------------------------------------
     def _learned(self, task: Task, profile: Profile,
                  unavailable: dict[str, str]) -> tuple[str, dict[str, Any]] | None:
+        """The cheapest delegate route whose record, in evidence that means something, earns
+        it the task type: route-blind checks for execution work; for creative work the matrix
+        keeps on premium, only judged pairs against premium's answer to the same tasks."""
         r = self.settings.router
         own = self.memory.route_stats(task.type, task.channel)
         pooled: dict[str, RouteStats] | None = None
-        best: tuple[float, float, str, RouteStats, str] | None = None
+        best: tuple[float, float, str, dict[str, Any]] | None = None
+        creative = creative_keep(profile)
         for route in profile.delegate_routes():
             if route in unavailable:
                 continue
             s, scope = own.get(route), "channel"
-            if s is None or s.n < r.learned_min_outcomes:
+            if s is None or s.evidence_n < r.learned_min_outcomes:
                 pooled = pooled if pooled is not None else self.memory.route_stats(task.type)
                 s, scope = pooled.get(route), "all channels"
-            if s is None or s.n < r.learned_min_outcomes or s.success_rate < r.learned_min_success:
+            if s is None or s.evidence_n < r.learned_min_outcomes \
+                    or s.success_rate < r.learned_min_success:
                 continue
-            key = (s.mean_cost, -(s.mean_quality or 0.0), route, s, scope)
-            if best is None or key[:2] < best[:2]:
-                best = key
-        if best is None:
-            return None
-        _, _, route, s, scope = best
-        return route, {"route": route, "count": s.n, "success_rate": round(s.success_rate, 4),
+            pattern: dict[str, Any] = {"route": route, "count": s.evidence_n,
+                       "success_rate": round(s.success_rate, 4),
                        "mean_quality": (None if s.mean_quality is None
                                         else round(s.mean_quality, 4)),
-                       "mean_cost_usd": round(s.mean_cost, 9), "evidence": scope}
+                       "mean_cost_usd": round(s.mean_cost, 9), "evidence": scope,
+                       "evidence_kind": "route-blind checks and judged outcomes"}
+            if creative:
+                judged = self._judged_against_premium(task, route, profile)
+                if judged is None:
+                    continue
+                pattern.update(judged)
+            key = (s.mean_cost, -(pattern["mean_quality"] or 0.0))
+            if best is None or key < best[:2]:
+                best = (*key, route, pattern)
+        if best is None:
+            return None
+        return best[2], best[3]
+
+    def _judged_against_premium(self, task: Task, route: str,
+                                profile: Profile) -> dict[str, Any] | None:
+        """Shadow pairs of ``route`` against premium: enough of them, with the route's judged
+        quality at least ``[quality] maintenance_floor`` of premium's and above the floor."""
+        need = self.settings.router.learned_min_outcomes
+        pairs, scope = self.memory.shadow_pairs(task.type, task.channel, route), "channel"
+        if len(pairs) < need:
+            pairs, scope = self.memory.shadow_pairs(task.type, None, route), "all channels"
+        if len(pairs) < need:
+            return None
+        mine = sum(p["quality"] for p in pairs) / len(pairs)
+        premium = sum(p["premium_quality"] for p in pairs) / len(pairs)
+        ratio = mine / premium if premium > 0 else 0.0
+        if ratio < self.settings.quality.maintenance_floor or mine < profile.quality_floor:
+            return None
+        return {"count": len(pairs), "mean_quality": round(mine, 4), "evidence": scope,
+                "evidence_kind": "judged pairwise against premium",
+                "relative_quality": round(ratio, 4)}
+
+    def _evidence_note(self, task: Task, profile: Profile) -> str:
+        """Why memory's outcomes on cheaper routes taught nothing (for `route explain`)."""
+        stats = self.memory.route_stats(task.type)
+        unjudged = {r: s.unjudged for r, s in stats.items()
+                    if r != "premium" and s.unjudged}
+        if not unjudged:
+            return ""
+        said = ", ".join(f"{n} on {r}" for r, n in unjudged.items())
+        why = self.assurance.why_no_judge or "no judged comparison with premium yet"
+        return (f"; memory's {said} are unjudged ({why}): a route's own score is not evidence "
+                f"that creative work can be delegated")
 
     def _unavailable(self, task_type: str, profile: Profile) -> dict[str, str]:
         out = {}
@@ -202,8 +254,11 @@ class Router:
         if learned is not None:
             route, pattern = learned
             decision = "delegate"
+            judged = (f", judged {pattern['relative_quality']:.0%} of premium's quality"
+                      if "relative_quality" in pattern else "")
             reason = (f"memory holds a learned pattern: {pattern['count']} outcomes on {route} "
-                      f"({pattern['evidence']}) with {pattern['success_rate']:.0%} success at "
+                      f"({pattern['evidence']}; {pattern['evidence_kind']}) with "
+                      f"{pattern['success_rate']:.0%} success{judged} at "
                       f"${pattern['mean_cost_usd']:.4f} each, so it goes to {route}")
             learned_info: dict[str, Any] | None = pattern
         else:
@@ -223,6 +278,8 @@ class Router:
                            f"{route}")
             else:
                 reason += f", to the {route} route"
+            if creative_keep(profile):
+                reason += self._evidence_note(task, profile)
         if self.settings.router.strategy == "bandit" and profile.forced_route is None:
             route, reason, numbers = self._bandit(task, profile, analysis, unavailable,
                                                   route, reason)
@@ -257,6 +314,7 @@ class Router:
                   decision: Decision | None = None) -> RouteResult:
         """Run ``task`` along its route chain; record every attempt; escalate on failure."""
         decision = decision or self.decide(task)
+        check = self.assurance.checked(check)  # labels each figure's evidence
         profile = self.settings.profile(task.type)
         floor = profile.quality_floor
         attempts: list[Attempt] = []
@@ -289,7 +347,7 @@ class Router:
             outcome.seconds = outcome.seconds or time.perf_counter() - start
             cost = to_nano(outcome.cost)
             spent += cost
-            score, details = (check(outcome) if check else (outcome.quality, {}))
+            score, details = check(outcome)
             outcome.quality = score
             if details:
                 outcome.detail.setdefault("quality", details)
@@ -305,9 +363,11 @@ class Router:
                 continue
             attempt = self._attempt(task, route, backend, True, cost, baseline, run_id, stage,
                                     outcome.seconds, why, outcome=outcome)
+            qa = await self.assurance.assure(task, context, decision, outcome, attempt,
+                                             check=check, run_id=run_id, stage=stage, spent=spent)
             self.memory.record(attempt)
             attempts.append(attempt)
-            return RouteResult(outcome, decision, attempts)
+            return RouteResult(outcome, decision, attempts, qa_attempts=qa)
         if rejected:
             # nothing better to escalate to: keep the best result, flagged below its floor
             score, outcome, _ = max(rejected, key=lambda t: t[0])
@@ -329,4 +389,5 @@ class Router:
                        usage=usage, error=error, reason=reason,
                        config_digest=self.settings.digest,
                        price_source=str(outcome.detail.get("price_source", "")) if outcome
+                       else "", evidence=str(outcome.detail.get("evidence", "")) if outcome
                        else "")

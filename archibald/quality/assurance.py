@@ -1,0 +1,238 @@
+"""Quality assurance around the router: what an accepted outcome's quality figure is worth.
+
+The router calls :meth:`Assurance.assure` once an outcome has passed its stage's route-blind
+check. It labels the figure's *evidence* — "check" (a check that does not know the route),
+"judge" (the LLM judge, against the task type's rubric), "shadow" (judged pairwise against the
+premium route's answer to the same task) or "unjudged" — and, when a judge is configured and
+can run, pays for the judging:
+
+- every creative outcome (a task type with a rubric) is judged;
+- a share (``[quality] shadow_share``) of those on a cheaper route is also run on premium, in the
+  shadow, and the two answers judged pairwise in both orders.
+
+A creative task type the decision matrix keeps on premium (creative, complexity >= 7) is the
+one whose cheap results a check cannot vouch for: without a judge they are "unjudged", which the
+router never counts as evidence that the work can be delegated. Judge and shadow calls are
+attempts of their own (``purpose`` "judge" / "shadow"): priced, in the ledger, under the budgets
+(the guard is asked before each), and kept apart from the production cost.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import BudgetExceeded, DelegationError, RouteUnavailable
+from ..ledger import Attempt, to_nano
+from ..tasks import Context, Outcome, Task
+from .judge import Judge, Rubric, Verdict, build_judge, judge_text, rubric
+
+if TYPE_CHECKING:
+    from ..config import Profile
+    from ..router import Decision, QualityCheck, Router
+
+__all__ = ["Assurance", "creative_keep"]
+
+
+def creative_keep(profile: "Profile") -> bool:
+    """The decision matrix's first rule: creative work of complexity >= 7 stays premium."""
+    return profile.creativity_required and profile.complexity >= 7
+
+
+class Assurance:
+    """The judge and the shadow for one router."""
+
+    def __init__(self, router: "Router") -> None:
+        self.router = router
+        self._judge: Judge | None = None
+        self._why_not: str | None = None
+        self._built = False
+
+    # -- the judge ------------------------------------------------------------------------
+    @property
+    def judge(self) -> Judge | None:
+        """The configured judge when it can run here, else None (see :attr:`why_no_judge`)."""
+        if not self._built:
+            self._built = True
+            judge = build_judge(self.router.settings, self.router.prices)
+            if judge is None:
+                self._why_not = "no judge configured ([quality] judge_model = \"\")"
+            else:
+                why = judge.unavailable_reason()
+                self._why_not = f"judge {judge.model} unavailable: {why}" if why else None
+                self._judge = None if why else judge
+        return self._judge
+
+    @property
+    def why_no_judge(self) -> str | None:
+        return None if self.judge is not None else self._why_not
+
+    # -- the check --------------------------------------------------------------------------
+    @staticmethod
+    def checked(check: "QualityCheck | None") -> "QualityCheck":
+        """``check`` that also labels the outcome's evidence: "check" when a route-blind check
+        scored it, "unjudged" when the figure is the backend's own."""
+        def run(outcome: Outcome) -> tuple[float, dict[str, Any]]:
+            if check is None:
+                outcome.detail["evidence"] = "unjudged"
+                return outcome.quality, {}  # type: ignore[return-value]
+            outcome.detail["evidence"] = "check"
+            return check(outcome)
+        return run
+
+    # -- after acceptance ---------------------------------------------------------------------
+    async def assure(self, task: Task, context: Context, decision: "Decision", outcome: Outcome,
+                     attempt: Attempt, *, check: "QualityCheck | None", run_id: str, stage: str,
+                     spent: int) -> list[Attempt]:
+        """Label (and, with a judge, judge) an accepted outcome; return the QA attempts made.
+
+        ``attempt`` (not yet recorded) gets its final ``quality`` and ``evidence``.
+        """
+        profile = self.router.settings.profile(task.type)
+        if attempt.evidence == "check" and attempt.route != "premium" and creative_keep(profile):
+            attempt.evidence = "unjudged"
+        r = rubric(task.type)
+        info: dict[str, Any] = {"evidence": attempt.evidence}
+        outcome.detail["quality_assurance"] = info
+        judge = self.judge if r is not None else None
+        if r is None or judge is None:
+            if r is not None:
+                info["note"] = f"unjudged: {self.why_no_judge}"
+            return []
+        qa: list[Attempt] = []
+        info["check_score"] = attempt.quality
+        work = judge_text(outcome)
+        brief = self._brief(task)
+        share = self.router.settings.quality.shadow_share
+        if attempt.route != "premium" and share > 0 and self.router.rng.random() < share:
+            shadow = await self._shadow(task, context, decision, check, attempt, run_id, stage,
+                                        spent, qa, info)
+            if shadow is not None:
+                s_attempt, s_outcome = shadow
+                theirs = judge_text(s_outcome)
+                first = await self._call(judge, r, task, Judge.pair_prompt(r, brief, work, theirs),
+                                         ("a", "b"), attempt, run_id, stage, spent, qa, info,
+                                         "pairwise, this route's answer first")
+                second = None if first is None else await self._call(
+                    judge, r, task, Judge.pair_prompt(r, brief, theirs, work), ("a", "b"),
+                    attempt, run_id, stage, spent, qa, info, "pairwise, premium's answer first")
+                if first is not None and second is not None:
+                    mine = (first.scores["a"] + second.scores["b"]) / 2
+                    premium = (first.scores["b"] + second.scores["a"]) / 2
+                    attempt.quality, attempt.evidence = round(mine, 4), "shadow"
+                    s_attempt.quality, s_attempt.evidence = round(premium, 4), "shadow"
+                    info["shadow"] = {"quality": attempt.quality, "premium_quality":
+                                      s_attempt.quality, "reasons": first.reasons + second.reasons,
+                                      "rubric": f"{r.task_type} v{r.version}"}
+                self.router.memory.record(s_attempt)
+        if attempt.evidence != "shadow":
+            verdict = await self._call(judge, r, task, Judge.single_prompt(r, brief, work),
+                                       ("score",), attempt, run_id, stage, spent, qa, info,
+                                       "alone")
+            if verdict is not None:
+                attempt.quality, attempt.evidence = round(verdict.scores["score"], 4), "judge"
+                info["judge"] = {"score": attempt.quality, "reasons": verdict.reasons,
+                                 "rubric": f"{r.task_type} v{r.version}"}
+        info["evidence"] = attempt.evidence
+        outcome.quality = attempt.quality
+        return qa
+
+    @staticmethod
+    def _brief(task: Task) -> str:
+        """What the work was asked to be (the topic, else the start of the prompt)."""
+        topic = task.inputs.get("topic")
+        if topic:
+            return str(topic)
+        concept = task.inputs.get("concept")
+        if isinstance(concept, dict) and concept.get("title"):
+            return f"{concept['title']} (for {concept.get('audience', 'a general audience')})"
+        return str(task.inputs.get("prompt", ""))[:600]
+
+    def _afford(self, task: Task, cost_usd: float, run_id: str, spent: int,
+                info: dict[str, Any], what: str) -> bool:
+        """Ask the budget guard before a QA call; a refusal skips the call, not the task."""
+        try:
+            self.router.budget.check(cost_usd, channel=task.channel, run_id=run_id,
+                                     task_spent_nano=spent)
+        except BudgetExceeded as exc:
+            info.setdefault("skipped", []).append(f"{what}: {exc}")
+            return False
+        return True
+
+    async def _shadow(self, task: Task, context: Context, decision: "Decision",
+                      check: "QualityCheck | None", attempt: Attempt, run_id: str, stage: str,
+                      spent: int, qa: list[Attempt], info: dict[str, Any],
+                      ) -> tuple[Attempt, Outcome] | None:
+        """Run the task on premium too, for comparison only; its answer is never used."""
+        router = self.router
+        backend = router.registry.get(task.type, "premium")
+        if backend is None or router.registry.unavailable(task.type, "premium"):
+            return None
+        estimate = router.estimate(task, "premium", decision.analysis)
+        if not self._afford(task, estimate, run_id, spent + sum(a.cost_nano for a in qa), info,
+                            "shadow"):
+            return None
+        why = f"shadow of {attempt.route}: premium's answer to the same task, judged pairwise"
+        try:
+            out = await backend.execute(task, context)
+        except DelegationError as exc:
+            failed = router._attempt(task, "premium", backend, False,
+                                     to_nano(getattr(exc, "cost", 0.0) or 0.0), 0, run_id, stage,
+                                     0.0, why, error=str(exc))
+            failed.purpose, failed.created_at = "shadow", attempt.created_at
+            router.memory.record(failed)
+            qa.append(failed)
+            info["shadow_error"] = str(exc)
+            return None
+        if check is not None:
+            check(out)  # the same adoption (and route-blind check) as the production answer
+        s = router._attempt(task, "premium", backend, True, to_nano(out.cost), 0, run_id, stage,
+                            out.seconds, why, outcome=out)
+        # the pair shares one timestamp: (run, stage, task type, channel, time) is the pair key
+        s.purpose, s.evidence, s.quality, s.created_at = "shadow", "", None, attempt.created_at
+        qa.append(s)
+        return s, out
+
+    async def _call(self, judge: Judge, r: Rubric, task: Task, prompt: str,
+                    keys: tuple[str, ...], attempt: Attempt, run_id: str, stage: str,
+                    spent: int, qa: list[Attempt], info: dict[str, Any],
+                    how: str) -> Verdict | None:
+        """One judge call, recorded (even when its answer is unusable), budget first."""
+        try:
+            estimate = self.router.prices.cost(judge.expected_usage(prompt), model=judge.model)
+        except RouteUnavailable:
+            estimate = 0.0
+        if not self._afford(task, estimate, run_id, spent + sum(a.cost_nano for a in qa), info,
+                            "judge"):
+            return None
+        reason = f"judge ({r.task_type} rubric v{r.version}) of {attempt.route}'s answer, {how}"
+        try:
+            verdict = await judge.call(task, prompt, keys, r.version)
+        except DelegationError as exc:
+            a = self._judge_attempt(task, judge, False, to_nano(getattr(exc, "cost", 0.0) or 0.0),
+                                    run_id, stage, reason, error=str(exc))
+            qa.append(a)
+            info.setdefault("judge_errors", []).append(str(exc))
+            return None
+        o = verdict.outcome
+        a = self._judge_attempt(task, judge, verdict.error is None, to_nano(o.cost), run_id,
+                                stage, reason, outcome=o, error=verdict.error)
+        qa.append(a)
+        if verdict.error:
+            info.setdefault("judge_errors", []).append(verdict.error)
+            return None
+        return verdict
+
+    def _judge_attempt(self, task: Task, judge: Judge, ok: bool, cost: int, run_id: str,
+                       stage: str, reason: str, *, outcome: Outcome | None = None,
+                       error: str | None = None) -> Attempt:
+        a = Attempt(task_type=task.type, route="judge", backend=judge.name, success=ok,
+                    cost_nano=cost, baseline_nano=0, channel=task.channel, run_id=run_id,
+                    stage=stage or task.type, model=judge.model,
+                    seconds=outcome.seconds if outcome else 0.0,
+                    usage=outcome.usage.as_dict() if outcome else {}, error=error, reason=reason,
+                    config_digest=self.router.settings.digest,
+                    price_source=str(outcome.detail.get("price_source", "")) if outcome else "",
+                    purpose="judge")
+        self.router.memory.record(a)
+        return a
+
