@@ -20,7 +20,7 @@ from scipy.signal import butter, sosfiltfilt
 from ..media.audio import Samples, frame_power
 from ..media.quality import (LUFS_TOLERANCE, PEAK_CEILING, TARGET_LUFS, audio_facts,
                              contrast_ratio, relative_luminance)
-from ..script.model import Script, pauses
+from ..script.model import SPEAKING_WPM, Script, pauses
 
 __all__ = ["check_voice", "check_mix", "check_image", "gain_change_rate", "silences",
            "MAX_GAIN_RATE", "MAX_THUMBNAIL_WORDS", "PHONE_SCALE"]
@@ -61,7 +61,8 @@ def silences(samples: Samples, rate: int, *, below_db: float = -40.0,
 
 def check_voice(samples: Samples, rate: int, script: Script) -> tuple[float, dict[str, Any]]:
     """A narration against its script: share of speech, the script's long pauses heard where
-    marked (each mark of N s matched by a silence of N s, give or take), words per minute."""
+    marked (each mark of N s matched by a silence of N s, give or take), words per minute
+    (pauses included) calm or as the script planned them."""
     duration = samples.shape[0] / rate if rate else 0.0
     if duration < 1.0:
         return 0.0, {"error": f"{duration:.2f} s of audio"}
@@ -79,15 +80,22 @@ def check_voice(samples: Samples, rate: int, script: Script) -> tuple[float, dic
             matched += 1
             free.remove(hit)
     wpm = script.word_count() / duration * 60.0
+    # calm is 100-130; a script that plans a slower (or brisker) pace is read at its own
+    planned = script.pace_wpm()
+    low, high = min(PACE[0], 0.85 * planned), max(PACE[1], 1.15 * planned)
+    # while speaking: the rate the script's timing assumes (a rushed voice is not calm)
+    speaking = script.word_count() / max(1e-6, speech_share * duration) * 60.0
     parts = {"speech_share": _within(speech_share, expected - 0.15, expected + 0.15, 0.3),
              "pauses": matched / len(marks) if marks else 1.0,
-             "pace": _within(wpm, *PACE, 40.0)}
+             "pace": _within(wpm, low, high, 40.0),
+             "speaking_rate": _within(speaking, 0.8 * SPEAKING_WPM, 1.2 * SPEAKING_WPM, 60.0)}
     score = float(np.prod(list(parts.values())) ** (1 / len(parts)))
     return round(score, 4), {"parts": {k: round(v, 3) for k, v in parts.items()},
                              "speech_share": round(speech_share, 3),
                              "expected_speech_share": round(expected, 3),
                              "pause_marks": len(marks), "pauses_heard": matched,
-                             "wpm": round(wpm, 1), "duration": round(duration, 2)}
+                             "wpm": round(wpm, 1), "speaking_wpm": round(speaking, 1),
+                             "duration": round(duration, 2)}
 
 
 def _low_band_db(samples: Samples, rate: int, band_hz: float) -> NDArray[np.float64]:
