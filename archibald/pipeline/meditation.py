@@ -153,7 +153,14 @@ def _record(result: RouteResult, quality_details: Any = None) -> dict[str, Any]:
             "estimated_premium_usd": d.analysis.estimated_cost,
             "attempts": attempts, "cost_nano": result.cost_nano, "baseline_nano": baseline,
             "quality": result.outcome.quality, "below_floor": result.below_floor,
-            "backend": result.outcome.backend}
+            "backend": result.outcome.backend,
+            # judge and shadow calls: the cost of quality assurance, apart from production
+            "quality_assurance": result.outcome.detail.get("quality_assurance"),
+            "qa_cost_nano": result.qa_cost_nano,
+            "qa_attempts": [{"purpose": a.purpose, "route": a.route, "backend": a.backend,
+                             "model": a.model, "success": a.success, "cost_nano": a.cost_nano,
+                             "quality": a.quality, "usage": a.usage, "error": a.error,
+                             "price_source": a.price_source} for a in result.qa_attempts]}
 
 
 def routed(task_type: str, build: Builder, router: Router, run_id: str, channel: str,
