@@ -18,7 +18,7 @@ from .errors import ConfigError
 from .ledger import EVIDENCE, Attempt
 from .migrations import attempts, memory_items, migrate, route_stats, runs
 
-__all__ = ["Memory", "RouteStats", "default_url"]
+__all__ = ["Memory", "RouteStats", "default_url", "read_export"]
 
 
 @dataclass(frozen=True)
@@ -265,13 +265,27 @@ class Memory:
             for r in rows:
                 s = RouteStats(r["route"], r["n"], r["successes"], r["quality_n"],
                                r["quality_sum"], r["cost_nano_sum"], r["baseline_nano_sum"],
-                               r["seconds_sum"])
+                               r["seconds_sum"], unjudged=r["unjudged"])
                 groups.append({"task_type": r["task_type"], "channel": r["channel"],
                                **s.as_dict()})
+            qa = conn.execute(select(func.coalesce(func.sum(attempts.c.cost_nano), 0)).where(
+                attempts.c.purpose != "production")).scalar_one()
             n_runs = conn.execute(select(func.count()).select_from(runs)).scalar_one()
         return {"database": _safe_url(self.url), "attempts": int(total[0]),
                 "runs": int(n_runs), "cost_usd": int(total[1]) / 1e9,
-                "baseline_usd": int(total[2]) / 1e9, "groups": groups}
+                "qa_cost_usd": int(qa) / 1e9,
+                "baseline_usd": int(total[2]) / 1e9, "groups": groups,
+                "quality_maintenance": self.maintenance()}
+
+    def maintenance(self) -> dict[str, dict[str, Any]]:
+        """Per "task type/route": judged quality ÷ premium's on the same tasks (shadow pairs)."""
+        from .quality.maintenance import summarise
+
+        pairs: dict[str, list[tuple[float, float]]] = {}
+        for p in self.shadow_pairs():
+            pairs.setdefault(f"{p['task_type']}/{p['route']}", []).append(
+                (p["quality"], p["premium_quality"]))
+        return {k: summarise(v) for k, v in sorted(pairs.items())}
 
     # -- runs -----------------------------------------------------------------------------
     def start_run(self, run_id: str, pipeline: str, channel: str, topic: str) -> None:
@@ -335,6 +349,125 @@ class Memory:
             for a in items:
                 conn.execute(attempts.insert().values(**_row(a)))
                 self._fold(conn, a)
+
+    # -- managing what memory holds ----------------------------------------------------------
+    def forget(self, *, task_type: str | None = None, route: str | None = None,
+               channel: str | None = None) -> dict[str, int]:
+        """Forget what was learned about the matching task type / route / channel.
+
+        The route statistics go, and the matching attempts' quality stops being evidence
+        (``evidence`` becomes "forgotten"); the attempts themselves stay, because they are the
+        ledger: budgets and reports count what was spent. Forgetting a channel (alone) also
+        drops its remembered results (thumbnail layouts, concepts).
+        """
+        if task_type is None and route is None and channel is None:
+            raise ValueError("forget needs a task type, a route or a channel")
+        stat_where = [c == v for c, v in ((route_stats.c.task_type, task_type),
+                                          (route_stats.c.route, route),
+                                          (route_stats.c.channel, channel)) if v is not None]
+        row_where = [c == v for c, v in ((attempts.c.task_type, task_type),
+                                         (attempts.c.route, route),
+                                         (attempts.c.channel, channel)) if v is not None]
+        with self.engine.begin() as conn:
+            stats = conn.execute(route_stats.delete().where(*stat_where)).rowcount
+            marked = conn.execute(update(attempts).where(
+                *row_where, attempts.c.evidence != "forgotten").values(
+                evidence="forgotten")).rowcount
+            items = 0
+            if channel is not None and task_type is None and route is None:
+                items = conn.execute(memory_items.delete().where(
+                    memory_items.c.channel == channel)).rowcount
+        return {"route_stats": int(stats), "attempts": int(marked), "remembered": int(items)}
+
+    def export_lines(self) -> Iterable[str]:
+        """Every attempt and remembered result as JSON lines (``{"kind": ...}``), oldest first."""
+        with self.engine.connect() as conn:
+            for r in conn.execute(select(attempts).order_by(attempts.c.id)).mappings():
+                d = _attempt(r).as_dict()
+                for k in ("id", "cost_usd", "baseline_usd"):
+                    d.pop(k)
+                yield json.dumps({"kind": "attempt", **d}, sort_keys=True)
+            for r in conn.execute(select(memory_items).order_by(memory_items.c.id)).mappings():
+                yield json.dumps({"kind": "remembered", "what": r["kind"],
+                                  "channel": r["channel"], "key": r["key"],
+                                  "payload": json.loads(r["payload"]), "score": r["score"],
+                                  "created_at": r["created_at"]}, sort_keys=True)
+
+    def import_records(self, records: list[dict[str, Any]]) -> dict[str, int]:
+        """Add exported records (see :meth:`export_lines`) in one transaction, skipping those
+        already here, so importing a file twice counts nothing twice."""
+        fields = set(Attempt.__dataclass_fields__) - {"id"}
+        added = {"attempts": 0, "remembered": 0, "skipped": 0}
+        with self.engine.begin() as conn:
+            for rec in records:
+                if rec["kind"] == "attempt":
+                    a = Attempt(**{k: v for k, v in rec.items() if k in fields})
+                    c = attempts.c
+                    seen = conn.execute(select(c.id).where(
+                        c.created_at == a.created_at, c.run_id == a.run_id, c.stage == a.stage,
+                        c.route == a.route, c.backend == a.backend, c.purpose == a.purpose,
+                        c.cost_nano == a.cost_nano).limit(1)).first()
+                    if seen is None:
+                        conn.execute(attempts.insert().values(**_row(a)))
+                        if a.evidence != "forgotten":
+                            self._fold(conn, a)
+                        added["attempts"] += 1
+                        continue
+                else:
+                    m = memory_items.c
+                    seen = conn.execute(select(m.id).where(
+                        m.kind == rec["what"], m.channel == rec["channel"], m.key == rec["key"],
+                        m.created_at == rec["created_at"]).limit(1)).first()
+                    if seen is None:
+                        conn.execute(memory_items.insert().values(
+                            kind=rec["what"], channel=rec["channel"], key=rec["key"],
+                            payload=json.dumps(rec["payload"], sort_keys=True),
+                            score=float(rec["score"]), created_at=float(rec["created_at"])))
+                        added["remembered"] += 1
+                        continue
+                added["skipped"] += 1
+        return added
+
+
+def read_export(path: str) -> list[dict[str, Any]]:
+    """The records of a `memory export` file, every line checked before any is used (a bad
+    line is an InputError naming it, and nothing is imported)."""
+    from pathlib import Path
+
+    from .errors import InputError
+
+    p = Path(path)
+    if p.is_symlink() or not p.is_file():
+        raise InputError(f"{path} is not a regular file; give the file `archibald memory "
+                         f"export` wrote")
+    need = {"attempt": {"task_type": str, "route": str, "backend": str, "success": bool,
+                        "cost_nano": int, "baseline_nano": int, "created_at": float},
+            "remembered": {"what": str, "channel": str, "key": str, "score": float,
+                           "created_at": float}}
+    out = []
+    with p.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}: line {n} is not JSON ({exc.msg})") from None
+            kind = rec.get("kind") if isinstance(rec, dict) else None
+            if kind not in need:
+                raise InputError(f"{path}: line {n}: kind must be \"attempt\" or "
+                                 f"\"remembered\"")
+            for key, typ in need[kind].items():
+                v = rec.get(key)
+                ok = isinstance(v, (int, float)) and not isinstance(v, bool) \
+                    if typ is float else isinstance(v, typ) and not (
+                        typ is int and isinstance(v, bool))
+                if not ok:
+                    raise InputError(f"{path}: line {n}: {key} must be a {typ.__name__}, "
+                                     f"not {v!r}")
+            out.append(rec)
+    return out
+
 
 def _row(a: Attempt) -> dict[str, Any]:
     """An attempt as an `attempts` row."""
