@@ -206,7 +206,8 @@ class Router:
         if not unjudged:
             return ""
         said = ", ".join(f"{n} on {r}" for r, n in unjudged.items())
-        why = self.assurance.why_no_judge or "no judged comparison with premium yet"
+        no_judge = self.assurance.why_no_judge
+        why = f"no judge: {no_judge}" if no_judge else "not yet judged against premium"
         return (f"; memory's {said} are unjudged ({why}): a route's own score is not evidence "
                 f"that creative work can be delegated")
 
