@@ -131,7 +131,7 @@ def _add_missing(conn: Connection, table: Table, names: tuple[str, ...]) -> None
         if name in have:
             continue
         col = table.c[name]
-        default = col.server_default.arg if col.server_default is not None else None  # type: ignore[attr-defined]
+        default = getattr(col.server_default, "arg", "")
         conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} "
                           f"{col.type.compile(conn.dialect)} NOT NULL DEFAULT '{default}'"))
 

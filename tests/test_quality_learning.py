@@ -243,3 +243,57 @@ def test_memory_forget_export_import(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with pytest.raises(SystemExit) as info:
         main(["memory", "import", str(tmp_path / "bad.jsonl")])
     assert info.value.code == 2
+
+
+def test_the_bandit_learns_only_from_evidence(tmp_path: Path) -> None:
+    from archibald.backends.base import FunctionBackend
+    from archibald.router import Registry
+
+    async def text(task: Task, ctx: Context) -> str:
+        return "text"
+
+    reg = Registry()
+    for route in ("premium", "local"):
+        reg.register("script_writing", route, FunctionBackend(route, route, text))
+    settings = load_settings(overrides={"router": {"strategy": "bandit"}})
+    memory = Memory(f"sqlite:///{tmp_path / 'b.db'}")
+    router = Router(settings, memory, reg, rng=random.Random(5))
+    for _ in range(30):  # the template writer grading itself 1.00, thirty times
+        memory.record(Attempt("script_writing", "local", "local", True, 0, 0, quality=1.0,
+                              evidence="unjudged"))
+    picks = [router.decide(Task("script_writing")).route for _ in range(40)]
+    assert picks.count("local") < 20, picks  # no better than knowing nothing
+    for _ in range(30):  # the same figures from a route-blind check would count
+        memory.record(Attempt("script_writing", "local", "local", True, 0, 0, quality=1.0,
+                              evidence="check"))
+    picks = [router.decide(Task("script_writing")).route for _ in range(40)]
+    assert picks.count("local") >= 36, picks
+
+
+def test_grades_from_before_the_migration_are_unjudged(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    m = Memory(url)
+    with m.engine.begin() as conn:  # the schema as 0004 left it, with three self-graded rows
+        for table, cols in (("attempts", ("purpose", "evidence")),
+                            ("route_stats", ("w_evidence", "unjudged"))):
+            for col in cols:
+                conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {col}"))
+        conn.execute(text("DELETE FROM schema_migrations WHERE name = '0005_quality_evidence'"))
+        for i in range(3):
+            conn.execute(text(
+                "INSERT INTO attempts (run_id, stage, task_type, channel, route, backend, "
+                "success, quality, cost_nano, baseline_nano, seconds, usage, reason, "
+                "config_digest, price_source, created_at) VALUES ('', 'script_writing', "
+                "'script_writing', 'default', 'local', 'local', 1, 1.0, 0, 100, 0.1, '{}', '', "
+                f"'', '', {1000 + i})"))
+        conn.execute(text(
+            "INSERT INTO route_stats VALUES ('script_writing', 'default', 'local', 3, 3, 3, "
+            "3.0, 0, 300, 0.3, 3.0, 3.0, 3.0, 3.0, 0.0, 1002)"))
+    m.close()
+    m = Memory(url)
+    s = m.route_stats("script_writing")["local"]
+    assert (s.n, s.evidence_n, s.unjudged, s.mean_quality) == (3, 0, 3, None)
+    assert {a.evidence for a in m.attempts_of_run("")} == {"unjudged"}
+    m.close()

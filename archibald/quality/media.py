@@ -167,8 +167,8 @@ def _local_range(lum: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def check_image(path: Path | str, *, size: tuple[int, int] | None = None,
                 words: list[str] | None = None) -> tuple[float, dict[str, Any]]:
-    """An artwork or a thumbnail: size, contrast, calm (not noisy); for a thumbnail (``words`` given) also
-    its words legible at phone size (1/8 of the full width) and no more than five of them."""
+    """An artwork or a thumbnail: size, contrast, calm (not noisy); for a thumbnail (``words``
+    given) also its words legible at phone size (1/8 of the full width), five at most."""
     from PIL import Image
 
     try:
