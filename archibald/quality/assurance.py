@@ -103,7 +103,10 @@ class Assurance:
         work = judge_text(outcome)
         brief = self._brief(task)
         share = self.router.settings.quality.shadow_share
-        if attempt.route != "premium" and share > 0 and self.router.rng.random() < share:
+        # only text is shadowed: a second answer costs tokens, never a second upload or render
+        text_work = profile.capability in ("text", "research")
+        if attempt.route != "premium" and text_work and share > 0 \
+                and self.router.rng.random() < share:
             shadow = await self._shadow(task, context, decision, check, attempt, run_id, stage,
                                         spent, qa, info)
             if shadow is not None:
