@@ -161,12 +161,11 @@ class Router:
             if s is None or s.evidence_n < r.learned_min_outcomes \
                     or s.success_rate < r.learned_min_success:
                 continue
-            pattern: dict[str, Any] = {"route": route, "count": s.evidence_n,
-                       "success_rate": round(s.success_rate, 4),
-                       "mean_quality": (None if s.mean_quality is None
-                                        else round(s.mean_quality, 4)),
-                       "mean_cost_usd": round(s.mean_cost, 9), "evidence": scope,
-                       "evidence_kind": "route-blind checks and judged outcomes"}
+            pattern: dict[str, Any] = {
+                "route": route, "count": s.evidence_n, "success_rate": round(s.success_rate, 4),
+                "mean_quality": None if s.mean_quality is None else round(s.mean_quality, 4),
+                "mean_cost_usd": round(s.mean_cost, 9), "evidence": scope,
+                "evidence_kind": "route-blind checks and judged outcomes"}
             if creative:
                 judged = self._judged_against_premium(task, route, profile)
                 if judged is None:

@@ -297,3 +297,36 @@ def test_grades_from_before_the_migration_are_unjudged(tmp_path: Path) -> None:
     assert (s.n, s.evidence_n, s.unjudged, s.mean_quality) == (3, 0, 3, None)
     assert {a.evidence for a in m.attempts_of_run("")} == {"unjudged"}
     m.close()
+
+
+def test_the_reports_quality_maintenance_row_has_a_number_and_its_count() -> None:
+    from archibald.reports.economics import economics, render_markdown
+
+    rows = []
+    for i, (stage, mine, theirs) in enumerate((("script_writing", 0.9, 0.95),
+                                               ("quality_polish", 0.8, 0.8))):
+        when = 1000.0 + i
+        rows += [Attempt(stage, "budget", "ds", True, 10, 100, run_id="r", stage=stage,
+                         quality=mine, evidence="shadow", created_at=when),
+                 Attempt(stage, "premium", "an", True, 100, 0, run_id="r", stage=stage,
+                         quality=theirs, evidence="shadow", purpose="shadow", created_at=when),
+                 Attempt(stage, "judge", "oa", True, 1, 0, run_id="r", stage=stage,
+                         purpose="judge", created_at=when)]
+    rows.append(Attempt("thumbnail", "local", "l", True, 0, 0, run_id="r", stage="thumbnail",
+                        quality=1.0, evidence="check"))
+    qm = quality_maintenance(rows)
+    assert qm["overall"]["n"] == 2
+    assert qm["overall"]["ratio"] == pytest.approx(1.7 / 1.75, abs=1e-4)
+    assert qm["stages"]["script_writing"]["ratio"] == pytest.approx(0.9 / 0.95, abs=1e-4)
+    assert qm["stages"]["thumbnail"]["ratio"] is None
+    stage = {"phase": "creative work", "route": "budget", "decision": "delegate",
+             "baseline_nano": 100, "cost_nano": 10, "quality": 0.9, "seconds": 1.0,
+             "resumed": False, "attempts": [], "reason": "r"}
+    data = {"topic": "t", "run_id": "r", "channel": "c", "minutes": 10, "seed": 0,
+            "status": "done", "wall_seconds": 1.0, "stages": {"script_writing": stage},
+            "quality_maintenance": qm}
+    md = render_markdown(data, economics(data))
+    assert f"| Quality maintenance | {100 * 1.7 / 1.75:.1f}% n = 2, 95% interval" in md
+    data["quality_maintenance"] = quality_maintenance(rows[-1:])
+    assert "| Quality maintenance | n/a not measured (no judge) |" in render_markdown(
+        data, economics(data))

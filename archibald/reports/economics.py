@@ -65,12 +65,6 @@ def economics(data: dict[str, Any], memory: Memory | None = None,
         else:
             metrics["quality_maintenance_note"] = ("not measured yet: memory holds no premium "
                                                    "outcomes for these task types to compare")
-        qm = (data.get("quality_maintenance") or {}).get("overall")
-        if qm is not None:  # measured from judged pairs (archibald.quality.maintenance)
-            metrics["quality_maintenance"] = qm["ratio"]
-            metrics["quality_maintenance_note"] = qm["note"] if qm["ratio"] is None else (
-                f"n = {qm['n']}" + ("" if qm["low"] is None else
-                                    f", 95% interval {qm['low']:.0%} to {qm['high']:.0%}"))
         earlier = [r for r in memory.finished_runs(data["channel"], "meditation")
                    if r["run_id"] != data["run_id"]]
         if earlier:
@@ -80,6 +74,12 @@ def economics(data: dict[str, Any], memory: Memory | None = None,
             metrics["learning_note"] = f"against the mean of {len(earlier)} earlier runs"
         else:
             metrics["learning_note"] = "first run on this channel: nothing to compare yet"
+    qm = (data.get("quality_maintenance") or {}).get("overall")
+    if qm is not None:  # measured from judged pairs (archibald.quality.maintenance)
+        metrics["quality_maintenance"] = qm["ratio"]
+        metrics["quality_maintenance_note"] = qm["note"] if qm["ratio"] is None else (
+            f"n = {qm['n']}" + ("" if qm["low"] is None else
+                                f", 95% interval {qm['low']:.0%} to {qm['high']:.0%}"))
     n = videos_per_month
     return {"rows": rows, "traditional": trad, "orchestrated": orch, "saved": trad - orch,
             "savings_pct": 100.0 * (trad - orch) / trad if trad else 0.0,
