@@ -207,8 +207,8 @@ class Router:
         said = ", ".join(f"{n} on {r}" for r, n in unjudged.items())
         no_judge = self.assurance.why_no_judge
         why = f"no judge: {no_judge}" if no_judge else "not yet judged against premium"
-        return (f"; memory's {said} are unjudged ({why}): a route's own score is not evidence "
-                f"that creative work can be delegated")
+        return (f"; memory's outcomes ({said}) are unjudged ({why}): a route's own score is "
+                f"not evidence that creative work can be delegated")
 
     def _unavailable(self, task_type: str, profile: Profile) -> dict[str, str]:
         out = {}

@@ -58,7 +58,7 @@ def test_explain_shows_learned_pattern(capsys: pytest.CaptureFixture[str]) -> No
     assert "learned: 3 outcomes on local (route-blind checks and judged outcomes), 100% " \
            "success" in out
     code, out, _ = _run(capsys, "route", "explain", "script_writing")
-    assert "learned: no pattern yet" in out and "3 on local are unjudged" in out
+    assert "learned: no pattern yet" in out and "outcomes (3 on local) are unjudged" in out
 
 
 def test_memory_stats(capsys: pytest.CaptureFixture[str]) -> None:

@@ -142,13 +142,12 @@ class Assurance:
     @staticmethod
     def _brief(task: Task) -> str:
         """What the work was asked to be (the topic, else the start of the prompt)."""
-        topic = task.inputs.get("topic")
-        if topic:
-            return str(topic)
         concept = task.inputs.get("concept")
-        if isinstance(concept, dict) and concept.get("title"):
-            return f"{concept['title']} (for {concept.get('audience', 'a general audience')})"
-        return str(task.inputs.get("prompt", ""))[:600]
+        concept = concept if isinstance(concept, dict) else {}
+        topic = task.inputs.get("topic") or concept.get("topic")
+        if not topic:
+            return str(task.inputs.get("prompt", ""))[:600]
+        return f"{topic} (titled {concept['title']!r})" if concept.get("title") else str(topic)
 
     def _afford(self, task: Task, cost_usd: float, run_id: str, spent: int,
                 info: dict[str, Any], what: str) -> bool:
