@@ -122,7 +122,8 @@ def gain_change_rate(mix: Samples, rate: int, bed: Samples, bed_rate: int, *,
         return None
     mix_db = _low_band_db(mix[:n], rate, band_hz)
     bed_db = _low_band_db(bed[:n], rate, band_hz)
-    audible = (bed_db > bed_db.max() - 30.0) & (mix_db > -90.0)
+    # where both are audible: a fade in from silence is no ducking
+    audible = (bed_db > bed_db.max() - 30.0) & (mix_db > mix_db.max() - 40.0)
     if bed_db.max() < -70.0 or audible.sum() < 10:
         return None
     gain = mix_db - bed_db
