@@ -111,22 +111,11 @@ class Assurance:
                                         spent, qa, info)
             if shadow is not None:
                 s_attempt, s_outcome = shadow
-                theirs = judge_text(s_outcome)
-                first = await self._call(judge, r, task, Judge.pair_prompt(r, brief, work, theirs),
-                                         ("a", "b"), attempt, run_id, stage, spent, qa, info,
-                                         "pairwise, this route's answer first")
-                second = None if first is None else await self._call(
-                    judge, r, task, Judge.pair_prompt(r, brief, theirs, work), ("a", "b"),
-                    attempt, run_id, stage, spent, qa, info, "pairwise, premium's answer first")
-                if first is not None and second is not None:
-                    mine = (first.scores["a"] + second.scores["b"]) / 2
-                    premium = (first.scores["b"] + second.scores["a"]) / 2
-                    attempt.quality, attempt.evidence = round(mine, 4), "shadow"
-                    s_attempt.quality, s_attempt.evidence = round(premium, 4), "shadow"
-                    info["shadow"] = {"quality": attempt.quality, "premium_quality":
-                                      s_attempt.quality, "reasons": first.reasons + second.reasons,
-                                      "rubric": f"{r.task_type} v{r.version}"}
-                self.router.memory.record(s_attempt)
+                try:
+                    await self._pair(judge, r, task, brief, work, judge_text(s_outcome),
+                                     attempt, s_attempt, run_id, stage, spent, qa, info)
+                finally:  # paid for: in the ledger whatever happens to the judging
+                    self.router.memory.record(s_attempt)
         if attempt.evidence != "shadow":
             verdict = await self._call(judge, r, task, Judge.single_prompt(r, brief, work),
                                        ("score",), attempt, run_id, stage, spent, qa, info,
@@ -138,6 +127,29 @@ class Assurance:
         info["evidence"] = attempt.evidence
         outcome.quality = attempt.quality
         return qa
+
+    async def _pair(self, judge: Judge, r: Rubric, task: Task, brief: str, work: str,
+                    theirs: str, attempt: Attempt, s_attempt: Attempt, run_id: str, stage: str,
+                    spent: int, qa: list[Attempt], info: dict[str, Any]) -> None:
+        """Judge the two answers in both orders; each side's score is its mean over the two,
+        which cancels the judge's leaning towards whichever it reads first (or second)."""
+        first = await self._call(judge, r, task, Judge.pair_prompt(r, brief, work, theirs),
+                                 ("a", "b"), attempt, run_id, stage, spent, qa, info,
+                                 "pairwise, this route's answer first")
+        if first is None:
+            return
+        second = await self._call(judge, r, task, Judge.pair_prompt(r, brief, theirs, work),
+                                  ("a", "b"), attempt, run_id, stage, spent, qa, info,
+                                  "pairwise, premium's answer first")
+        if second is None:
+            return
+        mine = (first.scores["a"] + second.scores["b"]) / 2
+        premium = (first.scores["b"] + second.scores["a"]) / 2
+        attempt.quality, attempt.evidence = round(mine, 4), "shadow"
+        s_attempt.quality, s_attempt.evidence = round(premium, 4), "shadow"
+        info["shadow"] = {"quality": attempt.quality, "premium_quality": s_attempt.quality,
+                          "reasons": first.reasons + second.reasons,
+                          "rubric": f"{r.task_type} v{r.version}"}
 
     @staticmethod
     def _brief(task: Task) -> str:
