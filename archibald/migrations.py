@@ -50,6 +50,8 @@ attempts = Table(
     Index("ix_attempts_run", "run_id"),
     Index("ix_attempts_created", "created_at"),
     Index("ix_attempts_channel_created", "channel", "created_at"),
+    # added by 0005_quality_evidence: shadow pairs are few; find them without a scan
+    Index("ix_attempts_evidence_type", "evidence", "task_type"),
 )
 
 # One row per task type x channel x route, updated with every attempt in the same transaction,
@@ -142,6 +144,8 @@ def _m0005_quality_evidence(conn: Connection) -> None:
     statistics the router learns from."""
     _add_missing(conn, attempts, ("purpose", "evidence"))
     _add_missing(conn, route_stats, ("w_evidence", "unjudged"))
+    next(i for i in attempts.indexes if i.name == "ix_attempts_evidence_type").create(
+        conn, checkfirst=True)
     conn.execute(update(attempts).where(attempts.c.evidence == "", attempts.c.success.is_(True))
                  .values(evidence="unjudged"))
     conn.execute(update(route_stats).where(route_stats.c.w_evidence == 0.0).values(

@@ -276,6 +276,7 @@ def test_grades_from_before_the_migration_are_unjudged(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     m = Memory(url)
     with m.engine.begin() as conn:  # the schema as 0004 left it, with three self-graded rows
+        conn.execute(text("DROP INDEX ix_attempts_evidence_type"))
         for table, cols in (("attempts", ("purpose", "evidence")),
                             ("route_stats", ("w_evidence", "unjudged"))):
             for col in cols:
