@@ -27,7 +27,7 @@ _TOP_LEVEL = {"router", "models", "budgets", "publish", "task_types", "providers
               "channels", "media", "quality"}
 _PROFILE_KEYS = {"phase", "capability", "complexity", "creativity_required", "execution_focused",
                  "routes", "premium_model", "premium_unit", "premium_usage", "scale",
-                 "quality_floor", "route", "description"}
+                 "quality_floor", "route", "description", "timeout_seconds"}
 _CAPABILITIES = {"text", "research", "speech", "music", "image", "video", "upload"}
 
 
@@ -85,6 +85,8 @@ class Profile:
     scale: str
     quality_floor: float
     forced_route: str | None = None
+    #: a paid call's deadline; None: the router's default for the capability
+    timeout_seconds: float | None = None
 
     def expected_usage(self, task: Task) -> Usage:
         factor = task.minutes / 10.0 if self.scale == "per_minute" else 1.0
@@ -246,6 +248,7 @@ class _Validator:
         if scale not in ("per_video", "per_minute"):
             raise self.fail("scale must be \"per_video\" or \"per_minute\"", table, "scale")
         floor = self.number(data, table, "quality_floor", lo=0, hi=1, optional=True)
+        timeout = self.number(data, table, "timeout_seconds", lo=1, hi=86400, optional=True)
         return Profile(
             task_type=name, phase=str(data.get("phase", "")), capability=capability,
             complexity=int(complexity),
@@ -253,7 +256,8 @@ class _Validator:
             execution_focused=self.boolean(data, table, "execution_focused"),
             routes=tuple(routes), premium_model=models.get(model, model) if model else None,
             premium_unit=unit, premium_usage=dict(usage), scale=scale,
-            quality_floor=0.6 if floor is None else floor, forced_route=forced)
+            quality_floor=0.6 if floor is None else floor, forced_route=forced,
+            timeout_seconds=timeout)
 
     def build(self, data: dict[str, Any]) -> Settings:
         unknown = set(data) - _TOP_LEVEL

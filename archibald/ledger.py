@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
@@ -19,7 +20,13 @@ NANO = 1_000_000_000
 
 
 def to_nano(amount_usd: float) -> int:
-    """Dollars to integer nano-dollars (the only form money is stored or summed in)."""
+    """Dollars to integer nano-dollars (the only form money is stored or summed in).
+
+    Money is never negative and never nan/inf: such an amount is a bug or a bad price, and
+    recording it would silently corrupt every total after it.
+    """
+    if not math.isfinite(amount_usd) or amount_usd < 0:
+        raise ValueError(f"a cost must be a finite amount >= 0, not {amount_usd!r}")
     return int(round(amount_usd * NANO))
 
 
@@ -65,6 +72,18 @@ class Attempt:
     #: where ``quality`` came from: "check" (route-blind), "judge", "shadow" (pairwise against
     #: premium), "unjudged" (nothing independent looked at it), "" (no result)
     evidence: str = ""
+    #: write-ahead state: "pending" (reserved, call in flight), "settled" (cost known) or
+    #: "unknown" (a crash lost the answer; its maximum counts against budgets)
+    status: str = "settled"
+    #: run/stage/route/attempt, plus the provider's request id once one is known
+    idempotency_key: str = ""
+    request_id: str = ""
+    #: the most the call could cost, reserved against budgets before it was made
+    max_cost_nano: int = 0
+    #: digest of the task (type and inputs): a resumed run re-uses a settled answer by it
+    input_key: str = ""
+    #: False while a settled answer waits for its quality check (a resume runs the check)
+    checked: bool = True
 
     @property
     def cost(self) -> float:

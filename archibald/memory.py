@@ -8,17 +8,25 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from sqlalchemy import and_, create_engine, event, func, select, update
+from sqlalchemy import and_, case, create_engine, event, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from .errors import ConfigError
 from .ledger import EVIDENCE, Attempt
-from .migrations import attempts, memory_items, migrate, route_stats, runs
+from .migrations import attempts, budget_lock, memory_items, migrate, route_stats, runs
 
-__all__ = ["Memory", "RouteStats", "default_url", "read_export"]
+__all__ = ["Memory", "RouteStats", "default_url", "SpentFn", "read_export"]
+
+#: sums committed money (settled costs plus the maxima of pending/unknown calls) by filter
+SpentFn = Callable[..., int]
+
+#: what a row holds against budgets: its cost once settled, else the most it can cost
+_COMMITTED = case((attempts.c.status == "settled", attempts.c.cost_nano),
+                  (attempts.c.cost_nano > attempts.c.max_cost_nano, attempts.c.cost_nano),
+                  else_=attempts.c.max_cost_nano)
 
 
 @dataclass(frozen=True)
@@ -129,9 +137,112 @@ class Memory:
             key = conn.execute(attempts.insert().values(**_row(a))).inserted_primary_key
             assert key is not None
             new_id = key[0]
-            self._fold(conn, a)
+            if a.status == "settled" and a.checked:
+                self._fold(conn, a)
         a.id = int(new_id)
         return a.id
+
+    # -- the write-ahead ledger -------------------------------------------------------------
+    def reserve(self, a: Attempt, check: Callable[[SpentFn], None]) -> int:
+        """Write ``a`` as a pending attempt if ``check`` lets it, atomically across processes.
+
+        One transaction (on SQLite ``BEGIN IMMEDIATE``: the write lock first) bumps the budget
+        lock row (on PostgreSQL a row lock, so concurrent reservations queue there too), calls
+        ``check`` with a function that
+        sums committed money inside that transaction, and inserts the pending row, which is
+        itself the reservation of ``a.max_cost_nano``. ``check`` raises to refuse.
+        """
+        a.status, a.checked = "pending", False
+        with self.engine.connect() as conn:
+            try:
+                if self.engine.dialect.name == "sqlite":  # the write lock before any read
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                conn.execute(update(budget_lock).where(budget_lock.c.id == 1)
+                             .values(version=budget_lock.c.version + 1))
+
+                def spent(**filters: Any) -> int:
+                    return int(conn.execute(_spent_stmt(**filters)).scalar_one())
+
+                check(spent)
+                key = conn.execute(attempts.insert().values(**_row(a))).inserted_primary_key
+                assert key is not None
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+        a.id = int(key[0])
+        return a.id
+
+    def note_request_id(self, attempt_id: int, request_id: str) -> None:
+        """Keep the provider's id of an in-flight call, so a resume can fetch its result."""
+        with self.engine.begin() as conn:
+            conn.execute(update(attempts).where(attempts.c.id == attempt_id)
+                         .values(request_id=request_id[:200]))
+
+    def settle(self, a: Attempt, outcome: dict[str, Any] | None = None) -> None:
+        """Write what a reserved call really did (cost, usage, answer) over its pending row.
+
+        The row joins the route statistics once, when it is first written as checked; an
+        answer settled before its quality check (``a.checked`` False) is folded by the call
+        that records the check.
+        """
+        assert a.id is not None, "settle() needs a reserved attempt"
+        a.status = "settled"
+        values = {k: v for k, v in _row(a).items() if k != "created_at"}
+        if outcome is not None:
+            values["outcome"] = json.dumps(outcome, sort_keys=True, default=str)
+        with self.engine.begin() as conn:
+            first = conn.execute(update(attempts).where(
+                attempts.c.id == a.id, attempts.c.checked.is_(False)).values(**values))
+            if first.rowcount == 0:  # already checked and folded: only correct the row
+                conn.execute(update(attempts).where(attempts.c.id == a.id).values(**values))
+            elif a.checked:
+                self._fold(conn, a)
+
+    def mark_unknown(self, a: Attempt) -> None:
+        """A call whose answer was lost (a kill, a deadline): its maximum stays counted
+        against budgets, and the route statistics learn it as a failure."""
+        assert a.id is not None
+        a.status, a.success, a.checked = "unknown", False, True
+        with self.engine.begin() as conn:
+            changed = conn.execute(update(attempts).where(
+                attempts.c.id == a.id, attempts.c.status == "pending").values(
+                status="unknown", error=a.error, seconds=a.seconds, checked=True))
+            if changed.rowcount == 1:
+                self._fold(conn, a)
+
+    def open_attempts(self, run_id: str, stage: str) -> list[Attempt]:
+        """Pending attempts an earlier (killed) process left for this run and stage."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(attempts).where(
+                attempts.c.run_id == run_id, attempts.c.stage == stage,
+                attempts.c.status == "pending").order_by(attempts.c.id)).mappings().all()
+        return [_attempt(r) for r in rows]
+
+    def settled_answer(self, run_id: str, stage: str,
+                       input_key: str) -> tuple[Attempt, dict[str, Any]] | None:
+        """The newest settled answer to this very task in this run and stage that was
+        accepted or not yet checked, with its stored outcome: a resume re-uses it."""
+        c = attempts.c
+        stmt = (select(attempts).where(
+            c.run_id == run_id, c.stage == stage, c.input_key == input_key,
+            c.status == "settled", c.outcome.is_not(None),
+            (c.success.is_(True)) | (c.checked.is_(False))).order_by(c.id.desc()).limit(1))
+        with self.engine.connect() as conn:
+            r = conn.execute(stmt).mappings().first()
+        if r is None:
+            return None
+        try:
+            return _attempt(r), dict(json.loads(r["outcome"]))
+        except (TypeError, ValueError):
+            return None
+
+    def attempts_of_stage(self, run_id: str, stage: str) -> list[Attempt]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(attempts).where(
+                attempts.c.run_id == run_id, attempts.c.stage == stage)
+                .order_by(attempts.c.id)).mappings().all()
+        return [_attempt(r) for r in rows]
 
     def _fold(self, conn: Any, a: Attempt) -> None:
         """Add an attempt to its route's statistics. A judge's call is no outcome of the route
@@ -240,16 +351,9 @@ class Memory:
 
     def spent_nano(self, *, since: float | None = None, channel: str | None = None,
                    run_id: str | None = None, task_type: str | None = None) -> int:
-        """Money spent (sum of attempts' costs), filtered by time, channel, run or task."""
-        stmt = select(func.coalesce(func.sum(attempts.c.cost_nano), 0))
-        if since is not None:
-            stmt = stmt.where(attempts.c.created_at >= since)
-        if channel is not None:
-            stmt = stmt.where(attempts.c.channel == channel)
-        if run_id is not None:
-            stmt = stmt.where(attempts.c.run_id == run_id)
-        if task_type is not None:
-            stmt = stmt.where(attempts.c.task_type == task_type)
+        """Money committed, filtered by time, channel, run or task: settled costs, plus the
+        maximum of every call still pending or whose answer was lost (status "unknown")."""
+        stmt = _spent_stmt(since=since, channel=channel, run_id=run_id, task_type=task_type)
         with self.engine.connect() as conn:
             return int(conn.execute(stmt).scalar_one())
 
@@ -288,14 +392,23 @@ class Memory:
         return {k: summarise(v) for k, v in sorted(pairs.items())}
 
     # -- runs -----------------------------------------------------------------------------
-    def start_run(self, run_id: str, pipeline: str, channel: str, topic: str) -> None:
+    def start_run(self, run_id: str, pipeline: str, channel: str, topic: str, *,
+                  minutes: float | None = None) -> None:
+        """Mark a run started; ``minutes`` (the video's length) lets forecasts scale with it."""
         with self.engine.begin() as conn:
             if conn.execute(select(runs.c.run_id).where(runs.c.run_id == run_id)).first():
                 conn.execute(update(runs).where(runs.c.run_id == run_id).values(status="running"))
             else:
                 conn.execute(runs.insert().values(run_id=run_id, pipeline=pipeline,
                                                   channel=channel, topic=topic, status="running",
-                                                  started_at=time.time()))
+                                                  started_at=time.time(), minutes=minutes))
+
+    def run_seconds(self, run_id: str) -> float | None:
+        """The execution time recorded for a run when it last finished, if it did."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(runs.c.seconds, runs.c.finished_at)
+                               .where(runs.c.run_id == run_id)).first()
+        return float(row[0]) if row is not None and row[1] is not None else None
 
     def finish_run(self, run_id: str, status: str, cost_nano: int, baseline_nano: int,
                    seconds: float) -> None:
@@ -348,7 +461,8 @@ class Memory:
         with self.engine.begin() as conn:
             for a in items:
                 conn.execute(attempts.insert().values(**_row(a)))
-                self._fold(conn, a)
+                if a.status == "settled" and a.checked:
+                    self._fold(conn, a)
 
     # -- managing what memory holds ----------------------------------------------------------
     def forget(self, *, task_type: str | None = None, route: str | None = None,
@@ -409,7 +523,7 @@ class Memory:
                         c.cost_nano == a.cost_nano).limit(1)).first()
                     if seen is None:
                         conn.execute(attempts.insert().values(**_row(a)))
-                        if a.evidence != "forgotten":
+                        if a.evidence != "forgotten" and a.status == "settled" and a.checked:
                             self._fold(conn, a)
                         added["attempts"] += 1
                         continue
@@ -427,6 +541,20 @@ class Memory:
                         continue
                 added["skipped"] += 1
         return added
+
+
+def _spent_stmt(*, since: float | None = None, channel: str | None = None,
+                run_id: str | None = None, task_type: str | None = None) -> Any:
+    stmt = select(func.coalesce(func.sum(_COMMITTED), 0))
+    if since is not None:
+        stmt = stmt.where(attempts.c.created_at >= since)
+    if channel is not None:
+        stmt = stmt.where(attempts.c.channel == channel)
+    if run_id is not None:
+        stmt = stmt.where(attempts.c.run_id == run_id)
+    if task_type is not None:
+        stmt = stmt.where(attempts.c.task_type == task_type)
+    return stmt
 
 
 def read_export(path: str) -> list[dict[str, Any]]:
@@ -470,14 +598,21 @@ def read_export(path: str) -> list[dict[str, Any]]:
 
 
 def _row(a: Attempt) -> dict[str, Any]:
-    """An attempt as an `attempts` row."""
+    """An attempt as an `attempts` row; a negative amount is a bug and is never stored."""
+    if min(a.cost_nano, a.baseline_nano, a.max_cost_nano) < 0:
+        raise ValueError(f"refusing to record a negative amount for {a.task_type} on "
+                         f"{a.route}: cost {a.cost_nano}, baseline {a.baseline_nano}, "
+                         f"maximum {a.max_cost_nano} nano-dollars")
     return {"run_id": a.run_id, "stage": a.stage, "task_type": a.task_type,
             "channel": a.channel, "route": a.route, "backend": a.backend, "model": a.model,
             "success": a.success, "quality": a.quality, "cost_nano": a.cost_nano,
             "baseline_nano": a.baseline_nano, "seconds": a.seconds,
             "usage": json.dumps(a.usage, sort_keys=True), "error": a.error, "reason": a.reason,
             "config_digest": a.config_digest, "price_source": a.price_source,
-            "created_at": a.created_at, "purpose": a.purpose, "evidence": a.evidence}
+            "created_at": a.created_at, "status": a.status,
+            "idempotency_key": a.idempotency_key, "request_id": a.request_id,
+            "max_cost_nano": a.max_cost_nano, "input_key": a.input_key, "checked": a.checked,
+            "purpose": a.purpose, "evidence": a.evidence}
 
 
 def _add(a: RouteStats, b: RouteStats) -> RouteStats:
@@ -497,6 +632,9 @@ def _attempt(r: Any) -> Attempt:
                    seconds=r["seconds"], usage=json.loads(r["usage"] or "{}"), error=r["error"],
                    reason=r["reason"], config_digest=r["config_digest"],
                    price_source=r["price_source"], created_at=r["created_at"], id=r["id"],
+                   status=r["status"], idempotency_key=r["idempotency_key"],
+                   request_id=r["request_id"], max_cost_nano=int(r["max_cost_nano"]),
+                   input_key=r["input_key"], checked=bool(r["checked"]),
                    purpose=r["purpose"], evidence=r["evidence"])
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-__all__ = ["MIGRATIONS", "migrate", "metadata", "attempts", "route_stats", "memory_items", "runs"]
+__all__ = ["MIGRATIONS", "migrate", "metadata", "attempts", "route_stats", "memory_items", "runs",
+           "budget_lock"]
 
 metadata = MetaData()
 
@@ -42,7 +43,15 @@ attempts = Table(
     Column("config_digest", String(32), nullable=False, default=""),
     Column("price_source", Text, nullable=False, default=""),
     Column("created_at", Float, nullable=False),
-    # added by 0005_quality_evidence: why the call was made, where its quality figure came from
+    # 0005_money_pending: the write-ahead ledger (see archibald.ledger.Attempt)
+    Column("status", String(16), nullable=False, default="settled"),
+    Column("idempotency_key", String(300), nullable=False, default=""),
+    Column("request_id", String(200), nullable=False, default=""),
+    Column("max_cost_nano", BigInteger, nullable=False, default=0),
+    Column("input_key", String(64), nullable=False, default=""),
+    Column("checked", Boolean, nullable=False, default=True),
+    Column("outcome", Text),
+    # added by 0007_quality_evidence: why the call was made, where its quality figure came from
     Column("purpose", String(16), nullable=False, default="production",
            server_default="production"),
     Column("evidence", String(16), nullable=False, default="", server_default=""),
@@ -50,7 +59,8 @@ attempts = Table(
     Index("ix_attempts_run", "run_id"),
     Index("ix_attempts_created", "created_at"),
     Index("ix_attempts_channel_created", "channel", "created_at"),
-    # added by 0005_quality_evidence: shadow pairs are few; find them without a scan
+    Index("ix_attempts_run_stage_status", "run_id", "stage", "status"),
+    # added by 0007_quality_evidence: shadow pairs are few; find them without a scan
     Index("ix_attempts_evidence_type", "evidence", "task_type"),
 )
 
@@ -75,7 +85,7 @@ route_stats = Table(
     Column("w_quality_sq", Float, nullable=False),
     Column("w_cost", Float, nullable=False),
     Column("decayed_at", Float, nullable=False),
-    # added by 0005_quality_evidence: quality_* and w_quality* count evidence only (route-blind
+    # added by 0007_quality_evidence: quality_* and w_quality* count evidence only (route-blind
     # check, judge, shadow pair); w_evidence is its decayed count, unjudged the outcomes without
     Column("w_evidence", Float, nullable=False, default=0.0, server_default="0"),
     Column("unjudged", Integer, nullable=False, default=0, server_default="0"),
@@ -93,6 +103,15 @@ memory_items = Table(
     Index("ix_memory_items_kind_channel_score", "kind", "channel", "score"),
 )
 
+# One row that every budget reservation updates first, in the same transaction as its check
+# and its pending attempt: the row lock serialises reservations across processes (SQLite takes
+# its write lock, PostgreSQL the row lock), so two runs cannot both fit under one limit.
+budget_lock = Table(
+    "budget_lock", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
 runs = Table(
     "runs", metadata,
     Column("run_id", String(64), primary_key=True),
@@ -105,6 +124,7 @@ runs = Table(
     Column("seconds", Float, nullable=False, default=0.0),
     Column("started_at", Float, nullable=False),
     Column("finished_at", Float),
+    Column("minutes", Float),  # the video's length: added by 0005_savings_run_minutes
     Index("ix_runs_channel_started", "channel", "started_at"),
 )
 
@@ -125,6 +145,40 @@ def _m0004_runs(conn: Connection) -> None:
     runs.create(conn)
 
 
+def _m0005_money_pending(conn: Connection) -> None:
+    """The write-ahead columns of ``attempts`` and the budget lock row.
+
+    A database made by 0001 after these columns joined the table already has them, so each is
+    added only when missing; existing rows are settled, checked attempts.
+    """
+    have = {c["name"] for c in inspect(conn).get_columns("attempts")}
+    for col in attempts.columns:
+        if col.name in have:
+            continue
+        kind = col.type.compile(dialect=conn.dialect)
+        default = col.default.arg if col.default is not None else None  # type: ignore[attr-defined]
+        clause = ""
+        if default is not None:
+            literal = (("1" if default else "0") if isinstance(default, bool)
+                       else str(default) if isinstance(default, int) else f"'{default}'")
+            if isinstance(default, bool) and conn.dialect.name == "postgresql":
+                literal = "true" if default else "false"
+            clause = f" NOT NULL DEFAULT {literal}"
+        conn.exec_driver_sql(f"ALTER TABLE attempts ADD COLUMN {col.name} {kind}{clause}")
+    for index in attempts.indexes:
+        index.create(conn, checkfirst=True)
+    budget_lock.create(conn)
+    conn.execute(budget_lock.insert().values(id=1, version=0))
+
+
+def _m0006_savings_run_minutes(conn: Connection) -> None:
+    """runs.minutes: forecasts scale cost and time by the video's length. A database made
+    after this column joined the table already has it."""
+    if "minutes" not in {c["name"] for c in inspect(conn).get_columns("runs")}:
+        kind = Float().compile(dialect=conn.dialect)
+        conn.execute(text(f"ALTER TABLE runs ADD COLUMN minutes {kind}"))
+
+
 def _add_missing(conn: Connection, table: Table, names: tuple[str, ...]) -> None:
     """ALTER TABLE ADD COLUMN for each of ``names`` the table does not have yet (a database
     created after the column joined the table definition already has it)."""
@@ -138,7 +192,7 @@ def _add_missing(conn: Connection, table: Table, names: tuple[str, ...]) -> None
                           f"{col.type.compile(conn.dialect)} NOT NULL DEFAULT '{default}'"))
 
 
-def _m0005_quality_evidence(conn: Connection) -> None:
+def _m0007_quality_evidence(conn: Connection) -> None:
     """Purpose and evidence of every attempt. Quality figures recorded before this were each
     route's own grade of its work: they stay in the ledger as "unjudged" and leave the
     statistics the router learns from."""
@@ -158,7 +212,9 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0002_route_stats", _m0002_route_stats),
     ("0003_memory_items", _m0003_memory_items),
     ("0004_runs", _m0004_runs),
-    ("0005_quality_evidence", _m0005_quality_evidence),
+    ("0005_money_pending", _m0005_money_pending),
+    ("0006_savings_run_minutes", _m0006_savings_run_minutes),
+    ("0007_quality_evidence", _m0007_quality_evidence),
 ]
 
 

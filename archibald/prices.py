@@ -71,6 +71,18 @@ class UnitPrice:
         return self.quantity(usage) * self.usd_per_unit
 
 
+def _price(value: Any, setting: str) -> float:
+    """A price as a finite number >= 0: a negative or nan price would record negative or
+    meaningless costs and slip past every budget."""
+    if isinstance(value, bool):
+        raise TypeError(value)
+    price = float(value)
+    if not math.isfinite(price) or price < 0:
+        raise ConfigError(f"a price must be a finite amount >= 0, not {value!r}",
+                          setting=setting)
+    return price
+
+
 @lru_cache(maxsize=1)
 def litellm_price_map() -> Mapping[str, Any]:
     """LiteLLM's bundled price map of the installed version, read without importing it."""
@@ -125,7 +137,7 @@ class PriceBook:
             raise ConfigError(f"price {key!r} has unit {unit!r}; use one of {', '.join(_UNITS)}",
                               setting=f"prices.units.{key}")
         try:
-            usd = float(raw["usd_per_unit"])
+            usd = _price(raw["usd_per_unit"], f"prices.units.{key}")
         except (KeyError, TypeError, ValueError):
             raise ConfigError(f"price {key!r} needs a numeric usd_per_unit",
                               setting=f"prices.units.{key}") from None
@@ -146,11 +158,13 @@ class PriceBook:
         if model in self._model_overrides:
             raw = self._model_overrides[model]
             try:
+                where = f"prices.models.{model}"
                 return ModelPrice(
-                    model, float(raw["input_per_mtok"]) / 1e6, float(raw["output_per_mtok"]) / 1e6,
-                    float(raw.get("cached_input_per_mtok", raw["input_per_mtok"])) / 1e6,
+                    model, _price(raw["input_per_mtok"], where) / 1e6,
+                    _price(raw["output_per_mtok"], where) / 1e6,
+                    _price(raw.get("cached_input_per_mtok", raw["input_per_mtok"]), where) / 1e6,
                     str(raw.get("source", "archibald.toml")),
-                    float(raw.get("cache_write_per_mtok", raw["input_per_mtok"])) / 1e6)
+                    _price(raw.get("cache_write_per_mtok", raw["input_per_mtok"]), where) / 1e6)
             except (KeyError, TypeError, ValueError):
                 raise ConfigError(
                     f"model price {model!r} needs input_per_mtok and output_per_mtok",

@@ -7,26 +7,65 @@ when a result fails its quality check.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import random
+import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from .backends.base import Backend
+from .baseline import premium_baseline
 from .budgets import BudgetGuard
 from .config import Profile, Settings
-from .errors import (BudgetExceeded, DelegationError, MissingKeyError,
-                     RouteUnavailable)
-from .ledger import Attempt, to_nano
+from .errors import (BackendError, BackendTimeout, BudgetExceeded, DelegationError, InputError,
+                     MediaError, MissingKeyError, RouteUnavailable)
+from .ledger import NANO, Attempt, to_nano
 from .memory import Memory, RouteStats
 from .prices import PriceBook
 from .quality.assurance import Assurance, creative_keep
 from .tasks import Context, Outcome, Task, TaskAnalysis
+from .writeahead import (files_present, idempotency_key, outcome_from_payload, outcome_payload,
+                         task_key)
 
 __all__ = ["Registry", "Decision", "RouteResult", "Router", "QualityCheck"]
 
 #: a stage's check: scores an outcome in [0, 1] with details
 QualityCheck = Callable[[Outcome], tuple[float, dict[str, Any]]]
+
+#: routes whose calls cost money: they run under a deadline
+_PAID_ROUTES = ("premium", "budget", "agent")
+#: a paid call's deadline by capability, seconds (``timeout_seconds`` of a task type overrides):
+#: a chat answer that has not come in 45 s is hung, and the next route is cheaper than waiting
+_DEADLINES = {"text": 45.0, "research": 60.0, "speech": 600.0, "music": 300.0, "image": 180.0}
+_DEFAULT_DEADLINE = 300.0
+#: a chat answer of n tokens may take _WRITING_START + n / _TOKENS_PER_S seconds (the slowest
+#: premium models write about 60 tokens a second)
+_WRITING_START = 15.0
+_TOKENS_PER_S = 60.0
+_AGENT_DEADLINE = 1800.0
+#: statuses that say the key itself is refused (bad key, no credit, no permission)
+_KEY_REFUSED = (401, 402, 403)
+_warned: set[str] = set()
+
+
+def _warn_if_key_refused(exc: DelegationError) -> None:
+    """One line on stderr, once per provider, when a provider refuses its key: falling back
+    silently would hide a key that needs replacing or an account that needs credit."""
+    if not isinstance(exc, BackendError) or exc.status not in _KEY_REFUSED:
+        return
+    from .providers import SPECS
+
+    spec = SPECS.get(exc.provider)
+    if exc.provider in _warned:
+        return
+    _warned.add(exc.provider)
+    what = {401: "refused the key", 402: "wants payment (no credit left)",
+            403: "denied the key access"}[exc.status or 401]
+    var = f"; check {spec.key_var}" if spec is not None and spec.key_var else ""
+    print(f"warning: {exc.provider} {what} (HTTP {exc.status}){var}; falling back to the "
+          f"next route", file=sys.stderr)
 
 
 class Registry:
@@ -89,12 +128,55 @@ class RouteResult:
     def baseline_nano(self) -> int:
         return sum(a.baseline_nano for a in self.attempts)
 
-    #: judge and shadow calls made to assure this outcome (cost of quality assurance)
-    qa_attempts: list[Attempt] = field(default_factory=list)
+    @property
+    def qa_attempts(self) -> list[Attempt]:
+        """The judge and shadow calls among the attempts (the cost of quality assurance)."""
+        return [a for a in self.attempts if a.purpose != "production"]
 
     @property
     def qa_cost_nano(self) -> int:
         return sum(a.cost_nano for a in self.qa_attempts)
+
+
+async def _within(call: Awaitable[Outcome], limit: float | None) -> Outcome:
+    """``call``'s outcome, or TimeoutError once ``limit`` seconds have passed.
+
+    Unlike ``asyncio.wait_for`` this does not wait for the abandoned call to wind down (its
+    clean-up may itself be a request, such as cancelling a fal job or deleting an OpenHands
+    conversation): it is cancelled and left to finish, and the route is given up at once.
+    """
+    if not limit:
+        return await call
+    running = asyncio.ensure_future(call)
+    try:
+        done, _ = await asyncio.wait({running}, timeout=limit)
+    except asyncio.CancelledError:
+        running.cancel()
+        raise
+    if not done:
+        running.cancel()
+        running.add_done_callback(lambda t: t.cancelled() or t.exception())
+        raise TimeoutError
+    return running.result()
+
+
+@dataclass
+class _Run:
+    """One task's way along its route chain: what it has tried, spent and rejected."""
+
+    task: Task
+    context: Context
+    run_id: str
+    stage: str
+    decision: Decision
+    check: QualityCheck | None
+    floor: float
+    input_key: str
+    attempts: list[Attempt] = field(default_factory=list)
+    rejected: list[tuple[float, Outcome, Attempt]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    spent: int = 0
+    numbers: dict[str, int] = field(default_factory=dict)
 
 
 class Router:
@@ -224,7 +306,8 @@ class Router:
         rest = [r for r in profile.delegate_routes() if r not in unavailable and r != chosen]
         if chosen == "memory" and rest:  # nothing remembered is not a failure: render instead
             chain.append(rest.pop(0))
-        if "premium" not in unavailable and "premium" not in chain:
+        if "premium" in profile.routes and "premium" not in unavailable \
+                and "premium" not in chain:
             chain.append("premium")
         chain += [r for r in rest if r not in chain]
         return chain
@@ -266,9 +349,13 @@ class Router:
             delegate = analysis.should_delegate(threshold)
             decision = "delegate" if delegate else "keep"
             reason = analysis.matrix_reason(threshold)
-            wanted = ([r for r in profile.delegate_routes()] if delegate else ["premium"])
+            wanted = ([r for r in profile.delegate_routes()] if delegate
+                      else [r for r in ("premium",) if r in profile.routes])
             route = next((r for r in wanted if r not in unavailable), "")
-            if not route:
+            if not wanted:  # kept work, but this task type has no premium route
+                route = available[0]
+                reason += f"; premium is not among its routes, so it runs on {route}"
+            elif not route:
                 route = available[0] if delegate is False else next(
                     r for r in profile.routes if r not in unavailable)
                 gone = ", ".join(f"{r} ({unavailable[r]})" for r in wanted if r in unavailable)
@@ -312,70 +399,231 @@ class Router:
     async def run(self, task: Task, context: Context, *, run_id: str = "", stage: str = "",
                   check: QualityCheck | None = None,
                   decision: Decision | None = None) -> RouteResult:
-        """Run ``task`` along its route chain; record every attempt; escalate on failure."""
+        """Run ``task`` along its route chain; record every attempt; escalate on failure.
+
+        Every call is reserved and written ahead to the ledger (see archibald.writeahead): a
+        resumed run re-uses an answer already paid for instead of calling again.
+        """
         decision = decision or self.decide(task)
-        check = self.assurance.checked(check)  # labels each figure's evidence
-        profile = self.settings.profile(task.type)
-        floor = profile.quality_floor
-        attempts: list[Attempt] = []
-        rejected: list[tuple[float, Outcome, Attempt]] = []
-        errors: list[str] = []
-        spent = 0
+        state = _Run(task, context, run_id, stage or task.type, decision,
+                     self.assurance.checked(check),  # labels each figure's evidence
+                     self.settings.profile(task.type).quality_floor, task_key(task))
+        done = await self._resume(state)
+        if done is not None:
+            return done
         for i, route in enumerate(decision.chain):
             backend = self.registry.get(task.type, route)
             if backend is None:
                 continue
-            estimate = self.estimate(task, route, decision.analysis)
-            self.budget.check(estimate, channel=task.channel, run_id=run_id,
-                              task_spent_nano=spent)
-            why = ("chosen: " + decision.reason if i == 0
-                   else f"fallback after {decision.chain[i - 1]} failed: {errors[-1]}")
-            start = time.perf_counter()
-            try:
-                outcome = await backend.execute(task, context)
-            except BudgetExceeded:
-                raise
-            except DelegationError as exc:
-                cost = to_nano(getattr(exc, "cost", 0.0) or 0.0)
-                spent += cost
-                attempt = self._attempt(task, route, backend, False, cost, 0, run_id, stage,
-                                        time.perf_counter() - start, why, error=str(exc))
-                self.memory.record(attempt)
-                attempts.append(attempt)
-                errors.append(f"{type(exc).__name__}: {exc}")
-                continue
-            outcome.seconds = outcome.seconds or time.perf_counter() - start
-            cost = to_nano(outcome.cost)
-            spent += cost
-            score, details = check(outcome)
-            outcome.quality = score
-            if details:
-                outcome.detail.setdefault("quality", details)
-            baseline = cost if route == "premium" else to_nano(decision.analysis.estimated_cost)
-            if score is not None and score < floor:
-                err = f"quality {score:.2f} below the floor {floor:.2f}"
-                attempt = self._attempt(task, route, backend, False, cost, 0, run_id, stage,
-                                        outcome.seconds, why, outcome=outcome, error=err)
-                self.memory.record(attempt)
-                attempts.append(attempt)
-                rejected.append((score, outcome, attempt))
-                errors.append(f"QualityRejected: {err}")
-                continue
-            attempt = self._attempt(task, route, backend, True, cost, baseline, run_id, stage,
-                                    outcome.seconds, why, outcome=outcome)
-            qa = await self.assurance.assure(task, context, decision, outcome, attempt,
-                                             check=check, run_id=run_id, stage=stage, spent=spent)
-            self.memory.record(attempt)
-            attempts.append(attempt)
-            return RouteResult(outcome, decision, attempts, qa_attempts=qa)
-        if rejected:
+            why = ("chosen: " + decision.reason if not state.errors
+                   else f"fallback after {decision.chain[i - 1]} failed: {state.errors[-1]}")
+            result = await self._call(state, route, backend, why)
+            if result is not None:
+                return result
+        if state.rejected:
             # nothing better to escalate to: keep the best result, flagged below its floor
-            score, outcome, _ = max(rejected, key=lambda t: t[0])
+            score, outcome, _ = max(state.rejected, key=lambda t: t[0])
             outcome.detail["below_floor"] = True
-            return RouteResult(outcome, decision, attempts, below_floor=True)
-        if errors:
-            raise DelegationError(f"{task.type}: every route failed: " + " | ".join(errors))
+            return RouteResult(outcome, decision, state.attempts, below_floor=True)
+        if state.errors:
+            raise DelegationError(f"{task.type}: every route failed: "
+                                  + " | ".join(state.errors))
         raise RouteUnavailable(f"{task.type}: no backend could run it")
+
+    def deadline(self, task: Task, route: str) -> float | None:
+        """Seconds a paid call of this task type may take before the route is given up."""
+        if route not in _PAID_ROUTES:
+            return None
+        p = self.settings.profile(task.type)
+        if p.timeout_seconds:
+            return p.timeout_seconds
+        if route == "agent":
+            return _AGENT_DEADLINE
+        base = _DEADLINES.get(p.capability, _DEFAULT_DEADLINE)
+        if p.capability in ("text", "research") and "max_tokens" in task.inputs:
+            # a long answer needs its time to be written (a 10-minute script: ~58 s)
+            return max(base, _WRITING_START + int(task.inputs["max_tokens"]) / _TOKENS_PER_S)
+        return base
+
+    def _reserve(self, state: "_Run", route: str, backend: Backend,
+                 why: str) -> tuple[Task, Attempt]:
+        """The pending ledger row of the next call, reserved against every budget; a chat
+        call whose maximum does not fit is shrunk to fit (the reason says so) or refused."""
+        task = state.task
+        most = backend.max_cost(task)
+        if most is None:
+            most = self.estimate(task, route, state.decision.analysis)
+        state.numbers[route] = state.numbers.get(route, 0) + 1
+        attempt = self._attempt(task, route, backend, False, 0, 0, state.run_id, state.stage,
+                                0.0, why)
+        attempt.idempotency_key = idempotency_key(state.run_id, state.stage, route,
+                                                  state.numbers[route], state.input_key)
+        attempt.input_key = state.input_key
+        attempt.max_cost_nano = to_nano(most)
+        try:
+            self.budget.reserve(attempt, task_spent_nano=state.spent)
+            return task, attempt
+        except BudgetExceeded:
+            room = self.budget.room(channel=task.channel, run_id=state.run_id,
+                                    task_spent_nano=state.spent)
+            fitted = backend.fit(task, room / NANO) if room is not None and room > 0 else None
+            if fitted is None:
+                raise
+        task, note = fitted
+        attempt.reason = f"{why}; {note}"
+        attempt.max_cost_nano = to_nano(backend.max_cost(task) or 0.0)
+        self.budget.reserve(attempt, task_spent_nano=state.spent)
+        return task, attempt
+
+    async def _call(self, state: "_Run", route: str, backend: Backend,
+                    why: str) -> RouteResult | None:
+        """One call on one route, written ahead: reserve, call, settle, then check."""
+        task, attempt = self._reserve(state, route, backend, why)
+        context = dataclasses.replace(state.context,
+                                      request_id_sink=self._request_id_sink(attempt))
+        limit = self.deadline(task, route)
+        start = time.perf_counter()
+        try:
+            outcome = await _within(backend.execute(task, context), limit)
+        except BudgetExceeded:
+            self._lost(attempt, "refused by a budget during the call")
+            raise
+        except TimeoutError:
+            err = BackendTimeout(f"{backend.name} gave no answer within the {limit:g} s "
+                                 f"deadline of a {task.type} call")
+            self._lost(attempt, f"{type(err).__name__}: {err}", time.perf_counter() - start)
+            state.attempts.append(attempt)
+            state.errors.append(f"{type(err).__name__}: {err}")
+            return None
+        except DelegationError as exc:
+            _warn_if_key_refused(exc)
+            attempt.cost_nano = to_nano(getattr(exc, "cost", 0.0) or 0.0)
+            attempt.seconds = time.perf_counter() - start
+            attempt.error = str(exc)
+            attempt.checked = True
+            self.memory.settle(attempt)
+            state.spent += attempt.cost_nano
+            state.attempts.append(attempt)
+            state.errors.append(f"{type(exc).__name__}: {exc}")
+            return None
+        outcome.seconds = outcome.seconds or time.perf_counter() - start
+        self._answered(attempt, outcome)
+        # durable before anything else; a free route's answer is simply made again
+        self.memory.settle(attempt, outcome_payload(outcome) if route in _PAID_ROUTES
+                           else None)
+        state.spent += attempt.cost_nano
+        return await self._judge(state, attempt, outcome)
+
+    def _request_id_sink(self, attempt: Attempt) -> Callable[[str], None]:
+        """Where a backend reports its provider's request id: into the pending row, at once."""
+        assert attempt.id is not None
+        row = attempt.id
+
+        def sink(request_id: str) -> None:
+            attempt.request_id = request_id[:200]
+            self.memory.note_request_id(row, request_id)
+        return sink
+
+    def _answered(self, attempt: Attempt, outcome: Outcome) -> None:
+        """Fill a pending attempt from the answer that settles it (not yet checked)."""
+        attempt.cost_nano = to_nano(outcome.cost)
+        attempt.model = outcome.model
+        attempt.usage = outcome.usage.as_dict()
+        attempt.seconds = outcome.seconds
+        attempt.price_source = str(outcome.detail.get("price_source", ""))
+        attempt.request_id = str(outcome.detail.get("request_id")
+                                 or outcome.detail.get("conversation_id")
+                                 or attempt.request_id or "")[:200]
+        attempt.checked = False
+
+    def _lost(self, attempt: Attempt, error: str, seconds: float = 0.0) -> None:
+        """A call whose answer will never come: it may have been billed, so its maximum
+        stays counted against budgets (status "unknown")."""
+        attempt.error, attempt.seconds = error, seconds
+        self.memory.mark_unknown(attempt)
+
+    async def _judge(self, state: "_Run", attempt: Attempt,
+                     outcome: Outcome) -> RouteResult | None:
+        """Check a settled answer; the accepted one ends the task, a rejected one escalates."""
+        unusable = None
+        try:
+            score, details = (state.check(outcome) if state.check else (outcome.quality, {}))
+        except (MediaError, InputError, OSError, ValueError, KeyError, TypeError) as exc:
+            # a file that does not decode, a reply in the wrong shape: paid for, unusable
+            unusable = f"the answer cannot be used: {type(exc).__name__}: {exc}"
+            score, details = 0.0, {"error": unusable}
+        outcome.quality = score
+        if details:
+            outcome.detail.setdefault("quality", details)
+        attempt.quality, attempt.checked = score, True
+        attempt.evidence = str(outcome.detail.get("evidence", ""))
+        floor = state.floor
+        if unusable or (score is not None and score < floor):
+            attempt.error = unusable or f"quality {score:.2f} below the floor {floor:.2f}"
+            self.memory.settle(attempt)
+            state.attempts.append(attempt)
+            if not unusable:  # kept as the best of a bad lot only if it can be used at all
+                state.rejected.append((score or 0.0, outcome, attempt))
+            state.errors.append(f"QualityRejected: {attempt.error}")
+            return None
+        cost = attempt.cost_nano
+        attempt.success = True
+        attempt.baseline_nano = premium_baseline(self, state.task, attempt.route, outcome, cost)
+        qa = await self.assurance.assure(state.task, state.context, state.decision, outcome,
+                                         attempt, check=state.check, run_id=state.run_id,
+                                         stage=state.stage, spent=state.spent)
+        self.memory.settle(attempt)
+        state.attempts += [attempt, *qa]
+        return RouteResult(outcome, state.decision, state.attempts)
+
+    async def _resume(self, state: "_Run") -> RouteResult | None:
+        """What an earlier, killed process left for this very task: its settled answer is
+        re-used, a pending call fetched by its request id where the provider allows it (else
+        marked unknown); earlier attempts of the task join this result's attempts."""
+        if not state.run_id:
+            return None
+        earlier = [a for a in self.memory.attempts_of_stage(state.run_id, state.stage)
+                   if a.input_key == state.input_key]
+        for a in earlier:  # new calls continue the numbering of their idempotency keys
+            state.numbers[a.route] = state.numbers.get(a.route, 0) + 1
+        state.attempts.extend(a for a in earlier if a.status != "pending"
+                              and not (a.status == "settled" and not a.checked))
+        state.spent = sum(a.cost_nano for a in state.attempts)
+        found = self.memory.settled_answer(state.run_id, state.stage, state.input_key)
+        if found is not None:
+            attempt, payload = found
+            outcome = outcome_from_payload(payload)
+            if files_present(outcome):
+                if not attempt.checked:
+                    state.spent += attempt.cost_nano
+                    return await self._judge(state, attempt, outcome)
+                return RouteResult(outcome, state.decision, state.attempts)
+        for attempt in self.memory.open_attempts(state.run_id, state.stage):
+            result = await self._reconcile(state, attempt)
+            if result is not None:
+                return result
+        return None
+
+    async def _reconcile(self, state: "_Run", attempt: Attempt) -> RouteResult | None:
+        """Settle a pending call of a killed process by fetching its answer, or mark it
+        unknown. A recovered answer is checked like a fresh one."""
+        backend = self.registry.get(state.task.type, attempt.route)
+        outcome = None
+        if backend is not None and attempt.request_id and attempt.input_key == state.input_key:
+            try:
+                outcome = await backend.recover(attempt.request_id, state.task, state.context)
+            except DelegationError as exc:
+                attempt.error = f"could not fetch the answer of {attempt.request_id}: {exc}"
+        if outcome is None:
+            self._lost(attempt, attempt.error or "the run was killed before this call was "
+                                                 "answered; the provider may have billed it")
+            if attempt.input_key == state.input_key:
+                state.attempts.append(attempt)
+            return None
+        self._answered(attempt, outcome)
+        self.memory.settle(attempt, outcome_payload(outcome))
+        state.spent += attempt.cost_nano
+        return await self._judge(state, attempt, outcome)
 
     def _attempt(self, task: Task, route: str, backend: Backend, success: bool, cost: int,
                  baseline: int, run_id: str, stage: str, seconds: float, reason: str, *,
@@ -389,5 +637,4 @@ class Router:
                        usage=usage, error=error, reason=reason,
                        config_digest=self.settings.digest,
                        price_source=str(outcome.detail.get("price_source", "")) if outcome
-                       else "", evidence=str(outcome.detail.get("evidence", "")) if outcome
                        else "")

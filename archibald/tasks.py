@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 __all__ = ["ROUTES", "Task", "TaskAnalysis", "Usage", "Outcome", "Context"]
 
@@ -106,3 +106,12 @@ class Context:
     seed: int = 0
     settings: Any = None  # archibald.config.Settings (Any to avoid an import cycle)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the router's hook for a provider's request id learnt mid-call (a fal request id, an
+    #: OpenHands conversation id): it lands in the pending ledger row, so a run killed before
+    #: the answer can fetch it by id on resume instead of paying for the work again
+    request_id_sink: Callable[[str], None] | None = field(default=None, repr=False)
+
+    def on_request_id(self, request_id: str) -> None:
+        """Report the provider's id of the call in flight (backends call this)."""
+        if self.request_id_sink is not None and request_id:
+            self.request_id_sink(request_id)

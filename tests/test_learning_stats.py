@@ -41,9 +41,10 @@ def test_verdicts_say_what_to_do() -> None:
 
 
 def test_difference_edge_cases() -> None:
-    d = difference([1.0], [2.0])
-    assert d.diff == 1.0 and d.low == -np.inf and d.high == np.inf
-    same = difference([1.0, 1.0], [1.0, 1.0])
+    for a, b in (([1.0], [2.0]), ([1.0, 1.5], [2.0, 2.5, 3.0])):
+        d = difference(a, b)
+        assert d.low is None and d.high is None and not d.significant  # never -inf to inf
+    same = difference([1.0, 1.0, 1.0], [1.0, 1.0, 1.0])
     assert same.low == same.high == 0.0 and not same.significant
 
 

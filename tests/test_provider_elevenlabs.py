@@ -47,7 +47,7 @@ def test_wav_sentences_and_cost(elevenlabs_stub, provider_env, sleeps, tmp_path)
     assert art["sentences"][0][0] == 0.0
     assert art["sentences"][1][0] == pytest.approx(19 * CHAR_SECONDS)
     assert out.usage.characters == len(TEXT)
-    assert out.cost == pytest.approx(len(TEXT) * 0.00022, abs=1e-9)
+    assert out.cost == pytest.approx(len(TEXT) * 0.0001, abs=1e-9)
     [req] = elevenlabs_stub.requests
     assert req.path == "/v1/text-to-speech/voice123/with-timestamps"
     assert req.q("output_format") == "pcm_24000"
@@ -72,7 +72,7 @@ def test_too_many_concurrent_requests_is_queued_then_retried(elevenlabs_stub, pr
     elevenlabs_stub.too_many_concurrent(times=2)
     out = go(make(sleeps), tmp_path)
     assert sleeps.calls == [0.5, 1.0] and out.usage.characters == len(TEXT)
-    assert out.cost == pytest.approx(len(TEXT) * 0.00022)  # charged once
+    assert out.cost == pytest.approx(len(TEXT) * 0.0001)  # charged once
 
 
 def test_429_honours_retry_after(elevenlabs_stub, provider_env, sleeps, tmp_path):

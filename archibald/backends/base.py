@@ -31,6 +31,21 @@ class Backend(ABC):
     async def execute(self, task: Task, context: Context) -> Outcome:
         """Do the work; raise a DelegationError subclass when it fails."""
 
+    def max_cost(self, task: Task) -> float | None:
+        """The most this call can be billed, in USD, reserved against budgets before it is
+        made; None when the provider sets no bound (the router then reserves its estimate)."""
+        return None
+
+    def fit(self, task: Task, room_usd: float) -> tuple[Task, str] | None:
+        """``task`` changed so its maximum fits in ``room_usd`` (a smaller max_tokens, say),
+        with a sentence saying what changed; None when it cannot be made to fit."""
+        return None
+
+    async def recover(self, request_id: str, task: Task, context: Context) -> Outcome | None:
+        """The answer of a call an earlier, killed process made, fetched by the provider's
+        request id without paying again; None when the provider cannot give it back."""
+        return None
+
     def checked_prompt(self, task: Task, provider: str, key: str = "prompt") -> str:
         """The task's ``key`` input (its prompt), after checking this backend can run here."""
         from ..errors import NonRetryable, RouteUnavailable

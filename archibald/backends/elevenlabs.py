@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
 import time
 import wave
@@ -20,7 +21,8 @@ from typing import Any, Mapping
 
 import httpx
 
-from ..errors import BackendError, ConfigError, InputError, NonRetryable, RouteUnavailable
+from ..errors import (BackendError, ConfigError, DelegationError, InputError, NonRetryable,
+                      RouteUnavailable)
 from ..prices import PriceBook
 from ..providers import Provider
 from ..tasks import Context, Outcome, Task, Usage
@@ -29,6 +31,8 @@ from .http import RetryPolicy, log, request_json
 
 __all__ = ["ElevenLabsBackend", "sentences_from_alignment", "split_for_requests"]
 
+#: a 200 whose body was unusable: the chunk was synthesised, hence billed
+_ANSWERED_BADLY = ("malformed_json", "malformed_audio")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n\s*\n")
 
 
@@ -145,6 +149,11 @@ class ElevenLabsBackend(Backend):
                                code="malformed_audio") from None
         return pcm, body.get("alignment") or body.get("normalized_alignment") or {}
 
+    def max_cost(self, task: Task) -> float | None:
+        """Every character of the text: ElevenLabs bills characters synthesised."""
+        return self.prices.cost(Usage(characters=len(str(task.inputs.get("text") or ""))),
+                                unit=self.price_key)
+
     async def execute(self, task: Task, context: Context) -> Outcome:
         reason = self.unavailable_reason()
         if reason:
@@ -162,20 +171,31 @@ class ElevenLabsBackend(Backend):
         pieces = split_for_requests(text, self.max_chars)
         audio, sentences, offset = bytearray(), [], 0.0
         start = time.perf_counter()
+        spoken = 0  # characters already synthesised, hence billed
         async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
             for i, piece in enumerate(pieces):
-                pcm, alignment = await self._speak(
-                    client, voice_id, piece, pieces[i - 1] if i else None,
-                    pieces[i + 1] if i + 1 < len(pieces) else None)
+                try:
+                    pcm, alignment = await self._speak(
+                        client, voice_id, piece, pieces[i - 1] if i else None,
+                        pieces[i + 1] if i + 1 < len(pieces) else None)
+                except DelegationError as exc:  # the chunks before it were billed
+                    answered = getattr(exc, "code", None) in _ANSWERED_BADLY
+                    exc.cost = self.prices.cost(
+                        Usage(characters=spoken + (len(piece) if answered else 0),
+                              requests=i + answered), unit=self.price_key)
+                    raise
+                spoken += len(piece)
                 pcm = pcm[: len(pcm) - len(pcm) % 2]
                 sentences += sentences_from_alignment(alignment, offset)
                 audio += pcm
                 offset += len(pcm) / 2 / self.rate
-        with wave.open(str(out), "wb") as wav:
+        part = out.with_name(f".{out.name}.{os.getpid()}.part")
+        with wave.open(str(part), "wb") as wav:
             wav.setnchannels(1)
             wav.setsampwidth(2)
             wav.setframerate(self.rate)
             wav.writeframes(bytes(audio))
+        os.replace(part, out)  # whole or not at all: a resume may re-use it
         usage = Usage(characters=len(text), requests=len(pieces))
         cost = self.prices.cost(usage, unit=self.price_key)
         log.info("%s: %d characters in %d request(s), %.1f s of audio, $%.4f", self.name,

@@ -10,13 +10,18 @@ to the CDN the files are downloaded from.
 
 from __future__ import annotations
 
+import asyncio
+import math
+import os
 import time
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping
 
 import httpx
 
-from ..errors import BackendError, BackendTimeout, InputError, NonRetryable, RouteUnavailable
+from ..errors import (BackendError, BackendTimeout, DelegationError, InputError, NonRetryable,
+                      RouteUnavailable)
 from ..prices import PriceBook
 from ..providers import Provider
 from ..tasks import Context, Outcome, Task, Usage
@@ -61,9 +66,11 @@ class FalQueue:
                                code="malformed_json")
         return body
 
-    async def run(self, app: str, arguments: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
-        """The result of ``app`` on ``arguments`` and its request id."""
-        started = self.clock()
+    async def run(self, app: str, arguments: Mapping[str, Any],
+                  on_request_id: Callable[[str], None] | None = None
+                  ) -> tuple[Mapping[str, Any], str]:
+        """The result of ``app`` on ``arguments`` and its request id (reported through
+        ``on_request_id`` as soon as fal gives it, so a killed run can fetch the result)."""
         async with httpx.AsyncClient(timeout=self.request_timeout,
                                      transport=self.transport) as client:
             sub = await self._json(client, "POST", self.provider.url(app), json=dict(arguments))
@@ -71,10 +78,26 @@ class FalQueue:
             if not rid:
                 raise BackendError("fal accepted the request without a request_id",
                                    provider="fal", code="malformed_json")
-            owner_app = "/".join(app.strip("/").split("/")[:2])
-            base = self.provider.url(f"{owner_app}/requests/{rid}")
-            status_url = str(sub.get("status_url") or f"{base}/status")
-            response_url = str(sub.get("response_url") or base)
+            if on_request_id is not None:
+                on_request_id(rid)
+            return await self._wait(client, app, rid, sub), rid
+
+    async def fetch(self, app: str, rid: str) -> Mapping[str, Any]:
+        """The result of an earlier request by its id, waiting if it still runs: fal bills a
+        request once, however often its result is read."""
+        async with httpx.AsyncClient(timeout=self.request_timeout,
+                                     transport=self.transport) as client:
+            return await self._wait(client, app, rid, {})
+
+    async def _wait(self, client: httpx.AsyncClient, app: str, rid: str,
+                    sub: Mapping[str, Any]) -> Mapping[str, Any]:
+        started = self.clock()
+        owner_app = "/".join(app.strip("/").split("/")[:2])
+        base = self.provider.url(f"{owner_app}/requests/{rid}")
+        status_url = str(sub.get("status_url") or f"{base}/status")
+        response_url = str(sub.get("response_url") or base)
+        cancel_url = str(sub.get("cancel_url") or f"{base}/cancel")
+        try:
             while True:
                 status = await self._json(client, "GET", status_url)
                 state = status.get("status")
@@ -89,11 +112,14 @@ class FalQueue:
                     raise BackendError(f"fal request {rid} has unknown status {state!r}",
                                        provider="fal", code="bad_status")
                 if self.clock() - started > self.deadline:
-                    await self._cancel(client, sub.get("cancel_url") or f"{base}/cancel")
+                    await self._cancel(client, cancel_url)
                     raise BackendTimeout(f"fal request {rid} ({app}) did not finish within "
                                          f"{self.deadline:.0f} s (last status {state})")
                 await self.sleep(self.poll_interval)
-            return await self._json(client, "GET", response_url), rid
+        except asyncio.CancelledError:  # abandoned (the router's deadline): stop the work
+            await asyncio.shield(self._cancel(client, cancel_url))
+            raise
+        return await self._json(client, "GET", response_url)
 
     async def _cancel(self, client: httpx.AsyncClient, url: str) -> None:
         try:
@@ -119,8 +145,23 @@ class FalQueue:
             return response
 
         response = await self.retry.run(attempt, what="fal download")
-        out.write_bytes(response.content)
+        part = out.with_name(f".{out.name}.{os.getpid()}.part")
+        part.write_bytes(response.content)  # whole or not at all: a resume may re-use it
+        os.replace(part, out)
         return str(response.headers.get("content-type", "application/octet-stream"))
+
+
+#: FLUX sizes snap up to this many pixels a side
+_GRID = 64
+
+
+async def _billed(step: Awaitable[str], cost: float) -> str:
+    """A step after fal completed a request: if it fails, the error carries what fal billed."""
+    try:
+        return await step
+    except DelegationError as exc:
+        exc.cost = cost
+        raise
 
 
 class _FalBackend(Backend):
@@ -148,6 +189,29 @@ class _FalBackend(Backend):
             return str(exc)
         return None
 
+    @abstractmethod
+    def _arguments(self, task: Task, context: Context) -> dict[str, Any]:
+        """The app's input for ``task``."""
+
+    @abstractmethod
+    async def _finish(self, task: Task, context: Context, result: Mapping[str, Any], rid: str,
+                      start: float) -> Outcome:
+        """The outcome from a completed request's result: download, price."""
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        self._check(task, "prompt")
+        start = time.perf_counter()
+        result, rid = await self.queue.run(self.model, self._arguments(task, context),
+                                           context.on_request_id)
+        return await self._finish(task, context, result, rid, start)
+
+    async def recover(self, request_id: str, task: Task, context: Context) -> Outcome | None:
+        """A killed run's request, fetched by its id: fal bills a request once."""
+        self._check(task, "prompt")
+        start = time.perf_counter()
+        result = await self.queue.fetch(self.model, request_id)
+        return await self._finish(task, context, result, request_id, start)
+
     def _check(self, task: Task, *required: str) -> None:
         reason = self.unavailable_reason()
         if reason:
@@ -168,27 +232,44 @@ class FalImageBackend(_FalBackend):
                  route: str = "premium", queue: FalQueue | None = None) -> None:
         super().__init__(provider, prices, model, route, queue)
 
-    async def execute(self, task: Task, context: Context) -> Outcome:
-        self._check(task, "prompt")
-        width, height = int(task.inputs.get("width", 1920)), int(task.inputs.get("height", 1080))
+    @staticmethod
+    def _size(task: Task) -> tuple[int, int]:
+        return int(task.inputs.get("width", 1920)), int(task.inputs.get("height", 1080))
+
+    def max_cost(self, task: Task) -> float | None:
+        """The asked size with each side rounded up to the model's 64-pixel grid (1080
+        becomes 1088, say), billed per megapixel rounded up the way fal rounds."""
+        width, height = self._size(task)
+        grid = [math.ceil(max(v, 1) / _GRID) * _GRID for v in (width, height)]
+        return self.prices.cost(Usage(images=1, megapixels=grid[0] * grid[1] / 1e6,
+                                      requests=1), unit=self.name)
+
+    def _arguments(self, task: Task, context: Context) -> dict[str, Any]:
+        width, height = self._size(task)
         out = Path(task.inputs.get("out") or context.workdir / "image.png")
-        start = time.perf_counter()
-        args = {"prompt": str(task.inputs["prompt"]),
+        return {"prompt": str(task.inputs["prompt"]),
                 "image_size": {"width": width, "height": height}, "num_images": 1,
                 "seed": int(task.inputs.get("seed", context.seed)),
                 "output_format": "png" if out.suffix.lower() == ".png" else "jpeg",
                 "enable_safety_checker": True}
-        result, rid = await self.queue.run(self.model, args)
+
+    async def _finish(self, task: Task, context: Context, result: Mapping[str, Any], rid: str,
+                      start: float) -> Outcome:
+        width, height = self._size(task)
+        out = Path(task.inputs.get("out") or context.workdir / "image.png")
         images = result.get("images")
         if not isinstance(images, list) or not images or not isinstance(images[0], Mapping) \
                 or not images[0].get("url"):
-            raise BackendError(f"fal request {rid} returned no image", provider="fal",
-                               code="no_output")
+            error = BackendError(f"fal request {rid} returned no image", provider="fal",
+                                 code="no_output")
+            error.cost = self.prices.cost(Usage(images=1, megapixels=width * height / 1e6,
+                                                requests=1), unit=self.name)
+            raise error  # COMPLETED (a filtered image, say): fal has billed it
         image = images[0]
         w, h = int(image.get("width") or width), int(image.get("height") or height)
-        ctype = await self.queue.download(str(image["url"]), out)
         usage = Usage(images=1, megapixels=w * h / 1e6, requests=1)
         cost = self.prices.cost(usage, unit=self.name)
+        ctype = await _billed(self.queue.download(str(image["url"]), out), cost)
         log.info("%s: %dx%d image, $%.4f", self.name, w, h, cost)
         return Outcome(artifact={"path": str(out), "width": w, "height": h,
                                  "content_type": image.get("content_type") or ctype,
@@ -212,20 +293,30 @@ class FalMusicBackend(_FalBackend):
         super().__init__(provider, prices, model, route, queue)
         self.max_seconds = max_seconds
 
-    async def execute(self, task: Task, context: Context) -> Outcome:
-        self._check(task, "prompt")
-        seconds = min(float(task.inputs.get("seconds", 60)), self.max_seconds)
+    def _seconds(self, task: Task) -> float:
+        return min(float(task.inputs.get("seconds", 60)), self.max_seconds)
+
+    def max_cost(self, task: Task) -> float | None:
+        return self.prices.cost(Usage(audio_seconds=self._seconds(task), requests=1),
+                                unit=self.name)
+
+    def _arguments(self, task: Task, context: Context) -> dict[str, Any]:
+        return {"prompt": str(task.inputs["prompt"]),
+                "duration": int(round(self._seconds(task)))}
+
+    async def _finish(self, task: Task, context: Context, result: Mapping[str, Any], rid: str,
+                      start: float) -> Outcome:
+        seconds = self._seconds(task)
         out = Path(task.inputs.get("out") or context.workdir / "music.wav")
-        start = time.perf_counter()
-        result, rid = await self.queue.run(self.model, {"prompt": str(task.inputs["prompt"]),
-                                                        "duration": int(round(seconds))})
-        audio = result.get("audio_file") or result.get("audio")
-        if not isinstance(audio, Mapping) or not audio.get("url"):
-            raise BackendError(f"fal request {rid} returned no audio", provider="fal",
-                               code="no_output")
-        ctype = await self.queue.download(str(audio["url"]), out)
         usage = Usage(audio_seconds=seconds, requests=1)
         cost = self.prices.cost(usage, unit=self.name)
+        audio = result.get("audio_file") or result.get("audio")
+        if not isinstance(audio, Mapping) or not audio.get("url"):
+            error = BackendError(f"fal request {rid} returned no audio", provider="fal",
+                                 code="no_output")
+            error.cost = cost  # COMPLETED: fal has billed it
+            raise error
+        ctype = await _billed(self.queue.download(str(audio["url"]), out), cost)
         log.info("%s: %.0f s of music, $%.4f", self.name, seconds, cost)
         return Outcome(artifact={"path": str(out), "seconds": seconds,
                                  "content_type": audio.get("content_type") or ctype},

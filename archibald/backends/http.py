@@ -131,6 +131,9 @@ class RetryPolicy:
     #: a 429 asking for a longer wait than this fails over at once
     max_retry_after: float = 60.0
     retry_timeouts: bool = True
+    #: how many times a timed-out request is retried before the error propagates (a hung
+    #: provider is not waited on again and again: the router falls back instead)
+    timeout_retries: int = 3
     sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
     jitter: Callable[[], float] = field(default=random.random)
 
@@ -140,7 +143,8 @@ class RetryPolicy:
             return None
         if isinstance(error, RateLimited) and error.retry_after is not None:
             return error.retry_after if error.retry_after <= self.max_retry_after else None
-        if isinstance(error, BackendTimeout) and not self.retry_timeouts:
+        if isinstance(error, BackendTimeout) and (not self.retry_timeouts
+                                                  or attempt > self.timeout_retries):
             return None
         if not isinstance(error, (RateLimited, ProviderOverloaded, BackendTimeout)):
             return None

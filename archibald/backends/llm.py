@@ -22,11 +22,16 @@ from ..tasks import Context, Outcome, Task, Usage
 from .base import Backend
 from .http import RetryPolicy, error_from_status, log
 
-__all__ = ["ChatBackend", "litellm_model", "translate_litellm"]
+__all__ = ["ChatBackend", "chat_messages", "litellm_model", "translate_litellm"]
 
 #: our provider name -> LiteLLM's model prefix (Ollama goes through its OpenAI-compatible /v1)
 _PREFIX = {"anthropic": "anthropic", "openai": "openai", "deepseek": "deepseek",
            "ollama": "openai"}
+#: tokens the chat framing adds around the messages (role markers, separators), at most
+_FRAMING_TOKENS = 32
+_DEFAULT_MAX_TOKENS = 4096
+#: a budget-shrunk call keeps at least this many output tokens, else it is refused
+_MIN_FIT_TOKENS = 256
 _MALFORMED = ("Expecting value", "Unable to get json response", "JSONDecodeError",
               "Invalid control character", "Unterminated string")
 
@@ -131,6 +136,15 @@ def _request_id(response: Any) -> str | None:
     return str(rid) if rid else None
 
 
+def chat_messages(task: Task, prompt: str) -> list[dict[str, str]]:
+    """The messages a chat call sends for ``task`` (the baseline counts the same ones)."""
+    messages = []
+    if task.inputs.get("system"):
+        messages.append({"role": "system", "content": str(task.inputs["system"])})
+    messages.append({"role": "user", "content": prompt})
+    return messages
+
+
 class ChatBackend(Backend):
     """A chat model on one route. ``execute`` reads inputs prompt (+system, max_tokens,
     temperature) and returns the reply text as the artifact."""
@@ -144,7 +158,7 @@ class ChatBackend(Backend):
         self.provider = provider
         self.prices = prices
         self.timeout = timeout
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or RetryPolicy(timeout_retries=1)
         self.name = f"{provider.name}:{model}"
 
     @property
@@ -185,17 +199,54 @@ class ChatBackend(Backend):
             base += "/v1"
         return base
 
+    def _max_prompt_tokens(self, task: Task) -> int:
+        """An upper bound on the prompt's tokens: byte-level BPE tokenizers (Anthropic,
+        OpenAI, DeepSeek) never make more tokens than the text has UTF-8 bytes; plus the
+        message framing."""
+        text = str(task.inputs.get("system") or "") + str(task.inputs.get("prompt") or "")
+        return len(text.encode()) + _FRAMING_TOKENS
+
+    def _max_tokens(self, task: Task) -> int:
+        return int(task.inputs.get("max_tokens", _DEFAULT_MAX_TOKENS))
+
+    def max_cost(self, task: Task) -> float | None:
+        """The whole prompt at the dearest input price (cache writes cost more than input)
+        plus every allowed output token: what the call costs if the answer uses max_tokens."""
+        try:
+            price = self.prices.model(self.model)
+        except RouteUnavailable:
+            return 0.0 if self.free else None
+        per_in = max(price.input_per_token, price.cache_write_per_token or 0.0)
+        return self._max_prompt_tokens(task) * per_in \
+            + self._max_tokens(task) * price.output_per_token
+
+    def fit(self, task: Task, room_usd: float) -> tuple[Task, str] | None:
+        """The task with max_tokens lowered so its maximum fits ``room_usd``; None when
+        fewer than _MIN_FIT_TOKENS would be left to answer in."""
+        try:
+            price = self.prices.model(self.model)
+        except RouteUnavailable:
+            return None
+        prompt_cost = self._max_prompt_tokens(task) * max(price.input_per_token,
+                                                          price.cache_write_per_token or 0.0)
+        if price.output_per_token <= 0:
+            return None
+        allowed = int((room_usd - prompt_cost) / price.output_per_token)
+        wanted = self._max_tokens(task)
+        if allowed >= wanted or allowed < min(_MIN_FIT_TOKENS, wanted):
+            return None
+        fitted = Task(task.type, {**task.inputs, "max_tokens": allowed}, task.channel)
+        return fitted, (f"max_tokens cut from {wanted} to {allowed} so the call's maximum "
+                        f"(${self.max_cost(fitted) or 0.0:.4f}) fits the budget left "
+                        f"(${room_usd:.4f})")
+
     async def execute(self, task: Task, context: Context) -> Outcome:
-        prompt = self.checked_prompt(task, self.provider.name)
-        messages = []
-        if task.inputs.get("system"):
-            messages.append({"role": "system", "content": str(task.inputs["system"])})
-        messages.append({"role": "user", "content": str(prompt)})
+        messages = chat_messages(task, self.checked_prompt(task, self.provider.name))
         kwargs: dict[str, Any] = {
             "model": litellm_model(self.provider.name, self.model), "messages": messages,
             "api_base": self._api_base(),
             "api_key": self.provider.api_key or ("ollama" if self.free else None),
-            "max_tokens": int(task.inputs.get("max_tokens", 4096)),
+            "max_tokens": self._max_tokens(task),
             "timeout": self.timeout, "num_retries": 0, "max_retries": 0,
         }
         if task.inputs.get("temperature") is not None:
@@ -215,6 +266,12 @@ class ChatBackend(Backend):
         text = response.choices[0].message.content or ""
         log.info("%s: %d in / %d out tokens, $%.6f", self.name, usage.input_tokens,
                  usage.output_tokens, cost)
+        if not text.strip():  # billed, but nothing to use: a failure that still costs
+            error = BackendError(f"{self.name} answered with an empty reply (finish reason "
+                                 f"{response.choices[0].finish_reason!r})",
+                                 provider=self.provider.name, code="empty_reply")
+            error.cost = cost
+            raise error
         return Outcome(artifact=text, backend=self.name, route=self._route, model=self.model,
                        usage=usage, cost=cost, seconds=time.perf_counter() - start,
                        detail={"request_id": _request_id(response),

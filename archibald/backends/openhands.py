@@ -12,6 +12,7 @@ router turns into fallbacks.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any, Awaitable, Callable, Mapping
 
@@ -29,6 +30,8 @@ __all__ = ["OpenHandsBackend", "final_answer"]
 _START_FATAL = {"ERROR"}
 _SANDBOX_FATAL = {"ERROR", "MISSING"}
 _TERMINAL = {"finished", "error", "stuck"}
+#: failures after which the conversation has stopped by itself (nothing left to cancel)
+_AGENT_ENDED = {"agent_error", "agent_stuck", "sandbox_error", "sandbox_missing"}
 
 
 def _text(content: Any) -> str:
@@ -138,11 +141,50 @@ class OpenHandsBackend(Backend):
             if not task_id:
                 raise BackendError("openhands accepted the task without a start-task id",
                                    provider="openhands", code="malformed_json")
+            context.on_request_id(f"start-task:{task_id}")
             conv_id = await self._wait_ready(client, start, started)
+            context.on_request_id(f"conversation:{conv_id}")
+            return await self._finish(client, conv_id, started, t0, task_id)
+
+    async def recover(self, request_id: str, task: Task, context: Context) -> Outcome | None:
+        """Follow a conversation a killed run started, to its answer and its cost."""
+        kind, _, ident = request_id.partition(":")
+        headers = {"Authorization": f"Bearer {self.provider.api_key}"} \
+            if self.provider.api_key else {}
+        started, t0 = self.clock(), time.perf_counter()
+        async with httpx.AsyncClient(timeout=self.request_timeout, headers=headers,
+                                     transport=self.transport) as client:
+            if kind == "start-task":
+                state = self._first(await self._get(client, "api/v1/app-conversations/start-tasks",
+                                                    ids=ident), "the start task")
+                if state is None:
+                    return None
+                conv_id = await self._wait_ready(client, state, started)
+            elif kind == "conversation":
+                conv_id = ident
+            else:
+                return None
+            return await self._finish(client, conv_id, started, t0, "")
+
+    async def _finish(self, client: httpx.AsyncClient, conv_id: str, started: float,
+                      t0: float, task_id: str) -> Outcome:
+        """Wait for the conversation and read its answer; whatever fails after the agent has
+        spent money carries that spend, and a conversation given up on is deleted."""
+        try:
             conv = await self._wait_done(client, conv_id, started)
-            metrics = conv.get("metrics") or {}
-            spent = float(metrics.get("accumulated_cost") or 0.0)
+        except asyncio.CancelledError:  # the router's deadline: stop the agent's spending
+            await asyncio.shield(self._cancel(client, conv_id))
+            raise
+        except DelegationError as exc:
+            if not isinstance(exc, BackendError) or exc.code not in _AGENT_ENDED:
+                await self._cancel(client, conv_id)  # abandoned mid-run: stop its spending
+            raise
+        metrics = conv.get("metrics") or {}
+        spent = float(metrics.get("accumulated_cost") or 0.0)
+        try:
             answer = await self._answer(client, conv_id)
+        except DelegationError as exc:
+            raise self._fail(exc, spent) from None
         if answer is None:
             raise self._fail(BackendError(f"openhands conversation {conv_id} finished without "
                                           f"a final answer", provider="openhands",
@@ -161,6 +203,14 @@ class OpenHandsBackend(Backend):
                        detail={"conversation_id": conv_id, "start_task_id": task_id,
                                "conversation_url": conv.get("conversation_url"),
                                "price_source": "metrics.accumulated_cost reported by OpenHands"})
+
+    async def _cancel(self, client: httpx.AsyncClient, conv_id: str) -> None:
+        """Delete a conversation we give up on (the V1 app server's
+        ``DELETE /api/v1/app-conversations/{id}`` stops its sandbox too); best effort."""
+        try:
+            await client.delete(self.provider.url(f"api/v1/app-conversations/{conv_id}"))
+        except httpx.HTTPError:
+            log.warning("openhands: could not delete abandoned conversation %s", conv_id)
 
     def _check_deadline(self, started: float, what: str, spent: float = 0.0) -> None:
         if self.clock() - started > self.deadline:
@@ -185,9 +235,13 @@ class OpenHandsBackend(Backend):
 
     async def _wait_done(self, client: httpx.AsyncClient, conv_id: str,
                          started: float) -> Mapping[str, Any]:
+        spent = 0.0  # the agent's spend as last seen: what a failed poll still cost
         while True:
-            conv = self._first(await self._get(client, "api/v1/app-conversations", ids=conv_id),
-                               "the conversation") or {}
+            try:
+                body = await self._get(client, "api/v1/app-conversations", ids=conv_id)
+            except DelegationError as exc:
+                raise self._fail(exc, spent) from None
+            conv = self._first(body, "the conversation") or {}
             spent = float((conv.get("metrics") or {}).get("accumulated_cost") or 0.0)
             sandbox = str(conv.get("sandbox_status") or "")
             execution = str(conv.get("execution_status") or "")

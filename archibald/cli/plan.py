@@ -31,18 +31,20 @@ def plan_data(settings: Any, memory: Any, videos: int, channel: str,
                        "premium_cost_usd": round(d.analysis.estimated_cost, 6),
                        "reason": d.reason})
     planned = sum(s["expected_cost_usd"] for s in stages)
-    history = [{"cost": r["cost_nano"] / 1e9, "seconds": r["seconds"]}
+    history = [{"cost": r["cost_nano"] / 1e9, "seconds": r["seconds"],
+                "minutes": r.get("minutes")}
                for r in memory.finished_runs(channel, "meditation")]
     out: dict[str, Any] = {"videos": videos, "channel": channel, "minutes": minutes,
                            "stages": stages, "planned_cost_per_video_usd": round(planned, 6),
                            "planned_cost_total_usd": round(planned * videos, 6),
                            "forecast": None}
     try:
-        f = forecast(history, videos)
+        f = forecast(history, videos, minutes=minutes)
     except InputError as exc:
         out["forecast_note"] = str(exc)
         return out
     out["forecast"] = {"level": f.level, "history_videos": f.history, "note": f.note,
+                       "minutes": f.minutes, "scaled": f.model,
                        "per_video_usd": f.per_video_mean,
                        "per_video_interval_usd": list(f.per_video_interval),
                        "total_usd": f.total_mean, "total_interval_usd": list(f.total_interval),

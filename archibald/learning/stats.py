@@ -3,7 +3,9 @@
 :func:`compare` gives each metric's means, the difference B - A with a 95% interval, and a
 sentence a user can act on. The interval is Welch's t interval (unequal variances), which is
 what a reader expects and holds up well from ~10 outcomes a side; with fewer the interval
-is honest but wide, and the verdict says there is too little evidence.
+is honest but wide, and the verdict says there is too little evidence. With fewer than
+:data:`MIN_INTERVAL` outcomes on a side there is no interval at all (never -inf to inf): the
+bounds are None and the text says "not enough history".
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as st
 
-__all__ = ["Difference", "Comparison", "difference", "compare", "explore"]
+__all__ = ["Difference", "Comparison", "difference", "compare", "explore", "MIN_INTERVAL"]
 
 #: fewer outcomes than this on either side: the verdict says "too little evidence"
 MIN_OUTCOMES = 5
+#: fewer outcomes than this on either side: no interval, "not enough history"
+MIN_INTERVAL = 3
 
 
 @dataclass(frozen=True)
@@ -31,13 +35,15 @@ class Difference:
     mean_a: float
     mean_b: float
     diff: float
-    low: float
-    high: float
+    low: float | None   # None: not enough history for an interval
+    high: float | None
     level: float
     p_value: float
 
     @property
     def significant(self) -> bool:
+        if self.low is None or self.high is None:
+            return False
         return self.low > 0 or self.high < 0
 
 
@@ -65,8 +71,8 @@ def difference(a: Sequence[float], b: Sequence[float], *, metric: str = "",
     ma, va = _mean_var(xa)
     mb, vb = _mean_var(xb)
     d = mb - ma
-    if len(xa) < 2 or len(xb) < 2:
-        return Difference(metric, len(xa), len(xb), ma, mb, d, -math.inf, math.inf, level, 1.0)
+    if len(xa) < MIN_INTERVAL or len(xb) < MIN_INTERVAL:
+        return Difference(metric, len(xa), len(xb), ma, mb, d, None, None, level, 1.0)
     se2 = va / len(xa) + vb / len(xb)
     if se2 <= 0:  # both sides constant: the difference is known exactly
         p = 1.0 if d == 0 else 0.0
@@ -79,6 +85,9 @@ def difference(a: Sequence[float], b: Sequence[float], *, metric: str = "",
 
 
 def _describe(d: Difference, unit: str, fmt: str) -> str:
+    if d.low is None or d.high is None:
+        return (f"not enough history for a {d.metric} interval (B - A = {d.diff:{fmt}}{unit} "
+                f"from {d.n_a} and {d.n_b} outcomes; an interval needs {MIN_INTERVAL} a side)")
     if not d.significant:
         return (f"no clear {d.metric} difference (B - A = {d.diff:{fmt}}{unit}, "
                 f"{d.level:.0%} interval {d.low:{fmt}} to {d.high:{fmt}})")
@@ -102,10 +111,10 @@ def compare(
         verdict = (f"too little evidence: {n_min} outcomes on the smaller side; "
                    f"keep exploring until each route has at least {MIN_OUTCOMES}")
     else:
-        cheaper = cost.high < 0
-        dearer = cost.low > 0
-        worse = quality.high < 0
-        better = quality.low > 0
+        cheaper = cost.significant and cost.diff < 0
+        dearer = cost.significant and cost.diff > 0
+        worse = quality.significant and quality.diff < 0
+        better = quality.significant and quality.diff > 0
         if cheaper and not worse:
             verdict = f"prefer {b}: cheaper, and no evidence of lower quality"
         elif dearer and not better:

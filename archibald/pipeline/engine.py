@@ -285,7 +285,6 @@ class Engine:
         skipped: set[str] = set()
         cancelled = True
         with self.store.lock():
-            await asyncio.to_thread(self.store.sweep)
             for name in self.order:
                 self._emit(emit, name, "waiting", t0)
             try:
@@ -316,6 +315,8 @@ class Engine:
                             self._emit(emit, name, "failed", t0,
                                        error=str(exc) or type(exc).__name__)
                 cancelled = False
+                if not failures:  # every stage stored: what is left unfinished is stale
+                    await asyncio.to_thread(self.store.sweep)
             finally:
                 for task in running:
                     task.cancel()
@@ -333,6 +334,14 @@ class Engine:
         return RunResult(stages={n: outcomes[n] for n in self.order},
                          wall_seconds=time.perf_counter() - t0, started_at=started_at,
                          concurrency=self.concurrency)
+
+    def _stage_dir(self, name: str, key: str) -> Path:
+        """The stage's folder; one a killed run left is kept, not cleared: it may hold an
+        answer already paid for, which the ledger points at and a resume re-uses."""
+        files = self.store.files_dir(name, key)
+        if files.is_dir() and not files.is_symlink() and not files.parent.is_symlink():
+            return files
+        return self.store.prepare(name, key)
 
     def _emit(self, emit: ProgressCallback, name: str, state: StageState, t0: float,
               **extra: Any) -> None:
@@ -356,7 +365,7 @@ class Engine:
                     await stack.enter_async_context(slots)
                 if stage.cpu_bound:
                     await stack.enter_async_context(cpu_slots)
-                stage_dir = await asyncio.to_thread(self.store.prepare, stage.name, key)
+                stage_dir = await asyncio.to_thread(self._stage_dir, stage.name, key)
                 began = time.perf_counter()
                 self._emit(emit, stage.name, "running", t0)
                 result = await stage.run(StageInput(

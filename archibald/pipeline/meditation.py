@@ -86,7 +86,7 @@ def _adopt_concept(task: Task, text: str) -> dict[str, Any]:
     title = str(data.get("title", "")).strip()
     if 0 < len(title) <= 100:
         concept["title"] = title
-    return {"concept": concept}
+    return {"concept": concept, "reply_json": isinstance(data, dict) and bool(data)}
 
 
 def _adopt_research(task: Task, text: str) -> dict[str, Any]:
@@ -139,28 +139,27 @@ Builder = Callable[[StageInput], dict[str, Any]]
 
 
 def _record(result: RouteResult, quality_details: Any = None) -> dict[str, Any]:
+    """The stage's record for run.json: every attempt, and the baseline with its working."""
     d = result.decision
     attempts = [{"route": a.route, "backend": a.backend, "model": a.model,
                  "success": a.success, "cost_nano": a.cost_nano,
                  "baseline_nano": a.baseline_nano, "quality": a.quality,
                  "seconds": round(a.seconds, 3), "usage": a.usage, "error": a.error,
-                 "price_source": a.price_source} for a in result.attempts]
-    baseline = result.baseline_nano
-    if baseline == 0 and not any(a.success and a.route == "premium" for a in result.attempts):
-        baseline = int(round(d.analysis.estimated_cost * 1e9))
+                 "price_source": a.price_source, "status": a.status,
+                 "max_cost_nano": a.max_cost_nano,
+                 "purpose": a.purpose} for a in result.attempts]
+    baseline = result.outcome.detail.get("baseline") if not result.below_floor else None
     return {"task_type": d.task_type, "route": result.outcome.route,
             "decision": d.decision, "reason": d.reason, "learned": d.learned,
             "estimated_premium_usd": d.analysis.estimated_cost,
-            "attempts": attempts, "cost_nano": result.cost_nano, "baseline_nano": baseline,
+            "attempts": attempts, "cost_nano": result.cost_nano,
+            "baseline_nano": result.baseline_nano,
+            "baseline": baseline or {"nano": 0, "missing": "no accepted result to price"},
             "quality": result.outcome.quality, "below_floor": result.below_floor,
             "backend": result.outcome.backend,
-            # judge and shadow calls: the cost of quality assurance, apart from production
+            # what the judge (and the shadow) said; their calls are attempts with a purpose
             "quality_assurance": result.outcome.detail.get("quality_assurance"),
-            "qa_cost_nano": result.qa_cost_nano,
-            "qa_attempts": [{"purpose": a.purpose, "route": a.route, "backend": a.backend,
-                             "model": a.model, "success": a.success, "cost_nano": a.cost_nano,
-                             "quality": a.quality, "usage": a.usage, "error": a.error,
-                             "price_source": a.price_source} for a in result.qa_attempts]}
+            "qa_cost_nano": result.qa_cost_nano}
 
 
 def routed(task_type: str, build: Builder, router: Router, run_id: str, channel: str,

@@ -71,11 +71,12 @@ def run_json(req: ProduceRequest, run_id: str, settings: Settings, result: RunRe
             "backend": rec.get("backend"), "quality": rec.get("quality"),
             "below_floor": rec.get("below_floor", False),
             "cost_nano": rec.get("cost_nano", 0), "baseline_nano": rec.get("baseline_nano", 0),
+            "baseline": rec.get("baseline"),
             "cost_usd": rec.get("cost_nano", 0) / NANO,
             "baseline_usd": rec.get("baseline_nano", 0) / NANO,
             "attempts": rec.get("attempts", []),
             "quality_assurance": rec.get("quality_assurance"),
-            "qa_cost_nano": rec.get("qa_cost_nano", 0), "qa_attempts": rec.get("qa_attempts", []),
+            "qa_cost_nano": rec.get("qa_cost_nano", 0),
             "seconds": round(o.seconds, 3), "resumed": o.resumed,
             "output": {k: v for k, v in o.result.value.items()
                        if k in ("path", "duration", "mix", "lufs", "true_peak_dbtp", "contrast")}
@@ -100,6 +101,45 @@ def run_json(req: ProduceRequest, run_id: str, settings: Settings, result: RunRe
                     "parallelism": round(p.parallelism, 2)} for p in result.phases()]
         if result else [],
     }
+
+
+def _earlier_seconds(run_json_path: Path, run_id: str, memory: Memory) -> float | None:
+    """How long this run took before, when it is being resumed: its last run.json, else the
+    time memory recorded for it. None for a new run."""
+    try:
+        old = json.loads(run_json_path.read_text(encoding="utf-8"))
+        if old.get("run_id") == run_id and old.get("wall_seconds") is not None:
+            return float(old["wall_seconds"])
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass
+    seconds = memory.run_seconds(run_id)
+    return seconds if seconds else None
+
+
+def _execution(session: float | None, outcomes: dict[str, Any],
+               earlier: float | None) -> dict[str, Any]:
+    """The run's execution time: a resumed run adds this session to the original run's time
+    (and when nothing ran again, reports the original time alone)."""
+    session = session or 0.0
+    resumed = sum(1 for o in outcomes.values() if o.resumed)
+    ran = len(outcomes) - resumed
+    if not resumed or earlier is None:
+        total = session
+    else:
+        total = earlier + session if ran else earlier
+    return {"seconds": round(total, 3), "session_seconds": round(session, 3),
+            "resumed": bool(resumed), "resumed_stages": resumed, "ran_stages": ran,
+            "earlier_seconds": earlier}
+
+
+def _quality_maintenance(memory: Memory, run_id: str) -> dict[str, Any] | None:
+    """The quality helper's figures for this run, when its module is installed."""
+    try:
+        from ..quality.maintenance import quality_maintenance
+    except ImportError:
+        return None
+    result: dict[str, Any] = quality_maintenance(memory.attempts_of_run(run_id))
+    return result
 
 
 def _publish_files(out: Path, outcomes: dict[str, Any]) -> dict[str, str]:
@@ -166,7 +206,8 @@ async def _run(req: ProduceRequest, settings: Settings, memory: Memory, router: 
                           channel=req.channel, history=history[-20:], settings=settings)
     engine = Engine(stages, req.out, key_inputs=key, config_digest=settings.digest,
                     seed=req.seed, concurrency=1 if req.sequential else None)
-    memory.start_run(run_id, "meditation", req.channel, req.topic)
+    earlier = _earlier_seconds(req.out / "run.json", run_id, memory)
+    memory.start_run(run_id, "meditation", req.channel, req.topic, minutes=req.minutes)
     started = time.time()
     result: RunResult | None = None
     try:
@@ -178,6 +219,9 @@ async def _run(req: ProduceRequest, settings: Settings, memory: Memory, router: 
         data["quality_maintenance"] = quality_maintenance(memory.attempts_of_run(run_id))
         if result is None:
             data["wall_seconds"] = round(time.time() - started, 3)
+        data["execution"] = _execution(data["wall_seconds"], outcomes, earlier)
+        data["wall_seconds"] = data["execution"]["seconds"]
+        data["quality_maintenance"] = _quality_maintenance(memory, run_id)
         write_atomic(req.out / "run.json", json.dumps(data, indent=2, default=str))
         memory.finish_run(run_id, status, data["totals"]["cost_nano"],
                           data["totals"]["baseline_nano"], data["wall_seconds"] or 0.0)

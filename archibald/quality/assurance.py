@@ -19,8 +19,11 @@ attempts of their own (``purpose`` "judge" / "shadow"): priced, in the ledger, u
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..backends.base import Backend
 from ..errors import BudgetExceeded, DelegationError, RouteUnavailable
 from ..ledger import Attempt, to_nano
 from ..tasks import Context, Outcome, Task
@@ -114,8 +117,9 @@ class Assurance:
                 try:
                     await self._pair(judge, r, task, brief, work, judge_text(s_outcome),
                                      attempt, s_attempt, run_id, stage, spent, qa, info)
-                finally:  # paid for: in the ledger whatever happens to the judging
-                    self.router.memory.record(s_attempt)
+                finally:  # settled (and learnt from) whatever happens to the judging
+                    s_attempt.checked = True
+                    self.router.memory.settle(s_attempt)
         if attempt.evidence != "shadow":
             verdict = await self._call(judge, r, task, Judge.single_prompt(r, brief, work),
                                        ("score",), attempt, run_id, stage, spent, qa, info,
@@ -161,16 +165,37 @@ class Assurance:
             return str(task.inputs.get("prompt", ""))[:600]
         return f"{topic} (titled {concept['title']!r})" if concept.get("title") else str(topic)
 
-    def _afford(self, task: Task, cost_usd: float, run_id: str, spent: int,
-                info: dict[str, Any], what: str) -> bool:
-        """Ask the budget guard before a QA call; a refusal skips the call, not the task."""
+    async def _paid(self, a: Attempt, backend: Backend, task: Task, context: Context,
+                    most_usd: float, spent: int, qa: list[Attempt], info: dict[str, Any],
+                    what: str) -> Outcome | None:
+        """A QA call written ahead like any other: reserved against every budget (a refusal
+        skips the call, not the task), made, and its real cost filled in. The caller settles
+        the row once it knows what the call was worth; a failed call is settled here."""
+        a.max_cost_nano = to_nano(most_usd)
         try:
-            self.router.budget.check(cost_usd, channel=task.channel, run_id=run_id,
-                                     task_spent_nano=spent)
+            self.router.budget.reserve(a, task_spent_nano=spent + sum(x.cost_nano for x in qa))
         except BudgetExceeded as exc:
             info.setdefault("skipped", []).append(f"{what}: {exc}")
-            return False
-        return True
+            return None
+        qa.append(a)
+        start = time.perf_counter()
+        try:
+            out = await backend.execute(task, context)
+        except DelegationError as exc:
+            a.cost_nano = to_nano(getattr(exc, "cost", 0.0) or 0.0)
+            a.error, a.seconds, a.checked = str(exc), time.perf_counter() - start, True
+            self.router.memory.settle(a)
+            info.setdefault("errors", []).append(f"{what}: {exc}")
+            return None
+        except BaseException:
+            a.error = f"{what}: the call was abandoned; the provider may have billed it"
+            self.router.memory.mark_unknown(a)
+            raise
+        a.cost_nano, a.model, a.usage = to_nano(out.cost), out.model, out.usage.as_dict()
+        a.seconds = out.seconds or time.perf_counter() - start
+        a.price_source = str(out.detail.get("price_source", ""))
+        a.request_id = str(out.detail.get("request_id") or "")[:200]
+        return out
 
     async def _shadow(self, task: Task, context: Context, decision: "Decision",
                       check: "QualityCheck | None", attempt: Attempt, run_id: str, stage: str,
@@ -181,72 +206,46 @@ class Assurance:
         backend = router.registry.get(task.type, "premium")
         if backend is None or router.registry.unavailable(task.type, "premium"):
             return None
-        estimate = router.estimate(task, "premium", decision.analysis)
-        if not self._afford(task, estimate, run_id, spent + sum(a.cost_nano for a in qa), info,
-                            "shadow"):
-            return None
         why = f"shadow of {attempt.route}: premium's answer to the same task, judged pairwise"
-        try:
-            out = await backend.execute(task, context)
-        except DelegationError as exc:
-            failed = router._attempt(task, "premium", backend, False,
-                                     to_nano(getattr(exc, "cost", 0.0) or 0.0), 0, run_id, stage,
-                                     0.0, why, error=str(exc))
-            failed.purpose, failed.created_at = "shadow", attempt.created_at
-            router.memory.record(failed)
-            qa.append(failed)
-            info["shadow_error"] = str(exc)
+        s = router._attempt(task, "premium", backend, False, 0, 0, run_id, stage, 0.0, why)
+        # the pair shares one timestamp: (run, stage, task type, channel, time) is the pair key
+        s.purpose, s.created_at = "shadow", attempt.created_at
+        most = backend.max_cost(task)
+        out = await self._paid(s, backend, task, context,
+                               router.estimate(task, "premium", decision.analysis)
+                               if most is None else most, spent, qa, info, "shadow")
+        if out is None:
             return None
         if check is not None:
             check(out)  # the same adoption (and route-blind check) as the production answer
-        s = router._attempt(task, "premium", backend, True, to_nano(out.cost), 0, run_id, stage,
-                            out.seconds, why, outcome=out)
-        # the pair shares one timestamp: (run, stage, task type, channel, time) is the pair key
-        s.purpose, s.evidence, s.quality, s.created_at = "shadow", "", None, attempt.created_at
-        qa.append(s)
+        s.success, s.quality, s.evidence = True, None, ""
         return s, out
 
     async def _call(self, judge: Judge, r: Rubric, task: Task, prompt: str,
                     keys: tuple[str, ...], attempt: Attempt, run_id: str, stage: str,
                     spent: int, qa: list[Attempt], info: dict[str, Any],
                     how: str) -> Verdict | None:
-        """One judge call, recorded (even when its answer is unusable), budget first."""
-        try:
-            estimate = self.router.prices.cost(judge.expected_usage(prompt), model=judge.model)
-        except RouteUnavailable:
-            estimate = 0.0
-        if not self._afford(task, estimate, run_id, spent + sum(a.cost_nano for a in qa), info,
-                            "judge"):
-            return None
+        """One judge call, in the ledger (even when its answer is unusable), budget first."""
         reason = f"judge ({r.task_type} rubric v{r.version}) of {attempt.route}'s answer, {how}"
-        try:
-            verdict = await judge.call(task, prompt, keys, r.version)
-        except DelegationError as exc:
-            a = self._judge_attempt(task, judge, False, to_nano(getattr(exc, "cost", 0.0) or 0.0),
-                                    run_id, stage, reason, error=str(exc))
-            qa.append(a)
-            info.setdefault("judge_errors", []).append(str(exc))
+        a = Attempt(task_type=task.type, route="judge", backend=judge.name, success=False,
+                    cost_nano=0, baseline_nano=0, channel=task.channel, run_id=run_id,
+                    stage=stage or task.type, model=judge.model, reason=reason,
+                    config_digest=self.router.settings.digest, purpose="judge")
+        judge_task = judge.task(task, prompt)
+        most = judge.backend.max_cost(judge_task)
+        if most is None:
+            try:
+                most = self.router.prices.cost(judge.expected_usage(prompt), model=judge.model)
+            except RouteUnavailable:
+                most = 0.0
+        out = await self._paid(a, judge.backend, judge_task, Context(Path(".")), most, spent,
+                               qa, info, "judge")
+        if out is None:
             return None
-        o = verdict.outcome
-        a = self._judge_attempt(task, judge, verdict.error is None, to_nano(o.cost), run_id,
-                                stage, reason, outcome=o, error=verdict.error)
-        qa.append(a)
+        verdict = judge.verdict(out, keys, r.version)
+        a.success, a.error, a.checked = verdict.error is None, verdict.error, True
+        self.router.memory.settle(a)
         if verdict.error:
-            info.setdefault("judge_errors", []).append(verdict.error)
+            info.setdefault("errors", []).append(f"judge: {verdict.error}")
             return None
         return verdict
-
-    def _judge_attempt(self, task: Task, judge: Judge, ok: bool, cost: int, run_id: str,
-                       stage: str, reason: str, *, outcome: Outcome | None = None,
-                       error: str | None = None) -> Attempt:
-        a = Attempt(task_type=task.type, route="judge", backend=judge.name, success=ok,
-                    cost_nano=cost, baseline_nano=0, channel=task.channel, run_id=run_id,
-                    stage=stage or task.type, model=judge.model,
-                    seconds=outcome.seconds if outcome else 0.0,
-                    usage=outcome.usage.as_dict() if outcome else {}, error=error, reason=reason,
-                    config_digest=self.router.settings.digest,
-                    price_source=str(outcome.detail.get("price_source", "")) if outcome else "",
-                    purpose="judge")
-        self.router.memory.record(a)
-        return a
-

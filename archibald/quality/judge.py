@@ -14,11 +14,10 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from ..backends.base import Backend
-from ..tasks import Context, Outcome, Task, Usage
+from ..tasks import Outcome, Task, Usage
 
 __all__ = ["Rubric", "rubric", "rubrics", "Verdict", "Judge", "judge_text", "parse_verdict"]
 
@@ -147,11 +146,9 @@ class Judge:
         return Usage(input_tokens=(len(prompt) + len(_SYSTEM)) // 4 + 1,
                      output_tokens=ANSWER_TOKENS, requests=1)
 
-    async def call(self, task: Task, prompt: str, keys: tuple[str, ...],
-                   version: int) -> Verdict:
-        """One judge call; a reply without valid scores is a Verdict with ``error`` set (its
-        cost is still real)."""
-        outcome = await self.backend.execute(self.task(task, prompt), Context(Path(".")))
+    def verdict(self, outcome: Outcome, keys: tuple[str, ...], version: int) -> Verdict:
+        """What an answer says; a reply without valid scores is a Verdict with ``error`` set
+        (its cost is still real)."""
         raw = str(outcome.artifact)
         try:
             scores, reasons = parse_verdict(raw, keys)

@@ -86,6 +86,9 @@ def check_artifact(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, An
     if t == "meditation_concept":
         from .text import check_title
 
+        if art.get("reply_json") is False:  # the model ignored the JSON asked for: paid, unused
+            return 0.0, {"error": "the reply is not the JSON object asked for"}
+
         return check_title(str(art["concept"].get("title", "")), topic=_topic(task),
                            minutes=minutes)
     if t == "market_research":

@@ -1,21 +1,31 @@
-"""The economics report: per-stage traditional (all premium) vs orchestrated cost, savings, a
-monthly projection and the production metrics, computed from run.json (itself the ledger's
-rows). Rows are shown to the micro-dollar and every total is the sum of the rows shown."""
+"""The economics report: per stage, what the premium route would have charged for the work
+really done (the baseline of archibald.baseline) against what was really spent, and the
+savings split by where they came from, with quality maintenance beside them.
+
+Savings come in kinds a user must be able to tell apart: a *model-call* saving is the same
+work done by a cheaper model (budget or agent routes); a *substitution* saving is a paid
+service replaced by a program on this machine (local and memory routes); the cost of quality
+assurance (judge and shadow calls) is subtracted from both. Rows are shown to the micro-dollar
+and every total is the sum of the rows shown; run.json holds the exact nano-dollars.
+"""
 
 from __future__ import annotations
 
-import base64
-import html
-import io
-import os
 from pathlib import Path
 from typing import Any
 
 from ..memory import Memory
 
-__all__ = ["economics", "render_markdown", "render_html", "write_reports", "micro"]
+__all__ = ["economics", "render_markdown", "render_html", "write_reports", "micro", "KINDS"]
 
 MICRO = 1000  # nano-dollars per micro-dollar
+
+#: the kind of saving a stage makes, by the route its accepted result came from
+KINDS = {"budget": "model call", "agent": "model call", "local": "substitution",
+         "memory": "substitution", "premium": "premium"}
+#: attempts made to check quality rather than to produce (see archibald.quality)
+QA_PURPOSES = ("judge", "shadow")
+NO_JUDGE = "not measured (no judge)"
 
 
 def micro(nano: int) -> int:
@@ -24,47 +34,51 @@ def micro(nano: int) -> int:
 
 
 def _usd(micros: int) -> str:
-    return f"${micros / 1e6:,.6f}"
+    return f"{'-' if micros < 0 else ''}${abs(micros) / 1e6:,.6f}"
+
+
+def _row(name: str, s: dict[str, Any]) -> dict[str, Any]:
+    qa_nano = sum(a.get("cost_nano", 0) for a in s["attempts"]
+                  if a.get("purpose", "production") in QA_PURPOSES)
+    base = s.get("baseline") or {}
+    has_baseline = not base.get("missing") if base else s["baseline_nano"] > 0
+    trad = micro(s["baseline_nano"]) if has_baseline else None
+    orch, qa = micro(s["cost_nano"]), micro(qa_nano)
+    kind = KINDS.get(str(s["route"]), "other") if has_baseline else "no baseline"
+    # what this stage saved before quality assurance is paid for
+    saved = (trad or 0) - (orch - qa)
+    return {"stage": name, "phase": s["phase"], "route": s["route"], "decision": s["decision"],
+            "traditional": trad, "orchestrated": orch, "qa": qa, "saved": saved, "kind": kind,
+            "baseline": base, "quality": s["quality"], "seconds": s["seconds"],
+            "resumed": s["resumed"], "attempts": len(s["attempts"]), "reason": s["reason"]}
 
 
 def economics(data: dict[str, Any], memory: Memory | None = None,
               videos_per_month: int = 100) -> dict[str, Any]:
     """The report's numbers, from run.json's content."""
-    rows = []
-    for name, s in data["stages"].items():
-        rows.append({"stage": name, "phase": s["phase"], "route": s["route"],
-                     "decision": s["decision"], "traditional": micro(s["baseline_nano"]),
-                     "orchestrated": micro(s["cost_nano"]), "quality": s["quality"],
-                     "seconds": s["seconds"], "resumed": s["resumed"],
-                     "attempts": len(s["attempts"]), "reason": s["reason"]})
-    trad = sum(r["traditional"] for r in rows)
+    rows = [_row(name, s) for name, s in data["stages"].items()]
+    trad = sum(r["traditional"] or 0 for r in rows)
     orch = sum(r["orchestrated"] for r in rows)
+    qa = sum(r["qa"] for r in rows)
+    parts = {kind: sum(r["saved"] for r in rows if r["kind"] == kind)
+             for kind in ("model call", "substitution", "premium", "no baseline")}
+    parts["quality assurance"] = -qa
     delegated = [a for s in data["stages"].values() for a in s["attempts"]
-                 if a["route"] != "premium"]
+                 if a["route"] != "premium" and a.get("purpose", "production") not in QA_PURPOSES]
     ok = sum(1 for a in delegated if a["success"])
     qualities = [r["quality"] for r in rows if r["quality"] is not None]
+    execution = data.get("execution") or {}
     metrics: dict[str, Any] = {
         "cost_per_video_micro": orch,
-        "execution_seconds": data.get("wall_seconds"),
+        "execution_seconds": execution.get("seconds", data.get("wall_seconds")),
+        "execution_note": _execution_note(execution),
         "stage_seconds_sum": round(sum(r["seconds"] for r in rows), 3),
         "delegation_attempts": len(delegated),
         "delegation_success_rate": ok / len(delegated) if delegated else None,
         "mean_quality": sum(qualities) / len(qualities) if qualities else None,
-        "quality_maintenance": None, "quality_maintenance_note": "",
         "learning_improvement": None, "learning_note": "",
     }
     if memory is not None:
-        premium_q = []
-        for name in data["stages"]:
-            s = memory.route_stats(data["stages"][name]["task_type"]).get("premium")
-            if s is not None and s.mean_quality is not None:
-                premium_q.append(s.mean_quality)
-        if premium_q and qualities:
-            metrics["quality_maintenance"] = metrics["mean_quality"] / (
-                sum(premium_q) / len(premium_q))
-        else:
-            metrics["quality_maintenance_note"] = ("not measured yet: memory holds no premium "
-                                                   "outcomes for these task types to compare")
         earlier = [r for r in memory.finished_runs(data["channel"], "meditation")
                    if r["run_id"] != data["run_id"]]
         if earlier:
@@ -74,44 +88,114 @@ def economics(data: dict[str, Any], memory: Memory | None = None,
             metrics["learning_note"] = f"against the mean of {len(earlier)} earlier runs"
         else:
             metrics["learning_note"] = "first run on this channel: nothing to compare yet"
-    qm = (data.get("quality_maintenance") or {}).get("overall")
-    if qm is not None:  # measured from judged pairs (archibald.quality.maintenance)
-        metrics["quality_maintenance"] = qm["ratio"]
-        metrics["quality_maintenance_note"] = qm["note"] if qm["ratio"] is None else (
-            f"n = {qm['n']}" + ("" if qm["low"] is None else
-                                f", 95% interval {qm['low']:.0%} to {qm['high']:.0%}"))
     n = videos_per_month
     return {"rows": rows, "traditional": trad, "orchestrated": orch, "saved": trad - orch,
             "savings_pct": 100.0 * (trad - orch) / trad if trad else 0.0,
+            "parts": parts, "qa": qa,
+            "quality_maintenance": _maintenance(data.get("quality_maintenance")),
             "monthly": {"videos": n, "traditional": trad * n, "orchestrated": orch * n,
                         "saved": (trad - orch) * n},
             "metrics": metrics}
+
+
+def _execution_note(execution: dict[str, Any]) -> str:
+    if not execution.get("resumed"):
+        return ""
+    if execution.get("earlier_seconds") is None:
+        return (f"resumed: {execution.get('resumed_stages', 0)} finished stage(s) re-used; the "
+                f"interrupted session ended before recording its time, so this is this "
+                f"session's time alone")
+    return (f"resumed: this session took {execution.get('session_seconds', 0):g} s and re-used "
+            f"{execution.get('resumed_stages', 0)} finished stage(s); the time shown is the "
+            f"original run's plus this session's")
+
+
+def _maintenance(raw: Any) -> dict[str, Any]:
+    """The quality-maintenance figures of run.json, or the note saying they were not measured."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("overall"), dict):
+        return {"overall": {"ratio": None, "n": 0, "low": None, "high": None,
+                            "note": NO_JUDGE}, "stages": {}}
+    return {"overall": raw["overall"], "stages": dict(raw.get("stages") or {})}
 
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
 
 
+def _qm(m: dict[str, Any]) -> str:
+    """One quality-maintenance figure as text: ratio, interval and sample size, or the note."""
+    if m.get("ratio") is None:
+        return str(m.get("note") or NO_JUDGE)
+    text = f"{_pct(m['ratio'])}"
+    if m.get("low") is not None and m.get("high") is not None:
+        text += f" (interval {_pct(m['low'])} to {_pct(m['high'])})"
+    text += f", n = {m.get('n', 0)}"
+    return text + (f"; {m['note']}" if m.get("note") else "")
+
+
+def _headline(eco: dict[str, Any]) -> list[str]:
+    p = eco["parts"]
+    said = [f"model-call savings (same work, a cheaper model) **{_usd(p['model call'])}**",
+            f"substitution savings (a paid service replaced by a program on this machine) "
+            f"**{_usd(p['substitution'])}**"]
+    if p["premium"]:
+        said.append(f"cheaper attempts that failed before premium ran {_usd(p['premium'])}")
+    if p["no baseline"]:
+        said.append(f"spent on stages with no premium route {_usd(p['no baseline'])}")
+    said.append(f"quality assurance (judge and shadow calls) {_usd(p['quality assurance'])}")
+    qm = eco["quality_maintenance"]["overall"]
+    return [f"**Saved {_usd(eco['saved'])} of {_usd(eco['traditional'])} all-premium "
+            f"({eco['savings_pct']:.1f}%)**: " + "; ".join(said) + ".", "",
+            f"Quality maintained beside these savings: **{_qm(qm)}**.", ""]
+
+
 def render_markdown(data: dict[str, Any], eco: dict[str, Any]) -> str:
     m = eco["metrics"]
     lines = [f"# Production report: {data['topic']}", "",
-             f"Run `{data['run_id']}` on channel `{data['channel']}`, {data['minutes']:g} minutes, "
-             f"seed {data['seed']}, status **{data['status']}**.", "",
+             f"Run `{data['run_id']}` on channel `{data['channel']}`, a {data['minutes']:g}-minute video, "
+             f"seed {data['seed']}, status **{data['status']}**"
+             f"{' (resumed)' if (data.get('execution') or {}).get('resumed') else ''}.", "",
+             *_headline(eco),
              "## Cost per stage: traditional (all premium) vs orchestrated", "",
-             "| Stage | Phase | Route | Traditional | Orchestrated | Saved | Quality | Attempts |",
-             "|---|---|---|---:|---:|---:|---:|---:|"]
+             "The baseline rule: a stage's traditional cost is the price of the premium backend "
+             "the catalog would call for it here, applied to the work the stage really did "
+             "(characters voiced, seconds of music made, images made; for text the tokens of "
+             "the prompt sent and of the answer accepted). A stage with no premium backend "
+             "has no baseline (shown as n/a).", "",
+             "| Stage | Phase | Route | Traditional | Orchestrated | Saved | Kind | Quality "
+             "| Attempts |",
+             "|---|---|---|---:|---:|---:|---|---:|---:|"]
     for r in eco["rows"]:
         q = "-" if r["quality"] is None else f"{r['quality']:.2f}"
+        trad = "n/a" if r["traditional"] is None else _usd(r["traditional"])
         lines.append(f"| {r['stage']} | {r['phase']} | {r['route']}"
-                     f"{' (resumed)' if r['resumed'] else ''} | {_usd(r['traditional'])} | "
-                     f"{_usd(r['orchestrated'])} | {_usd(r['traditional'] - r['orchestrated'])} "
+                     f"{' (resumed)' if r['resumed'] else ''} | {trad} | "
+                     f"{_usd(r['orchestrated'])} | {_usd(r['saved'] - r['qa'])} | {r['kind']} "
                      f"| {q} | {r['attempts']} |")
     lines += [f"| **Total** | | | **{_usd(eco['traditional'])}** | **{_usd(eco['orchestrated'])}**"
-              f" | **{_usd(eco['saved'])}** | | |", "",
-              f"Savings: **{eco['savings_pct']:.1f}%**. Traditional = what the premium route "
-              f"cost or, where another route ran, its priced estimate; orchestrated = the sum of "
-              f"every recorded attempt, failed ones included.", "",
-              f"## Monthly projection ({eco['monthly']['videos']} videos)", "",
+              f" | **{_usd(eco['saved'])}** | | | |", "",
+              "Orchestrated is the sum of every recorded attempt, failed ones and quality "
+              "checks included.", "",
+              "## How each baseline was priced", ""]
+    for r in eco["rows"]:
+        b = r["baseline"]
+        if r["traditional"] is None:
+            lines.append(f"- **{r['stage']}**: no baseline: {b.get('missing') or 'none'}")
+        else:
+            lines.append(f"- **{r['stage']}**: {b.get('backend') or 'premium'}, "
+                         f"{b.get('basis') or 'as recorded'} → {_usd(r['traditional'])} "
+                         f"(price: {b.get('source') or 'recorded with the attempt'})")
+    lines += ["", "## Savings by kind", "", "| Kind | Saved |", "|---|---:|"]
+    lines += [f"| {kind} | {_usd(v)} |" for kind, v in eco["parts"].items()]
+    lines += [f"| **Total** | **{_usd(eco['saved'])}** |", ""]
+    stages_qm = eco["quality_maintenance"]["stages"]
+    if stages_qm:
+        lines += ["## Quality maintenance per stage", "", "| Stage | Quality maintained |",
+                  "|---|---|"]
+        lines += [f"| {name} | {_qm(v)} |" for name, v in stages_qm.items()]
+        lines.append("")
+    exec_note = f" ({m['execution_note']})" if m["execution_note"] else ""
+    lines += [f"## Monthly projection ({eco['monthly']['videos']} videos)", "",
               "| | Per video | Per month |", "|---|---:|---:|",
               f"| Traditional (all premium) | {_usd(eco['traditional'])} | "
               f"{_usd(eco['monthly']['traditional'])} |",
@@ -121,12 +205,11 @@ def render_markdown(data: dict[str, Any], eco: dict[str, Any]) -> str:
               "## Production metrics", "",
               "| Metric | Value |", "|---|---|",
               f"| Cost per video | {_usd(m['cost_per_video_micro'])} |",
-              f"| Execution time (wall) | {m['execution_seconds']} s (stages' own time summed: "
-              f"{m['stage_seconds_sum']} s) |",
+              f"| Execution time (wall) | {m['execution_seconds']} s{exec_note}; stages' own "
+              f"time summed: {m['stage_seconds_sum']} s |",
               f"| Delegation success rate | {_pct(m['delegation_success_rate'])} of "
               f"{m['delegation_attempts']} delegated attempts |",
-              f"| Quality maintenance | {_pct(m['quality_maintenance'])} "
-              f"{m['quality_maintenance_note']} |",
+              f"| Quality maintenance | {_qm(eco['quality_maintenance']['overall'])} |",
               f"| Memory-learning improvement | {_pct(m['learning_improvement'])} "
               f"{m['learning_note']} |", "",
               "## Why each route", ""]
@@ -136,68 +219,13 @@ def render_markdown(data: dict[str, Any], eco: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _plot(eco: dict[str, Any]) -> str:
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = [r["stage"] for r in eco["rows"]]
-    trad = [r["traditional"] / 1e6 for r in eco["rows"]]
-    orch = [r["orchestrated"] / 1e6 for r in eco["rows"]]
-    fig, ax = plt.subplots(figsize=(9, 4.5), dpi=100)
-    y = range(len(names))
-    ax.barh([i + 0.2 for i in y], trad, height=0.4, label="traditional (all premium)",
-            color="#9aa7c7")
-    ax.barh([i - 0.2 for i in y], orch, height=0.4, label="orchestrated", color="#2f7d6d")
-    ax.set_yticks(list(y), names)
-    ax.invert_yaxis()
-    ax.set_xlabel("USD per video")
-    ax.set_xscale("symlog", linthresh=0.001)
-    ax.legend(loc="lower right")
-    ax.set_title("Cost breakdown per stage")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode()
-
-
 def render_html(data: dict[str, Any], eco: dict[str, Any]) -> str:
-    md = render_markdown(data, eco)
-    body = []
-    table: list[str] = []
-    for line in md.splitlines() + [""]:
-        if line.startswith("|"):
-            table.append(line)
-            continue
-        if table:
-            cells = [[c.strip() for c in row.strip("|").split("|")] for row in table
-                     if not set(row) <= set("|-: ")]
-            head, rest = cells[0], cells[1:]
-            body.append("<table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in head)
-                        + "</tr>" + "".join("<tr>" + "".join(
-                            f"<td>{html.escape(c).replace('**', '')}</td>" for c in row)
-                            + "</tr>" for row in rest) + "</table>")
-            table = []
-        if line.startswith("# "):
-            body.append(f"<h1>{html.escape(line[2:])}</h1>")
-        elif line.startswith("## "):
-            body.append(f"<h2>{html.escape(line[3:])}</h2>")
-            if line.startswith("## Cost per stage"):
-                body.append(f'<img alt="cost breakdown" src="data:image/png;base64,'
-                            f'{_plot(eco)}">')
-        elif line.startswith("- "):
-            body.append(f"<p>{html.escape(line[2:]).replace('**', '')}</p>")
-        elif line.strip():
-            body.append(f"<p>{html.escape(line).replace('**', '')}</p>")
-    style = ("body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#223}"
-             "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccd;"
-             "padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
-             "img{max-width:100%}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Archibald report</title>"
-            f"<style>{style}</style></head><body>{''.join(body)}</body></html>")
+    """report.md as one self-contained HTML page, with the cost chart as inline SVG."""
+    from .html import page
+    from .chart import cost_chart
+
+    return page(render_markdown(data, eco), title=f"Archibald report: {data['topic']}",
+                after_heading={"## Cost per stage": cost_chart(eco["rows"])})
 
 
 def write_reports(out: Path, data: dict[str, Any], memory: Memory | None = None, *,
