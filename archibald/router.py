@@ -609,7 +609,10 @@ class Router:
         unknown. A recovered answer is checked like a fresh one."""
         backend = self.registry.get(state.task.type, attempt.route)
         outcome = None
-        if backend is not None and attempt.request_id and attempt.input_key == state.input_key:
+        # a lost judge's or shadow's answer is never the task's answer
+        production = attempt.purpose == "production"
+        if production and backend is not None and attempt.request_id \
+                and attempt.input_key == state.input_key:
             try:
                 outcome = await backend.recover(attempt.request_id, state.task, state.context)
             except DelegationError as exc:

@@ -333,3 +333,18 @@ def test_the_reports_quality_maintenance_row_has_a_number_and_its_count() -> Non
     data["quality_maintenance"] = quality_maintenance(rows[-1:])
     assert "| Quality maintenance | not measured (no judge) |" in render_markdown(
         data, economics(data))
+
+
+def test_a_resumed_task_pays_for_no_judging_twice(tmp_path: Path,
+                                                  servers: dict[str, Any]) -> None:
+    servers["budget"].reply_text = GOOD
+    first = _learn(tmp_path / "m.db", servers, runs=1)[0]
+    calls = {k: len(s.requests) for k, s in servers.items()}
+    router = _router(tmp_path / "m.db", _providers(servers), router={"explore_share": 1.0})
+    again = asyncio.run(router.run(_task(), Context(tmp_path), run_id="r0",
+                                   stage="script_writing", check=_check))
+    assert {k: len(s.requests) for k, s in servers.items()} == calls  # nothing called again
+    assert again.outcome.artifact == first.outcome.artifact
+    assert sorted(a.purpose for a in again.attempts) == ["judge", "judge", "production",
+                                                         "shadow"]
+    assert again.cost_nano == first.cost_nano == router.memory.spent_nano(run_id="r0")

@@ -165,13 +165,14 @@ class Assurance:
             return str(task.inputs.get("prompt", ""))[:600]
         return f"{topic} (titled {concept['title']!r})" if concept.get("title") else str(topic)
 
-    async def _paid(self, a: Attempt, backend: Backend, task: Task, context: Context,
-                    most_usd: float, spent: int, qa: list[Attempt], info: dict[str, Any],
-                    what: str) -> Outcome | None:
+    async def _paid(self, a: Attempt, production: Attempt, backend: Backend, task: Task,
+                    context: Context, most_usd: float, spent: int, qa: list[Attempt],
+                    info: dict[str, Any], what: str) -> Outcome | None:
         """A QA call written ahead like any other: reserved against every budget (a refusal
         skips the call, not the task), made, and its real cost filled in. The caller settles
         the row once it knows what the call was worth; a failed call is settled here."""
         a.max_cost_nano = to_nano(most_usd)
+        a.input_key = production.input_key  # a resumed task counts it with its own attempts
         try:
             self.router.budget.reserve(a, task_spent_nano=spent + sum(x.cost_nano for x in qa))
         except BudgetExceeded as exc:
@@ -211,7 +212,7 @@ class Assurance:
         # the pair shares one timestamp: (run, stage, task type, channel, time) is the pair key
         s.purpose, s.created_at = "shadow", attempt.created_at
         most = backend.max_cost(task)
-        out = await self._paid(s, backend, task, context,
+        out = await self._paid(s, attempt, backend, task, context,
                                router.estimate(task, "premium", decision.analysis)
                                if most is None else most, spent, qa, info, "shadow")
         if out is None:
@@ -238,8 +239,8 @@ class Assurance:
                 most = self.router.prices.cost(judge.expected_usage(prompt), model=judge.model)
             except RouteUnavailable:
                 most = 0.0
-        out = await self._paid(a, judge.backend, judge_task, Context(Path(".")), most, spent,
-                               qa, info, "judge")
+        out = await self._paid(a, attempt, judge.backend, judge_task, Context(Path(".")), most,
+                               spent, qa, info, "judge")
         if out is None:
             return None
         verdict = judge.verdict(out, keys, r.version)

@@ -107,7 +107,7 @@ def _low_band_db(samples: Samples, rate: int, band_hz: float) -> NDArray[np.floa
 
 def gain_change_rate(mix: Samples, rate: int, bed: Samples, bed_rate: int, *,
                      band_hz: float = 100.0) -> float | None:
-    """How fast the music bed's gain moves in the mix (95th percentile, dB/s).
+    """How fast the music bed's gain moves in the mix (90th percentile, dB/s).
 
     The gain is the mix's level over the bed's, frame by frame, below ``band_hz`` where a voice
     has next to no energy, so the bed's own swells cancel and what is left is the ducking.
@@ -127,11 +127,12 @@ def gain_change_rate(mix: Samples, rate: int, bed: Samples, bed_rate: int, *,
     if bed_db.max() < -70.0 or audible.sum() < 10:
         return None
     gain = mix_db - bed_db
-    # a 0.5 s moving average: the ducking's course, not the waveforms' beating
-    smooth = np.convolve(gain, np.ones(5) / 5, mode="valid")
+    # a 1 s moving average: the ducking's course, not the waveforms' beating nor what little
+    # of the voice reaches the band; the 90th percentile, not a lone frame
+    smooth = np.convolve(gain, np.ones(10) / 10, mode="valid")
     slope = np.abs(np.diff(smooth)) / 0.1
-    keep = (np.convolve(audible, np.ones(6), mode="valid") == 6)[:slope.size]
-    return float(np.percentile(slope[keep], 95)) if keep.any() else None
+    keep = (np.convolve(audible, np.ones(11), mode="valid") == 11)[:slope.size]
+    return float(np.percentile(slope[keep], 90)) if keep.any() else None
 
 
 def check_mix(samples: Samples, rate: int, *, bed: tuple[Samples, int] | None = None,

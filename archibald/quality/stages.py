@@ -123,5 +123,6 @@ def check_artifact(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, An
         base, details = score_metadata(meta)
         title, title_d = check_title(str(meta.get("title", "")), topic=_topic(task),
                                      minutes=minutes)
-        return round((base + title) / 2, 4), {**details, "title": title_d}
+        # the title was judged at the concept stage; here YouTube's rules weigh most
+        return round(0.75 * base + 0.25 * title, 4), {**details, "title": title_d}
     return 1.0, {}
