@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .backends.base import Backend
 from .errors import RouteUnavailable
 from .ledger import to_nano
-from .prices import PriceBook, _litellm_version
+from .prices import PriceBook, _litellm_version, megapixels
 from .tasks import Outcome, Task, Usage
 
 if TYPE_CHECKING:
@@ -160,26 +160,27 @@ def _speech(backend: Any, prices: PriceBook, task: Task, outcome: Outcome) -> Ba
 
 
 def _music(backend: Any, prices: PriceBook, task: Task, outcome: Outcome) -> Baseline:
-    """The seconds of music really made, as the premium backend would bill them: requests of
-    at most ``max_seconds`` each, each rounded up as its price says."""
+    """The seconds of music really made, as the premium backend would bill them: the pieces
+    its model's per-request range allows (crossfaded into one bed), each rounded up as its
+    price says."""
+    from .backends.fal import CROSSFADE
+
     art = outcome.artifact if isinstance(outcome.artifact, dict) else {}
     seconds = float(art.get("seconds") or art.get("duration") or 0.0)
     price = prices.unit(backend.name)
-    cap = float(backend.max_seconds)
-    n = max(1, math.ceil(seconds / cap - 1e-9)) if seconds > 0 else 0
-    chunks = [min(cap, seconds - i * cap) for i in range(n)]
-    usd = sum(price.cost(Usage(audio_seconds=c)) for c in chunks)
-    usage = Usage(audio_seconds=seconds, requests=n)
+    pieces = price.pieces(seconds, CROSSFADE) if seconds > 0 else []
+    usage = Usage(audio_seconds=seconds, requests=len(pieces))
+    usd = price.cost(Usage(audio_seconds=sum(pieces), requests=len(pieces))) if pieces else 0.0
     return Baseline(to_nano(usd), backend.name, usage.as_dict(),
-                    f"{seconds:g} s of music made, {n} request(s) of at most {cap:g} s",
-                    prices.source(unit=backend.name))
+                    f"{seconds:g} s of music made, {len(pieces)} request(s) of "
+                    f"{pieces[0] if pieces else 0:g} s", prices.source(unit=backend.name))
 
 
 def _image(backend: Any, prices: PriceBook, task: Task, outcome: Outcome) -> Baseline:
     """The image really made, at the premium image model's price (megapixels as fal counts)."""
     art = outcome.artifact if isinstance(outcome.artifact, dict) else {}
     width, height = _image_size(art, task)
-    usage = Usage(images=1, megapixels=width * height / 1e6, requests=1)
+    usage = Usage(images=1, megapixels=megapixels(width, height), requests=1)
     usd = prices.cost(usage, unit=backend.name)
     return Baseline(to_nano(usd), backend.name, usage.as_dict(),
                     f"1 image of {width}x{height}", prices.source(unit=backend.name))

@@ -237,6 +237,25 @@ class Memory:
         except (TypeError, ValueError):
             return None
 
+    def refused_answers(self, run_id: str, stage: str,
+                        input_key: str) -> list[tuple[Attempt, dict[str, Any]]]:
+        """Paid answers to this task in this run and stage that their check refused, with
+        the answers: a resume moves on from their routes as the killed run had."""
+        c = attempts.c
+        stmt = select(attempts).where(
+            c.run_id == run_id, c.stage == stage, c.input_key == input_key,
+            c.status == "settled", c.checked.is_(True), c.success.is_(False),
+            c.outcome.is_not(None)).order_by(c.id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        out = []
+        for r in rows:
+            try:
+                out.append((_attempt(r), dict(json.loads(r["outcome"]))))
+            except (TypeError, ValueError):
+                continue
+        return out
+
     def attempts_of_stage(self, run_id: str, stage: str) -> list[Attempt]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(attempts).where(

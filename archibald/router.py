@@ -64,8 +64,8 @@ def _warn_if_key_refused(exc: DelegationError) -> None:
     what = {401: "refused the key", 402: "wants payment (no credit left)",
             403: "denied the key access"}[exc.status or 401]
     var = f"; check {spec.key_var}" if spec is not None and spec.key_var else ""
-    print(f"warning: {exc.provider} {what} (HTTP {exc.status}){var}; falling back to the "
-          f"next route", file=sys.stderr)
+    print(f"warning: {exc.provider} {what} (HTTP {exc.status}){var}; trying the next route",
+          file=sys.stderr)
 
 
 class Registry:
@@ -177,6 +177,8 @@ class _Run:
     errors: list[str] = field(default_factory=list)
     spent: int = 0
     numbers: dict[str, int] = field(default_factory=dict)
+    #: routes whose paid answer to this task an earlier process already refused
+    refused: set[str] = field(default_factory=set)
 
 
 class Router:
@@ -411,12 +413,13 @@ class Router:
         done = await self._resume(state)
         if done is not None:
             return done
-        for i, route in enumerate(decision.chain):
+        for route in decision.chain:
             backend = self.registry.get(task.type, route)
-            if backend is None:
+            if backend is None or route in state.refused:
                 continue
-            why = ("chosen: " + decision.reason if not state.errors
-                   else f"fallback after {decision.chain[i - 1]} failed: {state.errors[-1]}")
+            why = ("chosen: " + decision.reason if not (state.errors and state.attempts)
+                   else f"fallback after {state.attempts[-1].route} failed: "
+                        f"{state.errors[-1]}")
             result = await self._call(state, route, backend, why)
             if result is not None:
                 return result
@@ -531,9 +534,8 @@ class Router:
         attempt.usage = outcome.usage.as_dict()
         attempt.seconds = outcome.seconds
         attempt.price_source = str(outcome.detail.get("price_source", ""))
-        attempt.request_id = str(outcome.detail.get("request_id")
-                                 or outcome.detail.get("conversation_id")
-                                 or attempt.request_id or "")[:200]
+        attempt.request_id = str(attempt.request_id or outcome.detail.get("request_id")
+                                 or outcome.detail.get("conversation_id") or "")[:200]
         attempt.checked = False
 
     def _lost(self, attempt: Attempt, error: str, seconds: float = 0.0) -> None:
@@ -588,6 +590,16 @@ class Router:
             state.numbers[a.route] = state.numbers.get(a.route, 0) + 1
         state.attempts.extend(a for a in earlier if a.status != "pending"
                               and not (a.status == "settled" and not a.checked))
+        for attempt, payload in self.memory.refused_answers(state.run_id, state.stage,
+                                                            state.input_key):
+            # paid for and refused by its check before the kill: not bought again
+            state.refused.add(attempt.route)
+            state.errors.append(f"QualityRejected: {attempt.error}")
+            if attempt.quality is not None and (attempt.error or "").startswith("quality"):
+                outcome = outcome_from_payload(payload)
+                outcome.quality = attempt.quality
+                if files_present(outcome):
+                    state.rejected.append((attempt.quality, outcome, attempt))
         state.spent = sum(a.cost_nano for a in state.attempts)
         found = self.memory.settled_answer(state.run_id, state.stage, state.input_key)
         if found is not None:
@@ -597,6 +609,7 @@ class Router:
                 if not attempt.checked:
                     state.spent += attempt.cost_nano
                     return await self._judge(state, attempt, outcome)
+                outcome.quality = attempt.quality  # as its check scored it
                 return RouteResult(outcome, state.decision, state.attempts)
         for attempt in self.memory.open_attempts(state.run_id, state.stage):
             result = await self._reconcile(state, attempt)

@@ -66,6 +66,7 @@ class Usage:
 
     input_tokens: int = 0
     output_tokens: int = 0
+    reasoning_tokens: int = 0         # thinking tokens, already counted in output_tokens
     cached_input_tokens: int = 0      # read from a provider's prompt cache (part of input)
     cache_write_tokens: int = 0       # written to a provider's prompt cache (part of input)
     characters: int = 0
@@ -74,6 +75,7 @@ class Usage:
     audio_seconds: float = 0.0
     agent_runs: int = 0
     requests: int = 0
+    tool_calls: int = 0               # server-side tool calls billed per call (web search)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v}

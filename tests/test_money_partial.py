@@ -70,7 +70,7 @@ def test_fal_image_completed_then_download_404_is_charged(fal_stub, provider_env
                                      "out": tmp_path / "bg.png"})
     exc = _failure(backend.execute(task, Context(workdir=tmp_path)))
     assert "404" in str(exc)
-    assert exc.cost == pytest.approx(2 * 0.025)  # 1.05 MP billed as 2 MP
+    assert exc.cost == pytest.approx(0.025)  # 1024x1024 is one of fal's megapixels
     assert not (tmp_path / "bg.png").exists()
 
 
@@ -118,7 +118,8 @@ def test_openhands_polls_failing_mid_run_cancel_and_keep_known_spend(
 
 def test_fal_music_that_does_not_decode_is_charged_and_falls_back(fal_stub, provider_env,
                                                                   sleeps, tmp_path: Path) -> None:
-    fal_stub.states = []  # the stub's music file is 16 bytes that are not audio
+    fal_stub.states = []
+    fal_stub.real_audio = False  # the music file is 16 bytes that are not audio
     settings = load_settings()
     memory = Memory(f"sqlite:///{tmp_path / 'ledger.db'}")
     queue = FalQueue(ProviderSettings.load().get("fal"), retry=_retry(sleeps), sleep=sleeps)

@@ -106,6 +106,9 @@ def test_a_killed_call_with_a_request_id_is_fetched_not_paid_again(tmp_path: Pat
     result = _run(router, tmp_path)
     assert (backend.calls, backend.recovered) == (0, ["job-7"])
     assert result.outcome.artifact == "recovered answer"
+    again = _run(router, tmp_path)  # the stage's result lost too: the answer is re-used
+    assert (again.outcome.artifact, again.outcome.quality, backend.calls) == (
+        "recovered answer", 1.0, 0)
     assert [a.status for a in memory.attempts_of_stage("r", "s")] == ["settled"]
     assert memory.spent_nano(run_id="r") == to_nano(0.01)
     memory.close()
@@ -243,7 +246,7 @@ def test_a_refused_key_falls_back_with_one_warning_line(anthropic_stub: Anthropi
     err = capsys.readouterr().err.splitlines()
     warnings = [line for line in err if line.startswith("warning:")]
     assert warnings == ["warning: anthropic refused the key (HTTP 401); check "
-                        "ANTHROPIC_API_KEY; falling back to the next route"]
+                        "ANTHROPIC_API_KEY; trying the next route"]
     assert "sk-ant-wrong" not in "\n".join(err)
     memory.close()
 
@@ -303,4 +306,28 @@ def test_a_premium_quality_of_zero_does_not_break_the_economics_report(tmp_path:
     eco = economics(data, memory)  # no ZeroDivisionError: quality maintenance comes from
     assert eco["quality_maintenance"]["overall"]["ratio"] is None  # judged pairs, not grades
     assert eco["quality_maintenance"]["overall"]["note"]
+    memory.close()
+
+
+def test_a_route_whose_paid_answer_was_refused_is_not_bought_again_on_resume(
+        tmp_path: Path) -> None:
+    """Killed after premium's answer failed its check: the resume goes on to the next
+    route, as the killed run would have, instead of paying premium again."""
+    backend = Paid()
+    router, memory = _router(tmp_path, backend)
+    router.registry.register("market_research", "local", Paid())
+    a = _killed_call(memory)
+    a.cost_nano, a.checked = to_nano(0.01), False
+    memory.settle(a, {"artifact": "weak answer", "backend": "stub:paid", "route": "premium",
+                      "cost": 0.01})
+    a.checked, a.quality, a.error = True, 0.2, "quality 0.20 below the floor 0.60"
+    memory.settle(a)
+    decision = router.decide(TASK)
+    decision.chain = ["premium", "local"]
+    result = asyncio.run(router.run(TASK, Context(workdir=tmp_path), run_id="r", stage="s",
+                                    decision=decision))
+    assert backend.calls == 0
+    assert [(x.route, x.success) for x in result.attempts] == [("premium", False),
+                                                              ("local", True)]
+    assert result.attempts[1].reason.startswith("fallback after premium failed: Quality")
     memory.close()

@@ -56,8 +56,8 @@ premium_usage = { megapixels = 2.0 }
 quality_floor = 0.0
 """
 
-#: fal bills a 1920x1080 FLUX dev image as 3 megapixels (rounded up) at $0.025
-BILL_NANO = 75_000_000
+#: fal bills a 1920x1080 FLUX dev image as 2 of its 1024x1024 megapixels (rounded up) at $0.025
+BILL_NANO = 50_000_000
 
 
 def _start(tmp_path: Path) -> subprocess.Popen[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 import logging
 from pathlib import Path
 
@@ -155,21 +156,83 @@ def test_anthropic_bad_key_is_non_retryable(anthropic_stub, monkeypatch, sleeps,
 
 # --- DeepSeek / OpenAI / Ollama: one OpenAI-compatible path ---------------------------------
 
+PEAK = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)       # a Monday, 02:00 UTC
+OFF_PEAK = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+
+
+def deepseek(sleeps, at: datetime = PEAK) -> ChatBackend:  # type: ignore[no-untyped-def]
+    b = backend("deepseek", "budget", "deepseek/deepseek-flash", sleeps)
+    b.now = lambda: at
+    return b
+
+
 def test_deepseek_flash_cost(deepseek_stub, provider_env, sleeps, tmp_path):
-    out = run(backend("deepseek", "budget", "deepseek/deepseek-flash", sleeps).execute(
-        TASK, ctx(tmp_path)))
+    out = run(deepseek(sleeps).execute(TASK, ctx(tmp_path)))
     assert out.cost == pytest.approx(3500 * 0.30e-6 + 1000 * 1.20e-6, abs=1e-9)  # $0.00225
+    assert out.detail["rate"] == "peak"
     [req] = deepseek_stub.requests
     assert req.path.endswith("/chat/completions")
     assert req.headers["authorization"] == f"Bearer {deepseek_stub.api_key}"
     assert req.json()["model"] == "deepseek-flash"
 
 
+def test_deepseek_thinking_is_off_unless_asked(deepseek_stub, provider_env, sleeps, tmp_path):
+    """Thinking is on by default on DeepSeek's current models and eats max_tokens: a
+    300-token review would come back empty and billed."""
+    out = run(deepseek(sleeps).execute(TASK, ctx(tmp_path)))
+    body = deepseek_stub.requests[-1].json()
+    assert body["thinking"] == {"type": "disabled"} and body["max_tokens"] == 300
+    assert out.artifact == deepseek_stub.reply_text and out.usage.reasoning_tokens == 0
+
+
+def test_deepseek_thinking_when_asked_is_budgeted_and_recorded(deepseek_stub, provider_env,
+                                                               sleeps, tmp_path):
+    task = Task("script", {**TASK.inputs, "thinking": True, "reasoning_budget": 2000})
+    out = run(deepseek(sleeps).execute(task, ctx(tmp_path)))
+    body = deepseek_stub.requests[-1].json()
+    assert body["thinking"] == {"type": "enabled"} and body["max_tokens"] == 2300
+    assert out.artifact == deepseek_stub.reply_text
+    assert out.usage.reasoning_tokens == 1200 and out.usage.output_tokens == 2200
+    assert out.usage.as_dict()["reasoning_tokens"] == 1200      # what the ledger stores
+    assert out.cost == pytest.approx(3500 * 0.30e-6 + 2200 * 1.20e-6, abs=1e-12)
+
+
+def test_deepseek_off_peak_rate_is_used_and_named(deepseek_stub, provider_env, sleeps,
+                                                  tmp_path):
+    out = run(deepseek(sleeps, OFF_PEAK).execute(TASK, ctx(tmp_path)))
+    assert out.cost == pytest.approx(3500 * 0.15e-6 + 1000 * 0.60e-6, abs=1e-12)
+    assert out.detail["rate"] == "off-peak" and "off-peak" in out.detail["price_source"]
+    prices = PriceBook()
+    usage = out.usage
+    assert prices.cost(usage, model="deepseek/deepseek-flash", at=OFF_PEAK) * 2 == \
+        pytest.approx(prices.cost(usage, model="deepseek/deepseek-flash", at=PEAK))
+    weekend = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)   # Saturday: no peak hours
+    assert prices.rate("deepseek/deepseek-flash", weekend) == "off-peak"
+
+
+def test_plan_says_which_rate_the_estimate_used(monkeypatch, tmp_path):
+    from archibald.cli.plan import plan_data
+    from archibald.config import load_settings
+    from archibald.memory import Memory
+
+    settings = load_settings()
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-x")
+    memory = Memory(half_life_days=30.0)
+    try:
+        data = plan_data(settings, memory, 1, "default", 10.0)
+    finally:
+        memory.close()
+    rates = {s["route"]: s["rate"] for s in data["stages"]}
+    assert all("rate" in s for s in data["stages"])
+    if "budget" in rates:
+        assert rates["budget"] in ("peak", "off-peak")
+
+
 def test_deepseek_402_insufficient_balance_not_retried(deepseek_stub, provider_env, sleeps,
                                                        tmp_path):
     deepseek_stub.insufficient_balance()
     with pytest.raises(NonRetryable) as err:
-        run(backend("deepseek", "budget", "deepseek/deepseek-flash", sleeps).execute(
+        run(deepseek(sleeps).execute(
             TASK, ctx(tmp_path)))
     assert err.value.status == 402 and "Insufficient Balance" in str(err.value)
     assert len(deepseek_stub.requests) == 1 and sleeps.calls == []
@@ -177,7 +240,7 @@ def test_deepseek_402_insufficient_balance_not_retried(deepseek_stub, provider_e
 
 def test_deepseek_503_backs_off_then_succeeds(deepseek_stub, provider_env, sleeps, tmp_path):
     deepseek_stub.overloaded(times=1)
-    out = run(backend("deepseek", "budget", "deepseek/deepseek-flash", sleeps).execute(
+    out = run(deepseek(sleeps).execute(
         TASK, ctx(tmp_path)))
     assert sleeps.calls == [0.5] and len(deepseek_stub.requests) == 2
     assert out.cost == pytest.approx(0.00225, abs=1e-9)
@@ -233,7 +296,7 @@ def test_no_secret_in_errors_or_logs(anthropic_stub, deepseek_stub, provider_env
     anthropic_stub.rate_limited(1).overloaded().spend_limit()
     deepseek_stub.insufficient_balance()
     for b in (backend("anthropic", "premium", "claude-sonnet-4-6", sleeps),
-              backend("deepseek", "budget", "deepseek/deepseek-flash", sleeps)):
+              deepseek(sleeps)):
         with pytest.raises(NonRetryable) as err:
             run(b.execute(TASK, ctx(tmp_path)))
         errors.append(err.value)

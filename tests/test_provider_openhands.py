@@ -140,3 +140,42 @@ def test_unconfigured_and_no_secret_leak(openhands_stub, monkeypatch, sleeps, tm
         go(make(sleeps), tmp_path)
     assert err.value.status == 401
     assert openhands_stub.api_key not in caplog.text + str(err.value)
+
+
+def test_paused_sandbox_is_resumed_and_the_task_finishes(openhands_stub, provider_env, sleeps,
+                                                         tmp_path):
+    openhands_stub.sandbox_states = ["RUNNING", "PAUSED"]
+    out = go(make(sleeps), tmp_path)
+    assert out.artifact == openhands_stub.final_message
+    [sandbox] = openhands_stub.resumed
+    assert openhands_stub.requests_to(f"/api/v1/sandboxes/{sandbox}/resume", "POST")
+    assert sum(sleeps.calls) < 60      # not polled out to the deadline
+
+
+def test_paused_sandbox_that_cannot_be_resumed_fails_at_once(openhands_stub, provider_env, sleeps,
+                                                             tmp_path):
+    openhands_stub.sandbox_states = ["PAUSED"]
+    openhands_stub.resumable = False
+    with pytest.raises(BackendError) as err:
+        go(make(sleeps, deadline=1800.0), tmp_path)
+    assert err.value.code == "sandbox_paused" and "could not resume" in str(err.value)
+    assert err.value.cost == pytest.approx(0.0734) and sum(sleeps.calls) < 60
+
+
+def test_sandbox_paused_again_and_again_gives_up(openhands_stub, provider_env, sleeps, tmp_path):
+    openhands_stub.sandbox_states = ["PAUSED"] + ["RUNNING", "PAUSED"] * 5
+    openhands_stub.execution_states = ["running"]
+    with pytest.raises(BackendError) as err:
+        go(make(sleeps, deadline=1800.0), tmp_path)
+    assert err.value.code == "sandbox_paused" and len(openhands_stub.resumed) == 2
+    assert "again after 2 resume" in str(err.value) and sum(sleeps.calls) < 120
+
+
+@pytest.mark.parametrize("state", ["deleting", "paused"])
+def test_deleting_or_paused_conversation_fails_at_once(openhands_stub, provider_env, sleeps,
+                                                       tmp_path, state):
+    openhands_stub.execution_states = ["running", state]
+    with pytest.raises(BackendError) as err:
+        go(make(sleeps, deadline=1800.0), tmp_path)
+    assert err.value.code == f"conversation_{state}" and sum(sleeps.calls) < 60
+    assert ("being deleted" if state == "deleting" else "was paused") in str(err.value)

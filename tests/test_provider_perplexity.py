@@ -39,17 +39,72 @@ def test_reported_cost_is_used(perplexity_stub, provider_env, sleeps, tmp_path):
     [req] = perplexity_stub.requests
     assert req.path == "/v1/responses"
     assert req.headers["authorization"] == f"Bearer {perplexity_stub.api_key}"
-    assert req.json() == {"model": "perplexity/sonar", "input": TASK.inputs["prompt"],
-                          "instructions": "Cite sources."}
+    assert req.json() == {"model": "perplexity/sonar", "tools": [{"type": "web_search"}],
+                          "input": TASK.inputs["prompt"], "instructions": "Cite sources."}
 
 
 def test_priced_when_cost_not_reported(perplexity_stub, provider_env, sleeps, tmp_path):
+    """Agent API rates ($0.25 / $2.50 per 1M) plus one web_search call, no request fee."""
     perplexity_stub.cost = None
     out = go(make(sleeps), tmp_path)
-    prices = PriceBook()
-    expected = prices.model("perplexity/sonar").cost(out.usage) + 0.010  # + request fee
-    assert out.cost == pytest.approx(expected, abs=1e-9)
+    assert out.usage.tool_calls == 1 and out.detail["tool_calls"] == {"web_search": 1}
+    assert out.cost == pytest.approx(1000 * 0.25e-6 + 1500 * 2.5e-6 + 0.005, abs=1e-12)
     assert out.detail["cost_source"] == "priced from the price book"
+    assert "agent-api/models" in out.detail["price_source"]
+    assert "tools/overview" in out.detail["price_source"]
+
+
+def test_cache_reads_use_the_sdk_field_name(perplexity_stub, provider_env, sleeps, tmp_path):
+    """ResponsesUsage.input_tokens_details has cache_read_input_tokens, not cached_tokens."""
+    perplexity_stub.cost = None
+    perplexity_stub.usage["input_tokens_details"] = {"cache_read_input_tokens": 400,
+                                                     "cache_creation_input_tokens": 100}
+    out = go(make(sleeps), tmp_path)
+    assert (out.usage.cached_input_tokens, out.usage.cache_write_tokens) == (400, 100)
+    assert out.cost == pytest.approx(500 * 0.25e-6 + 400 * 0.0625e-6 + 100 * 0.25e-6
+                                     + 1500 * 2.5e-6 + 0.005, abs=1e-12)
+
+
+def test_unknown_slug_is_refused_like_the_agent_api(perplexity_stub, provider_env, sleeps,
+                                                    tmp_path):
+    b = PerplexityBackend(ProviderSettings.load().get("perplexity"),
+                          PriceBook(models={"perplexity/sonar-pro": {
+                              "input_per_mtok": 3, "output_per_mtok": 15}}),
+                          model="perplexity/sonar-pro",
+                          retry=RetryPolicy(attempts=2, sleep=sleeps))
+    with pytest.raises(NonRetryable) as err:
+        go(b, tmp_path)
+    assert err.value.status == 400 and err.value.code == "invalid_model"
+
+
+def test_preset_is_sent_as_preset_and_needs_a_price(perplexity_stub, provider_env, sleeps,
+                                                    tmp_path):
+    provider = ProviderSettings.load().get("perplexity")
+    unpriced = PerplexityBackend(provider, PriceBook(), model="perplexity/preset/pro-search")
+    assert "no price known" in (unpriced.unavailable_reason() or "")
+    priced = PerplexityBackend(provider, PriceBook(models={"perplexity/preset/pro-search": {
+        "input_per_mtok": 3, "output_per_mtok": 15}}), model="perplexity/preset/pro-search",
+        retry=RetryPolicy(attempts=1, sleep=sleeps))
+    out = go(priced, tmp_path)
+    body = perplexity_stub.requests[-1].json()
+    assert body["preset"] == "pro-search" and "model" not in body and "tools" not in body
+    assert out.detail["sources"] and out.cost == pytest.approx(0.009)
+
+
+def test_defaults_ground_research_on_the_agent_api(perplexity_stub, provider_env, sleeps,
+                                                   tmp_path):
+    """The shipped research model is a real Agent API slug and its answer has sources."""
+    from archibald.config import load_settings
+
+    settings = load_settings()
+    model = settings.model_for("research")
+    assert model == "perplexity/sonar"
+    out = go(PerplexityBackend(ProviderSettings.load().get("perplexity"), PriceBook(),
+                               model=model, retry=RetryPolicy(attempts=1, sleep=sleeps)),
+             tmp_path)
+    assert out.detail["sources"]
+    profile = settings.profile("market_research")
+    assert profile.premium_unit == "perplexity:web_search"
 
 
 def test_429_retry_after_then_success(perplexity_stub, provider_env, sleeps, tmp_path):

@@ -44,7 +44,13 @@ def test_premium_route_records_stub_usage_and_cost(anthropic_stub, deepseek_stub
 
 
 def test_spend_limit_falls_back_to_budget_with_cause(anthropic_stub, deepseek_stub,
-                                                     provider_env, tmp_path):
+                                                     provider_env, tmp_path, monkeypatch):
+    from datetime import datetime, timezone
+
+    from archibald import prices
+
+    monkeypatch.setattr(prices, "utc_now",   # a Monday at 02:00 UTC: DeepSeek's peak rate
+                        lambda: datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc))
     anthropic_stub.spend_limit()
     router, memory, _ = router_and_memory()
     task = Task("script_writing", PROMPT)

@@ -165,3 +165,69 @@ def test_expired_login_without_network_is_explained(tmp_path):
                                              "expiry": "2000-01-01T00:00:00Z"}))
     with pytest.raises(ProviderOverloaded, match="refresh"):  # oauth2.googleapis.com is blocked
         youtube.load_credentials()
+
+
+def test_description_is_5000_bytes_without_angle_brackets(youtube_stub, files, sync_sleeps):
+    """4,000 characters of 'é' are 8,000 bytes: YouTube refuses them (the stub does too)."""
+    long = {**META, "description": "Breathe <slowly> — " + "é" * 4000}
+    result = upload(files[0], None, long, credentials=creds(youtube_stub),
+                    base_url=youtube_stub.base_url, chunksize=CHUNK, sleep=sync_sleeps)
+    sent = youtube_stub.requests[0].json()["snippet"]["description"]
+    assert len(sent.encode("utf-8")) <= 5000 and "<" not in sent and ">" not in sent
+    assert sent.startswith("Breathe slowly") and result["video_id"]
+    youtube_stub.requests.clear()
+    import httpx
+
+    r = httpx.post(youtube_stub.url("upload/youtube/v3/videos"),
+                   params={"uploadType": "resumable", "part": "snippet,status"},
+                   headers={"authorization": f"Bearer {youtube_stub.api_key}"},
+                   json={"snippet": {"title": "t", "description": "é" * 2501}})
+    assert r.status_code == 400 and "invalidDescription" in r.text
+
+
+def test_live_upload_sends_languages_synthetic_flag_and_captions(youtube_stub, files,
+                                                                 sync_sleeps, tmp_path):
+    srt = tmp_path / "subtitles.srt"
+    srt.write_text("1\n00:00:03,000 --> 00:00:06,000\nClose your eyes.\n", encoding="utf-8")
+    meta = {**META, "defaultLanguage": "en", "defaultAudioLanguage": "en"}
+    result = upload(files[0], files[1], meta, credentials=creds(youtube_stub),
+                    base_url=youtube_stub.base_url, chunksize=CHUNK, sleep=sync_sleeps,
+                    captions=srt)
+    body = youtube_stub.requests[0].json()
+    assert body["snippet"]["defaultLanguage"] == body["snippet"]["defaultAudioLanguage"] == "en"
+    assert body["status"]["containsSyntheticMedia"] is True
+    [caption] = youtube_stub.captions.values()
+    assert caption["meta"]["snippet"] == {"videoId": result["video_id"], "language": "en",
+                                          "name": "", "isDraft": False}
+    assert caption["bytes"] == srt.read_bytes() and result["captions"] == str(srt)
+    assert "https://www.googleapis.com/auth/youtube.force-ssl" in youtube.SCOPES
+
+
+def test_captions_without_the_scope_are_a_note(youtube_stub, files, sync_sleeps, tmp_path):
+    youtube_stub.scopes = {"https://www.googleapis.com/auth/youtube.upload"}
+    srt = tmp_path / "s.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:01,000\nHi\n", encoding="utf-8")
+    result = up(youtube_stub, files, sync_sleeps, captions=srt)
+    assert result["video_id"] in youtube_stub.videos and result["captions"] is None
+    assert any("force-ssl" in n for n in result["notes"])
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_rate_limits_are_retried_with_backoff(youtube_stub, files, sync_sleeps, status):
+    youtube_stub.rate_limited(status, times=2)
+    result = up(youtube_stub, files, sync_sleeps)
+    assert result["video_id"] in youtube_stub.videos
+    assert len(sync_sleeps.calls) == 2
+    assert all(0 <= s <= 2 ** (i + 1) for i, s in enumerate(sync_sleeps.calls))
+
+
+def test_synthetic_media_is_a_channel_setting_on_by_default():
+    from types import SimpleNamespace
+
+    settings = SimpleNamespace(channels={"calm": {"synthetic_media": False}}, publish={})
+    assert youtube.synthetic_media(settings, "calm") is False
+    assert youtube.synthetic_media(settings, "other") is True
+    assert youtube.synthetic_media(SimpleNamespace(channels={}, publish={
+        "synthetic_media": False}), "x") is False
+    body = youtube.video_body(META, "private", synthetic=False)
+    assert body["status"]["containsSyntheticMedia"] is False

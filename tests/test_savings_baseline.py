@@ -35,11 +35,12 @@ def _local(artifact: Any) -> Outcome:
 
 
 def test_music_is_priced_as_the_premium_backend_would_bill_it(registry) -> None:  # type: ignore[no-untyped-def]
-    # 610 s from CassetteAI: requests of <= 180 s, each rounded up to whole minutes: 3+3+3+2
+    # 610 s from CassetteAI: four equal requests of <= 180 s crossfaded (4 x 156 s), each
+    # rounded up to whole minutes: 3+3+3+3
     task = Task("music_generation", {"seconds": 610})
     b = bl.baseline_for(registry, PriceBook(), task, "local", _local({"seconds": 610.0}), 0)
     assert b.backend == "fal:cassetteai/music-generator"
-    assert b.nano == to_nano(11 * 0.02)
+    assert b.nano == to_nano(12 * 0.02)
     assert b.work == {"audio_seconds": 610.0, "requests": 4}
     assert "fal.ai/models/cassetteai" in b.source
 
@@ -72,7 +73,7 @@ def test_budget_text_uses_the_tokens_sent_and_accepted(registry) -> None:  # typ
     b = bl.baseline_for(registry, PriceBook(), task, "budget", out, to_nano(0.001))
     # Claude Opus 4.5 (the configured review model) at $5/$25 per Mtok, no cache discount
     assert b.nano == to_nano(3500 * 5e-6 + 1000 * 25e-6)
-    assert b.backend == "anthropic:claude-opus-4-5"
+    assert b.backend == "anthropic:claude-opus-4-7"
 
 
 def test_local_text_counts_the_prompt_and_the_accepted_answer(registry) -> None:  # type: ignore[no-untyped-def]
@@ -147,14 +148,17 @@ def _check_run(data: dict[str, Any], out: Path) -> None:
             seconds = b["work"]["audio_seconds"]
             made = probe_audio(s["output"]["path"]).duration
             assert abs(made - seconds) < 0.05, (made, seconds)
-            minutes = sum(math.ceil(min(180.0, seconds - i) / 60 - 1e-9)
-                          for i in range(0, math.ceil(seconds), 180))
+            from archibald.backends.fal import CROSSFADE
+
+            pieces = PriceBook().unit("fal:cassetteai/music-generator").pieces(seconds,
+                                                                               CROSSFADE)
+            minutes = sum(math.ceil(p / 60 - 1e-9) for p in pieces)
             assert s["baseline_nano"] == to_nano(minutes * 0.02)
         elif name == "image_generation":
             from PIL import Image
 
             with Image.open(s["output"]["path"]) as im:
-                mp = im.width * im.height / 1e6
+                mp = im.width * im.height / (1024 * 1024)  # fal's megapixel
             assert s["baseline_nano"] == to_nano(math.ceil(mp) * 0.025)
         else:  # text: the premium model's token price (and request fee) for the tokens
             used = Usage.from_dict(b["work"])

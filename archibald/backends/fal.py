@@ -4,8 +4,12 @@ The official ``fal-client`` always uses https, so it cannot reach a loopback stu
 protocol is small enough to speak directly: submit ``POST {base}/{app}`` → poll the returned
 ``status_url`` (202 IN_QUEUE / IN_PROGRESS, 200 COMPLETED — which may still carry an error) →
 ``GET response_url`` → download the file. fal returns no cost, so usage (megapixels, minutes)
-is priced from prices.toml (``fal:<app>`` keys). The key is only sent to fal's own host, never
-to the CDN the files are downloaded from.
+is priced from prices.toml (``fal:<app>`` keys) by the rule fal bills by: a megapixel is
+1024x1024 pixels (:func:`archibald.prices.megapixels`), rounded up per image; music minutes are
+rounded up per request. A music model makes at most ``max_seconds`` a request (CassetteAI:
+10 to 180 s), so a longer bed is several requests, each billed, joined with equal-power
+crossfades.
+The key is only sent to fal's own host, never to the CDN the files are downloaded from.
 """
 
 from __future__ import annotations
@@ -19,16 +23,48 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping
 
 import httpx
+import numpy as np
 
 from ..errors import (BackendError, BackendTimeout, DelegationError, InputError, NonRetryable,
                       RouteUnavailable)
-from ..prices import PriceBook
+from ..prices import PriceBook, megapixels
 from ..providers import Provider
 from ..tasks import Context, Outcome, Task, Usage
 from .base import Backend
 from .http import RetryPolicy, log, raise_for_status, request_json, translate_transport
 
-__all__ = ["FalQueue", "FalImageBackend", "FalMusicBackend"]
+__all__ = ["FalQueue", "FalImageBackend", "FalMusicBackend", "music_arguments",
+           "join_crossfaded"]
+
+#: seconds two generated music pieces overlap where they are crossfaded
+CROSSFADE = 4.0
+
+
+def music_arguments(model: str, prompt: str, seconds: float) -> dict[str, Any]:
+    """The input fal's schema for ``model`` takes: ElevenLabs Music wants ``music_length_ms``,
+    CassetteAI (and fal's other text-to-music apps) an integer ``duration`` in seconds."""
+    if model.endswith("elevenlabs/music"):
+        return {"prompt": prompt, "music_length_ms": int(round(seconds * 1000))}
+    return {"prompt": prompt, "duration": int(round(seconds))}
+
+
+def join_crossfaded(paths: list[Path], out: Path, seconds: float, fade: float) -> float:
+    """Join audio files with ``fade``-second equal-power crossfades, trim to ``seconds``,
+    write 16-bit WAV to ``out``; return the length written."""
+    from ..media.audio import read_audio, resample, to_stereo, write_wav
+
+    joined, rate = read_audio(paths[0], "fal music piece")
+    joined = to_stereo(joined)
+    for path in paths[1:]:
+        samples, r = read_audio(path, "fal music piece")
+        samples = to_stereo(resample(samples, r, rate))
+        n = min(int(fade * rate), len(joined) // 2, len(samples) // 2)
+        t = np.linspace(0.0, np.pi / 2, n, dtype=np.float32)[:, None]
+        overlap = joined[len(joined) - n:] * np.cos(t) + samples[:n] * np.sin(t)
+        joined = np.concatenate([joined[:len(joined) - n], overlap, samples[n:]])
+    joined = joined[:int(round(seconds * rate))]
+    write_wav(out, joined.astype(np.float32), rate)
+    return len(joined) / rate
 
 
 class FalQueue:
@@ -224,7 +260,7 @@ class _FalBackend(Backend):
 
 class FalImageBackend(_FalBackend):
     """Images. Reads inputs prompt, width, height, out; returns ``{"path", "width", "height",
-    "content_type", "seed"}``; priced per megapixel (rounded up per image)."""
+    "content_type", "seed"}``; priced per megapixel of 1024x1024 (rounded up per image)."""
 
     capability = frozenset({"image"})
 
@@ -241,7 +277,7 @@ class FalImageBackend(_FalBackend):
         becomes 1088, say), billed per megapixel rounded up the way fal rounds."""
         width, height = self._size(task)
         grid = [math.ceil(max(v, 1) / _GRID) * _GRID for v in (width, height)]
-        return self.prices.cost(Usage(images=1, megapixels=grid[0] * grid[1] / 1e6,
+        return self.prices.cost(Usage(images=1, megapixels=megapixels(grid[0], grid[1]),
                                       requests=1), unit=self.name)
 
     def _arguments(self, task: Task, context: Context) -> dict[str, Any]:
@@ -262,12 +298,12 @@ class FalImageBackend(_FalBackend):
                 or not images[0].get("url"):
             error = BackendError(f"fal request {rid} returned no image", provider="fal",
                                  code="no_output")
-            error.cost = self.prices.cost(Usage(images=1, megapixels=width * height / 1e6,
+            error.cost = self.prices.cost(Usage(images=1, megapixels=megapixels(width, height),
                                                 requests=1), unit=self.name)
             raise error  # COMPLETED (a filtered image, say): fal has billed it
         image = images[0]
         w, h = int(image.get("width") or width), int(image.get("height") or height)
-        usage = Usage(images=1, megapixels=w * h / 1e6, requests=1)
+        usage = Usage(images=1, megapixels=megapixels(w, h), requests=1)
         cost = self.prices.cost(usage, unit=self.name)
         ctype = await _billed(self.queue.download(str(image["url"]), out), cost)
         log.info("%s: %dx%d image, $%.4f", self.name, w, h, cost)
@@ -281,35 +317,36 @@ class FalImageBackend(_FalBackend):
 
 
 class FalMusicBackend(_FalBackend):
-    """Music. Reads inputs prompt, seconds, out; returns ``{"path", "seconds",
-    "content_type"}``; priced per output minute (rounded up). CassetteAI makes at most 180 s a
-    request: longer beds are the caller's to loop."""
+    """Music. Reads inputs prompt, seconds, out; returns ``{"path", "seconds", "pieces",
+    "content_type"}``. One request when the model can make ``seconds`` at once; otherwise
+    equal pieces within the model's limits (``max_seconds``/``min_seconds`` of its price),
+    each priced per output minute rounded up, crossfaded into one WAV bed."""
 
     capability = frozenset({"music"})
 
     def __init__(self, provider: Provider, prices: PriceBook, *,
                  model: str = "cassetteai/music-generator", route: str = "premium",
-                 max_seconds: float = 180.0, queue: FalQueue | None = None) -> None:
+                 queue: FalQueue | None = None) -> None:
         super().__init__(provider, prices, model, route, queue)
-        self.max_seconds = max_seconds
 
-    def _seconds(self, task: Task) -> float:
-        return min(float(task.inputs.get("seconds", 60)), self.max_seconds)
+    def _pieces(self, task: Task) -> list[float]:
+        """The lengths of the requests a bed of the asked seconds takes (each within the
+        model's range), crossfaded into one."""
+        return self.prices.unit(self.name).pieces(float(task.inputs.get("seconds", 60)),
+                                                  CROSSFADE)
 
     def max_cost(self, task: Task) -> float | None:
-        return self.prices.cost(Usage(audio_seconds=self._seconds(task), requests=1),
+        pieces = self._pieces(task)
+        return self.prices.cost(Usage(audio_seconds=sum(pieces), requests=len(pieces)),
                                 unit=self.name)
 
     def _arguments(self, task: Task, context: Context) -> dict[str, Any]:
-        return {"prompt": str(task.inputs["prompt"]),
-                "duration": int(round(self._seconds(task)))}
+        return music_arguments(self.model, str(task.inputs["prompt"]), self._pieces(task)[0])
 
-    async def _finish(self, task: Task, context: Context, result: Mapping[str, Any], rid: str,
-                      start: float) -> Outcome:
-        seconds = self._seconds(task)
-        out = Path(task.inputs.get("out") or context.workdir / "music.wav")
-        usage = Usage(audio_seconds=seconds, requests=1)
-        cost = self.prices.cost(usage, unit=self.name)
+    async def _piece(self, result: Mapping[str, Any], rid: str, seconds: float,
+                     out: Path) -> str:
+        """Download one completed piece; fal has billed it whatever happens next."""
+        cost = self.prices.cost(Usage(audio_seconds=seconds, requests=1), unit=self.name)
         audio = result.get("audio_file") or result.get("audio")
         if not isinstance(audio, Mapping) or not audio.get("url"):
             error = BackendError(f"fal request {rid} returned no audio", provider="fal",
@@ -317,10 +354,65 @@ class FalMusicBackend(_FalBackend):
             error.cost = cost  # COMPLETED: fal has billed it
             raise error
         ctype = await _billed(self.queue.download(str(audio["url"]), out), cost)
-        log.info("%s: %.0f s of music, $%.4f", self.name, seconds, cost)
-        return Outcome(artifact={"path": str(out), "seconds": seconds,
-                                 "content_type": audio.get("content_type") or ctype},
+        return str(audio.get("content_type") or ctype)
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        self._check(task, "prompt")
+        start = time.perf_counter()
+        pieces = self._pieces(task)
+        out = Path(task.inputs.get("out") or context.workdir / "music.wav")
+        if len(pieces) > 1 and out.suffix.lower() != ".wav":
+            raise InputError(f"{out}: a {sum(pieces):.0f} s bed is {len(pieces)} {self.model} "
+                             f"pieces joined as WAV; give an out path ending in .wav")
+        paths = [out] if len(pieces) == 1 else \
+            [out.with_name(f"{out.stem}.part{i + 1}.wav") for i in range(len(pieces))]
+        prompt = str(task.inputs["prompt"])
+        unit = self.prices.unit(self.name)
+        rids: list[str] = []
+        ctype = "audio/wav"
+        for i, (length, path) in enumerate(zip(pieces, paths)):
+            try:
+                result, rid = await self.queue.run(
+                    self.model, music_arguments(self.model, prompt, length),
+                    context.on_request_id if len(pieces) == 1 else None)
+                ctype = await self._piece(result, rid, length, path)
+            except DelegationError as exc:  # the pieces already made were paid for
+                exc.cost = (getattr(exc, "cost", 0.0) or 0.0) + unit.cost(
+                    Usage(audio_seconds=sum(pieces[:i]), requests=i))
+                raise
+            rids.append(rid)
+        return self._outcome(task, out, pieces, paths, rids, ctype, start)
+
+    async def recover(self, request_id: str, task: Task, context: Context) -> Outcome | None:
+        """A killed run's one-piece request, fetched by its id (a bed of several pieces is
+        not re-assembled from one id: it counts as unknown at its maximum)."""
+        if len(self._pieces(task)) != 1:
+            return None
+        return await super().recover(request_id, task, context)
+
+    async def _finish(self, task: Task, context: Context, result: Mapping[str, Any], rid: str,
+                      start: float) -> Outcome:
+        pieces = self._pieces(task)[:1]
+        out = Path(task.inputs.get("out") or context.workdir / "music.wav")
+        ctype = await self._piece(result, rid, pieces[0], out)
+        return self._outcome(task, out, pieces, [out], [rid], ctype, start)
+
+    def _outcome(self, task: Task, out: Path, pieces: list[float], paths: list[Path],
+                 rids: list[str], ctype: str, start: float) -> Outcome:
+        made = pieces[0]
+        if len(pieces) > 1:
+            made = join_crossfaded(paths, out, float(task.inputs.get("seconds", 60)),
+                                   CROSSFADE)
+            ctype = "audio/wav"
+            for path in paths:
+                path.unlink(missing_ok=True)
+        usage = Usage(audio_seconds=sum(pieces), requests=len(pieces))
+        cost = self.prices.cost(usage, unit=self.name)
+        log.info("%s: %.0f s of music in %d request(s), $%.4f", self.name, made, len(pieces),
+                 cost)
+        return Outcome(artifact={"path": str(out), "seconds": made, "pieces": len(pieces),
+                                 "content_type": ctype},
                        backend=self.name, route=self._route, model=self.model, usage=usage,
                        cost=cost, seconds=time.perf_counter() - start,
-                       detail={"request_id": rid,
+                       detail={"request_id": rids[0], "request_ids": rids,
                                "price_source": self.prices.source(unit=self.name)})

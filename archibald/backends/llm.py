@@ -5,6 +5,13 @@
 for it) with its bundled price map, its own retries off (``num_retries=0``, ``max_retries=0``)
 so that :class:`~archibald.backends.http.RetryPolicy` is the only retry loop, and its
 exceptions translated here into Archibald's.
+
+DeepSeek's current models think by default, bill the reasoning as output and count it against
+``max_tokens``: thinking is turned off (``thinking: {"type": "disabled"}``, DeepSeek's own
+parameter) unless a task asks for it with ``thinking``, and then ``reasoning_budget`` tokens
+are added to ``max_tokens``. Reasoning tokens are recorded in the usage either way. Calls are
+priced at the rate in force when they were sent (DeepSeek has off-peak hours) and the row says
+which rate that was.
 """
 
 from __future__ import annotations
@@ -12,10 +19,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Any
+from datetime import datetime
+from typing import Any, Callable
 
 from ..errors import (BackendError, BackendTimeout, DelegationError, NonRetryable,
                       ProviderOverloaded, RouteUnavailable)
+from .. import prices as prices_module
 from ..prices import PriceBook
 from ..providers import Provider
 from ..tasks import Context, Outcome, Task, Usage
@@ -121,8 +130,10 @@ def _usage(response: Any) -> Usage:
     # LiteLLM counts Anthropic's cache writes inside prompt_tokens and reports them apart too
     written = getattr(raw, "cache_creation_input_tokens", None) \
         or getattr(details, "cache_creation_tokens", None) or 0
+    reasoning = getattr(getattr(raw, "completion_tokens_details", None), "reasoning_tokens", None)
     return Usage(input_tokens=int(getattr(raw, "prompt_tokens", 0) or 0),
                  output_tokens=int(getattr(raw, "completion_tokens", 0) or 0),
+                 reasoning_tokens=int(reasoning or 0),
                  cached_input_tokens=int(cached), cache_write_tokens=int(written), requests=1)
 
 
@@ -151,8 +162,13 @@ class ChatBackend(Backend):
 
     capability = frozenset({"text"})
 
+    #: what a task that asks DeepSeek to think adds to max_tokens, unless it says otherwise
+    REASONING_BUDGET = 8192
+
     def __init__(self, route: str, model: str, provider: Provider, prices: PriceBook, *,
-                 timeout: float = 120.0, retry: RetryPolicy | None = None) -> None:
+                 timeout: float = 120.0, retry: RetryPolicy | None = None,
+                 now: Callable[[], datetime] | None = None) -> None:
+        self.now = now or (lambda: prices_module.utc_now())
         self._route = route
         self.model = model
         self.provider = provider
@@ -179,19 +195,35 @@ class ChatBackend(Backend):
             return str(exc)
         return None
 
-    def _price(self, usage: Usage) -> float:
+    def _price(self, usage: Usage, at: datetime | None = None) -> float:
         if self.free:
             try:
-                return self.prices.cost(usage, model=self.model)
+                return self.prices.cost(usage, model=self.model, at=at)
             except RouteUnavailable:
                 return self.prices.cost(usage, unit="local")
-        return self.prices.cost(usage, model=self.model)
+        return self.prices.cost(usage, model=self.model, at=at)
 
-    def _price_source(self) -> str:
+    def _price_source(self, at: datetime | None = None) -> str:
         try:
-            return self.prices.source(model=self.model)
+            return self.prices.source(model=self.model, at=at)
         except RouteUnavailable:
             return self.prices.source(unit="local")
+
+    def _takes_temperature(self, extra: dict[str, Any]) -> bool:
+        """Anthropic's Messages API no longer has ``temperature`` (the anthropic SDK's
+        MessageCreateParams lists none) and DeepSeek ignores it while thinking."""
+        if self.provider.name == "anthropic":
+            return False
+        return bool(extra.get("thinking", {}).get("type") != "enabled")
+
+    def _thinking(self, task: Task, max_tokens: int) -> tuple[dict[str, Any], int]:
+        """DeepSeek's ``thinking`` switch for this task, and max_tokens with its budget."""
+        if self.provider.name != "deepseek":
+            return {}, max_tokens
+        if not task.inputs.get("thinking"):
+            return {"thinking": {"type": "disabled"}}, max_tokens
+        budget = int(task.inputs.get("reasoning_budget", self.REASONING_BUDGET))
+        return {"thinking": {"type": "enabled"}}, max_tokens + budget
 
     def _api_base(self) -> str:
         base = self.provider.base_url.rstrip("/")
@@ -217,8 +249,9 @@ class ChatBackend(Backend):
         except RouteUnavailable:
             return 0.0 if self.free else None
         per_in = max(price.input_per_token, price.cache_write_per_token or 0.0)
+        # with thinking on, the reasoning budget is billed as output on top of max_tokens
         return self._max_prompt_tokens(task) * per_in \
-            + self._max_tokens(task) * price.output_per_token
+            + self._thinking(task, self._max_tokens(task))[1] * price.output_per_token
 
     def fit(self, task: Task, room_usd: float) -> tuple[Task, str] | None:
         """The task with max_tokens lowered so its maximum fits ``room_usd``; None when
@@ -242,14 +275,17 @@ class ChatBackend(Backend):
 
     async def execute(self, task: Task, context: Context) -> Outcome:
         messages = chat_messages(task, self.checked_prompt(task, self.provider.name))
+        extra, max_tokens = self._thinking(task, self._max_tokens(task))
         kwargs: dict[str, Any] = {
             "model": litellm_model(self.provider.name, self.model), "messages": messages,
             "api_base": self._api_base(),
             "api_key": self.provider.api_key or ("ollama" if self.free else None),
-            "max_tokens": self._max_tokens(task),
+            "max_tokens": max_tokens,
             "timeout": self.timeout, "num_retries": 0, "max_retries": 0,
         }
-        if task.inputs.get("temperature") is not None:
+        if extra:
+            kwargs["extra_body"] = extra
+        if task.inputs.get("temperature") is not None and self._takes_temperature(extra):
             kwargs["temperature"] = float(task.inputs["temperature"])
         litellm = _import_litellm()
 
@@ -259,10 +295,10 @@ class ChatBackend(Backend):
             except Exception as exc:  # LiteLLM raises its own tree; translate all of it
                 raise translate_litellm(self.provider, exc) from None
 
-        start = time.perf_counter()
+        start, sent = time.perf_counter(), self.now()
         response = await self.retry.run(attempt, what=self.name)
         usage = _usage(response)
-        cost = self._price(usage)
+        cost = self._price(usage, sent)
         text = response.choices[0].message.content or ""
         log.info("%s: %d in / %d out tokens, $%.6f", self.name, usage.input_tokens,
                  usage.output_tokens, cost)
@@ -276,4 +312,5 @@ class ChatBackend(Backend):
                        usage=usage, cost=cost, seconds=time.perf_counter() - start,
                        detail={"request_id": _request_id(response),
                                "finish_reason": response.choices[0].finish_reason,
-                               "price_source": self._price_source()})
+                               "rate": self.prices.rate(self.model, sent),
+                               "price_source": self._price_source(sent)})

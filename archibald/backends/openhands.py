@@ -8,6 +8,11 @@ stuck (a sandbox in ERROR or MISSING is fatal); then read the answer from
 else the last agent message. The cost is the conversation's ``metrics.accumulated_cost``.
 Failures and timeouts raise DelegationErrors (carrying the cost already spent), which the
 router turns into fallbacks.
+
+Nothing is left to run out the deadline: a ``PAUSED`` sandbox (OpenHands Cloud pauses older
+conversations under load) is resumed with ``POST /api/v1/sandboxes/{sandbox_id}/resume`` — at
+most ``max_resumes`` times — and a conversation that is ``deleting``, ``paused`` by someone, or
+whose sandbox cannot be resumed fails at once with the reason.
 """
 
 from __future__ import annotations
@@ -32,6 +37,16 @@ _SANDBOX_FATAL = {"ERROR", "MISSING"}
 _TERMINAL = {"finished", "error", "stuck"}
 #: failures after which the conversation has stopped by itself (nothing left to cancel)
 _AGENT_ENDED = {"agent_error", "agent_stuck", "sandbox_error", "sandbox_missing"}
+#: execution states that no amount of waiting ends, and what to tell the user
+_HOPELESS = {
+    "deleting": "is being deleted",
+    "paused": "was paused (by a person or another client); resume it in OpenHands or run "
+              "the task again",
+    "waiting_for_confirmation": "is waiting for a human to confirm an action; turn "
+                                "confirmation mode off for delegated tasks",
+}
+#: polls a resumed sandbox may still report PAUSED before it is resumed again
+_RESUME_GRACE = 3
 
 
 def _text(content: Any) -> str:
@@ -69,6 +84,7 @@ class OpenHandsBackend(Backend):
     def __init__(self, provider: Provider, prices: PriceBook, *, route: str = "agent",
                  llm_model: str | None = None, poll_interval: float = 5.0,
                  deadline: float = 1800.0, request_timeout: float = 30.0,
+                 max_resumes: int = 2,
                  retry: RetryPolicy | None = None,
                  sleep: Callable[[float], Awaitable[None]] | None = None,
                  clock: Callable[[], float] = time.monotonic,
@@ -79,6 +95,7 @@ class OpenHandsBackend(Backend):
         self.llm_model = llm_model
         self.poll_interval = poll_interval
         self.deadline = deadline
+        self.max_resumes = max_resumes
         self.request_timeout = request_timeout
         self.retry = retry or RetryPolicy()
         self.sleep = sleep or self.retry.sleep
@@ -233,9 +250,32 @@ class OpenHandsBackend(Backend):
             state = self._first(await self._get(client, "api/v1/app-conversations/start-tasks",
                                                 ids=task_id), "the start task") or {}
 
+    async def _resume(self, client: httpx.AsyncClient, conv: Mapping[str, Any],
+                      spent: float) -> None:
+        """Ask the app server to resume the conversation's paused sandbox."""
+        sandbox = str(conv.get("sandbox_id") or "")
+        conv_id = conv.get("id")
+        if not sandbox:
+            raise self._fail(BackendError(f"openhands paused the sandbox of conversation "
+                                          f"{conv_id} and did not say which sandbox it is",
+                                          provider="openhands", code="sandbox_paused"), spent)
+        try:
+            await request_json(client, "POST", self.provider.url(f"api/v1/sandboxes/{sandbox}/"
+                                                                 f"resume"),
+                               provider="openhands", policy=self.retry,
+                               secrets=(self.provider.api_key,))
+        except NonRetryable as exc:
+            raise self._fail(BackendError(self.provider.redact(
+                f"openhands paused the sandbox {sandbox} of conversation {conv_id} and could "
+                f"not resume it: {exc}"), provider="openhands", status=exc.status,
+                code="sandbox_paused"), spent) from None
+        log.info("%s: resumed the paused sandbox %s of conversation %s", self.name, sandbox,
+                 conv_id)
+
     async def _wait_done(self, client: httpx.AsyncClient, conv_id: str,
                          started: float) -> Mapping[str, Any]:
         spent = 0.0  # the agent's spend as last seen: what a failed poll still cost
+        resumes, since_resume = 0, _RESUME_GRACE
         while True:
             try:
                 body = await self._get(client, "api/v1/app-conversations", ids=conv_id)
@@ -245,6 +285,7 @@ class OpenHandsBackend(Backend):
             spent = float((conv.get("metrics") or {}).get("accumulated_cost") or 0.0)
             sandbox = str(conv.get("sandbox_status") or "")
             execution = str(conv.get("execution_status") or "")
+            since_resume += 1
             if sandbox in _SANDBOX_FATAL:
                 raise self._fail(BackendError(f"openhands sandbox of conversation {conv_id} is "
                                               f"{sandbox}", provider="openhands",
@@ -255,11 +296,20 @@ class OpenHandsBackend(Backend):
                 raise self._fail(BackendError(f"openhands agent ended in state {execution!r} "
                                               f"(conversation {conv_id})", provider="openhands",
                                               code=f"agent_{execution}"), spent)
-            if execution == "waiting_for_confirmation":
-                raise self._fail(BackendError(
-                    f"openhands conversation {conv_id} is waiting for a human to confirm an "
-                    f"action; turn confirmation mode off for delegated tasks",
-                    provider="openhands", code="agent_needs_confirmation"), spent)
+            if execution in _HOPELESS:
+                code = "agent_needs_confirmation" if execution == "waiting_for_confirmation" \
+                    else f"conversation_{execution}"
+                raise self._fail(BackendError(f"openhands conversation {conv_id} "
+                                              f"{_HOPELESS[execution]}", provider="openhands",
+                                              code=code), spent)
+            if sandbox == "PAUSED" and since_resume > _RESUME_GRACE:
+                if resumes >= self.max_resumes:
+                    raise self._fail(BackendError(
+                        f"openhands paused the sandbox of conversation {conv_id} again after "
+                        f"{resumes} resume(s); the server is shedding load, try later",
+                        provider="openhands", code="sandbox_paused"), spent)
+                await self._resume(client, conv, spent)
+                resumes, since_resume = resumes + 1, 0
             self._check_deadline(started, f"conversation {conv_id} (status {execution})", spent)
             await self.sleep(self.poll_interval)
 

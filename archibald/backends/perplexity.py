@@ -1,8 +1,13 @@
 """Research on Perplexity's Agent API: ``POST {base}/v1/responses`` (OpenAI Responses format).
 
 The legacy Sonar chat-completions endpoint ended on 2026-09-27, so this talks to the Agent API
-directly over httpx. Perplexity reports what a call cost in ``usage.cost``; that figure is used
-when present, otherwise the tokens are priced from the price book (plus the request fee).
+directly over httpx (request and usage field names as in the ``perplexityai`` SDK's
+``ResponseCreateParams`` / ``ResponsesUsage``). The Agent API searches only when asked: the
+request carries ``tools: [{"type": "web_search"}]``, or a ``preset`` (configured as
+``perplexity/preset/<name>``) that brings its own. Perplexity reports what a call cost in
+``usage.cost``; that figure is used when present, otherwise the tokens are priced at the
+model's Agent API rate plus a fee per tool call (``perplexity:<tool>`` in prices.toml) — the
+Agent API has no per-request fee.
 """
 
 from __future__ import annotations
@@ -12,14 +17,16 @@ from typing import Any, Mapping
 
 import httpx
 
-from ..errors import BackendError
+from ..errors import BackendError, RouteUnavailable
 from ..prices import PriceBook
 from ..providers import Provider
 from ..tasks import Context, Outcome, Task, Usage
 from .base import Backend
 from .http import RetryPolicy, log, request_json
 
-__all__ = ["PerplexityBackend", "output_text", "reported_cost"]
+__all__ = ["PerplexityBackend", "output_text", "reported_cost", "usage_of"]
+
+_PRESET = "perplexity/preset/"
 
 
 def output_text(body: Mapping[str, Any]) -> str:
@@ -61,21 +68,39 @@ def reported_cost(usage: Mapping[str, Any]) -> float | None:
     return None
 
 
+def usage_of(raw: Mapping[str, Any]) -> tuple[Usage, dict[str, int]]:
+    """Our Usage from a ``ResponsesUsage`` body, and the tool calls by tool name."""
+    details = raw.get("input_tokens_details") or {}
+    calls = {str(name): int((d or {}).get("invocation") or 0)
+             for name, d in (raw.get("tool_calls_details") or {}).items()
+             if isinstance(d, Mapping) or d is None}
+    usage = Usage(input_tokens=int(raw.get("input_tokens") or 0),
+                  output_tokens=int(raw.get("output_tokens") or 0),
+                  cached_input_tokens=int(details.get("cache_read_input_tokens") or 0),
+                  cache_write_tokens=int(details.get("cache_creation_input_tokens") or 0),
+                  tool_calls=sum(calls.values()), requests=1)
+    return usage, calls
+
+
 class PerplexityBackend(Backend):
     """Grounded research. ``execute`` reads inputs prompt (+system as instructions,
-    max_tokens) and returns the answer text; ``detail["sources"]`` holds the search results."""
+    max_tokens) and returns the answer text; ``detail["sources"]`` holds the search results.
+
+    ``model`` is an Agent API model slug (``perplexity/sonar``) searched with ``tools``, or
+    ``perplexity/preset/<name>`` to send that preset instead."""
 
     capability = frozenset({"text", "research"})
 
     def __init__(self, provider: Provider, prices: PriceBook, *, model: str = "perplexity/sonar",
-                 route: str = "premium", request_fee: str | None = "perplexity:request-fee-medium",
+                 route: str = "premium", tools: tuple[str, ...] = ("web_search",),
                  timeout: float = 120.0, retry: RetryPolicy | None = None,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._route = route
         self.model = model
         self.provider = provider
         self.prices = prices
-        self.request_fee = request_fee
+        self.preset = model[len(_PRESET):] if model.startswith(_PRESET) else None
+        self.tools = tools
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.transport = transport
@@ -88,23 +113,41 @@ class PerplexityBackend(Backend):
     def unavailable_reason(self) -> str | None:
         if not self.provider.configured:
             return f"perplexity is not configured: set {self.provider.missing}"
+        try:  # a preset needs a price of its own: [prices.models."perplexity/preset/<name>"]
+            self.prices.model(self.model)
+            for tool in () if self.preset else self.tools:
+                self.prices.unit(f"perplexity:{tool}")
+        except RouteUnavailable as exc:
+            return str(exc)
         return None
 
-    def _price(self, usage: Usage) -> float:
-        """Tokens from the price book, plus the per-request fee when one is configured."""
-        return self.prices.cost(usage, model=self.model, unit=self.request_fee)
+    def _price(self, usage: Usage, calls: Mapping[str, int]) -> tuple[float, str]:
+        """Tokens at the model's Agent API rate plus each tool's per-call fee, and sources."""
+        cost = self.prices.cost(usage, model=self.model)
+        sources = [self.prices.source(model=self.model)]
+        for tool, n in calls.items():
+            if n:
+                cost += self.prices.cost(Usage(tool_calls=n), unit=f"perplexity:{tool}")
+                sources.append(self.prices.source(unit=f"perplexity:{tool}"))
+        return cost, "; ".join(sources)
+
+    def payload(self, task: Task, prompt: str) -> dict[str, Any]:
+        """The ``ResponseCreateParams`` body: model + tools, or the preset."""
+        body: dict[str, Any] = {"preset": self.preset} if self.preset else {
+            "model": self.model, "tools": [{"type": t} for t in self.tools]}
+        body["input"] = prompt
+        if task.inputs.get("system"):
+            body["instructions"] = str(task.inputs["system"])
+        if task.inputs.get("max_tokens"):
+            body["max_output_tokens"] = int(task.inputs["max_tokens"])
+        return body
 
     def _url(self) -> str:
         base = self.provider.base_url.rstrip("/")
         return base + ("/responses" if base.endswith("/v1") else "/v1/responses")
 
     async def execute(self, task: Task, context: Context) -> Outcome:
-        prompt = self.checked_prompt(task, "perplexity")
-        payload: dict[str, Any] = {"model": self.model, "input": str(prompt)}
-        if task.inputs.get("system"):
-            payload["instructions"] = str(task.inputs["system"])
-        if task.inputs.get("max_tokens"):
-            payload["max_output_tokens"] = int(task.inputs["max_tokens"])
+        payload = self.payload(task, self.checked_prompt(task, "perplexity"))
         headers = {"Authorization": f"Bearer {self.provider.api_key}",
                    "Content-Type": "application/json"}
         start = time.perf_counter()
@@ -120,21 +163,19 @@ class PerplexityBackend(Backend):
                                provider="perplexity", code="failed")
         raw_usage: Mapping[str, Any] = body["usage"] if isinstance(body.get("usage"),
                                                                    Mapping) else {}
-        details = raw_usage.get("input_tokens_details") or {}
-        usage = Usage(input_tokens=int(raw_usage.get("input_tokens") or 0),
-                      output_tokens=int(raw_usage.get("output_tokens") or 0),
-                      cached_input_tokens=int(details.get("cached_tokens") or 0), requests=1)
+        usage, calls = usage_of(raw_usage)
         cost = reported_cost(raw_usage)
         cost_source = "reported by perplexity"
         price_source = "usage.cost reported by Perplexity"
         if cost is None:
-            cost, cost_source = self._price(usage), "priced from the price book"
-            price_source = self.prices.source(model=self.model, unit=self.request_fee)
+            cost_source = "priced from the price book"
+            cost, price_source = self._price(usage, calls)
         log.info("%s: %d in / %d out tokens, $%.6f (%s)", self.name, usage.input_tokens,
                  usage.output_tokens, cost, cost_source)
         return Outcome(artifact=output_text(body), backend=self.name, route=self._route,
                        model=str(body.get("model") or self.model), usage=usage, cost=cost,
                        seconds=time.perf_counter() - start,
                        detail={"request_id": body.get("id") or response.headers.get("request-id"),
-                               "sources": sources(body), "cost_source": cost_source,
+                               "sources": sources(body), "tool_calls": calls,
+                               "cost_source": cost_source,
                                "price_source": price_source})

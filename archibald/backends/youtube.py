@@ -1,11 +1,19 @@
 """Publishing on YouTube with google-api-python-client: resumable upload, thumbnail, login.
 
-``videos.insert`` runs as a resumable, chunked upload driven by ``next_chunk``; 500/502/503/504
-and transport errors are retried with ``random() * 2**n`` second sleeps, at most 10 times.
-YouTube's own refusals (daily quota, unaudited projects, an expired login) are explained in
-plain words rather than dumped. ``YOUTUBE_BASE_URL`` points the client at a stub: the client's
-``api_endpoint`` option keeps https, so the bundled discovery document is rebuilt with its
-``rootUrl`` overridden. The OAuth token lives in ARCHIBALD_HOME with 0600 permissions.
+``videos.insert`` runs as a resumable, chunked upload driven by ``next_chunk``; 500/502/503/504,
+429, 403 ``rateLimitExceeded``/``userRateLimitExceeded`` and transport errors are retried with
+``random() * 2**n`` second sleeps, at most 10 times. YouTube's own refusals (daily quota,
+unaudited projects, an expired login) are explained in plain words rather than dumped.
+
+The request body (:func:`video_body`) follows the discovery document's ``Video`` schema and is
+the same for the dry run's request.json and the live upload: the description is cut to 5,000
+UTF-8 *bytes* without ``<`` or ``>``, the languages are sent, and
+``status.containsSyntheticMedia`` (the altered-or-synthetic-content disclosure) is set from the
+channel's ``synthetic_media`` setting, on by default because every voice Archibald makes is
+synthetic. Captions go up with ``captions.insert``, which needs the ``youtube.force-ssl`` scope.
+
+``YOUTUBE_BASE_URL`` points the client at a stub: the client's ``api_endpoint`` option keeps
+https, so the bundled discovery document is rebuilt with its ``rootUrl`` overridden. The OAuth token lives in ARCHIBALD_HOME with 0600 permissions.
 """
 
 from __future__ import annotations
@@ -29,11 +37,18 @@ from .base import Backend
 from .http import log
 
 __all__ = ["SCOPES", "TOKEN_FILE", "login", "load_credentials", "build_service", "upload",
-           "explain_http_error", "YouTubeBackend"]
+           "explain_http_error", "video_body", "youtube_text", "synthetic_media",
+           "YouTubeBackend"]
 
-SCOPES = ["https://www.googleapis.com/auth/youtube.upload"]
+#: videos.insert and thumbnails.set need youtube.upload; captions.insert needs force-ssl
+SCOPES = ["https://www.googleapis.com/auth/youtube.upload",
+          "https://www.googleapis.com/auth/youtube.force-ssl"]
 TOKEN_FILE = "youtube-token.json"
-_RETRY_STATUS = {500, 502, 503, 504}
+_RETRY_STATUS = {429, 500, 502, 503, 504}
+#: 403 reasons that mean "slow down", not "never"
+_RETRY_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+TITLE_MAX_CHARS = 100
+DESCRIPTION_MAX_BYTES = 5000
 _PRIVACY = ("private", "unlisted", "public")
 _UNAUDITED = ("YouTube kept the video private: videos uploaded through an API project that has "
               "not passed Google's audit can only be private. Publish it by hand in YouTube "
@@ -79,8 +94,10 @@ def load_credentials(home: str | os.PathLike[str] | None = None) -> Any:
     from google.oauth2.credentials import Credentials
 
     try:
+        # the scopes the token was granted (a token from before captions were uploaded has no
+        # force-ssl; asking for it on refresh would fail the upload, not just the captions)
         credentials = Credentials.from_authorized_user_file(  # type: ignore[no-untyped-call]
-            str(path), SCOPES)
+            str(path))
     except (ValueError, json.JSONDecodeError) as exc:
         raise RouteUnavailable(f"the YouTube token {path} is unreadable ({exc}); run "
                                f"`archibald youtube login` again") from None
@@ -151,7 +168,7 @@ def explain_http_error(error: Any) -> BackendError:
                 f"for the project.")
     else:
         text = f"YouTube answered HTTP {status} ({reason or 'error'}): {message[:200]}"
-    cls = ProviderOverloaded if status in _RETRY_STATUS else NonRetryable
+    cls = ProviderOverloaded if _retryable(error) else NonRetryable
     return cls(redact(text), provider="youtube", status=status, code=reason or None)
 
 
@@ -162,9 +179,59 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
     return (httplib2.HttpLib2Error, OSError, http.client.HTTPException, TransportError)
 
 
+def youtube_text(text: str, max_bytes: int) -> str:
+    """``text`` without ``<`` and ``>`` (YouTube rejects them in titles and descriptions), cut
+    to ``max_bytes`` of UTF-8 at the last line or word break that fits."""
+    clean = text.replace("<", "").replace(">", "")
+    raw = clean.encode("utf-8")
+    if len(raw) <= max_bytes:
+        return clean
+    cut = raw[:max_bytes].decode("utf-8", "ignore")
+    for sep in ("\n", " "):
+        head = cut.rsplit(sep, 1)[0]
+        if len(head) >= len(cut) * 0.8:
+            return head.rstrip()
+    return cut
+
+
+def synthetic_media(settings: Any, channel: str | None) -> bool:
+    """Whether the channel's uploads declare altered or synthetic content: the channel's
+    ``synthetic_media`` setting, else [publish] ``synthetic_media``, else on."""
+    channels = getattr(settings, "channels", None) or {}
+    own = channels.get(channel) if channel else None
+    if isinstance(own, Mapping) and "synthetic_media" in own:
+        return bool(own["synthetic_media"])
+    return bool((getattr(settings, "publish", None) or {}).get("synthetic_media", True))
+
+
+def video_body(metadata: Mapping[str, Any], privacy: str, *,
+               synthetic: bool = True) -> dict[str, Any]:
+    """The ``Video`` resource for videos.insert (part=snippet,status), as the discovery
+    document defines it."""
+    title = youtube_text(str(metadata.get("title") or "").strip(), 4 * TITLE_MAX_CHARS)
+    snippet: dict[str, Any] = {
+        "title": title[:TITLE_MAX_CHARS],
+        "description": youtube_text(str(metadata.get("description", "")), DESCRIPTION_MAX_BYTES),
+        "tags": [str(t) for t in metadata.get("tags") or []],
+        "categoryId": str(metadata.get("categoryId", "22"))}
+    for key in ("defaultLanguage", "defaultAudioLanguage"):
+        if metadata.get(key):
+            snippet[key] = str(metadata[key])
+    return {"snippet": snippet,
+            "status": {"privacyStatus": privacy,
+                       "selfDeclaredMadeForKids": bool(metadata.get("madeForKids", False)),
+                       "containsSyntheticMedia": bool(synthetic)}}
+
+
+def _retryable(error: Any) -> bool:
+    status = int(getattr(error.resp, "status", 0) or 0)
+    return status in _RETRY_STATUS or (status == 403 and _reason(error)[0] in _RETRY_REASONS)
+
+
 def _call_with_retries(step: Callable[[], Any], what: str, *, max_retries: int,
                        sleep: Callable[[float], None]) -> Any:
-    """Run ``step`` until it returns non-None; retry 5xx/transport errors with jittered 2**n."""
+    """Run ``step`` until it returns non-None; retry 5xx, 429, 403 rate limits and transport
+    errors with jittered 2**n second sleeps."""
     from google.auth.exceptions import RefreshError
     from googleapiclient.errors import HttpError
 
@@ -176,9 +243,9 @@ def _call_with_retries(step: Callable[[], Any], what: str, *, max_retries: int,
                 return result
             continue  # a chunk went through; send the next one
         except HttpError as exc:
-            if getattr(exc.resp, "status", 0) not in _RETRY_STATUS:
+            if not _retryable(exc):
                 raise explain_http_error(exc) from None
-            error = f"HTTP {exc.resp.status}"
+            error = f"HTTP {exc.resp.status} {_reason(exc)[0]}".rstrip()
         except RefreshError:
             raise NonRetryable("YouTube did not accept the login and it could not be refreshed; "
                                "run `archibald youtube login` again.", provider="youtube",
@@ -198,8 +265,10 @@ def _call_with_retries(step: Callable[[], Any], what: str, *, max_retries: int,
 def upload(video: Path, thumbnail: Path | None, metadata: Mapping[str, Any], *,
            privacy: str = "private", credentials: Any = None, base_url: str | None = None,
            chunksize: int = 8 * 1024 * 1024, max_retries: int = 10,
-           sleep: Callable[[float], None] = time.sleep, timeout: float = 60.0) -> dict[str, Any]:
-    """Upload ``video`` (resumable, chunked), set its thumbnail; return id, url and notes."""
+           sleep: Callable[[float], None] = time.sleep, timeout: float = 60.0,
+           captions: Path | None = None, synthetic: bool = True) -> dict[str, Any]:
+    """Upload ``video`` (resumable, chunked), set its thumbnail, upload its captions; return
+    id, url and notes (a thumbnail or captions that did not go up are notes, not failures)."""
     from googleapiclient.http import MediaFileUpload
 
     if privacy not in _PRIVACY:
@@ -211,12 +280,9 @@ def upload(video: Path, thumbnail: Path | None, metadata: Mapping[str, Any], *,
         raise InputError("the video needs a title")
     credentials = credentials if credentials is not None else load_credentials()
     service = build_service(credentials, base_url or os.environ.get("YOUTUBE_BASE_URL"), timeout)
-    body = {"snippet": {"title": title[:100], "description": str(metadata.get("description",
-                                                                             ""))[:5000],
-                        "tags": list(metadata.get("tags") or []),
-                        "categoryId": str(metadata.get("categoryId", "22"))},
-            "status": {"privacyStatus": privacy, "selfDeclaredMadeForKids":
-                       bool(metadata.get("madeForKids", False))}}
+    if captions is not None and not Path(captions).is_file():
+        raise InputError(f"captions {captions} do not exist")
+    body = video_body(metadata, privacy, synthetic=synthetic)
     media = MediaFileUpload(str(video), mimetype=mimetypes.guess_type(str(video))[0]
                             or "video/mp4", chunksize=chunksize, resumable=True)
     request = service.videos().insert(part="snippet,status", body=body, media_body=media)
@@ -236,7 +302,8 @@ def upload(video: Path, thumbnail: Path | None, metadata: Mapping[str, Any], *,
         notes.append(_UNAUDITED)
     result: dict[str, Any] = {"video_id": video_id,
                               "url": f"https://www.youtube.com/watch?v={video_id}",
-                              "privacy": granted, "thumbnail": None, "notes": notes}
+                              "privacy": granted, "thumbnail": None, "captions": None,
+                              "notes": notes}
     if thumbnail is not None:
         thumb = MediaFileUpload(str(thumbnail), mimetype=mimetypes.guess_type(str(thumbnail))[0]
                                 or "image/png", resumable=False)
@@ -247,13 +314,29 @@ def upload(video: Path, thumbnail: Path | None, metadata: Mapping[str, Any], *,
             result["thumbnail"] = str(thumbnail)
         except BackendError as exc:  # the video is up; a missing thumbnail must not redo it
             notes.append(f"the thumbnail was not set: {exc}")
+    if captions is not None:
+        language = str(metadata.get("defaultLanguage") or "en")
+        track = MediaFileUpload(str(captions), mimetype="application/octet-stream",
+                                resumable=False)
+        caption_body = {"snippet": {"videoId": video_id, "language": language,
+                                    "name": "", "isDraft": False}}
+        try:
+            _call_with_retries(lambda: service.captions().insert(
+                part="snippet", body=caption_body, media_body=track).execute(),
+                "captions", max_retries=max_retries, sleep=sleep)
+            result["captions"] = str(captions)
+        except BackendError as exc:
+            hint = " (run `archibald youtube login` again to grant the youtube.force-ssl " \
+                   "scope captions need)" if exc.status == 403 else ""
+            notes.append(f"the captions were not uploaded: {exc}{hint}")
     log.info("YouTube: uploaded %s as %s (%s)", video, video_id, granted)
     return result
 
 
 class YouTubeBackend(Backend):
-    """Publishing. Reads inputs video, thumbnail, metadata (+privacy); returns
-    ``{"video_id", "url", "privacy", "thumbnail", "notes"}``."""
+    """Publishing. Reads inputs video, thumbnail, metadata (+privacy, captions,
+    synthetic_media); returns ``{"video_id", "url", "privacy", "thumbnail", "captions",
+    "notes"}``."""
 
     capability = frozenset({"upload"})
 
@@ -285,6 +368,7 @@ class YouTubeBackend(Backend):
             raise RouteUnavailable(reason)
         start = time.perf_counter()
         thumb = task.inputs.get("thumbnail")
+        captions = task.inputs.get("captions")
         credentials = self.credentials or load_credentials()
         base = None if self.provider.base_url.startswith("https://www.googleapis.com") \
             else self.provider.base_url
@@ -292,7 +376,9 @@ class YouTubeBackend(Backend):
             upload, Path(task.inputs["video"]), Path(thumb) if thumb else None,
             dict(task.inputs.get("metadata") or {}),
             privacy=str(task.inputs.get("privacy") or self.privacy), credentials=credentials,
-            base_url=base, chunksize=self.chunksize, sleep=self.sleep)
+            base_url=base, chunksize=self.chunksize, sleep=self.sleep,
+            captions=Path(captions) if captions else None,
+            synthetic=bool(task.inputs.get("synthetic_media", True)))
         usage = Usage(requests=1)
         return Outcome(artifact=result, backend=self.name, route=self._route, usage=usage,
                        cost=self.prices.cost(usage, unit="youtube:upload"),

@@ -26,9 +26,12 @@ def plan_data(settings: Any, memory: Any, videos: int, channel: str,
     for name in STAGES:
         task = Task(name, {"minutes": minutes}, channel)
         d = router.decide(task)
+        model = settings.model_for("budget") if d.route == "budget" else \
+            settings.profile(name).premium_model if d.route == "premium" else None
         stages.append({"stage": name, "route": d.route, "decision": d.decision,
                        "expected_cost_usd": round(router.estimate(task, d.route, d.analysis), 6),
                        "premium_cost_usd": round(d.analysis.estimated_cost, 6),
+                       "rate": router.prices.rate(model),   # e.g. DeepSeek's off-peak rate
                        "reason": d.reason})
     planned = sum(s["expected_cost_usd"] for s in stages)
     history = [{"cost": r["cost_nano"] / 1e9, "seconds": r["seconds"],
@@ -71,8 +74,9 @@ def plan(videos: int = typer.Option(10, "--videos", help="How many videos to pla
         return
     typer.echo(f"plan for {videos} x {minutes:g}-minute videos on channel {channel}:")
     for s in data["stages"]:
+        rate = f", {s['rate']} rate" if s["rate"] not in ("", "standard") else ""
         typer.echo(f"  {s['stage']:<20} {s['route']:<8} ~${s['expected_cost_usd']:.4f} "
-                   f"(premium ${s['premium_cost_usd']:.4f})")
+                   f"(premium ${s['premium_cost_usd']:.4f}{rate})")
     typer.echo(f"routes as planned now: ${data['planned_cost_per_video_usd']:.4f} per video, "
                f"${data['planned_cost_total_usd']:.2f} for {videos}")
     f = data["forecast"]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
 import httpx
 import typer
 
+from ..errors import RouteUnavailable
 from ..providers import SPECS, Provider, ProviderSettings
 from . import app
 from .common import ConfigOption, print_json
@@ -35,8 +37,55 @@ async def _probe_all(providers: list[Provider], timeout: float) -> list[tuple[bo
     return list(await asyncio.gather(*(_probe(p, timeout) for p in providers)))
 
 
+def model_report(settings: Any, *, today: date | None = None,
+                 warn_days: int = 30) -> list[dict[str, Any]]:
+    """Every configured chat model: current, retiring within ``warn_days``, deprecated (past
+    LiteLLM's ``deprecation_date``), local (Ollama) or unknown to LiteLLM's map (then priced
+    only if the configuration gives a price)."""
+    from ..catalog import provider_of
+    from ..prices import PriceBook, model_lifecycle
+
+    prices = PriceBook.from_settings(settings)
+    named = {alias: str(m) for alias, m in (getattr(settings, "models", None) or {}).items()
+             if alias != "agent"}                  # "agent" names the server, not a model
+    for task_type, profile in (getattr(settings, "profiles", None) or {}).items():
+        model = getattr(profile, "premium_model", None)
+        if model and model not in named.values():  # a literal name in [task_types.X]
+            named[task_type] = model
+    rows = []
+    for alias, model in named.items():
+        row = {"alias": alias, **model_lifecycle(model, today=today, warn_days=warn_days)}
+        if row["state"] == "unknown" and provider_of(model) == "ollama":
+            row.update(state="local", price_source="runs on your own machine (Ollama), cost 0")
+        elif row["state"] == "unknown":
+            try:
+                row["price_source"] = prices.source(model=model)
+            except RouteUnavailable:
+                row["price_source"] = None
+        rows.append(row)
+    return rows
+
+
+def _model_line(row: dict[str, Any]) -> str:
+    state, when = row["state"], row["deprecation_date"]
+    if state == "deprecated":
+        text = f"WARNING: deprecated since {when}; choose a current model"
+    elif state == "retiring":
+        text = f"WARNING: retires on {when}; choose a current model"
+    elif state == "unknown":
+        text = "WARNING: unknown to LiteLLM's map; " + (
+            f"priced from {row['price_source']}" if row.get("price_source")
+            else "no price known, so its route is unavailable")
+    elif state == "local":
+        text = row["price_source"]
+    else:
+        text = f"current (retires {when})" if when else "current"
+    return f"{row['alias']:<18} {row['model']:<32} {text}"
+
+
 def doctor_report(settings: Any, *, probe: bool = True, timeout: float = 3.0) -> dict[str, Any]:
-    """Every provider (configured? reachable?) and every route (available? why not?)."""
+    """Every provider (configured? reachable?), every configured model (deprecated?
+    unknown?) and every route (available? why not?)."""
     providers = ProviderSettings.load(getattr(settings, "providers", None) or {})
     listed = list(providers)
     configured = [p for p in listed if p.configured]
@@ -63,7 +112,8 @@ def doctor_report(settings: Any, *, probe: bool = True, timeout: float = 3.0) ->
                 memory.close()
         except Exception as exc:  # the provider table is still worth printing
             routes = [{"error": providers.redact(f"{type(exc).__name__}: {exc}")}]
-    return {"providers": rows, "routes": routes}
+    models = model_report(settings) if settings is not None else []
+    return {"providers": rows, "models": models, "routes": routes}
 
 
 @app.command("doctor")
@@ -71,7 +121,8 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
            offline: bool = typer.Option(False, "--offline", help="Do not contact any server."),
            timeout: float = typer.Option(3.0, "--timeout", help="Seconds per reachability check."),
            config: Optional[str] = ConfigOption) -> None:
-    """List every provider and route: configured or not, reachable or not."""
+    """List every provider and route (configured or not, reachable or not) and warn about
+    configured models past or near their deprecation date or unknown to the price map."""
     from .common import open_settings
 
     settings = open_settings(config)
@@ -89,6 +140,10 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
         else:
             state = f"configured, NOT reachable ({row['answer']})"
         typer.echo(f"{row['provider']:<11} {state:<60} {row['serves']}")
+    if report["models"]:
+        typer.echo("")
+        for m in report["models"]:
+            typer.echo(_model_line(m))
     if report["routes"]:
         typer.echo("")
         for r in report["routes"]:

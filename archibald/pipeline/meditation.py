@@ -290,6 +290,8 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
                 "prompt": f"thumbnail background, {c['theme']}, calm, high contrast"}
 
     def upload_inputs(si: StageInput) -> dict[str, Any]:
+        from ..backends.youtube import synthetic_media
+
         audio = si.deps["audio_generation"].value
         return {"concept": si.deps["meditation_concept"].value["concept"],
                 "script": _script(si, "tts_qa"), "voice": audio,
@@ -297,6 +299,7 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
                 "thumbnail": si.deps["thumbnail"].value["path"],
                 "publish_dir": str(si.stage_dir / "publish"), "lead_in": LEAD_IN,
                 "privacy": settings.publish.get("privacy", "private"),
+                "synthetic_media": synthetic_media(settings, channel),
                 "dry_run": bool(settings.publish.get("dry_run", True)),
                 "prompt": "Write YouTube metadata (title, description with chapters, tags)."}
 

@@ -65,20 +65,21 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
     write_atomic(out / "subtitles.srt", srt)
     write_atomic(out / "metadata.json", json.dumps(metadata, indent=2))
     privacy = str(task.inputs.get("privacy", "private"))
+    synthetic = bool(task.inputs.get("synthetic_media", True))
+    from ..backends.youtube import upload, video_body
+
     request = {
         "videos.insert": {
             "part": "snippet,status",
-            "body": {"snippet": {k: metadata[k] for k in ("title", "description", "tags",
-                                                         "categoryId", "defaultLanguage")
-                                 if k in metadata},
-                     "status": {"privacyStatus": privacy, "selfDeclaredMadeForKids": False}},
+            "body": video_body(metadata, privacy, synthetic=synthetic),  # as the live upload
             "media": {"file": "video.mp4", "bytes": Path(task.inputs["video"]["path"])
                       .stat().st_size, "mimetype": "video/mp4", "resumable": True},
         },
         "thumbnails.set": {"media": {"file": "thumbnail.jpg",
                                      "bytes": Path(task.inputs["thumbnail"]).stat().st_size,
                                      "mimetype": "image/jpeg"}},
-        "captions": {"file": "subtitles.srt", "language": metadata.get("defaultLanguage", "en")},
+        "captions.insert": {"part": "snippet", "media": {"file": "subtitles.srt"},
+                            "language": metadata.get("defaultLanguage", "en")},
     }
     result: dict[str, Any] = {"metadata": metadata, "srt": str(out / "subtitles.srt"),
                               "publish_dir": str(out), "dry_run": True}
@@ -90,9 +91,8 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
                 link_or_copy(src, dst)
         write_atomic(out / "request.json", json.dumps(request, indent=2))
         return result
-    from ..backends.youtube import upload
-
     uploaded = upload(Path(task.inputs["video"]["path"]), Path(task.inputs["thumbnail"]),
-                      metadata, privacy=privacy)
+                      metadata, privacy=privacy, captions=out / "subtitles.srt",
+                      synthetic=synthetic)
     result.update(dry_run=False, youtube=uploaded)
     return result

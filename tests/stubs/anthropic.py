@@ -1,13 +1,26 @@
-"""Anthropic Messages API stub: POST /v1/messages with x-api-key and anthropic-version."""
+"""Anthropic Messages API stub: POST /v1/messages with x-api-key and anthropic-version.
+
+A body that breaks the ``anthropic`` SDK's ``MessageCreateParams`` is a 400
+``invalid_request_error``, as the API answers it.
+"""
 
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 from typing import Any
 
 from .base import Recorded, Reply, StubServer, TextReply
+from .spec import sdk_schema, violations
 
 _ids = itertools.count(1)
+
+
+@lru_cache(maxsize=1)
+def request_schema() -> dict[str, Any]:
+    from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
+
+    return sdk_schema(MessageCreateParamsNonStreaming)
 
 
 def error_body(kind: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -38,6 +51,9 @@ class AnthropicStub(StubServer):
         body = req.json()
         if not isinstance(body, dict) or "max_tokens" not in body:
             return Reply(400, error_body("invalid_request_error", "max_tokens: Field required"))
+        problems = violations(request_schema(), body)
+        if problems:
+            return Reply(400, error_body("invalid_request_error", "; ".join(problems)))
         n = next(_ids)
         return Reply(200, {
             "id": f"msg_stub{n:04d}", "type": "message", "role": "assistant",

@@ -1,12 +1,35 @@
-"""ElevenLabs stub: POST /v1/text-to-speech/{voice_id}/with-timestamps (xi-api-key)."""
+"""ElevenLabs stub: POST /v1/text-to-speech/{voice_id}/with-timestamps (xi-api-key).
+
+A body or output format that breaks the ``elevenlabs`` SDK's ``convert_with_timestamps``
+types is a 422, as the API answers it.
+"""
 
 from __future__ import annotations
 
 import base64
 import itertools
 import struct
+from functools import lru_cache
+from typing import Any
 
 from .base import Recorded, Reply, StubServer
+from .spec import signature_schema, violations
+
+#: the JSON body of convert_with_timestamps (voice_id is the path, the rest are query params)
+BODY = ("text", "model_id", "language_code", "voice_settings",
+        "pronunciation_dictionary_locators", "seed", "previous_text", "next_text",
+        "previous_request_ids", "next_request_ids", "use_pvc_as_ivc", "apply_text_normalization",
+        "apply_language_text_normalization", "audio_effects")
+
+
+@lru_cache(maxsize=1)
+def schemas() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The request body and the ``output_format`` query parameter, from the SDK."""
+    from elevenlabs.text_to_speech.raw_client import RawTextToSpeechClient
+
+    method = RawTextToSpeechClient.convert_with_timestamps
+    return (signature_schema(method, body=BODY),
+            signature_schema(method, body=("output_format",)))
 
 _ids = itertools.count(1)
 #: seconds of speech per character the stub pretends to need
@@ -30,6 +53,13 @@ class ElevenLabsStub(StubServer):
             return Reply(401, {"detail": {"status": "invalid_api_key",
                                           "message": "Invalid API key"}})
         fmt = req.q("output_format") or "mp3_44100_128"
+        body_schema, format_schema = schemas()
+        problems = violations(body_schema, req.json()) + \
+            violations(format_schema, {"output_format": fmt})
+        if problems:
+            return Reply(422, {"detail": [{"loc": ["body", p.split(":", 1)[0]],
+                                           "msg": p.split(": ", 1)[-1],
+                                           "type": "value_error"} for p in problems]})
         if not fmt.startswith("pcm_"):
             return Reply(422, {"detail": {"status": "invalid_output_format",
                                           "message": "the stub only speaks pcm_*"}})

@@ -51,7 +51,8 @@ def openai_stub() -> Iterator[OpenAIStub]:
 
 @pytest.fixture
 def deepseek_stub() -> Iterator[OpenAIStub]:
-    yield from _run(OpenAIStub("sk-STUBSECRET-deepseek-0123456789"))  # type: ignore[misc]
+    yield from _run(OpenAIStub("sk-STUBSECRET-deepseek-0123456789",  # type: ignore[misc]
+                               thinks_by_default=True))
 
 
 @pytest.fixture

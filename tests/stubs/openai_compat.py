@@ -1,14 +1,49 @@
-"""OpenAI-compatible chat completions stub (OpenAI, DeepSeek, Ollama's /v1)."""
+"""OpenAI-compatible chat completions stub (OpenAI, DeepSeek, Ollama's /v1).
+
+A body that breaks the ``openai`` SDK's ``CompletionCreateParams`` (plus DeepSeek's
+``thinking`` for the DeepSeek stub) is a 400.
+
+As DeepSeek (``thinks_by_default``): unless the request says ``thinking: {"type":
+"disabled"}``, the answer carries ``reasoning_content``, its reasoning tokens are billed in
+``completion_tokens`` (and reported in ``completion_tokens_details.reasoning_tokens``), and they
+count against ``max_tokens`` — a reply that does not fit ends with ``finish_reason: "length"``
+and no content, as thinking models do.
+"""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import time
+from functools import lru_cache
 from typing import Any
 
 from .base import Recorded, Reply, StubServer, TextReply
+from .spec import sdk_schema, violations
 
 _ids = itertools.count(1)
+
+
+@lru_cache(maxsize=1)
+def openai_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``openai`` SDK's chat completion request and response, as closed schemas."""
+    from openai.types.chat import ChatCompletion
+    from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
+
+    return sdk_schema(CompletionCreateParamsNonStreaming), sdk_schema(ChatCompletion)
+
+
+@lru_cache(maxsize=1)
+def deepseek_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
+    """OpenAI's, plus DeepSeek's ``thinking`` switch and ``reasoning_content``
+    (api-docs.deepseek.com/guides/thinking_mode)."""
+    request, response = copy.deepcopy(openai_schemas())
+    request["properties"]["thinking"] = {
+        "type": "object", "required": ["type"], "additionalProperties": False,
+        "properties": {"type": {"enum": ["enabled", "disabled"]}}}
+    message = response["$defs"]["ChatCompletionMessage"]
+    message["properties"]["reasoning_content"] = {"type": ["string", "null"]}
+    return request, response
 
 
 def error_body(message: str, kind: str = "invalid_request_error",
@@ -22,10 +57,14 @@ class OpenAIStub(StubServer):
 
     name = "openai"
 
-    def __init__(self, api_key: str | None = "sk-openai-stub-key") -> None:
+    def __init__(self, api_key: str | None = "sk-openai-stub-key", *,
+                 thinks_by_default: bool = False) -> None:
         super().__init__(api_key)
         self.reply_text: TextReply = "Hello from the OpenAI-compatible stub."
         self.usage = {"prompt_tokens": 3500, "completion_tokens": 1000, "total_tokens": 4500}
+        self.thinks_by_default = thinks_by_default
+        #: what a thinking model spends on reasoning before it answers
+        self.reasoning_tokens = 1200
 
     def handle(self, req: Recorded) -> Reply:
         if req.method == "GET" and req.path.rstrip("/").endswith("/models"):
@@ -36,13 +75,34 @@ class OpenAIStub(StubServer):
             return Reply(401, error_body("Incorrect API key provided", "authentication_error",
                                          "invalid_api_key"))
         body = req.json()
+        schema = (deepseek_schemas() if self.thinks_by_default else openai_schemas())[0]
+        problems = violations(schema, body)
+        if problems:
+            return Reply(400, error_body("; ".join(problems)))
         n = next(_ids)
+        message: dict[str, Any] = {"role": "assistant", "content": self.text_for(body)}
+        usage: dict[str, Any] = dict(self.usage)
+        finish = "stop"
+        thinking = (body.get("thinking") or {}).get("type", "enabled" if self.thinks_by_default
+                                                    else "disabled")
+        if thinking == "enabled":
+            answer = usage["completion_tokens"]
+            usage["completion_tokens"] = answer + self.reasoning_tokens
+            usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+            usage["completion_tokens_details"] = {"reasoning_tokens": self.reasoning_tokens}
+            message["reasoning_content"] = "Let me think about a calm opening..."
+            limit = body.get("max_tokens")
+            if limit is not None and usage["completion_tokens"] > int(limit):
+                spent = min(int(limit), self.reasoning_tokens)
+                usage.update(completion_tokens=int(limit),
+                             total_tokens=usage["prompt_tokens"] + int(limit),
+                             completion_tokens_details={"reasoning_tokens": spent})
+                message["content"], finish = "", "length"
         return Reply(200, {
             "id": f"chatcmpl-stub{n:04d}", "object": "chat.completion",
             "created": int(time.time()), "model": body.get("model"),
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": self.text_for(body)}}],
-            "usage": dict(self.usage),
+            "choices": [{"index": 0, "finish_reason": finish, "message": message}],
+            "usage": usage,
         }, {"x-request-id": f"req-stub{n:04d}"})
 
     def insufficient_balance(self) -> "OpenAIStub":

@@ -1,4 +1,11 @@
-"""OpenHands V1 app server stub: app-conversations, start tasks, conversations, events search."""
+"""OpenHands V1 app server stub: app-conversations, start tasks, conversations, events search,
+sandbox resume.
+
+Shapes follow the app server's own models (tests/specs/openhands_app_server.json). A sandbox
+walks ``sandbox_states``; while it is not RUNNING the conversation has no execution status (as
+the server reports it). A PAUSED sandbox stays paused until ``POST /api/v1/sandboxes/{id}/
+resume`` (404 when ``resumable`` is off), then runs again.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +30,14 @@ class OpenHandsStub(StubServer):
         self.start_states = ["WORKING", "WAITING_FOR_SANDBOX", "STARTING_CONVERSATION"]
         self.execution_states = ["running", "running", "finished"]
         self.sandbox_status = "RUNNING"
-        self.metrics = {"accumulated_cost": 0.0734,
-                        "accumulated_token_usage": {"prompt_tokens": 21000,
+        #: sandbox states walked on successive polls before ``sandbox_status`` holds
+        self.sandbox_states: list[str] = []
+        self.resumable = True
+        self.resumed: list[str] = []
+        self.metrics = {"model_name": "litellm_proxy/claude-sonnet-4-6",
+                        "accumulated_cost": 0.0734, "max_budget_per_task": None,
+                        "accumulated_token_usage": {"model": "claude-sonnet-4-6",
+                                                    "prompt_tokens": 21000,
                                                     "completion_tokens": 1900,
                                                     "cache_read_tokens": 5000,
                                                     "cache_write_tokens": 0}}
@@ -49,6 +62,9 @@ class OpenHandsStub(StubServer):
             if cid not in self.conversations:
                 return Reply(404, {"detail": "conversation not found"})
             return Reply(200, {"items": self.events(), "next_page_id": None})
+        if req.method == "POST" and path.startswith("/api/v1/sandboxes/") \
+                and path.endswith("/resume"):
+            return self._resume(path.split("/")[4])
         if req.method in ("GET", "HEAD") and path in ("", "/alive", "/health"):
             return Reply(200, {"status": "ok"})
         return Reply(404, {"detail": "Not Found"})
@@ -84,19 +100,45 @@ class OpenHandsStub(StubServer):
             cid = task["id"].replace("task", "conv")
             task["app_conversation_id"] = cid
             task["sandbox_id"] = "sbx" + cid
-            self.conversations.setdefault(cid, {"polls": 0})
+            self.conversations.setdefault(cid, {"polls": 0, "sandbox_id": task["sandbox_id"]})
         return self._public(task)
+
+    def _resume(self, sandbox_id: str) -> Reply:
+        conv = next((c for c in self.conversations.values()
+                     if c.get("sandbox_id") == sandbox_id), None)
+        if conv is None or not self.resumable:
+            return Reply(404, {"detail": "Not Found"})
+        self.resumed.append(sandbox_id)
+        conv["paused"] = False
+        return Reply(200, {"success": True})
+
+    def _sandbox(self, conv: dict[str, Any]) -> str:
+        """The next of ``sandbox_states`` (then ``sandbox_status``); PAUSED sticks until a
+        resume."""
+        if conv.get("paused"):
+            return "PAUSED"
+        n = conv["sandbox_polls"]
+        conv["sandbox_polls"] += 1
+        state = self.sandbox_states[n] if n < len(self.sandbox_states) else self.sandbox_status
+        conv["paused"] = state == "PAUSED"
+        return state
 
     def _poll_conv(self, cid: str) -> dict[str, Any] | None:
         conv = self.conversations.get(cid)
         if conv is None:
             return None
-        n = conv["polls"]
-        conv["polls"] += 1
-        state = self.execution_states[min(n, len(self.execution_states) - 1)]
-        return {"id": cid, "sandbox_status": self.sandbox_status, "execution_status": state,
+        conv.setdefault("sandbox_polls", 0)
+        sandbox = self._sandbox(conv)
+        state = None
+        if sandbox == "RUNNING":
+            n = conv["polls"]
+            conv["polls"] += 1
+            state = self.execution_states[min(n, len(self.execution_states) - 1)]
+        return {"id": cid, "created_by_user_id": "user-stub",
+                "sandbox_id": conv.get("sandbox_id", "sbx" + cid), "title": None,
+                "sandbox_status": sandbox, "execution_status": state,
                 "metrics": self.metrics, "conversation_url": f"{self.base_url}/c/{cid}",
-                "session_api_key": "session-key-stub"}
+                "session_api_key": "session-key-stub" if sandbox == "RUNNING" else None}
 
     def events(self) -> list[dict[str, Any]]:
         """Newest first: finish action (or an agent message), an observation, a user message."""

@@ -2,16 +2,53 @@
 
 Point google-api-python-client at it with ``build_from_document`` and ``rootUrl`` set to
 ``base_url + "/"``. Faults: ``fail(500, path="/videos", method="PUT")`` fails a chunk;
-``quota_exceeded()`` refuses the upload's first request.
+``quota_exceeded()`` refuses the upload's first request; ``rate_limited()`` answers 403
+``rateLimitExceeded`` once.
+
+The video metadata is checked against the discovery document's ``Video`` schema and YouTube's
+rules (title at most 100 characters, description at most 5,000 bytes, neither with ``<`` or
+``>``): a breach is a 400 ``invalidTitle`` / ``invalidDescription``. ``captions.insert``
+(multipart upload) needs the ``youtube.force-ssl`` scope, which ``scopes`` grants.
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
 import itertools
+import json
 import re
 from typing import Any
 
 from .base import Recorded, Reply, StubServer
+from .spec import discovery_schema, violations
+
+FORCE_SSL = "https://www.googleapis.com/auth/youtube.force-ssl"
+UPLOAD = "https://www.googleapis.com/auth/youtube.upload"
+
+
+def multipart(req: Recorded) -> tuple[Any, bytes]:
+    """The JSON metadata and the media bytes of a ``multipart/related`` upload."""
+    msg = email.message_from_bytes(
+        b"Content-Type: " + req.headers["content-type"].encode() + b"\r\n\r\n" + req.body,
+        policy=email.policy.HTTP)
+    parts = list(msg.iter_parts())  # type: ignore[attr-defined]
+    return json.loads(parts[0].get_payload(decode=True)), parts[1].get_payload(decode=True)
+
+
+def metadata_problems(meta: Any) -> tuple[str, str] | None:
+    """(reason, message) of YouTube's 400 for video metadata it refuses, else None."""
+    problems = violations(discovery_schema("Video"), meta)
+    if problems:
+        return "invalidVideoMetadata", "; ".join(problems)
+    snippet = (meta or {}).get("snippet") or {}
+    title, description = str(snippet.get("title", "")), str(snippet.get("description", ""))
+    if not title.strip() or len(title) > 100 or "<" in title or ">" in title:
+        return "invalidTitle", "The request metadata specifies an invalid video title."
+    if len(description.encode("utf-8")) > 5000 or "<" in description or ">" in description:
+        return "invalidDescription", "The request metadata specifies an invalid video " \
+            "description."
+    return None
 
 _ids = itertools.count(1)
 
@@ -34,6 +71,9 @@ class YouTubeStub(StubServer):
         self.thumbnails: dict[str, bytes] = {}
         #: the privacy the stub grants (an unaudited project gets "private" whatever it asks)
         self.force_privacy: str | None = None
+        #: the OAuth scopes the stub's token carries
+        self.scopes: set[str] = {UPLOAD, FORCE_SSL}
+        self.captions: dict[str, dict[str, Any]] = {}
 
     def handle(self, req: Recorded) -> Reply:
         if self.api_key is not None and not self.bearer_ok(req):
@@ -41,6 +81,9 @@ class YouTubeStub(StubServer):
         path = re.sub(r"/+", "/", req.path)
         if path.endswith("/youtube/v3/videos") and req.method == "POST" \
                 and req.q("uploadType") == "resumable":
+            bad = metadata_problems(req.json())
+            if bad:
+                return Reply(400, youtube_error(400, bad[0], bad[1], "youtube.video"))
             uid = f"upl{next(_ids):04d}"
             self.sessions[uid] = {"meta": req.json(), "data": b"",
                                   "total": int(req.headers.get("x-upload-content-length", -1)),
@@ -58,7 +101,25 @@ class YouTubeStub(StubServer):
             return Reply(200, {"kind": "youtube#thumbnailSetResponse", "items": [
                 {"default": {"url": f"{self.base_url}/vi/{vid}/default.jpg", "width": 120,
                              "height": 90}}]})
+        if path.endswith("/youtube/v3/captions") and req.method == "POST":
+            return self._caption(req)
         return Reply(404, youtube_error(404, "notFound", f"{req.method} {path}", "global"))
+
+    def _caption(self, req: Recorded) -> Reply:
+        if FORCE_SSL not in self.scopes:
+            return Reply(403, youtube_error(403, "insufficientPermissions", "Request had "
+                                            "insufficient authentication scopes.", "global"))
+        meta, data = multipart(req)
+        problems = violations(discovery_schema("Caption"), meta)
+        vid = str(((meta or {}).get("snippet") or {}).get("videoId", ""))
+        if problems or vid not in self.videos:
+            return Reply(400, youtube_error(400, "invalidMetadata", "; ".join(problems)
+                                            or f"no video {vid}", "youtube.caption"))
+        cid = f"cap{next(_ids):04d}"
+        self.captions[cid] = {"meta": meta, "bytes": data}
+        return Reply(200, {"kind": "youtube#caption", "id": cid, "etag": "e",
+                           "snippet": {**meta["snippet"], "status": "serving",
+                                       "trackKind": "standard"}})
 
     def _chunk(self, req: Recorded) -> Reply:
         session = self.sessions.get(req.q("upload_id") or "")
@@ -96,6 +157,14 @@ class YouTubeStub(StubServer):
         session["video"] = video
         self.videos[vid] = {"video": video, "bytes": session["data"]}
         return dict(video)
+
+    def rate_limited(self, status: int = 403, *, times: int = 1) -> "YouTubeStub":
+        reason = "rateLimitExceeded" if status == 403 else "tooManyRequests"
+        self.fail(status, youtube_error(status, reason, "The request cannot be completed "
+                                        "because you have exceeded a rate limit.",
+                                        "youtube.quota"), path="/videos", method="POST",
+                  times=times)
+        return self
 
     def quota_exceeded(self) -> "YouTubeStub":
         self.fail(403, youtube_error(403, "quotaExceeded", "The request cannot be completed "
