@@ -41,7 +41,8 @@ def _judge_reply(body: Any) -> str:
 
 @pytest.fixture
 def servers() -> Iterator[dict[str, Any]]:
-    premium, budget, judge = AnthropicStub(), OpenAIStub("sk-deepseek"), OpenAIStub("sk-judge")
+    premium, judge = AnthropicStub(), OpenAIStub("sk-judge")
+    budget = OpenAIStub("sk-deepseek", thinks_by_default=True)  # as DeepSeek answers
     premium.reply_text = GOOD
     judge.reply_text = _judge_reply
     judge.usage = {"prompt_tokens": 400, "completion_tokens": 60, "total_tokens": 460}
