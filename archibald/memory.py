@@ -87,7 +87,11 @@ def default_url() -> str:
     from .config import archibald_home
 
     home = archibald_home()
-    home.mkdir(parents=True, exist_ok=True)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {home}: {exc.strerror}; set ARCHIBALD_HOME to a folder "
+                          f"you can write", setting="ARCHIBALD_HOME") from None
     return f"sqlite:///{home / 'archibald.db'}"
 
 
@@ -583,6 +587,8 @@ def read_export(path: str) -> list[dict[str, Any]]:
 
     from .errors import InputError
 
+    from .fsio import open_existing
+
     p = Path(path)
     if p.is_symlink() or not p.is_file():
         raise InputError(f"{path} is not a regular file; give the file `archibald memory "
@@ -592,8 +598,9 @@ def read_export(path: str) -> list[dict[str, Any]]:
             "remembered": {"what": str, "channel": str, "key": str, "score": float,
                            "created_at": float}}
     out = []
-    with p.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
+    with open_existing(p) as f:  # a link swapped in after the check is refused, not read
+        for n, raw in enumerate(f, 1):
+            line = raw.decode("utf-8", errors="replace")
             if not line.strip():
                 continue
             try:

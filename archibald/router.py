@@ -324,9 +324,11 @@ class Router:
         if profile.forced_route:
             route = profile.forced_route
             if route in unavailable:
-                raise MissingKeyError(route, unavailable[route]) if "not set" in unavailable[
-                    route] else RouteUnavailable(f"{task.type}: forced route {route} is "
-                                                 f"unavailable ({unavailable[route]})")
+                why = unavailable[route]  # backends say "<name> is not configured: set <VAR>"
+                if "is not configured" in why:
+                    raise MissingKeyError(route, why.split(": ", 1)[-1].removeprefix("set "))
+                raise RouteUnavailable(f"{task.type}: forced route {route} is unavailable "
+                                       f"({why})")
             decision = "keep" if route == "premium" else "delegate"
             return Decision(task.type, task.channel, analysis, decision, route,
                             f"route forced by [task_types.{task.type}] route = {route!r}", None,

@@ -1,13 +1,23 @@
-"""Test-wide guards: no paid call can leave this machine, and every test has its own home."""
+"""Test-wide guards: no paid call can leave this machine, every test has its own home, and no
+test leaves a process behind."""
 
 from __future__ import annotations
 
+import ctypes
 import ipaddress
+import multiprocessing.forkserver
+import multiprocessing.resource_tracker
 import os
+import signal
 import socket
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from proc_helpers import alive, children, command
 
 #: provider keys and endpoints that must never leak in from the developer's shell
 _PROVIDER_VARS = (
@@ -67,3 +77,55 @@ def work(tmp_path: Path) -> Path:
     d = tmp_path / "work"
     d.mkdir()
     return d
+
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _own_helpers() -> set[int]:
+    """This process's multiprocessing forkserver and resource tracker: they live as long as it
+    does by design (and exit with it), so they are not leftovers."""
+    pids = {getattr(multiprocessing.forkserver._forkserver, "_forkserver_pid", None),
+            getattr(multiprocessing.resource_tracker._resource_tracker, "_pid", None)}
+    return {p for p in pids if p}
+
+
+def _leftovers(grace: float) -> dict[int, int]:
+    """Children of this process still running after ``grace`` seconds, helpers aside."""
+    deadline = time.monotonic() + grace
+    while True:
+        left = {pid: t for pid, t in children(os.getpid()).items() if pid not in _own_helpers()}
+        if not left or time.monotonic() >= deadline:
+            return left
+        time.sleep(0.05)
+
+
+def _fail_with(left: dict[int, int], when: str) -> None:
+    described = "; ".join(f"{pid} {command(pid)[:120]}" for pid in left)
+    for pid in alive(left):  # do not let one test's leftovers fail every test after it
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    pytest.fail(f"{when} left {len(left)} process(es) running: {described}", pytrace=False)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_process_left_by_the_session() -> Iterator[None]:
+    """Make pytest the subreaper of everything its tests start, so that a process orphaned by
+    a killed parent is re-parented here (not to init) and counted; fail if any is left."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    yield
+    left = _leftovers(grace=5.0)
+    if left:
+        _fail_with(left, "the test session")
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left(_no_process_left_by_the_session: None) -> Iterator[None]:
+    """Fail the test that leaves a child process (or an orphan of one) running."""
+    yield
+    left = _leftovers(grace=5.0)
+    if left:
+        _fail_with(left, "this test")

@@ -244,6 +244,11 @@ def test_memory_forget_export_import(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with pytest.raises(SystemExit) as info:
         main(["memory", "import", str(tmp_path / "bad.jsonl")])
     assert info.value.code == 2
+    (tmp_path / "theirs.txt").write_text("keep me")
+    (tmp_path / "link.jsonl").symlink_to(tmp_path / "theirs.txt")
+    with pytest.raises(SystemExit) as info:  # a link at the name is refused, not written
+        main(["memory", "export", str(tmp_path / "link.jsonl")])
+    assert info.value.code == 2 and (tmp_path / "theirs.txt").read_text() == "keep me"
 
 
 def test_the_bandit_learns_only_from_evidence(tmp_path: Path) -> None:

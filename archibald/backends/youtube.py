@@ -61,11 +61,10 @@ def token_path(home: str | os.PathLike[str] | None = None) -> Path:
 
 
 def _write_private(path: Path, text: str) -> None:
+    from ..fsio import write_file
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(path, 0o600)  # also when the file already existed with looser permissions
+    write_file(path, text, mode=0o600)  # a new file, 0600 from birth, renamed over the old one
 
 
 def login(client_secrets: Path, *, home: str | os.PathLike[str] | None = None,

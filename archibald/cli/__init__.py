@@ -1,7 +1,9 @@
 """The `archibald` command.
 
-Each area registers its commands on :data:`app` from its own module in this package;
-user mistakes (:class:`~archibald.errors.UserError`) print one line and exit with status 2.
+Each area registers its commands on :data:`app` from its own module in this package. Every
+failure that is not a bug prints one line (:func:`~archibald.cli.common.failure_line`): exit
+status 2 when the user's input must change (a :class:`~archibald.errors.UserError`, a bad path,
+a damaged database), 1 when something failed at run time (a full disk, a busy database).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import sys
 
 import typer
 
-from ..errors import ArchibaldError, UserError
+from .common import failure_line
 
 app = typer.Typer(
     name="archibald",
@@ -32,12 +34,6 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app, turning Archibald errors into one line."""
     try:
         app(args=argv, standalone_mode=False)
-    except UserError as exc:
-        print(f"archibald: error: {exc}", file=sys.stderr)
-        raise SystemExit(exc.exit_code) from None
-    except ArchibaldError as exc:
-        print(f"archibald: failed: {exc}", file=sys.stderr)
-        raise SystemExit(1) from None
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None
     except typer.Abort:
@@ -45,7 +41,11 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(130) from None
     except Exception as exc:  # usage errors arrive as click exceptions (typer may vendor click)
         if not any(c.__name__ == "ClickException" for c in type(exc).__mro__):
-            raise
+            line = failure_line(exc)
+            if line is None:
+                raise
+            print(f"archibald: {line[0]}", file=sys.stderr)
+            raise SystemExit(line[1]) from None
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         print(f"archibald: error: {message.rstrip('.')}; see `archibald --help`",
               file=sys.stderr)

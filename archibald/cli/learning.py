@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import functools
 import json
 import time
 
 import typer
 
+from ..errors import InputError
 from . import app
 
 #: the replay's default budget; equal to ``archibald.learning.policies.COST_SHARE`` (kept here
@@ -34,7 +36,11 @@ def replay(
     from ..learning import replay as rp
 
     started = time.perf_counter()
-    data = rp.load(directory)
+    try:
+        data = rp.load(directory)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"{directory}: not RouterBench-format CSV text ({exc}); give a "
+                         f"directory of UTF-8 CSV files") from None
     online = [(name, functools.partial(factory, share=cost_share)
                if factory in (policies.KnnRouter, policies.BanditRouter) else factory)
               for name, factory in policies.ONLINE]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+from .. import fsio
 from ..errors import InputError
 
 from . import app
@@ -78,25 +77,18 @@ def forget(task_type: Optional[str] = typer.Option(None, "--task-type", help="A 
 def export(file: Path = typer.Argument(..., help="JSON lines file to write."),
            config: Optional[str] = ConfigOption) -> None:
     """Write every outcome and remembered result to FILE as JSON lines."""
-    if file.is_symlink() or file.is_dir():
-        raise InputError(f"{file} is a symlink or a folder; give a new file name")
+    if file.is_dir():
+        raise InputError(f"{file} is a folder; give a file name")
     folder = file.parent if str(file.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"folder {folder} does not exist; create it first")
     memory = open_memory(open_settings(config))
-    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".part", dir=folder)
-    n = 0
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for line in memory.export_lines():
-                f.write(line + "\n")
-                n += 1
-        os.replace(tmp, file)  # whole or not at all
+        lines = list(memory.export_lines())
     finally:
         memory.close()
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    typer.echo(f"exported {n} records to {file}")
+    fsio.write_file(file, "".join(line + "\n" for line in lines))  # whole, never via a link
+    typer.echo(f"exported {len(lines)} records to {file}")
 
 
 @memory_app.command("import")

@@ -65,6 +65,12 @@ def plan(videos: int = typer.Option(10, "--videos", help="How many videos to pla
          as_json: bool = typer.Option(False, "--json"),
          config: Optional[str] = ConfigOption) -> None:
     """Forecast cost and time per video and in all, before anything runs."""
+    from ..errors import InputError
+    from ..pipeline.produce import check_minutes
+
+    if videos < 1:
+        raise InputError(f"--videos {videos} must be at least 1")
+    check_minutes(minutes)
     settings = open_settings(config)
     memory = open_memory(settings)
     data = plan_data(settings, memory, videos, channel, minutes)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import InputError, MediaError
+from ..fsio import new_file, refuse_link
 
-__all__ = ["atomic_output", "check_input", "check_output"]
+__all__ = ["atomic_output", "check_input", "check_output", "check_picture"]
 
 
 def check_input(path: Path | str, what: str = "input file") -> Path:
@@ -31,9 +31,37 @@ def check_input(path: Path | str, what: str = "input file") -> Path:
     return p
 
 
+def check_picture(path: Path | str, what: str = "image") -> Path:
+    """Return ``path`` if it is an input file whose header Pillow would decode; else InputError.
+
+    Only the header is read: a picture with more pixels than Pillow's decompression-bomb
+    limit (``Image.MAX_IMAGE_PIXELS``, where it starts warning) is refused before any pixel is
+    decoded, since a 40000x40000 PNG of a few kilobytes would take gigabytes to open.
+    """
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    p = check_input(path, what)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(p):
+                pass
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError(f"{what} {p} has more pixels than can be decoded safely (limit "
+                         f"{Image.MAX_IMAGE_PIXELS:,}); give a smaller picture, e.g. "
+                         f"1920x1080") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InputError(f"{what} {p} is not a readable image ({exc}); give a PNG or JPEG") \
+            from None
+    return p
+
+
 def check_output(path: Path | str, suffixes: tuple[str, ...] = ()) -> Path:
     """Return ``path`` if a file can be written there; else raise InputError."""
     p = Path(path)
+    refuse_link(p)
     if suffixes and p.suffix.lower() not in suffixes:
         raise InputError(f"output {p} must end in {' or '.join(suffixes)}")
     if p.is_dir():
@@ -52,26 +80,12 @@ def check_output(path: Path | str, suffixes: tuple[str, ...] = ()) -> Path:
 def atomic_output(path: Path | str, suffixes: tuple[str, ...] = ()) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` if the block succeeds.
 
-    The temporary name keeps the output's suffix (ffmpeg and Pillow choose formats by it).
+    The temporary name keeps the output's suffix (ffmpeg and Pillow choose formats by it) and
+    is created by us, exclusively, so a program writing to it never writes through a link.
     On any exception the temporary file is removed and ``path`` is left untouched.
     """
     final = check_output(path, suffixes)
-    folder = final.parent if str(final.parent) else Path(".")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f".part{final.suffix}",
-                                        dir=folder)
-    except OSError as exc:
-        raise InputError(f"cannot write in {folder}: {exc.strerror}; choose another --out") \
-            from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with new_file(final) as tmp:
         yield tmp
-        if not tmp.exists() or tmp.stat().st_size == 0:
+        if tmp.stat().st_size == 0:
             raise MediaError(f"nothing was written for {final}")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, final)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise

@@ -22,6 +22,7 @@ __all__ = ["MixResult", "mix", "speech_activity", "fit_length"]
 MUSIC_BELOW_VOICE_DB = 6.0
 CROSSFADE = 3.0
 FRAME = 0.02                         # seconds per activity frame
+MAX_PAD = 600.0                      # seconds: the longest lead-in or tail a mix takes
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,9 @@ def mix(voice: Path, music: Path | None, out: Path, *, lead_in: float = 3.0,
     """
     from .quality import audio_facts, audio_misses
 
-    if lead_in < 0 or tail < 0 or not 0 <= duck_db <= 60:
-        raise InputError("lead-in and tail must be ≥ 0 s and ducking 0–60 dB")
+    if not (0 <= lead_in <= MAX_PAD and 0 <= tail <= MAX_PAD and 0 <= duck_db <= 60):
+        raise InputError(f"lead-in and tail must be 0–{MAX_PAD:g} s and ducking 0–60 dB, not "
+                         f"{lead_in:g} s, {tail:g} s and {duck_db:g} dB")
     v_native, v_rate = read_audio(voice, "voice file")
     # loudness and speech activity at the voice's own rate; a mono voice played on two
     # channels is 3.01 dB louder (BS.1770 sums the channels' power)

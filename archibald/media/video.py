@@ -17,7 +17,7 @@ from pathlib import Path
 from ..errors import InputError
 from . import ffmpeg
 from .ffmpeg import Runner
-from .files import atomic_output, check_input
+from .files import atomic_output, check_picture
 from .probe import probe_audio
 
 __all__ = ["VideoInfo", "WIDTH", "HEIGHT", "FPS", "assemble", "check_image", "segment_args"]
@@ -65,7 +65,7 @@ def check_image(path: Path | str, what: str = "image") -> tuple[int, int]:
     """
     from PIL import Image, UnidentifiedImageError
 
-    p = check_input(path, what)
+    p = check_picture(path, what)
     try:
         with Image.open(p) as im:
             im.verify()

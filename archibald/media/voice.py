@@ -9,6 +9,7 @@ then laid on one timeline with silence between them, keeping each sentence's sta
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InputError, MediaError, ValidationError
+from ..lifeline import Lifeline, guarded
 from .audio import write_wav
 from .files import atomic_output
 from .probe import probe_audio
@@ -27,6 +29,8 @@ from ..script.model import parse_script
 __all__ = ["SentenceTiming", "VoiceResult", "parse_script", "synthesize", "voice_files"]
 
 PEAK = 10 ** (-1.0 / 20)            # the voice is peak-normalised to -1 dBFS
+MAX_SILENCE = 600.0                 # seconds: the longest sentence pause or lead we take
+MAX_WORKERS = 64                    # processes: each loads the voice (about 100 MB)
 
 
 @dataclass(frozen=True)
@@ -135,8 +139,10 @@ def _render(sentences: list[str], length_scale: float, workers: int) -> list[NDA
     # once (fork from a threaded caller is unsafe; spawn pays the imports in every helper)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["archibald.media.voice", "piper", "onnxruntime"])
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context,
-                             initializer=_load_voice, initargs=(1,)) as pool:
+    lifeline = Lifeline()  # the helpers (and their forkserver) die with this process
+    with contextlib.closing(lifeline), \
+            ProcessPoolExecutor(max_workers=workers - 1, mp_context=context, initializer=guarded,
+                                initargs=lifeline.initargs(_load_voice, 1)) as pool:
         futures = {i: pool.submit(_speak, (chunks[i], length_scale))
                    for i in reversed(range(len(chunks)))}
         for i in range(len(chunks)):
@@ -158,6 +164,11 @@ def synthesize(text: str, out: Path, *, length_scale: float = 1.15, workers: int
     """
     if not 0.5 <= length_scale <= 3.0:
         raise InputError(f"length scale must be between 0.5 and 3.0, not {length_scale}")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise InputError(f"workers must be between 1 and {MAX_WORKERS}, not {workers}")
+    for name, seconds in (("sentence pause", sentence_pause), ("lead", lead)):
+        if not 0 <= seconds <= MAX_SILENCE:
+            raise InputError(f"{name} must be between 0 and {MAX_SILENCE:g} s, not {seconds}")
     items = parse_script(text, sentence_pause)
     sentences = [i for i in items if isinstance(i, str)]
     if not sentences:

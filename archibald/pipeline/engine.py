@@ -27,6 +27,7 @@ Work for ``run_in_process`` runs in a forkserver pool, which imports the program
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import multiprocessing
@@ -42,6 +43,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from archibald.errors import StageFailed, UserError
+from archibald.lifeline import Lifeline, guarded
 from archibald.pipeline.progress import ProgressCallback, StageEvent, StageState
 from archibald.pipeline.store import StageStore, digest
 
@@ -214,7 +216,7 @@ class Engine:
     def __init__(self, stages: Iterable[Stage], workdir: Path | str, *,
                  key_inputs: Mapping[str, Any], config_digest: str, seed: int = 0,
                  concurrency: int | None = None, keep_going: bool = True,
-                 executor: Executor | None = None) -> None:
+                 executor: Executor | None = None, locked: bool = False) -> None:
         stage_list = list(stages)
         self.order = topological_order(stage_list)
         self.stages = {s.name: s for s in stage_list}
@@ -232,8 +234,11 @@ class Engine:
         self.concurrency = concurrency
         self.keep_going = keep_going  # after a failure, still run stages that do not need it
         self.store = StageStore(self.workdir)
+        #: the caller holds ``store.lock()`` around the whole run (and what it writes after)
+        self.locked = locked
         self._given_executor = executor
         self._pool: ProcessPoolExecutor | None = None
+        self._lifeline: Lifeline | None = None
         #: the stages finished (run or resumed) by the last ``run``, kept when it fails
         self.outcomes: dict[str, StageOutcome] = {}
 
@@ -255,12 +260,17 @@ class Engine:
         if self._pool is None:
             method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
                 else "spawn"
+            # workers (and, through them, the forkserver) die with this process, even SIGKILLed
+            self._lifeline = Lifeline()
             self._pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1,
-                                             mp_context=multiprocessing.get_context(method))
+                                             mp_context=multiprocessing.get_context(method),
+                                             initializer=guarded,
+                                             initargs=self._lifeline.initargs())
         return self._pool
 
     def _shutdown_pool(self, *, cancelled: bool) -> None:
         pool, self._pool = self._pool, None
+        lifeline, self._lifeline = self._lifeline, None
         if pool is None:
             return
         if cancelled:  # do not wait for work nobody will collect
@@ -269,6 +279,8 @@ class Engine:
             pool.shutdown(wait=False, cancel_futures=True)
         else:
             pool.shutdown(wait=True)
+        if lifeline is not None:
+            lifeline.close()
 
     async def run(self, progress: ProgressCallback | None = None) -> RunResult:
         """Run (or resume) the pipeline; raise StageFailed naming the first failed stage."""
@@ -284,7 +296,7 @@ class Engine:
         pending = list(self.order)
         skipped: set[str] = set()
         cancelled = True
-        with self.store.lock():
+        with contextlib.nullcontext() if self.locked else self.store.lock():
             for name in self.order:
                 self._emit(emit, name, "waiting", t0)
             try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,12 +17,14 @@ from ..ledger import NANO
 from ..memory import Memory
 from ..quality.maintenance import quality_maintenance
 from ..router import Router
+from ..tasks import Task
 from .engine import Engine, RunResult
 from .meditation import STAGES, build_stages
-from .publish import link_or_copy, write_atomic
-from .store import digest
+from ..fsio import check_writable, sweep_temporaries, write_file
+from .outputs import check_out, place_outputs, sweep_out
+from .store import StageStore, digest
 
-__all__ = ["ProduceRequest", "produce", "run_json"]
+__all__ = ["ProduceRequest", "produce", "run_json", "check_minutes"]
 
 
 @dataclass(frozen=True)
@@ -37,22 +38,57 @@ class ProduceRequest:
     videos_per_month: int = 100
 
 
+def check_minutes(minutes: float) -> None:
+    """A video's length in minutes, as produce and plan take it: 1 to 180."""
+    if not 1 <= minutes <= 180:
+        raise InputError(f"--minutes {minutes:g} is out of range; use 1 to 180")
+
+
 def _check(req: ProduceRequest) -> None:
+    """Refuse bad options and an unusable --out before anything is opened, paid or written."""
     if not req.topic.strip():
         raise InputError("--topic is empty; say what the meditation is about")
-    if not 1 <= req.minutes <= 180:
-        raise InputError(f"--minutes {req.minutes:g} is out of range; use 1 to 180")
-    out = req.out
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} is a file; give a folder")
+    check_minutes(req.minutes)
+    if req.videos_per_month < 1:
+        raise InputError(f"--videos-per-month {req.videos_per_month} must be at least 1")
+    if req.out.exists() and not req.out.is_dir():
+        raise InputError(f"--out {req.out} is a file; give a folder")
+    check_out(req.out)
+
+
+def _check_forced_routes(req: ProduceRequest, settings: Settings, router: Router) -> None:
+    """A route forced in the config that cannot run here (a key not set) is refused now, not
+    after the stages before it have run."""
+    for name in STAGES:
+        if settings.profile(name).forced_route:
+            router.decide(Task(name, {"minutes": req.minutes}, req.channel))
+
+
+def _make_out(out: Path) -> list[Path]:
+    """Create --out (and missing parents) if need be and check it takes files; return the
+    folders this made, deepest first."""
+    made = [p for p in (out, *out.parents) if not p.exists()]
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".archibald-write-test"
-        probe.write_text("ok")
-        probe.unlink()
     except OSError as exc:
-        raise InputError(f"cannot write to --out {out}: {exc.strerror}; choose another "
+        _drop_if_empty(made)
+        raise InputError(f"cannot create --out {out}: {exc.strerror}; choose another "
                          f"folder") from None
+    try:
+        check_writable(out)
+    except InputError:
+        _drop_if_empty(made)
+        raise
+    return made
+
+
+def _drop_if_empty(made: list[Path]) -> None:
+    """Remove the folders this run made for --out if it failed before writing in them."""
+    for folder in made:
+        try:
+            os.rmdir(folder)  # fails, as it should, once anything is inside
+        except OSError:
+            return
 
 
 def run_json(req: ProduceRequest, run_id: str, settings: Settings, result: RunResult,
@@ -142,45 +178,6 @@ def _quality_maintenance(memory: Memory, run_id: str) -> dict[str, Any] | None:
     return result
 
 
-def _publish_files(out: Path, outcomes: dict[str, Any]) -> dict[str, str]:
-    """Put the finished files at the top of --out (link or copy, then rename)."""
-    wanted = {
-        "video.mp4": ("video_assembly", "path"),
-        "thumbnail.jpg": ("thumbnail", "path"),
-        "subtitles.srt": ("youtube_upload", "srt"),
-    }
-    placed = {}
-    for name, (stage, key) in wanted.items():
-        o = outcomes.get(stage)
-        if o is None or key not in o.result.value:
-            continue
-        src = Path(o.result.value[key])
-        tmp = out / f".{name}.tmp"
-        if tmp.exists():
-            tmp.unlink()
-        link_or_copy(src, tmp)
-        os.replace(tmp, out / name)
-        placed[name] = str(out / name)
-    up = outcomes.get("youtube_upload")
-    if up is not None:
-        write_atomic(out / "metadata.json", json.dumps(up.result.value["metadata"], indent=2))
-        placed["metadata.json"] = str(out / "metadata.json")
-        src_pub = Path(up.result.value["publish_dir"])
-        dst_pub = out / "publish"
-        if dst_pub.exists():
-            shutil.rmtree(dst_pub)
-        shutil.copytree(src_pub, dst_pub, copy_function=link_or_copy)
-        placed["publish"] = str(dst_pub)
-    script = outcomes.get("tts_qa") or outcomes.get("quality_polish")
-    if script is not None:
-        from .local import script_from_dict
-
-        md = script_from_dict(script.result.value["script"]).to_markdown()
-        write_atomic(out / "script.md", md)
-        placed["script.md"] = str(out / "script.md")
-    return placed
-
-
 def _learn(memory: Memory, req: ProduceRequest, outcomes: dict[str, Any]) -> None:
     """What the next run should know: the thumbnail layout and the concept that worked."""
     thumb = outcomes.get("thumbnail")
@@ -205,7 +202,7 @@ async def _run(req: ProduceRequest, settings: Settings, memory: Memory, router: 
     stages = build_stages(router, run_id=run_id, topic=req.topic, minutes=req.minutes,
                           channel=req.channel, history=history[-20:], settings=settings)
     engine = Engine(stages, req.out, key_inputs=key, config_digest=settings.digest,
-                    seed=req.seed, concurrency=1 if req.sequential else None)
+                    seed=req.seed, concurrency=1 if req.sequential else None, locked=True)
     earlier = _earlier_seconds(req.out / "run.json", run_id, memory)
     memory.start_run(run_id, "meditation", req.channel, req.topic, minutes=req.minutes)
     started = time.time()
@@ -222,12 +219,14 @@ async def _run(req: ProduceRequest, settings: Settings, memory: Memory, router: 
         data["execution"] = _execution(data["wall_seconds"], outcomes, earlier)
         data["wall_seconds"] = data["execution"]["seconds"]
         data["quality_maintenance"] = _quality_maintenance(memory, run_id)
-        write_atomic(req.out / "run.json", json.dumps(data, indent=2, default=str))
+        write_file(req.out / "run.json", json.dumps(data, indent=2, default=str))
         memory.finish_run(run_id, status, data["totals"]["cost_nano"],
                           data["totals"]["baseline_nano"], data["wall_seconds"] or 0.0)
-    data["files"] = _publish_files(req.out, outcomes)
+    data["files"], problems = place_outputs(req.out, outcomes)
+    if problems:
+        data["problems"] = problems
     _learn(memory, req, outcomes)
-    write_atomic(req.out / "run.json", json.dumps(data, indent=2, default=str))
+    write_file(req.out / "run.json", json.dumps(data, indent=2, default=str))
     return run_id, data
 
 
@@ -242,11 +241,23 @@ def produce(req: ProduceRequest, settings: Settings, *, progress: Any = None,
     _check(req)
     own = memory is None
     memory = memory or Memory(half_life_days=settings.router.evidence_half_life_days)
+    made: list[Path] = []
     try:
         router = Router(settings, memory, build_registry(settings, memory))
-        _, data = asyncio.run(_run(req, settings, memory, router, progress))
-        write_reports(req.out, data, memory, videos_per_month=req.videos_per_month)
+        _check_forced_routes(req, settings, router)
+        made = _make_out(req.out)
+        # held around the engine and what follows it: a refused run writes nothing here
+        with StageStore(req.out).lock():
+            sweep_temporaries(req.out)
+            sweep_out(req.out)
+            _, data = asyncio.run(_run(req, settings, memory, router, progress))
+            write_reports(req.out, data, memory, videos_per_month=req.videos_per_month)
+        if data.get("problems"):
+            raise InputError("; ".join(data["problems"]))
         return data
+    except BaseException:
+        _drop_if_empty(made)
+        raise
     finally:
         if own:
             memory.close()

@@ -4,31 +4,13 @@ run (publish/ holds exactly what would be sent to YouTube) or the real resumable
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
+from ..fsio import make_dir, place, write_file
 from ..tasks import Context, Task
 
-__all__ = ["publish", "chapters_for", "write_atomic", "link_or_copy"]
-
-
-def write_atomic(path: Path, text: str) -> Path:
-    """Write, then rename: never a half-written file where a good one should be."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
-
-
-def link_or_copy(src: str | Path, dst: str | Path) -> None:
-    """Hard-link ``src`` at ``dst`` (no second copy of a video), copying across filesystems."""
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
+__all__ = ["publish", "chapters_for"]
 
 
 def chapters_for(script: Any, voice: dict[str, Any], lead_in: float) -> list[tuple[float, str]]:
@@ -61,9 +43,9 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
     metadata = build_metadata(concept, script, chapters)
     srt = build_srt([(s + lead_in, e + lead_in, text) for s, e, text in voice["sentences"]])
     out = Path(task.inputs["publish_dir"])
-    out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "subtitles.srt", srt)
-    write_atomic(out / "metadata.json", json.dumps(metadata, indent=2))
+    make_dir(out)
+    write_file(out / "subtitles.srt", srt)
+    write_file(out / "metadata.json", json.dumps(metadata, indent=2))
     privacy = str(task.inputs.get("privacy", "private"))
     synthetic = bool(task.inputs.get("synthetic_media", True))
     from ..backends.youtube import upload, video_body
@@ -86,10 +68,8 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
     if task.inputs.get("dry_run", True):
         for name, src in (("video.mp4", task.inputs["video"]["path"]),
                           ("thumbnail.jpg", task.inputs["thumbnail"])):
-            dst = out / name
-            if not dst.exists():
-                link_or_copy(src, dst)
-        write_atomic(out / "request.json", json.dumps(request, indent=2))
+            place(src, out / name)
+        write_file(out / "request.json", json.dumps(request, indent=2))
         return result
     uploaded = upload(Path(task.inputs["video"]["path"]), Path(task.inputs["thumbnail"]),
                       metadata, privacy=privacy, captions=out / "subtitles.srt",

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from archibald.errors import InputError
+from archibald.fsio import fsync_dir, make_dir, open_existing, write_file
 
 __all__ = ["STORE_DIR", "StoredEntry", "StageStore", "canonical_json", "digest"]
 
@@ -67,25 +68,6 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old state or the whole new file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
 @dataclass(frozen=True)
 class StoredEntry:
     """One complete entry: what a finished stage returned, with its files' absolute paths."""
@@ -118,7 +100,8 @@ class StageStore:
         """The complete entry for ``(name, key)``, or None if absent, partial or damaged."""
         entry = self.entry_dir(name, key)
         try:
-            data = json.loads((entry / RESULT_FILE).read_text())
+            with open_existing(entry / RESULT_FILE) as f:
+                data = json.loads(f.read())
             if data.get("format") != FORMAT or data["name"] != name or data["key"] != key:
                 return None
             files: dict[str, Path] = {}
@@ -138,9 +121,14 @@ class StageStore:
         entry = self.entry_dir(name, key)
         if entry.exists():
             shutil.rmtree(entry)
-        files = entry / FILES_DIR
-        files.mkdir(parents=True)
-        return files
+        self._make_root()
+        return make_dir(make_dir(entry) / FILES_DIR)
+
+    def _make_root(self) -> None:
+        """``.archibald/stages`` as real folders: a link planted there is refused, not followed.
+        The workdir itself is the caller's choice of path, made if need be."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        make_dir(make_dir(self.root.parent) / self.root.name)
 
     def save(self, name: str, key: str, *, value: Mapping[str, Any],
              files: Mapping[str, Path], record: Mapping[str, Any],
@@ -175,12 +163,12 @@ class StageStore:
         result_digest = digest({"value": value_json,
                                 "files": {k: m["sha256"] for k, m in metas.items()}})
         for folder in {p.parent for p in paths.values()} | {base, entry}:
-            _fsync_dir(folder)
+            fsync_dir(folder)
         data = {"format": FORMAT, "name": name, "key": key, "result_digest": result_digest,
                 "value": value_json, "files": metas, "record": record_json,
                 "seconds": round(seconds, 6)}
-        _write_atomic(entry / RESULT_FILE, json.dumps(data, indent=1, sort_keys=True).encode())
-        _fsync_dir(self.root)
+        write_file(entry / RESULT_FILE, json.dumps(data, indent=1, sort_keys=True).encode())
+        fsync_dir(self.root)
         return StoredEntry(name=name, key=key, result_digest=result_digest, value=value_json,
                            files=paths, record=record_json, seconds=seconds)
 
@@ -190,7 +178,7 @@ class StageStore:
         if not self.root.is_dir():
             return removed
         for entry in self.root.iterdir():
-            if entry.is_dir() and not (entry / RESULT_FILE).is_file():
+            if entry.is_dir() and not entry.is_symlink() and not (entry / RESULT_FILE).is_file():
                 shutil.rmtree(entry, ignore_errors=True)
                 removed.append(entry)
         return removed
@@ -201,9 +189,13 @@ class StageStore:
 
         The kernel drops the lock when the process dies, so a SIGKILLed run never leaves it.
         """
-        self.root.mkdir(parents=True, exist_ok=True)
+        self._make_root()
         path = self.root.parent / "lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise InputError(f"cannot open the run lock {path}: {exc.strerror}; remove it if it "
+                             f"is a link or not a file") from None
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -230,7 +230,7 @@ def render_html(data: dict[str, Any], eco: dict[str, Any]) -> str:
 
 def write_reports(out: Path, data: dict[str, Any], memory: Memory | None = None, *,
                   videos_per_month: int = 100) -> dict[str, Any]:
-    from ..pipeline.publish import write_atomic
+    from ..fsio import write_file as write_atomic
 
     eco = economics(data, memory, videos_per_month)
     write_atomic(out / "report.md", render_markdown(data, eco))
