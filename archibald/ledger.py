@@ -7,7 +7,13 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
-__all__ = ["NANO", "to_nano", "usd", "Attempt", "total_nano", "format_usd"]
+__all__ = ["NANO", "to_nano", "usd", "Attempt", "total_nano", "format_usd", "PURPOSES",
+           "EVIDENCE"]
+
+#: why an attempt was made; only "production" is the work itself
+PURPOSES = ("production", "judge", "shadow")
+#: the sources of a quality figure that count as evidence for routing
+EVIDENCE = ("check", "judge", "shadow")
 
 #: one US dollar in ledger units; 1e-9 USD resolves the cheapest token price there is
 NANO = 1_000_000_000
@@ -61,6 +67,11 @@ class Attempt:
     price_source: str = ""
     created_at: float = field(default_factory=time.time)
     id: int | None = None
+    #: why the call was made: "production" (the work), "judge" or "shadow" (quality assurance)
+    purpose: str = "production"
+    #: where ``quality`` came from: "check" (route-blind), "judge", "shadow" (pairwise against
+    #: premium), "unjudged" (nothing independent looked at it), "" (no result)
+    evidence: str = ""
     #: write-ahead state: "pending" (reserved, call in flight), "settled" (cost known) or
     #: "unknown" (a crash lost the answer; its maximum counts against budgets)
     status: str = "settled"

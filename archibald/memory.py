@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from .errors import ConfigError
-from .ledger import Attempt
+from .ledger import EVIDENCE, Attempt
 from .migrations import attempts, budget_lock, memory_items, migrate, route_stats, runs
 
-__all__ = ["Memory", "RouteStats", "default_url", "SpentFn"]
+__all__ = ["Memory", "RouteStats", "default_url", "SpentFn", "read_export"]
 
 #: sums committed money (settled costs plus the maxima of pending/unknown calls) by filter
 SpentFn = Callable[..., int]
@@ -46,6 +46,10 @@ class RouteStats:
     w_quality: float = 0.0
     w_quality_sq: float = 0.0
     w_cost: float = 0.0
+    #: decayed count of outcomes whose quality is evidence (w_quality's denominator)
+    w_evidence: float = 0.0
+    #: successful outcomes nothing independent looked at (a creative task's cheap route, no judge)
+    unjudged: int = 0
 
     @property
     def success_rate(self) -> float:
@@ -53,7 +57,12 @@ class RouteStats:
 
     @property
     def mean_quality(self) -> float | None:
+        """Mean quality over the outcomes with evidence (check, judge, shadow); None if none."""
         return self.quality_sum / self.quality_n if self.quality_n else None
+
+    @property
+    def evidence_n(self) -> int:
+        return self.quality_n
 
     @property
     def mean_cost(self) -> float:
@@ -67,6 +76,7 @@ class RouteStats:
         return {"route": self.route, "n": self.n, "successes": self.successes,
                 "success_rate": round(self.success_rate, 4),
                 "mean_quality": None if self.mean_quality is None else round(self.mean_quality, 4),
+                "evidence_n": self.quality_n, "unjudged": self.unjudged,
                 "mean_cost_usd": round(self.mean_cost, 9), "savings_usd": round(self.savings, 9)}
 
 
@@ -258,11 +268,18 @@ class Memory:
         return [_attempt(r) for r in rows]
 
     def _fold(self, conn: Any, a: Attempt) -> None:
+        """Add an attempt to its route's statistics. A judge's call is no outcome of the route
+        it judged, so it stays out; a quality figure counts only with evidence behind it."""
+        if a.purpose == "judge":
+            return
         key = and_(route_stats.c.task_type == a.task_type, route_stats.c.channel == a.channel,
                    route_stats.c.route == a.route)
         cur = conn.execute(select(route_stats).where(key)).mappings().first()
-        q = a.quality if a.quality is not None else 0.0
-        has_q = a.quality is not None
+        has_q = a.quality is not None and a.evidence in EVIDENCE
+        q = a.quality if has_q and a.quality is not None else 0.0
+        # a failure (no result at all) is a fact about the route: the bandit scores it 0
+        counted = float(has_q or (not a.success and a.quality is None))
+        unjudged = int(a.success and a.evidence == "unjudged")
         cost = a.cost_nano / 1e9
         if cur is None:
             conn.execute(route_stats.insert().values(
@@ -271,7 +288,8 @@ class Memory:
                 cost_nano_sum=a.cost_nano, baseline_nano_sum=a.baseline_nano,
                 seconds_sum=a.seconds, w=1.0, w_success=float(a.success),
                 w_quality=q if has_q else 0.0, w_quality_sq=q * q if has_q else 0.0,
-                w_cost=cost, decayed_at=a.created_at))
+                w_cost=cost, w_evidence=counted, unjudged=unjudged,
+                decayed_at=a.created_at))
             return
         f = self._decay(a.created_at - cur["decayed_at"])
         conn.execute(update(route_stats).where(key).values(
@@ -283,7 +301,8 @@ class Memory:
             w=cur["w"] * f + 1.0, w_success=cur["w_success"] * f + float(a.success),
             w_quality=cur["w_quality"] * f + (q if has_q else 0.0),
             w_quality_sq=cur["w_quality_sq"] * f + (q * q if has_q else 0.0),
-            w_cost=cur["w_cost"] * f + cost,
+            w_cost=cur["w_cost"] * f + cost, w_evidence=cur["w_evidence"] * f + counted,
+            unjudged=cur["unjudged"] + unjudged,
             decayed_at=max(a.created_at, cur["decayed_at"])))
 
     def _decay(self, dt: float) -> float:
@@ -306,7 +325,8 @@ class Memory:
                 s = RouteStats(r["route"], r["n"], r["successes"], r["quality_n"],
                                r["quality_sum"], r["cost_nano_sum"], r["baseline_nano_sum"],
                                r["seconds_sum"], r["w"] * f, r["w_success"] * f,
-                               r["w_quality"] * f, r["w_quality_sq"] * f, r["w_cost"] * f)
+                               r["w_quality"] * f, r["w_quality_sq"] * f, r["w_cost"] * f,
+                               r["w_evidence"] * f, r["unjudged"])
                 out[s.route] = _add(out[s.route], s) if s.route in out else s
         return out
 
@@ -318,14 +338,39 @@ class Memory:
 
     def samples(self, task_type: str, route: str, channel: str | None = None,
                 limit: int = 10000) -> list[tuple[float, float | None, bool]]:
-        """(cost USD, quality, success) of recent attempts, for A/B comparisons."""
-        stmt = select(attempts.c.cost_nano, attempts.c.quality, attempts.c.success).where(
-            attempts.c.task_type == task_type, attempts.c.route == route)
+        """(cost USD, quality, success) of recent outcomes, for A/B comparisons; the quality is
+        None where no evidence backs it (see :data:`archibald.ledger.EVIDENCE`)."""
+        stmt = select(attempts.c.cost_nano, attempts.c.quality, attempts.c.success,
+                      attempts.c.evidence).where(
+            attempts.c.task_type == task_type, attempts.c.route == route,
+            attempts.c.purpose != "judge")
         if channel is not None:
             stmt = stmt.where(attempts.c.channel == channel)
         stmt = stmt.order_by(attempts.c.id.desc()).limit(limit)
         with self.engine.connect() as conn:
-            return [(c / 1e9, q, bool(s)) for c, q, s in conn.execute(stmt)]
+            return [(c / 1e9, q if e in EVIDENCE else None, bool(s))
+                    for c, q, s, e in conn.execute(stmt)]
+
+    def shadow_pairs(self, task_type: str | None = None, channel: str | None = None,
+                     route: str | None = None, limit: int = 5000) -> list[dict[str, Any]]:
+        """Judged pairs: a production outcome and premium's shadow answer to the same task,
+        both scored by the judge in one pairwise comparison (newest first)."""
+        p, s = attempts.alias("p"), attempts.alias("s")
+        on = and_(p.c.task_type == s.c.task_type, p.c.channel == s.c.channel,
+                  p.c.run_id == s.c.run_id, p.c.stage == s.c.stage,
+                  p.c.created_at == s.c.created_at)
+        stmt = (select(p.c.task_type, p.c.channel, p.c.route, p.c.stage, p.c.run_id,
+                       p.c.quality, s.c.quality.label("premium_quality"))
+                .select_from(p.join(s, on))
+                .where(p.c.purpose == "production", p.c.evidence == "shadow",
+                       s.c.purpose == "shadow", s.c.evidence == "shadow"))
+        for col, value in ((p.c.task_type, task_type), (p.c.channel, channel),
+                           (p.c.route, route)):
+            if value is not None:
+                stmt = stmt.where(col == value)
+        stmt = stmt.order_by(p.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(stmt).mappings()]
 
     def spent_nano(self, *, since: float | None = None, channel: str | None = None,
                    run_id: str | None = None, task_type: str | None = None) -> int:
@@ -347,13 +392,27 @@ class Memory:
             for r in rows:
                 s = RouteStats(r["route"], r["n"], r["successes"], r["quality_n"],
                                r["quality_sum"], r["cost_nano_sum"], r["baseline_nano_sum"],
-                               r["seconds_sum"])
+                               r["seconds_sum"], unjudged=r["unjudged"])
                 groups.append({"task_type": r["task_type"], "channel": r["channel"],
                                **s.as_dict()})
+            qa = conn.execute(select(func.coalesce(func.sum(attempts.c.cost_nano), 0)).where(
+                attempts.c.purpose != "production")).scalar_one()
             n_runs = conn.execute(select(func.count()).select_from(runs)).scalar_one()
         return {"database": _safe_url(self.url), "attempts": int(total[0]),
                 "runs": int(n_runs), "cost_usd": int(total[1]) / 1e9,
-                "baseline_usd": int(total[2]) / 1e9, "groups": groups}
+                "qa_cost_usd": int(qa) / 1e9,
+                "baseline_usd": int(total[2]) / 1e9, "groups": groups,
+                "quality_maintenance": self.maintenance()}
+
+    def maintenance(self) -> dict[str, dict[str, Any]]:
+        """Per "task type/route": judged quality ÷ premium's on the same tasks (shadow pairs)."""
+        from .quality.maintenance import summarise
+
+        pairs: dict[str, list[tuple[float, float]]] = {}
+        for p in self.shadow_pairs():
+            pairs.setdefault(f"{p['task_type']}/{p['route']}", []).append(
+                (p["quality"], p["premium_quality"]))
+        return {k: summarise(v) for k, v in sorted(pairs.items())}
 
     # -- runs -----------------------------------------------------------------------------
     def start_run(self, run_id: str, pipeline: str, channel: str, topic: str, *,
@@ -428,6 +487,85 @@ class Memory:
                 if a.status == "settled" and a.checked:
                     self._fold(conn, a)
 
+    # -- managing what memory holds ----------------------------------------------------------
+    def forget(self, *, task_type: str | None = None, route: str | None = None,
+               channel: str | None = None) -> dict[str, int]:
+        """Forget what was learned about the matching task type / route / channel.
+
+        The route statistics go, and the matching attempts' quality stops being evidence
+        (``evidence`` becomes "forgotten"); the attempts themselves stay, because they are the
+        ledger: budgets and reports count what was spent. Forgetting a channel (alone) also
+        drops its remembered results (thumbnail layouts, concepts).
+        """
+        if task_type is None and route is None and channel is None:
+            raise ValueError("forget needs a task type, a route or a channel")
+        stat_where = [c == v for c, v in ((route_stats.c.task_type, task_type),
+                                          (route_stats.c.route, route),
+                                          (route_stats.c.channel, channel)) if v is not None]
+        row_where = [c == v for c, v in ((attempts.c.task_type, task_type),
+                                         (attempts.c.route, route),
+                                         (attempts.c.channel, channel)) if v is not None]
+        with self.engine.begin() as conn:
+            stats = conn.execute(route_stats.delete().where(*stat_where)).rowcount
+            marked = conn.execute(update(attempts).where(
+                *row_where, attempts.c.evidence != "forgotten").values(
+                evidence="forgotten")).rowcount
+            items = 0
+            if channel is not None and task_type is None and route is None:
+                items = conn.execute(memory_items.delete().where(
+                    memory_items.c.channel == channel)).rowcount
+        return {"route_stats": int(stats), "attempts": int(marked), "remembered": int(items)}
+
+    def export_lines(self) -> Iterable[str]:
+        """Every attempt and remembered result as JSON lines (``{"kind": ...}``), oldest first."""
+        with self.engine.connect() as conn:
+            for r in conn.execute(select(attempts).order_by(attempts.c.id)).mappings():
+                d = _attempt(r).as_dict()
+                for k in ("id", "cost_usd", "baseline_usd"):
+                    d.pop(k)
+                yield json.dumps({"kind": "attempt", **d}, sort_keys=True)
+            for r in conn.execute(select(memory_items).order_by(memory_items.c.id)).mappings():
+                yield json.dumps({"kind": "remembered", "what": r["kind"],
+                                  "channel": r["channel"], "key": r["key"],
+                                  "payload": json.loads(r["payload"]), "score": r["score"],
+                                  "created_at": r["created_at"]}, sort_keys=True)
+
+    def import_records(self, records: list[dict[str, Any]]) -> dict[str, int]:
+        """Add exported records (see :meth:`export_lines`) in one transaction, skipping those
+        already here, so importing a file twice counts nothing twice."""
+        fields = set(Attempt.__dataclass_fields__) - {"id"}
+        added = {"attempts": 0, "remembered": 0, "skipped": 0}
+        with self.engine.begin() as conn:
+            for rec in records:
+                if rec["kind"] == "attempt":
+                    a = Attempt(**{k: v for k, v in rec.items() if k in fields})
+                    c = attempts.c
+                    seen = conn.execute(select(c.id).where(
+                        c.created_at == a.created_at, c.run_id == a.run_id, c.stage == a.stage,
+                        c.route == a.route, c.backend == a.backend, c.purpose == a.purpose,
+                        c.cost_nano == a.cost_nano).limit(1)).first()
+                    if seen is None:
+                        conn.execute(attempts.insert().values(**_row(a)))
+                        if a.evidence != "forgotten" and a.status == "settled" and a.checked:
+                            self._fold(conn, a)
+                        added["attempts"] += 1
+                        continue
+                else:
+                    m = memory_items.c
+                    seen = conn.execute(select(m.id).where(
+                        m.kind == rec["what"], m.channel == rec["channel"], m.key == rec["key"],
+                        m.created_at == rec["created_at"]).limit(1)).first()
+                    if seen is None:
+                        conn.execute(memory_items.insert().values(
+                            kind=rec["what"], channel=rec["channel"], key=rec["key"],
+                            payload=json.dumps(rec["payload"], sort_keys=True),
+                            score=float(rec["score"]), created_at=float(rec["created_at"])))
+                        added["remembered"] += 1
+                        continue
+                added["skipped"] += 1
+        return added
+
+
 def _spent_stmt(*, since: float | None = None, channel: str | None = None,
                 run_id: str | None = None, task_type: str | None = None) -> Any:
     stmt = select(func.coalesce(func.sum(_COMMITTED), 0))
@@ -440,6 +578,49 @@ def _spent_stmt(*, since: float | None = None, channel: str | None = None,
     if task_type is not None:
         stmt = stmt.where(attempts.c.task_type == task_type)
     return stmt
+
+
+def read_export(path: str) -> list[dict[str, Any]]:
+    """The records of a `memory export` file, every line checked before any is used (a bad
+    line is an InputError naming it, and nothing is imported)."""
+    from pathlib import Path
+
+    from .errors import InputError
+
+    from .fsio import open_existing
+
+    p = Path(path)
+    if p.is_symlink() or not p.is_file():
+        raise InputError(f"{path} is not a regular file; give the file `archibald memory "
+                         f"export` wrote")
+    need = {"attempt": {"task_type": str, "route": str, "backend": str, "success": bool,
+                        "cost_nano": int, "baseline_nano": int, "created_at": float},
+            "remembered": {"what": str, "channel": str, "key": str, "score": float,
+                           "created_at": float}}
+    out = []
+    with open_existing(p) as f:  # a link swapped in after the check is refused, not read
+        for n, raw in enumerate(f, 1):
+            line = raw.decode("utf-8", errors="replace")
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}: line {n} is not JSON ({exc.msg})") from None
+            kind = rec.get("kind") if isinstance(rec, dict) else None
+            if kind not in need:
+                raise InputError(f"{path}: line {n}: kind must be \"attempt\" or "
+                                 f"\"remembered\"")
+            for key, typ in need[kind].items():
+                v = rec.get(key)
+                ok = isinstance(v, (int, float)) and not isinstance(v, bool) \
+                    if typ is float else isinstance(v, typ) and not (
+                        typ is int and isinstance(v, bool))
+                if not ok:
+                    raise InputError(f"{path}: line {n}: {key} must be a {typ.__name__}, "
+                                     f"not {v!r}")
+            out.append(rec)
+    return out
 
 
 def _row(a: Attempt) -> dict[str, Any]:
@@ -456,7 +637,8 @@ def _row(a: Attempt) -> dict[str, Any]:
             "config_digest": a.config_digest, "price_source": a.price_source,
             "created_at": a.created_at, "status": a.status,
             "idempotency_key": a.idempotency_key, "request_id": a.request_id,
-            "max_cost_nano": a.max_cost_nano, "input_key": a.input_key, "checked": a.checked}
+            "max_cost_nano": a.max_cost_nano, "input_key": a.input_key, "checked": a.checked,
+            "purpose": a.purpose, "evidence": a.evidence}
 
 
 def _add(a: RouteStats, b: RouteStats) -> RouteStats:
@@ -464,7 +646,8 @@ def _add(a: RouteStats, b: RouteStats) -> RouteStats:
                       a.quality_sum + b.quality_sum, a.cost_nano_sum + b.cost_nano_sum,
                       a.baseline_nano_sum + b.baseline_nano_sum, a.seconds_sum + b.seconds_sum,
                       a.w + b.w, a.w_success + b.w_success, a.w_quality + b.w_quality,
-                      a.w_quality_sq + b.w_quality_sq, a.w_cost + b.w_cost)
+                      a.w_quality_sq + b.w_quality_sq, a.w_cost + b.w_cost,
+                      a.w_evidence + b.w_evidence, a.unjudged + b.unjudged)
 
 
 def _attempt(r: Any) -> Attempt:
@@ -477,7 +660,8 @@ def _attempt(r: Any) -> Attempt:
                    price_source=r["price_source"], created_at=r["created_at"], id=r["id"],
                    status=r["status"], idempotency_key=r["idempotency_key"],
                    request_id=r["request_id"], max_cost_nano=int(r["max_cost_nano"]),
-                   input_key=r["input_key"], checked=bool(r["checked"]))
+                   input_key=r["input_key"], checked=bool(r["checked"]),
+                   purpose=r["purpose"], evidence=r["evidence"])
 
 
 def _safe_url(url: str) -> str:

@@ -7,7 +7,7 @@ from typing import Callable
 
 from sqlalchemy import (
     BigInteger, Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, inspect,
-    select, text,
+    select, text, update,
 )
 from sqlalchemy.engine import Connection
 
@@ -51,11 +51,17 @@ attempts = Table(
     Column("input_key", String(64), nullable=False, default=""),
     Column("checked", Boolean, nullable=False, default=True),
     Column("outcome", Text),
+    # added by 0007_quality_evidence: why the call was made, where its quality figure came from
+    Column("purpose", String(16), nullable=False, default="production",
+           server_default="production"),
+    Column("evidence", String(16), nullable=False, default="", server_default=""),
     Index("ix_attempts_type_channel_route", "task_type", "channel", "route"),
     Index("ix_attempts_run", "run_id"),
     Index("ix_attempts_created", "created_at"),
     Index("ix_attempts_channel_created", "channel", "created_at"),
     Index("ix_attempts_run_stage_status", "run_id", "stage", "status"),
+    # added by 0007_quality_evidence: shadow pairs are few; find them without a scan
+    Index("ix_attempts_evidence_type", "evidence", "task_type"),
 )
 
 # One row per task type x channel x route, updated with every attempt in the same transaction,
@@ -79,6 +85,10 @@ route_stats = Table(
     Column("w_quality_sq", Float, nullable=False),
     Column("w_cost", Float, nullable=False),
     Column("decayed_at", Float, nullable=False),
+    # added by 0007_quality_evidence: quality_* and w_quality* count evidence only (route-blind
+    # check, judge, shadow pair); w_evidence is its decayed count, unjudged the outcomes without
+    Column("w_evidence", Float, nullable=False, default=0.0, server_default="0"),
+    Column("unjudged", Integer, nullable=False, default=0, server_default="0"),
 )
 
 memory_items = Table(
@@ -169,6 +179,34 @@ def _m0006_savings_run_minutes(conn: Connection) -> None:
         conn.execute(text(f"ALTER TABLE runs ADD COLUMN minutes {kind}"))
 
 
+def _add_missing(conn: Connection, table: Table, names: tuple[str, ...]) -> None:
+    """ALTER TABLE ADD COLUMN for each of ``names`` the table does not have yet (a database
+    created after the column joined the table definition already has it)."""
+    have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    for name in names:
+        if name in have:
+            continue
+        col = table.c[name]
+        default = getattr(col.server_default, "arg", "")
+        conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} "
+                          f"{col.type.compile(conn.dialect)} NOT NULL DEFAULT '{default}'"))
+
+
+def _m0007_quality_evidence(conn: Connection) -> None:
+    """Purpose and evidence of every attempt. Quality figures recorded before this were each
+    route's own grade of its work: they stay in the ledger as "unjudged" and leave the
+    statistics the router learns from."""
+    _add_missing(conn, attempts, ("purpose", "evidence"))
+    _add_missing(conn, route_stats, ("w_evidence", "unjudged"))
+    next(i for i in attempts.indexes if i.name == "ix_attempts_evidence_type").create(
+        conn, checkfirst=True)
+    conn.execute(update(attempts).where(attempts.c.evidence == "", attempts.c.success.is_(True))
+                 .values(evidence="unjudged"))
+    conn.execute(update(route_stats).where(route_stats.c.w_evidence == 0.0).values(
+        unjudged=route_stats.c.successes, quality_n=0, quality_sum=0.0, w_quality=0.0,
+        w_quality_sq=0.0))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_attempts", _m0001_attempts),
     ("0002_route_stats", _m0002_route_stats),
@@ -176,6 +214,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0004_runs", _m0004_runs),
     ("0005_money_pending", _m0005_money_pending),
     ("0006_savings_run_minutes", _m0006_savings_run_minutes),
+    ("0007_quality_evidence", _m0007_quality_evidence),
 ]
 
 

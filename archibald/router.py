@@ -24,6 +24,7 @@ from .errors import (BackendError, BackendTimeout, BudgetExceeded, DelegationErr
 from .ledger import NANO, Attempt, to_nano
 from .memory import Memory, RouteStats
 from .prices import PriceBook
+from .quality.assurance import Assurance, creative_keep
 from .tasks import Context, Outcome, Task, TaskAnalysis
 from .writeahead import (files_present, idempotency_key, outcome_from_payload, outcome_payload,
                          task_key)
@@ -127,6 +128,15 @@ class RouteResult:
     def baseline_nano(self) -> int:
         return sum(a.baseline_nano for a in self.attempts)
 
+    @property
+    def qa_attempts(self) -> list[Attempt]:
+        """The judge and shadow calls among the attempts (the cost of quality assurance)."""
+        return [a for a in self.attempts if a.purpose != "production"]
+
+    @property
+    def qa_cost_nano(self) -> int:
+        return sum(a.cost_nano for a in self.qa_attempts)
+
 
 async def _within(call: Awaitable[Outcome], limit: float | None) -> Outcome:
     """``call``'s outcome, or TimeoutError once ``limit`` seconds have passed.
@@ -182,6 +192,7 @@ class Router:
         self.prices = prices or PriceBook.from_settings(settings)
         self.budget = BudgetGuard(settings.budgets, memory)
         self.rng = rng or random.Random()
+        self.assurance = Assurance(self)
 
     # -- analysis -------------------------------------------------------------------------
     def premium_cost(self, task: Task, profile: Profile | None = None) -> float:
@@ -216,29 +227,72 @@ class Router:
     # -- decision -------------------------------------------------------------------------
     def _learned(self, task: Task, profile: Profile,
                  unavailable: dict[str, str]) -> tuple[str, dict[str, Any]] | None:
+        """The cheapest delegate route whose record, in evidence that means something, earns
+        it the task type: route-blind checks for execution work; for creative work the matrix
+        keeps on premium, only judged pairs against premium's answer to the same tasks."""
         r = self.settings.router
         own = self.memory.route_stats(task.type, task.channel)
         pooled: dict[str, RouteStats] | None = None
-        best: tuple[float, float, str, RouteStats, str] | None = None
+        best: tuple[float, float, str, dict[str, Any]] | None = None
+        creative = creative_keep(profile)
         for route in profile.delegate_routes():
             if route in unavailable:
                 continue
             s, scope = own.get(route), "channel"
-            if s is None or s.n < r.learned_min_outcomes:
+            if s is None or s.evidence_n < r.learned_min_outcomes:
                 pooled = pooled if pooled is not None else self.memory.route_stats(task.type)
                 s, scope = pooled.get(route), "all channels"
-            if s is None or s.n < r.learned_min_outcomes or s.success_rate < r.learned_min_success:
+            if s is None or s.evidence_n < r.learned_min_outcomes \
+                    or s.success_rate < r.learned_min_success:
                 continue
-            key = (s.mean_cost, -(s.mean_quality or 0.0), route, s, scope)
-            if best is None or key[:2] < best[:2]:
-                best = key
+            pattern: dict[str, Any] = {
+                "route": route, "count": s.evidence_n, "success_rate": round(s.success_rate, 4),
+                "mean_quality": None if s.mean_quality is None else round(s.mean_quality, 4),
+                "mean_cost_usd": round(s.mean_cost, 9), "evidence": scope,
+                "evidence_kind": "route-blind checks and judged outcomes"}
+            if creative:
+                judged = self._judged_against_premium(task, route, profile)
+                if judged is None:
+                    continue
+                pattern.update(judged)
+            key = (s.mean_cost, -(pattern["mean_quality"] or 0.0))
+            if best is None or key < best[:2]:
+                best = (*key, route, pattern)
         if best is None:
             return None
-        _, _, route, s, scope = best
-        return route, {"route": route, "count": s.n, "success_rate": round(s.success_rate, 4),
-                       "mean_quality": (None if s.mean_quality is None
-                                        else round(s.mean_quality, 4)),
-                       "mean_cost_usd": round(s.mean_cost, 9), "evidence": scope}
+        return best[2], best[3]
+
+    def _judged_against_premium(self, task: Task, route: str,
+                                profile: Profile) -> dict[str, Any] | None:
+        """Shadow pairs of ``route`` against premium: enough of them, with the route's judged
+        quality at least ``[quality] maintenance_floor`` of premium's and above the floor."""
+        need = self.settings.router.learned_min_outcomes
+        pairs, scope = self.memory.shadow_pairs(task.type, task.channel, route), "channel"
+        if len(pairs) < need:
+            pairs, scope = self.memory.shadow_pairs(task.type, None, route), "all channels"
+        if len(pairs) < need:
+            return None
+        mine = sum(p["quality"] for p in pairs) / len(pairs)
+        premium = sum(p["premium_quality"] for p in pairs) / len(pairs)
+        ratio = mine / premium if premium > 0 else 0.0
+        if ratio < self.settings.quality.maintenance_floor or mine < profile.quality_floor:
+            return None
+        return {"count": len(pairs), "mean_quality": round(mine, 4), "evidence": scope,
+                "evidence_kind": "judged pairwise against premium",
+                "relative_quality": round(ratio, 4)}
+
+    def _evidence_note(self, task: Task, profile: Profile) -> str:
+        """Why memory's outcomes on cheaper routes taught nothing (for `route explain`)."""
+        stats = self.memory.route_stats(task.type)
+        unjudged = {r: s.unjudged for r, s in stats.items()
+                    if r != "premium" and s.unjudged}
+        if not unjudged:
+            return ""
+        said = ", ".join(f"{n} on {r}" for r, n in unjudged.items())
+        no_judge = self.assurance.why_no_judge
+        why = f"no judge: {no_judge}" if no_judge else "not yet judged against premium"
+        return (f"; memory's outcomes ({said}) are unjudged ({why}): a route's own score is "
+                f"not evidence that creative work can be delegated")
 
     def _unavailable(self, task_type: str, profile: Profile) -> dict[str, str]:
         out = {}
@@ -289,8 +343,11 @@ class Router:
         if learned is not None:
             route, pattern = learned
             decision = "delegate"
+            judged = (f", judged {pattern['relative_quality']:.0%} of premium's quality"
+                      if "relative_quality" in pattern else "")
             reason = (f"memory holds a learned pattern: {pattern['count']} outcomes on {route} "
-                      f"({pattern['evidence']}) with {pattern['success_rate']:.0%} success at "
+                      f"({pattern['evidence']}; {pattern['evidence_kind']}) with "
+                      f"{pattern['success_rate']:.0%} success{judged} at "
                       f"${pattern['mean_cost_usd']:.4f} each, so it goes to {route}")
             learned_info: dict[str, Any] | None = pattern
         else:
@@ -314,6 +371,8 @@ class Router:
                            f"{route}")
             else:
                 reason += f", to the {route} route"
+            if creative_keep(profile):
+                reason += self._evidence_note(task, profile)
         if self.settings.router.strategy == "bandit" and profile.forced_route is None:
             route, reason, numbers = self._bandit(task, profile, analysis, unavailable,
                                                   route, reason)
@@ -352,7 +411,8 @@ class Router:
         resumed run re-uses an answer already paid for instead of calling again.
         """
         decision = decision or self.decide(task)
-        state = _Run(task, context, run_id, stage or task.type, decision, check,
+        state = _Run(task, context, run_id, stage or task.type, decision,
+                     self.assurance.checked(check),  # labels each figure's evidence
                      self.settings.profile(task.type).quality_floor, task_key(task))
         done = await self._resume(state)
         if done is not None:
@@ -459,7 +519,7 @@ class Router:
         self.memory.settle(attempt, outcome_payload(outcome) if route in _PAID_ROUTES
                            else None)
         state.spent += attempt.cost_nano
-        return self._judge(state, attempt, outcome)
+        return await self._judge(state, attempt, outcome)
 
     def _request_id_sink(self, attempt: Attempt) -> Callable[[str], None]:
         """Where a backend reports its provider's request id: into the pending row, at once."""
@@ -488,7 +548,8 @@ class Router:
         attempt.error, attempt.seconds = error, seconds
         self.memory.mark_unknown(attempt)
 
-    def _judge(self, state: "_Run", attempt: Attempt, outcome: Outcome) -> RouteResult | None:
+    async def _judge(self, state: "_Run", attempt: Attempt,
+                     outcome: Outcome) -> RouteResult | None:
         """Check a settled answer; the accepted one ends the task, a rejected one escalates."""
         unusable = None
         try:
@@ -501,6 +562,7 @@ class Router:
         if details:
             outcome.detail.setdefault("quality", details)
         attempt.quality, attempt.checked = score, True
+        attempt.evidence = str(outcome.detail.get("evidence", ""))
         floor = state.floor
         if unusable or (score is not None and score < floor):
             attempt.error = unusable or f"quality {score:.2f} below the floor {floor:.2f}"
@@ -513,8 +575,11 @@ class Router:
         cost = attempt.cost_nano
         attempt.success = True
         attempt.baseline_nano = premium_baseline(self, state.task, attempt.route, outcome, cost)
+        qa = await self.assurance.assure(state.task, state.context, state.decision, outcome,
+                                         attempt, check=state.check, run_id=state.run_id,
+                                         stage=state.stage, spent=state.spent)
         self.memory.settle(attempt)
-        state.attempts.append(attempt)
+        state.attempts += [attempt, *qa]
         return RouteResult(outcome, state.decision, state.attempts)
 
     async def _resume(self, state: "_Run") -> RouteResult | None:
@@ -547,7 +612,7 @@ class Router:
             if files_present(outcome):
                 if not attempt.checked:
                     state.spent += attempt.cost_nano
-                    return self._judge(state, attempt, outcome)
+                    return await self._judge(state, attempt, outcome)
                 outcome.quality = attempt.quality  # as its check scored it
                 return RouteResult(outcome, state.decision, state.attempts)
         for attempt in self.memory.open_attempts(state.run_id, state.stage):
@@ -561,7 +626,10 @@ class Router:
         unknown. A recovered answer is checked like a fresh one."""
         backend = self.registry.get(state.task.type, attempt.route)
         outcome = None
-        if backend is not None and attempt.request_id and attempt.input_key == state.input_key:
+        # a lost judge's or shadow's answer is never the task's answer
+        production = attempt.purpose == "production"
+        if production and backend is not None and attempt.request_id \
+                and attempt.input_key == state.input_key:
             try:
                 outcome = await backend.recover(attempt.request_id, state.task, state.context)
             except DelegationError as exc:
@@ -575,7 +643,7 @@ class Router:
         self._answered(attempt, outcome)
         self.memory.settle(attempt, outcome_payload(outcome))
         state.spent += attempt.cost_nano
-        return self._judge(state, attempt, outcome)
+        return await self._judge(state, attempt, outcome)
 
     def _attempt(self, task: Task, route: str, backend: Backend, success: bool, cost: int,
                  baseline: int, run_id: str, stage: str, seconds: float, reason: str, *,

@@ -19,11 +19,14 @@ __all__ = ["bandit_choice", "arm_stats"]
 
 
 def arm_stats(s: RouteStats | None) -> ArmStats:
-    """Memory's decayed sums as the bandit's sufficient statistics (a failure scores 0)."""
-    if s is None:
+    """Memory's decayed sums as the bandit's sufficient statistics, over the outcomes whose
+    quality is evidence (route-blind check, judge, shadow pair): an outcome nothing independent
+    looked at tells the bandit nothing about quality. Cost is every outcome's, rescaled."""
+    if s is None or s.w_evidence <= 0:
         return ArmStats()
-    return ArmStats(n=s.w, quality_sum=s.w_quality, quality_sq_sum=s.w_quality_sq,
-                    cost_sum=s.w_cost, successes=s.w_success)
+    share = s.w_evidence / s.w if s.w > 0 else 1.0
+    return ArmStats(n=s.w_evidence, quality_sum=s.w_quality, quality_sq_sum=s.w_quality_sq,
+                    cost_sum=s.w_cost * share, successes=s.w_success * share)
 
 
 def bandit_choice(router: "Router", task: Task, profile: Profile, analysis: TaskAnalysis,

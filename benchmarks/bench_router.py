@@ -45,6 +45,7 @@ def main() -> None:
             batch.append(Attempt(tt, route, f"{route}:x", rng.random() < 0.9,
                                  rng.randrange(0, 5_000_000), rng.randrange(0, 50_000_000),
                                  channel=rng.choice(channels), quality=rng.random(),
+                                 evidence="check",
                                  created_at=now - rng.random() * 90 * 86400))
             if len(batch) == 5000:
                 memory.bulk_record(batch)

@@ -43,16 +43,22 @@ def test_explain_review_delegates_and_writing_keeps(capsys: pytest.CaptureFixtur
 
 def test_explain_shows_learned_pattern(capsys: pytest.CaptureFixture[str]) -> None:
     m = Memory()
-    for _ in range(3):
+    for _ in range(3):  # a route-blind check's figures: evidence for execution work
+        m.record(Attempt("tts_qa", "local", "local:tts_qa", True, 0,
+                         to_nano(0.0345), quality=0.9, evidence="check"))
+    for _ in range(3):  # the template writer's own grades: no evidence for creative work
         m.record(Attempt("script_writing", "local", "local:script_writing", True, 0,
-                         to_nano(0.0345), quality=0.9))
+                         to_nano(0.0345), quality=1.0, evidence="unjudged"))
     m.close()
-    code, out, _ = _run(capsys, "route", "explain", "script_writing", "--json")
+    code, out, _ = _run(capsys, "route", "explain", "tts_qa", "--json")
     data = json.loads(out)
     assert data["learned"]["count"] == 3 and data["learned"]["success_rate"] == 1.0
     assert data["decision"] == "delegate" and data["route"] == "local"
+    code, out, _ = _run(capsys, "route", "explain", "tts_qa")
+    assert "learned: 3 outcomes on local (route-blind checks and judged outcomes), 100% " \
+           "success" in out
     code, out, _ = _run(capsys, "route", "explain", "script_writing")
-    assert "learned: 3 outcomes on local, 100% success" in out
+    assert "learned: no pattern yet" in out and "outcomes (3 on local) are unjudged" in out
 
 
 def test_memory_stats(capsys: pytest.CaptureFixture[str]) -> None:

@@ -56,10 +56,10 @@ def test_memory_ab_prefers_the_cheaper_route_of_equal_quality(
     for _ in range(30):
         m.record(Attempt("script_review", "premium", "opus", True,
                          to_nano(0.04 + rng.random() * 0.004), to_nano(0.04),
-                         quality=0.9 + rng.random() * 0.05))
+                         quality=0.9 + rng.random() * 0.05, evidence="check"))
         m.record(Attempt("script_review", "budget", "ds", True,
                          to_nano(0.001 + rng.random() * 0.0002), to_nano(0.04),
-                         quality=0.9 + rng.random() * 0.05))
+                         quality=0.9 + rng.random() * 0.05, evidence="check"))
     m.close()
     data = _run(capsys, "memory", "ab", "script_review", "--json")
     (c,) = data["comparisons"]

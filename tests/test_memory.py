@@ -72,9 +72,10 @@ def test_router_queries_are_indexed(memory: Memory) -> None:
 def test_stats_success_rate_quality_cost_savings(memory: Memory) -> None:
     for ok, q, cost in [(True, 0.9, 0.001), (True, 0.8, 0.003), (False, None, 0.002)]:
         memory.record(Attempt("script_review", "budget", "deepseek", ok, to_nano(cost),
-                              to_nano(0.04) if ok else 0, channel="calm", quality=q))
+                              to_nano(0.04) if ok else 0, channel="calm", quality=q,
+                              evidence="check" if ok else ""))
     memory.record(Attempt("script_review", "budget", "deepseek", True, to_nano(0.001),
-                          to_nano(0.04), channel="other", quality=1.0))
+                          to_nano(0.04), channel="other", quality=1.0, evidence="check"))
     s = memory.route_stats("script_review", "calm")["budget"]
     assert (s.n, s.successes) == (3, 2)
     assert s.success_rate == pytest.approx(2 / 3)

@@ -51,7 +51,7 @@ def test_produce_records_stub_usage_and_cost_to_the_cent(anthropic_stub, deepsee
                                                          provider_env, tmp_path: Path) -> None:
     anthropic_stub.reply_text = lambda body: _writer_reply(prompt_of(body))
     deepseek_stub.reply_text = lambda body: _writer_reply(prompt_of(body))
-    settings = load_settings()
+    settings = load_settings(overrides={"quality": {"judge_model": ""}})  # no judge calls here
     out = tmp_path / "video"
     data = produce(ProduceRequest("Morning light and gratitude", 2.0, out=out, seed=1),
                    settings)

@@ -19,7 +19,8 @@ PROMPT = {"prompt": "Write a concept for a sleep meditation.", "max_tokens": 500
 
 
 def router_and_memory():  # type: ignore[no-untyped-def]
-    settings = load_settings(None)
+    # production calls only: the judge (on by default with a DeepSeek key) is tested apart
+    settings = load_settings(None, {"quality": {"judge_model": ""}})
     memory = Memory(half_life_days=settings.router.evidence_half_life_days)
     return Router(settings, memory, build_registry(settings, memory)), memory, settings
 

@@ -95,9 +95,14 @@ def test_learned_pattern_takes_over_after_three_successes(tmp_path: Path) -> Non
     reg.register("script_writing", "budget", budget)
     router = _router(tmp_path, reg)
     assert router.decide(Task("script_writing")).decision == "keep"
-    for i in range(3):
+    for i in range(3):  # creative work: only judged pairs against premium's answer count
+        pair = {"run_id": f"r{i}", "stage": "script_writing", "created_at": 1000.0 + i}
         router.memory.record(Attempt("script_writing", "budget", "deepseek", True,
-                                     to_nano(0.001), to_nano(0.03), quality=0.9))
+                                     to_nano(0.001), to_nano(0.03), quality=0.9,
+                                     evidence="shadow", **pair))
+        router.memory.record(Attempt("script_writing", "premium", "anthropic", True,
+                                     to_nano(0.03), 0, quality=0.92, evidence="shadow",
+                                     purpose="shadow", **pair))
         d = router.decide(Task("script_writing"))
         if i < 2:
             assert d.route == "premium" and d.learned is None
@@ -197,11 +202,12 @@ def test_bandit_strategy_learns_the_cheap_route_that_meets_the_floor(tmp_path: P
     router.rng = _r.Random(3)
     # history: local is free but poor, budget is cheap and good, premium dear and good
     for _ in range(30):
-        router.memory.record(Attempt("script_review", "local", "l", True, 0, 0, quality=0.3))
+        router.memory.record(Attempt("script_review", "local", "l", True, 0, 0, quality=0.3,
+                                     evidence="check"))
         router.memory.record(Attempt("script_review", "budget", "b", True, to_nano(0.001),
-                                     0, quality=0.92))
+                                     0, quality=0.92, evidence="check"))
         router.memory.record(Attempt("script_review", "premium", "p", True, to_nano(0.04),
-                                     0, quality=0.95))
+                                     0, quality=0.95, evidence="check"))
     picks = [router.decide(Task("script_review")).route for _ in range(40)]
     assert picks.count("budget") >= 36, picks
     d = router.decide(Task("script_review"))

@@ -193,7 +193,7 @@ def test_stub_providers_every_stage_baseline_is_premium_price_times_work(
     deepseek_stub.reply_text = lambda body: _writer_reply(prompt_of(body))
     out = tmp_path / "video"
     data = produce(ProduceRequest("Morning light and gratitude", 1.0, out=out, seed=1),
-                   load_settings())
+                   load_settings(overrides={"quality": {"judge_model": ""}}))
     assert data["status"] == "done"
     routes = {s["route"] for s in data["stages"].values()}
     assert {"premium", "budget", "local"} <= routes  # every kind of row is checked

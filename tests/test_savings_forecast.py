@@ -122,10 +122,10 @@ def test_memory_ab_never_prints_an_infinite_interval(
         capsys: pytest.CaptureFixture[str]) -> None:
     m = Memory()
     m.record(Attempt("script_review", "premium", "opus", True, to_nano(0.04), to_nano(0.04),
-                     quality=0.9))
+                     quality=0.9, evidence="check"))
     for q in (0.8, 0.9):
         m.record(Attempt("script_review", "budget", "ds", True, to_nano(0.001), to_nano(0.04),
-                         quality=q))
+                         quality=q, evidence="check"))
     m.close()
     data = _cli(capsys, "memory", "ab", "script_review", "--json")
     (c,) = data["comparisons"]

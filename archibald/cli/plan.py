@@ -111,10 +111,10 @@ def ab(task_type: str = typer.Argument(..., help="Task type to compare routes fo
     memory = open_memory(settings)
     samples = {}
     for route in settings.profile(task_type).routes:
-        rows = memory.samples(task_type, route, channel)
+        # only outcomes with evidence behind their quality (a route's own grade is none)
+        rows = [(c, q) for c, q, _ in memory.samples(task_type, route, channel) if q is not None]
         if rows:
-            samples[route] = [{"cost": c, "quality": q if q is not None else 0.0}
-                              for c, q, _ in rows]
+            samples[route] = [{"cost": c, "quality": q} for c, q in rows]
     memory.close()
     routes = sorted(samples, key=lambda r: -len(samples[r]))
     if len(routes) < 2:

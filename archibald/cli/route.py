@@ -37,9 +37,11 @@ def explain(task_type: str = typer.Argument(..., help="A task type, e.g. script_
                f"${a['estimated_cost']:.4f}")
     learned = data["learned"]
     if learned:
-        typer.echo(f"  learned: {learned['count']} outcomes on {learned['route']}, "
-                   f"{learned['success_rate']:.0%} success, ${learned['mean_cost_usd']:.4f} "
-                   f"each ({learned['evidence']})")
+        judged = (f", {learned['relative_quality']:.0%} of premium's judged quality"
+                  if "relative_quality" in learned else "")
+        typer.echo(f"  learned: {learned['count']} outcomes on {learned['route']} "
+                   f"({learned['evidence_kind']}), {learned['success_rate']:.0%} success"
+                   f"{judged}, ${learned['mean_cost_usd']:.4f} each ({learned['evidence']})")
     else:
         typer.echo("  learned: no pattern yet")
     typer.echo(f"  fallback chain: {' -> '.join(data['fallback_chain'])}")

@@ -22,13 +22,15 @@ from pydantic import ValidationError
 from ..errors import ConfigError, UnknownTaskType
 from ..tasks import Task, TaskAnalysis, Usage
 from .locate import explain, locate
-from .schema import BudgetsTable, ChannelTable, Root, RouterTable, TaskTypeTable
+from .schema import BudgetsTable, ChannelTable, QualityTable, Root, RouterTable, TaskTypeTable
 
-__all__ = ["Settings", "Profile", "Channel", "RouterSettings", "Budgets", "load_settings",
-           "archibald_home"]
+__all__ = ["Settings", "Profile", "Channel", "RouterSettings", "Budgets", "QualitySettings",
+           "load_settings", "archibald_home"]
 
 #: the [router] table as the router reads it
 RouterSettings = RouterTable
+#: the [quality] table as the judge and the router read it
+QualitySettings = QualityTable
 #: the [budgets] table as the budget guard reads it (channels' budget_usd folded in)
 Budgets = BudgetsTable
 
@@ -114,6 +116,11 @@ class Settings:
     tables: Root
     path: Path | None = None
     digest: str = ""
+
+    @property
+    def quality(self) -> QualitySettings:
+        """[quality]: the judge, the shadow share and the maintenance floor."""
+        return self.tables.quality
 
     def profile(self, task_type: str) -> Profile:
         try:

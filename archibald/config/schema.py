@@ -210,6 +210,17 @@ class PricesTable(Table):
     units: dict[str, UnitPriceTable] = {}
 
 
+class QualityTable(Table):
+    """``[quality]``: who judges creative work (see archibald.quality)."""
+
+    #: a [models] alias or any model LiteLLM serves; "" turns judging off
+    judge_model: str = "budget"
+    #: the share of delegated creative tasks also run on premium and judged pairwise
+    shadow_share: Share = 0.2
+    #: judged quality a cheaper route must keep, relative to premium, to be delegated to
+    maintenance_floor: Share = 0.95
+
+
 class Root(Table):
     """The whole of archibald.toml (the shipped defaults merged with the user's file)."""
 
@@ -222,3 +233,4 @@ class Root(Table):
     task_types: dict[Name, TaskTypeTable] = {}
     providers: dict[Name, ProviderTable] = {}
     prices: PricesTable = PricesTable()
+    quality: QualityTable = QualityTable()

@@ -126,63 +126,12 @@ def _check(task: Task) -> Callable[[Outcome], tuple[float, dict[str, Any]]]:
 
 
 def _score(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
-    t = task.type
-    if t in ("script_writing", "script_review", "quality_polish"):
-        from ..script.quality import score_script
+    """The route-blind check of the artifact's kind (see archibald.quality.stages)."""
+    from ..quality.stages import check_artifact
 
-        script = script_from_dict(art["script"])
-        if not script.sections:
-            return 0.0, {"error": "no sections"}
-        return score_script(script, task.minutes)
-    if t == "tts_qa":
-        import re
-
-        script = script_from_dict(art["script"])
-        given = script_from_dict(task.inputs["script"])
-        if not script.sections or script.word_count() < 0.8 * given.word_count():
-            return 0.0, {"error": f"the answer keeps {script.word_count()} of "
-                                  f"{given.word_count()} words of the script"}
-        text = script.spoken_text()
-        left = re.findall(r"(?<!pause )\d|[%&/]", re.sub(r"\[pause [\d.]+s\]", "", text))
-        return (1.0 if not left else max(0.0, 1 - len(left) / 20)), {"unspeakable": len(left)}
-    if t == "meditation_concept":
-        if art.get("reply_json") is False:  # the model ignored the JSON asked for: paid, unused
-            return 0.0, {"error": "the reply is not the JSON object asked for"}
-        c = art["concept"]
-        ok = bool(c.get("title")) and len(c["title"]) <= 100
-        return (1.0 if ok else 0.0), {"title_chars": len(c.get("title", ""))}
-    if t == "market_research":
-        return (1.0 if art["brief"].get("themes") else 0.0), {}
-    if t == "audio_generation":
-        from ..media.quality import score_audio
-
-        # a raw voice track is not yet loudness-normalised: judge clipping, holes, length
-        score, details = score_audio(art["path"], loudness=False)
-        parts = details.get("parts", {})
-        return (min(parts.values()) if parts else score), {"voice": details.get("parts")}
-    if t == "music_generation":
-        from ..media.probe import probe_audio
-
-        facts = probe_audio(art["path"])
-        ok = facts.duration >= 0.95 * float(task.inputs["seconds"])
-        return (1.0 if ok else 0.3), {"duration": facts.duration}
-    if t in ("image_generation",):
-        from ..media.quality import score_image
-
-        return score_image(art["path"])
-    if t == "thumbnail":
-        from ..media.quality import score_image
-
-        return score_image(art["path"], contrast=art.get("contrast"))
-    if t == "video_assembly":
-        from ..media.quality import score_video
-
-        return score_video(art["path"], art.get("duration"))
-    if t == "youtube_upload":
-        from ..script.quality import score_metadata
-
-        return score_metadata(art["metadata"])
-    return 1.0, {}
+    if "script" in art and not script_from_dict(art["script"]).sections:
+        return 0.0, {"error": "no sections"}
+    return check_artifact(task, art)
 
 
 # -- one routed stage ---------------------------------------------------------------------------
@@ -198,7 +147,7 @@ def _record(result: RouteResult, quality_details: Any = None) -> dict[str, Any]:
                  "seconds": round(a.seconds, 3), "usage": a.usage, "error": a.error,
                  "price_source": a.price_source, "status": a.status,
                  "max_cost_nano": a.max_cost_nano,
-                 "purpose": getattr(a, "purpose", "production")} for a in result.attempts]
+                 "purpose": a.purpose} for a in result.attempts]
     baseline = result.outcome.detail.get("baseline") if not result.below_floor else None
     return {"task_type": d.task_type, "route": result.outcome.route,
             "decision": d.decision, "reason": d.reason, "learned": d.learned,
@@ -207,7 +156,10 @@ def _record(result: RouteResult, quality_details: Any = None) -> dict[str, Any]:
             "baseline_nano": result.baseline_nano,
             "baseline": baseline or {"nano": 0, "missing": "no accepted result to price"},
             "quality": result.outcome.quality, "below_floor": result.below_floor,
-            "backend": result.outcome.backend}
+            "backend": result.outcome.backend,
+            # what the judge (and the shadow) said; their calls are attempts with a purpose
+            "quality_assurance": result.outcome.detail.get("quality_assurance"),
+            "qa_cost_nano": result.qa_cost_nano}
 
 
 def routed(task_type: str, build: Builder, router: Router, run_id: str, channel: str,
@@ -285,7 +237,7 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
         def build(si: StageInput) -> dict[str, Any]:
             script = _script(si, dep)
             return {"script": script, "system": _SYSTEM, "max_tokens": int(260 * minutes),
-                    "minutes": voice_minutes,
+                    "minutes": voice_minutes, "topic": topic,
                     "prompt": _script_prompt(action, script_from_dict(script), voice_minutes)}
         return build
 

@@ -15,6 +15,7 @@ from ..config import Settings
 from ..errors import InputError
 from ..ledger import NANO
 from ..memory import Memory
+from ..quality.maintenance import quality_maintenance
 from ..router import Router
 from ..tasks import Task
 from .engine import Engine, RunResult
@@ -110,6 +111,8 @@ def run_json(req: ProduceRequest, run_id: str, settings: Settings, result: RunRe
             "cost_usd": rec.get("cost_nano", 0) / NANO,
             "baseline_usd": rec.get("baseline_nano", 0) / NANO,
             "attempts": rec.get("attempts", []),
+            "quality_assurance": rec.get("quality_assurance"),
+            "qa_cost_nano": rec.get("qa_cost_nano", 0),
             "seconds": round(o.seconds, 3), "resumed": o.resumed,
             "output": {k: v for k, v in o.result.value.items()
                        if k in ("path", "duration", "mix", "lufs", "true_peak_dbtp", "contrast")}
@@ -119,6 +122,7 @@ def run_json(req: ProduceRequest, run_id: str, settings: Settings, result: RunRe
         }
     cost = sum(s["cost_nano"] for s in stages.values())
     base = sum(s["baseline_nano"] for s in stages.values())
+    qa = sum(s["qa_cost_nano"] for s in stages.values())
     return {
         "run_id": run_id, "status": status, "topic": req.topic, "minutes": req.minutes,
         "channel": req.channel, "seed": req.seed, "config_digest": settings.digest,
@@ -126,7 +130,7 @@ def run_json(req: ProduceRequest, run_id: str, settings: Settings, result: RunRe
         "wall_seconds": round(result.wall_seconds, 3) if result else None,
         "stages": stages,
         "totals": {"cost_nano": cost, "baseline_nano": base, "cost_usd": cost / NANO,
-                   "baseline_usd": base / NANO,
+                   "baseline_usd": base / NANO, "qa_cost_nano": qa, "qa_cost_usd": qa / NANO,
                    "savings_pct": round(100.0 * (base - cost) / base, 2) if base else 0.0},
         "phases": [{"phase": p.phase, "stages": list(p.stages),
                     "wall_seconds": round(p.wall_seconds, 3),
@@ -209,6 +213,7 @@ async def _run(req: ProduceRequest, settings: Settings, memory: Memory, router: 
         outcomes = dict(engine.outcomes)
         status = "done" if result is not None else "failed"
         data = run_json(req, run_id, settings, result, outcomes, status)  # type: ignore[arg-type]
+        data["quality_maintenance"] = quality_maintenance(memory.attempts_of_run(run_id))
         if result is None:
             data["wall_seconds"] = round(time.time() - started, 3)
         data["execution"] = _execution(data["wall_seconds"], outcomes, earlier)
