@@ -1,13 +1,13 @@
-"""Market research, local route: angles for a topic from the catalogue and the channel's history.
+"""Market research, local route: angles for a topic from the catalogue.
 
-Themes, techniques and audiences are scored by keyword matches against the topic, a seasonal
-angle by the month (or a season the topic names), and what performed well on the channel adds
-to a theme's or technique's score in proportion to how much evidence there is.
+Themes, techniques and audiences are scored by keyword matches against the topic and a seasonal
+angle by the month (or a season the topic names). The channel's history is not an input: it
+holds no real performance data (views are not fetched back), and the same topic and seed must
+give the same session whatever ran before (history changes routing, never content).
 """
 
 from __future__ import annotations
 
-import math
 import random
 import re
 from dataclasses import dataclass
@@ -51,22 +51,6 @@ def _matches(text: str, keywords: list[str]) -> list[str]:
     return [k for k in keywords if re.search(rf"\b{re.escape(k.lower())}\b", text)]
 
 
-def _history_bonus(rows: list[dict[str, Any]], field: str) -> dict[str, float]:
-    """Per theme (or technique): mean performance, shrunk toward zero when there are few rows."""
-    max_views = max((float(r.get("views") or 0) for r in rows), default=0.0)
-    totals: dict[str, list[float]] = {}
-    for row in rows:
-        key = row.get(field)
-        if not isinstance(key, str):
-            continue
-        quality = float(row.get("quality", 0.0))
-        if max_views > 0 and row.get("views") is not None:
-            reach = math.log1p(float(row["views"])) / math.log1p(max_views)
-            quality *= 0.5 + 0.5 * reach
-        totals.setdefault(key, []).append(quality)
-    return {k: (sum(v) / len(v)) * min(1.0, len(v) / 3) for k, v in totals.items()}
-
-
 def _season(text: str, month: int | None, themes: dict[str, float]) -> tuple[str | None, str]:
     seasons: dict[str, dict[str, Any]] = catalogue()["seasons"]
     named = [(len(_matches(text, s["keywords"])), sid) for sid, s in seasons.items()]
@@ -86,15 +70,13 @@ def _season(text: str, month: int | None, themes: dict[str, float]) -> tuple[str
     return candidates[0], f"month {month} is {seasons[candidates[0]]['name']}"
 
 
-def research(topic: str, *, channel_history: list[dict[str, Any]] | None = None,
-             month: int | None = None, seed: int = 0) -> ResearchBrief:
+def research(topic: str, *, month: int | None = None, seed: int = 0) -> ResearchBrief:
     """Angles for the topic, ranked: themes, techniques, audiences, and a seasonal angle."""
     if not topic.strip():
         raise InputError("the topic is empty: give a few words, e.g. --topic 'evening calm'")
     cat = catalogue()
     rng = random.Random(f"research|{seed}|{topic}")
     text = " ".join(re.findall(r"[a-z0-9'-]+", topic.lower()))
-    history = channel_history or []
     notes: list[str] = []
     keywords: list[str] = []
 
@@ -110,10 +92,6 @@ def research(topic: str, *, channel_history: list[dict[str, Any]] | None = None,
     if season:
         for tid in cat["seasons"][season]["themes"]:
             themes[tid] += 0.5
-    for tid, bonus in _history_bonus(history, "theme").items():
-        if tid in themes and bonus:
-            themes[tid] += 1.5 * bonus
-            notes.append(f"theme {tid}: performed well on the channel (+{1.5 * bonus:.2f})")
     ranked_themes = sorted(themes.items(), key=lambda kv: -kv[1])
     top_theme = cat["themes"][ranked_themes[0][0]]
 
@@ -123,10 +101,6 @@ def research(topic: str, *, channel_history: list[dict[str, Any]] | None = None,
         keywords += hits
         suited = 0.6 if kid in top_theme["techniques"] else 0.0
         techniques[kid] = len(hits) + suited + rng.random() * 1e-3
-    for kid, bonus in _history_bonus(history, "technique").items():
-        if kid in techniques and bonus:
-            techniques[kid] += 1.0 * bonus
-            notes.append(f"technique {kid}: performed well on the channel (+{bonus:.2f})")
 
     audiences: dict[str, float] = {}
     for aid, audience in cat["audiences"].items():
