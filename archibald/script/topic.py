@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-__all__ = ["TopicReading", "read_topic", "thumbnail_words", "fits", "pattern_tags"]
+__all__ = ["TopicReading", "read_topic", "thumbnail_words", "fits", "pattern_tags", "goal_words"]
 
 # words that name people a session is for ("for nurses", "for new parents")
 _PEOPLE = (
@@ -106,10 +106,13 @@ class TopicReading:
         return self.audience or (f"you, {self.situation}" if self.situation else "")
 
     def named(self, sentence: str) -> bool:
-        """Whether ``sentence`` names this listener's audience or situation."""
+        """Whether ``sentence`` names this listener's audience or situation (or, for a topic
+        that gives neither, the goal it names: "grief")."""
         low = sentence.lower()
         keys = [w for phrase in (self.audience, self.event.removeprefix("the "))
                 for w in re.findall(r"[a-z][a-z'-]+", phrase.lower()) if len(w) > 3]
+        if not keys:
+            keys = [w for w in dict(_GOALS).get(self.goal, ()) if w in self.topic.lower()]
         return any(re.search(rf"\b{re.escape(k)}", low) for k in keys)
 
 
@@ -170,6 +173,9 @@ def read_topic(topic: str) -> TopicReading:
         tags.add("ahead" if ahead else "behind")
     if audience:
         tags.add("audience")
+        if re.search(r"\b(nurse|doctor|carer|caregiver|parent|mum|mom|dad|mother|father|teacher|"
+                     r"paramedic|firefighter|therapist|caretaker|volunteer)", audience):
+            tags.add("carer")  # people who look after others all day
     if situation:
         tags.add("situation")
     if time in ("morning", "day"):
