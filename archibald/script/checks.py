@@ -51,9 +51,11 @@ def _words(sentence: str) -> list[str]:
 
 
 def is_count(sentence: str) -> bool:
-    """A counted breath: mostly number words ("In, two, three, four.")."""
+    """A counted breath: a count ("Breathe in through your nose, two, three, four.") or mostly
+    number words ("Four.")."""
     found = _words(sentence)
-    return bool(found) and sum(w in _NUMBERS for w in found) >= max(2, len(found) // 2)
+    return bool(re.search(r"\b(?:one|two), (?:two|three)\b", sentence.lower())) or \
+        (bool(found) and sum(w in _NUMBERS for w in found) >= max(2, len(found) // 2))
 
 
 _INVITATION = re.compile(r"^(?:(?:now|gently|softly|and),?\s+)?(?:notice|breathe|feel|sense|"

@@ -36,14 +36,14 @@ VOICE_LEAD = 0.5
 PAUSE_FLOOR: dict[str, float] = {"none": 3.0, "beat": 4.0, "invite": 10.0, "section": 6.0}
 SLEEP_PAUSE_FLOOR: dict[str, float] = {"none": 3.5, "beat": 5.0, "invite": 12.0, "section": 8.0}
 #: a session shorter than this has its floors scaled down with its length (a one-minute video
-#: cannot give five parts of the arc a 6 s ending each), to 40% at most
+#: cannot give five parts of the arc a 6 s ending each), to a quarter at most
 FULL_FLOORS_MINUTES = 3.0
 
 
 def pause_floors(sleep: bool, minutes: float = 0.0) -> dict[str, float]:
     """The pause floors for a session of ``minutes`` (0: unknown, the full floors)."""
     table = SLEEP_PAUSE_FLOOR if sleep else PAUSE_FLOOR
-    scale = min(1.0, max(0.4, minutes / FULL_FLOORS_MINUTES)) if minutes > 0 else 1.0
+    scale = min(1.0, max(0.25, minutes / FULL_FLOORS_MINUTES)) if minutes > 0 else 1.0
     return {k: v * scale for k, v in table.items()}
 
 

@@ -17,9 +17,9 @@ __all__ = ["score_script", "score_metadata", "ARC_RANGES", "PACE_RANGE"]
 _TOLERANCE = 0.02
 #: spoken words per minute counting the pauses. The craft reference says 100–130, but its own
 #: pauses (3 s between sentences, 10 s after invitations) at this voice's 145 words a minute
-#: leave room for about 70 at most, and short sentences with their pauses run near 50: a
-#: session inside 45–130 is calm, the slow end being the one with the silence
-PACE_RANGE = (45.0, 130.0)
+#: leave room for about 70 at most, and short sentences with their pauses run near 45: a
+#: session inside 38–130 is calm, the slow end being the one with the silence
+PACE_RANGE = (38.0, 130.0)
 #: the voice's share of the running time at most, and how many silences of 8 s or more ten
 #: minutes should hold (issue 12: silence is the substance)
 SPEECH_SHARE_MAX = 0.55

@@ -37,11 +37,12 @@ from archibald.script.topic import fits, read_topic
 __all__ = ["write_script", "allocate_pauses", "place_pauses", "share_time", "DEFAULT_WPM",
            "SLEEP_WPM", "PAUSE_ROOM"]
 
-#: spoken words per minute counting the pauses. The voice speaks at 145 while it speaks; with
-#: the craft's floors (3 s between sentences of about 9 words, 10 s after invitations) about
-#: 70 is the most that fits, and a little less leaves the silence that makes the session: the
-#: voice speaks under half of the time. (The craft reference's "100–130 including pauses" cannot
-#: be had with its own 3 s floors at this voice's rate: 9 words take 3.7 s, plus 3 s of pause.)
+#: spoken words per minute counting the pauses, asked of the parts: what fits is less. The
+#: voice speaks at 145 while it speaks; with the craft's floors (3 s between sentences of about
+#: 7 words, 10 s after each invitation to breathe or notice) about 70 is the most that fits and
+#: sessions land near 40–55, the voice speaking a third of the time. (The craft reference's
+#: "100–130 including pauses" cannot be had with its own floors at this voice's rate: 7 words
+#: take 2.9 s, plus 3 s of pause, is 71 a minute before any invitation.)
 DEFAULT_WPM = 72.0
 #: a sleep session is slower, so more of it is silence
 SLEEP_WPM = 62.0
@@ -148,7 +149,8 @@ class _Writer:
                 end = j == len(made) - 1  # a move's pause follows its last sentence
                 unit.pause = (pause if end or move.get("each") else "none") if pause else \
                     ("beat" if end else "none")
-                unit.keep = bool(move.get("keep"))
+                # the first counted breath stays (it says what to do), the others may go
+                unit.keep = bool(move.get("keep")) and (name != "cycles" or j == 0)
             units += made
         return units
 
@@ -264,13 +266,14 @@ def allocate_pauses(weights: list[float], seconds: float) -> list[int]:
 def place_pauses(floors: list[float], weights: list[float], extra: float,
                  cap: float) -> list[float]:
     """The pause after each sentence: its floor, and ``extra`` seconds shared in proportion to
-    the weights (whole seconds), none beyond ``cap`` (what a capped pause cannot take goes to
-    the others). A floor of 0 with weight 0 is no pause (the end of the track)."""
+    the weights (whole seconds, the last fraction to the weightiest), none beyond ``cap`` (what
+    a capped pause cannot take goes to the others). A floor of 0 with weight 0 is no pause (the
+    end of the track)."""
     gaps = list(floors)
     weights = list(weights)
     left = extra
-    while left >= 0.5 and any(w > 0 for w in weights):
-        added = allocate_pauses(weights, left)
+    while left >= 1 and any(w > 0 for w in weights):
+        added = allocate_pauses(weights, float(int(left)))
         for i, a in enumerate(added):
             take = min(float(a), max(0.0, cap - gaps[i]))
             gaps[i] += take
@@ -279,6 +282,9 @@ def place_pauses(floors: list[float], weights: list[float], extra: float,
                 weights[i] = 0.0
         if not any(added):
             break
+    room = [i for i, w in enumerate(weights) if w > 0 and gaps[i] + left <= cap]
+    if 0 < left < 1 and room:  # the fraction whole seconds leave, to the weightiest pause
+        gaps[max(room, key=lambda i: weights[i])] += left
     return gaps
 
 
@@ -304,7 +310,8 @@ def _flat(units: list[_Unit], table: dict[str, float],
             floors.append(floor)
             kinds.append(kind)
     if said:
-        floors[-1], kinds[-1] = (0.0, "breath") if open_end else (table["section"], "section")
+        floors[-1], kinds[-1] = (0.0, "breath") if open_end else \
+            (max(floors[-1], table["section"]), "section")
     return said, floors, kinds
 
 
@@ -323,16 +330,16 @@ def _fit(units: list[_Unit], seconds: float, open_end: bool,
     going would put two like sentences side by side. Then a unit that went comes back, alone or
     for a shorter one, where that fills the time better."""
     limit = seconds * (1 - PAUSE_ROOM)
-    # each unit's speech and floors, its last pause as the unit's own (the section's end is
-    # accounted in ``fixed``)
-    cost = [_fixed_seconds([u], False, table) - table["section"] + _tail(u, table)
-            for u in units]
+    # each unit's speech and floors, its last pause as when another unit follows it (the
+    # section's end is accounted in ``fixed``)
+    tails = [_tails(u, table) for u in units]
+    cost = [_fixed_seconds([u], True, table) + tail for u, (tail, _) in zip(units, tails)]
 
     def fixed(kept: list[int]) -> float:
         if not kept:
             return 0.0
-        end = 0.0 if open_end else table["section"]
-        return sum(cost[i] for i in kept) - _tail(units[kept[-1]], table) + end
+        inner, end = tails[kept[-1]]
+        return sum(cost[i] for i in kept) - inner + (0.0 if open_end else end)
 
     def joins(kept: list[int], j: int) -> bool:
         return _joins_well([units[i] for i in kept], j)
@@ -367,11 +374,11 @@ def _fit(units: list[_Unit], seconds: float, open_end: bool,
     return [units[i] for i in keep]
 
 
-def _tail(unit: _Unit, table: dict[str, float]) -> float:
-    """The least pause after the unit's last sentence when another unit follows it."""
-    floor = table[unit.pause]
-    return max(floor, unit.breath[-1]) if unit.breath and unit.pause != "none" else \
-        (unit.breath[-1] if unit.breath else floor)
+def _tails(unit: _Unit, table: dict[str, float]) -> tuple[float, float]:
+    """The least pause after the unit's last sentence when another unit follows it, and when it
+    ends the section."""
+    inner = _flat([unit, _Unit(["."])], table, True)[1][len(unit.sentences) - 1]
+    return inner, _flat([unit], table, False)[1][-1]
 
 
 def _joins_well(units: list[_Unit], i: int) -> bool:
@@ -448,7 +455,10 @@ def write_script(concept: Concept, *, seed: int = 0, wpm: float | None = None) -
     # the silence left is shared by the parts with room for it: one whose shortest form still
     # runs over (a long sentence in a short session) takes its excess from the others
     fixed = [_fixed_seconds(fitted[i], i == last, table) for i in range(len(arc))]
-    room = [max(0.0, t - f) for t, f in zip(seconds, fixed)]
+    weights = _SLEEP_WEIGHTS if concept.sleep else _WEIGHTS
+    takes = [any(weights[k] > 0 for k in _flat(fitted[i], table, i == last)[2])
+             for i in range(len(arc))]  # a part with no pause to lengthen takes no silence
+    room = [max(0.0, t - f) if ok else 0.0 for t, f, ok in zip(seconds, fixed, takes)]
     silence = body - sum(fixed)
     sections: list[Section] = []
     planned = spent = 0.0
