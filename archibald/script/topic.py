@@ -139,25 +139,25 @@ def read_topic(topic: str) -> TopicReading:
     if m:
         audience = m[1]
     situation, event, ahead = "", "", False
-    m = re.search(r"\b(before|after|during|ahead of|following|on)\s+((?:a|an|the|my|your|"
-                  r"this|long|big|first|job|night|early|late|hard|busy|difficult)\s+)*"
-                  r"([a-z'-]+(?:\s+[a-z'-]+)?)", text)
+    m = re.search(r"\b(before|after|during|ahead of|following)\s+((?:(?:a|an|the|my|your|"
+                  r"this)\s+)?(?:[a-z'-]+\s*){1,4})", text)
     if m:
         prep = m[1]
-        tail = m[0][len(prep):].strip()
-        words = tail.split()
-        # keep the event's own words: "a night shift", "a job interview", "surgery"
-        for n in range(min(len(words), 4), 0, -1):
-            head = " ".join(words[:n])
-            core = re.sub(r"^(?:a|an|the|my|your|this)\s+", "", head).split()
-            key = next((k for k in (" ".join(core), " ".join(core[-2:]), " ".join(core[-1:]))
-                        if k in _EVENTS), "")
-            if key:
-                event, situation = _EVENTS[key], _clean(f"{prep} {head}")
-                ahead = prep in ("before", "ahead of")
+        words = []
+        for w in m[2].split():  # the phrase ends where another one begins ("... for nurses")
+            if w in _SMALL - {"a", "an", "the"} or w in ("my", "your", "this") and words:
                 break
-        else:
-            situation = _clean(f"{prep} {' '.join(words[:3])}")
+            words.append(w)
+        head = " ".join(words)
+        core = re.sub(r"^(?:a|an|the|my|your|this)\s+", "", head).split()
+        situation = _clean(f"{prep} {head}")
+        key = next((k for k in (" ".join(core), " ".join(core[-2:]), " ".join(core[-1:]))
+                    if k in _EVENTS), "")
+        if key:
+            event = _EVENTS[key]
+        elif core and not core[0].endswith("ing") and prep != "during":
+            event = "the " + " ".join(core[-2:])  # "a school inspection": the school inspection
+        ahead = bool(event) and prep in ("before", "ahead of")
     goal = next((g for g, words in _GOALS if _find(text, words)), "calm")
     setting = next((s for s, words in _SETTINGS if _find(text, words)), "home")
     time = next((t for t, words in _TIMES if _find(text, words)), "")

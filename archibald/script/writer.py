@@ -56,9 +56,6 @@ _MIN_REUSE = 12
 #: ("breath": inside a counted breath, which keeps the breath's pace)
 _WEIGHTS = {"invite": 6.0, "section": 4.0, "beat": 2.0, "none": 0.5, "breath": 0.0}
 _SLEEP_WEIGHTS = {"invite": 8.0, "section": 5.0, "beat": 2.0, "none": 0.5, "breath": 0.0}
-_AGAIN = ["Now, once more, let us go through it again, even more slowly.",
-          "Let us begin again from the start, a little deeper this time.",
-          "Once more, slowly, from the beginning."]
 
 
 @dataclass
@@ -201,7 +198,7 @@ class _Writer:
         enough = target - min(2 * _AVG_WORDS, 0.1 * target)  # a short practice fills closely
         while _count(units) < enough and rounds < 8:
             if rounds:
-                units.append(self._unit(_AGAIN, "beat"))
+                units.append(self._unit(self.cat["slots"]["again"], "beat"))
             before = _count(units)
             for n, item in enumerate(chosen):
                 units += self._item(item, per_item, "invite" if n % 2 else "beat")
