@@ -106,7 +106,9 @@ def test_the_synthesised_track_is_the_estimate(monkeypatch: pytest.MonkeyPatch, 
 def test_the_writer_hits_the_videos_length(minutes: float, seed: int) -> None:
     _, script = _script_for_video(TOPIC, minutes, seed)
     video = script.estimated_seconds() + LEAD_IN + TAIL
-    assert abs(video - 60 * minutes) <= 0.01 * 60 * minutes, video
+    # a one-minute video has 42 s of voice for five parts, each a sentence and a pause at least:
+    # a long sentence may run a second over rather than the pauses go
+    assert abs(video - 60 * minutes) <= max(0.01 * 60 * minutes, 1.5 if minutes < 2 else 0), video
     assert script.pace_wpm() <= 130
     for kind, share in script.shares().items():
         low, high = ARC_RANGES[kind]

@@ -9,7 +9,8 @@ from archibald.script.checks import FRAME_LIMIT, max_frame_repeats
 from archibald.script.editors import BANNED, LONG_SENTENCE, gap_floors, parse
 from archibald.script.metadata import (DESCRIPTION_MAX, TAGS_MAX, TITLE_MAX, SAFETY_LINE,
                                        parse_chapters, tags_length)
-from archibald.script.model import ARC_RANGES, Script, pause_floors, speech_seconds, words
+from archibald.script.model import (ARC_RANGES, FULL_FLOORS_MINUTES, Script, pause_floors,
+                                    speech_seconds, words)
 
 __all__ = ["score_script", "score_metadata", "ARC_RANGES", "PACE_RANGE"]
 
@@ -92,9 +93,11 @@ def _pauses(script: Script, seconds: float) -> tuple[float, dict[str, Any]]:
     speech = sum(speech_seconds(s) for s in script.sentences()) / seconds if seconds else 1.0
     long = sum(g >= 8 for g in gaps)
     want_long = max(1, round(LONG_SILENCES * min(1.0, seconds / 600)))
-    parts = [met / total if total else 0.0,
-             1.0 if speech <= SPEECH_SHARE_MAX else max(0.0, 1 - (speech - SPEECH_SHARE_MAX) / .2),
-             min(1.0, long / want_long)]
+    parts = [met / total if total else 0.0]
+    if seconds >= 60 * FULL_FLOORS_MINUTES:  # a session of a minute or two is mostly words
+        parts += [1.0 if speech <= SPEECH_SHARE_MAX
+                  else max(0.0, 1 - (speech - SPEECH_SHARE_MAX) / .2),
+                  min(1.0, long / want_long)]
     return sum(parts) / len(parts), {"pauses_at_floor": round(met / total, 3) if total else 0.0,
                                      "speech_share": round(speech, 3), "silences_8s": long}
 

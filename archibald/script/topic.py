@@ -143,7 +143,7 @@ def read_topic(topic: str) -> TopicReading:
                   r"this)\s+)?(?:[a-z'-]+\s*){1,4})", text)
     if m:
         prep = m[1]
-        words = []
+        words: list[str] = []
         for w in m[2].split():  # the phrase ends where another one begins ("... for nurses")
             if w in _SMALL - {"a", "an", "the"} or w in ("my", "your", "this") and words:
                 break
