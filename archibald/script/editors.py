@@ -210,6 +210,8 @@ def _split_once(sentence: str) -> tuple[str, str]:
     return sentence, ""
 
 
+#: a script whose words and floors leave more than this share of its time is short of words
+SHORT_OF_WORDS = 0.15
 #: the parts review may lengthen with calm filler lines, in order of preference
 _EXTENDABLE = ("practice", "breath", "settling")
 
@@ -251,7 +253,9 @@ def _extend(script: Script, want: float, free: float, target_s: float,
 
 def _fit_length(script: Script, target_minutes: float, changes: list[str]) -> Script:
     """Words to the calm pace for the target (fewer if the pauses' floors leave no room for
-    longer pauses), then pauses to the target time."""
+    longer pauses), then pauses to the target time. A script is extended only when it leaves
+    more than :data:`SHORT_OF_WORDS` of the time beyond its floors: the silence a writer left
+    on purpose is not filled."""
     target_s = target_minutes * 60.0
     want_words = (SLEEP_WPM if script.sleep else DEFAULT_WPM) * target_minutes
     have = script.word_count()
@@ -259,8 +263,9 @@ def _fit_length(script: Script, target_minutes: float, changes: list[str]) -> Sc
     # seconds to cut so that the floors leave room for longer pauses (< 0: room to add)
     table = pause_floors(script.sleep, target_minutes)
     over = _floor_seconds(script, table) - (1 - PAUSE_ROOM) * target_s
-    if have < 0.9 * want_words and over < 0:
-        script = _extend(script, want_words - have, -over, target_s, changes)
+    if have < 0.9 * want_words and -over > SHORT_OF_WORDS * target_s:
+        script = _extend(script, want_words - have, -over - SHORT_OF_WORDS * target_s,
+                         target_s, changes)
     elif have > 1.1 * want_words or over > 0:
         items = parse(script.sections[practice].text)
         cut, limit, saved = 0, have - want_words if have > 1.1 * want_words else 0, 0.0
