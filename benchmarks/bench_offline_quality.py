@@ -20,11 +20,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +41,9 @@ from archibald.script.speakable import speakable
 from archibald.script.topic import TopicReading, read_topic, thumbnail_words
 from archibald.script.writer import write_script
 
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_produce import produce  # noqa: E402  (the offline produce run, shared)
+
 #: unrelated topics no test uses
 TOPICS = ("Sleep for new parents after a night feed",
           "Calm for teachers before a school inspection",
@@ -51,8 +51,6 @@ TOPICS = ("Sleep for new parents after a night feed",
           "Grief after losing a pet",
           "Focus for programmers during a long workday",
           "Letting go for runners after a race")
-KEYS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "DEEPSEEK_API_KEY", "PERPLEXITY_API_KEY",
-        "ELEVENLABS_API_KEY", "FAL_KEY", "OPENHANDS_URL", "OPENHANDS_API_KEY", "OLLAMA_BASE_URL")
 #: what contradicts a listener: (the fact that forbids it, the words)
 CONTRADICTIONS = (
     ("daylight", r"\bnight has come\b|\btonight\b|\bgoodnight\b|\buntil morning\b|\bmoonlight\b"),
@@ -123,32 +121,21 @@ def voice_activity(path: Path, frame_s: float = 0.05) -> tuple[float, list[float
     return float(speech.sum() * frame_s), silences
 
 
-def produce(topic: str, minutes: float, seed: int) -> dict[str, object]:
+def video(topic: str, minutes: float, seed: int) -> dict[str, object]:
     """One offline `archibald produce` of ``topic``, its voice track measured."""
     with tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if k not in KEYS}
-        env["ARCHIBALD_HOME"] = str(Path(tmp) / "home")
-        out = Path(tmp) / "out"
-        argv = [sys.executable, "-m", "archibald", "produce", "--topic", topic, "--minutes",
-                str(minutes), "--out", str(out), "--seed", str(seed)]
-        t0 = time.perf_counter()
-        proc = subprocess.run(argv, env=env, capture_output=True, text=True)
-        wall = time.perf_counter() - t0
-        if proc.returncode != 0:
-            raise SystemExit(proc.stdout[-2000:] + proc.stderr[-2000:])
-        run = json.loads((out / "run.json").read_text())
+        wall, run = produce(topic, minutes, seed, Path(tmp))
         stages = run["stages"]
-        video = float(stages["video_assembly"]["output"]["duration"])
-        voice = Path(stages["audio_generation"]["output"]["path"])
-        speech, silences = voice_activity(voice)
+        seconds = float(stages["video_assembly"]["output"]["duration"])
+        speech, silences = voice_activity(Path(stages["audio_generation"]["output"]["path"]))
         script = stages["tts_qa"]["output"]["script"]
         words = sum(len(re.findall(r"[A-Za-z']+", re.sub(r"\[pause [\d.]+s\]", " ", s["text"])))
                     for s in script["sections"])
-        return {"wall": round(wall, 1), "video_s": round(video, 1),
+        return {"wall": round(wall, 1), "video_s": round(seconds, 1),
                 "silences_8s": sum(s >= 8 for s in silences),
                 "longest_silence": round(max(silences, default=0.0), 1),
-                "speech_share": round(speech / video, 3),
-                "wpm": round(words / (video / 60), 1)}
+                "speech_share": round(speech / seconds, 3),
+                "wpm": round(words / (seconds / 60), 1)}
 
 
 def main() -> None:
@@ -178,7 +165,7 @@ def main() -> None:
         return
     videos = []
     for topic in TOPICS:
-        v = produce(topic, args.minutes, args.seed)
+        v = video(topic, args.minutes, args.seed)
         videos.append(v)
         print(f"- video {topic!r}: {v}", flush=True)
     print(f"videos (music {LEAD_IN:g} s before, {TAIL:g} s after the voice): silences >= 8 s "
