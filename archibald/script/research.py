@@ -15,10 +15,15 @@ from typing import Any
 
 from archibald.errors import InputError
 from archibald.script.catalogue import catalogue
+from archibald.script.topic import read_topic
 
 __all__ = ["ResearchBrief", "research"]
 
-_SLEEP_WORDS = ("sleep", "bedtime", "insomnia", "asleep", "sleepless")
+#: the theme that serves each goal of the topic's reading (archibald.script.topic)
+_GOAL_THEMES = {"sleep": "sleep", "grief": "self-compassion", "confidence": "self-compassion",
+                "focus": "focus", "energy": "morning-energy", "gratitude": "gratitude",
+                "letting-go": "letting-go", "kindness": "self-compassion", "rest": "evening-calm",
+                "calm": "stress-relief"}
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,11 @@ def research(topic: str, *, month: int | None = None, seed: int = 0) -> Research
         themes[tid] = sum(2.0 if " " in h else 1.0 for h in hits) + rng.random() * 1e-3
         if hits:
             notes.append(f"theme {tid}: topic mentions {', '.join(hits)}")
+    reading = read_topic(topic)
+    goal_theme = _GOAL_THEMES.get(reading.goal)
+    if goal_theme in themes:  # what the session is for outweighs a word that names a theme
+        themes[goal_theme] += 1.5
+        notes.append(f"theme {goal_theme}: the topic asks for {reading.goal}")
     season, why = _season(text, month, themes)
     notes.append(why)
     if season:
@@ -107,7 +117,7 @@ def research(topic: str, *, month: int | None = None, seed: int = 0) -> Research
         hits = _matches(text, audience["keywords"])
         audiences[aid] = len(hits) + (0.5 if aid == "everyone" else 0.0)
 
-    sleep = bool(top_theme.get("sleep")) or any(w in text for w in _SLEEP_WORDS)
+    sleep = bool(top_theme.get("sleep")) or reading.sleep
     return ResearchBrief(
         topic=topic.strip(),
         keywords=tuple(dict.fromkeys(keywords)),
