@@ -45,10 +45,11 @@ def fill_slots(pattern: str, pick: Any) -> str:
 
 
 class Composer:
-    """Fills patterns from the lists of a technique, theme, audience, season and [slots].
+    """Fills patterns from the lists of a technique, theme, audience, season, the imagery that
+    fits the listener, the listener's own words and [slots].
 
-    A slot's choices are the union of every level's list of that name, so a season's imagery
-    joins the theme's. ``extra`` values (the current item) take precedence. Patterns and slot
+    A slot's choices are the union of every level's list of that name, so the listener's
+    imagery joins the theme's. ``extra`` values (the current item) take precedence. Patterns and slot
     words may carry tags (``<dark> Night has come.``): only those that fit the listener's
     ``tags`` (see :func:`archibald.script.topic.fits`) are used.
     """

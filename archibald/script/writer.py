@@ -89,8 +89,8 @@ class _Writer:
                    if any(fits(f"<{when}>", self.tags) for when in level["when"])]
         self.composer = Composer(self.rng, self.technique, self.theme, audience, season,
                                  *imagery, self._topic_slots(), cat["slots"], tags=self.tags,
-                                 frame_window=10**6 if concept.minutes <= 10 else
-                                 round(10 * wpm / 4))
+                                 # at least the sentences ten minutes hold (4+ words each)
+                                 frame_window=round(10 * wpm / 4))
         pair = self.rng.choice(cat["breath_patterns"]["pairs"])
         self.breath = (_NUMBERS.index(pair[0]) + 1, _NUMBERS.index(pair[1]) + 1)
         self.composer.extra.update(in_count=pair[0], out_count=pair[1],
