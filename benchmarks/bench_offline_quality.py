@@ -32,13 +32,13 @@ import numpy as np
 
 from archibald.media.audio import frame_power, read_audio
 from archibald.pipeline.meditation import LEAD_IN, TAIL, script_minutes
-from archibald.script.checks import doubled_word, max_frame_repeats, simile_ok
+from archibald.script.checks import contradictions, doubled_word, max_frame_repeats, simile_ok
 from archibald.script.concept import make_concept
 from archibald.script.editors import polish, review
 from archibald.script.model import Script, sentences
 from archibald.script.research import research
 from archibald.script.speakable import speakable
-from archibald.script.topic import TopicReading, read_topic, thumbnail_words
+from archibald.script.topic import read_topic, thumbnail_words
 from archibald.script.writer import write_script
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -51,16 +51,6 @@ TOPICS = ("Sleep for new parents after a night feed",
           "Grief after losing a pet",
           "Focus for programmers during a long workday",
           "Letting go for runners after a race")
-#: what contradicts a listener: (the fact that forbids it, the words)
-CONTRADICTIONS = (
-    ("daylight", r"\bnight has come\b|\btonight\b|\bgoodnight\b|\buntil morning\b|\bmoonlight\b"),
-    ("dark", r"\bthis morning\b|\ba new day is beginning\b|\brest of your day\b"),
-    ("sleep", r"\bopen your eyes\b|\beyes open\b|\bwake up\b"),
-    ("ahead", r"\bis behind you\b|\bis over\b|\bis done\b|\bwork be finished\b"),
-    ("behind", r"\bis still ahead\b|\bbefore the\b"),
-)
-
-
 def local_script(topic: str, minutes: float, seed: int) -> Script:
     """The script the offline route voices for a ``minutes``-long video of ``topic``."""
     concept = make_concept(topic, minutes, research(topic, seed=seed), seed=seed)
@@ -69,13 +59,6 @@ def local_script(topic: str, minutes: float, seed: int) -> Script:
     script = polish(review(script, target).script, target).script
     return dataclasses.replace(script, sections=tuple(
         dataclasses.replace(s, text=speakable(s.text)) for s in script.sections))
-
-
-def contradictions(script: Script, reading: TopicReading) -> list[str]:
-    text = script.spoken_text().lower()
-    facts = reading.tags | ({"sleep"} if script.sleep else set())
-    return [m[0] for fact, words in CONTRADICTIONS if fact in facts
-            for m in re.finditer(words, text)]
 
 
 def measure_script(topic: str, script: Script) -> dict[str, object]:
@@ -89,7 +72,8 @@ def measure_script(topic: str, script: Script) -> dict[str, object]:
         "frame_repeats": frames, "frame": frame,
         "bad_similes": [x for x in said if not simile_ok(x)],
         "doubled": [x for x in said if doubled_word(x)],
-        "contradictions": contradictions(script, reading),
+        "contradictions": contradictions(script.spoken_text(),
+                                         reading.tags | ({"sleep"} if script.sleep else set())),
         "pace_wpm": round(script.pace_wpm(), 1), "sentences": len(said),
     }
 

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 
 __all__ = ["frame_keys", "max_frame_repeats", "simile_ok", "doubled_word", "reads_well",
-           "FRAME_LIMIT", "is_count", "is_invitation"]
+           "FRAME_LIMIT", "is_count", "is_invitation", "contradictions", "CONTRADICTIONS"]
 
 #: no frame more often than this in ten minutes
 FRAME_LIMIT = 2
@@ -125,3 +125,23 @@ def doubled_word(sentence: str) -> str:
 def reads_well(sentence: str) -> bool:
     """The sentence passes the checks a filled pattern must pass before it is said."""
     return simile_ok(sentence) and not doubled_word(sentence)
+
+
+#: what contradicts a listener: (the fact of the topic's reading that forbids it, the words)
+CONTRADICTIONS: tuple[tuple[str, str], ...] = (
+    ("daylight", r"\bnight has come\b|\btonight\b|\bgoodnight\b|\buntil morning\b|"
+                 r"\bmoonlight\b"),
+    ("dark", r"\bthis morning\b|\ba new day is beginning\b|\brest of your day\b"),
+    ("sleep", r"\bopen your eyes\b|\beyes open\b|\bwake up\b"),
+    ("ahead", r"\bis behind you\b|\bis over\b|\bis done\b|\bwork be finished\b"),
+    ("behind", r"\bis still ahead\b"),
+)
+
+
+def contradictions(text: str, facts: frozenset[str] | set[str]) -> list[str]:
+    """What ``text`` says that contradicts a listener with these facts (see
+    :class:`archibald.script.topic.TopicReading`): "night has come" in daylight, "open your
+    eyes" in a sleep session, "is behind you" for what is still ahead."""
+    low = text.lower()
+    return [m[0] for fact, words in CONTRADICTIONS if fact in facts
+            for m in re.finditer(words, low)]

@@ -19,8 +19,14 @@ from archibald.script.topic import read_topic
 
 __all__ = ["ResearchBrief", "research"]
 
+#: the technique that suits each goal best (a body scan to sleep, kind wishes in grief,
+#: roots before a hard moment, counting to focus, water to let go)
+_GOAL_TECHNIQUES = {"sleep": "body-scan", "grief": "loving-kindness", "confidence": "grounding",
+                    "focus": "breath-counting", "energy": "light", "gratitude": "loving-kindness",
+                    "letting-go": "water", "kindness": "loving-kindness", "rest": "body-scan",
+                    "calm": "place"}
 #: the theme that serves each goal of the topic's reading (archibald.script.topic)
-_GOAL_THEMES = {"sleep": "sleep", "grief": "self-compassion", "confidence": "self-compassion",
+_GOAL_THEMES = {"sleep": "sleep", "grief": "self-compassion", "confidence": "confidence",
                 "focus": "focus", "energy": "morning-energy", "gratitude": "gratitude",
                 "letting-go": "letting-go", "kindness": "self-compassion", "rest": "evening-calm",
                 "calm": "stress-relief"}
@@ -112,6 +118,9 @@ def research(topic: str, *, month: int | None = None, seed: int = 0) -> Research
         suited = 0.6 if kid in top_theme["techniques"] else 0.0
         techniques[kid] = len(hits) + suited + rng.random() * 1e-3
 
+    goal_technique = _GOAL_TECHNIQUES.get(reading.goal)
+    if goal_technique in techniques:
+        techniques[goal_technique] += 1.0
     audiences: dict[str, float] = {}
     for aid, audience in cat["audiences"].items():
         hits = _matches(text, audience["keywords"])

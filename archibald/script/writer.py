@@ -182,7 +182,8 @@ class _Writer:
 
     def practice(self, target: float) -> list[_Unit]:
         tech = self.technique
-        items: list[str] = list(tech["items"])
+        # an item may offer alternatives ("a|b"): the seed picks one
+        items = [self.rng.choice(item.split("|")) for item in tech["items"]]
         if tech.get("reversible") and self.rng.random() < 0.5:
             items.reverse()
         if tech.get("shuffle_items"):
