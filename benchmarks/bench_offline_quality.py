@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import re
 import statistics
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from archibald.script.checks import contradictions, doubled_word, max_frame_repe
 from archibald.script.concept import make_concept
 from archibald.script.editors import polish, review
 from archibald.script.model import Script, sentences
+from archibald.script.model import words as words_of
 from archibald.script.research import research
 from archibald.script.speakable import speakable
 from archibald.script.topic import read_topic, thumbnail_words
@@ -112,9 +112,9 @@ def video(topic: str, minutes: float, seed: int) -> dict[str, object]:
         stages = run["stages"]
         seconds = float(stages["video_assembly"]["output"]["duration"])
         speech, silences = voice_activity(Path(stages["audio_generation"]["output"]["path"]))
-        script = stages["tts_qa"]["output"]["script"]
-        words = sum(len(re.findall(r"[A-Za-z']+", re.sub(r"\[pause [\d.]+s\]", " ", s["text"])))
-                    for s in script["sections"])
+        spoken = [line for line in Path(run["files"]["script.md"]).read_text().splitlines()
+                  if not line.startswith("#")]
+        words = len(words_of("\n".join(spoken)))
         return {"wall": round(wall, 1), "video_s": round(seconds, 1),
                 "silences_8s": sum(s >= 8 for s in silences),
                 "longest_silence": round(max(silences, default=0.0), 1),
