@@ -132,11 +132,14 @@ def test_counted_breaths_at_a_breathing_pace(seed: int) -> None:
     assert len(counts) >= 2
     first = counts[0][1].lower()
     assert not first.startswith("again") and "once more" not in first
-    for i, line in counts:
+    for k, (i, line) in enumerate(counts):
         gap = items[i + 1] if i + 1 < len(items) and isinstance(items[i + 1], float) else 0.0
         number = re.findall(r"[a-z]+", line.lower())[-1]
         seconds = "one two three four five six seven".split().index(number) + 1
-        assert seconds - 0.6 <= speech_seconds(line) + float(gap) <= seconds + 12, line
+        said = speech_seconds(line) + float(gap)
+        assert speech_seconds(line) <= seconds, line  # said within its breath
+        # the breath's pace until the last count, which an invitation's silence follows
+        assert seconds - 0.6 <= said <= (seconds + 1.1 if k < len(counts) - 1 else 40), line
 
 
 def test_titles_and_thumbnail_words_are_whole_phrases() -> None:

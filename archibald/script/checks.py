@@ -14,7 +14,8 @@ import re
 from collections import Counter
 
 __all__ = ["frame_keys", "max_frame_repeats", "simile_ok", "doubled_word", "reads_well",
-           "FRAME_LIMIT", "is_count", "is_invitation", "contradictions", "CONTRADICTIONS"]
+           "FRAME_LIMIT", "is_count", "is_invitation", "invitation_ends", "contradictions",
+           "CONTRADICTIONS"]
 
 #: no frame more often than this in ten minutes
 FRAME_LIMIT = 2
@@ -63,9 +64,18 @@ _INVITATION = re.compile(r"^(?:(?:now|gently|softly|and),?\s+)?(?:notice|breathe
 
 
 def is_invitation(sentence: str) -> bool:
-    """An invitation to breathe or notice (the craft gives it 10–30 s of silence after), not a
-    counted breath (which keeps the breath's pace)."""
+    """An invitation to breathe or notice (the craft gives it 10–30 s of silence after, see
+    :func:`invitation_ends`), not a counted breath (which keeps the breath's pace)."""
     return bool(_INVITATION.match(sentence)) and not is_count(sentence)
+
+
+def invitation_ends(said: list[str]) -> list[bool]:
+    """For each sentence, whether it is an invitation that the long silence follows: one not
+    followed by another invitation. A run of cues ("Notice your feet. Notice their weight.")
+    is one invitation: the silence comes after the last (the others keep a beat)."""
+    inviting = [is_invitation(x) for x in said]
+    return [here and (i + 1 == len(said) or not inviting[i + 1])
+            for i, here in enumerate(inviting)]
 
 
 def frame_keys(sentence: str) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 
 from archibald.script.catalogue import catalogue
-from archibald.script.checks import is_count, is_invitation
+from archibald.script.checks import invitation_ends, is_count, is_invitation
 from archibald.script.model import (ARC_RANGES, PAUSE_CAP, SLEEP_PAUSE_CAP, VOICE_LEAD, Script,
                                    Section, pause_floors, pause_mark, span_seconds,
                                    speech_seconds, words)
@@ -87,15 +87,19 @@ def render(items: _PauseSentence) -> str:
 
 def gap_floors(items: _PauseSentence, table: dict[str, float], end: str) -> list[float]:
     """The least pause after each sentence: a counted breath keeps its own pace, an invitation
-    (or a pause already as long as one) gets the invitation's floor, any other sentence the
-    floor between sentences; the last gets ``end``'s ("section", or "" for the track's end).
+    that ends a run of cues (or a pause already as long as an invitation's) gets the
+    invitation's floor, a cue inside a run a beat, any other sentence the floor between
+    sentences; the last gets ``end``'s ("section", or "" for the track's end).
     ``table``: the floors by kind (:func:`archibald.script.model.pause_floors`)."""
     out = []
-    for sentence, pause in items:
+    ends = invitation_ends([x for x, _ in items])
+    for (sentence, pause), long in zip(items, ends):
         if is_count(sentence):
             out.append(min(pause, table["none"]) if pause else 1.0)
-        elif is_invitation(sentence) or pause >= table["invite"]:
+        elif long or pause >= table["invite"]:
             out.append(table["invite"])
+        elif is_invitation(sentence):
+            out.append(table["beat"])
         else:
             out.append(table["none"])
     if out:
@@ -339,9 +343,9 @@ def _pause_invitations(section: Section, items: _PauseSentence, changes: list[st
     floor = pause_floors(sleep, minutes)["invite"]
     cap = SLEEP_PAUSE_CAP if sleep else PAUSE_CAP
     out: _PauseSentence = []
+    ends = invitation_ends([x for x, _ in items])
     for i, (sentence, pause) in enumerate(items):
-        if is_invitation(sentence) and not is_count(sentence) and pause < floor \
-                and i < len(items) - 1:
+        if ends[i] and pause < floor and i < len(items) - 1:
             changes.append(f"{section.name}: a {floor:g}s pause after the invitation "
                            f"{sentence!r}")
             pause = floor

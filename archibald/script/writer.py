@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archibald.script.catalogue import REUSE_AFTER, Composer, catalogue
-from archibald.script.checks import is_invitation
+from archibald.script.checks import invitation_ends, is_invitation
 from archibald.script.concept import Concept
 from archibald.script.model import (ARC, ARC_RANGES, PAUSE_CAP, SLEEP_ARC, SLEEP_PAUSE_CAP,
                                    VOICE_LEAD, Script, Section, pause_floors, pause_mark,
@@ -167,8 +167,9 @@ class _Writer:
         for j in order:
             pair = [self.composer.fill(lines[2 * j]), self.composer.fill(lines[2 * j + 1])]
             if (self.recent and self.recent[-1] == pair[1]) or \
-                    not all(self.composer.frame_free(x) for x in pair):
-                continue
+                    not all(self.composer.frame_free(x) for x in pair) or \
+                    any(speech_seconds(x) > n for x, n in zip(pair, self.breath)):
+                continue  # said before, or too long to say within its breath
             for x in pair:
                 self.composer.said(x)
             self.recent += pair
@@ -294,6 +295,7 @@ def _flat(units: list[_Unit], table: dict[str, float],
     said: list[str] = []
     floors: list[float] = []
     kinds: list[str] = []
+    ends = iter(invitation_ends([x for u in units for x in u.sentences]))
     for unit in units:
         for k, sentence in enumerate(unit.sentences):
             last = k == len(unit.sentences) - 1
@@ -302,8 +304,10 @@ def _flat(units: list[_Unit], table: dict[str, float],
             if unit.breath:  # inside a breath, or between two: the breath's pace
                 kind, floor = ("breath", unit.breath[k]) if not last or unit.pause == "none" \
                     else (kind, max(floor, unit.breath[k]))
-            if kind != "breath" and is_invitation(sentence):
-                kind, floor = "invite", max(floor, table["invite"])
+            end = next(ends)
+            if kind != "breath" and is_invitation(sentence):  # a cue: a beat, the last a while
+                kind, floor = ("invite", max(floor, table["invite"])) if end else \
+                    ("beat" if kind == "none" else kind, max(floor, table["beat"]))
             said.append(sentence)
             floors.append(floor)
             kinds.append(kind)
