@@ -47,7 +47,7 @@ _EVENTS = {
     "school": "school", "class": "the class", "lecture": "the lecture",
 }
 _GOALS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("sleep", ("sleep", "asleep", "bedtime", "insomnia", "sleepless", "drift off")),
+    ("sleep", ("sleep", "asleep", "bedtime", "insomnia", "sleepless", "drift off", "nap")),
     ("grief", ("grief", "grieving", "loss", "mourning", "bereavement", "funeral")),
     ("confidence", ("confidence", "confident", "courage", "brave", "self-belief", "nerves",
                     "nervous")),
@@ -69,13 +69,12 @@ _SETTINGS = (
     ("bed", ("bed", "bedtime", "sleep", "asleep", "insomnia")),
 )
 _TIMES = (
-    ("morning", ("morning", "sunrise", "dawn", "wake", "waking", "breakfast", "after a night shift",
-                 "after the night shift", "after night shift", "after a nightshift")),
-    ("night", ("night", "bedtime", "midnight", "sleep", "asleep", "insomnia", "sleepless")),
+    ("morning", ("morning", "sunrise", "dawn", "wake", "waking", "breakfast")),
     ("evening", ("evening", "sunset", "dusk", "after work", "end of the day", "end of day",
                  "after a long day")),
-    ("day", ("lunch", "midday", "afternoon", "workday", "work day", "during the day",
-             "break")),
+    ("day", ("lunch", "midday", "afternoon", "workday", "work day", "during the day", "daytime",
+             "nap", "break")),
+    ("night", ("night", "bedtime", "midnight", "tonight")),
 )
 
 
@@ -161,6 +160,8 @@ def read_topic(topic: str) -> TopicReading:
     goal = next((g for g, words in _GOALS if _find(text, words)), "calm")
     setting = next((s for s, words in _SETTINGS if _find(text, words)), "home")
     time = next((t for t, words in _TIMES if _find(text, words)), "")
+    if not time and goal == "sleep":
+        time = "night"  # a sleep session that names no time is for the night
     night_shift = bool(re.search(r"\bafter (?:a |the |my |your )?night ?shifts?\b", text))
     if night_shift:  # home after a night shift: it is morning, and bed is ahead in daylight
         time, goal, setting = "morning", "sleep" if goal in ("calm", "rest", "sleep") else goal, \
@@ -180,7 +181,7 @@ def read_topic(topic: str) -> TopicReading:
         tags.add("situation")
     if time in ("morning", "day"):
         tags.add("daylight")
-    if time in ("evening", "night") or (sleep and time != "morning"):
+    if time in ("evening", "night"):
         tags.add("dark")
     return TopicReading(topic=topic.strip(), audience=audience, situation=situation,
                         event=event, ahead=ahead, time=time, goal=goal, setting=setting,
