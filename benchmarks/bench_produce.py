@@ -22,21 +22,27 @@ KEYS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "DEEPSEEK_API_KEY", "PERPLEXITY_A
         "ELEVENLABS_API_KEY", "FAL_KEY", "OPENHANDS_URL", "OPENHANDS_API_KEY", "OLLAMA_BASE_URL")
 
 
+def produce(topic: str, minutes: float, seed: int, tmp: Path,
+            sequential: bool = False) -> tuple[float, dict]:
+    """One offline `archibald produce` into ``tmp`` (its output and ARCHIBALD_HOME): the wall
+    time and run.json."""
+    env = {k: v for k, v in os.environ.items() if k not in KEYS}
+    env["ARCHIBALD_HOME"] = str(tmp / "home")
+    out = tmp / "out"
+    argv = [sys.executable, "-m", "archibald", "produce", "--topic", topic, "--minutes",
+            str(minutes), "--out", str(out), "--seed", str(seed)] + (
+        ["--sequential"] if sequential else [])
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(proc.stdout[-2000:] + proc.stderr[-2000:])
+    return wall, json.loads((out / "run.json").read_text())
+
+
 def one(minutes: float, sequential: bool, seed: int) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if k not in KEYS}
-        env["ARCHIBALD_HOME"] = str(Path(tmp) / "home")
-        out = Path(tmp) / "out"
-        argv = [sys.executable, "-m", "archibald", "produce", "--topic",
-                "Evening calm after a long day", "--minutes", str(minutes), "--out", str(out),
-                "--seed", str(seed)] + (["--sequential"] if sequential else [])
-        t0 = time.perf_counter()
-        proc = subprocess.run(argv, env=env, capture_output=True, text=True)
-        wall = time.perf_counter() - t0
-        if proc.returncode != 0:
-            raise SystemExit(proc.stdout[-2000:] + proc.stderr[-2000:])
-        data = json.loads((out / "run.json").read_text())
-        return wall, data
+        return produce("Evening calm after a long day", minutes, seed, Path(tmp), sequential)
 
 
 def main() -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from archibald.script.concept import make_concept
-from archibald.script.editors import parse, polish, review
-from archibald.script.model import Script, Section
+from archibald.script.editors import gap_floors, parse, polish, review
+from archibald.script.model import Script, Section, pause_floors
 from archibald.script.quality import score_script
 from archibald.script.research import research
 from archibald.script.writer import write_script
@@ -90,9 +90,40 @@ def test_polish_calms_punctuation_and_pauses_invitations() -> None:
     assert "!" not in text and "air ." not in text
     assert "[pause 90s]" not in text
     assert any("tidied" in c for c in result.changes)
-    assert any("added a pause after the invitation 'Notice the air.'" in c
+    assert any("a 10s pause after the invitation 'Notice the air.'" in c
                for c in result.changes)
+    assert dict(parse(text))["Notice the air."] >= 10
     assert abs(result.script.estimated_seconds() - 600) <= 0.05 * 600
+
+
+def _below_floor(script: Script) -> list[tuple[str, float, float]]:
+    table = pause_floors(script.sleep, script.minutes)
+    last = len(script.sections) - 1
+    out = []
+    for i, section in enumerate(script.sections):
+        items = parse(section.text)
+        floors = gap_floors(items, table, "" if i == last else "section")
+        out += [(x, p, f) for (x, p), f in zip(items[:-1] if i == last else items, floors)
+                if p < f - 0.05]
+    return out
+
+
+def test_polish_never_squeezes_pauses_below_their_floors() -> None:
+    """Once, polish rescaled 163 s of pauses to 110 s to fit the time. Now a script too long
+    for its time keeps every pause at its floor or more (review says less instead), and a
+    script with room spreads it over the pauses."""
+    good = _good(10)
+    assert not _below_floor(good)
+    squeezed = polish(good, 8).script
+    assert not _below_floor(squeezed)
+    assert squeezed.pause_seconds() < good.pause_seconds()  # what was above the floors went
+    reviewed = review(good, 8).script
+    assert reviewed.word_count() < good.word_count()  # review says less
+    fitted = polish(reviewed, 8).script
+    assert not _below_floor(fitted)
+    assert abs(fitted.estimated_seconds() - 480) <= 0.05 * 480
+    roomy = polish(good, 12).script
+    assert not _below_floor(roomy) and roomy.pause_seconds() > good.pause_seconds()
 
 
 def test_quality_separates_good_from_broken() -> None:

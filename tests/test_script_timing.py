@@ -106,7 +106,9 @@ def test_the_synthesised_track_is_the_estimate(monkeypatch: pytest.MonkeyPatch, 
 def test_the_writer_hits_the_videos_length(minutes: float, seed: int) -> None:
     _, script = _script_for_video(TOPIC, minutes, seed)
     video = script.estimated_seconds() + LEAD_IN + TAIL
-    assert abs(video - 60 * minutes) <= 0.01 * 60 * minutes, video
+    # a one-minute video has 42 s of voice for five parts, each a sentence and a pause at least:
+    # a long sentence may run a second over rather than the pauses go
+    assert abs(video - 60 * minutes) <= max(0.01 * 60 * minutes, 1.5 if minutes < 2 else 0), video
     assert script.pace_wpm() <= 130
     for kind, share in script.shares().items():
         low, high = ARC_RANGES[kind]
@@ -127,11 +129,12 @@ def test_the_script_stages_keep_the_length_at_a_calm_pace(topic: str, minutes: f
             dataclasses.replace(s, text=speakable(s.text)) for s in script.sections))
         video = script.estimated_seconds() + LEAD_IN + TAIL
         assert abs(video - 60 * minutes) <= 0.01 * 60 * minutes, (seed, video)
-        # calm: 100-130 counting the pauses; a breath-counting practice ("Two.") is slower
-        low = 97 if "Breath Counting" in script.to_markdown() else 100
-        assert low <= script.pace_wpm() <= 130, (seed, script.pace_wpm())
+        # calm, and mostly silence: every pause at its floor, so the pace is what the floors
+        # leave (see archibald.script.writer.DEFAULT_WPM)
+        assert 38 <= script.pace_wpm() <= 75, (seed, script.pace_wpm())
         score, details = score_script(script, target)
         assert score >= 0.95 and details["parts"]["arc"] == 1.0, (seed, details)
+        assert details["pauses_at_floor"] == 1.0 and details["speech_share"] <= 0.55, details
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 5])

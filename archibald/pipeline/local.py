@@ -63,7 +63,7 @@ async def _in_process(context: Context, fn: Callable[..., Any], *args: Any, **kw
 async def market_research(task: Task, context: Context) -> dict[str, Any]:
     from ..script.research import research
 
-    brief = research(task.inputs["topic"], channel_history=task.inputs.get("history") or [],
+    brief = research(task.inputs["topic"],
                      month=task.inputs.get("month") or dt.date.today().month, seed=context.seed)
     return {"brief": dataclasses.asdict(brief)}
 

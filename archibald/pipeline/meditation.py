@@ -187,8 +187,9 @@ def _script(si: StageInput, dep: str) -> dict[str, Any]:
 
 
 def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, channel: str,
-                 history: list[dict[str, Any]], settings: Any) -> list[Stage]:
-    """The meditation DAG, every stage routed."""
+                 settings: Any) -> list[Stage]:
+    """The meditation DAG, every stage routed. The channel's history is not an input: it may
+    change which route runs, never what a route writes for a topic and seed."""
     def stage(name: str, deps: tuple[str, ...], phase: int, build: Builder,
               cpu: bool = False) -> Stage:
         return Stage(name, name, deps, routed(name, build, router, run_id, channel, minutes,
@@ -199,8 +200,8 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
     def research_inputs(si: StageInput) -> dict[str, Any]:
         from ..script.research import research
 
-        fallback = dataclasses.asdict(research(topic, channel_history=history, seed=si.seed))
-        return {"topic": topic, "history": history, "fallback": fallback,
+        fallback = dataclasses.asdict(research(topic, seed=si.seed))
+        return {"topic": topic, "fallback": fallback,
                 "system": "You research YouTube meditation audiences.",
                 "prompt": f"What angle, technique and audience would make a {minutes:g}-minute "
                           f"guided meditation about '{topic}' perform well this month? Give "

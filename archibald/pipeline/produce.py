@@ -198,9 +198,8 @@ async def _run(req: ProduceRequest, settings: Settings, memory: Memory, router: 
                progress: Any) -> tuple[str, dict[str, Any]]:
     key = {"topic": req.topic, "minutes": req.minutes, "channel": req.channel}
     run_id = "run-" + digest({**key, "seed": req.seed, "config": settings.digest})[:16]
-    history = [m["payload"] for m in memory.remembered("concept_performance", req.channel)]
     stages = build_stages(router, run_id=run_id, topic=req.topic, minutes=req.minutes,
-                          channel=req.channel, history=history[-20:], settings=settings)
+                          channel=req.channel, settings=settings)
     engine = Engine(stages, req.out, key_inputs=key, config_digest=settings.digest,
                     seed=req.seed, concurrency=1 if req.sequential else None, locked=True)
     earlier = _earlier_seconds(req.out / "run.json", run_id, memory)

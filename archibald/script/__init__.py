@@ -1,5 +1,6 @@
 """The pipeline's text stages, local routes: research, concept, script, review, polish, TTS QA,
-metadata and subtitles, all offline and deterministic for the same inputs and seed."""
+metadata and subtitles, all offline and deterministic for the same inputs and seed; the topic's
+reading (who, when, what for) and the thumbnail's words."""
 
 from archibald.script.concept import Concept, make_concept
 from archibald.script.editors import EditResult, polish, review
@@ -9,11 +10,12 @@ from archibald.script.quality import score_metadata, score_script
 from archibald.script.research import ResearchBrief, research
 from archibald.script.speakable import speakable, speakable_with_changes
 from archibald.script.subtitles import build_srt
+from archibald.script.topic import TopicReading, read_topic, thumbnail_words
 from archibald.script.writer import write_script
 
 __all__ = [
-    "Concept", "EditResult", "ResearchBrief", "SPEAKING_WPM", "Script", "Section",
+    "Concept", "EditResult", "ResearchBrief", "SPEAKING_WPM", "Script", "Section", "TopicReading",
     "build_metadata", "build_srt", "chapters_from_sections", "make_concept", "polish",
-    "research", "review", "score_metadata", "score_script", "speakable",
-    "speakable_with_changes", "write_script",
+    "read_topic", "research", "review", "score_metadata", "score_script", "speakable",
+    "speakable_with_changes", "thumbnail_words", "write_script",
 ]

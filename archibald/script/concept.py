@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from archibald.errors import InputError
 from archibald.script.catalogue import catalogue
+from archibald.script.topic import goal_words, read_topic
 
 if TYPE_CHECKING:
     from archibald.script.research import ResearchBrief
@@ -39,31 +40,41 @@ def _minutes_label(minutes: float) -> str:
 def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = False,
                audience: str = "everyone", season: str | None = None,
                topic: str = "", rng: random.Random | None = None) -> str:
-    """A title with the benefit and the length, at most 100 characters."""
+    """A title that says the topic's benefit and the length, for whom and when the topic says
+    ("10-Minute Body Scan for Nurses: Daytime Sleep After a Night Shift"), at most 100
+    characters: phrases are left out whole, never cut. The technique is named when the topic
+    names it; the season when there is room."""
     cat = catalogue()
     rng = rng or random.Random(0)
     m = _minutes_label(minutes)
-    benefit = cat["themes"][theme]["benefit"]
+    reading = read_topic(topic)
+    benefit = goal_words(reading) if topic.strip() else cat["themes"][theme]["benefit"]
+    if benefit == "Calm" and reading.goal == "calm" and not reading.situation:
+        benefit = cat["themes"][theme]["benefit"]  # the theme says more than a bare "calm"
+    kind = "Sleep Meditation" if sleep else "Guided Meditation"
     tech = cat["techniques"][technique]["name"]
-    if sleep:
-        patterns = [f"{m}-Minute Sleep Meditation for {benefit}" if theme != "sleep"
-                    else f"{m}-Minute Guided Sleep Meditation",
-                    f"{m}-Minute {tech} Sleep Meditation", f"Fall Asleep Fast: {m}-Minute {tech}"]
-    else:
-        patterns = [f"{m}-Minute Guided Meditation for {benefit}",
-                    f"{benefit}: {m}-Minute Guided {tech} Meditation",
-                    f"{m}-Minute {tech} Meditation for {benefit}"]
+    named_tech = tech.lower() in topic.lower()
+    situation = _title_case(reading.situation)
+    people = _title_case(reading.audience)
+    what = f"{m}-Minute {tech}" if named_tech else f"{m}-Minute {kind}"
+    need = f"{benefit} {situation}".strip()
+    candidates = []
+    if people:
+        candidates.append(f"{what} for {people}: {need}")
+    candidates += [f"{what} for {need}", f"{need}: {what}"]
     if season:
-        patterns.append(f"{m}-Minute {cat['seasons'][season]['name']} Meditation for {benefit}")
-    topic_title = topic.strip().title()
-    if 3 <= len(topic_title) <= 50:
-        patterns.append(f"{m}-Minute Guided Meditation: {topic_title}")
-    title = rng.choice(patterns)
-    if audience != "everyone":
-        with_audience = f"{title} | for {cat['audiences'][audience]['name'].title()}"
-        if len(with_audience) <= 70 and rng.random() < 0.5:
-            title = with_audience
-    return title[:TITLE_MAX].rstrip()
+        candidates.append(f"{m}-Minute {cat['seasons'][season]['name']} Meditation for {benefit}")
+    candidates.append(f"{m}-Minute {kind} for {benefit}")
+    fitting = [c for c in candidates if len(c) <= TITLE_MAX]
+    # the richest that fits, with a seeded choice among the two richest
+    best = [c for c in fitting if people in c and situation in c] or fitting
+    return rng.choice(best[:2])
+
+
+def _title_case(phrase: str) -> str:
+    small = {"a", "an", "the", "of", "for", "and", "to", "in", "on", "at", "by", "with"}
+    return " ".join(w if i and w in small else w[:1].upper() + w[1:]
+                    for i, w in enumerate(phrase.split()))
 
 
 def _pick(scores: dict[str, float], rng: random.Random) -> str:

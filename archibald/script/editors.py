@@ -3,7 +3,10 @@
 Each editor reports every change it makes, one line per change, so the ledger shows what the
 local route actually did. ``review`` fixes the content (wording, repetition, sentence length,
 length to target); ``polish`` fixes the delivery (pauses after invitations, pause lengths,
-punctuation, the running time).
+punctuation, the running time). Neither puts a pause under its floor
+(:data:`archibald.script.model.PAUSE_FLOOR`: 3 s between sentences, 10 s after an invitation,
+more in a sleep session; a counted breath keeps its pace): a script too long for its time says
+less instead.
 """
 
 from __future__ import annotations
@@ -11,18 +14,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from archibald.script.catalogue import catalogue
-from archibald.script.model import (ARC_RANGES, SENTENCE_PAUSE, SPEAKING_WPM, VOICE_LEAD, Script,
-                                   Section, pause_mark, span_seconds, words)
-from archibald.script.speakable import PAUSE_RE
-from archibald.script.writer import DEFAULT_WPM, PAUSE_ROOM, SLEEP_WPM, share_time, spread_silence
+from archibald.script.checks import invitation_ends, is_count, is_invitation
+from archibald.script.model import (ARC_RANGES, PAUSE_CAP, SLEEP_PAUSE_CAP, VOICE_LEAD, Script,
+                                   Section, pause_floors, pause_mark, span_seconds,
+                                   speech_seconds, words)
+from archibald.script.writer import DEFAULT_WPM, PAUSE_ROOM, SLEEP_WPM, place_pauses, share_time
 
-__all__ = ["EditResult", "review", "polish", "BANNED", "LONG_SENTENCE", "parse", "render"]
+__all__ = ["EditResult", "review", "polish", "BANNED", "LONG_SENTENCE", "parse", "render",
+           "gap_floors"]
 
 #: more words than this in one sentence is hard to follow by ear
 LONG_SENTENCE = 18
-_MAX_PAUSE = 30
 #: clinical, alarming or absolute wording, and its gentle replacement
 BANNED: tuple[tuple[str, str], ...] = (
     (r"\byou will (?:feel|have|be) (?:no|zero)\b[^.!?]*", "you may feel a little lighter"),
@@ -80,20 +85,45 @@ def render(items: _PauseSentence) -> str:
     return " ".join(parts)
 
 
-def _unpaused_seconds(script: Script) -> float:
-    """The running time with every marked pause taken out: speech, the voice's gaps, leads."""
-    return replace(script, sections=tuple(replace(s, text=PAUSE_RE.sub(" ", s.text))
-                                          for s in script.sections)).estimated_seconds()
+def gap_floors(items: _PauseSentence, table: dict[str, float], end: str) -> list[float]:
+    """The least pause after each sentence: a counted breath keeps its own pace, an invitation
+    that ends a run of cues (or a pause already as long as an invitation's) gets the
+    invitation's floor, a cue inside a run a beat, any other sentence the floor between
+    sentences; the last gets ``end``'s ("section", or "" for the track's end).
+    ``table``: the floors by kind (:func:`archibald.script.model.pause_floors`)."""
+    out = []
+    ends = invitation_ends([x for x, _ in items])
+    for (sentence, pause), long in zip(items, ends):
+        if is_count(sentence):
+            out.append(min(pause, table["none"]) if pause else 1.0)
+        elif long or pause >= table["invite"]:
+            out.append(table["invite"])
+        elif is_invitation(sentence):
+            out.append(table["beat"])
+        else:
+            out.append(table["none"])
+    if out:
+        out[-1] = max(out[-1], table["section"]) if end else 0.0
+    return out
 
 
-def _unpaused_span(text: str, last: bool) -> float:
-    """A section's span with its marked pauses taken out (see :func:`span_seconds`)."""
-    return span_seconds(PAUSE_RE.sub(" ", text), last)
+def _floor_span(section: Section, last: bool, table: dict[str, float]) -> float:
+    """A section's least span: its speech and every pause at its floor."""
+    items = parse(section.text)
+    return sum(speech_seconds(x) for x, _ in items) + \
+        sum(gap_floors(items, table, "" if last else "section"))
 
 
-def _cost(sentence: str) -> float:
-    """What one more sentence adds to the running time: its speech and the voice's gap."""
-    return len(words(sentence)) / SPEAKING_WPM * 60.0 + SENTENCE_PAUSE
+def _floor_seconds(script: Script, table: dict[str, float]) -> float:
+    """The least running time: speech, every pause at its floor, the leads."""
+    last = len(script.sections) - 1
+    return 2 * VOICE_LEAD + sum(_floor_span(s, i == last, table)
+                                for i, s in enumerate(script.sections))
+
+
+def _cost(sentence: str, table: dict[str, float]) -> float:
+    """What one more sentence adds to the least running time: its speech and its floor."""
+    return speech_seconds(sentence) + table["none"]
 
 
 def _first_word(sentence: str) -> str:
@@ -184,6 +214,8 @@ def _split_once(sentence: str) -> tuple[str, str]:
     return sentence, ""
 
 
+#: a script whose words and floors leave more than this share of its time is short of words
+SHORT_OF_WORDS = 0.15
 #: the parts review may lengthen with calm filler lines, in order of preference
 _EXTENDABLE = ("practice", "breath", "settling")
 
@@ -194,6 +226,7 @@ def _extend(script: Script, want: float, free: float, target_s: float,
     to its usual share of the time (less room for pauses), and ``free`` seconds at most in all."""
     body = target_s - 2 * VOICE_LEAD
     last = len(script.sections) - 1
+    table = pause_floors(script.sleep, target_s / 60.0)
     order = [i for kind in _EXTENDABLE for i, s in enumerate(script.sections) if s.kind == kind]
     if not order:  # sections of unknown kinds: the longest one
         order = [max(range(len(script.sections)), key=lambda i: script.sections[i].word_count())]
@@ -202,17 +235,18 @@ def _extend(script: Script, want: float, free: float, target_s: float,
     for i in order:
         section = script.sections[i]
         high = ARC_RANGES.get(section.kind, (0.0, 1.0))[1]
-        room = (1 - PAUSE_ROOM) * high * body - _unpaused_span(section.text, i == last)
+        room = (1 - PAUSE_ROOM) * high * body - _floor_span(section, i == last, table)
         items = parse(section.text)
         added = 0
         for k, line in enumerate(extend):
-            if added >= want or _cost(line) > min(free, room) or line.lower() in said:
+            cost = _cost(line, table)
+            if added >= want or cost > min(free, room) or line.lower() in said:
                 continue
             items.insert(max(1, round(len(items) * (k % 7 + 1) / 8)), (line, 0.0))
             said.add(line.lower())
             added += len(words(line))
-            free -= _cost(line)
-            room -= _cost(line)
+            free -= cost
+            room -= cost
         if added:
             script = script.with_section(i, render(items))
             changes.append(f"{section.name}: added {added} words ({section.word_count()} -> "
@@ -222,16 +256,20 @@ def _extend(script: Script, want: float, free: float, target_s: float,
 
 
 def _fit_length(script: Script, target_minutes: float, changes: list[str]) -> Script:
-    """Words to the calm pace for the target (fewer if the voice's own gaps leave no room for
-    pauses), then pauses to the target time."""
+    """Words to the calm pace for the target (fewer if the pauses' floors leave no room for
+    longer pauses), then pauses to the target time. A script is extended only when it leaves
+    more than :data:`SHORT_OF_WORDS` of the time beyond its floors: the silence a writer left
+    on purpose is not filled."""
     target_s = target_minutes * 60.0
     want_words = (SLEEP_WPM if script.sleep else DEFAULT_WPM) * target_minutes
     have = script.word_count()
     practice = max(range(len(script.sections)), key=lambda i: script.sections[i].word_count())
-    # seconds to cut so that the voice's own gaps leave room for pauses (< 0: room to add)
-    over = _unpaused_seconds(script) - (1 - PAUSE_ROOM) * target_s
-    if have < 0.9 * want_words and over < 0:
-        script = _extend(script, want_words - have, -over, target_s, changes)
+    # seconds to cut so that the floors leave room for longer pauses (< 0: room to add)
+    table = pause_floors(script.sleep, target_minutes)
+    over = _floor_seconds(script, table) - (1 - PAUSE_ROOM) * target_s
+    if have < 0.9 * want_words and -over > SHORT_OF_WORDS * target_s:
+        script = _extend(script, want_words - have, -over - SHORT_OF_WORDS * target_s,
+                         target_s, changes)
     elif have > 1.1 * want_words or over > 0:
         items = parse(script.sections[practice].text)
         cut, limit, saved = 0, have - want_words if have > 1.1 * want_words else 0, 0.0
@@ -240,7 +278,7 @@ def _fit_length(script: Script, target_minutes: float, changes: list[str]) -> Sc
             items[len(items) // 2 - 1] = (items[len(items) // 2 - 1][0],
                                           items[len(items) // 2 - 1][1] + pause)
             cut += len(words(sentence))
-            saved += _cost(sentence)
+            saved += _cost(sentence, table)
         script = script.with_section(practice, render(items))
         changes.append(f"{script.sections[practice].name}: trimmed {cut} words "
                        f"({have} -> {have - cut}) to fit the length")
@@ -250,32 +288,40 @@ def _fit_length(script: Script, target_minutes: float, changes: list[str]) -> Sc
 def _fit_pauses(script: Script, target_s: float, changes: list[str]) -> Script:
     """The marked pauses respread so the voice track runs ``target_s``: each section keeps its
     share of the time (pulled into the arc's usual range), and within it the silence beyond the
-    voice's own gaps between sentences goes to marks, in proportion to the old ones."""
+    floors goes to the pauses in proportion to the old ones. No pause goes under its floor, so a
+    script whose words and floors run over the time stays over it (review says less)."""
     now = script.estimated_seconds()
-    if abs(now - target_s) <= 0.01 * target_s:
+    table = pause_floors(script.sleep, target_s / 60.0)
+    floors_now = [p >= f for s in script.sections
+                  for (_, p), f in zip(parse(s.text), gap_floors(parse(s.text), table, ""))]
+    if abs(now - target_s) <= 0.01 * target_s and all(floors_now[:-1]):
         return script
     last = len(script.sections) - 1
     _, spans, _ = script.layout()
     body = target_s - 2 * VOICE_LEAD
     goals = share_time(spans, [ARC_RANGES.get(s.kind, (0.0, 1.0)) for s in script.sections],
                        body)
-    fixed = [_unpaused_span(s.text, i == last) for i, s in enumerate(script.sections)]
+    fixed = [_floor_span(s, i == last, table) for i, s in enumerate(script.sections)]
     # a section whose words alone run over its share takes the excess from the others' silence
     room = [max(0.0, g - f) for g, f in zip(goals, fixed)]
-    silence = body - sum(fixed)
+    silence = max(0.0, body - sum(fixed))
+    cap = SLEEP_PAUSE_CAP if script.sleep else PAUSE_CAP
     sections = []
     planned = spent = 0.0
     for i, section in enumerate(script.sections):
         planned += fixed[i] + (silence * room[i] / sum(room) if sum(room) else 0.0)
         items = parse(section.text)
+        floors = gap_floors(items, table, "" if i == last else "section")
+        weights = [0.0 if is_count(x) or (i == last and k == len(items) - 1) else max(p, 0.5)
+                   for k, (x, p) in enumerate(items)]
         # aim at where the sections so far should end, so rounding is carried on
-        gaps = spread_silence([max(p, 0.5) for _, p in items], planned - spent - fixed[i],
-                              open_end=i == last)
-        text = render([(s, float(min(2 * _MAX_PAUSE, g))) for (s, _), g in zip(items, gaps)])
+        extra = planned - spent - fixed[i]
+        gaps = place_pauses(floors, weights, extra, cap)
+        text = render([(x, g) for (x, _), g in zip(items, gaps)])
         spent += span_seconds(text, i == last)
         sections.append(replace(section, text=text))
     fitted_script = replace(script, sections=tuple(sections))
-    changes.append(f"pauses rescaled: {script.pause_seconds():.0f}s -> "
+    changes.append(f"pauses respread: {script.pause_seconds():.0f}s -> "
                    f"{fitted_script.pause_seconds():.0f}s, running time {now / 60:.1f} -> "
                    f"{fitted_script.estimated_seconds() / 60:.1f} min (target {target_s / 60:g})")
     return fitted_script
@@ -291,20 +337,21 @@ def review(script: Script, target_minutes: float) -> EditResult:
     return EditResult(script, changes)
 
 
-_INVITATION = re.compile(r"^(?:(?:now|gently|softly|and),?\s+)?(?:notice|breathe|feel|sense|"
-                         r"listen|bring your attention|imagine|picture)\b", re.IGNORECASE)
 
-
-def _pause_invitations(section: Section, items: _PauseSentence,
-                       changes: list[str]) -> _PauseSentence:
+def _pause_invitations(section: Section, items: _PauseSentence, changes: list[str],
+                       sleep: bool = False, minutes: float = 0.0) -> _PauseSentence:
+    floor = pause_floors(sleep, minutes)["invite"]
+    cap = SLEEP_PAUSE_CAP if sleep else PAUSE_CAP
     out: _PauseSentence = []
+    ends = invitation_ends([x for x, _ in items])
     for i, (sentence, pause) in enumerate(items):
-        if _INVITATION.match(sentence) and pause < 1 and i < len(items) - 1:
-            changes.append(f"{section.name}: added a pause after the invitation {sentence!r}")
-            pause = 3.0
-        if pause > _MAX_PAUSE:
-            changes.append(f"{section.name}: shortened a {pause:.0f}s pause to {_MAX_PAUSE}s")
-            pause = float(_MAX_PAUSE)
+        if ends[i] and pause < floor and i < len(items) - 1:
+            changes.append(f"{section.name}: a {floor:g}s pause after the invitation "
+                           f"{sentence!r}")
+            pause = floor
+        if pause > cap:
+            changes.append(f"{section.name}: shortened a {pause:.0f}s pause to {cap:g}s")
+            pause = cap
         out.append((sentence, pause))
     return out
 
@@ -328,7 +375,8 @@ def polish(script: Script, target_minutes: float) -> EditResult:
     """Delivery edits: calm punctuation, a pause after each invitation, no overlong pause, and
     the pauses rescaled so the running time meets the target."""
     changes: list[str] = []
-    for edit in (_punctuation, _no_repeats, _pause_invitations):
+    invitations = partial(_pause_invitations, sleep=script.sleep, minutes=target_minutes)
+    for edit in (_punctuation, _no_repeats, invitations):
         script = _edit_sections(script, edit, changes)
     script = _fit_pauses(script, target_minutes * 60.0, changes)
     return EditResult(script, changes)

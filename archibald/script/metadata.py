@@ -13,6 +13,7 @@ from archibald.errors import InputError
 from archibald.script.catalogue import catalogue
 from archibald.script.concept import Concept
 from archibald.script.model import Script
+from archibald.script.topic import goal_words, read_topic
 
 __all__ = ["build_metadata", "chapters_from_sections", "parse_chapters", "timestamp",
            "tags_length", "TITLE_MAX", "TAGS_MAX", "DESCRIPTION_MAX", "SAFETY_LINE",
@@ -90,6 +91,7 @@ def tags_length(tags: list[str]) -> int:
 
 def _tags(concept: Concept, extra: tuple[str, ...] | list[str]) -> list[str]:
     cat = catalogue()
+    reading = read_topic(concept.topic)
     theme = cat["themes"][concept.theme]
     technique = cat["techniques"][concept.technique]
     minutes = f"{round(concept.minutes)} minute meditation"
@@ -99,6 +101,7 @@ def _tags(concept: Concept, extra: tuple[str, ...] | list[str]) -> list[str]:
         *(["sleep meditation", "bedtime meditation"] if concept.sleep else ["calm", "breathing"]),
         *theme["keywords"][:6], *technique["keywords"][:4],
         *([cat["seasons"][concept.season]["name"].lower()] if concept.season else []),
+        *(t for t in (reading.audience, reading.event.removeprefix("the ")) if t),
         *extra,
     ]
     tags: list[str] = []
@@ -124,8 +127,12 @@ def build_metadata(concept: Concept, script: Script, chapters: list[tuple[float,
     theme = cat["themes"][concept.theme]
     technique = cat["techniques"][concept.technique]["name"].lower()
     minutes = round(concept.minutes)
-    benefit = theme["benefit"].lower()
-    hook = [f"A {minutes}-minute guided {technique} meditation for {benefit}.",
+    reading = read_topic(concept.topic)
+    benefit = (goal_words(reading) if reading.situation or reading.audience
+               or reading.goal != "calm" else theme["benefit"]).lower()
+    who = f", for {reading.for_whom}" if reading.audience else (
+        f", {reading.situation}" if reading.situation else "")
+    hook = [f"A {minutes}-minute guided {technique} meditation for {benefit}{who}.",
             "Find a comfortable place, close your eyes and let this voice guide you"
             + (" toward sleep." if concept.sleep else " for a few calm minutes.")]
     cleaned = chapters_from_sections(chapters)

@@ -17,7 +17,8 @@ from archibald.script.speakable import PAUSE_RE
 __all__ = [
     "SPEAKING_WPM", "SENTENCE_PAUSE", "VOICE_LEAD", "ARC", "SLEEP_ARC", "ARC_RANGES", "Section",
     "Script", "sentences", "pauses", "strip_pauses", "words", "timeline", "text_seconds",
-    "span_seconds", "pause_mark", "parse_script", "PAUSE_MARK",
+    "span_seconds", "pause_mark", "parse_script", "PAUSE_MARK", "PAUSE_FLOOR",
+    "SLEEP_PAUSE_FLOOR", "PAUSE_CAP", "SLEEP_PAUSE_CAP", "speech_seconds", "pause_floors",
 ]
 
 #: the voice's own speaking rate, pauses excluded: a little slower than a narrator's default
@@ -27,6 +28,28 @@ SPEAKING_WPM = 145.0
 SENTENCE_PAUSE = 1.0
 #: silence the voice puts before the first word and after the last (``synthesize``'s ``lead``)
 VOICE_LEAD = 0.5
+
+#: the least silence after a sentence, by what it is (../shared/reference/meditation-craft.md:
+#: 3–5 s between sentences, 10–30 s after an invitation to breathe or notice, longer in a sleep
+#: session); "section" ends a part of the arc. Editors never shrink a pause below these: the
+#: length is reached by saying less. (A counted breath keeps the breath's own pace instead.)
+PAUSE_FLOOR: dict[str, float] = {"none": 3.0, "beat": 4.0, "invite": 10.0, "section": 6.0}
+SLEEP_PAUSE_FLOOR: dict[str, float] = {"none": 3.5, "beat": 5.0, "invite": 12.0, "section": 8.0}
+#: a session shorter than this has its floors scaled down with its length (a one-minute video
+#: cannot give five parts of the arc a 6 s ending each), to a quarter at most
+FULL_FLOORS_MINUTES = 3.0
+
+
+def pause_floors(sleep: bool, minutes: float = 0.0) -> dict[str, float]:
+    """The pause floors for a session of ``minutes`` (0: unknown, the full floors)."""
+    table = SLEEP_PAUSE_FLOOR if sleep else PAUSE_FLOOR
+    scale = min(1.0, max(0.25, minutes / FULL_FLOORS_MINUTES)) if minutes > 0 else 1.0
+    return {k: v * scale for k, v in table.items()}
+
+
+#: the longest pause after one sentence
+PAUSE_CAP = 30.0
+SLEEP_PAUSE_CAP = 45.0
 
 #: the arc as (kind, chapter title, share of the session's time)
 ARC: tuple[tuple[str, str, float], ...] = (
@@ -108,6 +131,11 @@ def timeline(text: str) -> list[str | float]:
 
 def _speech(sentence: str, wpm: float) -> float:
     return len(words(sentence)) / wpm * 60.0
+
+
+def speech_seconds(text: str) -> float:
+    """How long the voice speaks the words of ``text``, with no silence at all."""
+    return _speech(text, SPEAKING_WPM)
 
 
 def text_seconds(text: str, wpm: float = SPEAKING_WPM) -> float:

@@ -1,13 +1,13 @@
-"""Market research, local route: angles for a topic from the catalogue and the channel's history.
+"""Market research, local route: angles for a topic from the catalogue.
 
-Themes, techniques and audiences are scored by keyword matches against the topic, a seasonal
-angle by the month (or a season the topic names), and what performed well on the channel adds
-to a theme's or technique's score in proportion to how much evidence there is.
+Themes, techniques and audiences are scored by keyword matches against the topic and a seasonal
+angle by the month (or a season the topic names). The channel's history is not an input: it
+holds no real performance data (views are not fetched back), and the same topic and seed must
+give the same session whatever ran before (history changes routing, never content).
 """
 
 from __future__ import annotations
 
-import math
 import random
 import re
 from dataclasses import dataclass
@@ -15,10 +15,21 @@ from typing import Any
 
 from archibald.errors import InputError
 from archibald.script.catalogue import catalogue
+from archibald.script.topic import read_topic
 
 __all__ = ["ResearchBrief", "research"]
 
-_SLEEP_WORDS = ("sleep", "bedtime", "insomnia", "asleep", "sleepless")
+#: the technique that suits each goal best (a body scan to sleep, kind wishes in grief,
+#: roots before a hard moment, counting to focus, water to let go)
+_GOAL_TECHNIQUES = {"sleep": "body-scan", "grief": "loving-kindness", "confidence": "grounding",
+                    "focus": "breath-counting", "energy": "light", "gratitude": "loving-kindness",
+                    "letting-go": "water", "kindness": "loving-kindness", "rest": "body-scan",
+                    "calm": "place"}
+#: the theme that serves each goal of the topic's reading (archibald.script.topic)
+_GOAL_THEMES = {"sleep": "sleep", "grief": "self-compassion", "confidence": "confidence",
+                "focus": "focus", "energy": "morning-energy", "gratitude": "gratitude",
+                "letting-go": "letting-go", "kindness": "self-compassion", "rest": "evening-calm",
+                "calm": "stress-relief"}
 
 
 @dataclass(frozen=True)
@@ -51,22 +62,6 @@ def _matches(text: str, keywords: list[str]) -> list[str]:
     return [k for k in keywords if re.search(rf"\b{re.escape(k.lower())}\b", text)]
 
 
-def _history_bonus(rows: list[dict[str, Any]], field: str) -> dict[str, float]:
-    """Per theme (or technique): mean performance, shrunk toward zero when there are few rows."""
-    max_views = max((float(r.get("views") or 0) for r in rows), default=0.0)
-    totals: dict[str, list[float]] = {}
-    for row in rows:
-        key = row.get(field)
-        if not isinstance(key, str):
-            continue
-        quality = float(row.get("quality", 0.0))
-        if max_views > 0 and row.get("views") is not None:
-            reach = math.log1p(float(row["views"])) / math.log1p(max_views)
-            quality *= 0.5 + 0.5 * reach
-        totals.setdefault(key, []).append(quality)
-    return {k: (sum(v) / len(v)) * min(1.0, len(v) / 3) for k, v in totals.items()}
-
-
 def _season(text: str, month: int | None, themes: dict[str, float]) -> tuple[str | None, str]:
     seasons: dict[str, dict[str, Any]] = catalogue()["seasons"]
     named = [(len(_matches(text, s["keywords"])), sid) for sid, s in seasons.items()]
@@ -86,15 +81,13 @@ def _season(text: str, month: int | None, themes: dict[str, float]) -> tuple[str
     return candidates[0], f"month {month} is {seasons[candidates[0]]['name']}"
 
 
-def research(topic: str, *, channel_history: list[dict[str, Any]] | None = None,
-             month: int | None = None, seed: int = 0) -> ResearchBrief:
+def research(topic: str, *, month: int | None = None, seed: int = 0) -> ResearchBrief:
     """Angles for the topic, ranked: themes, techniques, audiences, and a seasonal angle."""
     if not topic.strip():
         raise InputError("the topic is empty: give a few words, e.g. --topic 'evening calm'")
     cat = catalogue()
     rng = random.Random(f"research|{seed}|{topic}")
     text = " ".join(re.findall(r"[a-z0-9'-]+", topic.lower()))
-    history = channel_history or []
     notes: list[str] = []
     keywords: list[str] = []
 
@@ -105,15 +98,16 @@ def research(topic: str, *, channel_history: list[dict[str, Any]] | None = None,
         themes[tid] = sum(2.0 if " " in h else 1.0 for h in hits) + rng.random() * 1e-3
         if hits:
             notes.append(f"theme {tid}: topic mentions {', '.join(hits)}")
+    reading = read_topic(topic)
+    goal_theme = _GOAL_THEMES.get(reading.goal)
+    if goal_theme in themes:  # what the session is for outweighs a word that names a theme
+        themes[goal_theme] += 1.5
+        notes.append(f"theme {goal_theme}: the topic asks for {reading.goal}")
     season, why = _season(text, month, themes)
     notes.append(why)
     if season:
         for tid in cat["seasons"][season]["themes"]:
             themes[tid] += 0.5
-    for tid, bonus in _history_bonus(history, "theme").items():
-        if tid in themes and bonus:
-            themes[tid] += 1.5 * bonus
-            notes.append(f"theme {tid}: performed well on the channel (+{1.5 * bonus:.2f})")
     ranked_themes = sorted(themes.items(), key=lambda kv: -kv[1])
     top_theme = cat["themes"][ranked_themes[0][0]]
 
@@ -123,17 +117,16 @@ def research(topic: str, *, channel_history: list[dict[str, Any]] | None = None,
         keywords += hits
         suited = 0.6 if kid in top_theme["techniques"] else 0.0
         techniques[kid] = len(hits) + suited + rng.random() * 1e-3
-    for kid, bonus in _history_bonus(history, "technique").items():
-        if kid in techniques and bonus:
-            techniques[kid] += 1.0 * bonus
-            notes.append(f"technique {kid}: performed well on the channel (+{bonus:.2f})")
 
+    goal_technique = _GOAL_TECHNIQUES.get(reading.goal)
+    if goal_technique in techniques:
+        techniques[goal_technique] += 1.0
     audiences: dict[str, float] = {}
     for aid, audience in cat["audiences"].items():
         hits = _matches(text, audience["keywords"])
         audiences[aid] = len(hits) + (0.5 if aid == "everyone" else 0.0)
 
-    sleep = bool(top_theme.get("sleep")) or any(w in text for w in _SLEEP_WORDS)
+    sleep = bool(top_theme.get("sleep")) or reading.sleep
     return ResearchBrief(
         topic=topic.strip(),
         keywords=tuple(dict.fromkeys(keywords)),

@@ -6,11 +6,18 @@ audience's and season's word lists by a seeded RNG. The body of the practice dev
 technique over its items (body parts, breaths, senses, people), deepening when there is time.
 Sections are sized in words to their share of the arc at the target pace (the practice last,
 taking the words the others could not say). Time is counted as the voice renders it
-(:meth:`archibald.script.model.Script.estimated_seconds`: speech, the second the voice leaves
-between sentences, marked pauses, leads): each part gets time in proportion to what it has to
-say, within the arc's usual shares; a part whose words would leave less than
-:data:`PAUSE_ROOM` of its time for pauses says fewer; the silence that remains is spent as
-marked pauses, longest after invitations to breathe or notice.
+(:meth:`archibald.script.model.Script.estimated_seconds`). Silence is the substance: every
+sentence is followed by a marked pause of at least its floor (:data:`PAUSE_FLOOR`: 3 s between
+sentences, 10 s after an invitation to breathe or notice, more in a sleep session) and a counted
+breath keeps the breath's pace (about 4 s in, 6 s out). Each part gets time in proportion to
+what it has to say, within the arc's usual shares; a part whose words and floors would leave
+less than :data:`PAUSE_ROOM` of its time says fewer (the length is reached by writing less,
+never by squeezing pauses); the silence that remains lengthens the pauses, most after
+invitations, none beyond :data:`PAUSE_CAP`.
+
+The listener is read from the topic (:func:`archibald.script.topic.read_topic`): lines tagged
+for other listeners are never said, and the welcome, the intention and the close name who the
+session is for.
 """
 
 from __future__ import annotations
@@ -20,60 +27,84 @@ from dataclasses import dataclass
 from typing import Any
 
 from archibald.script.catalogue import REUSE_AFTER, Composer, catalogue
+from archibald.script.checks import invitation_ends, is_invitation
 from archibald.script.concept import Concept
-from archibald.script.model import (ARC, ARC_RANGES, SENTENCE_PAUSE, SLEEP_ARC, VOICE_LEAD, Script,
-                                   Section, pause_mark, span_seconds, text_seconds, words)
+from archibald.script.model import (ARC, ARC_RANGES, PAUSE_CAP, SLEEP_ARC, SLEEP_PAUSE_CAP,
+                                   VOICE_LEAD, Script, Section, pause_floors, pause_mark,
+                                   span_seconds, speech_seconds, words)
+from archibald.script.topic import fits, read_topic
 
-__all__ = ["write_script", "allocate_pauses", "spread_silence", "share_time", "DEFAULT_WPM",
+__all__ = ["write_script", "allocate_pauses", "place_pauses", "share_time", "DEFAULT_WPM",
            "SLEEP_WPM", "PAUSE_ROOM"]
 
-#: spoken words per minute counting the pauses, inside the calm 100–130. The voice speaks at
-#: 145 and leaves a second between sentences of about 7.5 words, so it cannot go much above
-#: 110; a little below leaves silence for the pauses that matter
-DEFAULT_WPM = 104.0
+#: spoken words per minute counting the pauses, asked of the parts: what fits is less. The
+#: voice speaks at 145 while it speaks; with the craft's floors (3 s between sentences of about
+#: 7 words, 10 s after each invitation to breathe or notice) about 70 is the most that fits and
+#: sessions land near 40–55, the voice speaking a third of the time. (The craft reference's
+#: "100–130 including pauses" cannot be had with its own floors at this voice's rate: 7 words
+#: take 2.9 s, plus 3 s of pause, is 71 a minute before any invitation.)
+DEFAULT_WPM = 72.0
 #: a sleep session is slower, so more of it is silence
-SLEEP_WPM = 100.0
-#: the share of each part's time kept for marked pauses at least: words beyond what leaves it
-#: (the voice's own gaps between sentences would fill the time) are not said
-PAUSE_ROOM = 0.04
-_AVG_WORDS = 7.5
+SLEEP_WPM = 62.0
+#: the share of each part's time kept for pauses beyond their floors at least: words beyond
+#: what leaves it are not said
+PAUSE_ROOM = 0.05
+_AVG_WORDS = 6.5
 #: a long practice that runs out of fresh sentences lets them come back after this many others
 _MIN_REUSE = 12
-#: relative share of the silence after a sentence, by what the sentence is
-_WEIGHTS = {"invite": 6.0, "section": 5.0, "beat": 3.0, "none": 0.6}
-_SLEEP_WEIGHTS = {"invite": 8.0, "section": 6.0, "beat": 3.0, "none": 0.6}
-_AGAIN = ["Now, once more, let us go through it again, even more slowly.",
-          "Let us begin again from the start, a little deeper this time.",
-          "Once more, slowly, from the beginning."]
+#: relative share of the silence beyond the floors after a sentence, by what the sentence is
+#: ("breath": inside a counted breath, which keeps the breath's pace)
+_WEIGHTS = {"invite": 6.0, "section": 4.0, "beat": 2.0, "none": 0.5, "breath": 0.0}
+_SLEEP_WEIGHTS = {"invite": 8.0, "section": 5.0, "beat": 2.0, "none": 0.5, "breath": 0.0}
 
 
 @dataclass
 class _Unit:
-    """Sentences spoken together; ``pause`` says what kind of silence follows them."""
+    """Sentences spoken together; ``pause`` says what kind of silence follows them. A counted
+    breath gives each sentence's least pause itself (``breath``: the breath's pace)."""
 
     sentences: list[str]
     pause: str = "none"
+    breath: tuple[float, ...] = ()
+    #: the listener named, a counted breath: the last to go when a section says less
+    keep: bool = False
 
 
 class _Writer:
-    def __init__(self, concept: Concept, seed: int) -> None:
-        cat = catalogue()
-        self.cat = cat
+    def __init__(self, concept: Concept, seed: int, wpm: float) -> None:
+        cat = self.cat = catalogue()
         self.concept = concept
+        self.reading = read_topic(concept.topic)
         self.rng = random.Random(f"{seed}|{concept.topic}|{concept.theme}|{concept.technique}")
         self.theme: dict[str, Any] = cat["themes"][concept.theme]
         self.technique: dict[str, Any] = cat["techniques"][concept.technique]
         audience = cat["audiences"].get(concept.audience, cat["audiences"]["everyone"])
+        tags = set(self.reading.tags)
         if concept.sleep:
             audience = {**audience, "support": ["bed", "pillow", "mattress"]}
+            tags = (tags - {"awake"}) | {"sleep"}
+        self.tags = frozenset(tags)
         season = cat["seasons"].get(concept.season or "", {})
+        imagery = [level for level in cat["imagery"].values()
+                   if any(fits(f"<{when}>", self.tags) for when in level["when"])]
         self.composer = Composer(self.rng, self.technique, self.theme, audience, season,
-                                 cat["slots"])
+                                 *imagery, self._topic_slots(), cat["slots"], tags=self.tags,
+                                 # at least the sentences ten minutes hold (4+ words each)
+                                 frame_window=round(10 * wpm / 4))
         pair = self.rng.choice(cat["breath_patterns"]["pairs"])
+        self.breath = (_NUMBERS.index(pair[0]) + 1, _NUMBERS.index(pair[1]) + 1)
         self.composer.extra.update(in_count=pair[0], out_count=pair[1],
                                    in_words=_count_up(pair[0]), out_words=_count_up(pair[1]))
+        self.cycles = 0
         self.used: dict[str, int] = {}
         self.recent: list[str] = []
+
+    def _topic_slots(self) -> dict[str, list[str]]:
+        """The listener's own words as slots: who, their situation, what is ahead or behind."""
+        r = self.reading
+        slots = {"audience_name": [r.audience], "situation": [r.situation],
+                 "event": [r.event], "for_whom": [r.for_whom]}
+        return {k: v for k, v in slots.items() if all(v)}
 
     def say(self, patterns: list[str]) -> str | None:
         sentence = self.composer.sentence(patterns, self.used, self.recent) if patterns else None
@@ -112,28 +143,48 @@ class _Writer:
             made = [u for u in (self.move_unit(name, move) for _ in range(count)) if u]
             short += count - len(made)
             for j, unit in enumerate(made):
-                unit.pause = pause or ("beat" if j == len(made) - 1 else "none")
+                end = j == len(made) - 1  # a move's pause follows its last sentence
+                unit.pause = (pause if end or move.get("each") else "none") if pause else \
+                    ("beat" if end else "none")
+                # the first counted breath stays (it says what to do), the others may go
+                unit.keep = bool(move.get("keep")) and (name != "cycles" or j == 0)
             units += made
         return units
 
     def move_unit(self, name: str, move: dict[str, Any]) -> _Unit | None:
         if name == "cycles":
-            lines = self.cat["breath_patterns"]["cycle"]
-            for _ in range(6):
-                j = self.rng.randrange(len(lines) // 2)
-                pair = [self.composer.fill(lines[2 * j]), self.composer.fill(lines[2 * j + 1])]
-                if not (self.recent and self.recent[-1] == pair[1]):
-                    self.recent += pair
-                    return _Unit(pair)
-            return None
+            return self.cycle()
         sentence = self.say(list(move["say"]))
         return _Unit([sentence]) if sentence else None
+
+    def cycle(self) -> _Unit | None:
+        """One counted breath, at the breath's pace: the count in, then the count out, each
+        followed by what is left of its seconds (about 4 s in, 6 s out). The first says what to
+        do; later ones may say "again"."""
+        lines: list[str] = self.cat["breath_patterns"]["first" if not self.cycles else "cycle"]
+        order = list(range(len(lines) // 2))
+        self.rng.shuffle(order)
+        for j in order:
+            pair = [self.composer.fill(lines[2 * j]), self.composer.fill(lines[2 * j + 1])]
+            if (self.recent and self.recent[-1] == pair[1]) or \
+                    not all(self.composer.frame_free(x) for x in pair) or \
+                    any(speech_seconds(x) > n for x, n in zip(pair, self.breath)):
+                continue  # said before, or too long to say within its breath
+            for x in pair:
+                self.composer.said(x)
+            self.recent += pair
+            self.cycles += 1
+            gaps = tuple(max(1.0, count - speech_seconds(x))
+                         for x, count in zip(pair, self.breath))
+            return _Unit(pair, breath=gaps)
+        return None
 
     # -- the body of the practice ----------------------------------------------------------
 
     def practice(self, target: float) -> list[_Unit]:
         tech = self.technique
-        items: list[str] = list(tech["items"])
+        # an item may offer alternatives ("a|b"): the seed picks one
+        items = [self.rng.choice(item.split("|")) for item in tech["items"]]
         if tech.get("reversible") and self.rng.random() < 0.5:
             items.reverse()
         if tech.get("shuffle_items"):
@@ -149,10 +200,10 @@ class _Writer:
         enough = target - min(2 * _AVG_WORDS, 0.1 * target)  # a short practice fills closely
         while _count(units) < enough and rounds < 8:
             if rounds:
-                units.append(_Unit([self.say(_AGAIN) or _AGAIN[0]], "beat"))
+                units.append(self._unit(self.cat["slots"]["again"], "beat"))
             before = _count(units)
             for n, item in enumerate(chosen):
-                units += self._item(item, per_item)
+                units += self._item(item, per_item, "invite" if n % 2 else "beat")
                 if n % 3 == 2 and _count(units) < target - per_item * (m - n):
                     units.append(self._unit(tech["deepen"], "invite"))
                 if _count(units) >= enough:
@@ -166,7 +217,7 @@ class _Writer:
         self.composer.reuse_after = REUSE_AFTER
         return [u for u in units if u.sentences]
 
-    def _item(self, item: str, budget: float) -> list[_Unit]:
+    def _item(self, item: str, budget: float, pause: str) -> list[_Unit]:
         tech = self.technique
         self.composer.extra["item"] = item
         focus = tech.get("item_say", {}).get(item, tech["focus"])
@@ -177,7 +228,7 @@ class _Writer:
             if _count(units) >= budget - _AVG_WORDS / 2 or len(units) >= 6:
                 break
             units.append(self._unit(tech[move], "none"))
-        units[-1].pause = "invite"
+        units[-1].pause = pause
         return units
 
     def _unit(self, patterns: list[str], pause: str) -> _Unit:
@@ -185,9 +236,11 @@ class _Writer:
         return _Unit([sentence] if sentence else [], pause)
 
 
+_NUMBERS = "one two three four five six seven eight nine ten".split()
+
+
 def _count_up(count_word: str) -> str:
-    numbers = "one two three four five six seven eight nine ten".split()
-    return ", ".join(numbers[1:numbers.index(count_word) + 1])
+    return ", ".join(_NUMBERS[1:_NUMBERS.index(count_word) + 1])
 
 
 def _count(units: list[_Unit]) -> int:
@@ -209,38 +262,86 @@ def allocate_pauses(weights: list[float], seconds: float) -> list[int]:
     return out
 
 
-def spread_silence(weights: list[float], seconds: float, *, open_end: bool) -> list[float]:
-    """The pause to mark after each sentence so that ``seconds`` of silence, beyond what the voice
-    leaves anyway, is spread in proportion to the weights (whole seconds): 0 means no mark (the
-    voice's :data:`SENTENCE_PAUSE`), else the whole gap, as a mark replaces the default. With
-    ``open_end`` nothing follows the last sentence, so the voice leaves no gap after it."""
-    extra = allocate_pauses(weights, seconds)
-    floors = [SENTENCE_PAUSE] * len(weights)
-    if open_end and floors:
-        floors[-1] = 0.0
-    return [f + e if e > 0 else 0.0 for f, e in zip(floors, extra)]
+def place_pauses(floors: list[float], weights: list[float], extra: float,
+                 cap: float) -> list[float]:
+    """The pause after each sentence: its floor, and ``extra`` seconds shared in proportion to
+    the weights (whole seconds, the last fraction to the weightiest), none beyond ``cap`` (what
+    a capped pause cannot take goes to the others). A floor of 0 with weight 0 is no pause (the
+    end of the track)."""
+    gaps = list(floors)
+    weights = list(weights)
+    left = extra
+    while left >= 1 and any(w > 0 for w in weights):
+        added = allocate_pauses(weights, float(int(left)))
+        for i, a in enumerate(added):
+            take = min(float(a), max(0.0, cap - gaps[i]))
+            gaps[i] += take
+            left -= take
+            if gaps[i] >= cap:
+                weights[i] = 0.0
+        if not any(added):
+            break
+    room = [i for i, w in enumerate(weights) if w > 0 and gaps[i] + left <= cap]
+    if 0 < left < 1 and room:  # the fraction whole seconds leave, to the weightiest pause
+        gaps[max(room, key=lambda i: weights[i])] += left
+    return gaps
 
 
-def _fixed_seconds(units: list[_Unit], open_end: bool) -> float:
-    """The units' running time with no marked pause: speech and the voice's own gaps, the one
-    after the last sentence included unless nothing follows it."""
-    text = " ".join(x for u in units for x in u.sentences)
-    return text_seconds(text) + (0.0 if open_end or not text else SENTENCE_PAUSE)
+def _flat(units: list[_Unit], table: dict[str, float],
+          open_end: bool) -> tuple[list[str], list[float], list[str]]:
+    """The units' sentences, the least pause after each (``table``: the floors by kind), and
+    what each pause is (its weight's kind); the last sentence ends the section (nothing follows
+    it when ``open_end``)."""
+    said: list[str] = []
+    floors: list[float] = []
+    kinds: list[str] = []
+    ends = iter(invitation_ends([x for u in units for x in u.sentences]))
+    for unit in units:
+        for k, sentence in enumerate(unit.sentences):
+            last = k == len(unit.sentences) - 1
+            kind = unit.pause if last else "none"
+            floor = table[kind]
+            if unit.breath:  # inside a breath, or between two: the breath's pace
+                kind, floor = ("breath", unit.breath[k]) if not last or unit.pause == "none" \
+                    else (kind, max(floor, unit.breath[k]))
+            end = next(ends)
+            if kind != "breath" and is_invitation(sentence):  # a cue: a beat, the last a while
+                kind, floor = ("invite", max(floor, table["invite"])) if end else \
+                    ("beat" if kind == "none" else kind, max(floor, table["beat"]))
+            said.append(sentence)
+            floors.append(floor)
+            kinds.append(kind)
+    if said:
+        floors[-1], kinds[-1] = (0.0, "breath") if open_end else \
+            (max(floors[-1], table["section"]), "section")
+    return said, floors, kinds
 
 
-def _fit(units: list[_Unit], seconds: float, open_end: bool) -> list[_Unit]:
-    """The units, less some while they leave less than :data:`PAUSE_ROOM` of ``seconds`` for
-    pauses: the one whose going fits them best if one is enough, else the shortest; first the
-    ones inside, then the first and the last, and those followed by an invitation's pause (the
-    substance: an affirmation, an item of the practice) last; none whose going would put two
-    like sentences side by side. Then a unit that went comes back, alone or for a shorter one,
-    where that fills the time better."""
+def _fixed_seconds(units: list[_Unit], open_end: bool, table: dict[str, float]) -> float:
+    """The units' least running time: their speech and every pause at its floor."""
+    said, floors, _ = _flat(units, table, open_end)
+    return sum(speech_seconds(x) for x in said) + sum(floors)
+
+
+def _fit(units: list[_Unit], seconds: float, open_end: bool,
+         table: dict[str, float]) -> list[_Unit]:
+    """The units, less some while their speech and floors leave less than :data:`PAUSE_ROOM` of
+    ``seconds`` for longer pauses: the one whose going fits them best if one is enough, else the
+    shortest; first the ones inside, then the first and the last, and those followed by an
+    invitation's pause (the substance: an affirmation, an item of the practice) last; none whose
+    going would put two like sentences side by side. Then a unit that went comes back, alone or
+    for a shorter one, where that fills the time better."""
     limit = seconds * (1 - PAUSE_ROOM)
-    # each unit's sentences and the voice's gap after them (units end on a sentence's end)
-    cost = [text_seconds(" ".join(u.sentences)) + SENTENCE_PAUSE for u in units]
+    # each unit's speech and floors, its last pause as when another unit follows it (the
+    # section's end is accounted in ``fixed``)
+    tails = [_tails(u, table) for u in units]
+    cost = [_fixed_seconds([u], True, table) + tail for u, (tail, _) in zip(units, tails)]
 
     def fixed(kept: list[int]) -> float:
-        return sum(cost[i] for i in kept) - (SENTENCE_PAUSE if open_end and kept else 0.0)
+        if not kept:
+            return 0.0
+        inner, end = tails[kept[-1]]
+        return sum(cost[i] for i in kept) - inner + (0.0 if open_end else end)
 
     def joins(kept: list[int], j: int) -> bool:
         return _joins_well([units[i] for i in kept], j)
@@ -248,9 +349,10 @@ def _fit(units: list[_Unit], seconds: float, open_end: bool) -> list[_Unit]:
     before = keep
     while len(keep) > 1 and fixed(keep) > limit:
         ends = {0, len(keep) - 1}
-        tiers = ([j for j in range(len(keep))
-                  if j not in ends and units[keep[j]].pause != "invite"],
-                 [j for j in ends if units[keep[j]].pause != "invite"], list(range(len(keep))))
+        free = [j for j in range(len(keep)) if not units[keep[j]].keep]
+        tiers = ([j for j in free if j not in ends and units[keep[j]].pause != "invite"],
+                 [j for j in free if j in ends and units[keep[j]].pause != "invite"], free,
+                 list(range(len(keep))))
         tier = next(t for t in tiers if t)
         order = [j for j in tier if joins(keep, j)] or tier
         left = {j: fixed(keep[:j] + keep[j + 1:]) for j in order}
@@ -264,7 +366,7 @@ def _fit(units: list[_Unit], seconds: float, open_end: bool) -> list[_Unit]:
     for _ in range(len(units)):  # what went comes back, alone or for a shorter one
         best, fill = None, fixed(keep)
         for i in (i for i in range(len(units)) if i not in keep):
-            for out in [None, *(k for k in keep if cost[k] < cost[i])]:
+            for out in [None, *(k for k in keep if cost[k] < cost[i] and not units[k].keep)]:
                 trial = sorted([*(k for k in keep if k != out), i])
                 if fill < fixed(trial) <= limit and joins(trial, trial.index(i)):
                     best, fill = trial, fixed(trial)
@@ -272,6 +374,13 @@ def _fit(units: list[_Unit], seconds: float, open_end: bool) -> list[_Unit]:
             break
         keep = best
     return [units[i] for i in keep]
+
+
+def _tails(unit: _Unit, table: dict[str, float]) -> tuple[float, float]:
+    """The least pause after the unit's last sentence when another unit follows it, and when it
+    ends the section."""
+    inner = _flat([unit, _Unit(["."])], table, True)[1][len(unit.sentences) - 1]
+    return inner, _flat([unit], table, False)[1][-1]
 
 
 def _joins_well(units: list[_Unit], i: int) -> bool:
@@ -302,36 +411,33 @@ def share_time(demand: list[float], ranges: list[tuple[float, float]],
     return [s / sum(out) * total for s in out]
 
 
-def _render(units: list[_Unit], seconds: float, sleep: bool, open_end: bool) -> str:
-    """The units as text running ``seconds`` (as the voice renders it), the silence beyond the
-    voice's own gaps spent as marked pauses."""
+def _render(units: list[_Unit], seconds: float, sleep: bool, open_end: bool,
+            table: dict[str, float]) -> str:
+    """The units as text running ``seconds`` (as the voice renders it): every sentence followed
+    by a marked pause of at least its floor, the silence beyond the floors shared by weight."""
+    said, floors, kinds = _flat(units, table, open_end)
     table = _SLEEP_WEIGHTS if sleep else _WEIGHTS
-    flat: list[tuple[str, str]] = []
-    for unit in units:
-        for k, sentence in enumerate(unit.sentences):
-            flat.append((sentence, unit.pause if k == len(unit.sentences) - 1 else "none"))
-    if flat:
-        flat[-1] = (flat[-1][0], "section")
-    silence = seconds - _fixed_seconds(units, open_end)
-    gaps = spread_silence([table[kind] for _, kind in flat], silence, open_end=open_end)
+    extra = seconds - sum(speech_seconds(x) for x in said) - sum(floors)
+    gaps = place_pauses(floors, [table[k] for k in kinds], extra,
+                        SLEEP_PAUSE_CAP if sleep else PAUSE_CAP)
     parts: list[str] = []
-    for (sentence, _), gap in zip(flat, gaps):
-        parts += [sentence, pause_mark(gap)] if gap else [sentence]
+    for sentence, gap in zip(said, gaps):
+        parts += [sentence, pause_mark(gap)] if pause_mark(gap) else [sentence]
     return " ".join(parts)
 
 
 def write_script(concept: Concept, *, seed: int = 0, wpm: float | None = None) -> Script:
     """A complete guided meditation for the concept whose voice track runs ``concept.minutes``
-    (leads, gaps and pauses included), at about ``wpm`` spoken words per minute counting the
-    pauses (default 104, or 100 for a sleep session): fewer when the voice's own gaps between
-    sentences would leave too little room for pauses, which holds it near 105 at most.
-    Same concept and seed, same script."""
+    (leads and pauses included), at about ``wpm`` spoken words per minute counting the pauses
+    (:data:`DEFAULT_WPM`, or :data:`SLEEP_WPM` for a sleep session): fewer when the pauses'
+    floors would leave too little room. Same concept and seed, same script."""
     wpm = wpm or (SLEEP_WPM if concept.sleep else DEFAULT_WPM)
-    writer = _Writer(concept, seed)
+    writer = _Writer(concept, seed, wpm)
     total_words = wpm * concept.minutes
     body = concept.minutes * 60.0 - 2 * VOICE_LEAD
     arc = SLEEP_ARC if concept.sleep else ARC
     last = len(arc) - 1
+    table = pause_floors(concept.sleep, concept.minutes)
     # the practice is written last: it takes the words the other parts could not say
     units: dict[int, list[_Unit]] = {}
     for i in sorted(range(len(arc)), key=lambda i: arc[i][0] == "practice"):
@@ -345,20 +451,23 @@ def write_script(concept: Concept, *, seed: int = 0, wpm: float | None = None) -
         units[i] = writer.practice(min(max(total_words - others, lo * total_words),
                                        hi * total_words))
     # time follows what each part has to say, inside the arc's usual shares
-    demand = [_fixed_seconds(units[i], i == last) for i in range(len(arc))]
+    demand = [_fixed_seconds(units[i], i == last, table) for i in range(len(arc))]
     seconds = share_time(demand, [ARC_RANGES[kind] for kind, _, _ in arc], body)
-    fitted = [_fit(units[i], seconds[i], i == last) for i in range(len(arc))]
+    fitted = [_fit(units[i], seconds[i], i == last, table) for i in range(len(arc))]
     # the silence left is shared by the parts with room for it: one whose shortest form still
     # runs over (a long sentence in a short session) takes its excess from the others
-    fixed = [_fixed_seconds(fitted[i], i == last) for i in range(len(arc))]
-    room = [max(0.0, t - f) for t, f in zip(seconds, fixed)]
+    fixed = [_fixed_seconds(fitted[i], i == last, table) for i in range(len(arc))]
+    weights = _SLEEP_WEIGHTS if concept.sleep else _WEIGHTS
+    takes = [any(weights[k] > 0 for k in _flat(fitted[i], table, i == last)[2])
+             for i in range(len(arc))]  # a part with no pause to lengthen takes no silence
+    room = [max(0.0, t - f) if ok else 0.0 for t, f, ok in zip(seconds, fixed, takes)]
     silence = body - sum(fixed)
     sections: list[Section] = []
     planned = spent = 0.0
     for i, (kind, title, _) in enumerate(arc):
         planned += fixed[i] + (silence * room[i] / sum(room) if sum(room) else 0.0)
         # each part aims at where the parts so far should end, so rounding is carried on
-        text = _render(fitted[i], planned - spent, concept.sleep, i == last)
+        text = _render(fitted[i], planned - spent, concept.sleep, i == last, table)
         spent += span_seconds(text, i == last)
         sections.append(Section(title or str(writer.technique["name"]), text, kind))
     return Script(concept.title, tuple(sections), concept.minutes, concept.sleep)

@@ -1,0 +1,257 @@
+"""Reading a topic as a listener's situation: who, when, what for, where, and what is ahead.
+
+"A body scan for nurses after a night shift" is not a keyword bag: the listener is a nurse, the
+shift is behind them, it is morning, they are going to sleep in daylight, at home. The writer
+names them in the welcome, the intention and the close, picks lines whose tags fit these facts
+(no "night has come" at 8 a.m., no "open your eyes" in a sleep session, an interview that is
+ahead, not behind), and the title and thumbnail words are made from the same reading, whole
+phrases only. Everything here is a pure function of the topic text, so the same topic always
+reads the same.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+__all__ = ["TopicReading", "read_topic", "thumbnail_words", "fits", "pattern_tags", "goal_words"]
+
+# words that name people a session is for ("for nurses", "for new parents")
+_PEOPLE = (
+    "nurses", "nurse", "doctors", "doctor", "teachers", "teacher", "students", "student",
+    "parents", "parent", "mums", "moms", "dads", "mothers", "fathers", "carers", "caregivers",
+    "workers", "shift workers", "night workers", "runners", "athletes", "musicians", "artists",
+    "writers", "developers", "programmers", "engineers", "managers", "leaders", "founders",
+    "professionals", "beginners", "kids", "children", "teens", "teenagers", "seniors",
+    "retirees", "travellers", "travelers", "commuters", "drivers", "pilots", "soldiers",
+    "veterans", "firefighters", "paramedics", "chefs", "cooks", "farmers", "gardeners",
+    "volunteers", "freelancers", "introverts", "women", "men", "couples", "friends", "mothers-to-be",
+    "new parents", "new mums", "new moms", "caretakers", "therapists", "lawyers", "actors",
+    "singers", "dancers", "climbers", "swimmers", "cyclists", "gamers", "people",
+)
+# events a session prepares for (ahead) or recovers from (behind)
+_EVENTS = {
+    "job interview": "the interview", "interview": "the interview", "exam": "the exam",
+    "exams": "the exams", "test": "the test", "surgery": "the surgery",
+    "operation": "the operation", "presentation": "the presentation", "speech": "the speech",
+    "performance": "the performance", "concert": "the concert", "race": "the race",
+    "match": "the match", "game": "the game", "flight": "the flight", "wedding": "the wedding",
+    "meeting": "the meeting", "first day": "the first day", "birth": "the birth",
+    "labour": "the labour", "labor": "the labour", "appointment": "the appointment",
+    "audition": "the audition", "date": "the date", "move": "the move", "trip": "the trip",
+    "night shift": "the night shift", "shift": "the shift", "long day": "the long day",
+    "work": "work", "workout": "the workout", "run": "the run", "argument": "the argument",
+    "loss": "the loss", "breakup": "the breakup", "funeral": "the funeral",
+    "deadline": "the deadline", "long drive": "the long drive", "commute": "the commute",
+    "school": "school", "class": "the class", "lecture": "the lecture",
+}
+_GOALS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("sleep", ("sleep", "asleep", "bedtime", "insomnia", "sleepless", "drift off", "nap")),
+    ("grief", ("grief", "grieving", "loss", "mourning", "bereavement", "funeral")),
+    ("confidence", ("confidence", "confident", "courage", "brave", "self-belief", "nerves",
+                    "nervous")),
+    ("focus", ("focus", "concentration", "clarity", "study", "studying", "attention")),
+    ("energy", ("energy", "energise", "energize", "wake up", "motivation", "fresh start")),
+    ("gratitude", ("gratitude", "grateful", "thankful", "joy", "appreciation")),
+    ("letting-go", ("letting go", "let go", "release", "acceptance", "forgive", "move on")),
+    ("kindness", ("kindness", "self-compassion", "compassion", "self-love", "loving")),
+    ("rest", ("rest", "recover", "recovery", "restore", "recharge", "unwind", "decompress")),
+    ("calm", ("calm", "stress", "anxiety", "anxious", "worry", "overwhelm", "overwhelmed",
+              "peace", "relax", "tension", "burnout", "panic")),
+)
+_SETTINGS = (
+    ("hospital", ("hospital", "ward", "surgery", "operation", "clinic")),
+    ("work", ("office", "desk", "work", "workplace", "meeting", "lunch break")),
+    ("school", ("school", "exam", "exams", "class", "lecture", "study", "campus")),
+    ("travel", ("flight", "plane", "train", "commute", "travel", "trip", "airport")),
+    ("outdoors", ("walk", "walking", "park", "garden", "forest", "beach", "hike", "outdoors")),
+    ("bed", ("bed", "bedtime", "sleep", "asleep", "insomnia")),
+)
+_TIMES = (
+    ("morning", ("morning", "sunrise", "dawn", "wake", "waking", "breakfast")),
+    ("evening", ("evening", "sunset", "dusk", "after work", "end of the day", "end of day",
+                 "after a long day")),
+    ("day", ("lunch", "midday", "afternoon", "workday", "work day", "during the day", "daytime",
+             "nap", "break")),
+    ("night", ("night", "bedtime", "midnight", "tonight")),
+)
+
+
+@dataclass(frozen=True)
+class TopicReading:
+    """Who the session is for and when: ``audience`` and ``situation`` are the topic's own words
+    ("nurses", "after a night shift"), empty when it names none; ``event`` the thing ahead or
+    behind ("the interview"); ``ahead`` whether it is still to come; ``time`` morning / day /
+    evening / night or "" when the topic does not say; ``goal`` what the session is for;
+    ``setting`` where the listener probably is; ``tags`` the facts lines are filtered by."""
+
+    topic: str
+    audience: str = ""
+    situation: str = ""
+    event: str = ""
+    ahead: bool = False
+    time: str = ""
+    goal: str = "calm"
+    setting: str = "home"
+    sleep: bool = False
+    tags: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def for_whom(self) -> str:
+        """ "nurses after a night shift", "you, before the interview", or "" """
+        if self.audience and self.situation:
+            return f"{self.audience} {self.situation}"
+        return self.audience or (f"you, {self.situation}" if self.situation else "")
+
+    def named(self, sentence: str) -> bool:
+        """Whether ``sentence`` names this listener's audience or situation (or, for a topic
+        that gives neither, the goal it names: "grief")."""
+        low = sentence.lower()
+        keys = [w for phrase in (self.audience, self.event.removeprefix("the "))
+                for w in re.findall(r"[a-z][a-z'-]+", phrase.lower()) if len(w) > 3]
+        if not keys:
+            keys = [w for w in dict(_GOALS).get(self.goal, ()) if w in self.topic.lower()]
+        return any(re.search(rf"\b{re.escape(k)}", low) for k in keys)
+
+
+def _find(text: str, words: tuple[str, ...]) -> str:
+    for w in sorted(words, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(w)}\b", text):
+            return w
+    return ""
+
+
+def _clean(phrase: str) -> str:
+    return re.sub(r"\s+", " ", phrase).strip(" ,.;:!?-")
+
+
+@lru_cache(maxsize=256)
+def read_topic(topic: str) -> TopicReading:
+    """The topic's listener and situation (see :class:`TopicReading`)."""
+    text = " ".join(re.findall(r"[a-z0-9'-]+", topic.lower()))
+    audience = ""
+    m = re.search(r"\bfor ((?:(?:new|busy|tired|young|older|first-time|anxious|working|night|"
+                  r"shift|student|junior|senior|healthcare|hospital|frontline|remote|exhausted|"
+                  r"grieving)\s+)*(?:" + "|".join(re.escape(p) for p in sorted(
+                      _PEOPLE, key=len, reverse=True)) + r"))\b", text)
+    if m:
+        audience = m[1]
+    situation, event, ahead = "", "", False
+    m = re.search(r"\b(before|after|during|ahead of|following)\s+((?:(?:a|an|the|my|your|"
+                  r"this)\s+)?(?:[a-z'-]+\s*){1,4})", text)
+    if m:
+        prep = m[1]
+        words: list[str] = []
+        for w in m[2].split():  # the phrase ends where another one begins ("... for nurses")
+            if w in _SMALL - {"a", "an", "the"} or w in ("my", "your", "this") and words:
+                break
+            words.append(w)
+        head = " ".join(words)
+        core = re.sub(r"^(?:a|an|the|my|your|this)\s+", "", head).split()
+        situation = _clean(f"{prep} {head}")
+        key = next((k for k in (" ".join(core), " ".join(core[-2:]), " ".join(core[-1:]))
+                    if k in _EVENTS), "")
+        if key:
+            event = _EVENTS[key]
+        elif core and not core[0].endswith("ing") and prep != "during":
+            event = "the " + " ".join(core[-2:])  # "a school inspection": the school inspection
+        ahead = bool(event) and prep in ("before", "ahead of")
+    goal = next((g for g, words in _GOALS if _find(text, words)), "calm")
+    setting = next((s for s, words in _SETTINGS if _find(text, words)), "home")
+    time = next((t for t, words in _TIMES if _find(text, words)), "")
+    if not time and goal == "sleep":
+        time = "night"  # a sleep session that names no time is for the night
+    night_shift = bool(re.search(r"\bafter (?:a |the |my |your )?night ?shifts?\b", text))
+    if night_shift:  # home after a night shift: it is morning, and bed is ahead in daylight
+        time, goal, setting = "morning", "sleep" if goal in ("calm", "rest", "sleep") else goal, \
+            "home"
+    if re.search(r"\bnight shift\b", text) and not night_shift and "before" in text:
+        time = "evening"
+    sleep = goal == "sleep"
+    tags = {goal, setting, time or "anytime", "sleep" if sleep else "awake"}
+    if event:
+        tags.add("ahead" if ahead else "behind")
+    if audience:
+        tags.add("audience")
+        if re.search(r"\b(nurse|doctor|carer|caregiver|parent|mum|mom|dad|mother|father|teacher|"
+                     r"paramedic|firefighter|therapist|caretaker|volunteer)", audience):
+            tags.add("carer")  # people who look after others all day
+    if situation:
+        tags.add("situation")
+    if time in ("morning", "day"):
+        tags.add("daylight")
+    if time in ("evening", "night"):
+        tags.add("dark")
+    return TopicReading(topic=topic.strip(), audience=audience, situation=situation,
+                        event=event, ahead=ahead, time=time, goal=goal, setting=setting,
+                        sleep=sleep, tags=frozenset(tags))
+
+
+_TAGGED = re.compile(r"^<([a-z!|,-]+)>\s*")
+
+
+def pattern_tags(pattern: str) -> tuple[list[list[str]], str]:
+    """A catalogue line's tag groups and its text: ``<night,sleep> ...`` needs both facts,
+    ``<!sleep> ...`` needs the fact absent, ``<morning|day> ...`` either."""
+    m = _TAGGED.match(pattern)
+    if not m:
+        return [], pattern
+    return [group.split("|") for group in m[1].split(",")], pattern[m.end():]
+
+
+def fits(pattern: str, tags: frozenset[str]) -> bool:
+    """Whether a (possibly tagged) catalogue line may be said to a listener with these facts."""
+    groups, _ = pattern_tags(pattern)
+    for group in groups:
+        if not any(t[1:] not in tags if t.startswith("!") else t in tags for t in group):
+            return False
+    return True
+
+
+_GOAL_WORDS = {"sleep": "Rest", "grief": "Comfort in Grief", "confidence": "Calm Confidence",
+               "focus": "Clear Focus", "energy": "Fresh Energy", "gratitude": "Gratitude",
+               "letting-go": "Letting Go", "kindness": "Kindness", "rest": "Deep Rest",
+               "calm": "Calm"}
+_SMALL = {"a", "an", "the", "of", "for", "and", "to", "in", "on", "at", "by", "with", "after",
+          "before", "during"}
+
+
+def _title_case(phrase: str) -> str:
+    out = []
+    for i, w in enumerate(phrase.split()):
+        out.append(w if i and w in _SMALL else w[:1].upper() + w[1:])
+    return " ".join(out)
+
+
+def goal_words(reading: TopicReading) -> str:
+    """The session's benefit in a title's words ("Deep Rest", "Calm Confidence")."""
+    if reading.sleep and reading.time in ("morning", "day"):
+        return "Daytime Sleep"
+    return "Deep Sleep" if reading.sleep else _GOAL_WORDS.get(reading.goal, "Calm")
+
+
+def thumbnail_words(topic: str) -> list[str]:
+    """Two to four large words for the thumbnail, from the topic: whole phrases, never a cut
+    title ("Sleep After Night Shift", "Calm Before Surgery", "Interview Confidence")."""
+    reading = read_topic(topic)
+    goal = goal_words(reading).split()
+    if reading.sleep and reading.time in ("morning", "day"):
+        goal = ["Sleep"]
+    event = [w for w in reading.event.split() if w != "the"]
+    prep = reading.situation.split()[:1]
+    candidates: list[list[str]] = []
+    if event and prep:
+        candidates.append([*goal, *prep, *event])
+        candidates.append([*goal[-1:], *prep, *event])
+    own = re.findall(r"[A-Za-z][A-Za-z'-]*", re.sub(r"^\s*(?:a|an|the)\s+", "", topic, flags=re.I))
+    candidates.append(own)
+    if reading.audience:
+        candidates.append([*goal, "for", *reading.audience.split()])
+        candidates.append([*goal[-1:], "for", *reading.audience.split()[-1:]])
+    candidates.append(goal)
+    candidates.append([w for w in own if w.lower() not in _SMALL and len(w) > 2][:3])
+    for words in candidates:
+        if 2 <= len(words) <= 4:
+            return _title_case(" ".join(words)).split()
+    return _title_case(" ".join([*goal, "Meditation"][:4])).split()

@@ -1,0 +1,163 @@
+"""The offline route's scripts (and, with --video, whole videos) measured as a viewer would.
+
+On topics no test uses, unrelated to each other, the local script stages run as `archibald
+produce` runs them (research, concept, writer, review, polish, TTS clean-up, for a video of
+``--minutes``), and for each script this prints whether its first and last sections name the
+topic's audience or situation, the most times one sentence frame comes in ten minutes, similes
+that read wrong, doubled words and lines that contradict the topic; then the share of sentences
+the scripts share. With --video each topic is produced offline end to end (no keys, empty
+ARCHIBALD_HOME) and its voice track measured: silences of 8 s or more, the voice's share of the
+video, spoken words per minute of video.
+
+The measures are route-blind (archibald/script/checks.py and the topic reading): they look at
+the text and the audio, not at who wrote them, so a model's script is measured the same way.
+
+    .venv/bin/python benchmarks/bench_offline_quality.py                  # scripts, seconds
+    .venv/bin/python benchmarks/bench_offline_quality.py --video          # videos, minutes
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from archibald.media.audio import frame_power, read_audio
+from archibald.pipeline.meditation import LEAD_IN, TAIL, script_minutes
+from archibald.script.checks import contradictions, doubled_word, max_frame_repeats, simile_ok
+from archibald.script.concept import make_concept
+from archibald.script.editors import polish, review
+from archibald.script.model import Script, sentences
+from archibald.script.model import words as words_of
+from archibald.script.research import research
+from archibald.script.speakable import speakable
+from archibald.script.topic import read_topic, thumbnail_words
+from archibald.script.writer import write_script
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_produce import produce  # noqa: E402  (the offline produce run, shared)
+
+#: unrelated topics no test uses
+TOPICS = ("Sleep for new parents after a night feed",
+          "Calm for teachers before a school inspection",
+          "Courage for musicians before a concert",
+          "Grief after losing a pet",
+          "Focus for programmers during a long workday",
+          "Letting go for runners after a race")
+def local_script(topic: str, minutes: float, seed: int) -> Script:
+    """The script the offline route voices for a ``minutes``-long video of ``topic``."""
+    concept = make_concept(topic, minutes, research(topic, seed=seed), seed=seed)
+    target = script_minutes(minutes)
+    script = write_script(dataclasses.replace(concept, minutes=target), seed=seed)
+    script = polish(review(script, target).script, target).script
+    return dataclasses.replace(script, sections=tuple(
+        dataclasses.replace(s, text=speakable(s.text)) for s in script.sections))
+
+
+def measure_script(topic: str, script: Script) -> dict[str, object]:
+    reading = read_topic(topic)
+    said = script.sentences()
+    frames, frame = max_frame_repeats(said, script.estimated_seconds())
+    return {
+        "topic": topic, "title": script.title, "thumbnail": " ".join(thumbnail_words(topic)),
+        "names_first": any(reading.named(x) for x in sentences(script.sections[0].text)),
+        "names_last": any(reading.named(x) for x in sentences(script.sections[-1].text)),
+        "frame_repeats": frames, "frame": frame,
+        "bad_similes": [x for x in said if not simile_ok(x)],
+        "doubled": [x for x in said if doubled_word(x)],
+        "contradictions": contradictions(script.spoken_text(),
+                                         reading.tags | ({"sleep"} if script.sleep else set())),
+        "pace_wpm": round(script.pace_wpm(), 1), "sentences": len(said),
+    }
+
+
+def shared_share(scripts: list[Script]) -> tuple[float, list[tuple[int, str]]]:
+    """The share of all sentences that another script also says, and the most shared."""
+    sets = [[x.lower() for x in s.sentences()] for s in scripts]
+    count = Counter(x for said in sets for x in set(said))
+    total = sum(len(said) for said in sets)
+    shared = sum(1 for said in sets for x in said if count[x] > 1)
+    return shared / total if total else 0.0, [(n, x) for x, n in count.most_common(5) if n > 1]
+
+
+def voice_activity(path: Path, frame_s: float = 0.05) -> tuple[float, list[float]]:
+    """Seconds of voice in a voice track and the lengths of its silences (frames more than
+    40 dB under the loudest 5% of frames are silent)."""
+    samples, rate = read_audio(path, "voice track")
+    power = frame_power(samples, max(1, int(rate * frame_s)))
+    db = 10 * np.log10(np.maximum(power, 1e-12))
+    speech = db > np.percentile(db, 95) - 40
+    silences, run = [], 0
+    for s in speech:
+        if s:
+            if run:
+                silences.append(run * frame_s)
+            run = 0
+        else:
+            run += 1
+    return float(speech.sum() * frame_s), silences
+
+
+def video(topic: str, minutes: float, seed: int) -> dict[str, object]:
+    """One offline `archibald produce` of ``topic``, its voice track measured."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wall, run = produce(topic, minutes, seed, Path(tmp))
+        stages = run["stages"]
+        seconds = float(stages["video_assembly"]["output"]["duration"])
+        speech, silences = voice_activity(Path(stages["audio_generation"]["output"]["path"]))
+        spoken = [line for line in Path(run["files"]["script.md"]).read_text().splitlines()
+                  if not line.startswith("#")]
+        words = len(words_of("\n".join(spoken)))
+        return {"wall": round(wall, 1), "video_s": round(seconds, 1),
+                "silences_8s": sum(s >= 8 for s in silences),
+                "longest_silence": round(max(silences, default=0.0), 1),
+                "speech_share": round(speech / seconds, 3),
+                "wpm": round(words / (seconds / 60), 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--minutes", type=float, default=10)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--video", action="store_true", help="also produce each video offline")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    scripts = [local_script(t, args.minutes, args.seed) for t in TOPICS]
+    print(f"{len(TOPICS)} scripts for {args.minutes:g}-minute videos in "
+          f"{time.perf_counter() - t0:.1f} s (seed {args.seed})")
+    rows = [measure_script(t, s) for t, s in zip(TOPICS, scripts)]
+    for r in rows:
+        print(f"- {r['topic']!r}: title {r['title']!r}; thumbnail {r['thumbnail']!r}; names "
+              f"audience/situation first {r['names_first']}, last {r['names_last']}; max frame "
+              f"repeats {r['frame_repeats']} ({r['frame']!r}); bad similes "
+              f"{len(r['bad_similes'])}; doubled words {len(r['doubled'])}; contradictions "
+              f"{r['contradictions'] or 0}; {r['sentences']} sentences, {r['pace_wpm']} wpm")
+    share, top = shared_share(scripts)
+    print(f"sentences shared across the {len(scripts)} scripts: {share:.1%} (target < 10%); "
+          f"most shared: {top[:3]}")
+    print(f"named first and last: {sum(bool(r['names_first'] and r['names_last']) for r in rows)}"
+          f"/{len(rows)}; max frame repeats in ten minutes: "
+          f"{max(int(str(r['frame_repeats'])) for r in rows)} (target <= 2)")
+    if not args.video:
+        return
+    videos = []
+    for topic in TOPICS:
+        v = video(topic, args.minutes, args.seed)
+        videos.append(v)
+        print(f"- video {topic!r}: {v}", flush=True)
+    print(f"videos (music {LEAD_IN:g} s before, {TAIL:g} s after the voice): silences >= 8 s "
+          f"min {min(int(str(v['silences_8s'])) for v in videos)} (target >= 6); speech share "
+          f"max {max(float(str(v['speech_share'])) for v in videos):.1%} (target <= 55%); words "
+          f"per minute median {statistics.median(float(str(v['wpm'])) for v in videos):.0f}; "
+          f"wall median {statistics.median(float(str(v['wall'])) for v in videos):.1f} s")
+
+
+if __name__ == "__main__":
+    main()
