@@ -267,6 +267,19 @@ class Memory:
                 .order_by(attempts.c.id)).mappings().all()
         return [_attempt(r) for r in rows]
 
+    def _stats_row(self, conn: Any, a: Attempt, key: Any) -> Any:
+        """The route's statistics row, created empty if missing, locked for this transaction:
+        processes folding outcomes of the same route at once (a batch on one PostgreSQL) queue
+        on it instead of losing each other's counts or colliding on its first insert."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        empty: dict[str, Any] = {c.name: 0 for c in route_stats.columns}
+        empty.update(task_type=a.task_type, channel=a.channel, route=a.route,
+                     decayed_at=a.created_at)
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        conn.execute(insert(route_stats).values(**empty).on_conflict_do_nothing())
+        return conn.execute(select(route_stats).where(key).with_for_update()).mappings().one()
+
     def _fold(self, conn: Any, a: Attempt) -> None:
         """Add an attempt to its route's statistics. A judge's call is no outcome of the route
         it judged, so it stays out; a quality figure counts only with evidence behind it."""
@@ -274,23 +287,13 @@ class Memory:
             return
         key = and_(route_stats.c.task_type == a.task_type, route_stats.c.channel == a.channel,
                    route_stats.c.route == a.route)
-        cur = conn.execute(select(route_stats).where(key)).mappings().first()
+        cur = self._stats_row(conn, a, key)
         has_q = a.quality is not None and a.evidence in EVIDENCE
         q = a.quality if has_q and a.quality is not None else 0.0
         # a failure (no result at all) is a fact about the route: the bandit scores it 0
         counted = float(has_q or (not a.success and a.quality is None))
         unjudged = int(a.success and a.evidence == "unjudged")
         cost = a.cost_nano / 1e9
-        if cur is None:
-            conn.execute(route_stats.insert().values(
-                task_type=a.task_type, channel=a.channel, route=a.route, n=1,
-                successes=int(a.success), quality_n=int(has_q), quality_sum=q,
-                cost_nano_sum=a.cost_nano, baseline_nano_sum=a.baseline_nano,
-                seconds_sum=a.seconds, w=1.0, w_success=float(a.success),
-                w_quality=q if has_q else 0.0, w_quality_sq=q * q if has_q else 0.0,
-                w_cost=cost, w_evidence=counted, unjudged=unjudged,
-                decayed_at=a.created_at))
-            return
         f = self._decay(a.created_at - cur["decayed_at"])
         conn.execute(update(route_stats).where(key).values(
             n=cur["n"] + 1, successes=cur["successes"] + int(a.success),

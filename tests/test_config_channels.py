@@ -46,7 +46,7 @@ def _inputs(settings: Any, channel: str, tmp_path: Path) -> dict[str, dict[str, 
     """What the voice, music, image and thumbnail stages send to the router on ``channel``."""
     router = RecordingRouter()
     stages = {s.name: s for s in build_stages(router, run_id="r", topic="rain", minutes=2.0,
-                                              channel=channel, history=[],
+                                              channel=channel,
                                               settings=settings)}  # type: ignore[arg-type]
     concept = StageResult(value={"concept": {"theme": "forest rain", "title": "Rain"}})
     script = {"title": "Rain", "minutes": 1.7, "sleep": False,
