@@ -196,7 +196,8 @@ def _call_with_retries(step: Callable[[], Any], what: str, *, max_retries: int,
 
 
 def upload(video: Path, thumbnail: Path | None, metadata: Mapping[str, Any], *,
-           privacy: str = "private", credentials: Any = None, base_url: str | None = None,
+           privacy: str = "private", publish_at: str | None = None,
+           credentials: Any = None, base_url: str | None = None,
            chunksize: int = 8 * 1024 * 1024, max_retries: int = 10,
            sleep: Callable[[float], None] = time.sleep, timeout: float = 60.0) -> dict[str, Any]:
     """Upload ``video`` (resumable, chunked), set its thumbnail; return id, url and notes."""
@@ -211,12 +212,17 @@ def upload(video: Path, thumbnail: Path | None, metadata: Mapping[str, Any], *,
         raise InputError("the video needs a title")
     credentials = credentials if credentials is not None else load_credentials()
     service = build_service(credentials, base_url or os.environ.get("YOUTUBE_BASE_URL"), timeout)
-    body = {"snippet": {"title": title[:100], "description": str(metadata.get("description",
+    body: dict[str, dict[str, Any]] = {"snippet": {"title": title[:100], "description": str(metadata.get("description",
                                                                              ""))[:5000],
                         "tags": list(metadata.get("tags") or []),
                         "categoryId": str(metadata.get("categoryId", "22"))},
             "status": {"privacyStatus": privacy, "selfDeclaredMadeForKids":
                        bool(metadata.get("madeForKids", False))}}
+    if publish_at:  # scheduled: YouTube requires private until publishAt
+        if privacy != "private":
+            raise InputError(f"a scheduled video (publishAt {publish_at}) must be uploaded "
+                             f"private, not {privacy}")
+        body["status"]["publishAt"] = publish_at
     media = MediaFileUpload(str(video), mimetype=mimetypes.guess_type(str(video))[0]
                             or "video/mp4", chunksize=chunksize, resumable=True)
     request = service.videos().insert(part="snippet,status", body=body, media_body=media)
@@ -291,7 +297,8 @@ class YouTubeBackend(Backend):
         result = await asyncio.to_thread(
             upload, Path(task.inputs["video"]), Path(thumb) if thumb else None,
             dict(task.inputs.get("metadata") or {}),
-            privacy=str(task.inputs.get("privacy") or self.privacy), credentials=credentials,
+            privacy=str(task.inputs.get("privacy") or self.privacy),
+            publish_at=task.inputs.get("publish_at") or None, credentials=credentials,
             base_url=base, chunksize=self.chunksize, sleep=self.sleep)
         usage = Usage(requests=1)
         return Outcome(artifact=result, backend=self.name, route=self._route, usage=usage,

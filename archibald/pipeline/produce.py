@@ -4,10 +4,12 @@ economics report from the ledger."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import shutil
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from .meditation import STAGES, build_stages
 from .publish import link_or_copy, write_atomic
 from .store import digest
 
-__all__ = ["ProduceRequest", "produce", "run_json"]
+__all__ = ["ProduceRequest", "SharedResources", "produce", "produce_async", "run_json"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class ProduceRequest:
     seed: int = 0
     sequential: bool = False
     videos_per_month: int = 100
+    #: when the video goes public (UTC); it is uploaded private with YouTube's publishAt
+    publish_at: dt.datetime | None = None
 
 
 def _check(req: ProduceRequest) -> None:
@@ -154,14 +158,19 @@ def _learn(memory: Memory, req: ProduceRequest, outcomes: dict[str, Any]) -> Non
 
 
 async def _run(req: ProduceRequest, settings: Settings, memory: Memory, router: Router,
-               progress: Any) -> tuple[str, dict[str, Any]]:
+               progress: Any, shared: SharedResources | None = None) -> tuple[str, dict[str, Any]]:
     key = {"topic": req.topic, "minutes": req.minutes, "channel": req.channel}
     run_id = "run-" + digest({**key, "seed": req.seed, "config": settings.digest})[:16]
     history = [m["payload"] for m in memory.remembered("concept_performance", req.channel)]
+    publish_at = (req.publish_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                  if req.publish_at else "")
     stages = build_stages(router, run_id=run_id, topic=req.topic, minutes=req.minutes,
-                          channel=req.channel, history=history[-20:], settings=settings)
-    engine = Engine(stages, req.out, key_inputs=key, config_digest=settings.digest,
-                    seed=req.seed, concurrency=1 if req.sequential else None)
+                          channel=req.channel, history=history[-20:], settings=settings,
+                          publish_at=publish_at)
+    engine = Engine(stages, req.out, key_inputs={**key, "publish_at": publish_at}, config_digest=settings.digest,
+                    seed=req.seed, concurrency=1 if req.sequential else None,
+                    executor=shared.executor if shared else None,
+                    cpu_slots=shared.cpu_slots if shared else None)
     memory.start_run(run_id, "meditation", req.channel, req.topic)
     started = time.time()
     result: RunResult | None = None
@@ -182,11 +191,33 @@ async def _run(req: ProduceRequest, settings: Settings, memory: Memory, router: 
     return run_id, data
 
 
+@dataclass(frozen=True)
+class SharedResources:
+    """What runs in one event loop share (a batch): the worker processes and the CPU slots,
+    so several pipelines together never run more CPU-heavy stages than there are cores."""
+
+    executor: Executor
+    cpu_slots: asyncio.Semaphore
+
+
+async def produce_async(req: ProduceRequest, settings: Settings, *, memory: Memory,
+                        router: Router, progress: Any = None,
+                        shared: SharedResources | None = None) -> dict[str, Any]:
+    """`produce` inside a running event loop, with the caller's memory, router and pool."""
+    from ..reports.economics import write_reports
+
+    req = replace(req, out=req.out.expanduser().absolute())
+    await asyncio.to_thread(_check, req)
+    _, data = await _run(req, settings, memory, router, progress, shared)
+    await asyncio.to_thread(write_reports, req.out, data, memory,
+                            videos_per_month=req.videos_per_month)
+    return data
+
+
 def produce(req: ProduceRequest, settings: Settings, *, progress: Any = None,
             memory: Memory | None = None) -> dict[str, Any]:
     """Make the video; return run.json's content (also written to req.out)."""
     from ..catalog import build_registry
-    from ..reports.economics import write_reports
 
     # stage artifacts record absolute paths: a relative --out would be read from the wrong place
     req = replace(req, out=req.out.expanduser().absolute())
@@ -195,9 +226,8 @@ def produce(req: ProduceRequest, settings: Settings, *, progress: Any = None,
     memory = memory or Memory(half_life_days=settings.router.evidence_half_life_days)
     try:
         router = Router(settings, memory, build_registry(settings, memory))
-        _, data = asyncio.run(_run(req, settings, memory, router, progress))
-        write_reports(req.out, data, memory, videos_per_month=req.videos_per_month)
-        return data
+        return asyncio.run(produce_async(req, settings, memory=memory, router=router,
+                                         progress=progress))
     finally:
         if own:
             memory.close()

@@ -65,13 +65,17 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
     write_atomic(out / "subtitles.srt", srt)
     write_atomic(out / "metadata.json", json.dumps(metadata, indent=2))
     privacy = str(task.inputs.get("privacy", "private"))
+    publish_at = str(task.inputs.get("publish_at") or "")
+    status: dict[str, Any] = {"privacyStatus": privacy, "selfDeclaredMadeForKids": False}
+    if publish_at:  # YouTube publishes a private video at publishAt
+        status.update(privacyStatus="private", publishAt=publish_at)
     request = {
         "videos.insert": {
             "part": "snippet,status",
             "body": {"snippet": {k: metadata[k] for k in ("title", "description", "tags",
                                                          "categoryId", "defaultLanguage")
                                  if k in metadata},
-                     "status": {"privacyStatus": privacy, "selfDeclaredMadeForKids": False}},
+                     "status": status},
             "media": {"file": "video.mp4", "bytes": Path(task.inputs["video"]["path"])
                       .stat().st_size, "mimetype": "video/mp4", "resumable": True},
         },
@@ -81,7 +85,8 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
         "captions": {"file": "subtitles.srt", "language": metadata.get("defaultLanguage", "en")},
     }
     result: dict[str, Any] = {"metadata": metadata, "srt": str(out / "subtitles.srt"),
-                              "publish_dir": str(out), "dry_run": True}
+                              "publish_dir": str(out), "dry_run": True,
+                              "publish_at": publish_at or None}
     if task.inputs.get("dry_run", True):
         for name, src in (("video.mp4", task.inputs["video"]["path"]),
                           ("thumbnail.jpg", task.inputs["thumbnail"])):
@@ -93,6 +98,7 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
     from ..backends.youtube import upload
 
     uploaded = upload(Path(task.inputs["video"]["path"]), Path(task.inputs["thumbnail"]),
-                      metadata, privacy=privacy)
+                      metadata, privacy=status["privacyStatus"],
+                      publish_at=publish_at or None)
     result.update(dry_run=False, youtube=uploaded)
     return result
