@@ -187,3 +187,37 @@ def test_sigkill_mid_batch_then_rerun_finishes_every_item_once(tmp_path: Path) -
         for name in before.get(d.name, set()):
             assert sum(a.stage == name and a.success for a in attempts) == 1, (d.name, name)
     memory.close()
+
+
+@pytest.mark.slow
+def test_the_same_manifest_runs_on_a_local_ray_instance(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "m.csv").write_text("topic,minutes,channel,seed\n"
+                                "Morning light,1,a,1\nEvening rest,1,b,2\n")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "RAY_USAGE_STATS_ENABLED": "0"}
+    proc = subprocess.run([sys.executable, "-m", "archibald", "batch", "m.csv", "--out", "out",
+                           "--ray", "local", "--json"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    data = json.loads(proc.stdout[proc.stdout.index("{"):])
+    assert data["ray"] == "local" and data["done"] == 2 and data["failed"] == 0
+    memory = Memory()
+    for item in data["items"]:
+        run = json.loads((Path(item["out"]) / "run.json").read_text())
+        assert run["status"] == "done" and (Path(item["out"]) / "video.mp4").is_file()
+        # the workers wrote to the same ledger as a local run would
+        assert sum(a.cost_nano for a in memory.attempts_of_run(run["run_id"])) == \
+            run["totals"]["cost_nano"]
+        assert memory.attempts_of_run(run["run_id"])
+    memory.close()
+
+
+def test_ray_with_a_cluster_needs_a_shared_database(work: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("ray")
+    (work / "m.csv").write_text("topic\nx\n")
+    code, _, err = _cli(["batch", str(work / "m.csv"), "--out", str(work / "out"),
+                         "--ray", "10.0.0.1:6379"], capsys)
+    assert code == 2 and "needs a shared database" in err

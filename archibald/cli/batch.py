@@ -25,10 +25,12 @@ def batch(manifest: Path = typer.Argument(..., help="CSV or TOML manifest of the
           dry_run: bool = typer.Option(False, "--dry-run",
                                        help="Show the schedule and forecast cost; run nothing."),
           as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+          ray: Optional[str] = typer.Option(None, "--ray", help="Run items on a Ray cluster: "
+                                            "auto, local, or its ADDRESS."),
           config: Optional[str] = ConfigOption) -> None:
     """Make every video of a manifest; re-run it to resume (finished items are skipped)."""
     from ..errors import InputError
-    from ..pipeline.batch import batch_display, load_manifest, run_batch
+    from ..pipeline.batch import batch_display, load_manifest, run_batch, run_batch_ray
 
     if jobs < 0:
         raise InputError(f"--jobs {jobs} is negative; give 0 (automatic) or more")
@@ -41,7 +43,10 @@ def batch(manifest: Path = typer.Argument(..., help="CSV or TOML manifest of the
     try:
         with batch_display(items, settings.budgets.per_month_usd,
                            None if not as_json else sys.stderr) as (notify, _):
-            result = run_batch(items, settings, memory, jobs=jobs, notify=notify)
+            if ray:
+                result = run_batch_ray(items, settings, memory, ray, notify=notify)
+            else:
+                result = run_batch(items, settings, memory, jobs=jobs, notify=notify)
     finally:
         memory.close()
     data = result.as_dict()

@@ -48,7 +48,7 @@ from ..memory import Memory
 from .store import digest
 
 __all__ = ["BatchItem", "ItemResult", "BatchResult", "load_manifest", "run_batch",
-           "batch_display", "FIELDS"]
+           "run_batch_ray", "batch_display", "FIELDS"]
 
 #: manifest fields and their defaults (None: required or optional without a default)
 FIELDS: dict[str, Any] = {"topic": None, "minutes": 10.0, "channel": "default", "seed": 0,
@@ -324,6 +324,99 @@ def run_batch(items: list[BatchItem], settings: Settings, memory: Memory, *, job
     asyncio.run(_run_all(results, settings, memory, jobs, notify))
     budget = settings.budgets.per_month_usd
     return BatchResult(results, time.monotonic() - start, budget)
+
+
+# -- Ray: items across machines -----------------------------------------------------------------
+def _ray_item(item: BatchItem, settings: Settings, db_url: str) -> dict[str, Any]:
+    """One item on a Ray worker: one core, its own one-process pool, the shared database."""
+    from ..catalog import build_registry
+    from ..router import Router
+    from .produce import ProduceRequest, SharedResources, produce_async
+
+    async def go() -> dict[str, Any]:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            shared = SharedResources(executor=pool, cpu_slots=asyncio.Semaphore(1))
+            req = ProduceRequest(topic=item.topic, minutes=item.minutes, channel=item.channel,
+                                 out=item.out, seed=item.seed, publish_at=item.publish_at)
+            return await produce_async(req, settings, memory=memory, router=router,
+                                       shared=shared)
+
+    memory = Memory(db_url, half_life_days=settings.router.evidence_half_life_days)
+    try:
+        router = Router(settings, memory, build_registry(settings, memory))
+        data = asyncio.run(go())
+        return {"cost_nano": int(data["totals"]["cost_nano"]),
+                "baseline_nano": int(data["totals"]["baseline_nano"])}
+    finally:
+        memory.close()
+
+
+def run_batch_ray(items: list[BatchItem], settings: Settings, memory: Memory, address: str, *,
+                  notify: Callable[[ItemResult], None] | None = None) -> BatchResult:
+    """Run the items as Ray tasks (one core each) on the cluster at ``address``.
+
+    ``address`` is ``auto`` (the cluster this machine belongs to), ``local`` (start a
+    throwaway one-machine cluster) or ``ray://HOST:PORT`` / ``HOST:PORT``. The workers share
+    the ledger through ``memory``'s database, which must be PostgreSQL unless the cluster is
+    this machine; outputs land under ``--out``, which must be a folder every node sees.
+    """
+    try:
+        import ray
+    except ImportError:
+        raise InputError("--ray needs Ray: pip install 'archibald[ray]'") from None
+    from ..errors import ArchibaldError
+
+    if address != "local" and memory.engine.dialect.name == "sqlite":
+        raise InputError("--ray with a cluster needs a shared database: set ARCHIBALD_DB to a "
+                         "postgresql+psycopg:// URL every node can reach")
+    notify = notify or (lambda r: None)
+    start = time.monotonic()
+    results = [ItemResult(it) for it in items]
+    for r in results:
+        done = _finished(r.item)
+        if done is not None:
+            r.state = "finished earlier"
+            r.cost_nano = int(done.get("totals", {}).get("cost_nano", 0))
+            notify(r)
+    db_url = memory.engine.url.render_as_string(hide_password=False)
+    started_here = not ray.is_initialized()
+    if started_here:
+        try:
+            if address == "local":
+                ray.init(include_dashboard=False, log_to_driver=False,
+                         object_store_memory=100 * 1024 * 1024, configure_logging=False)
+            else:
+                ray.init(address=address, log_to_driver=False, configure_logging=False)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise InputError(f"cannot reach the Ray cluster at {address!r}: "
+                             f"{' '.join(str(exc).split())[:200]}") from None
+    try:
+        remote = ray.remote(num_cpus=1, max_retries=0)(_ray_item)
+        pending = {}
+        for r in results:
+            if r.state == "waiting":
+                pending[remote.remote(r.item, settings, db_url)] = r
+                r.state, r.started = "running", time.monotonic()
+                notify(r)
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            r = pending.pop(ready[0])
+            try:
+                totals = ray.get(ready[0])
+            except ray.exceptions.RayTaskError as exc:
+                cause = exc.cause if isinstance(exc.cause, ArchibaldError | OSError) else exc
+                r.state = "failed"
+                r.error = " ".join(str(cause).split())[:300] or type(cause).__name__
+            else:
+                r.state = "done"
+                r.cost_nano, r.baseline_nano = totals["cost_nano"], totals["baseline_nano"]
+            r.seconds = time.monotonic() - (r.started or time.monotonic())
+            notify(r)
+    finally:
+        if started_here:
+            ray.shutdown()
+    return BatchResult(results, time.monotonic() - start, settings.budgets.per_month_usd,
+                       extra={"ray": address})
 
 
 # -- progress -----------------------------------------------------------------------------------
