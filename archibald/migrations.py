@@ -10,7 +10,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-__all__ = ["MIGRATIONS", "migrate", "metadata", "attempts", "route_stats", "memory_items", "runs"]
+__all__ = ["MIGRATIONS", "migrate", "metadata", "attempts", "route_stats", "memory_items", "runs",
+           "batch_jobs", "batch_items"]
 
 metadata = MetaData()
 
@@ -98,6 +99,30 @@ runs = Table(
 )
 
 
+# Provider batch jobs (archibald.backends.batchapi): written before the create call, so a crash
+# between submit and result polls the same batch instead of submitting again.
+batch_jobs = Table(
+    "batch_jobs", metadata,
+    Column("job_key", String(64), primary_key=True),
+    Column("provider", String(32), nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("batch_id", String(128)),
+    Column("state", String(16), nullable=False),  # submitting|submitted|ended|failed|unknown
+    Column("deadline", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+batch_items = Table(
+    "batch_items", metadata,
+    Column("custom_id", String(64), primary_key=True),
+    Column("job_key", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # submitted|succeeded|errored|canceled|expired
+    Column("result", Text),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_batch_items_job", "job_key"),
+)
+
+
 def _m0001_attempts(conn: Connection) -> None:
     attempts.create(conn)  # with its indexes
 
@@ -114,11 +139,17 @@ def _m0004_runs(conn: Connection) -> None:
     runs.create(conn)
 
 
+def _m0005_batch_jobs(conn: Connection) -> None:
+    batch_jobs.create(conn)
+    batch_items.create(conn)  # with its index
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_attempts", _m0001_attempts),
     ("0002_route_stats", _m0002_route_stats),
     ("0003_memory_items", _m0003_memory_items),
     ("0004_runs", _m0004_runs),
+    ("0005_batch_jobs", _m0005_batch_jobs),
 ]
 
 

@@ -100,6 +100,8 @@ class Router:
         self.prices = prices or PriceBook.from_settings(settings)
         self.budget = BudgetGuard(settings.budgets, memory)
         self.rng = rng or random.Random()
+        #: an archibald.backends.batchapi.Batcher when runs may wait for provider batch APIs
+        self.batcher: Any = None
 
     # -- analysis -------------------------------------------------------------------------
     def premium_cost(self, task: Task, profile: Profile | None = None) -> float:

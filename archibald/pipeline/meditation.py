@@ -212,7 +212,8 @@ def routed(task_type: str, build: Builder, router: Router, run_id: str, channel:
         inputs = {"minutes": minutes, **build(si)}
         task = Task(task_type, inputs, channel)
         context = Context(workdir=si.stage_dir, seed=si.seed, settings=settings,
-                          extra={"stage": si})
+                          extra={"stage": si, "run_id": run_id,
+                                 "batcher": getattr(router, "batcher", None)})
         result = await router.run(task, context, run_id=run_id, stage=si.stage,
                                   check=_check(task))
         art = result.outcome.detail.get("artifact") or _adopt(task, result.outcome)
