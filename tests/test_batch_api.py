@@ -96,6 +96,7 @@ def test_requests_of_several_runs_go_out_as_one_batch_at_half_price(
     assert a.cost == pytest.approx(sync * 0.5) and a.detail["batch"] is True
     assert a.detail["synchronous_cost_usd"] == pytest.approx(sync)
     assert "x 0.5" in a.detail["price_source"] and "Anthropic" in a.detail["price_source"]
+    assert a.detail["price_source"].startswith("batch API: ")
     # params are the Messages API body; custom ids are what Anthropic allows
     for r in batch["requests"]:
         assert r["params"]["model"] == "claude-sonnet-4-5" and r["params"]["max_tokens"] == 900
@@ -240,3 +241,57 @@ def test_stub_answers_match_the_official_sdk_types(openai: OpenAIBatchStub,
     for r in m["results"]:
         MessageBatchIndividualResponse.model_validate(r)
     assert anthropic_sdk
+
+
+# -- through `archibald batch` ------------------------------------------------------------------
+from stubs.fixtures import deepseek_stub, provider_env  # noqa: E402,F401
+
+
+@pytest.fixture
+def anthropic_stub() -> Iterator[AnthropicBatchStub]:
+    """The batch-speaking Anthropic stub, under the name provider_env points ANTHROPIC_* at."""
+    stub = AnthropicBatchStub()
+    stub.start()
+    yield stub
+    stub.stop()
+
+
+@pytest.mark.slow
+def test_a_manifest_item_with_a_far_deadline_sends_its_premium_calls_as_batches(
+        anthropic_stub: AnthropicBatchStub, deepseek_stub: Any, provider_env: Any,
+        tmp_path: Path) -> None:
+    from test_produce_providers import _writer_reply
+
+    from archibald.config import load_settings
+    from archibald.pipeline.batch import default_batcher, load_manifest, run_batch
+    from stubs.base import prompt_of
+
+    anthropic_stub.reply_text = lambda body: _writer_reply(prompt_of(body))
+    deepseek_stub.reply_text = lambda body: _writer_reply(prompt_of(body))
+    (tmp_path / "m.csv").write_text("topic,minutes,channel,seed,deadline,publish_at\n"
+                                    "Morning light and gratitude,1,a,1,2099-01-01T00:00:00Z,\n"
+                                    "Evening rest,1,b,2,,2099-01-02T09:00:00Z\n"
+                                    "Right now,1,c,3,,\n")
+    items = load_manifest(tmp_path / "m.csv", tmp_path / "out")
+    settings = load_settings()
+    memory = Memory()
+    batcher = default_batcher(settings, memory)
+    assert set(batcher.clients) == {"anthropic"}  # no OpenAI key: only Anthropic batches
+    batcher.window, batcher.poll_first, batcher.poll_max = 1.0, 0.1, 0.2
+    result = run_batch(items, settings, memory, batcher=batcher)
+    assert [r.state for r in result.items] == ["done", "done", "done"], result.failed
+    batched = sum(len(b["requests"]) for b in anthropic_stub.batches.values())
+    direct = [r for r in anthropic_stub.requests if r.path == "/v1/messages"]
+    assert batched >= 4 and any(len(b["requests"]) == 2 for b in anthropic_stub.batches.values())
+    assert direct  # the item with no deadline called synchronously
+    api = result.as_dict()["batch_api"]
+    assert api["calls"] == batched and api["saved_usd"] == pytest.approx(
+        api["synchronous_usd"] / 2)
+    for r in result.items:
+        run = json.loads((r.item.out / "run.json").read_text())
+        ledger = memory.attempts_of_run(run["run_id"])
+        assert sum(a.cost_nano for a in ledger) == run["totals"]["cost_nano"]
+        premium = [a for a in ledger if a.route == "premium" and a.success]
+        assert premium and all(a.price_source.startswith("batch API: ")
+                               == (r.item.deadline is not None) for a in premium)
+    memory.close()

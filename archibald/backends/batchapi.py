@@ -55,11 +55,13 @@ from ..prices import ModelPrice, PriceBook, litellm_price_map
 from ..providers import Provider
 from ..tasks import Usage
 
-__all__ = ["BatchFallback", "BatchRequest", "BatchAnswer", "BatchClient", "AnthropicBatches",
+__all__ = ["BATCH_PRICED", "BatchFallback", "BatchRequest", "BatchAnswer", "BatchClient", "AnthropicBatches",
            "OpenAIBatches", "BatchStore", "Batcher", "batch_price"]
 
 log = logging.getLogger(__name__)
 ANTHROPIC_VERSION = "2023-06-01"
+#: how a batch-priced call's price source starts in the ledger (reports count them by it)
+BATCH_PRICED = "batch API: "
 
 
 class BatchFallback(DelegationError):
@@ -303,14 +305,15 @@ def batch_price(prices: PriceBook, provider: str, model: str) -> ModelPrice:
         inp = float(entry["input_cost_per_token_batches"])
         return ModelPrice(model, inp, float(entry["output_cost_per_token_batches"]),
                           min(sync.cached_input_per_token, inp),
-                          sync.source + " (batch prices)", sync.cache_write_per_token)
+                          f"{BATCH_PRICED}{sync.source} (batch prices)",
+                          sync.cache_write_per_token)
     d = _discounts().get(provider)
     if not d:
         raise BatchFallback(f"no batch price known for {provider} {model}")
     f = float(d["factor"])
     return ModelPrice(model, sync.input_per_token * f, sync.output_per_token * f,
                       sync.cached_input_per_token * f,
-                      f"{sync.source} x {f:g} ({d['source']}, {d['date']})",
+                      f"{BATCH_PRICED}{sync.source} x {f:g} ({d['source']}, {d['date']})",
                       None if sync.cache_write_per_token is None
                       else sync.cache_write_per_token * f)
 

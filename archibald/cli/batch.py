@@ -27,6 +27,9 @@ def batch(manifest: Path = typer.Argument(..., help="CSV or TOML manifest of the
           as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
           ray: Optional[str] = typer.Option(None, "--ray", help="Run items on a Ray cluster: "
                                             "auto, local, or its ADDRESS."),
+          batch_api: bool = typer.Option(True, "--batch-api/--no-batch-api",
+                                         help="Send LLM calls of items whose deadline is hours "
+                                              "away through provider batch APIs (half price)."),
           config: Optional[str] = ConfigOption) -> None:
     """Make every video of a manifest; re-run it to resume (finished items are skipped)."""
     from ..errors import InputError
@@ -46,7 +49,8 @@ def batch(manifest: Path = typer.Argument(..., help="CSV or TOML manifest of the
             if ray:
                 result = run_batch_ray(items, settings, memory, ray, notify=notify)
             else:
-                result = run_batch(items, settings, memory, jobs=jobs, notify=notify)
+                result = run_batch(items, settings, memory, jobs=jobs, notify=notify,
+                                   **({} if batch_api else {"batcher": None}))
     finally:
         memory.close()
     data = result.as_dict()
@@ -55,6 +59,11 @@ def batch(manifest: Path = typer.Argument(..., help="CSV or TOML manifest of the
     else:
         typer.echo(f"batch: {data['done']}/{len(items)} done, {data['failed']} failed in "
                    f"{data['wall_seconds']:.1f} s; cost ${data['cost_usd']:.4f}")
+        api = data.get("batch_api") or {}
+        if api.get("calls"):
+            typer.echo(f"  provider batch APIs: {api['calls']} calls for ${api['cost_usd']:.4f} "
+                       f"instead of ${api['synchronous_usd']:.4f} (saved "
+                       f"${api['saved_usd']:.4f})")
         for r in result.failed:
             typer.echo(f"  failed: {r.item.out.name} ({r.item.where}): {r.error}")
     if result.failed:

@@ -9,6 +9,9 @@ and ``[[items]]``) with these fields:
     seed        same topic + seed, same script (default 0)
     pipeline    which pipeline makes it (only "meditation" ships today)
     publish_at  when it goes public, ISO 8601 with a time zone (optional)
+    deadline    when it must be ready (default: an hour before publish_at); LLM stages of an
+                item whose deadline is hours away go through the providers' batch APIs
+                (Anthropic Message Batches, OpenAI Batch) at about half price
     out         its folder under the batch's --out (default: slug of the topic + a digest)
 
 Every item runs in this process's event loop on its own :class:`~archibald.pipeline.engine.
@@ -52,7 +55,8 @@ __all__ = ["BatchItem", "ItemResult", "BatchResult", "load_manifest", "run_batch
 
 #: manifest fields and their defaults (None: required or optional without a default)
 FIELDS: dict[str, Any] = {"topic": None, "minutes": 10.0, "channel": "default", "seed": 0,
-                          "pipeline": "meditation", "publish_at": None, "out": None}
+                          "pipeline": "meditation", "publish_at": None, "deadline": None,
+                          "out": None}
 PIPELINES = ("meditation",)
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -71,6 +75,7 @@ class BatchItem:
     publish_at: dt.datetime | None
     out: Path
     where: str
+    deadline: dt.datetime | None = None
 
     @property
     def key(self) -> str:
@@ -155,15 +160,22 @@ def _item(raw: Mapping[str, Any], where: str, root: Path) -> BatchItem:
     if pipeline not in PIPELINES:
         raise InputError(f"{where}: unknown pipeline {pipeline!r}; known: "
                          f"{', '.join(PIPELINES)}")
-    publish_at = _when(data.get("publish_at"), where)
+    publish_at = _when(data.get("publish_at"), where, "publish_at")
+    deadline = _when(data.get("deadline"), where, "deadline")
+    if deadline is None and publish_at is not None:
+        deadline = publish_at - dt.timedelta(hours=1)
+    if publish_at is not None and deadline is not None and deadline > publish_at:
+        raise InputError(f"{where}: deadline {deadline.isoformat()} is after publish_at; the "
+                         f"video must be ready before it goes public")
     sub = str(data.get("out") or f"{_slug(topic)}-{channel}-{seed}")
     rel = Path(sub)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts:
         raise InputError(f"{where}: out {sub!r} must be a folder name inside the batch's --out")
-    return BatchItem(topic, minutes, channel, seed, pipeline, publish_at, root / rel, where)
+    return BatchItem(topic, minutes, channel, seed, pipeline, publish_at, root / rel, where,
+                     deadline)
 
 
-def _when(value: Any, where: str) -> dt.datetime | None:
+def _when(value: Any, where: str, name: str) -> dt.datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
@@ -172,10 +184,10 @@ def _when(value: Any, where: str) -> dt.datetime | None:
         try:
             when = dt.datetime.fromisoformat(str(value))
         except ValueError:
-            raise InputError(f"{where}: publish_at {value!r} is not an ISO 8601 time like "
+            raise InputError(f"{where}: {name} {value!r} is not an ISO 8601 time like "
                              f"2026-12-01T09:00:00+00:00") from None
     if when.tzinfo is None:
-        raise InputError(f"{where}: publish_at {value!r} has no time zone; add one, e.g. "
+        raise InputError(f"{where}: {name} {value!r} has no time zone; add one, e.g. "
                          f"+00:00 or Z")
     return when.astimezone(dt.timezone.utc)
 
@@ -269,7 +281,8 @@ async def _run_item(r: ItemResult, settings: Settings, memory: Memory, router: A
 
         it = r.item
         req = ProduceRequest(topic=it.topic, minutes=it.minutes, channel=it.channel,
-                             out=it.out, seed=it.seed, publish_at=it.publish_at)
+                             out=it.out, seed=it.seed, publish_at=it.publish_at,
+                             deadline=it.deadline)
         try:
             data = await produce_async(req, settings, memory=memory, router=router,
                                        progress=stage_event, shared=shared)
@@ -285,12 +298,13 @@ async def _run_item(r: ItemResult, settings: Settings, memory: Memory, router: A
 
 
 async def _run_all(results: list[ItemResult], settings: Settings, memory: Memory,
-                   jobs: int, notify: Callable[[ItemResult], None]) -> None:
+                   jobs: int, notify: Callable[[ItemResult], None], batcher: Any) -> None:
     from ..catalog import build_registry
     from ..router import Router
     from .produce import SharedResources
 
     router = Router(settings, memory, build_registry(settings, memory))
+    router.batcher = batcher
     cores = os.cpu_count() or 1
     pool = _pool(cores)
     shared = SharedResources(executor=pool, cpu_slots=asyncio.Semaphore(cores))
@@ -307,9 +321,27 @@ async def _run_all(results: list[ItemResult], settings: Settings, memory: Memory
         await asyncio.to_thread(pool.shutdown, wait=not cancelled, cancel_futures=cancelled)
 
 
+def default_batcher(settings: Settings, memory: Memory) -> Any:
+    """A Batcher for every configured provider that has a batch API (None when there is none)."""
+    from ..backends.batchapi import AnthropicBatches, Batcher, BatchStore, OpenAIBatches
+    from ..providers import ProviderSettings
+
+    providers = ProviderSettings.load(settings.providers)
+    clients: dict[str, Any] = {}
+    for name, cls in (("anthropic", AnthropicBatches), ("openai", OpenAIBatches)):
+        p = providers.get(name)
+        if p.configured:
+            clients[name] = cls(p)
+    return Batcher(BatchStore(memory.engine), clients) if clients else None
+
+
 def run_batch(items: list[BatchItem], settings: Settings, memory: Memory, *, jobs: int = 0,
-              notify: Callable[[ItemResult], None] | None = None) -> BatchResult:
-    """Run every item (skipping those finished earlier); failures are collected, not raised."""
+              notify: Callable[[ItemResult], None] | None = None,
+              batcher: Any = "default") -> BatchResult:
+    """Run every item (skipping those finished earlier); failures are collected, not raised.
+
+    ``batcher``: the Batcher that LLM calls of items with a far deadline go through ("default":
+    one for the configured providers; None: always synchronous)."""
     start = time.monotonic()
     notify = notify or (lambda r: None)
     results = [ItemResult(it) for it in items]
@@ -321,9 +353,40 @@ def run_batch(items: list[BatchItem], settings: Settings, memory: Memory, *, job
             r.baseline_nano = int(done.get("totals", {}).get("baseline_nano", 0))
             notify(r)
     jobs = jobs or (os.cpu_count() or 1) + 1  # one more than cores: light stages fill the gaps
-    asyncio.run(_run_all(results, settings, memory, jobs, notify))
+    if batcher == "default":
+        batcher = default_batcher(settings, memory) if any(
+            it.deadline for it in items) else None
+    asyncio.run(_run_all(results, settings, memory, jobs, notify, batcher))
     budget = settings.budgets.per_month_usd
-    return BatchResult(results, time.monotonic() - start, budget)
+    return BatchResult(results, time.monotonic() - start, budget,
+                       extra={"batch_api": batch_api_savings(memory, results)})
+
+
+def batch_api_savings(memory: Memory, results: list[ItemResult]) -> dict[str, Any]:
+    """What the provider batch APIs cost and saved, from the ledger of this batch's runs."""
+    import json as _json
+
+    from ..backends.batchapi import BATCH_PRICED
+    from ..prices import PriceBook
+    from ..tasks import Usage
+
+    book = PriceBook()
+    calls, cost, sync = 0, 0, 0
+    for r in results:
+        run = r.item.out / "run.json"
+        try:
+            run_id = _json.loads(run.read_text())["run_id"]
+        except (OSError, ValueError, KeyError):
+            continue
+        for a in memory.attempts_of_run(run_id):
+            if not a.price_source.startswith(BATCH_PRICED) or not a.model:
+                continue
+            usage = Usage(**{k: v for k, v in a.usage.items() if k in Usage.__dataclass_fields__})
+            calls += 1
+            cost += a.cost_nano
+            sync += round(book.cost(usage, model=a.model) * NANO)
+    return {"calls": calls, "cost_usd": cost / NANO, "synchronous_usd": sync / NANO,
+            "saved_usd": (sync - cost) / NANO}
 
 
 # -- Ray: items across machines -----------------------------------------------------------------

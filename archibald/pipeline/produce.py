@@ -38,6 +38,8 @@ class ProduceRequest:
     videos_per_month: int = 100
     #: when the video goes public (UTC); it is uploaded private with YouTube's publishAt
     publish_at: dt.datetime | None = None
+    #: when the video must be ready: LLM calls may wait for a provider batch API until then
+    deadline: dt.datetime | None = None
 
 
 def _check(req: ProduceRequest) -> None:
@@ -162,6 +164,8 @@ async def _run(req: ProduceRequest, settings: Settings, memory: Memory, router: 
     key = {"topic": req.topic, "minutes": req.minutes, "channel": req.channel}
     run_id = "run-" + digest({**key, "seed": req.seed, "config": settings.digest})[:16]
     history = [m["payload"] for m in memory.remembered("concept_performance", req.channel)]
+    if req.deadline is not None and getattr(router, "batcher", None) is not None:
+        router.batcher.register(run_id, req.deadline.timestamp())
     publish_at = (req.publish_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
                   if req.publish_at else "")
     stages = build_stages(router, run_id=run_id, topic=req.topic, minutes=req.minutes,
