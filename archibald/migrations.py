@@ -12,7 +12,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 __all__ = ["MIGRATIONS", "migrate", "metadata", "attempts", "route_stats", "memory_items", "runs",
-           "budget_lock"]
+           "budget_lock", "batch_jobs", "batch_items"]
 
 metadata = MetaData()
 
@@ -129,6 +129,30 @@ runs = Table(
 )
 
 
+# Provider batch jobs (archibald.backends.batchapi): written before the create call, so a crash
+# between submit and result polls the same batch instead of submitting again.
+batch_jobs = Table(
+    "batch_jobs", metadata,
+    Column("job_key", String(64), primary_key=True),
+    Column("provider", String(32), nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("batch_id", String(128)),
+    Column("state", String(16), nullable=False),  # submitting|submitted|ended|failed|unknown
+    Column("deadline", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+batch_items = Table(
+    "batch_items", metadata,
+    Column("custom_id", String(64), primary_key=True),
+    Column("job_key", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # submitted|succeeded|errored|canceled|expired
+    Column("result", Text),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_batch_items_job", "job_key"),
+)
+
+
 def _m0001_attempts(conn: Connection) -> None:
     attempts.create(conn)  # with its indexes
 
@@ -207,6 +231,11 @@ def _m0007_quality_evidence(conn: Connection) -> None:
         w_quality_sq=0.0))
 
 
+def _m0008_batch_jobs(conn: Connection) -> None:
+    batch_jobs.create(conn, checkfirst=True)
+    batch_items.create(conn, checkfirst=True)  # with its index
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_attempts", _m0001_attempts),
     ("0002_route_stats", _m0002_route_stats),
@@ -215,6 +244,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0005_money_pending", _m0005_money_pending),
     ("0006_savings_run_minutes", _m0006_savings_run_minutes),
     ("0007_quality_evidence", _m0007_quality_evidence),
+    ("0008_batch_jobs", _m0008_batch_jobs),
 ]
 
 

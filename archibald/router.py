@@ -193,6 +193,8 @@ class Router:
         self.budget = BudgetGuard(settings.budgets, memory)
         self.rng = rng or random.Random()
         self.assurance = Assurance(self)
+        #: an archibald.backends.batchapi.Batcher when runs may wait for provider batch APIs
+        self.batcher: Any = None
 
     # -- analysis -------------------------------------------------------------------------
     def premium_cost(self, task: Task, profile: Profile | None = None) -> float:

@@ -275,6 +275,19 @@ class ChatBackend(Backend):
             kwargs["extra_body"] = extra
         if task.inputs.get("temperature") is not None and self._takes_temperature(extra):
             kwargs["temperature"] = float(task.inputs["temperature"])
+        batcher = context.extra.get("batcher")
+        run_id = str(context.extra.get("run_id") or "")
+        if batcher is not None and batcher.wants(run_id, self.provider.name):
+            from .batchapi import BatchFallback, batched_outcome
+
+            stage = getattr(context.extra.get("stage"), "stage", task.type)
+            try:
+                outcome: Outcome = await batched_outcome(
+                    batcher, self, messages, kwargs["max_tokens"], kwargs.get("temperature"),
+                    run_id, str(stage))
+                return outcome
+            except BatchFallback as exc:
+                log.warning("%s: %s; calling synchronously", self.name, exc)
         litellm = import_litellm()
 
         async def attempt() -> Any:

@@ -206,10 +206,14 @@ def synthetic_media(settings: Any, channel: str | None) -> bool:
     return bool((getattr(settings, "publish", None) or {}).get("synthetic_media", True))
 
 
-def video_body(metadata: Mapping[str, Any], privacy: str, *,
-               synthetic: bool = True) -> dict[str, Any]:
+def video_body(metadata: Mapping[str, Any], privacy: str, *, synthetic: bool = True,
+               publish_at: str | None = None) -> dict[str, Any]:
     """The ``Video`` resource for videos.insert (part=snippet,status), as the discovery
-    document defines it."""
+    document defines it. A scheduled video (``publish_at``, ISO 8601) must be private until
+    then: YouTube makes it public at status.publishAt."""
+    if publish_at and privacy != "private":
+        raise InputError(f"a scheduled video (publishAt {publish_at}) must be uploaded "
+                         f"private, not {privacy}")
     title = youtube_text(str(metadata.get("title") or "").strip(), 4 * TITLE_MAX_CHARS)
     snippet: dict[str, Any] = {
         "title": title[:TITLE_MAX_CHARS],
@@ -219,10 +223,12 @@ def video_body(metadata: Mapping[str, Any], privacy: str, *,
     for key in ("defaultLanguage", "defaultAudioLanguage"):
         if metadata.get(key):
             snippet[key] = str(metadata[key])
-    return {"snippet": snippet,
-            "status": {"privacyStatus": privacy,
-                       "selfDeclaredMadeForKids": bool(metadata.get("madeForKids", False)),
-                       "containsSyntheticMedia": bool(synthetic)}}
+    status: dict[str, Any] = {"privacyStatus": privacy,
+                              "selfDeclaredMadeForKids": bool(metadata.get("madeForKids", False)),
+                              "containsSyntheticMedia": bool(synthetic)}
+    if publish_at:
+        status["publishAt"] = publish_at
+    return {"snippet": snippet, "status": status}
 
 
 def _retryable(error: Any) -> bool:
@@ -265,7 +271,8 @@ def _call_with_retries(step: Callable[[], Any], what: str, *, max_retries: int,
 
 
 def upload(video: Path, thumbnail: Path | None, metadata: Mapping[str, Any], *,
-           privacy: str = "private", credentials: Any = None, base_url: str | None = None,
+           privacy: str = "private", publish_at: str | None = None,
+           credentials: Any = None, base_url: str | None = None,
            chunksize: int = 8 * 1024 * 1024, max_retries: int = 10,
            sleep: Callable[[float], None] = time.sleep, timeout: float = 60.0,
            captions: Path | None = None, synthetic: bool = True) -> dict[str, Any]:
@@ -284,7 +291,7 @@ def upload(video: Path, thumbnail: Path | None, metadata: Mapping[str, Any], *,
     service = build_service(credentials, base_url or os.environ.get("YOUTUBE_BASE_URL"), timeout)
     if captions is not None and not Path(captions).is_file():
         raise InputError(f"captions {captions} do not exist")
-    body = video_body(metadata, privacy, synthetic=synthetic)
+    body = video_body(metadata, privacy, synthetic=synthetic, publish_at=publish_at)
     media = MediaFileUpload(str(video), mimetype=mimetypes.guess_type(str(video))[0]
                             or "video/mp4", chunksize=chunksize, resumable=True)
     request = service.videos().insert(part="snippet,status", body=body, media_body=media)
@@ -377,7 +384,8 @@ class YouTubeBackend(Backend):
         result = await asyncio.to_thread(
             upload, Path(task.inputs["video"]), Path(thumb) if thumb else None,
             dict(task.inputs.get("metadata") or {}),
-            privacy=str(task.inputs.get("privacy") or self.privacy), credentials=credentials,
+            privacy=str(task.inputs.get("privacy") or self.privacy),
+            publish_at=task.inputs.get("publish_at") or None, credentials=credentials,
             base_url=base, chunksize=self.chunksize, sleep=self.sleep,
             captions=Path(captions) if captions else None,
             synthetic=bool(task.inputs.get("synthetic_media", True)))

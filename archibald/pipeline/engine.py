@@ -84,6 +84,8 @@ class StageInput:
     stage_dir: Path  # an empty folder for this stage's files; kept with its result
     seed: int
     _executor: Callable[[], Executor] = field(repr=False)
+    #: processes a CPU-bound stage may keep busy: every core alone, one when runs share them
+    cpu_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
 
     async def run_in_process(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(*args, **kwargs)`` in the shared worker processes (fn must be picklable)."""
@@ -216,7 +218,8 @@ class Engine:
     def __init__(self, stages: Iterable[Stage], workdir: Path | str, *,
                  key_inputs: Mapping[str, Any], config_digest: str, seed: int = 0,
                  concurrency: int | None = None, keep_going: bool = True,
-                 executor: Executor | None = None, locked: bool = False) -> None:
+                 executor: Executor | None = None, locked: bool = False,
+                 cpu_slots: asyncio.Semaphore | None = None) -> None:
         stage_list = list(stages)
         self.order = topological_order(stage_list)
         self.stages = {s.name: s for s in stage_list}
@@ -237,6 +240,8 @@ class Engine:
         #: the caller holds ``store.lock()`` around the whole run (and what it writes after)
         self.locked = locked
         self._given_executor = executor
+        #: shared with other engines in the same event loop (a batch): one CPU budget for all
+        self._cpu_slots = cpu_slots
         self._pool: ProcessPoolExecutor | None = None
         self._lifeline: Lifeline | None = None
         #: the stages finished (run or resumed) by the last ``run``, kept when it fails
@@ -288,7 +293,7 @@ class Engine:
         t0 = time.perf_counter()
         started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         slots = asyncio.Semaphore(self.concurrency) if self.concurrency else None
-        cpu_slots = asyncio.Semaphore(os.cpu_count() or 1)
+        cpu_slots = self._cpu_slots or asyncio.Semaphore(os.cpu_count() or 1)
         outcomes: dict[str, StageOutcome] = {}
         self.outcomes = outcomes
         failures: dict[str, BaseException] = {}
@@ -383,7 +388,8 @@ class Engine:
                 result = await stage.run(StageInput(
                     stage=stage.name, deps={d: o.result for d, o in deps.items()},
                     inputs=self._inputs_of(stage), workdir=self.workdir, stage_dir=stage_dir,
-                    seed=self.seed, _executor=self._executor))
+                    seed=self.seed, _executor=self._executor,
+                    cpu_workers=1 if self._cpu_slots is not None else os.cpu_count() or 1))
                 if not isinstance(result, StageResult):
                     raise TypeError(f"run() returned {type(result).__name__}, not StageResult")
                 entry = await asyncio.to_thread(

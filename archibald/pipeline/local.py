@@ -53,6 +53,12 @@ def script_from_markdown(markdown: str, *, title: str = "", minutes: float = 0.0
                   sleep=sleep)
 
 
+def _cpu_workers(context: Context) -> int:
+    """How many processes a CPU-heavy stage may use (one each when a batch shares the cores)."""
+    stage = context.extra.get("stage")
+    return min(2, int(getattr(stage, "cpu_workers", 2)))
+
+
 async def _in_process(context: Context, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
     stage = context.extra.get("stage")
     if stage is None:
@@ -128,7 +134,7 @@ async def audio_generation(task: Task, context: Context) -> dict[str, Any]:
     out = Path(task.inputs["out"])
     result = await _in_process(context, synthesize, task.inputs["text"], out,
                                length_scale=float(task.inputs.get("length_scale", 1.57)),
-                               workers=int(task.inputs.get("workers", 2)),
+                               workers=int(task.inputs.get("workers") or _cpu_workers(context)),
                                sentence_pause=float(task.inputs.get("sentence_pause", 1.0)))
     return {"path": str(result.path), "duration": result.duration,
             "sentences": [[s.start, s.end, s.text] for s in result.sentences],

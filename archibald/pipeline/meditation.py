@@ -169,7 +169,8 @@ def routed(task_type: str, build: Builder, router: Router, run_id: str, channel:
         inputs = {"minutes": minutes, **build(si)}
         task = Task(task_type, inputs, channel)
         context = Context(workdir=si.stage_dir, seed=si.seed, settings=settings,
-                          extra={"stage": si})
+                          extra={"stage": si, "run_id": run_id,
+                                 "batcher": getattr(router, "batcher", None)})
         result = await router.run(task, context, run_id=run_id, stage=si.stage,
                                   check=_check(task))
         art = result.outcome.detail.get("artifact") or _adopt(task, result.outcome)
@@ -187,15 +188,17 @@ def _script(si: StageInput, dep: str) -> dict[str, Any]:
 
 
 def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, channel: str,
-                 settings: Any) -> list[Stage]:
+                 settings: Any, publish_at: str = "") -> list[Stage]:
     """The meditation DAG, every stage routed. The channel's history is not an input: it may
-    change which route runs, never what a route writes for a topic and seed."""
+    change which route runs, never what a route writes for a topic and seed. ``publish_at``
+    (ISO 8601, UTC) schedules the upload: private until then, public from then (YouTube's
+    status.publishAt)."""
     def stage(name: str, deps: tuple[str, ...], phase: int, build: Builder,
-              cpu: bool = False) -> Stage:
+              cpu: bool = False, keys: tuple[str, ...] = ()) -> Stage:
         return Stage(name, name, deps, routed(name, build, router, run_id, channel, minutes,
                                               settings),
-                     cpu_bound=cpu, phase=PHASES[phase], key_inputs=("topic", "minutes",
-                                                                    "channel"))
+                     cpu_bound=cpu, phase=PHASES[phase],
+                     key_inputs=("topic", "minutes", "channel") + keys)
 
     def research_inputs(si: StageInput) -> dict[str, Any]:
         from ..script.research import research
@@ -301,7 +304,9 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
                 "video": si.deps["video_assembly"].value,
                 "thumbnail": si.deps["thumbnail"].value["path"],
                 "publish_dir": str(si.stage_dir / "publish"), "lead_in": LEAD_IN,
-                "privacy": settings.publish.get("privacy", "private"),
+                "privacy": "private" if publish_at else settings.publish.get("privacy",
+                                                                               "private"),
+                "publish_at": publish_at,
                 "synthetic_media": synthetic_media(settings, channel),
                 "dry_run": bool(settings.publish.get("dry_run", True)),
                 "prompt": "Write YouTube metadata (title, description with chapters, tags)."}
@@ -323,7 +328,8 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
               3, video_inputs, cpu=True),
         stage("thumbnail", ("meditation_concept", "image_generation"), 3, thumb_inputs),
         stage("youtube_upload", ("meditation_concept", "tts_qa", "audio_generation",
-                                 "video_assembly", "thumbnail"), 4, upload_inputs),
+                                 "video_assembly", "thumbnail"), 4, upload_inputs,
+              keys=("publish_at",)),
     ]
 
 

@@ -4,9 +4,11 @@ economics report from the ledger."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,8 @@ from ..fsio import check_writable, sweep_temporaries, write_file
 from .outputs import check_out, place_outputs, sweep_out
 from .store import StageStore, digest
 
-__all__ = ["ProduceRequest", "produce", "run_json", "check_minutes"]
+__all__ = ["ProduceRequest", "SharedResources", "produce", "produce_async", "run_json",
+           "check_minutes"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,10 @@ class ProduceRequest:
     seed: int = 0
     sequential: bool = False
     videos_per_month: int = 100
+    #: when the video goes public (UTC); it is uploaded private with YouTube's publishAt
+    publish_at: dt.datetime | None = None
+    #: when the video must be ready: LLM calls may wait for a provider batch API until then
+    deadline: dt.datetime | None = None
 
 
 def check_minutes(minutes: float) -> None:
@@ -168,16 +175,6 @@ def _execution(session: float | None, outcomes: dict[str, Any],
             "earlier_seconds": earlier}
 
 
-def _quality_maintenance(memory: Memory, run_id: str) -> dict[str, Any] | None:
-    """The quality helper's figures for this run, when its module is installed."""
-    try:
-        from ..quality.maintenance import quality_maintenance
-    except ImportError:
-        return None
-    result: dict[str, Any] = quality_maintenance(memory.attempts_of_run(run_id))
-    return result
-
-
 def _learn(memory: Memory, req: ProduceRequest, outcomes: dict[str, Any]) -> None:
     """What the next run should know: the thumbnail layout and the concept that worked."""
     thumb = outcomes.get("thumbnail")
@@ -195,13 +192,20 @@ def _learn(memory: Memory, req: ProduceRequest, outcomes: dict[str, Any]) -> Non
 
 
 async def _run(req: ProduceRequest, settings: Settings, memory: Memory, router: Router,
-               progress: Any) -> tuple[str, dict[str, Any]]:
+               progress: Any, shared: SharedResources | None = None) -> tuple[str, dict[str, Any]]:
     key = {"topic": req.topic, "minutes": req.minutes, "channel": req.channel}
     run_id = "run-" + digest({**key, "seed": req.seed, "config": settings.digest})[:16]
+    if req.deadline is not None and getattr(router, "batcher", None) is not None:
+        router.batcher.register(run_id, req.deadline.timestamp())
+    publish_at = (req.publish_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                  if req.publish_at else "")
     stages = build_stages(router, run_id=run_id, topic=req.topic, minutes=req.minutes,
-                          channel=req.channel, settings=settings)
-    engine = Engine(stages, req.out, key_inputs=key, config_digest=settings.digest,
-                    seed=req.seed, concurrency=1 if req.sequential else None, locked=True)
+                          channel=req.channel, settings=settings, publish_at=publish_at)
+    engine = Engine(stages, req.out, key_inputs={**key, "publish_at": publish_at},
+                    config_digest=settings.digest, seed=req.seed,
+                    concurrency=1 if req.sequential else None, locked=True,
+                    executor=shared.executor if shared else None,
+                    cpu_slots=shared.cpu_slots if shared else None)
     earlier = _earlier_seconds(req.out / "run.json", run_id, memory)
     memory.start_run(run_id, "meditation", req.channel, req.topic, minutes=req.minutes)
     started = time.time()
@@ -212,12 +216,11 @@ async def _run(req: ProduceRequest, settings: Settings, memory: Memory, router: 
         outcomes = dict(engine.outcomes)
         status = "done" if result is not None else "failed"
         data = run_json(req, run_id, settings, result, outcomes, status)  # type: ignore[arg-type]
-        data["quality_maintenance"] = quality_maintenance(memory.attempts_of_run(run_id))
         if result is None:
             data["wall_seconds"] = round(time.time() - started, 3)
         data["execution"] = _execution(data["wall_seconds"], outcomes, earlier)
         data["wall_seconds"] = data["execution"]["seconds"]
-        data["quality_maintenance"] = _quality_maintenance(memory, run_id)
+        data["quality_maintenance"] = quality_maintenance(memory.attempts_of_run(run_id))
         write_file(req.out / "run.json", json.dumps(data, indent=2, default=str))
         memory.finish_run(run_id, status, data["totals"]["cost_nano"],
                           data["totals"]["baseline_nano"], data["wall_seconds"] or 0.0)
@@ -229,27 +232,33 @@ async def _run(req: ProduceRequest, settings: Settings, memory: Memory, router: 
     return run_id, data
 
 
-def produce(req: ProduceRequest, settings: Settings, *, progress: Any = None,
-            memory: Memory | None = None) -> dict[str, Any]:
-    """Make the video; return run.json's content (also written to req.out)."""
-    from ..catalog import build_registry
+@dataclass(frozen=True)
+class SharedResources:
+    """What runs in one event loop share (a batch): the worker processes and the CPU slots,
+    so several pipelines together never run more CPU-heavy stages than there are cores."""
+
+    executor: Executor
+    cpu_slots: asyncio.Semaphore
+
+
+async def produce_async(req: ProduceRequest, settings: Settings, *, memory: Memory,
+                        router: Router, progress: Any = None,
+                        shared: SharedResources | None = None) -> dict[str, Any]:
+    """`produce` inside a running event loop, with the caller's memory, router and (in a
+    batch) the worker pool and CPU slots it shares with other runs."""
     from ..reports.economics import write_reports
 
     # stage artifacts record absolute paths: a relative --out would be read from the wrong place
     req = replace(req, out=req.out.expanduser().absolute())
     _check(req)
-    own = memory is None
-    memory = memory or Memory(half_life_days=settings.router.evidence_half_life_days)
-    made: list[Path] = []
+    _check_forced_routes(req, settings, router)
+    made = _make_out(req.out)
     try:
-        router = Router(settings, memory, build_registry(settings, memory))
-        _check_forced_routes(req, settings, router)
-        made = _make_out(req.out)
         # held around the engine and what follows it: a refused run writes nothing here
         with StageStore(req.out).lock():
             sweep_temporaries(req.out)
             sweep_out(req.out)
-            _, data = asyncio.run(_run(req, settings, memory, router, progress))
+            _, data = await _run(req, settings, memory, router, progress, shared)
             write_reports(req.out, data, memory, videos_per_month=req.videos_per_month)
         if data.get("problems"):
             raise InputError("; ".join(data["problems"]))
@@ -257,6 +266,20 @@ def produce(req: ProduceRequest, settings: Settings, *, progress: Any = None,
     except BaseException:
         _drop_if_empty(made)
         raise
+
+
+def produce(req: ProduceRequest, settings: Settings, *, progress: Any = None,
+            memory: Memory | None = None) -> dict[str, Any]:
+    """Make the video; return run.json's content (also written to req.out)."""
+    from ..catalog import build_registry
+
+    _check(replace(req, out=req.out.expanduser().absolute()))
+    own = memory is None
+    memory = memory or Memory(half_life_days=settings.router.evidence_half_life_days)
+    try:
+        router = Router(settings, memory, build_registry(settings, memory))
+        return asyncio.run(produce_async(req, settings, memory=memory, router=router,
+                                         progress=progress))
     finally:
         if own:
             memory.close()

@@ -46,14 +46,17 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
     make_dir(out)
     write_file(out / "subtitles.srt", srt)
     write_file(out / "metadata.json", json.dumps(metadata, indent=2))
-    privacy = str(task.inputs.get("privacy", "private"))
+    publish_at = str(task.inputs.get("publish_at") or "")
+    privacy = "private" if publish_at else str(task.inputs.get("privacy", "private"))
     synthetic = bool(task.inputs.get("synthetic_media", True))
     from ..backends.youtube import upload, video_body
 
     request = {
         "videos.insert": {
             "part": "snippet,status",
-            "body": video_body(metadata, privacy, synthetic=synthetic),  # as the live upload
+            # as the live upload
+            "body": video_body(metadata, privacy, synthetic=synthetic,
+                               publish_at=publish_at or None),
             "media": {"file": "video.mp4", "bytes": Path(task.inputs["video"]["path"])
                       .stat().st_size, "mimetype": "video/mp4", "resumable": True},
         },
@@ -64,7 +67,8 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
                             "language": metadata.get("defaultLanguage", "en")},
     }
     result: dict[str, Any] = {"metadata": metadata, "srt": str(out / "subtitles.srt"),
-                              "publish_dir": str(out), "dry_run": True}
+                              "publish_dir": str(out), "dry_run": True,
+                              "publish_at": publish_at or None}
     if task.inputs.get("dry_run", True):
         for name, src in (("video.mp4", task.inputs["video"]["path"]),
                           ("thumbnail.jpg", task.inputs["thumbnail"])):
@@ -73,6 +77,6 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
         return result
     uploaded = upload(Path(task.inputs["video"]["path"]), Path(task.inputs["thumbnail"]),
                       metadata, privacy=privacy, captions=out / "subtitles.srt",
-                      synthetic=synthetic)
+                      synthetic=synthetic, publish_at=publish_at or None)
     result.update(dry_run=False, youtube=uploaded)
     return result

@@ -1,0 +1,102 @@
+"""CLI command: `archibald batch MANIFEST` (many videos, one scheduler for the machine)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+import typer
+
+from . import app
+from .common import ConfigOption, open_memory, open_settings, print_json
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..pipeline.batch import BatchItem
+
+
+@app.command()
+def batch(manifest: Path = typer.Argument(..., help="CSV or TOML manifest of the videos."),
+          out: Path = typer.Option(Path("batch-out"), "--out",
+                                   help="Folder that holds one folder per item."),
+          jobs: int = typer.Option(0, "--jobs", help="Items in flight at once (0: cores + 1)."),
+          dry_run: bool = typer.Option(False, "--dry-run",
+                                       help="Show the schedule and forecast cost; run nothing."),
+          as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+          ray: Optional[str] = typer.Option(None, "--ray", help="Run items on a Ray cluster: "
+                                            "auto, local, or its ADDRESS."),
+          batch_api: bool = typer.Option(True, "--batch-api/--no-batch-api",
+                                         help="Send LLM calls of items whose deadline is hours "
+                                              "away through provider batch APIs (half price)."),
+          config: Optional[str] = ConfigOption) -> None:
+    """Make every video of a manifest; re-run it to resume (finished items are skipped)."""
+    from ..errors import InputError
+    from ..pipeline.batch import batch_display, load_manifest, run_batch, run_batch_ray
+
+    if jobs < 0:
+        raise InputError(f"--jobs {jobs} is negative; give 0 (automatic) or more")
+    settings = open_settings(config)
+    items = load_manifest(manifest, out.expanduser().absolute())
+    if dry_run:
+        _schedule(settings, items, as_json)
+        return
+    memory = open_memory(settings)
+    try:
+        with batch_display(items, settings.budgets.per_month_usd,
+                           None if not as_json else sys.stderr) as (notify, _):
+            if ray:
+                result = run_batch_ray(items, settings, memory, ray, notify=notify)
+            else:
+                result = run_batch(items, settings, memory, jobs=jobs, notify=notify,
+                                   **({} if batch_api else {"batcher": None}))
+    finally:
+        memory.close()
+    data = result.as_dict()
+    if as_json:
+        print_json(data)
+    else:
+        typer.echo(f"batch: {data['done']}/{len(items)} done, {data['failed']} failed in "
+                   f"{data['wall_seconds']:.1f} s; cost ${data['cost_usd']:.4f}")
+        api = data.get("batch_api") or {}
+        if api.get("calls"):
+            typer.echo(f"  provider batch APIs: {api['calls']} calls for ${api['cost_usd']:.4f} "
+                       f"instead of ${api['synchronous_usd']:.4f} (saved "
+                       f"${api['saved_usd']:.4f})")
+        for r in result.failed:
+            typer.echo(f"  failed: {r.item.out.name} ({r.item.where}): {r.error}")
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def _schedule(settings: Settings, items: list[BatchItem], as_json: bool) -> None:
+    """The dry run: when each item would publish and what it is forecast to cost."""
+    from .plan import plan_data
+
+    memory = open_memory(settings)
+    try:
+        cache: dict[tuple[str, float], float] = {}
+        rows: list[dict[str, Any]] = []
+        far = datetime.max.replace(tzinfo=timezone.utc)
+        for it in sorted(items, key=lambda i: i.publish_at or far):
+            k = (it.channel, it.minutes)
+            if k not in cache:
+                cache[k] = plan_data(settings, memory, 1, it.channel, it.minutes)[
+                    "planned_cost_per_video_usd"]
+            rows.append({"out": it.out.name, "topic": it.topic, "channel": it.channel,
+                         "minutes": it.minutes,
+                         "publish_at": it.publish_at.isoformat() if it.publish_at else None,
+                         "planned_cost_usd": cache[k]})
+    finally:
+        memory.close()
+    total = float(sum(r["planned_cost_usd"] for r in rows))
+    if as_json:
+        print_json({"items": rows, "planned_cost_total_usd": total})
+        return
+    typer.echo(f"schedule of {len(rows)} items (routes as planned now):")
+    for r in rows:
+        when = r["publish_at"] or "on upload (no publish time)"
+        typer.echo(f"  {when:<26} {r['channel']:<12} {r['minutes']:>5g} min "
+                   f"~${r['planned_cost_usd']:.4f}  {r['topic']}")
+    typer.echo(f"forecast cost: ${total:.4f} for {len(rows)} videos")
