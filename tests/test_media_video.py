@@ -155,3 +155,17 @@ def test_a_result_that_misses_the_spec_is_an_error_and_leaves_nothing(
     with pytest.raises(ValidationError, match="faststart"):
         assemble(image, audio, work / "out.mp4", runner=no_faststart)
     assert os.listdir(work) == []
+
+
+@pytest.mark.parametrize("seconds", [57.0666, 57.02, 12.51])
+def test_audio_lengths_across_a_frame_boundary_assemble(work: Path, inputs: tuple[Path, Path],
+                                                        seconds: float) -> None:
+    """Issue 16 item 8: a stream copy cut by ``-t`` kept frames past the audio (B-frames)."""
+    image, _ = inputs
+    t = np.arange(int(round(seconds * 48000))) / 48000
+    audio = write_wav(work / "a.wav", (0.2 * np.sin(2 * np.pi * 330 * t)).astype(np.float32),
+                      48000)
+    info = assemble(image, audio, work / "out.mp4")
+    facts = probe_video(info.path)
+    assert facts["video_duration"] == pytest.approx(seconds, abs=1 / 30 + 1e-6)
+    assert facts["frames"] == round(seconds * 30)

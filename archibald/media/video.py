@@ -118,10 +118,16 @@ def audio_args(audio: Path, out: Path) -> list[str]:
 
 
 def loop_args(segment: Path, audio: Path, out: Path, duration: float) -> list[str]:
-    """ffmpeg arguments that loop the segment by stream copy to ``duration`` seconds."""
+    """ffmpeg arguments that loop the segment by stream copy to ``duration`` seconds.
+
+    The video is cut by frame count, not by ``-t``: a stream copy with ``-t`` keeps packets
+    until their *decode* time passes the cut, and with B-frames that is two or three frames
+    late (57.0666 s of audio gave 57.167 s of video, past the 0.1 s tolerance).
+    """
+    frames = max(1, round(duration * FPS))
     return ["-y", "-stream_loop", "-1", "-i", str(segment), "-i", str(audio),
-            "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-t", f"{duration:.3f}",
-            "-movflags", "+faststart", str(out)]
+            "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-frames:v", str(frames),
+            "-t", f"{duration:.6f}", "-movflags", "+faststart", str(out)]
 
 
 def assemble(image: Path, audio: Path, out: Path, *, runner: Runner | None = None) -> VideoInfo:
