@@ -93,14 +93,18 @@ def mix_command(voice: Path = typer.Option(..., "--voice", help="The voice track
                 out: Path = typer.Option(..., "--out", help="Where to write the mix WAV."),
                 lead_in: float = typer.Option(3.0, "--lead-in", help="Music before the voice."),
                 tail: float = typer.Option(15.0, "--tail", help="Music after the voice."),
-                duck: float = typer.Option(18.0, "--duck", help="dB of ducking under speech.")
+                duck: float = typer.Option(14.0, "--duck", help="dB of ducking under speech."),
+                wind_down: float = typer.Option(0.0, "--wind-down",
+                                                help="dB the last minutes fall (sleep).")
                 ) -> None:
-    """Mix voice over music with ducking, at -16 LUFS and true peak <= -1.5 dBTP."""
+    """Mix voice over music with slow ducking, at -16 LUFS and true peak <= -1.5 dBTP."""
     from ..media.mix import mix
 
-    result = mix(voice, music, out, lead_in=lead_in, tail=tail, duck_db=duck)
+    result = mix(voice, music, out, lead_in=lead_in, tail=tail, duck_db=duck,
+                 wind_down_db=wind_down)
     typer.echo(f"mix: {result.path} ({result.duration:.1f} s, {result.lufs:.1f} LUFS, "
-               f"true peak {result.true_peak_dbtp:.1f} dBTP)")
+               f"true peak {result.true_peak_dbtp:.1f} dBTP, music gain at most "
+               f"{result.music_gain_rate:.1f} dB/s)")
 
 
 @app.command()

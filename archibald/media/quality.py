@@ -18,7 +18,8 @@ from ..errors import ArchibaldError, ValidationError
 __all__ = [
     "contrast_ratio", "relative_luminance", "validate_video", "validate_audio", "audio_facts",
     "audio_misses",
-    "validate_image", "score_audio", "score_image", "score_video",
+    "validate_image", "score_audio", "score_image", "score_video", "band_level_db",
+    "max_gain_rate", "loudness_per_minute",
 ]
 
 #: what YouTube's recommended upload settings ask of the assembled MP4
@@ -178,6 +179,49 @@ def score_audio(path: Path | str, *, max_silence: float | None = None, loudness:
     }
     score = float(np.prod(list(parts.values())) ** (1 / len(parts)))
     return score, {**facts, "parts": parts}
+
+
+def band_level_db(samples: NDArray[np.float32], rate: int, low: float, high: float, *,
+                  window: float = 0.1) -> NDArray[np.float64]:
+    """Level in dB, per ``window`` s, of what ``samples`` hold between ``low`` and ``high`` Hz.
+
+    How the music's gain is measured in a mix: a band the voice does not reach, followed
+    through time (−200 dB for silence).
+    """
+    from scipy.signal import butter, sosfilt
+
+    from .audio import frame_power
+
+    mono = samples.mean(axis=1) if samples.ndim == 2 else samples
+    sos = butter(4, [low, high], btype="bandpass", fs=rate, output="sos")
+    power = frame_power(sosfilt(sos, mono.astype(np.float64)).astype(np.float32),
+                        max(1, int(window * rate)), partial=False)
+    return np.asarray(10 * np.log10(np.maximum(power, 1e-20)), dtype=np.float64)
+
+
+def max_gain_rate(levels_db: NDArray[np.float64], window: float, *,
+                  smooth: float = 0.5) -> float:
+    """The fastest a level curve (dB per ``window`` s) moves, in dB per second.
+
+    The curve is first averaged over ``smooth`` s, so the measure follows the gain, not the
+    ripple of the signal inside one window.
+    """
+    from scipy.ndimage import uniform_filter1d
+
+    if len(levels_db) < 2:
+        return 0.0
+    size = max(1, int(round(smooth / window)))
+    curve = uniform_filter1d(levels_db, size=size, mode="nearest")
+    return float(np.max(np.abs(np.diff(curve))) / window)
+
+
+def loudness_per_minute(samples: NDArray[np.float32], rate: int) -> list[float]:
+    """Integrated loudness (LUFS) of each whole or final partial minute (≥ 0.4 s) of a track."""
+    from .loudness import integrated_lufs
+
+    minute = 60 * rate
+    return [integrated_lufs(samples[i:i + minute], rate) for i in range(0, len(samples), minute)
+            if len(samples) - i > int(0.4 * rate)]
 
 
 def relative_luminance(rgb: NDArray[Any]) -> NDArray[np.float64]:
