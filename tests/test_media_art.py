@@ -11,6 +11,7 @@ from PIL import Image
 
 from media_helpers import run_cli
 from archibald.media.art import render_art
+from archibald.media.scene import SCENES, build_scene, scene_kind
 from archibald.media.quality import contrast_ratio, relative_luminance, score_image
 from archibald.media.thumbnail import render_thumbnail, thumbnail_words
 
@@ -40,10 +41,41 @@ def test_art_same_seed_same_picture_other_seed_visibly_other(work: Path, art: Pa
     assert np.mean(np.abs(_pixels(other) - _pixels(art))) > 10   # of 255
 
 
-def test_theme_sets_the_palette(work: Path) -> None:
+def test_the_topic_picks_the_scene_and_its_light(work: Path) -> None:
+    assert scene_kind("A body scan for nurses after a night shift") == "stars"
+    assert scene_kind("Calm by the ocean") == "water"
+    assert scene_kind("Grief and loss") == "candle"
+    assert scene_kind("Forest bathing") == "forest"
+    assert scene_kind("Confidence before a job interview") == "hills"
+    assert scene_kind("Sunrise energy") == "sky"
+    assert scene_kind("zxq") in SCENES                    # no keyword: still a scene
     night = _pixels(render_art("night sleep", work / "n.png", seed=0)).mean()
     snow = _pixels(render_art("snow winter", work / "s.png", seed=0)).mean()
     assert snow > night + 40
+
+
+@pytest.mark.parametrize("kind", SCENES)
+def test_the_seed_varies_the_composition_within_a_scene(kind: str) -> None:
+    a, b = (build_scene(kind, 480, 270, seed).frame(0.0).astype(float) for seed in (1, 2))
+    assert np.mean(np.abs(a - b)) > 3
+
+
+@pytest.mark.parametrize("kind", SCENES)
+def test_every_scene_moves_and_its_loop_is_seamless(kind: str) -> None:
+    scene = build_scene(kind, 480, 270, 4)
+    n = 110
+    frames = [scene.frame(i / n).astype(float) for i in (0, 1, n - 1, n // 3)]
+    step = np.mean(np.abs(frames[1] - frames[0]))
+    wrap = np.mean(np.abs(frames[0] - frames[2]))         # last frame → first, when repeated
+    apart = np.mean(np.abs(frames[3] - frames[0]))
+    assert wrap <= 2.5 * step + 1e-3                     # no jump where the loop joins
+    assert apart > 5 * wrap and apart > 0.5               # and it moves
+
+
+def test_art_draws_portrait_too(work: Path) -> None:
+    tall = render_art("ocean calm", work / "tall.png", seed=1, size=(1080, 1920))
+    with Image.open(tall) as im:
+        assert im.size == (1080, 1920)
 
 
 def test_wcag_contrast_formula() -> None:

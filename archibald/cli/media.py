@@ -63,16 +63,27 @@ def music(minutes: float = typer.Option(..., "--minutes", help="Length in minute
     typer.echo(f"music: {path} ({minutes * 60:.1f} s, key {key}, seed {seed})")
 
 
-@app.command()
-def art(theme: str = typer.Option(..., "--theme", help="A few words, e.g. 'ocean calm'."),
-        out: Path = typer.Option(..., "--out", help="Where to write the PNG."),
-        seed: int = typer.Option(0, "--seed", help="Different seeds, different pictures.")
-        ) -> None:
-    """Render a calm 1920x1080 background from a theme."""
-    from ..media.art import render_art
+def _size(vertical: bool) -> tuple[int, int]:
+    return (1080, 1920) if vertical else (1920, 1080)
 
-    path = render_art(theme, out, seed=seed)
-    typer.echo(f"art: {path} (1920x1080, theme {theme!r}, seed {seed})")
+
+@app.command()
+def art(theme: str = typer.Option(..., "--theme", help="The topic, e.g. 'ocean calm'."),
+        out: Path = typer.Option(..., "--out", help="Where to write the PNG."),
+        seed: int = typer.Option(0, "--seed", help="Different seeds, different pictures."),
+        loop: Optional[Path] = typer.Option(None, "--loop",
+                                            help="Also write the moving scene as an MP4 loop."),
+        vertical: bool = typer.Option(False, "--vertical", help="1080x1920, for Shorts.")
+        ) -> None:
+    """Render the topic's nature scene: a still PNG and, with --loop, a seamless moving loop."""
+    from ..media.art import render_art, render_loop
+    from ..media.scene import scene_kind
+
+    size = _size(vertical)
+    path = render_art(theme, out, seed=seed, size=size)
+    moving = f", loop {render_loop(theme, loop, seed=seed, size=size)}" if loop else ""
+    typer.echo(f"art: {path} ({size[0]}x{size[1]}, {scene_kind(theme, seed)} scene for "
+               f"{theme!r}, seed {seed}{moving})")
 
 
 @app.command()
@@ -108,12 +119,14 @@ def mix_command(voice: Path = typer.Option(..., "--voice", help="The voice track
 
 
 @app.command()
-def assemble(image: Path = typer.Option(..., "--image", help="The still picture."),
+def assemble(image: Optional[Path] = typer.Option(None, "--image", help="A still picture."),
+             loop: Optional[Path] = typer.Option(None, "--loop",
+                                                 help="A moving loop from `art --loop`."),
              audio: Path = typer.Option(..., "--audio", help="The finished mix."),
              out: Path = typer.Option(..., "--out", help="Where to write the MP4.")) -> None:
-    """Still image + audio -> a YouTube-ready MP4 (H.264 High, yuv420p, BT.709, AAC)."""
+    """Picture + audio -> a YouTube-ready MP4 (H.264 High, yuv420p, BT.709, AAC)."""
     from ..media.video import assemble as assemble_video
 
-    info = assemble_video(image, audio, out)
+    info = assemble_video(image, audio, out, loop=loop)
     typer.echo(f"video: {info.path} ({info.duration:.2f} s, {info.width}x{info.height} "
                f"{info.fps:g} fps, {info.profile} {info.pix_fmt}, {info.bytes} bytes)")

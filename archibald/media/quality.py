@@ -24,10 +24,12 @@ __all__ = [
 
 #: what YouTube's recommended upload settings ask of the assembled MP4
 VIDEO_SPEC: dict[str, Any] = {
-    "video_codec": "h264", "profile": "High", "pix_fmt": "yuv420p", "width": 1920,
-    "height": 1080, "audio_codec": "aac", "audio_profile": "LC", "sample_rate": 48000,
+    "video_codec": "h264", "profile": "High", "pix_fmt": "yuv420p",
+    "audio_codec": "aac", "audio_profile": "LC", "sample_rate": 48000,
     "channels": 2, "color_primaries": 1, "color_trc": 1, "colorspace": 1,
 }
+#: landscape, or portrait for Shorts
+VIDEO_SIZES = ((1920, 1080), (1080, 1920))
 DURATION_TOLERANCE = 0.1
 TARGET_LUFS, LUFS_TOLERANCE, PEAK_CEILING = -16.0, 1.0, -1.5
 
@@ -35,6 +37,9 @@ TARGET_LUFS, LUFS_TOLERANCE, PEAK_CEILING = -16.0, 1.0, -1.5
 def _video_misses(facts: dict[str, Any], expected_duration: float | None) -> list[str]:
     misses = [f"{k} is {facts.get(k)!r}, not {v!r}" for k, v in VIDEO_SPEC.items()
               if facts.get(k) != v]
+    if (facts.get("width"), facts.get("height")) not in VIDEO_SIZES:
+        misses.append(f"size is {facts.get('width')}x{facts.get('height')}, not 1920x1080 "
+                      f"or 1080x1920")
     if abs(float(facts.get("fps", 0)) - 30.0) > 0.01:
         misses.append(f"frame rate is {facts.get('fps')}, not 30")
     atoms = facts.get("atoms", [])
@@ -71,7 +76,7 @@ def score_video(path: Path | str, expected_duration: float | None = None,
     except ArchibaldError as exc:
         return 0.0, {"error": str(exc)}
     misses = _video_misses(facts, expected_duration)
-    checks = len(VIDEO_SPEC) + 3 + (2 if expected_duration is not None else 0)
+    checks = len(VIDEO_SPEC) + 4 + (2 if expected_duration is not None else 0)
     return max(0.0, 1.0 - len(misses) / checks), {**facts, "misses": misses}
 
 
