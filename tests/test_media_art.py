@@ -13,7 +13,8 @@ from media_helpers import run_cli
 from archibald.media.art import render_art
 from archibald.media.scene import SCENES, build_scene, scene_kind
 from archibald.media.quality import contrast_ratio, relative_luminance, score_image
-from archibald.media.thumbnail import render_thumbnail, thumbnail_words
+from archibald.errors import InputError
+from archibald.media.thumbnail import render_thumbnail, style_for, thumbnail_words
 
 
 @pytest.fixture(scope="module")
@@ -86,11 +87,31 @@ def test_wcag_contrast_formula() -> None:
     assert contrast_ratio(white, grey) == pytest.approx(4.54, abs=0.02)
 
 
-def test_thumbnail_words_keeps_at_most_five() -> None:
+def test_thumbnail_words_are_a_whole_phrase_of_two_to_four() -> None:
     assert thumbnail_words("10-Minute Guided Meditation for Evening Calm") == \
-        ["10-Minute", "Evening", "Calm"]
+        ["Evening", "Calm"]
+    assert thumbnail_words("2-Minute Evening Calm After Long Day") == ["Evening", "Calm"]
+    assert thumbnail_words("Fall Asleep Fast: 10-Minute Body Scan") == ["Fall", "Asleep", "Fast"]
     assert thumbnail_words("Sleep Deeply") == ["Sleep", "Deeply"]
-    assert len(thumbnail_words("one two three four five six seven eight")) == 5
+    assert thumbnail_words("10-Minute Sleep Meditation for Letting Go") == ["Letting", "Go"]
+    # no phrase of 2-4 words: a one-word phrase joins the next rather than one being cut
+    assert thumbnail_words("Calm: Breathe") == ["Calm", "Breathe"]
+    assert len(thumbnail_words("one two three four five six seven eight")) <= 4
+
+
+def test_given_words_are_used_and_the_channel_sets_the_style(work: Path, art: Path) -> None:
+    styles = {style_for(name) for name in ("Still Waters", "Night Owl Rest", "Calm Desk",
+                                           "Morning Light", "Deep Rest Daily")}
+    assert len(styles) >= 3                                   # channels look different
+    assert style_for("Still Waters") == style_for("Still Waters")
+    a = render_thumbnail("Whatever", art, work / "a.jpg", words=["Sleep", "Now"],
+                         channel="Still Waters")
+    b = render_thumbnail("Whatever", art, work / "b.jpg", words=["Sleep", "Now"],
+                         channel="Night Owl Rest")
+    assert a.text.lower() == "sleep now"
+    assert np.mean(np.abs(_pixels(a.path) - _pixels(b.path))) > 3
+    with pytest.raises(InputError):
+        render_thumbnail("t", art, work / "c.jpg", words="one two three four five".split())
 
 
 @pytest.mark.parametrize("background", ["art", "white", "black", "noise", "mid-grey"])
@@ -105,10 +126,11 @@ def test_thumbnail_is_720p_jpeg_with_measured_contrast(work: Path, art: Path,
                   else np.full((720, 1280, 3), fill)).astype(np.uint8)
         image = work / "bg.png"
         Image.fromarray(pixels).save(image)
-    result = render_thumbnail("Evening Calm", image, work / "t.jpg")
+    result = render_thumbnail("Evening Calm", image, work / "t.jpg", channel=background)
     with Image.open(result.path) as im:
         assert (im.format, im.size) == ("JPEG", (1280, 720))
     assert result.contrast >= 4.5
+    assert result.small_contrast >= 3.0                      # readable at 1/8 width
     assert result.bytes == result.path.stat().st_size <= 2 * 1024 * 1024
 
 

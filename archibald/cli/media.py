@@ -89,13 +89,19 @@ def art(theme: str = typer.Option(..., "--theme", help="The topic, e.g. 'ocean c
 @app.command()
 def thumbnail(title: str = typer.Option(..., "--title", help="The video's title."),
               image: Path = typer.Option(..., "--image", help="The background picture."),
-              out: Path = typer.Option(..., "--out", help="Where to write the JPEG.")) -> None:
+              out: Path = typer.Option(..., "--out", help="Where to write the JPEG."),
+              words: Optional[str] = typer.Option(None, "--words",
+                                                  help="2-4 words to show (default: from "
+                                                       "the title)."),
+              channel: str = typer.Option("", "--channel", help="Seeds the style.")) -> None:
     """Make a 1280x720 JPEG thumbnail with a few large, high-contrast words."""
     from ..media.thumbnail import render_thumbnail
 
-    result = render_thumbnail(title, image, out)
+    result = render_thumbnail(title, image, out, words=words.split() if words else None,
+                              channel=channel)
     typer.echo(f"thumbnail: {result.path} ({result.bytes} bytes, contrast "
-               f"{result.contrast:.1f}:1, {result.text!r})")
+               f"{result.contrast:.1f}:1, at 1/8 width {result.small_contrast:.1f}:1, "
+               f"{result.text!r})")
 
 
 @app.command("mix")

@@ -220,8 +220,8 @@ class _Nature:
         }
         self.state = {name: np.zeros((sos.shape[0], 2, 2)) for name, sos in self.filters.items()}
 
-    def _filtered(self, name: str, noise: _Array) -> _Array:
-        out = np.empty_like(noise)
+    def _filtered(self, name: str, noise: NDArray[np.float32]) -> _Array:
+        out = np.empty(noise.shape)
         for ch in range(2):
             out[:, ch], self.state[name][:, ch] = sosfilt(self.filters[name], noise[:, ch],
                                                           zi=self.state[name][:, ch])
@@ -234,8 +234,8 @@ class _Nature:
         phase = self.plan.noise_phase
         slow = t[::_CONTROL]                               # slow envelopes at 100 Hz
 
-        def white() -> _Array:
-            return np.asarray(rng.standard_normal((frames, 2), dtype=np.float32))
+        def white() -> NDArray[np.float32]:
+            return rng.standard_normal((frames, 2), dtype=np.float32)
 
         def envelope(values: _Array) -> _Array:
             return np.interp(t, slow, values)[:, None]
