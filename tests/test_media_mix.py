@@ -14,7 +14,8 @@ from media_helpers import run_cli
 from archibald.media.audio import read_audio, write_wav
 from archibald.media.mix import duck_curve, fit_length, mix
 from archibald.media.music import render_music
-from archibald.media.quality import band_level_db, loudness_per_minute, max_gain_rate, score_audio
+from archibald.media.quality import (band_level_db, loudness_per_minute, max_gain_rate,
+                                     music_gain_db, score_audio)
 
 
 def _voice(path: Path, rate: int = 22050) -> Path:
@@ -98,6 +99,12 @@ def test_music_breathes_ducked_through_short_pauses_rising_only_in_long_silences
     body = music_db[int(4.0 / window):int((4.0 + 26.0) / window)]
     assert max_gain_rate(body, window) <= 6.0
     assert result.music_gain_rate <= 6.0
+    # the same, measured the way a check would on any mix: voice taken out, bed compared
+    v, v_rate = read_audio(voice)
+    tone, tone_rate = read_audio(work / "tone.wav")
+    gain = music_gain_db(samples, v, v_rate, tone, tone_rate, 4.0)
+    assert max_gain_rate(gain[int(4.0 / 0.1):int(30.0 / 0.1)], 0.1) <= 6.0
+    assert np.nanmax(gain) - np.nanmin(gain[40:300]) == pytest.approx(14.0, abs=1.5)
 
 
 def test_duck_curve_moves_at_most_its_rate_and_is_down_whenever_the_voice_speaks() -> None:
