@@ -15,7 +15,7 @@ from media_helpers import run_cli
 from archibald.errors import MediaError, ValidationError
 from archibald.media import ffmpeg
 from archibald.media.audio import write_wav
-from archibald.media.probe import probe_video, top_level_atoms
+from archibald.media.probe import frame_at, probe_video, top_level_atoms
 from archibald.media.quality import score_video, validate_video
 from archibald.media.art import render_loop
 from archibald.media.video import assemble, check_loop, segment_seconds
@@ -177,18 +177,6 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return render_loop("ocean calm", tmp_path_factory.mktemp("loop") / "loop.mp4", seed=2)
 
 
-def _frame_at(video: Path, seconds: float) -> np.ndarray:
-    import av
-
-    with av.open(str(video)) as c:
-        stream = c.streams.video[0]
-        c.seek(int(seconds / stream.time_base), stream=stream, backward=True)
-        for frame in c.decode(stream):
-            if frame.time is not None and frame.time >= seconds - 1e-3:
-                return frame.to_ndarray(format="rgb24").astype(float)
-    raise AssertionError(f"no frame at {seconds} s")
-
-
 def test_a_moving_loop_repeats_to_five_minutes_within_spec_and_frames_differ(
         work: Path, loop: Path) -> None:
     assert check_loop(loop) == (1920, 1080)
@@ -199,7 +187,7 @@ def test_a_moving_loop_repeats_to_five_minutes_within_spec_and_frames_differ(
     info = assemble(None, audio, work / "moving.mp4", loop=loop)
     facts = validate_video(info.path, seconds)                       # the spec still holds
     assert (facts["width"], facts["height"], facts["profile"]) == (1920, 1080, "High")
-    f0, f30, f300 = (_frame_at(info.path, s) for s in (0.0, 30.0, 300.0))
+    f0, f30, f300 = (frame_at(info.path, s).astype(float) for s in (0.0, 30.0, 300.0))
     for a, b in ((f0, f30), (f0, f300), (f30, f300)):
         assert np.mean(np.abs(a - b)) > 0.3
 

@@ -16,7 +16,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InputError, ValidationError
-from .audio import SAMPLE_RATE, Samples, frame_power, read_audio, resample, to_pcm16, to_stereo, write_pcm16
+from .audio import (SAMPLE_RATE, Samples, frame_power, read_audio, resample, to_pcm16,
+                    to_stereo, write_pcm16)
 from .files import atomic_output
 from .loudness import integrated_lufs, normalise
 

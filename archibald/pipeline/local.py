@@ -200,6 +200,7 @@ async def thumbnail(task: Task, context: Context) -> dict[str, Any]:
                                words=task.inputs.get("words"),
                                channel=str(task.inputs.get("channel") or task.channel or ""))
     return {"path": str(result.path), "contrast": result.contrast, "bytes": result.bytes,
+            "small_contrast": result.small_contrast, "text": result.text,
             "layout": {"style": "default"}}
 
 
