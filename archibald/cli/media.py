@@ -54,13 +54,17 @@ def music(minutes: float = typer.Option(..., "--minutes", help="Length in minute
           seed: int = typer.Option(0, "--seed", help="Same seed, same music."),
           key: str = typer.Option("D", "--key", help="Musical key, e.g. D, F#, Bb."),
           binaural: Optional[float] = typer.Option(None, "--binaural",
-                                                   help="Binaural beat in Hz (headphones).")
+                                                   help="Binaural beat in Hz (headphones)."),
+          topic: str = typer.Option("", "--topic", help="Chooses the nature sounds."),
+          sleep: bool = typer.Option(False, "--sleep", help="End quieter, to rest.")
           ) -> None:
-    """Synthesise an ambient bed: drone, slow pads, soft noise, fades (48 kHz stereo)."""
-    from ..media.music import render_music
+    """Synthesise an ambient bed: drone, slow chords, bells, nature sounds (48 kHz stereo)."""
+    from ..media.music import ambience_for, render_music
 
-    path = render_music(minutes * 60, out, seed=seed, key=key, binaural_hz=binaural)
-    typer.echo(f"music: {path} ({minutes * 60:.1f} s, key {key}, seed {seed})")
+    path = render_music(minutes * 60, out, seed=seed, key=key, binaural_hz=binaural,
+                        topic=topic, sleep=sleep)
+    typer.echo(f"music: {path} ({minutes * 60:.1f} s, key {key}, seed {seed}, "
+               f"{' and '.join(ambience_for(topic))})")
 
 
 def _size(vertical: bool) -> tuple[int, int]:
