@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,6 +59,12 @@ def stage_file(out: Path, stage: str, name: str) -> Path:
     return next((out / ".archibald" / "stages").glob(f"{stage}-*/files/{name}"))
 
 
+def stage_value(out: Path, stage: str) -> dict[str, Any]:
+    path = next((out / ".archibald" / "stages").glob(f"{stage}-*/result.json"))
+    value: dict[str, Any] = json.loads(path.read_text())["value"]
+    return value
+
+
 def spectrogram(samples: np.ndarray, path: Path, title: str) -> None:
     import matplotlib
 
@@ -66,7 +73,8 @@ def spectrogram(samples: np.ndarray, path: Path, title: str) -> None:
 
     mono = samples.mean(axis=1)[::4]                     # 12 kHz is enough to see the bed
     fig, ax = plt.subplots(figsize=(6.4, 2.6), dpi=80)
-    ax.specgram(mono, NFFT=2048, Fs=12000, noverlap=1024, cmap="magma", vmin=-130)
+    with np.errstate(divide="ignore"):                   # digital silence: -inf dB
+        ax.specgram(mono, NFFT=2048, Fs=12000, noverlap=1024, cmap="magma", vmin=-130)
     ax.set_ylim(0, 6000)
     ax.set_xlabel("seconds")
     ax.set_ylabel("Hz")
@@ -89,8 +97,7 @@ def check(topic: str, minutes: float, seed: int, docs: Path | None,
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
         wall = produce(topic, minutes, seed, out, Path(tmp) / "home")
-        run = json.loads((out / "run.json").read_text())
-        concept = run["stages"]["meditation_concept"]["output"]["concept"]
+        concept = stage_value(out, "meditation_concept")["concept"]
         video = out / "video.mp4"
         mix, rate = read_audio(stage_file(out, "video_assembly", "mix.wav"))
         voice, voice_rate = read_audio(stage_file(out, "audio_generation", "voice.wav"))
@@ -104,7 +111,7 @@ def check(topic: str, minutes: float, seed: int, docs: Path | None,
         pairs = {f"{a:g}-{b:g}": float(np.mean(np.abs(frames[a].astype(float)
                                                        - frames[b].astype(float))))
                  for a in frames for b in frames if a < b}
-        thumb = run["stages"]["thumbnail"]["output"]
+        thumb = stage_value(out, "thumbnail")
         result: dict[str, object] = {
             "topic": topic, "wall_s": round(wall, 1), "sleep": bool(concept.get("sleep")),
             "title": concept.get("title"),
