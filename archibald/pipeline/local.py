@@ -170,10 +170,9 @@ async def image_generation(task: Task, context: Context) -> dict[str, Any]:
 
 
 async def video_assembly(task: Task, context: Context) -> dict[str, Any]:
+    from ..media.art import render_loop
     from ..media.mix import mix
     from ..media.video import assemble
-
-    from ..media.art import render_loop
 
     mixing = _in_process(context, mix, Path(task.inputs["voice"]), Path(task.inputs["music"]),
                          Path(task.inputs["mix_out"]),
