@@ -47,6 +47,7 @@ _AMBIENCE_WORDS: dict[str, tuple[str, ...]] = {
 #: the last part of the bed in which it thins and fades (a sleep session's falls further)
 _THIN_SHARE, _THIN_DB, _SLEEP_DB = 0.3, 4.0, 10.0
 _CONTROL = SAMPLE_RATE // 100              # samples per step of the slow envelopes
+_RING = 7.0                                # seconds a bell sounds (its fundamental: -30 dB)
 _Array = NDArray[np.float64]
 
 
@@ -173,37 +174,42 @@ def _osc(freq: float, start: int, frames: int) -> NDArray[np.complex64]:
     return np.asarray(grid.ravel()[:frames], dtype=np.complex64)
 
 
-def _pad(out: NDArray[np.float32], v: _Voice, start: int, frames: int,
-         gain: NDArray[np.float32] | None = None) -> None:
-    """Add one slowly swelling, detuned pad note to ``out`` (2, frames)."""
+def _pad(out: NDArray[np.float32], v: _Voice, start: int, t: _Array, slow: _Array,
+         gain: _Array | float = 1.0) -> None:
+    """Add one slowly swelling, detuned pad note to ``out`` (2, frames).
+
+    The swell (and ``gain``, per ``slow`` control point) change over tens of seconds, so
+    they are computed at the control rate and interpolated: one pass instead of five.
+    """
+    frames = len(t)
     h0, h1, h2 = (np.complex64(h) for h in _HARMONICS)
-    lfo = (_osc(1 / v.period, start, frames) * np.complex64(np.exp(1j * v.phase))).imag
-    swell = (np.float32(0.55) + np.float32(0.45) * lfo) ** 2
-    if gain is not None:
-        swell = swell * gain
+    swell = (0.55 + 0.45 * np.sin(2 * np.pi * slow / v.period + v.phase)) ** 2 * gain
+    envelope = np.interp(t, slow, swell).astype(np.float32)
     left_gain, right_gain = math.sqrt(0.5 * (1 - v.pan)), math.sqrt(0.5 * (1 + v.pan))
     for ch, (ratio, pan) in enumerate(((1 - v.detune, left_gain), (1 + v.detune, right_gain))):
         z = _osc(v.freq * ratio, start, frames)
         tone = (z * (h0 + z * (h1 + h2 * z))).imag          # sin x + sin 2x + sin 3x, weighted
-        out[ch] += np.float32(v.level * pan) * swell * tone
+        tone *= envelope
+        out[ch] += np.float32(v.level * pan) * tone
 
 
 def _bells(out: NDArray[np.float32], plan: _Plan, t: _Array, total: float) -> None:
     """Add the bell strikes sounding in this block; they fall away as the bed thins."""
     t0, t1 = float(t[0]), float(t[-1])
     for start, freq, level, pan in plan.bells:
-        if start > t1 or start + 8 < t0:
+        if start > t1 or start + _RING < t0:
             continue
         keep = 1.0 - float(_thinning(np.array([start]), total)[0])
-        since = t - start
-        on = (since >= 0) & (since < 8)
-        if not on.any() or keep <= 0.05:
+        first = max(0, int(np.searchsorted(t, start)))
+        last = int(np.searchsorted(t, start + _RING))
+        if last <= first or keep <= 0.05:
             continue
-        s = since[on]
-        ring = sum(lv * np.exp(-s / decay) * np.sin(2 * np.pi * freq * ratio * s)
-                   for ratio, lv, decay in _BELL) * np.minimum(1.0, s / 0.01)
+        s = (t[first:last] - start).astype(np.float32)
+        ring = sum(np.float32(lv) * np.exp(-s / np.float32(decay))
+                   * np.sin(np.float32(2 * np.pi * freq * ratio) * s)
+                   for ratio, lv, decay in _BELL) * np.minimum(np.float32(1.0), s / 0.01)
         for ch, g in enumerate((math.sqrt(0.5 * (1 - pan)), math.sqrt(0.5 * (1 + pan)))):
-            out[ch, on] += np.float32(level * keep * g) * ring.astype(np.float32)
+            out[ch, first:last] += np.float32(level * keep * g) * ring
 
 
 class _Nature:
@@ -235,7 +241,12 @@ class _Nature:
         slow = t[::_CONTROL]                               # slow envelopes at 100 Hz
 
         def white() -> NDArray[np.float32]:
-            return rng.standard_normal((frames, 2), dtype=np.float32)
+            # uniform, scaled to unit variance: after the filters it is as good as Gaussian,
+            # and three times cheaper to draw
+            noise = rng.random((frames, 2), dtype=np.float32)
+            noise -= np.float32(0.5)
+            noise *= np.float32(math.sqrt(12))
+            return noise
 
         def envelope(values: _Array) -> _Array:
             return np.interp(t, slow, values)[:, None]
@@ -280,10 +291,10 @@ def _block(start: int, frames: int, total: float, plan: _Plan, nature: _Nature, 
     """Samples ``start .. start + frames`` of the bed as a (frames, 2) array."""
     out = np.zeros((2, frames), dtype=np.float32)
     t = np.arange(start, start + frames, dtype=np.float64) / SAMPLE_RATE
+    slow = np.append(t[::_CONTROL], t[-1])                   # slow changes at 100 Hz
     for v in plan.drones:
-        _pad(out, v, start, frames)
+        _pad(out, v, start, t, slow)
     steps = plan.member.shape[1]
-    slow = np.append(t[::_CONTROL], t[-1])                   # chord changes at 100 Hz
     u = slow / plan.chord_seconds
     now = np.floor(u).astype(np.int64)
     x = np.clip((u - now - 0.7) / 0.3, 0, 1)                  # the last 30% crossfades
@@ -295,7 +306,7 @@ def _block(start: int, frames: int, total: float, plan: _Plan, nature: _Nature, 
         if i >= len(plan.pitches) // 2:
             held = held * upper
         if held.any():
-            _pad(out, v, start, frames, np.interp(t, slow, held).astype(np.float32))
+            _pad(out, v, start, t, slow, held)
     _bells(out, plan, t, total)
     if binaural_hz:
         carrier = 200.0
