@@ -1,8 +1,9 @@
 """The CPU-bound audio steps of a video, alone: the music bed and the mix.
 
-    .venv/bin/python benchmarks/bench_mix.py [--seconds 600] [--runs 3]
+    .venv/bin/python benchmarks/bench_mix.py [--seconds 600] [--runs 3] [--topic "forest walk"]
 
-Music: `render_music(seconds)` to a WAV. Mix: `mix(voice, music)` — loudness of voice and
+Music: `render_music(seconds, topic=...)` to a WAV: drone, chords, bells and the topic's
+nature ambience (the default topic has birdsong; "rain" and "ocean" cost the most). Mix: `mix(voice, music)` — loudness of voice and
 music, ducking, BS.1770 normalisation with the true-peak limiter, the measurement of the
 written 16-bit samples and the write. The voice is a 22,050 Hz mono narration stand-in
 (harmonic bursts of 0.4–3 s with 1–4 s silences, the shape of a read script), so no Piper run
@@ -46,6 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=600.0)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--topic", default="forest walk")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -53,13 +55,14 @@ def main() -> None:
         times: dict[str, list[float]] = {"music": [], "mix": []}
         for _ in range(args.runs):
             start = time.perf_counter()
-            render_music(args.seconds, work / "music.wav", seed=1)
+            render_music(args.seconds, work / "music.wav", seed=1, topic=args.topic)
             times["music"].append(time.perf_counter() - start)
             start = time.perf_counter()
             result = mix(voice, work / "music.wav", work / "mix.wav")
             times["mix"].append(time.perf_counter() - start)
     print(f"{args.seconds:.0f} s of audio, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; "
-          f"mix {result.lufs:.2f} LUFS, true peak {result.true_peak_dbtp:.2f} dBTP")
+          f"mix {result.lufs:.2f} LUFS, true peak {result.true_peak_dbtp:.2f} dBTP, music gain "
+          f"at most {result.music_gain_rate:.2f} dB/s")
     for name, values in times.items():
         print(f"| {name} | " + " / ".join(f"{v:.2f}" for v in values)
               + f" | **{statistics.median(values):.2f} s** |")

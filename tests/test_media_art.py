@@ -11,8 +11,10 @@ from PIL import Image
 
 from media_helpers import run_cli
 from archibald.media.art import render_art
+from archibald.media.scene import SCENES, build_scene, scene_kind
 from archibald.media.quality import contrast_ratio, relative_luminance, score_image
-from archibald.media.thumbnail import render_thumbnail, thumbnail_words
+from archibald.errors import InputError
+from archibald.media.thumbnail import render_thumbnail, style_for, thumbnail_words
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +42,41 @@ def test_art_same_seed_same_picture_other_seed_visibly_other(work: Path, art: Pa
     assert np.mean(np.abs(_pixels(other) - _pixels(art))) > 10   # of 255
 
 
-def test_theme_sets_the_palette(work: Path) -> None:
+def test_the_topic_picks_the_scene_and_its_light(work: Path) -> None:
+    assert scene_kind("A body scan for nurses after a night shift") == "stars"
+    assert scene_kind("Calm by the ocean") == "water"
+    assert scene_kind("Grief and loss") == "candle"
+    assert scene_kind("Forest bathing") == "forest"
+    assert scene_kind("Confidence before a job interview") == "hills"
+    assert scene_kind("Sunrise energy") == "sky"
+    assert scene_kind("zxq") in SCENES                    # no keyword: still a scene
     night = _pixels(render_art("night sleep", work / "n.png", seed=0)).mean()
     snow = _pixels(render_art("snow winter", work / "s.png", seed=0)).mean()
     assert snow > night + 40
+
+
+@pytest.mark.parametrize("kind", SCENES)
+def test_the_seed_varies_the_composition_within_a_scene(kind: str) -> None:
+    a, b = (build_scene(kind, 480, 270, seed).frame(0.0).astype(float) for seed in (1, 2))
+    assert np.mean(np.abs(a - b)) > 3
+
+
+@pytest.mark.parametrize("kind", SCENES)
+def test_every_scene_moves_and_its_loop_is_seamless(kind: str) -> None:
+    scene = build_scene(kind, 480, 270, 4)
+    n = 110
+    frames = [scene.frame(i / n).astype(float) for i in (0, 1, n - 1, n // 3)]
+    step = np.mean(np.abs(frames[1] - frames[0]))
+    wrap = np.mean(np.abs(frames[0] - frames[2]))         # last frame → first, when repeated
+    apart = np.mean(np.abs(frames[3] - frames[0]))
+    assert wrap <= 2.5 * step + 1e-3                     # no jump where the loop joins
+    assert apart > 5 * wrap and apart > 0.5               # and it moves
+
+
+def test_art_draws_portrait_too(work: Path) -> None:
+    tall = render_art("ocean calm", work / "tall.png", seed=1, size=(1080, 1920))
+    with Image.open(tall) as im:
+        assert im.size == (1080, 1920)
 
 
 def test_wcag_contrast_formula() -> None:
@@ -54,11 +87,31 @@ def test_wcag_contrast_formula() -> None:
     assert contrast_ratio(white, grey) == pytest.approx(4.54, abs=0.02)
 
 
-def test_thumbnail_words_keeps_at_most_five() -> None:
+def test_thumbnail_words_are_a_whole_phrase_of_two_to_four() -> None:
     assert thumbnail_words("10-Minute Guided Meditation for Evening Calm") == \
-        ["10-Minute", "Evening", "Calm"]
+        ["Evening", "Calm"]
+    assert thumbnail_words("2-Minute Evening Calm After Long Day") == ["Evening", "Calm"]
+    assert thumbnail_words("Fall Asleep Fast: 10-Minute Body Scan") == ["Fall", "Asleep", "Fast"]
     assert thumbnail_words("Sleep Deeply") == ["Sleep", "Deeply"]
-    assert len(thumbnail_words("one two three four five six seven eight")) == 5
+    assert thumbnail_words("10-Minute Sleep Meditation for Letting Go") == ["Letting", "Go"]
+    # no phrase of 2-4 words: a one-word phrase joins the next rather than one being cut
+    assert thumbnail_words("Calm: Breathe") == ["Calm", "Breathe"]
+    assert len(thumbnail_words("one two three four five six seven eight")) <= 4
+
+
+def test_given_words_are_used_and_the_channel_sets_the_style(work: Path, art: Path) -> None:
+    styles = {style_for(name) for name in ("Still Waters", "Night Owl Rest", "Calm Desk",
+                                           "Morning Light", "Deep Rest Daily")}
+    assert len(styles) >= 3                                   # channels look different
+    assert style_for("Still Waters") == style_for("Still Waters")
+    a = render_thumbnail("Whatever", art, work / "a.jpg", words=["Sleep", "Now"],
+                         channel="Still Waters")
+    b = render_thumbnail("Whatever", art, work / "b.jpg", words=["Sleep", "Now"],
+                         channel="Night Owl Rest")
+    assert a.text.lower() == "sleep now"
+    assert np.mean(np.abs(_pixels(a.path) - _pixels(b.path))) > 3
+    with pytest.raises(InputError):
+        render_thumbnail("t", art, work / "c.jpg", words="one two three four five".split())
 
 
 @pytest.mark.parametrize("background", ["art", "white", "black", "noise", "mid-grey"])
@@ -73,10 +126,11 @@ def test_thumbnail_is_720p_jpeg_with_measured_contrast(work: Path, art: Path,
                   else np.full((720, 1280, 3), fill)).astype(np.uint8)
         image = work / "bg.png"
         Image.fromarray(pixels).save(image)
-    result = render_thumbnail("Evening Calm", image, work / "t.jpg")
+    result = render_thumbnail("Evening Calm", image, work / "t.jpg", channel=background)
     with Image.open(result.path) as im:
         assert (im.format, im.size) == ("JPEG", (1280, 720))
     assert result.contrast >= 4.5
+    assert result.small_contrast >= 3.0                      # readable at 1/8 width
     assert result.bytes == result.path.stat().st_size <= 2 * 1024 * 1024
 
 

@@ -12,9 +12,10 @@ from scipy.signal import resample_poly
 
 from media_helpers import run_cli
 from archibald.media.audio import read_audio, write_wav
-from archibald.media.mix import fit_length, mix, speech_activity
+from archibald.media.mix import duck_curve, fit_length, mix
 from archibald.media.music import render_music
-from archibald.media.quality import score_audio
+from archibald.media.quality import (band_level_db, loudness_per_minute, max_gain_rate,
+                                     music_gain_db, score_audio)
 
 
 def _voice(path: Path, rate: int = 22050) -> Path:
@@ -60,29 +61,74 @@ def _tone_level(x: np.ndarray, rate: int, hz: float) -> float:
     return float(abs(np.sum(x * w * np.exp(-2j * np.pi * hz * n / rate))) / np.sum(w) * 2)
 
 
-def test_music_plays_before_the_first_word_and_ducks_under_speech(work: Path) -> None:
+def _phrases(path: Path, spans: list[tuple[float, float]], seconds: float,
+             rate: int = 22050) -> Path:
+    """A voice stand-in: a 180 Hz tone (nothing near the music's 3 kHz) during ``spans``."""
+    t = np.arange(int(seconds * rate)) / rate
+    envelope = np.zeros(len(t))
+    for a, b in spans:                                    # each phrase swells and fades
+        inside = (t >= a) & (t < b)
+        envelope[inside] = 0.3 + 0.7 * np.sin(np.pi * (t[inside] - a) / (b - a))
+    tone = np.sin(2 * np.pi * 180 * t) * (1 + 0.3 * np.sin(2 * np.pi * 3.1 * t))
+    return write_wav(path, (0.4 * tone * envelope).astype(np.float32), rate)
+
+
+def test_music_breathes_ducked_through_short_pauses_rising_only_in_long_silences(
+        work: Path) -> None:
     rate = 48000
-    t = np.arange(int(12 * rate)) / rate
-    write_wav(work / "tone.wav", (0.2 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32), rate)
-    tv = np.arange(int(4.0 * 22050)) / 22050
-    speech = 0.5 * np.sin(2 * np.pi * 180 * tv) * ((tv >= 0.5) & (tv < 1.5))   # one phrase
-    voice = write_wav(work / "voice.wav", speech.astype(np.float32), 22050)
-    result = mix(voice, work / "tone.wav", work / "mix.wav", lead_in=2.0, tail=3.0,
-                 duck_db=18.0)
+    t = np.arange(int(40 * rate)) / rate
+    write_wav(work / "tone.wav", (0.2 * np.sin(2 * np.pi * 3000 * t)).astype(np.float32), rate)
+    # phrases 1.5 s long with 2 s gaps (the old mix pumped up in each), a 12 s silence, more
+    spans = [(0.0, 1.5), (3.5, 5.0), (7.0, 8.5), (20.5, 22.0), (24.0, 25.5)]
+    voice = _phrases(work / "voice.wav", spans, 26.0)
+    result = mix(voice, work / "tone.wav", work / "mix.wav", lead_in=4.0, tail=6.0)
     samples, _ = read_audio(result.path)
-    mono = samples.mean(axis=1)
+    window = 0.1
+    music_db = band_level_db(samples, rate, 2500, 3500, window=window)
 
     def level(a: float, b: float) -> float:
-        return _tone_level(mono[int(a * rate):int(b * rate)], rate, 1000.0)
+        return float(np.median(music_db[int((4.0 + a) / window):int((4.0 + b) / window)]))
 
-    before = level(1.1, 1.9)                      # lead-in: music alone, voice not yet in
-    under = level(2.0 + 0.7, 2.0 + 1.3)           # while the phrase is spoken
-    after = level(2.0 + 3.0, 2.0 + 3.6)           # in the silence after it
-    assert 20 * np.log10(before / under) == pytest.approx(18.0, abs=2.0)
-    assert 20 * np.log10(after / under) == pytest.approx(18.0, abs=2.0)
-    assert np.max(np.abs(samples[-480:])) < 1e-3   # faded out by the end
-    env = speech_activity(read_audio(voice)[0], 22050)
-    assert env.max() == pytest.approx(1.0) and env[-100:].max() == pytest.approx(0.0, abs=1e-6)
+    under = level(0.2, 1.3)
+    assert level(-2.8, -2.2) > under + 8                   # the lead-in: music before a word
+    assert abs(level(1.6, 3.4) - under) < 1.0              # a 2 s pause stays ducked
+    assert abs(level(5.1, 6.9) - under) < 1.0
+    assert level(13.0, 16.0) - under == pytest.approx(14.0, abs=1.5)   # a long silence opens
+    assert abs(level(20.6, 21.9) - under) < 1.0            # and is down again for the voice
+    # the gain never moves faster than 6 dB/s from the first word to the tail's fade
+    body = music_db[int(4.0 / window):int((4.0 + 26.0) / window)]
+    assert max_gain_rate(body, window) <= 6.0
+    assert result.music_gain_rate <= 6.0
+    # the same, measured the way a check would on any mix: voice taken out, bed compared
+    v, v_rate = read_audio(voice)
+    tone, tone_rate = read_audio(work / "tone.wav")
+    gain = music_gain_db(samples, v, v_rate, tone, tone_rate, 4.0)
+    assert max_gain_rate(gain[int(4.0 / 0.1):int(30.0 / 0.1)], 0.1) <= 6.0
+    assert np.nanmax(gain) - np.nanmin(gain[40:300]) == pytest.approx(14.0, abs=1.5)
+
+
+def test_duck_curve_moves_at_most_its_rate_and_is_down_whenever_the_voice_speaks() -> None:
+    rng = np.random.default_rng(3)
+    speaking = rng.random(3000) < 0.3                     # 60 s of 20 ms frames, speech-ish
+    speaking[1000:1500] = False                           # one 10 s silence
+    gain = duck_curve(speaking, 0.02, 14.0)
+    assert np.allclose(gain[speaking], -14.0)
+    assert np.max(np.abs(np.diff(gain))) / 0.02 <= 5.5 + 1e-9
+    assert gain[1250] == pytest.approx(0.0)               # open in the long silence only
+    assert gain[200:900].max() == pytest.approx(-14.0)
+
+
+def test_a_sleep_session_winds_down_three_lu_below_its_middle(work: Path,
+                                                               music_bed: Path) -> None:
+    spans = [(s, s + 2.5) for s in np.arange(0.5, 230.0, 6.0)]
+    voice = _phrases(work / "voice.wav", spans, 232.0, rate=16000)
+    result = mix(voice, music_bed, work / "sleep.wav", lead_in=3.0, tail=15.0,
+                 wind_down_db=8.0)
+    samples, rate = read_audio(result.path)
+    minutes = loudness_per_minute(samples, rate)
+    assert len(minutes) == 5
+    assert minutes[1] - minutes[-1] >= 3.0, minutes
+    assert result.lufs == pytest.approx(-16.0, abs=1.0)
 
 
 def test_voice_alone_and_music_looped_to_length(work: Path, music_bed: Path) -> None:

@@ -12,7 +12,9 @@ from media_helpers import run_cli
 from archibald.errors import InputError
 from archibald.media import music as music_module
 from archibald.media.audio import read_audio
-from archibald.media.music import key_root_midi, render_music
+from archibald.media.loudness import integrated_lufs
+from archibald.media.music import ambience_for, key_root_midi, render_music
+from archibald.media.quality import loudness_per_minute
 from archibald.media.quality import validate_audio
 
 
@@ -83,3 +85,50 @@ def test_music_cli_unwritable_output(work: Path, capsys: pytest.CaptureFixture[s
     assert run_cli(["music", "--minutes", "0.05", "--out",
                     str(work / "missing" / "m.wav")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_the_topic_chooses_the_nature_under_the_music() -> None:
+    assert ambience_for("Rain on the window") == ("rain",)
+    assert ambience_for("A walk in the forest") == ("birdsong",)
+    assert ambience_for("Calm by the ocean at night") == ("waves",)
+    assert ambience_for("Mountain air") == ("wind",)
+    assert ambience_for("Confidence before an interview") == ("wind",)   # named none: soft wind
+
+
+def _band_energy(samples: np.ndarray, low: float, high: float) -> float:
+    spectrum = np.abs(np.fft.rfft(samples.mean(axis=1))) ** 2
+    freqs = np.fft.rfftfreq(len(samples), 1 / 48000)
+    return float(spectrum[(freqs >= low) & (freqs < high)].sum())
+
+
+def test_birdsong_and_rain_are_heard_where_the_topic_asks(work: Path) -> None:
+    birds = read_audio(render_music(30.0, work / "b.wav", seed=4, topic="forest"))[0]
+    rain = read_audio(render_music(30.0, work / "r.wav", seed=4, topic="rain"))[0]
+    plain = read_audio(render_music(30.0, work / "p.wav", seed=4, topic="interview"))[0]
+    # same seed, same chords and bells: what differs up there is the birds (or the rain)
+    assert _band_energy(birds, 2500, 6000) > 1.5 * _band_energy(plain, 2500, 6000)
+    assert _band_energy(rain, 1000, 7000) > 5 * _band_energy(plain, 1000, 7000)
+
+
+def test_chords_change_slowly_and_the_bed_thins_toward_the_end(work: Path) -> None:
+    samples = read_audio(render_music(150.0, work / "m.wav", seed=6, topic="sky"))[0]
+    mono = samples.mean(axis=1)
+
+    def spectrum(a: float) -> np.ndarray:
+        x = mono[int(a * 48000):int((a + 4) * 48000)]
+        return np.abs(np.fft.rfft(x * np.hanning(len(x))))[:int(1200 * 4)]  # below 1.2 kHz
+
+    first, second = spectrum(5.0), spectrum(40.0)                 # two different chords
+    assert np.corrcoef(first, second)[0, 1] < 0.9
+    minutes = loudness_per_minute(samples, 48000)
+    middle = float(np.mean([m for m in minutes[:2]]))
+    last = integrated_lufs(samples[-40 * 48000:-12 * 48000], 48000)
+    assert middle - last >= 2.0                                   # it thins and falls
+
+
+def test_a_sleep_bed_ends_three_lu_quieter_than_its_middle(work: Path) -> None:
+    samples = read_audio(render_music(180.0, work / "s.wav", seed=2, topic="sleep",
+                                      sleep=True))[0]
+    middle = integrated_lufs(samples[60 * 48000:120 * 48000], 48000)
+    last = integrated_lufs(samples[-60 * 48000:], 48000)
+    assert middle - last >= 3.0

@@ -15,9 +15,10 @@ from media_helpers import run_cli
 from archibald.errors import MediaError, ValidationError
 from archibald.media import ffmpeg
 from archibald.media.audio import write_wav
-from archibald.media.probe import probe_video, top_level_atoms
+from archibald.media.probe import frame_at, probe_video, top_level_atoms
 from archibald.media.quality import score_video, validate_video
-from archibald.media.video import assemble, segment_seconds
+from archibald.media.art import render_loop
+from archibald.media.video import assemble, check_loop, segment_seconds
 
 AUDIO_SECONDS = 3.2
 
@@ -155,3 +156,78 @@ def test_a_result_that_misses_the_spec_is_an_error_and_leaves_nothing(
     with pytest.raises(ValidationError, match="faststart"):
         assemble(image, audio, work / "out.mp4", runner=no_faststart)
     assert os.listdir(work) == []
+
+
+@pytest.mark.parametrize("seconds", [57.0666, 57.02, 12.51])
+def test_audio_lengths_across_a_frame_boundary_assemble(work: Path, inputs: tuple[Path, Path],
+                                                        seconds: float) -> None:
+    """Issue 16 item 8: a stream copy cut by ``-t`` kept frames past the audio (B-frames)."""
+    image, _ = inputs
+    t = np.arange(int(round(seconds * 48000))) / 48000
+    audio = write_wav(work / "a.wav", (0.2 * np.sin(2 * np.pi * 330 * t)).astype(np.float32),
+                      48000)
+    info = assemble(image, audio, work / "out.mp4")
+    facts = probe_video(info.path)
+    assert facts["video_duration"] == pytest.approx(seconds, abs=1 / 30 + 1e-6)
+    assert facts["frames"] == round(seconds * 30)
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render_loop("ocean calm", tmp_path_factory.mktemp("loop") / "loop.mp4", seed=2)
+
+
+def test_a_moving_loop_repeats_to_five_minutes_within_spec_and_frames_differ(
+        work: Path, loop: Path) -> None:
+    assert check_loop(loop) == (1920, 1080)
+    seconds = 301.0
+    t = np.arange(int(seconds * 48000)) / 48000
+    audio = write_wav(work / "a.wav", (0.1 * np.sin(2 * np.pi * 220 * t)).astype(np.float32),
+                      48000)
+    info = assemble(None, audio, work / "moving.mp4", loop=loop)
+    facts = validate_video(info.path, seconds)                       # the spec still holds
+    assert (facts["width"], facts["height"], facts["profile"]) == (1920, 1080, "High")
+    f0, f30, f300 = (frame_at(info.path, s).astype(float) for s in (0.0, 30.0, 300.0))
+    for a, b in ((f0, f30), (f0, f300), (f30, f300)):
+        assert np.mean(np.abs(a - b)) > 0.3
+
+
+def test_the_loop_joins_without_a_jump(loop: Path) -> None:
+    import av
+
+    steps: list[float] = []
+    with av.open(str(loop)) as c:
+        first = previous = middle = None
+        for i, frame in enumerate(c.decode(video=0)):
+            pixels = frame.to_ndarray(format="rgb24")[::4, ::4].astype(np.int16)
+            if previous is not None and i % 7 == 0:
+                steps.append(float(np.mean(np.abs(pixels - previous))))
+            first = pixels if first is None else first
+            middle = pixels if i == 165 else middle
+            previous = pixels
+    assert i + 1 == 11 * 30 and first is not None and middle is not None
+    wrap = float(np.mean(np.abs(first - previous)))     # the last frame, then the first again
+    assert wrap < 1.0 and wrap < float(np.mean(np.abs(first - middle)))
+    assert float(np.median(steps)) < 1.0
+
+
+def test_a_portrait_picture_makes_a_portrait_video(work: Path) -> None:
+    tall = work / "tall.png"
+    Image.new("RGB", (1080, 1920), (80, 110, 150)).save(tall)
+    t = np.arange(int(2.0 * 48000)) / 48000
+    audio = write_wav(work / "a.wav", (0.1 * np.sin(2 * np.pi * 220 * t)).astype(np.float32),
+                      48000)
+    info = assemble(tall, audio, work / "short.mp4")
+    assert (info.width, info.height) == (1080, 1920)
+
+
+def test_a_loop_that_is_not_to_spec_is_refused(work: Path, inputs: tuple[Path, Path],
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    image, audio = inputs
+    bad = work / "bad.mp4"
+    ffmpeg.run(["-y", "-f", "lavfi", "-i", "color=c=blue:s=640x360:d=1", "-pix_fmt",
+                "yuv444p", "-c:v", "libx264", str(bad)])
+    out = work / "out.mp4"
+    assert run_cli(["assemble", "--loop", str(bad), "--audio", str(audio),
+                    "--out", str(out)]) == 2
+    assert "loop" in capsys.readouterr().err and not out.exists()

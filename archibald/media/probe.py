@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import InputError, ValidationError
 from .files import check_input
 
-__all__ = ["AudioFacts", "probe_audio", "probe_video", "top_level_atoms"]
+__all__ = ["AudioFacts", "frame_at", "probe_audio", "probe_video", "top_level_atoms"]
 
 
 @dataclass(frozen=True)
@@ -147,3 +147,17 @@ def probe_video(path: Path | str) -> dict[str, Any]:
     facts["atoms"] = top_level_atoms(p)
     facts["bytes"] = p.stat().st_size
     return facts
+
+
+def frame_at(path: Path | str, seconds: float) -> Any:
+    """The video's frame shown at ``seconds``, as (height, width, 3) uint8 RGB."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        container.seek(int(seconds / (stream.time_base or Fraction(1, 90000))), stream=stream,
+                       backward=True)
+        for frame in container.decode(stream):
+            if frame.time is not None and frame.time >= seconds - 1e-3:
+                return frame.to_ndarray(format="rgb24")
+    raise ValidationError(f"{path} has no frame at {seconds} s")

@@ -1,12 +1,19 @@
-"""A 1280x720 JPEG thumbnail: the artwork with a few large words, contrast measured ≥ 4.5:1.
+"""A 1280x720 JPEG thumbnail that sells: the scene's focal point, two to four large words.
 
-The text colour (white or near-black) is whichever contrasts more with the picture behind the
-words; if the measured WCAG contrast is still under 4.5:1, a soft scrim is laid behind the text,
-darker (or lighter) step by step, until it is not.
+The picture is cropped toward its brightest place (the sun, the moon, the flame: the focal
+point of every scene :mod:`.scene` draws, and usually of a generated image too) and the words
+sit beside it, never on it. The channel's name seeds the style — typeface, layout, colours,
+letter case — so one channel's thumbnails look like a series and another's do not.
+
+Legibility is measured, not assumed: the WCAG contrast of the words against what lies behind
+them (≥ 4.5:1), and again on the thumbnail shrunk to 1/8 of its width, as a phone's list shows
+it (≥ 3:1, with letters at least :data:`MIN_LETTER_PX` high). A soft scrim is laid behind the
+words, stronger step by step, until both hold.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,125 +26,266 @@ from .files import atomic_output
 from .quality import contrast_ratio, relative_luminance, validate_image
 from .video import check_image
 
-__all__ = ["ThumbnailResult", "render_thumbnail", "thumbnail_words", "font_path"]
+__all__ = ["ThumbnailResult", "Style", "render_thumbnail", "thumbnail_words", "style_for",
+           "font_path", "legibility"]
 
 WIDTH, HEIGHT = 1280, 720
 MAX_BYTES = 2 * 1024 * 1024
 MIN_CONTRAST = 4.5
-MAX_WORDS = 5
-_STOP = {"a", "an", "the", "for", "to", "of", "and", "with", "in", "on", "your", "guided",
-         "meditation"}
-_LIGHT, _DARK = (255, 255, 255), (20, 22, 30)
+MIN_SMALL_CONTRAST = 3.0
+#: letters' height in pixels at 1/8 width (160 px wide), about what a phone's list shows
+MIN_LETTER_PX = 9
+MAX_WORDS = 4
+#: words that carry no promise on a thumbnail (the length and the genre are said elsewhere)
+_FILLER = {"guided", "meditation", "meditations", "a", "an", "the", "your", "my", "minute",
+           "minutes", "session", "practice"}
+#: where a title's phrases join: split there, never inside a phrase
+_JOINS = re.compile(r"\s*[:|/]\s*|\s+[-–—]\s+|\s+(?:for|after|before|with|during|to|into|"
+                    r"and|in|on|at|of|from|while)\s+", re.IGNORECASE)
+_FONTS = ("DejaVuSans-Bold.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSans.ttf")
+_INKS = ((255, 255, 255), (255, 238, 205), (225, 244, 255), (255, 226, 226))
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a channel's thumbnails look."""
+
+    font: str
+    layout: str              # "centre", "side" (beside the focal point), "band" (a lower third)
+    ink: tuple[int, int, int]
+    upper: bool
 
 
 @dataclass(frozen=True)
 class ThumbnailResult:
-    """A written thumbnail, the words on it and their measured contrast."""
+    """A written thumbnail, the words on it and their measured legibility."""
 
     path: Path
     contrast: float
     bytes: int
     text: str = ""
+    #: contrast of the words on the thumbnail shrunk to 1/8 width
+    small_contrast: float = 0.0
+    style: str = ""
 
 
-def font_path() -> Path:
-    """DejaVu Sans Bold, shipped inside matplotlib's wheel."""
+def style_for(channel: str) -> Style:
+    """The style the channel's name seeds (the same name, the same style)."""
+    d = hashlib.sha256(f"thumbnail:{channel}".encode()).digest()
+    return Style(_FONTS[d[0] % len(_FONTS)], ("centre", "side", "band")[d[1] % 3],
+                 _INKS[d[2] % len(_INKS)], bool(d[3] % 2))
+
+
+def font_path(name: str = "DejaVuSans-Bold.ttf") -> Path:
+    """A DejaVu font shipped inside matplotlib's wheel."""
     import matplotlib
 
-    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans-Bold.ttf"
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name
     if not path.is_file():
         raise ValidationError(f"font {path} is missing; reinstall matplotlib")
     return path
 
 
-def thumbnail_words(title: str) -> list[str]:
-    """At most five words from ``title``: filler words go first when it is longer."""
-    words = [w for w in re.split(r"\s+", title.strip()) if re.search(r"\w", w)]
-    if len(words) > MAX_WORDS:
-        words = [w for w in words if w.lower().strip(",.:;!?") not in _STOP] or words
-    return [w.strip(",;:") for w in words[:MAX_WORDS]]
+def _clean(phrase: str) -> list[str]:
+    words = [w.strip(",.;:!?\"'") for w in phrase.split()]
+    words = [w for w in words if re.search(r"\w", w)]
+    kept = [w for w in words if w.lower() not in _FILLER
+            and not re.fullmatch(r"\d+(-minute|-min|min)?s?", w.lower())]
+    return kept
 
 
-def _cover(image: Path) -> Any:
+def thumbnail_words(title: str, limit: int = MAX_WORDS) -> list[str]:
+    """Up to ``limit`` words from ``title``: its first whole phrase of 2 to ``limit`` words once
+    the length and genre are left out ("10-Minute Guided Meditation for Evening Calm" →
+    Evening Calm), never a phrase cut in the middle; a one-word phrase joins the next if both
+    fit."""
+    phrases = [p for p in (_clean(part) for part in _JOINS.split(title)) if p]
+    for phrase in phrases:
+        if 2 <= len(phrase) <= limit:
+            return phrase
+    for first, second in zip(phrases, phrases[1:]):
+        if len(first) + len(second) <= limit:
+            return first + second
+    short = [p for p in phrases if len(p) <= limit]
+    if short:
+        return short[0]
+    return phrases[0][:limit] if phrases else []
+
+
+def _focus(rgb: Any) -> tuple[float, float]:
+    """Where the picture's light is (0..1 across, down): its brightest soft region."""
+    small = np.asarray(rgb.resize((64, 36)), dtype=np.float64)
+    lum = relative_luminance(small)
+    from scipy.ndimage import uniform_filter
+
+    soft = uniform_filter(lum, size=7, mode="nearest")
+    y, x = np.unravel_index(int(np.argmax(soft)), soft.shape)
+    return (x + 0.5) / 64, (y + 0.5) / 36
+
+
+def _cover(image: Path) -> tuple[Any, tuple[float, float]]:
+    """The picture cropped to 16:9 and a little toward its focal point, and where that is."""
     from PIL import Image
 
     with Image.open(image) as src:
         rgb = src.convert("RGB")
-    scale = max(WIDTH / rgb.width, HEIGHT / rgb.height)
-    rgb = rgb.resize((round(rgb.width * scale), round(rgb.height * scale)),
+    fx, fy = _focus(rgb)
+    scale = max(WIDTH / rgb.width, HEIGHT / rgb.height) * 1.2        # room to move toward it
+    big = rgb.resize((round(rgb.width * scale), round(rgb.height * scale)),
                      Image.Resampling.LANCZOS)
-    left, top = (rgb.width - WIDTH) // 2, (rgb.height - HEIGHT) // 2
-    return rgb.crop((left, top, left + WIDTH, top + HEIGHT))
+    left = int(np.clip(fx * big.width - WIDTH / 2, 0, big.width - WIDTH))
+    top = int(np.clip(fy * big.height - HEIGHT / 2, 0, big.height - HEIGHT))
+    left = (left + (big.width - WIDTH) // 2) // 2                    # halfway toward it
+    top = (top + (big.height - HEIGHT) // 2) // 2
+    fx, fy = (fx * big.width - left) / WIDTH, (fy * big.height - top) / HEIGHT
+    return big.crop((left, top, left + WIDTH, top + HEIGHT)), (fx, fy)
 
 
-def _layout(words: list[str]) -> tuple[Any, list[str], int]:
-    """The largest font (and line breaks) that fits the words in 3 lines across the picture."""
+def _layout(words: list[str], style: Style, focus: tuple[float, float]
+            ) -> tuple[Any, list[str], int, tuple[int, int, int, int]]:
+    """The largest font and line breaks that fit the words in their area, and the area
+    (left, top, right, bottom): beside the focal point, not on it. When the style's own area
+    would make the letters too small to read at 1/8 width (a long word beside the picture),
+    the words take a band across the whole width instead."""
+    fx, fy = focus
+    band = (70, 440, 1210, 690) if fy < 0.55 else (70, 30, 1210, 280)
+    if style.layout == "side":
+        area = (60, 80, 660, 640) if fx > 0.5 else (620, 80, 1220, 640)
+    elif style.layout == "band":
+        area = band
+    else:
+        area = (80, 380, 1200, 690) if fy < 0.5 else (80, 30, 1200, 340)
+    font_file = str(font_path(style.font))
+    best = None
+    for where in (area, band):
+        found = _fit(words, font_file, where)
+        if found is not None and (best is None or found[2] > best[2]):
+            best = (*found, where)
+        if best is not None and best[2] / 8 * 0.7 >= MIN_LETTER_PX:
+            break
+    if best is None:
+        raise ValidationError(f"the words {' '.join(words)!r} do not fit a thumbnail in large "
+                              f"type; give fewer or shorter words")
+    return best
+
+
+def _fit(words: list[str], font_file: str, area: tuple[int, int, int, int]
+         ) -> tuple[Any, list[str], int] | None:
+    """The largest font (and line breaks, at most three lines) that fits ``area``."""
     from PIL import ImageFont
 
-    font_file = str(font_path())
-    for size in range(170, 40, -6):
+    width, height = area[2] - area[0], area[3] - area[1]
+    for size in range(210, 60, -6):
         font = ImageFont.truetype(font_file, size)
         for lines_n in range(1, min(3, len(words)) + 1):
             per = -(-len(words) // lines_n)
             lines = [" ".join(words[i:i + per]) for i in range(0, len(words), per)]
-            widest = max(font.getlength(line) for line in lines)
-            if widest <= WIDTH * 0.86 and len(lines) * size * 1.15 <= HEIGHT * 0.62:
+            if max(font.getlength(line) for line in lines) <= width \
+                    and len(lines) * size * 1.12 <= height:
                 return font, lines, size
-    return ImageFont.truetype(font_file, 40), [" ".join(words)], 40
+    return None
 
 
-def _contrast(picture: Any, mask: Any, colour: tuple[int, int, int]) -> float:
+def _contrast(picture: Any, halo: np.ndarray, colour: tuple[int, int, int]) -> float:
     """Near-worst WCAG contrast between ``colour`` and the picture around the glyphs."""
-    from PIL import ImageFilter
-
-    halo = np.asarray(mask.filter(ImageFilter.MaxFilter(9))) > 0
     behind = np.asarray(picture)[halo]
     if behind.size == 0:
         return 21.0
     lum = relative_luminance(behind)
-    worst = float(np.percentile(lum, 98 if colour == _LIGHT else 2))
+    light = relative_luminance(np.array(colour)) > 0.4
+    worst = float(np.percentile(lum, 98 if light else 2))
     return contrast_ratio(float(relative_luminance(np.array(colour))), worst)
 
 
-def render_thumbnail(title: str, image: Path, out: Path) -> ThumbnailResult:
-    """Render ``out`` (JPEG, 1280x720, ≤ 2 MB) from ``image`` with ``title`` in large words."""
+def _small_masks(mask: Any) -> tuple[np.ndarray, np.ndarray]:
+    """At 1/8 width: the letters' cores, and a ring of background around them."""
+    from PIL import Image, ImageFilter
+
+    size = (WIDTH // 8, HEIGHT // 8)
+    small = mask.resize(size, Image.Resampling.BOX)
+    cover = np.asarray(small, dtype=np.float64) / 255
+    ring = np.asarray(small.filter(ImageFilter.MaxFilter(3)), dtype=np.float64) / 255
+    return cover > 0.6, (ring > 0.3) & (cover < 0.05)
+
+
+def _small_contrast(picture: Any, core: np.ndarray, around: np.ndarray) -> float:
+    from PIL import Image
+
+    if not core.any() or not around.any():
+        return 1.0
+    small = np.asarray(picture.resize((WIDTH // 8, HEIGHT // 8), Image.Resampling.BOX))
+    lum = relative_luminance(small)
+    return contrast_ratio(float(np.median(lum[core])), float(np.median(lum[around])))
+
+
+def legibility(picture: Any, mask: Any) -> float:
+    """Contrast of the words on ``picture`` shrunk to 1/8 width: the median luminance of the
+    letters' cores against that of a ring around them (1 = unreadable, 21 = black on white);
+    ``mask`` is white where the letters are."""
+    return _small_contrast(picture, *_small_masks(mask))
+
+
+def render_thumbnail(title: str, image: Path, out: Path, *, words: list[str] | None = None,
+                     channel: str = "") -> ThumbnailResult:
+    """Render ``out`` (JPEG, 1280x720, ≤ 2 MB) from ``image`` with 2–4 large words.
+
+    ``words`` are used as given (at most four); without them they come from ``title``
+    (:func:`thumbnail_words`). ``channel`` seeds the style (:func:`style_for`).
+    """
     from PIL import Image, ImageDraw, ImageFilter
 
-    words = thumbnail_words(title)
-    if not words:
+    chosen = [w for w in (words or []) if w.strip()] or thumbnail_words(title)
+    if not chosen:
         raise InputError("the title is empty; give a few words, e.g. --title 'Evening Calm'")
+    if len(chosen) > MAX_WORDS:
+        raise InputError(f"a thumbnail holds at most {MAX_WORDS} words, not {len(chosen)}")
+    style = style_for(channel)
+    shown = [w.upper() if style.upper else w for w in chosen]
     check_image(image)
-    base = _cover(Path(image))
-    font, lines, size = _layout(words)
+    base, focus = _cover(Path(image))
+    font, lines, size, area = _layout(shown, style, focus)
+    if size / 8 * 0.7 < MIN_LETTER_PX:                      # cap height ≈ 0.7 of the size
+        raise ValidationError(f"thumbnail letters would be {size / 8 * 0.7:.0f} px high at "
+                              f"1/8 width (< {MIN_LETTER_PX}); give fewer words")
     mask = Image.new("L", (WIDTH, HEIGHT), 0)
     draw = ImageDraw.Draw(mask)
-    line_h = int(size * 1.15)
-    top = (HEIGHT - line_h * len(lines)) // 2
-    boxes = []
+    line_h = int(size * 1.12)
+    top = (area[1] + area[3] - line_h * len(lines)) // 2
+    anchors = []
     for i, line in enumerate(lines):
-        x = (WIDTH - font.getlength(line)) / 2
-        draw.text((x, top + i * line_h), line, font=font, fill=255)
-        boxes.append(draw.textbbox((x, top + i * line_h), line, font=font))
-    colour = max((_LIGHT, _DARK), key=lambda c: _contrast(base, mask, c))
-    shade = (0, 0, 0) if colour == _LIGHT else (255, 255, 255)
-    box = (min(b[0] for b in boxes) - 40, min(b[1] for b in boxes) - 30,
-           max(b[2] for b in boxes) + 40, max(b[3] for b in boxes) + 30)
-    picture, contrast = base, _contrast(base, mask, colour)
-    for opacity in (0.25, 0.4, 0.55, 0.7, 0.85, 0.95):
-        if contrast >= MIN_CONTRAST:
+        x = (area[0] + area[2] - font.getlength(line)) / 2
+        anchors.append((x, top + i * line_h))
+        draw.text(anchors[-1], line, font=font, fill=255)
+    ink = style.ink
+    shade = (8, 10, 18)
+    box = mask.getbbox() or (0, 0, WIDTH, HEIGHT)
+    box = (box[0] - 50, box[1] - 36, box[2] + 50, box[3] + 36)
+    picture, contrast, small = base, 0.0, 0.0
+    halo = np.asarray(mask.filter(ImageFilter.MaxFilter(9))) > 0
+    core, around = _small_masks(mask)
+    for opacity in (0.0, 0.3, 0.45, 0.6, 0.72, 0.85, 0.95):
+        if opacity:
+            scrim = Image.new("L", (WIDTH, HEIGHT), 0)
+            if style.layout == "band":
+                ImageDraw.Draw(scrim).rectangle((0, box[1], WIDTH, box[3]),
+                                                fill=int(255 * opacity))
+            else:
+                ImageDraw.Draw(scrim).rounded_rectangle(box, radius=48,
+                                                        fill=int(255 * opacity))
+            scrim = scrim.filter(ImageFilter.GaussianBlur(22))
+            picture = Image.composite(Image.new("RGB", (WIDTH, HEIGHT), shade), base, scrim)
+        contrast = _contrast(picture, halo, ink)
+        final = picture.copy()
+        pen = ImageDraw.Draw(final)
+        for (x, y), line in zip(anchors, lines):
+            pen.text((x, y), line, font=font, fill=ink, stroke_width=max(2, size // 28),
+                     stroke_fill=shade)
+        small = _small_contrast(final, core, around)
+        if contrast >= MIN_CONTRAST and small >= MIN_SMALL_CONTRAST:
             break
-        scrim = Image.new("L", (WIDTH, HEIGHT), 0)
-        ImageDraw.Draw(scrim).rounded_rectangle(box, radius=40, fill=int(255 * opacity))
-        scrim = scrim.filter(ImageFilter.GaussianBlur(18))
-        picture = Image.composite(Image.new("RGB", (WIDTH, HEIGHT), shade), base, scrim)
-        contrast = _contrast(picture, mask, colour)
-    if contrast < MIN_CONTRAST:
-        raise ValidationError(f"thumbnail text contrast {contrast:.2f}:1 < {MIN_CONTRAST}:1")
-    final = picture.copy()
-    pen = ImageDraw.Draw(final)
-    for i, line in enumerate(lines):
-        pen.text(((WIDTH - font.getlength(line)) / 2, top + i * line_h), line, font=font,
-                 fill=colour, stroke_width=max(2, size // 30), stroke_fill=shade)
+    else:
+        raise ValidationError(f"thumbnail text contrast {contrast:.2f}:1 (at 1/8 width "
+                              f"{small:.2f}:1) is too low")
     with atomic_output(out, (".jpg", ".jpeg")) as tmp:
         for quality in (92, 85, 75, 60):
             final.save(tmp, format="JPEG", quality=quality, optimize=True, progressive=True)
@@ -145,4 +293,5 @@ def render_thumbnail(title: str, image: Path, out: Path) -> ThumbnailResult:
                 break
         validate_image(tmp, (WIDTH, HEIGHT), max_bytes=MAX_BYTES, fmt="JPEG")
         written = tmp.stat().st_size
-    return ThumbnailResult(Path(out), round(contrast, 2), written, " ".join(words))
+    return ThumbnailResult(Path(out), round(contrast, 2), written, " ".join(shown),
+                           round(small, 2), f"{style.font} {style.layout}")

@@ -8,6 +8,7 @@ artifact. Paths in artifacts are strings.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from pathlib import Path
@@ -158,7 +159,9 @@ async def music_generation(task: Task, context: Context) -> dict[str, Any]:
 
     out = Path(task.inputs["out"])
     path = await _in_process(context, render_music, float(task.inputs["seconds"]), out,
-                             seed=context.seed, key=str(task.inputs.get("key", "D")))
+                             seed=context.seed, key=str(task.inputs.get("key", "D")),
+                             topic=str(task.inputs.get("topic", "")),
+                             sleep=bool(task.inputs.get("sleep", False)))
     return {"path": str(path), "seconds": float(task.inputs["seconds"])}
 
 
@@ -166,19 +169,29 @@ async def image_generation(task: Task, context: Context) -> dict[str, Any]:
     from ..media.art import render_art
 
     out = Path(task.inputs["out"])
-    path = await _in_process(context, render_art, str(task.inputs["theme"]), out,
-                             seed=context.seed)
-    return {"path": str(path)}
+    theme = " ".join(str(task.inputs.get(k, "")) for k in ("topic", "theme")).strip()
+    path = await _in_process(context, render_art, theme, out, seed=context.seed)
+    # the moving loop of this scene is drawn by video_assembly, beside the mix
+    return {"path": str(path), "scene": {"theme": theme, "seed": context.seed}}
 
 
 async def video_assembly(task: Task, context: Context) -> dict[str, Any]:
+    from ..media.art import render_loop
     from ..media.mix import mix
     from ..media.video import assemble
 
-    mixed = await _in_process(context, mix, Path(task.inputs["voice"]),
-                              Path(task.inputs["music"]), Path(task.inputs["mix_out"]))
+    mixing = _in_process(context, mix, Path(task.inputs["voice"]), Path(task.inputs["music"]),
+                         Path(task.inputs["mix_out"]),
+                         wind_down_db=float(task.inputs.get("wind_down_db", 0.0)))
+    scene, loop = task.inputs.get("scene"), None
+    if scene:                                  # our own scene: it moves (drawn beside the mix)
+        mixed, loop = await asyncio.gather(mixing, _in_process(
+            context, render_loop, scene["theme"], Path(task.inputs["loop_out"]),
+            seed=int(scene["seed"])))
+    else:
+        mixed = await mixing
     info = await _in_process(context, assemble, Path(task.inputs["image"]), mixed.path,
-                             Path(task.inputs["out"]))
+                             Path(task.inputs["out"]), loop=loop)
     return {"path": str(info.path), "duration": info.duration, "mix": str(mixed.path),
             "lufs": mixed.lufs, "true_peak_dbtp": mixed.true_peak_dbtp,
             "lead_in": float(task.inputs.get("lead_in", 3.0))}
@@ -188,8 +201,11 @@ async def thumbnail(task: Task, context: Context) -> dict[str, Any]:
     from ..media.thumbnail import render_thumbnail
 
     result = await _in_process(context, render_thumbnail, str(task.inputs["title"]),
-                               Path(task.inputs["image"]), Path(task.inputs["out"]))
+                               Path(task.inputs["image"]), Path(task.inputs["out"]),
+                               words=task.inputs.get("words"),
+                               channel=str(task.inputs.get("channel") or task.channel or ""))
     return {"path": str(result.path), "contrast": result.contrast, "bytes": result.bytes,
+            "small_contrast": result.small_contrast, "text": result.text,
             "layout": {"style": "default"}}
 
 

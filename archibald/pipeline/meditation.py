@@ -23,6 +23,7 @@ __all__ = ["STAGES", "build_stages", "LEAD_IN", "TAIL", "script_minutes"]
 
 LEAD_IN = 3.0  # seconds of music before the first word
 TAIL = 15.0  # seconds of music after the last word
+SLEEP_WIND_DOWN_DB = 8.0  # how far a sleep session's last minutes fall
 
 
 def script_minutes(minutes: float) -> float:
@@ -271,18 +272,25 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
         c = si.deps["meditation_concept"].value["concept"]
         return {"seconds": round(minutes * 60 + 10, 1),     # the mix trims it to the video
                 "out": str(si.stage_dir / "music.wav"), "key": "D",
+                "topic": f"{topic} {c['theme']}", "sleep": bool(c.get("sleep")),
                 "prompt": f"{look.music_style}, {c['theme']}"}
 
     def image_inputs(si: StageInput) -> dict[str, Any]:
         c = si.deps["meditation_concept"].value["concept"]
-        return {"theme": c["theme"], "out": str(si.stage_dir / "background.png"),
+        return {"theme": c["theme"], "topic": topic,
+                "out": str(si.stage_dir / "background.png"),
                 "width": 1920, "height": 1080,
                 "prompt": f"{c['theme']} for a meditation video, {look.art_style}"}
 
     def video_inputs(si: StageInput) -> dict[str, Any]:
+        picture = si.deps["image_generation"].value
         return {"voice": si.deps["audio_generation"].value["path"],
                 "music": si.deps["music_generation"].value["path"],
-                "image": si.deps["image_generation"].value["path"],
+                "image": picture["path"], "scene": picture.get("scene"),
+                "loop_out": str(si.stage_dir / "background.mp4"),
+                # a sleep session fades out: the last minutes fall (issue 12)
+                "wind_down_db": SLEEP_WIND_DOWN_DB if si.deps["meditation_concept"]
+                .value["concept"].get("sleep") else 0.0,
                 "mix_out": str(si.stage_dir / "mix.wav"), "out": str(si.stage_dir / "video.mp4"),
                 "lead_in": LEAD_IN, "tail": TAIL,
                 "prompt": "Plan an ffmpeg assembly of a still image and an audio file.",
@@ -290,7 +298,11 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
 
     def thumb_inputs(si: StageInput) -> dict[str, Any]:
         c = si.deps["meditation_concept"].value["concept"]
-        return {"title": c["title"], "image": si.deps["image_generation"].value["path"],
+        from ..script.topic import thumbnail_words
+
+        return {"title": c["title"],
+                "words": c.get("thumbnail_words") or thumbnail_words(topic) or None,
+                "channel": channel, "image": si.deps["image_generation"].value["path"],
                 "out": str(si.stage_dir / "thumbnail.jpg"), "width": 1280, "height": 720,
                 "prompt": f"thumbnail background, {c['theme']}, {look.art_style}, high "
                           f"contrast"}
@@ -324,8 +336,8 @@ def build_stages(router: Router, *, run_id: str, topic: str, minutes: float, cha
         stage("audio_generation", ("tts_qa",), 1, audio_inputs, cpu=True),
         stage("music_generation", ("meditation_concept",), 1, music_inputs, cpu=True),
         stage("image_generation", ("meditation_concept",), 1, image_inputs, cpu=True),
-        stage("video_assembly", ("audio_generation", "music_generation", "image_generation"),
-              3, video_inputs, cpu=True),
+        stage("video_assembly", ("audio_generation", "music_generation", "image_generation",
+                                 "meditation_concept"), 3, video_inputs, cpu=True),
         stage("thumbnail", ("meditation_concept", "image_generation"), 3, thumb_inputs),
         stage("youtube_upload", ("meditation_concept", "tts_qa", "audio_generation",
                                  "video_assembly", "thumbnail"), 4, upload_inputs,

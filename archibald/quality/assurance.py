@@ -109,7 +109,7 @@ class Assurance:
         # only text is shadowed: a second answer costs tokens, never a second upload or render
         text_work = profile.capability in ("text", "research")
         if attempt.route != "premium" and text_work and share > 0 \
-                and self.router.rng.random() < share:
+                and self.router.rng.random() < share and not self._premium_tried(run_id, stage):
             shadow = await self._shadow(task, context, decision, check, attempt, run_id, stage,
                                         spent, qa, info)
             if shadow is not None:
@@ -197,6 +197,14 @@ class Assurance:
         a.price_source = str(out.detail.get("price_source", ""))
         a.request_id = str(out.detail.get("request_id") or "")[:200]
         return out
+
+    def _premium_tried(self, run_id: str, stage: str) -> bool:
+        """Premium already answered this task in this run (and was refused by its check):
+        a shadow would pay for the same prompt twice (and, through a provider batch API,
+        fetch the same answer by its custom id while the ledger charged it again)."""
+        return bool(run_id) and any(
+            a.route == "premium" and a.purpose == "production"
+            for a in self.router.memory.attempts_of_stage(run_id, stage))
 
     async def _shadow(self, task: Task, context: Context, decision: "Decision",
                       check: "QualityCheck | None", attempt: Attempt, run_id: str, stage: str,
