@@ -259,6 +259,19 @@ def _finished(item: BatchItem) -> dict[str, Any] | None:
     return None
 
 
+def _results(items: list[BatchItem], notify: Callable[[ItemResult], None]) -> list[ItemResult]:
+    """One result per item; those finished by an earlier run of the manifest say so at once."""
+    results = [ItemResult(it) for it in items]
+    for r in results:
+        done = _finished(r.item)
+        if done is not None:
+            r.state = "finished earlier"
+            r.cost_nano = int(done.get("totals", {}).get("cost_nano", 0))
+            r.baseline_nano = int(done.get("totals", {}).get("baseline_nano", 0))
+            notify(r)
+    return results
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
@@ -344,14 +357,7 @@ def run_batch(items: list[BatchItem], settings: Settings, memory: Memory, *, job
     one for the configured providers; None: always synchronous)."""
     start = time.monotonic()
     notify = notify or (lambda r: None)
-    results = [ItemResult(it) for it in items]
-    for r in results:
-        done = _finished(r.item)
-        if done is not None:
-            r.state = "finished earlier"
-            r.cost_nano = int(done.get("totals", {}).get("cost_nano", 0))
-            r.baseline_nano = int(done.get("totals", {}).get("baseline_nano", 0))
-            notify(r)
+    results = _results(items, notify)
     jobs = jobs or (os.cpu_count() or 1) + 1  # one more than cores: light stages fill the gaps
     if batcher == "default":
         batcher = default_batcher(settings, memory) if any(
@@ -434,13 +440,7 @@ def run_batch_ray(items: list[BatchItem], settings: Settings, memory: Memory, ad
                          "postgresql+psycopg:// URL every node can reach")
     notify = notify or (lambda r: None)
     start = time.monotonic()
-    results = [ItemResult(it) for it in items]
-    for r in results:
-        done = _finished(r.item)
-        if done is not None:
-            r.state = "finished earlier"
-            r.cost_nano = int(done.get("totals", {}).get("cost_nano", 0))
-            notify(r)
+    results = _results(items, notify)
     db_url = memory.engine.url.render_as_string(hide_password=False)
     started_here = not ray.is_initialized()
     if started_here:
