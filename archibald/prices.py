@@ -183,15 +183,20 @@ def _map_entry(model: str) -> Mapping[str, Any] | None:
 
 def model_lifecycle(model: str, *, today: date | None = None,
                     warn_days: int = 30) -> dict[str, Any]:
-    """Where ``model`` stands in LiteLLM's map: ``state`` is "current", "retiring" (within
-    ``warn_days`` of its ``deprecation_date``), "deprecated" (past it) or "unknown" (not in
-    the map, so neither its price nor its end date is known)."""
+    """Where ``model`` stands: ``state`` is "current", "retiring" (within ``warn_days`` of its
+    deprecation date), "deprecated" (past it) or "unknown" (not in LiteLLM's map, so neither
+    its price nor its end date is known). The date is LiteLLM's ``deprecation_date``, else
+    prices.toml ``[lifecycle]`` (dates with their source that some LiteLLM releases dropped)."""
     today = today or utc_now().date()
     entry = _map_entry(model)
     if entry is None:
         return {"model": model, "state": "unknown", "deprecation_date": None,
                 "source": f"LiteLLM {_litellm_version()} bundled price map"}
+    source = f"LiteLLM {_litellm_version()} bundled price map"
     raw = entry.get("deprecation_date")
+    known = _packaged().get("lifecycle", {}).get(model)
+    if not raw and isinstance(known, Mapping):
+        raw, source = known.get("deprecation_date"), str(known.get("source", "prices.toml"))
     try:
         when = date.fromisoformat(str(raw)) if raw else None
     except ValueError:
@@ -201,8 +206,7 @@ def model_lifecycle(model: str, *, today: date | None = None,
         state = "deprecated" if when <= today else \
             "retiring" if (when - today).days <= warn_days else "current"
     return {"model": model, "state": state,
-            "deprecation_date": when.isoformat() if when else None,
-            "source": f"LiteLLM {_litellm_version()} bundled price map"}
+            "deprecation_date": when.isoformat() if when else None, "source": source}
 
 
 def _off_peak(schedule: Mapping[str, Any], at: datetime) -> bool:
