@@ -95,6 +95,10 @@ def default_url() -> str:
     return f"sqlite:///{home / 'archibald.db'}"
 
 
+#: the PostgreSQL advisory lock key that serialises migrations ("archibal" in ASCII)
+_MIGRATION_LOCK = 0x6172636869626C
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -124,8 +128,15 @@ class Memory:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
-            with self.engine.begin() as conn:
+            with self.engine.connect() as conn:
+                # one process migrates at a time: two runs starting on a fresh database (a
+                # batch on two machines) would both create the tables
+                if self.engine.dialect.name == "sqlite":
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                elif self.engine.dialect.name == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
                 migrate(conn)
+                conn.commit()
         except OperationalError as exc:
             raise ConfigError(f"cannot open the database: {_plain(exc.orig)}; check "
                               f"ARCHIBALD_DB and that the server runs",

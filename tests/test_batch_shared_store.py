@@ -23,7 +23,7 @@ TOPICS = ("Morning light", "Evening rest", "Focus at work", "Letting go of worry
           "Gratitude walk", "Calm before a flight", "Rest after a long drive",
           "Courage before a talk", "Sleep after a late shift", "A quiet lake")
 #: premium (Sonnet 4.6, 1200 in / 800 out) and budget calls of about five text stages a video
-LIMIT_USD = 0.30
+LIMIT_USD = 0.04
 
 
 def test_twenty_items_on_two_processes_share_one_ledger_and_one_monthly_limit(
@@ -32,6 +32,11 @@ def test_twenty_items_on_two_processes_share_one_ledger_and_one_monthly_limit(
     _reset_pg(url)
     anthropic_stub.reply_text = lambda body: _writer_reply(prompt_of(body))
     deepseek_stub.reply_text = lambda body: _writer_reply(prompt_of(body))
+    # usage a real provider could report: never more prompt tokens than the prompt has bytes
+    # (which is what a reservation bounds) nor more output than the smallest max_tokens asked
+    anthropic_stub.usage = {"input_tokens": 100, "output_tokens": 200,
+                            "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+    deepseek_stub.usage = {"prompt_tokens": 100, "completion_tokens": 200, "total_tokens": 300}
     config = tmp_path / "archibald.toml"
     config.write_text(f'[budgets]\nper_month_usd = {LIMIT_USD}\n\n[quality]\njudge_model = ""\n')
     env = {**os.environ, "ARCHIBALD_DB": url, "ARCHIBALD_CONFIG": str(config),
@@ -50,6 +55,7 @@ def test_twenty_items_on_two_processes_share_one_ledger_and_one_monthly_limit(
         for p in procs:
             out, err = p.communicate(timeout=900)
             assert p.returncode in (0, 1), err[-2000:]   # 1: some items were refused
+            assert "{" in out, (out[-1000:], err[-2000:])
             results.append(json.loads(out[out.index("{"):]))
         items = [i for r in results for i in r["items"]]
         assert len(items) == 20
