@@ -18,7 +18,7 @@ from archibald.backends.http import RetryPolicy
 from archibald.memory import Memory
 from archibald.prices import PriceBook
 from archibald.providers import Provider
-from archibald.tasks import Context, Task
+from archibald.tasks import Context, Task, Usage
 from stubs.batches import AnthropicBatchStub, OpenAIBatchStub
 
 DAY = 86400.0
@@ -297,3 +297,36 @@ def test_a_manifest_item_with_a_far_deadline_sends_its_premium_calls_as_batches(
         assert premium and all(a.price_source.startswith("batch API: ")
                                == (r.item.deadline is not None) for a in premium)
     memory.close()
+
+
+def test_the_report_shows_batch_priced_calls_and_what_they_saved() -> None:
+    from test_report_html import _data
+
+    from archibald.ledger import to_nano
+    from archibald.reports.economics import economics, render_markdown
+
+    usage = {"input_tokens": 1200, "output_tokens": 800}
+    sync = PriceBook().cost(Usage.from_dict(usage), model="claude-sonnet-4-6")
+    data = _data()
+    attempt = data["stages"]["script_writing"]["attempts"][-1]
+    attempt.update(model="claude-sonnet-4-6", usage=usage, cost_nano=to_nano(sync / 2),
+                   price_source="batch API: LiteLLM (batch prices)")
+    eco = economics(data)
+    assert eco["batch_api"]["calls"] == 1
+    assert eco["batch_api"]["saved"] == pytest.approx(sync / 2 * 1e6, abs=1)
+    assert "Provider batch APIs (work that could wait): 1 call(s)" in render_markdown(data, eco)
+
+
+def test_route_explain_says_what_work_that_can_wait_would_pay(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from archibald.cli import main
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-stub-key")
+    try:
+        main(["route", "explain", "script_writing", "--json"])
+    except SystemExit as exc:
+        assert not exc.code
+    data = json.loads(capsys.readouterr().out)
+    assert data["route"] == "premium" and "anthropic's batch API" in data["batch_api"]
+    price = batch_price(PriceBook(), "anthropic", "claude-sonnet-4-6")
+    assert f"${price.input_per_token * 1e6:.2f}/" in data["batch_api"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -22,7 +22,9 @@ def explain(task_type: str = typer.Argument(..., help="A task type, e.g. script_
     """Say which route a task type would take now, and why."""
     settings = open_settings(config)
     memory = open_memory(settings)
-    data = open_router(settings, memory).explain(task_type, channel, {"minutes": minutes})
+    router = open_router(settings, memory)
+    data = router.explain(task_type, channel, {"minutes": minutes})
+    data["batch_api"] = _batch_api(router, task_type, data["route"])
     memory.close()
     if as_json:
         print_json(data)
@@ -47,5 +49,30 @@ def explain(task_type: str = typer.Argument(..., help="A task type, e.g. script_
     typer.echo(f"  fallback chain: {' -> '.join(data['fallback_chain'])}")
     for route, why in data["unavailable"].items():
         typer.echo(f"  unavailable: {route}: {why}")
+    if data["batch_api"]:
+        typer.echo(f"  work that can wait: {data['batch_api']}")
     for k, v in data.get("numbers", {}).items():
         typer.echo(f"  {k}: {v}")
+
+
+def _batch_api(router: Any, task_type: str, route: str) -> str | None:
+    """What a run with a far deadline (`archibald batch`, a deadline hours away) would pay on
+    this route through the provider's batch API, when there is one."""
+    from ..backends.batchapi import batch_price
+    from ..errors import DelegationError
+
+    backend = router.registry.get(task_type, route)
+    provider = getattr(getattr(backend, "provider", None), "name", "")
+    model = getattr(backend, "model", None)
+    if provider not in ("anthropic", "openai") or not model:
+        return None
+    try:
+        price = batch_price(router.prices, provider, model)
+    except DelegationError:  # no batch or synchronous price known: nothing to promise
+        return None
+    sync = router.prices.model(model)
+    return (f"{provider}'s batch API at ${price.input_per_token * 1e6:.2f}/"
+            f"${price.output_per_token * 1e6:.2f} per Mtok instead of "
+            f"${sync.input_per_token * 1e6:.2f}/${sync.output_per_token * 1e6:.2f} "
+            f"({price.source})")
+

@@ -93,9 +93,31 @@ def economics(data: dict[str, Any], memory: Memory | None = None,
             "savings_pct": 100.0 * (trad - orch) / trad if trad else 0.0,
             "parts": parts, "qa": qa,
             "quality_maintenance": _maintenance(data.get("quality_maintenance")),
+            "batch_api": _batch_api(data),
             "monthly": {"videos": n, "traditional": trad * n, "orchestrated": orch * n,
                         "saved": (trad - orch) * n},
             "metrics": metrics}
+
+
+def _batch_api(data: dict[str, Any]) -> dict[str, Any]:
+    """Calls answered through a provider batch API (priced at its batch rate, in the ledger
+    with a price source that says so), and what the same tokens cost synchronously."""
+    from ..backends.batchapi import BATCH_PRICED
+    from ..prices import PriceBook
+    from ..tasks import Usage
+
+    book = PriceBook()
+    calls, cost, sync = 0, 0, 0
+    for s in data["stages"].values():
+        for a in s["attempts"]:
+            if not str(a.get("price_source") or "").startswith(BATCH_PRICED) or not a["model"]:
+                continue
+            calls += 1
+            cost += int(a["cost_nano"])
+            sync += round(book.cost(Usage.from_dict(a.get("usage") or {}), model=a["model"])
+                          * 1e9)
+    return {"calls": calls, "cost": cost // MICRO, "synchronous": sync // MICRO,
+            "saved": (sync - cost) // MICRO}
 
 
 def _execution_note(execution: dict[str, Any]) -> str:
@@ -188,6 +210,11 @@ def render_markdown(data: dict[str, Any], eco: dict[str, Any]) -> str:
     lines += ["", "## Savings by kind", "", "| Kind | Saved |", "|---|---:|"]
     lines += [f"| {kind} | {_usd(v)} |" for kind, v in eco["parts"].items()]
     lines += [f"| **Total** | **{_usd(eco['saved'])}** |", ""]
+    api = eco["batch_api"]
+    if api["calls"]:
+        lines += [f"Provider batch APIs (work that could wait): {api['calls']} call(s) for "
+                  f"{_usd(api['cost'])} instead of {_usd(api['synchronous'])} synchronously "
+                  f"(saved {_usd(api['saved'])}, inside the model-call figures above).", ""]
     stages_qm = eco["quality_maintenance"]["stages"]
     if stages_qm:
         lines += ["## Quality maintenance per stage", "", "| Stage | Quality maintained |",
