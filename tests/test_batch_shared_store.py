@@ -22,7 +22,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 TOPICS = ("Morning light", "Evening rest", "Focus at work", "Letting go of worry",
           "Gratitude walk", "Calm before a flight", "Rest after a long drive",
           "Courage before a talk", "Sleep after a late shift", "A quiet lake")
-#: premium (Sonnet 4.6, 1200 in / 800 out) and budget calls of about five text stages a video
+#: about three videos' text stages (premium 100 in / 200 out, budget calls): the two processes
+#: (one item in flight each, so some finish before the month runs out) must stop together
 LIMIT_USD = 0.04
 
 
@@ -48,7 +49,7 @@ def test_twenty_items_on_two_processes_share_one_ledger_and_one_monthly_limit(
             f"{t},1,{who},{i}\n" for i, t in enumerate(TOPICS)))
         procs.append(subprocess.Popen(
             [sys.executable, "-m", "archibald", "batch", str(manifest), "--out",
-             str(tmp_path / f"out-{who}"), "--json"], env=env, cwd=tmp_path,
+             str(tmp_path / f"out-{who}"), "--json", "--jobs", "1"], env=env, cwd=tmp_path,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     try:
         results = []
