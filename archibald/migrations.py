@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Iterable
+from typing import Any, Callable
 
 from sqlalchemy import (
     BigInteger, Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, inspect,
-    select, text, update,
+    select, update,
 )
 from sqlalchemy.engine import Connection
 
@@ -169,26 +170,42 @@ def _m0004_runs(conn: Connection) -> None:
     runs.create(conn)
 
 
+def _add_missing(conn: Connection, table: Table, names: Iterable[str]) -> None:
+    """ALTER TABLE ADD COLUMN for each of ``names`` the table does not have yet (a database
+    created after the column joined the table definition already has it). A column with a
+    default gets NOT NULL DEFAULT it (the server default, else the Python one), so existing
+    rows take it; one without stays nullable."""
+    have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    for name in names:
+        if name in have:
+            continue
+        col = table.c[name]
+        kind = col.type.compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"
+                             f"{_default_clause(col, conn.dialect.name)}")
+
+
+def _default_clause(col: Column[Any], dialect: str) -> str:
+    if col.server_default is not None:
+        return f" NOT NULL DEFAULT '{getattr(col.server_default, 'arg', '')}'"
+    default = col.default.arg if col.default is not None else None  # type: ignore[attr-defined]
+    if default is None:
+        return ""
+    if isinstance(default, bool):
+        literal = ("true" if default else "false") if dialect == "postgresql" \
+            else ("1" if default else "0")
+    else:
+        literal = str(default) if isinstance(default, int) else f"'{default}'"
+    return f" NOT NULL DEFAULT {literal}"
+
+
 def _m0005_money_pending(conn: Connection) -> None:
     """The write-ahead columns of ``attempts`` and the budget lock row.
 
     A database made by 0001 after these columns joined the table already has them, so each is
     added only when missing; existing rows are settled, checked attempts.
     """
-    have = {c["name"] for c in inspect(conn).get_columns("attempts")}
-    for col in attempts.columns:
-        if col.name in have:
-            continue
-        kind = col.type.compile(dialect=conn.dialect)
-        default = col.default.arg if col.default is not None else None  # type: ignore[attr-defined]
-        clause = ""
-        if default is not None:
-            literal = (("1" if default else "0") if isinstance(default, bool)
-                       else str(default) if isinstance(default, int) else f"'{default}'")
-            if isinstance(default, bool) and conn.dialect.name == "postgresql":
-                literal = "true" if default else "false"
-            clause = f" NOT NULL DEFAULT {literal}"
-        conn.exec_driver_sql(f"ALTER TABLE attempts ADD COLUMN {col.name} {kind}{clause}")
+    _add_missing(conn, attempts, [col.name for col in attempts.columns])
     for index in attempts.indexes:
         index.create(conn, checkfirst=True)
     budget_lock.create(conn)
@@ -196,24 +213,8 @@ def _m0005_money_pending(conn: Connection) -> None:
 
 
 def _m0006_savings_run_minutes(conn: Connection) -> None:
-    """runs.minutes: forecasts scale cost and time by the video's length. A database made
-    after this column joined the table already has it."""
-    if "minutes" not in {c["name"] for c in inspect(conn).get_columns("runs")}:
-        kind = Float().compile(dialect=conn.dialect)
-        conn.execute(text(f"ALTER TABLE runs ADD COLUMN minutes {kind}"))
-
-
-def _add_missing(conn: Connection, table: Table, names: tuple[str, ...]) -> None:
-    """ALTER TABLE ADD COLUMN for each of ``names`` the table does not have yet (a database
-    created after the column joined the table definition already has it)."""
-    have = {c["name"] for c in inspect(conn).get_columns(table.name)}
-    for name in names:
-        if name in have:
-            continue
-        col = table.c[name]
-        default = getattr(col.server_default, "arg", "")
-        conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} "
-                          f"{col.type.compile(conn.dialect)} NOT NULL DEFAULT '{default}'"))
+    """runs.minutes: forecasts scale cost and time by the video's length."""
+    _add_missing(conn, runs, ["minutes"])
 
 
 def _m0007_quality_evidence(conn: Connection) -> None:
