@@ -24,7 +24,7 @@ from .errors import ConfigError, RouteUnavailable
 from .tasks import Usage
 
 __all__ = ["ModelPrice", "UnitPrice", "PriceBook", "litellm_price_map", "megapixels",
-           "model_lifecycle", "utc_now"]
+           "model_lifecycle", "packaged_table", "utc_now"]
 
 _LITELLM_MAP = "model_prices_and_context_window_backup.json"
 _UNITS = ("characters", "images", "megapixels", "audio_minutes", "audio_seconds",
@@ -166,6 +166,12 @@ def _packaged() -> Mapping[str, Any]:
     text = resources.files("archibald").joinpath("prices.toml").read_text(encoding="utf-8")
     data: dict[str, Any] = tomllib.loads(text)
     return data
+
+
+def packaged_table(name: str) -> Mapping[str, Any]:
+    """One table of the shipped prices.toml (read and parsed once per process)."""
+    table: Mapping[str, Any] = _packaged().get(name, {})
+    return table
 
 
 def _packaged_units() -> Mapping[str, Any]:

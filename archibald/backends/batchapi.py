@@ -37,11 +37,8 @@ import asyncio
 import json
 import logging
 import time
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from typing import Any, Protocol
 
 import httpx
@@ -51,7 +48,7 @@ from sqlalchemy.engine import Engine
 from ..errors import BackendError, DelegationError
 from ..migrations import batch_items, batch_jobs
 from ..pipeline.store import digest
-from ..prices import ModelPrice, PriceBook, litellm_price_map
+from ..prices import ModelPrice, PriceBook, litellm_price_map, packaged_table
 from ..providers import Provider
 from ..tasks import Usage
 
@@ -289,13 +286,6 @@ class OpenAIBatches(_HTTPBatches):
 
 
 # -- prices -------------------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _discounts() -> Mapping[str, Any]:
-    text = resources.files("archibald").joinpath("prices.toml").read_text(encoding="utf-8")
-    data: dict[str, Any] = tomllib.loads(text).get("batch_discounts", {})
-    return data
-
-
 def batch_price(prices: PriceBook, provider: str, model: str) -> ModelPrice:
     """Batch token prices for ``model``: LiteLLM's batch figures, else the provider's discount."""
     sync = prices.model(model)
@@ -307,7 +297,7 @@ def batch_price(prices: PriceBook, provider: str, model: str) -> ModelPrice:
                           min(sync.cached_input_per_token, inp),
                           f"{BATCH_PRICED}{sync.source} (batch prices)",
                           sync.cache_write_per_token)
-    d = _discounts().get(provider)
+    d = packaged_table("batch_discounts").get(provider)
     if not d:
         raise BatchFallback(f"no batch price known for {provider} {model}")
     f = float(d["factor"])
