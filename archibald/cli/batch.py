@@ -45,7 +45,7 @@ def batch(manifest: Path = typer.Argument(..., help="CSV or TOML manifest of the
     memory = open_memory(settings)
     try:
         with batch_display(items, settings.budgets.per_month_usd,
-                           None if not as_json else sys.stderr) as (notify, _):
+                           None if not as_json else sys.stderr) as notify:
             if ray:
                 result = run_batch_ray(items, settings, memory, ray, notify=notify)
             else:

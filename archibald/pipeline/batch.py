@@ -34,7 +34,6 @@ import multiprocessing
 import os
 import re
 import sys
-import threading
 import time
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
@@ -365,32 +364,24 @@ def run_batch(items: list[BatchItem], settings: Settings, memory: Memory, *, job
     asyncio.run(_run_all(results, settings, memory, jobs, notify, batcher))
     budget = settings.budgets.per_month_usd
     return BatchResult(results, time.monotonic() - start, budget,
-                       extra={"batch_api": batch_api_savings(memory, results)})
+                       extra={"batch_api": batch_api_savings(results)})
 
 
-def batch_api_savings(memory: Memory, results: list[ItemResult]) -> dict[str, Any]:
-    """What the provider batch APIs cost and saved, from the ledger of this batch's runs."""
+def batch_api_savings(results: list[ItemResult]) -> dict[str, Any]:
+    """What the provider batch APIs cost and saved over the batch's items: the report's own
+    figure (:func:`~archibald.reports.economics.batch_api_calls`) summed over their run.json."""
     import json as _json
 
-    from ..backends.batchapi import BATCH_PRICED
-    from ..prices import PriceBook
-    from ..tasks import Usage
+    from ..reports.economics import batch_api_calls
 
-    book = PriceBook()
     calls, cost, sync = 0, 0, 0
     for r in results:
-        run = r.item.out / "run.json"
         try:
-            run_id = _json.loads(run.read_text())["run_id"]
-        except (OSError, ValueError, KeyError):
+            data = _json.loads((r.item.out / "run.json").read_text())
+        except (OSError, ValueError):
             continue
-        for a in memory.attempts_of_run(run_id):
-            if not a.price_source.startswith(BATCH_PRICED) or not a.model:
-                continue
-            usage = Usage(**{k: v for k, v in a.usage.items() if k in Usage.__dataclass_fields__})
-            calls += 1
-            cost += a.cost_nano
-            sync += round(book.cost(usage, model=a.model) * NANO)
+        c, paid, full = batch_api_calls(data)
+        calls, cost, sync = calls + c, cost + paid, sync + full
     return {"calls": calls, "cost_usd": cost / NANO, "synchronous_usd": sync / NANO,
             "saved_usd": (sync - cost) / NANO}
 
@@ -501,16 +492,22 @@ class PlainBatchProgress:
 class LiveBatchProgress:
     """A Rich live view: items done, running, failed; spend vs budget; an ETA."""
 
-    def __init__(self, results: list[ItemResult], budget_usd: float | None,
+    def __init__(self, items: list[BatchItem], budget_usd: float | None,
                  stream: TextIO) -> None:
         from rich.console import Console
         from rich.live import Live
 
-        self.results, self.budget, self.t0 = results, budget_usd, time.monotonic()
-        self._lock = threading.Lock()
+        #: each item's latest result as the runner reported it (a placeholder until then)
+        self.rows = {it.out: ItemResult(it) for it in items}
+        self.budget, self.t0 = budget_usd, time.monotonic()
         self._live = Live(self, console=Console(file=stream), refresh_per_second=4)
 
+    @property
+    def results(self) -> list[ItemResult]:
+        return list(self.rows.values())
+
     def __call__(self, r: ItemResult) -> None:
+        self.rows[r.item.out] = r
         self._live.refresh()
 
     def __enter__(self) -> "LiveBatchProgress":
@@ -556,25 +553,11 @@ class LiveBatchProgress:
 @contextmanager
 def batch_display(items: list[BatchItem], budget_usd: float | None,
                   stream: TextIO | None = None, *, live: bool | None = None
-                  ) -> Iterator[tuple[Callable[[ItemResult], None], list[ItemResult]]]:
+                  ) -> Iterator[Callable[[ItemResult], None]]:
     """A progress callback for run_batch: the live view on a terminal, plain lines otherwise."""
     out = stream if stream is not None else sys.stdout
-    shown = [ItemResult(it) for it in items]
-    by_out = {r.item.out: r for r in shown}
-
-    def mirror(r: ItemResult) -> None:
-        by_out[r.item.out].__dict__.update(r.__dict__)
-
     if live if live is not None else out.isatty():
-        with LiveBatchProgress(shown, budget_usd, out) as display:
-            def live_notify(r: ItemResult) -> None:
-                mirror(r)
-                display(r)
-            yield live_notify, shown
+        with LiveBatchProgress(items, budget_usd, out) as display:
+            yield display
     else:
-        plain = PlainBatchProgress(len(items), out)
-
-        def plain_notify(r: ItemResult) -> None:
-            mirror(r)
-            plain(r)
-        yield plain_notify, shown
+        yield PlainBatchProgress(len(items), out)

@@ -99,9 +99,10 @@ def economics(data: dict[str, Any], memory: Memory | None = None,
             "metrics": metrics}
 
 
-def _batch_api(data: dict[str, Any]) -> dict[str, Any]:
-    """Calls answered through a provider batch API (priced at its batch rate, in the ledger
-    with a price source that says so), and what the same tokens cost synchronously."""
+def batch_api_calls(data: dict[str, Any]) -> tuple[int, int, int]:
+    """Calls of a run (its run.json) answered through a provider batch API, priced at its
+    batch rate with a price source that says so: (calls, cost, the same tokens' synchronous
+    cost), in nano-dollars."""
     from ..backends.batchapi import BATCH_PRICED
     from ..prices import PriceBook
     from ..tasks import Usage
@@ -116,6 +117,11 @@ def _batch_api(data: dict[str, Any]) -> dict[str, Any]:
             cost += int(a["cost_nano"])
             sync += round(book.cost(Usage.from_dict(a.get("usage") or {}), model=a["model"])
                           * 1e9)
+    return calls, cost, sync
+
+
+def _batch_api(data: dict[str, Any]) -> dict[str, Any]:
+    calls, cost, sync = batch_api_calls(data)
     return {"calls": calls, "cost": cost // MICRO, "synchronous": sync // MICRO,
             "saved": (sync - cost) // MICRO}
 
