@@ -1,6 +1,7 @@
 """Archibald: a cost-aware meta-orchestrator for AI content pipelines.
 
-The public API, importable from here: settings (:func:`load_settings`), the router
+The public API, importable from here: pipelines (:func:`define_pipeline`, :func:`load_pipeline`,
+:func:`run`, :func:`run_async`), settings (:func:`load_settings`), the router
 (:class:`Router`, :class:`Registry`, :func:`build_registry`, :func:`open_router`,
 :func:`run_sync`, :func:`backend`), the ledger and budgets (:class:`Memory`, :class:`Attempt`,
 :class:`BudgetGuard`, :class:`PriceBook`, :func:`to_nano`, :func:`usd`), the data types and every
@@ -23,6 +24,10 @@ _EXPORTS = {
     # routing
     "Router": "router", "Registry": "router", "Decision": "router", "RouteResult": "router",
     "build_registry": "catalog", "open_router": "api", "run_sync": "api", "backend": "api",
+    # pipelines
+    "run": "api", "run_async": "api", "define_pipeline": "pipeline.define",
+    "PipelineDef": "pipeline.define", "load_pipeline": "pipeline.spec",
+    "Pipeline": "pipeline.spec", "StageInput": "pipeline.engine",
     "Backend": "backends.base", "FunctionBackend": "backends.base",
     # ledger, budgets, prices
     "Memory": "memory", "Attempt": "ledger", "to_nano": "ledger", "usd": "ledger",
@@ -41,7 +46,10 @@ _EXPORTS = {
 __all__ = [*_EXPORTS, "__version__"]
 
 if TYPE_CHECKING:
-    from .api import backend, open_router, run_sync
+    from .api import backend, open_router, run, run_async, run_sync
+    from .pipeline.define import PipelineDef, define_pipeline
+    from .pipeline.engine import StageInput
+    from .pipeline.spec import Pipeline, load_pipeline
     from .backends.base import Backend, FunctionBackend
     from .budgets import BudgetGuard
     from .catalog import build_registry

@@ -1,4 +1,5 @@
-"""The router, ledger and budgets around your own calls, from sync or async code.
+"""The router, ledger and budgets around your own calls, and pipelines run from Python, from
+sync or async code.
 
 A function of yours becomes a route of a task type with :func:`backend`; :func:`open_router`
 builds the router over the settings, the database and the shipped backends (yours on top);
@@ -14,7 +15,7 @@ import functools
 import inspect
 import os
 from pathlib import Path
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable, Mapping, TypeVar
 
 from .backends.base import FunctionBackend
 from .config import Settings, load_settings
@@ -23,7 +24,7 @@ from .memory import Memory
 from .router import Registry, RouteResult, Router
 from .tasks import Context, Task
 
-__all__ = ["backend", "open_router", "run_sync"]
+__all__ = ["backend", "open_router", "run_sync", "run", "run_async"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,3 +84,57 @@ def run_sync(router: Router, task: Task, context: Context | None = None,
         return asyncio.run(router.run(task, context, **options))
     raise UserError("run_sync() was called inside a running event loop; use "
                     "`await router.run(task, context)` there")
+
+
+def _prepare_run(pipeline: Any, inputs: Mapping[str, Any] | None,
+                 settings: Settings | str | os.PathLike[str] | None, out: str | os.PathLike[str],
+                 channel: str, seed: int) -> tuple[Any, Settings]:
+    from .pipeline.define import PipelineDef
+    from .pipeline.run import RunRequest
+    from .pipeline.spec import Pipeline, load_pipeline
+
+    config = None if isinstance(settings, Settings) else settings
+    if isinstance(pipeline, PipelineDef):
+        known = settings.profiles if isinstance(settings, Settings) else \
+            load_settings(config).profiles
+        pipeline = pipeline.build(list(known))
+    elif not isinstance(pipeline, Pipeline):
+        pipeline = load_pipeline(pipeline)
+    if not isinstance(settings, Settings) or any(
+            s.task_type not in settings.profiles for s in pipeline.stages):
+        settings = load_settings(config if not isinstance(settings, Settings) else
+                                 settings.path, pipeline=pipeline)
+    req = RunRequest(pipeline=pipeline, inputs=pipeline.run_inputs(dict(inputs or {}),
+                                                                   where="inputs"),
+                     channel=channel, out=Path(out), seed=seed)
+    return req, settings
+
+
+async def run_async(pipeline: Any, inputs: Mapping[str, Any] | None = None, *,
+                    out: str | os.PathLike[str] = "out", channel: str = "default",
+                    seed: int = 0, settings: Settings | str | os.PathLike[str] | None = None,
+                    router: Router | None = None, progress: Any = None) -> dict[str, Any]:
+    """Run (or resume) a pipeline from async code: a :class:`PipelineDef` made in Python, a
+    loaded pipeline, a pipeline file's path or a shipped pipeline's name. Returns run.json's
+    content (also written to ``out`` with the outputs and the report)."""
+    from .pipeline.run import run_pipeline_async
+
+    req, settings = _prepare_run(pipeline, inputs, settings, out, channel, seed)
+    own = router is None
+    router = router or open_router(settings)
+    try:
+        return await run_pipeline_async(req, settings, memory=router.memory, router=router,
+                                        progress=progress)
+    finally:
+        if own:
+            router.memory.close()
+
+
+def run(pipeline: Any, inputs: Mapping[str, Any] | None = None, **options: Any) -> dict[str, Any]:
+    """:func:`run_async` for code without an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run_async(pipeline, inputs, **options))
+    raise UserError("archibald.run() was called inside a running event loop; use "
+                    "`await archibald.run_async(...)` there")

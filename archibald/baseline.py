@@ -149,14 +149,15 @@ def _text(backend: Any, prices: PriceBook, task: Task, outcome: Outcome) -> Base
 
 def _speech(backend: Any, prices: PriceBook, task: Task, outcome: Outcome) -> Baseline:
     """The characters really voiced, at the premium voice's per-character price."""
-    from .backends.elevenlabs import split_for_requests
+    from .backends.elevenlabs import speech_plan
 
-    text = str(task.inputs.get("text") or "")
-    usage = Usage(characters=len(text),
-                  requests=len(split_for_requests(text, backend.max_chars)) if text else 0)
+    pieces = [p for p in speech_plan(str(task.inputs.get("text") or ""), backend.max_chars)
+              if isinstance(p, str)]
+    chars = sum(len(p) for p in pieces)  # pause marks are silence, not characters billed
+    usage = Usage(characters=chars, requests=len(pieces))
     usd = prices.cost(usage, unit=backend.price_key)
     return Baseline(to_nano(usd), backend.name, usage.as_dict(),
-                    f"{len(text):,} characters voiced", prices.source(unit=backend.price_key))
+                    f"{chars:,} characters voiced", prices.source(unit=backend.price_key))
 
 
 def _music(backend: Any, prices: PriceBook, task: Task, outcome: Outcome) -> Baseline:
@@ -204,13 +205,13 @@ def _image_size(art: dict[str, Any], task: Task) -> tuple[int, int]:
 # -- measuring text ---------------------------------------------------------------------------
 def answer_text(artifact: Any) -> str:
     """The text a premium model would have answered with for this artifact: the text itself,
-    a script as the markdown the prompts ask for, anything else as JSON."""
+    the markdown (or text) form a stage keeps beside its data (a script as the markdown the
+    prompts ask for), anything else as JSON."""
     if isinstance(artifact, str):
         return artifact
-    if isinstance(artifact, dict) and isinstance(artifact.get("script"), dict):
-        from .pipeline.local import script_from_dict
-
-        return str(script_from_dict(artifact["script"]).to_markdown())
+    for key in ("markdown", "text"):  # the text form a stage keeps beside its data
+        if isinstance(artifact, dict) and isinstance(artifact.get(key), str):
+            return str(artifact[key])
     if isinstance(artifact, dict) and len(artifact) == 1:
         artifact = next(iter(artifact.values()))
     return json.dumps(artifact, sort_keys=True, default=str)

@@ -1,14 +1,16 @@
 """The default registry: which backend serves each task type on each route, from settings.
 
 Provider backends come from ``archibald.backends`` (built only from settings and keys, nothing
-imported from a vendor SDK until a call is made); local and memory backends run the stage
-implementations in ``archibald.pipeline.local``.
+imported from a vendor SDK until a call is made); local and memory backends run the functions a
+pipeline file names for its stages (``local``, ``reuse``), imported when first called.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import time
-from typing import Any
+from typing import Any, Callable
 
 from .backends.base import Backend
 from .config import Profile, Settings
@@ -23,24 +25,34 @@ __all__ = ["build_registry", "describe", "LocalBackend", "MemoryBackend"]
 
 
 class LocalBackend(Backend):
-    """Runs a task type's local (offline, cost 0) implementation."""
+    """Runs a task type's local (offline, cost 0) implementation: the function a pipeline's
+    stage names as ``local`` (``package.module:function``)."""
 
     route = "local"
 
-    def __init__(self, task_type: str) -> None:
+    def __init__(self, task_type: str,
+                 function: str | Callable[..., Any] | None = None) -> None:
         self.task_type = task_type
+        self.function = function
         self.name = f"local:{task_type}"
 
     def unavailable_reason(self) -> str | None:
-        from .pipeline import local
-
-        return None if self.task_type in local.RUNNERS else f"no local runner for {self.task_type}"
+        if self.function is None:
+            return (f"no local implementation for {self.task_type}: name one as a stage's "
+                    f"local = \"package.module:function\" in its pipeline file")
+        return None
 
     async def execute(self, task: Task, context: Context) -> Outcome:
-        from .pipeline import local
+        from .pipeline.spec import resolve_function
 
+        if self.function is None:
+            raise RouteUnavailable(self.unavailable_reason() or "")
         start = time.perf_counter()
-        artifact = await local.RUNNERS[self.task_type](task, context)
+        fn = resolve_function(self.function)
+        if inspect.iscoroutinefunction(fn):
+            artifact = await fn(task, context)
+        else:  # a plain function runs in a thread: the other stages go on meanwhile
+            artifact = await asyncio.to_thread(fn, task, context)
         return Outcome(artifact=artifact, backend=self.name, route="local",
                        seconds=time.perf_counter() - start,
                        detail={"price_source": "runs on this machine, cost 0"})
@@ -51,21 +63,30 @@ class MemoryBackend(Backend):
 
     route = "memory"
 
-    def __init__(self, task_type: str, kind: str, memory: Memory) -> None:
+    def __init__(self, task_type: str, kind: str, memory: Memory,
+                 function: str | Callable[..., Any] | None = None) -> None:
         self.task_type = task_type
         self.kind = kind
         self.memory = memory
+        self.function = function  # the pipeline stage's ``reuse``
         self.name = f"memory:{kind}"
 
-    async def execute(self, task: Task, context: Context) -> Outcome:
-        from .pipeline import local
+    def unavailable_reason(self) -> str | None:
+        if self.function is None:
+            return f"no re-use of remembered results is declared for {self.task_type}"
+        return None
 
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        from .pipeline.spec import resolve_function
+
+        if self.function is None:
+            raise RouteUnavailable(self.unavailable_reason() or "")
         best = self.memory.best(self.kind, task.channel)
         if best is None:
             raise DelegationError(f"nothing remembered yet for {self.kind} on channel "
                                   f"{task.channel!r}")
         start = time.perf_counter()
-        artifact = await local.REUSERS[self.task_type](task, context, best)
+        artifact = await resolve_function(self.function)(task, context, best)
         return Outcome(artifact=artifact, backend=self.name, route="memory",
                        seconds=time.perf_counter() - start,
                        detail={"remembered": best["key"], "remembered_score": best["score"],
@@ -127,16 +148,20 @@ def build_registry(settings: Settings, memory: Memory,
                    providers: ProviderSettings | None = None,
                    prices: PriceBook | None = None) -> Registry:
     """Every (task type, route) of the settings, bound to its backend."""
+    from .pipeline.spec import shipped_locals
+
     providers = providers or ProviderSettings.load(settings.providers)
     prices = prices or PriceBook.from_settings(settings)
+    shipped = shipped_locals()  # a pipeline being run binds its own (pipeline.run.install)
     reg = Registry()
     for task_type, profile in settings.profiles.items():
         for route in profile.routes:
             backend: Backend | None
+            local, reuse = shipped.get(task_type, (None, None))
             if route == "local" and profile.model_of("local") is None:
-                backend = LocalBackend(task_type)
+                backend = LocalBackend(task_type, local)
             elif route == "memory":
-                backend = MemoryBackend(task_type, f"{task_type}_layout", memory)
+                backend = MemoryBackend(task_type, f"{task_type}_layout", memory, reuse)
             else:
                 try:
                     backend = _provider_backend(task_type, profile, route, settings, providers,

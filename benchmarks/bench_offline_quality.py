@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from archibald.media.audio import frame_power, read_audio
-from archibald.pipeline.meditation import LEAD_IN, TAIL, script_minutes
+from archibald.pipelines.meditation import LEAD_IN, TAIL, script_minutes
 from archibald.script.checks import contradictions, doubled_word, max_frame_repeats, simile_ok
 from archibald.script.concept import make_concept
 from archibald.script.editors import polish, review

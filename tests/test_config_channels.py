@@ -9,7 +9,8 @@ from typing import Any
 
 from archibald.config import load_settings
 from archibald.pipeline.engine import StageInput, StageResult
-from archibald.pipeline.meditation import build_stages
+from archibald.pipeline.run import RunRequest, engine_stages
+from archibald.pipeline.spec import load_pipeline
 
 CONFIG = """
 [media]
@@ -45,10 +46,13 @@ class RecordingRouter:
 def _inputs(settings: Any, channel: str, tmp_path: Path) -> dict[str, dict[str, Any]]:
     """What the voice, music, image and thumbnail stages send to the router on ``channel``."""
     router = RecordingRouter()
-    stages = {s.name: s for s in build_stages(router, run_id="r", topic="rain", minutes=2.0,
-                                              channel=channel,
-                                              settings=settings)}  # type: ignore[arg-type]
-    concept = StageResult(value={"concept": {"theme": "forest rain", "title": "Rain"}})
+    pipeline = load_pipeline("meditation")
+    req = RunRequest(pipeline, pipeline.run_inputs({"topic": "rain", "minutes": "2"}),
+                     channel=channel)
+    stages = {s.name: s for s in engine_stages(req, router, "r",  # type: ignore[arg-type]
+                                               settings)}
+    concept = StageResult(value={"concept": {"theme": "forest rain", "title": "Rain",
+                                             "sleep": False}})
     script = {"title": "Rain", "minutes": 1.7, "sleep": False,
               "sections": [{"name": "Arrival", "text": "Breathe in. [pause 2s] Let go.",
                             "kind": "settling"}]}

@@ -104,7 +104,7 @@ def test_publish_with_foreign_files_is_refused_not_deleted(tmp_path: Path,
 
 
 def test_publish_written_by_us_is_rebuilt_and_swapped(tmp_path: Path) -> None:
-    from archibald.pipeline.outputs import _replace_publish
+    from archibald.pipeline.outputs import _replace_folder
 
     out, src = tmp_path / "out", tmp_path / "stage"
     out.mkdir()
@@ -116,13 +116,13 @@ def test_publish_written_by_us_is_rebuilt_and_swapped(tmp_path: Path) -> None:
     (old / "video.mp4").write_bytes(b"v1")
     (old / "old.bin").write_bytes(b"x")
     (old / MANIFEST).write_text(json.dumps(["video.mp4", "old.bin"]))
-    _replace_publish(out, src)
+    _replace_folder(out, "publish", src)
     assert (old / "video.mp4").read_bytes() == b"v2"
     assert sorted(p.name for p in old.iterdir()) == [MANIFEST, "request.json", "video.mp4"]
     assert sorted(p.name for p in out.iterdir()) == ["publish"]
     (old / "stray.txt").write_text("someone else's")
     with pytest.raises(InputError, match="stray.txt"):
-        check_out(out)
+        check_out(out, ["publish/"])
 
 
 def test_publish_link_appearing_mid_run_still_writes_the_report(tmp_path: Path) -> None:
@@ -139,7 +139,10 @@ def test_publish_link_appearing_mid_run_still_writes_the_report(tmp_path: Path) 
     up = SimpleNamespace(result=SimpleNamespace(value={
         "metadata": {"title": "t"}, "srt": str(stage / "publish" / "subtitles.srt"),
         "publish_dir": str(stage / "publish")}))
-    placed, problems = place_outputs(out, {"youtube_upload": up})
+    placed, problems = place_outputs(out, {
+        "subtitles.srt": ("youtube_upload", "srt"),
+        "metadata.json": ("youtube_upload", "metadata"),
+        "publish/": ("youtube_upload", "publish_dir")}, {"youtube_upload": up})
     assert set(placed) == {"subtitles.srt", "metadata.json"}
     assert len(problems) == 1 and "publish is a symbolic link" in problems[0]
 
@@ -148,13 +151,13 @@ def test_publish_link_appearing_mid_run_still_writes_the_report(tmp_path: Path) 
 def test_publish_link_planted_during_the_run_still_writes_run_json_and_report(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    import archibald.pipeline.produce as produce_module
+    import archibald.pipeline.run as produce_module
 
     out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
     out.mkdir()
     elsewhere.mkdir()
     os.symlink(elsewhere, out / "publish")
-    monkeypatch.setattr(produce_module, "check_out", lambda out: None)  # as if planted later
+    monkeypatch.setattr(produce_module, "check_out", lambda out, names: None)  # as if planted later
     assert _produce(out) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "publish/ not written" in err and "symbolic link" in err

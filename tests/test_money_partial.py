@@ -18,7 +18,8 @@ from archibald.config import load_settings
 from archibald.errors import BackendError, DelegationError
 from archibald.ledger import to_nano
 from archibald.memory import Memory
-from archibald.pipeline.meditation import _check
+from archibald.pipeline.run import stage_check
+from archibald.pipeline.spec import load_pipeline
 from archibald.prices import PriceBook
 from archibald.providers import ProviderSettings
 from archibald.router import Registry, Router
@@ -129,9 +130,9 @@ def test_fal_music_that_does_not_decode_is_charged_and_falls_back(fal_stub, prov
                                       queue=queue))
 
     async def local(task: Task, context: Context) -> dict[str, Any]:
-        from archibald.pipeline.local import RUNNERS
+        from archibald.pipelines.meditation import music_generation
 
-        return dict(await RUNNERS["music_generation"](task, context))
+        return dict(await music_generation(task, context))
 
     registry.register("music_generation", "local", FunctionBackend("local:music", "local",
                                                                    local))
@@ -141,7 +142,7 @@ def test_fal_music_that_does_not_decode_is_charged_and_falls_back(fal_stub, prov
     decision = router.decide(task)
     decision.chain = ["premium", "local"]
     result = asyncio.run(router.run(task, Context(workdir=tmp_path), run_id="m",
-                                    stage="music_generation", check=_check(task),
+                                    stage="music_generation", check=stage_check(load_pipeline("meditation").stage("music_generation"), task),
                                     decision=decision))
     assert result.outcome.route == "local"
     paid = result.attempts[0]

@@ -267,12 +267,14 @@ def test_an_empty_reply_is_a_failure_charged_what_was_billed(anthropic_stub: Ant
 
 
 def test_a_concept_reply_that_is_not_json_scores_zero() -> None:
-    from archibald.pipeline.meditation import _check
+    from archibald.pipeline.run import stage_check
+    from archibald.pipeline.spec import load_pipeline
 
     task = Task("meditation_concept", {"fallback": {"title": "Calm", "theme": "sea",
                                                     "technique": "breath",
                                                     "audience": "adults"}})
-    score, details = _check(task)(Outcome("Sure! Here is a concept: calm sea.", "m",
+    score, details = stage_check(load_pipeline("meditation").stage("meditation_concept"),
+                                 task)(Outcome("Sure! Here is a concept: calm sea.", "m",
                                           "premium"))
     assert score == 0.0 and "not the JSON" in details["error"]
 

@@ -26,7 +26,8 @@ from archibald.catalog import build_registry
 from archibald.config import load_settings
 from archibald.memory import Memory
 from archibald.pipeline.engine import Engine, Stage
-from archibald.pipeline.meditation import routed
+from archibald.pipeline.run import routed
+from archibald.pipeline.spec import load_pipeline
 from archibald.router import Router
 
 work, db = Path(sys.argv[1]), sys.argv[2]
@@ -34,12 +35,12 @@ settings = load_settings()
 memory = Memory(f"sqlite:///{db}")
 router = Router(settings, memory, build_registry(settings, memory))
 
-def build(si):
-    return {"prompt": "a calm lake at dawn", "theme": "lake", "width": 1920, "height": 1080,
-            "out": str(si.stage_dir / "background.png")}
-
+spec = load_pipeline("meditation").stage("image_generation")
+spec = type(spec)(**{**spec.__dict__, "needs": (), "inputs": {
+    "theme": "lake", "topic": "lake", "width": 1920, "height": 1080,
+    "out": "{stage_dir}/background.png"}, "prompt": "a calm lake at dawn"})
 stage = Stage("image_generation", "image_generation", (),
-              routed("image_generation", build, router, "run-kill", "default", 2.0, settings))
+              routed(spec, router, "run-kill", "default", settings, {"minutes": 2.0}))
 result = asyncio.run(Engine([stage], work, key_inputs={"topic": "lake"},
                             config_digest=settings.digest).run())
 print("RESULT", result.stages["image_generation"].result.record["route"])

@@ -20,6 +20,8 @@ from stubs.elevenlabs import CHAR_SECONDS
 from stubs.fixtures import elevenlabs_stub, provider_env, sleeps  # noqa: F401
 
 TEXT = "Breathe in slowly. Hold it there!  And let it go."
+#: the characters sent (and billed): the text as its sentences are sent, spaces collapsed
+SENT = len(" ".join(TEXT.split()))
 
 
 def make(sleeps, timeout: float = 5.0, attempts: int = 4, **kw) -> ElevenLabsBackend:  # type: ignore[no-untyped-def]
@@ -46,8 +48,8 @@ def test_wav_sentences_and_cost(elevenlabs_stub, provider_env, sleeps, tmp_path)
                                                 "And let it go."]
     assert art["sentences"][0][0] == 0.0
     assert art["sentences"][1][0] == pytest.approx(19 * CHAR_SECONDS)
-    assert out.usage.characters == len(TEXT)
-    assert out.cost == pytest.approx(len(TEXT) * 0.0001, abs=1e-9)
+    assert out.usage.characters == SENT
+    assert out.cost == pytest.approx(SENT * 0.0001, abs=1e-9)
     [req] = elevenlabs_stub.requests
     assert req.path == "/v1/text-to-speech/voice123/with-timestamps"
     assert req.q("output_format") == "pcm_24000"
@@ -71,8 +73,8 @@ def test_too_many_concurrent_requests_is_queued_then_retried(elevenlabs_stub, pr
                                                               sleeps, tmp_path):
     elevenlabs_stub.too_many_concurrent(times=2)
     out = go(make(sleeps), tmp_path)
-    assert sleeps.calls == [0.5, 1.0] and out.usage.characters == len(TEXT)
-    assert out.cost == pytest.approx(len(TEXT) * 0.0001)  # charged once
+    assert sleeps.calls == [0.5, 1.0] and out.usage.characters == SENT
+    assert out.cost == pytest.approx(SENT * 0.0001)  # charged once
 
 
 def test_429_honours_retry_after(elevenlabs_stub, provider_env, sleeps, tmp_path):
@@ -136,3 +138,25 @@ def test_alignment_helpers():
     al = {"characters": list("Hi. Yo"), "character_start_times_seconds": [0, 1, 2, 3, 4, 5],
           "character_end_times_seconds": [1, 2, 3, 4, 5, 6]}
     assert sentences_from_alignment(al, 10) == [[10.0, 13.0, "Hi."], [14.0, 16.0, "Yo"]]
+
+
+def test_pause_marks_are_silence_in_the_track_never_text_sent_or_billed(
+        elevenlabs_stub, provider_env, sleeps, tmp_path):
+    text = "Breathe in slowly. [pause 4s] And let it go. [pause 12.5s]\n\nRest here."
+    out = go(make(sleeps), tmp_path, text)
+    sent = [r.json()["text"] for r in elevenlabs_stub.requests]
+    assert sent == ["Breathe in slowly.", "And let it go.", "Rest here."]
+    assert not any("pause" in t or "[" in t for t in sent)
+    chars = sum(len(t) for t in sent)
+    assert out.usage.characters == chars and out.cost == pytest.approx(chars * 0.0001)
+    art = out.artifact
+    assert art["duration"] == pytest.approx(chars * CHAR_SECONDS + 16.5, abs=1e-3)
+    starts = [s[0] for s in art["sentences"]]
+    assert starts[1] == pytest.approx(len("Breathe in slowly.") * CHAR_SECONDS + 4.0, abs=1e-3)
+    assert starts[2] == pytest.approx((len(sent[0]) + len(sent[1])) * CHAR_SECONDS + 16.5,
+                                      abs=1e-3)
+    with wave.open(art["path"]) as wav:
+        frames = wav.readframes(wav.getnframes())
+    gap = frames[int((len(sent[0]) * CHAR_SECONDS + 1.0) * 24000) * 2:
+                 int((len(sent[0]) * CHAR_SECONDS + 3.5) * 24000) * 2]
+    assert gap and set(gap) == {0}  # the pause is digital silence

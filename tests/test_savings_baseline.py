@@ -46,12 +46,14 @@ def test_music_is_priced_as_the_premium_backend_would_bill_it(registry) -> None:
 
 
 def test_voice_is_priced_per_character_really_voiced(registry) -> None:  # type: ignore[no-untyped-def]
-    text = "Breathe in slowly. " * 300
+    text = "Breathe in slowly. [pause 4s] " * 300
     task = Task("audio_generation", {"text": text})
     b = bl.baseline_for(registry, PriceBook(), task, "local", _local({"duration": 1.0}), 0)
     assert b.backend == "elevenlabs:eleven_multilingual_v2"
-    assert b.nano == to_nano(len(text) * 0.10 / 1000)
-    assert b.work["characters"] == len(text)
+    # the sentences as ElevenLabs would be sent them: pause marks are silence, not characters
+    voiced = len("Breathe in slowly.") * 300
+    assert b.nano == to_nano(voiced * 0.10 / 1000)
+    assert b.work == {"characters": voiced, "requests": 300}
 
 
 def test_image_is_priced_by_its_real_size(registry, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -121,7 +123,7 @@ def _check_run(data: dict[str, Any], out: Path) -> None:
     """Every stage: baseline = premium backend price x the stage's actual work (to the nano);
     every total the sum of its rows."""
     from archibald.media.probe import probe_audio
-    from archibald.pipeline.local import script_from_dict
+    from archibald.script.forms import script_from_dict
 
     settings = load_settings()
     reg = build_registry(settings, Memory("sqlite://"), ProviderSettings.load({}, environ={}),
@@ -141,7 +143,10 @@ def _check_run(data: dict[str, Any], out: Path) -> None:
             assert s["baseline_nano"] == accepted[-1]["cost_nano"], name
         elif name == "audio_generation":
             script = script_from_dict(_stored_value(out, "tts_qa")["script"])
-            chars = len(script.spoken_text())
+            from archibald.backends.elevenlabs import speech_plan
+
+            chars = sum(len(p) for p in speech_plan(script.spoken_text(), 4000)
+                        if isinstance(p, str))
             assert b["work"]["characters"] == chars
             assert s["baseline_nano"] == to_nano(chars * 0.10 / 1000)
         elif name == "music_generation":

@@ -101,7 +101,7 @@ def _secs(stamp: str) -> float:
 
 
 def test_chapters_come_from_where_the_voice_started_each_section() -> None:
-    from archibald.pipeline.publish import chapters_for
+    from archibald.pipelines.youtube import chapters_for
 
     _, script = _made()
     names = [s.name for s in script.sections]

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from archibald.media import voice
-from archibald.pipeline.meditation import LEAD_IN, TAIL, script_minutes
+from archibald.pipelines.meditation import LEAD_IN, TAIL, script_minutes
 from archibald.script.concept import Concept, make_concept
 from archibald.script.editors import polish, review
 from archibald.script.model import (ARC_RANGES, SENTENCE_PAUSE, SPEAKING_WPM, VOICE_LEAD, Script,

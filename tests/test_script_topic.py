@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from archibald.pipeline.meditation import script_minutes
+from archibald.pipelines.meditation import script_minutes
 from archibald.script.checks import (doubled_word, frame_keys, is_count, max_frame_repeats,
                                      simile_ok)
 from archibald.script.concept import TITLE_MAX, make_concept, make_title

@@ -41,7 +41,7 @@ def test_history_never_changes_the_content() -> None:
     import asyncio
     from pathlib import Path
 
-    from archibald.pipeline.local import RUNNERS
+    from archibald.pipelines import meditation as RUNNERS_MODULE
     from archibald.tasks import Context, Task
 
     history = [{"theme": "gratitude", "technique": "water", "quality": 0.95, "views": 9000}] * 3
@@ -49,10 +49,10 @@ def test_history_never_changes_the_content() -> None:
     async def stages(extra: dict[str, object]) -> dict[str, object]:
         ctx = Context(workdir=Path("."), seed=3, settings=None, extra={})
         inputs = {"topic": "a calm moment", "minutes": 5.0, "month": 11, **extra}
-        brief = await RUNNERS["market_research"](Task("market_research", inputs, "c"), ctx)
-        concept = await RUNNERS["meditation_concept"](
+        brief = await RUNNERS_MODULE.market_research(Task("market_research", inputs, "c"), ctx)
+        concept = await RUNNERS_MODULE.meditation_concept(
             Task("meditation_concept", {**inputs, **brief}, "c"), ctx)
-        return await RUNNERS["script_writing"](
+        return await RUNNERS_MODULE.script_writing(
             Task("script_writing", {**inputs, **concept}, "c"), ctx)
 
     assert asyncio.run(stages({})) == asyncio.run(stages({"history": history}))

@@ -36,6 +36,23 @@ _ANSWERED_BADLY = ("malformed_json", "malformed_audio")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n\s*\n")
 
 
+_PAUSE = re.compile(r"\[pause (\d+(?:\.\d+)?)s\]")
+
+
+def speech_plan(text: str, max_chars: int) -> list[str | float]:
+    """What to ask for, in order: pieces of text (cut at sentence ends, at most ``max_chars``)
+    and the script's ``[pause Ns]`` marks as seconds of silence, which the backend writes into
+    the track itself: the provider never reads a mark aloud, nor bills its characters."""
+    plan: list[str | float] = []
+    parts = _PAUSE.split(text)
+    for i, part in enumerate(parts):
+        if i % 2:
+            plan.append(float(part))
+        elif part.strip():
+            plan += split_for_requests(part.strip(), max_chars)
+    return plan
+
+
 def split_for_requests(text: str, max_chars: int) -> list[str]:
     """``text`` cut at sentence ends into pieces of at most ``max_chars`` (when possible)."""
     pieces, current = [], ""
@@ -168,23 +185,32 @@ class ElevenLabsBackend(Backend):
             out.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(f"cannot create {out.parent}: {exc}") from None
-        pieces = split_for_requests(text, self.max_chars)
+        plan = speech_plan(text, self.max_chars)
+        pieces = [x for x in plan if isinstance(x, str)]
+        spoken_text = " ".join(pieces)
         audio, sentences, offset = bytearray(), [], 0.0
         start = time.perf_counter()
         spoken = 0  # characters already synthesised, hence billed
         async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
-            for i, piece in enumerate(pieces):
+            i = 0
+            for item in plan:
+                if not isinstance(item, str):  # a marked pause: real silence, never text
+                    rest = int(round(item * self.rate))
+                    audio += bytes(2 * rest)
+                    offset += rest / self.rate
+                    continue
                 try:
                     pcm, alignment = await self._speak(
-                        client, voice_id, piece, pieces[i - 1] if i else None,
+                        client, voice_id, item, pieces[i - 1] if i else None,
                         pieces[i + 1] if i + 1 < len(pieces) else None)
                 except DelegationError as exc:  # the chunks before it were billed
                     answered = getattr(exc, "code", None) in _ANSWERED_BADLY
                     exc.cost = self.prices.cost(
-                        Usage(characters=spoken + (len(piece) if answered else 0),
+                        Usage(characters=spoken + (len(item) if answered else 0),
                               requests=i + answered), unit=self.price_key)
                     raise
-                spoken += len(piece)
+                i += 1
+                spoken += len(item)
                 pcm = pcm[: len(pcm) - len(pcm) % 2]
                 sentences += sentences_from_alignment(alignment, offset)
                 audio += pcm
@@ -196,10 +222,10 @@ class ElevenLabsBackend(Backend):
             wav.setframerate(self.rate)
             wav.writeframes(bytes(audio))
         os.replace(part, out)  # whole or not at all: a resume may re-use it
-        usage = Usage(characters=len(text), requests=len(pieces))
+        usage = Usage(characters=spoken, requests=len(pieces))
         cost = self.prices.cost(usage, unit=self.price_key)
         log.info("%s: %d characters in %d request(s), %.1f s of audio, $%.4f", self.name,
-                 len(text), len(pieces), offset, cost)
+                 len(spoken_text), len(pieces), offset, cost)
         return Outcome(artifact={"path": str(out), "duration": round(offset, 3),
                                  "sentences": sentences},
                        backend=self.name, route=self._route, model=self.model_id, usage=usage,

@@ -18,8 +18,18 @@ ConfigOption = typer.Option(None, "--config", "-c", envvar="ARCHIBALD_CONFIG",
                             help="archibald.toml to use (default: ./archibald.toml if present).")
 
 
-def open_settings(config: Optional[str]) -> Settings:
-    return load_settings(config)
+def open_settings(config: Optional[str], pipeline: Any = None) -> Settings:
+    """The settings, with the task types of ``pipeline`` (a loaded pipeline) known."""
+    return load_settings(config, pipeline=pipeline)
+
+
+def open_pipeline(name_or_path: Optional[str], settings_channel: Any = None) -> Any:
+    """A shipped pipeline by name or a pipeline file (default: the channel's, else
+    meditation)."""
+    from ..pipeline.spec import load_pipeline
+
+    return load_pipeline(name_or_path or getattr(settings_channel, "pipeline", None)
+                         or "meditation")
 
 
 def open_memory(settings: Settings) -> Memory:

@@ -8,27 +8,31 @@ from typing import Any, Optional
 import typer
 
 from . import app
-from .common import ConfigOption, open_memory, open_router, open_settings, print_json
+from .common import (ConfigOption, open_memory, open_pipeline, open_router, open_settings,
+                     print_json)
 from .memory import memory_app
 
 
 def plan_data(settings: Any, memory: Any, videos: int, channel: str,
-              minutes: float) -> dict[str, Any]:
-    """The route each stage would take now with its expected cost, and a forecast from
-    memory's finished runs with an interval."""
+              minutes: float, pipeline: Any = None) -> dict[str, Any]:
+    """The route each stage of ``pipeline`` (default: meditation) would take now with its
+    expected cost, and a forecast from memory's finished runs of it with an interval."""
     from ..errors import InputError
     from ..learning.forecast import forecast
-    from ..pipeline.meditation import STAGES
+    from ..pipeline.run import install
     from ..tasks import Task
 
+    pipeline = pipeline or open_pipeline(None)
     router = open_router(settings, memory)
+    install(pipeline, router.registry, memory)
     stages = []
-    for name in STAGES:
+    for spec in pipeline.stages:
+        name = spec.task_type
         task = Task(name, {"minutes": minutes}, channel)
         d = router.decide(task)
         model = settings.model_for("budget") if d.route == "budget" else \
             settings.profile(name).premium_model if d.route == "premium" else None
-        stages.append({"stage": name, "route": d.route, "decision": d.decision,
+        stages.append({"stage": spec.name, "route": d.route, "decision": d.decision,
                        "expected_cost_usd": round(router.estimate(task, d.route, d.analysis), 6),
                        "premium_cost_usd": round(d.analysis.estimated_cost, 6),
                        "rate": router.prices.rate(model),   # e.g. DeepSeek's off-peak rate
@@ -36,8 +40,9 @@ def plan_data(settings: Any, memory: Any, videos: int, channel: str,
     planned = sum(s["expected_cost_usd"] for s in stages)
     history = [{"cost": r["cost_nano"] / 1e9, "seconds": r["seconds"],
                 "minutes": r.get("minutes")}
-               for r in memory.finished_runs(channel, "meditation")]
-    out: dict[str, Any] = {"videos": videos, "channel": channel, "minutes": minutes,
+               for r in memory.finished_runs(channel, pipeline.name)]
+    out: dict[str, Any] = {"pipeline": pipeline.name, "unit": pipeline.unit,
+                           "videos": videos, "channel": channel, "minutes": minutes,
                            "stages": stages, "planned_cost_per_video_usd": round(planned, 6),
                            "planned_cost_total_usd": round(planned * videos, 6),
                            "forecast": None}
@@ -59,7 +64,12 @@ def plan_data(settings: Any, memory: Any, videos: int, channel: str,
 
 
 @app.command()
-def plan(videos: int = typer.Option(10, "--videos", help="How many videos to plan."),
+def plan(videos: int = typer.Option(10, "--videos", "--runs",
+                                    help="How many videos (runs) to plan."),
+         pipeline: Optional[str] = typer.Option(None, "--pipeline",
+                                                help="A pipeline file or a shipped pipeline "
+                                                     "(default: the channel's, else "
+                                                     "meditation)."),
          channel: str = typer.Option("default", "--channel"),
          minutes: float = typer.Option(10.0, "--minutes"),
          as_json: bool = typer.Option(False, "--json"),
@@ -71,19 +81,23 @@ def plan(videos: int = typer.Option(10, "--videos", help="How many videos to pla
     if videos < 1:
         raise InputError(f"--videos {videos} must be at least 1")
     check_minutes(minutes)
-    settings = open_settings(config)
+    base = open_settings(config)
+    spec = open_pipeline(pipeline, base.channel(channel))
+    settings = open_settings(config, spec)
     memory = open_memory(settings)
-    data = plan_data(settings, memory, videos, channel, minutes)
+    data = plan_data(settings, memory, videos, channel, minutes, spec)
     memory.close()
     if as_json:
         print_json(data)
         return
-    typer.echo(f"plan for {videos} x {minutes:g}-minute videos on channel {channel}:")
+    typer.echo(f"plan for {videos} x {minutes:g}-minute {spec.unit}s of {spec.name} on "
+               f"channel {channel}:")
     for s in data["stages"]:
         rate = f", {s['rate']} rate" if s["rate"] not in ("", "standard") else ""
         typer.echo(f"  {s['stage']:<20} {s['route']:<8} ~${s['expected_cost_usd']:.4f} "
                    f"(premium ${s['premium_cost_usd']:.4f}{rate})")
-    typer.echo(f"routes as planned now: ${data['planned_cost_per_video_usd']:.4f} per video, "
+    typer.echo(f"routes as planned now: ${data['planned_cost_per_video_usd']:.4f} per "
+               f"{spec.unit}, "
                f"${data['planned_cost_total_usd']:.2f} for {videos}")
     f = data["forecast"]
     if f is None:

@@ -283,10 +283,26 @@ def _user_path(explicit: str | os.PathLike[str] | None) -> Path | None:
     return local if local.exists() else None
 
 
+def _pipeline_task_types(pipeline: Any) -> dict[str, Any]:
+    """The [task_types] of every shipped pipeline, then of ``pipeline`` (the one being run):
+    the shipped defaults under the user's file."""
+    from ..pipeline.spec import shipped_task_types
+
+    tables = dict(shipped_task_types())
+    if pipeline is not None:
+        tables.update({k: dict(v) for k, v in pipeline.task_types.items()})
+    return tables
+
+
 def load_settings(config: str | os.PathLike[str] | None = None,
-                  overrides: Mapping[str, Any] | None = None) -> Settings:
-    """Load defaults, then the user's file, then ``overrides`` (a dict shaped like the TOML)."""
+                  overrides: Mapping[str, Any] | None = None, *,
+                  pipeline: Any = None) -> Settings:
+    """Load defaults (with the shipped pipelines' task types, and those of ``pipeline``, a
+    loaded :class:`~archibald.pipeline.spec.Pipeline` about to run), then the user's file,
+    then ``overrides`` (a dict shaped like the TOML)."""
     defaults = _parse(_defaults_text(), "defaults.toml")
+    defaults["task_types"] = {**_pipeline_task_types(pipeline),
+                              **defaults.get("task_types", {})}
     path = _user_path(config)
     user_text = ""
     user: dict[str, Any] = {}

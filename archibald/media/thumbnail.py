@@ -225,6 +225,19 @@ def legibility(picture: Any, mask: Any) -> float:
     return _small_contrast(picture, *_small_masks(mask))
 
 
+def save_jpeg(picture: Any, out: Path | str, size: tuple[int, int],
+              qualities: tuple[int, ...] = (92, 85, 75, 60)) -> int:
+    """Write ``picture`` as a progressive JPEG of at most :data:`MAX_BYTES` (YouTube's limit),
+    at the best of ``qualities`` that fits, atomically; check it; return its size in bytes."""
+    with atomic_output(out, (".jpg", ".jpeg")) as tmp:
+        for quality in qualities:
+            picture.save(tmp, format="JPEG", quality=quality, optimize=True, progressive=True)
+            if tmp.stat().st_size <= MAX_BYTES:
+                break
+        validate_image(tmp, size, max_bytes=MAX_BYTES, fmt="JPEG")
+        return int(tmp.stat().st_size)
+
+
 def render_thumbnail(title: str, image: Path, out: Path, *, words: list[str] | None = None,
                      channel: str = "") -> ThumbnailResult:
     """Render ``out`` (JPEG, 1280x720, ≤ 2 MB) from ``image`` with 2–4 large words.
@@ -286,12 +299,6 @@ def render_thumbnail(title: str, image: Path, out: Path, *, words: list[str] | N
     else:
         raise ValidationError(f"thumbnail text contrast {contrast:.2f}:1 (at 1/8 width "
                               f"{small:.2f}:1) is too low")
-    with atomic_output(out, (".jpg", ".jpeg")) as tmp:
-        for quality in (92, 85, 75, 60):
-            final.save(tmp, format="JPEG", quality=quality, optimize=True, progressive=True)
-            if tmp.stat().st_size <= MAX_BYTES:
-                break
-        validate_image(tmp, (WIDTH, HEIGHT), max_bytes=MAX_BYTES, fmt="JPEG")
-        written = tmp.stat().st_size
+    written = save_jpeg(final, out, (WIDTH, HEIGHT))
     return ThumbnailResult(Path(out), round(contrast, 2), written, " ".join(shown),
                            round(small, 2), f"{style.font} {style.layout}")

@@ -7,7 +7,8 @@ and ``[[items]]``) with these fields:
     minutes     its length (default 10)
     channel     the channel (brand) it is for (default "default")
     seed        same topic + seed, same script (default 0)
-    pipeline    which pipeline makes it (only "meditation" ships today)
+    pipeline    which shipped pipeline makes it (default meditation; podcast, short: their
+                topic and minutes inputs are taken from the row)
     publish_at  when it goes public, ISO 8601 with a time zone (optional)
     deadline    when it must be ready (default: an hour before publish_at); LLM stages of an
                 item whose deadline is hours away go through the providers' batch APIs
@@ -56,7 +57,6 @@ __all__ = ["BatchItem", "ItemResult", "BatchResult", "load_manifest", "run_batch
 FIELDS: dict[str, Any] = {"topic": None, "minutes": 10.0, "channel": "default", "seed": 0,
                           "pipeline": "meditation", "publish_at": None, "deadline": None,
                           "out": None}
-PIPELINES = ("meditation",)
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 ItemState = Literal["waiting", "running", "done", "failed", "finished earlier"]
@@ -156,9 +156,11 @@ def _item(raw: Mapping[str, Any], where: str, root: Path) -> BatchItem:
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", channel):
         raise InputError(f"{where}: channel {channel!r} must be 1-64 letters, digits, '_.-'")
     pipeline = str(data.get("pipeline", "meditation"))
-    if pipeline not in PIPELINES:
+    from .spec import shipped_pipelines
+
+    if pipeline not in shipped_pipelines():
         raise InputError(f"{where}: unknown pipeline {pipeline!r}; known: "
-                         f"{', '.join(PIPELINES)}")
+                         f"{', '.join(shipped_pipelines())}")
     publish_at = _when(data.get("publish_at"), where, "publish_at")
     deadline = _when(data.get("deadline"), where, "deadline")
     if deadline is None and publish_at is not None:
@@ -253,9 +255,33 @@ def _finished(item: BatchItem) -> dict[str, Any] | None:
         data = json.loads(run.read_text())
     except (OSError, ValueError):
         return None
-    if data.get("status") == "done" and (item.out / "video.mp4").is_file():
+    files = data.get("files") or {}
+    if data.get("status") == "done" and files and all(
+            os.path.exists(p) for p in files.values()):
         return dict(data)
     return None
+
+
+def item_request(item: BatchItem) -> Any:
+    """The run of one item: its pipeline with the row's topic, minutes and publish_at (those
+    the pipeline takes)."""
+    from .produce import ProduceRequest, meditation_request
+    from .run import RunRequest
+    from .spec import load_pipeline
+
+    if item.pipeline == "meditation":
+        return meditation_request(ProduceRequest(
+            topic=item.topic, minutes=item.minutes, channel=item.channel, out=item.out,
+            seed=item.seed, publish_at=item.publish_at, deadline=item.deadline))
+    pipeline = load_pipeline(item.pipeline)
+    row = {"topic": item.topic, "minutes": item.minutes}
+    if item.publish_at is not None:
+        row["publish_at"] = item.publish_at.astimezone(dt.timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+    inputs = pipeline.run_inputs({k: v for k, v in row.items() if k in pipeline.inputs},
+                                 where=item.where)
+    return RunRequest(pipeline=pipeline, inputs=inputs, channel=item.channel, out=item.out,
+                      seed=item.seed, deadline=item.deadline)
 
 
 def _results(items: list[BatchItem], notify: Callable[[ItemResult], None]) -> list[ItemResult]:
@@ -280,7 +306,7 @@ async def _run_item(r: ItemResult, settings: Settings, memory: Memory, router: A
                     shared: Any, notify: Callable[[ItemResult], None],
                     slots: asyncio.Semaphore) -> None:
     from ..errors import ArchibaldError
-    from .produce import ProduceRequest, produce_async
+    from .run import run_pipeline_async
 
     async with slots:
         r.state, r.started = "running", time.monotonic()
@@ -291,13 +317,9 @@ async def _run_item(r: ItemResult, settings: Settings, memory: Memory, router: A
                 r.stage = event.stage
                 notify(r)
 
-        it = r.item
-        req = ProduceRequest(topic=it.topic, minutes=it.minutes, channel=it.channel,
-                             out=it.out, seed=it.seed, publish_at=it.publish_at,
-                             deadline=it.deadline)
         try:
-            data = await produce_async(req, settings, memory=memory, router=router,
-                                       progress=stage_event, shared=shared)
+            data = await run_pipeline_async(item_request(r.item), settings, memory=memory,
+                                            router=router, progress=stage_event, shared=shared)
         except (ArchibaldError, OSError) as exc:
             r.state, r.error = "failed", " ".join(str(exc).split())[:300] or type(exc).__name__
         else:
@@ -391,15 +413,13 @@ def _ray_item(item: BatchItem, settings: Settings, db_url: str) -> dict[str, Any
     """One item on a Ray worker: one core, its own one-process pool, the shared database."""
     from ..catalog import build_registry
     from ..router import Router
-    from .produce import ProduceRequest, SharedResources, produce_async
+    from .run import SharedResources, run_pipeline_async
 
     async def go() -> dict[str, Any]:
         with ProcessPoolExecutor(max_workers=1) as pool:
             shared = SharedResources(executor=pool, cpu_slots=asyncio.Semaphore(1))
-            req = ProduceRequest(topic=item.topic, minutes=item.minutes, channel=item.channel,
-                                 out=item.out, seed=item.seed, publish_at=item.publish_at)
-            return await produce_async(req, settings, memory=memory, router=router,
-                                       shared=shared)
+            return await run_pipeline_async(item_request(item), settings, memory=memory,
+                                            router=router, shared=shared)
 
     memory = Memory(db_url, half_life_days=settings.router.evidence_half_life_days)
     try:

@@ -16,23 +16,21 @@ import secrets
 import shutil
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from ..errors import InputError
 from ..fsio import make_dir, open_existing, place, refuse_link, swap_dirs, write_file
 
-__all__ = ["OUTPUTS", "MANIFEST", "check_out", "place_outputs", "sweep_out"]
+__all__ = ["RUN_FILES", "MANIFEST", "check_out", "place_outputs", "sweep_out"]
 
-#: the files a run writes at the top of --out
-OUTPUTS = ("video.mp4", "thumbnail.jpg", "subtitles.srt", "metadata.json", "script.md",
-           "run.json", "report.md", "report.html")
-PUBLISH = "publish"
-#: inside publish/: the names Archibald wrote there, one JSON list
+#: the files every run writes at the top of --out, besides its pipeline's outputs
+RUN_FILES = ("run.json", "report.md", "report.html")
+#: inside a folder output (publish/): the names Archibald wrote there, one JSON list
 MANIFEST = ".archibald-manifest"
 #: what the dry run wrote in publish/ before it kept a manifest
 _LEGACY = frozenset({"video.mp4", "thumbnail.jpg", "subtitles.srt", "metadata.json",
                      "request.json"})
-_SWAP = re.compile(r"^\.publish\.[0-9a-f]{12}\.(new|aside)$")
+_SWAP = re.compile(r"^\.[A-Za-z0-9_-]+\.[0-9a-f]{12}\.(new|aside)$")
 
 
 def _ours(folder: Path) -> None:
@@ -64,13 +62,16 @@ def _ours(folder: Path) -> None:
                          f"out of it, or choose another --out")
 
 
-def check_out(out: Path) -> None:
-    """Refuse, before anything runs, an --out whose names we write are links or foreign."""
+def check_out(out: Path, names: list[str]) -> None:
+    """Refuse, before anything runs, an --out whose names we write are links or foreign:
+    ``names`` are the pipeline's outputs (a name ending in ``/`` is a folder)."""
     if not out.exists():
         return
-    for name in (*OUTPUTS, ".archibald"):
+    for name in (*RUN_FILES, ".archibald", *(n for n in names if not n.endswith("/"))):
         refuse_link(out / name)
-    _ours(out / PUBLISH)
+    for name in names:
+        if name.endswith("/"):
+            _ours(out / name.rstrip("/"))
 
 
 def sweep_out(out: Path) -> None:
@@ -85,15 +86,16 @@ def sweep_out(out: Path) -> None:
             shutil.rmtree(out / name)
 
 
-def _replace_publish(out: Path, src: Path) -> Path:
-    """Build publish/ anew from the stage's ``src`` beside the old one, then swap them."""
-    final = out / PUBLISH
+def _replace_folder(out: Path, name: str, src: Path) -> Path:
+    """Build the folder ``name`` anew from the stage's ``src`` beside the old one, then swap
+    them."""
+    final = out / name
     _ours(final)
-    new = make_dir(out / f".publish.{secrets.token_hex(6)}.new")
+    new = make_dir(out / f".{name}.{secrets.token_hex(6)}.new")
     try:
         names = sorted(p.name for p in src.iterdir() if p.is_file())
-        for name in names:
-            place(src / name, new / name)
+        for item in names:
+            place(src / item, new / item)
         write_file(new / MANIFEST, json.dumps(names))
         if os.path.lexists(final):
             _ours(final)  # still only ours, just before it goes
@@ -106,33 +108,32 @@ def _replace_publish(out: Path, src: Path) -> Path:
     return final
 
 
-def place_outputs(out: Path, outcomes: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
-    """Put the finished files at the top of --out; return them, and what could not be placed
-    (one line each; the rest of the run's files are still written)."""
-    wanted = {
-        "video.mp4": ("video_assembly", "path"),
-        "thumbnail.jpg": ("thumbnail", "path"),
-        "subtitles.srt": ("youtube_upload", "srt"),
-    }
+def place_outputs(out: Path, outputs: Mapping[str, tuple[str, str]],
+                  outcomes: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """Put the pipeline's outputs at the top of --out: ``outputs`` maps a name to (stage, key
+    of its value); the value is a file the stage wrote (a folder for a name ending in ``/``),
+    a text, or a table (written as JSON). Return what was placed, and what could not be (one
+    line each; the rest are still written)."""
     placed: dict[str, str] = {}
     problems: list[str] = []
-    for name, (stage, key) in wanted.items():
+    for name, (stage, key) in outputs.items():
         o = outcomes.get(stage)
-        if o is not None and key in o.result.value:
-            placed[name] = str(place(o.result.value[key], out / name))
-    up = outcomes.get("youtube_upload")
-    if up is not None:
-        placed["metadata.json"] = str(write_file(out / "metadata.json",
-                                                 json.dumps(up.result.value["metadata"],
-                                                            indent=2)))
-        try:
-            placed[PUBLISH] = str(_replace_publish(out, Path(up.result.value["publish_dir"])))
-        except InputError as exc:
-            problems.append(f"{PUBLISH}/ not written: {exc}")
-    script = outcomes.get("tts_qa") or outcomes.get("quality_polish")
-    if script is not None:
-        from .local import script_from_dict
-
-        md = script_from_dict(script.result.value["script"]).to_markdown()
-        placed["script.md"] = str(write_file(out / "script.md", md))
+        value = o.result.value.get(key) if o is not None and isinstance(o.result.value, dict) \
+            else None
+        if value is None:
+            continue
+        if name.endswith("/"):
+            folder = name.rstrip("/")
+            try:
+                placed[folder] = str(_replace_folder(out, folder, Path(str(value))))
+            except InputError as exc:
+                problems.append(f"{folder}/ not written: {exc}")
+        elif isinstance(value, str) and os.path.isabs(value) and len(value) < 4096 \
+                and os.path.isfile(value):
+            placed[name] = str(place(value, out / name))
+        elif isinstance(value, str):
+            placed[name] = str(write_file(out / name, value))
+        else:
+            placed[name] = str(write_file(out / name, json.dumps(value, indent=2,
+                                                                 default=str)))
     return placed, problems

@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Mapping
 
 from ..backends.base import Backend
 from ..tasks import Outcome, Task, Usage
@@ -47,19 +47,27 @@ def rubrics() -> dict[str, Rubric]:
             for t, r in raw.items()}
 
 
+#: rubrics a pipeline file declared ([rubrics.NAME]), over the shipped ones
+_ADDED: dict[str, Rubric] = {}
+
+
+def add_rubrics(tables: Mapping[str, Mapping[str, Any]]) -> None:
+    """Judge a pipeline's own creative task types: its ``[rubrics.NAME]`` tables."""
+    for t, r in tables.items():
+        _ADDED[t] = Rubric(t, int(r.get("version", 1)), str(r["what"]), tuple(r["criteria"]))
+
+
 def rubric(task_type: str) -> Rubric | None:
     """The rubric of a task type, or None when its work is not judged (not creative text)."""
-    return rubrics().get(task_type)
+    return _ADDED.get(task_type) or rubrics().get(task_type)
 
 
 def judge_text(outcome: Outcome) -> str:
     """The work as the judge reads it: the stage's artifact (as adopted by its check, so every
     route's answer has one shape) in plain text, without a word on who made it."""
     art = outcome.detail.get("artifact", outcome.artifact)
-    if isinstance(art, dict) and "script" in art:
-        from ..pipeline.local import script_from_dict
-
-        text = script_from_dict(art["script"]).to_markdown()
+    if isinstance(art, dict) and isinstance(art.get("markdown") or art.get("text"), str):
+        text = str(art.get("markdown") or art.get("text"))
     elif isinstance(art, dict) and "metadata" in art:
         meta = art["metadata"]
         text = (f"Title: {meta.get('title', '')}\n\n{meta.get('description', '')}\n\n"

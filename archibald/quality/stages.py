@@ -1,8 +1,8 @@
-"""Which route-blind check scores which stage's artifact.
+"""Route-blind checks of the meditation pipeline's artifacts, one per kind of work.
 
-:func:`check_artifact` takes a task (its type and inputs: the brief, never the route) and the
-artifact in the stage's shape, and returns ``(score in [0, 1], details)``. The pipeline's stage
-checks call it after turning whatever route answered into that shape.
+Each takes a task (its type and inputs: the brief, never the route) and the artifact in the
+stage's shape, and returns ``(score in [0, 1], details)``. A pipeline file names them as its
+stages' ``check``; the runner calls them after turning whatever route answered into that shape.
 """
 
 from __future__ import annotations
@@ -12,11 +12,9 @@ from typing import Any
 
 from ..tasks import Task
 
-__all__ = ["check_artifact", "SCRIPT_TASKS"]
-
-#: task types whose artifact is a whole script
-SCRIPT_TASKS = ("script_writing", "script_review", "quality_polish")
-
+__all__ = ["check_script_work", "check_speakable", "check_concept", "check_brief",
+           "check_voice_track", "check_music_bed", "check_picture", "check_thumbnail",
+           "check_video_file", "check_upload"]
 
 def _topic(task: Task) -> str:
     concept = task.inputs.get("concept")
@@ -27,7 +25,7 @@ def _topic(task: Task) -> str:
 
 def _tts(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     """A script made speakable: nothing a voice misreads left, and nothing of it lost."""
-    from ..pipeline.local import script_from_dict
+    from ..script.forms import script_from_dict
 
     script = script_from_dict(art["script"])
     given = script_from_dict(task.inputs["script"])
@@ -42,7 +40,7 @@ def _tts(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
 def _voice(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     from ..media.audio import read_audio
     from ..media.quality import score_audio
-    from ..pipeline.local import script_from_dict
+    from ..script.forms import script_from_dict
     from .media import check_voice
 
     # a raw voice track is not yet loudness-normalised: clipping, holes and length only
@@ -71,58 +69,82 @@ def _video(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     return score, details
 
 
-def check_artifact(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
-    """Score one stage's artifact with the check for its kind."""
-    t = task.type
-    minutes = task.minutes
-    if t in SCRIPT_TASKS:
-        from ..pipeline.local import script_from_dict
-        from .text import check_script
+def check_script_work(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    """A whole script (written, reviewed or polished): length, pauses, topic, repetition."""
+    from ..script.forms import script_from_dict
+    from .text import check_script
 
-        return check_script(script_from_dict(art["script"]), topic=_topic(task),
-                            minutes=minutes)
-    if t == "tts_qa":
-        return _tts(task, art)
-    if t == "meditation_concept":
-        from .text import check_title
+    if not script_from_dict(art["script"]).sections:
+        return 0.0, {"error": "no sections"}
+    return check_script(script_from_dict(art["script"]), topic=_topic(task),
+                        minutes=task.minutes)
 
-        if art.get("reply_json") is False:  # the model ignored the JSON asked for: paid, unused
-            return 0.0, {"error": "the reply is not the JSON object asked for"}
 
-        return check_title(str(art["concept"].get("title", "")), topic=_topic(task),
-                           minutes=minutes)
-    if t == "market_research":
-        from .text import check_research
+def check_speakable(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    """A script made speakable (see :func:`_tts`)."""
+    return _tts(task, art)
 
-        return check_research(art["brief"], _topic(task))
-    if t == "audio_generation":
-        return _voice(task, art)
-    if t == "music_generation":
-        from ..media.probe import probe_audio
 
-        facts = probe_audio(art["path"])
-        ok = facts.duration >= 0.95 * float(task.inputs["seconds"])
-        return (1.0 if ok else 0.3), {"duration": facts.duration}
-    if t == "image_generation":
-        from .media import check_image
+def check_concept(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    """A concept: its title, for the topic and the length."""
+    from .text import check_title
 
-        return check_image(art["path"])
-    if t == "thumbnail":
-        from ..media.thumbnail import thumbnail_words
-        from .media import check_image
+    if art.get("reply_json") is False:  # the model ignored the JSON asked for: paid, unused
+        return 0.0, {"error": "the reply is not the JSON object asked for"}
+    return check_title(str(art["concept"].get("title", "")), topic=_topic(task),
+                       minutes=task.minutes)
 
-        drawn = art.get("text") or " ".join(thumbnail_words(str(task.inputs.get("title", ""))))
-        return check_image(art["path"], size=(1280, 720), words=str(drawn).split())
-    if t == "video_assembly":
-        return _video(task, art)
-    if t == "youtube_upload":
-        from ..script.quality import score_metadata
-        from .text import check_title
 
-        meta = art["metadata"]
-        base, details = score_metadata(meta)
-        title, title_d = check_title(str(meta.get("title", "")), topic=_topic(task),
-                                     minutes=minutes)
-        # the title was judged at the concept stage; here YouTube's rules weigh most
-        return round(0.75 * base + 0.25 * title, 4), {**details, "title": title_d}
-    return 1.0, {}
+def check_brief(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    """Research findings: about the topic, concrete."""
+    from .text import check_research
+
+    return check_research(art["brief"], _topic(task))
+
+
+def check_voice_track(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    """A voice track against its script (see :func:`_voice`)."""
+    return _voice(task, art)
+
+
+def check_music_bed(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    """A music bed at least as long as asked."""
+    from ..media.probe import probe_audio
+
+    facts = probe_audio(art["path"])
+    ok = facts.duration >= 0.95 * float(task.inputs["seconds"])
+    return (1.0 if ok else 0.3), {"duration": facts.duration}
+
+
+def check_picture(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    """A background picture: size, detail, not blank."""
+    from .media import check_image
+
+    return check_image(art["path"])
+
+
+def check_thumbnail(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    """A thumbnail: 1280x720, its words readable."""
+    from ..media.thumbnail import thumbnail_words
+    from .media import check_image
+
+    drawn = art.get("text") or " ".join(thumbnail_words(str(task.inputs.get("title", ""))))
+    return check_image(art["path"], size=(1280, 720), words=str(drawn).split())
+
+
+def check_video_file(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    """A finished video and its mix (see :func:`_video`)."""
+    return _video(task, art)
+
+
+def check_upload(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    """YouTube metadata: its rules, and a title for the topic."""
+    from ..script.quality import score_metadata
+    from .text import check_title
+
+    meta = art["metadata"]
+    base, details = score_metadata(meta)
+    title, title_d = check_title(str(meta.get("title", "")), topic=_topic(task),
+                                 minutes=task.minutes)
+    # the title was judged at the concept stage; here YouTube's rules weigh most
+    return round(0.75 * base + 0.25 * title, 4), {**details, "title": title_d}

@@ -79,7 +79,7 @@ def economics(data: dict[str, Any], memory: Memory | None = None,
         "learning_improvement": None, "learning_note": "",
     }
     if memory is not None:
-        earlier = [r for r in memory.finished_runs(data["channel"], "meditation")
+        earlier = [r for r in memory.finished_runs(data["channel"], data.get("pipeline", "meditation"))
                    if r["run_id"] != data["run_id"]]
         if earlier:
             mean = sum(r["cost_nano"] for r in earlier) / len(earlier)
@@ -179,8 +179,14 @@ def _headline(eco: dict[str, Any]) -> list[str]:
 
 def render_markdown(data: dict[str, Any], eco: dict[str, Any]) -> str:
     m = eco["metrics"]
-    lines = [f"# Production report: {data['topic']}", "",
-             f"Run `{data['run_id']}` on channel `{data['channel']}`, a {data['minutes']:g}-minute video, "
+    unit = data.get("unit", "video")
+    what = (f"a {data['minutes']:g}-minute {unit}" if isinstance(data.get("minutes"), (int, float))
+            else f"a {unit}")
+    subject = data.get("topic") or ", ".join(f"{k}={v}" for k, v in
+                                             (data.get("inputs") or {}).items())
+    lines = [f"# Production report: {subject}", "",
+             f"Run `{data['run_id']}` of the {data.get('pipeline', 'meditation')} pipeline on "
+             f"channel `{data['channel']}`, {what}, "
              f"seed {data['seed']}, status **{data['status']}**"
              f"{' (resumed)' if (data.get('execution') or {}).get('resumed') else ''}.", "",
              *_headline(eco),
@@ -228,8 +234,8 @@ def render_markdown(data: dict[str, Any], eco: dict[str, Any]) -> str:
         lines += [f"| {name} | {_qm(v)} |" for name, v in stages_qm.items()]
         lines.append("")
     exec_note = f" ({m['execution_note']})" if m["execution_note"] else ""
-    lines += [f"## Monthly projection ({eco['monthly']['videos']} videos)", "",
-              "| | Per video | Per month |", "|---|---:|---:|",
+    lines += [f"## Monthly projection ({eco['monthly']['videos']} {unit}s)", "",
+              f"| | Per {unit} | Per month |", "|---|---:|---:|",
               f"| Traditional (all premium) | {_usd(eco['traditional'])} | "
               f"{_usd(eco['monthly']['traditional'])} |",
               f"| Orchestrated | {_usd(eco['orchestrated'])} | "
@@ -237,7 +243,7 @@ def render_markdown(data: dict[str, Any], eco: dict[str, Any]) -> str:
               f"| Saved | {_usd(eco['saved'])} | {_usd(eco['monthly']['saved'])} |", "",
               "## Production metrics", "",
               "| Metric | Value |", "|---|---|",
-              f"| Cost per video | {_usd(m['cost_per_video_micro'])} |",
+              f"| Cost per {unit} | {_usd(m['cost_per_video_micro'])} |",
               f"| Execution time (wall) | {m['execution_seconds']} s{exec_note}; stages' own "
               f"time summed: {m['stage_seconds_sum']} s |",
               f"| Delegation success rate | {_pct(m['delegation_success_rate'])} of "

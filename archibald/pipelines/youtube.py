@@ -33,7 +33,7 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
     from ..script.concept import Concept
     from ..script.metadata import build_metadata
     from ..script.subtitles import build_srt
-    from .local import script_from_dict
+    from ..script.forms import script_from_dict
 
     concept = Concept(**task.inputs["concept"])
     script = script_from_dict(task.inputs["script"])

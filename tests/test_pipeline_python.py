@@ -1,0 +1,69 @@
+"""Pipelines defined in Python: the README's example runs as written, sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import archibald
+
+
+def _readme_example() -> str:
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    section = text.split("## Pipelines from Python", 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)  # type: ignore[union-attr]
+
+
+@pytest.fixture()
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ARCHIBALD_DB", f"sqlite:///{tmp_path / 'home.db'}")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_readme_pipeline_example_runs_as_written(home: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    exec(compile(_readme_example(), "README.md", "exec"), {"__name__": "readme"})
+    assert capsys.readouterr().out.split() == ["local", "0.0"]
+    out = home / "notes-out"
+    assert (out / "notes.md").read_text() == "- river matters\n- otters matters"
+    data = json.loads((out / "run.json").read_text())
+    assert data["pipeline"] == "notes" and list(data["stages"]) == ["facts", "write"]
+    assert (out / "report.md").is_file() and (out / "report.html").is_file()
+
+
+def test_the_async_entry_point_and_a_model_route_profile(home: Path) -> None:
+    source = _readme_example().replace(
+        'data = archibald.run(notes, {"topic": "river otters"}, out="notes-out")',
+        'notes.task_type("facts", complexity=3, creativity_required=False, '
+        'execution_focused=True, routes=["premium", "budget", "local"], '
+        'premium_usage={"input_tokens": 300, "output_tokens": 200})\n'
+        'data = asyncio.run(archibald.run_async(notes, {"topic": "sea otters"}, '
+        'out="async-out"))')
+    scope: dict[str, object] = {"__name__": "readme", "asyncio": asyncio}
+    exec(compile(textwrap.dedent(source), "README.md", "exec"), scope)
+    data = scope["data"]
+    assert isinstance(data, dict)
+    facts = data["stages"]["facts"]
+    # no keys here: premium and budget are unavailable, the local route answers
+    assert facts["route"] == "local" and facts["baseline_nano"] > 0
+    assert (home / "async-out" / "notes.md").read_text().startswith("- sea matters")
+
+
+def test_run_inside_an_event_loop_says_to_await(home: Path) -> None:
+    async def inside() -> None:
+        archibald.run("meditation", {"topic": "x"})
+
+    with pytest.raises(archibald.UserError, match="run_async"):
+        asyncio.run(inside())
+
+
+def test_public_names_for_pipelines() -> None:
+    for name in ("define_pipeline", "load_pipeline", "run", "run_async", "PipelineDef",
+                 "Pipeline", "StageInput"):
+        assert name in archibald.__all__ and getattr(archibald, name) is not None
