@@ -61,7 +61,7 @@ def test_csv_and_toml_manifests_give_the_same_items(work: Path) -> None:
     ("topic,out\nx,../elsewhere\n", "must be a folder name inside"),
     ("topic,out\nx,/etc\n", "must be a folder name inside"),
     ("topic,channel\nx,a b\n", "channel 'a b'"),
-    ("topic,pipeline\nx,podcast\n", "unknown pipeline 'podcast'"),
+    ("topic,pipeline\nx,radio\n", "unknown pipeline 'radio'"),
     ("topic\nsame\nsame\n", "same folder"),
     ("topic,minutes\n,3\n", "topic is empty"),
     ("topic\n", "no items"),

@@ -231,3 +231,41 @@ def test_synthetic_media_is_a_channel_setting_on_by_default():
         "synthetic_media": False}), "x") is False
     body = youtube.video_body(META, "private", synthetic=False)
     assert body["status"]["containsSyntheticMedia"] is False
+
+
+def test_a_channel_with_its_own_youtube_token_uploads_with_that_login(
+        tmp_path, monkeypatch, files):
+    """[channels.NAME] youtube_token: the channel's uploads use its own account's token."""
+    import asyncio
+
+    from archibald.config import load_settings
+    from archibald.pipelines.youtube import publish
+    from archibald.tasks import Context, Task
+
+    token = {"token": "calm-token", "refresh_token": "r", "client_id": "x",
+             "client_secret": "s", "scopes": youtube.SCOPES,
+             "expiry": "2999-01-01T00:00:00Z"}
+    (tmp_path / "tokens").mkdir()
+    youtube._write_private(tmp_path / "tokens" / "calm.json", json.dumps(token))
+    config = tmp_path / "archibald.toml"
+    config.write_text('[channels.calm]\nyoutube_token = "tokens/calm.json"\n')
+    settings = load_settings(config)
+    used: list[str] = []
+    monkeypatch.setattr(youtube, "upload", lambda *a, credentials, **k: (
+        used.append(credentials.token), {"id": "v1"})[1])
+    script = {"title": "Rain", "minutes": 1.0, "sleep": False,
+              "sections": [{"name": "Arrival", "text": "Breathe in.", "kind": "settling"}]}
+    concept = {"topic": "rain", "theme": "sleep", "technique": "body-scan", "audience": "everyone",
+               "sleep": False, "minutes": 1.0, "title": "Rain Calm"}
+    inputs = {"concept": concept, "script": script,
+              "voice": {"duration": 2.0, "sentences": [[0.0, 1.0, "Breathe in."]],
+                        "section_starts": [[0.0, "Arrival"]]},
+              "video": {"path": str(files[0])}, "thumbnail": str(files[1]),
+              "publish_dir": str(tmp_path / "publish"), "dry_run": False}
+    for channel, expected in (("calm", "calm-token"),):
+        result = asyncio.run(publish(Task("youtube_upload", inputs, channel),
+                                     Context(workdir=tmp_path, settings=settings)))
+        assert result["youtube"] == {"id": "v1"} and used[-1] == expected
+    with pytest.raises(RouteUnavailable, match="no YouTube login"):  # default: no login yet
+        asyncio.run(publish(Task("youtube_upload", inputs, "other"),
+                            Context(workdir=tmp_path, settings=settings)))

@@ -68,8 +68,9 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def login(client_secrets: Path, *, home: str | os.PathLike[str] | None = None,
-          flow_factory: Callable[..., Any] | None = None) -> Path:
-    """Run the OAuth installed-app flow in the browser; store the token (0600); return its path."""
+          flow_factory: Callable[..., Any] | None = None, path: Path | None = None) -> Path:
+    """Run the OAuth installed-app flow in the browser; store the token (0600) at ``path``
+    (a channel's ``youtube_token``), else in ARCHIBALD_HOME; return where."""
     if not Path(client_secrets).is_file():
         raise InputError(f"{client_secrets} not found: download the OAuth client (type "
                          f"'Desktop app') from the Google Cloud console and pass its path")
@@ -79,17 +80,20 @@ def login(client_secrets: Path, *, home: str | os.PathLike[str] | None = None,
         flow_factory = InstalledAppFlow.from_client_secrets_file
     flow = flow_factory(str(client_secrets), scopes=SCOPES)
     credentials = flow.run_local_server(port=0, open_browser=True)
-    path = token_path(home)
+    path = path or token_path(home)
     _write_private(path, credentials.to_json())
     return path
 
 
-def load_credentials(home: str | os.PathLike[str] | None = None) -> Any:
-    """The stored OAuth credentials, refreshed (and re-saved) if they have expired."""
-    path = token_path(home)
+def load_credentials(home: str | os.PathLike[str] | None = None, *,
+                     path: Path | None = None) -> Any:
+    """The stored OAuth credentials (a channel's token file at ``path``, else ARCHIBALD_HOME's),
+    refreshed (and re-saved) if they have expired."""
+    path = path or token_path(home)
     if not path.exists():
-        raise RouteUnavailable("no YouTube login: run `archibald youtube login "
-                               "--client-secrets client_secret.json` first")
+        raise RouteUnavailable(f"no YouTube login at {path}: run `archibald youtube login "
+                               f"--client-secrets client_secret.json` first (--channel NAME "
+                               f"for a channel with its own youtube_token)")
     from google.oauth2.credentials import Credentials
 
     try:

@@ -13,7 +13,7 @@ import typer
 from ..errors import RouteUnavailable
 from ..providers import SPECS, Provider, ProviderSettings
 from . import app
-from .common import ConfigOption, print_json
+from .common import ConfigOption, open_settings, print_json
 
 youtube_app = typer.Typer(help="YouTube account.", no_args_is_help=True)
 app.add_typer(youtube_app, name="youtube")
@@ -159,9 +159,20 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 @youtube_app.command("login")
 def youtube_login(client_secrets: Path = typer.Option(
         Path("client_secret.json"), "--client-secrets",
-        help="OAuth client file (type 'Desktop app') from the Google Cloud console.")) -> None:
-    """Sign in to YouTube in the browser and store the token (0600) under ARCHIBALD_HOME."""
+        help="OAuth client file (type 'Desktop app') from the Google Cloud console."),
+        channel: Optional[str] = typer.Option(None, "--channel",
+                                              help="Store it as this channel's youtube_token."),
+        config: Optional[str] = ConfigOption) -> None:
+    """Sign in to YouTube in the browser and store the token (0600): under ARCHIBALD_HOME, or
+    at the channel's ``youtube_token`` ([channels.NAME])."""
     from ..backends.youtube import login
+    from ..errors import InputError
 
-    path = login(client_secrets)
+    target = None
+    if channel is not None:
+        target = open_settings(config).channel(channel).youtube_token
+        if target is None:
+            raise InputError(f"channel {channel!r} has no youtube_token; set "
+                             f"[channels.{channel}] youtube_token = \"{channel}.json\" first")
+    path = login(client_secrets, path=target)
     typer.echo(f"YouTube login stored in {path}")

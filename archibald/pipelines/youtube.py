@@ -75,8 +75,14 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
             place(src, out / name)
         write_file(out / "request.json", json.dumps(request, indent=2))
         return result
+    from ..backends.youtube import load_credentials
+
+    # the channel's own YouTube account ([channels.NAME] youtube_token), else the default login
+    settings = context.settings
+    token = settings.channel(task.channel).youtube_token if settings is not None else None
     uploaded = upload(Path(task.inputs["video"]["path"]), Path(task.inputs["thumbnail"]),
                       metadata, privacy=privacy, captions=out / "subtitles.srt",
-                      synthetic=synthetic, publish_at=publish_at or None)
+                      synthetic=synthetic, publish_at=publish_at or None,
+                      credentials=load_credentials(path=token))
     result.update(dry_run=False, youtube=uploaded)
     return result
