@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test bench clean
+.PHONY: demo demo-podcast demo-short test bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 demo: $(VENV)/.installed-demo
 	$(VENV)/bin/archibald produce --topic "Evening calm after a long day" --minutes 2 --out demo-output --seed 7
 
+## make demo-podcast / demo-short: the other shipped pipelines, offline
+demo-podcast: $(VENV)/.installed-demo
+	$(VENV)/bin/archibald run podcast --set topic="The history of coffee" --set minutes=3 --out demo-podcast --seed 7
+
+demo-short: $(VENV)/.installed-demo
+	$(VENV)/bin/archibald run short --set topic="Calm before a job interview" --out demo-short --seed 7
+
 ## make test: install with every extra and the test tools, then run the suite
 test: $(VENV)/.installed-test
 	PY=$(PY) bash scripts/test.sh
@@ -31,4 +38,4 @@ bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_router.py
 
 clean:
-	rm -rf $(VENV) demo-output .pg .pytest_cache
+	rm -rf $(VENV) demo-output demo-podcast demo-short .pg .pytest_cache

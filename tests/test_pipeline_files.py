@@ -219,3 +219,18 @@ def test_templates_keep_types_and_format_text() -> None:
         "2 min of rain, {literal} 2"
     assert render({"x": ["{topic}", "{a.c.d}"]}, ns) == {"x": ["rain", True]}
     assert render("{minutes:.1f}", ns) == "2.0"
+
+
+def test_run_without_a_pipeline_takes_the_channels(
+        user_pipeline: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "archibald.toml"
+    config.write_text(f'[channels.otters]\npipeline = "{user_pipeline}"\n')
+    out = tmp_path / "out"
+    main(["run", "--channel", "otters", "--set", "topic=sea otters", "--out", str(out),
+          "--config", str(config)])
+    assert json.loads((out / "run.json").read_text())["pipeline"] == "notes"
+    with pytest.raises(SystemExit) as done:
+        main(["run", "--set", "topic=x", "--out", str(tmp_path / "none"), "--config",
+              str(config)])
+    assert done.value.code == 2
+    assert "[channels.default] pipeline" in capsys.readouterr().err

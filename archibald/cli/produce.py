@@ -47,8 +47,9 @@ def _summary(data: dict[str, Any], out: Path) -> None:
 
 @app.command("run")
 def run_command(
-        pipeline: str = typer.Argument(..., help="A pipeline file (.toml) or a shipped "
-                                                 "pipeline: meditation, podcast, short."),
+        pipeline: Optional[str] = typer.Argument(
+            None, help="A pipeline file (.toml) or a shipped pipeline: meditation, podcast, "
+                       "short (default: the channel's [channels.NAME] pipeline)."),
         set_: List[str] = typer.Option([], "--set", help="An input: NAME=VALUE (repeat)."),
         channel: str = typer.Option("default", "--channel", help="Channel (brand)."),
         out: Path = typer.Option(Path("out"), "--out", help="Folder for the results."),
@@ -59,10 +60,17 @@ def run_command(
                                       help="Runs a month, for the report's projection."),
         config: Optional[str] = ConfigOption) -> None:
     """Run any pipeline: its stages routed, resumable, budgeted, with run.json and a report."""
+    from ..errors import InputError
     from ..pipeline.progress import progress_display
     from ..pipeline.run import RunRequest, run_pipeline
     from ..pipeline.spec import parse_set
 
+    if pipeline is None:
+        default = open_settings(config).channel(channel).pipeline
+        if default is None:
+            raise InputError(f"name a pipeline (a .toml file, or meditation, podcast, short), "
+                             f"or give channel {channel!r} one: [channels.{channel}] pipeline")
+        pipeline = default
     spec = open_pipeline(pipeline)
     inputs = spec.run_inputs(parse_set(set_))
     settings = open_settings(config, spec)
