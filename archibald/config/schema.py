@@ -135,7 +135,7 @@ class TaskTypeTable(Table):
 
     phase: str = ""
     description: str = ""
-    capability: Literal["text", "research", "speech", "music", "image", "video",
+    capability: Literal["text", "research", "speech", "music", "image", "audio", "video",
                         "upload"] = "text"
     complexity: Annotated[int, Field(ge=1, le=10)]
     creativity_required: bool
@@ -162,7 +162,7 @@ class TaskTypeTable(Table):
             raise ValueError(f"route {self.route!r} is not one of this task type's routes "
                              f"{list(self.routes)}")
         if self.premium_model is None and self.premium_unit is None \
-                and self.capability not in ("text", "research"):
+                and self.capability not in ("text", "research") and "premium" in self.routes:
             raise ValueError("give premium_model or premium_unit so the premium route can be "
                              "priced")
         strays = sorted(set(self.models) - set(self.routes))
