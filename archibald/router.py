@@ -21,7 +21,7 @@ from .budgets import BudgetGuard
 from .config import Profile, Settings
 from .errors import (BackendError, BackendTimeout, BudgetExceeded, DelegationError, InputError,
                      MediaError, MissingKeyError, RouteUnavailable)
-from .ledger import NANO, Attempt, to_nano
+from .ledger import NANO, Attempt, to_nano, usd
 from .memory import Memory, RouteStats
 from .prices import PriceBook
 from .quality.assurance import Assurance, creative_keep
@@ -521,6 +521,14 @@ class Router:
         self.memory.settle(attempt, outcome_payload(outcome) if route in _PAID_ROUTES
                            else None)
         state.spent += attempt.cost_nano
+        if attempt.max_cost_nano and attempt.cost_nano > attempt.max_cost_nano:
+            # the reservation was the most this call could cost: a bill above it means a price
+            # or a backend's max_cost is wrong, and a budget could be crossed by the difference
+            over = attempt.cost_nano - attempt.max_cost_nano
+            outcome.detail["over_reservation_nano"] = over
+            print(f"warning: {backend.name} settled at ${usd(attempt.cost_nano):.6f}, "
+                  f"${usd(over):.6f} above the ${usd(attempt.max_cost_nano):.6f} reserved for "
+                  f"it: its max_cost understates the bill", file=sys.stderr)
         return await self._judge(state, attempt, outcome)
 
     def _request_id_sink(self, attempt: Attempt) -> Callable[[str], None]:

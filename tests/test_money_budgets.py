@@ -228,3 +228,36 @@ def test_an_image_is_reserved_at_what_fal_can_bill_not_at_the_estimate(
                                decision=decision))
     assert fal_stub.requests == []
     memory.close()
+
+
+def test_a_bill_above_its_reservation_is_flagged(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A backend whose max_cost understates its bill: the call is recorded at what it cost,
+    and the overshoot is said (one warning line, and in the outcome's detail)."""
+    from archibald.backends.base import Backend
+    from archibald.tasks import Outcome
+
+    class Understated(Backend):
+        route = "premium"
+        name = "stub:understated"
+
+        def max_cost(self, task: Task) -> float:
+            return 0.01
+
+        async def execute(self, task: Task, context: Context) -> Outcome:
+            return Outcome("ok", self.name, "premium", cost=0.015, quality=1.0)
+
+    config = tmp_path / "archibald.toml"
+    config.write_text(CONFIG)
+    memory = Memory(f"sqlite:///{tmp_path / 'l.db'}")
+    registry = Registry()
+    registry.register("probe", "premium", Understated())
+    router = Router(load_settings(config), memory, registry)
+    result = asyncio.run(router.run(Task("probe", {}), Context(tmp_path), run_id="r",
+                                    stage="probe"))
+    assert result.cost_nano == memory.spent_nano(run_id="r") == to_nano(0.015)
+    assert result.outcome.detail["over_reservation_nano"] == to_nano(0.005)
+    err = capsys.readouterr().err
+    assert "stub:understated settled at $0.015000, $0.005000 above the $0.010000" in err
+    memory.close()
