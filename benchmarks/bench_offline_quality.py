@@ -35,6 +35,7 @@ from archibald.script.checks import contradictions, doubled_word, max_frame_repe
 from archibald.script.concept import make_concept
 from archibald.script.editors import polish, review
 from archibald.script.model import Script, sentences
+from archibald.script.quality import score_script
 from archibald.script.model import words as words_of
 from archibald.script.research import research
 from archibald.script.speakable import speakable
@@ -65,6 +66,7 @@ def measure_script(topic: str, script: Script) -> dict[str, object]:
     reading = read_topic(topic)
     said = script.sentences()
     frames, frame = max_frame_repeats(said, script.estimated_seconds())
+    _, scored = score_script(script, script.minutes)
     return {
         "topic": topic, "title": script.title, "thumbnail": " ".join(thumbnail_words(topic)),
         "names_first": any(reading.named(x) for x in sentences(script.sections[0].text)),
@@ -75,6 +77,9 @@ def measure_script(topic: str, script: Script) -> dict[str, object]:
         "contradictions": contradictions(script.spoken_text(),
                                          reading.tags | ({"sleep"} if script.sleep else set())),
         "pace_wpm": round(script.pace_wpm(), 1), "sentences": len(said),
+        # as the script plans it (the voice at SPEAKING_WPM), over the voice track
+        "speech_share": scored["speech_share"], "silences_8s": scored["silences_8s"],
+        "mean_words": scored["mean_sentence_words"],
     }
 
 
@@ -138,13 +143,22 @@ def main() -> None:
               f"audience/situation first {r['names_first']}, last {r['names_last']}; max frame "
               f"repeats {r['frame_repeats']} ({r['frame']!r}); bad similes "
               f"{len(r['bad_similes'])}; doubled words {len(r['doubled'])}; contradictions "
-              f"{r['contradictions'] or 0}; {r['sentences']} sentences, {r['pace_wpm']} wpm")
+              f"{r['contradictions'] or 0}; {r['sentences']} sentences of "
+              f"{r['mean_words']} words, {r['pace_wpm']} wpm, planned speech "
+              f"{float(str(r['speech_share'])):.0%} and {r['silences_8s']} pauses >= 8 s")
     share, top = shared_share(scripts)
     print(f"sentences shared across the {len(scripts)} scripts: {share:.1%} (target < 10%); "
           f"most shared: {top[:3]}")
     print(f"named first and last: {sum(bool(r['names_first'] and r['names_last']) for r in rows)}"
           f"/{len(rows)}; max frame repeats in ten minutes: "
           f"{max(int(str(r['frame_repeats'])) for r in rows)} (target <= 2)")
+    print("planned (voice track, the voice at 145 wpm): wpm "
+          f"{min(float(str(r['pace_wpm'])) for r in rows):.0f}-"
+          f"{max(float(str(r['pace_wpm'])) for r in rows):.0f}, speech share "
+          f"{min(float(str(r['speech_share'])) for r in rows):.0%}-"
+          f"{max(float(str(r['speech_share'])) for r in rows):.0%}, pauses >= 8 s "
+          f"{min(int(str(r['silences_8s'])) for r in rows)}-"
+          f"{max(int(str(r['silences_8s'])) for r in rows)}")
     if not args.video:
         return
     videos = []
