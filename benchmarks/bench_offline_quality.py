@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import statistics
 import sys
 import tempfile
@@ -31,7 +32,8 @@ import numpy as np
 
 from archibald.media.audio import frame_power, read_audio
 from archibald.pipeline.meditation import LEAD_IN, TAIL, script_minutes
-from archibald.script.checks import contradictions, doubled_word, max_frame_repeats, simile_ok
+from archibald.script.checks import (contradictions, doubled_genitive, doubled_word,
+                                     max_frame_repeats, setting_clashes, simile_ok)
 from archibald.script.concept import make_concept
 from archibald.script.editors import polish, review
 from archibald.script.model import Script, sentences
@@ -73,7 +75,8 @@ def measure_script(topic: str, script: Script) -> dict[str, object]:
         "names_last": any(reading.named(x) for x in sentences(script.sections[-1].text)),
         "frame_repeats": frames, "frame": frame,
         "bad_similes": [x for x in said if not simile_ok(x)],
-        "doubled": [x for x in said if doubled_word(x)],
+        "doubled": [x for x in said if doubled_word(x) or doubled_genitive(x)],
+        "settings": setting_clashes(script.spoken_text()),
         "contradictions": contradictions(script.spoken_text(),
                                          reading.tags | ({"sleep"} if script.sleep else set())),
         "pace_wpm": round(script.pace_wpm(), 1), "sentences": len(said),
@@ -113,7 +116,16 @@ def voice_activity(path: Path, frame_s: float = 0.05) -> tuple[float, list[float
 def video(topic: str, minutes: float, seed: int) -> dict[str, object]:
     """One offline `archibald produce` of ``topic``, its voice track measured."""
     with tempfile.TemporaryDirectory() as tmp:
-        wall, run = produce(topic, minutes, seed, Path(tmp))
+        t0 = time.perf_counter()
+        try:
+            wall, run = produce(topic, minutes, seed, Path(tmp))
+        except SystemExit as failed:  # a stage the voice does not need (the thumbnail) failed
+            path = Path(tmp) / "out" / "run.json"
+            if not path.is_file():
+                raise
+            wall, run = time.perf_counter() - t0, json.loads(path.read_text())
+            if "duration" not in run["stages"].get("video_assembly", {}).get("output", {}):
+                raise SystemExit(str(failed)) from None
         stages = run["stages"]
         seconds = float(stages["video_assembly"]["output"]["duration"])
         speech, silences = voice_activity(Path(stages["audio_generation"]["output"]["path"]))
@@ -142,7 +154,8 @@ def main() -> None:
         print(f"- {r['topic']!r}: title {r['title']!r}; thumbnail {r['thumbnail']!r}; names "
               f"audience/situation first {r['names_first']}, last {r['names_last']}; max frame "
               f"repeats {r['frame_repeats']} ({r['frame']!r}); bad similes "
-              f"{len(r['bad_similes'])}; doubled words {len(r['doubled'])}; contradictions "
+              f"{len(r['bad_similes'])}; doubled words {len(r['doubled'])}; setting clashes "
+              f"{r['settings'] or 0}; contradictions "
               f"{r['contradictions'] or 0}; {r['sentences']} sentences of "
               f"{r['mean_words']} words, {r['pace_wpm']} wpm, planned speech "
               f"{float(str(r['speech_share'])):.0%} and {r['silences_8s']} pauses >= 8 s")
