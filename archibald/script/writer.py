@@ -292,13 +292,11 @@ def _wish(sentence: str) -> bool:
 def _flow(units: list[_Unit], kind: str, frames: Counter[str]) -> list[_Unit]:
     """Short neighbouring sentences joined into longer, flowing ones where nothing but the
     least pause between sentences parts them (or a run of cues): fewer, fuller sentences leave
-    the silence to where it means something. Counted breaths, affirmations ("I am..." lines are
-    the form) and sentences an invitation's silence follows stay as they are, and no join makes
+    the silence to where it means something. Counted breaths, affirmations (short "I am..."
+    lines are the form) and sentences an invitation's silence follows stay as they are, and no join makes
     a sentence frame more common than :data:`FRAME_LIMIT` (``frames``: the frames of what the
     script says so far, kept up to date)."""
     frames.update(k for u in units for x in u.sentences for k in frame_keys(x))
-    if kind == "affirmations":
-        return units
     out: list[_Unit] = []
     def opener(u: _Unit | None) -> str:
         return u.sentences[0].split()[0].lower() if u and u.sentences and u.sentences[0] else ""
@@ -310,6 +308,8 @@ def _flow(units: list[_Unit], kind: str, frames: Counter[str]) -> list[_Unit]:
                 len(prev.sentences) == 1 and len(unit.sentences) == 1 and \
                 prev.pause in ("none", "beat"):
             joined = _join(prev.sentences[0], unit.sentences[0])
+            if kind == "affirmations" and _wish(prev.sentences[0]):
+                joined = None  # an affirmation is a short line of its own
             old = [*frame_keys(prev.sentences[0]), *frame_keys(unit.sentences[0])]
             frames.subtract(old)
             if joined and all(frames[k] < FRAME_LIMIT for k in frame_keys(joined)):
