@@ -129,9 +129,12 @@ def video(topic: str, minutes: float, seed: int) -> dict[str, object]:
         stages = run["stages"]
         seconds = float(stages["video_assembly"]["output"]["duration"])
         speech, silences = voice_activity(Path(stages["audio_generation"]["output"]["path"]))
-        spoken = [line for line in Path(run["files"]["script.md"]).read_text().splitlines()
-                  if not line.startswith("#")]
-        words = len(words_of("\n".join(spoken)))
+        if "files" in run:
+            spoken = [line for line in Path(run["files"]["script.md"]).read_text().splitlines()
+                      if not line.startswith("#")]
+            words = len(words_of("\n".join(spoken)))
+        else:  # a failed run (its thumbnail) lists no files: the script the offline route voices
+            words = local_script(topic, minutes, seed).word_count()
         return {"wall": round(wall, 1), "video_s": round(seconds, 1),
                 "silences_8s": sum(s >= 8 for s in silences),
                 "longest_silence": round(max(silences, default=0.0), 1),
