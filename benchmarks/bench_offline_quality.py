@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import statistics
 import sys
 import tempfile
@@ -31,10 +32,12 @@ import numpy as np
 
 from archibald.media.audio import frame_power, read_audio
 from archibald.pipelines.meditation import LEAD_IN, TAIL, script_minutes
-from archibald.script.checks import contradictions, doubled_word, max_frame_repeats, simile_ok
+from archibald.script.checks import (contradictions, doubled_genitive, doubled_word,
+                                     max_frame_repeats, setting_clashes, simile_ok)
 from archibald.script.concept import make_concept
 from archibald.script.editors import polish, review
 from archibald.script.model import Script, sentences
+from archibald.script.quality import score_script
 from archibald.script.model import words as words_of
 from archibald.script.research import research
 from archibald.script.speakable import speakable
@@ -65,16 +68,21 @@ def measure_script(topic: str, script: Script) -> dict[str, object]:
     reading = read_topic(topic)
     said = script.sentences()
     frames, frame = max_frame_repeats(said, script.estimated_seconds())
+    _, scored = score_script(script, script.minutes)
     return {
         "topic": topic, "title": script.title, "thumbnail": " ".join(thumbnail_words(topic)),
         "names_first": any(reading.named(x) for x in sentences(script.sections[0].text)),
         "names_last": any(reading.named(x) for x in sentences(script.sections[-1].text)),
         "frame_repeats": frames, "frame": frame,
         "bad_similes": [x for x in said if not simile_ok(x)],
-        "doubled": [x for x in said if doubled_word(x)],
+        "doubled": [x for x in said if doubled_word(x) or doubled_genitive(x)],
+        "settings": setting_clashes(script.spoken_text()),
         "contradictions": contradictions(script.spoken_text(),
                                          reading.tags | ({"sleep"} if script.sleep else set())),
         "pace_wpm": round(script.pace_wpm(), 1), "sentences": len(said),
+        # as the script plans it (the voice at SPEAKING_WPM), over the voice track
+        "speech_share": scored["speech_share"], "silences_8s": scored["silences_8s"],
+        "mean_words": scored["mean_sentence_words"],
     }
 
 
@@ -108,13 +116,25 @@ def voice_activity(path: Path, frame_s: float = 0.05) -> tuple[float, list[float
 def video(topic: str, minutes: float, seed: int) -> dict[str, object]:
     """One offline `archibald produce` of ``topic``, its voice track measured."""
     with tempfile.TemporaryDirectory() as tmp:
-        wall, run = produce(topic, minutes, seed, Path(tmp))
+        t0 = time.perf_counter()
+        try:
+            wall, run = produce(topic, minutes, seed, Path(tmp))
+        except SystemExit as failed:  # a stage the voice does not need (the thumbnail) failed
+            path = Path(tmp) / "out" / "run.json"
+            if not path.is_file():
+                raise
+            wall, run = time.perf_counter() - t0, json.loads(path.read_text())
+            if "duration" not in run["stages"].get("video_assembly", {}).get("output", {}):
+                raise SystemExit(str(failed)) from None
         stages = run["stages"]
         seconds = float(stages["video_assembly"]["output"]["duration"])
         speech, silences = voice_activity(Path(stages["audio_generation"]["output"]["path"]))
-        spoken = [line for line in Path(run["files"]["script.md"]).read_text().splitlines()
-                  if not line.startswith("#")]
-        words = len(words_of("\n".join(spoken)))
+        if "files" in run:
+            spoken = [line for line in Path(run["files"]["script.md"]).read_text().splitlines()
+                      if not line.startswith("#")]
+            words = len(words_of("\n".join(spoken)))
+        else:  # a failed run (its thumbnail) lists no files: the script the offline route voices
+            words = local_script(topic, minutes, seed).word_count()
         return {"wall": round(wall, 1), "video_s": round(seconds, 1),
                 "silences_8s": sum(s >= 8 for s in silences),
                 "longest_silence": round(max(silences, default=0.0), 1),
@@ -137,14 +157,24 @@ def main() -> None:
         print(f"- {r['topic']!r}: title {r['title']!r}; thumbnail {r['thumbnail']!r}; names "
               f"audience/situation first {r['names_first']}, last {r['names_last']}; max frame "
               f"repeats {r['frame_repeats']} ({r['frame']!r}); bad similes "
-              f"{len(r['bad_similes'])}; doubled words {len(r['doubled'])}; contradictions "
-              f"{r['contradictions'] or 0}; {r['sentences']} sentences, {r['pace_wpm']} wpm")
+              f"{len(r['bad_similes'])}; doubled words {len(r['doubled'])}; setting clashes "
+              f"{r['settings'] or 0}; contradictions "
+              f"{r['contradictions'] or 0}; {r['sentences']} sentences of "
+              f"{r['mean_words']} words, {r['pace_wpm']} wpm, planned speech "
+              f"{float(str(r['speech_share'])):.0%} and {r['silences_8s']} pauses >= 8 s")
     share, top = shared_share(scripts)
     print(f"sentences shared across the {len(scripts)} scripts: {share:.1%} (target < 10%); "
           f"most shared: {top[:3]}")
     print(f"named first and last: {sum(bool(r['names_first'] and r['names_last']) for r in rows)}"
           f"/{len(rows)}; max frame repeats in ten minutes: "
           f"{max(int(str(r['frame_repeats'])) for r in rows)} (target <= 2)")
+    print("planned (voice track, the voice at 145 wpm): wpm "
+          f"{min(float(str(r['pace_wpm'])) for r in rows):.0f}-"
+          f"{max(float(str(r['pace_wpm'])) for r in rows):.0f}, speech share "
+          f"{min(float(str(r['speech_share'])) for r in rows):.0%}-"
+          f"{max(float(str(r['speech_share'])) for r in rows):.0%}, pauses >= 8 s "
+          f"{min(int(str(r['silences_8s'])) for r in rows)}-"
+          f"{max(int(str(r['silences_8s'])) for r in rows)}")
     if not args.video:
         return
     videos = []

@@ -74,9 +74,10 @@ def test_the_estimate_is_the_voice_timeline(text: str) -> None:
 def _fake_piper(monkeypatch: pytest.MonkeyPatch, rate: int = 22050) -> None:
     """Piper replaced by a tone lasting exactly the words at SPEAKING_WPM: what the time model
     assumes of the voice, so what is left to compare is how synthesize lays the track out."""
-    def render(sentences: list[str], length_scale: float, workers: int) -> list[np.ndarray]:
-        return [np.full(round(len(words(s)) / SPEAKING_WPM * 60 * rate), 0.5, dtype=np.float32)
-                for s in sentences]
+    def render(sentences: list[str], scales: list[float], workers: int) -> list[np.ndarray]:
+        # at length scale 1.0 the voice speaks at SPEAKING_WPM; 1.1 takes a tenth longer
+        return [np.full(round(len(words(s)) / SPEAKING_WPM * 60 * k * rate), 0.5,
+                        dtype=np.float32) for s, k in zip(sentences, scales)]
     monkeypatch.setattr(voice, "_render", render)
     monkeypatch.setattr(voice, "_voice", None)
     monkeypatch.setattr(voice, "_rate_from_config", lambda: rate)
@@ -90,7 +91,8 @@ def test_the_synthesised_track_is_the_estimate(monkeypatch: pytest.MonkeyPatch, 
     script = dataclasses.replace(script, sections=tuple(
         dataclasses.replace(s, text=speakable(s.text)) for s in script.sections))
     result = voice.synthesize(script.spoken_text(), tmp_path / "voice.wav",
-                              sentence_pause=SENTENCE_PAUSE)
+                              sentence_pause=SENTENCE_PAUSE, length_scale=1.0,
+                              length_scales=voice.section_length_scales(script, 1.0))
     assert result.duration == pytest.approx(script.estimated_seconds(), abs=0.02)
     # each section starts where the voice says its first sentence (the chapters)
     firsts, k = [], 0

@@ -8,7 +8,7 @@ import pytest
 
 from archibald.errors import InputError
 from archibald.script.concept import Concept, make_concept
-from archibald.script.model import PAUSE_CAP, SPEAKING_WPM, VOICE_LEAD, pauses
+from archibald.script.model import PAUSE_CAP, SPEAKING_WPM, VOICE_LEAD, pauses, speech_seconds
 from archibald.script.quality import score_script
 from archibald.script.quality import ARC_RANGES
 from archibald.script.research import research
@@ -140,7 +140,8 @@ def test_script_helpers() -> None:
     md = script.to_markdown()
     assert md.startswith(f"# {script.title}") and md.count("\n## ") == 5
     assert "[pause" not in " ".join(script.sentences())
-    speech = script.word_count() / SPEAKING_WPM * 60
+    # each section read at its pace (the settling slower than the practice)
+    speech = sum(speech_seconds(s.text, s.pace) for s in script.sections)
     assert script.estimated_seconds() == pytest.approx(speech + script.silence_seconds())
     # every sentence but the last is followed by a marked pause: the silence is those and leads
     assert script.silence_seconds() == pytest.approx(script.pause_seconds() + 2 * VOICE_LEAD)

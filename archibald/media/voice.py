@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,10 @@ from ..lifeline import Lifeline, guarded
 from .audio import write_wav
 from .files import atomic_output
 from .probe import probe_audio
-from ..script.model import parse_script
+from ..script.model import Script, parse_script, timeline
 
-__all__ = ["SentenceTiming", "VoiceResult", "parse_script", "synthesize", "voice_files"]
+__all__ = ["SentenceTiming", "VoiceResult", "parse_script", "synthesize", "voice_files",
+           "section_length_scales"]
 
 PEAK = 10 ** (-1.0 / 20)            # the voice is peak-normalised to -1 dBFS
 MAX_SILENCE = 600.0                 # seconds: the longest sentence pause or lead we take
@@ -88,16 +90,18 @@ def _load_voice(threads: int) -> None:
     _voice = PiperVoice(session=session, config=cfg)
 
 
-def _speak(job: tuple[list[str], float]) -> list[NDArray[np.float32]]:
-    """Synthesise each sentence of a chunk (runs in a worker process)."""
+def _speak(job: tuple[list[str], list[float]]) -> list[NDArray[np.float32]]:
+    """Synthesise each sentence of a chunk at its length scale (runs in a worker process)."""
     from piper import SynthesisConfig
 
-    sentences, length_scale = job
-    syn = SynthesisConfig(length_scale=length_scale, normalize_audio=False)
+    sentences, scales = job
+    configs: dict[float, Any] = {}
     rate = _voice.config.sample_rate
     gap = np.zeros(int(0.25 * rate), dtype=np.float32)
     out: list[NDArray[np.float32]] = []
-    for sentence in sentences:
+    for sentence, scale in zip(sentences, scales):
+        syn = configs.setdefault(scale, SynthesisConfig(length_scale=scale,
+                                                        normalize_audio=False))
         parts = [np.asarray(c.audio_float_array, dtype=np.float32)
                  for c in _voice.synthesize(sentence, syn_config=syn)]
         joined: list[NDArray[np.float32]] = []
@@ -122,8 +126,10 @@ def _chunks(sentences: list[str], count: int) -> list[list[str]]:
     return chunks
 
 
-def _render(sentences: list[str], length_scale: float, workers: int) -> list[NDArray[np.float32]]:
-    """Synthesise every sentence, in order, using this process and ``workers - 1`` others.
+def _render(sentences: list[str], scales: list[float],
+            workers: int) -> list[NDArray[np.float32]]:
+    """Synthesise every sentence at its length scale (``scales``, one per sentence), in order,
+    using this process and ``workers - 1`` others.
 
     The chunks are queued for the helper processes from the end of the script while this
     process works from the start, taking back (cancelling) chunks no helper has begun; so the
@@ -132,8 +138,10 @@ def _render(sentences: list[str], length_scale: float, workers: int) -> list[NDA
     if _voice is None:
         _load_voice(1 if workers > 1 else 2)
     if workers <= 1 or len(sentences) < 4:
-        return _speak((sentences, length_scale))
+        return _speak((sentences, scales))
     chunks = _chunks(sentences, 3 * workers)
+    bounds = [sum(len(c) for c in chunks[:i]) for i in range(len(chunks) + 1)]
+    jobs = [(chunk, scales[a:b]) for chunk, a, b in zip(chunks, bounds, bounds[1:])]
     results: list[list[NDArray[np.float32]] | None] = [None] * len(chunks)
     # forkserver: helpers start from a clean, single-threaded server that has imported Piper
     # once (fork from a threaded caller is unsafe; spawn pays the imports in every helper)
@@ -143,27 +151,41 @@ def _render(sentences: list[str], length_scale: float, workers: int) -> list[NDA
     with contextlib.closing(lifeline), \
             ProcessPoolExecutor(max_workers=workers - 1, mp_context=context, initializer=guarded,
                                 initargs=lifeline.initargs(_load_voice, 1)) as pool:
-        futures = {i: pool.submit(_speak, (chunks[i], length_scale))
+        futures = {i: pool.submit(_speak, jobs[i])
                    for i in reversed(range(len(chunks)))}
         for i in range(len(chunks)):
             if not futures[i].cancel():
                 break                                   # a helper has it: the rest are theirs
-            results[i] = _speak((chunks[i], length_scale))
+            results[i] = _speak(jobs[i])
         for i, future in futures.items():
             if results[i] is None:
                 results[i] = future.result()
     return [audio for chunk in results if chunk is not None for audio in chunk]
 
 
+def section_length_scales(script: Script, length_scale: float) -> list[float]:
+    """One length scale per sentence of ``script.spoken_text()``, in order: ``length_scale``
+    times the pace of the sentence's section (:attr:`archibald.script.model.Section.pace`), for
+    :func:`synthesize`'s ``length_scales``, so the settling or a sleep session's fade is read
+    slower than the practice, as the script's running time was planned."""
+    return [length_scale * section.pace for section in script.sections
+            for item in timeline(section.text) if isinstance(item, str)]
+
+
 def synthesize(text: str, out: Path, *, length_scale: float = 1.15, workers: int = 2,
-               sentence_pause: float = 2.0, lead: float = 0.5) -> VoiceResult:
+               sentence_pause: float = 2.0, lead: float = 0.5,
+               length_scales: Sequence[float] | None = None) -> VoiceResult:
     """Speak ``text`` into a mono WAV at ``out`` (Piper's 22,050 Hz) with sentence timings.
 
     ``length_scale`` > 1 slows the voice; ``sentence_pause`` is the silence between sentences
     with no ``[pause Ns]`` mark; ``lead`` is the silence before the first word and after the last.
+    ``length_scales``, if given, is one length scale per sentence (the sentences as
+    :func:`parse_script` cuts ``text``), replacing ``length_scale`` sentence by sentence: a
+    script's per-section pace is :func:`section_length_scales`.
     """
-    if not 0.5 <= length_scale <= 3.0:
-        raise InputError(f"length scale must be between 0.5 and 3.0, not {length_scale}")
+    for scale in [length_scale, *(length_scales or ())]:
+        if not 0.5 <= scale <= 3.0:
+            raise InputError(f"length scale must be between 0.5 and 3.0, not {scale}")
     if not 1 <= workers <= MAX_WORKERS:
         raise InputError(f"workers must be between 1 and {MAX_WORKERS}, not {workers}")
     for name, seconds in (("sentence pause", sentence_pause), ("lead", lead)):
@@ -173,8 +195,13 @@ def synthesize(text: str, out: Path, *, length_scale: float = 1.15, workers: int
     sentences = [i for i in items if isinstance(i, str)]
     if not sentences:
         raise InputError("the script has no sentences to speak; give a text with words in it")
+    if length_scales is not None and len(length_scales) != len(sentences):
+        raise InputError(f"length_scales has {len(length_scales)} scales for {len(sentences)} "
+                         "sentences; give one per sentence (see section_length_scales)")
+    scales = [float(x) for x in length_scales] if length_scales is not None \
+        else [length_scale] * len(sentences)
     try:
-        audio = iter(_render(sentences, length_scale, workers))
+        audio = iter(_render(sentences, scales, workers))
     except (RuntimeError, OSError) as exc:
         raise MediaError(f"Piper failed: {exc}") from exc
     rate = int(_voice.config.sample_rate) if _voice is not None else _rate_from_config()

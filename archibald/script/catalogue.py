@@ -12,8 +12,11 @@ from typing import Any
 from archibald.script.checks import FRAME_LIMIT, frame_keys, reads_well
 from archibald.script.topic import fits, pattern_tags
 
-__all__ = ["catalogue", "Composer", "fill_slots", "REUSE_AFTER"]
+__all__ = ["catalogue", "Composer", "fill_slots", "REUSE_AFTER", "PINNED"]
 
+#: slots that name where the listener is: chosen once per script, so its imagery keeps one
+#: setting (not a sunlit clearing, then a shaded forest path)
+PINNED = frozenset({"place", "water_place", "light_source"})
 #: a sentence (or decorated pattern) may come back only after this many others
 REUSE_AFTER = 40
 
@@ -65,6 +68,8 @@ class Composer:
         #: sentences in ten minutes: no frame more than FRAME_LIMIT times within so many
         self.frame_window = frame_window
         self.frames: list[tuple[str, ...]] = []
+        #: the setting slots' words, once chosen (see :data:`PINNED`)
+        self.pinned: dict[str, str] = {}
 
     def choices(self, slot: str) -> list[str]:
         out: list[str] = []
@@ -85,10 +90,15 @@ class Composer:
     def pick(self, slot: str) -> str:
         if slot in self.extra:
             return self.extra[slot]
+        if slot in self.pinned:
+            return self.pinned[slot]
         options = self.choices(slot)
         if not options:
             raise KeyError(f"catalogue has no words for slot {{{slot}}}")
-        return self.rng.choice(options)
+        choice = self.rng.choice(options)
+        if slot in PINNED:  # one setting per script: the first place chosen is the place
+            self.pinned[slot] = choice
+        return choice
 
     def fill(self, pattern: str) -> str:
         return fill_slots(pattern_tags(pattern)[1], self.pick)

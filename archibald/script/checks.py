@@ -15,7 +15,7 @@ from collections import Counter
 
 __all__ = ["frame_keys", "max_frame_repeats", "simile_ok", "doubled_word", "reads_well",
            "FRAME_LIMIT", "is_count", "is_invitation", "invitation_ends", "contradictions",
-           "CONTRADICTIONS"]
+           "CONTRADICTIONS", "doubled_genitive", "setting_clashes"]
 
 #: no frame more often than this in ten minutes
 FRAME_LIMIT = 2
@@ -132,9 +132,44 @@ def doubled_word(sentence: str) -> str:
     return ""
 
 
+_GENITIVE = re.compile(r"\b(?:the|a|an) (?:[a-z']+ ){1,2}of (?:the|a|an) (?:[a-z']+ ){1,3}?of "
+                       r"(?:the|a|an)\b")
+
+
+def doubled_genitive(sentence: str) -> str:
+    """A doubled genitive ("the sound of the hum of the fridge"), or ""."""
+    found = _GENITIVE.search(sentence.lower())
+    return found[0] if found else ""
+
+
 def reads_well(sentence: str) -> bool:
     """The sentence passes the checks a filled pattern must pass before it is said."""
-    return simile_ok(sentence) and not doubled_word(sentence)
+    return simile_ok(sentence) and not doubled_word(sentence) and not doubled_genitive(sentence)
+
+
+#: kinds of place a visualisation may set, by the nouns that name them, and light that cannot
+#: be both: one script keeps one setting
+_SETTINGS: dict[str, str] = {
+    "shore": r"beach|shore(?:line)?|seaside|bay", "forest": r"forest|woods?|woodland|clearing|glade",
+    "hills": r"hilltop|mountain", "lake": r"lake|pond", "garden": r"garden|meadow",
+    # (not "room": the return brings the listener back to the room they are in)
+    "indoors": r"kitchen|library|cabin|porch|stage", "water": r"river|stream",
+}
+_PLACE = re.compile(r"\b(?:in|into|around|to|of|leave|at|on) (?:a|an|the) (?:[a-z',]+ ){0,3}?"
+                    r"(" + "|".join(_SETTINGS.values()) + r")\b")
+_LIGHT = (re.compile(r"\b(?:sunlit|sunny|sun-warmed)\b"), re.compile(r"\b(?:shaded|shady)\b"))
+
+
+def setting_clashes(text: str) -> list[str]:
+    """Settings a script's imagery puts the listener in that cannot all be one place ("a sunlit
+    clearing", then "a shaded forest path"; a beach, then a forest): what clashes, or []."""
+    low = text.lower()
+    kinds = {kind for m in _PLACE.finditer(low) for kind, nouns in _SETTINGS.items()
+             if re.fullmatch(nouns, m[1])}
+    out = sorted(kinds) if len(kinds) > 1 else []
+    if all(p.search(low) for p in _LIGHT):
+        out.append("sunlit and shaded")
+    return out
 
 
 #: what contradicts a listener: (the fact of the topic's reading that forbids it, the words)

@@ -19,6 +19,7 @@ __all__ = [
     "Script", "sentences", "pauses", "strip_pauses", "words", "timeline", "text_seconds",
     "span_seconds", "pause_mark", "parse_script", "PAUSE_MARK", "PAUSE_FLOOR",
     "SLEEP_PAUSE_FLOOR", "PAUSE_CAP", "SLEEP_PAUSE_CAP", "speech_seconds", "pause_floors",
+    "SECTION_PACE", "SLEEP_SECTION_PACE", "section_pace",
 ]
 
 #: the voice's own speaking rate, pauses excluded: a little slower than a narrator's default
@@ -45,6 +46,18 @@ def pause_floors(sleep: bool, minutes: float = 0.0) -> dict[str, float]:
     table = SLEEP_PAUSE_FLOOR if sleep else PAUSE_FLOOR
     scale = min(1.0, max(0.25, minutes / FULL_FLOORS_MINUTES)) if minutes > 0 else 1.0
     return {k: v * scale for k, v in table.items()}
+
+
+#: how much slower than the voice's rate each part of the arc is read (a multiplier of Piper's
+#: length scale, 1.0 the voice's own pace): the settling and a sleep session's fade slower than
+#: the practice ("voice slower where it helps"); parts not named are read at 1.0
+SECTION_PACE: dict[str, float] = {"settling": 1.08}
+SLEEP_SECTION_PACE: dict[str, float] = {"settling": 1.1, "affirmations": 1.05, "fade": 1.15}
+
+
+def section_pace(kind: str, sleep: bool) -> float:
+    """The pace multiplier of a part of the arc (see :data:`SECTION_PACE`)."""
+    return (SLEEP_SECTION_PACE if sleep else SECTION_PACE).get(kind, 1.0)
 
 
 #: the longest pause after one sentence
@@ -133,9 +146,10 @@ def _speech(sentence: str, wpm: float) -> float:
     return len(words(sentence)) / wpm * 60.0
 
 
-def speech_seconds(text: str) -> float:
-    """How long the voice speaks the words of ``text``, with no silence at all."""
-    return _speech(text, SPEAKING_WPM)
+def speech_seconds(text: str, pace: float = 1.0) -> float:
+    """How long the voice speaks the words of ``text``, with no silence at all, read at
+    ``pace`` (a section's multiplier of the voice's length scale: 1.1 is a tenth slower)."""
+    return _speech(text, SPEAKING_WPM / pace)
 
 
 def text_seconds(text: str, wpm: float = SPEAKING_WPM) -> float:
@@ -168,11 +182,14 @@ def sentences(text: str) -> list[str]:
 @dataclass(frozen=True)
 class Section:
     """One part of the arc: ``kind`` is settling / breath / practice / affirmations / return /
-    fade; ``name`` is the chapter title shown to the viewer."""
+    fade; ``name`` is the chapter title shown to the viewer; ``pace`` multiplies the voice's
+    length scale for this section's sentences (1.0: the voice's own pace, 1.1: a tenth slower;
+    see :func:`archibald.media.voice.section_length_scales`)."""
 
     name: str
     text: str
     kind: str = ""
+    pace: float = 1.0
 
     def word_count(self) -> int:
         return len(words(self.text))
@@ -181,8 +198,9 @@ class Section:
         return sum(pauses(self.text))
 
     def estimated_seconds(self, wpm: float = SPEAKING_WPM) -> float:
-        """The section's text alone, as the voice renders it (see :func:`text_seconds`)."""
-        return text_seconds(self.text, wpm)
+        """The section's text alone, as the voice renders it at the section's pace (see
+        :func:`text_seconds`)."""
+        return text_seconds(self.text, wpm / self.pace)
 
 
 @dataclass(frozen=True)
@@ -218,6 +236,7 @@ class Script:
         A section's span runs from its first sentence to the next section's first sentence, so
         the silence after a section's last sentence belongs to it; the spans add up to the
         track less its two leads. A section with no sentence starts where the voice then is.
+        Each section's sentences are read at its pace (``wpm`` divided by ``Section.pace``).
         """
         counts = [sum(isinstance(x, str) for x in timeline(s.text)) for s in self.sections]
         owner = [i for i, n in enumerate(counts) for _ in range(n)]
@@ -228,7 +247,7 @@ class Script:
                 i = owner[k] if k < len(owner) else len(self.sections) - 1
                 if starts[i] is None:
                     starts[i] = t
-                t += _speech(item, wpm)
+                t += _speech(item, wpm / self.sections[i].pace)
                 k += 1
             else:
                 t += item
@@ -241,9 +260,12 @@ class Script:
         return firsts, spans, end + VOICE_LEAD
 
     def estimated_seconds(self, wpm: float = SPEAKING_WPM) -> float:
-        """The voice track's length: speech at ``wpm`` (the voice's rate while speaking), the
-        marked pauses, the default gap between unmarked sentences and the two leads."""
-        return 2 * VOICE_LEAD + text_seconds(self.spoken_text(), wpm)
+        """The voice track's length: speech at ``wpm`` (the voice's rate while speaking, each
+        section at its pace), the marked pauses, the default gap between unmarked sentences and
+        the two leads."""
+        if all(s.pace == 1.0 for s in self.sections):
+            return 2 * VOICE_LEAD + text_seconds(self.spoken_text(), wpm)
+        return self.layout(wpm)[2]
 
     def silence_seconds(self) -> float:
         """All the silence in the voice track: marked pauses, default gaps and leads."""

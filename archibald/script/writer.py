@@ -23,15 +23,19 @@ session is for.
 from __future__ import annotations
 
 import random
+import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from archibald.script.catalogue import REUSE_AFTER, Composer, catalogue
-from archibald.script.checks import invitation_ends, is_invitation
+from archibald.script.checks import (FRAME_LIMIT, frame_keys, invitation_ends, is_count,
+                                     is_invitation, reads_well)
 from archibald.script.concept import Concept
 from archibald.script.model import (ARC, ARC_RANGES, PAUSE_CAP, SLEEP_ARC, SLEEP_PAUSE_CAP,
-                                   VOICE_LEAD, Script, Section, pause_floors, pause_mark,
-                                   span_seconds, speech_seconds, words)
+                                   SPEAKING_WPM, VOICE_LEAD, Script, Section, pause_floors,
+                                   pause_mark, section_pace, span_seconds, speech_seconds,
+                                   words)
 from archibald.script.topic import fits, read_topic
 
 __all__ = ["write_script", "allocate_pauses", "place_pauses", "share_time", "DEFAULT_WPM",
@@ -43,13 +47,16 @@ __all__ = ["write_script", "allocate_pauses", "place_pauses", "share_time", "DEF
 #: sessions land near 40–55, the voice speaking a third of the time. (The craft reference's
 #: "100–130 including pauses" cannot be had with its own floors at this voice's rate: 7 words
 #: take 2.9 s, plus 3 s of pause, is 71 a minute before any invitation.)
-DEFAULT_WPM = 72.0
+DEFAULT_WPM = 80.0
 #: a sleep session is slower, so more of it is silence
-SLEEP_WPM = 62.0
+SLEEP_WPM = 70.0
 #: the share of each part's time kept for pauses beyond their floors at least: words beyond
 #: what leaves it are not said
 PAUSE_ROOM = 0.05
 _AVG_WORDS = 6.5
+#: a part of the arc keeps a long silence (an invitation's) every this many seconds at least
+#: when it must say less: fewer long silences, each after something to do in it
+INVITE_EVERY = 50.0
 #: a long practice that runs out of fresh sentences lets them come back after this many others
 _MIN_REUSE = 12
 #: relative share of the silence beyond the floors after a sentence, by what the sentence is
@@ -247,6 +254,73 @@ def _count(units: list[_Unit]) -> int:
     return sum(len(words(s)) for u in units for s in u.sentences)
 
 
+#: a sentence joined from shorter ones has at most this many words (the review splits longer
+#: ones: editors.LONG_SENTENCE, 18, and varying an opening adds a word)
+FLOW_WORDS = 17
+#: openings a joined sentence drops from its second half ("Gently, let go" -> "let go")
+_OPENERS = ("and ", "now, ", "now ", "gently, ", "softly, ", "then ")
+
+
+def _join(a: str, b: str) -> str | None:
+    """Two sentences said as one flowing sentence ("Settle into your chair. Let your eyes
+    close." -> "Settle into your chair, and let your eyes close."), or None when they should
+    stay apart: a count, a question, an invitation followed by what is not one (its silence
+    belongs to it), more than :data:`FLOW_WORDS` words, or a doubled word."""
+    if not a.endswith(".") or not b.endswith((".", "?")) or is_count(a) or is_count(b):
+        return None
+    if is_invitation(a) != is_invitation(b) or _wish(a) != _wish(b):
+        return None  # an invitation's silence is its own; a wish joins only a wish
+    if len(words(a)) + len(words(b)) > FLOW_WORDS:
+        return None
+    tail = b
+    low = tail.lower()
+    for opener in _OPENERS:
+        if low.startswith(opener):
+            tail = tail[len(opener):]
+            break
+    if not (tail.startswith("I ") or tail.startswith("I'")):
+        tail = tail[:1].lower() + tail[1:]
+    joined = a[:-1].rstrip(",;") + ", and " + tail
+    return joined if reads_well(joined) else None
+
+
+def _wish(sentence: str) -> bool:
+    """A wish or a first-person line ("May you be well.", "I wish you peace.", "I am here.")."""
+    return bool(re.match(r"(?:and |now,? )?(?:may |i )", sentence, re.IGNORECASE))
+
+
+def _flow(units: list[_Unit], kind: str, frames: Counter[str]) -> list[_Unit]:
+    """Short neighbouring sentences joined into longer, flowing ones where nothing but the
+    least pause between sentences parts them (or a run of cues): fewer, fuller sentences leave
+    the silence to where it means something. Counted breaths, affirmations (short "I am..."
+    lines are the form) and sentences an invitation's silence follows stay as they are, and no join makes
+    a sentence frame more common than :data:`FRAME_LIMIT` (``frames``: the frames of what the
+    script says so far, kept up to date)."""
+    frames.update(k for u in units for x in u.sentences for k in frame_keys(x))
+    out: list[_Unit] = []
+    def opener(u: _Unit | None) -> str:
+        return u.sentences[0].split()[0].lower() if u and u.sentences and u.sentences[0] else ""
+    for n, unit in enumerate(units):
+        prev = out[-1] if out else None
+        after = units[n + 1] if n + 1 < len(units) else None
+        run = opener(prev) == opener(after) and (len(out) > 1 and opener(out[-2]) == opener(prev))
+        if prev is not None and not prev.breath and not unit.breath and not run and \
+                len(prev.sentences) == 1 and len(unit.sentences) == 1 and \
+                prev.pause in ("none", "beat"):
+            joined = _join(prev.sentences[0], unit.sentences[0])
+            if kind == "affirmations" and _wish(prev.sentences[0]):
+                joined = None  # an affirmation is a short line of its own
+            old = [*frame_keys(prev.sentences[0]), *frame_keys(unit.sentences[0])]
+            frames.subtract(old)
+            if joined and all(frames[k] < FRAME_LIMIT for k in frame_keys(joined)):
+                frames.update(frame_keys(joined))
+                out[-1] = _Unit([joined], unit.pause, keep=prev.keep or unit.keep)
+                continue
+            frames.update(old)
+        out.append(unit)
+    return out
+
+
 def allocate_pauses(weights: list[float], seconds: float) -> list[int]:
     """Whole seconds of silence after each sentence, in proportion to the weights, summing to
     ``seconds`` rounded (largest remainders get the spare seconds)."""
@@ -305,6 +379,10 @@ def _flat(units: list[_Unit], table: dict[str, float],
                 kind, floor = ("breath", unit.breath[k]) if not last or unit.pause == "none" \
                     else (kind, max(floor, unit.breath[k]))
             end = next(ends)
+            if kind == "invite" and not is_invitation(sentence):
+                # the long silence is after an invitation to breathe or notice: after another
+                # sentence, a beat (fewer long silences, each after something to do in it)
+                kind, floor = "beat", max(table["beat"], unit.breath[k] if unit.breath else 0.0)
             if kind != "breath" and is_invitation(sentence):  # a cue: a beat, the last a while
                 kind, floor = ("invite", max(floor, table["invite"])) if end else \
                     ("beat" if kind == "none" else kind, max(floor, table["beat"]))
@@ -317,14 +395,15 @@ def _flat(units: list[_Unit], table: dict[str, float],
     return said, floors, kinds
 
 
-def _fixed_seconds(units: list[_Unit], open_end: bool, table: dict[str, float]) -> float:
-    """The units' least running time: their speech and every pause at its floor."""
+def _fixed_seconds(units: list[_Unit], open_end: bool, table: dict[str, float],
+                   pace: float = 1.0) -> float:
+    """The units' least running time: their speech (at ``pace``) and every pause at its floor."""
     said, floors, _ = _flat(units, table, open_end)
-    return sum(speech_seconds(x) for x in said) + sum(floors)
+    return sum(speech_seconds(x, pace) for x in said) + sum(floors)
 
 
 def _fit(units: list[_Unit], seconds: float, open_end: bool,
-         table: dict[str, float]) -> list[_Unit]:
+         table: dict[str, float], pace: float = 1.0, most: float = 1e9) -> list[_Unit]:
     """The units, less some while their speech and floors leave less than :data:`PAUSE_ROOM` of
     ``seconds`` for longer pauses: the one whose going fits them best if one is enough, else the
     shortest; first the ones inside, then the first and the last, and those followed by an
@@ -335,7 +414,7 @@ def _fit(units: list[_Unit], seconds: float, open_end: bool,
     # each unit's speech and floors, its last pause as when another unit follows it (the
     # section's end is accounted in ``fixed``)
     tails = [_tails(u, table) for u in units]
-    cost = [_fixed_seconds([u], True, table) + tail for u, (tail, _) in zip(units, tails)]
+    cost = [_fixed_seconds([u], True, table, pace) + tail for u, (tail, _) in zip(units, tails)]
 
     def fixed(kept: list[int]) -> float:
         if not kept:
@@ -345,12 +424,22 @@ def _fit(units: list[_Unit], seconds: float, open_end: bool,
 
     def joins(kept: list[int], j: int) -> bool:
         return _joins_well([units[i] for i in kept], j)
+    # the units a long silence follows (an invitation to breathe or notice): the section keeps
+    # one every INVITE_EVERY seconds at least, the rest may go like any other
+    inviting = [any(k == "invite" for k in _flat([u, _Unit(["."])], table, True)[2][:-1])
+                for u in units]
+    quota = max(1, round(seconds / INVITE_EVERY))
+    said = [len(words(" ".join(u.sentences))) for u in units]
     keep = list(range(len(units)))
     before = keep
-    while len(keep) > 1 and fixed(keep) > limit:
+    def over(kept: list[int]) -> bool:  # more words than the part was asked for
+        return sum(said[i] for i in kept) > most
+    while len(keep) > 1 and (fixed(keep) > limit or over(keep)):
         ends = {0, len(keep) - 1}
         free = [j for j in range(len(keep)) if not units[keep[j]].keep]
-        tiers = ([j for j in free if j not in ends and units[keep[j]].pause != "invite"],
+        spare = sum(inviting[i] for i in keep) > quota  # more long silences than needed
+        tiers = ([j for j in free if j not in ends and (spare or not inviting[keep[j]])
+                  and units[keep[j]].pause != "invite"],
                  [j for j in free if j in ends and units[keep[j]].pause != "invite"], free,
                  list(range(len(keep))))
         tier = next(t for t in tiers if t)
@@ -358,17 +447,23 @@ def _fit(units: list[_Unit], seconds: float, open_end: bool,
         left = {j: fixed(keep[:j] + keep[j + 1:]) for j in order}
         enough = [j for j in order if left[j] <= limit]
         before = list(keep)
-        del keep[max(enough or order, key=lambda j: left[j])]
+        if enough:  # one going is enough: the one that leaves the time best filled
+            del keep[max(enough, key=lambda j: left[j])]
+        else:       # else the one that says least for the time it takes
+            del keep[min(order, key=lambda j: (said[keep[j]] / max(cost[keep[j]], 0.1),
+                                               -left[j]))]
     # a sentence is coarse: keep the last one cut if it overshot the room by less than its going
     # undershoots it, and the words still fit the time
-    if fixed(before) <= seconds and fixed(before) - limit < limit - fixed(keep):
+    if fixed(before) <= seconds and fixed(before) - limit < limit - fixed(keep) and \
+            not over(before):
         return [units[i] for i in before]
     for _ in range(len(units)):  # what went comes back, alone or for a shorter one
         best, fill = None, fixed(keep)
         for i in (i for i in range(len(units)) if i not in keep):
             for out in [None, *(k for k in keep if cost[k] < cost[i] and not units[k].keep)]:
                 trial = sorted([*(k for k in keep if k != out), i])
-                if fill < fixed(trial) <= limit and joins(trial, trial.index(i)):
+                if fill < fixed(trial) <= limit and joins(trial, trial.index(i)) and \
+                        not over(trial):
                     best, fill = trial, fixed(trial)
         if best is None:
             break
@@ -412,12 +507,12 @@ def share_time(demand: list[float], ranges: list[tuple[float, float]],
 
 
 def _render(units: list[_Unit], seconds: float, sleep: bool, open_end: bool,
-            table: dict[str, float]) -> str:
+            table: dict[str, float], pace: float = 1.0) -> str:
     """The units as text running ``seconds`` (as the voice renders it): every sentence followed
     by a marked pause of at least its floor, the silence beyond the floors shared by weight."""
     said, floors, kinds = _flat(units, table, open_end)
     table = _SLEEP_WEIGHTS if sleep else _WEIGHTS
-    extra = seconds - sum(speech_seconds(x) for x in said) - sum(floors)
+    extra = seconds - sum(speech_seconds(x, pace) for x in said) - sum(floors)
     gaps = place_pauses(floors, [table[k] for k in kinds], extra,
                         SLEEP_PAUSE_CAP if sleep else PAUSE_CAP)
     parts: list[str] = []
@@ -438,25 +533,31 @@ def write_script(concept: Concept, *, seed: int = 0, wpm: float | None = None) -
     arc = SLEEP_ARC if concept.sleep else ARC
     last = len(arc) - 1
     table = pause_floors(concept.sleep, concept.minutes)
+    paces = [section_pace(kind, concept.sleep) for kind, _, _ in arc]
+    frames: Counter[str] = Counter()
     # the practice is written last: it takes the words the other parts could not say
     units: dict[int, list[_Unit]] = {}
+    asked: dict[int, float] = {}
     for i in sorted(range(len(arc)), key=lambda i: arc[i][0] == "practice"):
         kind, _, share = arc[i]
         if kind != "practice":
-            units[i] = writer.section(kind, total_words * share)
+            asked[i] = total_words * share
+            units[i] = _flow(writer.section(kind, asked[i]), kind, frames)
             continue
         lo, hi = ARC_RANGES[kind]
         others = sum(min(_count(u), ARC_RANGES[arc[j][0]][1] * total_words)
                      for j, u in units.items())
-        units[i] = writer.practice(min(max(total_words - others, lo * total_words),
-                                       hi * total_words))
+        asked[i] = min(max(total_words - others, lo * total_words), hi * total_words)
+        units[i] = _flow(writer.practice(asked[i]), kind, frames)
     # time follows what each part has to say, inside the arc's usual shares
-    demand = [_fixed_seconds(units[i], i == last, table) for i in range(len(arc))]
+    demand = [_fixed_seconds(units[i], i == last, table, paces[i]) for i in range(len(arc))]
     seconds = share_time(demand, [ARC_RANGES[kind] for kind, _, _ in arc], body)
-    fitted = [_fit(units[i], seconds[i], i == last, table) for i in range(len(arc))]
+    # no part says (much) more than it was asked for: the words were planned for the length
+    fitted = [_fit(units[i], seconds[i], i == last, table, paces[i], asked[i])
+              for i in range(len(arc))]
     # the silence left is shared by the parts with room for it: one whose shortest form still
     # runs over (a long sentence in a short session) takes its excess from the others
-    fixed = [_fixed_seconds(fitted[i], i == last, table) for i in range(len(arc))]
+    fixed = [_fixed_seconds(fitted[i], i == last, table, paces[i]) for i in range(len(arc))]
     weights = _SLEEP_WEIGHTS if concept.sleep else _WEIGHTS
     takes = [any(weights[k] > 0 for k in _flat(fitted[i], table, i == last)[2])
              for i in range(len(arc))]  # a part with no pause to lengthen takes no silence
@@ -467,7 +568,7 @@ def write_script(concept: Concept, *, seed: int = 0, wpm: float | None = None) -
     for i, (kind, title, _) in enumerate(arc):
         planned += fixed[i] + (silence * room[i] / sum(room) if sum(room) else 0.0)
         # each part aims at where the parts so far should end, so rounding is carried on
-        text = _render(fitted[i], planned - spent, concept.sleep, i == last, table)
-        spent += span_seconds(text, i == last)
-        sections.append(Section(title or str(writer.technique["name"]), text, kind))
+        text = _render(fitted[i], planned - spent, concept.sleep, i == last, table, paces[i])
+        spent += span_seconds(text, i == last, SPEAKING_WPM / paces[i])
+        sections.append(Section(title or str(writer.technique["name"]), text, kind, paces[i]))
     return Script(concept.title, tuple(sections), concept.minutes, concept.sleep)
