@@ -42,6 +42,15 @@ def _script_value(script: Script, changes: list[str]) -> dict[str, Any]:
             "changes": changes}
 
 
+def _paced(script: Script) -> Script:
+    """A model's script read at the pace of each part of the arc, as the offline writer's."""
+    from ..script.model import section_pace
+
+    return dataclasses.replace(script, sections=tuple(
+        dataclasses.replace(s, pace=section_pace(s.kind, script.sleep)) if s.kind else s
+        for s in script.sections))
+
+
 def brief_from_dict(data: dict[str, Any]) -> Any:
     """A ResearchBrief back from its JSON form (lists become the tuples it holds)."""
     from ..script.research import ResearchBrief
@@ -81,8 +90,13 @@ def edit_inputs(si: StageInput, inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 def audio_inputs(si: StageInput, inputs: dict[str, Any]) -> dict[str, Any]:
+    from ..media.voice import section_length_scales
+
     script = script_from_dict(inputs["script"])
+    scale = float(inputs.get("length_scale", 1.57))
     return {**inputs, "text": script.spoken_text(),
+            # each sentence at its section's pace: the settling and a sleep's fade read slower
+            "length_scales": section_length_scales(script, scale),
             # sentences per section, so the voice can say where each chapter really starts
             "section_firsts": [[sec.name, sum(isinstance(x, str) for x in timeline(sec.text))]
                                for sec in script.sections]}
@@ -150,7 +164,7 @@ def adopt_writing(task: Task, text: str) -> dict[str, Any]:
              else "return")
     script = script_from_markdown(text, title=c["title"], minutes=task.minutes,
                                   sleep=bool(c.get("sleep")), kinds=kinds)
-    return _script_value(script, [])
+    return _script_value(_paced(script), [])
 
 
 def adopt_edit(task: Task, text: str) -> dict[str, Any]:
@@ -159,7 +173,7 @@ def adopt_edit(task: Task, text: str) -> dict[str, Any]:
     script = script_from_markdown(text, title=base.title if base else "",
                                   minutes=task.minutes, sleep=base.sleep if base else False,
                                   kinds=kinds)
-    return _script_value(script, ["rewritten by the model"])
+    return _script_value(_paced(script), ["rewritten by the model"])
 
 
 def adopt_speakable(task: Task, text: str) -> dict[str, Any]:
@@ -233,7 +247,8 @@ async def audio_generation(task: Task, context: Context) -> dict[str, Any]:
     result = await in_process(context, synthesize, task.inputs["text"], out,
                               length_scale=float(task.inputs.get("length_scale", 1.57)),
                               workers=int(task.inputs.get("workers") or cpu_workers(context)),
-                              sentence_pause=float(task.inputs.get("sentence_pause", 1.0)))
+                              sentence_pause=float(task.inputs.get("sentence_pause", 1.0)),
+                              length_scales=task.inputs.get("length_scales"))
     return {"path": str(result.path), "duration": result.duration,
             "sentences": [[s.start, s.end, s.text] for s in result.sentences],
             "section_starts": _section_starts(task, result.sentences)}
