@@ -175,3 +175,15 @@ def test_art_bad_input_exits_2(work: Path, capsys: pytest.CaptureFixture[str]) -
     assert run_cli(["art", "--theme", "sea", "--out", str(work / "no" / "a.png")]) == 2
     assert os.listdir(work) == []
     assert len(capsys.readouterr().err.strip().splitlines()) == 3
+
+
+def test_words_too_long_to_read_give_way_to_a_whole_phrase_of_them(work: Path,
+                                                                   art: Path) -> None:
+    """"Calm before School Inspection" cannot be large enough to read at 1/8 width on every
+    channel's layout: the thumbnail shows a whole phrase of it instead of failing the run."""
+    for channel in ("default", "Still Waters", "Night Owl Rest", "Calm Desk"):
+        result = render_thumbnail("t", art, work / f"{channel}.jpg",
+                                  words=["Calm", "before", "School", "Inspection"],
+                                  channel=channel)
+        assert result.text.lower() in ("calm before school inspection", "school inspection")
+        assert result.small_contrast >= 3.0

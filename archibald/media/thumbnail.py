@@ -112,6 +112,21 @@ def thumbnail_words(title: str, limit: int = MAX_WORDS) -> list[str]:
     return phrases[0][:limit] if phrases else []
 
 
+def _shorter(words: list[str]) -> list[list[str]]:
+    """``words``, then the whole phrases in them of two words or more, longest first (the
+    phrase after the last joining word before the one ahead of the first): what a thumbnail
+    shows when all of them cannot be large enough to read. Never a phrase cut in the
+    middle."""
+    text = " ".join(words)
+    parts = [p.split() for p in _JOINS.split(text) if p.strip()]
+    phrases = [p for p in (parts[::-1] if len(parts) > 1 else []) if len(p) >= 2]
+    out = [words]
+    for p in sorted(phrases, key=len, reverse=True):
+        if p not in out:
+            out.append(p)
+    return out
+
+
 def _focus(rgb: Any) -> tuple[float, float]:
     """Where the picture's light is (0..1 across, down): its brightest soft region."""
     small = np.asarray(rgb.resize((64, 36)), dtype=np.float64)
@@ -253,11 +268,14 @@ def render_thumbnail(title: str, image: Path, out: Path, *, words: list[str] | N
     if len(chosen) > MAX_WORDS:
         raise InputError(f"a thumbnail holds at most {MAX_WORDS} words, not {len(chosen)}")
     style = style_for(channel)
-    shown = [w.upper() if style.upper else w for w in chosen]
     check_image(image)
     base, focus = _cover(Path(image))
-    font, lines, size, area = _layout(shown, style, focus)
-    if size / 8 * 0.7 < MIN_LETTER_PX:                      # cap height ≈ 0.7 of the size
+    for candidate in _shorter(chosen):  # the words, else a whole phrase of them that fits
+        shown = [w.upper() if style.upper else w for w in candidate]
+        font, lines, size, area = _layout(shown, style, focus)
+        if size / 8 * 0.7 >= MIN_LETTER_PX:                  # cap height ≈ 0.7 of the size
+            break
+    else:
         raise ValidationError(f"thumbnail letters would be {size / 8 * 0.7:.0f} px high at "
                               f"1/8 width (< {MIN_LETTER_PX}); give fewer words")
     mask = Image.new("L", (WIDTH, HEIGHT), 0)
