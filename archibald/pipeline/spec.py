@@ -345,19 +345,16 @@ def _validate(raw: dict[str, Any], text: str, where: str) -> PipelineFile:
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         loc = err["loc"]
-        if loc and loc[0] == "stages" and len(loc) > 1 and isinstance(loc[1], int):
-            key = str(loc[2]) if len(loc) > 2 else None
-            if err["type"] == "extra_forbidden":
-                known = list(StageTable.model_fields)
-                return _raise(_fail(text, where, f"unknown key {key!r}{suggest(key or '', known)}"
-                                    f"; a stage takes {', '.join(known)}", loc[1], key))
-            return _raise(_fail(text, where, f"{key}: {err['msg']}" if key else err["msg"],
-                                loc[1], key))
-        raise explain(exc, PipelineFile, text, where) from None
-
-
-def _raise(err: ConfigError) -> PipelineFile:
-    raise err
+        if not (loc and loc[0] == "stages" and len(loc) > 1 and isinstance(loc[1], int)):
+            raise explain(exc, PipelineFile, text, where) from None
+        key = str(loc[2]) if len(loc) > 2 else None
+        if err["type"] == "extra_forbidden":
+            known = list(StageTable.model_fields)
+            message = (f"unknown key {key!r}{suggest(key or '', known)}; a stage takes "
+                       f"{', '.join(known)}")
+        else:
+            message = f"{key}: {err['msg']}" if key else str(err["msg"])
+        raise _fail(text, where, message, loc[1], key) from None
 
 
 def _resolve_path(name_or_path: str | Path) -> Path:
@@ -366,8 +363,8 @@ def _resolve_path(name_or_path: str | Path) -> Path:
         shipped = shipped_pipelines()
         if text in shipped:
             return shipped[text]
-        raise ConfigError(f"no pipeline named {text!r}{suggest(text, list(shipped))}; give a "
-                          f"pipeline file's path or one of: {', '.join(sorted(shipped))}")
+        raise ConfigError(f"no pipeline named {text!r}{suggest(text, sorted(shipped))}; or "
+                          f"give a pipeline file's path (a .toml file)")
     return Path(text)
 
 
