@@ -159,9 +159,13 @@ def test_sigkill_mid_batch_then_rerun_finishes_every_item_once(tmp_path: Path) -
     os.killpg(proc.pid, signal.SIGKILL)  # the whole process group: main process and workers
     proc.wait()
     before = {d.name: _stored(d) for d in folders}
-    finished_before = {d.name for d in folders if (d / "run.json").exists()
-                       and json.loads((d / "run.json").read_text()).get("status") == "done"
-                       and (d / "video.mp4").exists()}
+    def finished(d: Path) -> bool:  # its outputs placed and listed in its run.json
+        data = json.loads((d / "run.json").read_text()) if (d / "run.json").exists() else {}
+        files = data.get("files") or {}
+        return data.get("status") == "done" and bool(files) and all(
+            Path(p).exists() for p in files.values())
+
+    finished_before = {d.name for d in folders if finished(d)}
 
     again = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stdout + again.stderr

@@ -124,11 +124,12 @@ def test_youtube_login_command(monkeypatch, tmp_path):
 
     seen = {}
 
-    def fake_login(path):  # type: ignore[no-untyped-def]
-        seen["path"] = path
+    def fake_login(secrets, path=None):  # type: ignore[no-untyped-def]
+        seen["path"] = secrets
+        seen["token"] = path
         return tmp_path / "token.json"
 
     monkeypatch.setattr(youtube, "login", fake_login)
     result = CliRunner().invoke(app, ["youtube", "login", "--client-secrets", "cs.json"])
     assert result.exit_code == 0 and "token.json" in result.output
-    assert str(seen["path"]) == "cs.json"
+    assert str(seen["path"]) == "cs.json" and seen["token"] is None  # ARCHIBALD_HOME's
