@@ -170,23 +170,23 @@ def forecast(history: Sequence[Mapping[str, object]], n_videos: int, *, level: f
         raise InputError(f"video length must be positive, got {minutes:g} minutes")
     cost, secs, mins = per_video(history)
     if len(cost) == 0:
-        raise InputError("no finished videos in memory to forecast from; produce one first "
-                         "(archibald produce)")
+        raise InputError("no finished runs of this pipeline in memory to forecast from; run "
+                         "one first (archibald run, or produce)")
     left_out = ""
     x: np.ndarray | None = None
     known = ~np.isnan(mins)
     if minutes is not None and known.sum() < MIN_HISTORY <= len(cost):
         # a history from before lengths were recorded: better unscaled than nothing
-        left_out = (f"; not scaled by length: {int((~known).sum())} video(s) have no "
+        left_out = (f"; not scaled by length: {int((~known).sum())} run(s) have no "
                     f"recorded length")
         minutes = None
     elif minutes is not None:
         if not known.all():
-            left_out = f"; {int((~known).sum())} video(s) without a recorded length left out"
+            left_out = f"; {int((~known).sum())} run(s) without a recorded length left out"
         cost, secs, x = cost[known], secs[known], mins[known]
     n = len(cost)
     if n < MIN_HISTORY:
-        raise InputError(f"not enough history: {n} finished video(s){left_out}; an interval "
+        raise InputError(f"not enough history: {n} finished run(s){left_out}; an interval "
                          f"needs at least {MIN_HISTORY}")
     c_fit, c_spread, model = _fit(cost, x, minutes)
     s_fit, s_spread, _ = _fit(secs, x, minutes)
