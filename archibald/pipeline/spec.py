@@ -25,7 +25,7 @@ from ..config.locate import explain, suggest
 from ..errors import ConfigError
 
 __all__ = ["Pipeline", "StageSpec", "InputSpec", "load_pipeline", "shipped_pipelines",
-           "shipped_task_types", "shipped_locals", "render", "template_names",
+           "shipped_task_types", "shipped_rubrics", "shipped_locals", "render", "template_names",
            "resolve_function", "parse_set"]
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -521,6 +521,15 @@ def shipped_task_types() -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for raw in _shipped_raw().values():
         for name, table in raw.get("task_types", {}).items():
+            out.setdefault(name, table)
+    return out
+
+
+def shipped_rubrics() -> dict[str, dict[str, Any]]:
+    """The [rubrics] of every shipped pipeline: the judge knows them without a run."""
+    out: dict[str, dict[str, Any]] = {}
+    for raw in _shipped_raw().values():
+        for name, table in raw.get("rubrics", {}).items():
             out.setdefault(name, table)
     return out
 

@@ -10,10 +10,8 @@ cancels the judge's preference for whichever text it reads first.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Mapping
 
 from ..backends.base import Backend
@@ -40,11 +38,11 @@ class Rubric:
 
 @lru_cache(maxsize=1)
 def rubrics() -> dict[str, Rubric]:
-    """Every task type's rubric, from archibald/quality/rubrics.toml."""
-    raw = tomllib.loads(resources.files("archibald.quality").joinpath("rubrics.toml")
-                        .read_text(encoding="utf-8"))
-    return {t: Rubric(t, int(r["version"]), str(r["what"]), tuple(r["criteria"]))
-            for t, r in raw.items()}
+    """Every shipped pipeline's rubrics (its ``[rubrics.NAME]`` tables), by task type."""
+    from ..pipeline.spec import shipped_rubrics
+
+    return {t: Rubric(t, int(r.get("version", 1)), str(r["what"]), tuple(r["criteria"]))
+            for t, r in shipped_rubrics().items()}
 
 
 #: rubrics a pipeline file declared ([rubrics.NAME]), over the shipped ones
