@@ -46,7 +46,7 @@ def test_plan_forecast_covers_the_actual_runs(capsys: pytest.CaptureFixture[str]
 
 def test_plan_without_history_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     data = _run(capsys, "plan", "--videos", "5", "--json")
-    assert data["forecast"] is None and "produce one first" in data["forecast_note"]
+    assert data["forecast"] is None and "run one first" in data["forecast_note"]
 
 
 def test_memory_ab_prefers_the_cheaper_route_of_equal_quality(
