@@ -48,7 +48,9 @@ class LocalBackend(Backend):
         if self.function is None:
             raise RouteUnavailable(self.unavailable_reason() or "")
         start = time.perf_counter()
-        fn = resolve_function(self.function)
+        # the stage's own implementation first: two pipelines in one router (a batch) may give
+        # the same task type different local routes
+        fn = resolve_function(context.extra.get("local") or self.function)
         if inspect.iscoroutinefunction(fn):
             artifact = await fn(task, context)
         else:  # a plain function runs in a thread: the other stages go on meanwhile
@@ -86,7 +88,8 @@ class MemoryBackend(Backend):
             raise DelegationError(f"nothing remembered yet for {self.kind} on channel "
                                   f"{task.channel!r}")
         start = time.perf_counter()
-        artifact = await resolve_function(self.function)(task, context, best)
+        artifact = await resolve_function(context.extra.get("reuse") or self.function)(
+            task, context, best)
         return Outcome(artifact=artifact, backend=self.name, route="memory",
                        seconds=time.perf_counter() - start,
                        detail={"remembered": best["key"], "remembered_score": best["score"],

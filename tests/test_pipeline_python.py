@@ -67,3 +67,47 @@ def test_public_names_for_pipelines() -> None:
     for name in ("define_pipeline", "load_pipeline", "run", "run_async", "PipelineDef",
                  "Pipeline", "StageInput"):
         assert name in archibald.__all__ and getattr(archibald, name) is not None
+
+
+def test_two_pipelines_sharing_a_task_type_in_one_router_each_run_their_own_local(
+        home: Path) -> None:
+    """A batch runs several pipelines through one router: a task type both use keeps each
+    stage's own local implementation (the Short and the meditation both use
+    meditation_concept, with different shapes)."""
+    import asyncio as aio
+
+    first = archibald.define_pipeline("first")
+    first.input("topic", required=True)
+    first.task_type("shared_step", complexity=2, creativity_required=False,
+                    execution_focused=True, routes=["local"])
+
+    @first.stage(task_type="shared_step", inputs={"topic": "{topic}"})
+    async def step(task, context):  # type: ignore[no-untyped-def]
+        return {"made_by": "first"}
+
+    second = archibald.define_pipeline("second")
+    second.input("topic", required=True)
+
+    @second.stage(task_type="shared_step", inputs={"topic": "{topic}"})
+    async def step2(task, context):  # type: ignore[no-untyped-def]
+        return {"made_by": "second"}
+
+    a, b = first.build(), second.build()
+    settings = archibald.load_settings(overrides={"task_types": {"shared_step": {
+        "complexity": 2, "creativity_required": False, "execution_focused": True,
+        "routes": ["local"]}}})
+    router = archibald.open_router(settings)
+
+    async def both() -> tuple[dict[str, object], dict[str, object]]:
+        return await aio.gather(
+            archibald.run_async(a, {"topic": "x"}, out="a", settings=settings, router=router),
+            archibald.run_async(b, {"topic": "x"}, out="b", settings=settings, router=router))
+
+    data_a, data_b = aio.run(both())
+    router.memory.close()
+    assert data_a["stages"]["step"]["route"] == data_b["stages"]["step2"]["route"] == "local"  # type: ignore[index]
+    values = []
+    for d, stage in (("a", "step"), ("b", "step2")):
+        result = next((home / d / ".archibald" / "stages").glob(f"{stage}-*/result.json"))
+        values.append(json.loads(result.read_text())["value"]["made_by"])
+    assert values == ["first", "second"]

@@ -213,7 +213,10 @@ def routed(spec: StageSpec, router: Router, run_id: str, channel: str, settings:
         task = stage_task(spec, si, inputs, channel, settings)
         context = Context(workdir=si.stage_dir, seed=si.seed, settings=settings,
                           extra={"stage": si, "run_id": run_id,
-                                 "batcher": getattr(router, "batcher", None)})
+                                 "batcher": getattr(router, "batcher", None),
+                                 # this stage's own local route and re-use, whatever another
+                                 # pipeline sharing the router bound to the task type
+                                 "local": spec.local, "reuse": spec.reuse})
         result = await router.run(task, context, run_id=run_id, stage=si.stage,
                                   check=stage_check(spec, task))
         art = result.outcome.detail.get("artifact") or _adopt(spec, task, result.outcome)
