@@ -225,3 +225,18 @@ def test_ray_with_a_cluster_needs_a_shared_database(work: Path,
     code, _, err = _cli(["batch", str(work / "m.csv"), "--out", str(work / "out"),
                          "--ray", "10.0.0.1:6379"], capsys)
     assert code == 2 and "needs a shared database" in err
+
+
+def test_a_row_without_a_pipeline_takes_its_channels(tmp_path: Path) -> None:
+    """[channels.NAME] pipeline is the default of that channel's rows; a row may still name
+    its own; the dry run plans each item on its pipeline."""
+    from archibald.pipeline.batch import item_request
+
+    config = tmp_path / "archibald.toml"
+    config.write_text('[channels.talk]\npipeline = "podcast"\n')
+    settings = load_settings(config)
+    (tmp_path / "m.csv").write_text("topic,minutes,channel,pipeline\n"
+                                    "Tea,3,talk,\nRain,2,talk,meditation\nCoffee,2,other,\n")
+    items = load_manifest(tmp_path / "m.csv", tmp_path / "out")
+    names = [item_request(it, settings).pipeline.name for it in items]
+    assert names == ["podcast", "meditation", "meditation"]

@@ -76,16 +76,19 @@ def _schedule(settings: Settings, items: list[BatchItem], as_json: bool) -> None
 
     memory = open_memory(settings)
     try:
-        cache: dict[tuple[str, float], float] = {}
+        from ..pipeline.spec import load_pipeline
+
+        cache: dict[tuple[str, str, float], float] = {}
         rows: list[dict[str, Any]] = []
         far = datetime.max.replace(tzinfo=timezone.utc)
         for it in sorted(items, key=lambda i: i.publish_at or far):
-            k = (it.channel, it.minutes)
+            name = it.pipeline or settings.channel(it.channel).pipeline or "meditation"
+            k = (name, it.channel, it.minutes)
             if k not in cache:
-                cache[k] = plan_data(settings, memory, 1, it.channel, it.minutes)[
-                    "planned_cost_per_video_usd"]
+                cache[k] = plan_data(settings, memory, 1, it.channel, it.minutes,
+                                     load_pipeline(name))["planned_cost_per_video_usd"]
             rows.append({"out": it.out.name, "topic": it.topic, "channel": it.channel,
-                         "minutes": it.minutes,
+                         "pipeline": name, "minutes": it.minutes,
                          "publish_at": it.publish_at.isoformat() if it.publish_at else None,
                          "planned_cost_usd": cache[k]})
     finally:
@@ -97,6 +100,6 @@ def _schedule(settings: Settings, items: list[BatchItem], as_json: bool) -> None
     typer.echo(f"schedule of {len(rows)} items (routes as planned now):")
     for r in rows:
         when = r["publish_at"] or "on upload (no publish time)"
-        typer.echo(f"  {when:<26} {r['channel']:<12} {r['minutes']:>5g} min "
-                   f"~${r['planned_cost_usd']:.4f}  {r['topic']}")
-    typer.echo(f"forecast cost: ${total:.4f} for {len(rows)} videos")
+        typer.echo(f"  {when:<26} {r['channel']:<12} {r['pipeline']:<10} {r['minutes']:>5g} "
+                   f"min ~${r['planned_cost_usd']:.4f}  {r['topic']}")
+    typer.echo(f"forecast cost: ${total:.4f} for {len(rows)} items")

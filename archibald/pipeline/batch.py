@@ -7,8 +7,9 @@ and ``[[items]]``) with these fields:
     minutes     its length (default 10)
     channel     the channel (brand) it is for (default "default")
     seed        same topic + seed, same script (default 0)
-    pipeline    which shipped pipeline makes it (default meditation; podcast, short: their
-                topic and minutes inputs are taken from the row)
+    pipeline    which shipped pipeline makes it (default: the channel's [channels.NAME]
+                pipeline, else meditation; a podcast or Short takes the row's topic and
+                minutes)
     publish_at  when it goes public, ISO 8601 with a time zone (optional)
     deadline    when it must be ready (default: an hour before publish_at); LLM stages of an
                 item whose deadline is hours away go through the providers' batch APIs
@@ -55,7 +56,7 @@ __all__ = ["BatchItem", "ItemResult", "BatchResult", "load_manifest", "run_batch
 
 #: manifest fields and their defaults (None: required or optional without a default)
 FIELDS: dict[str, Any] = {"topic": None, "minutes": 10.0, "channel": "default", "seed": 0,
-                          "pipeline": "meditation", "publish_at": None, "deadline": None,
+                          "pipeline": None, "publish_at": None, "deadline": None,
                           "out": None}
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -155,10 +156,10 @@ def _item(raw: Mapping[str, Any], where: str, root: Path) -> BatchItem:
     channel = str(data.get("channel", "default"))
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", channel):
         raise InputError(f"{where}: channel {channel!r} must be 1-64 letters, digits, '_.-'")
-    pipeline = str(data.get("pipeline", "meditation"))
+    pipeline = str(data.get("pipeline") or "")  # "": the channel's, else meditation
     from .spec import shipped_pipelines
 
-    if pipeline not in shipped_pipelines():
+    if pipeline and pipeline not in shipped_pipelines():
         raise InputError(f"{where}: unknown pipeline {pipeline!r}; known: "
                          f"{', '.join(shipped_pipelines())}")
     publish_at = _when(data.get("publish_at"), where, "publish_at")
@@ -262,18 +263,20 @@ def _finished(item: BatchItem) -> dict[str, Any] | None:
     return None
 
 
-def item_request(item: BatchItem) -> Any:
-    """The run of one item: its pipeline with the row's topic, minutes and publish_at (those
-    the pipeline takes)."""
+def item_request(item: BatchItem, settings: Settings) -> Any:
+    """The run of one item: its pipeline (the row's, else its channel's ``[channels.NAME]
+    pipeline``, else meditation) with the row's topic, minutes and publish_at (those the
+    pipeline takes)."""
     from .produce import ProduceRequest, meditation_request
     from .run import RunRequest
     from .spec import load_pipeline
 
-    if item.pipeline == "meditation":
+    name = item.pipeline or settings.channel(item.channel).pipeline or "meditation"
+    if name == "meditation":
         return meditation_request(ProduceRequest(
             topic=item.topic, minutes=item.minutes, channel=item.channel, out=item.out,
             seed=item.seed, publish_at=item.publish_at, deadline=item.deadline))
-    pipeline = load_pipeline(item.pipeline)
+    pipeline = load_pipeline(name)
     row = {"topic": item.topic, "minutes": item.minutes}
     if item.publish_at is not None:
         row["publish_at"] = item.publish_at.astimezone(dt.timezone.utc).strftime(
@@ -318,7 +321,7 @@ async def _run_item(r: ItemResult, settings: Settings, memory: Memory, router: A
                 notify(r)
 
         try:
-            data = await run_pipeline_async(item_request(r.item), settings, memory=memory,
+            data = await run_pipeline_async(item_request(r.item, settings), settings, memory=memory,
                                             router=router, progress=stage_event, shared=shared)
         except (ArchibaldError, OSError) as exc:
             r.state, r.error = "failed", " ".join(str(exc).split())[:300] or type(exc).__name__
@@ -418,7 +421,7 @@ def _ray_item(item: BatchItem, settings: Settings, db_url: str) -> dict[str, Any
     async def go() -> dict[str, Any]:
         with ProcessPoolExecutor(max_workers=1) as pool:
             shared = SharedResources(executor=pool, cpu_slots=asyncio.Semaphore(1))
-            return await run_pipeline_async(item_request(item), settings, memory=memory,
+            return await run_pipeline_async(item_request(item, settings), settings, memory=memory,
                                             router=router, shared=shared)
 
     memory = Memory(db_url, half_life_days=settings.router.evidence_half_life_days)
