@@ -127,3 +127,37 @@ def test_the_channel_budget_is_enforced_by_the_budget_guard(tmp_path):
         assert "calm" in str(exc)
     guard.reserve(call(0.02, "default"))
     memory.close()
+
+
+def test_a_channels_language_reaches_the_writer_and_the_metadata(tmp_path: Path) -> None:
+    """[channels.NAME] language: the script stage asks the model for it, the script it
+    adopts carries it, and YouTube's defaultLanguage says it; the offline writer's English
+    script says "en" whatever the channel."""
+    from archibald.pipeline.run import stage_task
+    from archibald.pipeline.spec import load_pipeline
+    from archibald.pipelines.meditation import adopt_writing
+    from archibald.script.concept import Concept
+    from archibald.script.forms import script_from_dict
+    from archibald.script.metadata import build_metadata
+
+    path = tmp_path / "archibald.toml"
+    path.write_text(CONFIG)
+    settings = load_settings(path)
+    pipeline = load_pipeline("meditation")
+    concept = {"topic": "rain", "theme": "sleep", "technique": "body-scan",
+               "audience": "everyone", "sleep": False, "minutes": 2.0, "title": "Regen"}
+    si = StageInput("script_writing",
+                    {"meditation_concept": StageResult(value={"concept": concept})}, {},
+                    tmp_path, tmp_path, 7, lambda: None)  # type: ignore[arg-type]
+    task = stage_task(pipeline.stage("script_writing"), si,
+                      pipeline.run_inputs({"topic": "rain", "minutes": "2"}), "calm", settings)
+    assert task.inputs["language"] == "de" and "language whose code is de" in \
+        task.inputs["prompt"]
+    art = adopt_writing(task, "# Regen\n\n## Ankommen\n\nAtme ein.\n\n## Atem\n\nAtme aus.")
+    script = script_from_dict(art["script"])
+    assert script.language == "de"
+    meta = build_metadata(Concept(**concept), script, [])
+    assert (meta["defaultLanguage"], meta["defaultAudioLanguage"]) == ("de", "de")
+    from archibald.script.writer import write_script
+
+    assert write_script(Concept(**concept), seed=1).language == "en"

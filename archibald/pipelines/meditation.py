@@ -163,7 +163,8 @@ def adopt_writing(task: Task, text: str) -> dict[str, Any]:
     kinds = ("settling", "breath", "practice", "affirmations", "fade" if c.get("sleep")
              else "return")
     script = script_from_markdown(text, title=c["title"], minutes=task.minutes,
-                                  sleep=bool(c.get("sleep")), kinds=kinds)
+                                  sleep=bool(c.get("sleep")), kinds=kinds,
+                                  language=str(task.inputs.get("language") or "en"))
     return _script_value(_paced(script), [])
 
 
@@ -172,7 +173,7 @@ def adopt_edit(task: Task, text: str) -> dict[str, Any]:
     kinds = tuple(s.kind for s in base.sections) if base else ()
     script = script_from_markdown(text, title=base.title if base else "",
                                   minutes=task.minutes, sleep=base.sleep if base else False,
-                                  kinds=kinds)
+                                  kinds=kinds, language=base.language if base else "en")
     return _script_value(_paced(script), ["rewritten by the model"])
 
 

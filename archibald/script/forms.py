@@ -17,11 +17,12 @@ def script_to_dict(script: Script) -> dict[str, Any]:
 def script_from_dict(data: dict[str, Any]) -> Script:
     sections = tuple(Section(**s) for s in data["sections"])
     return Script(title=data["title"], sections=sections, minutes=data.get("minutes", 0.0),
-                  sleep=data.get("sleep", False))
+                  sleep=data.get("sleep", False), language=data.get("language", "en"))
 
 
 def script_from_markdown(markdown: str, *, title: str = "", minutes: float = 0.0,
-                         sleep: bool = False, kinds: tuple[str, ...] = ()) -> Script:
+                         sleep: bool = False, kinds: tuple[str, ...] = (),
+                         language: str = "en") -> Script:
     """Parse '# Title' / '## Section' markdown (what an LLM route returns) into a Script."""
     sections: list[Section] = []
     name: str | None = None
@@ -40,4 +41,4 @@ def script_from_markdown(markdown: str, *, title: str = "", minutes: float = 0.0
     if kinds and len(kinds) == len(sections):
         sections = [dataclasses.replace(s, kind=k) for s, k in zip(sections, kinds)]
     return Script(title=title or "Guided Meditation", sections=tuple(sections), minutes=minutes,
-                  sleep=sleep)
+                  sleep=sleep, language=language)

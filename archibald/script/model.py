@@ -211,6 +211,9 @@ class Script:
     sections: tuple[Section, ...]
     minutes: float = 0.0
     sleep: bool = False
+    #: the language it is written in (a code such as "en", "pt-BR"): the offline writer
+    #: writes English; a model writes the channel's [channels.NAME] language
+    language: str = "en"
 
     def spoken_text(self) -> str:
         """What the voice reads: the sections' text with pause markup, one section a paragraph."""
