@@ -234,3 +234,14 @@ def test_run_without_a_pipeline_takes_the_channels(
               str(config)])
     assert done.value.code == 2
     assert "[channels.default] pipeline" in capsys.readouterr().err
+
+
+def test_pipelines_lists_the_shipped_ones_and_shows_a_files_inputs_and_stages(
+        user_pipeline: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["pipelines", "--json"])
+    listed = json.loads(capsys.readouterr().out)
+    assert [p["name"] for p in listed] == ["meditation", "podcast", "short"]
+    main(["pipelines", str(user_pipeline)])
+    out = capsys.readouterr().out
+    assert "--set topic=<str>  what the notes are about (required)" in out
+    assert "stage write (notes_write) after facts -> notes.md, summary.txt" in out

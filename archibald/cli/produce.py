@@ -79,3 +79,41 @@ def run_command(
     with progress_display(sys.stdout) as progress:
         data = run_pipeline(req, settings, progress=progress)
     _summary(data, out)
+
+
+@app.command("pipelines")
+def pipelines_command(
+        pipeline: Optional[str] = typer.Argument(
+            None, help="A pipeline file or a shipped pipeline, to show its inputs and stages."),
+        as_json: bool = typer.Option(False, "--json")) -> None:
+    """The shipped pipelines, or one pipeline's inputs (what --set takes) and stages."""
+    from ..pipeline.spec import load_pipeline, shipped_pipelines
+    from .common import print_json
+
+    names = [pipeline] if pipeline else list(shipped_pipelines())
+    shown: list[dict[str, Any]] = []
+    for name in names:
+        spec = load_pipeline(name)
+        shown.append({
+            "name": spec.name, "description": spec.description, "unit": spec.unit,
+            "file": str(spec.path),
+            "inputs": {n: {"type": i.type, "required": i.required, "default": i.default,
+                           "help": i.help, "min": i.min, "max": i.max}
+                       for n, i in spec.inputs.items()},
+            "stages": [{"name": s.name, "task_type": s.task_type, "needs": list(s.needs),
+                        "outputs": list(s.outputs)} for s in spec.stages]})
+    if as_json:
+        print_json(shown if pipeline is None else shown[0])
+        return
+    for p in shown:
+        typer.echo(f"{p['name']}: {p['description']} (one run: one {p['unit']})")
+        for n, i in p["inputs"].items():
+            what = "required" if i["required"] else f"default {i['default']!r}"
+            bounds = f", {i['min']:g} to {i['max']:g}" if i["min"] is not None \
+                and i["max"] is not None else ""
+            typer.echo(f"  --set {n}=<{i['type']}>  {i['help'] or ''} ({what}{bounds})")
+        if pipeline is not None:
+            for s in p["stages"]:
+                after = f" after {', '.join(s['needs'])}" if s["needs"] else ""
+                out = f" -> {', '.join(s['outputs'])}" if s["outputs"] else ""
+                typer.echo(f"  stage {s['name']} ({s['task_type']}){after}{out}")
