@@ -93,19 +93,19 @@ def _prepare_run(pipeline: Any, inputs: Mapping[str, Any] | None,
     from .pipeline.run import RunRequest
     from .pipeline.spec import Pipeline, load_pipeline
 
-    config = None if isinstance(settings, Settings) else settings
-    if isinstance(pipeline, PipelineDef):
-        known = settings.profiles if isinstance(settings, Settings) else \
-            load_settings(config).profiles
-        pipeline = pipeline.build(list(known))
-    elif not isinstance(pipeline, Pipeline):
-        pipeline = load_pipeline(pipeline)
-    if not isinstance(settings, Settings) or any(
-            s.task_type not in settings.profiles for s in pipeline.stages):
-        settings = load_settings(config if not isinstance(settings, Settings) else
-                                 settings.path, pipeline=pipeline)
-    req = RunRequest(pipeline=pipeline, inputs=pipeline.run_inputs(dict(inputs or {}),
-                                                                   where="inputs"),
+    def resolve(known: Any) -> Pipeline:
+        if isinstance(pipeline, PipelineDef):
+            return pipeline.build(list(known))
+        return pipeline if isinstance(pipeline, Pipeline) else load_pipeline(pipeline)
+
+    if isinstance(settings, Settings):  # the caller's settings, overrides and all
+        spec = resolve(settings.profiles)
+        settings = settings.with_task_types(spec.task_types)
+    else:  # a Python pipeline needs to know which task types the configuration defines
+        known = load_settings(settings).profiles if isinstance(pipeline, PipelineDef) else ()
+        spec = resolve(known)
+        settings = load_settings(settings, pipeline=spec)
+    req = RunRequest(pipeline=spec, inputs=spec.run_inputs(dict(inputs or {}), where="inputs"),
                      channel=channel, out=Path(out), seed=seed)
     return req, settings
 

@@ -111,3 +111,27 @@ def test_two_pipelines_sharing_a_task_type_in_one_router_each_run_their_own_loca
         result = next((home / d / ".archibald" / "stages").glob(f"{stage}-*/result.json"))
         values.append(json.loads(result.read_text())["value"]["made_by"])
     assert values == ["first", "second"]
+
+
+def test_settings_given_to_run_keep_their_overrides_and_learn_the_pipelines_task_types(
+        home: Path) -> None:
+    """A Settings object with overrides: the run uses it as given (it was reloaded from its
+    file, dropping the overrides, whenever the pipeline brought a task type of its own)."""
+    from archibald.api import _prepare_run
+
+    notes = archibald.define_pipeline("own")
+    notes.input("topic", required=True)
+
+    @notes.stage(inputs={"topic": "{topic}"})
+    async def own_step(task, context):  # type: ignore[no-untyped-def]
+        return {"text": task.inputs["topic"]}
+
+    settings = archibald.load_settings(overrides={"budgets": {"per_run_usd": 0.25}})
+    assert "own_step" not in settings.profiles
+    req, used = _prepare_run(notes, {"topic": "x"}, settings, "o", "default", 0)
+    assert used.budgets.per_run_usd == 0.25
+    assert used.profile("own_step").routes == ("local",)
+    assert used.digest != settings.digest
+    data = archibald.run(notes, {"topic": "x"}, out="o", settings=settings)
+    assert data["stages"]["own_step"]["route"] == "local"
+    assert data["config_digest"] == used.digest

@@ -7,6 +7,7 @@ exists). It is checked against :mod:`archibald.config.schema`; every mistake in 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -151,6 +152,21 @@ class Settings:
         if path.is_absolute() or self.path is None:
             return path
         return self.path.parent / path
+
+    def with_task_types(self, tables: Mapping[str, Mapping[str, Any]]) -> "Settings":
+        """These settings and the task types of ``tables`` they lack (a pipeline's
+        ``[task_types]``, checked by the schema), with a digest that covers them."""
+        missing = {n: dict(t) for n, t in tables.items() if n not in self.profiles}
+        if not missing:
+            return self
+        try:
+            added = {n: _profile(n, TaskTypeTable.model_validate(t), self.models)
+                     for n, t in missing.items()}
+        except ValidationError as exc:
+            raise explain(exc, TaskTypeTable, "", "pipeline task types") from None
+        digest = hashlib.sha256(json.dumps([self.digest, missing], sort_keys=True,
+                                           default=str).encode()).hexdigest()[:16]
+        return dataclasses.replace(self, profiles={**self.profiles, **added}, digest=digest)
 
     def analyse(self, task: Task, estimated_cost: float) -> TaskAnalysis:
         p = self.profile(task.type)

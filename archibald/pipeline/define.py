@@ -108,7 +108,6 @@ class PipelineDef:
     def build(self, known_task_types: Sequence[str] = ()) -> Pipeline:
         """The checked pipeline; a stage's task type nobody defines gets :data:`LOCAL_ONLY`
         (``known_task_types``: those the settings already define)."""
-        from ..config import load_settings  # noqa: F401  (settings know the shipped types)
         from .spec import shipped_task_types
 
         known = set(known_task_types) | set(shipped_task_types()) | set(self._task_types)
