@@ -11,8 +11,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -22,7 +20,7 @@ from pydantic import ValidationError
 
 from ..errors import ConfigError, UnknownTaskType
 from ..tasks import Task, TaskAnalysis, Usage
-from .locate import explain, locate
+from .locate import explain, locate, parse_toml
 from .schema import BudgetsTable, ChannelTable, QualityTable, Root, RouterTable, TaskTypeTable
 
 __all__ = ["Settings", "Profile", "Channel", "RouterSettings", "Budgets", "QualitySettings",
@@ -278,17 +276,6 @@ def build(data: dict[str, Any], text: str = "", path: Path | None = None) -> Set
         media=root.media.model_dump(), tables=root, path=path)
 
 
-def _parse(text: str, path: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        line = int(m.group(1)) if m else None
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ConfigError(f"not valid TOML ({msg}); fix the syntax on that line",
-                          path=path, line=line) from None
-
-
 def _user_path(explicit: str | os.PathLike[str] | None) -> Path | None:
     if explicit:
         return Path(explicit)
@@ -316,7 +303,7 @@ def load_settings(config: str | os.PathLike[str] | None = None,
     """Load defaults (with the shipped pipelines' task types, and those of ``pipeline``, a
     loaded :class:`~archibald.pipeline.spec.Pipeline` about to run), then the user's file,
     then ``overrides`` (a dict shaped like the TOML)."""
-    defaults = _parse(_defaults_text(), "defaults.toml")
+    defaults = parse_toml(_defaults_text(), "defaults.toml")
     defaults["task_types"] = {**_pipeline_task_types(pipeline),
                               **defaults.get("task_types", {})}
     path = _user_path(config)
@@ -330,7 +317,7 @@ def load_settings(config: str | os.PathLike[str] | None = None,
                               "ARCHIBALD_CONFIG", path=str(path)) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read it ({exc})", path=str(path)) from None
-        user = _parse(user_text, str(path))
+        user = parse_toml(user_text, str(path))
     merged = _merge(defaults, user)
     if overrides:
         merged = _merge(merged, overrides)

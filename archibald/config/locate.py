@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import tomllib
 import typing
 from typing import Any, Sequence
 
@@ -211,3 +212,15 @@ def explain(exc: ValidationError, root: type[BaseModel], text: str,
     line = locate(text, [p for p in loc if isinstance(p, str)]) if text else None
     setting = ".".join(str(p) for p in table)
     return ConfigError(_message(err, root), path=path, line=line, setting=setting or None)
+
+
+def parse_toml(text: str, path: str) -> dict[str, Any]:
+    """``text`` as TOML; a syntax error is a ConfigError at its line of ``path``."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line = int(m.group(1)) if m else None
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ConfigError(f"not valid TOML ({msg}); fix the syntax on that line",
+                          path=path, line=line) from None

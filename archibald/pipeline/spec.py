@@ -21,7 +21,7 @@ from typing import Annotated, Any, Callable, Literal, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..config.locate import explain, suggest
+from ..config.locate import explain, parse_toml, suggest
 from ..errors import ConfigError
 
 __all__ = ["Pipeline", "StageSpec", "InputSpec", "load_pipeline", "shipped_pipelines",
@@ -369,8 +369,20 @@ def _resolve_path(name_or_path: str | Path) -> Path:
 
 
 def load_pipeline(name_or_path: str | Path) -> Pipeline:
-    """Read, check and resolve a pipeline file (or a shipped pipeline by name)."""
+    """Read, check and resolve a pipeline file (or a shipped pipeline by name: read once a
+    process, as every `produce` and batch item asks for it)."""
     path = _resolve_path(name_or_path)
+    if path in shipped_pipelines().values():
+        return _load_shipped(path)
+    return _load(path)
+
+
+@lru_cache(maxsize=None)
+def _load_shipped(path: Path) -> Pipeline:
+    return _load(path)
+
+
+def _load(path: Path) -> Pipeline:
     where = str(path)
     if path.is_symlink():
         raise ConfigError("the pipeline file is a symbolic link; give the file itself",
@@ -383,14 +395,7 @@ def load_pipeline(name_or_path: str | Path) -> Pipeline:
                           path=where) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read it ({exc})", path=where) from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"\(at line (\d+)", str(exc))
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ConfigError(f"not valid TOML ({msg}); fix the syntax on that line", path=where,
-                          line=int(m.group(1)) if m else None) from None
-    data = _validate(raw, text, where)
+    data = _validate(parse_toml(text, where), text, where)
     folder = str(path.resolve().parent)
     shipped = str(Path(str(resources.files("archibald.pipelines"))).resolve())
     if folder != shipped and folder not in sys.path:  # a stage module beside the file
