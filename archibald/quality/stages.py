@@ -23,7 +23,7 @@ def _topic(task: Task) -> str:
     return str(task.inputs.get("topic", ""))
 
 
-def _tts(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+def check_speakable(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     """A script made speakable: nothing a voice misreads left, and nothing of it lost."""
     from ..script.forms import script_from_dict
 
@@ -37,7 +37,7 @@ def _tts(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     return (1.0 if not left else max(0.0, 1 - len(left) / 20)), {"unspeakable": len(left)}
 
 
-def _voice(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+def check_voice_track(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     from ..media.audio import read_audio
     from ..media.quality import score_audio
     from ..script.forms import script_from_dict
@@ -53,7 +53,7 @@ def _voice(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     return round(min(base, voice) if base < 1.0 else voice, 4), {**details, "parts": parts}
 
 
-def _video(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+def check_video_file(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     from ..media.audio import read_audio
     from ..media.quality import score_video
     from .media import check_mix
@@ -80,11 +80,6 @@ def check_script_work(task: Task, art: dict[str, Any]) -> tuple[float, dict[str,
                         minutes=task.minutes)
 
 
-def check_speakable(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
-    """A script made speakable (see :func:`_tts`)."""
-    return _tts(task, art)
-
-
 def check_concept(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     """A concept: its title, for the topic and the length."""
     from .text import check_title
@@ -100,11 +95,6 @@ def check_brief(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]
     from .text import check_research
 
     return check_research(art["brief"], _topic(task))
-
-
-def check_voice_track(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
-    """A voice track against its script (see :func:`_voice`)."""
-    return _voice(task, art)
 
 
 def check_music_bed(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
@@ -130,11 +120,6 @@ def check_thumbnail(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, A
 
     drawn = art.get("text") or " ".join(thumbnail_words(str(task.inputs.get("title", ""))))
     return check_image(art["path"], size=(1280, 720), words=str(drawn).split())
-
-
-def check_video_file(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
-    """A finished video and its mix (see :func:`_video`)."""
-    return _video(task, art)
 
 
 def check_upload(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, Any]]:
