@@ -151,7 +151,7 @@ def build_registry(settings: Settings, memory: Memory,
                    providers: ProviderSettings | None = None,
                    prices: PriceBook | None = None) -> Registry:
     """Every (task type, route) of the settings, bound to its backend."""
-    from .pipeline.spec import shipped_locals
+    from .pipelines import shipped_locals
 
     providers = providers or ProviderSettings.load(settings.providers)
     prices = prices or PriceBook.from_settings(settings)

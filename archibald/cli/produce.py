@@ -87,7 +87,8 @@ def pipelines_command(
             None, help="A pipeline file or a shipped pipeline, to show its inputs and stages."),
         as_json: bool = typer.Option(False, "--json")) -> None:
     """The shipped pipelines, or one pipeline's inputs (what --set takes) and stages."""
-    from ..pipeline.spec import load_pipeline, shipped_pipelines
+    from ..pipeline.spec import load_pipeline
+    from ..pipelines import shipped_pipelines
     from .common import print_json
 
     names = [pipeline] if pipeline else list(shipped_pipelines())

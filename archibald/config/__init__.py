@@ -289,7 +289,7 @@ def _user_path(explicit: str | os.PathLike[str] | None) -> Path | None:
 def _pipeline_task_types(pipeline: Any) -> dict[str, Any]:
     """The [task_types] of every shipped pipeline, then of ``pipeline`` (the one being run):
     the shipped defaults under the user's file."""
-    from ..pipeline.spec import shipped_task_types
+    from ..pipelines import shipped_task_types
 
     tables = dict(shipped_task_types())
     if pipeline is not None:

@@ -157,7 +157,7 @@ def _item(raw: Mapping[str, Any], where: str, root: Path) -> BatchItem:
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", channel):
         raise InputError(f"{where}: channel {channel!r} must be 1-64 letters, digits, '_.-'")
     pipeline = str(data.get("pipeline") or "")  # "": the channel's, else meditation
-    from .spec import shipped_pipelines
+    from ..pipelines import shipped_pipelines
 
     if pipeline and pipeline not in shipped_pipelines():
         raise InputError(f"{where}: unknown pipeline {pipeline!r}; known: "

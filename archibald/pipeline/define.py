@@ -108,7 +108,7 @@ class PipelineDef:
     def build(self, known_task_types: Sequence[str] = ()) -> Pipeline:
         """The checked pipeline; a stage's task type nobody defines gets :data:`LOCAL_ONLY`
         (``known_task_types``: those the settings already define)."""
-        from .spec import shipped_task_types
+        from ..pipelines import shipped_task_types
 
         known = set(known_task_types) | set(shipped_task_types()) | set(self._task_types)
         task_types = dict(self._task_types)

@@ -12,7 +12,6 @@ import importlib
 import json
 import re
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -23,9 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..config.locate import explain, parse_toml, suggest
 from ..errors import ConfigError
+from ..pipelines import shipped_pipelines
 
-__all__ = ["Pipeline", "StageSpec", "InputSpec", "load_pipeline", "shipped_pipelines",
-           "shipped_task_types", "shipped_rubrics", "shipped_locals", "render", "template_names",
+__all__ = ["Pipeline", "StageSpec", "InputSpec", "load_pipeline", "render", "template_names",
            "resolve_function", "parse_set"]
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -504,51 +503,6 @@ def _build(data: PipelineFile, text: str, where: str, path: Path) -> Pipeline:
                     unit=data.pipeline.unit, inputs=inputs, task_types=dict(data.task_types),
                     rubrics={k: v.model_dump() for k, v in data.rubrics.items()},
                     stages=tuple(stages), path=path, learn=learn, text=text)
-
-
-# -- the shipped pipelines ------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def shipped_pipelines() -> dict[str, Path]:
-    """Every pipeline shipped in archibald/pipelines/, by name (its file's stem)."""
-    folder = Path(str(resources.files("archibald.pipelines")))
-    return {p.stem: p for p in sorted(folder.glob("*.toml"))}
-
-
-@lru_cache(maxsize=1)
-def _shipped_raw() -> dict[str, dict[str, Any]]:
-    return {name: tomllib.loads(path.read_text(encoding="utf-8"))
-            for name, path in shipped_pipelines().items()}
-
-
-def shipped_task_types() -> dict[str, dict[str, Any]]:
-    """The [task_types] of every shipped pipeline (settings know them without a pipeline
-    named, so `route explain`, `doctor` and `memory` cover them)."""
-    out: dict[str, dict[str, Any]] = {}
-    for raw in _shipped_raw().values():
-        for name, table in raw.get("task_types", {}).items():
-            out.setdefault(name, table)
-    return out
-
-
-def shipped_rubrics() -> dict[str, dict[str, Any]]:
-    """The [rubrics] of every shipped pipeline: the judge knows them without a run."""
-    out: dict[str, dict[str, Any]] = {}
-    for raw in _shipped_raw().values():
-        for name, table in raw.get("rubrics", {}).items():
-            out.setdefault(name, table)
-    return out
-
-
-def shipped_locals() -> dict[str, tuple[str | None, str | None]]:
-    """Task type -> (local implementation, memory re-use) of the shipped pipelines' stages,
-    as import paths (nothing imported)."""
-    out: dict[str, tuple[str | None, str | None]] = {}
-    for raw in _shipped_raw().values():
-        for s in raw.get("stages", []):
-            t = s.get("task_type") or s["name"]
-            local, reuse = out.get(t, (None, None))
-            out[t] = (local or s.get("local"), reuse or s.get("reuse"))
-    return out
 
 
 def parse_set(pairs: Sequence[str]) -> dict[str, str]:

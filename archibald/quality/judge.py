@@ -39,7 +39,7 @@ class Rubric:
 @lru_cache(maxsize=1)
 def rubrics() -> dict[str, Rubric]:
     """Every shipped pipeline's rubrics (its ``[rubrics.NAME]`` tables), by task type."""
-    from ..pipeline.spec import shipped_rubrics
+    from ..pipelines import shipped_rubrics
 
     return {t: Rubric(t, int(r.get("version", 1)), str(r["what"]), tuple(r["criteria"]))
             for t, r in shipped_rubrics().items()}
