@@ -22,19 +22,19 @@ _EXPORTS = {
     "load_settings": "config", "Settings": "config", "Profile": "config", "Channel": "config",
     "archibald_home": "config",
     # routing
-    "Router": "router", "Registry": "router", "Decision": "router", "RouteResult": "router",
-    "build_registry": "catalog", "open_router": "api", "run_sync": "api", "backend": "api",
+    "Router": "core.router", "Registry": "core.router", "Decision": "core.router", "RouteResult": "core.router",
+    "build_registry": "core.catalog", "open_router": "api", "run_sync": "api", "backend": "api",
     # pipelines
     "run": "api", "run_async": "api", "define_pipeline": "pipeline.define",
     "PipelineDef": "pipeline.define", "load_pipeline": "pipeline.spec",
     "Pipeline": "pipeline.spec", "StageInput": "pipeline.engine",
-    "Backend": "backends.base", "FunctionBackend": "backends.base",
+    "Backend": "providers.backends.base", "FunctionBackend": "providers.backends.base",
     # ledger, budgets, prices
-    "Memory": "memory", "Attempt": "ledger", "to_nano": "ledger", "usd": "ledger",
-    "NANO": "ledger", "BudgetGuard": "budgets", "PriceBook": "prices",
+    "Memory": "store.memory", "Attempt": "store.ledger", "to_nano": "store.ledger", "usd": "store.ledger",
+    "NANO": "store.ledger", "BudgetGuard": "core.budgets", "PriceBook": "core.prices",
     # data
-    "Task": "tasks", "Context": "tasks", "Outcome": "tasks", "TaskAnalysis": "tasks",
-    "Usage": "tasks",
+    "Task": "core.tasks", "Context": "core.tasks", "Outcome": "core.tasks", "TaskAnalysis": "core.tasks",
+    "Usage": "core.tasks",
     # errors
     **{name: "errors" for name in (
         "ArchibaldError", "UserError", "ConfigError", "UnknownTaskType", "MissingKeyError",
@@ -50,20 +50,20 @@ if TYPE_CHECKING:
     from .pipeline.define import PipelineDef, define_pipeline
     from .pipeline.engine import StageInput
     from .pipeline.spec import Pipeline, load_pipeline
-    from .backends.base import Backend, FunctionBackend
-    from .budgets import BudgetGuard
-    from .catalog import build_registry
+    from .providers.backends.base import Backend, FunctionBackend
+    from .core.budgets import BudgetGuard
+    from .core.catalog import build_registry
     from .config import Channel, Profile, Settings, archibald_home, load_settings
     from .errors import (ArchibaldError, BackendError, BackendTimeout, BudgetExceeded,
                          ConfigError, DelegationError, InputError, MediaError, MissingKeyError,
                          NonRetryable, ProviderOverloaded, QualityRejected, RateLimited,
                          RouteUnavailable, StageFailed, UnknownTaskType, UserError,
                          ValidationError)
-    from .ledger import NANO, Attempt, to_nano, usd
-    from .memory import Memory
-    from .prices import PriceBook
-    from .router import Decision, Registry, RouteResult, Router
-    from .tasks import Context, Outcome, Task, TaskAnalysis, Usage
+    from .store.ledger import NANO, Attempt, to_nano, usd
+    from .store.memory import Memory
+    from .core.prices import PriceBook
+    from .core.router import Decision, Registry, RouteResult, Router
+    from .core.tasks import Context, Outcome, Task, TaskAnalysis, Usage
 
 
 def __getattr__(name: str) -> Any:

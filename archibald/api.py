@@ -17,12 +17,12 @@ import os
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping, TypeVar
 
-from .backends.base import FunctionBackend
+from .providers.backends.base import FunctionBackend
 from .config import Settings, load_settings
 from .errors import UserError
-from .memory import Memory
-from .router import Registry, RouteResult, Router
-from .tasks import Context, Task
+from .store.memory import Memory
+from .core.router import Registry, RouteResult, Router
+from .core.tasks import Context, Task
 
 __all__ = ["backend", "open_router", "run_sync", "run", "run_async"]
 
@@ -33,7 +33,7 @@ def backend(registry: Registry, task_type: str, route: str, *,
             name: str | None = None) -> Callable[[F], F]:
     """Register the decorated function as ``route`` of ``task_type`` in ``registry``.
 
-    The function takes ``(task, context)`` and returns an :class:`~archibald.tasks.Outcome`
+    The function takes ``(task, context)`` and returns an :class:`~archibald.core.tasks.Outcome`
     (say what the call cost: ``Outcome(..., cost=0.0021, usage=Usage(...))``) or just the
     artifact (cost 0). It may be ``async def`` or plain; a plain one runs in a thread so the
     event loop is never blocked."""
@@ -61,7 +61,7 @@ def open_router(settings: Settings | str | os.PathLike[str] | None = None, *,
     if not isinstance(settings, Settings):
         settings = load_settings(settings)
     memory = memory or Memory(half_life_days=settings.router.evidence_half_life_days)
-    from .catalog import build_registry
+    from .core.catalog import build_registry
 
     registry = registry or Registry()
     shipped = build_registry(settings, memory)

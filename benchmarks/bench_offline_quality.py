@@ -31,18 +31,18 @@ from pathlib import Path
 import numpy as np
 
 from archibald.media.audio import frame_power, read_audio
-from archibald.pipelines.meditation import LEAD_IN, TAIL, script_minutes
-from archibald.script.checks import (contradictions, doubled_genitive, doubled_word,
+from archibald.pipelines.meditation.stages import LEAD_IN, TAIL, script_minutes
+from archibald.pipelines.meditation.checks import (contradictions, doubled_genitive, doubled_word,
                                      max_frame_repeats, setting_clashes, simile_ok)
-from archibald.script.concept import make_concept
-from archibald.script.editors import polish, review
+from archibald.pipelines.meditation.concept import make_concept
+from archibald.pipelines.meditation.editors import polish, review
 from archibald.script.model import Script, sentences
-from archibald.script.quality import score_script
+from archibald.pipelines.meditation.scoring import score_script
 from archibald.script.model import words as words_of
-from archibald.script.research import research
+from archibald.pipelines.meditation.research import research
 from archibald.script.speakable import speakable
-from archibald.script.topic import read_topic, thumbnail_words
-from archibald.script.writer import write_script
+from archibald.pipelines.meditation.topic import read_topic, thumbnail_words
+from archibald.pipelines.meditation.writer import write_script
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_produce import produce  # noqa: E402  (the offline produce run, shared)

@@ -16,12 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from archibald.catalog import build_registry
+from archibald.core.catalog import build_registry
 from archibald.config import load_settings
-from archibald.ledger import Attempt
-from archibald.memory import Memory
-from archibald.router import Router
-from archibald.tasks import Task
+from archibald.store.ledger import Attempt
+from archibald.store.memory import Memory
+from archibald.core.router import Router
+from archibald.core.tasks import Task
 
 
 def main() -> None:

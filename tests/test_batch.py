@@ -16,7 +16,7 @@ import pytest
 from archibald.cli import main
 from archibald.config import load_settings
 from archibald.errors import InputError
-from archibald.memory import Memory
+from archibald.store.memory import Memory
 from archibald.pipeline.batch import load_manifest, run_batch
 
 

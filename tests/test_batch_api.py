@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from archibald.backends.batchapi import (AnthropicBatches, Batcher, BatchStore, OpenAIBatches,
+from archibald.providers.backends.batchapi import (AnthropicBatches, Batcher, BatchStore, OpenAIBatches,
                                          batch_price)
-from archibald.backends.llm import ChatBackend
-from archibald.backends.http import RetryPolicy
-from archibald.memory import Memory
-from archibald.prices import PriceBook
-from archibald.providers import Provider
-from archibald.tasks import Context, Task, Usage
+from archibald.providers.backends.llm import ChatBackend
+from archibald.providers.backends.http import RetryPolicy
+from archibald.store.memory import Memory
+from archibald.core.prices import PriceBook
+from archibald.providers.registry import Provider
+from archibald.core.tasks import Context, Task, Usage
 from stubs.batches import AnthropicBatchStub, OpenAIBatchStub
 
 DAY = 86400.0
@@ -209,7 +209,7 @@ def test_an_expired_openai_batch_falls_back(openai: OpenAIBatchStub, store: Batc
 def store_job(store: BatchStore) -> str:
     from sqlalchemy import select
 
-    from archibald.migrations import batch_jobs
+    from archibald.store.migrations import batch_jobs
 
     with store.engine.connect() as c:
         return str(c.execute(select(batch_jobs.c.job_key)).scalar_one())
@@ -299,7 +299,7 @@ def test_a_manifest_item_with_a_far_deadline_sends_its_premium_calls_as_batches(
 def test_the_report_shows_batch_priced_calls_and_what_they_saved() -> None:
     from test_report_html import _data
 
-    from archibald.ledger import to_nano
+    from archibald.store.ledger import to_nano
     from archibald.reports.economics import economics, render_markdown
 
     usage = {"input_tokens": 1200, "output_tokens": 800}

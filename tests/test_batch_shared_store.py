@@ -83,7 +83,7 @@ def test_twenty_items_on_two_processes_share_one_ledger_and_one_monthly_limit(
 def _ledger_rows(url: str) -> list[dict[str, Any]]:
     from sqlalchemy import create_engine, select
 
-    from archibald.migrations import attempts
+    from archibald.store.migrations import attempts
 
     engine = create_engine(url)
     with engine.connect() as conn:

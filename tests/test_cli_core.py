@@ -12,8 +12,8 @@ import pytest
 from archibald.cli import main
 from archibald.config import load_settings
 from archibald.errors import ConfigError
-from archibald.ledger import Attempt, to_nano
-from archibald.memory import Memory
+from archibald.store.ledger import Attempt, to_nano
+from archibald.store.memory import Memory
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -8,8 +8,8 @@ import random
 import pytest
 
 from archibald.cli import main
-from archibald.ledger import Attempt, to_nano
-from archibald.memory import Memory
+from archibald.store.ledger import Attempt, to_nano
+from archibald.store.memory import Memory
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:

@@ -102,15 +102,15 @@ def test_a_channel_changes_the_voice_music_and_art_of_its_runs(tmp_path):
 
 
 def test_the_channel_budget_is_enforced_by_the_budget_guard(tmp_path):
-    from archibald.budgets import BudgetGuard
+    from archibald.core.budgets import BudgetGuard
     from archibald.errors import BudgetExceeded
-    from archibald.memory import Memory
+    from archibald.store.memory import Memory
 
     path = tmp_path / "archibald.toml"
     path.write_text(CONFIG.replace("budget_usd = 40.0", "budget_usd = 0.01"))
     settings = load_settings(path)
     memory = Memory(f"sqlite:///{tmp_path / 'm.db'}")
-    from archibald.ledger import Attempt, to_nano
+    from archibald.store.ledger import Attempt, to_nano
 
     guard = BudgetGuard(settings.budgets, memory)
 
@@ -135,10 +135,10 @@ def test_a_channels_language_reaches_the_writer_and_the_metadata(tmp_path: Path)
     script says "en" whatever the channel."""
     from archibald.pipeline.run import stage_task
     from archibald.pipeline.spec import load_pipeline
-    from archibald.pipelines.meditation import adopt_writing
-    from archibald.script.concept import Concept
+    from archibald.pipelines.meditation.stages import adopt_writing
+    from archibald.pipelines.meditation.concept import Concept
     from archibald.script.forms import script_from_dict
-    from archibald.script.metadata import build_metadata
+    from archibald.pipelines.youtube.metadata import build_metadata
 
     path = tmp_path / "archibald.toml"
     path.write_text(CONFIG)
@@ -158,6 +158,6 @@ def test_a_channels_language_reaches_the_writer_and_the_metadata(tmp_path: Path)
     assert script.language == "de"
     meta = build_metadata(Concept(**concept), script, [])
     assert (meta["defaultLanguage"], meta["defaultAudioLanguage"]) == ("de", "de")
-    from archibald.script.writer import write_script
+    from archibald.pipelines.meditation.writer import write_script
 
     assert write_script(Concept(**concept), seed=1).language == "en"

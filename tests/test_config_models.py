@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from archibald.catalog import build_registry
+from archibald.core.catalog import build_registry
 from archibald.cli import main
 from archibald.config import load_settings
 from archibald.errors import ConfigError, MissingKeyError
-from archibald.ledger import to_nano
-from archibald.memory import Memory
-from archibald.prices import PriceBook, litellm_price_map
-from archibald.providers import ProviderSettings
-from archibald.router import Router
-from archibald.tasks import Context, Task, Usage
+from archibald.store.ledger import to_nano
+from archibald.store.memory import Memory
+from archibald.core.prices import PriceBook, litellm_price_map
+from archibald.providers.registry import ProviderSettings
+from archibald.core.router import Router
+from archibald.core.tasks import Context, Task, Usage
 from stubs.base import Recorded, Reply, StubServer
 from stubs.fixtures import ollama_stub, provider_env  # noqa: F401
 from stubs.openai_compat import OpenAIStub

@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 
 from archibald.errors import StageFailed
-from archibald.extras import EXTRAS, missing_extra
+from archibald.config.extras import EXTRAS, missing_extra
 
 #: runs the CLI with every module of the optional extras made unimportable
 _SLIM = """

@@ -122,8 +122,8 @@ def test_an_unknown_provider_table_is_refused_with_a_suggestion(tmp_path):
 
 
 def test_the_premium_usage_schema_knows_every_usage_field() -> None:
-    """A usage unit added to archibald.tasks.Usage must be settable in premium_usage."""
+    """A usage unit added to archibald.core.tasks.Usage must be settable in premium_usage."""
     from archibald.config.schema import UsageTable
-    from archibald.tasks import Usage
+    from archibald.core.tasks import Usage
 
     assert set(UsageTable.model_fields) == set(Usage.__dataclass_fields__)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from archibald.cli.common import failure_line
 from archibald.errors import StageFailed
-from archibald.memory import Memory
+from archibald.store.memory import Memory
 from media_helpers import run_cli
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archibald import fsio
+from archibald.store import fsio
 from archibald.errors import InputError
 from archibald.pipeline.outputs import MANIFEST, check_out
 from archibald.pipeline.store import StageStore

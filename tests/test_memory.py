@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from sqlalchemy import create_engine, inspect, text
 
-from archibald.ledger import Attempt, to_nano, total_nano
-from archibald.memory import Memory
-from archibald.migrations import MIGRATIONS, metadata
+from archibald.store.ledger import Attempt, to_nano, total_nano
+from archibald.store.memory import Memory
+from archibald.store.migrations import MIGRATIONS, metadata
 
 
 def _pg_url() -> str:
@@ -141,7 +141,7 @@ def test_database_errors_are_one_line_without_the_password() -> None:
         Memory("postgresql+psycopg://archibald:s3cret-pw@127.0.0.1:1/x")
     message = str(info.value)
     assert "\n" not in message and "s3cret-pw" not in message and "ARCHIBALD_DB" in message
-    from archibald.memory import _plain
+    from archibald.store.memory import _plain
 
     said = _plain(ValueError("could not parse 'postgresql://archibald:s3cret-pw@db:5432/x'\n x"))
     assert said == "could not parse 'postgresql://archibald:***@db:5432/x' x"

@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from archibald.budgets import BudgetGuard, checked_limit
+from archibald.core.budgets import BudgetGuard, checked_limit
 from archibald.config import Budgets, load_settings
 from archibald.errors import BudgetExceeded, ConfigError
-from archibald.ledger import to_nano
-from archibald.memory import Memory
-from archibald.prices import PriceBook
-from archibald.router import Registry, Router
-from archibald.tasks import Context, Task
+from archibald.store.ledger import to_nano
+from archibald.store.memory import Memory
+from archibald.core.prices import PriceBook
+from archibald.core.router import Registry, Router
+from archibald.core.tasks import Context, Task
 from stubs.anthropic import AnthropicStub
 from stubs.fixtures import anthropic_stub, fal_stub, provider_env  # noqa: F401
 from test_memory import _pg_url, _reset_pg
@@ -31,12 +31,12 @@ from test_memory import _pg_url, _reset_pg
 SPENDER = r'''
 import asyncio, sys, time
 from pathlib import Path
-from archibald.backends.base import Backend
+from archibald.providers.backends.base import Backend
 from archibald.config import load_settings
 from archibald.errors import BudgetExceeded
-from archibald.memory import Memory
-from archibald.router import Registry, Router
-from archibald.tasks import Context, Outcome, Task
+from archibald.store.memory import Memory
+from archibald.core.router import Registry, Router
+from archibald.core.tasks import Context, Outcome, Task
 
 url, log, name = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 
@@ -140,7 +140,7 @@ def test_two_processes_on_one_postgresql_database_never_cross_the_monthly_limit(
 
 
 def _chat_router(tmp_path: Path, budgets: str) -> tuple[Router, Memory]:
-    from archibald.catalog import build_registry
+    from archibald.core.catalog import build_registry
 
     config = tmp_path / "archibald.toml"
     config.write_text(budgets + CONFIG.split("\n", 3)[3])
@@ -193,7 +193,7 @@ def test_budgets_and_prices_refuse_nan_inf_and_negatives(bad: Any, tmp_path: Pat
 
 
 def test_a_negative_cost_is_never_recorded(tmp_path: Path) -> None:
-    from archibald.ledger import Attempt
+    from archibald.store.ledger import Attempt
 
     with pytest.raises(ValueError, match="finite amount >= 0"):
         to_nano(-0.01)
@@ -210,8 +210,8 @@ def test_an_image_is_reserved_at_what_fal_can_bill_not_at_the_estimate(
         fal_stub: Any, provider_env: Any, tmp_path: Path) -> None:
     """The issue's case, under fal's megapixel (1024 x 1024, rounded up per image): 1920x1080
     snaps to 1920x1088 = 1.99 MP, billed 2 MP ($0.05), against a $0.045 run limit."""
-    from archibald.backends.fal import FalImageBackend
-    from archibald.providers import ProviderSettings
+    from archibald.providers.backends.fal import FalImageBackend
+    from archibald.providers.registry import ProviderSettings
 
     settings = load_settings(overrides={"budgets": {"per_run_usd": 0.045}})
     memory = Memory(f"sqlite:///{tmp_path / 'img.db'}")
@@ -235,8 +235,8 @@ def test_a_bill_above_its_reservation_is_flagged(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     """A backend whose max_cost understates its bill: the call is recorded at what it cost,
     and the overshoot is said (one warning line, and in the outcome's detail)."""
-    from archibald.backends.base import Backend
-    from archibald.tasks import Outcome
+    from archibald.providers.backends.base import Backend
+    from archibald.core.tasks import Outcome
 
     class Understated(Backend):
         route = "premium"

@@ -9,21 +9,21 @@ from typing import Any
 
 import pytest
 
-from archibald.backends.base import FunctionBackend
-from archibald.backends.elevenlabs import ElevenLabsBackend
-from archibald.backends.fal import FalImageBackend, FalMusicBackend, FalQueue
-from archibald.backends.http import RetryPolicy
-from archibald.backends.openhands import OpenHandsBackend
+from archibald.providers.backends.base import FunctionBackend
+from archibald.providers.backends.elevenlabs import ElevenLabsBackend
+from archibald.providers.backends.fal import FalImageBackend, FalMusicBackend, FalQueue
+from archibald.providers.backends.http import RetryPolicy
+from archibald.providers.backends.openhands import OpenHandsBackend
 from archibald.config import load_settings
 from archibald.errors import BackendError, DelegationError
-from archibald.ledger import to_nano
-from archibald.memory import Memory
+from archibald.store.ledger import to_nano
+from archibald.store.memory import Memory
 from archibald.pipeline.run import stage_check
 from archibald.pipeline.spec import load_pipeline
-from archibald.prices import PriceBook
-from archibald.providers import ProviderSettings
-from archibald.router import Registry, Router
-from archibald.tasks import Context, Task
+from archibald.core.prices import PriceBook
+from archibald.providers.registry import ProviderSettings
+from archibald.core.router import Registry, Router
+from archibald.core.tasks import Context, Task
 from stubs.fixtures import (elevenlabs_stub, fal_stub, openhands_stub, provider_env,  # noqa: F401
                             sleeps)
 
@@ -130,7 +130,7 @@ def test_fal_music_that_does_not_decode_is_charged_and_falls_back(fal_stub, prov
                                       queue=queue))
 
     async def local(task: Task, context: Context) -> dict[str, Any]:
-        from archibald.pipelines.meditation import music_generation
+        from archibald.pipelines.meditation.stages import music_generation
 
         return dict(await music_generation(task, context))
 

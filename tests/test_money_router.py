@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
-from archibald import router as router_module
-from archibald.backends.base import Backend
-from archibald.catalog import build_registry
+from archibald.core import router as router_module
+from archibald.providers.backends.base import Backend
+from archibald.core.catalog import build_registry
 from archibald.config import load_settings
-from archibald.ledger import Attempt, to_nano
-from archibald.memory import Memory
-from archibald.migrations import MIGRATIONS, applied, attempts
-from archibald.router import Registry, Router
-from archibald.tasks import Context, Outcome, Task
+from archibald.store.ledger import Attempt, to_nano
+from archibald.store.memory import Memory
+from archibald.store.migrations import MIGRATIONS, applied, attempts
+from archibald.core.router import Registry, Router
+from archibald.core.tasks import Context, Outcome, Task
 from stubs.anthropic import AnthropicStub
 from stubs.fixtures import anthropic_stub, provider_env  # noqa: F401
 
@@ -73,7 +73,7 @@ def _run(router: Router, tmp_path: Path) -> Any:
 
 def _killed_call(memory: Memory, request_id: str = "") -> Attempt:
     """The pending row a process killed mid-call leaves behind."""
-    from archibald.writeahead import task_key
+    from archibald.store.writeahead import task_key
 
     a = Attempt("market_research", "premium", "stub:paid", False, 0, 0, run_id="r", stage="s",
                 max_cost_nano=to_nano(0.05), input_key=task_key(TASK))
@@ -191,7 +191,7 @@ def _chat(tmp_path: Path, extra: str = "") -> tuple[Router, Memory]:
 def _research() -> Task:
     from dataclasses import asdict
 
-    from archibald.script.research import research
+    from archibald.pipelines.meditation.research import research
 
     return Task("market_research", {"prompt": "What works?", "topic": "sea", "minutes": 2,
                                     "fallback": asdict(research("sea", seed=1))})
@@ -199,7 +199,7 @@ def _research() -> Task:
 
 def test_a_hung_model_is_given_up_at_the_deadline_without_retrying_it(
         anthropic_stub: AnthropicStub, provider_env: Any, tmp_path: Path) -> None:
-    from archibald.chat_models import import_litellm
+    from archibald.providers.chat_models import import_litellm
 
     import_litellm()  # its import takes seconds on a busy machine: not what is timed here
     anthropic_stub.slow(8.0, times=3)

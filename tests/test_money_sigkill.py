@@ -22,13 +22,13 @@ pytestmark = pytest.mark.slow
 SCRIPT = r'''
 import asyncio, sys
 from pathlib import Path
-from archibald.catalog import build_registry
+from archibald.core.catalog import build_registry
 from archibald.config import load_settings
-from archibald.memory import Memory
+from archibald.store.memory import Memory
 from archibald.pipeline.engine import Engine, Stage
 from archibald.pipeline.run import routed
 from archibald.pipeline.spec import load_pipeline
-from archibald.router import Router
+from archibald.core.router import Router
 
 work, db = Path(sys.argv[1]), sys.argv[2]
 settings = load_settings()

@@ -164,7 +164,7 @@ inputs = { topic = "{topic}" }
     ('\n[[stages]]\nname = "b"\nnedes = ["a"]\n', "unknown key 'nedes'; did you mean 'needs'?"),
     ('\n[[stages]]\nname = "b"\nneeds = ["c"]\n', "needs 'c', which is not another stage"),
     ('\n[[stages]]\nname = "b"\nlocal = "no_such_module_x:fn"\n', "cannot import no_such_module_x"),
-    ('\n[[stages]]\nname = "b"\nlocal = "archibald.pipelines.meditation:tts_qaa"\n',
+    ('\n[[stages]]\nname = "b"\nlocal = "archibald.pipelines.meditation.stages:tts_qaa"\n',
      "has no function 'tts_qaa'; did you mean 'tts_qa'?"),
     ('\n[[stages]]\nname = "a"\n', "two stages are named 'a'"),
     ('\n[[stages]]\nname = "b"\noutputs = { "run.json" = "x" }\n', "run.json"),

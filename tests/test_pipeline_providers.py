@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from archibald.config import load_settings
-from archibald.ledger import to_nano
+from archibald.store.ledger import to_nano
 from archibald.pipeline.run import RunRequest, run_pipeline
 from archibald.pipeline.spec import load_pipeline
-from archibald.prices import PriceBook
-from archibald.tasks import Usage
+from archibald.core.prices import PriceBook
+from archibald.core.tasks import Usage
 from stubs.base import prompt_of
 from stubs.fixtures import anthropic_stub, deepseek_stub, provider_env  # noqa: F401
 

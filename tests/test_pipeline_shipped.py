@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from archibald.memory import Memory
+from archibald.store.memory import Memory
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from archibald.pipelines import podcast as p
-from archibald.tasks import Context, Task
+from archibald.core.tasks import Context, Task
 
 TOPIC = "the history of coffee"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from archibald.lifeline import Lifeline, guarded
+from archibald.pipeline.lifeline import Lifeline, guarded
 from proc_helpers import alive, command, descendants
 
 #: an Engine whose one stage sleeps in the worker pool, so the pool is up when we kill it

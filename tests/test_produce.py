@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from archibald.ledger import NANO
-from archibald.memory import Memory
+from archibald.store.ledger import NANO
+from archibald.store.memory import Memory
 
 pytestmark = pytest.mark.slow
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from archibald.config import load_settings
-from archibald.ledger import to_nano
+from archibald.store.ledger import to_nano
 from archibald.pipeline.produce import ProduceRequest, produce
-from archibald.prices import PriceBook
-from archibald.tasks import Usage
+from archibald.core.prices import PriceBook
+from archibald.core.tasks import Usage
 from stubs.base import prompt_of
 from stubs.fixtures import anthropic_stub, deepseek_stub, provider_env  # noqa: F401
 
@@ -31,7 +31,7 @@ def _writer_reply(prompt: str) -> str:
                            "audience": concept.get("audience"),
                            "title": "2-Minute Guided Meditation for Morning Light"})
     if "Write the complete guided meditation" in prompt:
-        from archibald.script.writer import write_script
+        from archibald.pipelines.meditation.writer import write_script
 
         return write_script(_concept(), seed=1).to_markdown()
     if "\n# " in prompt or prompt.startswith("# "):  # an edit: answer with the script as is
@@ -41,8 +41,8 @@ def _writer_reply(prompt: str) -> str:
 
 
 def _concept() -> Any:
-    from archibald.script.concept import make_concept
-    from archibald.script.research import research
+    from archibald.pipelines.meditation.concept import make_concept
+    from archibald.pipelines.meditation.research import research
 
     return make_concept("morning light", 2.0, research("morning light", seed=1), seed=1)
 

@@ -8,14 +8,14 @@ import wave
 
 import pytest
 
-from archibald.backends.elevenlabs import (ElevenLabsBackend, sentences_from_alignment,
+from archibald.providers.backends.elevenlabs import (ElevenLabsBackend, sentences_from_alignment,
                                            split_for_requests)
-from archibald.backends.http import RetryPolicy
+from archibald.providers.backends.http import RetryPolicy
 from archibald.errors import (BackendError, BackendTimeout, ConfigError, NonRetryable,
                               RateLimited, RouteUnavailable)
-from archibald.prices import PriceBook
-from archibald.providers import ProviderSettings
-from archibald.tasks import Context, Task
+from archibald.core.prices import PriceBook
+from archibald.providers.registry import ProviderSettings
+from archibald.core.tasks import Context, Task
 from stubs.elevenlabs import CHAR_SECONDS
 from stubs.fixtures import elevenlabs_stub, provider_env, sleeps  # noqa: F401
 

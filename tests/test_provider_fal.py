@@ -7,13 +7,13 @@ import logging
 
 import pytest
 
-from archibald.backends.fal import FalImageBackend, FalMusicBackend, FalQueue
-from archibald.backends.http import RetryPolicy
+from archibald.providers.backends.fal import FalImageBackend, FalMusicBackend, FalQueue
+from archibald.providers.backends.http import RetryPolicy
 from archibald.errors import (BackendError, BackendTimeout, NonRetryable, ProviderOverloaded,
                               RouteUnavailable)
-from archibald.prices import PriceBook
-from archibald.providers import ProviderSettings
-from archibald.tasks import Context, Task
+from archibald.core.prices import PriceBook
+from archibald.providers.registry import ProviderSettings
+from archibald.core.tasks import Context, Task
 from stubs.fal import tiny_png
 from stubs.fixtures import fal_stub, provider_env, sleeps  # noqa: F401
 
@@ -232,8 +232,8 @@ def test_one_megapixel_rule_everywhere():
     """The client, the estimate and prices.toml count a megapixel as fal bills it (1024x1024),
     so the 1920x1080 background is 2 billed megapixels and the 1280x720 thumbnail 1."""
     from archibald.config import load_settings
-    from archibald.prices import megapixels
-    from archibald.tasks import Usage
+    from archibald.core.prices import megapixels
+    from archibald.core.tasks import Usage
 
     settings, prices = load_settings(), PriceBook()
     for task_type, (w, h), billed in (("image_generation", (1920, 1080), 2),

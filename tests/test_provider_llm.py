@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from archibald.backends.http import RetryPolicy
-from archibald.backends.llm import ChatBackend
+from archibald.providers.backends.http import RetryPolicy
+from archibald.providers.backends.llm import ChatBackend
 from archibald.errors import (BackendError, BackendTimeout, NonRetryable, ProviderOverloaded,
                               RateLimited, RouteUnavailable)
-from archibald.prices import PriceBook
-from archibald.providers import ProviderSettings
-from archibald.tasks import Context, Task
+from archibald.core.prices import PriceBook
+from archibald.providers.registry import ProviderSettings
+from archibald.core.tasks import Context, Task
 from stubs.fixtures import (anthropic_stub, deepseek_stub, ollama_stub, openai_stub,  # noqa: F401
                             provider_env, sleeps)
 
@@ -213,7 +213,7 @@ def test_deepseek_off_peak_rate_is_used_and_named(deepseek_stub, provider_env, s
 def test_plan_says_which_rate_the_estimate_used(monkeypatch, tmp_path):
     from archibald.cli.plan import plan_data
     from archibald.config import load_settings
-    from archibald.memory import Memory
+    from archibald.store.memory import Memory
 
     settings = load_settings()
     monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-x")

@@ -7,13 +7,13 @@ import logging
 
 import pytest
 
-from archibald.backends.http import RetryPolicy
-from archibald.backends.openhands import OpenHandsBackend
+from archibald.providers.backends.http import RetryPolicy
+from archibald.providers.backends.openhands import OpenHandsBackend
 from archibald.errors import (BackendError, BackendTimeout, DelegationError, NonRetryable,
                               RouteUnavailable)
-from archibald.prices import PriceBook
-from archibald.providers import ProviderSettings
-from archibald.tasks import Context, Task
+from archibald.core.prices import PriceBook
+from archibald.providers.registry import ProviderSettings
+from archibald.core.tasks import Context, Task
 from stubs.fixtures import openhands_stub, provider_env, sleeps  # noqa: F401
 
 TASK = Task("metadata", {"instruction": "Write the video metadata.", "title": "metadata"})

@@ -7,13 +7,13 @@ import logging
 
 import pytest
 
-from archibald.backends.http import RetryPolicy
-from archibald.backends.perplexity import PerplexityBackend
+from archibald.providers.backends.http import RetryPolicy
+from archibald.providers.backends.perplexity import PerplexityBackend
 from archibald.errors import (BackendError, BackendTimeout, NonRetryable, ProviderOverloaded,
                               RouteUnavailable)
-from archibald.prices import PriceBook
-from archibald.providers import ProviderSettings
-from archibald.tasks import Context, Task
+from archibald.core.prices import PriceBook
+from archibald.providers.registry import ProviderSettings
+from archibald.core.tasks import Context, Task
 from stubs.fixtures import perplexity_stub, provider_env, sleeps  # noqa: F401
 
 TASK = Task("research", {"prompt": "What helps people fall asleep?", "system": "Cite sources."})

@@ -7,12 +7,12 @@ import asyncio
 
 import pytest
 
-from archibald.catalog import build_registry
+from archibald.core.catalog import build_registry
 from archibald.config import load_settings
-from archibald.ledger import to_nano
-from archibald.memory import Memory
-from archibald.router import Router
-from archibald.tasks import Context, Task
+from archibald.store.ledger import to_nano
+from archibald.store.memory import Memory
+from archibald.core.router import Router
+from archibald.core.tasks import Context, Task
 from stubs.fixtures import anthropic_stub, deepseek_stub, provider_env  # noqa: F401
 
 PROMPT = {"prompt": "Write a concept for a sleep meditation.", "max_tokens": 500}
@@ -47,7 +47,7 @@ def test_spend_limit_falls_back_to_budget_with_cause(anthropic_stub, deepseek_st
                                                      provider_env, tmp_path, monkeypatch):
     from datetime import datetime, timezone
 
-    from archibald import prices
+    from archibald.core import prices
 
     monkeypatch.setattr(prices, "utc_now",   # a Monday at 02:00 UTC: DeepSeek's peak rate
                         lambda: datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc))

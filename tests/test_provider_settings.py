@@ -9,11 +9,11 @@ import socket
 import pytest
 from typer.testing import CliRunner
 
-from archibald.backends.http import RetryPolicy, error_from_status, parse_retry_after
+from archibald.providers.backends.http import RetryPolicy, error_from_status, parse_retry_after
 from archibald.cli import app
 from archibald.errors import (BackendError, ConfigError, NonRetryable, ProviderOverloaded,
                               RateLimited)
-from archibald.providers import ProviderSettings, redact
+from archibald.providers.registry import ProviderSettings, redact
 from stubs.fixtures import anthropic_stub, provider_env, sleeps  # noqa: F401
 
 
@@ -120,7 +120,7 @@ def test_doctor_lists_configured_reachable_and_never_prints_keys(anthropic_stub,
 
 
 def test_youtube_login_command(monkeypatch, tmp_path):
-    from archibald.backends import youtube
+    from archibald.providers.backends import youtube
 
     seen = {}
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from google.oauth2.credentials import Credentials
 
-from archibald.backends import youtube
-from archibald.backends.youtube import YouTubeBackend, login, upload
+from archibald.providers.backends import youtube
+from archibald.providers.backends.youtube import YouTubeBackend, login, upload
 from archibald.errors import InputError, NonRetryable, ProviderOverloaded, RouteUnavailable
-from archibald.prices import PriceBook
-from archibald.providers import ProviderSettings
-from archibald.tasks import Context, Task
+from archibald.core.prices import PriceBook
+from archibald.providers.registry import ProviderSettings
+from archibald.core.tasks import Context, Task
 from stubs.fixtures import provider_env, sync_sleeps, youtube_stub  # noqa: F401
 
 CHUNK = 256 * 1024
@@ -240,7 +240,7 @@ def test_a_channel_with_its_own_youtube_token_uploads_with_that_login(
 
     from archibald.config import load_settings
     from archibald.pipelines.youtube import publish
-    from archibald.tasks import Context, Task
+    from archibald.core.tasks import Context, Task
 
     token = {"token": "calm-token", "refresh_token": "r", "client_id": "x",
              "client_secret": "s", "scopes": youtube.SCOPES,

@@ -12,14 +12,14 @@ from typing import Any, Iterator
 import pytest
 from typer.testing import CliRunner
 
-from archibald.catalog import build_registry
+from archibald.core.catalog import build_registry
 from archibald.cli import app
 from archibald.config import load_settings
-from archibald.ledger import Attempt, to_nano
-from archibald.memory import Memory
+from archibald.store.ledger import Attempt, to_nano
+from archibald.store.memory import Memory
 from archibald.quality.maintenance import quality_maintenance
-from archibald.router import Router
-from archibald.tasks import Context, Outcome, Task
+from archibald.core.router import Router
+from archibald.core.tasks import Context, Outcome, Task
 from stubs.anthropic import AnthropicStub
 from stubs.base import prompt_of
 from stubs.openai_compat import OpenAIStub
@@ -146,8 +146,8 @@ def test_budget_answering_as_well_teaches_the_router_to_delegate(
 def test_offline_runs_then_a_key_the_next_run_uses_premium(
         tmp_path: Path, servers: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "m.db"
-    from archibald.script.concept import make_concept
-    from archibald.script.research import research
+    from archibald.pipelines.meditation.concept import make_concept
+    from archibald.pipelines.meditation.research import research
 
     topic = "Calm after a night shift for nurses"
     concept = make_concept(topic, 10, research(topic, seed=1), seed=1).__dict__
@@ -252,8 +252,8 @@ def test_memory_forget_export_import(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_the_bandit_learns_only_from_evidence(tmp_path: Path) -> None:
-    from archibald.backends.base import FunctionBackend
-    from archibald.router import Registry
+    from archibald.providers.backends.base import FunctionBackend
+    from archibald.core.router import Registry
 
     async def text(task: Task, ctx: Context) -> str:
         return "text"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from archibald.config import load_settings
-from archibald.memory import Memory
+from archibald.store.memory import Memory
 from archibald.pipeline.produce import ProduceRequest, produce
 from stubs.base import prompt_of
 from stubs.fixtures import anthropic_stub, deepseek_stub, provider_env  # noqa: F401

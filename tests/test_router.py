@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from archibald.backends.base import Backend, FunctionBackend
+from archibald.providers.backends.base import Backend, FunctionBackend
 from archibald.config import load_settings
 from archibald.errors import BudgetExceeded, NonRetryable, RouteUnavailable
-from archibald.ledger import Attempt, to_nano
-from archibald.memory import Memory
-from archibald.router import Registry, Router
-from archibald.tasks import Context, Outcome, Task, Usage
+from archibald.store.ledger import Attempt, to_nano
+from archibald.store.memory import Memory
+from archibald.core.router import Registry, Router
+from archibald.core.tasks import Context, Outcome, Task, Usage
 
 
 class PricedBackend(Backend):
@@ -33,7 +33,7 @@ class PricedBackend(Backend):
         self.calls += 1
         if self.fail is not None:
             raise self.fail
-        from archibald.prices import PriceBook
+        from archibald.core.prices import PriceBook
 
         usage = Usage(input_tokens=1000, output_tokens=500)
         return Outcome(artifact=f"{self.name} text", backend=self.name, route=self._route,

@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from archibald import baseline as bl
-from archibald.backends.llm import chat_messages
-from archibald.catalog import build_registry
+from archibald.core import baseline as bl
+from archibald.providers.backends.llm import chat_messages
+from archibald.core.catalog import build_registry
 from archibald.config import load_settings
-from archibald.ledger import to_nano
-from archibald.memory import Memory
-from archibald.prices import PriceBook
-from archibald.providers import ProviderSettings
-from archibald.tasks import Outcome, Task, Usage
+from archibald.store.ledger import to_nano
+from archibald.store.memory import Memory
+from archibald.core.prices import PriceBook
+from archibald.providers.registry import ProviderSettings
+from archibald.core.tasks import Outcome, Task, Usage
 from stubs.fixtures import anthropic_stub, deepseek_stub, provider_env  # noqa: F401
 
 
@@ -143,7 +143,7 @@ def _check_run(data: dict[str, Any], out: Path) -> None:
             assert s["baseline_nano"] == accepted[-1]["cost_nano"], name
         elif name == "audio_generation":
             script = script_from_dict(_stored_value(out, "tts_qa")["script"])
-            from archibald.backends.elevenlabs import speech_plan
+            from archibald.providers.backends.elevenlabs import speech_plan
 
             chars = sum(len(p) for p in speech_plan(script.spoken_text(), 4000)
                         if isinstance(p, str))
@@ -153,7 +153,7 @@ def _check_run(data: dict[str, Any], out: Path) -> None:
             seconds = b["work"]["audio_seconds"]
             made = probe_audio(s["output"]["path"]).duration
             assert abs(made - seconds) < 0.05, (made, seconds)
-            from archibald.backends.fal import CROSSFADE
+            from archibald.providers.backends.fal import CROSSFADE
 
             pieces = PriceBook().unit("fal:cassetteai/music-generator").pieces(seconds,
                                                                                CROSSFADE)

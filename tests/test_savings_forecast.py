@@ -13,8 +13,8 @@ import pytest
 from archibald.cli import main
 from archibald.errors import InputError
 from archibald.learning.forecast import forecast
-from archibald.ledger import Attempt, to_nano
-from archibald.memory import Memory
+from archibald.store.ledger import Attempt, to_nano
+from archibald.store.memory import Memory
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:  # type: ignore[type-arg]
@@ -141,7 +141,7 @@ def test_a_database_from_before_run_lengths_is_upgraded(tmp_path) -> None:  # ty
 
     from sqlalchemy import create_engine, inspect, text
 
-    from archibald import migrations as mg
+    from archibald.store import migrations as mg
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = create_engine(url)

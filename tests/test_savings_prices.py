@@ -8,13 +8,13 @@ from importlib import resources
 
 import pytest
 
-from archibald.backends.fal import FalMusicBackend
-from archibald.baseline import unpriced
-from archibald.catalog import build_registry
+from archibald.providers.backends.fal import FalMusicBackend
+from archibald.core.baseline import unpriced
+from archibald.core.catalog import build_registry
 from archibald.config import load_settings
-from archibald.memory import Memory
-from archibald.prices import PriceBook
-from archibald.providers import ProviderSettings
+from archibald.store.memory import Memory
+from archibald.core.prices import PriceBook
+from archibald.providers.registry import ProviderSettings
 
 
 def _registry(settings):  # type: ignore[no-untyped-def]

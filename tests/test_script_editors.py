@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from archibald.script.concept import make_concept
-from archibald.script.editors import gap_floors, parse, polish, review
+from archibald.pipelines.meditation.concept import make_concept
+from archibald.pipelines.meditation.editors import gap_floors, parse, polish, review
 from archibald.script.model import Script, Section, pause_floors
-from archibald.script.quality import score_script
-from archibald.script.research import research
-from archibald.script.writer import write_script
+from archibald.pipelines.meditation.scoring import score_script
+from archibald.pipelines.meditation.research import research
+from archibald.pipelines.meditation.writer import write_script
 
 
 def _good(minutes: float = 10, topic: str = "evening calm", seed: int = 0) -> Script:

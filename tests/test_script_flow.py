@@ -8,12 +8,12 @@ import pytest
 
 from archibald.errors import InputError
 from archibald.media import voice
-from archibald.script.catalogue import Composer, catalogue
-from archibald.script.checks import doubled_genitive, reads_well, setting_clashes
-from archibald.script.concept import make_concept
+from archibald.pipelines.meditation.catalogue import Composer, catalogue
+from archibald.pipelines.meditation.checks import doubled_genitive, reads_well, setting_clashes
+from archibald.pipelines.meditation.concept import make_concept
 from archibald.script.model import Script, Section, section_pace
-from archibald.script.research import research
-from archibald.script.writer import FLOW_WORDS, _join, write_script
+from archibald.pipelines.meditation.research import research
+from archibald.pipelines.meditation.writer import FLOW_WORDS, _join, write_script
 
 
 def test_doubled_genitive_is_caught() -> None:

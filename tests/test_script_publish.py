@@ -7,13 +7,13 @@ import re
 import pytest
 
 from archibald.errors import InputError
-from archibald.script.concept import make_concept
-from archibald.script.metadata import (SAFETY_LINE, build_metadata, chapters_from_sections,
+from archibald.pipelines.meditation.concept import make_concept
+from archibald.pipelines.youtube.metadata import (SAFETY_LINE, build_metadata, chapters_from_sections,
                                        parse_chapters, tags_length, timestamp)
-from archibald.script.quality import score_metadata
-from archibald.script.research import research
+from archibald.pipelines.meditation.scoring import score_metadata
+from archibald.pipelines.meditation.research import research
 from archibald.script.subtitles import build_srt, srt_time
-from archibald.script.writer import write_script
+from archibald.pipelines.meditation.writer import write_script
 
 
 def _made(topic: str = "evening calm", minutes: float = 10):  # type: ignore[no-untyped-def]

@@ -14,15 +14,15 @@ import numpy as np
 import pytest
 
 from archibald.media import voice
-from archibald.pipelines.meditation import LEAD_IN, TAIL, script_minutes
-from archibald.script.concept import Concept, make_concept
-from archibald.script.editors import polish, review
+from archibald.pipelines.meditation.stages import LEAD_IN, TAIL, script_minutes
+from archibald.pipelines.meditation.concept import Concept, make_concept
+from archibald.pipelines.meditation.editors import polish, review
 from archibald.script.model import (ARC_RANGES, SENTENCE_PAUSE, SPEAKING_WPM, VOICE_LEAD, Script,
                                     Section, timeline, words)
-from archibald.script.quality import score_script
-from archibald.script.research import research
+from archibald.pipelines.meditation.scoring import score_script
+from archibald.pipelines.meditation.research import research
 from archibald.script.speakable import speakable
-from archibald.script.writer import write_script
+from archibald.pipelines.meditation.writer import write_script
 
 TOPIC = "Evening calm after a long day"
 
@@ -132,7 +132,7 @@ def test_the_script_stages_keep_the_length_at_a_calm_pace(topic: str, minutes: f
         video = script.estimated_seconds() + LEAD_IN + TAIL
         assert abs(video - 60 * minutes) <= 0.01 * 60 * minutes, (seed, video)
         # calm, and mostly silence: every pause at its floor, so the pace is what the floors
-        # leave (see archibald.script.writer.DEFAULT_WPM)
+        # leave (see archibald.pipelines.meditation.writer.DEFAULT_WPM)
         assert 38 <= script.pace_wpm() <= 75, (seed, script.pace_wpm())
         score, details = score_script(script, target)
         assert score >= 0.95 and details["parts"]["arc"] == 1.0, (seed, details)

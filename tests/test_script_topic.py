@@ -9,15 +9,15 @@ from collections import Counter
 
 import pytest
 
-from archibald.pipelines.meditation import script_minutes
-from archibald.script.checks import (doubled_word, frame_keys, is_count, max_frame_repeats,
+from archibald.pipelines.meditation.stages import script_minutes
+from archibald.pipelines.meditation.checks import (doubled_word, frame_keys, is_count, max_frame_repeats,
                                      simile_ok)
-from archibald.script.concept import TITLE_MAX, make_concept, make_title
-from archibald.script.editors import polish, review
+from archibald.pipelines.meditation.concept import TITLE_MAX, make_concept, make_title
+from archibald.pipelines.meditation.editors import polish, review
 from archibald.script.model import Script, parse_script, sentences, speech_seconds
-from archibald.script.research import research
-from archibald.script.topic import fits, read_topic, thumbnail_words
-from archibald.script.writer import write_script
+from archibald.pipelines.meditation.research import research
+from archibald.pipelines.meditation.topic import fits, read_topic, thumbnail_words
+from archibald.pipelines.meditation.writer import write_script
 
 NURSES = "A body scan for nurses after a night shift"
 INTERVIEW = "Confidence before a job interview"

@@ -7,12 +7,12 @@ import difflib
 import pytest
 
 from archibald.errors import InputError
-from archibald.script.concept import Concept, make_concept
+from archibald.pipelines.meditation.concept import Concept, make_concept
 from archibald.script.model import PAUSE_CAP, SPEAKING_WPM, VOICE_LEAD, pauses, speech_seconds
-from archibald.script.quality import score_script
-from archibald.script.quality import ARC_RANGES
-from archibald.script.research import research
-from archibald.script.writer import DEFAULT_WPM, write_script
+from archibald.pipelines.meditation.scoring import score_script
+from archibald.pipelines.meditation.scoring import ARC_RANGES
+from archibald.pipelines.meditation.research import research
+from archibald.pipelines.meditation.writer import DEFAULT_WPM, write_script
 
 
 def _concept(topic: str, minutes: float, seed: int = 0, month: int | None = 11) -> Concept:
@@ -41,8 +41,8 @@ def test_history_never_changes_the_content() -> None:
     import asyncio
     from pathlib import Path
 
-    from archibald.pipelines import meditation as RUNNERS_MODULE
-    from archibald.tasks import Context, Task
+    from archibald.pipelines.meditation import stages as RUNNERS_MODULE
+    from archibald.core.tasks import Context, Task
 
     history = [{"theme": "gratitude", "technique": "water", "quality": 0.95, "views": 9000}] * 3
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from archibald.pipelines import short
-from archibald.tasks import Context, Task
+from archibald.core.tasks import Context, Task
 
 TOPIC = "stress before a job interview"
 
@@ -199,12 +199,12 @@ def test_a_too_long_voice_is_capped_to_sixty_seconds(tmp_path: Path) -> None:
 
 
 def test_the_pipeline_file_names_these_functions() -> None:
-    """short.toml's stages name functions that exist here, and every template names an input,
+    """The Short's pipeline.toml stages name functions that exist here, and every template names an input,
     a need, the seed, the channel, the media settings or the stage's folder."""
     import importlib
     import re
 
-    data = tomllib.loads((Path(short.__file__).with_name("short.toml")).read_text("utf-8"))
+    data = tomllib.loads((Path(short.__file__).with_name("pipeline.toml")).read_text("utf-8"))
     assert data["pipeline"]["name"] == "short" and data["pipeline"]["unit"] == "short"
     assert data["inputs"]["seconds"]["max"] == 60 and data["inputs"]["topic"]["required"]
     outputs: dict[str, str] = {}

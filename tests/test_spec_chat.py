@@ -9,11 +9,11 @@ import asyncio
 import pytest
 from anthropic.types import ErrorResponse, Message
 
-from archibald.backends.http import RetryPolicy
-from archibald.backends.llm import ChatBackend
-from archibald.prices import PriceBook
-from archibald.providers import ProviderSettings
-from archibald.tasks import Context, Task
+from archibald.providers.backends.http import RetryPolicy
+from archibald.providers.backends.llm import ChatBackend
+from archibald.core.prices import PriceBook
+from archibald.providers.registry import ProviderSettings
+from archibald.core.tasks import Context, Task
 from stubs.anthropic import error_body, request_schema
 from stubs.fixtures import (anthropic_stub, deepseek_stub, ollama_stub, openai_stub,  # noqa: F401
                             provider_env, sleeps)

@@ -6,11 +6,11 @@ import asyncio
 
 from elevenlabs.types import AudioWithTimestampsResponse
 
-from archibald.backends.elevenlabs import ElevenLabsBackend
-from archibald.backends.http import RetryPolicy
-from archibald.prices import PriceBook
-from archibald.providers import ProviderSettings
-from archibald.tasks import Context, Task
+from archibald.providers.backends.elevenlabs import ElevenLabsBackend
+from archibald.providers.backends.http import RetryPolicy
+from archibald.core.prices import PriceBook
+from archibald.providers.registry import ProviderSettings
+from archibald.core.tasks import Context, Task
 from stubs.fixtures import elevenlabs_stub, provider_env, sleeps  # noqa: F401
 from stubs.elevenlabs import schemas
 from stubs.spec import assert_conforms, sdk_schema, violations

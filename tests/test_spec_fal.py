@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from archibald.backends.fal import FalImageBackend, FalMusicBackend, FalQueue
-from archibald.backends.http import RetryPolicy
-from archibald.prices import PriceBook
-from archibald.providers import ProviderSettings
-from archibald.tasks import Context, Task
+from archibald.providers.backends.fal import FalImageBackend, FalMusicBackend, FalQueue
+from archibald.providers.backends.http import RetryPolicy
+from archibald.core.prices import PriceBook
+from archibald.providers.registry import ProviderSettings
+from archibald.core.tasks import Context, Task
 from stubs.fal import model_schema
 from stubs.fixtures import fal_stub, provider_env, sleeps  # noqa: F401
 from stubs.spec import assert_conforms, file_schema, violations

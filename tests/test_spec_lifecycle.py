@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from archibald.cli import app
 from archibald.cli.providers import model_report
 from archibald.config import load_settings
-from archibald.prices import model_lifecycle
+from archibald.core.prices import model_lifecycle
 
 
 def test_lifecycle_reads_the_maps_deprecation_date():

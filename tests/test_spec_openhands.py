@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from archibald.backends.http import RetryPolicy
-from archibald.backends.openhands import OpenHandsBackend
-from archibald.prices import PriceBook
-from archibald.providers import ProviderSettings
-from archibald.tasks import Context, Task
+from archibald.providers.backends.http import RetryPolicy
+from archibald.providers.backends.openhands import OpenHandsBackend
+from archibald.core.prices import PriceBook
+from archibald.providers.registry import ProviderSettings
+from archibald.core.tasks import Context, Task
 from stubs.fixtures import openhands_stub, provider_env, sleeps  # noqa: F401
 from stubs.spec import assert_conforms, file_schema, violations
 

@@ -6,12 +6,12 @@ import asyncio
 
 import pytest
 
-from archibald.backends.http import RetryPolicy
-from archibald.backends.perplexity import PerplexityBackend
+from archibald.providers.backends.http import RetryPolicy
+from archibald.providers.backends.perplexity import PerplexityBackend
 from archibald.errors import NonRetryable
-from archibald.prices import PriceBook
-from archibald.providers import ProviderSettings
-from archibald.tasks import Context, Task
+from archibald.core.prices import PriceBook
+from archibald.providers.registry import ProviderSettings
+from archibald.core.tasks import Context, Task
 from stubs.fixtures import perplexity_stub, provider_env, sleeps  # noqa: F401
 from perplexity.types import ErrorInfo, ResponseCreateResponse
 from perplexity.types.response_create_params import ResponseCreateParamsNonStreaming

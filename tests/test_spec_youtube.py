@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archibald.backends.youtube import upload, video_body
+from archibald.providers.backends.youtube import upload, video_body
 from stubs.fixtures import sync_sleeps, youtube_stub  # noqa: F401
 from stubs.spec import assert_conforms, discovery_schema, violations
 from stubs.youtube import multipart

@@ -12,7 +12,7 @@ import typer
 
 from ..config import Settings, archibald_home, load_settings
 from ..errors import ArchibaldError, StageFailed, UserError
-from ..memory import Memory, _plain
+from ..store.memory import Memory, _plain
 
 ConfigOption = typer.Option(None, "--config", "-c", envvar="ARCHIBALD_CONFIG",
                             help="archibald.toml to use (default: ./archibald.toml if present).")
@@ -37,8 +37,8 @@ def open_memory(settings: Settings) -> Memory:
 
 
 def open_router(settings: Settings, memory: Memory) -> Any:
-    from ..catalog import build_registry
-    from ..router import Router
+    from ..core.catalog import build_registry
+    from ..core.router import Router
 
     return Router(settings, memory, build_registry(settings, memory))
 
@@ -105,7 +105,7 @@ def failure_line(exc: BaseException) -> tuple[str, int] | None:
 def _describe(exc: BaseException) -> tuple[str, int] | None:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..extras import missing_extra
+    from ..config.extras import missing_extra
 
     if isinstance(exc, (ArchibaldError, ModuleNotFoundError)):
         extra = missing_extra(exc)  # a part the slim install left out: say which extra

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .. import fsio
+from ..store import fsio
 from ..errors import InputError
 
 from . import app
@@ -95,7 +95,7 @@ def export(file: Path = typer.Argument(..., help="JSON lines file to write."),
 def import_(file: str = typer.Argument(..., help="A file `archibald memory export` wrote."),
             config: Optional[str] = ConfigOption) -> None:
     """Add the outcomes and remembered results of FILE (records already here are skipped)."""
-    from ..memory import read_export
+    from ..store.memory import read_export
 
     records = read_export(file)
     memory = open_memory(open_settings(config))

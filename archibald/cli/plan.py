@@ -20,7 +20,7 @@ def plan_data(settings: Any, memory: Any, videos: int, channel: str,
     from ..errors import InputError
     from ..learning.forecast import forecast
     from ..pipeline.run import install
-    from ..tasks import Task
+    from ..core.tasks import Task
 
     pipeline = pipeline or open_pipeline(None)
     router = open_router(settings, memory)

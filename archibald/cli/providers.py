@@ -11,7 +11,7 @@ import httpx
 import typer
 
 from ..errors import RouteUnavailable
-from ..providers import SPECS, Provider, ProviderSettings
+from ..providers.registry import SPECS, Provider, ProviderSettings
 from . import app
 from .common import ConfigOption, open_settings, print_json
 
@@ -42,7 +42,7 @@ def model_report(settings: Any, *, today: date | None = None,
     """Every configured chat model: current, retiring within ``warn_days``, deprecated (past
     LiteLLM's ``deprecation_date``), local (Ollama) or unknown to LiteLLM's map (then priced
     only if the configuration gives a price)."""
-    from ..prices import PriceBook, model_lifecycle
+    from ..core.prices import PriceBook, model_lifecycle
 
     prices = PriceBook.from_settings(settings)
     named = {alias: str(m) for alias, m in (getattr(settings, "models", None) or {}).items()
@@ -101,8 +101,8 @@ def doctor_report(settings: Any, *, probe: bool = True, timeout: float = 3.0) ->
     routes: list[dict[str, Any]] = []
     if settings is not None:
         try:
-            from ..catalog import build_registry, describe
-            from ..memory import Memory
+            from ..core.catalog import build_registry, describe
+            from ..store.memory import Memory
 
             memory = Memory(half_life_days=settings.router.evidence_half_life_days)
             try:
@@ -165,7 +165,7 @@ def youtube_login(client_secrets: Path = typer.Option(
         config: Optional[str] = ConfigOption) -> None:
     """Sign in to YouTube in the browser and store the token (0600): under ARCHIBALD_HOME, or
     at the channel's ``youtube_token`` ([channels.NAME])."""
-    from ..backends.youtube import login
+    from ..providers.backends.youtube import login
     from ..errors import InputError
 
     target = None

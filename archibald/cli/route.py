@@ -58,7 +58,7 @@ def explain(task_type: str = typer.Argument(..., help="A task type, e.g. script_
 def _batch_api(router: Any, task_type: str, route: str) -> str | None:
     """What a run with a far deadline (`archibald batch`, a deadline hours away) would pay on
     this route through the provider's batch API, when there is one."""
-    from ..backends.batchapi import batch_price
+    from ..providers.backends.batchapi import batch_price
     from ..errors import DelegationError
 
     backend = router.registry.get(task_type, route)

@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 from pydantic import ValidationError
 
 from ..errors import ConfigError, UnknownTaskType
-from ..tasks import Task, TaskAnalysis, Usage
+from ..core.tasks import Task, TaskAnalysis, Usage
 from .locate import explain, locate, parse_toml
 from .schema import BudgetsTable, ChannelTable, QualityTable, Root, RouterTable, TaskTypeTable
 
@@ -243,7 +243,7 @@ def _strategy_installed(root: Root, fail: Fail) -> None:
 
 def _providers_known(root: Root, fail: Fail) -> None:
     """Every [providers.NAME] is a provider Archibald calls itself or one LiteLLM serves."""
-    from ..providers import unknown_provider
+    from ..providers.registry import unknown_provider
 
     for name in root.providers:
         why = unknown_provider(name)

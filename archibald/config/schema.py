@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..tasks import ROUTES
+from ..core.tasks import ROUTES
 
 __all__ = ["Table", "RouterTable", "ModelsTable", "BudgetsTable", "MediaTable", "PublishTable",
            "ChannelTable", "UsageTable", "TaskTypeTable", "ProviderTable", "ModelPriceTable",

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import InputError, MediaError
-from ..fsio import new_file, refuse_link
+from ..store.fsio import new_file, refuse_link
 
 __all__ = ["atomic_output", "check_input", "check_output", "check_picture"]
 

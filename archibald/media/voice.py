@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InputError, MediaError, ValidationError
-from ..lifeline import Lifeline, guarded
+from ..pipeline.lifeline import Lifeline, guarded
 from .audio import write_wav
 from .files import atomic_output
 from .probe import probe_audio

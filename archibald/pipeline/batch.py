@@ -47,8 +47,8 @@ from typing import Any, Literal, TextIO
 
 from ..config import Settings
 from ..errors import InputError
-from ..ledger import NANO
-from ..memory import Memory
+from ..store.ledger import NANO
+from ..store.memory import Memory
 from .store import digest
 
 __all__ = ["BatchItem", "ItemResult", "BatchResult", "load_manifest", "run_batch",
@@ -336,8 +336,8 @@ async def _run_item(r: ItemResult, settings: Settings, memory: Memory, router: A
 
 async def _run_all(results: list[ItemResult], settings: Settings, memory: Memory,
                    jobs: int, notify: Callable[[ItemResult], None], batcher: Any) -> None:
-    from ..catalog import build_registry
-    from ..router import Router
+    from ..core.catalog import build_registry
+    from ..core.router import Router
     from .produce import SharedResources
 
     router = Router(settings, memory, build_registry(settings, memory))
@@ -360,8 +360,8 @@ async def _run_all(results: list[ItemResult], settings: Settings, memory: Memory
 
 def default_batcher(settings: Settings, memory: Memory) -> Any:
     """A Batcher for every configured provider that has a batch API (None when there is none)."""
-    from ..backends.batchapi import AnthropicBatches, Batcher, BatchStore, OpenAIBatches
-    from ..providers import ProviderSettings
+    from ..providers.backends.batchapi import AnthropicBatches, Batcher, BatchStore, OpenAIBatches
+    from ..providers.registry import ProviderSettings
 
     providers = ProviderSettings.load(settings.providers)
     clients: dict[str, Any] = {}
@@ -414,8 +414,8 @@ def batch_api_savings(results: list[ItemResult]) -> dict[str, Any]:
 # -- Ray: items across machines -----------------------------------------------------------------
 def _ray_item(item: BatchItem, settings: Settings, db_url: str) -> dict[str, Any]:
     """One item on a Ray worker: one core, its own one-process pool, the shared database."""
-    from ..catalog import build_registry
-    from ..router import Router
+    from ..core.catalog import build_registry
+    from ..core.router import Router
     from .run import SharedResources, run_pipeline_async
 
     async def go() -> dict[str, Any]:

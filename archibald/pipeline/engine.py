@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from archibald.errors import StageFailed, UserError
-from archibald.lifeline import Lifeline, guarded
+from archibald.pipeline.lifeline import Lifeline, guarded
 from archibald.pipeline.progress import ProgressCallback, StageEvent, StageState
 from archibald.pipeline.store import StageStore, digest
 

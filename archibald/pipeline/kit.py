@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, TypeVar
 
-from ..tasks import Context
+from ..core.tasks import Context
 
 __all__ = ["in_process", "cpu_workers"]
 

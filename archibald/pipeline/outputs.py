@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import InputError
-from ..fsio import make_dir, open_existing, place, refuse_link, swap_dirs, write_file
+from ..store.fsio import make_dir, open_existing, place, refuse_link, swap_dirs, write_file
 
 __all__ = ["RUN_FILES", "MANIFEST", "check_out", "place_outputs", "sweep_out"]
 

@@ -2,7 +2,7 @@
 
 ``produce`` is ``archibald run meditation --set topic=... --set minutes=...``: a ProduceRequest
 becomes a :class:`~archibald.pipeline.run.RunRequest` of the pipeline file
-archibald/pipelines/meditation.toml, run by the same runner as every other pipeline.
+archibald/pipelines/meditation/pipeline.toml, run by the same runner as every other pipeline.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 from ..config import Settings
 from ..errors import InputError
-from ..memory import Memory
-from ..router import Router
+from ..store.memory import Memory
+from ..core.router import Router
 from .run import RunRequest, SharedResources, run_pipeline, run_pipeline_async
 from .spec import Pipeline, load_pipeline
 

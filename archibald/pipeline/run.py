@@ -21,12 +21,12 @@ from typing import Any, Awaitable, Callable, Mapping
 
 from ..config import Settings
 from ..errors import InputError
-from ..fsio import check_writable, sweep_temporaries, write_file
-from ..ledger import NANO
-from ..memory import Memory
+from ..store.fsio import check_writable, sweep_temporaries, write_file
+from ..store.ledger import NANO
+from ..store.memory import Memory
 from ..quality.maintenance import quality_maintenance
-from ..router import Registry, RouteResult, Router
-from ..tasks import Context, Outcome, Task
+from ..core.router import Registry, RouteResult, Router
+from ..core.tasks import Context, Outcome, Task
 from .engine import Engine, RunResult, Stage, StageInput, StageResult
 from .outputs import check_out, place_outputs, sweep_out
 from .spec import Pipeline, StageSpec, render
@@ -69,7 +69,7 @@ class SharedResources:
 # -- the router's side: local and memory routes of the pipeline's task types -----------------
 def install(pipeline: Pipeline, registry: Registry, memory: Memory) -> None:
     """Bind the pipeline's local implementations and re-users to its task types' routes."""
-    from ..catalog import LocalBackend, MemoryBackend
+    from ..core.catalog import LocalBackend, MemoryBackend
 
     for s in pipeline.stages:
         if s.local and not _has_local_model(registry, s.task_type):
@@ -444,7 +444,7 @@ async def run_pipeline_async(req: RunRequest, settings: Settings, *, memory: Mem
 def run_pipeline(req: RunRequest, settings: Settings, *, progress: Any = None,
                  memory: Memory | None = None) -> dict[str, Any]:
     """Run (or resume) a pipeline; return run.json's content (also written to req.out)."""
-    from ..catalog import build_registry
+    from ..core.catalog import build_registry
 
     check_request(replace(req, out=req.out.expanduser().absolute()))
     own = memory is None

@@ -396,8 +396,8 @@ def _load(path: Path) -> Pipeline:
         raise ConfigError(f"cannot read it ({exc})", path=where) from None
     data = _validate(parse_toml(text, where), text, where)
     folder = str(path.resolve().parent)
-    shipped = str(Path(str(resources.files("archibald.pipelines"))).resolve())
-    if folder != shipped and folder not in sys.path:  # a stage module beside the file
+    shipped = Path(str(resources.files("archibald.pipelines"))).resolve()
+    if Path(folder).parent != shipped and folder not in sys.path:  # a stage module beside the file
         sys.path.insert(0, folder)
     return _build(data, text, where, path)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from archibald.errors import InputError
-from archibald.fsio import fsync_dir, make_dir, open_existing, write_file
+from archibald.store.fsio import fsync_dir, make_dir, open_existing, write_file
 
 __all__ = ["STORE_DIR", "StoredEntry", "StageStore", "canonical_json", "digest"]
 

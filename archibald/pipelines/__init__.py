@@ -17,9 +17,10 @@ __all__ = ["shipped_pipelines", "shipped_task_types", "shipped_rubrics", "shippe
 
 @lru_cache(maxsize=1)
 def shipped_pipelines() -> dict[str, Path]:
-    """Every pipeline shipped in archibald/pipelines/, by name (its file's stem)."""
+    """Every pipeline shipped in archibald/pipelines/, by name: each is a package whose
+    ``pipeline.toml`` declares it (its folder's name is the pipeline's)."""
     folder = Path(str(resources.files(__name__)))
-    return {p.stem: p for p in sorted(folder.glob("*.toml"))}
+    return {p.parent.name: p for p in sorted(folder.glob("*/pipeline.toml"))}
 
 
 @lru_cache(maxsize=1)

@@ -23,15 +23,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..backends.base import Backend
+from ..providers.backends.base import Backend
 from ..errors import BudgetExceeded, DelegationError, RouteUnavailable
-from ..ledger import Attempt, to_nano
-from ..tasks import Context, Outcome, Task
+from ..store.ledger import Attempt, to_nano
+from ..core.tasks import Context, Outcome, Task
 from .judge import Judge, Rubric, Verdict, build_judge, judge_text, rubric
 
 if TYPE_CHECKING:
     from ..config import Profile
-    from ..router import Decision, QualityCheck, Router
+    from ..core.router import Decision, QualityCheck, Router
 
 __all__ = ["Assurance", "creative_keep"]
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Mapping
 
-from ..backends.base import Backend
-from ..tasks import Outcome, Task, Usage
+from ..providers.backends.base import Backend
+from ..core.tasks import Outcome, Task, Usage
 
 __all__ = ["Rubric", "rubric", "rubrics", "Verdict", "Judge", "judge_text", "parse_verdict"]
 
@@ -168,9 +168,9 @@ def build_judge(settings: Any, prices: Any) -> Judge | None:
     name = settings.quality.judge_model
     if not name:
         return None
-    from ..backends.llm import ChatBackend
+    from ..providers.backends.llm import ChatBackend
     from ..errors import RouteUnavailable
-    from ..providers import ProviderSettings
+    from ..providers.registry import ProviderSettings
 
     model = settings.model_for(name)
     try:  # resolved by LiteLLM's conventions, like every chat model

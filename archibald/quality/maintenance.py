@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..ledger import Attempt
+from ..store.ledger import Attempt
 
 __all__ = ["quality_maintenance", "summarise", "NO_JUDGE"]
 

@@ -15,7 +15,7 @@ from collections import Counter
 from typing import Any
 
 from ..script.model import Script, words
-from ..script.quality import score_script
+from ..pipelines.meditation.scoring import score_script
 
 __all__ = ["topic_terms", "coverage", "contradictions", "repetition", "coherence", "language",
            "check_script", "check_title", "check_research", "CONTRADICTIONS"]
@@ -176,7 +176,7 @@ def language(script: Script) -> tuple[float, dict[str, Any]]:
     """The genre's language rules: second person, invitational; no clinical or alarming words,
     no absolutes, no promise of a medical effect; nothing a voice misreads (digits, symbols,
     words in capitals)."""
-    from ..script.editors import BANNED
+    from ..pipelines.meditation.editors import BANNED
 
     text = script.spoken_text()
     spoken = re.sub(r"\[pause [\d.]+s\]", "", text)

@@ -1,5 +1,5 @@
 """The economics report: per stage, what the premium route would have charged for the work
-really done (the baseline of archibald.baseline) against what was really spent, and the
+really done (the baseline of archibald.core.baseline) against what was really spent, and the
 savings split by where they came from, with quality maintenance beside them.
 
 Savings come in kinds a user must be able to tell apart: a *model-call* saving is the same
@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..memory import Memory
+from ..store.memory import Memory
 
 __all__ = ["economics", "render_markdown", "render_html", "write_reports", "micro", "KINDS"]
 
@@ -103,9 +103,9 @@ def batch_api_calls(data: dict[str, Any]) -> tuple[int, int, int]:
     """Calls of a run (its run.json) answered through a provider batch API, priced at its
     batch rate with a price source that says so: (calls, cost, the same tokens' synchronous
     cost), in nano-dollars."""
-    from ..backends.batchapi import BATCH_PRICED
-    from ..prices import PriceBook
-    from ..tasks import Usage
+    from ..providers.backends.batchapi import BATCH_PRICED
+    from ..core.prices import PriceBook
+    from ..core.tasks import Usage
 
     book = PriceBook()
     calls, cost, sync = 0, 0, 0
@@ -269,7 +269,7 @@ def render_html(data: dict[str, Any], eco: dict[str, Any]) -> str:
 
 def write_reports(out: Path, data: dict[str, Any], memory: Memory | None = None, *,
                   videos_per_month: int = 100) -> dict[str, Any]:
-    from ..fsio import write_file as write_atomic
+    from ..store.fsio import write_file as write_atomic
 
     eco = economics(data, memory, videos_per_month)
     write_atomic(out / "report.md", render_markdown(data, eco))

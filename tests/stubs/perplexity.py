@@ -22,7 +22,7 @@ PRESETS = ("fast-search", "pro-search", "deep-research", "advanced-deep-research
 
 def agent_models() -> frozenset[str]:
     """Agent API model slugs: LiteLLM's "perplexity/<provider>/<model>" responses entries."""
-    from archibald.prices import litellm_price_map
+    from archibald.core.prices import litellm_price_map
 
     return frozenset(k.split("/", 1)[1] for k, v in litellm_price_map().items()
                      if k.startswith("perplexity/") and k.count("/") == 2

@@ -1,0 +1,196 @@
+"""The default registry: which backend serves each task type on each route, from settings.
+
+Provider backends come from ``archibald.providers.backends`` (built only from settings and keys, nothing
+imported from a vendor SDK until a call is made); local and memory backends run the functions a
+pipeline file names for its stages (``local``, ``reuse``), imported when first called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from typing import Any, Callable
+
+from ..providers.backends.base import Backend
+from ..config import Profile, Settings
+from ..errors import DelegationError, RouteUnavailable
+from ..store.memory import Memory
+from .prices import PriceBook
+from ..providers.registry import ProviderSettings
+from .router import Registry
+from .tasks import Context, Outcome, Task
+
+__all__ = ["build_registry", "describe", "LocalBackend", "MemoryBackend"]
+
+
+class LocalBackend(Backend):
+    """Runs a task type's local (offline, cost 0) implementation: the function a pipeline's
+    stage names as ``local`` (``package.module:function``)."""
+
+    route = "local"
+
+    def __init__(self, task_type: str,
+                 function: str | Callable[..., Any] | None = None) -> None:
+        self.task_type = task_type
+        self.function = function
+        self.name = f"local:{task_type}"
+
+    def unavailable_reason(self) -> str | None:
+        if self.function is None:
+            return (f"no local implementation for {self.task_type}: name one as a stage's "
+                    f"local = \"package.module:function\" in its pipeline file")
+        return None
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        from ..pipeline.spec import resolve_function
+
+        if self.function is None:
+            raise RouteUnavailable(self.unavailable_reason() or "")
+        start = time.perf_counter()
+        # the stage's own implementation first: two pipelines in one router (a batch) may give
+        # the same task type different local routes
+        fn = resolve_function(context.extra.get("local") or self.function)
+        if inspect.iscoroutinefunction(fn):
+            artifact = await fn(task, context)
+        else:  # a plain function runs in a thread: the other stages go on meanwhile
+            artifact = await asyncio.to_thread(fn, task, context)
+        return Outcome(artifact=artifact, backend=self.name, route="local",
+                       seconds=time.perf_counter() - start,
+                       detail={"price_source": "runs on this machine, cost 0"})
+
+
+class MemoryBackend(Backend):
+    """Re-uses the best remembered result of a kind for the task's channel."""
+
+    route = "memory"
+
+    def __init__(self, task_type: str, kind: str, memory: Memory,
+                 function: str | Callable[..., Any] | None = None) -> None:
+        self.task_type = task_type
+        self.kind = kind
+        self.memory = memory
+        self.function = function  # the pipeline stage's ``reuse``
+        self.name = f"memory:{kind}"
+
+    def unavailable_reason(self) -> str | None:
+        if self.function is None:
+            return f"no re-use of remembered results is declared for {self.task_type}"
+        return None
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        from ..pipeline.spec import resolve_function
+
+        if self.function is None:
+            raise RouteUnavailable(self.unavailable_reason() or "")
+        best = self.memory.best(self.kind, task.channel)
+        if best is None:
+            raise DelegationError(f"nothing remembered yet for {self.kind} on channel "
+                                  f"{task.channel!r}")
+        start = time.perf_counter()
+        artifact = await resolve_function(context.extra.get("reuse") or self.function)(
+            task, context, best)
+        return Outcome(artifact=artifact, backend=self.name, route="memory",
+                       seconds=time.perf_counter() - start,
+                       detail={"remembered": best["key"], "remembered_score": best["score"],
+                               "price_source": "re-use of a stored result, cost 0"})
+
+
+class _Missing(Backend):
+    """Stands for a route that has no backend here, so `explain` can say why."""
+
+    def __init__(self, name: str, why: str) -> None:
+        self.name = name
+        self.why = why
+
+    def unavailable_reason(self) -> str | None:
+        return self.why
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        raise RouteUnavailable(self.why)
+
+
+def _provider_backend(task_type: str, profile: Profile, route: str, settings: Settings,
+                      providers: ProviderSettings, prices: PriceBook) -> Backend | None:
+    cap = profile.capability
+    media = settings.media
+    model = profile.model_of(route)
+    if model is not None and cap in ("text", "research"):
+        from ..providers.backends.llm import ChatBackend
+
+        try:
+            provider = providers.for_model(model)
+        except RouteUnavailable as exc:
+            return _Missing(f"{route}:{model}", str(exc))
+        if provider.name == "perplexity":
+            from ..providers.backends.perplexity import PerplexityBackend
+
+            return PerplexityBackend(provider, prices, model=model, route=route)
+        return ChatBackend(route, model, provider, prices)
+    if route == "agent":
+        from ..providers.backends.openhands import OpenHandsBackend
+
+        return OpenHandsBackend(providers.get("openhands"), prices)
+    if route == "premium" and cap == "speech":
+        from ..providers.backends.elevenlabs import ElevenLabsBackend
+
+        return ElevenLabsBackend(providers.get("elevenlabs"), prices,
+                                 voice_id=media["voice_id"], model_id=media["voice_model"])
+    if route == "premium" and cap == "music":
+        from ..providers.backends.fal import FalMusicBackend
+
+        return FalMusicBackend(providers.get("fal"), prices, model=media["music_model"])
+    if route == "premium" and cap == "image" and task_type == "image_generation":
+        from ..providers.backends.fal import FalImageBackend
+
+        return FalImageBackend(providers.get("fal"), prices, model=media["image_model"])
+    return None
+
+
+def build_registry(settings: Settings, memory: Memory,
+                   providers: ProviderSettings | None = None,
+                   prices: PriceBook | None = None) -> Registry:
+    """Every (task type, route) of the settings, bound to its backend."""
+    from ..pipelines import shipped_locals
+
+    providers = providers or ProviderSettings.load(settings.providers)
+    prices = prices or PriceBook.from_settings(settings)
+    shipped = shipped_locals()  # a pipeline being run binds its own (pipeline.run.install)
+    reg = Registry()
+    for task_type, profile in settings.profiles.items():
+        for route in profile.routes:
+            backend: Backend | None
+            local, reuse = shipped.get(task_type, (None, None))
+            if route == "local" and profile.model_of("local") is None:
+                backend = LocalBackend(task_type, local)
+            elif route == "memory":
+                backend = MemoryBackend(task_type, f"{task_type}_layout", memory, reuse)
+            else:
+                try:
+                    backend = _provider_backend(task_type, profile, route, settings, providers,
+                                                prices)
+                except ImportError as exc:
+                    backend = _Missing(f"{route}:{task_type}", f"backend not installed ({exc})")
+                if backend is None:
+                    backend = _Missing(f"{route}:{task_type}",
+                                       f"no {route} backend serves {profile.capability} work")
+            reg.register(task_type, route, backend)
+    return reg
+
+
+def describe(registry: Registry, settings: Settings) -> list[dict[str, Any]]:
+    """Every route of every task type: its backend, the provider, endpoint and key variable
+    its model resolves to, and whether it can run here (for `doctor`)."""
+    rows = []
+    for task_type, profile in settings.profiles.items():
+        for route in profile.routes:
+            backend = registry.get(task_type, route)
+            provider = getattr(backend, "provider", None)
+            rows.append({"task_type": task_type, "route": route,
+                         "backend": backend.name if backend else None,
+                         "model": getattr(backend, "model", None),
+                         "provider": provider.name if provider else None,
+                         "endpoint": provider.redact(provider.base_url) if provider else None,
+                         "key_var": (provider.key_var or None) if provider else None,
+                         "unavailable": registry.unavailable(task_type, route)})
+    return rows

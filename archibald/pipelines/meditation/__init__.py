@@ -1,0 +1,3 @@
+"""The guided-meditation video: its pipeline file, stages, offline writer, catalogue and
+route-blind checks.
+"""

@@ -1,0 +1,105 @@
+"""The meditation concept: theme, technique, audience, length and a title idea."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from archibald.errors import InputError
+from archibald.pipelines.meditation.catalogue import catalogue
+from archibald.pipelines.meditation.topic import goal_words, read_topic
+
+if TYPE_CHECKING:
+    from archibald.pipelines.meditation.research import ResearchBrief
+
+__all__ = ["Concept", "make_concept", "make_title", "TITLE_MAX"]
+
+TITLE_MAX = 100
+_CLOSE = 0.5  # candidates within this of the best score are a seeded choice
+
+
+@dataclass(frozen=True)
+class Concept:
+    """What the session is: catalogue ids for theme, technique and audience, and its length."""
+
+    topic: str
+    theme: str
+    technique: str
+    audience: str
+    minutes: float
+    title: str
+    sleep: bool = False
+    season: str | None = None
+
+
+def _minutes_label(minutes: float) -> str:
+    return str(int(round(minutes))) if abs(minutes - round(minutes)) < 0.05 else f"{minutes:g}"
+
+
+def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = False,
+               audience: str = "everyone", season: str | None = None,
+               topic: str = "", rng: random.Random | None = None) -> str:
+    """A title that says the topic's benefit and the length, for whom and when the topic says
+    ("10-Minute Body Scan for Nurses: Daytime Sleep After a Night Shift"), at most 100
+    characters: phrases are left out whole, never cut. The technique is named when the topic
+    names it; the season when there is room."""
+    cat = catalogue()
+    rng = rng or random.Random(0)
+    m = _minutes_label(minutes)
+    reading = read_topic(topic)
+    benefit = goal_words(reading) if topic.strip() else cat["themes"][theme]["benefit"]
+    if benefit == "Calm" and reading.goal == "calm" and not reading.situation:
+        benefit = cat["themes"][theme]["benefit"]  # the theme says more than a bare "calm"
+    kind = "Sleep Meditation" if sleep else "Guided Meditation"
+    tech = cat["techniques"][technique]["name"]
+    named_tech = tech.lower() in topic.lower()
+    situation = _title_case(reading.situation)
+    people = _title_case(reading.audience)
+    what = f"{m}-Minute {tech}" if named_tech else f"{m}-Minute {kind}"
+    need = f"{benefit} {situation}".strip()
+    candidates = []
+    if people:
+        candidates.append(f"{what} for {people}: {need}")
+    candidates += [f"{what} for {need}", f"{need}: {what}"]
+    if season:
+        candidates.append(f"{m}-Minute {cat['seasons'][season]['name']} Meditation for {benefit}")
+    candidates.append(f"{m}-Minute {kind} for {benefit}")
+    fitting = [c for c in candidates if len(c) <= TITLE_MAX]
+    # the richest that fits, with a seeded choice among the two richest
+    best = [c for c in fitting if people in c and situation in c] or fitting
+    return rng.choice(best[:2])
+
+
+def _title_case(phrase: str) -> str:
+    small = {"a", "an", "the", "of", "for", "and", "to", "in", "on", "at", "by", "with"}
+    return " ".join(w if i and w in small else w[:1].upper() + w[1:]
+                    for i, w in enumerate(phrase.split()))
+
+
+def _pick(scores: dict[str, float], rng: random.Random) -> str:
+    best = max(scores.values())
+    close = sorted(k for k, v in scores.items() if v >= best - _CLOSE)
+    return rng.choice(close)
+
+
+def make_concept(topic: str, minutes: float, brief: ResearchBrief, *, seed: int = 0) -> Concept:
+    """The concept for a topic: the brief's leading theme, a technique suited to it (a seeded
+    choice among near-equals, so seeds vary the session), the audience, and a title."""
+    if not 1 <= minutes <= 180:
+        raise InputError(f"minutes must be between 1 and 180, not {minutes}")
+    cat = catalogue()
+    rng = random.Random(f"concept|{seed}|{topic}|{minutes}")
+    themes = dict(brief.themes)
+    theme = _pick({k: v for k, v in themes.items() if v >= max(themes.values()) - 0.2}, rng)
+    suited = cat["themes"][theme]["techniques"]
+    techniques = {k: v + (1.0 if k in suited else 0.0) for k, v in brief.techniques}
+    technique = _pick(techniques, rng)
+    audience = brief.audience
+    sleep = brief.sleep or bool(cat["themes"][theme].get("sleep"))
+    if sleep and audience == "everyone":
+        audience = "sleepers"
+    title = make_title(theme, technique, minutes, sleep=sleep, audience=audience,
+                       season=brief.season, topic=topic, rng=rng)
+    return Concept(topic=topic.strip(), theme=theme, technique=technique, audience=audience,
+                   minutes=float(minutes), title=title, sleep=sleep, season=brief.season)

@@ -1,0 +1,152 @@
+"""YouTube metadata, local route: title, description with chapters and the safety line, tags.
+
+Chapters are recognised by YouTube only when the list starts at 0:00, has at least three
+timestamps in ascending order, and each chapter lasts at least 10 seconds.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from archibald.errors import InputError
+from archibald.pipelines.meditation.catalogue import catalogue
+from archibald.pipelines.meditation.concept import Concept
+from archibald.script.model import Script
+from archibald.pipelines.meditation.topic import goal_words, read_topic
+
+__all__ = ["build_metadata", "chapters_from_sections", "parse_chapters", "timestamp",
+           "tags_length", "TITLE_MAX", "TAGS_MAX", "DESCRIPTION_MAX", "SAFETY_LINE",
+           "MIN_CHAPTER", "CATEGORY_HOWTO_STYLE"]
+
+TITLE_MAX = 100
+TAGS_MAX = 500
+DESCRIPTION_MAX = 5000
+MIN_CHAPTER = 10.0
+CATEGORY_HOWTO_STYLE = "26"
+SAFETY_LINE = ("This meditation is not medical advice and is no substitute for professional "
+               "care. Do not listen while driving or operating machinery.")
+_STAMP = re.compile(r"^\s*((?:\d+:)?\d{1,2}:\d{2})\s+(.+?)\s*$")
+
+
+def timestamp(seconds: float) -> str:
+    """0:00, 4:05, 1:02:03 (YouTube's chapter form)."""
+    total = int(seconds)
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _seconds(stamp: str) -> int:
+    value = 0
+    for part in stamp.split(":"):
+        value = value * 60 + int(part)
+    return value
+
+
+def chapters_from_sections(section_starts: list[tuple[float, str]],
+                           total_seconds: float | None = None) -> list[tuple[float, str]]:
+    """Chapters from (start seconds, section name): sorted, the first at 0, and any chapter
+    shorter than 10 s merged into its neighbour (the last one too, when the total is known)."""
+    starts = sorted((max(0.0, float(t)), name) for t, name in section_starts if name.strip())
+    if not starts:
+        return []
+    starts[0] = (0.0, starts[0][1])
+    chapters: list[list[float | str]] = [[t, name] for t, name in starts]
+    while len(chapters) > 1:
+        ends = [float(c[0]) for c in chapters[1:]] + [total_seconds or 1e12]
+        lengths = [int(end) - int(float(c[0])) for c, end in zip(chapters, ends)]
+        shortest = min(range(len(chapters)), key=lambda i: lengths[i])
+        if lengths[shortest] >= MIN_CHAPTER:
+            break
+        if shortest == 0:  # a short opening: the next chapter starts at 0 instead
+            chapters[1][0] = 0.0
+        chapters.pop(shortest)  # otherwise the previous chapter runs on
+    return [(float(t), str(name)) for t, name in chapters]
+
+
+def parse_chapters(description: str) -> tuple[list[tuple[int, str]], list[str]]:
+    """The chapter lines of a description and what breaks YouTube's rules (empty when valid)."""
+    chapters = [(_seconds(m[1]), m[2]) for line in description.splitlines()
+                if (m := _STAMP.match(line))]
+    problems = []
+    if not chapters:
+        return [], ["no chapters"]
+    if chapters[0][0] != 0:
+        problems.append("the first chapter does not start at 0:00")
+    if len(chapters) < 3:
+        problems.append(f"{len(chapters)} chapters; at least 3 are needed")
+    for (a, name), (b, _) in zip(chapters, chapters[1:]):
+        if b <= a:
+            problems.append(f"{timestamp(b)} is not after {timestamp(a)}")
+        elif b - a < MIN_CHAPTER:
+            problems.append(f"chapter {name!r} is shorter than 10 s")
+    return chapters, problems
+
+
+def tags_length(tags: list[str]) -> int:
+    """Characters YouTube counts for the tags: commas between, quotes around tags with spaces."""
+    return sum(len(t) + (2 if " " in t else 0) for t in tags) + max(0, len(tags) - 1)
+
+
+def _tags(concept: Concept, extra: tuple[str, ...] | list[str]) -> list[str]:
+    cat = catalogue()
+    reading = read_topic(concept.topic)
+    theme = cat["themes"][concept.theme]
+    technique = cat["techniques"][concept.technique]
+    minutes = f"{round(concept.minutes)} minute meditation"
+    candidates = [
+        "guided meditation", "meditation", minutes, theme["benefit"].lower().removeprefix("a "),
+        f"{technique['name'].lower()} meditation", "mindfulness", "relaxation",
+        *(["sleep meditation", "bedtime meditation"] if concept.sleep else ["calm", "breathing"]),
+        *theme["keywords"][:6], *technique["keywords"][:4],
+        *([cat["seasons"][concept.season]["name"].lower()] if concept.season else []),
+        *(t for t in (reading.audience, reading.event.removeprefix("the ")) if t),
+        *extra,
+    ]
+    tags: list[str] = []
+    for tag in candidates:
+        tag = re.sub(r"[<>,\"]", "", tag).strip()
+        if tag and tag.lower() not in (t.lower() for t in tags) and len(tag) <= 100:
+            if tags_length([*tags, tag]) <= TAGS_MAX:
+                tags.append(tag)
+    return tags
+
+
+def build_metadata(concept: Concept, script: Script, chapters: list[tuple[float, str]], *,
+                   tags_extra: tuple[str, ...] | list[str] = ()) -> dict[str, Any]:
+    """The YouTube metadata for a finished video. ``chapters`` are (start seconds, title), as
+    the voice's sentence timings put them; they are cleaned to YouTube's rules and left out of
+    the description when fewer than three remain."""
+    cat = catalogue()
+    title = (script.title or concept.title).strip()
+    if not title:
+        raise InputError("the video has no title")
+    if len(title) > TITLE_MAX:
+        title = title[:TITLE_MAX].rsplit(" ", 1)[0]
+    theme = cat["themes"][concept.theme]
+    technique = cat["techniques"][concept.technique]["name"].lower()
+    minutes = round(concept.minutes)
+    reading = read_topic(concept.topic)
+    benefit = (goal_words(reading) if reading.situation or reading.audience
+               or reading.goal != "calm" else theme["benefit"]).lower()
+    who = f", for {reading.for_whom}" if reading.audience else (
+        f", {reading.situation}" if reading.situation else "")
+    hook = [f"A {minutes}-minute guided {technique} meditation for {benefit}{who}.",
+            "Find a comfortable place, close your eyes and let this voice guide you"
+            + (" toward sleep." if concept.sleep else " for a few calm minutes.")]
+    cleaned = chapters_from_sections(chapters)
+    lines = [*hook, ""]
+    if len(cleaned) >= 3:
+        lines += ["Chapters:", *(f"{timestamp(t)} {name}" for t, name in cleaned), ""]
+    lines.append(SAFETY_LINE)
+    description = "\n".join(lines)[:DESCRIPTION_MAX]
+    return {
+        "title": title,
+        "description": description,
+        "tags": _tags(concept, tags_extra),
+        "categoryId": CATEGORY_HOWTO_STYLE,
+        "defaultLanguage": script.language,
+        "defaultAudioLanguage": script.language,
+        "chapters": [[round(t, 3), name] for t, name in cleaned],
+    }

@@ -1,0 +1,2 @@
+"""Provider resolution (which provider, which key, which model name) and the backends, one
+module per provider."""

@@ -1,0 +1,86 @@
+"""The backend seam: one abstract method, capabilities as class attributes."""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from typing import Awaitable, Callable, ClassVar
+
+from ...core.tasks import Context, Outcome, Task
+
+__all__ = ["Backend", "FunctionBackend"]
+
+
+class Backend(ABC):
+    """Runs a task on one route.
+
+    Subclasses set ``route`` (premium / budget / agent / local / memory) and ``capability``
+    (text, speech, music, image, video, upload, agent) and implement :meth:`execute`.
+    """
+
+    route: ClassVar[str] = "local"
+    capability: ClassVar[frozenset[str]] = frozenset()
+    #: the name recorded in the ledger, e.g. "anthropic:claude-sonnet-4-5" or "local:piper"
+    name: str = "backend"
+
+    def unavailable_reason(self) -> str | None:
+        """Why this backend cannot run here (e.g. a missing key), or None if it can."""
+        return None
+
+    @abstractmethod
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        """Do the work; raise a DelegationError subclass when it fails."""
+
+    def max_cost(self, task: Task) -> float | None:
+        """The most this call can be billed, in USD, reserved against budgets before it is
+        made; None when the provider sets no bound (the router then reserves its estimate)."""
+        return None
+
+    def fit(self, task: Task, room_usd: float) -> tuple[Task, str] | None:
+        """``task`` changed so its maximum fits in ``room_usd`` (a smaller max_tokens, say),
+        with a sentence saying what changed; None when it cannot be made to fit."""
+        return None
+
+    async def recover(self, request_id: str, task: Task, context: Context) -> Outcome | None:
+        """The answer of a call an earlier, killed process made, fetched by the provider's
+        request id without paying again; None when the provider cannot give it back."""
+        return None
+
+    def checked_prompt(self, task: Task, provider: str, key: str = "prompt") -> str:
+        """The task's ``key`` input (its prompt), after checking this backend can run here."""
+        from ...errors import NonRetryable, RouteUnavailable
+
+        reason = self.unavailable_reason()
+        if reason:
+            raise RouteUnavailable(reason)
+        prompt = task.inputs.get(key)
+        if not prompt:
+            raise NonRetryable(f"task {task.type!r} has no {key!r} input for {self.name}",
+                               provider=provider)
+        return str(prompt)
+
+
+class FunctionBackend(Backend):
+    """A backend made from an async function; handy for local routes and tests."""
+
+    def __init__(self, name: str, route: str,
+                 fn: Callable[[Task, Context], Awaitable[object]],
+                 capability: frozenset[str] = frozenset()) -> None:
+        self.name = name
+        self._route = route
+        self._fn = fn
+        self._capability = capability
+
+    @property
+    def route(self) -> str:  # type: ignore[override]  # an instance-level route
+        return self._route
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        start = time.perf_counter()
+        result = await self._fn(task, context)
+        if isinstance(result, Outcome):
+            if not result.seconds:
+                result.seconds = time.perf_counter() - start
+            return result
+        return Outcome(artifact=result, backend=self.name, route=self._route,
+                       seconds=time.perf_counter() - start)

@@ -1,0 +1,557 @@
+"""Provider batch APIs for work that can wait: Anthropic Message Batches and OpenAI Batch.
+
+Both bill about half the synchronous price for the same tokens and answer within 24 hours
+(usually far sooner). A chat request from a run whose deadline is far enough away is not sent
+at once: the :class:`Batcher` gathers requests for the same provider and model (across the
+items of a batch) for a short window, submits them as one batch, polls it, and hands each
+waiting stage its answer, priced at the batch rate.
+
+Money rules, as everywhere:
+
+* **Nothing is submitted twice.** Every request has a deterministic ``custom_id`` (a digest of
+  the run, stage, route, model and request body). The job row is written *before* the create
+  call (state ``submitting``) and gets the provider's batch id right after; a re-run after a
+  crash finds the request's row and polls the same batch instead of sending it again. Results
+  are stored as they arrive, so a crash after they came back costs nothing either.
+* **The deadline wins.** When a batch has not ended ``margin`` seconds before the earliest
+  deadline of the runs waiting on it, it is cancelled and those requests fall back to the
+  synchronous call (:class:`BatchFallback`). What the provider finished before the cancel is
+  used (and billed at the batch rate), not asked for again.
+* **Prices** come from LiteLLM's map (``*_cost_per_token_batches``) where it has them, else from
+  the provider's published batch discount in ``prices.toml`` ``[batch_discounts]``.
+
+Wire formats: Anthropic ``POST /v1/messages/batches`` ``{"requests": [{"custom_id", "params"}]}``,
+``GET /v1/messages/batches/{id}`` (``processing_status`` in_progress | canceling | ended,
+``results_url``), results as JSON lines ``{"custom_id", "result": {"type": "succeeded" |
+"errored" | "canceled" | "expired", ...}}``, ``POST .../{id}/cancel``. OpenAI: the requests as a
+JSONL file (``POST /v1/files``, purpose ``batch``), ``POST /v1/batches`` (``input_file_id``,
+``endpoint``, ``completion_window: "24h"``, ``metadata``), ``GET /v1/batches/{id}`` (status
+validating | failed | in_progress | finalizing | completed | expired | cancelling | cancelled;
+``output_file_id``, ``error_file_id``), results from ``GET /v1/files/{id}/content`` as
+``{"id", "custom_id", "response": {"status_code", "request_id", "body"}, "error"}`` lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+
+from ...errors import BackendError, DelegationError
+from ...store.migrations import batch_items, batch_jobs
+from ...pipeline.store import digest
+from ...core.prices import ModelPrice, PriceBook, litellm_price_map, packaged_table
+from ..registry import Provider
+from ...core.tasks import Usage
+
+__all__ = ["BATCH_PRICED", "BatchFallback", "BatchRequest", "BatchAnswer", "BatchClient", "AnthropicBatches",
+           "OpenAIBatches", "BatchStore", "Batcher", "batch_price"]
+
+log = logging.getLogger(__name__)
+ANTHROPIC_VERSION = "2023-06-01"
+#: how a batch-priced call's price source starts in the ledger (reports count them by it)
+BATCH_PRICED = "batch API: "
+
+
+class BatchFallback(DelegationError):
+    """The batch route cannot answer in time (or at all): call the provider synchronously."""
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """One request: the provider's own synchronous body, under our custom id."""
+
+    custom_id: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    """One request's result: the provider's synchronous response body, or why not."""
+
+    custom_id: str
+    state: str  # succeeded | errored | canceled | expired
+    body: dict[str, Any] | None = None
+    error: str = ""
+
+
+class BatchClient(Protocol):
+    provider: str
+
+    async def create(self, requests: list[BatchRequest], job_key: str) -> str: ...
+    async def poll(self, batch_id: str) -> tuple[str, bool]: ...
+    async def results(self, batch_id: str) -> list[BatchAnswer]: ...
+    async def cancel(self, batch_id: str) -> None: ...
+    def body(self, model: str, messages: list[dict[str, Any]], max_tokens: int,
+             temperature: float | None) -> dict[str, Any]: ...
+    def reply(self, body: Mapping[str, Any]) -> tuple[str, Usage, str]: ...
+
+
+def _raise_for(provider: str, what: str, r: httpx.Response, secret: str | None) -> None:
+    if r.status_code < 400:
+        return
+    text = r.text[:300]
+    if secret:
+        text = text.replace(secret, "***")
+    raise BackendError(f"{provider} batch {what}: HTTP {r.status_code}: {text}",
+                       provider=provider, status=r.status_code)
+
+
+def _jsonl(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+class _HTTPBatches:
+    provider = ""
+
+    def __init__(self, provider: Provider, *, transport: httpx.AsyncBaseTransport | None = None,
+                 timeout: float = 60.0) -> None:
+        self.conf = provider
+        self.transport = transport
+        self.timeout = timeout
+
+    def _client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.conf.base_url.rstrip("/"), headers=self._auth(),
+                                 timeout=self.timeout, transport=self.transport)
+
+    def _auth(self) -> dict[str, str]:
+        raise NotImplementedError
+
+
+class AnthropicBatches(_HTTPBatches):
+    """Anthropic's Message Batches API (``/v1/messages/batches``)."""
+
+    provider = "anthropic"
+
+    def _auth(self) -> dict[str, str]:
+        return {"x-api-key": self.conf.api_key or "", "anthropic-version": ANTHROPIC_VERSION}
+
+    def body(self, model: str, messages: list[dict[str, Any]], max_tokens: int,
+             temperature: float | None) -> dict[str, Any]:
+        system = [m["content"] for m in messages if m["role"] == "system"]
+        params: dict[str, Any] = {"model": model, "max_tokens": max_tokens,
+                                  "messages": [m for m in messages if m["role"] != "system"]}
+        if system:
+            params["system"] = "\n\n".join(system)
+        if temperature is not None:
+            params["temperature"] = temperature
+        return params
+
+    def reply(self, body: Mapping[str, Any]) -> tuple[str, Usage, str]:
+        text = "".join(c.get("text", "") for c in body.get("content") or []
+                       if c.get("type") == "text")
+        u = body.get("usage") or {}
+        cached = int(u.get("cache_read_input_tokens") or 0)
+        written = int(u.get("cache_creation_input_tokens") or 0)
+        usage = Usage(input_tokens=int(u.get("input_tokens") or 0) + cached + written,
+                      output_tokens=int(u.get("output_tokens") or 0),
+                      cached_input_tokens=cached, cache_write_tokens=written, requests=1)
+        return text, usage, str(body.get("stop_reason") or "")
+
+    async def create(self, requests: list[BatchRequest], job_key: str) -> str:
+        payload = {"requests": [{"custom_id": r.custom_id, "params": r.body} for r in requests]}
+        async with self._client() as c:
+            r = await c.post("/v1/messages/batches", json=payload)
+        _raise_for(self.provider, "create", r, self.conf.api_key)
+        return str(r.json()["id"])
+
+    async def poll(self, batch_id: str) -> tuple[str, bool]:
+        async with self._client() as c:
+            r = await c.get(f"/v1/messages/batches/{batch_id}")
+        _raise_for(self.provider, "retrieve", r, self.conf.api_key)
+        status = str(r.json()["processing_status"])
+        return status, status == "ended"
+
+    async def results(self, batch_id: str) -> list[BatchAnswer]:
+        async with self._client() as c:
+            meta = await c.get(f"/v1/messages/batches/{batch_id}")
+            _raise_for(self.provider, "retrieve", meta, self.conf.api_key)
+            url = meta.json().get("results_url") or f"/v1/messages/batches/{batch_id}/results"
+            r = await c.get(url)
+        _raise_for(self.provider, "results", r, self.conf.api_key)
+        out = []
+        for line in _jsonl(r.text):
+            result = line.get("result") or {}
+            kind = str(result.get("type", "errored"))
+            if kind == "succeeded":
+                out.append(BatchAnswer(line["custom_id"], kind, body=result.get("message")))
+            else:
+                err = ((result.get("error") or {}).get("error") or {}).get("message", "")
+                out.append(BatchAnswer(line["custom_id"], kind, error=str(err or kind)))
+        return out
+
+    async def cancel(self, batch_id: str) -> None:
+        async with self._client() as c:
+            r = await c.post(f"/v1/messages/batches/{batch_id}/cancel")
+        _raise_for(self.provider, "cancel", r, self.conf.api_key)
+
+
+class OpenAIBatches(_HTTPBatches):
+    """OpenAI's Batch API: a JSONL file of chat requests, then ``/v1/batches``."""
+
+    provider = "openai"
+    endpoint = "/v1/chat/completions"
+
+    def _auth(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.conf.api_key or ''}"}
+
+    def _path(self, path: str) -> str:
+        # OPENAI_BASE_URL conventionally ends in /v1
+        return path.removeprefix("/v1") if self.conf.base_url.rstrip("/").endswith("/v1") \
+            else path
+
+    def body(self, model: str, messages: list[dict[str, Any]], max_tokens: int,
+             temperature: float | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": model, "messages": messages,
+                                "max_completion_tokens": max_tokens}
+        if temperature is not None:
+            body["temperature"] = temperature
+        return body
+
+    def reply(self, body: Mapping[str, Any]) -> tuple[str, Usage, str]:
+        choice = (body.get("choices") or [{}])[0]
+        text = str((choice.get("message") or {}).get("content") or "")
+        u = body.get("usage") or {}
+        cached = int((u.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
+        usage = Usage(input_tokens=int(u.get("prompt_tokens") or 0),
+                      output_tokens=int(u.get("completion_tokens") or 0),
+                      cached_input_tokens=cached, requests=1)
+        return text, usage, str(choice.get("finish_reason") or "")
+
+    async def create(self, requests: list[BatchRequest], job_key: str) -> str:
+        lines = "".join(json.dumps({"custom_id": r.custom_id, "method": "POST",
+                                    "url": self.endpoint, "body": r.body}) + "\n"
+                        for r in requests)
+        async with self._client() as c:
+            f = await c.post(self._path("/v1/files"), data={"purpose": "batch"},
+                             files={"file": (f"archibald-{job_key}.jsonl", lines.encode(),
+                                             "application/jsonl")})
+            _raise_for(self.provider, "file upload", f, self.conf.api_key)
+            r = await c.post(self._path("/v1/batches"), json={
+                "input_file_id": f.json()["id"], "endpoint": self.endpoint,
+                "completion_window": "24h", "metadata": {"archibald_job": job_key}})
+        _raise_for(self.provider, "create", r, self.conf.api_key)
+        return str(r.json()["id"])
+
+    async def find(self, job_key: str) -> str | None:
+        """The batch created for ``job_key`` (by its metadata), if the create went through."""
+        async with self._client() as c:
+            r = await c.get(self._path("/v1/batches"), params={"limit": 100})
+        _raise_for(self.provider, "list", r, self.conf.api_key)
+        for b in r.json().get("data") or []:
+            if (b.get("metadata") or {}).get("archibald_job") == job_key:
+                return str(b["id"])
+        return None
+
+    async def poll(self, batch_id: str) -> tuple[str, bool]:
+        async with self._client() as c:
+            r = await c.get(self._path(f"/v1/batches/{batch_id}"))
+        _raise_for(self.provider, "retrieve", r, self.conf.api_key)
+        status = str(r.json()["status"])
+        return status, status in ("completed", "failed", "expired", "cancelled")
+
+    async def results(self, batch_id: str) -> list[BatchAnswer]:
+        out: list[BatchAnswer] = []
+        async with self._client() as c:
+            meta = await c.get(self._path(f"/v1/batches/{batch_id}"))
+            _raise_for(self.provider, "retrieve", meta, self.conf.api_key)
+            b = meta.json()
+            for key in ("output_file_id", "error_file_id"):
+                if not b.get(key):
+                    continue
+                r = await c.get(self._path(f"/v1/files/{b[key]}/content"))
+                _raise_for(self.provider, "results", r, self.conf.api_key)
+                for line in _jsonl(r.text):
+                    resp = line.get("response") or {}
+                    if resp.get("status_code") == 200 and resp.get("body"):
+                        out.append(BatchAnswer(line["custom_id"], "succeeded", body=resp["body"]))
+                    else:
+                        err = line.get("error") or (resp.get("body") or {}).get("error") or {}
+                        out.append(BatchAnswer(line["custom_id"], "errored",
+                                               error=str(err.get("message") or err or "failed")))
+        return out
+
+    async def cancel(self, batch_id: str) -> None:
+        async with self._client() as c:
+            r = await c.post(self._path(f"/v1/batches/{batch_id}/cancel"))
+        _raise_for(self.provider, "cancel", r, self.conf.api_key)
+
+
+# -- prices -------------------------------------------------------------------------------------
+def batch_price(prices: PriceBook, provider: str, model: str) -> ModelPrice:
+    """Batch token prices for ``model``: LiteLLM's batch figures, else the provider's discount."""
+    sync = prices.model(model)
+    entry = litellm_price_map().get(model) or litellm_price_map().get(model.split("/", 1)[-1])
+    if entry and entry.get("input_cost_per_token_batches") is not None \
+            and entry.get("output_cost_per_token_batches") is not None:
+        inp = float(entry["input_cost_per_token_batches"])
+        return ModelPrice(model, inp, float(entry["output_cost_per_token_batches"]),
+                          min(sync.cached_input_per_token, inp),
+                          f"{BATCH_PRICED}{sync.source} (batch prices)",
+                          sync.cache_write_per_token)
+    d = packaged_table("batch_discounts").get(provider)
+    if not d:
+        raise BatchFallback(f"no batch price known for {provider} {model}")
+    f = float(d["factor"])
+    return ModelPrice(model, sync.input_per_token * f, sync.output_per_token * f,
+                      sync.cached_input_per_token * f,
+                      f"{BATCH_PRICED}{sync.source} x {f:g} ({d['source']}, {d['date']})",
+                      None if sync.cache_write_per_token is None
+                      else sync.cache_write_per_token * f)
+
+
+async def batched_outcome(batcher: "Batcher", backend: Any, messages: list[dict[str, Any]],
+                          max_tokens: int, temperature: float | None, run_id: str,
+                          stage: str) -> Any:
+    """``backend``'s answer (a ChatBackend's Outcome) through the provider's batch API."""
+    from ...core.tasks import Outcome
+
+    provider = backend.provider.name
+    client = batcher.clients[provider]
+    model = backend.model.split("/", 1)[1] if backend.model.startswith(provider + "/") \
+        else backend.model
+    price = batch_price(backend.prices, provider, backend.model)
+    body = client.body(model, messages, max_tokens, temperature)
+    custom_id = batcher.custom_id(run_id, stage, backend.route, backend.model, body)
+    start = time.perf_counter()
+    reply = await batcher.answer(provider, model, custom_id, body, run_id)
+    text, usage, finish = client.reply(reply)
+    sync = backend.prices.cost(usage, model=backend.model)
+    return Outcome(artifact=text, backend=f"{backend.name} (batch)", route=backend.route,
+                   model=backend.model, usage=usage, cost=price.cost(usage),
+                   seconds=time.perf_counter() - start,
+                   detail={"request_id": reply.get("id"), "finish_reason": finish,
+                           "batch": True, "batch_custom_id": custom_id,
+                           "synchronous_cost_usd": sync, "price_source": price.source})
+
+
+# -- what is stored -----------------------------------------------------------------------------
+class BatchStore:
+    """Jobs and their requests in the ledger's database, so a crash never re-submits."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def item(self, custom_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as c:
+            row = c.execute(select(batch_items).where(batch_items.c.custom_id == custom_id)) \
+                .mappings().first()
+        return dict(row) if row else None
+
+    def job(self, job_key: str) -> dict[str, Any] | None:
+        with self.engine.connect() as c:
+            row = c.execute(select(batch_jobs).where(batch_jobs.c.job_key == job_key)) \
+                .mappings().first()
+        return dict(row) if row else None
+
+    def open_job(self, job_key: str, provider: str, model: str, deadline: float,
+                 ids: list[str]) -> None:
+        """Write-ahead: the job and its requests exist before the provider hears of them."""
+        now = time.time()
+        with self.engine.begin() as c:
+            c.execute(batch_jobs.insert().values(job_key=job_key, provider=provider, model=model,
+                                                 batch_id=None, state="submitting",
+                                                 deadline=deadline, created_at=now))
+            for cid in ids:
+                c.execute(batch_items.insert().values(custom_id=cid, job_key=job_key,
+                                                      state="submitted", result=None,
+                                                      updated_at=now))
+
+    def set_job(self, job_key: str, **values: Any) -> None:
+        with self.engine.begin() as c:
+            c.execute(update(batch_jobs).where(batch_jobs.c.job_key == job_key).values(**values))
+
+    def settle(self, answers: list[BatchAnswer]) -> None:
+        now = time.time()
+        with self.engine.begin() as c:
+            for a in answers:
+                c.execute(update(batch_items).where(batch_items.c.custom_id == a.custom_id)
+                          .values(state=a.state, updated_at=now,
+                                  result=json.dumps({"body": a.body, "error": a.error})))
+
+    def job_ids(self, job_key: str) -> list[str]:
+        with self.engine.connect() as c:
+            return list(c.execute(select(batch_items.c.custom_id)
+                                  .where(batch_items.c.job_key == job_key)).scalars())
+
+
+# -- the batcher --------------------------------------------------------------------------------
+@dataclass
+class _Group:
+    provider: str
+    model: str
+    requests: list[BatchRequest] = field(default_factory=list)
+    deadline: float = float("inf")
+    flush: asyncio.TimerHandle | None = None
+    done: asyncio.Future[str] | None = None  # the job key, once submitted
+
+
+class Batcher:
+    """Gathers chat requests that can wait into provider batches; see the module docstring.
+
+    ``window`` is how long a group stays open after its latest request (requests from other
+    items arriving meanwhile join it); ``min_lead`` is how far away a run's deadline must be for
+    its requests to be batched at all; ``margin`` is how long before the deadline an unfinished
+    batch is cancelled in favour of synchronous calls.
+    """
+
+    def __init__(self, store: BatchStore, clients: Mapping[str, BatchClient], *,
+                 window: float = 2.0, max_requests: int = 1000, min_lead: float = 2 * 3600.0,
+                 margin: float = 1800.0, poll_first: float = 5.0, poll_max: float = 120.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store, self.clients = store, dict(clients)
+        self.window, self.max_requests = window, max_requests
+        self.min_lead, self.margin = min_lead, margin
+        self.poll_first, self.poll_max = poll_first, poll_max
+        self.clock = clock
+        self.deadlines: dict[str, float] = {}
+        self._groups: dict[tuple[str, str], _Group] = {}
+        self._jobs: dict[str, asyncio.Task[None]] = {}
+        self.submitted = 0  # batches this process created (for tests and the summary)
+
+    def register(self, run_id: str, deadline: float) -> None:
+        """Requests of ``run_id`` may wait until ``deadline`` (Unix time)."""
+        self.deadlines[run_id] = deadline
+
+    def wants(self, run_id: str, provider: str) -> bool:
+        deadline = self.deadlines.get(run_id)
+        return (provider in self.clients and deadline is not None
+                and deadline - self.clock() >= self.min_lead)
+
+    def custom_id(self, run_id: str, stage: str, route: str, model: str,
+                  body: Mapping[str, Any]) -> str:
+        return "arch-" + digest({"run": run_id, "stage": stage, "route": route, "model": model,
+                                 "body": body})[:40]
+
+    async def answer(self, provider: str, model: str, custom_id: str, body: dict[str, Any],
+                     run_id: str) -> dict[str, Any]:
+        """The provider's response body for this request, from its batch."""
+        known = await asyncio.to_thread(self.store.item, custom_id)
+        if known is None:
+            job_key = await self._join(provider, model, BatchRequest(custom_id, body),
+                                       self.deadlines.get(run_id, float("inf")))
+        else:
+            job_key = str(known["job_key"])
+        while True:
+            row = await asyncio.to_thread(self.store.item, custom_id)
+            assert row is not None
+            if row["state"] == "succeeded":
+                body_out: dict[str, Any] = json.loads(row["result"])["body"]
+                return body_out
+            if row["state"] in ("errored", "canceled", "expired"):
+                why = json.loads(row["result"] or "{}").get("error") or row["state"]
+                raise BatchFallback(f"{provider} batch request {row['state']}: {why}")
+            await self._follow(job_key)
+
+    async def _join(self, provider: str, model: str, req: BatchRequest, deadline: float) -> str:
+        key = (provider, model)
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = _Group(provider, model)
+        group.requests.append(req)
+        group.deadline = min(group.deadline, deadline)
+        loop = asyncio.get_running_loop()
+        if group.done is None:
+            group.done = loop.create_future()
+        done = group.done
+        if group.flush is not None:
+            group.flush.cancel()
+        if len(group.requests) >= self.max_requests:
+            loop.create_task(self._submit(key))
+        else:
+            group.flush = loop.call_later(self.window,
+                                          lambda: loop.create_task(self._submit(key)))
+        return await asyncio.shield(done)
+
+    async def _submit(self, key: tuple[str, str]) -> None:
+        group = self._groups.pop(key, None)
+        if group is None:
+            return
+        done = group.done
+        ids = [r.custom_id for r in group.requests]
+        job_key = digest({"ids": ids})[:32]
+        client = self.clients[group.provider]
+        try:
+            await asyncio.to_thread(self.store.open_job, job_key, group.provider, group.model,
+                                    group.deadline, ids)
+            batch_id = await client.create(group.requests, job_key)
+            self.submitted += 1
+            await asyncio.to_thread(self.store.set_job, job_key, batch_id=batch_id,
+                                    state="submitted")
+            log.info("%s: batch %s of %d requests for %s", group.provider, batch_id, len(ids),
+                     group.model)
+        except Exception as exc:  # nothing was created: the requests go synchronously
+            await asyncio.to_thread(self.store.settle, [
+                BatchAnswer(cid, "errored", error=f"batch create failed: {exc}") for cid in ids])
+            await asyncio.to_thread(self.store.set_job, job_key, state="failed")
+        if done is not None and not done.done():
+            done.set_result(job_key)
+
+    async def _follow(self, job_key: str) -> None:
+        """Poll the job until it ends (one poller per job for every waiting request)."""
+        task = self._jobs.get(job_key)
+        if task is None or task.done():
+            task = self._jobs[job_key] = asyncio.get_running_loop().create_task(
+                self._poll(job_key))
+        await asyncio.shield(task)
+
+    async def _poll(self, job_key: str) -> None:
+        job = await asyncio.to_thread(self.store.job, job_key)
+        if job is None:
+            return
+        client = self.clients.get(str(job["provider"]))
+        batch_id = job["batch_id"]
+        ids = await asyncio.to_thread(self.store.job_ids, job_key)
+        if client is None:
+            await self._give_up(ids, "its provider is not configured now")
+            return
+        if not batch_id:  # crashed between the create call and storing its id
+            batch_id = await client.find(job_key) if isinstance(client, OpenAIBatches) else None
+            if not batch_id:
+                await self._give_up(ids, "submission not confirmed before a crash")
+                await asyncio.to_thread(self.store.set_job, job_key, state="unknown")
+                return
+            await asyncio.to_thread(self.store.set_job, job_key, batch_id=batch_id,
+                                    state="submitted")
+        wait = self.poll_first
+        while True:
+            status, ended = await client.poll(str(batch_id))
+            if ended:
+                break
+            if self.clock() + wait > float(job["deadline"]) - self.margin:
+                log.warning("%s batch %s not done %s s before its deadline: cancelled, "
+                            "falling back to synchronous calls", job["provider"], batch_id,
+                            self.margin)
+                await client.cancel(str(batch_id))
+                status = await self._wait_cancelled(client, str(batch_id))
+                break
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, self.poll_max)
+        answers = await client.results(str(batch_id))
+        seen = {a.custom_id for a in answers}
+        missing = "expired" if status in ("expired", "ended") else "canceled"
+        answers += [BatchAnswer(cid, missing, error=f"no result: the batch {status}")
+                    for cid in ids if cid not in seen]
+        await asyncio.to_thread(self.store.settle, answers)
+        await asyncio.to_thread(self.store.set_job, job_key, state="ended")
+
+    async def _wait_cancelled(self, client: BatchClient, batch_id: str) -> str:
+        status = "canceling"
+        for _ in range(30):
+            status, ended = await client.poll(batch_id)
+            if ended:
+                break
+            await asyncio.sleep(min(self.poll_first, 2.0))
+        return status
+
+    async def _give_up(self, ids: list[str], why: str) -> None:
+        await asyncio.to_thread(self.store.settle,
+                                [BatchAnswer(cid, "errored", error=why) for cid in ids])

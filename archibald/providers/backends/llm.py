@@ -1,0 +1,317 @@
+"""Chat through LiteLLM: one backend for every chat model LiteLLM serves.
+
+*How to call* lives here; *where and with which key* comes in as a
+:class:`~archibald.providers.registry.Provider`. LiteLLM is imported lazily (the offline path never pays
+for it) with its bundled price map, its own retries off (``num_retries=0``, ``max_retries=0``)
+so that :class:`~archibald.providers.backends.http.RetryPolicy` is the only retry loop, and its
+exceptions translated here into Archibald's.
+
+DeepSeek's current models think by default, bill the reasoning as output and count it against
+``max_tokens``: thinking is turned off (``thinking: {"type": "disabled"}``, DeepSeek's own
+parameter) unless a task asks for it with ``thinking``, and then ``reasoning_budget`` tokens
+are added to ``max_tokens``. Reasoning tokens are recorded in the usage either way. Calls are
+priced at the rate in force when they were sent (DeepSeek has off-peak hours) and the row says
+which rate that was.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Any, Callable
+
+from ..chat_models import import_litellm
+from ...errors import (BackendError, BackendTimeout, DelegationError, NonRetryable,
+                      ProviderOverloaded, RouteUnavailable)
+from ...core import prices as prices_module
+from ...core.prices import PriceBook
+from ..registry import Provider
+from ...core.tasks import Context, Outcome, Task, Usage
+from .base import Backend
+from .http import RetryPolicy, error_from_status, log
+
+__all__ = ["ChatBackend", "chat_messages", "litellm_model", "translate_litellm"]
+
+#: tokens the chat framing adds around the messages (role markers, separators), at most
+_FRAMING_TOKENS = 32
+_DEFAULT_MAX_TOKENS = 4096
+#: a budget-shrunk call keeps at least this many output tokens, else it is refused
+_MIN_FIT_TOKENS = 256
+_MALFORMED = ("Expecting value", "Unable to get json response", "JSONDecodeError",
+              "Invalid control character", "Unterminated string")
+
+
+def litellm_model(provider: str, model: str) -> str:
+    """The LiteLLM model string for ``model`` served by ``provider`` (LiteLLM's provider name):
+    ``provider/model``. Ollama goes through its OpenAI-compatible /v1."""
+    if provider == "ollama":
+        for alias in ("ollama_chat/", "ollama/"):
+            model = model.removeprefix(alias)
+        provider = "openai"
+    if model.startswith(provider + "/"):
+        return model
+    return f"{provider}/{model}"
+
+
+def _headers(exc: BaseException) -> dict[str, str]:
+    raw = getattr(exc, "litellm_response_headers", None)
+    if raw is None:
+        response = getattr(exc, "response", None)
+        raw = getattr(response, "headers", None)
+    try:
+        return {str(k).lower(): str(v) for k, v in dict(raw or {}).items()}
+    except (TypeError, ValueError):
+        return {}
+
+
+def _body(message: str) -> Any:
+    """The provider's JSON error body embedded in a LiteLLM message, if there is one."""
+    start = message.find("{")
+    if start < 0:
+        return message
+    try:
+        return json.JSONDecoder().raw_decode(message[start:])[0]
+    except json.JSONDecodeError:
+        return message
+
+
+def translate_litellm(provider: Provider, exc: BaseException) -> DelegationError:
+    """A LiteLLM (or openai SDK) exception as an Archibald error with status and retry-after."""
+    name = type(exc).__name__
+    message = str(getattr(exc, "message", None) or exc)
+    secrets = (provider.api_key,)
+    if name in ("Timeout", "APITimeoutError"):
+        return BackendTimeout(provider.redact(f"{provider.name} did not answer in time"))
+    if any(marker in message for marker in _MALFORMED):
+        return BackendError(provider.redact(f"{provider.name} answered with malformed JSON: "
+                                            f"{message[:200]}"),
+                            provider=provider.name, code="malformed_json")
+    status = getattr(exc, "status_code", None)
+    body = _body(message)
+    lowered = message.lower()
+    if "overloaded_error" in lowered and status in (None, 500):
+        status = 529  # LiteLLM reports Anthropic's 529 as a 500
+    if name == "APIConnectionError" or (status == 500 and "connection error" in lowered):
+        return ProviderOverloaded(provider.redact(f"{provider.name} could not be reached: "
+                                                  f"{message[:200]}"),
+                                  provider=provider.name, code="transport")
+    if isinstance(status, int) and status >= 400:
+        return error_from_status(provider.name, status, body, _headers(exc), secrets=secrets)
+    if name in ("AuthenticationError", "PermissionDeniedError", "BadRequestError",
+                "NotFoundError", "UnprocessableEntityError", "ContentPolicyViolationError"):
+        return NonRetryable(provider.redact(f"{provider.name}: {message[:300]}"),
+                            provider=provider.name, code=name)
+    return BackendError(provider.redact(f"{provider.name} failed: {name}: {message[:300]}"),
+                        provider=provider.name, code=name)
+
+
+def _usage(response: Any) -> Usage:
+    raw = getattr(response, "usage", None)
+    if raw is None:
+        return Usage(requests=1)
+    details = getattr(raw, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None) or getattr(raw, "cache_read_input_tokens",
+                                                                None) or 0
+    # LiteLLM counts Anthropic's cache writes inside prompt_tokens and reports them apart too
+    written = getattr(raw, "cache_creation_input_tokens", None) \
+        or getattr(details, "cache_creation_tokens", None) or 0
+    reasoning = getattr(getattr(raw, "completion_tokens_details", None), "reasoning_tokens", None)
+    return Usage(input_tokens=int(getattr(raw, "prompt_tokens", 0) or 0),
+                 output_tokens=int(getattr(raw, "completion_tokens", 0) or 0),
+                 reasoning_tokens=int(reasoning or 0),
+                 cached_input_tokens=int(cached), cache_write_tokens=int(written), requests=1)
+
+
+def _request_id(response: Any) -> str | None:
+    hidden = getattr(response, "_hidden_params", None) or {}
+    headers = hidden.get("additional_headers") or {}
+    for key in ("llm_provider-request-id", "llm_provider-x-request-id"):
+        if headers.get(key):
+            return str(headers[key])
+    rid = getattr(response, "id", None)
+    return str(rid) if rid else None
+
+
+def chat_messages(task: Task, prompt: str) -> list[dict[str, str]]:
+    """The messages a chat call sends for ``task`` (the baseline counts the same ones)."""
+    messages = []
+    if task.inputs.get("system"):
+        messages.append({"role": "system", "content": str(task.inputs["system"])})
+    messages.append({"role": "user", "content": prompt})
+    return messages
+
+
+class ChatBackend(Backend):
+    """A chat model on one route. ``execute`` reads inputs prompt (+system, max_tokens,
+    temperature) and returns the reply text as the artifact."""
+
+    capability = frozenset({"text"})
+
+    #: what a task that asks DeepSeek to think adds to max_tokens, unless it says otherwise
+    REASONING_BUDGET = 8192
+
+    def __init__(self, route: str, model: str, provider: Provider, prices: PriceBook, *,
+                 timeout: float = 120.0, retry: RetryPolicy | None = None,
+                 now: Callable[[], datetime] | None = None) -> None:
+        self.now = now or (lambda: prices_module.utc_now())
+        self._route = route
+        self.model = model
+        self.provider = provider
+        self.prices = prices
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy(timeout_retries=1)
+        self.name = f"{provider.name}:{model}"
+
+    @property
+    def route(self) -> str:  # type: ignore[override]
+        return self._route
+
+    @property
+    def free(self) -> bool:
+        """Ollama runs on your own machine: no price needed unless the config gives one."""
+        return self.provider.name == "ollama"
+
+    def unavailable_reason(self) -> str | None:
+        if not self.provider.configured:
+            return f"{self.provider.missing} is not set ({self.provider.name} serves {self.model})"
+        try:
+            self._price(Usage())
+        except RouteUnavailable as exc:
+            return str(exc)
+        return None
+
+    def _price(self, usage: Usage, at: datetime | None = None) -> float:
+        if self.free:
+            try:
+                return self.prices.cost(usage, model=self.model, at=at)
+            except RouteUnavailable:
+                return self.prices.cost(usage, unit="local")
+        return self.prices.cost(usage, model=self.model, at=at)
+
+    def _price_source(self, at: datetime | None = None) -> str:
+        try:
+            return self.prices.source(model=self.model, at=at)
+        except RouteUnavailable:
+            return self.prices.source(unit="local")
+
+    def _takes_temperature(self, extra: dict[str, Any]) -> bool:
+        """Anthropic's Messages API no longer has ``temperature`` (the anthropic SDK's
+        MessageCreateParams lists none) and DeepSeek ignores it while thinking."""
+        if self.provider.name == "anthropic":
+            return False
+        return bool(extra.get("thinking", {}).get("type") != "enabled")
+
+    def _thinking(self, task: Task, max_tokens: int) -> tuple[dict[str, Any], int]:
+        """DeepSeek's ``thinking`` switch for this task, and max_tokens with its budget."""
+        if self.provider.name != "deepseek":
+            return {}, max_tokens
+        if not task.inputs.get("thinking"):
+            return {"thinking": {"type": "disabled"}}, max_tokens
+        budget = int(task.inputs.get("reasoning_budget", self.REASONING_BUDGET))
+        return {"thinking": {"type": "enabled"}}, max_tokens + budget
+
+    def _api_base(self) -> str | None:
+        if not self.provider.sends_base:
+            return None  # LiteLLM's own default endpoint for this provider
+        base = self.provider.base_url.rstrip("/")
+        if self.provider.name == "ollama" and not base.endswith("/v1"):
+            base += "/v1"
+        return base
+
+    def _max_prompt_tokens(self, task: Task) -> int:
+        """An upper bound on the prompt's tokens: byte-level BPE tokenizers (Anthropic,
+        OpenAI, DeepSeek) never make more tokens than the text has UTF-8 bytes; plus the
+        message framing."""
+        text = str(task.inputs.get("system") or "") + str(task.inputs.get("prompt") or "")
+        return len(text.encode()) + _FRAMING_TOKENS
+
+    def _max_tokens(self, task: Task) -> int:
+        return int(task.inputs.get("max_tokens", _DEFAULT_MAX_TOKENS))
+
+    def max_cost(self, task: Task) -> float | None:
+        """The whole prompt at the dearest input price (cache writes cost more than input)
+        plus every allowed output token: what the call costs if the answer uses max_tokens."""
+        try:
+            price = self.prices.model(self.model)
+        except RouteUnavailable:
+            return 0.0 if self.free else None
+        per_in = max(price.input_per_token, price.cache_write_per_token or 0.0)
+        # with thinking on, the reasoning budget is billed as output on top of max_tokens
+        return self._max_prompt_tokens(task) * per_in \
+            + self._thinking(task, self._max_tokens(task))[1] * price.output_per_token
+
+    def fit(self, task: Task, room_usd: float) -> tuple[Task, str] | None:
+        """The task with max_tokens lowered so its maximum fits ``room_usd``; None when
+        fewer than _MIN_FIT_TOKENS would be left to answer in."""
+        try:
+            price = self.prices.model(self.model)
+        except RouteUnavailable:
+            return None
+        prompt_cost = self._max_prompt_tokens(task) * max(price.input_per_token,
+                                                          price.cache_write_per_token or 0.0)
+        if price.output_per_token <= 0:
+            return None
+        allowed = int((room_usd - prompt_cost) / price.output_per_token)
+        wanted = self._max_tokens(task)
+        if allowed >= wanted or allowed < min(_MIN_FIT_TOKENS, wanted):
+            return None
+        fitted = Task(task.type, {**task.inputs, "max_tokens": allowed}, task.channel)
+        return fitted, (f"max_tokens cut from {wanted} to {allowed} so the call's maximum "
+                        f"(${self.max_cost(fitted) or 0.0:.4f}) fits the budget left "
+                        f"(${room_usd:.4f})")
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        messages = chat_messages(task, self.checked_prompt(task, self.provider.name))
+        extra, max_tokens = self._thinking(task, self._max_tokens(task))
+        kwargs: dict[str, Any] = {
+            "model": litellm_model(self.provider.name, self.model), "messages": messages,
+            "api_base": self._api_base(),
+            "api_key": self.provider.api_key or ("ollama" if self.free else None),
+            "max_tokens": max_tokens,
+            "timeout": self.timeout, "num_retries": 0, "max_retries": 0,
+        }
+        if extra:
+            kwargs["extra_body"] = extra
+        if task.inputs.get("temperature") is not None and self._takes_temperature(extra):
+            kwargs["temperature"] = float(task.inputs["temperature"])
+        batcher = context.extra.get("batcher")
+        run_id = str(context.extra.get("run_id") or "")
+        if batcher is not None and batcher.wants(run_id, self.provider.name):
+            from .batchapi import BatchFallback, batched_outcome
+
+            stage = getattr(context.extra.get("stage"), "stage", task.type)
+            try:
+                outcome: Outcome = await batched_outcome(
+                    batcher, self, messages, kwargs["max_tokens"], kwargs.get("temperature"),
+                    run_id, str(stage))
+                return outcome
+            except BatchFallback as exc:
+                log.warning("%s: %s; calling synchronously", self.name, exc)
+        litellm = import_litellm()
+
+        async def attempt() -> Any:
+            try:
+                return await litellm.acompletion(**kwargs)
+            except Exception as exc:  # LiteLLM raises its own tree; translate all of it
+                raise translate_litellm(self.provider, exc) from None
+
+        start, sent = time.perf_counter(), self.now()
+        response = await self.retry.run(attempt, what=self.name)
+        usage = _usage(response)
+        cost = self._price(usage, sent)
+        text = response.choices[0].message.content or ""
+        log.info("%s: %d in / %d out tokens, $%.6f", self.name, usage.input_tokens,
+                 usage.output_tokens, cost)
+        if not text.strip():  # billed, but nothing to use: a failure that still costs
+            error = BackendError(f"{self.name} answered with an empty reply (finish reason "
+                                 f"{response.choices[0].finish_reason!r})",
+                                 provider=self.provider.name, code="empty_reply")
+            error.cost = cost
+            raise error
+        return Outcome(artifact=text, backend=self.name, route=self._route, model=self.model,
+                       usage=usage, cost=cost, seconds=time.perf_counter() - start,
+                       detail={"request_id": _request_id(response),
+                               "finish_reason": response.choices[0].finish_reason,
+                               "rate": self.prices.rate(self.model, sent),
+                               "price_source": self._price_source(sent)})

@@ -1,0 +1,689 @@
+"""The outcome store: every attempt, the per-route statistics the router reads, and
+remembered results. SQLite by default, PostgreSQL by URL (ARCHIBALD_DB)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import and_, case, create_engine, event, func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from ..errors import ConfigError
+from .ledger import EVIDENCE, Attempt
+from .migrations import attempts, budget_lock, memory_items, migrate, route_stats, runs
+
+__all__ = ["Memory", "RouteStats", "default_url", "SpentFn", "read_export"]
+
+#: sums committed money (settled costs plus the maxima of pending/unknown calls) by filter
+SpentFn = Callable[..., int]
+
+#: what a row holds against budgets: its cost once settled, else the most it can cost
+_COMMITTED = case((attempts.c.status == "settled", attempts.c.cost_nano),
+                  (attempts.c.cost_nano > attempts.c.max_cost_nano, attempts.c.cost_nano),
+                  else_=attempts.c.max_cost_nano)
+
+
+@dataclass(frozen=True)
+class RouteStats:
+    """What memory knows about one route for one task type (and channel, or all channels)."""
+
+    route: str
+    n: int
+    successes: int
+    quality_n: int
+    quality_sum: float
+    cost_nano_sum: int
+    baseline_nano_sum: int
+    seconds_sum: float
+    w: float = 0.0
+    w_success: float = 0.0
+    w_quality: float = 0.0
+    w_quality_sq: float = 0.0
+    w_cost: float = 0.0
+    #: decayed count of outcomes whose quality is evidence (w_quality's denominator)
+    w_evidence: float = 0.0
+    #: successful outcomes nothing independent looked at (a creative task's cheap route, no judge)
+    unjudged: int = 0
+
+    @property
+    def success_rate(self) -> float:
+        return self.successes / self.n if self.n else 0.0
+
+    @property
+    def mean_quality(self) -> float | None:
+        """Mean quality over the outcomes with evidence (check, judge, shadow); None if none."""
+        return self.quality_sum / self.quality_n if self.quality_n else None
+
+    @property
+    def evidence_n(self) -> int:
+        return self.quality_n
+
+    @property
+    def mean_cost(self) -> float:
+        return self.cost_nano_sum / self.n / 1e9 if self.n else 0.0
+
+    @property
+    def savings(self) -> float:
+        return (self.baseline_nano_sum - self.cost_nano_sum) / 1e9
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"route": self.route, "n": self.n, "successes": self.successes,
+                "success_rate": round(self.success_rate, 4),
+                "mean_quality": None if self.mean_quality is None else round(self.mean_quality, 4),
+                "evidence_n": self.quality_n, "unjudged": self.unjudged,
+                "mean_cost_usd": round(self.mean_cost, 9), "savings_usd": round(self.savings, 9)}
+
+
+def default_url() -> str:
+    env = os.environ.get("ARCHIBALD_DB")
+    if env:
+        return env
+    from ..config import archibald_home
+
+    home = archibald_home()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {home}: {exc.strerror}; set ARCHIBALD_HOME to a folder "
+                          f"you can write", setting="ARCHIBALD_HOME") from None
+    return f"sqlite:///{home / 'archibald.db'}"
+
+
+#: the PostgreSQL advisory lock key that serialises migrations ("archibal" in ASCII)
+_MIGRATION_LOCK = 0x6172636869626C
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def _plain(exc: object) -> str:
+    """A driver's message on one line, with any password in a URL masked."""
+    text = " ".join(str(exc).split())
+    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+
+
+class Memory:
+    """Structured outcomes and remembered results, behind one SQLAlchemy engine."""
+
+    def __init__(self, url: str | None = None, *, half_life_days: float = 30.0) -> None:
+        self.url = url or default_url()
+        self.half_life_s = half_life_days * 86400.0
+        try:
+            self.engine: Engine = create_engine(self.url, future=True)
+        except (ArgumentError, ModuleNotFoundError) as exc:
+            raise ConfigError(f"cannot use database URL ({_plain(exc)}); give a sqlite:/// "
+                              f"path or a postgresql+psycopg:// URL",
+                              setting="ARCHIBALD_DB") from None
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        try:
+            with self.engine.connect() as conn:
+                # one process migrates at a time: two runs starting on a fresh database (a
+                # batch on two machines) would both create the tables
+                if self.engine.dialect.name == "sqlite":
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                elif self.engine.dialect.name == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+                migrate(conn)
+                conn.commit()
+        except OperationalError as exc:
+            raise ConfigError(f"cannot open the database: {_plain(exc.orig)}; check "
+                              f"ARCHIBALD_DB and that the server runs",
+                              setting="ARCHIBALD_DB") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- attempts -------------------------------------------------------------------------
+    def record(self, a: Attempt) -> int:
+        """Store one attempt and fold it into the route statistics, atomically."""
+        with self.engine.begin() as conn:
+            key = conn.execute(attempts.insert().values(**_row(a))).inserted_primary_key
+            assert key is not None
+            new_id = key[0]
+            if a.status == "settled" and a.checked:
+                self._fold(conn, a)
+        a.id = int(new_id)
+        return a.id
+
+    # -- the write-ahead ledger -------------------------------------------------------------
+    def reserve(self, a: Attempt, check: Callable[[SpentFn], None]) -> int:
+        """Write ``a`` as a pending attempt if ``check`` lets it, atomically across processes.
+
+        One transaction (on SQLite ``BEGIN IMMEDIATE``: the write lock first) bumps the budget
+        lock row (on PostgreSQL a row lock, so concurrent reservations queue there too), calls
+        ``check`` with a function that
+        sums committed money inside that transaction, and inserts the pending row, which is
+        itself the reservation of ``a.max_cost_nano``. ``check`` raises to refuse.
+        """
+        a.status, a.checked = "pending", False
+        with self.engine.connect() as conn:
+            try:
+                if self.engine.dialect.name == "sqlite":  # the write lock before any read
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                conn.execute(update(budget_lock).where(budget_lock.c.id == 1)
+                             .values(version=budget_lock.c.version + 1))
+
+                def spent(**filters: Any) -> int:
+                    return int(conn.execute(_spent_stmt(**filters)).scalar_one())
+
+                check(spent)
+                key = conn.execute(attempts.insert().values(**_row(a))).inserted_primary_key
+                assert key is not None
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+        a.id = int(key[0])
+        return a.id
+
+    def note_request_id(self, attempt_id: int, request_id: str) -> None:
+        """Keep the provider's id of an in-flight call, so a resume can fetch its result."""
+        with self.engine.begin() as conn:
+            conn.execute(update(attempts).where(attempts.c.id == attempt_id)
+                         .values(request_id=request_id[:200]))
+
+    def settle(self, a: Attempt, outcome: dict[str, Any] | None = None) -> None:
+        """Write what a reserved call really did (cost, usage, answer) over its pending row.
+
+        The row joins the route statistics once, when it is first written as checked; an
+        answer settled before its quality check (``a.checked`` False) is folded by the call
+        that records the check.
+        """
+        assert a.id is not None, "settle() needs a reserved attempt"
+        a.status = "settled"
+        values = {k: v for k, v in _row(a).items() if k != "created_at"}
+        if outcome is not None:
+            values["outcome"] = json.dumps(outcome, sort_keys=True, default=str)
+        with self.engine.begin() as conn:
+            first = conn.execute(update(attempts).where(
+                attempts.c.id == a.id, attempts.c.checked.is_(False)).values(**values))
+            if first.rowcount == 0:  # already checked and folded: only correct the row
+                conn.execute(update(attempts).where(attempts.c.id == a.id).values(**values))
+            elif a.checked:
+                self._fold(conn, a)
+
+    def mark_unknown(self, a: Attempt) -> None:
+        """A call whose answer was lost (a kill, a deadline): its maximum stays counted
+        against budgets, and the route statistics learn it as a failure."""
+        assert a.id is not None
+        a.status, a.success, a.checked = "unknown", False, True
+        with self.engine.begin() as conn:
+            changed = conn.execute(update(attempts).where(
+                attempts.c.id == a.id, attempts.c.status == "pending").values(
+                status="unknown", error=a.error, seconds=a.seconds, checked=True))
+            if changed.rowcount == 1:
+                self._fold(conn, a)
+
+    def open_attempts(self, run_id: str, stage: str) -> list[Attempt]:
+        """Pending attempts an earlier (killed) process left for this run and stage."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(attempts).where(
+                attempts.c.run_id == run_id, attempts.c.stage == stage,
+                attempts.c.status == "pending").order_by(attempts.c.id)).mappings().all()
+        return [_attempt(r) for r in rows]
+
+    def settled_answer(self, run_id: str, stage: str,
+                       input_key: str) -> tuple[Attempt, dict[str, Any]] | None:
+        """The newest settled answer to this very task in this run and stage that was
+        accepted or not yet checked, with its stored outcome: a resume re-uses it."""
+        c = attempts.c
+        stmt = (select(attempts).where(
+            c.run_id == run_id, c.stage == stage, c.input_key == input_key,
+            c.status == "settled", c.outcome.is_not(None),
+            (c.success.is_(True)) | (c.checked.is_(False))).order_by(c.id.desc()).limit(1))
+        with self.engine.connect() as conn:
+            r = conn.execute(stmt).mappings().first()
+        if r is None:
+            return None
+        try:
+            return _attempt(r), dict(json.loads(r["outcome"]))
+        except (TypeError, ValueError):
+            return None
+
+    def refused_answers(self, run_id: str, stage: str,
+                        input_key: str) -> list[tuple[Attempt, dict[str, Any]]]:
+        """Paid answers to this task in this run and stage that their check refused, with
+        the answers: a resume moves on from their routes as the killed run had."""
+        c = attempts.c
+        stmt = select(attempts).where(
+            c.run_id == run_id, c.stage == stage, c.input_key == input_key,
+            c.status == "settled", c.checked.is_(True), c.success.is_(False),
+            c.outcome.is_not(None)).order_by(c.id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        out = []
+        for r in rows:
+            try:
+                out.append((_attempt(r), dict(json.loads(r["outcome"]))))
+            except (TypeError, ValueError):
+                continue
+        return out
+
+    def attempts_of_stage(self, run_id: str, stage: str) -> list[Attempt]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(attempts).where(
+                attempts.c.run_id == run_id, attempts.c.stage == stage)
+                .order_by(attempts.c.id)).mappings().all()
+        return [_attempt(r) for r in rows]
+
+    def _stats_row(self, conn: Any, a: Attempt, key: Any) -> Any:
+        """The route's statistics row, created empty if missing, locked for this transaction:
+        processes folding outcomes of the same route at once (a batch on one PostgreSQL) queue
+        on it instead of losing each other's counts or colliding on its first insert."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        empty: dict[str, Any] = {c.name: 0 for c in route_stats.columns}
+        empty.update(task_type=a.task_type, channel=a.channel, route=a.route,
+                     decayed_at=a.created_at)
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        conn.execute(insert(route_stats).values(**empty).on_conflict_do_nothing())
+        return conn.execute(select(route_stats).where(key).with_for_update()).mappings().one()
+
+    def _fold(self, conn: Any, a: Attempt) -> None:
+        """Add an attempt to its route's statistics. A judge's call is no outcome of the route
+        it judged, so it stays out; a quality figure counts only with evidence behind it."""
+        if a.purpose == "judge":
+            return
+        key = and_(route_stats.c.task_type == a.task_type, route_stats.c.channel == a.channel,
+                   route_stats.c.route == a.route)
+        cur = self._stats_row(conn, a, key)
+        has_q = a.quality is not None and a.evidence in EVIDENCE
+        q = a.quality if has_q and a.quality is not None else 0.0
+        # a failure (no result at all) is a fact about the route: the bandit scores it 0
+        counted = float(has_q or (not a.success and a.quality is None))
+        unjudged = int(a.success and a.evidence == "unjudged")
+        cost = a.cost_nano / 1e9
+        f = self._decay(a.created_at - cur["decayed_at"])
+        conn.execute(update(route_stats).where(key).values(
+            n=cur["n"] + 1, successes=cur["successes"] + int(a.success),
+            quality_n=cur["quality_n"] + int(has_q), quality_sum=cur["quality_sum"] + q,
+            cost_nano_sum=cur["cost_nano_sum"] + a.cost_nano,
+            baseline_nano_sum=cur["baseline_nano_sum"] + a.baseline_nano,
+            seconds_sum=cur["seconds_sum"] + a.seconds,
+            w=cur["w"] * f + 1.0, w_success=cur["w_success"] * f + float(a.success),
+            w_quality=cur["w_quality"] * f + (q if has_q else 0.0),
+            w_quality_sq=cur["w_quality_sq"] * f + (q * q if has_q else 0.0),
+            w_cost=cur["w_cost"] * f + cost, w_evidence=cur["w_evidence"] * f + counted,
+            unjudged=cur["unjudged"] + unjudged,
+            decayed_at=max(a.created_at, cur["decayed_at"])))
+
+    def _decay(self, dt: float) -> float:
+        if self.half_life_s <= 0 or dt <= 0:
+            return 1.0
+        return float(0.5 ** (dt / self.half_life_s))
+
+    def route_stats(self, task_type: str, channel: str | None = None,
+                    *, now: float | None = None) -> dict[str, RouteStats]:
+        """Per-route statistics for a task type on one channel, or pooled over all channels."""
+        now = time.time() if now is None else now
+        cols = route_stats.c
+        stmt = select(route_stats).where(cols.task_type == task_type)
+        if channel is not None:
+            stmt = stmt.where(cols.channel == channel)
+        out: dict[str, RouteStats] = {}
+        with self.engine.connect() as conn:
+            for r in conn.execute(stmt).mappings():
+                f = self._decay(now - r["decayed_at"])
+                s = RouteStats(r["route"], r["n"], r["successes"], r["quality_n"],
+                               r["quality_sum"], r["cost_nano_sum"], r["baseline_nano_sum"],
+                               r["seconds_sum"], r["w"] * f, r["w_success"] * f,
+                               r["w_quality"] * f, r["w_quality_sq"] * f, r["w_cost"] * f,
+                               r["w_evidence"] * f, r["unjudged"])
+                out[s.route] = _add(out[s.route], s) if s.route in out else s
+        return out
+
+    def attempts_of_run(self, run_id: str) -> list[Attempt]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(attempts).where(attempts.c.run_id == run_id)
+                                .order_by(attempts.c.id)).mappings().all()
+        return [_attempt(r) for r in rows]
+
+    def samples(self, task_type: str, route: str, channel: str | None = None,
+                limit: int = 10000) -> list[tuple[float, float | None, bool]]:
+        """(cost USD, quality, success) of recent outcomes, for A/B comparisons; the quality is
+        None where no evidence backs it (see :data:`archibald.store.ledger.EVIDENCE`)."""
+        stmt = select(attempts.c.cost_nano, attempts.c.quality, attempts.c.success,
+                      attempts.c.evidence).where(
+            attempts.c.task_type == task_type, attempts.c.route == route,
+            attempts.c.purpose != "judge")
+        if channel is not None:
+            stmt = stmt.where(attempts.c.channel == channel)
+        stmt = stmt.order_by(attempts.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [(c / 1e9, q if e in EVIDENCE else None, bool(s))
+                    for c, q, s, e in conn.execute(stmt)]
+
+    def shadow_pairs(self, task_type: str | None = None, channel: str | None = None,
+                     route: str | None = None, limit: int = 5000) -> list[dict[str, Any]]:
+        """Judged pairs: a production outcome and premium's shadow answer to the same task,
+        both scored by the judge in one pairwise comparison (newest first)."""
+        p, s = attempts.alias("p"), attempts.alias("s")
+        on = and_(p.c.task_type == s.c.task_type, p.c.channel == s.c.channel,
+                  p.c.run_id == s.c.run_id, p.c.stage == s.c.stage,
+                  p.c.created_at == s.c.created_at)
+        stmt = (select(p.c.task_type, p.c.channel, p.c.route, p.c.stage, p.c.run_id,
+                       p.c.quality, s.c.quality.label("premium_quality"))
+                .select_from(p.join(s, on))
+                .where(p.c.purpose == "production", p.c.evidence == "shadow",
+                       s.c.purpose == "shadow", s.c.evidence == "shadow"))
+        for col, value in ((p.c.task_type, task_type), (p.c.channel, channel),
+                           (p.c.route, route)):
+            if value is not None:
+                stmt = stmt.where(col == value)
+        stmt = stmt.order_by(p.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    def spent_nano(self, *, since: float | None = None, channel: str | None = None,
+                   run_id: str | None = None, task_type: str | None = None) -> int:
+        """Money committed, filtered by time, channel, run or task: settled costs, plus the
+        maximum of every call still pending or whose answer was lost (status "unknown")."""
+        stmt = _spent_stmt(since=since, channel=channel, run_id=run_id, task_type=task_type)
+        with self.engine.connect() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def summary(self) -> dict[str, Any]:
+        """Totals and per task type x route x channel statistics, for `memory stats`."""
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count(), func.coalesce(func.sum(
+                attempts.c.cost_nano), 0), func.coalesce(func.sum(attempts.c.baseline_nano), 0))
+                .select_from(attempts)).one()
+            rows = conn.execute(select(route_stats).order_by(
+                route_stats.c.task_type, route_stats.c.channel, route_stats.c.route)).mappings()
+            groups = []
+            for r in rows:
+                s = RouteStats(r["route"], r["n"], r["successes"], r["quality_n"],
+                               r["quality_sum"], r["cost_nano_sum"], r["baseline_nano_sum"],
+                               r["seconds_sum"], unjudged=r["unjudged"])
+                groups.append({"task_type": r["task_type"], "channel": r["channel"],
+                               **s.as_dict()})
+            qa = conn.execute(select(func.coalesce(func.sum(attempts.c.cost_nano), 0)).where(
+                attempts.c.purpose != "production")).scalar_one()
+            n_runs = conn.execute(select(func.count()).select_from(runs)).scalar_one()
+        return {"database": _safe_url(self.url), "attempts": int(total[0]),
+                "runs": int(n_runs), "cost_usd": int(total[1]) / 1e9,
+                "qa_cost_usd": int(qa) / 1e9,
+                "baseline_usd": int(total[2]) / 1e9, "groups": groups,
+                "quality_maintenance": self.maintenance()}
+
+    def maintenance(self) -> dict[str, dict[str, Any]]:
+        """Per "task type/route": judged quality ÷ premium's on the same tasks (shadow pairs)."""
+        from ..quality.maintenance import summarise
+
+        pairs: dict[str, list[tuple[float, float]]] = {}
+        for p in self.shadow_pairs():
+            pairs.setdefault(f"{p['task_type']}/{p['route']}", []).append(
+                (p["quality"], p["premium_quality"]))
+        return {k: summarise(v) for k, v in sorted(pairs.items())}
+
+    # -- runs -----------------------------------------------------------------------------
+    def start_run(self, run_id: str, pipeline: str, channel: str, topic: str, *,
+                  minutes: float | None = None) -> None:
+        """Mark a run started; ``minutes`` (the video's length) lets forecasts scale with it."""
+        with self.engine.begin() as conn:
+            if conn.execute(select(runs.c.run_id).where(runs.c.run_id == run_id)).first():
+                conn.execute(update(runs).where(runs.c.run_id == run_id).values(status="running"))
+            else:
+                conn.execute(runs.insert().values(run_id=run_id, pipeline=pipeline,
+                                                  channel=channel, topic=topic, status="running",
+                                                  started_at=time.time(), minutes=minutes))
+
+    def run_seconds(self, run_id: str) -> float | None:
+        """The execution time recorded for a run when it last finished, if it did."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(runs.c.seconds, runs.c.finished_at)
+                               .where(runs.c.run_id == run_id)).first()
+        return float(row[0]) if row is not None and row[1] is not None else None
+
+    def finish_run(self, run_id: str, status: str, cost_nano: int, baseline_nano: int,
+                   seconds: float) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(runs).where(runs.c.run_id == run_id).values(
+                status=status, cost_nano=cost_nano, baseline_nano=baseline_nano,
+                seconds=seconds, finished_at=time.time()))
+
+    def finished_runs(self, channel: str | None = None, pipeline: str | None = None,
+                      limit: int = 500) -> list[dict[str, Any]]:
+        stmt = select(runs).where(runs.c.status == "done")
+        if channel is not None:
+            stmt = stmt.where(runs.c.channel == channel)
+        if pipeline is not None:
+            stmt = stmt.where(runs.c.pipeline == pipeline)
+        stmt = stmt.order_by(runs.c.started_at.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    # -- remembered results ---------------------------------------------------------------
+    def remember(self, kind: str, channel: str, key: str, payload: dict[str, Any],
+                 score: float) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(memory_items.insert().values(
+                kind=kind, channel=channel, key=key, payload=json.dumps(payload, sort_keys=True),
+                score=score, created_at=time.time()))
+
+    def best(self, kind: str, channel: str) -> dict[str, Any] | None:
+        """The highest-scoring remembered result of a kind for a channel, if any."""
+        stmt = (select(memory_items).where(memory_items.c.kind == kind,
+                                           memory_items.c.channel == channel)
+                .order_by(memory_items.c.score.desc(), memory_items.c.id.desc()).limit(1))
+        with self.engine.connect() as conn:
+            r = conn.execute(stmt).mappings().first()
+        if r is None:
+            return None
+        return {"key": r["key"], "score": r["score"], "payload": json.loads(r["payload"])}
+
+    def remembered(self, kind: str, channel: str | None = None) -> list[dict[str, Any]]:
+        stmt = select(memory_items).where(memory_items.c.kind == kind)
+        if channel is not None:
+            stmt = stmt.where(memory_items.c.channel == channel)
+        with self.engine.connect() as conn:
+            return [{"channel": r["channel"], "key": r["key"], "score": r["score"],
+                     "payload": json.loads(r["payload"])}
+                    for r in conn.execute(stmt.order_by(memory_items.c.id)).mappings()]
+
+    def bulk_record(self, items: Iterable[Attempt]) -> None:
+        """Record many attempts in one transaction (seeding, benchmarks, imports)."""
+        with self.engine.begin() as conn:
+            for a in items:
+                conn.execute(attempts.insert().values(**_row(a)))
+                if a.status == "settled" and a.checked:
+                    self._fold(conn, a)
+
+    # -- managing what memory holds ----------------------------------------------------------
+    def forget(self, *, task_type: str | None = None, route: str | None = None,
+               channel: str | None = None) -> dict[str, int]:
+        """Forget what was learned about the matching task type / route / channel.
+
+        The route statistics go, and the matching attempts' quality stops being evidence
+        (``evidence`` becomes "forgotten"); the attempts themselves stay, because they are the
+        ledger: budgets and reports count what was spent. Forgetting a channel (alone) also
+        drops its remembered results (thumbnail layouts, concepts).
+        """
+        if task_type is None and route is None and channel is None:
+            raise ValueError("forget needs a task type, a route or a channel")
+        stat_where = [c == v for c, v in ((route_stats.c.task_type, task_type),
+                                          (route_stats.c.route, route),
+                                          (route_stats.c.channel, channel)) if v is not None]
+        row_where = [c == v for c, v in ((attempts.c.task_type, task_type),
+                                         (attempts.c.route, route),
+                                         (attempts.c.channel, channel)) if v is not None]
+        with self.engine.begin() as conn:
+            stats = conn.execute(route_stats.delete().where(*stat_where)).rowcount
+            marked = conn.execute(update(attempts).where(
+                *row_where, attempts.c.evidence != "forgotten").values(
+                evidence="forgotten")).rowcount
+            items = 0
+            if channel is not None and task_type is None and route is None:
+                items = conn.execute(memory_items.delete().where(
+                    memory_items.c.channel == channel)).rowcount
+        return {"route_stats": int(stats), "attempts": int(marked), "remembered": int(items)}
+
+    def export_lines(self) -> Iterable[str]:
+        """Every attempt and remembered result as JSON lines (``{"kind": ...}``), oldest first."""
+        with self.engine.connect() as conn:
+            for r in conn.execute(select(attempts).order_by(attempts.c.id)).mappings():
+                d = _attempt(r).as_dict()
+                for k in ("id", "cost_usd", "baseline_usd"):
+                    d.pop(k)
+                yield json.dumps({"kind": "attempt", **d}, sort_keys=True)
+            for r in conn.execute(select(memory_items).order_by(memory_items.c.id)).mappings():
+                yield json.dumps({"kind": "remembered", "what": r["kind"],
+                                  "channel": r["channel"], "key": r["key"],
+                                  "payload": json.loads(r["payload"]), "score": r["score"],
+                                  "created_at": r["created_at"]}, sort_keys=True)
+
+    def import_records(self, records: list[dict[str, Any]]) -> dict[str, int]:
+        """Add exported records (see :meth:`export_lines`) in one transaction, skipping those
+        already here, so importing a file twice counts nothing twice."""
+        fields = set(Attempt.__dataclass_fields__) - {"id"}
+        added = {"attempts": 0, "remembered": 0, "skipped": 0}
+        with self.engine.begin() as conn:
+            for rec in records:
+                if rec["kind"] == "attempt":
+                    a = Attempt(**{k: v for k, v in rec.items() if k in fields})
+                    c = attempts.c
+                    seen = conn.execute(select(c.id).where(
+                        c.created_at == a.created_at, c.run_id == a.run_id, c.stage == a.stage,
+                        c.route == a.route, c.backend == a.backend, c.purpose == a.purpose,
+                        c.cost_nano == a.cost_nano).limit(1)).first()
+                    if seen is None:
+                        conn.execute(attempts.insert().values(**_row(a)))
+                        if a.evidence != "forgotten" and a.status == "settled" and a.checked:
+                            self._fold(conn, a)
+                        added["attempts"] += 1
+                        continue
+                else:
+                    m = memory_items.c
+                    seen = conn.execute(select(m.id).where(
+                        m.kind == rec["what"], m.channel == rec["channel"], m.key == rec["key"],
+                        m.created_at == rec["created_at"]).limit(1)).first()
+                    if seen is None:
+                        conn.execute(memory_items.insert().values(
+                            kind=rec["what"], channel=rec["channel"], key=rec["key"],
+                            payload=json.dumps(rec["payload"], sort_keys=True),
+                            score=float(rec["score"]), created_at=float(rec["created_at"])))
+                        added["remembered"] += 1
+                        continue
+                added["skipped"] += 1
+        return added
+
+
+def _spent_stmt(*, since: float | None = None, channel: str | None = None,
+                run_id: str | None = None, task_type: str | None = None) -> Any:
+    stmt = select(func.coalesce(func.sum(_COMMITTED), 0))
+    if since is not None:
+        stmt = stmt.where(attempts.c.created_at >= since)
+    if channel is not None:
+        stmt = stmt.where(attempts.c.channel == channel)
+    if run_id is not None:
+        stmt = stmt.where(attempts.c.run_id == run_id)
+    if task_type is not None:
+        stmt = stmt.where(attempts.c.task_type == task_type)
+    return stmt
+
+
+def read_export(path: str) -> list[dict[str, Any]]:
+    """The records of a `memory export` file, every line checked before any is used (a bad
+    line is an InputError naming it, and nothing is imported)."""
+    from pathlib import Path
+
+    from ..errors import InputError
+
+    from .fsio import open_existing
+
+    p = Path(path)
+    if p.is_symlink() or not p.is_file():
+        raise InputError(f"{path} is not a regular file; give the file `archibald memory "
+                         f"export` wrote")
+    need = {"attempt": {"task_type": str, "route": str, "backend": str, "success": bool,
+                        "cost_nano": int, "baseline_nano": int, "created_at": float},
+            "remembered": {"what": str, "channel": str, "key": str, "score": float,
+                           "created_at": float}}
+    out = []
+    with open_existing(p) as f:  # a link swapped in after the check is refused, not read
+        for n, raw in enumerate(f, 1):
+            line = raw.decode("utf-8", errors="replace")
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}: line {n} is not JSON ({exc.msg})") from None
+            kind = rec.get("kind") if isinstance(rec, dict) else None
+            if kind not in need:
+                raise InputError(f"{path}: line {n}: kind must be \"attempt\" or "
+                                 f"\"remembered\"")
+            for key, typ in need[kind].items():
+                v = rec.get(key)
+                ok = isinstance(v, (int, float)) and not isinstance(v, bool) \
+                    if typ is float else isinstance(v, typ) and not (
+                        typ is int and isinstance(v, bool))
+                if not ok:
+                    raise InputError(f"{path}: line {n}: {key} must be a {typ.__name__}, "
+                                     f"not {v!r}")
+            out.append(rec)
+    return out
+
+
+def _row(a: Attempt) -> dict[str, Any]:
+    """An attempt as an `attempts` row; a negative amount is a bug and is never stored."""
+    if min(a.cost_nano, a.baseline_nano, a.max_cost_nano) < 0:
+        raise ValueError(f"refusing to record a negative amount for {a.task_type} on "
+                         f"{a.route}: cost {a.cost_nano}, baseline {a.baseline_nano}, "
+                         f"maximum {a.max_cost_nano} nano-dollars")
+    return {"run_id": a.run_id, "stage": a.stage, "task_type": a.task_type,
+            "channel": a.channel, "route": a.route, "backend": a.backend, "model": a.model,
+            "success": a.success, "quality": a.quality, "cost_nano": a.cost_nano,
+            "baseline_nano": a.baseline_nano, "seconds": a.seconds,
+            "usage": json.dumps(a.usage, sort_keys=True), "error": a.error, "reason": a.reason,
+            "config_digest": a.config_digest, "price_source": a.price_source,
+            "created_at": a.created_at, "status": a.status,
+            "idempotency_key": a.idempotency_key, "request_id": a.request_id,
+            "max_cost_nano": a.max_cost_nano, "input_key": a.input_key, "checked": a.checked,
+            "purpose": a.purpose, "evidence": a.evidence}
+
+
+def _add(a: RouteStats, b: RouteStats) -> RouteStats:
+    return RouteStats(a.route, a.n + b.n, a.successes + b.successes, a.quality_n + b.quality_n,
+                      a.quality_sum + b.quality_sum, a.cost_nano_sum + b.cost_nano_sum,
+                      a.baseline_nano_sum + b.baseline_nano_sum, a.seconds_sum + b.seconds_sum,
+                      a.w + b.w, a.w_success + b.w_success, a.w_quality + b.w_quality,
+                      a.w_quality_sq + b.w_quality_sq, a.w_cost + b.w_cost,
+                      a.w_evidence + b.w_evidence, a.unjudged + b.unjudged)
+
+
+def _attempt(r: Any) -> Attempt:
+    return Attempt(task_type=r["task_type"], route=r["route"], backend=r["backend"],
+                   success=bool(r["success"]), cost_nano=int(r["cost_nano"]),
+                   baseline_nano=int(r["baseline_nano"]), channel=r["channel"],
+                   run_id=r["run_id"], stage=r["stage"], model=r["model"], quality=r["quality"],
+                   seconds=r["seconds"], usage=json.loads(r["usage"] or "{}"), error=r["error"],
+                   reason=r["reason"], config_digest=r["config_digest"],
+                   price_source=r["price_source"], created_at=r["created_at"], id=r["id"],
+                   status=r["status"], idempotency_key=r["idempotency_key"],
+                   request_id=r["request_id"], max_cost_nano=int(r["max_cost_nano"]),
+                   input_key=r["input_key"], checked=bool(r["checked"]),
+                   purpose=r["purpose"], evidence=r["evidence"])
+
+
+def _safe_url(url: str) -> str:
+    """The database URL with any password removed (secrets never reach output)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, SQLAlchemyError):
+        return url.split("@")[-1]
+

@@ -1,0 +1,262 @@
+"""Named, append-only schema migrations. Never edit one that has shipped: add a new one."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any, Callable
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, inspect,
+    select, update,
+)
+from sqlalchemy.engine import Connection
+
+__all__ = ["MIGRATIONS", "migrate", "metadata", "attempts", "route_stats", "memory_items", "runs",
+           "budget_lock", "batch_jobs", "batch_items"]
+
+metadata = MetaData()
+
+applied = Table(
+    "schema_migrations", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("applied_at", Float, nullable=False),
+)
+
+attempts = Table(
+    "attempts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False, default=""),
+    Column("stage", String(64), nullable=False, default=""),
+    Column("task_type", String(64), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("route", String(16), nullable=False),
+    Column("backend", String(128), nullable=False),
+    Column("model", String(128)),
+    Column("success", Boolean, nullable=False),
+    Column("quality", Float),
+    Column("cost_nano", BigInteger, nullable=False),
+    Column("baseline_nano", BigInteger, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("usage", Text, nullable=False, default="{}"),
+    Column("error", Text),
+    Column("reason", Text, nullable=False, default=""),
+    Column("config_digest", String(32), nullable=False, default=""),
+    Column("price_source", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    # 0005_money_pending: the write-ahead ledger (see archibald.store.ledger.Attempt)
+    Column("status", String(16), nullable=False, default="settled"),
+    Column("idempotency_key", String(300), nullable=False, default=""),
+    Column("request_id", String(200), nullable=False, default=""),
+    Column("max_cost_nano", BigInteger, nullable=False, default=0),
+    Column("input_key", String(64), nullable=False, default=""),
+    Column("checked", Boolean, nullable=False, default=True),
+    Column("outcome", Text),
+    # added by 0007_quality_evidence: why the call was made, where its quality figure came from
+    Column("purpose", String(16), nullable=False, default="production",
+           server_default="production"),
+    Column("evidence", String(16), nullable=False, default="", server_default=""),
+    Index("ix_attempts_type_channel_route", "task_type", "channel", "route"),
+    Index("ix_attempts_run", "run_id"),
+    Index("ix_attempts_created", "created_at"),
+    Index("ix_attempts_channel_created", "channel", "created_at"),
+    Index("ix_attempts_run_stage_status", "run_id", "stage", "status"),
+    # added by 0007_quality_evidence: shadow pairs are few; find them without a scan
+    Index("ix_attempts_evidence_type", "evidence", "task_type"),
+)
+
+# One row per task type x channel x route, updated with every attempt in the same transaction,
+# so the router reads its numbers with a primary-key lookup instead of scanning attempts.
+route_stats = Table(
+    "route_stats", metadata,
+    Column("task_type", String(64), primary_key=True),
+    Column("channel", String(64), primary_key=True),
+    Column("route", String(16), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("successes", Integer, nullable=False),
+    Column("quality_n", Integer, nullable=False),
+    Column("quality_sum", Float, nullable=False),
+    Column("cost_nano_sum", BigInteger, nullable=False),
+    Column("baseline_nano_sum", BigInteger, nullable=False),
+    Column("seconds_sum", Float, nullable=False),
+    # exponentially decayed evidence (half-life from settings), as of decayed_at
+    Column("w", Float, nullable=False),
+    Column("w_success", Float, nullable=False),
+    Column("w_quality", Float, nullable=False),
+    Column("w_quality_sq", Float, nullable=False),
+    Column("w_cost", Float, nullable=False),
+    Column("decayed_at", Float, nullable=False),
+    # added by 0007_quality_evidence: quality_* and w_quality* count evidence only (route-blind
+    # check, judge, shadow pair); w_evidence is its decayed count, unjudged the outcomes without
+    Column("w_evidence", Float, nullable=False, default=0.0, server_default="0"),
+    Column("unjudged", Integer, nullable=False, default=0, server_default="0"),
+)
+
+memory_items = Table(
+    "memory_items", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("key", String(128), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index("ix_memory_items_kind_channel_score", "kind", "channel", "score"),
+)
+
+# One row that every budget reservation updates first, in the same transaction as its check
+# and its pending attempt: the row lock serialises reservations across processes (SQLite takes
+# its write lock, PostgreSQL the row lock), so two runs cannot both fit under one limit.
+budget_lock = Table(
+    "budget_lock", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("pipeline", String(64), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("topic", Text, nullable=False, default=""),
+    Column("status", String(16), nullable=False),
+    Column("cost_nano", BigInteger, nullable=False, default=0),
+    Column("baseline_nano", BigInteger, nullable=False, default=0),
+    Column("seconds", Float, nullable=False, default=0.0),
+    Column("started_at", Float, nullable=False),
+    Column("finished_at", Float),
+    Column("minutes", Float),  # the video's length: added by 0005_savings_run_minutes
+    Index("ix_runs_channel_started", "channel", "started_at"),
+)
+
+
+# Provider batch jobs (archibald.providers.backends.batchapi): written before the create call, so a crash
+# between submit and result polls the same batch instead of submitting again.
+batch_jobs = Table(
+    "batch_jobs", metadata,
+    Column("job_key", String(64), primary_key=True),
+    Column("provider", String(32), nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("batch_id", String(128)),
+    Column("state", String(16), nullable=False),  # submitting|submitted|ended|failed|unknown
+    Column("deadline", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+batch_items = Table(
+    "batch_items", metadata,
+    Column("custom_id", String(64), primary_key=True),
+    Column("job_key", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # submitted|succeeded|errored|canceled|expired
+    Column("result", Text),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_batch_items_job", "job_key"),
+)
+
+
+def _m0001_attempts(conn: Connection) -> None:
+    attempts.create(conn)  # with its indexes
+
+
+def _m0002_route_stats(conn: Connection) -> None:
+    route_stats.create(conn)
+
+
+def _m0003_memory_items(conn: Connection) -> None:
+    memory_items.create(conn)
+
+
+def _m0004_runs(conn: Connection) -> None:
+    runs.create(conn)
+
+
+def _add_missing(conn: Connection, table: Table, names: Iterable[str]) -> None:
+    """ALTER TABLE ADD COLUMN for each of ``names`` the table does not have yet (a database
+    created after the column joined the table definition already has it). A column with a
+    default gets NOT NULL DEFAULT it (the server default, else the Python one), so existing
+    rows take it; one without stays nullable."""
+    have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    for name in names:
+        if name in have:
+            continue
+        col = table.c[name]
+        kind = col.type.compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"
+                             f"{_default_clause(col, conn.dialect.name)}")
+
+
+def _default_clause(col: Column[Any], dialect: str) -> str:
+    if col.server_default is not None:
+        return f" NOT NULL DEFAULT '{getattr(col.server_default, 'arg', '')}'"
+    default = col.default.arg if col.default is not None else None  # type: ignore[attr-defined]
+    if default is None:
+        return ""
+    if isinstance(default, bool):
+        literal = ("true" if default else "false") if dialect == "postgresql" \
+            else ("1" if default else "0")
+    else:
+        literal = str(default) if isinstance(default, int) else f"'{default}'"
+    return f" NOT NULL DEFAULT {literal}"
+
+
+def _m0005_money_pending(conn: Connection) -> None:
+    """The write-ahead columns of ``attempts`` and the budget lock row.
+
+    A database made by 0001 after these columns joined the table already has them, so each is
+    added only when missing; existing rows are settled, checked attempts.
+    """
+    _add_missing(conn, attempts, [col.name for col in attempts.columns])
+    for index in attempts.indexes:
+        index.create(conn, checkfirst=True)
+    budget_lock.create(conn)
+    conn.execute(budget_lock.insert().values(id=1, version=0))
+
+
+def _m0006_savings_run_minutes(conn: Connection) -> None:
+    """runs.minutes: forecasts scale cost and time by the video's length."""
+    _add_missing(conn, runs, ["minutes"])
+
+
+def _m0007_quality_evidence(conn: Connection) -> None:
+    """Purpose and evidence of every attempt. Quality figures recorded before this were each
+    route's own grade of its work: they stay in the ledger as "unjudged" and leave the
+    statistics the router learns from."""
+    _add_missing(conn, attempts, ("purpose", "evidence"))
+    _add_missing(conn, route_stats, ("w_evidence", "unjudged"))
+    next(i for i in attempts.indexes if i.name == "ix_attempts_evidence_type").create(
+        conn, checkfirst=True)
+    conn.execute(update(attempts).where(attempts.c.evidence == "", attempts.c.success.is_(True))
+                 .values(evidence="unjudged"))
+    conn.execute(update(route_stats).where(route_stats.c.w_evidence == 0.0).values(
+        unjudged=route_stats.c.successes, quality_n=0, quality_sum=0.0, w_quality=0.0,
+        w_quality_sq=0.0))
+
+
+def _m0008_batch_jobs(conn: Connection) -> None:
+    batch_jobs.create(conn, checkfirst=True)
+    batch_items.create(conn, checkfirst=True)  # with its index
+
+
+MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
+    ("0001_attempts", _m0001_attempts),
+    ("0002_route_stats", _m0002_route_stats),
+    ("0003_memory_items", _m0003_memory_items),
+    ("0004_runs", _m0004_runs),
+    ("0005_money_pending", _m0005_money_pending),
+    ("0006_savings_run_minutes", _m0006_savings_run_minutes),
+    ("0007_quality_evidence", _m0007_quality_evidence),
+    ("0008_batch_jobs", _m0008_batch_jobs),
+]
+
+
+def migrate(conn: Connection) -> list[str]:
+    """Apply every migration not yet applied, in order; returns the names applied now."""
+    applied.create(conn, checkfirst=True)
+    done = set(conn.execute(select(applied.c.name)).scalars())
+    new = []
+    for name, fn in MIGRATIONS:
+        if name not in done:
+            fn(conn)
+            conn.execute(applied.insert().values(name=name, applied_at=time.time()))
+            new.append(name)
+    return new
