@@ -8,7 +8,7 @@ trade quality for cost share one :class:`Pacer`, so they are compared at the sam
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -16,8 +16,7 @@ from . import bandit, pooling
 from .bandit import ArmPrior, ArmStats
 from .features import hashed_tfidf
 
-if TYPE_CHECKING:
-    from .replay import ReplayData
+from .dataset import ReplayData
 
 __all__ = ["OnlinePolicy", "Pacer", "hindsight", "BanditRouter", "KnnRouter", "MemoryRule",
            "RandomRouter", "ONLINE", "COST_SHARE"]
