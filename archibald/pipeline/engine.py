@@ -44,7 +44,7 @@ from typing import Any, TypeVar
 
 from archibald.errors import StageFailed, UserError
 from archibald.pipeline.lifeline import Lifeline, guarded
-from archibald.pipeline.progress import ProgressCallback, StageEvent, StageState
+from archibald.pipeline.events import ProgressCallback, StageEvent, StageState
 from archibald.pipeline.store import StageStore, digest
 
 __all__ = ["PHASES", "Stage", "StageInput", "StageResult", "StageOutcome", "PhaseTiming",

@@ -9,40 +9,21 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from .events import ProgressCallback, StageEvent, StageState
+
 if TYPE_CHECKING:
-    from archibald.pipeline.engine import RunResult
+    from .engine import RunResult
 
 __all__ = ["StageState", "StageEvent", "ProgressCallback", "PlainProgress", "LiveProgress",
            "progress_display", "summary_table", "summary_lines"]
-
-#: skipped: not run because a stage it depends on failed
-StageState = Literal["waiting", "running", "done", "failed", "resumed", "skipped"]
-
-
-@dataclass(frozen=True)
-class StageEvent:
-    """A stage changed state, ``at`` seconds after the run started."""
-
-    stage: str
-    state: StageState
-    at: float
-    phase: str = ""
-    task_type: str = ""
-    seconds: float | None = None  # how long the stage ran (done, failed)
-    record: Mapping[str, Any] = field(default_factory=dict)
-    error: str | None = None
-
-
-ProgressCallback = Callable[[StageEvent], None]
 
 
 def _details(event: StageEvent) -> str:
