@@ -243,7 +243,7 @@ def _strategy_installed(root: Root, fail: Fail) -> None:
 
 def _providers_known(root: Root, fail: Fail) -> None:
     """Every [providers.NAME] is a provider Archibald calls itself or one LiteLLM serves."""
-    from ..providers.registry import unknown_provider
+    from ..providers.chat_models import unknown_provider
 
     for name in root.providers:
         why = unknown_provider(name)

@@ -7,23 +7,30 @@ Nothing here is a table of prefixes. LiteLLM's price map (``litellm_provider``) 
 The base URL may be moved with ``<PROVIDER>_API_BASE`` (LiteLLM's own convention) or
 ``[providers.<provider>] base_url``.
 
-A model whose key is missing resolves to an unconfigured :class:`~archibald.providers.registry.Provider`
+A model whose key is missing resolves to an unconfigured :class:`~archibald.providers.specs.Provider`
 that names the variable, so its route is unavailable and never called: LiteLLM would otherwise
 fall back to ``OPENAI_API_KEY`` for OpenAI-compatible providers and send OpenAI's key to them.
 """
 
 from __future__ import annotations
 
+import difflib
 import types
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping, Protocol
 
 from ..errors import RouteUnavailable
+from .specs import SPECS, Provider, register_secret
 
-if TYPE_CHECKING:
-    from .registry import Provider, ProviderSettings
 
-__all__ = ["resolve", "litellm_providers", "import_litellm"]
+class ProviderTables(Protocol):
+    """What :func:`resolve` reads of the settings (:class:`~.registry.ProviderSettings`)."""
+
+    def get(self, name: str) -> Provider: ...
+
+    def table_of(self, name: str) -> Mapping[str, Any]: ...
+
+__all__ = ["resolve", "litellm_providers", "import_litellm", "unknown_provider"]
 
 
 def import_litellm() -> Any:
@@ -78,18 +85,15 @@ def _wording(litellm: Any, model: str, names: list[str], missing: list[str]) -> 
 
 
 def _spec_of(provider: str) -> str | None:
-    from .registry import SPECS
-
     for spec in SPECS.values():
         if provider == spec.name or provider in spec.aliases:
             return spec.name
     return None
 
 
-def resolve(model: str, settings: "ProviderSettings", environ: Mapping[str, str]) -> "Provider":
+def resolve(model: str, settings: ProviderTables, environ: Mapping[str, str]) -> "Provider":
     """The provider that serves ``model``, with its endpoint and key (or what is missing)."""
     from ..core.prices import litellm_price_map
-    from .registry import Provider, register_secret
 
     # LiteLLM's own price map names the provider of every model it prices, and reading it
     # costs nothing; importing LiteLLM costs seconds, so it is only paid for the providers
@@ -127,3 +131,17 @@ def resolve(model: str, settings: "ProviderSettings", environ: Mapping[str, str]
                     _wording(litellm, model, names, missing) if missing else None,
                     key_var=" or ".join(keys) if keys else ", ".join(names),
                     sends_base=bool(base_set or default_base))
+
+
+def unknown_provider(name: str) -> str | None:
+    """Why ``name`` is no provider (with a did-you-mean), or None: a name of :data:`SPECS` or
+    one LiteLLM serves (LiteLLM is only asked about names SPECS does not list)."""
+    ours = {n for spec in SPECS.values() for n in (spec.name, *spec.aliases)}
+    if name in ours:
+        return None
+    served = litellm_providers()
+    if name in served:
+        return None
+    close = difflib.get_close_matches(name, sorted(ours | served), n=1)
+    hint = f"did you mean {close[0]!r}?" if close else "use one of litellm.provider_list"
+    return f"unknown provider {name!r}; {hint}"
