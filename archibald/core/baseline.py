@@ -27,7 +27,7 @@ from .prices import PriceBook, _litellm_version, megapixels
 from .tasks import Outcome, Task, Usage
 
 if TYPE_CHECKING:
-    from .router import Registry, Router
+    from .decisions import Registry, RouterParts
 
 __all__ = ["Baseline", "baseline_for", "premium_baseline", "count_tokens", "answer_text",
            "unpriced"]
@@ -51,7 +51,7 @@ class Baseline:
         return asdict(self)
 
 
-def premium_baseline(router: "Router", task: Task, route: str, outcome: Outcome,
+def premium_baseline(router: "RouterParts", task: Task, route: str, outcome: Outcome,
                      cost_nano: int) -> int:
     """The baseline of an accepted attempt (nano-dollars), its explanation kept on the outcome.
 

@@ -25,14 +25,13 @@ from ..store.ledger import NANO, Attempt, to_nano, usd
 from ..store.memory import Memory, RouteStats
 from .prices import PriceBook
 from ..quality.assurance import Assurance, creative_keep
+from .decisions import Decision, QualityCheck, Registry, RouteResult
 from .tasks import Context, Outcome, Task, TaskAnalysis
 from ..store.writeahead import (files_present, idempotency_key, outcome_from_payload, outcome_payload,
                          task_key)
 
 __all__ = ["Registry", "Decision", "RouteResult", "Router", "QualityCheck"]
 
-#: a stage's check: scores an outcome in [0, 1] with details
-QualityCheck = Callable[[Outcome], tuple[float, dict[str, Any]]]
 
 #: routes whose calls cost money: they run under a deadline
 _PAID_ROUTES = ("premium", "budget", "agent")
@@ -66,76 +65,6 @@ def _warn_if_key_refused(exc: DelegationError) -> None:
     var = f"; check {spec.key_var}" if spec is not None and spec.key_var else ""
     print(f"warning: {exc.provider} {what} (HTTP {exc.status}){var}; trying the next route",
           file=sys.stderr)
-
-
-class Registry:
-    """Which backend serves which (task type, route)."""
-
-    def __init__(self) -> None:
-        self._backends: dict[tuple[str, str], Backend] = {}
-
-    def register(self, task_type: str, route: str, backend: Backend) -> None:
-        self._backends[(task_type, route)] = backend
-
-    def get(self, task_type: str, route: str) -> Backend | None:
-        return self._backends.get((task_type, route))
-
-    def unavailable(self, task_type: str, route: str) -> str | None:
-        """Why this route cannot run this task type here, or None when it can."""
-        backend = self.get(task_type, route)
-        if backend is None:
-            return f"no {route} backend for {task_type}"
-        return backend.unavailable_reason()
-
-
-@dataclass
-class Decision:
-    """The router's choice for one task, with everything `route explain` shows."""
-
-    task_type: str
-    channel: str
-    analysis: TaskAnalysis
-    decision: str  # "keep" or "delegate"
-    route: str
-    reason: str
-    learned: dict[str, Any] | None
-    chain: list[str]
-    unavailable: dict[str, str] = field(default_factory=dict)
-    numbers: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"task_type": self.task_type, "channel": self.channel,
-                "analysis": self.analysis.as_dict(), "decision": self.decision,
-                "route": self.route, "reason": self.reason, "learned": self.learned,
-                "fallback_chain": self.chain, "unavailable": self.unavailable,
-                "numbers": self.numbers}
-
-
-@dataclass
-class RouteResult:
-    """The accepted outcome of a task and every attempt it took to get there."""
-
-    outcome: Outcome
-    decision: Decision
-    attempts: list[Attempt]
-    below_floor: bool = False
-
-    @property
-    def cost_nano(self) -> int:
-        return sum(a.cost_nano for a in self.attempts)
-
-    @property
-    def baseline_nano(self) -> int:
-        return sum(a.baseline_nano for a in self.attempts)
-
-    @property
-    def qa_attempts(self) -> list[Attempt]:
-        """The judge and shadow calls among the attempts (the cost of quality assurance)."""
-        return [a for a in self.attempts if a.purpose != "production"]
-
-    @property
-    def qa_cost_nano(self) -> int:
-        return sum(a.cost_nano for a in self.qa_attempts)
 
 
 async def _within(call: Awaitable[Outcome], limit: float | None) -> Outcome:

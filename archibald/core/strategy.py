@@ -13,7 +13,7 @@ from ..store.memory import RouteStats
 from .tasks import Task, TaskAnalysis
 
 if TYPE_CHECKING:
-    from .router import Router
+    from .decisions import RouterParts
 
 __all__ = ["bandit_choice", "arm_stats"]
 
@@ -29,7 +29,7 @@ def arm_stats(s: RouteStats | None) -> ArmStats:
                     cost_sum=s.w_cost * share, successes=s.w_success * share)
 
 
-def bandit_choice(router: "Router", task: Task, profile: Profile, analysis: TaskAnalysis,
+def bandit_choice(router: "RouterParts", task: Task, profile: Profile, analysis: TaskAnalysis,
                   unavailable: dict[str, str], matrix_route: str,
                   matrix_reason: str) -> tuple[str, str, dict[str, Any]]:
     """Choose among the available routes; the matrix's choice is the cold-start prior."""

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 from ..providers.backends.base import Backend
 from ..errors import BudgetExceeded, DelegationError, RouteUnavailable
 from ..store.ledger import Attempt, to_nano
+from ..core.decisions import Decision, QualityCheck, RouterParts
 from ..core.tasks import Context, Outcome, Task
 from .judge import Judge, Rubric, Verdict, build_judge, judge_text, rubric
 
 if TYPE_CHECKING:
     from ..config import Profile
-    from ..core.router import Decision, QualityCheck, Router
 
 __all__ = ["Assurance", "creative_keep"]
 
@@ -44,7 +44,7 @@ def creative_keep(profile: "Profile") -> bool:
 class Assurance:
     """The judge and the shadow for one router."""
 
-    def __init__(self, router: "Router") -> None:
+    def __init__(self, router: RouterParts) -> None:
         self.router = router
         self._judge: Judge | None = None
         self._why_not: str | None = None
