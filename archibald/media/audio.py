@@ -16,7 +16,8 @@ from scipy.signal import resample_poly
 from ..errors import InputError
 from .files import check_input
 
-__all__ = ["SAMPLE_RATE", "Samples", "frame_power", "read_audio", "resample", "to_stereo",
+__all__ = ["SAMPLE_RATE", "Samples", "fit_length", "frame_power", "read_audio", "resample",
+           "to_stereo",
            "to_pcm16",
            "write_pcm16", "write_wav"]
 
@@ -24,6 +25,8 @@ __all__ = ["SAMPLE_RATE", "Samples", "frame_power", "read_audio", "resample", "t
 SAMPLE_RATE = 48_000
 
 Samples = NDArray[np.float32]
+#: seconds of the equal-power crossfade where a music bed loops
+CROSSFADE = 3.0
 
 
 def _read_wav(path: Path) -> tuple[Samples, int] | None:
@@ -131,3 +134,19 @@ def write_pcm16(path: Path | str, pcm: NDArray[np.int16], rate: int) -> Path:
 def write_wav(path: Path | str, samples: Samples, rate: int) -> Path:
     """Write 16-bit PCM WAV; samples beyond [-1, 1] are clipped (callers keep headroom)."""
     return write_pcm16(path, to_pcm16(samples), rate)
+
+
+def fit_length(music: Samples, frames: int, rate: int) -> Samples:
+    """``music`` trimmed or looped (with an equal-power crossfade) to exactly ``frames``."""
+    if len(music) >= frames:
+        return music[:frames]
+    fade = min(int(CROSSFADE * rate), len(music) // 3)
+    if fade < 1:
+        return np.resize(music, (frames, music.shape[1])).astype(np.float32)
+    t = np.linspace(0, np.pi / 2, fade)[:, None]
+    fade_in, fade_out = np.sin(t), np.cos(t)
+    body = music[fade:len(music) - fade].astype(np.float32)
+    joined = (music[-fade:] * fade_out + music[:fade] * fade_in).astype(np.float32)
+    repeats = -(-(frames - fade) // (len(music) - fade))      # each repeat adds len - fade
+    pieces = [music[:fade].astype(np.float32)] + [body, joined] * repeats
+    return np.concatenate(pieces)[:frames]

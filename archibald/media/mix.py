@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InputError, ValidationError
-from .audio import (SAMPLE_RATE, Samples, frame_power, read_audio, resample, to_pcm16,
+from .audio import (fit_length, SAMPLE_RATE, Samples, frame_power, read_audio, resample, to_pcm16,
                     to_stereo, write_pcm16)
 from .files import atomic_output
 from .loudness import integrated_lufs, normalise
@@ -35,7 +35,6 @@ RELEASE_AFTER = 4.0
 RELEASE_HOLD = 0.6
 #: a sleep session's track winds down over its last WIND_DOWN_SECONDS (or third, if shorter)
 WIND_DOWN_SECONDS = 180.0
-CROSSFADE = 3.0
 FRAME = 0.02                         # seconds per activity frame
 MAX_PAD = 600.0                      # seconds: the longest lead-in or tail a mix takes
 
@@ -61,22 +60,6 @@ def _per_sample(values: NDArray[np.float64], hop: int, frames: int) -> NDArray[n
     start = v[:count].astype(np.float32)[:, None]
     slope = np.diff(v[:count + 1]).astype(np.float32)[:, None]
     return (start + slope * step[None, :]).ravel()[:frames]
-
-
-def fit_length(music: Samples, frames: int, rate: int) -> Samples:
-    """``music`` trimmed or looped (with an equal-power crossfade) to exactly ``frames``."""
-    if len(music) >= frames:
-        return music[:frames]
-    fade = min(int(CROSSFADE * rate), len(music) // 3)
-    if fade < 1:
-        return np.resize(music, (frames, music.shape[1])).astype(np.float32)
-    t = np.linspace(0, np.pi / 2, fade)[:, None]
-    fade_in, fade_out = np.sin(t), np.cos(t)
-    body = music[fade:len(music) - fade].astype(np.float32)
-    joined = (music[-fade:] * fade_out + music[:fade] * fade_in).astype(np.float32)
-    repeats = -(-(frames - fade) // (len(music) - fade))      # each repeat adds len - fade
-    pieces = [music[:fade].astype(np.float32)] + [body, joined] * repeats
-    return np.concatenate(pieces)[:frames]
 
 
 def _speaking(voice: Samples, rate: int, threshold_db: float = -40.0) -> NDArray[np.bool_]:

@@ -237,8 +237,7 @@ def music_gain_db(mix: NDArray[np.float32], voice: NDArray[np.float32], voice_ra
     anyway, and pumping shows in the pauses), and so are those where the bed is nearly
     silent. So the ducking is measured from what was written, not from the mixer's account.
     """
-    from .audio import SAMPLE_RATE, frame_power, resample, to_stereo
-    from .mix import fit_length
+    from .audio import SAMPLE_RATE, fit_length, frame_power, resample, to_stereo
 
     rate = SAMPLE_RATE
     total = len(mix)
