@@ -59,7 +59,7 @@ def test_script_fits_the_time_and_names_the_topic(tmp_path: Path, topic: str,
     assert "two, three" in text and "#" not in text
     # the paid voice gets break tags, the offline voice reads them back as the same pauses
     assert "[pause" not in value["tts_text"] and "<break time=" in value["tts_text"]
-    assert short._from_breaks(value["tts_text"]).count("[pause") >= value["text"].count("[pause")
+    assert short.timing._from_breaks(value["tts_text"]).count("[pause") >= value["text"].count("[pause")
     # deterministic from topic, length and seed
     assert _script(topic, seconds, tmp_path / "again")["text"] == value["text"]
 

@@ -1,0 +1,183 @@
+"""Research and concept: the offline brief, the title that agrees with the length, the hook
+said in the first two seconds, and the adopters and checks of both."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+from typing import Any
+from ...script.model import (words)
+from ...core.tasks import Context, Task
+from .timing import _HASHTAG, _PROBLEM, _hook_fits, _json_object, _seconds, _seed, _title_case, said_seconds
+
+
+# -- research and concept ---------------------------------------------------------------------
+def _brief(topic: str, seed: int) -> dict[str, Any]:
+    from ..meditation.research import research as run_research
+
+    # no month: the same topic and seed give the same Short whatever the date
+    return dataclasses.asdict(run_research(topic, seed=seed))
+
+
+async def research(task: Task, context: Context) -> dict[str, Any]:
+    """The meditation's market research, for a Short: angles from the catalogue."""
+    return {"brief": _brief(str(task.inputs["topic"]), _seed(task, context))}
+
+
+def adopt_research(task: Task, text: str) -> dict[str, Any]:
+    """A research model's findings, as notes on the offline brief."""
+    brief = _brief(str(task.inputs["topic"]), _seed(task))
+    brief["notes"] = [*brief["notes"], text.strip()[:2000]]
+    return {"brief": brief}
+
+
+def check_research(task: Task, artifact: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    from ...quality.text import check_research as check
+
+    brief = artifact.get("brief")
+    if not isinstance(brief, dict):
+        return 0.0, {"error": "no brief"}
+    return check(brief, str(task.inputs.get("topic", "")))
+
+
+def _seconds_words(seconds: float) -> str:
+    from ...script.speakable import number_words
+
+    return number_words(int(round(seconds)))
+
+
+def short_title(topic: str, seconds: float, theme: str = "") -> str:
+    """'Calm Before the Interview in 45 Seconds #Shorts': the benefit for the topic's
+    situation, the length, and #Shorts, at most 100 characters (phrases left out whole)."""
+    from ...quality.text import coverage
+    from ..meditation.catalogue import catalogue
+    from ..meditation.topic import goal_words, read_topic
+
+    reading = read_topic(topic)
+    benefit = goal_words(reading)
+    if benefit == "Calm" and theme in catalogue()["themes"] and not reading.situation:
+        benefit = str(catalogue()["themes"][theme]["benefit"])
+    situation = _title_case(reading.situation)
+    people = _title_case(reading.audience)
+    secs = f"{int(round(seconds))} Seconds"
+    own = _title_case(re.sub(r"\s+", " ", topic.strip()))
+    candidates = [f"{benefit} {situation} for {people} in {secs}" if people else "",
+                  f"{benefit} {situation} in {secs}" if situation else "",
+                  f"{own} in {secs}", f"{own}: a {secs[:-1]} Breathing Reset",
+                  f"{benefit} in {secs}"]
+    fitting = [f"{re.sub(' +', ' ', c).strip()} {_HASHTAG}" for c in candidates if c]
+    fitting = [t for t in fitting if len(t) <= 100]
+    # the first that names most of the topic (its own words are always there to fall back on)
+    for title in fitting:
+        if coverage(title, topic)[0] >= 0.6:
+            return title
+    return fitting[0] if fitting else f"{benefit} in {secs} {_HASHTAG}"
+
+
+def _hook_for(topic: str, seed: int) -> str:
+    """The first sentence: a short question the viewer answers yes to, naming the topic."""
+    from ..meditation.topic import read_topic
+
+    reading = read_topic(topic)
+    phrase = re.sub(r"\s+", " ", topic.strip().rstrip("?.!")).strip()
+    rng = random.Random(f"hook|{seed}|{topic}")
+    own: list[str] = []                     # questions that name the topic itself
+    if _PROBLEM.search(phrase):
+        own.append(f"{phrase[:1].upper()}{phrase[1:]}?")
+    elif len(words(phrase)) <= 4:
+        own.append(f"Need some {phrase.lower()}?")
+    if reading.event and reading.ahead:
+        own += [f"Nervous about {reading.event}?", f"Dreading {reading.event}?"]
+    elif reading.event and re.search(r"\bafter\b", phrase, re.IGNORECASE):
+        own += [f"Still carrying {reading.event}?"]
+    by_goal = {"sleep": ["Can't fall asleep?", "Wide awake again?"],
+               "focus": ["Can't focus?", "Mind all over the place?"],
+               "energy": ["Running on empty?", "Need a fresh start?"],
+               "gratitude": ["Need a lift?", "Forgot what's going well?"],
+               "letting-go": ["Can't let it go?", "Still holding on?"],
+               "kindness": ["Too hard on yourself?", "Need some kindness?"],
+               "grief": ["Missing someone today?", "Heavy heart today?"],
+               "confidence": ["Need some courage?", "Doubting yourself?"],
+               "rest": ["Need to unwind?", "Running on fumes?"],
+               "calm": ["Feeling the pressure?", "Need a moment of calm?"]}
+    generic = list(by_goal.get(reading.goal, by_goal["calm"]))
+    rng.shuffle(generic)                    # the seed varies only the generic ones
+
+    def quick(o: str) -> bool:
+        return _hook_fits(o)
+    fitting = [o for o in own if quick(o)] or [o for o in generic if quick(o)]
+    return fitting[0] if fitting else min(own + generic, key=len)
+
+
+def make_short_concept(topic: str, seconds: float, brief: dict[str, Any], *,
+                       seed: int = 0) -> dict[str, Any]:
+    """The Short's angle: the meditation concept's theme and technique for the topic, a title
+    with #Shorts, the hook, the words of the cover and the mood the music and picture take."""
+    from ..meditation.stages import brief_from_dict
+    from ..meditation.catalogue import catalogue
+    from ..meditation.concept import make_concept
+    from ..meditation.topic import thumbnail_words
+
+    base = make_concept(topic, 1.0, brief_from_dict(brief), seed=seed)
+    theme = catalogue()["themes"][base.theme]
+    return {"topic": base.topic, "theme": base.theme, "technique": base.technique,
+            "audience": base.audience, "sleep": base.sleep, "seconds": float(seconds),
+            "title": short_title(topic, seconds, base.theme),
+            "hook": _hook_for(topic, seed),
+            "words": thumbnail_words(topic)[:4],
+            "mood": str(theme["benefit"]).lower()}
+
+
+async def concept(task: Task, context: Context) -> dict[str, Any]:
+    """The local route of the concept stage (task type meditation_concept)."""
+    return make_short_concept(str(task.inputs["topic"]), _seconds(task),
+                              dict(task.inputs["brief"]), seed=_seed(task, context))
+
+
+def adopt_concept(task: Task, text: str) -> dict[str, Any]:
+    """A model's JSON (theme, technique, title, hook) over the offline concept: what it names
+    from the catalogue and what fits the Short is taken, the rest stays."""
+    from ..meditation.catalogue import catalogue
+
+    cat = catalogue()
+    data = _json_object(text)
+    out = make_short_concept(str(task.inputs["topic"]), _seconds(task),
+                             dict(task.inputs["brief"]), seed=_seed(task))
+    for key, table in (("theme", "themes"), ("technique", "techniques")):
+        if data.get(key) in cat[table]:
+            out[key] = data[key]
+    out["mood"] = str(cat["themes"][out["theme"]]["benefit"]).lower()
+    title = re.sub(r"\s+", " ", str(data.get("title", ""))).strip()
+    if title and _HASHTAG.lower() not in title.lower():
+        title = f"{title} {_HASHTAG}"
+    if 0 < len(title) <= 100:
+        out["title"] = title
+    hook = re.sub(r"\s+", " ", str(data.get("hook", ""))).strip()
+    if hook and _hook_fits(hook) \
+            and re.search(r"[?.!]$", hook):
+        out["hook"] = hook
+    out["reply_json"] = bool(data)
+    return out
+
+
+def check_concept(task: Task, artifact: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    """A title YouTube shows as a Short's (#Shorts, at most 100 characters, on the topic), a
+    hook said within two seconds, a theme of the catalogue."""
+    from ...quality.text import coverage
+    from ..meditation.catalogue import catalogue
+
+    if artifact.get("reply_json") is False:
+        return 0.0, {"error": "the reply is not the JSON object asked for"}
+    title = str(artifact.get("title", ""))
+    hook = str(artifact.get("hook", ""))
+    on_topic, cov = coverage(f"{title} {hook}", str(task.inputs.get("topic", "")))
+    hook_s = said_seconds(hook)
+    parts = {"title_length": 1.0 if 0 < len(title) <= 100 else 0.0,
+             "shorts_tag": 1.0 if _HASHTAG.lower() in title.lower() else 0.0,
+             "on_topic": min(1.0, 2 * on_topic),
+             "hook": 1.0 if hook and _hook_fits(hook) else 0.5 if hook else 0.0,
+             "theme": 1.0 if artifact.get("theme") in catalogue()["themes"] else 0.0}
+    return round(sum(parts.values()) / len(parts), 4), {
+        "parts": parts, "title_chars": len(title), "hook_seconds": round(hook_s, 2),
+        "coverage": cov}
