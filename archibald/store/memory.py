@@ -7,7 +7,6 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from sqlalchemy import and_, case, create_engine, event, func, select, update
@@ -16,6 +15,8 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from ..errors import ConfigError
 from .ledger import EVIDENCE, Attempt
+from .stats import RouteStats, add_stats
+from .transfer import read_export
 from .migrations import attempts, budget_lock, memory_items, migrate, route_stats, runs
 
 __all__ = ["Memory", "RouteStats", "default_url", "SpentFn", "read_export"]
@@ -28,56 +29,6 @@ _COMMITTED = case((attempts.c.status == "settled", attempts.c.cost_nano),
                   (attempts.c.cost_nano > attempts.c.max_cost_nano, attempts.c.cost_nano),
                   else_=attempts.c.max_cost_nano)
 
-
-@dataclass(frozen=True)
-class RouteStats:
-    """What memory knows about one route for one task type (and channel, or all channels)."""
-
-    route: str
-    n: int
-    successes: int
-    quality_n: int
-    quality_sum: float
-    cost_nano_sum: int
-    baseline_nano_sum: int
-    seconds_sum: float
-    w: float = 0.0
-    w_success: float = 0.0
-    w_quality: float = 0.0
-    w_quality_sq: float = 0.0
-    w_cost: float = 0.0
-    #: decayed count of outcomes whose quality is evidence (w_quality's denominator)
-    w_evidence: float = 0.0
-    #: successful outcomes nothing independent looked at (a creative task's cheap route, no judge)
-    unjudged: int = 0
-
-    @property
-    def success_rate(self) -> float:
-        return self.successes / self.n if self.n else 0.0
-
-    @property
-    def mean_quality(self) -> float | None:
-        """Mean quality over the outcomes with evidence (check, judge, shadow); None if none."""
-        return self.quality_sum / self.quality_n if self.quality_n else None
-
-    @property
-    def evidence_n(self) -> int:
-        return self.quality_n
-
-    @property
-    def mean_cost(self) -> float:
-        return self.cost_nano_sum / self.n / 1e9 if self.n else 0.0
-
-    @property
-    def savings(self) -> float:
-        return (self.baseline_nano_sum - self.cost_nano_sum) / 1e9
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"route": self.route, "n": self.n, "successes": self.successes,
-                "success_rate": round(self.success_rate, 4),
-                "mean_quality": None if self.mean_quality is None else round(self.mean_quality, 4),
-                "evidence_n": self.quality_n, "unjudged": self.unjudged,
-                "mean_cost_usd": round(self.mean_cost, 9), "savings_usd": round(self.savings, 9)}
 
 
 def default_url() -> str:
@@ -341,7 +292,7 @@ class Memory:
                                r["seconds_sum"], r["w"] * f, r["w_success"] * f,
                                r["w_quality"] * f, r["w_quality_sq"] * f, r["w_cost"] * f,
                                r["w_evidence"] * f, r["unjudged"])
-                out[s.route] = _add(out[s.route], s) if s.route in out else s
+                out[s.route] = add_stats(out[s.route], s) if s.route in out else s
         return out
 
     def attempts_of_run(self, run_id: str) -> list[Attempt]:
@@ -594,48 +545,6 @@ def _spent_stmt(*, since: float | None = None, channel: str | None = None,
     return stmt
 
 
-def read_export(path: str) -> list[dict[str, Any]]:
-    """The records of a `memory export` file, every line checked before any is used (a bad
-    line is an InputError naming it, and nothing is imported)."""
-    from pathlib import Path
-
-    from ..errors import InputError
-
-    from .fsio import open_existing
-
-    p = Path(path)
-    if p.is_symlink() or not p.is_file():
-        raise InputError(f"{path} is not a regular file; give the file `archibald memory "
-                         f"export` wrote")
-    need = {"attempt": {"task_type": str, "route": str, "backend": str, "success": bool,
-                        "cost_nano": int, "baseline_nano": int, "created_at": float},
-            "remembered": {"what": str, "channel": str, "key": str, "score": float,
-                           "created_at": float}}
-    out = []
-    with open_existing(p) as f:  # a link swapped in after the check is refused, not read
-        for n, raw in enumerate(f, 1):
-            line = raw.decode("utf-8", errors="replace")
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}: line {n} is not JSON ({exc.msg})") from None
-            kind = rec.get("kind") if isinstance(rec, dict) else None
-            if kind not in need:
-                raise InputError(f"{path}: line {n}: kind must be \"attempt\" or "
-                                 f"\"remembered\"")
-            for key, typ in need[kind].items():
-                v = rec.get(key)
-                ok = isinstance(v, (int, float)) and not isinstance(v, bool) \
-                    if typ is float else isinstance(v, typ) and not (
-                        typ is int and isinstance(v, bool))
-                if not ok:
-                    raise InputError(f"{path}: line {n}: {key} must be a {typ.__name__}, "
-                                     f"not {v!r}")
-            out.append(rec)
-    return out
-
 
 def _row(a: Attempt) -> dict[str, Any]:
     """An attempt as an `attempts` row; a negative amount is a bug and is never stored."""
@@ -654,14 +563,6 @@ def _row(a: Attempt) -> dict[str, Any]:
             "max_cost_nano": a.max_cost_nano, "input_key": a.input_key, "checked": a.checked,
             "purpose": a.purpose, "evidence": a.evidence}
 
-
-def _add(a: RouteStats, b: RouteStats) -> RouteStats:
-    return RouteStats(a.route, a.n + b.n, a.successes + b.successes, a.quality_n + b.quality_n,
-                      a.quality_sum + b.quality_sum, a.cost_nano_sum + b.cost_nano_sum,
-                      a.baseline_nano_sum + b.baseline_nano_sum, a.seconds_sum + b.seconds_sum,
-                      a.w + b.w, a.w_success + b.w_success, a.w_quality + b.w_quality,
-                      a.w_quality_sq + b.w_quality_sq, a.w_cost + b.w_cost,
-                      a.w_evidence + b.w_evidence, a.unjudged + b.unjudged)
 
 
 def _attempt(r: Any) -> Attempt:
