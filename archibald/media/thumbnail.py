@@ -17,7 +17,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from .quality import contrast_ratio, relative_luminance, validate_image
 from .video import check_image
 
 __all__ = ["ThumbnailResult", "Style", "render_thumbnail", "thumbnail_words", "style_for",
-           "font_path", "legibility"]
+           "font_path", "legibility", "word_ladder"]
 
 WIDTH, HEIGHT = 1280, 720
 MAX_BYTES = 2 * 1024 * 1024
@@ -100,6 +100,9 @@ def thumbnail_words(title: str, limit: int = MAX_WORDS) -> list[str]:
     Evening Calm), never a phrase cut in the middle; a one-word phrase joins the next if both
     fit."""
     phrases = [p for p in (_clean(part) for part in _JOINS.split(title)) if p]
+    if not phrases:  # a title of nothing but the genre and length ("10-Minute Meditation")
+        phrases = [[w for w in (x.strip(",.;:!?\"'") for x in title.split()) if re.search(r"\w", w)]]
+        phrases = [p for p in phrases if p]
     for phrase in phrases:
         if 2 <= len(phrase) <= limit:
             return phrase
@@ -125,6 +128,45 @@ def _shorter(words: list[str]) -> list[list[str]]:
         if p not in out:
             out.append(p)
     return out
+
+
+def _hyphenated(word: str, pieces: int) -> list[str]:
+    """``word`` broken into ``pieces`` near-equal parts, each but the last ending in a hyphen
+    (a word too long for one line at a readable size is read across two or three)."""
+    step = -(-len(word) // pieces)
+    parts = [word[i:i + step] for i in range(0, len(word), step)]
+    return [p + "-" for p in parts[:-1]] + parts[-1:]
+
+
+def word_ladder(words: list[str]) -> Iterator[list[str]]:
+    """What a thumbnail may show of ``words``, best first, ending in one that always fits:
+    the words, a whole phrase of them (:func:`_shorter`), fewer words in their order (runs of
+    three, then two, then the single words, longest first), the longest word broken across
+    lines, and last that word cut short with an ellipsis."""
+    seen: list[list[str]] = []
+
+    def fresh(candidate: list[str]) -> bool:
+        if candidate and candidate not in seen:
+            seen.append(candidate)
+            return True
+        return False
+
+    for candidate in _shorter(words):
+        if fresh(candidate):
+            yield candidate
+    for k in range(len(words) - 1, 1, -1):
+        for start in range(len(words) - k + 1):
+            if fresh(words[start:start + k]):
+                yield words[start:start + k]
+    for word in sorted(words, key=len, reverse=True):
+        if fresh([word]):
+            yield [word]
+    longest = max(words, key=len)
+    for pieces in (2, 3):
+        if len(longest) >= 2 * pieces and fresh(_hyphenated(longest, pieces)):
+            yield seen[-1]
+    for cut in range(len(longest) - 1, 0, -1):
+        yield [longest[:cut] + "\u2026"]
 
 
 def _focus(rgb: Any) -> tuple[float, float]:
@@ -157,11 +199,11 @@ def _cover(image: Path) -> tuple[Any, tuple[float, float]]:
 
 
 def _layout(words: list[str], style: Style, focus: tuple[float, float]
-            ) -> tuple[Any, list[str], int, tuple[int, int, int, int]]:
+            ) -> tuple[Any, list[str], int, tuple[int, int, int, int]] | None:
     """The largest font and line breaks that fit the words in their area, and the area
     (left, top, right, bottom): beside the focal point, not on it. When the style's own area
     would make the letters too small to read at 1/8 width (a long word beside the picture),
-    the words take a band across the whole width instead."""
+    the words take a band across the whole width instead. None when they fit neither."""
     fx, fy = focus
     band = (70, 440, 1210, 690) if fy < 0.55 else (70, 30, 1210, 280)
     if style.layout == "side":
@@ -178,9 +220,6 @@ def _layout(words: list[str], style: Style, focus: tuple[float, float]
             best = (*found, where)
         if best is not None and best[2] / 8 * 0.7 >= MIN_LETTER_PX:
             break
-    if best is None:
-        raise ValidationError(f"the words {' '.join(words)!r} do not fit a thumbnail in large "
-                              f"type; give fewer or shorter words")
     return best
 
 
@@ -270,14 +309,19 @@ def render_thumbnail(title: str, image: Path, out: Path, *, words: list[str] | N
     style = style_for(channel)
     check_image(image)
     base, focus = _cover(Path(image))
-    for candidate in _shorter(chosen):  # the words, else a whole phrase of them that fits
+    # the words, else the best of fewer that is large enough to read at phone size: a
+    # thumbnail is the last stage, so there is always a layout (the ladder ends in one word,
+    # broken or cut, that fits)
+    for candidate in word_ladder(chosen):
         shown = [w.upper() if style.upper else w for w in candidate]
-        font, lines, size, area = _layout(shown, style, focus)
+        found = _layout(shown, style, focus)
+        if found is None:
+            continue
+        font, lines, size, area = found
         if size / 8 * 0.7 >= MIN_LETTER_PX:                  # cap height ≈ 0.7 of the size
             break
-    else:
-        raise ValidationError(f"thumbnail letters would be {size / 8 * 0.7:.0f} px high at "
-                              f"1/8 width (< {MIN_LETTER_PX}); give fewer words")
+    else:  # pragma: no cover - the ladder's last rungs fit any font at its smallest size
+        raise ValidationError(f"no layout of {' '.join(chosen)!r} is large enough to read")
     mask = Image.new("L", (WIDTH, HEIGHT), 0)
     draw = ImageDraw.Draw(mask)
     line_h = int(size * 1.12)
