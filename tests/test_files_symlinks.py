@@ -142,7 +142,7 @@ def test_publish_link_appearing_mid_run_still_writes_the_report(tmp_path: Path) 
     placed, problems = place_outputs(out, {
         "subtitles.srt": ("youtube_upload", "srt"),
         "metadata.json": ("youtube_upload", "metadata"),
-        "publish/": ("youtube_upload", "publish_dir")}, {"youtube_upload": up})
+        "publish/": ("youtube_upload", "publish_dir")}, {"youtube_upload": up}, own=stage)
     assert set(placed) == {"subtitles.srt", "metadata.json"}
     assert len(problems) == 1 and "publish is a symbolic link" in problems[0]
 

@@ -86,6 +86,35 @@ def sweep_out(out: Path) -> None:
             shutil.rmtree(out / name)
 
 
+def _made_by_run(value: str, own: Path) -> Path | None:
+    """``value`` as a path the run itself made, or None (it is then text).
+
+    Only a path inside the run's stage folders (``own``: ``--out/.archibald/stages``) whose
+    every component is a real folder or file, not a link, may be placed: a model's answer, a
+    stage value or a user's input naming ``/etc/shadow``, a home folder or a link out of the
+    stage folder is never copied or linked into ``--out``.
+    """
+    if not value or len(value) >= 4096 or "\x00" in value or not os.path.isabs(value):
+        return None
+    path = Path(os.path.normpath(value))
+    root = Path(os.path.normpath(own))
+    if not path.is_relative_to(root) or path == root:
+        return None
+    here = root
+    for part in path.relative_to(root).parts:
+        here = here / part
+        try:
+            st = os.lstat(here)
+        except OSError:
+            return None
+        if stat.S_ISLNK(st.st_mode):
+            return None
+    real_root = os.path.realpath(root)
+    if not os.path.realpath(path).startswith(real_root + os.sep):
+        return None
+    return path
+
+
 def _replace_folder(out: Path, name: str, src: Path) -> Path:
     """Build the folder ``name`` anew from the stage's ``src`` beside the old one, then swap
     them."""
@@ -93,7 +122,9 @@ def _replace_folder(out: Path, name: str, src: Path) -> Path:
     _ours(final)
     new = make_dir(out / f".{name}.{secrets.token_hex(6)}.new")
     try:
-        names = sorted(p.name for p in src.iterdir() if p.is_file())
+        # regular files only, never through a link (a link in a stage's folder is not placed)
+        names = sorted(p.name for p in src.iterdir()
+                       if stat.S_ISREG(os.lstat(p).st_mode))
         for item in names:
             place(src / item, new / item)
         write_file(new / MANIFEST, json.dumps(names))
@@ -109,11 +140,17 @@ def _replace_folder(out: Path, name: str, src: Path) -> Path:
 
 
 def place_outputs(out: Path, outputs: Mapping[str, tuple[str, str]],
-                  outcomes: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+                  outcomes: Mapping[str, Any], own: Path | None = None
+                  ) -> tuple[dict[str, str], list[str]]:
     """Put the pipeline's outputs at the top of --out: ``outputs`` maps a name to (stage, key
     of its value); the value is a file the stage wrote (a folder for a name ending in ``/``),
     a text, or a table (written as JSON). Return what was placed, and what could not be (one
-    line each; the rest are still written)."""
+    line each; the rest are still written).
+
+    A file or folder is placed only when the run made it: inside ``own`` (the run's stage
+    folders, ``--out/.archibald/stages`` by default), reached without a link. Any other path
+    is a text (a file output) or refused (a folder output)."""
+    own = own if own is not None else out / ".archibald" / "stages"
     placed: dict[str, str] = {}
     problems: list[str] = []
     for name, (stage, key) in outputs.items():
@@ -122,15 +159,19 @@ def place_outputs(out: Path, outputs: Mapping[str, tuple[str, str]],
             else None
         if value is None:
             continue
+        made = _made_by_run(value, own) if isinstance(value, str) else None
         if name.endswith("/"):
             folder = name.rstrip("/")
+            if made is None or not stat.S_ISDIR(os.lstat(made).st_mode):
+                problems.append(f"{folder}/ not written: its value is not a folder this run "
+                                f"made ({str(value)[:80]!r})")
+                continue
             try:
-                placed[folder] = str(_replace_folder(out, folder, Path(str(value))))
+                placed[folder] = str(_replace_folder(out, folder, made))
             except InputError as exc:
                 problems.append(f"{folder}/ not written: {exc}")
-        elif isinstance(value, str) and os.path.isabs(value) and len(value) < 4096 \
-                and os.path.isfile(value):
-            placed[name] = str(place(value, out / name))
+        elif made is not None and stat.S_ISREG(os.lstat(made).st_mode):
+            placed[name] = str(place(made, out / name))
         elif isinstance(value, str):
             placed[name] = str(write_file(out / name, value))
         else:
