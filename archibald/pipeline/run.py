@@ -431,6 +431,7 @@ async def run_pipeline_async(req: RunRequest, settings: Settings, *, memory: Mem
         with StageStore(req.out).lock():
             sweep_temporaries(req.out)
             sweep_out(req.out)
+            StageStore(req.out).sweep()  # what killed runs left in the stages' folders
             data = await _run(req, settings, memory, router, progress, shared)
             write_reports(req.out, data, memory, videos_per_month=req.runs_per_month)
         if data.get("problems"):

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from archibald.errors import InputError
-from archibald.store.fsio import fsync_dir, make_dir, open_existing, write_file
+from archibald.store.fsio import (fsync_dir, make_dir, open_existing, sweep_temporaries,
+                                  write_file)
 
 __all__ = ["STORE_DIR", "StoredEntry", "StageStore", "canonical_json", "digest"]
 
@@ -160,6 +161,7 @@ class StageStore:
             record_json = json.loads(canonical_json(dict(record)))
         except (TypeError, ValueError) as exc:
             raise ValueError(f"stage result is not JSON-serialisable: {exc}") from exc
+        self._sweep_files(base)  # a write the stage retried leaves no temporary behind
         result_digest = digest({"value": value_json,
                                 "files": {k: m["sha256"] for k, m in metas.items()}})
         for folder in {p.parent for p in paths.values()} | {base, entry}:
@@ -173,14 +175,30 @@ class StageStore:
                            files=paths, record=record_json, seconds=seconds)
 
     def sweep(self) -> list[Path]:
-        """Remove entries a killed run left without ``result.json``; return what went."""
+        """Remove what killed runs left: entries without ``result.json`` (a stage killed while
+        it ran, whatever its key), and our temporaries (``.NAME.<hex>.tmp``, a write killed
+        half-way) inside finished entries' folders. Links are never followed. Return what
+        went. A run calls it under the workdir's lock, before its stages run."""
         removed: list[Path] = []
-        if not self.root.is_dir():
+        if not self.root.is_dir() or self.root.is_symlink():
             return removed
         for entry in self.root.iterdir():
-            if entry.is_dir() and not entry.is_symlink() and not (entry / RESULT_FILE).is_file():
+            if not entry.is_dir() or entry.is_symlink():
+                continue
+            if not (entry / RESULT_FILE).is_file():
                 shutil.rmtree(entry, ignore_errors=True)
                 removed.append(entry)
+                continue
+            removed += self._sweep_files(entry / FILES_DIR)
+        return removed
+
+    @staticmethod
+    def _sweep_files(folder: Path) -> list[Path]:
+        removed: list[Path] = []
+        if not folder.is_dir() or folder.is_symlink():
+            return removed
+        for here, _dirs, _files in os.walk(folder, followlinks=False):
+            removed += sweep_temporaries(Path(here))
         return removed
 
     @contextmanager
