@@ -34,7 +34,11 @@ for _name in COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app, turning Archibald errors into one line."""
     try:
-        app(args=argv, standalone_mode=False)
+        # without standalone mode click returns a command's exit status (typer.Exit(1) from a
+        # batch with failed items) instead of exiting with it: exit with it here
+        status = app(args=argv, standalone_mode=False)
+        if isinstance(status, int) and not isinstance(status, bool) and status != 0:
+            raise SystemExit(status)
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None
     except typer.Abort:

@@ -49,6 +49,7 @@ from ..config import Settings
 from ..errors import InputError
 from ..store.ledger import NANO
 from ..store.memory import Memory
+from .lifeline import Lifeline, guarded
 from .store import digest
 
 __all__ = ["BatchItem", "ItemResult", "BatchResult", "load_manifest", "run_batch",
@@ -300,9 +301,12 @@ def _results(items: list[BatchItem], notify: Callable[[ItemResult], None]) -> li
     return results
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
+def _pool(workers: int, lifeline: Lifeline) -> ProcessPoolExecutor:
+    """The batch's worker pool; its workers (and the forkserver) die with this process, even
+    when it is SIGKILLed (:mod:`.lifeline`)."""
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                               initializer=guarded, initargs=lifeline.initargs())
 
 
 async def _run_item(r: ItemResult, settings: Settings, memory: Memory, router: Any,
@@ -343,7 +347,8 @@ async def _run_all(results: list[ItemResult], settings: Settings, memory: Memory
     router = Router(settings, memory, build_registry(settings, memory))
     router.batcher = batcher
     cores = os.cpu_count() or 1
-    pool = _pool(cores)
+    lifeline = Lifeline()
+    pool = _pool(cores, lifeline)
     shared = SharedResources(executor=pool, cpu_slots=asyncio.Semaphore(cores))
     slots = asyncio.Semaphore(jobs)
     cancelled = True
@@ -356,6 +361,7 @@ async def _run_all(results: list[ItemResult], settings: Settings, memory: Memory
             for proc in list(getattr(pool, "_processes", {}).values()):
                 proc.terminate()
         await asyncio.to_thread(pool.shutdown, wait=not cancelled, cancel_futures=cancelled)
+        lifeline.close()
 
 
 def default_batcher(settings: Settings, memory: Memory) -> Any:
@@ -419,10 +425,14 @@ def _ray_item(item: BatchItem, settings: Settings, db_url: str) -> dict[str, Any
     from .run import SharedResources, run_pipeline_async
 
     async def go() -> dict[str, Any]:
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            shared = SharedResources(executor=pool, cpu_slots=asyncio.Semaphore(1))
-            return await run_pipeline_async(item_request(item, settings), settings, memory=memory,
-                                            router=router, shared=shared)
+        lifeline = Lifeline()
+        try:
+            with _pool(1, lifeline) as pool:
+                shared = SharedResources(executor=pool, cpu_slots=asyncio.Semaphore(1))
+                return await run_pipeline_async(item_request(item, settings), settings,
+                                                memory=memory, router=router, shared=shared)
+        finally:
+            lifeline.close()
 
     memory = Memory(db_url, half_life_days=settings.router.evidence_half_life_days)
     try:
