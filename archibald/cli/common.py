@@ -3,6 +3,7 @@ the one line (and exit status) every failure ends in."""
 
 from __future__ import annotations
 
+import difflib
 import errno
 import json
 import os
@@ -11,7 +12,7 @@ from typing import Any, Optional
 import typer
 
 from ..config import Settings, archibald_home, load_settings
-from ..errors import ArchibaldError, StageFailed, UserError
+from ..errors import ArchibaldError, InputError, StageFailed, UserError
 from ..store.memory import Memory, _plain
 
 ConfigOption = typer.Option(None, "--config", "-c", envvar="ARCHIBALD_CONFIG",
@@ -30,6 +31,27 @@ def open_pipeline(name_or_path: Optional[str], settings_channel: Any = None) -> 
 
     return load_pipeline(name_or_path or getattr(settings_channel, "pipeline", None)
                          or "meditation")
+
+
+def check_channel(settings: Settings, channel: str, memory: Memory | None = None) -> None:
+    """Refuse (one line, exit 2) a ``--channel`` nothing knows: not ``default``, no
+    ``[channels.NAME]`` table or budget in the settings, no run or attempt in memory. A typo
+    would otherwise start a new channel's ledger, learning and budget silently."""
+    known = {"default", *settings.channels, *settings.budgets.channels}
+    if channel in known:
+        return
+    own = memory or open_memory(settings)
+    try:
+        known |= own.channels()
+    finally:
+        if memory is None:
+            own.close()
+    if channel in known:
+        return
+    close = difflib.get_close_matches(channel, sorted(known), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise InputError(f"unknown channel {channel!r}; {hint}known: {', '.join(sorted(known))}; "
+                     f"a new channel needs a [channels.{channel}] table in archibald.toml")
 
 
 def open_memory(settings: Settings) -> Memory:

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ..store import fsio
-from ..errors import InputError
+from ..errors import InputError, UnknownTaskType
 
 from . import app
 from .common import ConfigOption, open_memory, open_settings, print_json
@@ -61,9 +61,16 @@ def forget(task_type: Optional[str] = typer.Option(None, "--task-type", help="A 
     if task_type is None and route is None and channel is None:
         raise InputError("say what to forget: --task-type, --route and/or --channel")
     settings = open_settings(config)
-    if task_type is not None:
-        settings.profile(task_type)  # an unknown task type is a one-line error
     memory = open_memory(settings)
+    if task_type is not None and task_type not in memory.task_types():
+        # a custom pipeline's task type memory knows is forgettable; anything else is a
+        # one-line error with a did-you-mean
+        try:
+            settings.profile(task_type)
+        except UnknownTaskType:
+            known = [*settings.profiles, *memory.task_types()]
+            memory.close()
+            raise UnknownTaskType(task_type, known) from None
     done = memory.forget(task_type=task_type, route=route, channel=channel)
     memory.close()
     what = ", ".join(f"{k} {v}" for k, v in (("task type", task_type), ("route", route),

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import typer
 
 from . import app
-from .common import (ConfigOption, open_memory, open_pipeline, open_router, open_settings,
+from .common import (ConfigOption, check_channel, open_memory, open_pipeline, open_router, open_settings,
                      print_json)
 from .memory import memory_app
 
@@ -82,6 +82,7 @@ def plan(videos: int = typer.Option(10, "--videos", "--runs",
         raise InputError(f"--videos {videos} must be at least 1")
     check_minutes(minutes)
     base = open_settings(config)
+    check_channel(base, channel)
     spec = open_pipeline(pipeline, base.channel(channel))
     settings = open_settings(config, spec)
     memory = open_memory(settings)

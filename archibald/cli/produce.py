@@ -10,7 +10,7 @@ from typing import Any, List, Optional
 import typer
 
 from . import app
-from .common import ConfigOption, open_pipeline, open_settings
+from .common import ConfigOption, check_channel, open_pipeline, open_settings
 
 
 @app.command()
@@ -18,7 +18,8 @@ def produce(topic: str = typer.Option(..., "--topic", help="What the meditation 
             minutes: float = typer.Option(10.0, "--minutes", help="Target length in minutes."),
             channel: str = typer.Option("default", "--channel", help="Channel (brand)."),
             out: Path = typer.Option(Path("out"), "--out", help="Folder for the results."),
-            seed: int = typer.Option(0, "--seed", help="Same topic + seed, same script."),
+            seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1,
+                                    help="Same topic + seed, same script."),
             sequential: bool = typer.Option(False, "--sequential",
                                             help="Run stages one at a time (benchmarks)."),
             videos_per_month: int = typer.Option(100, "--videos-per-month",
@@ -30,6 +31,7 @@ def produce(topic: str = typer.Option(..., "--topic", help="What the meditation 
     from ..pipeline.progress import progress_display
 
     settings = open_settings(config)
+    check_channel(settings, channel)
     req = ProduceRequest(topic=topic, minutes=minutes, channel=channel, out=out, seed=seed,
                          sequential=sequential, videos_per_month=videos_per_month)
     with progress_display(sys.stdout) as progress:
@@ -53,7 +55,8 @@ def run_command(
         set_: List[str] = typer.Option([], "--set", help="An input: NAME=VALUE (repeat)."),
         channel: str = typer.Option("default", "--channel", help="Channel (brand)."),
         out: Path = typer.Option(Path("out"), "--out", help="Folder for the results."),
-        seed: int = typer.Option(0, "--seed", help="Same inputs + seed, same result."),
+        seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1,
+                                help="Same inputs + seed, same result."),
         sequential: bool = typer.Option(False, "--sequential",
                                         help="Run stages one at a time (benchmarks)."),
         per_month: int = typer.Option(100, "--per-month",
@@ -65,15 +68,22 @@ def run_command(
     from ..pipeline.run import RunRequest, run_pipeline
     from ..pipeline.spec import parse_set
 
+    base = open_settings(config)
+    check_channel(base, channel)
     if pipeline is None:
-        default = open_settings(config).channel(channel).pipeline
+        default = base.channel(channel).pipeline
         if default is None:
             raise InputError(f"name a pipeline (a .toml file, or meditation, podcast, short), "
                              f"or give channel {channel!r} one: [channels.{channel}] pipeline")
         pipeline = default
     spec = open_pipeline(pipeline)
     inputs = spec.run_inputs(parse_set(set_))
-    settings = open_settings(config, spec)
+    # the settings are read once; again only for a file of the user's that declares task
+    # types (they go under the user's archibald.toml, so a partial override there applies)
+    from ..pipelines import shipped_pipelines
+
+    shipped = spec.path is not None and spec.path in shipped_pipelines().values()
+    settings = base if shipped or not spec.task_types else open_settings(config, spec)
     req = RunRequest(pipeline=spec, inputs=inputs, channel=channel, out=out, seed=seed,
                      sequential=sequential, runs_per_month=per_month)
     with progress_display(sys.stdout) as progress:

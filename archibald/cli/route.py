@@ -7,7 +7,7 @@ from typing import Any, Optional
 import typer
 
 from . import app
-from .common import ConfigOption, open_memory, open_router, open_settings, print_json
+from .common import ConfigOption, check_channel, open_memory, open_router, open_settings, print_json
 
 route_app = typer.Typer(help="Inspect routing decisions.", no_args_is_help=True)
 app.add_typer(route_app, name="route")
@@ -22,6 +22,7 @@ def explain(task_type: str = typer.Argument(..., help="A task type, e.g. script_
     """Say which route a task type would take now, and why."""
     settings = open_settings(config)
     memory = open_memory(settings)
+    check_channel(settings, channel, memory)
     router = open_router(settings, memory)
     data = router.explain(task_type, channel, {"minutes": minutes})
     data["batch_api"] = _batch_api(router, task_type, data["route"])

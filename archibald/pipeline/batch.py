@@ -154,6 +154,8 @@ def _item(raw: Mapping[str, Any], where: str, root: Path) -> BatchItem:
         seed = int(data.get("seed", 0))
     except (TypeError, ValueError):
         raise InputError(f"{where}: seed {data['seed']!r} is not a whole number") from None
+    if not 0 <= seed < 2**32:
+        raise InputError(f"{where}: seed {seed} is out of range; use 0 to {2**32 - 1}")
     channel = str(data.get("channel", "default"))
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", channel):
         raise InputError(f"{where}: channel {channel!r} must be 1-64 letters, digits, '_.-'")
@@ -174,6 +176,12 @@ def _item(raw: Mapping[str, Any], where: str, root: Path) -> BatchItem:
     rel = Path(sub)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts:
         raise InputError(f"{where}: out {sub!r} must be a folder name inside the batch's --out")
+    if "\x00" in sub or any(ord(c) < 32 for c in sub):
+        raise InputError(f"{where}: out {sub[:40]!r} holds a control character; give a plain "
+                         f"folder name")
+    if len(sub) > 200 or any(len(part.encode()) > 255 for part in rel.parts):
+        raise InputError(f"{where}: out is {len(sub)} characters long; give a folder name of "
+                         f"at most 200 (a name of at most 255 bytes per folder)")
     return BatchItem(topic, minutes, channel, seed, pipeline, publish_at, root / rel, where,
                      deadline)
 

@@ -7,6 +7,8 @@ archibald/pipelines/meditation/pipeline.toml, run by the same runner as every ot
 
 from __future__ import annotations
 
+import math
+
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +44,7 @@ class ProduceRequest:
 
 def check_minutes(minutes: float) -> None:
     """A video's length in minutes, as produce and plan take it: 1 to 180."""
-    if not 1 <= minutes <= 180:
+    if not (math.isfinite(minutes) and 1 <= minutes <= 180):
         raise InputError(f"--minutes {minutes:g} is out of range; use 1 to 180")
 
 

@@ -24,6 +24,7 @@ from ..errors import InputError
 from ..store.fsio import check_writable, sweep_temporaries, write_file
 from ..store.ledger import NANO
 from ..store.memory import Memory
+from ..quality.assurance import valid_score
 from ..quality.maintenance import quality_maintenance
 from ..core.router import Registry, RouteResult, Router
 from ..core.tasks import Context, Outcome, Task
@@ -163,8 +164,11 @@ def stage_check(spec: StageSpec, task: Task) -> Callable[[Outcome], tuple[float,
     def run(outcome: Outcome) -> tuple[float, dict[str, Any]]:
         art = _adopt(spec, task, outcome)
         outcome.detail["artifact"] = art
-        score, details = check(task, art)
-        return float(score), dict(details)
+        # a check's mistake (a NaN, a score outside 0..1) is named as the check's, never
+        # taken for the route's work or reaching the ledger
+        return valid_score(check(task, art), check)
+    run.__name__ = getattr(check, "__name__", "check")
+    run.__module__ = getattr(check, "__module__", run.__module__)
     return run
 
 

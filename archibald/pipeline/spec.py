@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import re
 import sys
 from dataclasses import dataclass, field
@@ -130,6 +131,10 @@ class InputSpec:
         if self.type == "str" and self.required and not str(value).strip():
             raise ConfigError(f"{self.name} is empty; say {self.help or 'what it is'}",
                               path=where)
+        if self.type == "float" and not math.isfinite(value):
+            raise ConfigError(f"{self.name} = {raw!r} is not a finite number; give a number"
+                              + (f" from {self.min:g} to {self.max:g}" if self.min is not None
+                                 and self.max is not None else ""), path=where)
         if self.type in ("int", "float"):
             if (self.min is not None and value < self.min) or \
                     (self.max is not None and value > self.max):
@@ -298,6 +303,13 @@ def resolve_function(path: str | Callable[..., Any], where: str = "") -> Callabl
         raise ConfigError(f"cannot import {module_name} for {path} ({exc}); put the module "
                           f"beside the pipeline file or install its package", path=where
                           or None) from None
+    except SyntaxError as exc:  # the module's own mistake: its file and line, not a traceback
+        raise ConfigError(f"{module_name} for {path} has a syntax error at "
+                          f"{exc.filename}:{exc.lineno}: {exc.msg}", path=where or None) from None
+    except Exception as exc:  # noqa: BLE001 - a module that raises while it is imported
+        raise ConfigError(f"{module_name} for {path} raised {type(exc).__name__} while it was "
+                          f"imported: {' '.join(str(exc).split())[:200]}; fix the module",
+                          path=where or None) from None
     fn = getattr(module, attr, None)
     if not callable(fn):
         known = [n for n in dir(module) if not n.startswith("_")

@@ -19,12 +19,13 @@ attempts of their own (``purpose`` "judge" / "shadow"): priced, in the ledger, u
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..providers.backends.base import Backend
-from ..errors import BudgetExceeded, DelegationError, RouteUnavailable
+from ..errors import BudgetExceeded, ConfigError, DelegationError, RouteUnavailable
 from ..store.ledger import Attempt, to_nano
 from ..core.decisions import Decision, QualityCheck, RouterParts
 from ..core.tasks import Context, Outcome, Task
@@ -33,7 +34,25 @@ from .judge import Judge, Rubric, Verdict, build_judge, judge_text, rubric
 if TYPE_CHECKING:
     from ..config import Profile
 
-__all__ = ["Assurance", "creative_keep"]
+__all__ = ["Assurance", "creative_keep", "valid_score"]
+
+
+def valid_score(result: Any, check: Any) -> tuple[float, dict[str, Any]]:
+    """A check's ``(score, details)``, or a ConfigError naming the check when it returned
+    something else (a NaN, a score outside 0..1, no tuple): the check's mistake, said as such,
+    never a figure that reaches the ledger."""
+    fn = getattr(check, "__name__", None)
+    name = f"{getattr(check, '__module__', '?')}:{fn}" if fn else repr(check)
+    try:
+        score, details = result
+        value = float(score)
+    except (TypeError, ValueError):
+        raise ConfigError(f"the check {name} returned {result!r:.80}; a check returns "
+                          f"(score from 0 to 1, details dict)") from None
+    if isinstance(score, bool) or not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise ConfigError(f"the check {name} returned the score {score!r}; a check's score is "
+                          f"a number from 0 to 1")
+    return value, dict(details or {})
 
 
 def creative_keep(profile: "Profile") -> bool:
@@ -75,11 +94,16 @@ class Assurance:
         """``check`` that also labels the outcome's evidence: "check" when a route-blind check
         scored it, "unjudged" when the figure is the backend's own."""
         def run(outcome: Outcome) -> tuple[float, dict[str, Any]]:
+            if outcome.artifact is None or outcome.artifact == {}:
+                # nothing to use, whoever made it: unusable (never a pass, nor the best of a
+                # bad lot), with or without a check
+                outcome.detail["evidence"] = "check"
+                raise ValueError(f"{outcome.backend} returned nothing")
             if check is None:
                 outcome.detail["evidence"] = "unjudged"
                 return outcome.quality, {}  # type: ignore[return-value]
             outcome.detail["evidence"] = "check"
-            return check(outcome)
+            return valid_score(check(outcome), check)
         return run
 
     # -- after acceptance ---------------------------------------------------------------------

@@ -405,6 +405,18 @@ class Memory:
                 status=status, cost_nano=cost_nano, baseline_nano=baseline_nano,
                 seconds=seconds, finished_at=time.time()))
 
+    def task_types(self) -> set[str]:
+        """Every task type memory has learned something about (a user's pipeline's too)."""
+        with self.engine.connect() as conn:
+            return {str(r[0]) for r in conn.execute(select(route_stats.c.task_type).distinct())}
+
+    def channels(self) -> set[str]:
+        """Every channel a run or an attempt was recorded under."""
+        with self.engine.connect() as conn:
+            seen = {str(r[0]) for r in conn.execute(select(runs.c.channel).distinct())}
+            seen |= {str(r[0]) for r in conn.execute(select(route_stats.c.channel).distinct())}
+        return seen
+
     def finished_runs(self, channel: str | None = None, pipeline: str | None = None,
                       limit: int = 500) -> list[dict[str, Any]]:
         stmt = select(runs).where(runs.c.status == "done")
