@@ -15,6 +15,8 @@ The tree::
     │   │   ├── RateLimited        429 (retry_after in seconds, when the provider said)
     │   │   ├── ProviderOverloaded 5xx / 529 / 503
     │   │   └── NonRetryable       401, 402, 403, spend limit reached, bad request: never retried
+    │   ├── ProviderUnreachable    the provider could not be reached (nothing sent): skipped
+    │   │                          for a cool-down, not retried
     │   ├── BackendTimeout         the provider or agent did not finish in time
     │   └── QualityRejected        the result scored below the task type's floor
     ├── MediaError                 a local media program failed (ffmpeg, piper) or produced a
@@ -41,6 +43,7 @@ __all__ = [
     "RateLimited",
     "ProviderOverloaded",
     "NonRetryable",
+    "ProviderUnreachable",
     "BackendTimeout",
     "QualityRejected",
     "MediaError",
@@ -79,8 +82,12 @@ class UnknownTaskType(UserError):
     """No profile exists for this task type."""
 
     def __init__(self, task_type: str, known: list[str]) -> None:
+        import difflib
+
+        close = difflib.get_close_matches(task_type, sorted(known), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         super().__init__(
-            f"unknown task type {task_type!r}; known types: {', '.join(sorted(known))} "
+            f"unknown task type {task_type!r}; {hint}known types: {', '.join(sorted(known))} "
             f"(add a [task_types.{task_type}] table to archibald.toml to define it)"
         )
         self.task_type = task_type
@@ -153,6 +160,16 @@ class ProviderOverloaded(BackendError):
 
 class NonRetryable(BackendError):
     """An error a retry cannot fix: bad key, no balance, spend limit, invalid request."""
+
+
+class ProviderUnreachable(DelegationError):
+    """The provider could not be reached at all (connection refused, unknown host): nothing
+    was sent or billed. Not retried; the provider is skipped for a cool-down (see
+    :mod:`archibald.providers.backends.breaker`)."""
+
+    def __init__(self, message: str, *, provider: str = "") -> None:
+        super().__init__(message)
+        self.provider = provider
 
 
 class BackendTimeout(DelegationError):

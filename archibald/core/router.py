@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from ..providers.backends.base import Backend
+from ..providers.backends.breaker import BREAKER, breaker_key
 from .baseline import premium_baseline
 from .budgets import BudgetGuard
 from ..config import Profile, Settings
 from ..errors import (BackendError, BackendTimeout, BudgetExceeded, DelegationError, InputError,
-                     MediaError, MissingKeyError, RouteUnavailable)
+                     MediaError, MissingKeyError, ProviderUnreachable, RouteUnavailable)
 from ..store.ledger import NANO, Attempt, to_nano, usd
 from ..store.memory import Memory, RouteStats
 from .prices import PriceBook
@@ -352,6 +353,11 @@ class Router:
             backend = self.registry.get(task.type, route)
             if backend is None or route in state.refused:
                 continue
+            key = breaker_key(backend)
+            cold = BREAKER.why_not(key) if key else None
+            if cold is not None:  # unreachable a moment ago: not asked again, nothing reserved
+                state.errors.append(f"ProviderUnreachable: {cold}")
+                continue
             why = ("chosen: " + decision.reason if not (state.errors and state.attempts)
                    else f"fallback after {state.attempts[-1].route} failed: "
                         f"{state.errors[-1]}")
@@ -435,6 +441,8 @@ class Router:
             return None
         except DelegationError as exc:
             _warn_if_key_refused(exc)
+            if isinstance(exc, ProviderUnreachable) and (key := breaker_key(backend)):
+                BREAKER.trip(key, str(exc))
             attempt.cost_nano = to_nano(getattr(exc, "cost", 0.0) or 0.0)
             attempt.seconds = time.perf_counter() - start
             attempt.error = str(exc)

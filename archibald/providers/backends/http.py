@@ -27,7 +27,7 @@ from typing import Any, Awaitable, Callable, Mapping, TypeVar
 import httpx
 
 from ...errors import (BackendError, BackendTimeout, DelegationError, NonRetryable,
-                      ProviderOverloaded, RateLimited)
+                       ProviderOverloaded, ProviderUnreachable, RateLimited)
 from ..registry import redact
 
 __all__ = ["RetryPolicy", "error_from_status", "parse_retry_after", "request_json",
@@ -113,6 +113,9 @@ def translate_transport(provider: str, exc: Exception,
     if isinstance(exc, httpx.TimeoutException):
         return BackendTimeout(redact(f"{provider} did not answer in time ({type(exc).__name__})",
                                      secrets))
+    if isinstance(exc, httpx.ConnectError):  # refused, unknown host: nothing was sent
+        return ProviderUnreachable(redact(f"{provider} unreachable ({type(exc).__name__}: "
+                                          f"{exc})", secrets), provider=provider)
     return ProviderOverloaded(redact(f"{provider} could not be reached: {type(exc).__name__}: "
                                      f"{exc}", secrets), provider=provider, code="transport")
 

@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from ..chat_models import import_litellm
 from ...errors import (BackendError, BackendTimeout, DelegationError, NonRetryable,
-                      ProviderOverloaded, RouteUnavailable)
+                       ProviderOverloaded, ProviderUnreachable, RouteUnavailable)
 from ...core import prices as prices_module
 from ...core.prices import PriceBook
 from ..registry import Provider
@@ -76,6 +76,13 @@ def _body(message: str) -> Any:
         return message
 
 
+#: what a refused connection or an unknown host says through LiteLLM and the SDKs
+_UNREACHABLE = ("connection refused", "errno 111", "errno 61", "name or service not known",
+                "nodename nor servname", "temporary failure in name resolution",
+                "no route to host", "network is unreachable", "all connection attempts failed",
+                "failed to establish a new connection", "cannot connect to host")
+
+
 def translate_litellm(provider: Provider, exc: BaseException) -> DelegationError:
     """A LiteLLM (or openai SDK) exception as an Archibald error with status and retry-after."""
     name = type(exc).__name__
@@ -92,6 +99,12 @@ def translate_litellm(provider: Provider, exc: BaseException) -> DelegationError
     lowered = message.lower()
     if "overloaded_error" in lowered and status in (None, 500):
         status = 529  # LiteLLM reports Anthropic's 529 as a 500
+    if any(marker in lowered for marker in _UNREACHABLE):
+        # LiteLLM reports a refused connection as "InternalServerError 500": nothing was
+        # sent, nothing answered, nothing billed
+        return ProviderUnreachable(provider.redact(
+            f"{provider.name} unreachable at {provider.base_url} ({message[:160]})"),
+            provider=provider.name)
     if name == "APIConnectionError" or (status == 500 and "connection error" in lowered):
         return ProviderOverloaded(provider.redact(f"{provider.name} could not be reached: "
                                                   f"{message[:200]}"),
