@@ -162,3 +162,35 @@ def test_no_secret_leaks(perplexity_stub, provider_env, sleeps, tmp_path, caplog
         go(make(sleeps), tmp_path)
     assert perplexity_stub.api_key not in caplog.text + str(err.value)
     assert "***" in str(err.value)
+
+
+def test_the_search_web_tool_usage_names_is_priced_not_free(perplexity_stub, provider_env,
+                                                            sleeps, tmp_path):
+    """Usage names the web_search tool's calls "search_web" (issue 20.4): without usage.cost
+    the fee is still priced, never $0."""
+    perplexity_stub.cost = None
+    out = go(make(sleeps), tmp_path)
+    assert out.detail["tool_calls"] == {"web_search": 1}
+    assert out.cost >= 0.005
+
+
+def test_an_unknown_billed_tool_is_priced_at_the_dearest_known_fee(perplexity_stub,
+                                                                   provider_env, sleeps,
+                                                                   tmp_path):
+    from archibald.providers.backends.perplexity import usage_of
+
+    usage, calls = usage_of({"input_tokens": 1, "output_tokens": 1, "total_tokens": 2,
+                             "tool_calls_details": {"deep_search": {"invocation": 2}}})
+    backend = make(sleeps)
+    cost, source = backend._price(usage, calls)
+    assert cost >= 2 * 0.005 and "unknown tool 'deep_search'" in source
+
+
+@pytest.mark.parametrize("status", ["incomplete", "in_progress", "requires_action"])
+def test_an_unfinished_answer_is_not_accepted_but_its_cost_is_kept(perplexity_stub,
+                                                                   provider_env, sleeps,
+                                                                   tmp_path, status):
+    perplexity_stub.status = status
+    with pytest.raises(BackendError, match="unfinished") as raised:
+        go(make(sleeps), tmp_path)
+    assert raised.value.cost == pytest.approx(0.009)  # billed: recorded, not $0

@@ -44,6 +44,8 @@ class PerplexityStub(StubServer):
                                             "output_cost": 0.00375, "tool_calls_cost": 0.005,
                                             "total_cost": 0.009}
         self.models = agent_models()
+        #: the response's status ("completed"; "incomplete" or "in_progress" as the API may)
+        self.status = "completed"
 
     @staticmethod
     def _error(status: int, message: str, kind: str) -> Reply:
@@ -69,7 +71,8 @@ class PerplexityStub(StubServer):
         n = next(_ids)
         usage = dict(self.usage)
         if searched:
-            usage["tool_calls_details"] = {"web_search": {"invocation": 1}}
+            # the API reports the web_search tool's calls under the name "search_web"
+            usage["tool_calls_details"] = {"search_web": {"invocation": 1}}
         if self.cost is not None:
             usage["cost"] = dict(self.cost)
             if not searched:
@@ -88,6 +91,6 @@ class PerplexityStub(StubServer):
                                     "annotations": []}]})
         return Reply(200, {
             "id": f"resp_stub{n:04d}", "object": "response", "created_at": int(time.time()),
-            "model": model or f"preset/{preset}", "status": "completed", "output": output,
+            "model": model or f"preset/{preset}", "status": self.status, "output": output,
             "usage": usage,
         })

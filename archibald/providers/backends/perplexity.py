@@ -68,18 +68,40 @@ def reported_cost(usage: Mapping[str, Any]) -> float | None:
     return None
 
 
+#: the tool names usage reports (``tool_calls_details`` keys), as priced in prices.toml: the
+#: API answers ``search_web`` for the ``web_search`` tool a request asks for
+TOOL_NAMES = {"search_web": "web_search", "web_search": "web_search",
+              "fetch_url": "fetch_url", "url_fetch": "fetch_url"}
+
+
 def usage_of(raw: Mapping[str, Any]) -> tuple[Usage, dict[str, int]]:
-    """Our Usage from a ``ResponsesUsage`` body, and the tool calls by tool name."""
+    """Our Usage from a ``ResponsesUsage`` body, and the tool calls by (priced) tool name."""
     details = raw.get("input_tokens_details") or {}
-    calls = {str(name): int((d or {}).get("invocation") or 0)
-             for name, d in (raw.get("tool_calls_details") or {}).items()
-             if isinstance(d, Mapping) or d is None}
+    calls: dict[str, int] = {}
+    for name, d in (raw.get("tool_calls_details") or {}).items():
+        if isinstance(d, Mapping) or d is None:
+            tool = TOOL_NAMES.get(str(name), str(name))
+            calls[tool] = calls.get(tool, 0) + int((d or {}).get("invocation") or 0)
     usage = Usage(input_tokens=int(raw.get("input_tokens") or 0),
                   output_tokens=int(raw.get("output_tokens") or 0),
                   cached_input_tokens=int(details.get("cache_read_input_tokens") or 0),
                   cache_write_tokens=int(details.get("cache_creation_input_tokens") or 0),
                   tool_calls=sum(calls.values()), requests=1)
     return usage, calls
+
+
+def _unfinished(body: Mapping[str, Any]) -> str | None:
+    """Why a response is not a complete answer (its status, an incomplete output item), or
+    None when it is."""
+    status = body.get("status")
+    if status is not None and status != "completed":
+        reason = (body.get("incomplete_details") or {}).get("reason") \
+            if isinstance(body.get("incomplete_details"), Mapping) else None
+        return f"status {status}" + (f": {reason}" if reason else "")
+    for item in body.get("output") or []:
+        if isinstance(item, Mapping) and item.get("status") == "incomplete":
+            return f"{item.get('type', 'an output item')} incomplete"
+    return None
 
 
 class PerplexityBackend(Backend):
@@ -126,9 +148,19 @@ class PerplexityBackend(Backend):
         cost = self.prices.cost(usage, model=self.model)
         sources = [self.prices.source(model=self.model)]
         for tool, n in calls.items():
-            if n:
-                cost += self.prices.cost(Usage(tool_calls=n), unit=f"perplexity:{tool}")
-                sources.append(self.prices.source(unit=f"perplexity:{tool}"))
+            if not n:
+                continue
+            unit = f"perplexity:{tool}"
+            try:
+                self.prices.unit(unit)
+            except RouteUnavailable:
+                # a tool our price book does not know was billed: priced at the dearest known
+                # tool's fee, never at $0, and said so
+                unit = max(("perplexity:web_search", "perplexity:fetch_url"),
+                           key=lambda u: self.prices.cost(Usage(tool_calls=1), unit=u))
+                sources.append(f"unknown tool {tool!r} priced as {unit}")
+            cost += self.prices.cost(Usage(tool_calls=n), unit=unit)
+            sources.append(self.prices.source(unit=unit))
         return cost, "; ".join(sources)
 
     def payload(self, task: Task, prompt: str) -> dict[str, Any]:
@@ -170,6 +202,14 @@ class PerplexityBackend(Backend):
         if cost is None:
             cost_source = "priced from the price book"
             cost, price_source = self._price(usage, calls)
+        unfinished = _unfinished(body)
+        if unfinished:
+            # billed, but not an answer: the cost is recorded, the route falls back
+            err = BackendError(f"perplexity answered an unfinished response ({unfinished}); "
+                               f"not accepted as complete", provider="perplexity",
+                               code="incomplete")
+            err.cost = cost
+            raise err
         log.info("%s: %d in / %d out tokens, $%.6f (%s)", self.name, usage.input_tokens,
                  usage.output_tokens, cost, cost_source)
         return Outcome(artifact=output_text(body), backend=self.name, route=self._route,
