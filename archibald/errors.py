@@ -14,7 +14,8 @@ The tree::
     │   ├── BackendError           a provider answered with an error
     │   │   ├── RateLimited        429 (retry_after in seconds, when the provider said)
     │   │   ├── ProviderOverloaded 5xx / 529 / 503
-    │   │   └── NonRetryable       401, 402, 403, spend limit reached, bad request: never retried
+    │   │   ├── NonRetryable       401, 402, 403, spend limit reached, bad request: never retried
+    │   │   └── UnreadableAnswer   a 200 that cannot be read: maybe billed, kept at its maximum
     │   ├── ProviderUnreachable    the provider could not be reached (nothing sent): skipped
     │   │                          for a cool-down, not retried
     │   ├── BackendTimeout         the provider or agent did not finish in time
@@ -44,6 +45,7 @@ __all__ = [
     "ProviderOverloaded",
     "NonRetryable",
     "ProviderUnreachable",
+    "UnreadableAnswer",
     "BackendTimeout",
     "QualityRejected",
     "MediaError",
@@ -160,6 +162,14 @@ class ProviderOverloaded(BackendError):
 
 class NonRetryable(BackendError):
     """An error a retry cannot fix: bad key, no balance, spend limit, invalid request."""
+
+
+class UnreadableAnswer(BackendError):
+    """The provider answered (HTTP 200) but the answer cannot be read: it was probably billed,
+    so it is never retried, and its ledger row keeps its maximum as *unknown* (counted against
+    budgets) instead of a $0 that hides a bill."""
+
+    billed_unknown = True
 
 
 class ProviderUnreachable(DelegationError):

@@ -443,6 +443,12 @@ class Router:
             _warn_if_key_refused(exc)
             if isinstance(exc, ProviderUnreachable) and (key := breaker_key(backend)):
                 BREAKER.trip(key, str(exc))
+            if getattr(exc, "billed_unknown", False):
+                # answered but unreadable: maybe billed, so its maximum stays held (unknown)
+                self._lost(attempt, f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
+                state.attempts.append(attempt)
+                state.errors.append(f"{type(exc).__name__}: {exc}")
+                return None
             attempt.cost_nano = to_nano(getattr(exc, "cost", 0.0) or 0.0)
             attempt.seconds = time.perf_counter() - start
             attempt.error = str(exc)

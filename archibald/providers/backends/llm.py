@@ -23,7 +23,8 @@ from typing import Any, Callable
 
 from ..chat_models import import_litellm
 from ...errors import (BackendError, BackendTimeout, DelegationError, NonRetryable,
-                       ProviderOverloaded, ProviderUnreachable, RouteUnavailable)
+                       ProviderOverloaded, ProviderUnreachable, RouteUnavailable,
+                       UnreadableAnswer)
 from ...core import prices as prices_module
 from ...core.prices import PriceBook
 from ..registry import Provider
@@ -76,6 +77,10 @@ def _body(message: str) -> Any:
         return message
 
 
+#: what LiteLLM says when a provider's 200 could not be turned into a response
+_UNREADABLE = ("Traceback (most recent call last)", "Invalid response object", "Raw keys:",
+               "provider returned a response", "provider returned 'choices'",
+               "Original Response:")
 #: what a refused connection or an unknown host says through LiteLLM and the SDKs
 _UNREACHABLE = ("connection refused", "errno 111", "errno 61", "name or service not known",
                 "nodename nor servname", "temporary failure in name resolution",
@@ -91,9 +96,16 @@ def translate_litellm(provider: Provider, exc: BaseException) -> DelegationError
     if name in ("Timeout", "APITimeoutError"):
         return BackendTimeout(provider.redact(f"{provider.name} did not answer in time"))
     if any(marker in message for marker in _MALFORMED):
-        return BackendError(provider.redact(f"{provider.name} answered with malformed JSON: "
-                                            f"{message[:200]}"),
-                            provider=provider.name, code="malformed_json")
+        return UnreadableAnswer(provider.redact(f"{provider.name} answered with malformed JSON: "
+                                                f"{message[:200]}"),
+                                provider=provider.name, code="malformed_json")
+    if any(marker in message for marker in _UNREADABLE):
+        # LiteLLM calls a 200 it cannot parse an APIConnectionError or an APIError 500: the
+        # provider answered (and may bill); it must not be retried as if unreachable
+        first = message.split("Traceback", 1)[0].strip()[:200]
+        return UnreadableAnswer(provider.redact(f"{provider.name} answered, but the answer "
+                                                f"cannot be read: {first}"),
+                                provider=provider.name, code="unreadable")
     status = getattr(exc, "status_code", None)
     body = _body(message)
     lowered = message.lower()
