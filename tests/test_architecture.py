@@ -18,6 +18,8 @@ PACKAGE = ROOT / "archibald"
 ROOMS = {
     "archibald": "the public API, the errors",
     "archibald.cli": "the `archibald` command",
+    "archibald.serve": "the server",
+    "archibald.serve.gateway": "the OpenAI- and Anthropic-compatible gateway",
     "archibald.config": "settings",
     "archibald.core": "the decision and money rules",
     "archibald.store": "what is persisted",

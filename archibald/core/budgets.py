@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..config import Budgets
@@ -75,6 +76,9 @@ class BudgetGuard:
         self.per_month = checked_limit(budgets.per_month_usd, "[budgets] per_month_usd")
         self.channels = {name: checked_limit(v, f"[budgets.channels] {name}")
                          for name, v in budgets.channels.items()}
+        #: more limits by channel, from elsewhere than the settings (the gateway's virtual
+        #: keys): each is asked for the limits of a call's channel, inside the reservation
+        self.sources: list[Callable[[str], list[Limit]]] = []
 
     def limits(self, *, channel: str, run_id: str,
                now: dt.datetime | None = None) -> list[Limit]:
@@ -91,6 +95,8 @@ class BudgetGuard:
         if limit is not None:
             out.append(Limit(f"channel {channel!r} this month", to_nano(limit),
                              f"[budgets.channels] {channel}", since=since, channel=channel))
+        for source in self.sources:
+            out.extend(source(channel))
         return out
 
     def task_room(self, task_spent_nano: int) -> int | None:

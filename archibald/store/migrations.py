@@ -13,7 +13,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 __all__ = ["MIGRATIONS", "migrate", "metadata", "attempts", "route_stats", "memory_items", "runs",
-           "budget_lock", "batch_jobs", "batch_items"]
+           "budget_lock", "batch_jobs", "batch_items", "gateway_keys"]
 
 metadata = MetaData()
 
@@ -154,6 +154,21 @@ batch_items = Table(
 )
 
 
+# The gateway's virtual keys (archibald keys create): only a hash of each key is kept; its
+# spend is the ledger's rows on the channel "key:NAME", so its budgets are reservations there.
+gateway_keys = Table(
+    "gateway_keys", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("budget_usd", Float),
+    Column("per_day_usd", Float),
+    Column("rpm", Integer),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float),
+)
+
+
 def _m0001_attempts(conn: Connection) -> None:
     attempts.create(conn)  # with its indexes
 
@@ -237,6 +252,10 @@ def _m0008_batch_jobs(conn: Connection) -> None:
     batch_items.create(conn, checkfirst=True)  # with its index
 
 
+def _m0009_gateway_keys(conn: Connection) -> None:
+    gateway_keys.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_attempts", _m0001_attempts),
     ("0002_route_stats", _m0002_route_stats),
@@ -246,6 +265,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0006_savings_run_minutes", _m0006_savings_run_minutes),
     ("0007_quality_evidence", _m0007_quality_evidence),
     ("0008_batch_jobs", _m0008_batch_jobs),
+    ("0009_gateway_keys", _m0009_gateway_keys),
 ]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import time
 from functools import lru_cache
 from typing import Any
@@ -67,6 +68,8 @@ class OpenAIStub(StubServer):
         self.thinks_by_default = thinks_by_default
         #: what a thinking model spends on reasoning before it answers
         self.reasoning_tokens = 1200
+        #: arguments of a call to the request's first tool (answered instead of text), or None
+        self.tool_arguments: dict[str, Any] | None = None
 
     def handle(self, req: Recorded) -> Reply:
         if req.method == "GET" and req.path.rstrip("/").endswith("/models"):
@@ -101,6 +104,12 @@ class OpenAIStub(StubServer):
                              total_tokens=usage["prompt_tokens"] + int(limit),
                              completion_tokens_details={"reasoning_tokens": spent})
                 message["content"], finish = "", "length"
+        if self.tool_arguments is not None and body.get("tools"):
+            name = body["tools"][0]["function"]["name"]
+            message = {"role": "assistant", "content": None, "tool_calls": [{
+                "id": f"call_stub{n:04d}", "type": "function",
+                "function": {"name": name, "arguments": json.dumps(self.tool_arguments)}}]}
+            finish = "tool_calls"
         return Reply(200, {
             "id": f"chatcmpl-stub{n:04d}", "object": "chat.completion",
             "created": int(time.time()), "model": body.get("model"),

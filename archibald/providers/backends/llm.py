@@ -78,9 +78,12 @@ def _body(message: str) -> Any:
 
 
 #: what LiteLLM says when a provider's 200 could not be turned into a response
-_UNREADABLE = ("Traceback (most recent call last)", "Invalid response object", "Raw keys:",
+_UNREADABLE = ("Invalid response object", "Raw keys:",
                "provider returned a response", "provider returned 'choices'",
                "Original Response:")
+#: what LiteLLM says of a failure in this process before the request went out
+_BEFORE_SENDING = ("No module named", "ModuleNotFoundError", "ImportError",
+                   "Connection refused", "Errno 111")
 #: what a refused connection or an unknown host says through LiteLLM and the SDKs
 _UNREACHABLE = ("connection refused", "errno 111", "errno 61", "name or service not known",
                 "nodename nor servname", "temporary failure in name resolution",
@@ -99,7 +102,10 @@ def translate_litellm(provider: Provider, exc: BaseException) -> DelegationError
         return UnreadableAnswer(provider.redact(f"{provider.name} answered with malformed JSON: "
                                                 f"{message[:200]}"),
                                 provider=provider.name, code="malformed_json")
-    if any(marker in message for marker in _UNREADABLE):
+    if any(marker in message for marker in _UNREADABLE) or (
+            "Traceback (most recent call last)" in message
+            and getattr(exc, "status_code", None) in (None, 500)
+            and not any(m in message for m in _BEFORE_SENDING)):
         # LiteLLM calls a 200 it cannot parse an APIConnectionError or an APIError 500: the
         # provider answered (and may bill); it must not be retried as if unreachable
         first = message.split("Traceback", 1)[0].strip()[:200]
@@ -158,13 +164,30 @@ def _request_id(response: Any) -> str | None:
     return str(rid) if rid else None
 
 
-def chat_messages(task: Task, prompt: str) -> list[dict[str, str]]:
-    """The messages a chat call sends for ``task`` (the baseline counts the same ones)."""
-    messages = []
+#: what a gateway request passes to the model as it is (OpenAI's names)
+PASSTHROUGH = ("tools", "tool_choice", "response_format", "stop", "top_p", "seed",
+               "parallel_tool_calls")
+
+
+def chat_messages(task: Task, prompt: str) -> list[dict[str, Any]]:
+    """The messages a chat call sends for ``task`` (the baseline counts the same ones): a
+    gateway request's own ``messages`` when it carries them, else system + prompt."""
+    given = task.inputs.get("messages")
+    if isinstance(given, list) and given:
+        return [dict(m) for m in given]
+    messages: list[dict[str, Any]] = []
     if task.inputs.get("system"):
         messages.append({"role": "system", "content": str(task.inputs["system"])})
     messages.append({"role": "user", "content": prompt})
     return messages
+
+
+def _plain_call(call: Any) -> dict[str, Any]:
+    """A tool call of LiteLLM's response as OpenAI's JSON."""
+    fn = getattr(call, "function", None)
+    return {"id": str(getattr(call, "id", "") or ""), "type": "function",
+            "function": {"name": str(getattr(fn, "name", "") or ""),
+                         "arguments": str(getattr(fn, "arguments", "") or "{}")}}
 
 
 class ChatBackend(Backend):
@@ -249,6 +272,9 @@ class ChatBackend(Backend):
         OpenAI, DeepSeek) never make more tokens than the text has UTF-8 bytes; plus the
         message framing."""
         text = str(task.inputs.get("system") or "") + str(task.inputs.get("prompt") or "")
+        for key in ("messages", *PASSTHROUGH):  # a gateway request's messages and tools
+            if task.inputs.get(key) is not None:
+                text += json.dumps(task.inputs[key], default=str)
         return len(text.encode()) + _FRAMING_TOKENS
 
     def _max_tokens(self, task: Task) -> int:
@@ -300,6 +326,13 @@ class ChatBackend(Backend):
             kwargs["extra_body"] = extra
         if task.inputs.get("temperature") is not None and self._takes_temperature(extra):
             kwargs["temperature"] = float(task.inputs["temperature"])
+        for key in PASSTHROUGH:
+            if task.inputs.get(key) is not None:
+                kwargs[key] = task.inputs[key]
+        if kwargs.get("tools"):
+            # LiteLLM otherwise routes every call with tools through its proxy's MCP handler
+            # (which needs the mcp package, and is not a proxy's job here)
+            kwargs["_skip_mcp_handler"] = True
         batcher = context.extra.get("batcher")
         run_id = str(context.extra.get("run_id") or "")
         if batcher is not None and batcher.wants(run_id, self.provider.name):
@@ -325,10 +358,12 @@ class ChatBackend(Backend):
         response = await self.retry.run(attempt, what=self.name)
         usage = _usage(response)
         cost = self._price(usage, sent)
-        text = response.choices[0].message.content or ""
+        message = response.choices[0].message
+        text = message.content or ""
+        calls = getattr(message, "tool_calls", None) or []
         log.info("%s: %d in / %d out tokens, $%.6f", self.name, usage.input_tokens,
                  usage.output_tokens, cost)
-        if not text.strip():  # billed, but nothing to use: a failure that still costs
+        if not text.strip() and not calls:  # billed, but nothing to use: a failure that costs
             error = BackendError(f"{self.name} answered with an empty reply (finish reason "
                                  f"{response.choices[0].finish_reason!r})",
                                  provider=self.provider.name, code="empty_reply")
@@ -338,5 +373,6 @@ class ChatBackend(Backend):
                        usage=usage, cost=cost, seconds=time.perf_counter() - start,
                        detail={"request_id": _request_id(response),
                                "finish_reason": response.choices[0].finish_reason,
+                               "tool_calls": [_plain_call(c) for c in calls],
                                "rate": self.prices.rate(self.model, sent),
                                "price_source": self._price_source(sent)})

@@ -1,0 +1,110 @@
+"""CLI commands: `archibald serve` (the gateway) and `archibald keys create|list|revoke`."""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+import typer
+
+from ..errors import InputError
+from . import app
+from .common import ConfigOption, open_memory, open_settings, print_json
+
+keys_app = typer.Typer(help="The gateway's virtual keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by "
+                                   "default: nobody else can reach it)."),
+          port: int = typer.Option(8787, "--port", min=1, max=65535),
+          workers: int = typer.Option(1, "--workers", min=1, max=64,
+                                      help="Processes (share the store; use PostgreSQL "
+                                           "through ARCHIBALD_DB for several)."),
+          config: Optional[str] = ConfigOption) -> None:
+    """Serve the OpenAI- and Anthropic-compatible gateway at http://HOST:PORT/v1."""
+    try:
+        import uvicorn
+    except ImportError:
+        raise InputError("archibald serve needs the serve extra: pip install "
+                         "'archibald[serve]'") from None
+    settings = open_settings(config)  # a bad archibald.toml is one line here, not per worker
+    if config:
+        os.environ["ARCHIBALD_CONFIG"] = config
+    memory = open_memory(settings)
+    try:
+        from ..serve.gateway.keys import Keys
+
+        active = [k for k in Keys(memory).all() if k.revoked_at is None]
+    finally:
+        memory.close()
+    if not active:
+        typer.echo("note: no virtual key yet; make one with `archibald keys create NAME`",
+                   err=True)
+    typer.echo(f"Archibald gateway: http://{host}:{port}/v1 (OpenAI and Anthropic APIs), "
+               f"metrics at http://{host}:{port}/metrics; {workers} worker(s)")
+    uvicorn.run("archibald.serve.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level="warning", timeout_graceful_shutdown=30)
+
+
+@keys_app.command("create")
+def keys_create(name: str = typer.Argument(..., help="A name for the key (an app, a team)."),
+                budget_usd: Optional[float] = typer.Option(None, "--budget-usd",
+                                                           help="Most it may ever spend."),
+                per_day_usd: Optional[float] = typer.Option(None, "--per-day-usd",
+                                                            help="Most it may spend a day "
+                                                                 "(UTC)."),
+                rpm: Optional[int] = typer.Option(None, "--rpm", help="Requests a minute."),
+                config: Optional[str] = ConfigOption) -> None:
+    """Make a virtual key; it is printed once (only its hash is kept)."""
+    from ..serve.gateway.keys import Keys
+
+    memory = open_memory(open_settings(config))
+    try:
+        secret = Keys(memory).create(name, budget_usd=budget_usd, per_day_usd=per_day_usd,
+                                     rpm=rpm)
+    finally:
+        memory.close()
+    typer.echo(secret)
+    typer.echo(f"key {name!r} made; it is shown only now: keep it (only its hash is stored)",
+               err=True)
+
+
+@keys_app.command("list")
+def keys_list(as_json: bool = typer.Option(False, "--json"),
+              config: Optional[str] = ConfigOption) -> None:
+    """Every key, its limits and what it has spent (never the key itself)."""
+    from ..serve.gateway.keys import Keys, channel_of
+
+    memory = open_memory(open_settings(config))
+    try:
+        rows = [{**k.as_dict(), "spent_usd": memory.spent_nano(channel=channel_of(k.name))
+                 / 1e9} for k in Keys(memory).all()]
+    finally:
+        memory.close()
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo("no keys; `archibald keys create NAME` makes one")
+    for r in rows:
+        limits = ", ".join(text for text, value in (
+            (f"budget ${r['budget_usd']:g}", r["budget_usd"]),
+            (f"${r['per_day_usd']:g} a day", r["per_day_usd"]),
+            (f"{r['rpm']} requests a minute", r["rpm"])) if value is not None) or "no limits"
+        typer.echo(f"{r['name']:<20} {r['prefix']}…  spent ${r['spent_usd']:.4f}  {limits}"
+                   f"{'  (revoked)' if r['revoked'] else ''}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: str = typer.Argument(...), config: Optional[str] = ConfigOption) -> None:
+    """Stop a key at once (its ledger rows stay)."""
+    from ..serve.gateway.keys import Keys
+
+    memory = open_memory(open_settings(config))
+    try:
+        Keys(memory).revoke(name)
+    finally:
+        memory.close()
+    typer.echo(f"key {name!r} revoked")

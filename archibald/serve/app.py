@@ -1,0 +1,179 @@
+"""The ASGI app of `archibald serve`: the gateway's APIs under ``/v1`` and ``/metrics``.
+
+``create_app()`` is a factory (uvicorn ``--factory``), so every worker builds its own app over
+the shared store. Every request needs a virtual key; errors come in the API's own shape
+(OpenAI's ``{"error": {...}}`` or Anthropic's ``{"type": "error", "error": {...}}``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ..config import Settings
+from ..errors import BudgetExceeded, DelegationError, UserError
+from ..store.ledger import NANO
+from .gateway import anthropic as anthropic_api
+from .gateway import openai as openai_api
+from .gateway.keys import Key
+from .gateway.wire import ApiError
+from .gateway.metrics import Metrics
+from .gateway.service import Gateway
+
+__all__ = ["create_app", "MAX_BODY_BYTES"]
+
+#: the largest request body taken (ARCHIBALD_MAX_BODY_BYTES); larger ones get 413
+MAX_BODY_BYTES = int(os.environ.get("ARCHIBALD_MAX_BODY_BYTES", str(4 * 1024 * 1024)))
+
+
+def _is_anthropic(request: Request) -> bool:
+    return request.url.path.startswith("/v1/messages")
+
+
+def error_response(request: Request, err: ApiError) -> JSONResponse:
+    if _is_anthropic(request):
+        kinds = {400: "invalid_request_error", 401: "authentication_error",
+                 403: "permission_error", 404: "not_found_error", 413: "request_too_large",
+                 429: "rate_limit_error", 500: "api_error", 502: "api_error",
+                 503: "overloaded_error"}
+        body: dict[str, Any] = {"type": "error", "error": {
+            "type": kinds.get(err.status, "api_error"), "message": err.message}}
+    else:
+        body = {"error": {"message": err.message, "type": err.kind, "param": None,
+                          "code": err.code}}
+    return JSONResponse(body, status_code=err.status)
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    """The request's JSON object, at most MAX_BODY_BYTES; ApiError 413 or 400 otherwise."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ApiError(413, f"the request body is over {MAX_BODY_BYTES} bytes",
+                       "invalid_request_error", "request_too_large")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise ApiError(413, f"the request body is over {MAX_BODY_BYTES} bytes",
+                           "invalid_request_error", "request_too_large")
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise ApiError(400, f"the request body is not JSON: {exc}", "invalid_request_error",
+                       "invalid_json") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "the request body must be a JSON object", "invalid_request_error",
+                       "invalid_json")
+    return data
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app: one Gateway (settings, store, routers) for this process."""
+    gateway = Gateway(settings)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        hooks = [h(app) for h in app.state.lifespan_hooks]
+        for hook in hooks:
+            await hook.__aenter__()
+        try:
+            yield
+        finally:
+            for hook in reversed(hooks):
+                await hook.__aexit__(None, None, None)
+            gateway.close()
+
+    app = FastAPI(title="Archibald", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.gateway, app.state.metrics = gateway, metrics
+    app.state.lifespan_hooks = []
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(request, exc)
+
+    def authenticate(request: Request) -> Key:
+        auth = request.headers.get("authorization", "")
+        secret = auth[7:].strip() if auth.lower().startswith("bearer ") else \
+            request.headers.get("x-api-key", "").strip()
+        key = gateway.keys.find(secret) if secret else None
+        if key is None:
+            raise ApiError(401, "a valid Archibald virtual key is required (Authorization: "
+                           "Bearer ak-... or x-api-key); `archibald keys create` makes one",
+                           "invalid_request_error", "invalid_api_key")
+        if not gateway.keys.allow_call(key):
+            raise ApiError(429, f"key {key.name!r} is over its {key.rpm} requests per minute",
+                           "rate_limit_exceeded", "rate_limit_exceeded")
+        return key
+
+    async def answer(api: str, request: Request, key: Key, body: dict[str, Any],
+                     convert: Any) -> Response:
+        start = time.perf_counter()
+        req = convert.to_request(body, request.headers.get("x-archibald-task"))
+        try:
+            ans = await gateway.complete(key, req)
+        except BudgetExceeded as exc:
+            metrics.requests.labels(api, "", "429").inc()
+            raise ApiError(429, f"budget: {exc}", "insufficient_quota",
+                           "budget_exceeded") from None
+        except UserError as exc:
+            metrics.requests.labels(api, "", "400").inc()
+            raise ApiError(400, str(exc), "invalid_request_error", "invalid_request") from None
+        except DelegationError as exc:
+            metrics.requests.labels(api, "", "502").inc()
+            raise ApiError(502, f"every route failed: {exc}", "api_error",
+                           "upstream_failed") from None
+        metrics.requests.labels(api, ans.route, "200").inc()
+        metrics.latency.labels(api).observe(time.perf_counter() - start)
+        metrics.tokens.labels("input").inc(ans.input_tokens)
+        metrics.tokens.labels("output").inc(ans.output_tokens)
+        metrics.cost.labels(key.name).inc(ans.cost_usd)
+        metrics.baseline.labels(key.name).inc(ans.baseline_usd)
+        metrics.routes.labels(ans.route, ans.task_type).inc()
+        rooms = [lim.room(gateway.memory.spent_nano) for lim in gateway.keys.limits(key.channel)]
+        if rooms:
+            metrics.budget_left.labels(key.name).set(min(rooms) / NANO)
+        if body.get("stream"):
+            return StreamingResponse(convert.stream(ans, body), media_type="text/event-stream",
+                                     headers=ans.headers())
+        return JSONResponse(convert.body(ans, body), headers=ans.headers())
+
+    @app.get("/v1/models")
+    async def models(request: Request) -> JSONResponse:
+        authenticate(request)
+        now = int(time.time())
+        return JSONResponse({"object": "list", "data": [
+            {"id": m, "object": "model", "created": now, "owned_by": "archibald"}
+            for m in gateway.models()]})
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(request: Request) -> Response:
+        key = authenticate(request)
+        body = await read_json(request)
+        return await answer("openai", request, key, body, openai_api)
+
+    @app.post("/v1/messages")
+    async def messages(request: Request) -> Response:
+        key = authenticate(request)
+        body = await read_json(request)
+        return await answer("anthropic", request, key, body, anthropic_api)
+
+    @app.get("/metrics")
+    async def prometheus(request: Request) -> Response:
+        authenticate(request)
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/healthz")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,156 @@
+"""Anthropic's Messages wire format: the request in (converted to the chat shape the router's
+backends take), the answer and its event stream out.
+
+Shapes as the ``anthropic`` SDK's types define them (``Message``, the
+``RawMessageStreamEvent`` union): a stream is ``message_start``, per content block
+``content_block_start`` / ``content_block_delta`` / ``content_block_stop``, ``ping``, then
+``message_delta`` (stop reason and output tokens) and ``message_stop``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from .service import Answer, Request
+from .wire import bad, finite_float, positive_int
+
+__all__ = ["to_request", "body", "stream"]
+
+
+def _text(content: Any, where: str) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(str(b.get("text", "")) for b in content
+                       if isinstance(b, dict) and b.get("type") == "text")
+    raise bad(f"{where} must be text or a list of content blocks")
+
+
+def _messages(data: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    system = data.get("system")
+    if system:
+        out.append({"role": "system", "content": _text(system, "system")})
+    messages = data.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise bad("messages: a non-empty list is required")
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or m.get("role") not in ("user", "assistant"):
+            raise bad(f"messages.{i}.role must be user or assistant")
+        content = m.get("content")
+        blocks = content if isinstance(content, list) else None
+        if m["role"] == "assistant" and blocks:
+            calls = [{"id": str(b.get("id")), "type": "function",
+                      "function": {"name": str(b.get("name")),
+                                   "arguments": json.dumps(b.get("input") or {})}}
+                     for b in blocks if isinstance(b, dict) and b.get("type") == "tool_use"]
+            msg: dict[str, Any] = {"role": "assistant",
+                                   "content": _text(content, f"messages.{i}.content") or None}
+            if calls:
+                msg["tool_calls"] = calls
+            out.append(msg)
+            continue
+        if blocks:
+            for b in blocks:
+                if isinstance(b, dict) and b.get("type") == "tool_result":
+                    out.append({"role": "tool", "tool_call_id": str(b.get("tool_use_id")),
+                                "content": _text(b.get("content") or "", "tool_result")})
+            text = _text(content, f"messages.{i}.content")
+            if text:
+                out.append({"role": "user", "content": text})
+            continue
+        out.append({"role": m["role"], "content": _text(content, f"messages.{i}.content")})
+    return out
+
+
+def _tools(data: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, Any]:
+    tools = data.get("tools")
+    if tools is None:
+        return None, None
+    if not isinstance(tools, list):
+        raise bad("tools must be a list")
+    converted = [{"type": "function", "function": {
+        "name": str(t.get("name")), "description": str(t.get("description") or ""),
+        "parameters": t.get("input_schema") or {"type": "object"}}}
+        for t in tools if isinstance(t, dict)]
+    choice = data.get("tool_choice")
+    kind = choice.get("type") if isinstance(choice, dict) else None
+    mapped: Any = {"auto": "auto", "any": "required", "none": "none"}.get(str(kind))
+    if kind == "tool":
+        mapped = {"type": "function", "function": {"name": str(dict(choice or {}).get("name"))}}
+    return converted, mapped
+
+
+def to_request(data: dict[str, Any], task_header: str | None) -> Request:
+    model = data.get("model")
+    if not isinstance(model, str) or not model:
+        raise bad("model: a model name is required (archibald/auto, ...)")
+    max_tokens = positive_int(data, "max_tokens")
+    if max_tokens is None:
+        raise bad("max_tokens: Field required")
+    tools, choice = _tools(data)
+    raw_metadata = data.get("metadata")
+    metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
+    stops = data.get("stop_sequences")
+    return Request(model=model, messages=_messages(data), max_tokens=max_tokens,
+                   temperature=finite_float(data, "temperature", 0.0, 1.0), tools=tools,
+                   tool_choice=choice, stop=stops if isinstance(stops, list) else None,
+                   task=task_header or (str(metadata["task"]) if metadata.get("task")
+                                        else None))
+
+
+def _content(ans: Answer) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    if ans.text or not ans.tool_calls:
+        blocks.append({"type": "text", "text": ans.text})
+    for call in ans.tool_calls:
+        fn = call.get("function", {})
+        try:
+            args = json.loads(fn.get("arguments") or "{}")
+        except ValueError:
+            args = {}
+        blocks.append({"type": "tool_use", "id": call.get("id") or f"toolu_{ans.id[:20]}",
+                       "name": fn.get("name", ""), "input": args})
+    return blocks
+
+
+def _stop(ans: Answer) -> str:
+    if ans.tool_calls:
+        return "tool_use"
+    return "max_tokens" if ans.finish_reason == "length" else "end_turn"
+
+
+def body(ans: Answer, data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": f"msg_{ans.id}", "type": "message", "role": "assistant",
+            "content": _content(ans), "model": ans.model, "stop_reason": _stop(ans),
+            "stop_sequence": None,
+            "usage": {"input_tokens": ans.input_tokens, "output_tokens": ans.output_tokens}}
+
+
+async def stream(ans: Answer, data: dict[str, Any]) -> AsyncIterator[bytes]:
+    def event(name: str, payload: dict[str, Any]) -> bytes:
+        return f"event: {name}\ndata: {json.dumps({'type': name, **payload})}\n\n".encode()
+
+    start = body(ans, data)
+    start.update(content=[], stop_reason=None,
+                 usage={"input_tokens": ans.input_tokens, "output_tokens": 1})
+    yield event("message_start", {"message": start})
+    for index, block in enumerate(_content(ans)):
+        if block["type"] == "text":
+            yield event("content_block_start", {"index": index,
+                                                "content_block": {"type": "text", "text": ""}})
+            yield event("ping", {})
+            for i in range(0, len(block["text"]), 400):
+                yield event("content_block_delta", {"index": index, "delta": {
+                    "type": "text_delta", "text": block["text"][i:i + 400]}})
+        else:
+            yield event("content_block_start", {"index": index, "content_block": {
+                **block, "input": {}}})
+            yield event("content_block_delta", {"index": index, "delta": {
+                "type": "input_json_delta", "partial_json": json.dumps(block["input"])}})
+        yield event("content_block_stop", {"index": index})
+    yield event("message_delta", {"delta": {"stop_reason": _stop(ans), "stop_sequence": None},
+                                  "usage": {"output_tokens": ans.output_tokens}})
+    yield event("message_stop", {})

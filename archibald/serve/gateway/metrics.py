@@ -1,0 +1,34 @@
+"""Prometheus metrics of the gateway: requests, latency, tokens, cost against the all-premium
+baseline, the routes taken, and what each key may still spend. One registry per app (tests
+build several); ``/metrics`` serves it in Prometheus's text format."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+__all__ = ["Metrics"]
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("archibald_gateway_requests", "Requests answered, by API, "
+                                "route and HTTP status", ["api", "route", "status"],
+                                registry=self.registry)
+        self.latency = Histogram("archibald_gateway_request_seconds", "Time to answer a "
+                                 "request", ["api"], registry=self.registry,
+                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+                                          10, 30, 60, 120))
+        self.tokens = Counter("archibald_gateway_tokens", "Tokens billed by providers",
+                              ["direction"], registry=self.registry)
+        self.cost = Counter("archibald_gateway_cost_usd", "Dollars spent, from the ledger's "
+                            "rows", ["key"], registry=self.registry)
+        self.baseline = Counter("archibald_gateway_baseline_usd", "What the all-premium "
+                                "route would have cost for the same answers", ["key"],
+                                registry=self.registry)
+        self.routes = Counter("archibald_gateway_routes", "Answers by the route that made "
+                              "them and the task type", ["route", "task_type"],
+                              registry=self.registry)
+        self.budget_left = Gauge("archibald_gateway_budget_left_usd", "What a key may still "
+                                 "spend under its tightest budget", ["key"],
+                                 registry=self.registry)

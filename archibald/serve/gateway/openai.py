@@ -1,0 +1,96 @@
+"""OpenAI's Chat Completions wire format: the request in, the answer and its stream out.
+
+Shapes as the ``openai`` SDK's types define them (``ChatCompletion``,
+``ChatCompletionChunk``): a stream is ``data: {chunk}`` events ending in ``data: [DONE]``,
+with a last chunk of ``usage`` (and no choices) when ``stream_options.include_usage`` asks.
+The answer is streamed once the router has it and its check passed (an answer that fails is
+escalated, so none is streamed before it is accepted).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from .service import Answer, Request
+from .wire import bad, finite_float, positive_int
+
+__all__ = ["to_request", "body", "stream"]
+
+_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+
+
+def to_request(data: dict[str, Any], task_header: str | None) -> Request:
+    model = data.get("model")
+    if not isinstance(model, str) or not model:
+        raise bad("model is required (archibald/auto, archibald/auto:cheap, "
+                  "archibald/auto:best, or a model name)")
+    messages = data.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise bad("messages must be a non-empty list")
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or m.get("role") not in _ROLES:
+            raise bad(f"messages[{i}] must be an object with a role ({', '.join(_ROLES)})")
+    tools = data.get("tools")
+    if tools is not None and not isinstance(tools, list):
+        raise bad("tools must be a list")
+    raw_metadata = data.get("metadata")
+    metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
+    return Request(model=model, messages=[dict(m) for m in messages],
+                   max_tokens=positive_int(data, "max_completion_tokens")
+                   or positive_int(data, "max_tokens"),
+                   temperature=finite_float(data, "temperature", 0.0, 2.0),
+                   tools=tools, tool_choice=data.get("tool_choice"),
+                   response_format=data.get("response_format"), stop=data.get("stop"),
+                   task=task_header or (str(metadata["task"]) if metadata.get("task")
+                                        else None))
+
+
+def _usage(ans: Answer) -> dict[str, int]:
+    return {"prompt_tokens": ans.input_tokens, "completion_tokens": ans.output_tokens,
+            "total_tokens": ans.input_tokens + ans.output_tokens}
+
+
+def _finish(ans: Answer) -> str:
+    if ans.tool_calls:
+        return "tool_calls"
+    return ans.finish_reason if ans.finish_reason in ("stop", "length", "content_filter") \
+        else "stop"
+
+
+def body(ans: Answer, data: dict[str, Any]) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": ans.text or None,
+                               "refusal": None}
+    if ans.tool_calls:
+        message["tool_calls"] = ans.tool_calls
+    return {"id": f"chatcmpl-{ans.id}", "object": "chat.completion",
+            "created": int(time.time()), "model": ans.model,
+            "choices": [{"index": 0, "message": message, "finish_reason": _finish(ans),
+                         "logprobs": None}],
+            "usage": _usage(ans)}
+
+
+async def stream(ans: Answer, data: dict[str, Any]) -> AsyncIterator[bytes]:
+    created = int(time.time())
+    base = {"id": f"chatcmpl-{ans.id}", "object": "chat.completion.chunk",
+            "created": created, "model": ans.model}
+
+    def event(choices: list[dict[str, Any]], **more: Any) -> bytes:
+        return f"data: {json.dumps({**base, 'choices': choices, **more})}\n\n".encode()
+
+    yield event([{"index": 0, "delta": {"role": "assistant", "content": ""},
+                  "finish_reason": None}])
+    text = ans.text
+    for start in range(0, len(text), 400):
+        yield event([{"index": 0, "delta": {"content": text[start:start + 400]},
+                      "finish_reason": None}])
+    for i, call in enumerate(ans.tool_calls):
+        yield event([{"index": 0, "delta": {"tool_calls": [{**call, "index": i}]},
+                      "finish_reason": None}])
+    yield event([{"index": 0, "delta": {}, "finish_reason": _finish(ans)}])
+    options = data.get("stream_options")
+    if isinstance(options, dict) and options.get("include_usage"):
+        yield event([], usage=_usage(ans))
+    yield b"data: [DONE]\n\n"

@@ -1,0 +1,221 @@
+"""The gateway's one operation: an authenticated chat request, routed like a pipeline stage.
+
+A request (already in OpenAI's chat shape, whichever API it came in) becomes a
+:class:`~archibald.core.tasks.Task` on the key's ledger channel and is run by the pipelines'
+own :class:`~archibald.core.router.Router`: every call reserved before it is made (the key's
+budgets among the limits), written ahead, settled with its real cost, checked route-blind,
+escalated to premium when it fails, and remembered. The virtual models choose how:
+
+- ``archibald/auto``: the router decides (decision matrix, then learned evidence);
+- ``archibald/auto:cheap``: the cheapest route first, premium as the fallback;
+- ``archibald/auto:best``: premium only;
+- a configured alias (``premium``, ``budget``, ...) or any model LiteLLM serves: that model,
+  still reserved, priced and recorded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ...config import Settings, load_settings
+from ...core.catalog import build_registry
+from ...core.decisions import Decision, Registry
+from ...core.router import Router
+from ...core.tasks import Context, Outcome, Task
+from ...errors import ConfigError, InputError, RouteUnavailable, UnknownTaskType
+from ...store.ledger import NANO
+from ...store.memory import Memory
+from .analysis import GATEWAY_TASK_TYPES, RequestProfile, analyse_request, check_answer
+from .keys import Key, Keys
+
+__all__ = ["Gateway", "Answer", "Request", "VIRTUAL_MODELS"]
+
+VIRTUAL_MODELS = ("archibald/auto", "archibald/auto:cheap", "archibald/auto:best")
+
+
+@dataclass
+class Request:
+    """A chat request in OpenAI's shape (the Anthropic adapter converts to it)."""
+
+    model: str
+    messages: list[dict[str, Any]]
+    max_tokens: int | None = None
+    temperature: float | None = None
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: Any = None
+    response_format: Any = None
+    stop: Any = None
+    task: str | None = None  # the app's own name for the work (x-archibald-task)
+
+
+@dataclass
+class Answer:
+    """What the gateway answers, whichever route made it."""
+
+    text: str
+    tool_calls: list[dict[str, Any]]
+    finish_reason: str
+    route: str
+    model: str
+    task_type: str
+    reason: str
+    cost_nano: int
+    baseline_nano: int
+    input_tokens: int
+    output_tokens: int
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def cost_usd(self) -> float:
+        return self.cost_nano / NANO
+
+    @property
+    def baseline_usd(self) -> float:
+        return self.baseline_nano / NANO
+
+    def headers(self) -> dict[str, str]:
+        return {"x-archibald-route": self.route, "x-archibald-task": self.task_type,
+                "x-archibald-cost-usd": f"{self.cost_usd:.9f}",
+                "x-archibald-baseline-usd": f"{self.baseline_usd:.9f}",
+                "x-archibald-response-id": self.id}
+
+
+class Gateway:
+    """The settings, store and routers one server process answers with."""
+
+    def __init__(self, settings: Settings | None = None, memory: Memory | None = None) -> None:
+        base = settings or load_settings(None)
+        self.settings = base.with_task_types(GATEWAY_TASK_TYPES)
+        self.memory = memory or Memory(half_life_days=self.settings.router
+                                       .evidence_half_life_days)
+        self.keys = Keys(self.memory)
+        self.router = self._router(build_registry(self.settings, self.memory))
+        self._direct: dict[str, Router] = {}
+        self.workdir = Path(tempfile.mkdtemp(prefix="archibald-gateway-"))
+
+    def _router(self, registry: Registry) -> Router:
+        router = Router(self.settings, self.memory, registry)
+        router.budget.sources.append(self.keys.limits)  # a key's budgets, in the reservation
+        return router
+
+    def close(self) -> None:
+        self.memory.close()
+
+    # -- what it serves -------------------------------------------------------------------
+    def models(self) -> list[str]:
+        """The virtual models, then every configured alias and model."""
+        named = sorted({*self.settings.models, *self.settings.models.values()})
+        return [*VIRTUAL_MODELS, *named]
+
+    def task_type(self, request: Request) -> RequestProfile:
+        named = request.task
+        if named and named not in self.settings.profiles:
+            raise UnknownTaskType(named, list(self.settings.profiles))
+        return analyse_request(request.messages, tools=request.tools,
+                               response_format=request.response_format, named=named)
+
+    # -- answering ------------------------------------------------------------------------
+    async def complete(self, key: Key, request: Request) -> Answer:
+        """Run ``request`` for ``key``; BudgetExceeded when its maximum fits no budget."""
+        profile = self.task_type(request)
+        inputs: dict[str, Any] = {
+            "messages": request.messages,
+            "prompt": _last_user_text(request.messages) or "(no text)",
+        }
+        for name in ("max_tokens", "temperature", "tools", "tool_choice", "response_format",
+                     "stop"):
+            value = getattr(request, name)
+            if value is not None:
+                inputs[name] = value
+        task = Task(profile.task_type, inputs, key.channel)
+        router, decision = self._route(request.model, task)
+        wants_json = isinstance(request.response_format, dict) and \
+            str(request.response_format.get("type", "")).startswith("json")
+
+        def check(outcome: Outcome) -> tuple[float, dict[str, Any]]:
+            calls = list(outcome.detail.get("tool_calls") or [])
+            return check_answer(str(outcome.artifact or ""), calls,
+                                finish_reason=outcome.detail.get("finish_reason"),
+                                wants_json=wants_json)
+
+        run_id = f"gw-{uuid.uuid4().hex[:16]}"
+        result = await router.run(task, Context(workdir=self.workdir), run_id=run_id,
+                                  stage=profile.task_type, check=check, decision=decision)
+        out = result.outcome
+        usage = out.usage
+        return Answer(text=str(out.artifact or ""),
+                      tool_calls=list(out.detail.get("tool_calls") or []),
+                      finish_reason=str(out.detail.get("finish_reason") or "stop"),
+                      route=out.route, model=out.model or out.backend,
+                      task_type=profile.task_type, reason=result.decision.reason,
+                      cost_nano=result.cost_nano, baseline_nano=result.baseline_nano,
+                      input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+                      id=run_id)
+
+    def _route(self, model: str, task: Task) -> tuple[Router, Decision | None]:
+        """The router and (when the model names it) the decision for ``model``."""
+        if model == "archibald/auto":
+            return self.router, None
+        decision = self.router.decide(task)
+        available = [r for r in ("budget", "premium")
+                     if self.router.registry.get(task.type, r) is not None
+                     and r not in decision.unavailable]
+        if model == "archibald/auto:cheap":
+            chain = available or ["premium"]
+            return self.router, dataclasses.replace(
+                decision, route=chain[0], chain=chain, decision="delegate",
+                reason=f"archibald/auto:cheap asked for the cheapest route first "
+                       f"({' then '.join(chain)})")
+        if model == "archibald/auto:best":
+            return self.router, dataclasses.replace(
+                decision, route="premium", chain=["premium"], decision="keep",
+                reason="archibald/auto:best asked for the premium route")
+        for route in ("premium", "budget"):  # an alias or model a route of ours serves
+            backend = self.router.registry.get(task.type, route)
+            if backend is not None and model in (route, getattr(backend, "model", None)):
+                return self.router, dataclasses.replace(
+                    decision, route=route, chain=[route], decision="keep",
+                    reason=f"the request named {model!r}, the {route} route's model")
+        router = self._direct_router(self.settings.model_for(model)
+                                     if model in self.settings.models else model)
+        return router, dataclasses.replace(
+            decision, route="premium", chain=["premium"], decision="keep",
+            reason=f"the request named the model {model!r}: passed straight through")
+
+    def _direct_router(self, model: str) -> Router:
+        """A router whose premium route, for every gateway task type, is ``model``."""
+        found = self._direct.get(model)
+        if found is not None:
+            return found
+        from ...core.prices import PriceBook
+        from ...providers.backends.llm import ChatBackend
+        from ...providers.registry import ProviderSettings
+
+        providers = ProviderSettings.load(self.settings.providers)
+        try:
+            provider = providers.for_model(model)
+        except (RouteUnavailable, ConfigError) as exc:
+            raise InputError(f"model {model!r} is not served here: {exc}") from None
+        backend = ChatBackend("premium", model, provider, PriceBook.from_settings(self.settings))
+        reason = backend.unavailable_reason()
+        if reason:
+            raise InputError(f"model {model!r} is not served here: {reason}")
+        registry = Registry()
+        for name in self.settings.profiles:
+            registry.register(name, "premium", backend)
+        router = self._direct[model] = self._router(registry)
+        return router
+
+
+def _last_user_text(messages: list[dict[str, Any]]) -> str:
+    from .analysis import request_text
+
+    for m in reversed(messages):
+        if m.get("role") == "user":
+            return request_text([m])
+    return request_text(messages)

@@ -1,0 +1,40 @@
+"""What both APIs' adapters share: the error a request gets in its API's own shape, and the
+checks of a request's fields."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = ["ApiError", "positive_int", "finite_float"]
+
+
+class ApiError(Exception):
+    """An error answered in the calling API's own shape (see ``app.error_response``)."""
+
+    def __init__(self, status: int, message: str, kind: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.kind, self.code = status, message, kind, code
+
+
+def bad(message: str) -> ApiError:
+    return ApiError(400, message, "invalid_request_error", "invalid_request")
+
+
+def positive_int(body: dict[str, Any], name: str, *, most: int = 1_000_000) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise bad(f"{name} must be a whole number from 1 to {most}, not {value!r:.40}")
+    return value
+
+
+def finite_float(body: dict[str, Any], name: str, low: float, high: float) -> float | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value) or not low <= value <= high:
+        raise bad(f"{name} must be a number from {low:g} to {high:g}, not {value!r:.40}")
+    return float(value)

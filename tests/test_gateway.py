@@ -1,0 +1,198 @@
+"""The gateway driven by the providers' official SDKs (openai: sync, async, streaming, tools;
+anthropic: messages, streaming) against stub upstreams on loopback: routed, budgeted and
+recorded by the pipelines' own router and ledger (issue 22)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import anthropic
+import httpx
+import openai
+import pytest
+import uvicorn
+
+from archibald.config import load_settings
+from archibald.serve.app import create_app
+from archibald.serve.gateway.keys import channel_of
+from archibald.store.ledger import NANO
+from stubs.fixtures import anthropic_stub, deepseek_stub, provider_env  # noqa: F401
+
+
+class Served:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0,
+                                                    log_level="warning", lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+    @property
+    def gateway(self) -> Any:
+        return self.app.state.gateway
+
+
+@pytest.fixture()
+def served(anthropic_stub, deepseek_stub, provider_env) -> Iterator[Served]:
+    settings = load_settings(None, {"quality": {"judge_model": ""}})
+    s = Served(create_app(settings))
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+def _key(served: Served, **limits: Any) -> str:
+    return str(served.gateway.keys.create(f"k{time.monotonic_ns()}", **limits))
+
+
+def _client(served: Served, key: str) -> openai.OpenAI:
+    return openai.OpenAI(base_url=served.url + "/v1", api_key=key, max_retries=0)
+
+
+def test_openai_sdk_non_streaming_with_the_routing_headers(served: Served,
+                                                            deepseek_stub) -> None:
+    client = _client(served, _key(served))
+    raw = client.chat.completions.with_raw_response.create(
+        model="archibald/auto", messages=[{"role": "user", "content": "Reword: the sky is blue"}])
+    completion = raw.parse()
+    assert isinstance(completion, openai.types.chat.ChatCompletion)
+    assert completion.choices[0].message.content == deepseek_stub.reply_text
+    assert raw.headers["x-archibald-route"] == "budget"
+    assert raw.headers["x-archibald-task"] == "chat_simple"
+    cost, baseline = (float(raw.headers[h]) for h in ("x-archibald-cost-usd",
+                                                       "x-archibald-baseline-usd"))
+    assert 0 < cost < baseline
+    assert completion.usage is not None and completion.usage.prompt_tokens == 3500
+
+
+def test_openai_sdk_streaming_with_usage(served: Served, deepseek_stub) -> None:
+    client = _client(served, _key(served))
+    chunks = list(client.chat.completions.create(
+        model="archibald/auto", stream=True, stream_options={"include_usage": True},
+        messages=[{"role": "user", "content": "Say hello"}]))
+    assert all(isinstance(c, openai.types.chat.ChatCompletionChunk) for c in chunks)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == deepseek_stub.reply_text
+    assert chunks[-1].choices == [] and chunks[-1].usage is not None
+    assert chunks[-1].usage.completion_tokens > 0
+
+
+def test_openai_async_sdk_and_virtual_models(served: Served, anthropic_stub) -> None:
+    key = _key(served)
+
+    async def go() -> list[Any]:
+        client = openai.AsyncOpenAI(base_url=served.url + "/v1", api_key=key, max_retries=0)
+        out = []
+        for model in ("archibald/auto:best", "archibald/auto:cheap"):
+            out.append(await client.chat.completions.with_raw_response.create(
+                model=model, messages=[{"role": "user", "content": "Say hello"}]))
+        models = await client.models.list()
+        out.append([m.id for m in models.data])
+        await client.close()
+        return out
+
+    best, cheap, models = asyncio.run(go())
+    assert best.headers["x-archibald-route"] == "premium"
+    assert cheap.headers["x-archibald-route"] == "budget"
+    assert "archibald/auto" in models and "archibald/auto:cheap" in models
+
+
+def test_openai_sdk_tools_pass_through(served: Served, deepseek_stub) -> None:
+    deepseek_stub.tool_arguments = {"city": "Oslo"}
+    client = _client(served, _key(served))
+    tools = [{"type": "function", "function": {"name": "weather", "description": "Weather",
+                                               "parameters": {"type": "object", "properties": {
+                                                   "city": {"type": "string"}}}}}]
+    completion = client.chat.completions.create(
+        model="archibald/auto", tools=tools,  # type: ignore[arg-type]
+        messages=[{"role": "user", "content": "Weather in Oslo?"}])
+    call = completion.choices[0].message.tool_calls[0]  # type: ignore[index]
+    assert completion.choices[0].finish_reason == "tool_calls"
+    assert call.function.name == "weather" and json.loads(call.function.arguments) == {
+        "city": "Oslo"}
+    sent = deepseek_stub.requests_to("/chat/completions")[-1].json()
+    assert sent["tools"][0]["function"]["name"] == "weather"
+
+
+def test_anthropic_sdk_messages_and_stream(served: Served) -> None:
+    client = anthropic.Anthropic(base_url=served.url, api_key=_key(served), max_retries=0)
+    message = client.messages.create(model="archibald/auto:best", max_tokens=300,
+                                     messages=[{"role": "user", "content": "Write a haiku"}])
+    assert isinstance(message, anthropic.types.Message)
+    assert message.content[0].type == "text" and message.content[0].text
+    with client.messages.stream(model="archibald/auto", max_tokens=300,
+                                messages=[{"role": "user", "content": "Say hello"}]) as s:
+        streamed = "".join(s.text_stream)
+        final = s.get_final_message()
+    assert streamed and final.content[0].text == streamed  # type: ignore[union-attr]
+    assert final.stop_reason == "end_turn" and final.usage.output_tokens > 0
+
+
+def test_nobody_gets_in_without_a_key(served: Served) -> None:
+    with pytest.raises(openai.AuthenticationError) as raised:
+        _client(served, "ak-not-a-key").chat.completions.create(
+            model="archibald/auto", messages=[{"role": "user", "content": "hi"}])
+    assert raised.value.body["code"] == "invalid_api_key"  # type: ignore[index]
+    with pytest.raises(anthropic.AuthenticationError):
+        anthropic.Anthropic(base_url=served.url, api_key="nope", max_retries=0).messages.create(
+            model="archibald/auto", max_tokens=10, messages=[{"role": "user", "content": "x"}])
+    assert httpx.get(served.url + "/metrics").status_code == 401
+
+
+def test_malformed_and_oversized_bodies(served: Served) -> None:
+    key = _key(served)
+    headers = {"authorization": f"Bearer {key}", "content-type": "application/json"}
+    bad = httpx.post(served.url + "/v1/chat/completions", content=b"{nope", headers=headers)
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_json"
+    bad = httpx.post(served.url + "/v1/messages", content=b"[1]", headers=headers)
+    assert bad.status_code == 400 and bad.json()["type"] == "error"
+    big = httpx.post(served.url + "/v1/chat/completions", headers=headers,
+                     content=b'{"x": "' + b"a" * (5 * 1024 * 1024) + b'"}')
+    assert big.status_code == 413
+
+
+def test_a_keys_budget_is_never_overshot_by_concurrent_requests(served: Served,
+                                                                deepseek_stub) -> None:
+    """Each request's maximum is far over its cost: the reservations, made in one transaction
+    with the key's budget, refuse what would not fit; the ledger equals the headers."""
+    # a provider bills no more prompt tokens than the prompt has, nor more than max_tokens
+    deepseek_stub.usage = {"prompt_tokens": 12, "completion_tokens": 40, "total_tokens": 52}
+    deepseek_stub.reasoning_tokens = 0
+    key = _key(served, budget_usd=0.001)
+    client = _client(served, key)
+
+    def call(_: int) -> tuple[int, float, str]:
+        try:
+            raw = client.chat.completions.with_raw_response.create(
+                model="archibald/auto", max_tokens=2000,
+                messages=[{"role": "user", "content": "Reword: calm water"}])
+            return 200, float(raw.headers["x-archibald-cost-usd"]), ""
+        except openai.RateLimitError as exc:
+            return 429, 0.0, str(exc)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(call, range(48)))
+    ok = [r for r in results if r[0] == 200]
+    refused = [r for r in results if r[0] == 429]
+    assert ok and refused and len(ok) + len(refused) == 48
+    assert all("budget" in r[2] and "key" in r[2] for r in refused)
+    name = next(k.name for k in served.gateway.keys.all())
+    spent = served.gateway.memory.spent_nano(channel=channel_of(name))
+    assert spent <= 0.001 * NANO
+    assert abs(spent / NANO - sum(r[1] for r in ok)) < 1e-9
