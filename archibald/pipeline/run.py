@@ -158,11 +158,16 @@ def default_check(task: Task, art: Any) -> tuple[float, dict[str, Any]]:
     return 1.0, {}
 
 
-def stage_check(spec: StageSpec, task: Task) -> Callable[[Outcome], tuple[float, dict[str, Any]]]:
+def stage_check(spec: StageSpec, task: Task, provides: frozenset[str] = frozenset()
+                ) -> Callable[[Outcome], tuple[float, dict[str, Any]]]:
     check = spec.check or default_check
 
     def run(outcome: Outcome) -> tuple[float, dict[str, Any]]:
         art = _adopt(spec, task, outcome)
+        missing = sorted(k for k in provides if not (isinstance(art, dict) and k in art))
+        if missing:  # unusable here, whoever made it: the route falls back at this stage
+            raise ValueError(f"{outcome.backend}'s answer lacks {', '.join(map(repr, missing))}"
+                             f", which later stages read")
         outcome.detail["artifact"] = art
         # a check's mistake (a NaN, a score outside 0..1) is named as the check's, never
         # taken for the route's work or reaching the ledger
@@ -211,8 +216,10 @@ def _files(art: Any, stage_dir: Path) -> dict[str, Path]:
 
 
 def routed(spec: StageSpec, router: Router, run_id: str, channel: str, settings: Settings,
-           inputs: Mapping[str, Any]) -> Callable[[StageInput], Awaitable[StageResult]]:
-    """An engine stage: build the task, route it, adopt the answer, keep its files."""
+           inputs: Mapping[str, Any], provides: frozenset[str] = frozenset()
+           ) -> Callable[[StageInput], Awaitable[StageResult]]:
+    """An engine stage: build the task, route it, adopt the answer (which must hold the
+    ``provides`` keys later stages read), keep its files."""
     async def run(si: StageInput) -> StageResult:
         task = stage_task(spec, si, inputs, channel, settings)
         context = Context(workdir=si.stage_dir, seed=si.seed, settings=settings,
@@ -222,7 +229,7 @@ def routed(spec: StageSpec, router: Router, run_id: str, channel: str, settings:
                                  # pipeline sharing the router bound to the task type
                                  "local": spec.local, "reuse": spec.reuse})
         result = await router.run(task, context, run_id=run_id, stage=si.stage,
-                                  check=stage_check(spec, task))
+                                  check=stage_check(spec, task, provides))
         art = result.outcome.detail.get("artifact") or _adopt(spec, task, result.outcome)
         return StageResult(value=art, files=_files(art, si.stage_dir), record=_record(result))
     return run
@@ -232,7 +239,8 @@ def engine_stages(req: RunRequest, router: Router, run_id: str,
                   settings: Settings) -> list[Stage]:
     inputs = dict(req.inputs)
     return [Stage(s.name, s.task_type, s.needs,
-                  routed(s, router, run_id, req.channel, settings, inputs),
+                  routed(s, router, run_id, req.channel, settings, inputs,
+                         req.pipeline.provides(s.name)),
                   cpu_bound=s.cpu, phase=s.phase or settings.profile(s.task_type).phase,
                   key_inputs=s.reads, version=s.version)
             for s in req.pipeline.stages]

@@ -204,6 +204,17 @@ class Pipeline:
                 return s
         raise KeyError(name)
 
+    def provides(self, name: str) -> frozenset[str]:
+        """The keys of stage ``name``'s value that later stages' templates read (its declared
+        shape): every route of the stage must return them."""
+        keys: set[str] = set()
+        for s in self.stages:
+            for ref in template_names([s.inputs, s.prompt, s.system]):
+                root, _, rest = ref.partition(".")
+                if root == name and rest:
+                    keys.add(rest.split(".", 1)[0])
+        return frozenset(keys)
+
     def outputs(self) -> dict[str, tuple[str, str]]:
         """Every name placed at the top of --out: (stage, key of its value)."""
         return {out: (s.name, key) for s in self.stages for out, key in s.outputs.items()}

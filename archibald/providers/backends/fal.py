@@ -307,7 +307,9 @@ class FalImageBackend(_FalBackend):
         cost = self.prices.cost(usage, unit=self.name)
         ctype = await _billed(self.queue.download(str(image["url"]), out), cost)
         log.info("%s: %dx%d image, $%.4f", self.name, w, h, cost)
-        return Outcome(artifact={"path": str(out), "width": w, "height": h,
+        # the image capability's shape, whichever route made it: a generated picture is no
+        # drawn scene of ours (scene None: it is shown still, not animated)
+        return Outcome(artifact={"path": str(out), "width": w, "height": h, "scene": None,
                                  "content_type": image.get("content_type") or ctype,
                                  "seed": result.get("seed")},
                        backend=self.name, route=self._route, model=self.model, usage=usage,
