@@ -32,7 +32,6 @@ import functools
 import logging
 import multiprocessing
 import os
-import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -42,8 +41,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from archibald.errors import StageFailed, UserError
+from archibald.errors import StageFailed
 from archibald.pipeline.lifeline import Lifeline, guarded
+from archibald.pipeline.dag import PipelineError, dag_order
 from archibald.pipeline.events import ProgressCallback, StageEvent, StageState
 from archibald.pipeline.store import StageStore, digest
 
@@ -57,11 +57,6 @@ log = logging.getLogger(__name__)
 PHASES = ("creative work", "parallel execution", "parallel delegation", "local + memory",
           "publishing + learning")
 
-_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-
-
-class PipelineError(UserError):
-    """The pipeline itself is malformed: a bad stage name, an unknown dependency, a cycle."""
 
 
 @dataclass
@@ -178,38 +173,8 @@ class RunResult:
 
 
 def topological_order(stages: Iterable[Stage]) -> list[str]:
-    """Stage names, dependencies first (declared order among equals); validates the DAG."""
-    by_name: dict[str, Stage] = {}
-    for s in stages:
-        if not _NAME.match(s.name):
-            raise PipelineError(f"stage name {s.name!r} may hold only letters, digits, "
-                                f"'_', '-' and '.'")
-        if s.name in by_name:
-            raise PipelineError(f"two stages are named {s.name!r}; stage names must be unique")
-        by_name[s.name] = s
-    for s in by_name.values():
-        for d in s.deps:
-            if d not in by_name:
-                raise PipelineError(f"stage {s.name!r} depends on {d!r}, which is not a stage "
-                                    f"of this pipeline (known: {', '.join(by_name)})")
-    order: list[str] = []
-    state: dict[str, int] = {}  # 1 visiting, 2 done
-
-    def visit(name: str, path: list[str]) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            cycle = path[path.index(name):] + [name]
-            raise PipelineError(f"the stages form a cycle: {' -> '.join(cycle)}")
-        state[name] = 1
-        for d in by_name[name].deps:
-            visit(d, path + [name])
-        state[name] = 2
-        order.append(name)
-
-    for name in by_name:
-        visit(name, [])
-    return order
+    """Stage names, dependencies first; validates the DAG (see :func:`.dag.dag_order`)."""
+    return dag_order((s.name, s.deps) for s in stages)
 
 
 class Engine:

@@ -514,12 +514,10 @@ def _build(data: PipelineFile, text: str, where: str, path: Path) -> Pipeline:
             learn = resolve_function(data.pipeline.learn)
         except ConfigError as exc:
             raise _fail(text, where, str(exc), table="pipeline") from None
-    from .engine import PipelineError, Stage, topological_order
+    from .dag import PipelineError, dag_order
 
-    async def _nothing(_: Any) -> Any:  # pragma: no cover - never run
-        return None
     try:
-        topological_order(Stage(s.name, s.task_type, s.needs, _nothing) for s in stages)
+        dag_order((s.name, s.needs) for s in stages)
     except PipelineError as exc:
         raise ConfigError(str(exc), path=where) from None
     return Pipeline(name=data.pipeline.name, description=data.pipeline.description,

@@ -16,6 +16,7 @@ escalated to premium when it fails, and remembered. The virtual models choose ho
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -105,6 +106,7 @@ class Gateway:
 
     def close(self) -> None:
         self.memory.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
     # -- what it serves -------------------------------------------------------------------
     def models(self) -> list[str]:
