@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 import logging
 
 import pytest
@@ -45,7 +46,7 @@ def test_full_flow_answer_cost_tokens(openhands_stub, provider_env, sleeps, tmp_
     assert out.cost == pytest.approx(0.0734, abs=1e-9)
     assert (out.usage.input_tokens, out.usage.output_tokens,
             out.usage.cached_input_tokens, out.usage.agent_runs) == (21000, 1900, 5000, 1)
-    assert out.route == "agent" and out.detail["conversation_id"].startswith("conv")
+    assert out.route == "agent" and uuid.UUID(out.detail["conversation_id"])
     post = openhands_stub.requests[0]
     assert (post.method, post.path) == ("POST", "/api/v1/app-conversations")
     assert post.json()["initial_message"] == {

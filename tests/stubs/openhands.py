@@ -5,16 +5,33 @@ Shapes follow the app server's own models (tests/specs/openhands_app_server.json
 walks ``sandbox_states``; while it is not RUNNING the conversation has no execution status (as
 the server reports it). A PAUSED sandbox stays paused until ``POST /api/v1/sandboxes/{id}/
 resume`` (404 when ``resumable`` is off), then runs again.
+
+Start tasks and conversations have UUIDs for ids (the models' ``id: UUID``), and an id that is
+not one is refused as the server's FastAPI routes refuse it (``ids: list[UUID]`` in the query,
+``conversation_id: UUID`` in the path): 422 with a ``uuid_parsing`` detail.
 """
 
 from __future__ import annotations
 
-import itertools
+import uuid
 from typing import Any
 
 from .base import Recorded, Reply, StubServer
 
-_ids = itertools.count(1)
+def uuid_refusal(where: str, values: list[str]) -> Reply | None:
+    """FastAPI's 422 for the values that do not parse as a UUID (pydantic's uuid_parsing),
+    or None when every one does."""
+    errors = []
+    for i, value in enumerate(values):
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            loc: list[Any] = ["query", where, i] if where == "ids" else ["path", where]
+            errors.append({"type": "uuid_parsing", "loc": loc,
+                           "msg": "Input should be a valid UUID, invalid character: expected "
+                                  "an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], "
+                                  f"found {value[:1]!r} at 1", "input": value})
+    return Reply(422, {"detail": errors}) if errors else None
 
 
 class OpenHandsStub(StubServer):
@@ -52,13 +69,20 @@ class OpenHandsStub(StubServer):
         path = req.path.rstrip("/")
         if req.method == "POST" and path == "/api/v1/app-conversations":
             return self._start(req)
-        if req.method == "GET" and path == "/api/v1/app-conversations/start-tasks":
-            return Reply(200, [self._poll_task(i) for i in (req.q("ids") or "").split(",")])
-        if req.method == "GET" and path == "/api/v1/app-conversations":
-            return Reply(200, [self._poll_conv(i) for i in (req.q("ids") or "").split(",")])
+        if req.method == "GET" and path in ("/api/v1/app-conversations/start-tasks",
+                                             "/api/v1/app-conversations"):
+            ids = req.query.get("ids", [])  # repeated ids=..., each one a UUID
+            refused = uuid_refusal("ids", ids)
+            if refused is not None:
+                return refused
+            poll = self._poll_task if path.endswith("start-tasks") else self._poll_conv
+            return Reply(200, [poll(i) for i in ids])
         if req.method == "GET" and path.startswith("/api/v1/conversation/") \
                 and path.endswith("/events/search"):
             cid = path.split("/")[4]
+            refused = uuid_refusal("conversation_id", [cid])
+            if refused is not None:
+                return refused
             if cid not in self.conversations:
                 return Reply(404, {"detail": "conversation not found"})
             return Reply(200, {"items": self.events(), "next_page_id": None})
@@ -74,8 +98,7 @@ class OpenHandsStub(StubServer):
         if not isinstance(body, dict) or "initial_message" not in body:
             return Reply(422, {"detail": [{"loc": ["body", "initial_message"],
                                            "msg": "Field required"}]})
-        n = next(_ids)
-        task = {"id": f"task{n:04d}", "status": "WORKING", "app_conversation_id": None,
+        task = {"id": str(uuid.uuid4()), "status": "WORKING", "app_conversation_id": None,
                 "sandbox_id": None, "agent_server_url": None, "detail": None, "polls": 0,
                 "request": body}
         self.tasks[task["id"]] = task
@@ -97,9 +120,9 @@ class OpenHandsStub(StubServer):
                 task["detail"] = "sandbox failed to start"
         else:
             task["status"] = "READY"
-            cid = task["id"].replace("task", "conv")
+            cid = task["app_conversation_id"] or str(uuid.uuid4())
             task["app_conversation_id"] = cid
-            task["sandbox_id"] = "sbx" + cid
+            task["sandbox_id"] = "sbx-" + cid[:8]
             self.conversations.setdefault(cid, {"polls": 0, "sandbox_id": task["sandbox_id"]})
         return self._public(task)
 

@@ -7,7 +7,10 @@ Point google-api-python-client at it with ``build_from_document`` and ``rootUrl`
 
 The video metadata is checked against the discovery document's ``Video`` schema and YouTube's
 rules (title at most 100 characters, description at most 5,000 bytes, neither with ``<`` or
-``>``): a breach is a 400 ``invalidTitle`` / ``invalidDescription``. ``captions.insert``
+``>``; tags at most 500 characters all together, the commas between them counted and a tag with
+a space counted with the quotes YouTube wraps it in; ``status.publishAt`` only on a private
+video): a breach is a 400 ``invalidTitle`` / ``invalidDescription`` / ``invalidTags`` /
+``invalidPublishAt``, as developers.google.com/youtube/v3/docs/videos/insert lists them. ``captions.insert``
 (multipart upload) needs the ``youtube.force-ssl`` scope, which ``scopes`` grants.
 """
 
@@ -48,6 +51,14 @@ def metadata_problems(meta: Any) -> tuple[str, str] | None:
     if len(description.encode("utf-8")) > 5000 or "<" in description or ">" in description:
         return "invalidDescription", "The request metadata specifies an invalid video " \
             "description."
+    tags = [str(t) for t in snippet.get("tags") or []]
+    counted = sum(len(t) + (2 if " " in t else 0) for t in tags) + max(len(tags) - 1, 0)
+    if counted > 500 or any("<" in t or ">" in t for t in tags):
+        return "invalidTags", "The request metadata specifies invalid video keywords."
+    status = (meta or {}).get("status") or {}
+    if status.get("publishAt") is not None and status.get("privacyStatus") != "private":
+        return "invalidPublishAt", "The request metadata specifies an invalid scheduled " \
+            "publishing time."
     return None
 
 _ids = itertools.count(1)

@@ -37,8 +37,8 @@ from .base import Backend
 from .http import log
 
 __all__ = ["SCOPES", "TOKEN_FILE", "login", "load_credentials", "build_service", "upload",
-           "explain_http_error", "video_body", "youtube_text", "synthetic_media",
-           "YouTubeBackend"]
+           "explain_http_error", "video_body", "youtube_text", "youtube_tags", "tag_length",
+           "synthetic_media", "YouTubeBackend"]
 
 #: videos.insert and thumbnails.set need youtube.upload; captions.insert needs force-ssl
 SCOPES = ["https://www.googleapis.com/auth/youtube.upload",
@@ -49,6 +49,10 @@ _RETRY_STATUS = {429, 500, 502, 503, 504}
 _RETRY_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 TITLE_MAX_CHARS = 100
 DESCRIPTION_MAX_BYTES = 5000
+#: snippet.tags, all together: commas between tags count, and a tag with a space counts the
+#: quotes YouTube puts around it ("Foo Baz" is 9 characters; developers.google.com/youtube/v3/
+#: docs/videos#snippet.tags); more is a 400 invalidTags
+TAGS_MAX_CHARS = 500
 _PRIVACY = ("private", "unlisted", "public")
 _UNAUDITED = ("YouTube kept the video private: videos uploaded through an API project that has "
               "not passed Google's audit can only be private. Publish it by hand in YouTube "
@@ -197,6 +201,32 @@ def youtube_text(text: str, max_bytes: int) -> str:
     return cut
 
 
+def tag_length(tag: str) -> int:
+    """What one tag counts toward YouTube's 500: its characters, plus 2 quotes if it has a
+    space."""
+    return len(tag) + (2 if " " in tag else 0)
+
+
+def youtube_tags(tags: Any, max_chars: int = TAGS_MAX_CHARS) -> list[str]:
+    """The tags YouTube accepts, in order: cleaned (no ``<``/``>``, spaces collapsed),
+    duplicates and empties dropped, and only as many as fit ``max_chars`` counted as YouTube
+    counts (a tag that does not fit is left out; a shorter later one may still fit)."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    used = 0
+    for raw in tags or []:
+        tag = " ".join(str(raw).replace("<", "").replace(">", "").split())
+        if not tag or tag.lower() in seen:
+            continue
+        cost = tag_length(tag) + (1 if kept else 0)  # the comma before it
+        if used + cost > max_chars:
+            continue
+        kept.append(tag)
+        seen.add(tag.lower())
+        used += cost
+    return kept
+
+
 def synthetic_media(settings: Any, channel: str | None) -> bool:
     """Whether the channel's uploads declare altered or synthetic content: the channel's
     ``synthetic_media`` setting, else [publish] ``synthetic_media``, else on."""
@@ -222,7 +252,7 @@ def video_body(metadata: Mapping[str, Any], privacy: str, *, synthetic: bool = T
     snippet: dict[str, Any] = {
         "title": title[:TITLE_MAX_CHARS],
         "description": youtube_text(str(metadata.get("description", "")), DESCRIPTION_MAX_BYTES),
-        "tags": [str(t) for t in metadata.get("tags") or []],
+        "tags": youtube_tags(metadata.get("tags")),
         "categoryId": str(metadata.get("categoryId", "22"))}
     for key in ("defaultLanguage", "defaultAudioLanguage"):
         if metadata.get(key):
