@@ -92,6 +92,7 @@ def test_local_text_counts_the_prompt_and_the_accepted_answer(registry) -> None:
 
 def test_without_litellm_the_estimate_is_chars_over_four(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bl, "_litellm_counter", lambda: None)
+    monkeypatch.setattr("archibald.core.tokens.count_like_litellm", lambda *a, **k: None)
     n, how = bl.count_tokens("claude-sonnet-4-6", text="x" * 10)
     assert n == math.ceil(10 / 4) and "characters/4" in how
 

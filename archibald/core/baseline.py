@@ -221,7 +221,13 @@ def count_tokens(model: str, *, text: str = "",
                  messages: list[dict[str, str]] | None = None) -> tuple[int, str]:
     """Tokens of ``text`` or ``messages`` for ``model``, and the tokenizer that counted them:
     LiteLLM's ``token_counter`` (offline, bundled tokenizers) when it runs, else characters
-    / 4 rounded up (a documented estimate)."""
+    / 4 rounded up (a documented estimate). LiteLLM is imported only for a model whose
+    tokenizer :mod:`archibald.core.tokens` does not reproduce: an offline run never imports it."""
+    from .tokens import count_like_litellm
+
+    counted = count_like_litellm(model, text=text, messages=messages)
+    if counted is not None:
+        return counted, f"LiteLLM {_litellm_version()} token_counter's tokenizers"
     counter = _litellm_counter()
     if counter is not None:
         try:
