@@ -2,8 +2,9 @@
 
 The design's headline metric (>= 95%). It is measured only where a judge looked at both sides:
 a shadow pair (a delegated task also run on premium and judged pairwise against it) gives both
-numbers for one task; a task kept on premium and judged is premium against itself (1.0). A run
-without a judge has no number, and says "not measured (no judge)" instead of guessing.
+numbers for one task. A task kept on premium is no comparison at all (premium against itself
+proves nothing about delegating) and never counts. A run without a judge has no number, and
+says "not measured (no judge)" instead of guessing.
 """
 
 from __future__ import annotations
@@ -48,8 +49,6 @@ def _pair(production: Attempt, shadows: list[Attempt]) -> tuple[float, float] | 
                      and s.evidence == "shadow" and s.quality is not None), None)
         return None if twin is None or twin.quality is None else (production.quality,
                                                                   twin.quality)
-    if production.evidence == "judge" and production.route == "premium":
-        return production.quality, production.quality
     return None
 
 
@@ -70,6 +69,8 @@ def quality_maintenance(attempts: Iterable[Attempt]) -> dict[str, Any]:
         if pair is not None:
             pairs.append(pair)
             stages[stage] = summarise([pair])
+        elif chosen[-1].route == "premium":
+            stages[stage] = summarise([], "premium's own work: no comparison to make")
         elif chosen[-1].evidence == "judge":
             stages[stage] = summarise([], "not measured (judged; no premium answer to compare)")
         elif judged_any:

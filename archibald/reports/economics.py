@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..quality.maintenance import summarise
 from ..store.memory import Memory
 
 __all__ = ["economics", "render_markdown", "render_html", "write_reports", "micro", "KINDS"]
@@ -88,8 +89,9 @@ def economics(data: dict[str, Any], memory: Memory | None = None,
             metrics["learning_note"] = f"against the mean of {len(earlier)} earlier runs"
         else:
             metrics["learning_note"] = "first run on this channel: nothing to compare yet"
+    verified, unverified = _evidence(rows, data, memory)
     n = videos_per_month
-    return {"rows": rows, "traditional": trad, "orchestrated": orch, "saved": trad - orch,
+    return {"rows": rows, "verified": verified, "unverified": unverified, "traditional": trad, "orchestrated": orch, "saved": trad - orch,
             "savings_pct": 100.0 * (trad - orch) / trad if trad else 0.0,
             "parts": parts, "qa": qa,
             "quality_maintenance": _maintenance(data.get("quality_maintenance")),
@@ -138,6 +140,38 @@ def _execution_note(execution: dict[str, Any]) -> str:
             f"original run's plus this session's")
 
 
+def _evidence(rows: list[dict[str, Any]], data: dict[str, Any],
+              memory: Memory | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The savings split by what stands behind them. A stage's saving is *verified* when a
+    delegated result of its task type on that route was judged against premium's answer to the
+    same input (a shadow pair; memory keeps them); otherwise — a substitution never compared,
+    a cheaper model never shadowed — it is *unverified*. A premium stage saves nothing and is
+    never its own comparison."""
+    saved = {"verified": 0, "unverified": 0}
+    stages: dict[str, list[str]] = {"verified": [], "unverified": []}
+    pairs: list[tuple[float, float]] = []
+    for r in rows:
+        if r["route"] == "premium" or r["kind"] not in ("model call", "substitution") \
+                or r["saved"] <= 0:
+            r["evidence"] = "none needed" if r["saved"] <= 0 else "unverified"
+            continue
+        stage = data["stages"].get(r["stage"]) or {}
+        found = [] if memory is None else memory.shadow_pairs(
+            str(stage.get("task_type") or r["stage"]), route=str(r["route"]), limit=500)
+        usable = [(float(x["quality"]), float(x["premium_quality"])) for x in found
+                  if x["quality"] is not None and x["premium_quality"] is not None]
+        which = "verified" if usable else "unverified"
+        saved[which] += r["saved"]
+        stages[which].append(r["stage"])
+        pairs += usable
+        r["evidence"] = (f"verified ({len(usable)} judged comparisons with premium)" if usable
+                         else "unverified (no comparison with premium yet)")
+    verified = {"saved": saved["verified"], "stages": stages["verified"], "n": len(pairs),
+                "maintenance": summarise(pairs, "judged against premium on the same input")}
+    unverified = {"saved": saved["unverified"], "stages": stages["unverified"]}
+    return verified, unverified
+
+
 def _maintenance(raw: Any) -> dict[str, Any]:
     """The quality-maintenance figures of run.json, or the note saying they were not measured."""
     if not isinstance(raw, dict) or not isinstance(raw.get("overall"), dict):
@@ -172,8 +206,21 @@ def _headline(eco: dict[str, Any]) -> list[str]:
         said.append(f"spent on stages with no premium route {_usd(p['no baseline'])}")
     said.append(f"quality assurance (judge and shadow calls) {_usd(p['quality assurance'])}")
     qm = eco["quality_maintenance"]["overall"]
+    v, u = eco["verified"], eco["unverified"]
+    if v["n"]:
+        kept = v["maintenance"]
+        interval = "" if kept["low"] is None else \
+            f" (95% interval {_pct(kept['low'])} to {_pct(kept['high'])})"
+        verified = (f"**verified savings {_usd(v['saved'])}** ({v['n']} judged comparisons "
+                    f"with premium on the same input, quality kept {_pct(kept['ratio'])}"
+                    f"{interval})")
+    else:
+        verified = f"**verified savings {_usd(v['saved'])}** (no judged comparison yet)"
     return [f"**Saved {_usd(eco['saved'])} of {_usd(eco['traditional'])} all-premium "
             f"({eco['savings_pct']:.1f}%)**: " + "; ".join(said) + ".", "",
+            f"What stands behind them: {verified}; **unverified savings {_usd(u['saved'])}** "
+            f"(no comparison with premium yet"
+            + (f": {', '.join(u['stages'])}" if u["stages"] else "") + ").", "",
             f"Quality maintained beside these savings: **{_qm(qm)}**.", ""]
 
 
