@@ -28,8 +28,8 @@ from .prices import PriceBook
 from ..quality.assurance import Assurance, creative_keep
 from .decisions import Decision, QualityCheck, Registry, RouteResult
 from .tasks import Context, Outcome, Task, TaskAnalysis
-from ..store.writeahead import (files_present, idempotency_key, outcome_from_payload, outcome_payload,
-                         task_key)
+from ..store.writeahead import (WireLog, files_present, idempotency_key, kept_answer,
+                                outcome_from_payload, outcome_payload, release, task_key)
 
 __all__ = ["Registry", "Decision", "RouteResult", "Router", "QualityCheck"]
 
@@ -423,19 +423,25 @@ class Router:
                     why: str) -> RouteResult | None:
         """One call on one route, written ahead: reserve, call, settle, then check."""
         task, attempt = self._reserve(state, route, backend, why)
-        context = dataclasses.replace(state.context,
-                                      request_id_sink=self._request_id_sink(attempt))
+        assert attempt.id is not None
+        # a chat call's answer is kept from the wire before it is parsed (store.writeahead)
+        wire = WireLog(self.memory.engine, attempt.id) \
+            if route in _PAID_ROUTES and backend.keeps_wire(state.context) else None
+        context = dataclasses.replace(
+            state.context, request_id_sink=self._request_id_sink(attempt),
+            extra={**state.context.extra, "wire": wire} if wire else state.context.extra)
         limit = self.deadline(task, route)
         start = time.perf_counter()
         try:
             outcome = await _within(backend.execute(task, context), limit)
         except BudgetExceeded:
-            self._lost(attempt, "refused by a budget during the call")
+            self._lost(attempt, "refused by a budget during the call", wire=wire)
             raise
         except TimeoutError:
             err = BackendTimeout(f"{backend.name} gave no answer within the {limit:g} s "
                                  f"deadline of a {task.type} call")
-            self._lost(attempt, f"{type(err).__name__}: {err}", time.perf_counter() - start)
+            self._lost(attempt, f"{type(err).__name__}: {err}", time.perf_counter() - start,
+                       wire=wire)
             state.attempts.append(attempt)
             state.errors.append(f"{type(err).__name__}: {err}")
             return None
@@ -445,7 +451,8 @@ class Router:
                 BREAKER.trip(key, str(exc))
             if getattr(exc, "billed_unknown", False):
                 # answered but unreadable: maybe billed, so its maximum stays held (unknown)
-                self._lost(attempt, f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
+                self._lost(attempt, f"{type(exc).__name__}: {exc}", time.perf_counter() - start,
+                           wire=wire)
                 state.attempts.append(attempt)
                 state.errors.append(f"{type(exc).__name__}: {exc}")
                 return None
@@ -454,6 +461,8 @@ class Router:
             attempt.error = str(exc)
             attempt.checked = True
             self.memory.settle(attempt)
+            if wire:
+                wire.forget()
             state.spent += attempt.cost_nano
             state.attempts.append(attempt)
             state.errors.append(f"{type(exc).__name__}: {exc}")
@@ -463,6 +472,8 @@ class Router:
         # durable before anything else; a free route's answer is simply made again
         self.memory.settle(attempt, outcome_payload(outcome) if route in _PAID_ROUTES
                            else None)
+        if wire:
+            wire.forget()  # the answer is in the ledger row now
         state.spent += attempt.cost_nano
         if attempt.max_cost_nano and attempt.cost_nano > attempt.max_cost_nano:
             # the reservation was the most this call could cost: a bill above it means a price
@@ -495,11 +506,14 @@ class Router:
                                  or outcome.detail.get("conversation_id") or "")[:200]
         attempt.checked = False
 
-    def _lost(self, attempt: Attempt, error: str, seconds: float = 0.0) -> None:
+    def _lost(self, attempt: Attempt, error: str, seconds: float = 0.0, *,
+              wire: WireLog | None = None) -> None:
         """A call whose answer will never come: it may have been billed, so its maximum
         stays counted against budgets (status "unknown")."""
         attempt.error, attempt.seconds = error, seconds
         self.memory.mark_unknown(attempt)
+        if wire:
+            wire.forget()
 
     async def _judge(self, state: "_Run", attempt: Attempt,
                      outcome: Outcome) -> RouteResult | None:
@@ -581,7 +595,24 @@ class Router:
         outcome = None
         # a lost judge's or shadow's answer is never the task's answer
         production = attempt.purpose == "production"
-        if production and backend is not None and attempt.request_id \
+        if production and backend is not None and backend.name == attempt.backend \
+                and attempt.input_key == state.input_key and attempt.id is not None \
+                and backend.keeps_wire(state.context):
+            kept = kept_answer(self.memory.engine, attempt.id)
+            if kept is None or kept.state == "failed":
+                # reserved but never sent, or refused with an error status: nothing billed
+                release(self.memory.engine, attempt.id,
+                        "released on resume: the run was killed before this call's request "
+                        "left the process" if kept is None else
+                        f"released on resume: the provider answered HTTP {kept.status}, "
+                        f"an error that is not billed")
+                return None
+            if kept.state == "answered":
+                try:  # the bytes the killed run was billed for, parsed now: no second call
+                    outcome = await backend.replay(kept, state.task, state.context)
+                except DelegationError as exc:
+                    attempt.error = f"its kept answer cannot be read: {exc}"
+        elif production and backend is not None and attempt.request_id \
                 and attempt.input_key == state.input_key:
             try:
                 outcome = await backend.recover(attempt.request_id, state.task, state.context)
@@ -589,12 +620,15 @@ class Router:
                 attempt.error = f"could not fetch the answer of {attempt.request_id}: {exc}"
         if outcome is None:
             self._lost(attempt, attempt.error or "the run was killed before this call was "
-                                                 "answered; the provider may have billed it")
+                                                 "answered; the provider may have billed it",
+                       wire=WireLog(self.memory.engine, attempt.id) if attempt.id else None)
             if attempt.input_key == state.input_key:
                 state.attempts.append(attempt)
             return None
         self._answered(attempt, outcome)
         self.memory.settle(attempt, outcome_payload(outcome))
+        if attempt.id is not None:
+            WireLog(self.memory.engine, attempt.id).forget()
         state.spent += attempt.cost_nano
         return await self._judge(state, attempt, outcome)
 

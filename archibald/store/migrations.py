@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, inspect,
-    select, update,
+    BigInteger, Boolean, Column, Float, Index, Integer, LargeBinary, MetaData, String, Table,
+    Text, inspect, select, update,
 )
 from sqlalchemy.engine import Connection
 
 __all__ = ["MIGRATIONS", "migrate", "metadata", "attempts", "route_stats", "memory_items", "runs",
-           "budget_lock", "batch_jobs", "batch_items", "gateway_keys"]
+           "budget_lock", "batch_jobs", "batch_items", "gateway_keys", "wire"]
 
 metadata = MetaData()
 
@@ -169,6 +169,20 @@ gateway_keys = Table(
 )
 
 
+# What a pending chat call did on the wire (see archibald.store.writeahead): no row while the
+# request has not left the process; "sent" once it may have; "answered" with the answer's raw
+# bytes, written before anything parses them; "failed" for an error status (nothing billed).
+wire = Table(
+    "wire", metadata,
+    Column("attempt_id", Integer, primary_key=True),
+    Column("state", String(16), nullable=False),  # sent|answered|failed
+    Column("status", Integer),
+    Column("headers", Text),
+    Column("body", LargeBinary),
+    Column("sent_at", Float, nullable=False),
+)
+
+
 def _m0001_attempts(conn: Connection) -> None:
     attempts.create(conn)  # with its indexes
 
@@ -256,6 +270,10 @@ def _m0009_gateway_keys(conn: Connection) -> None:
     gateway_keys.create(conn, checkfirst=True)
 
 
+def _m0010_wire(conn: Connection) -> None:
+    wire.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_attempts", _m0001_attempts),
     ("0002_route_stats", _m0002_route_stats),
@@ -266,6 +284,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0007_quality_evidence", _m0007_quality_evidence),
     ("0008_batch_jobs", _m0008_batch_jobs),
     ("0009_gateway_keys", _m0009_gateway_keys),
+    ("0010_wire", _m0010_wire),
 ]
 
 

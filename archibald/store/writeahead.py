@@ -9,19 +9,44 @@ itself stored in the row. A resumed run then finds, for the same run, stage and 
   provider allows it (fal's queue, an OpenHands conversation) and settled at its real cost;
 * a pending row without one: it is marked *unknown*, and its maximum stays counted against
   budgets, because the provider may have billed it.
+
+Chat calls (LiteLLM, Perplexity) cannot be asked again by id, so their wire is kept instead
+(the ``wire`` table, one row per pending call, written by :class:`WireLog` as the wire tap of
+:mod:`archibald.providers.backends.wire` reports): no row while the request has not left the
+process, ``sent`` just before it may leave, ``answered`` with the answer's raw bytes the moment
+they have arrived and before anything parses them (``failed`` for an error status, which is
+not billed). A resume then
+
+* replays an ``answered`` call's kept bytes through the same client code, which prices them
+  as the first run would have, with no second call;
+* *releases* a call that was reserved but never sent (no wire row) or that failed: its row is
+  settled at $0 and its reservation no longer counts;
+* marks a ``sent`` call unknown as above. That is the window that remains: from the moment
+  the request may leave the process until its answer's bytes are written (the provider's
+  whole working time, then about a millisecond to write them). A kill inside it can still be
+  paid twice, once for the lost answer (held at its maximum) and once for the call made again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Engine
 
 from ..core.tasks import Outcome, Task, Usage
+from .migrations import attempts, wire
 
 __all__ = ["task_key", "idempotency_key", "outcome_payload", "outcome_from_payload",
-           "files_present"]
+           "files_present", "KeptAnswer", "WireLog", "kept_answer", "release"]
+
+#: headers that describe the bytes as they travelled, not the decoded body that is kept
+_TRAVEL_HEADERS = ("content-encoding", "content-length", "transfer-encoding", "connection")
 
 
 def task_key(task: Task) -> str:
@@ -63,3 +88,76 @@ def files_present(outcome: Outcome) -> bool:
         return True
     paths = [v for k, v in art.items() if k in ("path", "mix") and isinstance(v, str)]
     return all(Path(p).is_file() for p in paths)
+
+
+@dataclass(frozen=True)
+class KeptAnswer:
+    """What a pending call's wire row holds: its state and, once answered, the raw answer."""
+
+    state: str  # sent | answered | failed
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    sent_at: float = 0.0
+
+
+class WireLog:
+    """The wire row of one reserved call, written at once as the wire tap reports (the
+    ``Tap`` of archibald.providers.backends.wire). ``replay`` set: the tap answers with it
+    instead of sending."""
+
+    def __init__(self, engine: Engine, attempt_id: int,
+                 replay: KeptAnswer | None = None) -> None:
+        self.engine = engine
+        self.attempt_id = attempt_id
+        self.replay = replay
+
+    def sending(self) -> None:
+        """The request may leave the process now: durable before it does."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(wire).where(wire.c.attempt_id == self.attempt_id))
+            conn.execute(insert(wire).values(attempt_id=self.attempt_id, state="sent",
+                                             sent_at=time.time()))
+
+    def answered(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
+        """The answer's bytes have arrived: durable before anything parses them."""
+        kept = {k.lower(): v for k, v in headers.items() if k.lower() not in _TRAVEL_HEADERS}
+        values = {"state": "answered" if 200 <= status < 300 else "failed", "status": status,
+                  "headers": json.dumps(kept), "body": body}
+        with self.engine.begin() as conn:
+            changed = conn.execute(update(wire).where(wire.c.attempt_id == self.attempt_id)
+                                   .values(**values))
+            if changed.rowcount == 0:
+                conn.execute(insert(wire).values(attempt_id=self.attempt_id,
+                                                 sent_at=time.time(), **values))
+
+    def forget(self) -> None:
+        """The call is settled (or held unknown) in the ledger: its wire row has done its job."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(wire).where(wire.c.attempt_id == self.attempt_id))
+
+
+def kept_answer(engine: Engine, attempt_id: int) -> KeptAnswer | None:
+    """The wire row of a pending call, or None when its request never left the process."""
+    with engine.connect() as conn:
+        row = conn.execute(select(wire).where(wire.c.attempt_id == attempt_id)).mappings().first()
+    if row is None:
+        return None
+    try:
+        headers = {str(k): str(v) for k, v in json.loads(row["headers"] or "{}").items()}
+    except (TypeError, ValueError, AttributeError):
+        headers = {}
+    return KeptAnswer(str(row["state"]), row["status"], headers, bytes(row["body"] or b""),
+                      float(row["sent_at"] or 0.0))
+
+
+def release(engine: Engine, attempt_id: int, why: str) -> bool:
+    """Settle a pending call that was never sent (or answered with an error) at $0, so its
+    reservation stops counting; its route's statistics learn nothing from it. False when the
+    row was no longer pending."""
+    with engine.begin() as conn:
+        changed = conn.execute(update(attempts).where(
+            attempts.c.id == attempt_id, attempts.c.status == "pending").values(
+            status="settled", cost_nano=0, success=False, checked=True, error=why[:2000]))
+        conn.execute(delete(wire).where(wire.c.attempt_id == attempt_id))
+    return bool(changed.rowcount == 1)

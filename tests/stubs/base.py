@@ -113,6 +113,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
+            self.wfile.flush()
+            with stub._lock:  # what was answered (and so, for a paid API, billed), and when
+                stub.served.append((req, reply.status, time.monotonic()))
         except (BrokenPipeError, ConnectionResetError):
             pass
 
@@ -133,6 +136,8 @@ class StubServer:
     def __init__(self, api_key: str | None = None) -> None:
         self.api_key = api_key
         self.requests: list[Recorded] = []
+        #: every answer written out in full: (request, status, time.monotonic() after it)
+        self.served: list[tuple[Recorded, int, float]] = []
         self.faults: deque[Fault] = deque()
         self._lock = threading.Lock()
         self._server: _Server | None = None

@@ -117,6 +117,17 @@ class OpenAIStub(StubServer):
             "usage": usage,
         }, {"x-request-id": f"req-stub{n:04d}"})
 
+    def billed(self) -> list[dict[str, Any]]:
+        """The usage of every chat completion answered in full with a 200: what the provider
+        bills (a client killed after the answer left is billed all the same)."""
+        with self._lock:
+            done = [(req, status) for req, status, _ in self.served]
+        out = []
+        for req, status in done:
+            if status == 200 and req.path.endswith("/chat/completions"):
+                out.append(dict(self.usage))
+        return out
+
     def insufficient_balance(self) -> "OpenAIStub":
         """DeepSeek's 402: never worth a retry."""
         self.fail(402, error_body("Insufficient Balance", "unknown_error",

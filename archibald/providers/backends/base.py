@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from typing import Awaitable, Callable, ClassVar
+from typing import Any, Awaitable, Callable, ClassVar, Mapping
 
 from ...core.tasks import Context, Outcome, Task
 
@@ -46,6 +46,23 @@ class Backend(ABC):
         request id without paying again; None when the provider cannot give it back."""
         return None
 
+    def keeps_wire(self, context: Context) -> bool:
+        """Whether this call goes through the wire tap (``context.extra["wire"]``, see
+        archibald.providers.backends.wire): its answer's bytes are kept before they are
+        parsed, and a call with no wire record was never sent."""
+        return False
+
+    async def replay(self, kept: Any, task: Task, context: Context) -> Outcome:
+        """The outcome of an answer a killed process kept from the wire, parsed and priced as
+        if it had just arrived, without calling again (only when ``keeps_wire``)."""
+        from .wire import tapped
+
+        if not self.keeps_wire(context):
+            raise NotImplementedError(f"{self.name} keeps no wire to replay")
+        replaying = _Replay(kept)
+        with tapped(replaying):
+            return await self.execute(task, context)
+
     def checked_prompt(self, task: Task, provider: str, key: str = "prompt") -> str:
         """The task's ``key`` input (its prompt), after checking this backend can run here."""
         from ...errors import NonRetryable, RouteUnavailable
@@ -58,6 +75,19 @@ class Backend(ABC):
             raise NonRetryable(f"task {task.type!r} has no {key!r} input for {self.name}",
                                provider=provider)
         return str(prompt)
+
+
+class _Replay:
+    """A tap that answers with a kept answer and records nothing."""
+
+    def __init__(self, kept: Any) -> None:
+        self.replay = kept
+
+    def sending(self) -> None:
+        raise AssertionError("a replayed call sends nothing")
+
+    def answered(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
+        pass
 
 
 class FunctionBackend(Backend):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ..chat_models import import_litellm
@@ -31,6 +31,7 @@ from ..registry import Provider
 from ...core.tasks import Context, Outcome, Task, Usage
 from .base import Backend
 from .http import RetryPolicy, error_from_status, log
+from .wire import current, tapped
 
 __all__ = ["ChatBackend", "chat_messages", "litellm_model", "translate_litellm"]
 
@@ -312,6 +313,15 @@ class ChatBackend(Backend):
                         f"(${self.max_cost(fitted) or 0.0:.4f}) fits the budget left "
                         f"(${room_usd:.4f})")
 
+    def _batched(self, context: Context) -> bool:
+        batcher = context.extra.get("batcher")
+        run_id = str(context.extra.get("run_id") or "")
+        return batcher is not None and bool(batcher.wants(run_id, self.provider.name))
+
+    def keeps_wire(self, context: Context) -> bool:
+        """A synchronous chat call keeps its wire; a batched one is found by the batcher."""
+        return not self._batched(context)
+
     async def execute(self, task: Task, context: Context) -> Outcome:
         messages = chat_messages(task, self.checked_prompt(task, self.provider.name))
         extra, max_tokens = self._thinking(task, self._max_tokens(task))
@@ -347,14 +357,19 @@ class ChatBackend(Backend):
             except BatchFallback as exc:
                 log.warning("%s: %s; calling synchronously", self.name, exc)
         litellm = import_litellm()
+        wire = context.extra.get("wire")
 
         async def attempt() -> Any:
             try:
-                return await litellm.acompletion(**kwargs)
+                with tapped(wire):  # the answer's bytes are kept before LiteLLM parses them
+                    return await litellm.acompletion(**kwargs)
             except Exception as exc:  # LiteLLM raises its own tree; translate all of it
                 raise translate_litellm(self.provider, exc) from None
 
         start, sent = time.perf_counter(), self.now()
+        kept = getattr(current(), "replay", None)
+        if kept is not None and getattr(kept, "sent_at", None):
+            sent = datetime.fromtimestamp(kept.sent_at, timezone.utc)  # the rate it was sent at
         response = await self.retry.run(attempt, what=self.name)
         usage = _usage(response)
         cost = self._price(usage, sent)

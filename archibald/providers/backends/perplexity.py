@@ -23,6 +23,7 @@ from ..registry import Provider
 from ...core.tasks import Context, Outcome, Task, Usage
 from .base import Backend
 from .http import RetryPolicy, log, request_json
+from .wire import tapped
 
 __all__ = ["PerplexityBackend", "output_text", "reported_cost", "usage_of"]
 
@@ -178,15 +179,20 @@ class PerplexityBackend(Backend):
         base = self.provider.base_url.rstrip("/")
         return base + ("/responses" if base.endswith("/v1") else "/v1/responses")
 
+    def keeps_wire(self, context: Context) -> bool:
+        return True
+
     async def execute(self, task: Task, context: Context) -> Outcome:
         payload = self.payload(task, self.checked_prompt(task, "perplexity"))
         headers = {"Authorization": f"Bearer {self.provider.api_key}",
                    "Content-Type": "application/json"}
         start = time.perf_counter()
-        async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
-            body, response = await request_json(
-                client, "POST", self._url(), provider="perplexity", policy=self.retry,
-                secrets=(self.provider.api_key,), json=payload, headers=headers)
+        with tapped(context.extra.get("wire")):  # the answer kept before it is parsed
+            async with httpx.AsyncClient(timeout=self.timeout,
+                                         transport=self.transport) as client:
+                body, response = await request_json(
+                    client, "POST", self._url(), provider="perplexity", policy=self.retry,
+                    secrets=(self.provider.api_key,), json=payload, headers=headers)
         if not isinstance(body, Mapping):
             raise BackendError("perplexity answered with a body that is not an object",
                                provider="perplexity", code="malformed_json")
