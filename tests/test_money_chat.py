@@ -30,7 +30,8 @@ from archibald.core.tasks import Context, Task
 from archibald.store.ledger import to_nano
 from archibald.store.memory import Memory
 from archibald.store.writeahead import WireLog
-from stubs.fixtures import deepseek_stub, provider_env  # noqa: F401
+from stubs.fixtures import (anthropic_stub, deepseek_stub, openai_stub,  # noqa: F401
+                            perplexity_stub, provider_env)
 from stubs.openai_compat import OpenAIStub
 
 #: one chat task on the budget route (DeepSeek), as a stage runs it
@@ -253,3 +254,42 @@ def test_an_answer_kept_before_a_crash_is_replayed_not_bought(
     assert [(status, cost, ok) for _, status, cost, _, ok in rows] == [
         ("settled", _one_bill_nano(deepseek_stub, tmp_path), True)], rows
     assert _query(tmp_path, "SELECT * FROM wire") == []
+
+
+@pytest.mark.parametrize("name, model", [("anthropic", "claude-sonnet-4-6"),
+                                         ("openai", "gpt-4o-mini"),
+                                         ("deepseek", "deepseek-chat"),
+                                         ("perplexity", "perplexity/sonar")])
+def test_every_chat_client_keeps_its_answer_and_replays_it(
+        name, model, anthropic_stub, openai_stub, deepseek_stub, perplexity_stub,
+        provider_env, tmp_path: Path) -> None:
+    """The tap sits under every client a chat call uses (the anthropic and openai SDKs'
+    paths in LiteLLM, LiteLLM's own handler, Perplexity's httpx): the kept bytes replay to
+    the same answer at the same price, with nothing sent."""
+    from archibald.core.prices import PriceBook
+    from archibald.providers.backends.http import RetryPolicy
+    from archibald.providers.backends.llm import ChatBackend
+    from archibald.providers.backends.perplexity import PerplexityBackend
+    from archibald.providers.registry import ProviderSettings
+    from archibald.store.writeahead import kept_answer
+
+    provider = ProviderSettings.load().get(name)
+    retry = RetryPolicy(attempts=1)
+    backend = PerplexityBackend(provider, PriceBook(), model=model, retry=retry) \
+        if name == "perplexity" else ChatBackend("premium", model, provider, PriceBook(),
+                                                 retry=retry)
+    memory = Memory(f"sqlite:///{tmp_path / 'ledger.db'}")
+    task = Task("research", {"prompt": "What helps people sleep?", "max_tokens": 300})
+    first = asyncio.run(backend.execute(task, Context(workdir=tmp_path, extra={
+        "wire": WireLog(memory.engine, 7)})))
+    kept = kept_answer(memory.engine, 7)
+    assert kept is not None and kept.state == "answered" and kept.status == 200
+    stubs = {"anthropic": anthropic_stub, "openai": openai_stub, "deepseek": deepseek_stub,
+             "perplexity": perplexity_stub}
+    sent = len(stubs[name].requests)
+    again = asyncio.run(backend.replay(kept, task, Context(workdir=tmp_path)))
+    memory.close()
+    assert len(stubs[name].requests) == sent == 1  # the replay sent nothing
+    assert (again.artifact, again.cost, again.usage) == (first.artifact, first.cost,
+                                                         first.usage)
+    assert again.cost > 0
