@@ -9,7 +9,7 @@ the scripts share. With --video each topic is produced offline end to end (no ke
 ARCHIBALD_HOME) and its voice track measured: silences of 8 s or more, the voice's share of the
 video, spoken words per minute of video.
 
-The measures are route-blind (archibald/script/checks.py and the topic reading): they look at
+The measures are route-blind (archibald/pipelines/meditation/checks.py and the topic reading): they look at
 the text and the audio, not at who wrote them, so a model's script is measured the same way.
 
     .venv/bin/python benchmarks/bench_offline_quality.py                  # scripts, seconds

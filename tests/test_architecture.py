@@ -79,6 +79,14 @@ def import_graph() -> dict[str, set[str]]:
                     target = target.rpartition(".")[0]
                 if target and target != name:
                     graph[name].add(target)
+                    # importing a.b.c runs a/b/__init__ first: from outside package a.b, that
+                    # is an arrow to it too (a package that re-exports its importers' modules
+                    # is a circle Python only survives by import order)
+                    parent = target.rpartition(".")[0]
+                    while parent and parent != "archibald":
+                        if not (name == parent or name.startswith(parent + ".")):
+                            graph[name].add(parent)
+                        parent = parent.rpartition(".")[0]
     return graph
 
 
