@@ -64,3 +64,31 @@ def test_a_premium_stage_is_never_its_own_comparison() -> None:
     qm = quality_maintenance([judged_premium])
     assert qm["overall"]["n"] == 0 and qm["overall"]["ratio"] is None
     assert "premium" in qm["stages"]["script_writing"]["note"]
+
+
+def test_a_second_run_into_a_new_folder_counts_its_own_attempts(tmp_path, monkeypatch) -> None:
+    """The same inputs into another folder are another run (issue 23.4): its report's
+    baseline is the first run's, not the two runs' attempts merged."""
+    import json
+
+    import archibald
+
+    monkeypatch.chdir(tmp_path)
+    notes = archibald.define_pipeline("notes", unit="note")
+    notes.input("topic", required=True)
+    notes.task_type("facts", complexity=3, creativity_required=False, execution_focused=True,
+                    routes=["premium", "local"],
+                    premium_usage={"input_tokens": 300, "output_tokens": 200})
+
+    @notes.stage(inputs={"topic": "{topic}"}, prompt="Facts about {topic}.",
+                 outputs={"notes.md": "text"})
+    async def facts(task, context):  # type: ignore[no-untyped-def]
+        return {"text": "\n".join(f"- {w} matters" for w in task.inputs["topic"].split())}
+
+    first = archibald.run(notes, {"topic": "river otters"}, out="one")
+    second = archibald.run(notes, {"topic": "river otters"}, out="two")
+    assert first["run_id"] != second["run_id"]
+    assert first["totals"]["baseline_nano"] == second["totals"]["baseline_nano"] > 0
+    again = archibald.run(notes, {"topic": "river otters"}, out="one")  # a resume
+    assert again["run_id"] == first["run_id"]
+    assert json.loads((tmp_path / "two" / "run.json").read_text())["totals"] == second["totals"]

@@ -53,9 +53,13 @@ class RunRequest:
 
     @property
     def run_id(self) -> str:
+        """The run's id: its pipeline, inputs, channel, seed and output folder. A re-run into
+        the same folder resumes the same run; the same inputs into another folder are another
+        run, whose report and baseline count its own attempts only (issue 23.4)."""
         return "run-" + digest({"pipeline": self.pipeline.name, "inputs": dict(self.inputs),
                                 "channel": self.channel, "seed": self.seed,
-                                "file": self.pipeline.text})[:16]
+                                "file": self.pipeline.text,
+                                "out": str(Path(self.out).resolve())})[:16]
 
 
 @dataclass(frozen=True)
