@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from archibald.quality.maintenance import quality_maintenance
 from archibald.reports.economics import economics, render_markdown
 from archibald.store.ledger import Attempt
 from archibald.store.memory import Memory
+from stubs.fixtures import anthropic_stub, deepseek_stub, provider_env  # noqa: F401
 
 
 def _stage(route: str, task_type: str, cost: int, baseline: int) -> dict:
@@ -92,3 +95,30 @@ def test_a_second_run_into_a_new_folder_counts_its_own_attempts(tmp_path, monkey
     again = archibald.run(notes, {"topic": "river otters"}, out="one")  # a resume
     assert again["run_id"] == first["run_id"]
     assert json.loads((tmp_path / "two" / "run.json").read_text())["totals"] == second["totals"]
+
+
+@pytest.mark.parametrize("complexity", [3, 6])
+def test_checked_template_outcomes_do_not_displace_an_available_model(
+        anthropic_stub, deepseek_stub, provider_env, complexity) -> None:
+    """Three offline runs' template outcomes (checked, not judged) must not keep a keyed run
+    on the template when a budget model is there (issue 23.3), at any complexity."""
+    from archibald.config import load_settings
+    from archibald.core.catalog import build_registry
+    from archibald.core.router import Router
+    from archibald.core.tasks import Task
+
+    name = f"user_notes_{complexity}"
+    settings = load_settings(None, {"quality": {"judge_model": ""}, "task_types": {name: {
+        "complexity": complexity, "creativity_required": False, "execution_focused": True,
+        "routes": ["premium", "budget", "local"],
+        "premium_usage": {"input_tokens": 300, "output_tokens": 200}}}})
+    memory = Memory()
+    for i in range(6):
+        memory.record(Attempt(task_type=name, route="local", backend="local:template",
+                              success=True, cost_nano=0, baseline_nano=100, quality=0.95,
+                              evidence="check", run_id=f"offline{i}", stage=name))
+    router = Router(settings, memory, build_registry(settings, memory))
+    decision = router.decide(Task(name, {"prompt": "Notes about otters", "max_tokens": 300}))
+    assert decision.route == "budget", decision.as_dict()
+    assert decision.learned is None
+    memory.close()

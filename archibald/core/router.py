@@ -34,6 +34,8 @@ from ..store.writeahead import (WireLog, files_present, idempotency_key, kept_an
 __all__ = ["Registry", "Decision", "RouteResult", "Router", "QualityCheck"]
 
 
+#: the routes a model answers on (a route learned from checks alone never displaces one)
+_MODEL_ROUTES = ("premium", "budget")
 #: routes whose calls cost money: they run under a deadline
 _PAID_ROUTES = ("premium", "budget", "agent")
 #: a paid call's deadline by capability, seconds (``timeout_seconds`` of a task type overrides):
@@ -167,6 +169,10 @@ class Router:
         pooled: dict[str, RouteStats] | None = None
         best: tuple[float, float, str, dict[str, Any]] | None = None
         creative = creative_keep(profile)
+        # a model route that could take the work: a route that is not a model (a template, a
+        # remembered result) is preferred over it only on judged evidence (issue 23.3): its
+        # route-blind check says the work is usable, not that it is as good as a model's
+        models_here = [m for m in _MODEL_ROUTES if m in profile.routes and m not in unavailable]
         for route in profile.delegate_routes():
             if route in unavailable:
                 continue
@@ -182,7 +188,7 @@ class Router:
                 "mean_quality": None if s.mean_quality is None else round(s.mean_quality, 4),
                 "mean_cost_usd": round(s.mean_cost, 9), "evidence": scope,
                 "evidence_kind": "route-blind checks and judged outcomes"}
-            if creative:
+            if creative or (route not in _MODEL_ROUTES and models_here):
                 judged = self._judged_against_premium(task, route, profile)
                 if judged is None:
                     continue
