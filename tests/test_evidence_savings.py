@@ -117,7 +117,15 @@ def test_checked_template_outcomes_do_not_displace_an_available_model(
         memory.record(Attempt(task_type=name, route="local", backend="local:template",
                               success=True, cost_nano=0, baseline_nano=100, quality=0.95,
                               evidence="check", run_id=f"offline{i}", stage=name))
-    router = Router(settings, memory, build_registry(settings, memory))
+    from archibald.providers.backends.base import FunctionBackend
+
+    async def template(task, context):  # type: ignore[no-untyped-def]
+        return {"text": "- otters matter"}
+
+    registry = build_registry(settings, memory)
+    registry.register(name, "local", FunctionBackend("local:template", "local", template))
+    router = Router(settings, memory, registry)
+    assert "local" not in router.decide(Task(name, {"prompt": "x"})).unavailable
     decision = router.decide(Task(name, {"prompt": "Notes about otters", "max_tokens": 300}))
     assert decision.route == "budget", decision.as_dict()
     assert decision.learned is None
