@@ -130,3 +130,21 @@ def test_checked_template_outcomes_do_not_displace_an_available_model(
     assert decision.route == "budget", decision.as_dict()
     assert decision.learned is None
     memory.close()
+
+
+def test_plan_applies_the_baseline_rule_and_counts_quality_assurance(
+        deepseek_stub, provider_env, capsys) -> None:
+    """`plan` prices no premium work where no premium backend exists (video_assembly,
+    thumbnail, youtube_upload) and includes the judge's and shadow's cost (issue 23.4)."""
+    import json
+
+    from media_helpers import run_cli
+
+    assert run_cli(["plan", "--videos", "4", "--minutes", "3", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    by = {s["stage"]: s for s in data["stages"]}
+    for stage in ("video_assembly", "thumbnail", "youtube_upload"):
+        assert by[stage]["premium_cost_usd"] is None, stage
+    assert by["script_review"]["qa_cost_usd"] > 0  # a judge (DeepSeek) is configured
+    assert abs(data["planned_cost_per_video_usd"] - sum(
+        s["expected_cost_usd"] + s["qa_cost_usd"] for s in data["stages"])) < 1e-5

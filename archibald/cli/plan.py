@@ -11,6 +11,7 @@ from . import app
 from .common import (ConfigOption, check_channel, open_memory, open_pipeline, open_router, open_settings,
                      print_json)
 from .memory import memory_app
+from ..core.tasks import Usage
 
 
 def plan_data(settings: Any, memory: Any, videos: int, channel: str,
@@ -20,6 +21,7 @@ def plan_data(settings: Any, memory: Any, videos: int, channel: str,
     from ..errors import InputError
     from ..learning.forecast import forecast
     from ..pipeline.run import install
+    from ..core.baseline import has_baseline
     from ..core.tasks import Task
 
     pipeline = pipeline or open_pipeline(None)
@@ -32,12 +34,16 @@ def plan_data(settings: Any, memory: Any, videos: int, channel: str,
         d = router.decide(task)
         model = settings.model_for("budget") if d.route == "budget" else \
             settings.profile(name).premium_model if d.route == "premium" else None
+        # the report's baseline rule: no premium price where no premium backend exists here
+        premium = d.analysis.estimated_cost if has_baseline(router.registry, name) else None
         stages.append({"stage": spec.name, "route": d.route, "decision": d.decision,
                        "expected_cost_usd": round(router.estimate(task, d.route, d.analysis), 6),
-                       "premium_cost_usd": round(d.analysis.estimated_cost, 6),
+                       "premium_cost_usd": None if premium is None else round(premium, 6),
+                       "qa_cost_usd": round(_qa_estimate(router, settings, task, d.route,
+                                                         premium or 0.0), 6),
                        "rate": router.prices.rate(model),   # e.g. DeepSeek's off-peak rate
                        "reason": d.reason})
-    planned = sum(s["expected_cost_usd"] for s in stages)
+    planned = sum(s["expected_cost_usd"] + s["qa_cost_usd"] for s in stages)
     history = [{"cost": r["cost_nano"] / 1e9, "seconds": r["seconds"],
                 "minutes": r.get("minutes")}
                for r in memory.finished_runs(channel, pipeline.name)]
@@ -61,6 +67,29 @@ def plan_data(settings: Any, memory: Any, videos: int, channel: str,
                        "total_seconds": f.total_seconds_mean,
                        "total_seconds_interval": list(f.total_seconds_interval)}
     return out
+
+
+def _qa_estimate(router: Any, settings: Any, task: Any, route: str, premium: float) -> float:
+    """What quality assurance is expected to cost for one stage: a judge's call on every
+    outcome of a task type with a rubric, and for a delegated one the shadow's share of a
+    premium answer judged pairwise (both orders). Nothing where no judge can run."""
+    from ..quality.judge import rubric
+
+    judge = router.assurance.judge
+    if judge is None or rubric(task.type) is None:
+        return 0.0
+    usage = settings.profile(task.type).expected_usage(task)
+    # the judge reads the work (about the premium answer's length) and the rubric, and answers
+    # a short verdict
+    work = int(getattr(usage, "output_tokens", 0) or 0) + 600
+    try:
+        one = router.prices.cost(Usage(input_tokens=work, output_tokens=200), model=judge.model)
+    except Exception:  # noqa: BLE001 - an unpriced judge model: said as unknown (0) here
+        return 0.0
+    if route == "premium":
+        return float(one)
+    share = float(settings.quality.shadow_share)
+    return float(one + share * (premium + 2 * one))
 
 
 @app.command()
@@ -95,10 +124,13 @@ def plan(videos: int = typer.Option(10, "--videos", "--runs",
                f"channel {channel}:")
     for s in data["stages"]:
         rate = f", {s['rate']} rate" if s["rate"] not in ("", "standard") else ""
+        premium = "no premium backend" if s["premium_cost_usd"] is None else \
+            f"premium ${s['premium_cost_usd']:.4f}"
+        qa = f", QA ~${s['qa_cost_usd']:.4f}" if s["qa_cost_usd"] else ""
         typer.echo(f"  {s['stage']:<20} {s['route']:<8} ~${s['expected_cost_usd']:.4f} "
-                   f"(premium ${s['premium_cost_usd']:.4f}{rate})")
-    typer.echo(f"routes as planned now: ${data['planned_cost_per_video_usd']:.4f} per "
-               f"{spec.unit}, "
+                   f"({premium}{qa}{rate})")
+    typer.echo(f"routes as planned now, quality assurance (judge and shadow) included: "
+               f"${data['planned_cost_per_video_usd']:.4f} per {spec.unit}, "
                f"${data['planned_cost_total_usd']:.2f} for {videos}")
     f = data["forecast"]
     if f is None:

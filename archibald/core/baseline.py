@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .decisions import Registry, RouterParts
 
 __all__ = ["Baseline", "baseline_for", "premium_baseline", "count_tokens", "answer_text",
+           "has_baseline",
            "unpriced"]
 
 #: the documented fallback when LiteLLM's tokenizer cannot run: about four characters a token
@@ -80,6 +81,13 @@ def baseline_for(registry: "Registry", prices: PriceBook, task: Task, route: str
         return pricer(backend, prices, task, outcome)
     except RouteUnavailable as exc:  # the premium backend's price is not known
         return Baseline(0, backend.name, missing=str(exc))
+
+
+def has_baseline(registry: "Registry", task_type: str) -> bool:
+    """Whether a task type's work has an all-premium price here: a premium backend that
+    knows how to price the work (the rule of :func:`baseline_for`, for `plan`)."""
+    backend = registry.get(task_type, "premium")
+    return backend is not None and _pricer(backend) is not None
 
 
 def unpriced(registry: "Registry", prices: PriceBook, task_types: list[str]) -> list[str]:
