@@ -491,6 +491,10 @@ class Router:
         context = dataclasses.replace(state.context,
                                       request_id_sink=self._request_id_sink(attempt))
         limit = self.deadline(task, route)
+        batcher = state.context.extra.get("batcher")
+        provider = getattr(getattr(backend, "provider", None), "name", None)
+        if batcher is not None and provider and batcher.wants(state.run_id, provider):
+            limit = None  # a batched call waits for the item's deadline, which its batcher keeps
         start = time.perf_counter()
         try:
             outcome = await _within(backend.execute(task, context), limit)
