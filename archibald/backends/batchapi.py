@@ -152,6 +152,7 @@ class AnthropicBatches(_HTTPBatches):
     #: "canceling" lasts until the requests in flight finish; a batch ends (cancelled or not)
     #: within 24 hours of its creation (docs.claude.com/en/docs/build-with-claude/batch-processing)
     cancel_wait = 86400.0
+    list_page = 100  # batches per page of the list (the API allows 1 to 1000)
 
     def _auth(self) -> dict[str, str]:
         return {"x-api-key": self.conf.api_key or "", "anthropic-version": ANTHROPIC_VERSION}
@@ -215,7 +216,7 @@ class AnthropicBatches(_HTTPBatches):
         that size created in the window (its results are matched by custom id when read).
         """
         want, open_ = set(ids), []
-        params: dict[str, Any] = {"limit": 100}
+        params: dict[str, Any] = {"limit": self.list_page}
         async with self._client() as c:
             while True:
                 r = await c.get("/v1/messages/batches", params=params)
@@ -239,7 +240,7 @@ class AnthropicBatches(_HTTPBatches):
                         return str(b["id"])
                 if older or not page.get("has_more") or not page.get("last_id"):
                     break
-                params = {"limit": 100, "after_id": page["last_id"]}
+                params = {"limit": self.list_page, "after_id": page["last_id"]}
         return open_[0] if len(open_) == 1 else None
 
     @staticmethod
@@ -726,6 +727,13 @@ class Batcher:
         except TimeoutError:
             pass
 
+    def _deadline(self, job: Mapping[str, Any], ids: list[str]) -> float:
+        """The job's deadline: the earliest of the one it was made with and those of the runs
+        registered now whose requests it holds (a re-run may bring its deadline nearer)."""
+        prefixes = {self._prefix(run): d for run, d in self.deadlines.items()}
+        now = [d for p, d in prefixes.items() if any(cid.startswith(p) for cid in ids)]
+        return min([float(job["deadline"]), *now])
+
     def _limit(self, client: BatchClient) -> float:
         return self.cancel_wait if self.cancel_wait is not None else client.cancel_wait
 
@@ -756,7 +764,7 @@ class Batcher:
             if ended:
                 break
             if cancelled_at is None and (self._closing or self.clock() + wait
-                                         > float(job["deadline"]) - self.margin):
+                                         > self._deadline(job, ids) - self.margin):
                 log.warning("%s batch %s not done %s s before its deadline: cancelled; what "
                             "it finished is collected, the rest goes synchronously",
                             job["provider"], batch_id, self.margin)
