@@ -677,7 +677,8 @@ class Batcher:
                                     state="submitted")
             log.info("%s: batch %s of %d requests for %s", group.provider, batch_id, len(ids),
                      group.model)
-        except BackendError as exc:  # refused: nothing was created, the requests go directly
+        except (BackendError, httpx.ConnectError) as exc:  # refused or never sent: nothing
+            # was created, the requests go directly
             await asyncio.to_thread(self.store.settle, [
                 BatchAnswer(cid, "errored", error=f"batch create failed: {exc}") for cid in ids])
             await asyncio.to_thread(self.store.set_job, job_key, state="failed")
@@ -693,7 +694,11 @@ class Batcher:
         if task is None or task.done():
             task = self._jobs[job_key] = asyncio.get_running_loop().create_task(
                 self._poll(job_key))
-        await asyncio.shield(task)
+        try:
+            await asyncio.shield(task)
+        except httpx.HTTPError as exc:  # the job stays open: a later run collects it
+            raise BackendError(f"batch job {job_key} could not be followed: {exc!r}; not "
+                               f"sent again (its batch may exist)") from None
 
     async def collect_open(self) -> None:
         """Follow every job an earlier process left open (a crash, a caller that gave up):
@@ -781,7 +786,8 @@ class Batcher:
             wait = min(wait * 2, self.poll_max)
         answers = await client.results(batch_id)
         seen = {a.custom_id for a in answers}
-        answers = [a for a in answers if a.custom_id in set(ids)]
+        mine = set(ids)
+        answers = [a for a in answers if a.custom_id in mine]
         missing = "expired" if status in ("expired", "ended") else "canceled"
         answers += [BatchAnswer(cid, missing, error=f"no result: the batch {status}")
                     for cid in ids if cid not in seen]
