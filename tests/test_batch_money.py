@@ -352,3 +352,65 @@ def test_cancelling_and_listed_batches_match_the_official_sdk_types(
     assert page["has_more"] is False and len(page["data"]) == 1
     for item in page["data"]:
         MessageBatch.model_validate(item)
+
+
+# -- timed kills: a real SIGKILL at any moment of a batched call --------------------------------
+KILLED = r'''
+import asyncio, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[4])
+import test_batch_money as t
+from archibald.memory import Memory
+
+memory = Memory(f"sqlite:///{sys.argv[1]}")
+stub = type("S", (), {"base_url": sys.argv[2], "api_key": "sk-ant-stub-key"})()
+backend = t._backend("anthropic", stub, "claude-sonnet-4-5")
+batcher = t._batcher(memory, backend, min_lead=3600.0, margin=60.0)
+batcher.register("r", time.time() + t.DAY)
+print("START", flush=True)
+asyncio.run(t._routed(t._router(memory, backend), batcher, Path(sys.argv[3])))
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill_after", [0.0, 0.05, 0.15, 0.4])
+def test_a_batched_call_killed_at_any_moment_is_paid_once_and_recorded_once(
+        anthropic: AnthropicBatchStub, memory: Memory, tmp_path: Path,
+        kill_after: float) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    anthropic.polls_to_end = None  # still processing when the kill comes
+    anthropic.slow(0.1, path="/v1/messages/batches")  # the create answer takes a while
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(tmp_path / "ledger.db"),
+                             anthropic.base_url, str(tmp_path), str(Path(__file__).parent)],
+                            stdout=subprocess.PIPE, env={**os.environ})
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().startswith(b"START")
+        deadline = time.time() + 20
+        while not anthropic.requests_to("/v1/messages/batches", "POST") \
+                and time.time() < deadline:
+            time.sleep(0.005)
+        time.sleep(kill_after)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    anthropic.polls_to_end = 1
+    backend = _backend("anthropic", anthropic, "claude-sonnet-4-5")
+    batcher = _batcher(memory, backend, min_lead=3600.0, margin=60.0)
+    batcher.register("r", time.time() + DAY)
+    router = _router(memory, backend)
+
+    async def rerun() -> Any:  # what `archibald batch` does again: collect, then run the item
+        await batcher.collect_open()
+        return await _routed(router, batcher, tmp_path)
+
+    out = asyncio.run(rerun())
+    assert out.outcome.detail.get("batch") is True
+    assert len(anthropic.batches) == 1 and _sync_calls(anthropic) == 0  # paid once
+    assert len(anthropic.billed) == 1
+    assert _ledger_nano(memory) == to_nano(_billed_usd(anthropic, "anthropic",
+                                                       "claude-sonnet-4-5"))
+    assert all(a.status == "settled" for a in memory.attempts_of_run("r"))
