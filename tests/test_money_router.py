@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
-from archibald.core import router as router_module
+from archibald.core import calls as router_module  # the warning is said by core.calls
 from archibald.providers.backends.base import Backend
 from archibald.core.catalog import build_registry
 from archibald.config import load_settings

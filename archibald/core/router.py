@@ -7,25 +7,26 @@ when a result fails its quality check.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import random
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
 from ..providers.backends.base import Backend
 from ..providers.backends.breaker import BREAKER, breaker_key
 from .baseline import premium_baseline
 from .budgets import BudgetGuard
 from ..config import Profile, Settings
-from ..errors import (BackendError, BackendTimeout, BudgetExceeded, DelegationError, InputError,
+from ..errors import (BackendTimeout, BudgetExceeded, DelegationError, InputError,
                      MediaError, MissingKeyError, ProviderUnreachable, RouteUnavailable)
 from ..store.ledger import NANO, Attempt, to_nano, usd
 from ..store.memory import Memory, RouteStats
 from .prices import PriceBook
 from ..quality.assurance import Assurance, creative_keep
+from .calls import (_AGENT_DEADLINE, _DEADLINES, _DEFAULT_DEADLINE, _TOKENS_PER_S,
+                    _WRITING_START, PAID_ROUTES, warn_if_key_refused, within)
 from .decisions import Decision, QualityCheck, Registry, RouteResult
 from .tasks import Context, Outcome, Task, TaskAnalysis
 from ..store.writeahead import (WireLog, files_present, idempotency_key, kept_answer,
@@ -36,62 +37,6 @@ __all__ = ["Registry", "Decision", "RouteResult", "Router", "QualityCheck"]
 
 #: the routes a model answers on (a route learned from checks alone never displaces one)
 _MODEL_ROUTES = ("premium", "budget")
-#: routes whose calls cost money: they run under a deadline
-_PAID_ROUTES = ("premium", "budget", "agent")
-#: a paid call's deadline by capability, seconds (``timeout_seconds`` of a task type overrides):
-#: a chat answer that has not come in 45 s is hung, and the next route is cheaper than waiting
-_DEADLINES = {"text": 45.0, "research": 60.0, "speech": 600.0, "music": 300.0, "image": 180.0}
-_DEFAULT_DEADLINE = 300.0
-#: a chat answer of n tokens may take _WRITING_START + n / _TOKENS_PER_S seconds (the slowest
-#: premium models write about 60 tokens a second)
-_WRITING_START = 15.0
-_TOKENS_PER_S = 60.0
-_AGENT_DEADLINE = 1800.0
-#: statuses that say the key itself is refused (bad key, no credit, no permission)
-_KEY_REFUSED = (401, 402, 403)
-_warned: set[str] = set()
-
-
-def _warn_if_key_refused(exc: DelegationError) -> None:
-    """One line on stderr, once per provider, when a provider refuses its key: falling back
-    silently would hide a key that needs replacing or an account that needs credit."""
-    if not isinstance(exc, BackendError) or exc.status not in _KEY_REFUSED:
-        return
-    from ..providers.registry import SPECS
-
-    spec = SPECS.get(exc.provider)
-    if exc.provider in _warned:
-        return
-    _warned.add(exc.provider)
-    what = {401: "refused the key", 402: "wants payment (no credit left)",
-            403: "denied the key access"}[exc.status or 401]
-    var = f"; check {spec.key_var}" if spec is not None and spec.key_var else ""
-    print(f"warning: {exc.provider} {what} (HTTP {exc.status}){var}; trying the next route",
-          file=sys.stderr)
-
-
-async def _within(call: Awaitable[Outcome], limit: float | None) -> Outcome:
-    """``call``'s outcome, or TimeoutError once ``limit`` seconds have passed.
-
-    Unlike ``asyncio.wait_for`` this does not wait for the abandoned call to wind down (its
-    clean-up may itself be a request, such as cancelling a fal job or deleting an OpenHands
-    conversation): it is cancelled and left to finish, and the route is given up at once.
-    """
-    if not limit:
-        return await call
-    running = asyncio.ensure_future(call)
-    try:
-        done, _ = await asyncio.wait({running}, timeout=limit)
-    except asyncio.CancelledError:
-        running.cancel()
-        raise
-    if not done:
-        running.cancel()
-        running.add_done_callback(lambda t: t.cancelled() or t.exception())
-        raise TimeoutError
-    return running.result()
-
-
 @dataclass
 class _Run:
     """One task's way along its route chain: what it has tried, spent and rejected."""
@@ -382,7 +327,7 @@ class Router:
 
     def deadline(self, task: Task, route: str) -> float | None:
         """Seconds a paid call of this task type may take before the route is given up."""
-        if route not in _PAID_ROUTES:
+        if route not in PAID_ROUTES:
             return None
         p = self.settings.profile(task.type)
         if p.timeout_seconds:
@@ -432,14 +377,18 @@ class Router:
         assert attempt.id is not None
         # a chat call's answer is kept from the wire before it is parsed (store.writeahead)
         wire = WireLog(self.memory.engine, attempt.id) \
-            if route in _PAID_ROUTES and backend.keeps_wire(state.context) else None
+            if route in PAID_ROUTES and backend.keeps_wire(state.context) else None
         context = dataclasses.replace(
             state.context, request_id_sink=self._request_id_sink(attempt),
             extra={**state.context.extra, "wire": wire} if wire else state.context.extra)
         limit = self.deadline(task, route)
+        batcher = state.context.extra.get("batcher")
+        provider = getattr(getattr(backend, "provider", None), "name", None)
+        if batcher is not None and provider and batcher.wants(state.run_id, provider):
+            limit = None  # a batched call waits for the item's deadline, which its batcher keeps
         start = time.perf_counter()
         try:
-            outcome = await _within(backend.execute(task, context), limit)
+            outcome = await within(backend.execute(task, context), limit)
         except BudgetExceeded:
             self._lost(attempt, "refused by a budget during the call", wire=wire)
             raise
@@ -452,7 +401,7 @@ class Router:
             state.errors.append(f"{type(err).__name__}: {err}")
             return None
         except DelegationError as exc:
-            _warn_if_key_refused(exc)
+            warn_if_key_refused(exc)
             if isinstance(exc, ProviderUnreachable) and (key := breaker_key(backend)):
                 BREAKER.trip(key, str(exc))
             if getattr(exc, "billed_unknown", False):
@@ -476,7 +425,7 @@ class Router:
         outcome.seconds = outcome.seconds or time.perf_counter() - start
         self._answered(attempt, outcome)
         # durable before anything else; a free route's answer is simply made again
-        self.memory.settle(attempt, outcome_payload(outcome) if route in _PAID_ROUTES
+        self.memory.settle(attempt, outcome_payload(outcome) if route in PAID_ROUTES
                            else None)
         if wire:
             wire.forget()  # the answer is in the ledger row now

@@ -360,11 +360,17 @@ async def _run_all(results: list[ItemResult], settings: Settings, memory: Memory
     shared = SharedResources(executor=pool, cpu_slots=asyncio.Semaphore(cores))
     slots = asyncio.Semaphore(jobs)
     cancelled = True
+    # batches an earlier run left open are collected (or cancelled and collected) meanwhile
+    resume = asyncio.ensure_future(batcher.collect_open()) if batcher is not None else None
     try:
         await asyncio.gather(*(_run_item(r, settings, memory, router, shared, notify, slots)
                                for r in results if r.state == "waiting"))
         cancelled = False
     finally:
+        if batcher is not None:  # no batch outlives the run unrecorded
+            await batcher.close()
+            if resume is not None:
+                await asyncio.gather(resume, return_exceptions=True)
         if cancelled:
             for proc in list(getattr(pool, "_processes", {}).values()):
                 proc.terminate()

@@ -4,6 +4,13 @@ Both also serve their synchronous chat endpoint (a batch that is cancelled or fa
 to it). A batch ends after ``polls_to_end`` retrievals (``None``: never, until cancelled);
 ``errors`` maps a piece of a request's prompt to a per-request error; ``expire`` ends the next batch expired.
 Every created batch is kept in ``batches`` with its requests, so a test can count submissions.
+
+A cancelled batch behaves as the real ones do: it stays ``canceling`` (Anthropic) or
+``cancelling`` (OpenAI) for ``cancel_polls`` retrievals (``None``: never ends), then ends with
+the first ``done_before_cancel`` requests finished (``succeeded`` results / lines in the output
+file) and the rest ``canceled`` (Anthropic) or absent (OpenAI). Results exist only once a batch
+has ended. ``billed`` lists every request a batch finished (what the provider charges for):
+``{"custom_id", "model", "usage"}``.
 """
 
 from __future__ import annotations
@@ -44,6 +51,9 @@ class AnthropicBatchStub(_Errors, AnthropicStub):
         self.polls_to_end: int | None = 1
         self.errors: dict[str, str] = {}
         self.expire = False
+        self.cancel_polls: int | None = 1
+        self.done_before_cancel = 1
+        self.billed: list[dict[str, Any]] = []
         self.batches: dict[str, dict[str, Any]] = {}
 
     def _view(self, b: dict[str, Any]) -> dict[str, Any]:
@@ -74,6 +84,8 @@ class AnthropicBatchStub(_Errors, AnthropicStub):
             elif cancelled and i >= b["done_before_cancel"]:
                 result = {"type": "canceled"}
             else:
+                self.billed.append({"custom_id": cid, "model": r["params"]["model"],
+                                    "usage": dict(self.usage)})
                 result = {"type": "succeeded", "message": {
                     "id": f"msg_batch{next(_ids):04d}", "type": "message", "role": "assistant",
                     "model": r["params"]["model"], "stop_reason": "end_turn",
@@ -105,8 +117,21 @@ class AnthropicBatchStub(_Errors, AnthropicStub):
             bid = f"msgbatch_stub{next(_ids):04d}"
             b = self.batches[bid] = {"id": bid, "requests": requests, "status": "in_progress",
                                      "polls": 0, "created": time.time(), "cancelled": None,
-                                     "results": [], "done_before_cancel": 1}
+                                     "results": [], "cancel_polls": 0,
+                                     "done_before_cancel": self.done_before_cancel}
             return Reply(200, self._view(b))
+        if req.method == "GET" and parts == [""]:  # newest first, paged by after_id
+            limit = int(req.q("limit") or 20)
+            if not 1 <= limit <= 1000:
+                return Reply(400, error_body("invalid_request_error", "limit: 1 to 1000"))
+            order = list(reversed(self.batches))
+            after = req.q("after_id")
+            if after is not None:
+                order = order[order.index(after) + 1:] if after in order else []
+            page = [self._view(self.batches[i]) for i in order[:limit]]
+            return Reply(200, {"data": page, "has_more": len(order) > limit,
+                               "first_id": page[0]["id"] if page else None,
+                               "last_id": page[-1]["id"] if page else None})
         b = self.batches.get(parts[0])
         if b is None:
             return Reply(404, error_body("not_found_error", f"batch {parts[0]} not found"))
@@ -116,7 +141,9 @@ class AnthropicBatchStub(_Errors, AnthropicStub):
                     and b["polls"] >= self.polls_to_end:
                 self._end(b)
             elif b["status"] == "canceling":
-                self._end(b, cancelled=True)
+                b["cancel_polls"] += 1
+                if self.cancel_polls is not None and b["cancel_polls"] >= self.cancel_polls:
+                    self._end(b, cancelled=True)
             return Reply(200, self._view(b))
         if req.method == "POST" and parts[1:] == ["cancel"]:
             if b["status"] == "in_progress":
@@ -138,6 +165,9 @@ class OpenAIBatchStub(_Errors, OpenAIStub):
         self.polls_to_end: int | None = 1
         self.errors: dict[str, str] = {}
         self.expire = False
+        self.cancel_polls: int | None = 1
+        self.done_before_cancel = 1
+        self.billed: list[dict[str, Any]] = []
         self.files: dict[str, dict[str, Any]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
 
@@ -157,7 +187,7 @@ class OpenAIBatchStub(_Errors, OpenAIStub):
                  if x.strip()]
         for i, r in enumerate(lines):
             cid = r["custom_id"]
-            if status != "completed" and (status == "expired" or i >= 1):
+            if status != "completed" and (status == "expired" or i >= b["_done_before_cancel"]):
                 continue  # not processed: no line in either file
             if self._error(r["body"]):
                 err.append({"id": f"batch_req_{next(_ids)}", "custom_id": cid,
@@ -165,6 +195,8 @@ class OpenAIBatchStub(_Errors, OpenAIStub):
                                          "body": openai_error(self._error(r["body"]))},
                             "error": None})
                 continue
+            self.billed.append({"custom_id": cid, "model": r["body"]["model"],
+                                "usage": dict(self.usage)})
             out.append({"id": f"batch_req_{next(_ids)}", "custom_id": cid,
                         "response": {"status_code": 200, "request_id": f"req_{next(_ids)}",
                                      "body": {"id": f"chatcmpl-batch{next(_ids)}",
@@ -236,7 +268,8 @@ class OpenAIBatchStub(_Errors, OpenAIStub):
                 "finalizing_at": None, "completed_at": None, "failed_at": None,
                 "expired_at": None, "cancelling_at": None, "cancelled_at": None,
                 "request_counts": {"total": 0, "completed": 0, "failed": 0},
-                "metadata": body.get("metadata"), "_polls": 0}
+                "metadata": body.get("metadata"), "_polls": 0, "_cancel_polls": 0,
+                "_done_before_cancel": self.done_before_cancel}
             return Reply(200, self._view(self.batches[bid]))
         if req.method == "GET" and parts == ["batches"]:
             data = [self._view(b) for b in reversed(self.batches.values())]
@@ -255,7 +288,9 @@ class OpenAIBatchStub(_Errors, OpenAIStub):
                 elif self.polls_to_end is not None and b["_polls"] >= self.polls_to_end:
                     self._end(b, "completed")
             elif b["status"] == "cancelling":
-                self._end(b, "cancelled")
+                b["_cancel_polls"] += 1
+                if self.cancel_polls is not None and b["_cancel_polls"] >= self.cancel_polls:
+                    self._end(b, "cancelled")
             return Reply(200, self._view(b))
         if req.method == "POST" and parts[2:] == ["cancel"]:
             if b["status"] in ("validating", "in_progress"):

@@ -35,268 +35,48 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
-from ...errors import BackendError, DelegationError
-from ...store.migrations import batch_items, batch_jobs
-from ...pipeline.store import digest
 from ...core.prices import ModelPrice, PriceBook, litellm_price_map, packaged_table
-from ..registry import Provider
 from ...core.tasks import Usage
+from ...errors import BackendError, DelegationError
+from ...pipeline.store import digest
+from ...store.ledger import to_nano
+from ...store.migrations import attempts, batch_items, batch_jobs
+from .batchclients import (BATCH_PRICED, AnthropicBatches, BatchAnswer, BatchClient,
+                           BatchFallback, BatchRequest, OpenAIBatches, log)
 
-__all__ = ["BATCH_PRICED", "BatchFallback", "BatchRequest", "BatchAnswer", "BatchClient", "AnthropicBatches",
-           "OpenAIBatches", "BatchStore", "Batcher", "batch_price"]
-
-log = logging.getLogger(__name__)
-ANTHROPIC_VERSION = "2023-06-01"
-#: how a batch-priced call's price source starts in the ledger (reports count them by it)
-BATCH_PRICED = "batch API: "
-
-
-class BatchFallback(DelegationError):
-    """The batch route cannot answer in time (or at all): call the provider synchronously."""
+__all__ = ["BATCH_PRICED", "BatchFallback", "BatchRequest", "BatchAnswer", "BatchClient",
+           "AnthropicBatches", "OpenAIBatches", "BatchStore", "Batcher", "batch_price"]
 
 
-@dataclass(frozen=True)
-class BatchRequest:
-    """One request: the provider's own synchronous body, under our custom id."""
-
-    custom_id: str
-    body: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class BatchAnswer:
-    """One request's result: the provider's synchronous response body, or why not."""
-
-    custom_id: str
-    state: str  # succeeded | errored | canceled | expired
-    body: dict[str, Any] | None = None
-    error: str = ""
-
-
-class BatchClient(Protocol):
-    provider: str
-
-    async def create(self, requests: list[BatchRequest], job_key: str) -> str: ...
-    async def poll(self, batch_id: str) -> tuple[str, bool]: ...
-    async def results(self, batch_id: str) -> list[BatchAnswer]: ...
-    async def cancel(self, batch_id: str) -> None: ...
-    def body(self, model: str, messages: list[dict[str, Any]], max_tokens: int,
-             temperature: float | None) -> dict[str, Any]: ...
-    def reply(self, body: Mapping[str, Any]) -> tuple[str, Usage, str]: ...
-
-
-def _raise_for(provider: str, what: str, r: httpx.Response, secret: str | None) -> None:
-    if r.status_code < 400:
-        return
-    text = r.text[:300]
-    if secret:
-        text = text.replace(secret, "***")
-    raise BackendError(f"{provider} batch {what}: HTTP {r.status_code}: {text}",
-                       provider=provider, status=r.status_code)
-
-
-def _jsonl(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-class _HTTPBatches:
-    provider = ""
-
-    def __init__(self, provider: Provider, *, transport: httpx.AsyncBaseTransport | None = None,
-                 timeout: float = 60.0) -> None:
-        self.conf = provider
-        self.transport = transport
-        self.timeout = timeout
-
-    def _client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.conf.base_url.rstrip("/"), headers=self._auth(),
-                                 timeout=self.timeout, transport=self.transport)
-
-    def _auth(self) -> dict[str, str]:
-        raise NotImplementedError
-
-
-class AnthropicBatches(_HTTPBatches):
-    """Anthropic's Message Batches API (``/v1/messages/batches``)."""
-
-    provider = "anthropic"
-
-    def _auth(self) -> dict[str, str]:
-        return {"x-api-key": self.conf.api_key or "", "anthropic-version": ANTHROPIC_VERSION}
-
-    def body(self, model: str, messages: list[dict[str, Any]], max_tokens: int,
-             temperature: float | None) -> dict[str, Any]:
-        system = [m["content"] for m in messages if m["role"] == "system"]
-        params: dict[str, Any] = {"model": model, "max_tokens": max_tokens,
-                                  "messages": [m for m in messages if m["role"] != "system"]}
-        if system:
-            params["system"] = "\n\n".join(system)
-        if temperature is not None:
-            params["temperature"] = temperature
-        return params
-
-    def reply(self, body: Mapping[str, Any]) -> tuple[str, Usage, str]:
-        text = "".join(c.get("text", "") for c in body.get("content") or []
-                       if c.get("type") == "text")
-        u = body.get("usage") or {}
-        cached = int(u.get("cache_read_input_tokens") or 0)
-        written = int(u.get("cache_creation_input_tokens") or 0)
-        usage = Usage(input_tokens=int(u.get("input_tokens") or 0) + cached + written,
-                      output_tokens=int(u.get("output_tokens") or 0),
-                      cached_input_tokens=cached, cache_write_tokens=written, requests=1)
-        return text, usage, str(body.get("stop_reason") or "")
-
-    async def create(self, requests: list[BatchRequest], job_key: str) -> str:
-        payload = {"requests": [{"custom_id": r.custom_id, "params": r.body} for r in requests]}
-        async with self._client() as c:
-            r = await c.post("/v1/messages/batches", json=payload)
-        _raise_for(self.provider, "create", r, self.conf.api_key)
-        return str(r.json()["id"])
-
-    async def poll(self, batch_id: str) -> tuple[str, bool]:
-        async with self._client() as c:
-            r = await c.get(f"/v1/messages/batches/{batch_id}")
-        _raise_for(self.provider, "retrieve", r, self.conf.api_key)
-        status = str(r.json()["processing_status"])
-        return status, status == "ended"
-
-    async def results(self, batch_id: str) -> list[BatchAnswer]:
-        async with self._client() as c:
-            meta = await c.get(f"/v1/messages/batches/{batch_id}")
-            _raise_for(self.provider, "retrieve", meta, self.conf.api_key)
-            url = meta.json().get("results_url") or f"/v1/messages/batches/{batch_id}/results"
-            r = await c.get(url)
-        _raise_for(self.provider, "results", r, self.conf.api_key)
-        out = []
-        for line in _jsonl(r.text):
-            result = line.get("result") or {}
-            kind = str(result.get("type", "errored"))
-            if kind == "succeeded":
-                out.append(BatchAnswer(line["custom_id"], kind, body=result.get("message")))
-            else:
-                err = ((result.get("error") or {}).get("error") or {}).get("message", "")
-                out.append(BatchAnswer(line["custom_id"], kind, error=str(err or kind)))
-        return out
-
-    async def cancel(self, batch_id: str) -> None:
-        async with self._client() as c:
-            r = await c.post(f"/v1/messages/batches/{batch_id}/cancel")
-        _raise_for(self.provider, "cancel", r, self.conf.api_key)
-
-
-class OpenAIBatches(_HTTPBatches):
-    """OpenAI's Batch API: a JSONL file of chat requests, then ``/v1/batches``."""
-
-    provider = "openai"
-    endpoint = "/v1/chat/completions"
-
-    def _auth(self) -> dict[str, str]:
-        return {"authorization": f"Bearer {self.conf.api_key or ''}"}
-
-    def _path(self, path: str) -> str:
-        # OPENAI_BASE_URL conventionally ends in /v1
-        return path.removeprefix("/v1") if self.conf.base_url.rstrip("/").endswith("/v1") \
-            else path
-
-    def body(self, model: str, messages: list[dict[str, Any]], max_tokens: int,
-             temperature: float | None) -> dict[str, Any]:
-        body: dict[str, Any] = {"model": model, "messages": messages,
-                                "max_completion_tokens": max_tokens}
-        if temperature is not None:
-            body["temperature"] = temperature
-        return body
-
-    def reply(self, body: Mapping[str, Any]) -> tuple[str, Usage, str]:
-        choice = (body.get("choices") or [{}])[0]
-        text = str((choice.get("message") or {}).get("content") or "")
-        u = body.get("usage") or {}
-        cached = int((u.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
-        usage = Usage(input_tokens=int(u.get("prompt_tokens") or 0),
-                      output_tokens=int(u.get("completion_tokens") or 0),
-                      cached_input_tokens=cached, requests=1)
-        return text, usage, str(choice.get("finish_reason") or "")
-
-    async def create(self, requests: list[BatchRequest], job_key: str) -> str:
-        lines = "".join(json.dumps({"custom_id": r.custom_id, "method": "POST",
-                                    "url": self.endpoint, "body": r.body}) + "\n"
-                        for r in requests)
-        async with self._client() as c:
-            f = await c.post(self._path("/v1/files"), data={"purpose": "batch"},
-                             files={"file": (f"archibald-{job_key}.jsonl", lines.encode(),
-                                             "application/jsonl")})
-            _raise_for(self.provider, "file upload", f, self.conf.api_key)
-            r = await c.post(self._path("/v1/batches"), json={
-                "input_file_id": f.json()["id"], "endpoint": self.endpoint,
-                "completion_window": "24h", "metadata": {"archibald_job": job_key}})
-        _raise_for(self.provider, "create", r, self.conf.api_key)
-        return str(r.json()["id"])
-
-    async def find(self, job_key: str) -> str | None:
-        """The batch created for ``job_key`` (by its metadata), if the create went through."""
-        async with self._client() as c:
-            r = await c.get(self._path("/v1/batches"), params={"limit": 100})
-        _raise_for(self.provider, "list", r, self.conf.api_key)
-        for b in r.json().get("data") or []:
-            if (b.get("metadata") or {}).get("archibald_job") == job_key:
-                return str(b["id"])
-        return None
-
-    async def poll(self, batch_id: str) -> tuple[str, bool]:
-        async with self._client() as c:
-            r = await c.get(self._path(f"/v1/batches/{batch_id}"))
-        _raise_for(self.provider, "retrieve", r, self.conf.api_key)
-        status = str(r.json()["status"])
-        return status, status in ("completed", "failed", "expired", "cancelled")
-
-    async def results(self, batch_id: str) -> list[BatchAnswer]:
-        out: list[BatchAnswer] = []
-        async with self._client() as c:
-            meta = await c.get(self._path(f"/v1/batches/{batch_id}"))
-            _raise_for(self.provider, "retrieve", meta, self.conf.api_key)
-            b = meta.json()
-            for key in ("output_file_id", "error_file_id"):
-                if not b.get(key):
-                    continue
-                r = await c.get(self._path(f"/v1/files/{b[key]}/content"))
-                _raise_for(self.provider, "results", r, self.conf.api_key)
-                for line in _jsonl(r.text):
-                    resp = line.get("response") or {}
-                    if resp.get("status_code") == 200 and resp.get("body"):
-                        out.append(BatchAnswer(line["custom_id"], "succeeded", body=resp["body"]))
-                    else:
-                        err = line.get("error") or (resp.get("body") or {}).get("error") or {}
-                        out.append(BatchAnswer(line["custom_id"], "errored",
-                                               error=str(err.get("message") or err or "failed")))
-        return out
-
-    async def cancel(self, batch_id: str) -> None:
-        async with self._client() as c:
-            r = await c.post(self._path(f"/v1/batches/{batch_id}/cancel"))
-        _raise_for(self.provider, "cancel", r, self.conf.api_key)
-
-
-# -- prices -------------------------------------------------------------------------------------
 def batch_price(prices: PriceBook, provider: str, model: str) -> ModelPrice:
-    """Batch token prices for ``model``: LiteLLM's batch figures, else the provider's discount."""
+    """Batch token prices for ``model``: LiteLLM's batch figures, else the provider's discount.
+
+    The discount covers every token of a batched request: cache reads and cache writes are
+    charged at the batch rate too ("the discounts stack": Anthropic's pricing page, prompt
+    caching with the Batch API; OpenAI's batch prices list cached input at half as well).
+    LiteLLM's map names batch rates for input and output only, so the cache rates are scaled
+    by the same input discount.
+    """
     sync = prices.model(model)
     entry = litellm_price_map().get(model) or litellm_price_map().get(model.split("/", 1)[-1])
     if entry and entry.get("input_cost_per_token_batches") is not None \
             and entry.get("output_cost_per_token_batches") is not None:
         inp = float(entry["input_cost_per_token_batches"])
+        ratio = inp / sync.input_per_token if sync.input_per_token else 1.0
         return ModelPrice(model, inp, float(entry["output_cost_per_token_batches"]),
-                          min(sync.cached_input_per_token, inp),
+                          sync.cached_input_per_token * ratio,
                           f"{BATCH_PRICED}{sync.source} (batch prices)",
-                          sync.cache_write_per_token)
+                          None if sync.cache_write_per_token is None
+                          else sync.cache_write_per_token * ratio)
     d = packaged_table("batch_discounts").get(provider)
     if not d:
         raise BatchFallback(f"no batch price known for {provider} {model}")
@@ -310,8 +90,14 @@ def batch_price(prices: PriceBook, provider: str, model: str) -> ModelPrice:
 
 async def batched_outcome(batcher: "Batcher", backend: Any, messages: list[dict[str, Any]],
                           max_tokens: int, temperature: float | None, run_id: str,
-                          stage: str) -> Any:
-    """``backend``'s answer (a ChatBackend's Outcome) through the provider's batch API."""
+                          stage: str, on_id: Callable[[str], None] | None = None) -> Any:
+    """``backend``'s answer (a ChatBackend's Outcome) through the provider's batch API.
+
+    ``on_id`` hears the request's custom id before it is sent (the router keeps it in the
+    pending ledger row): a batch result that comes back after its caller gave up settles that
+    row (see :meth:`BatchStore.record_late`), and an answer whose bill a row already holds is
+    handed back at no further cost.
+    """
     from ...core.tasks import Outcome
 
     provider = backend.provider.name
@@ -321,19 +107,28 @@ async def batched_outcome(batcher: "Batcher", backend: Any, messages: list[dict[
     price = batch_price(backend.prices, provider, backend.model)
     body = client.body(model, messages, max_tokens, temperature)
     custom_id = batcher.custom_id(run_id, stage, backend.route, backend.model, body)
+    if on_id is not None:
+        on_id(custom_id)
     start = time.perf_counter()
     reply = await batcher.answer(provider, model, custom_id, body, run_id)
     text, usage, finish = client.reply(reply)
     sync = backend.prices.cost(usage, model=backend.model)
+    billed = await asyncio.to_thread(batcher.store.billed_row, custom_id)
+    cost, source = price.cost(usage), price.source
+    if billed is not None:  # a row of an earlier call already holds this request's bill
+        cost, source = 0.0, f"{BATCH_PRICED}billed on ledger row {billed}"
     return Outcome(artifact=text, backend=f"{backend.name} (batch)", route=backend.route,
-                   model=backend.model, usage=usage, cost=price.cost(usage),
+                   model=backend.model, usage=usage, cost=cost,
                    seconds=time.perf_counter() - start,
                    detail={"request_id": reply.get("id"), "finish_reason": finish,
                            "batch": True, "batch_custom_id": custom_id,
-                           "synchronous_cost_usd": sync, "price_source": price.source})
+                           "synchronous_cost_usd": sync, "price_source": source})
 
 
 # -- what is stored -----------------------------------------------------------------------------
+_OPEN_JOBS = ("submitting", "submitted", "cancelling")
+
+
 class BatchStore:
     """Jobs and their requests in the ledger's database, so a crash never re-submits."""
 
@@ -351,6 +146,20 @@ class BatchStore:
             row = c.execute(select(batch_jobs).where(batch_jobs.c.job_key == job_key)) \
                 .mappings().first()
         return dict(row) if row else None
+
+    def open_jobs(self) -> list[str]:
+        """Jobs whose batch has not been collected (a crash, or a caller that gave up)."""
+        with self.engine.connect() as c:
+            return list(c.execute(select(batch_jobs.c.job_key).where(
+                batch_jobs.c.state.in_(_OPEN_JOBS)).order_by(batch_jobs.c.created_at))
+                .scalars())
+
+    def has_items(self, prefix: str) -> bool:
+        """Whether any request under this custom-id prefix (a run's) was ever batched."""
+        with self.engine.connect() as c:
+            return c.execute(select(batch_items.c.custom_id).where(
+                batch_items.c.custom_id.startswith(prefix, autoescape=True)).limit(1)) \
+                .first() is not None
 
     def open_job(self, job_key: str, provider: str, model: str, deadline: float,
                  ids: list[str]) -> None:
@@ -382,6 +191,46 @@ class BatchStore:
             return list(c.execute(select(batch_items.c.custom_id)
                                   .where(batch_items.c.job_key == job_key)).scalars())
 
+    # -- the ledger side: a batch result nobody waited for is still a bill ------------------
+    def billed_row(self, custom_id: str) -> int | None:
+        """The ledger row that already holds this request's batch bill, if one does."""
+        c = attempts.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(c.id).where(
+                c.request_id == custom_id, c.cost_nano > 0,
+                c.price_source.startswith(BATCH_PRICED, autoescape=True))
+                .order_by(c.id).limit(1)).first()
+        return int(row[0]) if row else None
+
+    def record_late(self, custom_id: str, cost_usd: float, usage: Usage, source: str,
+                    waiting: bool) -> bool:
+        """Settle the ledger row of a call that gave up on this request (a deadline, a kill,
+        a failed route) with what the provider billed for it; False when no row needs it.
+
+        The row is the one the router reserved (its request id is the custom id): ``unknown``
+        (lost), ``pending`` from a killed process (not while ``waiting``: a live caller settles
+        its own), or settled at $0 as a failed route. Nothing is written when any row already
+        holds the bill.
+        """
+        c = attempts.c
+        states = ["unknown", "settled"] + ([] if waiting else ["pending"])
+        with self.engine.begin() as conn:
+            if conn.execute(select(c.id).where(
+                    c.request_id == custom_id, c.cost_nano > 0,
+                    c.price_source.startswith(BATCH_PRICED, autoescape=True))).first():
+                return False
+            row = conn.execute(select(c.id, c.error).where(
+                c.request_id == custom_id, c.status.in_(states), c.cost_nano == 0,
+                c.success.is_(False)).order_by(c.id.desc()).limit(1)).first()
+            if row is None:
+                return False
+            note = "; the batch answered later and billed it"
+            conn.execute(update(attempts).where(c.id == row[0]).values(
+                status="settled", checked=True, cost_nano=to_nano(cost_usd),
+                usage=json.dumps(usage.as_dict()), price_source=source,
+                error=((row[1] or "the caller gave up on the batch") + note)[:2000]))
+        return True
+
 
 # -- the batcher --------------------------------------------------------------------------------
 @dataclass
@@ -400,21 +249,34 @@ class Batcher:
     ``window`` is how long a group stays open after its latest request (requests from other
     items arriving meanwhile join it); ``min_lead`` is how far away a run's deadline must be for
     its requests to be batched at all; ``margin`` is how long before the deadline an unfinished
-    batch is cancelled in favour of synchronous calls.
+    batch is cancelled in favour of synchronous calls; ``poll_first``/``poll_max`` bound the
+    polling interval; ``cancel_wait`` overrides how long a cancelled batch is waited for (by
+    default what its provider documents: see each client's ``cancel_wait``).
+
+    After a cancel nothing is sent synchronously until the batch has ended and every result it
+    finished is read and stored (its callers get them at the batch price); a batch that does
+    not end within the documented wait is left for a later run to collect, and its requests
+    fail here rather than being paid twice.
     """
 
     def __init__(self, store: BatchStore, clients: Mapping[str, BatchClient], *,
                  window: float = 2.0, max_requests: int = 1000, min_lead: float = 2 * 3600.0,
                  margin: float = 1800.0, poll_first: float = 5.0, poll_max: float = 120.0,
+                 cancel_wait: float | None = None, prices: PriceBook | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.store, self.clients = store, dict(clients)
         self.window, self.max_requests = window, max_requests
         self.min_lead, self.margin = min_lead, margin
         self.poll_first, self.poll_max = poll_first, poll_max
+        self.cancel_wait = cancel_wait
+        self.prices = prices
         self.clock = clock
         self.deadlines: dict[str, float] = {}
         self._groups: dict[tuple[str, str], _Group] = {}
         self._jobs: dict[str, asyncio.Task[None]] = {}
+        self._waiting: dict[str, int] = {}  # custom id -> callers of this process awaiting it
+        self._closing = False
+        self._wake: asyncio.Event | None = None  # set by close(): pollers stop sleeping
         self.submitted = 0  # batches this process created (for tests and the summary)
 
     def register(self, run_id: str, deadline: float) -> None:
@@ -422,22 +284,45 @@ class Batcher:
         self.deadlines[run_id] = deadline
 
     def wants(self, run_id: str, provider: str) -> bool:
+        """Whether ``run_id``'s calls to ``provider`` go through the batcher: its deadline is
+        far enough, or an earlier process already batched requests of this run (they are
+        collected, or cancelled and collected, never sent again beside their batch)."""
+        if provider not in self.clients:
+            return False
         deadline = self.deadlines.get(run_id)
-        return (provider in self.clients and deadline is not None
-                and deadline - self.clock() >= self.min_lead)
+        if deadline is not None and deadline - self.clock() >= self.min_lead:
+            return True
+        return bool(run_id) and self.store.has_items(self._prefix(run_id))
+
+    @staticmethod
+    def _prefix(run_id: str) -> str:
+        return f"arch-{digest({'run': run_id})[:10]}-"
 
     def custom_id(self, run_id: str, stage: str, route: str, model: str,
                   body: Mapping[str, Any]) -> str:
-        return "arch-" + digest({"run": run_id, "stage": stage, "route": route, "model": model,
-                                 "body": body})[:40]
+        """``arch-<run>-<request>``: 56 characters of ``[a-z0-9-]`` (Anthropic allows 64)."""
+        return self._prefix(run_id) + digest({"run": run_id, "stage": stage, "route": route,
+                                              "model": model, "body": body})[:40]
 
     async def answer(self, provider: str, model: str, custom_id: str, body: dict[str, Any],
                      run_id: str) -> dict[str, Any]:
         """The provider's response body for this request, from its batch."""
+        self._waiting[custom_id] = self._waiting.get(custom_id, 0) + 1
+        try:
+            return await self._answer(provider, model, custom_id, body, run_id)
+        finally:
+            self._waiting[custom_id] -= 1
+            if not self._waiting[custom_id]:
+                del self._waiting[custom_id]
+
+    async def _answer(self, provider: str, model: str, custom_id: str, body: dict[str, Any],
+                      run_id: str) -> dict[str, Any]:
         known = await asyncio.to_thread(self.store.item, custom_id)
         if known is None:
-            job_key = await self._join(provider, model, BatchRequest(custom_id, body),
-                                       self.deadlines.get(run_id, float("inf")))
+            deadline = self.deadlines.get(run_id, float("inf"))
+            if deadline - self.clock() < self.min_lead:  # only here to collect an old batch
+                raise BatchFallback(f"{provider}: the deadline is too near for a new batch")
+            job_key = await self._join(provider, model, BatchRequest(custom_id, body), deadline)
         else:
             job_key = str(known["job_key"])
         while True:
@@ -488,10 +373,14 @@ class Batcher:
                                     state="submitted")
             log.info("%s: batch %s of %d requests for %s", group.provider, batch_id, len(ids),
                      group.model)
-        except Exception as exc:  # nothing was created: the requests go synchronously
+        except (BackendError, httpx.ConnectError) as exc:  # refused or never sent: nothing
+            # was created, the requests go directly
             await asyncio.to_thread(self.store.settle, [
                 BatchAnswer(cid, "errored", error=f"batch create failed: {exc}") for cid in ids])
             await asyncio.to_thread(self.store.set_job, job_key, state="failed")
+        except Exception as exc:  # unanswered: the batch may exist; its job looks for it
+            log.warning("%s: batch create for %d requests unconfirmed (%s); looking it up",
+                        group.provider, len(ids), exc)
         if done is not None and not done.done():
             done.set_result(job_key)
 
@@ -501,7 +390,53 @@ class Batcher:
         if task is None or task.done():
             task = self._jobs[job_key] = asyncio.get_running_loop().create_task(
                 self._poll(job_key))
-        await asyncio.shield(task)
+        try:
+            await asyncio.shield(task)
+        except httpx.HTTPError as exc:  # the job stays open: a later run collects it
+            raise BackendError(f"batch job {job_key} could not be followed: {exc!r}; not "
+                               f"sent again (its batch may exist)") from None
+
+    async def collect_open(self) -> None:
+        """Follow every job an earlier process left open (a crash, a caller that gave up):
+        collected when it ends, cancelled and collected when its deadline nears."""
+        for job_key in await asyncio.to_thread(self.store.open_jobs):
+            try:
+                await self._follow(job_key)
+            except DelegationError as exc:
+                log.warning("batch job %s: %s", job_key, exc)
+
+    async def close(self) -> None:
+        """Nobody waits any more: every open batch is cancelled and what it finished is
+        collected and recorded (no batch outlives the run unaccounted)."""
+        self._closing = True
+        if self._wake is not None:
+            self._wake.set()
+        for job_key in await asyncio.to_thread(self.store.open_jobs):
+            try:
+                await self._follow(job_key)
+            except DelegationError as exc:
+                log.warning("batch job %s: %s", job_key, exc)
+
+    async def _sleep(self, seconds: float) -> None:
+        if self._closing:  # woken once by close(); from then on the plain interval
+            await asyncio.sleep(seconds)
+            return
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        except TimeoutError:
+            pass
+
+    def _deadline(self, job: Mapping[str, Any], ids: list[str]) -> float:
+        """The job's deadline: the earliest of the one it was made with and those of the runs
+        registered now whose requests it holds (a re-run may bring its deadline nearer)."""
+        prefixes = {self._prefix(run): d for run, d in self.deadlines.items()}
+        now = [d for p, d in prefixes.items() if any(cid.startswith(p) for cid in ids)]
+        return min([float(job["deadline"]), *now])
+
+    def _limit(self, client: BatchClient) -> float:
+        return self.cancel_wait if self.cancel_wait is not None else client.cancel_wait
 
     async def _poll(self, job_key: str) -> None:
         job = await asyncio.to_thread(self.store.job, job_key)
@@ -513,44 +448,67 @@ class Batcher:
         if client is None:
             await self._give_up(ids, "its provider is not configured now")
             return
-        if not batch_id:  # crashed between the create call and storing its id
-            batch_id = await client.find(job_key) if isinstance(client, OpenAIBatches) else None
+        if not batch_id:  # crashed (or lost the answer) between the create call and its id
+            batch_id = await client.find(job_key, ids, float(job["created_at"]))
             if not batch_id:
                 await self._give_up(ids, "submission not confirmed before a crash")
                 await asyncio.to_thread(self.store.set_job, job_key, state="unknown")
                 return
             await asyncio.to_thread(self.store.set_job, job_key, batch_id=batch_id,
                                     state="submitted")
-        wait = self.poll_first
+        batch_id = str(batch_id)
+        wait, cancelled_at = self.poll_first, None
+        if job["state"] == "cancelling":  # a cancel an earlier process sent
+            cancelled_at = self.clock()
         while True:
-            status, ended = await client.poll(str(batch_id))
+            status, ended = await client.poll(batch_id)
             if ended:
                 break
-            if self.clock() + wait > float(job["deadline"]) - self.margin:
-                log.warning("%s batch %s not done %s s before its deadline: cancelled, "
-                            "falling back to synchronous calls", job["provider"], batch_id,
-                            self.margin)
-                await client.cancel(str(batch_id))
-                status = await self._wait_cancelled(client, str(batch_id))
-                break
-            await asyncio.sleep(wait)
+            if cancelled_at is None and (self._closing or self.clock() + wait
+                                         > self._deadline(job, ids) - self.margin):
+                log.warning("%s batch %s not done %s s before its deadline: cancelled; what "
+                            "it finished is collected, the rest goes synchronously",
+                            job["provider"], batch_id, self.margin)
+                await client.cancel(batch_id)
+                cancelled_at = self.clock()
+                await asyncio.to_thread(self.store.set_job, job_key, state="cancelling")
+                wait = self.poll_first
+            elif cancelled_at is not None and self.clock() - cancelled_at > self._limit(client):
+                raise BackendError(
+                    f"{job['provider']} batch {batch_id} still {status} "
+                    f"{self._limit(client):g} s after its cancel; not sent again (it may "
+                    f"still bill): a later run collects it", provider=str(job["provider"]))
+            await self._sleep(wait)
             wait = min(wait * 2, self.poll_max)
-        answers = await client.results(str(batch_id))
+        answers = await client.results(batch_id)
         seen = {a.custom_id for a in answers}
+        mine = set(ids)
+        answers = [a for a in answers if a.custom_id in mine]
         missing = "expired" if status in ("expired", "ended") else "canceled"
         answers += [BatchAnswer(cid, missing, error=f"no result: the batch {status}")
                     for cid in ids if cid not in seen]
         await asyncio.to_thread(self.store.settle, answers)
+        await asyncio.to_thread(self._record_late, client, str(job["provider"]),
+                                str(job["model"]), answers)
         await asyncio.to_thread(self.store.set_job, job_key, state="ended")
 
-    async def _wait_cancelled(self, client: BatchClient, batch_id: str) -> str:
-        status = "canceling"
-        for _ in range(30):
-            status, ended = await client.poll(batch_id)
-            if ended:
-                break
-            await asyncio.sleep(min(self.poll_first, 2.0))
-        return status
+    def _record_late(self, client: BatchClient, provider: str, model: str,
+                     answers: list[BatchAnswer]) -> None:
+        """Bills of finished requests whose callers gave up go into their ledger rows."""
+        prices = self.prices or PriceBook()
+        for a in answers:
+            if a.state != "succeeded" or a.body is None:
+                continue
+            try:
+                price = batch_price(prices, provider, model)
+            except (BatchFallback, BackendError, KeyError) as exc:
+                log.warning("no batch price for %s %s: %s", provider, model, exc)
+                continue
+            usage = client.reply(a.body)[1]
+            if self.store.record_late(a.custom_id, price.cost(usage), usage, price.source,
+                                      a.custom_id in self._waiting):
+                log.warning("%s batch request %s answered after its caller gave up: its "
+                            "bill is recorded", provider, a.custom_id)
 
     async def _give_up(self, ids: list[str], why: str) -> None:
         await asyncio.to_thread(self.store.settle,

@@ -40,11 +40,17 @@ __all__ = ["FalQueue", "FalImageBackend", "FalMusicBackend", "music_arguments",
 CROSSFADE = 4.0
 
 
+#: the music_length_ms fal's ElevenLabs Music takes: 10 s to 5 min
+#: (fal.ai/learn/devs/elevenlabs-music-user-guide)
+ELEVENLABS_MUSIC_MS = (10_000, 300_000)
+
+
 def music_arguments(model: str, prompt: str, seconds: float) -> dict[str, Any]:
     """The input fal's schema for ``model`` takes: ElevenLabs Music wants ``music_length_ms``,
     CassetteAI (and fal's other text-to-music apps) an integer ``duration`` in seconds."""
-    if model.endswith("elevenlabs/music"):
-        return {"prompt": prompt, "music_length_ms": int(round(seconds * 1000))}
+    if model.endswith("elevenlabs/music"):  # fal: 10 s to 5 min a request (longer beds split)
+        ms = min(max(int(round(seconds * 1000)), ELEVENLABS_MUSIC_MS[0]), ELEVENLABS_MUSIC_MS[1])
+        return {"prompt": prompt, "music_length_ms": ms}
     return {"prompt": prompt, "duration": int(round(seconds))}
 
 

@@ -352,7 +352,7 @@ class ChatBackend(Backend):
             try:
                 outcome: Outcome = await batched_outcome(
                     batcher, self, messages, kwargs["max_tokens"], kwargs.get("temperature"),
-                    run_id, str(stage))
+                    run_id, str(stage), on_id=context.on_request_id)
                 return outcome
             except BatchFallback as exc:
                 log.warning("%s: %s; calling synchronously", self.name, exc)
