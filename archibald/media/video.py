@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, MediaError
+from ..store.fsio import TEMPORARY_DIR_SUFFIX
 from . import ffmpeg
 from .ffmpeg import Runner
 from .files import atomic_output, check_input, check_picture
@@ -243,7 +244,8 @@ def assemble(image: Path | None, audio: Path, out: Path, *, loop: Path | None = 
         raise InputError(f"audio {audio} lasts {duration:.2f} s; give at least 0.5 s")
     seconds = segment_seconds(duration)
     with atomic_output(out, (".mp4",)) as tmp_out, \
-            tempfile.TemporaryDirectory(prefix=".assemble.", dir=tmp_out.parent) as work:
+            tempfile.TemporaryDirectory(prefix=".assemble.", suffix=TEMPORARY_DIR_SUFFIX,
+                                        dir=tmp_out.parent) as work:
         aac = Path(work) / "audio.m4a"
         if loop is not None:
             seg = Path(loop)

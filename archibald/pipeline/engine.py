@@ -45,6 +45,7 @@ from archibald.errors import StageFailed
 from archibald.pipeline.lifeline import Lifeline, guarded
 from archibald.pipeline.dag import PipelineError, dag_order
 from archibald.pipeline.events import ProgressCallback, StageEvent, StageState
+from archibald.store.fsio import sweep_stage_folder
 from archibald.pipeline.store import StageStore, digest
 
 __all__ = ["PHASES", "Stage", "StageInput", "StageResult", "StageOutcome", "PhaseTiming",
@@ -319,9 +320,11 @@ class Engine:
 
     def _stage_dir(self, name: str, key: str) -> Path:
         """The stage's folder; one a killed run left is kept, not cleared: it may hold an
-        answer already paid for, which the ledger points at and a resume re-uses."""
+        answer already paid for, which the ledger points at and a resume re-uses. Only the
+        temporaries it was writing are swept."""
         files = self.store.files_dir(name, key)
         if files.is_dir() and not files.is_symlink() and not files.parent.is_symlink():
+            sweep_stage_folder(files)
             return files
         return self.store.prepare(name, key)
 
@@ -357,6 +360,8 @@ class Engine:
                     cpu_workers=1 if self._cpu_slots is not None else os.cpu_count() or 1))
                 if not isinstance(result, StageResult):
                     raise TypeError(f"run() returned {type(result).__name__}, not StageResult")
+                # what a worker killed mid-write left (its own stage kept going) goes too
+                await asyncio.to_thread(sweep_stage_folder, stage_dir)
                 entry = await asyncio.to_thread(
                     self.store.save, stage.name, key, value=result.value, files=result.files,
                     record=result.record, seconds=time.perf_counter() - began)

@@ -13,6 +13,11 @@ A user's folder may hold anything, symbolic links included, at the very names we
 
 Programs that write by path (ffmpeg, Pillow, ``wave``) get a temporary name we created
 ourselves (:func:`new_file`); they overwrite our own empty file, which we then rename.
+
+A stage's folder (under ``.archibald/stages/``) is the run's own: what a killed stage left
+there (those temporaries, a download's ``.<name>.<pid>.part``, a work folder
+``.<label>.<random>.tmpdir``) is swept when the stage runs again or finishes
+(:func:`sweep_stage_folder`).
 """
 
 from __future__ import annotations
@@ -32,11 +37,19 @@ from typing import BinaryIO
 from ..errors import InputError
 
 __all__ = ["make_dir", "refuse_link", "new_file", "write_file", "place", "open_existing",
-           "sweep_temporaries", "check_writable", "fsync_dir", "is_temporary", "swap_dirs"]
+           "sweep_temporaries", "check_writable", "fsync_dir", "is_temporary", "swap_dirs",
+           "sweep_stage_folder", "TEMPORARY_DIR_SUFFIX"]
 
 _FLAGS_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 #: our temporary names: ".<final name>.<12 hex>.tmp" with the final suffix kept for ffmpeg/Pillow
 _TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp(\.[A-Za-z0-9]+)?$")
+#: a hidden work folder's name ends so (``tempfile.TemporaryDirectory(prefix=".x.",
+#: suffix=TEMPORARY_DIR_SUFFIX)``)
+TEMPORARY_DIR_SUFFIX = ".tmpdir"
+#: in a stage's folder, besides ours: a download written beside its final name, a work folder
+#: (and the assembler's, as it was named before it took the suffix)
+_PARTIAL = re.compile(r"^\..+\.[0-9]+\.part$")
+_WORK_DIR = re.compile(r"^\..+" + re.escape(TEMPORARY_DIR_SUFFIX) + r"$|^\.assemble\.[a-z0-9_]{8}$")
 
 
 def _temporary(final: Path) -> Path:
@@ -216,5 +229,27 @@ def sweep_temporaries(folder: Path) -> list[Path]:
             st = os.lstat(path)
             if stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid():
                 os.unlink(path)
+                removed.append(path)
+    return removed
+
+
+def sweep_stage_folder(folder: Path) -> list[Path]:
+    """Remove what a killed stage left in its own ``folder`` (a stage folder of the run, not a
+    user's): our temporaries and partial downloads (plain files), and hidden work folders
+    (removed without following a link in them). The files the stage made stay."""
+    removed = sweep_temporaries(folder)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        path = folder / name
+        with contextlib.suppress(OSError):
+            st = os.lstat(path)
+            if _PARTIAL.match(name) and stat.S_ISREG(st.st_mode):
+                os.unlink(path)
+                removed.append(path)
+            elif _WORK_DIR.match(name) and stat.S_ISDIR(st.st_mode):
+                shutil.rmtree(path)
                 removed.append(path)
     return removed

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
+import secrets
 import time
 from abc import abstractmethod
 from pathlib import Path
@@ -30,6 +30,7 @@ from ...errors import (BackendError, BackendTimeout, DelegationError, InputError
 from ...core.prices import PriceBook, megapixels
 from ..registry import Provider
 from ...core.tasks import Context, Outcome, Task, Usage
+from ...store.fsio import write_file
 from .base import Backend
 from .http import RetryPolicy, log, raise_for_status, request_json, translate_transport
 
@@ -187,9 +188,7 @@ class FalQueue:
             return response
 
         response = await self.retry.run(attempt, what="fal download")
-        part = out.with_name(f".{out.name}.{os.getpid()}.part")
-        part.write_bytes(response.content)  # whole or not at all: a resume may re-use it
-        os.replace(part, out)
+        write_file(out, response.content)  # whole or not at all: a resume may re-use it
         return str(response.headers.get("content-type", "application/octet-stream"))
 
 
@@ -372,8 +371,10 @@ class FalMusicBackend(_FalBackend):
         if len(pieces) > 1 and out.suffix.lower() != ".wav":
             raise InputError(f"{out}: a {sum(pieces):.0f} s bed is {len(pieces)} {self.model} "
                              f"pieces joined as WAV; give an out path ending in .wav")
+        # the pieces are temporaries (a killed run's are swept from the stage's folder)
         paths = [out] if len(pieces) == 1 else \
-            [out.with_name(f"{out.stem}.part{i + 1}.wav") for i in range(len(pieces))]
+            [out.with_name(f".{out.stem}.part{i + 1}.{secrets.token_hex(6)}.tmp.wav")
+             for i in range(len(pieces))]
         prompt = str(task.inputs["prompt"])
         unit = self.prices.unit(self.name)
         rids: list[str] = []
