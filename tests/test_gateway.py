@@ -22,7 +22,7 @@ from archibald.config import load_settings
 from archibald.serve.app import create_app
 from archibald.serve.gateway.keys import channel_of
 from archibald.store.ledger import NANO
-from stubs.fixtures import anthropic_stub, deepseek_stub, provider_env  # noqa: F401
+from stubs.fixtures import anthropic_stub, deepseek_stub, openai_stub, provider_env  # noqa: F401
 
 
 class Served:
@@ -196,3 +196,17 @@ def test_a_keys_budget_is_never_overshot_by_concurrent_requests(served: Served,
     spent = served.gateway.memory.spent_nano(channel=channel_of(name))
     assert spent <= 0.001 * NANO
     assert abs(spent / NANO - sum(r[1] for r in ok)) < 1e-9
+
+
+def test_openai_sdk_embeddings_are_reserved_priced_and_recorded(served: Served,
+                                                                openai_stub) -> None:
+    client = _client(served, _key(served, budget_usd=1.0))
+    raw = client.embeddings.with_raw_response.create(model="archibald/auto",
+                                                     input=["calm water", "quiet hills now"])
+    result = raw.parse()
+    assert isinstance(result, openai.types.CreateEmbeddingResponse)
+    assert len(result.data) == 2 and result.usage.prompt_tokens == 5
+    cost = float(raw.headers["x-archibald-cost-usd"])
+    assert abs(cost - 5 * 2e-08) < 1e-12  # text-embedding-3-small, public price
+    name = next(k.name for k in served.gateway.keys.all())
+    assert abs(served.gateway.memory.spent_nano(channel=channel_of(name)) / NANO - cost) < 1e-12

@@ -167,6 +167,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body = await read_json(request)
         return await answer("anthropic", request, key, body, anthropic_api)
 
+    @app.post("/v1/embeddings")
+    async def embeddings(request: Request) -> Response:
+        key = authenticate(request)
+        body = await read_json(request)
+        raw = body.get("input")
+        texts = [raw] if isinstance(raw, str) else raw
+        if not isinstance(texts, list) or not texts or not all(isinstance(x, str) and x
+                                                               for x in texts):
+            raise ApiError(400, "input must be a non-empty string or list of strings",
+                           "invalid_request_error", "invalid_input")
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            raise ApiError(400, "model is required", "invalid_request_error", "invalid_model")
+        try:
+            data, cost = await gateway.embed(key, model, texts)
+        except BudgetExceeded as exc:
+            raise ApiError(429, f"budget: {exc}", "insufficient_quota",
+                           "budget_exceeded") from None
+        except UserError as exc:
+            raise ApiError(400, str(exc), "invalid_request_error", "invalid_request") from None
+        except DelegationError as exc:
+            raise ApiError(502, f"the embedding model failed: {exc}", "api_error",
+                           "upstream_failed") from None
+        metrics.requests.labels("embeddings", "premium", "200").inc()
+        metrics.cost.labels(key.name).inc(cost / NANO)
+        return JSONResponse(data, headers={"x-archibald-route": "premium",
+                                           "x-archibald-cost-usd": f"{cost / NANO:.9f}",
+                                           "x-archibald-baseline-usd": f"{cost / NANO:.9f}"})
+
     @app.get("/metrics")
     async def prometheus(request: Request) -> Response:
         authenticate(request)

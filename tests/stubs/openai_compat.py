@@ -74,6 +74,8 @@ class OpenAIStub(StubServer):
     def handle(self, req: Recorded) -> Reply:
         if req.method == "GET" and req.path.rstrip("/").endswith("/models"):
             return Reply(200, {"object": "list", "data": []})
+        if req.method == "POST" and req.path.rstrip("/").endswith("/embeddings"):
+            return self._embeddings(req)
         if req.method != "POST" or not req.path.endswith("/chat/completions"):
             return Reply(404, error_body(f"{req.path} not found"))
         if not self.bearer_ok(req):
@@ -127,6 +129,23 @@ class OpenAIStub(StubServer):
             if status == 200 and req.path.endswith("/chat/completions"):
                 out.append(dict(self.usage))
         return out
+
+    def _embeddings(self, req: Recorded) -> Reply:
+        """OpenAI's CreateEmbeddingResponse: a vector per input, usage in prompt tokens."""
+        if not self.bearer_ok(req):
+            return Reply(401, error_body("Incorrect API key provided", "authentication_error",
+                                         "invalid_api_key"))
+        body = req.json()
+        raw = body.get("input")
+        texts = [raw] if isinstance(raw, str) else list(raw or [])
+        if not texts or not body.get("model"):
+            return Reply(400, error_body("'input' and 'model' are required"))
+        tokens = sum(max(1, len(str(x).split())) for x in texts)
+        return Reply(200, {"object": "list", "model": body["model"],
+                           "data": [{"object": "embedding", "index": i,
+                                     "embedding": [0.01 * (i + 1)] * 8}
+                                    for i in range(len(texts))],
+                           "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
 
     def insufficient_balance(self) -> "OpenAIStub":
         """DeepSeek's 402: never worth a retry."""

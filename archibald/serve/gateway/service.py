@@ -37,6 +37,8 @@ from .keys import Key, Keys
 __all__ = ["Gateway", "Answer", "Request", "VIRTUAL_MODELS"]
 
 VIRTUAL_MODELS = ("archibald/auto", "archibald/auto:cheap", "archibald/auto:best")
+#: the embedding model `archibald/auto` means for /v1/embeddings
+DEFAULT_EMBEDDING = "text-embedding-3-small"
 
 
 @dataclass
@@ -158,6 +160,62 @@ class Gateway:
                       cost_nano=result.cost_nano, baseline_nano=result.baseline_nano,
                       input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
                       id=run_id)
+
+    async def embed(self, key: Key, model: str, texts: list[str]) -> tuple[dict[str, Any], int]:
+        """Embeddings of ``texts`` from ``model`` (``archibald/auto``: DEFAULT_EMBEDDING),
+        reserved against the key's budgets before the call, settled with its real cost from
+        public prices; returns OpenAI's response body and the cost in nano-dollars."""
+        import time as clock
+
+        from ...core.prices import PriceBook
+        from ...core.tasks import Usage
+        from ...providers.backends.llm import litellm_model, translate_litellm
+        from ...providers.chat_models import import_litellm
+        from ...providers.registry import ProviderSettings
+        from ...store.ledger import Attempt, to_nano
+
+        name = DEFAULT_EMBEDDING if model in VIRTUAL_MODELS else \
+            (self.settings.model_for(model) if model in self.settings.models else model)
+        try:
+            provider = ProviderSettings.load(self.settings.providers).for_model(name)
+            price = PriceBook.from_settings(self.settings).model(name)
+        except (RouteUnavailable, ConfigError) as exc:
+            raise InputError(f"embedding model {name!r} is not served here: {exc}") from None
+        if not provider.configured:
+            raise InputError(f"embedding model {name!r} needs {provider.missing}")
+        run_id = f"gw-{uuid.uuid4().hex[:16]}"
+        # no tokenizer makes more tokens than the text has UTF-8 bytes
+        most = sum(len(t.encode()) + 8 for t in texts) * price.input_per_token
+        attempt = Attempt(task_type="embeddings", route="premium",
+                          backend=f"{provider.name}:{name}", success=False, cost_nano=0,
+                          baseline_nano=0, channel=key.channel, run_id=run_id,
+                          stage="embeddings", model=name, max_cost_nano=to_nano(most),
+                          reason="an embedding request through the gateway",
+                          price_source=price.source)
+        self.router.budget.reserve(attempt)
+        start = clock.perf_counter()
+        try:
+            response = await import_litellm().aembedding(
+                model=litellm_model(provider.name, name), input=texts,
+                api_key=provider.api_key, api_base=provider.base_url if provider.sends_base
+                else None, num_retries=0, max_retries=0, timeout=60)
+        except Exception as exc:  # noqa: BLE001 - LiteLLM's tree, translated
+            err = translate_litellm(provider, exc)
+            attempt.error, attempt.checked = str(err), True
+            self.memory.settle(attempt)
+            raise err from None
+        usage = getattr(response, "usage", None)
+        tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+        cost = to_nano(tokens * price.input_per_token)
+        attempt.success, attempt.cost_nano, attempt.baseline_nano = True, cost, cost
+        attempt.usage = Usage(input_tokens=tokens, requests=1).as_dict()
+        attempt.seconds, attempt.checked = clock.perf_counter() - start, True
+        self.memory.settle(attempt)
+        data = [{"object": "embedding", "index": i, "embedding": list(item["embedding"])
+                 if isinstance(item, dict) else list(item.embedding)}
+                for i, item in enumerate(response.data)]
+        return {"object": "list", "data": data, "model": name,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}, cost
 
     def _route(self, model: str, task: Task) -> tuple[Router, Decision | None]:
         """The router and (when the model names it) the decision for ``model``."""
