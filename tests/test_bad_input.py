@@ -173,3 +173,14 @@ def test_any_bad_minutes_is_one_line_and_exit_2(value: str) -> None:
         assert "\n" not in str(exc) and "minutes" in str(exc)
         return
     assert math.isfinite(got) and 1 <= got <= 180
+
+
+def test_a_template_error_names_the_stage_not_its_index(here: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    (here / "named.toml").write_text(
+        '[pipeline]\nname = "named"\n[inputs.topic]\ntype = "str"\n'
+        '[[stages]]\nname = "one"\nlocal = "os.path:join"\n'
+        '[[stages]]\nname = "write"\nneeds = ["one"]\nlocal = "os.path:join"\n'
+        'inputs = { x = "{topicc}" }\n')
+    err = _refused(capsys, "run", "named.toml", "--set", "topic=x", "--out", "o")
+    assert "stage 'write'" in err and "stages.1" not in err and "topic" in err

@@ -160,7 +160,7 @@ inputs = { topic = "{topic}" }
 
 @pytest.mark.parametrize("extra, expected", [
     ('\n[[stages]]\nname = "b"\nneeds = ["a"]\nprompt = "{tpoic}"\n',
-     "p.toml:16: [stages.1] {tpoic} names 'tpoic'"),
+     "p.toml:16: [stage 'b'] {tpoic} names 'tpoic'"),
     ('\n[[stages]]\nname = "b"\nnedes = ["a"]\n', "unknown key 'nedes'; did you mean 'needs'?"),
     ('\n[[stages]]\nname = "b"\nneeds = ["c"]\n', "needs 'c', which is not another stage"),
     ('\n[[stages]]\nname = "b"\nlocal = "no_such_module_x:fn"\n', "cannot import no_such_module_x"),

@@ -350,7 +350,8 @@ def _stage_line(text: str, index: int, key: str | None) -> int | None:
 
 
 def _fail(text: str, where: str, message: str, stage: int | None = None,
-          key: str | None = None, table: str | None = None) -> ConfigError:
+          key: str | None = None, table: str | None = None,
+          name: str | None = None) -> ConfigError:
     line = _stage_line(text, stage, key) if stage is not None else None
     if line is None and table:
         for i, raw in enumerate(text.splitlines()):
@@ -358,7 +359,8 @@ def _fail(text: str, where: str, message: str, stage: int | None = None,
                 line = i + 1
                 break
     return ConfigError(message, path=where, line=line,
-                       setting=f"stages.{stage}" if stage is not None else table)
+                       setting=(f"stage {name!r}" if name else f"stages.{stage}")
+                       if stage is not None else table)
 
 
 def _validate(raw: dict[str, Any], text: str, where: str) -> PipelineFile:
@@ -376,7 +378,11 @@ def _validate(raw: dict[str, Any], text: str, where: str) -> PipelineFile:
                        f"{', '.join(known)}")
         else:
             message = f"{key}: {err['msg']}" if key else str(err["msg"])
-        raise _fail(text, where, message, loc[1], key) from None
+        stages = raw.get("stages")
+        named = stages[loc[1]].get("name") if isinstance(stages, list) and \
+            loc[1] < len(stages) and isinstance(stages[loc[1]], dict) else None
+        raise _fail(text, where, message, loc[1], key,
+                    name=named if isinstance(named, str) else None) from None
 
 
 def _resolve_path(name_or_path: str | Path) -> Path:
@@ -447,11 +453,11 @@ def _build(data: PipelineFile, text: str, where: str, path: Path) -> Pipeline:
     for i, s in enumerate(data.stages):
         if names.count(s.name) > 1:
             raise _fail(text, where, f"two stages are named {s.name!r}; names must be unique",
-                        i, "name")
+                        i, "name", name=s.name)
         for need in s.needs:
             if need not in names or need == s.name:
                 raise _fail(text, where, f"needs {need!r}, which is not another stage"
-                            f"{suggest(need, names)}", i, "needs")
+                            f"{suggest(need, names)}", i, "needs", name=s.name)
         allowed = run_names | set(s.needs) | {"media", "publish", "stage_dir"}
         for key, template in (("inputs", s.inputs), ("prompt", s.prompt),
                               ("system", s.system)):
@@ -462,25 +468,25 @@ def _build(data: PipelineFile, text: str, where: str, path: Path) -> Pipeline:
                                                                        and s.prepare):
                     raise _fail(text, where, f"{{{ref}}} names {root!r}, which is not an input, "
                                 f"a stage in needs, nor one of media, publish, stage_dir, channel, seed"
-                                f"{suggest(root, sorted(allowed))}", i, key)
+                                f"{suggest(root, sorted(allowed))}", i, key, name=s.name)
         for k in s.keys:
             if k not in run_names:
                 raise _fail(text, where, f"keys names {k!r}, which is not an input"
-                            f"{suggest(k, sorted(run_names))}", i, "keys")
+                            f"{suggest(k, sorted(run_names))}", i, "keys", name=s.name)
         task_type = s.task_type or s.name
         if s.local:
             seen = locals_.get(task_type)
             if seen and seen[1] != s.local:
                 raise _fail(text, where, f"stages {seen[0]!r} and {s.name!r} share task type "
                             f"{task_type!r} but name different local implementations; give "
-                            f"one a task type of its own", i, "local")
+                            f"one a task type of its own", i, "local", name=s.name)
             locals_[task_type] = (s.name, s.local)
         for out in s.outputs:
             if out in ("run.json", "report.md", "report.html", ".archibald") or "/" in \
                     out.rstrip("/") or out.startswith(".") or not out.strip("/"):
                 raise _fail(text, where, f"output {out!r} is not a plain name Archibald may "
                             f"write at the top of --out (run.json and the reports are its own)",
-                            i, "outputs")
+                            i, "outputs", name=s.name)
 
         def fn(path_: str | Callable[..., Any] | None, key: str,
                index: int = i) -> Callable[..., Any] | None:
@@ -489,7 +495,7 @@ def _build(data: PipelineFile, text: str, where: str, path: Path) -> Pipeline:
             try:
                 return resolve_function(path_)
             except ConfigError as exc:
-                raise _fail(text, where, str(exc), index, key) from None
+                raise _fail(text, where, str(exc), index, key, name=s.name) from None
 
         if s.local:
             fn(s.local, "local")  # imported now, so a typo is found before anything runs
