@@ -115,6 +115,9 @@ class Settings:
     tables: Root
     path: Path | None = None
     digest: str = ""
+    #: partial [task_types.NAME] tables of archibald.toml for task types no known pipeline
+    #: defines yet: set aside, merged over the pipeline's table once it is known
+    partial_task_types: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def quality(self) -> QualitySettings:
@@ -125,6 +128,11 @@ class Settings:
         try:
             return self.profiles[task_type]
         except KeyError:
+            if task_type in self.partial_task_types:
+                raise ConfigError(
+                    f"task type {task_type!r} has only a partial [task_types.{task_type}] "
+                    f"here; the pipeline that defines it gives the rest: name it "
+                    f"(--pipeline FILE, or the channel's [channels.NAME] pipeline)") from None
             raise UnknownTaskType(task_type, list(self.profiles)) from None
 
     def model_for(self, alias_or_name: str) -> str:
@@ -154,7 +162,8 @@ class Settings:
     def with_task_types(self, tables: Mapping[str, Mapping[str, Any]]) -> "Settings":
         """These settings and the task types of ``tables`` they lack (a pipeline's
         ``[task_types]``, checked by the schema), with a digest that covers them."""
-        missing = {n: dict(t) for n, t in tables.items() if n not in self.profiles}
+        missing = {n: {**dict(t), **self.partial_task_types.get(n, {})}
+                   for n, t in tables.items() if n not in self.profiles}
         if not missing:
             return self
         try:
@@ -297,6 +306,10 @@ def _pipeline_task_types(pipeline: Any) -> dict[str, Any]:
     return tables
 
 
+#: what a [task_types] table must hold to be a whole profile
+_REQUIRED_PROFILE = frozenset({"complexity", "creativity_required", "execution_focused"})
+
+
 def load_settings(config: str | os.PathLike[str] | None = None,
                   overrides: Mapping[str, Any] | None = None, *,
                   pipeline: Any = None) -> Settings:
@@ -321,7 +334,15 @@ def load_settings(config: str | os.PathLike[str] | None = None,
     merged = _merge(defaults, user)
     if overrides:
         merged = _merge(merged, overrides)
+    # a partial [task_types.X] for a task type no known pipeline defines waits for its
+    # pipeline (merged over its table by with_task_types) instead of failing every command
+    partial = {name: dict(table) for name, table in merged.get("task_types", {}).items()
+               if name not in defaults["task_types"] and isinstance(table, Mapping)
+               and not _REQUIRED_PROFILE <= set(table)}
+    for name in partial:
+        del merged["task_types"][name]
     settings = build(merged, user_text, path)
+    settings.partial_task_types = partial
     safe = {k: v for k, v in merged.items() if k != "providers"}  # keys never enter a digest
     settings.digest = hashlib.sha256(
         json.dumps(safe, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -28,16 +28,12 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
-from .spec import Pipeline, PipelineFile, _build
+from .spec import LOCAL_ONLY, Pipeline, PipelineFile, _build
 
 __all__ = ["PipelineDef", "define_pipeline", "LOCAL_ONLY"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: the profile a stage's task type gets when none is given or configured: local only
-LOCAL_ONLY: dict[str, Any] = {"capability": "text", "complexity": 3,
-                              "creativity_required": False, "execution_focused": True,
-                              "routes": ["local"]}
 
 
 def _name(value: Any) -> Any:

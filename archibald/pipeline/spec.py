@@ -109,6 +109,12 @@ class PipelineFile(_Table):
         return self
 
 
+#: the profile a stage's task type gets when none is given or configured: local only
+LOCAL_ONLY: dict[str, Any] = {"capability": "text", "complexity": 3,
+                              "creativity_required": False, "execution_focused": True,
+                              "routes": ["local"]}
+
+
 @dataclass(frozen=True)
 class InputSpec:
     name: str
@@ -526,8 +532,17 @@ def _build(data: PipelineFile, text: str, where: str, path: Path) -> Pipeline:
         dag_order((s.name, s.needs) for s in stages)
     except PipelineError as exc:
         raise ConfigError(str(exc), path=where) from None
+    # a local-only stage whose task type nothing defines gets the Python API's local-only
+    # profile (a full [task_types.X] in archibald.toml still wins over it)
+    from ..pipelines import shipped_task_types
+
+    task_types = dict(data.task_types)
+    for stage in stages:
+        kind = stage.task_type
+        if stage.local and kind not in task_types and kind not in shipped_task_types():
+            task_types[kind] = dict(LOCAL_ONLY)
     return Pipeline(name=data.pipeline.name, description=data.pipeline.description,
-                    unit=data.pipeline.unit, inputs=inputs, task_types=dict(data.task_types),
+                    unit=data.pipeline.unit, inputs=inputs, task_types=task_types,
                     rubrics={k: v.model_dump() for k, v in data.rubrics.items()},
                     stages=tuple(stages), path=path, learn=learn, text=text)
 
