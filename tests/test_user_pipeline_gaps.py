@@ -80,3 +80,15 @@ def test_a_partial_override_waits_for_its_pipeline(files: Path,
     bare = load_settings(None)
     with pytest.raises(Exception, match="partial"):
         bare.profile("otter_facts")
+
+
+def test_docs_name_every_key_of_the_schema() -> None:
+    from archibald.config.schema import TaskTypeTable
+    from archibald.pipeline.spec import InputTable, PipelineTable, RubricTable, StageTable
+
+    doc = (Path(__file__).parent.parent / "docs" / "pipelines.md").read_text()
+    every = doc.split("## Every key", 1)[1]
+    missing = [f"{table.__name__}.{key}" for table in (PipelineTable, InputTable, RubricTable,
+                                                        StageTable, TaskTypeTable)
+               for key in table.model_fields if f"`{key}`" not in every]
+    assert not missing, missing
