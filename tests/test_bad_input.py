@@ -35,6 +35,8 @@ def test_a_float_input_that_is_no_finite_number(here: Path, value: str,
     assert "minutes" in err and "finite" in err
     err = _refused(capsys, "produce", "--topic", "Rest", "--minutes", value, "--out", "p")
     assert "--minutes" in err
+    assert "--minutes" in _refused(capsys, "route", "explain", "script_review", "--minutes",
+                                   value)
     assert not (here / "o").exists() and not (here / "p").exists()
 
 

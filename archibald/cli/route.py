@@ -20,6 +20,9 @@ def explain(task_type: str = typer.Argument(..., help="A task type, e.g. script_
             as_json: bool = typer.Option(False, "--json", help="Print JSON."),
             config: Optional[str] = ConfigOption) -> None:
     """Say which route a task type would take now, and why."""
+    from ..pipeline.produce import check_minutes
+
+    check_minutes(minutes)  # nan, inf and out of range are one line, as for produce
     settings = open_settings(config)
     memory = open_memory(settings)
     check_channel(settings, channel, memory)
