@@ -89,6 +89,12 @@ def tags_length(tags: list[str]) -> int:
     return sum(len(t) + (2 if " " in t else 0) for t in tags) + max(0, len(tags) - 1)
 
 
+def _names_season(topic: str, season: dict[str, Any]) -> bool:
+    """Whether ``topic`` itself names the season (one of its keywords, as a word)."""
+    return any(re.search(rf"\b{re.escape(k)}\b", topic, re.IGNORECASE)
+               for k in season.get("keywords", ()))
+
+
 def _tags(concept: Concept, extra: tuple[str, ...] | list[str]) -> list[str]:
     cat = catalogue()
     reading = read_topic(concept.topic)
@@ -100,7 +106,11 @@ def _tags(concept: Concept, extra: tuple[str, ...] | list[str]) -> list[str]:
         f"{technique['name'].lower()} meditation", "mindfulness", "relaxation",
         *(["sleep meditation", "bedtime meditation"] if concept.sleep else ["calm", "breathing"]),
         *theme["keywords"][:6], *technique["keywords"][:4],
-        *([cat["seasons"][concept.season]["name"].lower()] if concept.season else []),
+        # a season only when the topic names it: a tag from the calendar ("winter" in
+        # December) says nothing about this video (issue 25.6)
+        *([cat["seasons"][concept.season]["name"].lower()]
+          if concept.season and _names_season(concept.topic, cat["seasons"][concept.season])
+          else []),
         *(t for t in (reading.audience, reading.event.removeprefix("the ")) if t),
         *extra,
     ]
