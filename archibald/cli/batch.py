@@ -51,14 +51,21 @@ def batch(manifest: Path = typer.Argument(..., help="CSV or TOML manifest of the
             else:
                 result = run_batch(items, settings, memory, jobs=jobs, notify=notify,
                                    **({} if batch_api else {"batcher": None}))
+        data = result.as_dict()
+        data["channels"] = _channels(result, settings, memory)
     finally:
         memory.close()
-    data = result.as_dict()
     if as_json:
         print_json(data)
     else:
         typer.echo(f"batch: {data['done']}/{len(items)} done, {data['failed']} failed in "
                    f"{data['wall_seconds']:.1f} s; cost ${data['cost_usd']:.4f}")
+        for name, c in data["channels"].items():
+            budget = "no budget of its own" if c["budget_usd"] is None else \
+                f"its budget ${c['budget_usd']:g} a month"
+            typer.echo(f"  channel {name}: cost ${c['cost_usd']:.4f} against ${c['baseline_usd']:.4f}"
+                       f" all-premium; verified savings ${c['verified_savings_usd']:.4f}, "
+                       f"unverified ${c['unverified_savings_usd']:.4f}; {budget}")
         api = data.get("batch_api") or {}
         if api.get("calls"):
             typer.echo(f"  provider batch APIs: {api['calls']} calls for ${api['cost_usd']:.4f} "
@@ -68,6 +75,32 @@ def batch(manifest: Path = typer.Argument(..., help="CSV or TOML manifest of the
             typer.echo(f"  failed: {r.item.out.name} ({r.item.where}): {r.error}")
     if result.failed:
         raise typer.Exit(1)
+
+
+def _channels(result: Any, settings: Settings, memory: Any) -> dict[str, dict[str, Any]]:
+    """Per channel: cost against the all-premium baseline, the savings split by what stands
+    behind them (as each run's report splits them), and the channel's own budget."""
+    import json as json_
+
+    from ..reports.economics import economics
+
+    out: dict[str, dict[str, Any]] = {}
+    for r in result.items:
+        c = out.setdefault(r.item.channel, {
+            "cost_usd": 0.0, "baseline_usd": 0.0, "verified_savings_usd": 0.0,
+            "unverified_savings_usd": 0.0,
+            "budget_usd": settings.budgets.channels.get(r.item.channel)})
+        c["cost_usd"] += r.cost_nano / 1e9
+        c["baseline_usd"] += r.baseline_nano / 1e9
+        run_json = r.item.out / "run.json"
+        if r.state in ("done", "finished earlier") and run_json.is_file():
+            try:
+                eco = economics(json_.loads(run_json.read_text(encoding="utf-8")), memory)
+            except (OSError, ValueError, KeyError):
+                continue
+            c["verified_savings_usd"] += eco["verified"]["saved"] / 1e6
+            c["unverified_savings_usd"] += eco["unverified"]["saved"] / 1e6
+    return out
 
 
 def _schedule(settings: Settings, items: list[BatchItem], as_json: bool) -> None:
