@@ -269,9 +269,14 @@ def test_the_bandit_learns_only_from_evidence(tmp_path: Path) -> None:
                               evidence="unjudged"))
     picks = [router.decide(Task("script_writing")).route for _ in range(40)]
     assert picks.count("local") < 20, picks  # no better than knowing nothing
-    for _ in range(30):  # the same figures from a route-blind check would count
+    for _ in range(30):  # nor from a route-blind check, while a model route is available
         memory.record(Attempt("script_writing", "local", "local", True, 0, 0, quality=1.0,
                               evidence="check"))
+    picks = [router.decide(Task("script_writing")).route for _ in range(40)]
+    assert picks.count("local") < 20, picks
+    for _ in range(30):  # the same figures from a judge count
+        memory.record(Attempt("script_writing", "local", "local", True, 0, 0, quality=1.0,
+                              evidence="judge"))
     picks = [router.decide(Task("script_writing")).route for _ in range(40)]
     assert picks.count("local") >= 36, picks
 

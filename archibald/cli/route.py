@@ -48,6 +48,10 @@ def explain(task_type: str = typer.Argument(..., help="A task type, e.g. script_
         typer.echo(f"  learned: {learned['count']} outcomes on {learned['route']} "
                    f"({learned['evidence_kind']}), {learned['success_rate']:.0%} success"
                    f"{judged}, ${learned['mean_cost_usd']:.4f} each ({learned['evidence']})")
+        used = learned.get("evidence_used") or {}
+        typer.echo("  evidence used: " + (", ".join(
+            f"{n} {_EVIDENCE.get(k, k)}" for k, n in sorted(
+                used.items(), key=lambda kv: -_rank(kv[0]))) or "none"))
     else:
         typer.echo("  learned: no pattern yet")
     typer.echo(f"  fallback chain: {' -> '.join(data['fallback_chain'])}")
@@ -57,6 +61,16 @@ def explain(task_type: str = typer.Argument(..., help="A task type, e.g. script_
         typer.echo(f"  work that can wait: {data['batch_api']}")
     for k, v in data.get("numbers", {}).items():
         typer.echo(f"  {k}: {v}")
+
+
+_EVIDENCE = {"human": "people's verdicts on pairs", "shadow": "judged pairs with premium",
+             "judge": "judge scores", "check": "route-blind checks"}
+
+
+def _rank(kind: str) -> int:
+    from ..quality.evidence import rank
+
+    return rank(kind)
 
 
 def _batch_api(router: Any, task_type: str, route: str) -> str | None:

@@ -109,6 +109,8 @@ class Router:
         """The cheapest delegate route whose record, in evidence that means something, earns
         it the task type: route-blind checks for execution work; for creative work the matrix
         keeps on premium, only judged pairs against premium's answer to the same tasks."""
+        from ..quality.evidence import evidence_counts
+
         r = self.settings.router
         own = self.memory.route_stats(task.type, task.channel)
         pooled: dict[str, RouteStats] | None = None
@@ -132,7 +134,9 @@ class Router:
                 "route": route, "count": s.evidence_n, "success_rate": round(s.success_rate, 4),
                 "mean_quality": None if s.mean_quality is None else round(s.mean_quality, 4),
                 "mean_cost_usd": round(s.mean_cost, 9), "evidence": scope,
-                "evidence_kind": "route-blind checks and judged outcomes"}
+                "evidence_kind": "route-blind checks and judged outcomes",
+                "evidence_used": evidence_counts(self.memory, task.type, route,
+                                                 s.evidence_n)}
             if creative or (route not in _MODEL_ROUTES and models_here):
                 judged = self._judged_against_premium(task, route, profile)
                 if judged is None:
@@ -149,10 +153,12 @@ class Router:
                                 profile: Profile) -> dict[str, Any] | None:
         """Shadow pairs of ``route`` against premium: enough of them, with the route's judged
         quality at least ``[quality] maintenance_floor`` of premium's and above the floor."""
+        from ..quality.evidence import comparisons  # judged pairs and people's verdicts
+
         need = self.settings.router.learned_min_outcomes
-        pairs, scope = self.memory.shadow_pairs(task.type, task.channel, route), "channel"
+        pairs, scope = comparisons(self.memory, task.type, task.channel, route), "channel"
         if len(pairs) < need:
-            pairs, scope = self.memory.shadow_pairs(task.type, None, route), "all channels"
+            pairs, scope = comparisons(self.memory, task.type, None, route), "all channels"
         if len(pairs) < need:
             return None
         mine = sum(p["quality"] for p in pairs) / len(pairs)
@@ -160,8 +166,10 @@ class Router:
         ratio = mine / premium if premium > 0 else 0.0
         if ratio < self.settings.quality.maintenance_floor or mine < profile.quality_floor:
             return None
+        people = sum(1 for p in pairs if p["evidence"] == "human")
         return {"count": len(pairs), "mean_quality": round(mine, 4), "evidence": scope,
-                "evidence_kind": "judged pairwise against premium",
+                "evidence_kind": "judged pairwise against premium" + (
+                    f" ({people} of them people's verdicts)" if people else ""),
                 "relative_quality": round(ratio, 4)}
 
     def _evidence_note(self, task: Task, profile: Profile) -> str:
@@ -256,6 +264,10 @@ class Router:
                 reason += f", to the {route} route"
             if creative_keep(profile):
                 reason += self._evidence_note(task, profile)
+            else:
+                from .strategy import evidence_note
+
+                reason += evidence_note(self, task, profile, unavailable)
         if self.settings.router.strategy == "bandit" and profile.forced_route is None:
             route, reason, numbers = self._bandit(task, profile, analysis, unavailable,
                                                   route, reason)

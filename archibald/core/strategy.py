@@ -1,5 +1,12 @@
 """The bandit strategy of the router: Thompson sampling over the available routes, fed with
-the decayed per-route statistics memory keeps (see archibald.learning.bandit)."""
+the decayed per-route statistics memory keeps (see archibald.learning.bandit).
+
+What may teach it, at every complexity (issue 23.3, the rule the learned pattern follows too):
+where a model route (premium, budget) is available, a route that is not a model (a template, a
+remembered result) is weighed on judged evidence only (judge scores, judged pairs with premium,
+people's verdicts, and its failures): its route-blind check says a result is usable — a
+placeholder passes it every time — not that it is as good as a model's answer.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +22,48 @@ from .tasks import Task, TaskAnalysis
 if TYPE_CHECKING:
     from .decisions import RouterParts
 
-__all__ = ["bandit_choice", "arm_stats"]
+__all__ = ["bandit_choice", "arm_stats", "MODEL_ROUTES", "judged_only", "evidence_note"]
+
+#: routes that call a model
+MODEL_ROUTES = ("premium", "budget")
+
+
+def judged_only(route: str, routes: list[str], unavailable: dict[str, str]) -> bool:
+    """Whether ``route`` may be weighed on judged evidence only: it is not a model route and
+    a model route is available."""
+    return route not in MODEL_ROUTES and any(
+        m in routes and m not in unavailable for m in MODEL_ROUTES)
+
+
+def _judged_arm(judged: RouteStats | None, s: RouteStats | None) -> ArmStats:
+    """An arm from judged evidence (and failures) only, its cost from every outcome."""
+    if judged is None or judged.w <= 0:
+        return ArmStats()
+    cost = s.w_cost / s.w * judged.w if s is not None and s.w > 0 else 0.0
+    return ArmStats(n=judged.w, quality_sum=judged.w_quality,
+                    quality_sq_sum=judged.w_quality_sq, cost_sum=cost,
+                    successes=judged.w_success)
+
+
+def evidence_note(router: "RouterParts", task: Task, profile: Profile,
+                  unavailable: dict[str, str]) -> str:
+    """Why memory's outcomes on routes that are not models taught nothing (for `route
+    explain`): checked only, while a model route is available."""
+    from ..quality.evidence import evidence_counts
+
+    routes = list(profile.routes)
+    said = []
+    for route, s in router.memory.route_stats(task.type).items():
+        if s.n and route not in unavailable and judged_only(route, routes, unavailable):
+            counts = evidence_counts(router.memory, task.type, route)
+            if counts.get("shadow", 0) + counts.get("human", 0) \
+                    < router.settings.router.learned_min_outcomes:
+                said.append(f"{s.n} on {route}, {counts.get('shadow', 0)} judged against "
+                            f"premium, {counts.get('human', 0)} by people")
+    if not said:
+        return ""
+    return (f"; memory's outcomes ({'; '.join(said)}) teach no preference over an available "
+            f"model route: route-blind checks are not enough, judged comparisons are")
 
 
 def arm_stats(s: RouteStats | None) -> ArmStats:
@@ -33,17 +81,29 @@ def bandit_choice(router: "RouterParts", task: Task, profile: Profile, analysis:
                   unavailable: dict[str, str], matrix_route: str,
                   matrix_reason: str) -> tuple[str, str, dict[str, Any]]:
     """Choose among the available routes; the matrix's choice is the cold-start prior."""
+    from ..quality.evidence import judged_stats
+
     routes = [r for r in profile.routes if r not in unavailable]
     own = router.memory.route_stats(task.type, task.channel)
     everywhere = router.memory.route_stats(task.type)
     arms = {r: arm_stats(own.get(r)) for r in routes}
     pooled = {r: arm_stats(everywhere.get(r)) - arms[r] for r in routes}
+    strict = [r for r in routes if judged_only(r, list(profile.routes), unavailable)]
+    if strict:  # no preference over a model route from route-blind checks alone
+        floor = profile.quality_floor
+        j_own = judged_stats(router.memory, task.type, task.channel, floor=floor)
+        j_all = judged_stats(router.memory, task.type, floor=floor)
+        for r in strict:
+            arms[r] = _judged_arm(j_own.get(r), own.get(r))
+            pooled[r] = _judged_arm(j_all.get(r), everywhere.get(r)) - arms[r]
     costs = {r: router.estimate(task, r, analysis) for r in routes}
     prior = matrix_prior(routes, matrix_route, costs=costs)
     rng = np.random.default_rng(router.rng.randrange(2**32))
     d = choose(arms, floor=profile.quality_floor, rng=rng, prior=prior, pooled=pooled)
     reason = (f"bandit (Thompson sampling, floor {profile.quality_floor:.2f}) chose "
               f"{d.reason}; the matrix alone would say: {matrix_reason}")
-    numbers = {"bandit": {r: {k: round(v, 6) for k, v in nums.items()}
-                          for r, nums in d.numbers.items()}}
+    numbers: dict[str, Any] = {"bandit": {r: {k: round(v, 6) for k, v in nums.items()}
+                                          for r, nums in d.numbers.items()}}
+    if strict:
+        numbers["judged_evidence_only"] = strict
     return d.arm, reason, numbers

@@ -25,6 +25,7 @@ from ..store.fsio import check_writable, sweep_temporaries, write_file
 from ..store.ledger import NANO
 from ..store.memory import Memory
 from ..quality.assurance import valid_score
+from ..quality.evidence import human_pairs
 from ..quality.maintenance import quality_maintenance
 from ..core.router import Registry, RouteResult, Router
 from ..core.tasks import Context, Outcome, Task
@@ -190,7 +191,7 @@ def _record(result: RouteResult) -> dict[str, Any]:
                  "seconds": round(a.seconds, 3), "usage": a.usage, "error": a.error,
                  "price_source": a.price_source, "status": a.status,
                  "max_cost_nano": a.max_cost_nano,
-                 "purpose": a.purpose} for a in result.attempts]
+                 "purpose": a.purpose, "evidence": a.evidence} for a in result.attempts]
     baseline = result.outcome.detail.get("baseline") if not result.below_floor else None
     return {"task_type": d.task_type, "route": result.outcome.route,
             "decision": d.decision, "reason": d.reason, "learned": d.learned,
@@ -406,7 +407,8 @@ async def _run(req: RunRequest, settings: Settings, memory: Memory, router: Rout
             data["wall_seconds"] = round(time.time() - started, 3)
         data["execution"] = _execution(data["wall_seconds"], outcomes, earlier)
         data["wall_seconds"] = data["execution"]["seconds"]
-        data["quality_maintenance"] = quality_maintenance(memory.attempts_of_run(run_id))
+        data["quality_maintenance"] = quality_maintenance(
+            memory.attempts_of_run(run_id), human_pairs(memory, run_id=run_id))
         write_file(req.out / "run.json", json.dumps(data, indent=2, default=str))
         memory.finish_run(run_id, status, data["totals"]["cost_nano"],
                           data["totals"]["baseline_nano"], data["wall_seconds"] or 0.0)

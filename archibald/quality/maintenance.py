@@ -52,10 +52,15 @@ def _pair(production: Attempt, shadows: list[Attempt]) -> tuple[float, float] | 
     return None
 
 
-def quality_maintenance(attempts: Iterable[Attempt]) -> dict[str, Any]:
-    """Per stage and overall, from one run's attempts (production, judge and shadow): the
-    contract's ``{"overall": {...}, "stages": {stage: {...}}}`` with ratio, n, low, high, note."""
+def quality_maintenance(attempts: Iterable[Attempt],
+                        human: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """Per stage and overall, from one run's attempts (production, judge and shadow) and the
+    verdicts people gave on its pairs (``human``: :func:`archibald.quality.evidence.
+    human_pairs` of the run, each replacing the judge's pair on its stage): the contract's
+    ``{"overall": {...}, "stages": {stage: {...}}}`` with ratio, n, low, high, note."""
     rows = list(attempts)
+    people = {str(h["stage"]): (float(h["quality"]), float(h["premium_quality"]))
+              for h in human}
     stages: dict[str, Any] = {}
     pairs: list[tuple[float, float]] = []
     judged_any = any(a.purpose == "judge" for a in rows)
@@ -65,10 +70,12 @@ def quality_maintenance(attempts: Iterable[Attempt]) -> dict[str, Any]:
         if not chosen:
             continue
         shadows = [a for a in rows if a.stage == stage and a.purpose == "shadow"]
-        pair = _pair(chosen[-1], shadows)
+        verdict = people.get(stage) if chosen[-1].route != "premium" else None
+        pair = verdict or _pair(chosen[-1], shadows)
         if pair is not None:
             pairs.append(pair)
-            stages[stage] = summarise([pair])
+            stages[stage] = summarise([pair], "a person's verdict on the pair with premium"
+                                      if verdict else "")
         elif chosen[-1].route == "premium":
             stages[stage] = summarise([], "premium's own work: no comparison to make")
         elif chosen[-1].evidence == "judge":

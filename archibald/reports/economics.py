@@ -144,9 +144,14 @@ def _evidence(rows: list[dict[str, Any]], data: dict[str, Any],
               memory: Memory | None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The savings split by what stands behind them. A stage's saving is *verified* when a
     delegated result of its task type on that route was judged against premium's answer to the
-    same input (a shadow pair; memory keeps them); otherwise — a substitution never compared,
-    a cheaper model never shadowed — it is *unverified*. A premium stage saves nothing and is
-    never its own comparison."""
+    same input (a judged pair, or a person's verdict on one; memory keeps them, and run.json
+    keeps the run's own); otherwise — a substitution never compared, a cheaper model never
+    shadowed — it is *unverified*, labelled with the strongest evidence it had (a judge's score
+    alone, a route-blind check, nothing). A premium stage saves nothing and is never its own
+    comparison."""
+    from ..quality.evidence import comparisons, describe
+
+    own = (data.get("quality_maintenance") or {}).get("stages") or {}
     saved = {"verified": 0, "unverified": 0}
     stages: dict[str, list[str]] = {"verified": [], "unverified": []}
     pairs: list[tuple[float, float]] = []
@@ -156,20 +161,33 @@ def _evidence(rows: list[dict[str, Any]], data: dict[str, Any],
             r["evidence"] = "none needed" if r["saved"] <= 0 else "unverified"
             continue
         stage = data["stages"].get(r["stage"]) or {}
-        found = [] if memory is None else memory.shadow_pairs(
-            str(stage.get("task_type") or r["stage"]), route=str(r["route"]), limit=500)
+        found = [] if memory is None else comparisons(
+            memory, str(stage.get("task_type") or r["stage"]), None, str(r["route"]))
         usable = [(float(x["quality"]), float(x["premium_quality"])) for x in found
                   if x["quality"] is not None and x["premium_quality"] is not None]
+        mine = own.get(r["stage"]) or {}
+        if not usable and mine.get("n") and mine.get("ratio") is not None:
+            usable = [(float(mine["ratio"]), 1.0)]  # this run's own pair (run.json)
         which = "verified" if usable else "unverified"
         saved[which] += r["saved"]
         stages[which].append(r["stage"])
         pairs += usable
-        r["evidence"] = (f"verified ({len(usable)} judged comparisons with premium)" if usable
-                         else "unverified (no comparison with premium yet)")
+        people = sum(1 for x in found if x.get("evidence") == "human")
+        r["evidence"] = (f"verified ({len(usable)} judged comparisons with premium"
+                         + (f", {people} by people" if people else "") + ")" if usable
+                         else f"unverified (no comparison with premium yet; "
+                              f"{describe(_accepted_evidence(stage))})")
     verified = {"saved": saved["verified"], "stages": stages["verified"], "n": len(pairs),
                 "maintenance": summarise(pairs, "judged against premium on the same input")}
     unverified = {"saved": saved["unverified"], "stages": stages["unverified"]}
     return verified, unverified
+
+
+def _accepted_evidence(stage: dict[str, Any]) -> str:
+    """The evidence behind a stage's accepted result (run.json's attempts)."""
+    accepted = [a for a in stage.get("attempts") or []
+                if a.get("purpose", "production") == "production" and a.get("success")]
+    return str(accepted[-1].get("evidence") or "") if accepted else ""
 
 
 def _maintenance(raw: Any) -> dict[str, Any]:

@@ -337,6 +337,32 @@ class Memory:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(stmt).mappings()]
 
+    def evidence_outcomes(self, task_type: str, channel: str | None = None, *,
+                          kinds: tuple[str, ...] = ("judge", "shadow"),
+                          failures: bool = False, limit: int = 5000) -> list[Attempt]:
+        """Production outcomes of a task type whose quality has evidence of ``kinds`` behind
+        it (and, with ``failures``, every failed one not forgotten), newest first."""
+        c = attempts.c
+        judged = c.evidence.in_(kinds) & c.quality.is_not(None)
+        if failures:
+            judged = judged | (c.success.is_(False) & c.checked.is_(True)
+                               & (c.status != "pending") & (c.evidence != "forgotten"))
+        stmt = select(attempts).where(judged, c.task_type == task_type,
+                                      c.purpose == "production")
+        if channel is not None:
+            stmt = stmt.where(c.channel == channel)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt.order_by(c.id.desc()).limit(limit)).mappings().all()
+        return [_attempt(r) for r in rows]
+
+    def record_verdict(self, run_id: str, stage: str, **verdict: Any) -> dict[str, Any]:
+        """A person's verdict on a pair (a delegated result and premium's on the same input,
+        seen blind): the strongest evidence. Arguments: archibald.quality.evidence's
+        :func:`~archibald.quality.evidence.record_verdict`."""
+        from ..quality.evidence import record_verdict
+
+        return record_verdict(self, run_id, stage, **verdict)
+
     def spent_nano(self, *, since: float | None = None, channel: str | None = None,
                    run_id: str | None = None, task_type: str | None = None) -> int:
         """Money committed, filtered by time, channel, run or task: settled costs, plus the
@@ -370,11 +396,16 @@ class Memory:
                 "quality_maintenance": self.maintenance()}
 
     def maintenance(self) -> dict[str, dict[str, Any]]:
-        """Per "task type/route": judged quality ÷ premium's on the same tasks (shadow pairs)."""
+        """Per "task type/route": quality ÷ premium's on the same inputs (judged pairs, and
+        people's verdicts, which replace the judge's on the same pair)."""
+        from ..quality.evidence import human_pairs
         from ..quality.maintenance import summarise
 
         pairs: dict[str, list[tuple[float, float]]] = {}
-        for p in self.shadow_pairs():
+        human = human_pairs(self)
+        people = {(h["run_id"], h["stage"]) for h in human}
+        for p in [*human, *(p for p in self.shadow_pairs()
+                            if (p["run_id"], p["stage"]) not in people)]:
             pairs.setdefault(f"{p['task_type']}/{p['route']}", []).append(
                 (p["quality"], p["premium_quality"]))
         return {k: summarise(v) for k, v in sorted(pairs.items())}
