@@ -36,7 +36,8 @@ def plan_data(settings: Any, memory: Any, videos: int, channel: str,
             settings.profile(name).premium_model if d.route == "premium" else None
         # the report's baseline rule: no premium price where no premium backend exists here
         premium = d.analysis.estimated_cost if has_baseline(router.registry, name) else None
-        stages.append({"stage": spec.name, "route": d.route, "decision": d.decision,
+        stages.append({"stage": spec.name, "task_type": name, "route": d.route,
+                       "decision": d.decision,
                        "expected_cost_usd": round(router.estimate(task, d.route, d.analysis), 6),
                        "premium_cost_usd": None if premium is None else round(premium, 6),
                        "qa_cost_usd": round(_qa_estimate(router, settings, task, d.route,
@@ -51,7 +52,7 @@ def plan_data(settings: Any, memory: Any, videos: int, channel: str,
                            "videos": videos, "channel": channel, "minutes": minutes,
                            "stages": stages, "planned_cost_per_video_usd": round(planned, 6),
                            "planned_cost_total_usd": round(planned * videos, 6),
-                           "forecast": None}
+                           **_savings(stages, memory), "forecast": None}
     try:
         f = forecast(history, videos, minutes=minutes)
     except InputError as exc:
@@ -67,6 +68,51 @@ def plan_data(settings: Any, memory: Any, videos: int, channel: str,
                        "total_seconds": f.total_seconds_mean,
                        "total_seconds_interval": list(f.total_seconds_interval)}
     return out
+
+
+def _savings(stages: list[dict[str, Any]], memory: Any) -> dict[str, Any]:
+    """Per video, what the planned routes save against premium, split as the report splits
+    it: *verified* where the stage's route has comparisons with premium on the same input on
+    record (judged pairs, people's verdicts), with the quality they kept; *unverified* where it
+    has none. Quality assurance is subtracted from the total, not from either."""
+    from ..quality.evidence import comparisons
+    from ..quality.maintenance import summarise
+
+    split = {"verified": 0.0, "unverified": 0.0}
+    named: dict[str, list[str]] = {"verified": [], "unverified": []}
+    pairs: list[tuple[float, float]] = []
+    for s in stages:
+        if s["premium_cost_usd"] is None or s["route"] == "premium":
+            continue
+        found = comparisons(memory, s["task_type"], None, s["route"])
+        which = "verified" if found else "unverified"
+        split[which] += s["premium_cost_usd"] - s["expected_cost_usd"]
+        named[which].append(s["stage"])
+        pairs += [(p["quality"], p["premium_quality"]) for p in found]
+    qa = sum(s["qa_cost_usd"] for s in stages)
+    return {"savings": {
+        "verified_usd": round(split["verified"], 6), "verified_stages": named["verified"],
+        "unverified_usd": round(split["unverified"], 6),
+        "unverified_stages": named["unverified"], "qa_usd": round(qa, 6),
+        "total_usd": round(split["verified"] + split["unverified"] - qa, 6),
+        "quality_kept": summarise(pairs, "judged against premium on the same input")}}
+
+
+def savings_line(data: dict[str, Any]) -> str:
+    """The plan's savings per video in the report's words: verified and unverified."""
+    s = data["savings"]
+    kept = s["quality_kept"]
+    if kept["n"]:
+        interval = ("" if kept["low"] is None else
+                    f", 95% interval {kept['low']:.1%} to {kept['high']:.1%}")
+        behind = (f"{kept['n']} judged comparisons with premium on record, quality kept "
+                  f"{kept['ratio']:.1%}{interval}")
+    else:
+        behind = "no judged comparison yet"
+    unverified = ", ".join(s["unverified_stages"])
+    return (f"verified savings ${s['verified_usd']:.4f} ({behind}); unverified savings "
+            f"${s['unverified_usd']:.4f} (no comparison yet{': ' + unverified if unverified else ''})"
+            f"; quality assurance -${s['qa_usd']:.4f}")
 
 
 def _qa_estimate(router: Any, settings: Any, task: Any, route: str, premium: float) -> float:
@@ -132,6 +178,7 @@ def plan(videos: int = typer.Option(10, "--videos", "--runs",
     typer.echo(f"routes as planned now, quality assurance (judge and shadow) included: "
                f"${data['planned_cost_per_video_usd']:.4f} per {spec.unit}, "
                f"${data['planned_cost_total_usd']:.2f} for {videos}")
+    typer.echo(f"per {spec.unit}: {savings_line(data)}")
     f = data["forecast"]
     if f is None:
         typer.echo(f"forecast: {data.get('forecast_note')}")
