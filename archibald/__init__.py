@@ -24,6 +24,10 @@ _EXPORTS = {
     # routing
     "Router": "core.router", "Registry": "core.router", "Decision": "core.router", "RouteResult": "core.router",
     "build_registry": "core.catalog", "open_router": "api", "run_sync": "api", "backend": "api",
+    # your own backends' prices
+    "per_call": "core.price_rules", "per_unit": "core.price_rules",
+    "per_second": "core.price_rules", "priced": "core.price_rules", "FREE": "core.price_rules",
+    "PriceRule": "core.price_rules",
     # pipelines
     "run": "api", "run_async": "api", "define_pipeline": "pipeline.define",
     "PipelineDef": "pipeline.define", "load_pipeline": "pipeline.spec",
@@ -52,6 +56,7 @@ if TYPE_CHECKING:
     from .pipeline.spec import Pipeline, load_pipeline
     from .providers.backends.base import Backend, FunctionBackend
     from .core.budgets import BudgetGuard
+    from .core.price_rules import FREE, PriceRule, per_call, per_second, per_unit, priced
     from .core.catalog import build_registry
     from .config import Channel, Profile, Settings, archibald_home, load_settings
     from .errors import (ArchibaldError, BackendError, BackendTimeout, BudgetExceeded,

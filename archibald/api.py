@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping, TypeVar
 
+from .core.price_rules import FREE, PriceRule, per_call, per_second, per_unit, priced, rule_of
 from .providers.backends.base import FunctionBackend
 from .config import Settings, load_settings
 from .errors import UserError
@@ -24,19 +25,27 @@ from .store.memory import Memory
 from .core.router import Registry, RouteResult, Router
 from .core.tasks import Context, Task
 
-__all__ = ["backend", "open_router", "run_sync", "run", "run_async"]
+__all__ = ["backend", "open_router", "run_sync", "run", "run_async", "per_call", "per_unit",
+           "per_second", "priced", "FREE", "PriceRule"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def backend(registry: Registry, task_type: str, route: str, *,
-            name: str | None = None) -> Callable[[F], F]:
+            name: str | None = None, price: PriceRule | None = None) -> Callable[[F], F]:
     """Register the decorated function as ``route`` of ``task_type`` in ``registry``.
 
     The function takes ``(task, context)`` and returns an :class:`~archibald.core.tasks.Outcome`
-    (say what the call cost: ``Outcome(..., cost=0.0021, usage=Usage(...))``) or just the
-    artifact (cost 0). It may be ``async def`` or plain; a plain one runs in a thread so the
-    event loop is never blocked."""
+    (with what the call consumed: ``Outcome(..., usage=Usage(characters=1200))``) or just the
+    artifact. It may be ``async def`` or plain; a plain one runs in a thread so the event loop
+    is never blocked.
+
+    ``price`` is its price rule (:func:`~archibald.core.price_rules.per_call`,
+    :func:`~archibald.core.price_rules.per_unit`, :func:`~archibald.core.price_rules.
+    per_second`, or :data:`~archibald.core.price_rules.FREE` for work on this machine): its
+    calls are then reserved against the budgets before they are made and priced by it, like
+    ours. Without one, a call is recorded at the cost the function reports, said so in the
+    ledger; one that reports none is recorded at $0 with a warning (docs/backends.md)."""
 
     def register(fn: F) -> F:
         if inspect.iscoroutinefunction(fn):
@@ -44,9 +53,10 @@ def backend(registry: Registry, task_type: str, route: str, *,
         else:
             async def call(task: Task, context: Context) -> object:
                 return await asyncio.to_thread(fn, task, context)
+        label = name or f"{route}:{getattr(fn, '__name__', 'function')}"
+        rule = price if price is not None else rule_of(fn)
         registry.register(task_type, route, FunctionBackend(
-            name or f"{route}:{getattr(fn, '__name__', 'function')}", route,
-            functools.wraps(fn)(call)))
+            label, route, functools.wraps(fn)(call), price=rule, declared=rule is not None))
         return fn
 
     return register

@@ -19,6 +19,7 @@ from ..store.memory import Memory
 from .prices import PriceBook
 from ..providers.registry import ProviderSettings
 from .router import Registry
+from .price_rules import apply_rule, rule_of
 from .tasks import Context, Outcome, Task
 
 __all__ = ["build_registry", "describe", "LocalBackend", "MemoryBackend"]
@@ -55,9 +56,29 @@ class LocalBackend(Backend):
             artifact = await fn(task, context)
         else:  # a plain function runs in a thread: the other stages go on meanwhile
             artifact = await asyncio.to_thread(fn, task, context)
-        return Outcome(artifact=artifact, backend=self.name, route="local",
-                       seconds=time.perf_counter() - start,
-                       detail={"price_source": "runs on this machine, cost 0"})
+        seconds = time.perf_counter() - start
+        rule = rule_of(fn)
+        if isinstance(artifact, Outcome):  # a function that says what it consumed or cost
+            outcome = artifact
+            outcome.backend, outcome.route = self.name, "local"
+            outcome.seconds = outcome.seconds or seconds
+            return apply_rule(rule, task, outcome, seconds, self.name)
+        outcome = Outcome(artifact=artifact, backend=self.name, route="local", seconds=seconds,
+                          detail={"price_source": "runs on this machine, cost 0"})
+        return outcome if rule is None else apply_rule(rule, task, outcome, seconds, self.name)
+
+    def max_cost(self, task: Task) -> float | None:
+        """A local function marked with a price rule (``@archibald.priced``) reserves its
+        maximum like any paid call; an unmarked one runs on this machine at $0."""
+        from ..pipeline.spec import resolve_function
+
+        if self.function is None:
+            return None
+        try:
+            rule = rule_of(resolve_function(self.function))
+        except Exception:  # noqa: BLE001 - it fails again, and is reported, when it runs
+            return None
+        return rule.max_cost(task) if rule is not None else None
 
 
 class MemoryBackend(Backend):
@@ -175,6 +196,9 @@ def build_registry(settings: Settings, memory: Memory,
                     backend = _Missing(f"{route}:{task_type}",
                                        f"no {route} backend serves {profile.capability} work")
             reg.register(task_type, route, backend)
+    from .plugins import load_backends
+
+    load_backends(reg, settings)  # the archibald.backends entry points, over the shipped
     return reg
 
 

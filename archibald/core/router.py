@@ -20,7 +20,8 @@ from .baseline import premium_baseline
 from .budgets import BudgetGuard
 from ..config import Profile, Settings
 from ..errors import (BackendTimeout, BudgetExceeded, DelegationError, InputError,
-                     MediaError, MissingKeyError, ProviderUnreachable, RouteUnavailable)
+                     MediaError, MissingKeyError, ProviderUnreachable, RouteUnavailable,
+                     UserError)
 from ..store.ledger import NANO, Attempt, to_nano, usd
 from ..store.memory import Memory, RouteStats
 from .prices import PriceBook
@@ -434,11 +435,22 @@ class Router:
             state.attempts.append(attempt)
             state.errors.append(f"{type(exc).__name__}: {exc}")
             return None
+        except UserError as exc:  # a mistake to fix (bad input): released, then said
+            self._released(attempt, exc, time.perf_counter() - start, wire)
+            raise
+        except Exception as exc:  # noqa: BLE001 - a plain exception (a bug, a library's
+            # error) from a backend: its reservation released, the next route tried
+            self._released(attempt, exc, time.perf_counter() - start, wire)
+            print(f"warning: {backend.name} raised {type(exc).__name__}: {exc}; trying the "
+                  f"next route", file=sys.stderr)
+            state.attempts.append(attempt)
+            state.errors.append(f"{type(exc).__name__}: {exc}")
+            return None
         outcome.seconds = outcome.seconds or time.perf_counter() - start
         self._answered(attempt, outcome)
         # durable before anything else; a free route's answer is simply made again
         self.memory.settle(attempt, outcome_payload(outcome) if route in PAID_ROUTES
-                           else None)
+                           or attempt.cost_nano else None)  # a priced answer is kept
         if wire:
             wire.forget()  # the answer is in the ledger row now
         state.spent += attempt.cost_nano
@@ -451,6 +463,15 @@ class Router:
                   f"${usd(over):.6f} above the ${usd(attempt.max_cost_nano):.6f} reserved for "
                   f"it: its max_cost understates the bill", file=sys.stderr)
         return await self._judge(state, attempt, outcome)
+
+    def _released(self, attempt: Attempt, exc: BaseException, seconds: float,
+                  wire: Any) -> None:
+        """Settle a call that raised instead of answering at $0: its reservation is free."""
+        attempt.error, attempt.seconds, attempt.checked = \
+            f"{type(exc).__name__}: {exc}", seconds, True
+        self.memory.settle(attempt)
+        if wire:
+            wire.forget()
 
     def _request_id_sink(self, attempt: Attempt) -> Callable[[str], None]:
         """Where a backend reports its provider's request id: into the pending row, at once."""

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..providers.backends.base import Backend
-from ..errors import BudgetExceeded, ConfigError, DelegationError, RouteUnavailable
+from ..errors import BudgetExceeded, ConfigError, RouteUnavailable
 from ..store.ledger import Attempt, to_nano
 from ..core.decisions import Decision, QualityCheck, RouterParts
 from ..core.tasks import Context, Outcome, Task
@@ -206,7 +206,8 @@ class Assurance:
         start = time.perf_counter()
         try:
             out = await backend.execute(task, context)
-        except DelegationError as exc:
+        except Exception as exc:  # noqa: BLE001 - a route error, or a plain exception: the
+            # check is skipped and its reservation released (at what the error says it cost)
             a.cost_nano = to_nano(getattr(exc, "cost", 0.0) or 0.0)
             a.error, a.seconds, a.checked = str(exc), time.perf_counter() - start, True
             self.router.memory.settle(a)

@@ -6,6 +6,7 @@ import time
 from abc import ABC, abstractmethod
 from typing import Any, Awaitable, Callable, ClassVar, Mapping
 
+from ...core.price_rules import PriceRule, apply_rule
 from ...core.tasks import Context, Outcome, Task
 
 __all__ = ["Backend", "FunctionBackend"]
@@ -91,26 +92,41 @@ class _Replay:
 
 
 class FunctionBackend(Backend):
-    """A backend made from an async function; handy for local routes and tests."""
+    """A backend made from an async function; handy for local routes and tests.
+
+    ``price`` (a :class:`~archibald.core.price_rules.PriceRule`) prices its calls like ours:
+    its maximum is reserved before a call, its cost computed from what the call consumed.
+    ``declared`` False (a user's backend that gave no rule) says so in the ledger."""
 
     def __init__(self, name: str, route: str,
                  fn: Callable[[Task, Context], Awaitable[object]],
-                 capability: frozenset[str] = frozenset()) -> None:
+                 capability: frozenset[str] = frozenset(), *,
+                 price: PriceRule | None = None, declared: bool = True) -> None:
         self.name = name
         self._route = route
         self._fn = fn
         self._capability = capability
+        self.price = price
+        self.declared = declared
 
     @property
     def route(self) -> str:  # type: ignore[override]  # an instance-level route
         return self._route
 
+    def max_cost(self, task: Task) -> float | None:
+        return self.price.max_cost(task) if self.price is not None else None
+
     async def execute(self, task: Task, context: Context) -> Outcome:
         start = time.perf_counter()
         result = await self._fn(task, context)
+        seconds = time.perf_counter() - start
         if isinstance(result, Outcome):
             if not result.seconds:
-                result.seconds = time.perf_counter() - start
-            return result
-        return Outcome(artifact=result, backend=self.name, route=self._route,
-                       seconds=time.perf_counter() - start)
+                result.seconds = seconds
+            outcome = result
+        else:
+            outcome = Outcome(artifact=result, backend=self.name, route=self._route,
+                              seconds=seconds)
+        if self.price is None and self.declared:
+            return outcome
+        return apply_rule(self.price, task, outcome, seconds, self.name)
