@@ -120,7 +120,11 @@ def _qa_estimate(router: Any, settings: Any, task: Any, route: str, premium: flo
     outcome of a task type with a rubric, and for a delegated one the shadow's share of a
     premium answer judged pairwise (both orders). Nothing where no judge can run."""
     from ..quality.judge import rubric
+    from ..quality.senses import media_kind
 
+    kind = media_kind(settings.profile(task.type).capability)
+    if kind is not None:
+        return _media_qa_estimate(router, settings, task, route, premium, kind)
     judge = router.assurance.judge
     if judge is None or rubric(task.type) is None:
         return 0.0
@@ -136,6 +140,32 @@ def _qa_estimate(router: Any, settings: Any, task: Any, route: str, premium: flo
         return float(one)
     share = float(settings.quality.shadow_share)
     return float(one + share * (premium + 2 * one))
+
+
+def _media_qa_estimate(router: Any, settings: Any, task: Any, route: str, premium: float,
+                       kind: str) -> float:
+    """An image's or a sound's judging: one call that sees (two copies of the picture) or
+    hears (the excerpt), and for a delegated picture the shadow's share of premium's picture
+    judged in both orders. Nothing where no judge can see or hear."""
+    from ..quality.senses import AUDIO_TOKENS_PER_S, IMAGE_TOKENS, audio_rate
+
+    judge, _ = router.assurance.media_judge(kind)
+    if judge is None:
+        return 0.0
+    try:
+        price = router.prices.model(judge.model)
+    except Exception:  # noqa: BLE001 - an unpriced judge model: said as unknown (0) here
+        return 0.0
+    seen = 2 * IMAGE_TOKENS if kind == "image" else int(
+        AUDIO_TOKENS_PER_S * settings.quality.audio_excerpt_seconds)
+    per_in = max(price.input_per_token, (audio_rate(judge.model) or 0.0)
+                 if kind == "audio" else 0.0)
+    one = (seen + 600) * per_in + 200 * price.output_per_token
+    if route == "premium" or kind != "image":
+        return float(one)
+    pair = (2 * seen + 700) * per_in + 200 * price.output_per_token
+    share = float(settings.quality.shadow_share)
+    return float((1 - share) * one + share * (premium + 2 * pair))
 
 
 @app.command()

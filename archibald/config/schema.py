@@ -219,6 +219,14 @@ class QualityTable(Table):
     shadow_share: Share = 0.2
     #: judged quality a cheaper route must keep, relative to premium, to be delegated to
     maintenance_floor: Share = 0.95
+    #: who looks at images and thumbnails: a vision-capable model; "" uses judge_model when it
+    #: can see images, else images are judged by route-blind checks only
+    vision_judge_model: str = ""
+    #: who listens to voice and music: an audio-capable model (OpenAI input_audio); "" uses
+    #: judge_model when it can hear, else route-blind measures only (loudness, clipping...)
+    audio_judge_model: str = ""
+    #: the longest excerpt of a narration or music bed the audio judge hears, seconds
+    audio_excerpt_seconds: Annotated[float, Field(ge=5, le=600)] = 45.0
 
 
 class Root(Table):

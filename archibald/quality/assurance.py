@@ -30,6 +30,7 @@ from ..store.ledger import Attempt, to_nano
 from ..core.decisions import Decision, QualityCheck, RouterParts
 from ..core.tasks import Context, Outcome, Task
 from .judge import Judge, Rubric, Verdict, build_judge, judge_text, rubric
+from .senses import Shown, build_media_judge, media_kind, media_rubric, reprice_audio, shown
 
 if TYPE_CHECKING:
     from ..config import Profile
@@ -68,6 +69,7 @@ class Assurance:
         self._judge: Judge | None = None
         self._why_not: str | None = None
         self._built = False
+        self._media: dict[str, tuple[Judge | None, str]] = {}
 
     # -- the judge ------------------------------------------------------------------------
     @property
@@ -87,6 +89,23 @@ class Assurance:
     @property
     def why_no_judge(self) -> str | None:
         return None if self.judge is not None else self._why_not
+
+    def media_judge(self, kind: str) -> tuple[Judge | None, str]:
+        """The judge that can see ("image") or hear ("audio") media here, or None and why."""
+        if kind not in self._media:
+            self._media[kind] = build_media_judge(self.router.settings, self.router.prices,
+                                                  kind)
+        return self._media[kind]
+
+    def _judge_for(self, task: Task, profile: "Profile"
+                   ) -> tuple[Rubric | None, Judge | None, str | None, str]:
+        """The rubric, the judge, the media kind (None: text) and why no judge, for a task."""
+        kind = media_kind(profile.capability)
+        if kind is None:
+            r = rubric(task.type)
+            return r, self.judge if r is not None else None, None, self.why_no_judge or ""
+        judge, why = self.media_judge(kind)
+        return media_rubric(task.type, profile.capability), judge, kind, why
 
     # -- the check --------------------------------------------------------------------------
     @staticmethod
@@ -117,58 +136,80 @@ class Assurance:
         profile = self.router.settings.profile(task.type)
         if attempt.evidence == "check" and attempt.route != "premium" and creative_keep(profile):
             attempt.evidence = "unjudged"
-        r = rubric(task.type)
+        r, judge, kind, why = self._judge_for(task, profile)
         info: dict[str, Any] = {"evidence": attempt.evidence}
         outcome.detail["quality_assurance"] = info
-        judge = self.judge if r is not None else None
         if r is None or judge is None:
-            if r is not None:
-                info["note"] = f"unjudged: {self.why_no_judge}"
+            if r is not None and kind is not None:  # media with no judge: say what stands
+                info["note"] = (f"not judged: {why}; " + (
+                    "route-blind measures only" if attempt.evidence == "check"
+                    else "not measured"))
+            elif r is not None:
+                info["note"] = f"unjudged: {why}"
+            return []
+        excerpt = float(self.router.settings.quality.audio_excerpt_seconds)
+        work = Shown(judge_text(outcome)) if kind is None else shown(outcome, kind, excerpt)
+        if work is None:
+            info["note"] = "not judged: the result names no media file the judge can be shown"
             return []
         qa: list[Attempt] = []
         info["check_score"] = attempt.quality
-        work = judge_text(outcome)
         brief = self._brief(task)
         share = self.router.settings.quality.shadow_share
-        # only text is shadowed: a second answer costs tokens, never a second upload or render
-        text_work = profile.capability in ("text", "research")
-        if attempt.route != "premium" and text_work and share > 0 \
+        # text and images are shadowed: a second answer costs tokens or one picture; a second
+        # narration or music bed, or a second upload, is never bought only to compare
+        shadowed = profile.capability in ("text", "research") or kind == "image"
+        if attempt.route != "premium" and shadowed and share > 0 \
                 and self.router.rng.random() < share and not self._premium_tried(run_id, stage):
             shadow = await self._shadow(task, context, decision, check, attempt, run_id, stage,
                                         spent, qa, info)
+            theirs = None if shadow is None else (
+                Shown(judge_text(shadow[1])) if kind is None else shown(shadow[1], kind, excerpt))
             if shadow is not None:
                 s_attempt, s_outcome = shadow
                 try:
-                    await self._pair(judge, r, task, brief, work, judge_text(s_outcome),
-                                     attempt, s_attempt, run_id, stage, spent, qa, info)
+                    if theirs is not None:
+                        await self._pair(judge, r, task, brief, work, theirs,
+                                         attempt, s_attempt, run_id, stage, spent, qa, info)
                 finally:  # settled (and learnt from) whatever happens to the judging
                     s_attempt.checked = True
                     self.router.memory.settle(s_attempt)
         if attempt.evidence != "shadow":
-            verdict = await self._call(judge, r, task, Judge.single_prompt(r, brief, work),
+            text = work.text if kind is None else f"[attached: {work.text}]"
+            verdict = await self._call(judge, r, task, Judge.single_prompt(r, brief, text),
                                        ("score",), attempt, run_id, stage, spent, qa, info,
-                                       "alone")
+                                       "alone", work.parts, work.tokens)
             if verdict is not None:
                 attempt.quality, attempt.evidence = round(verdict.scores["score"], 4), "judge"
                 info["judge"] = {"score": attempt.quality, "reasons": verdict.reasons,
-                                 "rubric": f"{r.task_type} v{r.version}"}
+                                 "rubric": f"{r.task_type} v{r.version}",
+                                 "model": judge.model, "senses": judge.senses}
         info["evidence"] = attempt.evidence
         outcome.quality = attempt.quality
         return qa
 
-    async def _pair(self, judge: Judge, r: Rubric, task: Task, brief: str, work: str,
-                    theirs: str, attempt: Attempt, s_attempt: Attempt, run_id: str, stage: str,
-                    spent: int, qa: list[Attempt], info: dict[str, Any]) -> None:
+    async def _pair(self, judge: Judge, r: Rubric, task: Task, brief: str, work: Shown,
+                    theirs: Shown, attempt: Attempt, s_attempt: Attempt, run_id: str,
+                    stage: str, spent: int, qa: list[Attempt], info: dict[str, Any]) -> None:
         """Judge the two answers in both orders; each side's score is its mean over the two,
         which cancels the judge's leaning towards whichever it reads first (or second)."""
-        first = await self._call(judge, r, task, Judge.pair_prompt(r, brief, work, theirs),
-                                 ("a", "b"), attempt, run_id, stage, spent, qa, info,
-                                 "pairwise, this route's answer first")
+        def ask(a: Shown, b: Shown) -> tuple[str, list[dict[str, Any]], int]:
+            if not a.parts:
+                return Judge.pair_prompt(r, brief, a.text, b.text), [], 0
+            n = len(a.parts)
+            return (Judge.pair_prompt(r, brief, f"[attachment(s) 1 to {n}: {a.text}]",
+                                      f"[attachment(s) {n + 1} to {2 * n}: {b.text}]"),
+                    [*a.parts, *b.parts], a.tokens + b.tokens)
+        prompt, parts, tokens = ask(work, theirs)
+        first = await self._call(judge, r, task, prompt, ("a", "b"), attempt, run_id, stage,
+                                 spent, qa, info, "pairwise, this route's answer first", parts,
+                                 tokens)
         if first is None:
             return
-        second = await self._call(judge, r, task, Judge.pair_prompt(r, brief, theirs, work),
-                                  ("a", "b"), attempt, run_id, stage, spent, qa, info,
-                                  "pairwise, premium's answer first")
+        prompt, parts, tokens = ask(theirs, work)
+        second = await self._call(judge, r, task, prompt, ("a", "b"), attempt, run_id, stage,
+                                  spent, qa, info, "pairwise, premium's answer first", parts,
+                                  tokens)
         if second is None:
             return
         mine = (first.scores["a"] + second.scores["b"]) / 2
@@ -223,6 +264,28 @@ class Assurance:
         a.request_id = str(out.detail.get("request_id") or "")[:200]
         return out
 
+    def _rate(self, model: str) -> tuple[float, float]:
+        """(input, output) USD per token of a judge model; (0, 0) when unpriced."""
+        try:
+            price = self.router.prices.model(model)
+        except RouteUnavailable:
+            return 0.0, 0.0
+        return price.input_per_token, price.output_per_token
+
+    def _media_most(self, judge: Judge, prompt: str, tokens: int) -> float:
+        """The most a media judge call can cost: the prompt and the attachments' most tokens
+        (audio at its audio rate, when dearer), and every answer token allowed."""
+        from .judge import SYSTEM_MEDIA
+        from .senses import audio_rate
+
+        usage = judge.expected_usage(prompt, tokens)
+        # text never makes more tokens than its UTF-8 bytes (the bound chat calls reserve by)
+        text_tokens = len(f"{SYSTEM_MEDIA}{prompt}".encode()) + 64
+        per_in, per_out = self._rate(judge.model)
+        if judge.senses == "audio":
+            per_in = max(per_in, audio_rate(judge.model) or 0.0)
+        return (text_tokens + tokens) * per_in + usage.output_tokens * per_out
+
     def _premium_tried(self, run_id: str, stage: str) -> bool:
         """Premium already answered this task in this run (and was refused by its check):
         a shadow would pay for the same prompt twice (and, through a provider batch API,
@@ -258,15 +321,19 @@ class Assurance:
     async def _call(self, judge: Judge, r: Rubric, task: Task, prompt: str,
                     keys: tuple[str, ...], attempt: Attempt, run_id: str, stage: str,
                     spent: int, qa: list[Attempt], info: dict[str, Any],
-                    how: str) -> Verdict | None:
-        """One judge call, in the ledger (even when its answer is unusable), budget first."""
+                    how: str, parts: list[dict[str, Any]] | None = None,
+                    tokens: int = 0) -> Verdict | None:
+        """One judge call, in the ledger (even when its answer is unusable), budget first;
+        media ``parts`` are attached, at most ``tokens`` more reserved for them."""
         reason = f"judge ({r.task_type} rubric v{r.version}) of {attempt.route}'s answer, {how}"
         a = Attempt(task_type=task.type, route="judge", backend=judge.name, success=False,
                     cost_nano=0, baseline_nano=0, channel=task.channel, run_id=run_id,
                     stage=stage or task.type, model=judge.model, reason=reason,
                     config_digest=self.router.settings.digest, purpose="judge")
-        judge_task = judge.task(task, prompt)
-        most = judge.backend.max_cost(judge_task)
+        judge_task = judge.task(task, prompt, parts or ())
+        # a media call's reservation counts its attachments as tokens, not as base64 text
+        most = judge.backend.max_cost(judge_task) if not parts else self._media_most(
+            judge, prompt, tokens)
         if most is None:
             try:
                 most = self.router.prices.cost(judge.expected_usage(prompt), model=judge.model)
@@ -276,6 +343,10 @@ class Assurance:
                                spent, qa, info, "judge")
         if out is None:
             return None
+        if judge.senses == "audio":
+            reprice_audio(out, judge.model, self._rate(judge.model)[1])
+            a.cost_nano = to_nano(out.cost)
+            a.price_source = str(out.detail.get("price_source", ""))
         verdict = judge.verdict(out, keys, r.version)
         a.success, a.error, a.checked = verdict.error is None, verdict.error, True
         self.router.memory.settle(a)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from ..providers.backends.base import Backend
 from ..core.tasks import Outcome, Task, Usage
@@ -31,6 +31,8 @@ class Rubric:
     version: int
     what: str
     criteria: tuple[str, ...]
+    #: what the judge is shown: "text", or an "image" / "audio" attachment
+    kind: str = "text"
 
     def text(self) -> str:
         return "\n".join(f"- {c}" for c in self.criteria)
@@ -114,12 +116,19 @@ _SYSTEM = ("You are a strict, impartial editor judging work for a YouTube channe
            "with one JSON object and nothing else.")
 
 
-class Judge:
-    """Scores work with a chat backend against the task type's rubric."""
+SYSTEM_MEDIA = ("You are a strict, impartial editor judging media for a YouTube channel "
+                 "against a rubric. You are not told who or what made the work; judge only "
+                 "what is attached. Answer with one JSON object and nothing else.")
 
-    def __init__(self, backend: Backend, model: str) -> None:
+
+class Judge:
+    """Scores work with a chat backend against the task type's rubric: text in the prompt,
+    or (``senses`` "image" / "audio") media attached as content parts."""
+
+    def __init__(self, backend: Backend, model: str, senses: str = "text") -> None:
         self.backend = backend
         self.model = model
+        self.senses = senses
 
     @property
     def name(self) -> str:
@@ -143,14 +152,24 @@ class Judge:
                 f'the rubric. Answer as JSON: {{"a": <0 to 1>, "b": <0 to 1>, "reasons": '
                 f"[<short strings>]}}")
 
-    def task(self, task: Task, prompt: str) -> Task:
-        return Task(task.type, {"system": _SYSTEM, "prompt": prompt, "temperature": 0.0,
-                                "max_tokens": ANSWER_TOKENS * 2}, task.channel)
+    def task(self, task: Task, prompt: str, parts: Sequence[Mapping[str, Any]] = ()) -> Task:
+        """The judge's call: the prompt, and the media ``parts`` (OpenAI chat content parts:
+        ``image_url``, ``input_audio``) after it in the same user message."""
+        inputs: dict[str, Any] = {"system": _SYSTEM, "prompt": prompt, "temperature": 0.0,
+                                  "max_tokens": ANSWER_TOKENS * 2}
+        if parts:
+            inputs["system"] = SYSTEM_MEDIA
+            inputs["messages"] = [
+                {"role": "system", "content": SYSTEM_MEDIA},
+                {"role": "user", "content": [{"type": "text", "text": prompt},
+                                             *(dict(p) for p in parts)]}]
+        return Task(task.type, inputs, task.channel)
 
-    def expected_usage(self, prompt: str) -> Usage:
-        """Roughly four characters a token; what the budget check prices before the call."""
-        return Usage(input_tokens=(len(prompt) + len(_SYSTEM)) // 4 + 1,
-                     output_tokens=ANSWER_TOKENS, requests=1)
+    def expected_usage(self, prompt: str, media_tokens: int = 0) -> Usage:
+        """Roughly four characters a token, plus the most the attached media may count;
+        what the budget check prices before the call."""
+        return Usage(input_tokens=(len(prompt) + len(_SYSTEM)) // 4 + 1 + media_tokens,
+                     output_tokens=ANSWER_TOKENS * (2 if media_tokens else 1), requests=1)
 
     def verdict(self, outcome: Outcome, keys: tuple[str, ...], version: int) -> Verdict:
         """What an answer says; a reply without valid scores is a Verdict with ``error`` set
