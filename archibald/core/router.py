@@ -111,6 +111,7 @@ class Router:
         it the task type: route-blind checks for execution work; for creative work the matrix
         keeps on premium, only judged pairs against premium's answer to the same tasks."""
         from ..quality.evidence import evidence_counts
+        from .strategy import comparisons_fail
 
         r = self.settings.router
         own = self.memory.route_stats(task.type, task.channel)
@@ -143,6 +144,8 @@ class Router:
                 if judged is None:
                     continue
                 pattern.update(judged)
+            elif comparisons_fail(self, task, route, profile):
+                continue  # compared with premium, it kept too little of its quality
             key = (s.mean_cost, -(pattern["mean_quality"] or 0.0))
             if best is None or key < best[:2]:
                 best = (*key, route, pattern)

@@ -22,7 +22,8 @@ from .tasks import Task, TaskAnalysis
 if TYPE_CHECKING:
     from .decisions import RouterParts
 
-__all__ = ["bandit_choice", "arm_stats", "MODEL_ROUTES", "judged_only", "evidence_note"]
+__all__ = ["bandit_choice", "arm_stats", "MODEL_ROUTES", "judged_only", "evidence_note",
+           "comparisons_fail"]
 
 #: routes that call a model
 MODEL_ROUTES = ("premium", "budget")
@@ -43,6 +44,21 @@ def _judged_arm(judged: RouteStats | None, s: RouteStats | None) -> ArmStats:
     return ArmStats(n=judged.w, quality_sum=judged.w_quality,
                     quality_sq_sum=judged.w_quality_sq, cost_sum=cost,
                     successes=judged.w_success)
+
+
+def comparisons_fail(router: "RouterParts", task: Task, route: str, profile: Profile) -> bool:
+    """Whether enough comparisons of ``route`` with premium on the same inputs (judged pairs,
+    people's verdicts) show it keeping less than ``[quality] maintenance_floor`` of premium's
+    quality, or less than the floor: then no record of checks earns it the task type."""
+    from ..quality.evidence import comparisons
+
+    pairs = comparisons(router.memory, task.type, None, route)
+    if len(pairs) < router.settings.router.learned_min_outcomes:
+        return False
+    mine = sum(p["quality"] for p in pairs) / len(pairs)
+    premium = sum(p["premium_quality"] for p in pairs) / len(pairs)
+    return mine < profile.quality_floor or (
+        premium > 0 and mine / premium < router.settings.quality.maintenance_floor)
 
 
 def evidence_note(router: "RouterParts", task: Task, profile: Profile,
