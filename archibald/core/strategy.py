@@ -55,10 +55,10 @@ def comparisons_fail(router: "RouterParts", task: Task, route: str, profile: Pro
     pairs = comparisons(router.memory, task.type, None, route)
     if len(pairs) < router.settings.router.learned_min_outcomes:
         return False
-    mine = sum(p["quality"] for p in pairs) / len(pairs)
-    premium = sum(p["premium_quality"] for p in pairs) / len(pairs)
-    return mine < profile.quality_floor or (
-        premium > 0 and mine / premium < router.settings.quality.maintenance_floor)
+    mine = float(sum(p["quality"] for p in pairs)) / len(pairs)
+    premium = float(sum(p["premium_quality"] for p in pairs)) / len(pairs)
+    floor = float(router.settings.quality.maintenance_floor)
+    return mine < profile.quality_floor or (premium > 0 and mine / premium < floor)
 
 
 def evidence_note(router: "RouterParts", task: Task, profile: Profile,
