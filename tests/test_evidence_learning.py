@@ -194,3 +194,28 @@ def test_route_explain_prints_the_evidence_used(tmp_path: Path, monkeypatch: Any
     assert out.exit_code == 0, out.output
     # offline (no keys): no model route is available, so the checks are what there is
     assert "evidence used: 3 route-blind checks" in out.output
+
+
+def test_a_route_that_kept_too_little_of_premiums_quality_is_not_drawn(tmp_path: Path) -> None:
+    """Compared with premium on the same inputs, budget kept 40% of its quality: neither the
+    learned pattern nor the bandit sends the work there, however its checks went."""
+    for strategy in ("matrix", "bandit"):
+        (tmp_path / strategy).mkdir()
+        router = _offline_then_keyed(tmp_path / strategy, 3, router={"strategy": strategy})
+        for i in range(3):
+            when = 1000.0 + i
+            common = dict(task_type="caption", backend="b", success=True, cost_nano=1,
+                          baseline_nano=10, run_id=f"k{i}", stage="caption", created_at=when)
+            router.memory.record(Attempt(route="budget", quality=0.36, evidence="shadow",
+                                         **common))  # type: ignore[arg-type]
+            router.memory.record(Attempt(route="premium", quality=0.9, evidence="shadow",
+                                         purpose="shadow", **common))  # type: ignore[arg-type]
+            router.memory.record(Attempt("caption", "budget", "b", True, 1, 10, quality=1.0,
+                                         evidence="check", run_id=f"c{i}"))
+        d = router.decide(Task("caption", {"prompt": "p"}))
+        assert d.learned is None or d.learned["route"] != "budget"
+        if strategy == "bandit":
+            picks = [router.decide(Task("caption", {"prompt": "p"})) for _ in range(20)]
+            assert all(p.route != "budget" for p in picks)
+            assert picks[0].numbers["below_maintenance_floor"] == ["budget"]
+        router.memory.close()

@@ -100,6 +100,11 @@ def bandit_choice(router: "RouterParts", task: Task, profile: Profile, analysis:
     from ..quality.evidence import judged_stats
 
     routes = [r for r in profile.routes if r not in unavailable]
+    # a route that compared with premium keeps too little of its quality is not drawn
+    kept = [r for r in routes if r == "premium" or not comparisons_fail(router, task, r,
+                                                                         profile)]
+    dropped = [r for r in routes if r not in kept]
+    routes = kept or routes
     own = router.memory.route_stats(task.type, task.channel)
     everywhere = router.memory.route_stats(task.type)
     arms = {r: arm_stats(own.get(r)) for r in routes}
@@ -122,4 +127,8 @@ def bandit_choice(router: "RouterParts", task: Task, profile: Profile, analysis:
                                           for r, nums in d.numbers.items()}}
     if strict:
         numbers["judged_evidence_only"] = strict
+    if dropped and kept:
+        numbers["below_maintenance_floor"] = dropped
+        reason += (f"; not drawn: {', '.join(dropped)} (compared with premium, under "
+                   f"[quality] maintenance_floor)")
     return d.arm, reason, numbers
