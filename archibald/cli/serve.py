@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from typing import Optional
 
 import typer
@@ -42,8 +43,14 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind 
     if not active:
         typer.echo("note: no virtual key yet; make one with `archibald keys create NAME`",
                    err=True)
-    typer.echo(f"Archibald gateway: http://{host}:{port}/v1 (OpenAI and Anthropic APIs), "
-               f"metrics at http://{host}:{port}/metrics; {workers} worker(s)")
+    # one login token and session secret for every worker (each builds its own app)
+    os.environ.setdefault("ARCHIBALD_LOGIN_TOKEN", secrets.token_urlsafe(32))
+    os.environ.setdefault("ARCHIBALD_SESSION_SECRET", secrets.token_urlsafe(32))
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://{shown}:{port}"
+    typer.echo(f"Studio: {base}/login?token={os.environ['ARCHIBALD_LOGIN_TOKEN']}")
+    typer.echo(f"API: {base}/v1 (OpenAI and Anthropic APIs), metrics at {base}/metrics; "
+               f"{workers} worker(s)")
     uvicorn.run("archibald.serve.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", timeout_graceful_shutdown=30)
 

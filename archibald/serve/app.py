@@ -205,4 +205,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    _install_studio(app, gateway.settings)
     return app
+
+
+def _install_studio(app: FastAPI, settings: Settings) -> None:
+    """Mount the studio (archibald.serve.studio) when this install has it: it adds its pages
+    and may append to ``app.state.lifespan_hooks``. An error inside it is not hidden."""
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(f"{__package__}.studio") is None:
+        return
+    importlib.import_module(f"{__package__}.studio").install(app, settings)
