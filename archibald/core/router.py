@@ -300,7 +300,13 @@ class Router:
         done = await self._resume(state)
         if done is not None:
             return done
+        sink = context.extra.get("stream")
         for route in decision.chain:
+            if sink is not None and sink.started:
+                # part of an answer has reached its reader: no route can finish or replace it
+                state.errors.append("the answer was already streaming; no other route may "
+                                    "take over")
+                break
             backend = self.registry.get(task.type, route)
             if backend is None or route in state.refused:
                 continue

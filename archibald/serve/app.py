@@ -7,6 +7,7 @@ the shared store. Every request needs a virtual key; errors come in the API's ow
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -26,7 +27,7 @@ from .gateway import openai as openai_api
 from .gateway.keys import Key
 from .gateway.wire import ApiError
 from .gateway.metrics import Metrics
-from .gateway.service import Gateway
+from .gateway.service import Answer, Gateway, Live
 
 __all__ = ["create_app", "MAX_BODY_BYTES"]
 
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             for hook in reversed(hooks):
                 await hook.__aexit__(None, None, None)
+            await gateway.drain()  # streams whose client left are read to their end, settled
             gateway.close()
 
     app = FastAPI(title="Archibald", lifespan=lifespan, docs_url=None, redoc_url=None,
@@ -115,11 +117,48 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            "rate_limit_exceeded", "rate_limit_exceeded")
         return key
 
+    def record(api: str, key: Key, ans: Answer, start: float) -> None:
+        metrics.requests.labels(api, ans.route, "200").inc()
+        metrics.latency.labels(api).observe(time.perf_counter() - start)
+        metrics.tokens.labels("input").inc(ans.input_tokens)
+        metrics.tokens.labels("output").inc(ans.output_tokens)
+        metrics.cost.labels(key.name).inc(ans.cost_usd)
+        metrics.baseline.labels(key.name).inc(ans.baseline_usd)
+        metrics.routes.labels(ans.route, ans.task_type).inc()
+        rooms = [lim.room(gateway.memory.spent_nano) for lim in gateway.keys.limits(key.channel)]
+        if rooms:
+            metrics.budget_left.labels(key.name).set(min(rooms) / NANO)
+
+    def streamed(api: str, key: Key, lv: Live, body: dict[str, Any], convert: Any,
+                 start: float) -> Response:
+        """The provider's stream, piece by piece; counted in the metrics when its run ends
+        (whether or not the client stayed)."""
+        if lv.done is not None:  # the run ended before anything was streamed
+            record(api, key, lv.done, start)
+            return StreamingResponse(convert.stream(lv.done, body),
+                                     media_type="text/event-stream", headers=lv.done.headers())
+
+        def ended(run: "asyncio.Task[Any]") -> None:
+            if run.cancelled() or run.exception() is not None:
+                metrics.requests.labels(api, lv.route, "502").inc()
+            else:
+                record(api, key, lv.settled(), start)
+
+        lv.run.add_done_callback(ended)
+        return StreamingResponse(convert.live(lv, body), media_type="text/event-stream",
+                                 headers=lv.headers())
+
     async def answer(api: str, request: Request, key: Key, body: dict[str, Any],
                      convert: Any) -> Response:
         start = time.perf_counter()
         req = convert.to_request(body, request.headers.get("x-archibald-task"))
+        # a stream is the provider's own, as it is written, unless the app asks for the
+        # answer to be checked (and escalated when it fails) before any of it is sent
+        live = bool(body.get("stream")) and \
+            request.headers.get("x-archibald-stream", "").lower() != "checked"
         try:
+            if live:
+                return streamed(api, key, await gateway.stream(key, req), body, convert, start)
             ans = await gateway.complete(key, req)
         except BudgetExceeded as exc:
             metrics.requests.labels(api, "", "429").inc()
@@ -132,16 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             metrics.requests.labels(api, "", "502").inc()
             raise ApiError(502, f"every route failed: {exc}", "api_error",
                            "upstream_failed") from None
-        metrics.requests.labels(api, ans.route, "200").inc()
-        metrics.latency.labels(api).observe(time.perf_counter() - start)
-        metrics.tokens.labels("input").inc(ans.input_tokens)
-        metrics.tokens.labels("output").inc(ans.output_tokens)
-        metrics.cost.labels(key.name).inc(ans.cost_usd)
-        metrics.baseline.labels(key.name).inc(ans.baseline_usd)
-        metrics.routes.labels(ans.route, ans.task_type).inc()
-        rooms = [lim.room(gateway.memory.spent_nano) for lim in gateway.keys.limits(key.channel)]
-        if rooms:
-            metrics.budget_left.labels(key.name).set(min(rooms) / NANO)
+        record(api, key, ans, start)
         if body.get("stream"):
             return StreamingResponse(convert.stream(ans, body), media_type="text/event-stream",
                                      headers=ans.headers())

@@ -225,12 +225,12 @@ class ChatBackend(Backend):
         if not self.provider.configured:
             return f"{self.provider.missing} is not set ({self.provider.name} serves {self.model})"
         try:
-            self._price(Usage())
+            self.price(Usage())
         except RouteUnavailable as exc:
             return str(exc)
         return None
 
-    def _price(self, usage: Usage, at: datetime | None = None) -> float:
+    def price(self, usage: Usage, at: datetime | None = None) -> float:
         if self.free:
             try:
                 return self.prices.cost(usage, model=self.model, at=at)
@@ -238,7 +238,7 @@ class ChatBackend(Backend):
                 return self.prices.cost(usage, unit="local")
         return self.prices.cost(usage, model=self.model, at=at)
 
-    def _price_source(self, at: datetime | None = None) -> str:
+    def price_source(self, at: datetime | None = None) -> str:
         try:
             return self.prices.source(model=self.model, at=at)
         except RouteUnavailable:
@@ -319,8 +319,9 @@ class ChatBackend(Backend):
         return batcher is not None and bool(batcher.wants(run_id, self.provider.name))
 
     def keeps_wire(self, context: Context) -> bool:
-        """A synchronous chat call keeps its wire; a batched one is found by the batcher."""
-        return not self._batched(context)
+        """A synchronous chat call keeps its wire; a batched one is found by the batcher; a
+        streamed one goes to its client as it comes (see llmstream)."""
+        return not self._batched(context) and context.extra.get("stream") is None
 
     async def execute(self, task: Task, context: Context) -> Outcome:
         messages = chat_messages(task, self.checked_prompt(task, self.provider.name))
@@ -343,6 +344,11 @@ class ChatBackend(Backend):
             # LiteLLM otherwise routes every call with tools through its proxy's MCP handler
             # (which needs the mcp package, and is not a proxy's job here)
             kwargs["_skip_mcp_handler"] = True
+        sink = context.extra.get("stream")
+        if sink is not None:  # the gateway's client reads the answer as it is written
+            from .llmstream import stream_chat
+
+            return await stream_chat(self, kwargs, sink)
         batcher = context.extra.get("batcher")
         run_id = str(context.extra.get("run_id") or "")
         if batcher is not None and batcher.wants(run_id, self.provider.name):
@@ -372,7 +378,7 @@ class ChatBackend(Backend):
             sent = datetime.fromtimestamp(kept.sent_at, timezone.utc)  # the rate it was sent at
         response = await self.retry.run(attempt, what=self.name)
         usage = _usage(response)
-        cost = self._price(usage, sent)
+        cost = self.price(usage, sent)
         message = response.choices[0].message
         text = message.content or ""
         calls = getattr(message, "tool_calls", None) or []
@@ -390,4 +396,4 @@ class ChatBackend(Backend):
                                "finish_reason": response.choices[0].finish_reason,
                                "tool_calls": [_plain_call(c) for c in calls],
                                "rate": self.prices.rate(self.model, sent),
-                               "price_source": self._price_source(sent)})
+                               "price_source": self.price_source(sent)})
