@@ -86,9 +86,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hooks = [h(app) for h in app.state.lifespan_hooks]
         for hook in hooks:
             await hook.__aenter__()
+        # what killed workers left pending is resolved now and every minute
+        sweeping = asyncio.create_task(gateway.sweeping())
         try:
             yield
         finally:
+            sweeping.cancel()
             for hook in reversed(hooks):
                 await hook.__aexit__(None, None, None)
             await gateway.drain()  # streams whose client left are read to their end, settled

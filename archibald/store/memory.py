@@ -185,6 +185,15 @@ class Memory:
                 attempts.c.status == "pending").order_by(attempts.c.id)).mappings().all()
         return [_attempt(r) for r in rows]
 
+    def pending_attempts(self, run_prefix: str, before: float) -> list[Attempt]:
+        """Pending attempts of every run whose id starts with ``run_prefix``, reserved
+        before ``before`` (Unix time): what killed processes may have left in flight."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(attempts).where(
+                attempts.c.status == "pending", attempts.c.run_id.startswith(run_prefix),
+                attempts.c.created_at < before).order_by(attempts.c.id)).mappings().all()
+        return [_attempt(r) for r in rows]
+
     def settled_answer(self, run_id: str, stage: str,
                        input_key: str) -> tuple[Attempt, dict[str, Any]] | None:
         """The newest settled answer to this very task in this run and stage that was

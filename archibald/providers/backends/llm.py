@@ -319,9 +319,9 @@ class ChatBackend(Backend):
         return batcher is not None and bool(batcher.wants(run_id, self.provider.name))
 
     def keeps_wire(self, context: Context) -> bool:
-        """A synchronous chat call keeps its wire; a batched one is found by the batcher; a
-        streamed one goes to its client as it comes (see llmstream)."""
-        return not self._batched(context) and context.extra.get("stream") is None
+        """A synchronous chat call keeps its wire (a streamed one only that it was sent: its
+        answer goes to its client as it comes); a batched one is found by the batcher."""
+        return not self._batched(context)
 
     async def execute(self, task: Task, context: Context) -> Outcome:
         messages = chat_messages(task, self.checked_prompt(task, self.provider.name))
@@ -348,7 +348,7 @@ class ChatBackend(Backend):
         if sink is not None:  # the gateway's client reads the answer as it is written
             from .llmstream import stream_chat
 
-            return await stream_chat(self, kwargs, sink)
+            return await stream_chat(self, kwargs, sink, context.extra.get("wire"))
         batcher = context.extra.get("batcher")
         run_id = str(context.extra.get("run_id") or "")
         if batcher is not None and batcher.wants(run_id, self.provider.name):

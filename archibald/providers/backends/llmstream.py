@@ -108,9 +108,13 @@ def _billed(chunk: Any) -> bool:
                                       or getattr(usage, "completion_tokens", None))
 
 
-async def stream_chat(backend: "ChatBackend", kwargs: dict[str, Any],
-                      sink: AnswerSink) -> Outcome:
-    """``backend``'s call with ``kwargs``, streamed into ``sink``; its priced outcome."""
+async def stream_chat(backend: "ChatBackend", kwargs: dict[str, Any], sink: AnswerSink,
+                      wire: Any = None) -> Outcome:
+    """``backend``'s call with ``kwargs``, streamed into ``sink``; its priced outcome.
+
+    ``wire`` (the call's :class:`~archibald.store.writeahead.WireLog`) is told the request
+    is being sent, durably, before it may leave: a process killed mid-stream leaves a call
+    that may have been billed (held at its maximum), not one that looks never sent."""
     from .llm import _usage, translate_litellm
 
     litellm = import_litellm()
@@ -123,6 +127,8 @@ async def stream_chat(backend: "ChatBackend", kwargs: dict[str, Any],
             raise translate_litellm(backend.provider, exc) from None
 
     start, sent = time.perf_counter(), backend.now()
+    if wire is not None:
+        wire.sending()
     stream = await backend.retry.run(attempt, what=backend.name)
     sink.begin(backend.name, backend.route, backend.model)
     answer, billed, request_id = _Answer(), None, None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import shutil
 import tempfile
 import uuid
@@ -35,6 +36,8 @@ from ...store.ledger import NANO
 from ...store.memory import Memory
 from .analysis import GATEWAY_TASK_TYPES, RequestProfile, analyse_request, check_answer
 from .keys import Key, Keys
+
+log = logging.getLogger("archibald.serve")
 
 __all__ = ["Gateway", "Answer", "Live", "Request", "Sink", "VIRTUAL_MODELS"]
 
@@ -156,6 +159,21 @@ class Gateway:
             return Live(job.run_id, job.task.type, sink, run, None, _answer(result, job))
         return Live(job.run_id, job.task.type, sink, run, first, None, job)
 
+    async def sweep(self, now: float | None = None) -> dict[str, int]:
+        """Resolve what killed workers left pending (see archibald.serve.gateway.sweep)."""
+        from .sweep import sweep
+
+        return await sweep(self, now)
+
+    async def sweeping(self, every: float = 60.0) -> None:
+        """Sweep now and every ``every`` seconds, for as long as the app runs."""
+        while True:
+            try:
+                await self.sweep()
+            except Exception as exc:  # noqa: BLE001 - a failed sweep waits for the next one
+                log.warning("gateway sweep failed: %s", exc)
+            await asyncio.sleep(every)
+
     async def drain(self, timeout: float = 60.0) -> None:
         """Wait (at most ``timeout`` s) for runs whose client left: their calls settle."""
         if self.inflight:
@@ -265,13 +283,17 @@ class Gateway:
                 return self.router, dataclasses.replace(
                     decision, route=route, chain=[route], decision="keep",
                     reason=f"the request named {model!r}, the {route} route's model")
-        router = self._direct_router(self.settings.model_for(model)
+        router = self.direct_router(self.settings.model_for(model)
                                      if model in self.settings.models else model)
         return router, dataclasses.replace(
             decision, route="premium", chain=["premium"], decision="keep",
             reason=f"the request named the model {model!r}: passed straight through")
 
-    def _direct_router(self, model: str) -> Router:
+    def direct_routers(self) -> list[Router]:
+        """The routers made so far for models named in requests."""
+        return list(self._direct.values())
+
+    def direct_router(self, model: str) -> Router:
         """A router whose premium route, for every gateway task type, is ``model``."""
         found = self._direct.get(model)
         if found is not None:
