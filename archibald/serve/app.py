@@ -229,6 +229,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                            "x-archibald-cost-usd": f"{cost / NANO:.9f}",
                                            "x-archibald-baseline-usd": f"{cost / NANO:.9f}"})
 
+    @app.post("/v1/feedback")
+    async def feedback(request: Request) -> JSONResponse:
+        """A thumbs up or down (or a score) on an answer: evidence the router learns from."""
+        from .gateway import feedback as verdicts
+
+        key = authenticate(request)
+        response_id, quality, comment = verdicts.verdict(await read_json(request))
+        recorded = verdicts.record(gateway, key, response_id, quality, comment)
+        metrics.feedback.labels(recorded["route"], "up" if quality >= 0.5 else "down").inc()
+        return JSONResponse(recorded)
+
     @app.get("/metrics")
     async def prometheus(request: Request) -> Response:
         authenticate(request)

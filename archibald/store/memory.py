@@ -279,6 +279,41 @@ class Memory:
             unjudged=cur["unjudged"] + unjudged,
             decayed_at=max(a.created_at, cur["decayed_at"])))
 
+    def regrade(self, attempt_id: int, quality: float, evidence: str) -> Attempt | None:
+        """Give a settled attempt a quality from stronger evidence (a person's verdict on a
+        gateway answer), and its route's statistics with it, as if it had been so graded when
+        it was folded; the attempt as it is now, or None when there is no settled one."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(attempts).where(attempts.c.id == attempt_id)
+                               .with_for_update()).mappings().first()
+            if row is None or row["status"] != "settled":
+                return None
+            old = _attempt(row)
+            conn.execute(update(attempts).where(attempts.c.id == attempt_id).values(
+                quality=quality, evidence=evidence))
+            if old.checked and old.purpose != "judge":
+                self._refold(conn, old, quality)
+        old.quality, old.evidence = quality, evidence
+        return old
+
+    def _refold(self, conn: Any, old: Attempt, quality: float) -> None:
+        """Replace ``old``'s quality contribution to its route's statistics with ``quality``
+        (as evidence), decayed as much as the original has been since it was folded."""
+        key = and_(route_stats.c.task_type == old.task_type,
+                   route_stats.c.channel == old.channel, route_stats.c.route == old.route)
+        cur = self._stats_row(conn, old, key)
+        had = old.quality is not None and old.evidence in EVIDENCE
+        q0 = old.quality if had and old.quality is not None else 0.0
+        counted = float(had or (not old.success and old.quality is None))
+        f = self._decay(cur["decayed_at"] - old.created_at)
+        conn.execute(update(route_stats).where(key).values(
+            quality_n=cur["quality_n"] - int(had) + 1,
+            quality_sum=cur["quality_sum"] - q0 + quality,
+            w_quality=cur["w_quality"] + f * (quality - q0),
+            w_quality_sq=cur["w_quality_sq"] + f * (quality * quality - q0 * q0),
+            w_evidence=cur["w_evidence"] + f * (1.0 - counted),
+            unjudged=max(0, cur["unjudged"] - int(old.success and old.evidence == "unjudged"))))
+
     def _decay(self, dt: float) -> float:
         if self.half_life_s <= 0 or dt <= 0:
             return 1.0

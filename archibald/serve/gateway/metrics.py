@@ -29,6 +29,9 @@ class Metrics:
         self.routes = Counter("archibald_gateway_routes", "Answers by the route that made "
                               "them and the task type", ["route", "task_type"],
                               registry=self.registry)
+        self.feedback = Counter("archibald_gateway_feedback", "Apps' verdicts on answers, "
+                                "by the route that made them", ["route", "verdict"],
+                                registry=self.registry)
         self.budget_left = Gauge("archibald_gateway_budget_left_usd", "What a key may still "
                                  "spend under its tightest budget", ["key"],
                                  registry=self.registry)
