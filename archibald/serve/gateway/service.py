@@ -105,7 +105,7 @@ class Gateway:
         self.router = self._router(build_registry(self.settings, self.memory))
         self._direct: dict[str, Router] = {}
         #: runs of streamed answers, awaited at shutdown (their clients may have left)
-        self.inflight: set[asyncio.Task[RouteResult]] = set()
+        self.inflight: set[asyncio.Task[Any]] = set()
         self.workdir = Path(tempfile.mkdtemp(prefix="archibald-gateway-"))
 
     def _router(self, registry: Registry) -> Router:
@@ -134,10 +134,18 @@ class Gateway:
     async def complete(self, key: Key, request: Request) -> Answer:
         """Run ``request`` for ``key``; BudgetExceeded when its maximum fits no budget."""
         job = self._prepare(key, request)
-        result = await job.router.run(job.task, Context(workdir=self.workdir),
-                                      run_id=job.run_id, stage=job.task.type, check=job.check,
+        return _answer(await self._run(job, Context(workdir=self.workdir)), job)
+
+    async def _run(self, job: "_Job", context: Context) -> RouteResult:
+        """The request's run, by the pipelines' router; a share of delegated answers is then
+        compared with premium's in the background (see archibald.serve.gateway.shadow)."""
+        from .shadow import shadow_later
+
+        result = await job.router.run(job.task, context, run_id=job.run_id,
+                                      stage=job.task.type, check=job.check,
                                       decision=job.decision)
-        return _answer(result, job)
+        shadow_later(self, job, result)
+        return result
 
     async def stream(self, key: Key, request: Request) -> "Live":
         """Run ``request`` for ``key`` with its answer streamed from the provider as it is
@@ -147,9 +155,8 @@ class Gateway:
         every route failing) so that it is answered with an HTTP error."""
         job = self._prepare(key, request)
         sink = Sink()
-        run = asyncio.create_task(job.router.run(
-            job.task, Context(workdir=self.workdir, extra={"stream": sink}), run_id=job.run_id,
-            stage=job.task.type, check=job.check, decision=job.decision))
+        run = asyncio.create_task(self._run(
+            job, Context(workdir=self.workdir, extra={"stream": sink})))
         self.inflight.add(run)
         run.add_done_callback(self.inflight.discard)
         run.add_done_callback(lambda _: sink.close())
@@ -201,7 +208,8 @@ class Gateway:
                                 finish_reason=outcome.detail.get("finish_reason"),
                                 wants_json=wants_json)
 
-        return _Job(task, router, decision, check, f"gw-{uuid.uuid4().hex[:16]}")
+        return _Job(task, router, decision, check, f"gw-{uuid.uuid4().hex[:16]}",
+                    pinned=request.model not in VIRTUAL_MODELS)
 
     async def embed(self, key: Key, model: str, texts: list[str]) -> tuple[dict[str, Any], int]:
         """Embeddings of ``texts`` from ``model`` (``archibald/auto``: DEFAULT_EMBEDDING),
@@ -327,6 +335,8 @@ class _Job:
     decision: Decision | None
     check: Any
     run_id: str
+    #: the app named the model: its answer is that model's, not a delegation to compare
+    pinned: bool = False
 
 
 def _answer(result: RouteResult, job: _Job) -> Answer:
