@@ -28,6 +28,7 @@ from .gateway.keys import Key
 from .gateway.wire import ApiError
 from .gateway.metrics import Metrics
 from .gateway.service import Answer, Gateway, Live
+from .gateway.traces import Span, Tracing
 
 __all__ = ["create_app", "MAX_BODY_BYTES"]
 
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The app: one Gateway (settings, store, routers) for this process."""
     gateway = Gateway(settings)
     metrics = Metrics()
+    tracing = Tracing()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -95,11 +97,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for hook in reversed(hooks):
                 await hook.__aexit__(None, None, None)
             await gateway.drain()  # streams whose client left are read to their end, settled
+            tracing.shutdown()
             gateway.close()
 
     app = FastAPI(title="Archibald", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
-    app.state.gateway, app.state.metrics = gateway, metrics
+    app.state.gateway, app.state.metrics, app.state.tracing = gateway, metrics, tracing
     app.state.lifespan_hooks = []
 
     @app.exception_handler(ApiError)
@@ -120,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            "rate_limit_exceeded", "rate_limit_exceeded")
         return key
 
-    def record(api: str, key: Key, ans: Answer, start: float) -> None:
+    def record(api: str, key: Key, ans: Answer, start: float, span: Span) -> None:
         metrics.requests.labels(api, ans.route, "200").inc()
         metrics.latency.labels(api).observe(time.perf_counter() - start)
         metrics.tokens.labels("input").inc(ans.input_tokens)
@@ -131,21 +134,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rooms = [lim.room(gateway.memory.spent_nano) for lim in gateway.keys.limits(key.channel)]
         if rooms:
             metrics.budget_left.labels(key.name).set(min(rooms) / NANO)
+        span.answered(ans)
+
+    def refused(api: str, span: Span, exc: Exception) -> ApiError:
+        """The HTTP error a run's exception is answered with (counted and traced)."""
+        if isinstance(exc, BudgetExceeded):
+            err = ApiError(429, f"budget: {exc}", "insufficient_quota", "budget_exceeded")
+        elif isinstance(exc, UserError):
+            err = ApiError(400, str(exc), "invalid_request_error", "invalid_request")
+        else:
+            err = ApiError(502, f"every route failed: {exc}", "api_error", "upstream_failed")
+        metrics.requests.labels(api, "", str(err.status)).inc()
+        span.failed(err.status, exc)
+        return err
 
     def streamed(api: str, key: Key, lv: Live, body: dict[str, Any], convert: Any,
-                 start: float) -> Response:
-        """The provider's stream, piece by piece; counted in the metrics when its run ends
-        (whether or not the client stayed)."""
+                 start: float, span: Span) -> Response:
+        """The provider's stream, piece by piece; counted in the metrics and traced when its
+        run ends (whether or not the client stayed)."""
         if lv.done is not None:  # the run ended before anything was streamed
-            record(api, key, lv.done, start)
+            record(api, key, lv.done, start, span)
             return StreamingResponse(convert.stream(lv.done, body),
                                      media_type="text/event-stream", headers=lv.done.headers())
 
         def ended(run: "asyncio.Task[Any]") -> None:
-            if run.cancelled() or run.exception() is not None:
+            error = None if run.cancelled() else run.exception()
+            if run.cancelled() or error is not None:
                 metrics.requests.labels(api, lv.route, "502").inc()
+                span.failed(502, error or asyncio.CancelledError())
             else:
-                record(api, key, lv.settled(), start)
+                record(api, key, lv.settled(), start, span)
 
         lv.run.add_done_callback(ended)
         return StreamingResponse(convert.live(lv, body), media_type="text/event-stream",
@@ -154,27 +172,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def answer(api: str, request: Request, key: Key, body: dict[str, Any],
                      convert: Any) -> Response:
         start = time.perf_counter()
-        req = convert.to_request(body, request.headers.get("x-archibald-task"))
+        span = tracing.request("chat", api, body, key.name)
+        try:
+            req = convert.to_request(body, request.headers.get("x-archibald-task"))
+        except ApiError as err:
+            span.failed(err.status, err)
+            raise
         # a stream is the provider's own, as it is written, unless the app asks for the
         # answer to be checked (and escalated when it fails) before any of it is sent
         live = bool(body.get("stream")) and \
             request.headers.get("x-archibald-stream", "").lower() != "checked"
         try:
             if live:
-                return streamed(api, key, await gateway.stream(key, req), body, convert, start)
+                return streamed(api, key, await gateway.stream(key, req), body, convert, start,
+                                span)
             ans = await gateway.complete(key, req)
-        except BudgetExceeded as exc:
-            metrics.requests.labels(api, "", "429").inc()
-            raise ApiError(429, f"budget: {exc}", "insufficient_quota",
-                           "budget_exceeded") from None
-        except UserError as exc:
-            metrics.requests.labels(api, "", "400").inc()
-            raise ApiError(400, str(exc), "invalid_request_error", "invalid_request") from None
-        except DelegationError as exc:
-            metrics.requests.labels(api, "", "502").inc()
-            raise ApiError(502, f"every route failed: {exc}", "api_error",
-                           "upstream_failed") from None
-        record(api, key, ans, start)
+        except (BudgetExceeded, UserError, DelegationError) as exc:
+            raise refused(api, span, exc) from None
+        record(api, key, ans, start, span)
         if body.get("stream"):
             return StreamingResponse(convert.stream(ans, body), media_type="text/event-stream",
                                      headers=ans.headers())
@@ -213,18 +228,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         model = body.get("model")
         if not isinstance(model, str) or not model:
             raise ApiError(400, "model is required", "invalid_request_error", "invalid_model")
+        span = tracing.request("embeddings", "openai", body, key.name)
         try:
             data, cost = await gateway.embed(key, model, texts)
-        except BudgetExceeded as exc:
-            raise ApiError(429, f"budget: {exc}", "insufficient_quota",
-                           "budget_exceeded") from None
-        except UserError as exc:
-            raise ApiError(400, str(exc), "invalid_request_error", "invalid_request") from None
-        except DelegationError as exc:
-            raise ApiError(502, f"the embedding model failed: {exc}", "api_error",
-                           "upstream_failed") from None
+        except (BudgetExceeded, UserError, DelegationError) as exc:
+            raise refused("embeddings", span, exc) from None
         metrics.requests.labels("embeddings", "premium", "200").inc()
         metrics.cost.labels(key.name).inc(cost / NANO)
+        span.set(gen_ai__response__model=data.get("model"),
+                 gen_ai__usage__input_tokens=data["usage"]["prompt_tokens"],
+                 archibald__route="premium", archibald__cost_usd=cost / NANO)
+        span.end()
         return JSONResponse(data, headers={"x-archibald-route": "premium",
                                            "x-archibald-cost-usd": f"{cost / NANO:.9f}",
                                            "x-archibald-baseline-usd": f"{cost / NANO:.9f}"})
