@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             sweeping.cancel()
+            await gateway.batches.stop()  # another worker takes its batches over
             for hook in reversed(hooks):
                 await hook.__aexit__(None, None, None)
             await gateway.drain()  # streams whose client left are read to their end, settled
@@ -242,6 +243,56 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(data, headers={"x-archibald-route": "premium",
                                            "x-archibald-cost-usd": f"{cost / NANO:.9f}",
                                            "x-archibald-baseline-usd": f"{cost / NANO:.9f}"})
+
+    @app.post("/v1/files")
+    async def upload(request: Request) -> JSONResponse:
+        """OpenAI's file upload (multipart: ``file``, ``purpose``), for batches."""
+        from .gateway.batches import MAX_FILE_BYTES
+
+        key = authenticate(request)
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_FILE_BYTES + 65536:
+            raise ApiError(413, f"the file is over {MAX_FILE_BYTES} bytes",
+                           "invalid_request_error", "request_too_large")
+        try:
+            form = await request.form(max_files=1, max_fields=8,
+                                      max_part_size=MAX_FILE_BYTES)
+        except Exception as exc:  # noqa: BLE001 - Starlette's multipart errors, as a 400
+            raise ApiError(400, f"the upload is not a multipart form: {exc}",
+                           "invalid_request_error", "invalid_file") from None
+        upload, purpose = form.get("file"), form.get("purpose")
+        if upload is None or isinstance(upload, str) or not isinstance(purpose, str):
+            raise ApiError(400, "a multipart form with a file and a purpose is required",
+                           "invalid_request_error", "invalid_file")
+        content = await upload.read(MAX_FILE_BYTES + 1)
+        if len(content) > MAX_FILE_BYTES:
+            raise ApiError(413, f"the file is over {MAX_FILE_BYTES} bytes",
+                           "invalid_request_error", "request_too_large")
+        return JSONResponse(gateway.batches.add_file(key, purpose, upload.filename or "",
+                                                     content))
+
+    @app.get("/v1/files/{file_id}")
+    async def file_info(request: Request, file_id: str) -> JSONResponse:
+        return JSONResponse(gateway.batches.file(authenticate(request), file_id))
+
+    @app.get("/v1/files/{file_id}/content")
+    async def file_content(request: Request, file_id: str) -> Response:
+        row = gateway.batches.file_row(authenticate(request), file_id)
+        return Response(bytes(row["content"]), media_type="application/jsonl")
+
+    @app.post("/v1/batches")
+    async def create_batch(request: Request) -> JSONResponse:
+        key = authenticate(request)
+        return JSONResponse(gateway.batches.create(key, await read_json(request)))
+
+    @app.get("/v1/batches/{batch_id}")
+    async def batch(request: Request, batch_id: str) -> JSONResponse:
+        found, cost = gateway.batches.get(authenticate(request), batch_id)
+        return JSONResponse(found, headers={"x-archibald-cost-usd": f"{cost:.9f}"})
+
+    @app.post("/v1/batches/{batch_id}/cancel")
+    async def cancel_batch(request: Request, batch_id: str) -> JSONResponse:
+        return JSONResponse(gateway.batches.cancel(authenticate(request), batch_id))
 
     @app.post("/v1/feedback")
     async def feedback(request: Request) -> JSONResponse:

@@ -351,7 +351,10 @@ class ChatBackend(Backend):
             return await stream_chat(self, kwargs, sink, context.extra.get("wire"))
         batcher = context.extra.get("batcher")
         run_id = str(context.extra.get("run_id") or "")
-        if batcher is not None and batcher.wants(run_id, self.provider.name):
+        # a batch request carries messages, max_tokens and temperature: one with tools or a
+        # response format (a gateway batch line) is called at once instead
+        plain = not any(task.inputs.get(k) is not None for k in PASSTHROUGH)
+        if batcher is not None and plain and batcher.wants(run_id, self.provider.name):
             from .batchapi import BatchFallback, batched_outcome
 
             stage = getattr(context.extra.get("stage"), "stage", task.type)

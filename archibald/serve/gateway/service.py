@@ -104,6 +104,10 @@ class Gateway:
         self.keys = Keys(self.memory)
         self.router = self._router(build_registry(self.settings, self.memory))
         self._direct: dict[str, Router] = {}
+        from .batches import Batches
+
+        #: the Batch API's files and batches (archibald.serve.gateway.batches)
+        self.batches = Batches(self)
         #: runs of streamed answers, awaited at shutdown (their clients may have left)
         self.inflight: set[asyncio.Task[Any]] = set()
         self.workdir = Path(tempfile.mkdtemp(prefix="archibald-gateway-"))
@@ -133,16 +137,16 @@ class Gateway:
     # -- answering ------------------------------------------------------------------------
     async def complete(self, key: Key, request: Request) -> Answer:
         """Run ``request`` for ``key``; BudgetExceeded when its maximum fits no budget."""
-        job = self._prepare(key, request)
-        return _answer(await self._run(job, Context(workdir=self.workdir)), job)
+        job = self.prepare(key, request)
+        return _answer(await self.run(job, Context(workdir=self.workdir)), job)
 
-    async def _run(self, job: "_Job", context: Context) -> RouteResult:
+    async def run(self, job: "_Job", context: Context) -> RouteResult:
         """The request's run, by the pipelines' router; a share of delegated answers is then
         compared with premium's in the background (see archibald.serve.gateway.shadow)."""
         from .shadow import shadow_later
 
         result = await job.router.run(job.task, context, run_id=job.run_id,
-                                      stage=job.task.type, check=job.check,
+                                      stage=job.stage or job.task.type, check=job.check,
                                       decision=job.decision)
         shadow_later(self, job, result)
         return result
@@ -153,9 +157,9 @@ class Gateway:
         the call is read to its end and settled from the provider's own usage. Returns once
         the first piece arrived, or raises what ended the run before it (a budget's refusal,
         every route failing) so that it is answered with an HTTP error."""
-        job = self._prepare(key, request)
+        job = self.prepare(key, request)
         sink = Sink()
-        run = asyncio.create_task(self._run(
+        run = asyncio.create_task(self.run(
             job, Context(workdir=self.workdir, extra={"stream": sink})))
         self.inflight.add(run)
         run.add_done_callback(self.inflight.discard)
@@ -177,6 +181,7 @@ class Gateway:
         while True:
             try:
                 await self.sweep()
+                await self.batches.take_over()  # batches whose worker fell silent
             except Exception as exc:  # noqa: BLE001 - a failed sweep waits for the next one
                 log.warning("gateway sweep failed: %s", exc)
             await asyncio.sleep(every)
@@ -186,7 +191,10 @@ class Gateway:
         if self.inflight:
             await asyncio.wait(set(self.inflight), timeout=timeout)
 
-    def _prepare(self, key: Key, request: Request) -> "_Job":
+    def prepare(self, key: Key, request: Request, *, run_id: str | None = None,
+                stage: str | None = None) -> "_Job":
+        """``request`` made ready to run for ``key``: its task, router, decision and check
+        (a batch line names its own run and stage)."""
         profile = self.task_type(request)
         inputs: dict[str, Any] = {
             "messages": request.messages,
@@ -208,8 +216,8 @@ class Gateway:
                                 finish_reason=outcome.detail.get("finish_reason"),
                                 wants_json=wants_json)
 
-        return _Job(task, router, decision, check, f"gw-{uuid.uuid4().hex[:16]}",
-                    pinned=request.model not in VIRTUAL_MODELS)
+        return _Job(task, router, decision, check, run_id or f"gw-{uuid.uuid4().hex[:16]}",
+                    pinned=request.model not in VIRTUAL_MODELS, stage=stage or "")
 
     async def embed(self, key: Key, model: str, texts: list[str]) -> tuple[dict[str, Any], int]:
         """Embeddings of ``texts`` from ``model`` (``archibald/auto``: DEFAULT_EMBEDDING),
@@ -337,6 +345,8 @@ class _Job:
     run_id: str
     #: the app named the model: its answer is that model's, not a delegation to compare
     pinned: bool = False
+    #: the ledger's stage of its calls ("" : the task type)
+    stage: str = ""
 
 
 def _answer(result: RouteResult, job: _Job) -> Answer:

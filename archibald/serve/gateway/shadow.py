@@ -102,7 +102,7 @@ def shadow_later(gateway: "Gateway", job: "_Job", result: RouteResult) -> bool:
     async def compare() -> dict[str, Any]:
         return await router.assurance.compare(
             job.task, Context(workdir=gateway.workdir), result.decision, out, attempt, r,
-            run_id=job.run_id, stage=job.task.type)
+            run_id=job.run_id, stage=job.stage or job.task.type)
 
     task = asyncio.get_running_loop().create_task(compare())
     gateway.inflight.add(task)
