@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
-from typing import Optional
+import tempfile
+from typing import Iterator, Optional
 
 import typer
 
@@ -51,8 +53,26 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind 
     typer.echo(f"Studio: {base}/login?token={os.environ['ARCHIBALD_LOGIN_TOKEN']}")
     typer.echo(f"API: {base}/v1 (OpenAI and Anthropic APIs), metrics at {base}/metrics; "
                f"{workers} worker(s)")
-    uvicorn.run("archibald.serve.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", timeout_graceful_shutdown=30)
+    with _metrics_folder(workers):
+        uvicorn.run("archibald.serve.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning", timeout_graceful_shutdown=30)
+
+
+@contextlib.contextmanager
+def _metrics_folder(workers: int) -> Iterator[None]:
+    """With several workers, a fresh folder where each keeps its Prometheus metrics (so that
+    /metrics on any of them counts all), set before they start and removed after."""
+    from ..serve.gateway.metrics import MULTIPROC_VAR
+
+    if workers < 2 or os.environ.get(MULTIPROC_VAR):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="archibald-metrics-") as folder:
+        os.environ[MULTIPROC_VAR] = folder
+        try:
+            yield
+        finally:
+            os.environ.pop(MULTIPROC_VAR, None)
 
 
 @keys_app.command("create")

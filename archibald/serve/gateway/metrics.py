@@ -1,12 +1,23 @@
 """Prometheus metrics of the gateway: requests, latency, tokens, cost against the all-premium
 baseline, the routes taken, and what each key may still spend. One registry per app (tests
-build several); ``/metrics`` serves it in Prometheus's text format."""
+build several); ``/metrics`` serves it in Prometheus's text format.
+
+With several workers (``archibald serve --workers N``) each is its own process: the CLI sets
+``PROMETHEUS_MULTIPROC_DIR`` (a fresh folder) before they start, every worker's counters live
+in files there, and ``/metrics`` on any worker sums them all (prometheus-client's multiprocess
+mode; a key's budget left is the value most recently set by any worker).
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import os
 
-__all__ = ["Metrics"]
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+__all__ = ["Metrics", "MULTIPROC_VAR"]
+
+#: prometheus-client's folder for the metrics of several processes
+MULTIPROC_VAR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Metrics:
@@ -34,4 +45,15 @@ class Metrics:
                                 registry=self.registry)
         self.budget_left = Gauge("archibald_gateway_budget_left_usd", "What a key may still "
                                  "spend under its tightest budget", ["key"],
-                                 registry=self.registry)
+                                 registry=self.registry, multiprocess_mode="mostrecent")
+
+    def text(self) -> bytes:
+        """The metrics in Prometheus's text format: every worker's, summed, in multiprocess
+        mode, else this app's."""
+        if os.environ.get(MULTIPROC_VAR):
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            return bytes(generate_latest(registry))
+        return bytes(generate_latest(self.registry))
