@@ -247,3 +247,28 @@ def test_feedback_on_an_answer_is_a_persons_verdict_the_router_learns_from(
         bad = httpx.post(served.url + "/v1/feedback", headers=headers, json=body)
         assert bad.status_code == 400, body
     assert served.gateway.memory.remembered("feedback")[-1]["score"] == 0.8
+
+
+def test_metrics_tell_requests_cost_baseline_routes_and_budget_left(served: Served,
+                                                                    deepseek_stub) -> None:
+    key = _key(served, budget_usd=1.0)
+    raw = _client(served, key).chat.completions.with_raw_response.create(
+        model="archibald/auto", messages=[{"role": "user", "content": "Reword: calm sea"}])
+    cost = float(raw.headers["x-archibald-cost-usd"])
+    baseline = float(raw.headers["x-archibald-baseline-usd"])
+    name = next(k.name for k in served.gateway.keys.all())
+    text = httpx.get(served.url + "/metrics", headers={"authorization": f"Bearer {key}"}).text
+
+    def value(line_start: str) -> float:
+        return float(next(line for line in text.splitlines()
+                          if line.startswith(line_start)).rsplit(" ", 1)[1])
+
+    assert value('archibald_gateway_requests_total{api="openai",route="budget",'
+                 'status="200"}') == 1
+    assert value(f'archibald_gateway_cost_usd_total{{key="{name}"}}') == pytest.approx(cost)
+    assert value(f'archibald_gateway_baseline_usd_total{{key="{name}"}}') == pytest.approx(
+        baseline)
+    assert value('archibald_gateway_routes_total{route="budget",task_type="chat_simple"}') == 1
+    assert value(f'archibald_gateway_budget_left_usd{{key="{name}"}}') == pytest.approx(
+        1.0 - cost)
+    assert deepseek_stub.api_key not in text and key not in text

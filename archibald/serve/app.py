@@ -80,7 +80,7 @@ async def read_json(request: Request) -> dict[str, Any]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app: one Gateway (settings, store, routers) for this process."""
     gateway = Gateway(settings)
-    metrics = Metrics()
+    metrics = Metrics(gateway.budget_left)
     tracing = Tracing()
 
     @asynccontextmanager
@@ -132,9 +132,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics.cost.labels(key.name).inc(ans.cost_usd)
         metrics.baseline.labels(key.name).inc(ans.baseline_usd)
         metrics.routes.labels(ans.route, ans.task_type).inc()
-        rooms = [lim.room(gateway.memory.spent_nano) for lim in gateway.keys.limits(key.channel)]
-        if rooms:
-            metrics.budget_left.labels(key.name).set(min(rooms) / NANO)
         span.answered(ans)
 
     def refused(api: str, span: Span, exc: Exception) -> ApiError:

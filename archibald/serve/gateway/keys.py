@@ -80,6 +80,7 @@ class Keys:
         self.cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, Key | None]] = {}
         self._calls: dict[str, deque[float]] = {}
+        self._rows: dict[str, tuple[float, Key | None]] = {}
         self._lock = threading.Lock()
 
     # -- managing ---------------------------------------------------------------------------
@@ -117,6 +118,7 @@ class Keys:
             raise InputError(f"no active key named {name!r}; `archibald keys list` shows them")
         with self._lock:
             self._cache.clear()
+            self._rows.clear()
 
     # -- serving ----------------------------------------------------------------------------
     def find(self, secret: str) -> Key | None:
@@ -154,16 +156,24 @@ class Keys:
             return True
 
     def limits(self, channel: str) -> list[Limit]:
-        """The budgets of the key whose channel this is (none for any other channel)."""
+        """The budgets of the key whose channel this is (none for any other channel); the
+        key's row is read at most every ``cache_seconds``."""
         if not channel.startswith("key:"):
             return []
         name = channel[4:]
-        with self.memory.engine.connect() as conn:
-            row = conn.execute(select(gateway_keys).where(
-                gateway_keys.c.name == name)).mappings().first()
-        if row is None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._rows.get(name)
+        if hit is None or now - hit[0] >= self.cache_seconds:
+            with self.memory.engine.connect() as conn:
+                row = conn.execute(select(gateway_keys).where(
+                    gateway_keys.c.name == name)).mappings().first()
+            hit = (now, _key(row) if row is not None else None)
+            with self._lock:
+                self._rows[name] = hit
+        key = hit[1]
+        if key is None:
             return []
-        key = _key(row)
         out: list[Limit] = []
         if key.budget_usd is not None:
             out.append(Limit(f"key {name!r}", to_nano(key.budget_usd),

@@ -5,14 +5,18 @@ build several); ``/metrics`` serves it in Prometheus's text format.
 With several workers (``archibald serve --workers N``) each is its own process: the CLI sets
 ``PROMETHEUS_MULTIPROC_DIR`` (a fresh folder) before they start, every worker's counters live
 in files there, and ``/metrics`` on any worker sums them all (prometheus-client's multiprocess
-mode; a key's budget left is the value most recently set by any worker).
+mode; a key's budget left is read from the shared ledger at each scrape).
 """
 
 from __future__ import annotations
 
 import os
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 __all__ = ["Metrics", "MULTIPROC_VAR"]
 
@@ -20,8 +24,23 @@ __all__ = ["Metrics", "MULTIPROC_VAR"]
 MULTIPROC_VAR = "PROMETHEUS_MULTIPROC_DIR"
 
 
+class _BudgetLeft(Collector):
+    """What each key may still spend under its tightest budget, read from the ledger when
+    the metrics are scraped (not on every request: it is a sum over the key's rows)."""
+
+    def __init__(self, left: Callable[[], dict[str, float]]) -> None:
+        self.left = left
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        gauge = GaugeMetricFamily("archibald_gateway_budget_left_usd", "What a key may still "
+                                  "spend under its tightest budget", labels=["key"])
+        for name, usd in sorted(self.left().items()):
+            gauge.add_metric([name], usd)
+        yield gauge
+
+
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, budget_left: Callable[[], dict[str, float]] = dict) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter("archibald_gateway_requests", "Requests answered, by API, "
                                 "route and HTTP status", ["api", "route", "status"],
@@ -43,9 +62,8 @@ class Metrics:
         self.feedback = Counter("archibald_gateway_feedback", "Apps' verdicts on answers, "
                                 "by the route that made them", ["route", "verdict"],
                                 registry=self.registry)
-        self.budget_left = Gauge("archibald_gateway_budget_left_usd", "What a key may still "
-                                 "spend under its tightest budget", ["key"],
-                                 registry=self.registry, multiprocess_mode="mostrecent")
+        self.budget = _BudgetLeft(budget_left)
+        self.registry.register(self.budget)
 
     def text(self) -> bytes:
         """The metrics in Prometheus's text format: every worker's, summed, in multiprocess
@@ -55,5 +73,6 @@ class Metrics:
 
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            registry.register(self.budget)
             return bytes(generate_latest(registry))
         return bytes(generate_latest(self.registry))

@@ -127,6 +127,15 @@ class Gateway:
         named = sorted({*self.settings.models, *self.settings.models.values()})
         return [*VIRTUAL_MODELS, *named]
 
+    def budget_left(self) -> dict[str, float]:
+        """What each active key with a budget may still spend under its tightest (USD)."""
+        out = {}
+        for key in self.keys.all():
+            rooms = [lim.room(self.memory.spent_nano) for lim in self.keys.limits(key.channel)]
+            if key.revoked_at is None and rooms:
+                out[key.name] = max(0, min(rooms)) / NANO
+        return out
+
     def task_type(self, request: Request) -> RequestProfile:
         named = request.task
         if named and named not in self.settings.profiles:
