@@ -156,7 +156,7 @@ class Gateway:
 
         result = await job.router.run(job.task, context, run_id=job.run_id,
                                       stage=job.stage or job.task.type, check=job.check,
-                                      decision=job.decision)
+                                      decision=job.decision, resume=job.resume)
         shadow_later(self, job, result)
         return result
 
@@ -226,7 +226,8 @@ class Gateway:
                                 wants_json=wants_json)
 
         return _Job(task, router, decision, check, run_id or f"gw-{uuid.uuid4().hex[:16]}",
-                    pinned=request.model not in VIRTUAL_MODELS, stage=stage or "")
+                    pinned=request.model not in VIRTUAL_MODELS, stage=stage or "",
+                    resume=run_id is not None)
 
     async def embed(self, key: Key, model: str, texts: list[str]) -> tuple[dict[str, Any], int]:
         """Embeddings of ``texts`` from ``model`` (``archibald/auto``: DEFAULT_EMBEDDING),
@@ -356,6 +357,8 @@ class _Job:
     pinned: bool = False
     #: the ledger's stage of its calls ("" : the task type)
     stage: str = ""
+    #: its run may hold answers already paid for (a batch line run again), else it is new
+    resume: bool = False
 
 
 def _answer(result: RouteResult, job: _Job) -> Answer:
