@@ -35,7 +35,7 @@ def anthropic_stub() -> Iterator[AnthropicBatchStub]:
 @pytest.fixture
 def served(anthropic_stub, deepseek_stub, provider_env) -> Iterator[Served]:  # noqa: F811
     s = Served(create_app(load_settings(None, {"quality": {"judge_model": ""}})))
-    batcher = s.gateway.batches.batcher
+    batcher = s.app.state.batches.batcher
     batcher.window, batcher.poll_first, batcher.poll_max = 0.3, 0.05, 0.1
     try:
         yield s
@@ -133,7 +133,7 @@ def test_a_batch_whose_worker_stopped_is_taken_over_and_nothing_is_paid_twice(
 
     def serve() -> Served:
         s = Served(create_app(load_settings(None, {"quality": {"judge_model": ""}})))
-        batcher = s.gateway.batches.batcher
+        batcher = s.app.state.batches.batcher
         batcher.window, batcher.poll_first, batcher.poll_max = 0.3, 0.05, 0.1
         return s
 

@@ -22,6 +22,7 @@ import pytest
 from archibald.config import load_settings
 from archibald.serve.gateway.keys import Keys, channel_of
 from archibald.serve.gateway.service import Gateway
+from archibald.serve.gateway.sweep import sweep
 from archibald.store.ledger import NANO, Attempt, to_nano
 from archibald.store.memory import Memory
 from archibald.store.writeahead import WireLog
@@ -75,7 +76,7 @@ def test_the_sweep_releases_settles_or_holds_what_a_killed_worker_left(
         log.answered(200, {"content-type": "application/json"}, json.dumps(body).encode())
         young = _reserve(gw, "gw-young", time.time() - 50)
 
-        done = asyncio.run(gw.sweep())
+        done = asyncio.run(sweep(gw))
         assert done == {"released": 1, "settled": 1, "unknown": 1, "waiting": 1}
         r = _row(gw, never_sent)
         assert (r["status"], r["cost_nano"]) == ("settled", 0) and "before" in r["error"]
@@ -92,7 +93,7 @@ def test_the_sweep_releases_settles_or_holds_what_a_killed_worker_left(
         spent = gw.memory.spent_nano(channel=channel_of("app"))
         assert spent == to_nano(MAX_USD) + r["cost_nano"] + to_nano(MAX_USD)  # young held
         # once its deadline has passed, the young one is resolved too
-        assert asyncio.run(gw.sweep(now=time.time() + 7200))["released"] == 1
+        assert asyncio.run(sweep(gw, now=time.time() + 7200))["released"] == 1
     finally:
         gw.close()
 
@@ -160,8 +161,8 @@ def test_a_worker_killed_mid_stream_loses_no_row_and_holds_no_reservation_for_ev
             rows = list(conn.execute(select(attempts).order_by(attempts.c.id)).mappings())
         assert [r["status"] for r in rows] == ["settled", "pending"]
         assert abs(rows[0]["cost_nano"] / NANO - paid) < 1e-12  # the settled row is intact
-        assert asyncio.run(gw.sweep())["waiting"] == 1  # within its deadline: left alone
-        assert asyncio.run(gw.sweep(now=time.time() + 7200))["unknown"] == 1
+        assert asyncio.run(sweep(gw))["waiting"] == 1  # within its deadline: left alone
+        assert asyncio.run(sweep(gw, now=time.time() + 7200))["unknown"] == 1
         with gw.memory.engine.connect() as conn:
             rows = list(conn.execute(select(attempts).order_by(attempts.c.id)).mappings())
         assert [r["status"] for r in rows] == ["settled", "unknown"]

@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import time
+from functools import partial
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -27,7 +28,10 @@ from .gateway import openai as openai_api
 from .gateway.keys import Key
 from .gateway.wire import ApiError
 from .gateway.metrics import Metrics
+from .gateway.batches import Batches
 from .gateway.service import Answer, Gateway, Live
+from .gateway.shadow import shadow_later
+from .gateway.sweep import sweeping
 from .gateway.traces import Span, Tracing
 
 __all__ = ["create_app", "MAX_BODY_BYTES"]
@@ -80,6 +84,8 @@ async def read_json(request: Request) -> dict[str, Any]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app: one Gateway (settings, store, routers) for this process."""
     gateway = Gateway(settings)
+    batches = Batches(gateway)
+    gateway.after_run.append(partial(shadow_later, gateway))
     metrics = Metrics(gateway.budget_left)
     tracing = Tracing()
 
@@ -89,12 +95,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for hook in hooks:
             await hook.__aenter__()
         # what killed workers left pending is resolved now and every minute
-        sweeping = asyncio.create_task(gateway.sweeping())
+        sweeper = asyncio.create_task(sweeping(gateway, batches))
         try:
             yield
         finally:
-            sweeping.cancel()
-            await gateway.batches.stop()  # another worker takes its batches over
+            sweeper.cancel()
+            await batches.stop()  # another worker takes its batches over
             for hook in reversed(hooks):
                 await hook.__aexit__(None, None, None)
             await gateway.drain()  # streams whose client left are read to their end, settled
@@ -103,7 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Archibald", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
-    app.state.gateway, app.state.metrics, app.state.tracing = gateway, metrics, tracing
+    app.state.gateway, app.state.batches = gateway, batches
+    app.state.metrics, app.state.tracing = metrics, tracing
     app.state.lifespan_hooks = []
 
     @app.exception_handler(ApiError)
@@ -265,31 +272,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if len(content) > MAX_FILE_BYTES:
             raise ApiError(413, f"the file is over {MAX_FILE_BYTES} bytes",
                            "invalid_request_error", "request_too_large")
-        return JSONResponse(gateway.batches.add_file(key, purpose, upload.filename or "",
+        return JSONResponse(batches.add_file(key, purpose, upload.filename or "",
                                                      content))
 
     @app.get("/v1/files/{file_id}")
     async def file_info(request: Request, file_id: str) -> JSONResponse:
-        return JSONResponse(gateway.batches.file(authenticate(request), file_id))
+        return JSONResponse(batches.file(authenticate(request), file_id))
 
     @app.get("/v1/files/{file_id}/content")
     async def file_content(request: Request, file_id: str) -> Response:
-        row = gateway.batches.file_row(authenticate(request), file_id)
+        row = batches.file_row(authenticate(request), file_id)
         return Response(bytes(row["content"]), media_type="application/jsonl")
 
     @app.post("/v1/batches")
     async def create_batch(request: Request) -> JSONResponse:
         key = authenticate(request)
-        return JSONResponse(gateway.batches.create(key, await read_json(request)))
+        return JSONResponse(batches.create(key, await read_json(request)))
 
     @app.get("/v1/batches/{batch_id}")
     async def batch(request: Request, batch_id: str) -> JSONResponse:
-        found, cost = gateway.batches.get(authenticate(request), batch_id)
+        found, cost = batches.get(authenticate(request), batch_id)
         return JSONResponse(found, headers={"x-archibald-cost-usd": f"{cost:.9f}"})
 
     @app.post("/v1/batches/{batch_id}/cancel")
     async def cancel_batch(request: Request, batch_id: str) -> JSONResponse:
-        return JSONResponse(gateway.batches.cancel(authenticate(request), batch_id))
+        return JSONResponse(batches.cancel(authenticate(request), batch_id))
 
     @app.post("/v1/feedback")
     async def feedback(request: Request) -> JSONResponse:

@@ -313,6 +313,15 @@ class ChatBackend(Backend):
                         f"(${self.max_cost(fitted) or 0.0:.4f}) fits the budget left "
                         f"(${room_usd:.4f})")
 
+    def translate(self, exc: BaseException) -> DelegationError:
+        """LiteLLM's exception as Archibald's (see :func:`translate_litellm`)."""
+        return translate_litellm(self.provider, exc)
+
+    @staticmethod
+    def usage_of(response: Any) -> Usage:
+        """The usage a LiteLLM response (or a stream's last chunk) reports."""
+        return _usage(response)
+
     def _batched(self, context: Context) -> bool:
         batcher = context.extra.get("batcher")
         run_id = str(context.extra.get("run_id") or "")

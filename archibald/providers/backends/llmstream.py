@@ -18,17 +18,38 @@ router tries no other route (see ``Router.run``).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
 
 from ...core.tasks import Outcome, Usage
 from ...errors import BackendError, DelegationError
 from ..chat_models import import_litellm
 from .http import log
 
-if TYPE_CHECKING:
-    from .llm import ChatBackend
+__all__ = ["AnswerSink", "StreamingBackend", "stream_chat"]
 
-__all__ = ["AnswerSink", "stream_chat"]
+
+class StreamingBackend(Protocol):
+    """What :func:`stream_chat` uses of a chat backend (a ChatBackend)."""
+
+    name: str
+    model: str
+    provider: Any
+    prices: Any
+    retry: Any
+    now: Callable[[], datetime]
+
+    @property
+    def route(self) -> str: ...
+
+    def price(self, usage: Usage, at: datetime | None = None) -> float: ...
+
+    def price_source(self, at: datetime | None = None) -> str: ...
+
+    def translate(self, exc: BaseException) -> DelegationError: ...
+
+    def usage_of(self, response: Any) -> Usage: ...
 
 
 class AnswerSink(Protocol):
@@ -108,15 +129,13 @@ def _billed(chunk: Any) -> bool:
                                       or getattr(usage, "completion_tokens", None))
 
 
-async def stream_chat(backend: "ChatBackend", kwargs: dict[str, Any], sink: AnswerSink,
+async def stream_chat(backend: StreamingBackend, kwargs: dict[str, Any], sink: AnswerSink,
                       wire: Any = None) -> Outcome:
     """``backend``'s call with ``kwargs``, streamed into ``sink``; its priced outcome.
 
     ``wire`` (the call's :class:`~archibald.store.writeahead.WireLog`) is told the request
     is being sent, durably, before it may leave: a process killed mid-stream leaves a call
     that may have been billed (held at its maximum), not one that looks never sent."""
-    from .llm import _usage, translate_litellm
-
     litellm = import_litellm()
     kwargs = {**kwargs, "stream": True, "stream_options": {"include_usage": True}}
 
@@ -124,7 +143,7 @@ async def stream_chat(backend: "ChatBackend", kwargs: dict[str, Any], sink: Answ
         try:
             return await litellm.acompletion(**kwargs)
         except Exception as exc:  # LiteLLM raises its own tree; translate all of it
-            raise translate_litellm(backend.provider, exc) from None
+            raise backend.translate(exc) from None
 
     start, sent = time.perf_counter(), backend.now()
     if wire is not None:
@@ -142,11 +161,11 @@ async def stream_chat(backend: "ChatBackend", kwargs: dict[str, Any], sink: Answ
                 if delta is not None:
                     sink.send(delta)
     except Exception as exc:  # the stream broke off: what it streamed is estimated
-        error: DelegationError = translate_litellm(backend.provider, exc)
+        error = backend.translate(exc)
         error.cost = backend.price(_counted(backend.model, kwargs["messages"], answer.text),
                                    sent)
         raise error from None
-    usage = _usage(billed) if billed is not None else _counted(backend.model,
+    usage = backend.usage_of(billed) if billed is not None else _counted(backend.model,
                                                                 kwargs["messages"],
                                                                 answer.text)
     cost = backend.price(usage, sent)
@@ -176,9 +195,15 @@ async def stream_chat(backend: "ChatBackend", kwargs: dict[str, Any], sink: Answ
 
 
 def _counted(model: str, messages: list[dict[str, Any]], text: str) -> Usage:
-    """Usage counted here, for a stream that never reported the provider's own."""
-    from ...core.baseline import count_tokens
+    """Usage counted here, as LiteLLM counts it, for a stream that never reported the
+    provider's own."""
+    from ...core.tokens import count_like_litellm
 
-    n_in, _ = count_tokens(model, messages=messages)
-    n_out, _ = count_tokens(model, text=text)
+    counter = import_litellm().token_counter
+    n_in = count_like_litellm(model, messages=messages)
+    n_out = count_like_litellm(model, text=text) if text else 0
+    if n_in is None:
+        n_in = int(counter(model=model, messages=messages))
+    if n_out is None:
+        n_out = int(counter(model=model, text=text))
     return Usage(input_tokens=n_in, output_tokens=n_out, requests=1)

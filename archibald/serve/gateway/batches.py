@@ -250,7 +250,7 @@ class Batches:
                     line: dict[str, Any], batch_id: str) -> dict[str, Any] | None:
         """One line's output (or error) line; None when it was never started (cancelled)."""
         from . import openai as openai_api
-        from .service import _answer
+        from .service import answer_of
 
         async with gate:
             if self._cancelled(batch_id):
@@ -275,7 +275,7 @@ class Batches:
             except DelegationError as exc:
                 return _failed(request_id, line["custom_id"], 502, "upstream_failed",
                                f"every route failed: {exc}")
-            ans = _answer(result, job)
+            ans = answer_of(result, job)
             return {"id": request_id, "custom_id": line["custom_id"],
                     "response": {"status_code": 200, "request_id": ans.id,
                                  "body": openai_api.body(ans, line["body"])}, "error": None}

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass, field
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +36,8 @@ from ...store.memory import Memory
 from .analysis import GATEWAY_TASK_TYPES, RequestProfile, analyse_request, check_answer
 from .keys import Key, Keys
 
-log = logging.getLogger("archibald.serve")
-
-__all__ = ["Gateway", "Answer", "Live", "Request", "Sink", "VIRTUAL_MODELS"]
+__all__ = ["Gateway", "Answer", "Job", "Live", "Request", "Sink", "VIRTUAL_MODELS",
+           "answer_of"]
 
 VIRTUAL_MODELS = ("archibald/auto", "archibald/auto:cheap", "archibald/auto:best")
 #: the embedding model `archibald/auto` means for /v1/embeddings
@@ -104,10 +102,8 @@ class Gateway:
         self.keys = Keys(self.memory)
         self.router = self._router(build_registry(self.settings, self.memory))
         self._direct: dict[str, Router] = {}
-        from .batches import Batches
-
-        #: the Batch API's files and batches (archibald.serve.gateway.batches)
-        self.batches = Batches(self)
+        #: called with every finished run (the app adds the shadow comparison's)
+        self.after_run: list[Callable[[Job, RouteResult], object]] = []
         #: runs of streamed answers, awaited at shutdown (their clients may have left)
         self.inflight: set[asyncio.Task[Any]] = set()
         self.workdir = Path(tempfile.mkdtemp(prefix="archibald-gateway-"))
@@ -147,17 +143,16 @@ class Gateway:
     async def complete(self, key: Key, request: Request) -> Answer:
         """Run ``request`` for ``key``; BudgetExceeded when its maximum fits no budget."""
         job = self.prepare(key, request)
-        return _answer(await self.run(job, Context(workdir=self.workdir)), job)
+        return answer_of(await self.run(job, Context(workdir=self.workdir)), job)
 
-    async def run(self, job: "_Job", context: Context) -> RouteResult:
+    async def run(self, job: "Job", context: Context) -> RouteResult:
         """The request's run, by the pipelines' router; a share of delegated answers is then
         compared with premium's in the background (see archibald.serve.gateway.shadow)."""
-        from .shadow import shadow_later
-
         result = await job.router.run(job.task, context, run_id=job.run_id,
                                       stage=job.stage or job.task.type, check=job.check,
                                       decision=job.decision, resume=job.resume)
-        shadow_later(self, job, result)
+        for hook in self.after_run:
+            hook(job, result)
         return result
 
     async def stream(self, key: Key, request: Request) -> "Live":
@@ -176,24 +171,8 @@ class Gateway:
         first = await sink.queue.get()
         if first is None:
             result = await run  # raises what refused or failed it
-            return Live(job.run_id, job.task.type, sink, run, None, _answer(result, job))
+            return Live(job.run_id, job.task.type, sink, run, None, answer_of(result, job))
         return Live(job.run_id, job.task.type, sink, run, first, None, job)
-
-    async def sweep(self, now: float | None = None) -> dict[str, int]:
-        """Resolve what killed workers left pending (see archibald.serve.gateway.sweep)."""
-        from .sweep import sweep
-
-        return await sweep(self, now)
-
-    async def sweeping(self, every: float = 60.0) -> None:
-        """Sweep now and every ``every`` seconds, for as long as the app runs."""
-        while True:
-            try:
-                await self.sweep()
-                await self.batches.take_over()  # batches whose worker fell silent
-            except Exception as exc:  # noqa: BLE001 - a failed sweep waits for the next one
-                log.warning("gateway sweep failed: %s", exc)
-            await asyncio.sleep(every)
 
     async def drain(self, timeout: float = 60.0) -> None:
         """Wait (at most ``timeout`` s) for runs whose client left: their calls settle."""
@@ -201,7 +180,7 @@ class Gateway:
             await asyncio.wait(set(self.inflight), timeout=timeout)
 
     def prepare(self, key: Key, request: Request, *, run_id: str | None = None,
-                stage: str | None = None) -> "_Job":
+                stage: str | None = None) -> "Job":
         """``request`` made ready to run for ``key``: its task, router, decision and check
         (a batch line names its own run and stage)."""
         profile = self.task_type(request)
@@ -225,7 +204,7 @@ class Gateway:
                                 finish_reason=outcome.detail.get("finish_reason"),
                                 wants_json=wants_json)
 
-        return _Job(task, router, decision, check, run_id or f"gw-{uuid.uuid4().hex[:16]}",
+        return Job(task, router, decision, check, run_id or f"gw-{uuid.uuid4().hex[:16]}",
                     pinned=request.model not in VIRTUAL_MODELS, stage=stage or "",
                     resume=run_id is not None)
 
@@ -345,7 +324,7 @@ class Gateway:
 
 
 @dataclass
-class _Job:
+class Job:
     """A request made ready to run: its task, router, decision, check and ledger run id."""
 
     task: Task
@@ -361,7 +340,8 @@ class _Job:
     resume: bool = False
 
 
-def _answer(result: RouteResult, job: _Job) -> Answer:
+def answer_of(result: RouteResult, job: Job) -> Answer:
+    """The gateway's answer from a finished run of ``job``."""
     out = result.outcome
     usage = out.usage
     return Answer(text=str(out.artifact or ""),
@@ -406,7 +386,7 @@ class Live:
     run: "asyncio.Task[RouteResult]"
     first: dict[str, Any] | None
     done: Answer | None
-    job: _Job | None = None
+    job: Job | None = None
 
     @property
     def route(self) -> str:
@@ -437,7 +417,7 @@ class Live:
         """The whole answer of a run that has ended (raises what failed it)."""
         if self.done is None:
             assert self.job is not None
-            self.done = _answer(self.run.result(), self.job)
+            self.done = answer_of(self.run.result(), self.job)
         return self.done
 
 

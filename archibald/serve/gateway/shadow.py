@@ -27,7 +27,7 @@ from ...store.ledger import to_nano
 from ...store.migrations import attempts
 
 if TYPE_CHECKING:
-    from .service import Gateway, _Job
+    from .service import Gateway, Job
 
 __all__ = ["RUBRICS", "rubric_of", "shadow_later"]
 
@@ -77,15 +77,16 @@ def _qa_spent_today(gateway: "Gateway") -> int:
         return int(conn.execute(stmt).scalar_one())
 
 
-def shadow_later(gateway: "Gateway", job: "_Job", result: RouteResult) -> bool:
+def shadow_later(gateway: "Gateway", job: "Job", result: RouteResult) -> bool:
     """Start the comparison of ``result``'s answer with premium's in the background when
     this answer is drawn for it; whether it was."""
     import asyncio
 
     settings = gateway.settings.tables.gateway
     out = result.outcome
+    # a batch line (run "gwb-...") waits for a provider batch: no synchronous shadow for it
     if job.pinned or out.route == "premium" or settings.shadow_share <= 0 \
-            or result.below_floor:
+            or result.below_floor or job.run_id.startswith("gwb-"):
         return False
     r = rubric_of(job.task.type)
     router = job.router

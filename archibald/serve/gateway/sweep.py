@@ -20,6 +20,8 @@ Nothing settled is touched: a settled row is the ledger.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +31,12 @@ from ...store.ledger import NANO, Attempt, to_nano
 from ...store.writeahead import WireLog, kept_answer, release
 
 if TYPE_CHECKING:
+    from .batches import Batches
     from .service import Gateway
 
-__all__ = ["sweep", "RUN_PREFIX", "GRACE_SECONDS"]
+log = logging.getLogger("archibald.serve")
+
+__all__ = ["sweep", "sweeping", "RUN_PREFIX", "GRACE_SECONDS"]
 
 #: every gateway request's ledger run id starts with this
 RUN_PREFIX = "gw-"
@@ -121,3 +126,15 @@ async def sweep(gateway: "Gateway", now: float | None = None) -> dict[str, int]:
         WireLog(engine, attempt.id).forget()
         done["unknown"] += 1
     return done
+
+
+async def sweeping(gateway: "Gateway", batches: "Batches", every: float = 60.0) -> None:
+    """Sweep now and every ``every`` seconds for as long as the app runs, and take over the
+    batches whose worker fell silent."""
+    while True:
+        try:
+            await sweep(gateway)
+            await batches.take_over()
+        except Exception as exc:  # noqa: BLE001 - a failed sweep waits for the next one
+            log.warning("gateway sweep failed: %s", exc)
+        await asyncio.sleep(every)
