@@ -92,6 +92,9 @@ class OpenAIStub(StubServer):
         self.tool_arguments: dict[str, Any] | None = None
         #: seconds between the events of a streamed answer
         self.stream_delay = 0.0
+        #: bill no more output than the request's max_tokens (a real provider never does;
+        #: off by default, for the tests that script a fixed usage)
+        self.bills_within_max_tokens = False
 
     def handle(self, req: Recorded) -> Reply:
         if req.method == "GET" and req.path.rstrip("/").endswith("/models"):
@@ -131,6 +134,11 @@ class OpenAIStub(StubServer):
                              total_tokens=usage["prompt_tokens"] + int(limit),
                              completion_tokens_details={"reasoning_tokens": spent})
                 message["content"], finish = "", "length"
+        limit = body.get("max_completion_tokens") or body.get("max_tokens")
+        if self.bills_within_max_tokens and limit and usage["completion_tokens"] > int(limit):
+            usage.update(completion_tokens=int(limit),
+                         total_tokens=usage["prompt_tokens"] + int(limit))
+            finish = "length"
         if self.tool_arguments is not None and body.get("tools"):
             name = body["tools"][0]["function"]["name"]
             message = {"role": "assistant", "content": None, "tool_calls": [{
