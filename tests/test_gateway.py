@@ -272,3 +272,27 @@ def test_metrics_tell_requests_cost_baseline_routes_and_budget_left(served: Serv
     assert value(f'archibald_gateway_budget_left_usd{{key="{name}"}}') == pytest.approx(
         1.0 - cost)
     assert deepseek_stub.api_key not in text and key not in text
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_a_keys_requests_per_minute(served: Served, deepseek_stub, shared: bool,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted by the process, or (several workers) in the store, where every worker adds
+    to one count atomically."""
+    from archibald.serve.gateway.keys import Keys
+
+    keys = Keys(served.gateway.memory, shared=shared)
+    monkeypatch.setattr(served.gateway, "keys", keys)
+    monkeypatch.setattr(time, "time", lambda: 6_000_030.0)  # one minute for the whole test
+    secret = keys.create(f"rpm{int(shared)}", rpm=3)
+    client = _client(served, secret)
+    codes = []
+    for _ in range(5):
+        try:
+            client.chat.completions.create(model="archibald/auto",
+                                           messages=[{"role": "user", "content": "hi"}])
+            codes.append(200)
+        except openai.RateLimitError as exc:
+            codes.append(429)
+            assert "requests per minute" in str(exc)
+    assert codes == [200, 200, 200, 429, 429]

@@ -132,6 +132,15 @@ def test_four_workers_a_one_dollar_key_400_requests_and_a_worker_killed_mid_stre
         assert abs(sum(r["cost_nano"] for r in settled) / NANO - sum(r[1] for r in ok)) < 1e-9
         # the killed worker's stream: one row, held at its maximum, not lost
         assert [r["status"] for r in held] == ["pending"]
+        # a key's requests per minute are counted over all the workers, in the store
+        paced = Keys(memory).create("paced", rpm=5)
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            codes = list(pool.map(lambda i: httpx.post(
+                base + "/v1/chat/completions", headers={"authorization": f"Bearer {paced}"},
+                timeout=60, json={"model": "archibald/auto", "messages": [
+                    {"role": "user", "content": f"hi {i}"}]}).status_code, range(12)))
+        assert sorted(set(codes)) == [200, 429]
+        assert codes.count(200) in (5, 10)  # 10 only when the calls straddle a minute
         os.killpg(server.pid, signal.SIGTERM)
         assert server.wait(timeout=60) == 0
     finally:

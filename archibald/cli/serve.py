@@ -49,6 +49,9 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind 
     typer.echo(f"Studio: {base}/login?token={os.environ['ARCHIBALD_LOGIN_TOKEN']}")
     typer.echo(f"API: {base}/v1 (OpenAI and Anthropic APIs), metrics at {base}/metrics; "
                f"{workers} worker(s)")
+    from ..serve.gateway.keys import WORKERS_VAR
+
+    os.environ[WORKERS_VAR] = str(workers)  # several count a key's rpm in the store
     with _metrics_folder(workers):
         uvicorn.run("archibald.serve.app:create_app", factory=True, host=host, port=port,
                     workers=workers, log_level="warning", timeout_graceful_shutdown=30)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 __all__ = ["MIGRATIONS", "migrate", "metadata", "attempts", "route_stats", "memory_items", "runs",
            "budget_lock", "batch_jobs", "batch_items", "gateway_keys", "gateway_files",
-           "gateway_batches", "wire"]
+           "gateway_batches", "gateway_minutes", "wire"]
 
 metadata = MetaData()
 
@@ -211,6 +211,16 @@ gateway_batches = Table(
 )
 
 
+# Requests per minute of each gateway key, counted by every worker in one place (a fixed
+# window per UTC minute), so --workers N does not multiply a key's rpm.
+gateway_minutes = Table(
+    "gateway_minutes", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("minute", BigInteger, primary_key=True),
+    Column("calls", Integer, nullable=False),
+)
+
+
 # What a pending chat call did on the wire (see archibald.store.writeahead): no row while the
 # request has not left the process; "sent" once it may have; "answered" with the answer's raw
 # bytes, written before anything parses them; "failed" for an error status (nothing billed).
@@ -319,6 +329,7 @@ def _m0010_wire(conn: Connection) -> None:
 def _m0011_gateway_batches(conn: Connection) -> None:
     gateway_files.create(conn, checkfirst=True)
     gateway_batches.create(conn, checkfirst=True)  # with its index
+    gateway_minutes.create(conn, checkfirst=True)
 
 
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [

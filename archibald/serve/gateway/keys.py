@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 import secrets
 import threading
@@ -19,17 +20,19 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...core.budgets import Limit
 from ...errors import InputError
 from ...store.ledger import to_nano
 from ...store.memory import Memory
-from ...store.migrations import gateway_keys
+from ...store.migrations import gateway_keys, gateway_minutes
 
-__all__ = ["Key", "Keys", "channel_of", "PREFIX"]
+__all__ = ["Key", "Keys", "channel_of", "PREFIX", "WORKERS_VAR"]
 
+#: how many workers `archibald serve` started (set by it for them)
+WORKERS_VAR = "ARCHIBALD_SERVE_WORKERS"
 #: every key starts with this, so a leaked one is recognisable (and scannable)
 PREFIX = "ak-"
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,48}$")
@@ -75,8 +78,11 @@ def _limit(value: float | None, what: str) -> float | None:
 class Keys:
     """The keys in the store, with a short cache so a request costs no query."""
 
-    def __init__(self, memory: Memory, *, cache_seconds: float = 2.0) -> None:
+    def __init__(self, memory: Memory, *, cache_seconds: float = 2.0,
+                 shared: bool | None = None) -> None:
         self.memory = memory
+        #: count requests per minute in the store (several workers), not in this process
+        self.shared = (os.environ.get(WORKERS_VAR, "1") != "1") if shared is None else shared
         self.cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, Key | None]] = {}
         self._calls: dict[str, deque[float]] = {}
@@ -142,9 +148,13 @@ class Keys:
         return key
 
     def allow_call(self, key: Key) -> bool:
-        """Count a call against the key's requests per minute (this process's window)."""
+        """Count a call against the key's requests per minute: in this process's sliding
+        window, or, when several workers share the store (``shared``), in the store's count
+        of this UTC minute, which every worker adds to atomically."""
         if not key.rpm:
             return True
+        if self.shared:
+            return self._count_shared(key.name) <= key.rpm
         now = time.monotonic()
         with self._lock:
             window = self._calls.setdefault(key.name, deque())
@@ -154,6 +164,24 @@ class Keys:
                 return False
             window.append(now)
             return True
+
+    def _count_shared(self, name: str) -> int:
+        """This minute's calls of key ``name`` in the store, this one included."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        minute = int(time.time() // 60)
+        c = gateway_minutes.c
+        insert = postgresql.insert if self.memory.engine.dialect.name == "postgresql" \
+            else sqlite.insert
+        stmt = insert(gateway_minutes).values(name=name, minute=minute, calls=1) \
+            .on_conflict_do_update(index_elements=[c.name, c.minute],
+                                   set_={"calls": c.calls + 1}).returning(c.calls)
+        with self.memory.engine.begin() as conn:
+            calls = int(conn.execute(stmt).scalar_one())
+            if calls == 1:  # a new minute: the old ones are of no use any more
+                conn.execute(delete(gateway_minutes).where(
+                    c.name == name, c.minute < minute - 1))
+        return calls
 
     def limits(self, channel: str) -> list[Limit]:
         """The budgets of the key whose channel this is (none for any other channel); the
