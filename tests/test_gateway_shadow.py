@@ -72,6 +72,9 @@ def test_a_delegated_answer_is_judged_blind_against_premiums_after_it_was_sent(
         judged_prompts = [prompt_of(r.json()) for r in judged.requests
                           if "Compare two versions" in prompt_of(r.json())]
         assert len(judged_prompts) == 2
+        systems = [str(r.json()["messages"][0]["content"]) for r in judged.requests
+                   if "Compare two versions" in prompt_of(r.json())]
+        assert all("AI assistant's answer" in s and "YouTube" not in s for s in systems)
         assert not any(w in p for p in judged_prompts for w in ("budget", "premium",
                                                                 "deepseek", "claude"))
         # the answer's header is its own cost; the key's ledger holds the QA apart

@@ -294,7 +294,7 @@ class Assurance:
                     cost_nano=0, baseline_nano=0, channel=task.channel, run_id=run_id,
                     stage=stage or task.type, model=judge.model, reason=reason,
                     config_digest=self.router.settings.digest, purpose="judge")
-        judge_task = judge.task(task, prompt)
+        judge_task = judge.task(task, prompt, r.system)
         most = judge.backend.max_cost(judge_task)
         if most is None:
             try:

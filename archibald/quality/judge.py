@@ -31,6 +31,8 @@ class Rubric:
     version: int
     what: str
     criteria: tuple[str, ...]
+    #: who the judge is told it is ("": the pipelines' editor of a channel's work)
+    system: str = ""
 
     def text(self) -> str:
         return "\n".join(f"- {c}" for c in self.criteria)
@@ -143,9 +145,10 @@ class Judge:
                 f'the rubric. Answer as JSON: {{"a": <0 to 1>, "b": <0 to 1>, "reasons": '
                 f"[<short strings>]}}")
 
-    def task(self, task: Task, prompt: str) -> Task:
-        return Task(task.type, {"system": _SYSTEM, "prompt": prompt, "temperature": 0.0,
-                                "max_tokens": ANSWER_TOKENS * 2}, task.channel)
+    def task(self, task: Task, prompt: str, system: str = "") -> Task:
+        return Task(task.type, {"system": system or _SYSTEM, "prompt": prompt,
+                                "temperature": 0.0, "max_tokens": ANSWER_TOKENS * 2},
+                    task.channel)
 
     def expected_usage(self, prompt: str) -> Usage:
         """Roughly four characters a token; what the budget check prices before the call."""

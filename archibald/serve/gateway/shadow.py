@@ -36,26 +36,34 @@ _ANSWER = ("Answers exactly what the request asks, nothing beside it",
            "Complete for the request, yet as short as that allows",
            "Follows every instruction and the format the request asks for")
 
+#: who the judge of an app's answers is told it is
+_JUDGE = ("You are a strict, impartial reviewer judging an AI assistant's answer to a "
+          "request against a rubric. You are not told who or what wrote it; judge only the "
+          "text. Answer with one JSON object and nothing else.")
+
+
+def _rubric(task_type: str, what: str, criteria: tuple[str, ...]) -> Rubric:
+    return Rubric(task_type, 1, what, criteria, _JUDGE)
+
+
 #: what the judge compares for each of the gateway's task types (version 1)
-RUBRICS: dict[str, Rubric] = {
-    "chat_simple": Rubric("chat_simple", 1, "an assistant's answer to a short request",
-                          _ANSWER),
-    "chat_structured": Rubric("chat_structured", 1, "structured output or a tool call an "
-                              "assistant made for a request",
-                              (*_ANSWER, "Valid JSON in the asked schema; tool arguments "
-                                         "that a program can use as they are")),
-    "chat_code": Rubric("chat_code", 1, "code (or an explanation of code) an assistant wrote "
-                        "for a request", (*_ANSWER, "The code runs and does what was asked; "
-                                                    "idiomatic, safe, no needless change")),
-    "chat_reasoning": Rubric("chat_reasoning", 1, "an assistant's reasoning or calculation",
-                             (*_ANSWER, "Every step follows from the last; the result is "
-                                        "right and stated plainly")),
-    "chat_creative": Rubric("chat_creative", 1, "a piece of writing an assistant wrote to a "
-                            "brief", ("Does what the brief asks, in its form and length",
-                                      "Original, vivid and specific; no cliché or filler",
-                                      "Reads well aloud: rhythm, clarity, a voice that fits",
-                                      "Nothing false, harmful or off the brief")),
-}
+RUBRICS: dict[str, Rubric] = {r.task_type: r for r in (
+    _rubric("chat_simple", "an assistant's answer to a short request", _ANSWER),
+    _rubric("chat_structured", "structured output or a tool call an assistant made for a "
+            "request", (*_ANSWER, "Valid JSON in the asked schema; tool arguments that a "
+                                  "program can use as they are")),
+    _rubric("chat_code", "code (or an explanation of code) an assistant wrote for a request",
+            (*_ANSWER, "The code runs and does what was asked; idiomatic, safe, no needless "
+                       "change")),
+    _rubric("chat_reasoning", "an assistant's reasoning or calculation",
+            (*_ANSWER, "Every step follows from the last; the result is right and stated "
+                       "plainly")),
+    _rubric("chat_creative", "a piece of writing an assistant wrote to a brief",
+            ("Does what the brief asks, in its form and length",
+             "Original, vivid and specific; no cliché or filler",
+             "Reads well aloud: rhythm, clarity, a voice that fits",
+             "Nothing false, harmful or off the brief")),
+)}
 
 
 def rubric_of(task_type: str) -> Rubric | None:
