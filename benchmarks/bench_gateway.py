@@ -7,7 +7,14 @@ usage, no work), so what is measured is the hop itself: authentication, the requ
 analysis, the router's decision, the reservation and settlement in the ledger (SQLite in one
 process), LiteLLM's call and the answer's re-encoding.
 
+With ``--litellm PATH`` (the ``litellm`` command of an environment with ``litellm[proxy]``,
+installed for the benchmark only, e.g. ``python -m venv /tmp/llp && /tmp/llp/bin/pip install
+'litellm[proxy]==1.106.12'``), LiteLLM's own proxy is measured in the same run on the same
+upstream: one worker, a master key, no database (so it keeps no spend log, where Archibald's
+gateway reserves and settles every call in its ledger).
+
     .venv/bin/python benchmarks/bench_gateway.py [--requests 2000] [--concurrency 50]
+        [--litellm /tmp/llp/bin/litellm] [--workers 1]
 """
 
 from __future__ import annotations
@@ -38,6 +45,19 @@ UPSTREAM = textwrap.dedent('''
     @app.post("/v1/chat/completions")
     async def chat() -> dict:
         return {**BODY, "created": int(time.time())}
+''')
+
+
+LITELLM_KEY = "sk-bench-master-0123456789abcdef"
+LITELLM_CONFIG = textwrap.dedent('''
+    model_list:
+      - model_name: bench
+        litellm_params:
+          model: openai/deepseek-v4-flash
+          api_base: http://127.0.0.1:{port}/v1
+          api_key: sk-bench-0123456789
+    litellm_settings:
+      num_retries: 0
 ''')
 
 
@@ -82,6 +102,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--concurrency", type=int, default=50)
+    ap.add_argument("--litellm", help="the litellm command of an env with litellm[proxy]")
+    ap.add_argument("--workers", type=int, default=1, help="archibald serve --workers")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     (work / "upstream.py").write_text(UPSTREAM)
@@ -97,8 +119,18 @@ def main() -> None:
         key = subprocess.run([sys.executable, "-m", "archibald", "keys", "create", "bench"],
                              env=env, capture_output=True, text=True, check=True).stdout.strip()
         procs.append(subprocess.Popen([sys.executable, "-m", "archibald", "serve", "--port",
-                                       str(gw_port)], env=env, cwd=work,
-                                      stdout=subprocess.DEVNULL))
+                                       str(gw_port), "--workers", str(args.workers)], env=env,
+                                      cwd=work, stdout=subprocess.DEVNULL))
+        ll_port = _port()
+        if args.litellm:
+            (work / "litellm.yaml").write_text(LITELLM_CONFIG.format(port=up_port))
+            procs.append(subprocess.Popen(
+                [args.litellm, "--config", str(work / "litellm.yaml"), "--host", "127.0.0.1",
+                 "--port", str(ll_port), "--num_workers", "1"], cwd=work,
+                env={**env, "LITELLM_MASTER_KEY": LITELLM_KEY,
+                     "LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_LOG": "ERROR"},
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            _wait(f"http://127.0.0.1:{ll_port}/health/liveliness")
         _wait(f"http://127.0.0.1:{up_port}/docs")
         _wait(f"http://127.0.0.1:{gw_port}/healthz")
         body = {"model": "deepseek-v4-flash", "max_tokens": 64,
@@ -106,21 +138,30 @@ def main() -> None:
         direct_url = f"http://127.0.0.1:{up_port}/chat/completions"
         gw_url = f"http://127.0.0.1:{gw_port}/v1/chat/completions"
         gw_body = {**body, "model": "archibald/auto:cheap"}
-        # warm up both paths
-        asyncio.run(_load(direct_url, {}, body, 50, 10))
-        asyncio.run(_load(gw_url, {"authorization": f"Bearer {key}"}, gw_body, 50, 10))
-        direct = asyncio.run(_load(direct_url, {}, body, args.requests, args.concurrency))
-        start = time.perf_counter()
-        through = asyncio.run(_load(gw_url, {"authorization": f"Bearer {key}"}, gw_body,
-                                    args.requests, args.concurrency))
-        wall = time.perf_counter() - start
+        sides = [("direct to the upstream", direct_url, {}, body),
+                 ("through the gateway", gw_url, {"authorization": f"Bearer {key}"}, gw_body)]
+        if args.litellm:
+            sides.append(("through LiteLLM's proxy", f"http://127.0.0.1:{ll_port}/v1/chat/"
+                          f"completions", {"authorization": f"Bearer {LITELLM_KEY}"},
+                          {**body, "model": "bench"}))
+        for _, url, headers, payload in sides:  # warm up every path
+            asyncio.run(_load(url, headers, payload, 50, 10))
+        times, walls = {}, {}
+        for name, url, headers, payload in sides:
+            start = time.perf_counter()
+            times[name] = asyncio.run(_load(url, headers, payload, args.requests,
+                                            args.concurrency))
+            walls[name] = time.perf_counter() - start
         print(f"{args.requests} requests at {args.concurrency} concurrent clients")
-        for name, xs in (("direct to the upstream", direct), ("through the gateway", through)):
-            print(f"  {name:<24} p50 {_pct(xs, 0.5):8.1f} ms   p99 {_pct(xs, 0.99):8.1f} ms")
-        print(f"  added                    p50 {_pct(through, 0.5) - _pct(direct, 0.5):8.1f} ms"
-              f"   p99 {_pct(through, 0.99) - _pct(direct, 0.99):8.1f} ms")
-        print(f"  gateway throughput {args.requests / wall:.0f} requests/s, "
-              f"mean {statistics.mean(through) * 1000:.1f} ms")
+        direct = times["direct to the upstream"]
+        for name, xs in times.items():
+            print(f"  {name:<26} p50 {_pct(xs, 0.5):8.1f} ms   p99 {_pct(xs, 0.99):8.1f} ms"
+                  f"   {args.requests / walls[name]:5.0f} requests/s")
+        for name, xs in times.items():
+            if xs is not direct:
+                print(f"  added by {name[8:]:<17} p50 {_pct(xs, 0.5) - _pct(direct, 0.5):8.1f} "
+                      f"ms   p99 {_pct(xs, 0.99) - _pct(direct, 0.99):8.1f} ms   mean "
+                      f"{(statistics.mean(xs) - statistics.mean(direct)) * 1000:.1f} ms")
     finally:
         for p in procs:
             p.terminate()

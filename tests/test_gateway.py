@@ -210,3 +210,89 @@ def test_openai_sdk_embeddings_are_reserved_priced_and_recorded(served: Served,
     assert abs(cost - 5 * 2e-08) < 1e-12  # text-embedding-3-small, public price
     name = next(k.name for k in served.gateway.keys.all())
     assert abs(served.gateway.memory.spent_nano(channel=channel_of(name)) / NANO - cost) < 1e-12
+
+
+def test_feedback_on_an_answer_is_a_persons_verdict_the_router_learns_from(
+        served: Served, deepseek_stub) -> None:
+    key = _key(served)
+    raw = _client(served, key).chat.completions.with_raw_response.create(
+        model="archibald/auto", messages=[{"role": "user", "content": "Reword: calm sea"}])
+    answer_id = raw.parse().id
+    name = next(k.name for k in served.gateway.keys.all())
+    stats = served.gateway.memory.route_stats("chat_simple", channel_of(name))["budget"]
+    assert stats.evidence_n == 1 and stats.mean_quality == 1.0  # the route-blind check
+    headers = {"authorization": f"Bearer {key}"}
+    down = httpx.post(served.url + "/v1/feedback", headers=headers,
+                      json={"response_id": answer_id, "rating": "down", "comment": "wrong"})
+    assert down.status_code == 200, down.text
+    assert down.json()["evidence"] == "human" and down.json()["route"] == "budget"
+    stats = served.gateway.memory.route_stats("chat_simple", channel_of(name))["budget"]
+    assert stats.evidence_n == 1 and stats.mean_quality == 0.0 and stats.n == 1
+    [row] = [a for a in served.gateway.memory.attempts_of_run(
+        raw.headers["x-archibald-response-id"]) if a.purpose == "production"]
+    assert (row.quality, row.evidence) == (0.0, "human")
+    # a score replaces the thumbs; another key cannot judge this answer; bad bodies are 400
+    again = httpx.post(served.url + "/v1/feedback", headers=headers,
+                       json={"response_id": raw.headers["x-archibald-response-id"],
+                             "score": 0.8})
+    assert again.status_code == 200
+    stats = served.gateway.memory.route_stats("chat_simple", channel_of(name))["budget"]
+    assert stats.evidence_n == 1 and abs((stats.mean_quality or 0) - 0.8) < 1e-9
+    other = httpx.post(served.url + "/v1/feedback", json={"response_id": answer_id,
+                                                          "rating": "up"},
+                       headers={"authorization": f"Bearer {_key(served)}"})
+    assert other.status_code == 404 and other.json()["error"]["code"] == "response_not_found"
+    for body in ({"response_id": answer_id}, {"response_id": answer_id, "score": 2},
+                 {"response_id": answer_id, "rating": "meh"}, {"rating": "up"}):
+        bad = httpx.post(served.url + "/v1/feedback", headers=headers, json=body)
+        assert bad.status_code == 400, body
+    assert served.gateway.memory.remembered("feedback")[-1]["score"] == 0.8
+
+
+def test_metrics_tell_requests_cost_baseline_routes_and_budget_left(served: Served,
+                                                                    deepseek_stub) -> None:
+    key = _key(served, budget_usd=1.0)
+    raw = _client(served, key).chat.completions.with_raw_response.create(
+        model="archibald/auto", messages=[{"role": "user", "content": "Reword: calm sea"}])
+    cost = float(raw.headers["x-archibald-cost-usd"])
+    baseline = float(raw.headers["x-archibald-baseline-usd"])
+    name = next(k.name for k in served.gateway.keys.all())
+    text = httpx.get(served.url + "/metrics", headers={"authorization": f"Bearer {key}"}).text
+
+    def value(line_start: str) -> float:
+        return float(next(line for line in text.splitlines()
+                          if line.startswith(line_start)).rsplit(" ", 1)[1])
+
+    assert value('archibald_gateway_requests_total{api="openai",route="budget",'
+                 'status="200"}') == 1
+    assert value(f'archibald_gateway_cost_usd_total{{key="{name}"}}') == pytest.approx(cost)
+    assert value(f'archibald_gateway_baseline_usd_total{{key="{name}"}}') == pytest.approx(
+        baseline)
+    assert value('archibald_gateway_routes_total{route="budget",task_type="chat_simple"}') == 1
+    assert value(f'archibald_gateway_budget_left_usd{{key="{name}"}}') == pytest.approx(
+        1.0 - cost)
+    assert deepseek_stub.api_key not in text and key not in text
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_a_keys_requests_per_minute(served: Served, deepseek_stub, shared: bool,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted by the process, or (several workers) in the store, where every worker adds
+    to one count atomically."""
+    from archibald.serve.gateway.keys import Keys
+
+    keys = Keys(served.gateway.memory, shared=shared)
+    monkeypatch.setattr(served.gateway, "keys", keys)
+    monkeypatch.setattr(time, "time", lambda: 6_000_030.0)  # one minute for the whole test
+    secret = keys.create(f"rpm{int(shared)}", rpm=3)
+    client = _client(served, secret)
+    codes = []
+    for _ in range(5):
+        try:
+            client.chat.completions.create(model="archibald/auto",
+                                           messages=[{"role": "user", "content": "hi"}])
+            codes.append(200)
+        except openai.RateLimitError as exc:
+            codes.append(429)
+            assert "requests per minute" in str(exc)
+    assert codes == [200, 200, 200, 429, 429]

@@ -1,19 +1,18 @@
-"""CLI commands: `archibald serve` (the gateway) and `archibald keys create|list|revoke`."""
+"""CLI command: `archibald serve` (the gateway; its keys are in archibald.cli.keys)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Optional
+import secrets
+import tempfile
+from typing import Iterator, Optional
 
 import typer
 
 from ..errors import InputError
 from . import app
-from .common import ConfigOption, open_memory, open_settings, print_json
-
-keys_app = typer.Typer(help="The gateway's virtual keys.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
-
+from .common import ConfigOption, open_memory, open_settings
 
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by "
@@ -42,69 +41,34 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind 
     if not active:
         typer.echo("note: no virtual key yet; make one with `archibald keys create NAME`",
                    err=True)
-    typer.echo(f"Archibald gateway: http://{host}:{port}/v1 (OpenAI and Anthropic APIs), "
-               f"metrics at http://{host}:{port}/metrics; {workers} worker(s)")
-    uvicorn.run("archibald.serve.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", timeout_graceful_shutdown=30)
+    # one login token and session secret for every worker (each builds its own app)
+    os.environ.setdefault("ARCHIBALD_LOGIN_TOKEN", secrets.token_urlsafe(32))
+    os.environ.setdefault("ARCHIBALD_SESSION_SECRET", secrets.token_urlsafe(32))
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://{shown}:{port}"
+    typer.echo(f"Studio: {base}/login?token={os.environ['ARCHIBALD_LOGIN_TOKEN']}")
+    typer.echo(f"API: {base}/v1 (OpenAI and Anthropic APIs), metrics at {base}/metrics; "
+               f"{workers} worker(s)")
+    from ..serve.gateway.keys import WORKERS_VAR
+
+    os.environ[WORKERS_VAR] = str(workers)  # several count a key's rpm in the store
+    with _metrics_folder(workers):
+        uvicorn.run("archibald.serve.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning", timeout_graceful_shutdown=30)
 
 
-@keys_app.command("create")
-def keys_create(name: str = typer.Argument(..., help="A name for the key (an app, a team)."),
-                budget_usd: Optional[float] = typer.Option(None, "--budget-usd",
-                                                           help="Most it may ever spend."),
-                per_day_usd: Optional[float] = typer.Option(None, "--per-day-usd",
-                                                            help="Most it may spend a day "
-                                                                 "(UTC)."),
-                rpm: Optional[int] = typer.Option(None, "--rpm", help="Requests a minute."),
-                config: Optional[str] = ConfigOption) -> None:
-    """Make a virtual key; it is printed once (only its hash is kept)."""
-    from ..serve.gateway.keys import Keys
+@contextlib.contextmanager
+def _metrics_folder(workers: int) -> Iterator[None]:
+    """With several workers, a fresh folder where each keeps its Prometheus metrics (so that
+    /metrics on any of them counts all), set before they start and removed after."""
+    from ..serve.gateway.metrics import MULTIPROC_VAR
 
-    memory = open_memory(open_settings(config))
-    try:
-        secret = Keys(memory).create(name, budget_usd=budget_usd, per_day_usd=per_day_usd,
-                                     rpm=rpm)
-    finally:
-        memory.close()
-    typer.echo(secret)
-    typer.echo(f"key {name!r} made; it is shown only now: keep it (only its hash is stored)",
-               err=True)
-
-
-@keys_app.command("list")
-def keys_list(as_json: bool = typer.Option(False, "--json"),
-              config: Optional[str] = ConfigOption) -> None:
-    """Every key, its limits and what it has spent (never the key itself)."""
-    from ..serve.gateway.keys import Keys, channel_of
-
-    memory = open_memory(open_settings(config))
-    try:
-        rows = [{**k.as_dict(), "spent_usd": memory.spent_nano(channel=channel_of(k.name))
-                 / 1e9} for k in Keys(memory).all()]
-    finally:
-        memory.close()
-    if as_json:
-        print_json(rows)
+    if workers < 2 or os.environ.get(MULTIPROC_VAR):
+        yield
         return
-    if not rows:
-        typer.echo("no keys; `archibald keys create NAME` makes one")
-    for r in rows:
-        limits = ", ".join(text for text, value in (
-            (f"budget ${r['budget_usd']:g}", r["budget_usd"]),
-            (f"${r['per_day_usd']:g} a day", r["per_day_usd"]),
-            (f"{r['rpm']} requests a minute", r["rpm"])) if value is not None) or "no limits"
-        typer.echo(f"{r['name']:<20} {r['prefix']}…  spent ${r['spent_usd']:.4f}  {limits}"
-                   f"{'  (revoked)' if r['revoked'] else ''}")
-
-
-@keys_app.command("revoke")
-def keys_revoke(name: str = typer.Argument(...), config: Optional[str] = ConfigOption) -> None:
-    """Stop a key at once (its ledger rows stay)."""
-    from ..serve.gateway.keys import Keys
-
-    memory = open_memory(open_settings(config))
-    try:
-        Keys(memory).revoke(name)
-    finally:
-        memory.close()
-    typer.echo(f"key {name!r} revoked")
+    with tempfile.TemporaryDirectory(prefix="archibald-metrics-") as folder:
+        os.environ[MULTIPROC_VAR] = folder
+        try:
+            yield
+        finally:
+            os.environ.pop(MULTIPROC_VAR, None)

@@ -229,6 +229,16 @@ class QualityTable(Table):
     audio_excerpt_seconds: Annotated[float, Field(ge=5, le=600)] = 45.0
 
 
+class GatewayTable(Table):
+    """``[gateway]``: what `archibald serve` does besides answering."""
+
+    #: the share of delegated answers also asked of premium, in the shadow, and the two
+    #: judged blind against each other (after the answer was sent; the verdict teaches)
+    shadow_share: Share = 0.05
+    #: the most the gateway spends a day (UTC) on shadows and their judging, over all keys
+    shadow_usd_per_day: Usd = 1.0
+
+
 class Root(Table):
     """The whole of archibald.toml (the shipped defaults merged with the user's file)."""
 
@@ -242,3 +252,4 @@ class Root(Table):
     providers: dict[Name, ProviderTable] = {}
     prices: PricesTable = PricesTable()
     quality: QualityTable = QualityTable()
+    gateway: GatewayTable = GatewayTable()

@@ -303,20 +303,27 @@ class Router:
     # -- execution ------------------------------------------------------------------------
     async def run(self, task: Task, context: Context, *, run_id: str = "", stage: str = "",
                   check: QualityCheck | None = None,
-                  decision: Decision | None = None) -> RouteResult:
+                  decision: Decision | None = None, resume: bool = True) -> RouteResult:
         """Run ``task`` along its route chain; record every attempt; escalate on failure.
 
         Every call is reserved and written ahead to the ledger (see archibald.store.writeahead): a
-        resumed run re-uses an answer already paid for instead of calling again.
+        resumed run re-uses an answer already paid for instead of calling again. ``resume``
+        False: ``run_id`` is new (a gateway request's), so there is nothing to look up.
         """
         decision = decision or self.decide(task)
         state = _Run(task, context, run_id, stage or task.type, decision,
                      self.assurance.checked(check),  # labels each figure's evidence
                      self.settings.profile(task.type).quality_floor, task_key(task))
-        done = await self._resume(state)
+        done = await self._resume(state) if resume else None
         if done is not None:
             return done
+        sink = context.extra.get("stream")
         for route in decision.chain:
+            if sink is not None and sink.started:
+                # part of an answer has reached its reader: no route can finish or replace it
+                state.errors.append("the answer was already streaming; no other route may "
+                                    "take over")
+                break
             backend = self.registry.get(task.type, route)
             if backend is None or route in state.refused:
                 continue

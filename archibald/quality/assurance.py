@@ -188,6 +188,36 @@ class Assurance:
         outcome.quality = attempt.quality
         return qa
 
+    async def compare(self, task: Task, context: Context, decision: "Decision",
+                      outcome: Outcome, attempt: Attempt, r: Rubric, *, run_id: str,
+                      stage: str) -> dict[str, Any]:
+        """Premium's answer to ``task`` too, in the shadow, judged blind against ``outcome``
+        (an answer already accepted, settled and delivered: a gateway's), in both orders;
+        the answer's row is regraded with the pair's verdict (evidence "shadow"). Returns
+        what was done (the pair's scores, or why there is none)."""
+        info: dict[str, Any] = {}
+        judge = self.judge
+        if judge is None:
+            info["note"] = f"not compared: {self.why_no_judge}"
+            return info
+        qa: list[Attempt] = []
+        shadow = await self._shadow(task, context, decision, None, attempt, run_id, stage,
+                                    attempt.cost_nano, qa, info)
+        if shadow is None:
+            return info
+        s_attempt, s_outcome = shadow
+        try:
+            await self._pair(judge, r, task, self._brief(task), Shown(judge_text(outcome)),
+                             Shown(judge_text(s_outcome)), attempt, s_attempt, run_id, stage,
+                             attempt.cost_nano, qa, info)
+        finally:  # settled (and learnt from) whatever happens to the judging
+            s_attempt.checked = True
+            self.router.memory.settle(s_attempt)
+        if attempt.evidence == "shadow" and attempt.id is not None \
+                and attempt.quality is not None:
+            self.router.memory.regrade(attempt.id, attempt.quality, "shadow")
+        return info
+
     async def _pair(self, judge: Judge, r: Rubric, task: Task, brief: str, work: Shown,
                     theirs: Shown, attempt: Attempt, s_attempt: Attempt, run_id: str,
                     stage: str, spent: int, qa: list[Attempt], info: dict[str, Any]) -> None:
@@ -330,7 +360,7 @@ class Assurance:
                     cost_nano=0, baseline_nano=0, channel=task.channel, run_id=run_id,
                     stage=stage or task.type, model=judge.model, reason=reason,
                     config_digest=self.router.settings.digest, purpose="judge")
-        judge_task = judge.task(task, prompt, parts or ())
+        judge_task = judge.task(task, prompt, parts or (), system=r.system)
         # a media call's reservation counts its attachments as tokens, not as base64 text
         most = judge.backend.max_cost(judge_task) if not parts else self._media_most(
             judge, prompt, tokens)

@@ -33,6 +33,8 @@ class Rubric:
     criteria: tuple[str, ...]
     #: what the judge is shown: "text", or an "image" / "audio" attachment
     kind: str = "text"
+    #: who the judge is told it is ("": the pipelines' editor of a channel's work)
+    system: str = ""
 
     def text(self) -> str:
         return "\n".join(f"- {c}" for c in self.criteria)
@@ -152,11 +154,13 @@ class Judge:
                 f'the rubric. Answer as JSON: {{"a": <0 to 1>, "b": <0 to 1>, "reasons": '
                 f"[<short strings>]}}")
 
-    def task(self, task: Task, prompt: str, parts: Sequence[Mapping[str, Any]] = ()) -> Task:
-        """The judge's call: the prompt, and the media ``parts`` (OpenAI chat content parts:
-        ``image_url``, ``input_audio``) after it in the same user message."""
-        inputs: dict[str, Any] = {"system": _SYSTEM, "prompt": prompt, "temperature": 0.0,
-                                  "max_tokens": ANSWER_TOKENS * 2}
+    def task(self, task: Task, prompt: str, parts: Sequence[Mapping[str, Any]] = (),
+             system: str = "") -> Task:
+        """The judge's call: the prompt (under ``system``, the rubric's own brief of who the
+        judge is, else the pipelines' editor), and the media ``parts`` (OpenAI chat content
+        parts: ``image_url``, ``input_audio``) after it in the same user message."""
+        inputs: dict[str, Any] = {"system": system or _SYSTEM, "prompt": prompt,
+                                  "temperature": 0.0, "max_tokens": ANSWER_TOKENS * 2}
         if parts:
             inputs["system"] = SYSTEM_MEDIA
             inputs["messages"] = [

@@ -7,16 +7,18 @@ the shared store. Every request needs a virtual key; errors come in the API's ow
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
+from functools import partial
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..config import Settings
 from ..errors import BudgetExceeded, DelegationError, UserError
@@ -26,7 +28,11 @@ from .gateway import openai as openai_api
 from .gateway.keys import Key
 from .gateway.wire import ApiError
 from .gateway.metrics import Metrics
-from .gateway.service import Gateway
+from .gateway.batches import Batches
+from .gateway.service import Answer, Gateway, Live
+from .gateway.shadow import shadow_later
+from .gateway.sweep import sweeping
+from .gateway.traces import Span, Tracing
 
 __all__ = ["create_app", "MAX_BODY_BYTES"]
 
@@ -78,23 +84,33 @@ async def read_json(request: Request) -> dict[str, Any]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app: one Gateway (settings, store, routers) for this process."""
     gateway = Gateway(settings)
-    metrics = Metrics()
+    batches = Batches(gateway)
+    gateway.after_run.append(partial(shadow_later, gateway))
+    metrics = Metrics(gateway.budget_left)
+    tracing = Tracing()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hooks = [h(app) for h in app.state.lifespan_hooks]
         for hook in hooks:
             await hook.__aenter__()
+        # what killed workers left pending is resolved now and every minute
+        sweeper = asyncio.create_task(sweeping(gateway, batches))
         try:
             yield
         finally:
+            sweeper.cancel()
+            await batches.stop()  # another worker takes its batches over
             for hook in reversed(hooks):
                 await hook.__aexit__(None, None, None)
+            await gateway.drain()  # streams whose client left are read to their end, settled
+            tracing.shutdown()
             gateway.close()
 
     app = FastAPI(title="Archibald", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
-    app.state.gateway, app.state.metrics = gateway, metrics
+    app.state.gateway, app.state.batches = gateway, batches
+    app.state.metrics, app.state.tracing = metrics, tracing
     app.state.lifespan_hooks = []
 
     @app.exception_handler(ApiError)
@@ -115,23 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            "rate_limit_exceeded", "rate_limit_exceeded")
         return key
 
-    async def answer(api: str, request: Request, key: Key, body: dict[str, Any],
-                     convert: Any) -> Response:
-        start = time.perf_counter()
-        req = convert.to_request(body, request.headers.get("x-archibald-task"))
-        try:
-            ans = await gateway.complete(key, req)
-        except BudgetExceeded as exc:
-            metrics.requests.labels(api, "", "429").inc()
-            raise ApiError(429, f"budget: {exc}", "insufficient_quota",
-                           "budget_exceeded") from None
-        except UserError as exc:
-            metrics.requests.labels(api, "", "400").inc()
-            raise ApiError(400, str(exc), "invalid_request_error", "invalid_request") from None
-        except DelegationError as exc:
-            metrics.requests.labels(api, "", "502").inc()
-            raise ApiError(502, f"every route failed: {exc}", "api_error",
-                           "upstream_failed") from None
+    def record(api: str, key: Key, ans: Answer, start: float, span: Span) -> None:
         metrics.requests.labels(api, ans.route, "200").inc()
         metrics.latency.labels(api).observe(time.perf_counter() - start)
         metrics.tokens.labels("input").inc(ans.input_tokens)
@@ -139,9 +139,62 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics.cost.labels(key.name).inc(ans.cost_usd)
         metrics.baseline.labels(key.name).inc(ans.baseline_usd)
         metrics.routes.labels(ans.route, ans.task_type).inc()
-        rooms = [lim.room(gateway.memory.spent_nano) for lim in gateway.keys.limits(key.channel)]
-        if rooms:
-            metrics.budget_left.labels(key.name).set(min(rooms) / NANO)
+        span.answered(ans)
+
+    def refused(api: str, span: Span, exc: Exception) -> ApiError:
+        """The HTTP error a run's exception is answered with (counted and traced)."""
+        if isinstance(exc, BudgetExceeded):
+            err = ApiError(429, f"budget: {exc}", "insufficient_quota", "budget_exceeded")
+        elif isinstance(exc, UserError):
+            err = ApiError(400, str(exc), "invalid_request_error", "invalid_request")
+        else:
+            err = ApiError(502, f"every route failed: {exc}", "api_error", "upstream_failed")
+        metrics.requests.labels(api, "", str(err.status)).inc()
+        span.failed(err.status, exc)
+        return err
+
+    def streamed(api: str, key: Key, lv: Live, body: dict[str, Any], convert: Any,
+                 start: float, span: Span) -> Response:
+        """The provider's stream, piece by piece; counted in the metrics and traced when its
+        run ends (whether or not the client stayed)."""
+        if lv.done is not None:  # the run ended before anything was streamed
+            record(api, key, lv.done, start, span)
+            return StreamingResponse(convert.stream(lv.done, body),
+                                     media_type="text/event-stream", headers=lv.done.headers())
+
+        def ended(run: "asyncio.Task[Any]") -> None:
+            error = None if run.cancelled() else run.exception()
+            if run.cancelled() or error is not None:
+                metrics.requests.labels(api, lv.route, "502").inc()
+                span.failed(502, error or asyncio.CancelledError())
+            else:
+                record(api, key, lv.settled(), start, span)
+
+        lv.run.add_done_callback(ended)
+        return StreamingResponse(convert.live(lv, body), media_type="text/event-stream",
+                                 headers=lv.headers())
+
+    async def answer(api: str, request: Request, key: Key, body: dict[str, Any],
+                     convert: Any) -> Response:
+        start = time.perf_counter()
+        span = tracing.request("chat", api, body, key.name)
+        try:
+            req = convert.to_request(body, request.headers.get("x-archibald-task"))
+        except ApiError as err:
+            span.failed(err.status, err)
+            raise
+        # a stream is the provider's own, as it is written, unless the app asks for the
+        # answer to be checked (and escalated when it fails) before any of it is sent
+        live = bool(body.get("stream")) and \
+            request.headers.get("x-archibald-stream", "").lower() != "checked"
+        try:
+            if live:
+                return streamed(api, key, await gateway.stream(key, req), body, convert, start,
+                                span)
+            ans = await gateway.complete(key, req)
+        except (BudgetExceeded, UserError, DelegationError) as exc:
+            raise refused(api, span, exc) from None
+        record(api, key, ans, start, span)
         if body.get("stream"):
             return StreamingResponse(convert.stream(ans, body), media_type="text/event-stream",
                                      headers=ans.headers())
@@ -180,29 +233,101 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         model = body.get("model")
         if not isinstance(model, str) or not model:
             raise ApiError(400, "model is required", "invalid_request_error", "invalid_model")
+        span = tracing.request("embeddings", "openai", body, key.name)
         try:
             data, cost = await gateway.embed(key, model, texts)
-        except BudgetExceeded as exc:
-            raise ApiError(429, f"budget: {exc}", "insufficient_quota",
-                           "budget_exceeded") from None
-        except UserError as exc:
-            raise ApiError(400, str(exc), "invalid_request_error", "invalid_request") from None
-        except DelegationError as exc:
-            raise ApiError(502, f"the embedding model failed: {exc}", "api_error",
-                           "upstream_failed") from None
+        except (BudgetExceeded, UserError, DelegationError) as exc:
+            raise refused("embeddings", span, exc) from None
         metrics.requests.labels("embeddings", "premium", "200").inc()
         metrics.cost.labels(key.name).inc(cost / NANO)
+        span.set(gen_ai__response__model=data.get("model"),
+                 gen_ai__usage__input_tokens=data["usage"]["prompt_tokens"],
+                 archibald__route="premium", archibald__cost_usd=cost / NANO)
+        span.end()
         return JSONResponse(data, headers={"x-archibald-route": "premium",
                                            "x-archibald-cost-usd": f"{cost / NANO:.9f}",
                                            "x-archibald-baseline-usd": f"{cost / NANO:.9f}"})
 
+    @app.post("/v1/files")
+    async def upload(request: Request) -> JSONResponse:
+        """OpenAI's file upload (multipart: ``file``, ``purpose``), for batches."""
+        from .gateway.batches import MAX_FILE_BYTES
+
+        key = authenticate(request)
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_FILE_BYTES + 65536:
+            raise ApiError(413, f"the file is over {MAX_FILE_BYTES} bytes",
+                           "invalid_request_error", "request_too_large")
+        try:
+            form = await request.form(max_files=1, max_fields=8,
+                                      max_part_size=MAX_FILE_BYTES)
+        except Exception as exc:  # noqa: BLE001 - Starlette's multipart errors, as a 400
+            raise ApiError(400, f"the upload is not a multipart form: {exc}",
+                           "invalid_request_error", "invalid_file") from None
+        upload, purpose = form.get("file"), form.get("purpose")
+        if upload is None or isinstance(upload, str) or not isinstance(purpose, str):
+            raise ApiError(400, "a multipart form with a file and a purpose is required",
+                           "invalid_request_error", "invalid_file")
+        content = await upload.read(MAX_FILE_BYTES + 1)
+        if len(content) > MAX_FILE_BYTES:
+            raise ApiError(413, f"the file is over {MAX_FILE_BYTES} bytes",
+                           "invalid_request_error", "request_too_large")
+        return JSONResponse(batches.add_file(key, purpose, upload.filename or "",
+                                                     content))
+
+    @app.get("/v1/files/{file_id}")
+    async def file_info(request: Request, file_id: str) -> JSONResponse:
+        return JSONResponse(batches.file(authenticate(request), file_id))
+
+    @app.get("/v1/files/{file_id}/content")
+    async def file_content(request: Request, file_id: str) -> Response:
+        row = batches.file_row(authenticate(request), file_id)
+        return Response(bytes(row["content"]), media_type="application/jsonl")
+
+    @app.post("/v1/batches")
+    async def create_batch(request: Request) -> JSONResponse:
+        key = authenticate(request)
+        return JSONResponse(batches.create(key, await read_json(request)))
+
+    @app.get("/v1/batches/{batch_id}")
+    async def batch(request: Request, batch_id: str) -> JSONResponse:
+        found, cost = batches.get(authenticate(request), batch_id)
+        return JSONResponse(found, headers={"x-archibald-cost-usd": f"{cost:.9f}"})
+
+    @app.post("/v1/batches/{batch_id}/cancel")
+    async def cancel_batch(request: Request, batch_id: str) -> JSONResponse:
+        return JSONResponse(batches.cancel(authenticate(request), batch_id))
+
+    @app.post("/v1/feedback")
+    async def feedback(request: Request) -> JSONResponse:
+        """A thumbs up or down (or a score) on an answer: evidence the router learns from."""
+        from .gateway import feedback as verdicts
+
+        key = authenticate(request)
+        response_id, quality, comment = verdicts.verdict(await read_json(request))
+        recorded = verdicts.record(gateway, key, response_id, quality, comment)
+        metrics.feedback.labels(recorded["route"], "up" if quality >= 0.5 else "down").inc()
+        return JSONResponse(recorded)
+
     @app.get("/metrics")
     async def prometheus(request: Request) -> Response:
         authenticate(request)
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.text(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    _install_studio(app, gateway.settings)
     return app
+
+
+def _install_studio(app: FastAPI, settings: Settings) -> None:
+    """Mount the studio (archibald.serve.studio) when this install has it: it adds its pages
+    and may append to ``app.state.lifespan_hooks``. An error inside it is not hidden."""
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(f"{__package__}.studio") is None:
+        return
+    importlib.import_module(f"{__package__}.studio").install(app, settings)

@@ -13,7 +13,7 @@ __all__ = ["NANO", "to_nano", "usd", "Attempt", "total_nano", "format_usd", "PUR
 #: why an attempt was made; only "production" is the work itself
 PURPOSES = ("production", "judge", "shadow")
 #: the sources of a quality figure that count as evidence for routing
-EVIDENCE = ("check", "judge", "shadow")
+EVIDENCE = ("check", "judge", "shadow", "human")
 
 #: one US dollar in ledger units; 1e-9 USD resolves the cheapest token price there is
 NANO = 1_000_000_000

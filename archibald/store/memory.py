@@ -9,12 +9,13 @@ import re
 import time
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import and_, case, create_engine, event, func, select, update
+from sqlalchemy import and_, create_engine, event, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from ..errors import ConfigError
 from .ledger import EVIDENCE, Attempt
+from .rows import _attempt, _row, _spent_stmt
 from .stats import RouteStats, add_stats
 from .transfer import read_export
 from .migrations import attempts, budget_lock, memory_items, migrate, route_stats, runs
@@ -23,12 +24,6 @@ __all__ = ["Memory", "RouteStats", "default_url", "SpentFn", "read_export"]
 
 #: sums committed money (settled costs plus the maxima of pending/unknown calls) by filter
 SpentFn = Callable[..., int]
-
-#: what a row holds against budgets: its cost once settled, else the most it can cost
-_COMMITTED = case((attempts.c.status == "settled", attempts.c.cost_nano),
-                  (attempts.c.cost_nano > attempts.c.max_cost_nano, attempts.c.cost_nano),
-                  else_=attempts.c.max_cost_nano)
-
 
 
 def default_url() -> str:
@@ -185,6 +180,15 @@ class Memory:
                 attempts.c.status == "pending").order_by(attempts.c.id)).mappings().all()
         return [_attempt(r) for r in rows]
 
+    def pending_attempts(self, run_prefix: str, before: float) -> list[Attempt]:
+        """Pending attempts of every run whose id starts with ``run_prefix``, reserved
+        before ``before`` (Unix time): what killed processes may have left in flight."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(attempts).where(
+                attempts.c.status == "pending", attempts.c.run_id.startswith(run_prefix),
+                attempts.c.created_at < before).order_by(attempts.c.id)).mappings().all()
+        return [_attempt(r) for r in rows]
+
     def settled_answer(self, run_id: str, stage: str,
                        input_key: str) -> tuple[Attempt, dict[str, Any]] | None:
         """The newest settled answer to this very task in this run and stage that was
@@ -269,6 +273,41 @@ class Memory:
             w_cost=cur["w_cost"] * f + cost, w_evidence=cur["w_evidence"] * f + counted,
             unjudged=cur["unjudged"] + unjudged,
             decayed_at=max(a.created_at, cur["decayed_at"])))
+
+    def regrade(self, attempt_id: int, quality: float, evidence: str) -> Attempt | None:
+        """Give a settled attempt a quality from stronger evidence (a person's verdict on a
+        gateway answer), and its route's statistics with it, as if it had been so graded when
+        it was folded; the attempt as it is now, or None when there is no settled one."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(attempts).where(attempts.c.id == attempt_id)
+                               .with_for_update()).mappings().first()
+            if row is None or row["status"] != "settled":
+                return None
+            old = _attempt(row)
+            conn.execute(update(attempts).where(attempts.c.id == attempt_id).values(
+                quality=quality, evidence=evidence))
+            if old.checked and old.purpose != "judge":
+                self._refold(conn, old, quality)
+        old.quality, old.evidence = quality, evidence
+        return old
+
+    def _refold(self, conn: Any, old: Attempt, quality: float) -> None:
+        """Replace ``old``'s quality contribution to its route's statistics with ``quality``
+        (as evidence), decayed as much as the original has been since it was folded."""
+        key = and_(route_stats.c.task_type == old.task_type,
+                   route_stats.c.channel == old.channel, route_stats.c.route == old.route)
+        cur = self._stats_row(conn, old, key)
+        had = old.quality is not None and old.evidence in EVIDENCE
+        q0 = old.quality if had and old.quality is not None else 0.0
+        counted = float(had or (not old.success and old.quality is None))
+        f = self._decay(cur["decayed_at"] - old.created_at)
+        conn.execute(update(route_stats).where(key).values(
+            quality_n=cur["quality_n"] - int(had) + 1,
+            quality_sum=cur["quality_sum"] - q0 + quality,
+            w_quality=cur["w_quality"] + f * (quality - q0),
+            w_quality_sq=cur["w_quality_sq"] + f * (quality * quality - q0 * q0),
+            w_evidence=cur["w_evidence"] + f * (1.0 - counted),
+            unjudged=max(0, cur["unjudged"] - int(old.success and old.evidence == "unjudged"))))
 
     def _decay(self, dt: float) -> float:
         if self.half_life_s <= 0 or dt <= 0:
@@ -572,54 +611,6 @@ class Memory:
                         continue
                 added["skipped"] += 1
         return added
-
-
-def _spent_stmt(*, since: float | None = None, channel: str | None = None,
-                run_id: str | None = None, task_type: str | None = None) -> Any:
-    stmt = select(func.coalesce(func.sum(_COMMITTED), 0))
-    if since is not None:
-        stmt = stmt.where(attempts.c.created_at >= since)
-    if channel is not None:
-        stmt = stmt.where(attempts.c.channel == channel)
-    if run_id is not None:
-        stmt = stmt.where(attempts.c.run_id == run_id)
-    if task_type is not None:
-        stmt = stmt.where(attempts.c.task_type == task_type)
-    return stmt
-
-
-
-def _row(a: Attempt) -> dict[str, Any]:
-    """An attempt as an `attempts` row; a negative amount is a bug and is never stored."""
-    if min(a.cost_nano, a.baseline_nano, a.max_cost_nano) < 0:
-        raise ValueError(f"refusing to record a negative amount for {a.task_type} on "
-                         f"{a.route}: cost {a.cost_nano}, baseline {a.baseline_nano}, "
-                         f"maximum {a.max_cost_nano} nano-dollars")
-    return {"run_id": a.run_id, "stage": a.stage, "task_type": a.task_type,
-            "channel": a.channel, "route": a.route, "backend": a.backend, "model": a.model,
-            "success": a.success, "quality": a.quality, "cost_nano": a.cost_nano,
-            "baseline_nano": a.baseline_nano, "seconds": a.seconds,
-            "usage": json.dumps(a.usage, sort_keys=True), "error": a.error, "reason": a.reason,
-            "config_digest": a.config_digest, "price_source": a.price_source,
-            "created_at": a.created_at, "status": a.status,
-            "idempotency_key": a.idempotency_key, "request_id": a.request_id,
-            "max_cost_nano": a.max_cost_nano, "input_key": a.input_key, "checked": a.checked,
-            "purpose": a.purpose, "evidence": a.evidence}
-
-
-
-def _attempt(r: Any) -> Attempt:
-    return Attempt(task_type=r["task_type"], route=r["route"], backend=r["backend"],
-                   success=bool(r["success"]), cost_nano=int(r["cost_nano"]),
-                   baseline_nano=int(r["baseline_nano"]), channel=r["channel"],
-                   run_id=r["run_id"], stage=r["stage"], model=r["model"], quality=r["quality"],
-                   seconds=r["seconds"], usage=json.loads(r["usage"] or "{}"), error=r["error"],
-                   reason=r["reason"], config_digest=r["config_digest"],
-                   price_source=r["price_source"], created_at=r["created_at"], id=r["id"],
-                   status=r["status"], idempotency_key=r["idempotency_key"],
-                   request_id=r["request_id"], max_cost_nano=int(r["max_cost_nano"]),
-                   input_key=r["input_key"], checked=bool(r["checked"]),
-                   purpose=r["purpose"], evidence=r["evidence"])
 
 
 def _safe_url(url: str) -> str:

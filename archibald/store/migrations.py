@@ -13,7 +13,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 __all__ = ["MIGRATIONS", "migrate", "metadata", "attempts", "route_stats", "memory_items", "runs",
-           "budget_lock", "batch_jobs", "batch_items", "gateway_keys", "wire"]
+           "budget_lock", "batch_jobs", "batch_items", "gateway_keys", "gateway_files",
+           "gateway_batches", "gateway_minutes", "wire"]
 
 metadata = MetaData()
 
@@ -169,6 +170,57 @@ gateway_keys = Table(
 )
 
 
+# The gateway's Batch API (archibald.serve.gateway.batches): the files apps upload (a batch's
+# input, its output and error files), and each batch with the worker running it; its lines'
+# calls are the ledger's rows of the run "gwb-<batch id>".
+gateway_files = Table(
+    "gateway_files", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("owner", String(64), nullable=False),   # the key's name
+    Column("purpose", String(32), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+gateway_batches = Table(
+    "gateway_batches", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("input_file_id", String(40), nullable=False),
+    Column("endpoint", String(64), nullable=False),
+    Column("completion_window", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("metadata", Text, nullable=False, default="{}"),
+    Column("output_file_id", String(40)),
+    Column("error_file_id", String(40)),
+    Column("total", Integer, nullable=False, default=0),
+    Column("completed", Integer, nullable=False, default=0),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("created_at", Float, nullable=False),
+    Column("in_progress_at", Float),
+    Column("completed_at", Float),
+    Column("cancelled_at", Float),
+    Column("expires_at", Float, nullable=False),
+    # the worker running it and when it last said so: a batch whose worker fell silent is
+    # taken over by another
+    Column("worker", String(64)),
+    Column("beat_at", Float),
+    Index("ix_gateway_batches_status", "status"),
+)
+
+
+# Requests per minute of each gateway key, counted by every worker in one place (a fixed
+# window per UTC minute), so --workers N does not multiply a key's rpm.
+gateway_minutes = Table(
+    "gateway_minutes", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("minute", BigInteger, primary_key=True),
+    Column("calls", Integer, nullable=False),
+)
+
+
 # What a pending chat call did on the wire (see archibald.store.writeahead): no row while the
 # request has not left the process; "sent" once it may have; "answered" with the answer's raw
 # bytes, written before anything parses them; "failed" for an error status (nothing billed).
@@ -274,6 +326,12 @@ def _m0010_wire(conn: Connection) -> None:
     wire.create(conn, checkfirst=True)
 
 
+def _m0011_gateway_batches(conn: Connection) -> None:
+    gateway_files.create(conn, checkfirst=True)
+    gateway_batches.create(conn, checkfirst=True)  # with its index
+    gateway_minutes.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_attempts", _m0001_attempts),
     ("0002_route_stats", _m0002_route_stats),
@@ -285,6 +343,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0008_batch_jobs", _m0008_batch_jobs),
     ("0009_gateway_keys", _m0009_gateway_keys),
     ("0010_wire", _m0010_wire),
+    ("0011_gateway_batches", _m0011_gateway_batches),
 ]
 
 

@@ -151,13 +151,20 @@ def kept_answer(engine: Engine, attempt_id: int) -> KeptAnswer | None:
                       float(row["sent_at"] or 0.0))
 
 
-def release(engine: Engine, attempt_id: int, why: str) -> bool:
+def release(engine: Engine, attempt_id: int, why: str, *, cost_nano: int = 0,
+            usage: Mapping[str, Any] | None = None, model: str | None = None) -> bool:
     """Settle a pending call that was never sent (or answered with an error) at $0, so its
-    reservation stops counting; its route's statistics learn nothing from it. False when the
-    row was no longer pending."""
+    reservation stops counting; its route's statistics learn nothing from it. A call whose
+    answer was kept but never used (its process killed) is settled the same way at what the
+    provider billed (``cost_nano``, ``usage``). False when the row was no longer pending."""
+    values: dict[str, Any] = {"status": "settled", "cost_nano": cost_nano, "success": False,
+                              "checked": True, "error": why[:2000]}
+    if usage is not None:
+        values["usage"] = json.dumps(dict(usage), sort_keys=True)
+    if model is not None:
+        values["model"] = model
     with engine.begin() as conn:
         changed = conn.execute(update(attempts).where(
-            attempts.c.id == attempt_id, attempts.c.status == "pending").values(
-            status="settled", cost_nano=0, success=False, checked=True, error=why[:2000]))
+            attempts.c.id == attempt_id, attempts.c.status == "pending").values(**values))
         conn.execute(delete(wire).where(wire.c.attempt_id == attempt_id))
     return bool(changed.rowcount == 1)

@@ -7,6 +7,8 @@ A body that breaks the ``anthropic`` SDK's ``MessageCreateParams`` is a 400
 from __future__ import annotations
 
 import itertools
+import json
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +23,13 @@ def request_schema() -> dict[str, Any]:
     from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
 
     return sdk_schema(MessageCreateParamsNonStreaming)
+
+
+@lru_cache(maxsize=1)
+def stream_request_schema() -> dict[str, Any]:
+    from anthropic.types.message_create_params import MessageCreateParamsStreaming
+
+    return sdk_schema(MessageCreateParamsStreaming)
 
 
 def error_body(kind: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -39,6 +48,8 @@ class AnthropicStub(StubServer):
         self.reply_text: TextReply = "Hello from the Anthropic stub."
         self.usage = {"input_tokens": 1200, "output_tokens": 800,
                       "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+        #: seconds between the events of a streamed answer
+        self.stream_delay = 0.0
 
     def handle(self, req: Recorded) -> Reply:
         if req.method != "POST" or not req.path.endswith("/v1/messages"):
@@ -51,15 +62,41 @@ class AnthropicStub(StubServer):
         body = req.json()
         if not isinstance(body, dict) or "max_tokens" not in body:
             return Reply(400, error_body("invalid_request_error", "max_tokens: Field required"))
-        problems = violations(request_schema(), body)
+        problems = violations(stream_request_schema() if body.get("stream")
+                              else request_schema(), body)
         if problems:
             return Reply(400, error_body("invalid_request_error", "; ".join(problems)))
         n = next(_ids)
+        if body.get("stream"):
+            return Reply(200, headers={"request-id": f"req_stub{n:04d}"},
+                         events=self._events(body, n), event_delay=self.stream_delay)
         return Reply(200, {
             "id": f"msg_stub{n:04d}", "type": "message", "role": "assistant",
             "model": body.get("model"), "stop_reason": "end_turn", "stop_sequence": None,
             "content": [{"type": "text", "text": self.text_for(body)}], "usage": dict(self.usage),
         }, {"request-id": f"req_stub{n:04d}"})
+
+    def _events(self, body: dict[str, Any], n: int) -> list[bytes]:
+        """The answer as the Messages API streams it: message_start (with the input usage),
+        content_block_start, ping, a text_delta per word, content_block_stop, message_delta
+        (stop reason, output tokens), message_stop."""
+        def event(name: str, **payload: Any) -> bytes:
+            return f"event: {name}\ndata: {json.dumps({'type': name, **payload})}\n\n".encode()
+
+        usage = dict(self.usage)
+        start = {"id": f"msg_stub{n:04d}", "type": "message", "role": "assistant",
+                 "model": body.get("model"), "content": [], "stop_reason": None,
+                 "stop_sequence": None, "usage": {**usage, "output_tokens": 1}}
+        out = [event("message_start", message=start),
+               event("content_block_start", index=0, content_block={"type": "text", "text": ""}),
+               event("ping")]
+        out += [event("content_block_delta", index=0, delta={"type": "text_delta", "text": w})
+                for w in re.findall(r"\s*\S+", self.text_for(body))]
+        out += [event("content_block_stop", index=0),
+                event("message_delta", delta={"stop_reason": "end_turn", "stop_sequence": None},
+                      usage={"output_tokens": usage["output_tokens"]}),
+                event("message_stop")]
+        return out
 
     # faults in Anthropic's words ---------------------------------------------------------
     def overloaded(self, times: int = 1) -> "AnthropicStub":

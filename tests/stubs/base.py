@@ -62,6 +62,10 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    #: a server-sent event stream instead of ``body``: each item written as it comes (HTTP
+    #: chunked), ``event_delay`` seconds apart
+    events: list[bytes] | None = None
+    event_delay: float = 0.0
 
     def encoded(self) -> tuple[bytes, str]:
         if isinstance(self.body, bytes):
@@ -103,6 +107,9 @@ class _Handler(BaseHTTPRequestHandler):
         reply = stub._reply(req)
         if reply.delay:
             time.sleep(reply.delay)
+        if reply.events is not None:
+            self._stream(req, reply)
+            return
         data, ctype = reply.encoded()
         try:
             self.send_response(reply.status)
@@ -118,6 +125,30 @@ class _Handler(BaseHTTPRequestHandler):
                 stub.served.append((req, reply.status, time.monotonic()))
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def _stream(self, req: Recorded, reply: Reply) -> None:
+        """Server-sent events, one HTTP chunk each; a client that hangs up stops the stream
+        (and, as a provider would, nothing is counted as answered in full)."""
+        stub = self.server.stub
+        try:
+            self.send_response(reply.status)
+            for k, v in {"content-type": "text/event-stream", "cache-control": "no-cache",
+                         **reply.headers}.items():
+                self.send_header(k, v)
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            for i, event in enumerate(reply.events or []):
+                if i and reply.event_delay:
+                    time.sleep(reply.event_delay)
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            with stub._lock:
+                stub.served.append((req, reply.status, time.monotonic()))
+        except (BrokenPipeError, ConnectionResetError):
+            with stub._lock:
+                stub.hung_up.append(req)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
 
@@ -138,6 +169,8 @@ class StubServer:
         self.requests: list[Recorded] = []
         #: every answer written out in full: (request, status, time.monotonic() after it)
         self.served: list[tuple[Recorded, int, float]] = []
+        #: streamed requests whose client hung up before the stream ended
+        self.hung_up: list[Recorded] = []
         self.faults: deque[Fault] = deque()
         self._lock = threading.Lock()
         self._server: _Server | None = None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import re
 import time
 from functools import lru_cache
 from typing import Any
@@ -35,13 +36,32 @@ def openai_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 @lru_cache(maxsize=1)
+def openai_stream_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``openai`` SDK's streaming request and its chunk, as closed schemas."""
+    from openai.types.chat import ChatCompletionChunk
+    from openai.types.chat.completion_create_params import CompletionCreateParamsStreaming
+
+    return sdk_schema(CompletionCreateParamsStreaming), sdk_schema(ChatCompletionChunk)
+
+
+def _thinking_switch(request: dict[str, Any]) -> dict[str, Any]:
+    request["properties"]["thinking"] = {
+        "type": "object", "required": ["type"], "additionalProperties": False,
+        "properties": {"type": {"enum": ["enabled", "disabled"]}}}
+    return request
+
+
+@lru_cache(maxsize=1)
+def deepseek_stream_request() -> dict[str, Any]:
+    return _thinking_switch(copy.deepcopy(openai_stream_schemas()[0]))
+
+
+@lru_cache(maxsize=1)
 def deepseek_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
     """OpenAI's, plus DeepSeek's ``thinking`` switch and ``reasoning_content``
     (api-docs.deepseek.com/guides/thinking_mode)."""
     request, response = copy.deepcopy(openai_schemas())
-    request["properties"]["thinking"] = {
-        "type": "object", "required": ["type"], "additionalProperties": False,
-        "properties": {"type": {"enum": ["enabled", "disabled"]}}}
+    _thinking_switch(request)
     message = response["$defs"]["ChatCompletionMessage"]
     message["properties"]["reasoning_content"] = {"type": ["string", "null"]}
     return request, response
@@ -70,6 +90,11 @@ class OpenAIStub(StubServer):
         self.reasoning_tokens = 1200
         #: arguments of a call to the request's first tool (answered instead of text), or None
         self.tool_arguments: dict[str, Any] | None = None
+        #: seconds between the events of a streamed answer
+        self.stream_delay = 0.0
+        #: bill no more output than the request's max_tokens (a real provider never does;
+        #: off by default, for the tests that script a fixed usage)
+        self.bills_within_max_tokens = False
 
     def handle(self, req: Recorded) -> Reply:
         if req.method == "GET" and req.path.rstrip("/").endswith("/models"):
@@ -83,6 +108,9 @@ class OpenAIStub(StubServer):
                                          "invalid_api_key"))
         body = req.json()
         schema = (deepseek_schemas() if self.thinks_by_default else openai_schemas())[0]
+        if isinstance(body, dict) and body.get("stream"):
+            schema = deepseek_stream_request() if self.thinks_by_default \
+                else openai_stream_schemas()[0]
         problems = violations(schema, {k: v for k, v in body.items()
                                        if k not in self.extensions})
         if problems:
@@ -106,18 +134,59 @@ class OpenAIStub(StubServer):
                              total_tokens=usage["prompt_tokens"] + int(limit),
                              completion_tokens_details={"reasoning_tokens": spent})
                 message["content"], finish = "", "length"
+        limit = body.get("max_completion_tokens") or body.get("max_tokens")
+        if self.bills_within_max_tokens and limit and usage["completion_tokens"] > int(limit):
+            usage.update(completion_tokens=int(limit),
+                         total_tokens=usage["prompt_tokens"] + int(limit))
+            finish = "length"
         if self.tool_arguments is not None and body.get("tools"):
             name = body["tools"][0]["function"]["name"]
             message = {"role": "assistant", "content": None, "tool_calls": [{
                 "id": f"call_stub{n:04d}", "type": "function",
                 "function": {"name": name, "arguments": json.dumps(self.tool_arguments)}}]}
             finish = "tool_calls"
+        if body.get("stream"):
+            return Reply(200, headers={"x-request-id": f"req-stub{n:04d}"},
+                         events=self._chunks(body, n, message, finish, usage),
+                         event_delay=self.stream_delay)
         return Reply(200, {
             "id": f"chatcmpl-stub{n:04d}", "object": "chat.completion",
             "created": int(time.time()), "model": body.get("model"),
             "choices": [{"index": 0, "finish_reason": finish, "message": message}],
             "usage": usage,
         }, {"x-request-id": f"req-stub{n:04d}"})
+
+    @staticmethod
+    def _chunks(body: dict[str, Any], n: int, message: dict[str, Any], finish: str,
+                usage: dict[str, Any]) -> list[bytes]:
+        """The answer as OpenAI streams it: a role chunk, content a word at a time, each tool
+        call (its id and name, then its arguments in two pieces), the finish reason, the usage
+        chunk (no choices) when ``stream_options.include_usage`` asks, then ``[DONE]``."""
+        base = {"id": f"chatcmpl-stub{n:04d}", "object": "chat.completion.chunk",
+                "created": int(time.time()), "model": body.get("model")}
+
+        def event(delta: dict[str, Any] | None, finish_reason: str | None = None,
+                  **more: Any) -> bytes:
+            choices = [] if delta is None else [{"index": 0, "delta": delta,
+                                                 "finish_reason": finish_reason}]
+            return b"data: " + json.dumps({**base, "choices": choices, **more}).encode() \
+                + b"\n\n"
+
+        out = [event({"role": "assistant", "content": ""})]
+        out += [event({"content": piece})
+                for piece in re.findall(r"\s*\S+", message.get("content") or "")]
+        for i, call in enumerate(message.get("tool_calls") or []):
+            fn = call["function"]
+            out.append(event({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
+                                              "function": {"name": fn["name"],
+                                                           "arguments": ""}}]}))
+            half = len(fn["arguments"]) // 2
+            out += [event({"tool_calls": [{"index": i, "function": {"arguments": part}}]})
+                    for part in (fn["arguments"][:half], fn["arguments"][half:])]
+        out.append(event({}, finish))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            out.append(event(None, usage=usage))
+        return out + [b"data: [DONE]\n\n"]
 
     def billed(self) -> list[dict[str, Any]]:
         """The usage of every chat completion answered in full with a 200: what the provider

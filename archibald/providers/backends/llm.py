@@ -225,12 +225,12 @@ class ChatBackend(Backend):
         if not self.provider.configured:
             return f"{self.provider.missing} is not set ({self.provider.name} serves {self.model})"
         try:
-            self._price(Usage())
+            self.price(Usage())
         except RouteUnavailable as exc:
             return str(exc)
         return None
 
-    def _price(self, usage: Usage, at: datetime | None = None) -> float:
+    def price(self, usage: Usage, at: datetime | None = None) -> float:
         if self.free:
             try:
                 return self.prices.cost(usage, model=self.model, at=at)
@@ -238,7 +238,7 @@ class ChatBackend(Backend):
                 return self.prices.cost(usage, unit="local")
         return self.prices.cost(usage, model=self.model, at=at)
 
-    def _price_source(self, at: datetime | None = None) -> str:
+    def price_source(self, at: datetime | None = None) -> str:
         try:
             return self.prices.source(model=self.model, at=at)
         except RouteUnavailable:
@@ -313,13 +313,23 @@ class ChatBackend(Backend):
                         f"(${self.max_cost(fitted) or 0.0:.4f}) fits the budget left "
                         f"(${room_usd:.4f})")
 
+    def translate(self, exc: BaseException) -> DelegationError:
+        """LiteLLM's exception as Archibald's (see :func:`translate_litellm`)."""
+        return translate_litellm(self.provider, exc)
+
+    @staticmethod
+    def usage_of(response: Any) -> Usage:
+        """The usage a LiteLLM response (or a stream's last chunk) reports."""
+        return _usage(response)
+
     def _batched(self, context: Context) -> bool:
         batcher = context.extra.get("batcher")
         run_id = str(context.extra.get("run_id") or "")
         return batcher is not None and bool(batcher.wants(run_id, self.provider.name))
 
     def keeps_wire(self, context: Context) -> bool:
-        """A synchronous chat call keeps its wire; a batched one is found by the batcher."""
+        """A synchronous chat call keeps its wire (a streamed one only that it was sent: its
+        answer goes to its client as it comes); a batched one is found by the batcher."""
         return not self._batched(context)
 
     async def execute(self, task: Task, context: Context) -> Outcome:
@@ -343,9 +353,17 @@ class ChatBackend(Backend):
             # LiteLLM otherwise routes every call with tools through its proxy's MCP handler
             # (which needs the mcp package, and is not a proxy's job here)
             kwargs["_skip_mcp_handler"] = True
+        sink = context.extra.get("stream")
+        if sink is not None:  # the gateway's client reads the answer as it is written
+            from .llmstream import stream_chat
+
+            return await stream_chat(self, kwargs, sink, context.extra.get("wire"))
         batcher = context.extra.get("batcher")
         run_id = str(context.extra.get("run_id") or "")
-        if batcher is not None and batcher.wants(run_id, self.provider.name):
+        # a batch request carries messages, max_tokens and temperature: one with tools or a
+        # response format (a gateway batch line) is called at once instead
+        plain = not any(task.inputs.get(k) is not None for k in PASSTHROUGH)
+        if batcher is not None and plain and batcher.wants(run_id, self.provider.name):
             from .batchapi import BatchFallback, batched_outcome
 
             stage = getattr(context.extra.get("stage"), "stage", task.type)
@@ -372,7 +390,7 @@ class ChatBackend(Backend):
             sent = datetime.fromtimestamp(kept.sent_at, timezone.utc)  # the rate it was sent at
         response = await self.retry.run(attempt, what=self.name)
         usage = _usage(response)
-        cost = self._price(usage, sent)
+        cost = self.price(usage, sent)
         message = response.choices[0].message
         text = message.content or ""
         calls = getattr(message, "tool_calls", None) or []
@@ -390,4 +408,4 @@ class ChatBackend(Backend):
                                "finish_reason": response.choices[0].finish_reason,
                                "tool_calls": [_plain_call(c) for c in calls],
                                "rate": self.prices.rate(self.model, sent),
-                               "price_source": self._price_source(sent)})
+                               "price_source": self.price_source(sent)})

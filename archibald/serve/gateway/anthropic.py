@@ -13,10 +13,10 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from .service import Answer, Request
+from .service import Answer, Live, Request
 from .wire import bad, finite_float, positive_int
 
-__all__ = ["to_request", "body", "stream"]
+__all__ = ["to_request", "body", "stream", "live"]
 
 
 def _text(content: Any, where: str) -> str:
@@ -129,28 +129,106 @@ def body(ans: Answer, data: dict[str, Any]) -> dict[str, Any]:
             "usage": {"input_tokens": ans.input_tokens, "output_tokens": ans.output_tokens}}
 
 
-async def stream(ans: Answer, data: dict[str, Any]) -> AsyncIterator[bytes]:
-    def event(name: str, payload: dict[str, Any]) -> bytes:
-        return f"event: {name}\ndata: {json.dumps({'type': name, **payload})}\n\n".encode()
+def _event(name: str, payload: dict[str, Any]) -> bytes:
+    return f"event: {name}\ndata: {json.dumps({'type': name, **payload})}\n\n".encode()
 
+
+async def stream(ans: Answer, data: dict[str, Any]) -> AsyncIterator[bytes]:
     start = body(ans, data)
     start.update(content=[], stop_reason=None,
                  usage={"input_tokens": ans.input_tokens, "output_tokens": 1})
-    yield event("message_start", {"message": start})
+    yield _event("message_start", {"message": start})
     for index, block in enumerate(_content(ans)):
         if block["type"] == "text":
-            yield event("content_block_start", {"index": index,
-                                                "content_block": {"type": "text", "text": ""}})
-            yield event("ping", {})
+            yield _event("content_block_start", {
+                "index": index, "content_block": {"type": "text", "text": ""}})
+            yield _event("ping", {})
             for i in range(0, len(block["text"]), 400):
-                yield event("content_block_delta", {"index": index, "delta": {
+                yield _event("content_block_delta", {"index": index, "delta": {
                     "type": "text_delta", "text": block["text"][i:i + 400]}})
         else:
-            yield event("content_block_start", {"index": index, "content_block": {
+            yield _event("content_block_start", {"index": index, "content_block": {
                 **block, "input": {}}})
-            yield event("content_block_delta", {"index": index, "delta": {
+            yield _event("content_block_delta", {"index": index, "delta": {
                 "type": "input_json_delta", "partial_json": json.dumps(block["input"])}})
-        yield event("content_block_stop", {"index": index})
-    yield event("message_delta", {"delta": {"stop_reason": _stop(ans), "stop_sequence": None},
-                                  "usage": {"output_tokens": ans.output_tokens}})
-    yield event("message_stop", {})
+        yield _event("content_block_stop", {"index": index})
+    yield _event("message_delta", {"delta": {"stop_reason": _stop(ans), "stop_sequence": None},
+                                   "usage": {"output_tokens": ans.output_tokens}})
+    yield _event("message_stop", {})
+
+
+class _Blocks:
+    """The content blocks of a streamed answer, opened and closed as its pieces come: text,
+    then a ``tool_use`` block per tool call (its arguments as ``input_json_delta``)."""
+
+    def __init__(self) -> None:
+        self.index = -1
+        self.kind = ""          # "text", "tool" or "" (no block open)
+        self.tool = -1          # the OpenAI index of the open tool call
+
+    def open(self, block: dict[str, Any], kind: str) -> list[bytes]:
+        out = self.close()
+        self.index += 1
+        self.kind = kind
+        out.append(_event("content_block_start", {"index": self.index,
+                                                  "content_block": block}))
+        if self.index == 0:
+            out.append(_event("ping", {}))
+        return out
+
+    def close(self) -> list[bytes]:
+        if not self.kind:
+            return []
+        self.kind = ""
+        return [_event("content_block_stop", {"index": self.index})]
+
+    def piece(self, piece: dict[str, Any], live_id: str) -> list[bytes]:
+        out: list[bytes] = []
+        if piece.get("content"):
+            if self.kind != "text":
+                out += self.open({"type": "text", "text": ""}, "text")
+            out.append(_event("content_block_delta", {"index": self.index, "delta": {
+                "type": "text_delta", "text": piece["content"]}}))
+        for call in piece.get("tool_calls") or []:
+            fn = call.get("function") or {}
+            if self.kind != "tool" or call.get("index", 0) != self.tool:
+                self.tool = int(call.get("index", 0))
+                out += self.open({"type": "tool_use",
+                                  "id": call.get("id") or f"toolu_{live_id[:16]}{self.tool}",
+                                  "name": fn.get("name") or "", "input": {}}, "tool")
+            if fn.get("arguments"):
+                out.append(_event("content_block_delta", {"index": self.index, "delta": {
+                    "type": "input_json_delta", "partial_json": fn["arguments"]}}))
+        return out
+
+
+async def live(lv: Live, data: dict[str, Any]) -> AsyncIterator[bytes]:
+    """The provider's stream as Anthropic's events: message_start, then per content block
+    content_block_start (a ping after the first), content_block_delta, content_block_stop,
+    then message_delta (stop reason, usage) and message_stop."""
+    from .openai import closing_comment
+
+    yield _event("message_start", {"message": {
+        "id": f"msg_{lv.id}", "type": "message", "role": "assistant", "content": [],
+        "model": lv.model, "stop_reason": None, "stop_sequence": None,
+        "usage": {"input_tokens": 0, "output_tokens": 0}}})
+    blocks = _Blocks()
+    async for piece in lv.pieces():
+        for chunk in blocks.piece(piece, lv.id):
+            yield chunk
+    if blocks.index < 0:  # an answer with nothing in it still has its one (empty) text block
+        for chunk in blocks.open({"type": "text", "text": ""}, "text"):
+            yield chunk
+    for chunk in blocks.close():
+        yield chunk
+    try:
+        ans = await lv.answer()
+    except Exception as exc:  # noqa: BLE001 - told to the client in Anthropic's error shape
+        yield _event("error", {"error": {"type": "api_error",
+                                         "message": f"the answer broke off: {exc}"}})
+        return
+    yield _event("message_delta", {"delta": {"stop_reason": _stop(ans), "stop_sequence": None},
+                                   "usage": {"input_tokens": ans.input_tokens,
+                                             "output_tokens": ans.output_tokens}})
+    yield _event("message_stop", {})
+    yield closing_comment(ans)

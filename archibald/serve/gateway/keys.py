@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 import secrets
 import threading
@@ -19,17 +20,19 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...core.budgets import Limit
 from ...errors import InputError
 from ...store.ledger import to_nano
 from ...store.memory import Memory
-from ...store.migrations import gateway_keys
+from ...store.migrations import gateway_keys, gateway_minutes
 
-__all__ = ["Key", "Keys", "channel_of", "PREFIX"]
+__all__ = ["Key", "Keys", "channel_of", "PREFIX", "WORKERS_VAR"]
 
+#: how many workers `archibald serve` started (set by it for them)
+WORKERS_VAR = "ARCHIBALD_SERVE_WORKERS"
 #: every key starts with this, so a leaked one is recognisable (and scannable)
 PREFIX = "ak-"
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,48}$")
@@ -75,11 +78,15 @@ def _limit(value: float | None, what: str) -> float | None:
 class Keys:
     """The keys in the store, with a short cache so a request costs no query."""
 
-    def __init__(self, memory: Memory, *, cache_seconds: float = 2.0) -> None:
+    def __init__(self, memory: Memory, *, cache_seconds: float = 2.0,
+                 shared: bool | None = None) -> None:
         self.memory = memory
+        #: count requests per minute in the store (several workers), not in this process
+        self.shared = (os.environ.get(WORKERS_VAR, "1") != "1") if shared is None else shared
         self.cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, Key | None]] = {}
         self._calls: dict[str, deque[float]] = {}
+        self._rows: dict[str, tuple[float, Key | None]] = {}
         self._lock = threading.Lock()
 
     # -- managing ---------------------------------------------------------------------------
@@ -117,6 +124,7 @@ class Keys:
             raise InputError(f"no active key named {name!r}; `archibald keys list` shows them")
         with self._lock:
             self._cache.clear()
+            self._rows.clear()
 
     # -- serving ----------------------------------------------------------------------------
     def find(self, secret: str) -> Key | None:
@@ -140,9 +148,13 @@ class Keys:
         return key
 
     def allow_call(self, key: Key) -> bool:
-        """Count a call against the key's requests per minute (this process's window)."""
+        """Count a call against the key's requests per minute: in this process's sliding
+        window, or, when several workers share the store (``shared``), in the store's count
+        of this UTC minute, which every worker adds to atomically."""
         if not key.rpm:
             return True
+        if self.shared:
+            return self._count_shared(key.name) <= key.rpm
         now = time.monotonic()
         with self._lock:
             window = self._calls.setdefault(key.name, deque())
@@ -153,17 +165,43 @@ class Keys:
             window.append(now)
             return True
 
+    def _count_shared(self, name: str) -> int:
+        """This minute's calls of key ``name`` in the store, this one included."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        minute = int(time.time() // 60)
+        c = gateway_minutes.c
+        insert = postgresql.insert if self.memory.engine.dialect.name == "postgresql" \
+            else sqlite.insert
+        stmt = insert(gateway_minutes).values(name=name, minute=minute, calls=1) \
+            .on_conflict_do_update(index_elements=[c.name, c.minute],
+                                   set_={"calls": c.calls + 1}).returning(c.calls)
+        with self.memory.engine.begin() as conn:
+            calls = int(conn.execute(stmt).scalar_one())
+            if calls == 1:  # a new minute: the old ones are of no use any more
+                conn.execute(delete(gateway_minutes).where(
+                    c.name == name, c.minute < minute - 1))
+        return calls
+
     def limits(self, channel: str) -> list[Limit]:
-        """The budgets of the key whose channel this is (none for any other channel)."""
+        """The budgets of the key whose channel this is (none for any other channel); the
+        key's row is read at most every ``cache_seconds``."""
         if not channel.startswith("key:"):
             return []
         name = channel[4:]
-        with self.memory.engine.connect() as conn:
-            row = conn.execute(select(gateway_keys).where(
-                gateway_keys.c.name == name)).mappings().first()
-        if row is None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._rows.get(name)
+        if hit is None or now - hit[0] >= self.cache_seconds:
+            with self.memory.engine.connect() as conn:
+                row = conn.execute(select(gateway_keys).where(
+                    gateway_keys.c.name == name)).mappings().first()
+            hit = (now, _key(row) if row is not None else None)
+            with self._lock:
+                self._rows[name] = hit
+        key = hit[1]
+        if key is None:
             return []
-        key = _key(row)
         out: list[Limit] = []
         if key.budget_usd is not None:
             out.append(Limit(f"key {name!r}", to_nano(key.budget_usd),

@@ -1,16 +1,46 @@
 """Prometheus metrics of the gateway: requests, latency, tokens, cost against the all-premium
 baseline, the routes taken, and what each key may still spend. One registry per app (tests
-build several); ``/metrics`` serves it in Prometheus's text format."""
+build several); ``/metrics`` serves it in Prometheus's text format.
+
+With several workers (``archibald serve --workers N``) each is its own process: the CLI sets
+``PROMETHEUS_MULTIPROC_DIR`` (a fresh folder) before they start, every worker's counters live
+in files there, and ``/metrics`` on any worker sums them all (prometheus-client's multiprocess
+mode; a key's budget left is read from the shared ledger at each scrape).
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import os
 
-__all__ = ["Metrics"]
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+__all__ = ["Metrics", "MULTIPROC_VAR"]
+
+#: prometheus-client's folder for the metrics of several processes
+MULTIPROC_VAR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+class _BudgetLeft(Collector):
+    """What each key may still spend under its tightest budget, read from the ledger when
+    the metrics are scraped (not on every request: it is a sum over the key's rows)."""
+
+    def __init__(self, left: Callable[[], dict[str, float]]) -> None:
+        self.left = left
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        gauge = GaugeMetricFamily("archibald_gateway_budget_left_usd", "What a key may still "
+                                  "spend under its tightest budget", labels=["key"])
+        for name, usd in sorted(self.left().items()):
+            gauge.add_metric([name], usd)
+        yield gauge
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, budget_left: Callable[[], dict[str, float]] = dict) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter("archibald_gateway_requests", "Requests answered, by API, "
                                 "route and HTTP status", ["api", "route", "status"],
@@ -29,6 +59,20 @@ class Metrics:
         self.routes = Counter("archibald_gateway_routes", "Answers by the route that made "
                               "them and the task type", ["route", "task_type"],
                               registry=self.registry)
-        self.budget_left = Gauge("archibald_gateway_budget_left_usd", "What a key may still "
-                                 "spend under its tightest budget", ["key"],
-                                 registry=self.registry)
+        self.feedback = Counter("archibald_gateway_feedback", "Apps' verdicts on answers, "
+                                "by the route that made them", ["route", "verdict"],
+                                registry=self.registry)
+        self.budget = _BudgetLeft(budget_left)
+        self.registry.register(self.budget)
+
+    def text(self) -> bytes:
+        """The metrics in Prometheus's text format: every worker's, summed, in multiprocess
+        mode, else this app's."""
+        if os.environ.get(MULTIPROC_VAR):
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            registry.register(self.budget)
+            return bytes(generate_latest(registry))
+        return bytes(generate_latest(self.registry))

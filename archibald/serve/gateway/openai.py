@@ -3,8 +3,11 @@
 Shapes as the ``openai`` SDK's types define them (``ChatCompletion``,
 ``ChatCompletionChunk``): a stream is ``data: {chunk}`` events ending in ``data: [DONE]``,
 with a last chunk of ``usage`` (and no choices) when ``stream_options.include_usage`` asks.
-The answer is streamed once the router has it and its check passed (an answer that fails is
-escalated, so none is streamed before it is accepted).
+A stream is the provider's own, piece by piece as it is written (:func:`live`); its cost and
+baseline, known once the provider reported its usage, close it as an SSE comment
+(``: x-archibald-cost-usd=...``), which clients skip. With ``x-archibald-stream: checked`` the
+whole answer is checked first (and escalated when it fails) and then sent as chunks
+(:func:`stream`), with the cost in the headers.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from .service import Answer, Request
+from .service import Answer, Live, Request
 from .wire import bad, finite_float, positive_int
 
-__all__ = ["to_request", "body", "stream"]
+__all__ = ["to_request", "body", "stream", "live", "closing_comment"]
 
 _ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 
@@ -93,4 +96,41 @@ async def stream(ans: Answer, data: dict[str, Any]) -> AsyncIterator[bytes]:
     options = data.get("stream_options")
     if isinstance(options, dict) and options.get("include_usage"):
         yield event([], usage=_usage(ans))
+    yield b"data: [DONE]\n\n"
+
+
+def closing_comment(ans: Answer) -> bytes:
+    """The stream's last word on money, as an SSE comment (SDKs skip comments)."""
+    return (f": x-archibald-route={ans.route}; x-archibald-cost-usd={ans.cost_usd:.9f}; "
+            f"x-archibald-baseline-usd={ans.baseline_usd:.9f}\n\n").encode()
+
+
+async def live(lv: Live, data: dict[str, Any]) -> AsyncIterator[bytes]:
+    """The provider's stream as OpenAI's chunks, then the finish reason, the usage chunk
+    (when ``stream_options.include_usage`` asks) and ``[DONE]``."""
+    base = {"id": f"chatcmpl-{lv.id}", "object": "chat.completion.chunk",
+            "created": int(time.time()), "model": lv.model}
+
+    def event(choices: list[dict[str, Any]], **more: Any) -> bytes:
+        return f"data: {json.dumps({**base, 'choices': choices, **more})}\n\n".encode()
+
+    yield event([{"index": 0, "delta": {"role": "assistant", "content": ""},
+                  "finish_reason": None}])
+    async for piece in lv.pieces():
+        delta = {k: piece[k] for k in ("content", "tool_calls") if k in piece}
+        if delta:
+            yield event([{"index": 0, "delta": delta, "finish_reason": None}])
+    try:
+        ans = await lv.answer()
+    except Exception as exc:  # noqa: BLE001 - told to the client in OpenAI's error shape
+        error = {"message": f"the answer broke off: {exc}", "type": "api_error",
+                 "param": None, "code": "upstream_failed"}
+        yield f"data: {json.dumps({'error': error})}\n\n".encode()
+        yield b"data: [DONE]\n\n"
+        return
+    yield event([{"index": 0, "delta": {}, "finish_reason": _finish(ans)}])
+    options = data.get("stream_options")
+    if isinstance(options, dict) and options.get("include_usage"):
+        yield event([], usage=_usage(ans))
+    yield closing_comment(ans)
     yield b"data: [DONE]\n\n"

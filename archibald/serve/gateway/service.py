@@ -15,17 +15,19 @@ escalated to premium when it fails, and remembered. The virtual models choose ho
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 from ...config import Settings, load_settings
 from ...core.catalog import build_registry
-from ...core.decisions import Decision, Registry
+from ...core.decisions import Decision, Registry, RouteResult
 from ...core.router import Router
 from ...core.tasks import Context, Outcome, Task
 from ...errors import ConfigError, InputError, RouteUnavailable, UnknownTaskType
@@ -34,7 +36,8 @@ from ...store.memory import Memory
 from .analysis import GATEWAY_TASK_TYPES, RequestProfile, analyse_request, check_answer
 from .keys import Key, Keys
 
-__all__ = ["Gateway", "Answer", "Request", "VIRTUAL_MODELS"]
+__all__ = ["Gateway", "Answer", "Job", "Live", "Request", "Sink", "VIRTUAL_MODELS",
+           "answer_of"]
 
 VIRTUAL_MODELS = ("archibald/auto", "archibald/auto:cheap", "archibald/auto:best")
 #: the embedding model `archibald/auto` means for /v1/embeddings
@@ -99,6 +102,10 @@ class Gateway:
         self.keys = Keys(self.memory)
         self.router = self._router(build_registry(self.settings, self.memory))
         self._direct: dict[str, Router] = {}
+        #: called with every finished run (the app adds the shadow comparison's)
+        self.after_run: list[Callable[[Job, RouteResult], object]] = []
+        #: runs of streamed answers, awaited at shutdown (their clients may have left)
+        self.inflight: set[asyncio.Task[Any]] = set()
         self.workdir = Path(tempfile.mkdtemp(prefix="archibald-gateway-"))
 
     def _router(self, registry: Registry) -> Router:
@@ -116,6 +123,15 @@ class Gateway:
         named = sorted({*self.settings.models, *self.settings.models.values()})
         return [*VIRTUAL_MODELS, *named]
 
+    def budget_left(self) -> dict[str, float]:
+        """What each active key with a budget may still spend under its tightest (USD)."""
+        out = {}
+        for key in self.keys.all():
+            rooms = [lim.room(self.memory.spent_nano) for lim in self.keys.limits(key.channel)]
+            if key.revoked_at is None and rooms:
+                out[key.name] = max(0, min(rooms)) / NANO
+        return out
+
     def task_type(self, request: Request) -> RequestProfile:
         named = request.task
         if named and named not in self.settings.profiles:
@@ -126,6 +142,47 @@ class Gateway:
     # -- answering ------------------------------------------------------------------------
     async def complete(self, key: Key, request: Request) -> Answer:
         """Run ``request`` for ``key``; BudgetExceeded when its maximum fits no budget."""
+        job = self.prepare(key, request)
+        return answer_of(await self.run(job, Context(workdir=self.workdir)), job)
+
+    async def run(self, job: "Job", context: Context) -> RouteResult:
+        """The request's run, by the pipelines' router; a share of delegated answers is then
+        compared with premium's in the background (see archibald.serve.gateway.shadow)."""
+        result = await job.router.run(job.task, context, run_id=job.run_id,
+                                      stage=job.stage or job.task.type, check=job.check,
+                                      decision=job.decision, resume=job.resume)
+        for hook in self.after_run:
+            hook(job, result)
+        return result
+
+    async def stream(self, key: Key, request: Request) -> "Live":
+        """Run ``request`` for ``key`` with its answer streamed from the provider as it is
+        written. The run is a task of its own: a client that hangs up does not stop it, so
+        the call is read to its end and settled from the provider's own usage. Returns once
+        the first piece arrived, or raises what ended the run before it (a budget's refusal,
+        every route failing) so that it is answered with an HTTP error."""
+        job = self.prepare(key, request)
+        sink = Sink()
+        run = asyncio.create_task(self.run(
+            job, Context(workdir=self.workdir, extra={"stream": sink})))
+        self.inflight.add(run)
+        run.add_done_callback(self.inflight.discard)
+        run.add_done_callback(lambda _: sink.close())
+        first = await sink.queue.get()
+        if first is None:
+            result = await run  # raises what refused or failed it
+            return Live(job.run_id, job.task.type, sink, run, None, answer_of(result, job))
+        return Live(job.run_id, job.task.type, sink, run, first, None, job)
+
+    async def drain(self, timeout: float = 60.0) -> None:
+        """Wait (at most ``timeout`` s) for runs whose client left: their calls settle."""
+        if self.inflight:
+            await asyncio.wait(set(self.inflight), timeout=timeout)
+
+    def prepare(self, key: Key, request: Request, *, run_id: str | None = None,
+                stage: str | None = None) -> "Job":
+        """``request`` made ready to run for ``key``: its task, router, decision and check
+        (a batch line names its own run and stage)."""
         profile = self.task_type(request)
         inputs: dict[str, Any] = {
             "messages": request.messages,
@@ -147,19 +204,9 @@ class Gateway:
                                 finish_reason=outcome.detail.get("finish_reason"),
                                 wants_json=wants_json)
 
-        run_id = f"gw-{uuid.uuid4().hex[:16]}"
-        result = await router.run(task, Context(workdir=self.workdir), run_id=run_id,
-                                  stage=profile.task_type, check=check, decision=decision)
-        out = result.outcome
-        usage = out.usage
-        return Answer(text=str(out.artifact or ""),
-                      tool_calls=list(out.detail.get("tool_calls") or []),
-                      finish_reason=str(out.detail.get("finish_reason") or "stop"),
-                      route=out.route, model=out.model or out.backend,
-                      task_type=profile.task_type, reason=result.decision.reason,
-                      cost_nano=result.cost_nano, baseline_nano=result.baseline_nano,
-                      input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-                      id=run_id)
+        return Job(task, router, decision, check, run_id or f"gw-{uuid.uuid4().hex[:16]}",
+                    pinned=request.model not in VIRTUAL_MODELS, stage=stage or "",
+                    resume=run_id is not None)
 
     async def embed(self, key: Key, model: str, texts: list[str]) -> tuple[dict[str, Any], int]:
         """Embeddings of ``texts`` from ``model`` (``archibald/auto``: DEFAULT_EMBEDDING),
@@ -241,13 +288,17 @@ class Gateway:
                 return self.router, dataclasses.replace(
                     decision, route=route, chain=[route], decision="keep",
                     reason=f"the request named {model!r}, the {route} route's model")
-        router = self._direct_router(self.settings.model_for(model)
+        router = self.direct_router(self.settings.model_for(model)
                                      if model in self.settings.models else model)
         return router, dataclasses.replace(
             decision, route="premium", chain=["premium"], decision="keep",
             reason=f"the request named the model {model!r}: passed straight through")
 
-    def _direct_router(self, model: str) -> Router:
+    def direct_routers(self) -> list[Router]:
+        """The routers made so far for models named in requests."""
+        return list(self._direct.values())
+
+    def direct_router(self, model: str) -> Router:
         """A router whose premium route, for every gateway task type, is ``model``."""
         found = self._direct.get(model)
         if found is not None:
@@ -270,6 +321,104 @@ class Gateway:
             registry.register(name, "premium", backend)
         router = self._direct[model] = self._router(registry)
         return router
+
+
+@dataclass
+class Job:
+    """A request made ready to run: its task, router, decision, check and ledger run id."""
+
+    task: Task
+    router: Router
+    decision: Decision | None
+    check: Any
+    run_id: str
+    #: the app named the model: its answer is that model's, not a delegation to compare
+    pinned: bool = False
+    #: the ledger's stage of its calls ("" : the task type)
+    stage: str = ""
+    #: its run may hold answers already paid for (a batch line run again), else it is new
+    resume: bool = False
+
+
+def answer_of(result: RouteResult, job: Job) -> Answer:
+    """The gateway's answer from a finished run of ``job``."""
+    out = result.outcome
+    usage = out.usage
+    return Answer(text=str(out.artifact or ""),
+                  tool_calls=list(out.detail.get("tool_calls") or []),
+                  finish_reason=str(out.detail.get("finish_reason") or "stop"),
+                  route=out.route, model=out.model or out.backend,
+                  task_type=job.task.type, reason=result.decision.reason,
+                  cost_nano=result.cost_nano, baseline_nano=result.baseline_nano,
+                  input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+                  id=job.run_id)
+
+
+class Sink:
+    """The pieces of an answer on their way from the provider to the client (an
+    :class:`~archibald.providers.backends.llmstream.AnswerSink`); ``None`` ends them."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self.started = False
+        self.backend = self.route = self.model = ""
+
+    def begin(self, backend: str, route: str, model: str) -> None:
+        self.backend, self.route, self.model = backend, route, model
+
+    def send(self, delta: dict[str, Any]) -> None:
+        self.started = True
+        self.queue.put_nowait(delta)
+
+    def close(self) -> None:
+        self.queue.put_nowait(None)
+
+
+@dataclass
+class Live:
+    """A streamed answer: its pieces as they come, then the whole :class:`Answer` (its cost
+    and baseline from the ledger). ``first`` is None when the run ended before streaming
+    (``done`` then holds its answer)."""
+
+    id: str
+    task_type: str
+    sink: Sink
+    run: "asyncio.Task[RouteResult]"
+    first: dict[str, Any] | None
+    done: Answer | None
+    job: Job | None = None
+
+    @property
+    def route(self) -> str:
+        return self.done.route if self.done is not None else self.sink.route
+
+    @property
+    def model(self) -> str:
+        return self.done.model if self.done is not None else self.sink.model
+
+    def headers(self) -> dict[str, str]:
+        """What is known when the stream starts; the cost comes at its end."""
+        return {"x-archibald-route": self.route, "x-archibald-task": self.task_type,
+                "x-archibald-response-id": self.id}
+
+    async def pieces(self) -> AsyncIterator[dict[str, Any]]:
+        if self.first is None:
+            return
+        yield self.first
+        while (piece := await self.sink.queue.get()) is not None:
+            yield piece
+
+    async def answer(self) -> Answer:
+        """The whole answer once the run ended (raises what failed it)."""
+        await asyncio.shield(self.run)
+        return self.settled()
+
+    def settled(self) -> Answer:
+        """The whole answer of a run that has ended (raises what failed it)."""
+        if self.done is None:
+            assert self.job is not None
+            self.done = answer_of(self.run.result(), self.job)
+        return self.done
 
 
 def _last_user_text(messages: list[dict[str, Any]]) -> str:
