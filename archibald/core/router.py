@@ -111,7 +111,7 @@ class Router:
         it the task type: route-blind checks for execution work; for creative work the matrix
         keeps on premium, only judged pairs against premium's answer to the same tasks."""
         from ..quality.evidence import evidence_counts
-        from .strategy import comparisons_fail
+        from .evidence_rules import comparisons_fail
 
         r = self.settings.router
         own = self.memory.route_stats(task.type, task.channel)
@@ -269,7 +269,7 @@ class Router:
             if creative_keep(profile):
                 reason += self._evidence_note(task, profile)
             else:
-                from .strategy import evidence_note
+                from .evidence_rules import evidence_note
 
                 reason += evidence_note(self, task, profile, unavailable)
         if self.settings.router.strategy == "bandit" and profile.forced_route is None:

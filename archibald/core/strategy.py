@@ -17,6 +17,7 @@ import numpy as np
 from ..config import Profile
 from ..learning.bandit import ArmStats, choose, matrix_prior
 from ..store.memory import RouteStats
+from .evidence_rules import MODEL_ROUTES, comparisons_fail, evidence_note, judged_only
 from .tasks import Task, TaskAnalysis
 
 if TYPE_CHECKING:
@@ -25,15 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["bandit_choice", "arm_stats", "MODEL_ROUTES", "judged_only", "evidence_note",
            "comparisons_fail"]
 
-#: routes that call a model
-MODEL_ROUTES = ("premium", "budget")
-
-
-def judged_only(route: str, routes: list[str], unavailable: dict[str, str]) -> bool:
-    """Whether ``route`` may be weighed on judged evidence only: it is not a model route and
-    a model route is available."""
-    return route not in MODEL_ROUTES and any(
-        m in routes and m not in unavailable for m in MODEL_ROUTES)
 
 
 def _judged_arm(judged: RouteStats | None, s: RouteStats | None) -> ArmStats:
@@ -44,42 +36,6 @@ def _judged_arm(judged: RouteStats | None, s: RouteStats | None) -> ArmStats:
     return ArmStats(n=judged.w, quality_sum=judged.w_quality,
                     quality_sq_sum=judged.w_quality_sq, cost_sum=cost,
                     successes=judged.w_success)
-
-
-def comparisons_fail(router: "RouterParts", task: Task, route: str, profile: Profile) -> bool:
-    """Whether enough comparisons of ``route`` with premium on the same inputs (judged pairs,
-    people's verdicts) show it keeping less than ``[quality] maintenance_floor`` of premium's
-    quality, or less than the floor: then no record of checks earns it the task type."""
-    from ..quality.evidence import comparisons
-
-    pairs = comparisons(router.memory, task.type, None, route)
-    if len(pairs) < router.settings.router.learned_min_outcomes:
-        return False
-    mine = float(sum(p["quality"] for p in pairs)) / len(pairs)
-    premium = float(sum(p["premium_quality"] for p in pairs)) / len(pairs)
-    floor = float(router.settings.quality.maintenance_floor)
-    return mine < profile.quality_floor or (premium > 0 and mine / premium < floor)
-
-
-def evidence_note(router: "RouterParts", task: Task, profile: Profile,
-                  unavailable: dict[str, str]) -> str:
-    """Why memory's outcomes on routes that are not models taught nothing (for `route
-    explain`): checked only, while a model route is available."""
-    from ..quality.evidence import evidence_counts
-
-    routes = list(profile.routes)
-    said = []
-    for route, s in router.memory.route_stats(task.type).items():
-        if s.n and route not in unavailable and judged_only(route, routes, unavailable):
-            counts = evidence_counts(router.memory, task.type, route)
-            if counts.get("shadow", 0) + counts.get("human", 0) \
-                    < router.settings.router.learned_min_outcomes:
-                said.append(f"{s.n} on {route}, {counts.get('shadow', 0)} judged against "
-                            f"premium, {counts.get('human', 0)} by people")
-    if not said:
-        return ""
-    return (f"; memory's outcomes ({'; '.join(said)}) teach no preference over an available "
-            f"model route: route-blind checks are not enough, judged comparisons are")
 
 
 def arm_stats(s: RouteStats | None) -> ArmStats:
