@@ -16,7 +16,8 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from .errors import ConfigError
 from .ledger import EVIDENCE, Attempt
-from .migrations import attempts, budget_lock, memory_items, migrate, route_stats, runs
+from .migrations import (attempts, budget_lock, memory_items, migrate, publish_queue, route_stats,
+                         runs)
 
 __all__ = ["Memory", "RouteStats", "default_url", "SpentFn", "read_export"]
 
@@ -294,7 +295,7 @@ class Memory:
     def _fold(self, conn: Any, a: Attempt) -> None:
         """Add an attempt to its route's statistics. A judge's call is no outcome of the route
         it judged, so it stays out; a quality figure counts only with evidence behind it."""
-        if a.purpose == "judge":
+        if a.purpose in ("judge", "human"):  # a verdict, not an outcome of the route
             return
         key = and_(route_stats.c.task_type == a.task_type, route_stats.c.channel == a.channel,
                    route_stats.c.route == a.route)
@@ -374,7 +375,7 @@ class Memory:
                   p.c.run_id == s.c.run_id, p.c.stage == s.c.stage,
                   p.c.created_at == s.c.created_at)
         stmt = (select(p.c.task_type, p.c.channel, p.c.route, p.c.stage, p.c.run_id,
-                       p.c.quality, s.c.quality.label("premium_quality"))
+                       p.c.input_key, p.c.quality, s.c.quality.label("premium_quality"))
                 .select_from(p.join(s, on))
                 .where(p.c.purpose == "production", p.c.evidence == "shadow",
                        s.c.purpose == "shadow", s.c.evidence == "shadow"))
@@ -385,6 +386,42 @@ class Memory:
         stmt = stmt.order_by(p.c.id.desc()).limit(limit)
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    def human_pairs(self, task_type: str | None = None, channel: str | None = None,
+                    route: str | None = None, limit: int = 5000) -> list[dict[str, Any]]:
+        """A person's blind verdicts (the studio's review) between a route's answer and
+        premium's to the same task: each side's quality as two ``human`` rows (newest first)."""
+        h, k = attempts.alias("h"), attempts.alias("k")
+        on = and_(h.c.idempotency_key == k.c.idempotency_key, h.c.created_at == k.c.created_at,
+                  h.c.id != k.c.id)
+        stmt = (select(h.c.task_type, h.c.channel, h.c.route, h.c.stage, h.c.run_id,
+                       h.c.input_key, h.c.quality, k.c.quality.label("premium_quality"))
+                .select_from(h.join(k, on))
+                .where(h.c.purpose == "human", h.c.evidence == "human", h.c.route != "premium",
+                       k.c.purpose == "human", k.c.evidence == "human",
+                       k.c.route == "premium"))
+        for col, value in ((h.c.task_type, task_type), (h.c.channel, channel),
+                           (h.c.route, route)):
+            if value is not None:
+                stmt = stmt.where(col == value)
+        stmt = stmt.order_by(h.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    def judged_pairs(self, task_type: str | None = None, channel: str | None = None,
+                     route: str | None = None) -> list[dict[str, Any]]:
+        """Every comparison of a route's answer with premium's to the same task: a person's
+        verdicts first, then the judge's shadow pairs of the tasks no person looked at (a
+        person's verdict outranks the judge's on the same task). Each pair says its
+        ``evidence`` ("human" or "shadow")."""
+        humans = [{**p, "evidence": "human"}
+                  for p in self.human_pairs(task_type, channel, route)]
+        seen = {(p["task_type"], p["route"], p["input_key"]) for p in humans if p["input_key"]}
+        shadows = [{**p, "evidence": "shadow"}
+                   for p in self.shadow_pairs(task_type, channel, route)
+                   if not p["input_key"] or (p["task_type"], p["route"], p["input_key"])
+                   not in seen]
+        return humans + shadows
 
     def spent_nano(self, *, since: float | None = None, channel: str | None = None,
                    run_id: str | None = None, task_type: str | None = None) -> int:
@@ -423,22 +460,27 @@ class Memory:
         from .quality.maintenance import summarise
 
         pairs: dict[str, list[tuple[float, float]]] = {}
-        for p in self.shadow_pairs():
+        for p in self.judged_pairs():
             pairs.setdefault(f"{p['task_type']}/{p['route']}", []).append(
                 (p["quality"], p["premium_quality"]))
         return {k: summarise(v) for k, v in sorted(pairs.items())}
 
     # -- runs -----------------------------------------------------------------------------
     def start_run(self, run_id: str, pipeline: str, channel: str, topic: str, *,
-                  minutes: float | None = None) -> None:
-        """Mark a run started; ``minutes`` (the video's length) lets forecasts scale with it."""
+                  minutes: float | None = None, out: str | None = None) -> None:
+        """Mark a run started; ``minutes`` (the video's length) lets forecasts scale with it,
+        ``out`` (its folder) lets the studio show its files."""
         with self.engine.begin() as conn:
             if conn.execute(select(runs.c.run_id).where(runs.c.run_id == run_id)).first():
-                conn.execute(update(runs).where(runs.c.run_id == run_id).values(status="running"))
+                values: dict[str, Any] = {"status": "running"}
+                if out is not None:
+                    values["out"] = out
+                conn.execute(update(runs).where(runs.c.run_id == run_id).values(**values))
             else:
                 conn.execute(runs.insert().values(run_id=run_id, pipeline=pipeline,
                                                   channel=channel, topic=topic, status="running",
-                                                  started_at=time.time(), minutes=minutes))
+                                                  started_at=time.time(), minutes=minutes,
+                                                  out=out))
 
     def run_seconds(self, run_id: str) -> float | None:
         """The execution time recorded for a run when it last finished, if it did."""
@@ -464,6 +506,16 @@ class Memory:
         stmt = stmt.order_by(runs.c.started_at.desc()).limit(limit)
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    def hold_for_review(self, run_id: str, publish_dir: str) -> None:
+        """Put a finished run's video in the publish queue as "ready" (if it is not there)."""
+        now = time.time()
+        with self.engine.begin() as conn:
+            if conn.execute(select(publish_queue.c.run_id).where(
+                    publish_queue.c.run_id == run_id)).first() is None:
+                conn.execute(publish_queue.insert().values(
+                    run_id=run_id, state="ready", publish_dir=publish_dir, reason="",
+                    created_at=now, updated_at=now))
 
     # -- remembered results ---------------------------------------------------------------
     def remember(self, kind: str, channel: str, key: str, payload: dict[str, Any],

@@ -269,9 +269,9 @@ class Router:
         """Shadow pairs of ``route`` against premium: enough of them, with the route's judged
         quality at least ``[quality] maintenance_floor`` of premium's and above the floor."""
         need = self.settings.router.learned_min_outcomes
-        pairs, scope = self.memory.shadow_pairs(task.type, task.channel, route), "channel"
+        pairs, scope = self.memory.judged_pairs(task.type, task.channel, route), "channel"
         if len(pairs) < need:
-            pairs, scope = self.memory.shadow_pairs(task.type, None, route), "all channels"
+            pairs, scope = self.memory.judged_pairs(task.type, None, route), "all channels"
         if len(pairs) < need:
             return None
         mine = sum(p["quality"] for p in pairs) / len(pairs)
@@ -279,8 +279,11 @@ class Router:
         ratio = mine / premium if premium > 0 else 0.0
         if ratio < self.settings.quality.maintenance_floor or mine < profile.quality_floor:
             return None
+        people = sum(p["evidence"] == "human" for p in pairs)
+        kind = "judged pairwise against premium" + (
+            f", {people} of them by a person in blind review" if people else "")
         return {"count": len(pairs), "mean_quality": round(mine, 4), "evidence": scope,
-                "evidence_kind": "judged pairwise against premium",
+                "evidence_kind": kind,
                 "relative_quality": round(ratio, 4)}
 
     def _evidence_note(self, task: Task, profile: Profile) -> str:

@@ -1,0 +1,68 @@
+"""What one server process's studio holds: the settings, the store, the templates, the login
+and the jobs it runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+from ...config import Settings, archibald_home, load_settings
+from ...memory import Memory
+
+__all__ = ["Studio", "money", "when"]
+
+
+def money(nano: int | float | None, places: int = 4) -> str:
+    """Nano-dollars as ``$1,234.5678``."""
+    return f"${(nano or 0) / 1e9:,.{places}f}"
+
+
+def when(ts: float | None) -> str:
+    """An epoch time as ``2026-12-05 09:00 UTC`` (empty for None)."""
+    if ts is None:
+        return ""
+    return dt.datetime.fromtimestamp(float(ts), dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+class Studio:
+    """The studio of one server process."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        from jinja2 import Environment, PackageLoader, select_autoescape
+
+        from .auth import Auth
+        from .jobs import Jobs
+
+        self.settings = settings if settings is not None else load_settings()
+        self.memory = Memory(half_life_days=self.settings.router.evidence_half_life_days)
+        self.auth = Auth(self.memory.engine)
+        #: who this process is, in the store's leases and jobs
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.templates = Environment(loader=PackageLoader("archibald.serve.studio", "templates"),
+                                     autoescape=select_autoescape(["html"]),
+                                     trim_blocks=True, lstrip_blocks=True)
+        self.templates.filters["money"] = money
+        self.templates.filters["when"] = when
+        self.templates.filters["pct"] = lambda v: "-" if v is None else f"{float(v):.0%}"
+        self.jobs = Jobs(self)
+
+    @property
+    def out_root(self) -> Path:
+        """Where runs started from the studio write their folders."""
+        own = self.settings.tables.studio.out
+        if own:
+            p = Path(own).expanduser()
+            if not p.is_absolute() and self.settings.path is not None:
+                p = self.settings.path.parent / p
+            return p
+        return archibald_home() / "studio"
+
+    def render(self, name: str, **context: Any) -> str:
+        return self.templates.get_template(name).render(**context)
+
+    def close(self) -> None:
+        self.jobs.close()
+        self.memory.close()
