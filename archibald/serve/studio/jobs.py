@@ -236,8 +236,12 @@ class Jobs:
 
         for it in items:
             notify(_waiting(it))
+        settings = self.studio.settings
+        for name in sorted({it.pipeline for it in items if it.pipeline}):
+            # a pipeline file's own task types join the settings (shipped ones are there)
+            settings = settings.with_task_types(load_any_pipeline(settings, name).task_types)
         try:
-            result = run_batch(items, self.studio.settings, self.studio.memory, notify=notify,
+            result = run_batch(items, settings, self.studio.memory, notify=notify,
                                should_stop=lambda: self._cancelled(job_id))
         except asyncio.CancelledError:
             for row in rows.values():

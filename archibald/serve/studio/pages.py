@@ -112,7 +112,10 @@ def add_routes(app: FastAPI, studio: Studio) -> None:
 
         names = list(pipeline_choices(studio.settings))
         chosen = pipeline if pipeline in names else (names[0] if names else "")
-        spec = load_any_pipeline(studio.settings, chosen) if chosen else None
+        try:
+            spec = load_any_pipeline(studio.settings, chosen) if chosen else None
+        except (UserError, ArchibaldError) as exc:  # a pipeline file with a mistake
+            spec, error = None, error or _form_error(exc)
         return html("new_run.html", request, names=names, chosen=chosen, spec=spec,
                     channels=sorted({"default", *studio.settings.channels}), error=error)
 
