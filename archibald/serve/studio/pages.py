@@ -246,7 +246,19 @@ def add_routes(app: FastAPI, studio: Studio) -> None:
     learning.add_routes(app, studio, page, data, html, back)
     review.add_routes(app, studio, page, html, back)
     publish.add_routes(app, studio, page, html, back)
-    schedules.add_routes(app, studio, page, html, back)
+
+    # -- schedules --------------------------------------------------------------------------
+    @app.get("/schedules", response_class=HTMLResponse, dependencies=[Depends(page)])
+    def schedules_page(request: Request, error: str = "") -> HTMLResponse:
+        return html("schedules.html", request, rows=schedules.upcoming(studio, 5), error=error)
+
+    @app.post("/schedules/{name}/run", dependencies=[Depends(page)])
+    def run_schedule_now(name: str) -> Response:
+        try:
+            job_id = schedules.run_now(studio, name)
+        except (ArchibaldError, OSError) as exc:
+            return back("/schedules?" + urlencode({"error": _form_error(exc)}))
+        return back(f"/jobs/{job_id}")
 
 
 def _snapshot(studio: Studio, run: str, job: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,17 +31,15 @@ from ...errors import ConfigError, InputError
 from ...memory import Memory
 from ...migrations import schedule_slots
 
-from fastapi import Request
-
 if TYPE_CHECKING:
     from fastapi import FastAPI
-    from fastapi.responses import HTMLResponse, Response
 
     from ...pipeline.batch import BatchItem
     from .state import Studio
 
-__all__ = ["Timetable", "parse_when", "Schedule", "load_schedules", "claim", "due",
-           "scheduler_hook", "upcoming", "batch_items", "slot_items", "add_routes", "TICK"]
+__all__ = ["Timetable", "parse_when", "Schedule", "load_schedules", "claim", "close_slot", "due",
+           "scheduler_hook", "upcoming", "batch_items", "slot_items", "TICK",
+           "next_index", "slots_of", "out_root", "tick", "run_now"]
 
 #: how often the server looks for a due slot, seconds (ARCHIBALD_SCHEDULE_TICK overrides)
 TICK = 5.0
@@ -237,6 +235,20 @@ def load_schedules(settings: Settings) -> list[Schedule]:
     return out
 
 
+def out_root(settings: Settings) -> Path:
+    """Where runs the studio and the schedules start write their folders: ``[studio] out``
+    (relative to the settings file), else ARCHIBALD_HOME/studio."""
+    from ...config import archibald_home
+
+    own = settings.tables.studio.out
+    if own:
+        p = Path(own).expanduser()
+        if not p.is_absolute() and settings.path is not None:
+            p = settings.path.parent / p
+        return p
+    return archibald_home() / "studio"
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "item"
 
@@ -311,8 +323,8 @@ def slots_of(memory: Memory, schedule: str, limit: int = 10) -> list[dict[str, A
             c.schedule == schedule).order_by(c.slot.desc()).limit(limit)).mappings()]
 
 
-def _index(memory: Memory, schedule: str, slot: float) -> int:
-    """How many slots of the schedule ran before this one (its topic's place)."""
+def next_index(memory: Memory, schedule: str, slot: float) -> int:
+    """How many slots of the schedule ran before ``slot`` (the place of its topic)."""
     c = schedule_slots.c
     with memory.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(schedule_slots).where(
@@ -341,7 +353,7 @@ def due(memory: Memory, s: Schedule, owner: str, now: float) -> float | None:
 
 def start_slot(studio: "Studio", s: Schedule, slot: float) -> str:
     """Run a claimed slot's batch as a studio job; the slot closes when the job ends."""
-    items = slot_items(studio.settings, s, slot, _index(studio.memory, s.name, slot),
+    items = slot_items(studio.settings, s, slot, next_index(studio.memory, s.name, slot),
                        studio.out_root)
 
     def done(job_id: str, state: str) -> None:
@@ -418,31 +430,16 @@ def upcoming(studio: "Studio", count: int = 3) -> list[dict[str, Any]]:
         ran = sum(1 for p in past if p["state"] != "skipped")
         out.append({"name": s.name, "when": s.table.when, "channel": s.table.channel,
                     "pipeline": Path(s.pipeline).stem, "next": nxt, "past": past,
-                    "topic": s.topics[_index(studio.memory, s.name, now + 1) % len(s.topics)]
+                    "topic": s.topics[next_index(studio.memory, s.name, now + 1) % len(s.topics)]
                     if s.topics else "", "topics": len(s.topics), "ran": ran})
     return out
 
 
-def add_routes(app: "FastAPI", studio: "Studio", page: Callable[..., Any],
-               html: Callable[..., "HTMLResponse"], back: Callable[[str], "Response"]) -> None:
-    from fastapi import Depends
-    from fastapi.responses import HTMLResponse
-
-    @app.get("/schedules", response_class=HTMLResponse, dependencies=[Depends(page)])
-    def schedules_page(request: Request, error: str = "") -> HTMLResponse:
-        return html("schedules.html", request, rows=upcoming(studio, 5), error=error)
-
-    @app.post("/schedules/{name}/run", dependencies=[Depends(page)])
-    def run_now(name: str) -> "Response":
-        from urllib.parse import urlencode
-
-        try:
-            s = next((x for x in load_schedules(studio.settings) if x.name == name), None)
-            if s is None:
-                raise InputError(f"no schedule {name!r}")
-            slot = time.time()
-            claim(studio.memory, s.name, slot, studio.owner, detail="run now (studio)")
-            job_id = start_slot(studio, s, slot)
-        except (ConfigError, InputError, OSError) as exc:
-            return back("/schedules?" + urlencode({"error": " ".join(str(exc).split())}))
-        return back(f"/jobs/{job_id}")
+def run_now(studio: "Studio", name: str) -> str:
+    """Run the schedule's next topic now (a slot of its own, at this moment)."""
+    s = next((x for x in load_schedules(studio.settings) if x.name == name), None)
+    if s is None:
+        raise InputError(f"no schedule {name!r}")
+    slot = time.time()
+    claim(studio.memory, s.name, slot, studio.owner, detail="run now (studio)")
+    return start_slot(studio, s, slot)

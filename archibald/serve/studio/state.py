@@ -9,7 +9,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from ...config import Settings, archibald_home, load_settings
+from ...config import Settings, load_settings
 from ...memory import Memory
 
 __all__ = ["Studio", "money", "when"]
@@ -52,13 +52,9 @@ class Studio:
     @property
     def out_root(self) -> Path:
         """Where runs started from the studio write their folders."""
-        own = self.settings.tables.studio.out
-        if own:
-            p = Path(own).expanduser()
-            if not p.is_absolute() and self.settings.path is not None:
-                p = self.settings.path.parent / p
-            return p
-        return archibald_home() / "studio"
+        from .schedules import out_root
+
+        return out_root(self.settings)
 
     def render(self, name: str, **context: Any) -> str:
         return self.templates.get_template(name).render(**context)
