@@ -95,22 +95,16 @@ def schedule_list(count: int = typer.Option(3, "--next", min=1, max=50,
                   as_json: bool = typer.Option(False, "--json", help="Print JSON."),
                   config: Optional[str] = ConfigOption) -> None:
     """Every schedule: its timetable, next slots, the topic up next and its last slots."""
-    from ..serve.studio.schedules import load_schedules, next_index, slots_of
+    from ..serve.studio.schedules import load_schedules, next_index, next_slots, slots_of
 
     settings = open_settings(config)
     found = load_schedules(settings)
     memory = open_memory(settings)
     try:
-        rows = []
+        rows: list[dict[str, Any]] = []
         now = time.time()
         for s in found:
-            nxt, t = [], now
-            for _ in range(count):
-                at = s.timetable.after(t)
-                if at is None:
-                    break
-                nxt.append(at)
-                t = at
+            nxt = next_slots(s.timetable, now, count)
             index = next_index(memory, s.name, now)
             rows.append({"name": s.name, "when": s.table.when, "channel": s.table.channel,
                          "pipeline": s.pipeline, "next": [_when(x) for x in nxt],
@@ -130,7 +124,8 @@ def schedule_list(count: int = typer.Option(3, "--next", min=1, max=50,
                    f"next topic: {r['topic']}")
         typer.echo(f"  next: {', '.join(r['next']) or 'none'}")
         for p in r["last"]:
-            typer.echo(f"  {p['slot']}: {p['state']}{' (' + p['detail'] + ')' if p['detail'] else ''}")
+            note = f" ({p['detail']})" if p["detail"] else ""
+            typer.echo(f"  {p['slot']}: {p['state']}{note}")
 
 
 @schedule_app.command("run")

@@ -62,7 +62,7 @@ def _series(memory: Memory, period: str, now: float) -> list[dict[str, Any]]:
         for k, cost, base in conn.execute(stmt):
             at = int(k) * _DAY if period == "day" else int(k) * _WEEK + 4 * _DAY
             sums[at] = (int(cost or 0), int(base or 0))
-    out = []
+    out: list[dict[str, Any]] = []
     for i in range(count):
         at = start + i * size
         cost, base = sums.get(at, (0, 0))

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Timetable", "parse_when", "Schedule", "load_schedules", "claim", "close_slot", "due",
            "scheduler_hook", "upcoming", "batch_items", "slot_items", "TICK",
-           "next_index", "slots_of", "out_root", "tick", "run_now"]
+           "next_index", "slots_of", "out_root", "tick", "run_now", "next_slots"]
 
 #: how often the server looks for a due slot, seconds (ARCHIBALD_SCHEDULE_TICK overrides)
 TICK = 5.0
@@ -409,6 +409,19 @@ async def scheduler_hook(app: "FastAPI") -> AsyncIterator[None]:
         await asyncio.to_thread(studio.close)
 
 
+def next_slots(timetable: Timetable, now: float, count: int) -> list[float]:
+    """The next ``count`` slots after ``now``."""
+    out: list[float] = []
+    t = now
+    for _ in range(count):
+        at = timetable.after(t)
+        if at is None:
+            break
+        out.append(at)
+        t = at
+    return out
+
+
 def upcoming(studio: "Studio", count: int = 3) -> list[dict[str, Any]]:
     """Each schedule with its next slots, its last slots and the topic up next."""
     try:
@@ -418,14 +431,7 @@ def upcoming(studio: "Studio", count: int = 3) -> list[dict[str, Any]]:
     now = time.time()
     out = []
     for s in found:
-        nxt: list[float] = []
-        t = now
-        for _ in range(count):
-            at = s.timetable.after(t)
-            if at is None:
-                break
-            nxt.append(at)
-            t = at
+        nxt = next_slots(s.timetable, now, count)
         past = slots_of(studio.memory, s.name)
         ran = sum(1 for p in past if p["state"] != "skipped")
         out.append({"name": s.name, "when": s.table.when, "channel": s.table.channel,

@@ -1,0 +1,235 @@
+"""The studio in-process (FastAPI's test client): the login, files only from a run's folder
+with Range, the overview's sums equal the ledger's rows, a person's verdict outranks the
+judge's, and the publish queue against the YouTube stub."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi import FastAPI  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from archibald.config import load_settings  # noqa: E402
+from archibald.ledger import Attempt  # noqa: E402
+from archibald.memory import Memory  # noqa: E402
+from archibald.serve.studio import install  # noqa: E402
+from archibald.serve.studio.review import candidates, record_verdict  # noqa: E402
+from stubs.fixtures import youtube_stub  # noqa: E402,F401
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'studio.db'}"
+    monkeypatch.setenv("ARCHIBALD_DB", url)
+    monkeypatch.setenv("ARCHIBALD_LOGIN_TOKEN", "the-token")
+    monkeypatch.setenv("ARCHIBALD_SESSION_SECRET", "s" * 32)
+    return url
+
+
+def _client(config: Path | None = None) -> TestClient:
+    app = FastAPI()
+    app.state.lifespan_hooks = []
+    install(app, load_settings(config))
+    return TestClient(app)
+
+
+@pytest.fixture
+def client(db: str) -> Iterator[TestClient]:
+    c = _client()
+    r = c.get("/login?token=the-token", follow_redirects=False)
+    assert r.status_code == 303
+    yield c
+    c.app.state.studio.close()  # type: ignore[attr-defined]
+
+
+def test_login_is_once_and_the_cookie_is_signed(db: str) -> None:
+    c = _client()
+    assert c.get("/").status_code == 401 and "Log in" in c.get("/").text
+    assert c.get("/events?run=x").status_code == 401
+    assert c.get("/login?token=wrong").status_code == 401
+    r = c.get("/login?token=the-token", follow_redirects=False)
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert c.get("/").status_code == 200
+    other = _client()  # another worker of the same server: same secret, same store
+    again = other.get("/login?token=the-token")
+    assert again.status_code == 401 and "already used" in again.text
+    other.cookies.set("archibald_studio", "forged.value.sig")
+    assert other.get("/runs").status_code == 401
+    other.cookies.set("archibald_studio", c.cookies["archibald_studio"])
+    assert other.get("/runs").status_code == 200
+
+
+def _run(m: Memory, out: Path, run_id: str = "run-abc", **totals: int) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    video = out / "video.mp4"
+    video.write_bytes(bytes(range(256)) * 40)
+    secret = out.parent / "secret.txt"
+    secret.write_text("not yours")
+    (out / "link.txt").symlink_to(secret)
+    (out / "script.md").write_text("# Calm\n\nBreathe.")
+    m.start_run(run_id, "meditation", "calm", "Calm evening", out=str(out))
+    m.finish_run(run_id, "done", totals.get("cost", 0), totals.get("baseline", 0), 1.0)
+    (out / "run.json").write_text(json.dumps({
+        "run_id": run_id, "status": "done", "pipeline": "meditation", "inputs": {
+            "topic": "Calm evening"}, "stages": {}, "files": {
+            "video.mp4": str(video), "script.md": str(out / "script.md"),
+            "link.txt": str(out / "link.txt"), "secret.txt": str(secret)}}))
+
+
+def test_a_runs_files_are_served_from_its_folder_only_with_range(
+        client: TestClient, db: str, tmp_path: Path) -> None:
+    m = Memory(db)
+    _run(m, tmp_path / "out")
+    m.close()
+    page = client.get("/runs/run-abc")
+    assert page.status_code == 200 and "<video" in page.text and "Breathe." in page.text
+    part = client.get("/runs/run-abc/files/video.mp4", headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206 and part.content == bytes(range(10, 20))
+    assert part.headers["content-range"] == "bytes 10-19/10240"
+    for name in ("link.txt", "secret.txt", "../secret.txt", "run.json"):
+        assert client.get(f"/runs/run-abc/files/{name}").status_code == 404
+    assert "not yours" not in page.text
+    assert client.get("/runs/run-nope").status_code == 404
+
+
+def test_the_overview_sums_are_the_ledgers_rows(client: TestClient, db: str) -> None:
+    m = Memory(db)
+    rows = [("calm", "local", "local:script_writing", 0, 2_000_000),
+            ("calm", "premium", "anthropic:claude-sonnet-4-6", 3_000_000, 3_000_000),
+            ("kids", "budget", "deepseek:deepseek-chat", 500_000, 4_000_000)]
+    for channel, route, backend, cost, base in rows:
+        m.record(Attempt(task_type="script_writing", route=route, backend=backend,
+                         success=True, cost_nano=cost, baseline_nano=base, channel=channel,
+                         evidence="judge" if route == "budget" else "check"))
+    m.close()
+    from archibald.serve.studio.money import overview
+
+    o = overview(client.app.state.studio.memory, client.app.state.studio.settings)  # type: ignore[attr-defined]
+    assert o["cost_nano"] == 3_500_000 and o["baseline_nano"] == 9_000_000
+    assert sum(p["cost_nano"] for p in o["series"]) == 3_500_000
+    assert {r["key"]: r["cost_nano"] for r in o["by"]["provider"]} == {
+        "local": 0, "anthropic": 3_000_000, "deepseek": 500_000}
+    assert o["savings"]["verified_nano"] == 3_500_000  # judged
+    assert o["savings"]["unverified_nano"] == 2_000_000  # a route-blind check only
+    text = client.get("/?period=week").text
+    assert "$0.0035" in text and "$0.0090" in text
+
+
+def test_near_a_budget_the_overview_alerts(tmp_path: Path, db: str) -> None:
+    config = tmp_path / "budget.toml"
+    config.write_text("[budgets]\nper_month_usd = 0.01\n")
+    m = Memory(db)
+    m.record(Attempt(task_type="script_writing", route="premium", backend="anthropic:x",
+                     success=True, cost_nano=9_000_000, baseline_nano=9_000_000))
+    m.close()
+    c = _client(config)
+    c.get("/login?token=the-token")
+    page = c.get("/").text
+    assert "near the limit" in page and "90%" in page
+    c.app.state.studio.close()  # type: ignore[attr-defined]
+
+
+def _pair(m: Memory, input_key: str, *, created: float) -> tuple[int, int]:
+    ids = []
+    for route in ("budget", "premium"):
+        a = Attempt(task_type="script_writing", route=route, backend=f"{route}:m",
+                    success=True, cost_nano=1, baseline_nano=9, channel="calm",
+                    run_id="r1", stage="script_writing", quality=0.9, evidence="check",
+                    input_key=input_key, created_at=created)
+        m.record(a)
+        m.settle(a, {"artifact": {"text": f"{route} text for {input_key}"}})
+        assert a.id is not None
+        ids.append(a.id)
+    return ids[0], ids[1]
+
+
+def test_a_persons_verdict_outranks_the_judges_on_the_same_task(db: str) -> None:
+    m = Memory(db)
+    try:
+        budget_id, premium_id = _pair(m, "task-1", created=time.time() - 10)
+        # the judge's shadow pair on the same task says budget is as good as premium
+        t = time.time() - 5
+        for purpose, route, q in (("production", "budget", 0.95), ("shadow", "premium", 0.95)):
+            m.record(Attempt(task_type="script_writing", route=route, backend="x",
+                             success=True, cost_nano=0, baseline_nano=0, channel="calm",
+                             run_id="r1", stage="script_writing", quality=q,
+                             evidence="shadow", purpose=purpose, input_key="task-1",
+                             created_at=t))
+        assert [p["evidence"] for p in m.judged_pairs("script_writing")] == ["shadow"]
+        assert {c["a"] for c in candidates(m)} == {budget_id}
+        made = record_verdict(m, premium_id, budget_id, "a")  # premium shown as A, better
+        assert [a.purpose for a in made] == ["human", "human"]
+        assert all(a.cost_nano == 0 for a in made)
+        pairs = m.judged_pairs("script_writing", route="budget")
+        assert [(p["evidence"], p["quality"], p["premium_quality"]) for p in pairs] == [
+            ("human", 0.5, 1.0)]  # the judge's pair on that task no longer counts
+        assert candidates(m) == []  # judged once
+        assert record_verdict(m, budget_id, premium_id, "b") == []  # the first verdict holds
+        stats = m.route_stats("script_writing")
+        assert stats["budget"].n == 2 and stats["premium"].n == 2  # verdicts are no outcomes
+        assert m.maintenance()["script_writing/budget"]["ratio"] == 0.5
+        assert m.spent_nano() == 2
+    finally:
+        m.close()
+
+
+def _queued(m: Memory, root: Path, run_id: str) -> Path:
+    out = root / run_id
+    publish = out / "publish"
+    publish.mkdir(parents=True)
+    (publish / "video.mp4").write_bytes(b"\x00" * 4096)
+    (publish / "thumbnail.jpg").write_bytes(b"\xff\xd8\xff" + b"\x00" * 100)
+    (publish / "subtitles.srt").write_text("1\n00:00:00,000 --> 00:00:02,000\nBreathe.\n")
+    meta = {"title": f"Calm {run_id}", "description": "A guided meditation.",
+            "tags": ["calm"], "defaultLanguage": "en"}
+    (publish / "metadata.json").write_text(json.dumps(meta))
+    (publish / "request.json").write_text(json.dumps({"videos.insert": {"body": {
+        "snippet": meta, "status": {"privacyStatus": "private",
+                                    "containsSyntheticMedia": True}}}}))
+    m.start_run(run_id, "meditation", "calm", f"topic {run_id}", out=str(out))
+    m.finish_run(run_id, "done", 0, 0, 1.0)
+    m.hold_for_review(run_id, str(publish))
+    m.hold_for_review(run_id, str(publish))  # a resumed run keeps its place
+    return publish
+
+
+def test_approve_uploads_once_and_reject_uploads_nothing(
+        client: TestClient, db: str, tmp_path: Path, youtube_stub: Any,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from archibald.backends.youtube import SCOPES, token_path
+
+    token_path().write_text(json.dumps({
+        "token": youtube_stub.api_key, "refresh_token": "r", "client_id": "x",
+        "client_secret": "s", "scopes": SCOPES, "expiry": "2999-01-01T00:00:00Z"}))
+    monkeypatch.setenv("YOUTUBE_BASE_URL", youtube_stub.base_url)
+    m = Memory(db)
+    _queued(m, tmp_path, "run-one")
+    _queued(m, tmp_path, "run-two")
+    _queued(m, tmp_path, "run-three")
+    m.close()
+    page = client.get("/publish").text
+    assert page.count("Approve and upload") == 3
+    r = client.post("/publish/run-one/approve", data={"publish_at": ""})
+    assert "uploaded: https://www.youtube.com/watch?v=" in r.text
+    assert len(youtube_stub.videos) == 1
+    again = client.post("/publish/run-one/approve", data={"publish_at": ""})
+    assert "already decided" in again.text and len(youtube_stub.videos) == 1
+    assert "say why" in client.post("/publish/run-two/reject", data={"reason": " "}).text
+    r = client.post("/publish/run-two/reject", data={"reason": "the music is too loud"})
+    assert "nothing uploaded" in r.text and len(youtube_stub.videos) == 1
+    assert "the music is too loud" in client.get("/runs/run-two").text
+    assert "not in the future" in client.post(
+        "/publish/run-three/approve", data={"publish_at": "2001-01-01T09:00"}).text
+    r = client.post("/publish/run-three/approve", data={"publish_at": "2099-01-01T09:00"})
+    assert "uploaded" in r.text
+    body = youtube_stub.requests_to("/upload/youtube/v3/videos", "POST")[-1].json()
+    assert body["status"]["publishAt"].startswith("2099-01-01T09:00:00")
+    assert body["status"]["privacyStatus"] == "private"
+    assert "scheduled" in client.get("/publish").text
