@@ -64,9 +64,8 @@ attempts = Table(
     Index("ix_attempts_run_stage_status", "run_id", "stage", "status"),
     # added by 0007_quality_evidence: shadow pairs are few; find them without a scan
     Index("ix_attempts_evidence_type", "evidence", "task_type"),
-    # added by 0011_studio: review pairs (answers to the same task) and live reservations
+    # added by 0011_studio: review pairs (answers to the same task)
     Index("ix_attempts_type_input", "task_type", "input_key"),
-    Index("ix_attempts_status", "status"),
 )
 
 # One row per task type x channel x route, updated with every attempt in the same transaction,
@@ -313,7 +312,7 @@ def _m0011_studio(conn: Connection) -> None:
     for table in (publish_queue, schedule_slots, studio_jobs, studio_logins):
         table.create(conn, checkfirst=True)
     for index in attempts.indexes:
-        if index.name in ("ix_attempts_type_input", "ix_attempts_status"):
+        if index.name == "ix_attempts_type_input":
             index.create(conn, checkfirst=True)
 
 

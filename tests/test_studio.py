@@ -233,3 +233,42 @@ def test_approve_uploads_once_and_reject_uploads_nothing(
     assert body["status"]["publishAt"].startswith("2099-01-01T09:00:00")
     assert body["status"]["privacyStatus"] == "private"
     assert "scheduled" in client.get("/publish").text
+
+
+def test_the_overviews_rollup_follows_the_ledger_as_rows_come_settle_and_are_forgotten(
+        db: str) -> None:
+    from archibald.config import load_settings as settings_of
+    from archibald.serve.studio.money import Rollup, overview
+
+    m = Memory(db)
+    settings = settings_of()
+    kept = Rollup()
+
+    def both() -> tuple[dict[str, Any], dict[str, Any]]:
+        return overview(m, settings, rollup=kept), overview(m, settings)
+
+    try:
+        for i in range(5):
+            m.record(Attempt(task_type="script_writing", route="budget", backend="deepseek:x",
+                             success=True, cost_nano=100 + i, baseline_nano=1000,
+                             channel="calm", evidence="judge"))
+        a, b = both()
+        assert a == b and a["cost_nano"] == 510
+        # a reservation, open and then settled: summed live while open, kept once settled
+        open_ = Attempt(task_type="script_writing", route="premium", backend="anthropic:x",
+                        success=False, cost_nano=0, baseline_nano=0, channel="calm",
+                        max_cost_nano=5000)
+        m.reserve(open_, lambda spent: None)
+        a, b = both()
+        assert a == b
+        open_.cost_nano, open_.baseline_nano, open_.success = 4000, 4000, True
+        open_.checked, open_.evidence = True, "check"
+        m.settle(open_)
+        a, b = both()
+        assert a == b and a["cost_nano"] == 4510
+        assert a["savings"]["verified_nano"] == 5 * 1000 - 510
+        m.forget(route="budget")  # the judged evidence is gone: no longer verified savings
+        a, b = both()
+        assert a == b and a["savings"]["verified_nano"] == 0
+    finally:
+        m.close()

@@ -90,7 +90,7 @@ def add_routes(app: FastAPI, studio: Studio) -> None:
     # -- overview -------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse, dependencies=[Depends(page)])
     def overview_page(request: Request, period: str = "day") -> HTMLResponse:
-        data_ = money.overview(studio.memory, studio.settings, period)
+        data_ = money.overview(studio.memory, studio.settings, period, rollup=studio.rollup)
         return html("overview.html", request, o=data_,
                     schedules=schedules.upcoming(studio), jobs=studio.jobs.recent(8))
 

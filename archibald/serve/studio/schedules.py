@@ -399,6 +399,7 @@ async def scheduler_hook(app: "FastAPI") -> AsyncIterator[None]:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), every)
 
+    studio.rollup.warm(studio.memory)  # the overview's sums, before anyone asks
     task = asyncio.create_task(loop()) if studio.settings.tables.schedules else None
     try:
         yield

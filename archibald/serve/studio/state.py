@@ -48,6 +48,10 @@ class Studio:
         self.templates.filters["when"] = when
         self.templates.filters["pct"] = lambda v: "-" if v is None else f"{float(v):.0%}"
         self.jobs = Jobs(self)
+        from .money import Rollup
+
+        #: the ledger's sums for the overview, kept up to date by the rows added since
+        self.rollup = Rollup()
 
     @property
     def out_root(self) -> Path:
