@@ -242,7 +242,7 @@ class Memory:
         c = attempts.c
         stmt = (select(attempts).where(
             c.run_id == run_id, c.stage == stage, c.input_key == input_key,
-            c.status == "settled", c.outcome.is_not(None),
+            c.status == "settled", c.outcome.is_not(None), c.purpose == "production",
             (c.success.is_(True)) | (c.checked.is_(False))).order_by(c.id.desc()).limit(1))
         with self.engine.connect() as conn:
             r = conn.execute(stmt).mappings().first()
@@ -261,7 +261,7 @@ class Memory:
         stmt = select(attempts).where(
             c.run_id == run_id, c.stage == stage, c.input_key == input_key,
             c.status == "settled", c.checked.is_(True), c.success.is_(False),
-            c.outcome.is_not(None)).order_by(c.id)
+            c.outcome.is_not(None), c.purpose == "production").order_by(c.id)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
         out = []

@@ -272,3 +272,24 @@ def test_the_overviews_rollup_follows_the_ledger_as_rows_come_settle_and_are_for
         assert a == b and a["savings"]["verified_nano"] == 0
     finally:
         m.close()
+
+
+def test_a_shadow_pair_is_reviewable_and_a_resume_never_reuses_the_shadows_answer(
+        db: str) -> None:
+    m = Memory(db)
+    try:
+        t = time.time()
+        ids = []
+        for purpose, route in (("production", "budget"), ("shadow", "premium")):
+            a = Attempt(task_type="script_writing", route=route, backend=f"{route}:m",
+                        success=True, cost_nano=5, baseline_nano=9, channel="calm",
+                        run_id="r9", stage="script_writing", quality=0.9, evidence="shadow",
+                        purpose=purpose, input_key="task-9", created_at=t, checked=True)
+            m.record(a)
+            m.settle(a, {"artifact": {"text": f"{route}'s answer"}})
+            ids.append(a.id)
+        assert candidates(m) == [{"a": ids[0], "b": ids[1]}]
+        found = m.settled_answer("r9", "script_writing", "task-9")
+        assert found is not None and found[0].route == "budget"  # never premium's shadow
+    finally:
+        m.close()

@@ -27,6 +27,7 @@ from ..backends.base import Backend
 from ..errors import BudgetExceeded, DelegationError, RouteUnavailable
 from ..ledger import Attempt, to_nano
 from ..tasks import Context, Outcome, Task
+from ..writeahead import outcome_payload
 from .judge import Judge, Rubric, Verdict, build_judge, judge_text, rubric
 
 if TYPE_CHECKING:
@@ -119,7 +120,9 @@ class Assurance:
                                      attempt, s_attempt, run_id, stage, spent, qa, info)
                 finally:  # settled (and learnt from) whatever happens to the judging
                     s_attempt.checked = True
-                    self.router.memory.settle(s_attempt)
+                    # premium's answer is kept with its row: the studio's blind review shows it
+                    # beside the delegated one (a resume re-uses production answers only)
+                    self.router.memory.settle(s_attempt, outcome_payload(s_outcome))
         if attempt.evidence != "shadow":
             verdict = await self._call(judge, r, task, Judge.single_prompt(r, brief, work),
                                        ("score",), attempt, run_id, stage, spent, qa, info,
