@@ -293,3 +293,14 @@ def test_a_shadow_pair_is_reviewable_and_a_resume_never_reuses_the_shadows_answe
         assert found is not None and found[0].route == "budget"  # never premium's shadow
     finally:
         m.close()
+
+
+def test_the_new_run_form_names_what_to_fix(client: TestClient) -> None:
+    form = client.get("/runs/new?pipeline=short").text
+    assert 'name="in_topic"' in form and "required" in form
+    r = client.post("/runs/new", data={"pipeline": "short", "channel": "default",
+                                       "in_seconds": "45"})
+    assert r.status_code == 200 and "needs topic" in r.text
+    r = client.post("/runs/new", data={"pipeline": "short", "in_topic": "x",
+                                       "in_seconds": "many"})
+    assert "seconds" in r.text and "role=\"alert\"" in r.text

@@ -171,6 +171,8 @@ def test_a_blind_verdict_changes_the_learning_page(tmp_path: Path) -> None:
         row = page.locator("#tt-script_writing >> xpath=.. >> tr:has(th:text-is('budget'))")
         assert "1 by a person" in row.inner_text()
         assert "50% of premium's quality" in row.inner_text()
+        page.goto(served.url + "/schedules")
+        assert_accessible(page, "schedules")
 
 
 def test_a_run_started_from_the_form_shows_its_stages_finish_live(tmp_path: Path) -> None:
@@ -182,7 +184,8 @@ def test_a_run_started_from_the_form_shows_its_stages_finish_live(tmp_path: Path
         page.fill("#in-topic", "river otters")
         page.fill("#in-pause", "1.5")
         page.click("text=Start the run")
-        assert "/runs/run-" in page.url
+        page.wait_for_url("**/runs/run-*")
+        page.wait_for_load_state("load")
         loads: list[str] = []
         page.on("load", lambda: loads.append(page.url))
         # stage one finishes while three has not started: seen without reloading the page
