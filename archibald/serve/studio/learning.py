@@ -64,9 +64,12 @@ def learning(studio: Studio, channel: str = "default") -> list[dict[str, Any]]:
     out = []
     for task_type in _task_types(memory):
         stats = memory.route_stats(task_type)
+        grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for p in memory.judged_pairs(task_type):  # the type's comparisons, read once
+            grouped.setdefault((p["task_type"], p["route"]), []).append(p)
         routes = []
         for route, s in sorted(stats.items()):
-            pairs = memory.judged_pairs(task_type, None, route) if route != "premium" else []
+            pairs = grouped.get((task_type, route), []) if route != "premium" else []
             routes.append({"route": route, "n": s.n, "evidence_n": s.evidence_n,
                            "success_rate": s.success_rate, "quality": s.mean_quality,
                            "interval": quality_interval(s), "mean_cost_nano":
