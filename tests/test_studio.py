@@ -304,3 +304,29 @@ def test_the_new_run_form_names_what_to_fix(client: TestClient) -> None:
     r = client.post("/runs/new", data={"pipeline": "short", "in_topic": "x",
                                        "in_seconds": "many"})
     assert "seconds" in r.text and "role=\"alert\"" in r.text
+
+
+def test_a_job_of_a_server_that_died_is_not_running_for_ever(db: str) -> None:
+    import subprocess
+    import sys
+
+    from sqlalchemy import insert, select
+
+    from archibald.migrations import studio_jobs
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    import socket
+
+    m = Memory(db)
+    with m.engine.begin() as conn:
+        conn.execute(insert(studio_jobs).values(
+            job_id="j1", kind="run", run_id="run-x", title="t", spec="{}", state="running",
+            progress="{}", cancel=False, owner=f"{socket.gethostname()}:{dead.pid}", error="",
+            created_at=time.time(), updated_at=time.time()))
+    m.close()
+    c = _client()
+    with c.app.state.studio.memory.engine.connect() as conn:  # type: ignore[attr-defined]
+        state, error = conn.execute(select(studio_jobs.c.state, studio_jobs.c.error)).one()
+    assert state == "failed" and "stopped" in error
+    c.app.state.studio.close()  # type: ignore[attr-defined]

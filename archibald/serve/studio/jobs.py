@@ -65,6 +65,33 @@ class Jobs:
         self.engine = studio.memory.engine
         self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
+        self.orphans()
+
+    def orphans(self) -> int:
+        """Jobs left "running" by a server of this machine that has stopped (killed, crashed)
+        say so, instead of showing as running for ever; return how many."""
+        import os
+        import socket
+
+        host = socket.gethostname()
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(studio_jobs.c.job_id, studio_jobs.c.owner).where(
+                studio_jobs.c.state == "running")).all()
+        gone = []
+        for job_id, owner in rows:
+            where, _, pid = str(owner).rpartition(":")
+            if where != host or not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                gone.append(job_id)
+            except PermissionError:  # alive, another user's
+                continue
+        for job_id in gone:
+            self._update(job_id, state="failed", error="the server that ran it stopped; "
+                                                       "resume the run to finish it")
+        return len(gone)
 
     # -- the store ------------------------------------------------------------------------
     def _insert(self, kind: str, title: str, spec: dict[str, Any],
