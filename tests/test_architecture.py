@@ -20,6 +20,7 @@ ROOMS = {
     "archibald.cli": "the `archibald` command",
     "archibald.serve": "the server",
     "archibald.serve.gateway": "the OpenAI- and Anthropic-compatible gateway",
+    "archibald.serve.studio": "the studio: the browser pages",
     "archibald.config": "settings",
     "archibald.core": "the decision and money rules",
     "archibald.store": "what is persisted",

@@ -25,7 +25,7 @@ app = typer.Typer(
 
 #: modules that add commands to `app` (imported for their side effect)
 COMMAND_MODULES = ("route", "memory", "plan", "media", "produce", "batch", "providers",
-                   "learning", "serve", "keys")
+                   "learning", "serve", "keys", "studio")
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}")

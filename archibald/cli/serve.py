@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import tempfile
 from typing import Iterator, Optional
 
@@ -42,11 +41,12 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind 
         typer.echo("note: no virtual key yet; make one with `archibald keys create NAME`",
                    err=True)
     # one login token and session secret for every worker (each builds its own app)
-    os.environ.setdefault("ARCHIBALD_LOGIN_TOKEN", secrets.token_urlsafe(32))
-    os.environ.setdefault("ARCHIBALD_SESSION_SECRET", secrets.token_urlsafe(32))
+    from ..serve.studio import login_url, prepare_login_env
+
+    token = prepare_login_env()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     base = f"http://{shown}:{port}"
-    typer.echo(f"Studio: {base}/login?token={os.environ['ARCHIBALD_LOGIN_TOKEN']}")
+    typer.echo(f"Studio: {login_url(shown, port, token)}")
     typer.echo(f"API: {base}/v1 (OpenAI and Anthropic APIs), metrics at {base}/metrics; "
                f"{workers} worker(s)")
     from ..serve.gateway.keys import WORKERS_VAR

@@ -15,7 +15,8 @@ from ..core.tasks import ROUTES
 
 __all__ = ["Table", "RouterTable", "ModelsTable", "BudgetsTable", "MediaTable", "PublishTable",
            "ChannelTable", "UsageTable", "TaskTypeTable", "ProviderTable", "ModelPriceTable",
-           "UnitPriceTable", "PricesTable", "Root", "Usd", "Share", "Route"]
+           "UnitPriceTable", "PricesTable", "ScheduleTable", "StudioTable", "Root", "Usd",
+           "Share", "Route"]
 
 #: a sum of money in USD: finite and never negative
 Usd = Annotated[float, Field(ge=0)]
@@ -94,6 +95,9 @@ class PublishTable(Table):
     #: declare altered or synthetic content (YouTube's status.containsSyntheticMedia); on,
     #: because every voice Archibald makes is synthetic
     synthetic_media: bool = True
+    #: hold every finished video as "ready for review" in the studio: a person approves
+    #: (upload) or rejects (with a reason) it; nothing is uploaded before
+    review: bool = False
 
 
 class ChannelTable(Table):
@@ -239,6 +243,41 @@ class GatewayTable(Table):
     shadow_usd_per_day: Usd = 1.0
 
 
+class ScheduleTable(Table):
+    """``[schedules.NAME]``: a channel's runs on a timetable, made by `archibald serve`."""
+
+    #: a cron expression ("0 9 * * 1-5", UTC) or a rate ("3 per week", "2 per day",
+    #: "every minute", "every 6 hours")
+    when: Name
+    channel: Name = "default"
+    #: a shipped pipeline or a pipeline file (default: the channel's, else meditation)
+    pipeline: Name | None = None
+    #: the topics, one a slot, in order (then again from the first)
+    topics: list[Name] = []
+    #: or a text file of topics, one a line (relative to this file)
+    topics_file: Name | None = None
+    #: the pipeline's other inputs, e.g. { minutes = 8 }
+    inputs: dict[str, str | int | float | bool] = {}
+    #: hours after its slot a run must be ready: hours of slack let LLM stages wait for the
+    #: providers' batch APIs (about half price)
+    deadline_hours: Annotated[float, Field(gt=0, le=24 * 14)] | None = None
+
+    @model_validator(mode="after")
+    def _topics(self) -> "ScheduleTable":
+        if not self.topics and self.topics_file is None:
+            raise ValueError("give topics = [...] or topics_file = \"topics.txt\"")
+        return self
+
+
+class StudioTable(Table):
+    """``[studio]``: the browser UI of `archibald serve`."""
+
+    #: where runs started from the studio write their folders (default: ARCHIBALD_HOME/studio)
+    out: Name | None = None
+    #: pipeline files offered in the "New run" form beside the shipped pipelines
+    pipelines: list[Name] = []
+
+
 class Root(Table):
     """The whole of archibald.toml (the shipped defaults merged with the user's file)."""
 
@@ -253,3 +292,5 @@ class Root(Table):
     prices: PricesTable = PricesTable()
     quality: QualityTable = QualityTable()
     gateway: GatewayTable = GatewayTable()
+    schedules: dict[Name, ScheduleTable] = {}
+    studio: StudioTable = StudioTable()

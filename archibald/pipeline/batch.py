@@ -77,6 +77,8 @@ class BatchItem:
     out: Path
     where: str
     deadline: dt.datetime | None = None
+    #: the pipeline's other inputs, as (name, value) pairs (a schedule's ``inputs``)
+    inputs: tuple[tuple[str, Any], ...] = ()
 
     @property
     def key(self) -> str:
@@ -286,7 +288,7 @@ def item_request(item: BatchItem, settings: Settings) -> Any:
             topic=item.topic, minutes=item.minutes, channel=item.channel, out=item.out,
             seed=item.seed, publish_at=item.publish_at, deadline=item.deadline))
     pipeline = load_pipeline(name)
-    row = {"topic": item.topic, "minutes": item.minutes}
+    row = {"topic": item.topic, "minutes": item.minutes, **dict(item.inputs)}
     if item.publish_at is not None:
         row["publish_at"] = item.publish_at.astimezone(dt.timezone.utc).strftime(
             "%Y-%m-%dT%H:%M:%SZ")
@@ -392,13 +394,26 @@ def default_batcher(settings: Settings, memory: Memory) -> Any:
     return Batcher(BatchStore(memory.engine), clients) if clients else None
 
 
+async def _stoppable(work: Any, should_stop: Callable[[], bool] | None) -> None:
+    """Await ``work``, cancelling it (CancelledError) once ``should_stop()`` says so."""
+    task = asyncio.ensure_future(work)
+    while should_stop is not None and not task.done():
+        await asyncio.wait({task}, timeout=0.5)
+        if not task.done() and await asyncio.to_thread(should_stop):
+            task.cancel()
+    await task
+
+
 def run_batch(items: list[BatchItem], settings: Settings, memory: Memory, *, jobs: int = 0,
               notify: Callable[[ItemResult], None] | None = None,
-              batcher: Any = "default") -> BatchResult:
+              batcher: Any = "default",
+              should_stop: Callable[[], bool] | None = None) -> BatchResult:
     """Run every item (skipping those finished earlier); failures are collected, not raised.
 
     ``batcher``: the Batcher that LLM calls of items with a far deadline go through ("default":
-    one for the configured providers; None: always synchronous)."""
+    one for the configured providers; None: always synchronous). ``should_stop``: asked twice
+    a second; True cancels the batch (its running items stop, their workers end) and raises
+    asyncio.CancelledError."""
     start = time.monotonic()
     notify = notify or (lambda r: None)
     results = _results(items, notify)
@@ -406,7 +421,8 @@ def run_batch(items: list[BatchItem], settings: Settings, memory: Memory, *, job
     if batcher == "default":
         batcher = default_batcher(settings, memory) if any(
             it.deadline for it in items) else None
-    asyncio.run(_run_all(results, settings, memory, jobs, notify, batcher))
+    asyncio.run(_stoppable(_run_all(results, settings, memory, jobs, notify, batcher),
+                           should_stop))
     budget = settings.budgets.per_month_usd
     return BatchResult(results, time.monotonic() - start, budget,
                        extra={"batch_api": batch_api_savings(results)})

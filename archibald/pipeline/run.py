@@ -394,7 +394,8 @@ async def _run(req: RunRequest, settings: Settings, memory: Memory, router: Rout
     earlier = _earlier_seconds(req.out / "run.json", run_id, memory)
     minutes = req.inputs.get("minutes")
     memory.start_run(run_id, req.pipeline.name, req.channel, str(req.inputs.get("topic", "")),
-                     minutes=float(minutes) if isinstance(minutes, (int, float)) else None)
+                     minutes=float(minutes) if isinstance(minutes, (int, float)) else None,
+                     out=str(req.out))
     started = time.time()
     result: RunResult | None = None
     try:
@@ -415,10 +416,21 @@ async def _run(req: RunRequest, settings: Settings, memory: Memory, router: Rout
     data["files"], problems = place_outputs(req.out, req.pipeline.outputs(), outcomes)
     if problems:
         data["problems"] = problems
+    _hold_for_review(memory, run_id, outcomes)
     if req.pipeline.learn is not None:
         req.pipeline.learn(memory, req.channel, outcomes)
     write_file(req.out / "run.json", json.dumps(data, indent=2, default=str))
     return data
+
+
+def _hold_for_review(memory: Memory, run_id: str, outcomes: Mapping[str, Any]) -> None:
+    """A stage that made something to publish and was told to wait for a person
+    (``[publish] review = true``) said so with ``review = "ready"``: the run joins the
+    studio's publish queue (once; a resumed run keeps its place and its verdict)."""
+    for o in outcomes.values():
+        value = o.result.value
+        if isinstance(value, dict) and value.get("review") == "ready":
+            memory.hold_for_review(run_id, str(value.get("publish_dir") or ""))
 
 
 def _register_rubrics(pipeline: Pipeline) -> None:

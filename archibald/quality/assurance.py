@@ -29,6 +29,7 @@ from ..errors import BudgetExceeded, ConfigError, RouteUnavailable
 from ..store.ledger import Attempt, to_nano
 from ..core.decisions import Decision, QualityCheck, RouterParts
 from ..core.tasks import Context, Outcome, Task
+from ..store.writeahead import outcome_payload
 from .judge import Judge, Rubric, Verdict, build_judge, judge_text, rubric
 from .senses import Shown, build_media_judge, media_kind, media_rubric, reprice_audio, shown
 
@@ -173,7 +174,9 @@ class Assurance:
                                          attempt, s_attempt, run_id, stage, spent, qa, info)
                 finally:  # settled (and learnt from) whatever happens to the judging
                     s_attempt.checked = True
-                    self.router.memory.settle(s_attempt)
+                    # premium's answer is kept with its row: the studio's blind review shows it
+                    # beside the delegated one (a resume re-uses production answers only)
+                    self.router.memory.settle(s_attempt, outcome_payload(s_outcome))
         if attempt.evidence != "shadow":
             text = work.text if kind is None else f"[attached: {work.text}]"
             verdict = await self._call(judge, r, task, Judge.single_prompt(r, brief, text),

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 Memory = Any
 
 __all__ = ["RANK", "TEACHES", "COMPARES", "HUMAN", "rank", "strongest", "describe",
-           "record_verdict", "human_pairs", "judged_stats", "comparisons", "PREFERENCE",
+           "record_verdict", "record_pair_verdict", "reviewed", "human_pairs", "judged_stats", "comparisons", "PREFERENCE",
            "evidence_counts", "run_comparisons"]
 
 #: evidence kinds, weakest to strongest
@@ -117,12 +117,43 @@ def record_verdict(memory: Memory, run_id: str, stage: str, *,
                 or not math.isfinite(v) or not 0 <= v <= 1:
             raise ValueError(f"{name} must be a score from 0 to 1, not {v!r}")
     assert delegated is not None and premium is not None
-    side = _delegated(memory, run_id, stage)
+    return _keep(memory, _delegated(memory, run_id, stage), run_id, stage, float(delegated),
+                 float(premium), preferred=preferred, reviewer=reviewer, note=note)
+
+
+def record_pair_verdict(memory: Memory, delegated: dict[str, Any], *, quality: float,
+                        premium_quality: float, reviewer: str = "",
+                        note: str = "") -> dict[str, Any] | None:
+    """Keep a person's verdict given on two ledger rows seen blind (the studio's review): the
+    ``delegated`` row (a production answer, not premium's) and premium's answer to the same
+    input. The verdict belongs to the delegated row's run and stage, as
+    :func:`record_verdict`'s do; None when a person already judged that pair (the first
+    verdict holds: another tab, another person)."""
+    if delegated.get("route") == "premium" or delegated.get("purpose") != "production":
+        raise ValueError("the delegated side of a pair is a production answer of a route "
+                         "other than premium")
+    run_id, stage = str(delegated["run_id"]), str(delegated["stage"])
+    if f"{run_id}/{stage}" in reviewed(memory):
+        return None
+    side = _Side(str(delegated["task_type"]), str(delegated["channel"]),
+                 str(delegated["route"]))
+    return _keep(memory, side, run_id, stage, quality, premium_quality, preferred=None,
+                 reviewer=reviewer, note=note)
+
+
+def reviewed(memory: Memory) -> set[str]:
+    """The pairs a person gave a verdict on, as "run id/stage"."""
+    return {str(item["key"]) for item in memory.remembered(HUMAN)}
+
+
+def _keep(memory: Memory, side: _Side, run_id: str, stage: str, delegated: float,
+          premium: float, *, preferred: str | None, reviewer: str,
+          note: str) -> dict[str, Any]:
     payload = {"run_id": run_id, "stage": stage, "task_type": side.task_type,
-               "channel": side.channel, "route": side.route, "quality": float(delegated),
-               "premium_quality": float(premium), "preferred": preferred,
+               "channel": side.channel, "route": side.route, "quality": delegated,
+               "premium_quality": premium, "preferred": preferred,
                "reviewer": reviewer[:200], "note": note[:2000], "at": time.time()}
-    memory.remember(HUMAN, side.channel, f"{run_id}/{stage}", payload, float(delegated))
+    memory.remember(HUMAN, side.channel, f"{run_id}/{stage}", payload, delegated)
     return payload
 
 

@@ -18,7 +18,8 @@ from .ledger import EVIDENCE, Attempt
 from .rows import _attempt, _row, _spent_stmt
 from .stats import RouteStats, add_stats
 from .transfer import read_export
-from .migrations import attempts, budget_lock, memory_items, migrate, route_stats, runs
+from .migrations import (attempts, budget_lock, memory_items, migrate, publish_queue, route_stats,
+                         runs)
 
 __all__ = ["Memory", "RouteStats", "default_url", "SpentFn", "read_export"]
 
@@ -196,7 +197,7 @@ class Memory:
         c = attempts.c
         stmt = (select(attempts).where(
             c.run_id == run_id, c.stage == stage, c.input_key == input_key,
-            c.status == "settled", c.outcome.is_not(None),
+            c.status == "settled", c.outcome.is_not(None), c.purpose == "production",
             (c.success.is_(True)) | (c.checked.is_(False))).order_by(c.id.desc()).limit(1))
         with self.engine.connect() as conn:
             r = conn.execute(stmt).mappings().first()
@@ -215,7 +216,7 @@ class Memory:
         stmt = select(attempts).where(
             c.run_id == run_id, c.stage == stage, c.input_key == input_key,
             c.status == "settled", c.checked.is_(True), c.success.is_(False),
-            c.outcome.is_not(None)).order_by(c.id)
+            c.outcome.is_not(None), c.purpose == "production").order_by(c.id)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
         out = []
@@ -249,7 +250,7 @@ class Memory:
     def _fold(self, conn: Any, a: Attempt) -> None:
         """Add an attempt to its route's statistics. A judge's call is no outcome of the route
         it judged, so it stays out; a quality figure counts only with evidence behind it."""
-        if a.purpose == "judge":
+        if a.purpose in ("judge", "human"):  # a verdict, not an outcome of the route
             return
         key = and_(route_stats.c.task_type == a.task_type, route_stats.c.channel == a.channel,
                    route_stats.c.route == a.route)
@@ -364,7 +365,7 @@ class Memory:
                   p.c.run_id == s.c.run_id, p.c.stage == s.c.stage,
                   p.c.created_at == s.c.created_at)
         stmt = (select(p.c.task_type, p.c.channel, p.c.route, p.c.stage, p.c.run_id,
-                       p.c.quality, s.c.quality.label("premium_quality"))
+                       p.c.input_key, p.c.quality, s.c.quality.label("premium_quality"))
                 .select_from(p.join(s, on))
                 .where(p.c.purpose == "production", p.c.evidence == "shadow",
                        s.c.purpose == "shadow", s.c.evidence == "shadow"))
@@ -451,15 +452,20 @@ class Memory:
 
     # -- runs -----------------------------------------------------------------------------
     def start_run(self, run_id: str, pipeline: str, channel: str, topic: str, *,
-                  minutes: float | None = None) -> None:
-        """Mark a run started; ``minutes`` (the video's length) lets forecasts scale with it."""
+                  minutes: float | None = None, out: str | None = None) -> None:
+        """Mark a run started; ``minutes`` (the video's length) lets forecasts scale with it,
+        ``out`` (its folder) lets the studio show its files."""
         with self.engine.begin() as conn:
             if conn.execute(select(runs.c.run_id).where(runs.c.run_id == run_id)).first():
-                conn.execute(update(runs).where(runs.c.run_id == run_id).values(status="running"))
+                values: dict[str, Any] = {"status": "running"}
+                if out is not None:
+                    values["out"] = out
+                conn.execute(update(runs).where(runs.c.run_id == run_id).values(**values))
             else:
                 conn.execute(runs.insert().values(run_id=run_id, pipeline=pipeline,
                                                   channel=channel, topic=topic, status="running",
-                                                  started_at=time.time(), minutes=minutes))
+                                                  started_at=time.time(), minutes=minutes,
+                                                  out=out))
 
     def run_seconds(self, run_id: str) -> float | None:
         """The execution time recorded for a run when it last finished, if it did."""
@@ -497,6 +503,16 @@ class Memory:
         stmt = stmt.order_by(runs.c.started_at.desc()).limit(limit)
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    def hold_for_review(self, run_id: str, publish_dir: str) -> None:
+        """Put a finished run's video in the publish queue as "ready" (if it is not there)."""
+        now = time.time()
+        with self.engine.begin() as conn:
+            if conn.execute(select(publish_queue.c.run_id).where(
+                    publish_queue.c.run_id == run_id)).first() is None:
+                conn.execute(publish_queue.insert().values(
+                    run_id=run_id, state="ready", publish_dir=publish_dir, reason="",
+                    created_at=now, updated_at=now))
 
     # -- remembered results ---------------------------------------------------------------
     def remember(self, kind: str, channel: str, key: str, payload: dict[str, Any],

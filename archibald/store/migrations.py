@@ -14,7 +14,8 @@ from sqlalchemy.engine import Connection
 
 __all__ = ["MIGRATIONS", "migrate", "metadata", "attempts", "route_stats", "memory_items", "runs",
            "budget_lock", "batch_jobs", "batch_items", "gateway_keys", "gateway_files",
-           "gateway_batches", "gateway_minutes", "wire"]
+           "gateway_batches", "gateway_minutes", "wire", "publish_queue", "schedule_slots",
+           "studio_jobs", "studio_logins"]
 
 metadata = MetaData()
 
@@ -64,6 +65,8 @@ attempts = Table(
     Index("ix_attempts_run_stage_status", "run_id", "stage", "status"),
     # added by 0007_quality_evidence: shadow pairs are few; find them without a scan
     Index("ix_attempts_evidence_type", "evidence", "task_type"),
+    # added by 0012_studio: review pairs (answers to the same task)
+    Index("ix_attempts_type_input", "task_type", "input_key"),
 )
 
 # One row per task type x channel x route, updated with every attempt in the same transaction,
@@ -127,7 +130,11 @@ runs = Table(
     Column("started_at", Float, nullable=False),
     Column("finished_at", Float),
     Column("minutes", Float),  # the video's length: added by 0005_savings_run_minutes
+    Column("out", Text),  # the run's folder: added by 0012_studio
     Index("ix_runs_channel_started", "channel", "started_at"),
+    # added by 0012_studio: the studio's runs list, newest first, by status
+    Index("ix_runs_started", "started_at"),
+    Index("ix_runs_status_started", "status", "started_at"),
 )
 
 
@@ -235,6 +242,65 @@ wire = Table(
 )
 
 
+# -- the studio (added by 0012_studio) ---------------------------------------------------------
+# A finished video waiting for a person ([publish] review = true): ready -> approved/uploaded,
+# scheduled (uploaded with publishAt) or rejected (with the reason, nothing uploaded).
+publish_queue = Table(
+    "publish_queue", metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("state", String(16), nullable=False),  # ready|uploading|uploaded|rejected|failed
+    Column("publish_dir", Text, nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("publish_at", String(40)),
+    Column("video_id", String(64)),
+    Column("url", Text),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_publish_queue_state", "state", "created_at"),
+)
+
+# One row per schedule slot, inserted by whichever process claims the slot first: the primary
+# key is the lease, so a slot runs once across workers, servers and restarts.
+schedule_slots = Table(
+    "schedule_slots", metadata,
+    Column("schedule", String(64), primary_key=True),
+    Column("slot", Float, primary_key=True),  # the slot's time, epoch seconds (UTC)
+    Column("state", String(16), nullable=False),  # running|done|failed|skipped
+    Column("owner", String(128), nullable=False, default=""),
+    Column("job_id", String(40)),
+    Column("claimed_at", Float, nullable=False),
+    Column("finished_at", Float),
+    Column("detail", Text, nullable=False, default=""),
+)
+
+# Work the studio started (a run, a batch): its progress for every worker's live view, and a
+# cancel request any worker can make and the owning worker acts on.
+studio_jobs = Table(
+    "studio_jobs", metadata,
+    Column("job_id", String(40), primary_key=True),
+    Column("kind", String(16), nullable=False),  # run|batch
+    Column("run_id", String(64)),  # a run job's run
+    Column("title", Text, nullable=False, default=""),
+    Column("spec", Text, nullable=False),  # JSON: what to run
+    Column("state", String(16), nullable=False),  # running|done|failed|cancelled
+    Column("progress", Text, nullable=False, default="{}"),  # JSON: stages or items
+    Column("cancel", Boolean, nullable=False, default=False),
+    Column("owner", String(128), nullable=False, default=""),
+    Column("error", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_studio_jobs_created", "created_at"),
+    Index("ix_studio_jobs_run", "run_id"),
+)
+
+# One-time login links already used (digests, never the token itself).
+studio_logins = Table(
+    "studio_logins", metadata,
+    Column("token_digest", String(64), primary_key=True),
+    Column("used_at", Float, nullable=False),
+)
+
+
 def _m0001_attempts(conn: Connection) -> None:
     attempts.create(conn)  # with its indexes
 
@@ -332,6 +398,19 @@ def _m0011_gateway_batches(conn: Connection) -> None:
     gateway_minutes.create(conn, checkfirst=True)
 
 
+def _m0012_studio(conn: Connection) -> None:
+    """The studio: each run's folder, the publish queue, schedule slot leases, studio jobs,
+    used login links; indexes for its pages (runs newest first, review pairs by input)."""
+    _add_missing(conn, runs, ["out"])
+    for index in runs.indexes:
+        index.create(conn, checkfirst=True)
+    for table in (publish_queue, schedule_slots, studio_jobs, studio_logins):
+        table.create(conn, checkfirst=True)
+    for index in attempts.indexes:
+        if index.name == "ix_attempts_type_input":
+            index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_attempts", _m0001_attempts),
     ("0002_route_stats", _m0002_route_stats),
@@ -344,6 +423,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0009_gateway_keys", _m0009_gateway_keys),
     ("0010_wire", _m0010_wire),
     ("0011_gateway_batches", _m0011_gateway_batches),
+    ("0012_studio", _m0012_studio),
 ]
 
 

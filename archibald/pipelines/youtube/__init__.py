@@ -69,7 +69,11 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
     result: dict[str, Any] = {"metadata": metadata, "srt": str(out / "subtitles.srt"),
                               "publish_dir": str(out), "dry_run": True,
                               "publish_at": publish_at or None}
-    if task.inputs.get("dry_run", True):
+    settings = context.settings
+    review = bool(settings is not None and settings.publish.get("review"))
+    if review:  # a person approves it in the studio's publish queue; nothing is sent before
+        result["review"] = "ready"
+    if review or task.inputs.get("dry_run", True):
         for name, src in (("video.mp4", task.inputs["video"]["path"]),
                           ("thumbnail.jpg", task.inputs["thumbnail"])):
             place(src, out / name)
@@ -78,7 +82,6 @@ async def publish(task: Task, context: Context) -> dict[str, Any]:
     from ...providers.backends.youtube import load_credentials
 
     # the channel's own YouTube account ([channels.NAME] youtube_token), else the default login
-    settings = context.settings
     token = settings.channel(task.channel).youtube_token if settings is not None else None
     uploaded = upload(Path(task.inputs["video"]["path"]), Path(task.inputs["thumbnail"]),
                       metadata, privacy=privacy, captions=out / "subtitles.srt",
