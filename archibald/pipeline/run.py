@@ -281,6 +281,8 @@ def run_json(req: RunRequest, run_id: str, settings: Settings, result: RunResult
             "seconds": round(o.seconds, 3), "resumed": o.resumed,
             "output": {k: v for k, v in value.items() if k in _SHOWN},
             "changes": list(value.get("changes", []))[:50],
+            # what a stage's own code says the reader must know (the podcast's offline demo)
+            **({"notice": str(value["notice"])} if value.get("notice") else {}),
         }
     cost = sum(s["cost_nano"] for s in stages.values())
     base = sum(s["baseline_nano"] for s in stages.values())
@@ -294,6 +296,7 @@ def run_json(req: RunRequest, run_id: str, settings: Settings, result: RunResult
         "concurrency": "one stage at a time" if req.sequential else "parallel",
         "wall_seconds": round(result.wall_seconds, 3) if result else None,
         "stages": stages,
+        "notices": [s["notice"] for s in stages.values() if s.get("notice")],
         "totals": {"cost_nano": cost, "baseline_nano": base, "cost_usd": cost / NANO,
                    "baseline_usd": base / NANO, "qa_cost_nano": qa, "qa_cost_usd": qa / NANO,
                    "savings_pct": round(100.0 * (base - cost) / base, 2) if base else 0.0},

@@ -202,8 +202,10 @@ class ChatBackend(Backend):
 
     def __init__(self, route: str, model: str, provider: Provider, prices: PriceBook, *,
                  timeout: float = 120.0, retry: RetryPolicy | None = None,
-                 now: Callable[[], datetime] | None = None) -> None:
+                 now: Callable[[], datetime] | None = None, local: bool = False) -> None:
         self.now = now or (lambda: prices_module.utc_now())
+        #: a model served on this machine (a detected Ollama or OpenAI-compatible server)
+        self.local = local
         self._route = route
         self.model = model
         self.provider = provider
@@ -218,8 +220,9 @@ class ChatBackend(Backend):
 
     @property
     def free(self) -> bool:
-        """Ollama runs on your own machine: no price needed unless the config gives one."""
-        return self.provider.name == "ollama"
+        """Ollama (or a server found on this machine) runs on your own machine: no price
+        needed unless the config gives one."""
+        return self.local or self.provider.name == "ollama"
 
     def unavailable_reason(self) -> str | None:
         if not self.provider.configured:
