@@ -256,3 +256,32 @@ def test_the_meditation_text_stages_use_the_local_model_at_no_cost(
     assert_local_model(data, MEDITATION_TEXT, "ollama_chat/llama3.2")
     assert title in (out / "script.md").read_text()  # the model's concept named the script
     assert data["notices"] == []
+
+
+# -- archibald doctor -----------------------------------------------------------------------------
+def test_doctor_says_which_server_and_models_it_found(
+        ollama: OllamaStub, nothing_listening: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from archibald.cli import app
+
+    # (nothing_listening set OLLAMA_BASE_URL after ollama did: point it back at the stub)
+    monkeypatch.setenv("OLLAMA_BASE_URL", ollama.base_url)
+    local_model.forget()
+    result = CliRunner().invoke(app, ["doctor", "--json", "--timeout", "1"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    found = report["local_model"]
+    assert found["found"] and found["kind"] == "ollama" and found["version"] == "0.13.1"
+    assert found["models"] == ["llama3.2:latest"] and found["chosen"] == "ollama_chat/llama3.2"
+    script = next(r for r in report["routes"]
+                  if r["task_type"] == "podcast_script" and r["route"] == "local")
+    assert script["model"] == "ollama_chat/llama3.2" and not script["unavailable"]
+    text = CliRunner().invoke(app, ["doctor", "--timeout", "1"]).output
+    assert f"local model: Ollama 0.13.1 at {ollama.base_url} with llama3.2:latest" in text
+    # nothing there: it says so, and how to get one
+    monkeypatch.setenv("OLLAMA_BASE_URL", nothing_listening)
+    local_model.forget()
+    text = CliRunner().invoke(app, ["doctor", "--timeout", "1"]).output
+    line = next(x for x in text.splitlines() if x.startswith("local model:"))
+    assert "none found" in line and "ollama pull llama3.2" in line

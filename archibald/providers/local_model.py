@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 import httpx
 
-__all__ = ["LocalServer", "detect", "pick_model", "forget", "HOW_TO_GET_ONE", "OFF_VAR"]
+__all__ = ["LocalServer", "detect", "detection_off", "pick_model", "forget", "HOW_TO_GET_ONE", "OFF_VAR"]
 
 #: the variable that turns detection off ("off", "0", "false", "no")
 OFF_VAR = "ARCHIBALD_LOCAL_MODEL"
@@ -66,7 +66,9 @@ class LocalServer:
                 f"uses {self.chosen} at $0")
 
 
-def _off(settings: Any, environ: Mapping[str, str]) -> bool:
+def detection_off(settings: Any, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ARCHIBALD_LOCAL_MODEL or [local_model] detect turned detection off."""
+    environ = os.environ if environ is None else environ
     if environ.get(OFF_VAR, "").strip().lower() in ("off", "0", "false", "no"):
         return True
     table = getattr(getattr(settings, "tables", None), "local_model", None)
@@ -129,7 +131,7 @@ def detect(settings: Any = None, environ: Mapping[str, str] | None = None) -> Lo
     localhost:11434, unless ``[local_model] base_url`` names an OpenAI-compatible one), or
     None when nothing answers, detection is off, or the answer is not the server's."""
     env = os.environ if environ is None else environ
-    if _off(settings, env):
+    if detection_off(settings, env):
         return None
     table = getattr(getattr(settings, "tables", None), "local_model", None)
     openai_base = getattr(table, "base_url", None) or env.get("LOCAL_LLM_BASE_URL") or ""
