@@ -19,8 +19,9 @@ from archibald.pipeline.run import RunRequest, run_pipeline
 from archibald.pipeline.spec import load_pipeline
 from archibald.pipelines import shipped_pipelines
 from archibald.providers import local_model
-from stubs.base import prompt_of
+from stubs.base import Recorded, Reply, prompt_of
 from stubs.ollama import OllamaStub
+from stubs.openai_compat import OpenAIStub
 
 PODCAST_TEXT = ("research", "outline", "script", "review")
 MEDITATION_TEXT = ("market_research", "meditation_concept", "script_writing", "script_review",
@@ -70,9 +71,10 @@ def text_stages_only(name: str, keep: tuple[str, ...], folder: Path) -> Path:
 
 
 def run_text(name: str, keep: tuple[str, ...], tmp_path: Path, inputs: dict[str, str],
-             out: str = "out") -> tuple[dict[str, Any], Path]:
+             out: str = "out", overrides: dict[str, Any] | None = None
+             ) -> tuple[dict[str, Any], Path]:
     pipeline = load_pipeline(text_stages_only(name, keep, tmp_path))
-    settings = load_settings(pipeline=pipeline)
+    settings = load_settings(overrides=overrides, pipeline=pipeline)
     folder = tmp_path / out
     data = run_pipeline(RunRequest(pipeline, pipeline.run_inputs(inputs), out=folder, seed=3),
                         settings)
@@ -222,6 +224,57 @@ def test_a_rejected_local_answer_falls_back_to_the_offline_writer(
     assert last["backend"] == "local:podcast_script" and last["success"]
     assert first["error"] and first["cost_nano"] == 0  # why it was not used, and it was free
     assert_local_model(data, ("research", "outline", "review"), "ollama_chat/llama3.2")
+
+
+def test_the_local_model_never_judges_its_own_work(ollama: OllamaStub, tmp_path: Path) -> None:
+    ollama.reply_text = podcast_reply
+    data, _ = run_text("podcast", ("research", "outline"), tmp_path,
+                       {"topic": "the history of coffee", "minutes": "1"},
+                       overrides={"quality": {"judge_model": "ollama_chat/llama3.2"}})
+    assert data["status"] == "done"
+    assert_local_model(data, ("research", "outline"), "ollama_chat/llama3.2")
+    for name in ("research", "outline"):
+        qa = data["stages"][name]["quality_assurance"]
+        assert "wrote it" in qa["note"] and qa["evidence"] == "check", qa
+    # two production calls, no judge's call
+    assert len([r for r in ollama.requests if r.path == "/v1/chat/completions"]) == 2
+
+
+class LlamaCppStub(OpenAIStub):
+    """An OpenAI-compatible server on this machine (llama.cpp's llama-server, say): its
+    /v1/models lists what it serves, in the openai SDK's Model shape."""
+
+    def handle(self, req: Recorded) -> Reply:
+        if req.method == "GET" and req.path.rstrip("/") == "/v1/models":
+            from openai.types import Model
+
+            data = [{"id": "qwen2.5-0.5b-instruct-q4_k_m.gguf", "object": "model",
+                     "created": 1764500000, "owned_by": "llamacpp"}]
+            for m in data:
+                Model.model_validate(m)
+            return Reply(200, {"object": "list", "data": data})
+        return super().handle(req)
+
+
+def test_an_openai_compatible_server_the_settings_name_serves_the_local_route(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stub = LlamaCppStub(None)
+    stub.start()
+    monkeypatch.delenv(local_model.OFF_VAR, raising=False)
+    local_model.forget()
+    try:
+        stub.reply_text = podcast_reply
+        stub.usage = {"prompt_tokens": 300, "completion_tokens": 200, "total_tokens": 500}
+        data, _ = run_text("podcast", PODCAST_TEXT, tmp_path,
+                           {"topic": "the history of coffee", "minutes": "1"},
+                           overrides={"local_model": {"base_url": stub.base_url + "/v1"}})
+    finally:
+        stub.stop()
+        local_model.forget()
+    assert data["status"] == "done"
+    assert_local_model(data, PODCAST_TEXT, "openai/qwen2.5-0.5b-instruct-q4_k_m.gguf")
+    chats = [r for r in stub.requests if r.path == "/v1/chat/completions"]
+    assert len(chats) == len(PODCAST_TEXT)
 
 
 # -- the meditation -----------------------------------------------------------------------------------

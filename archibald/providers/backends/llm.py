@@ -234,6 +234,8 @@ class ChatBackend(Backend):
         return None
 
     def price(self, usage: Usage, at: datetime | None = None) -> float:
+        if self.local:  # on this machine, whatever a price map says a model of its name costs
+            return self.prices.cost(usage, unit="local")
         if self.free:
             try:
                 return self.prices.cost(usage, model=self.model, at=at)
@@ -242,6 +244,8 @@ class ChatBackend(Backend):
         return self.prices.cost(usage, model=self.model, at=at)
 
     def price_source(self, at: datetime | None = None) -> str:
+        if self.local:
+            return self.prices.source(unit="local")
         try:
             return self.prices.source(model=self.model, at=at)
         except RouteUnavailable:
@@ -287,6 +291,8 @@ class ChatBackend(Backend):
     def max_cost(self, task: Task) -> float | None:
         """The whole prompt at the dearest input price (cache writes cost more than input)
         plus every allowed output token: what the call costs if the answer uses max_tokens."""
+        if self.local:
+            return self.price(Usage())
         try:
             price = self.prices.model(self.model)
         except RouteUnavailable:
