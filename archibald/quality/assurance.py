@@ -146,7 +146,8 @@ class Assurance:
             attempt.evidence = "unjudged"
         r, judge, kind, why = self._judge_for(task, profile)
         if judge is not None and attempt.model and _bare(judge.model) == _bare(attempt.model):
-            judge, why = None, f"the judge {judge.model} wrote it, and no model grades its own"
+            why = f"the judge {judge.model} wrote it, and no model grades its own"
+            judge = None
         info: dict[str, Any] = {"evidence": attempt.evidence}
         outcome.detail["quality_assurance"] = info
         if r is None or judge is None:
