@@ -226,6 +226,25 @@ def test_a_rejected_local_answer_falls_back_to_the_offline_writer(
     assert_local_model(data, ("research", "outline", "review"), "ollama_chat/llama3.2")
 
 
+def test_a_server_gone_mid_run_leaves_the_offline_writer(
+        ollama: OllamaStub, tmp_path: Path) -> None:
+    assert local_model.detect(load_settings()) is not None  # found (and remembered)...
+    ollama.stop()  # ...then gone before the run
+    start = time.perf_counter()
+    data, out = run_text("podcast", PODCAST_TEXT, tmp_path,
+                         {"topic": "the history of coffee", "minutes": "1"})
+    assert data["status"] == "done" and time.perf_counter() - start < 60
+    for name in PODCAST_TEXT:
+        s = data["stages"][name]
+        assert s["route"] == "local" and s["attempts"][-1]["backend"] == f"local:podcast_{name}"
+        assert s["attempts"][-1]["success"] and s["cost_nano"] == 0
+    first = data["stages"]["research"]["attempts"][0]
+    assert first["backend"] == "ollama:ollama_chat/llama3.2" and "unreachable" in first["error"]
+    # unreachable once, then skipped for a cool-down: no stage waits for it again
+    assert all(len(data["stages"][n]["attempts"]) == 1 for n in PODCAST_TEXT[1:])
+    assert len(data["notices"]) == 1  # the offline writer made this episode: it says so
+
+
 def test_the_local_model_never_judges_its_own_work(ollama: OllamaStub, tmp_path: Path) -> None:
     ollama.reply_text = podcast_reply
     data, _ = run_text("podcast", ("research", "outline"), tmp_path,

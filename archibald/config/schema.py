@@ -279,6 +279,9 @@ class LocalModelTable(Table):
     base_url: Url | None = None
     #: how long the probe waits for an answer, in seconds
     probe_seconds: Annotated[float, Field(gt=0, le=10)] = 0.5
+    #: how long one answer may take (a model on a CPU writes a long script slowly); past it,
+    #: the stage falls back like any route's, at last to its offline writer
+    timeout_seconds: Annotated[float, Field(ge=1, le=86400)] = 900.0
 
 
 class StudioTable(Table):

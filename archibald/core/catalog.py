@@ -166,7 +166,13 @@ def _local_model(task_type: str, profile: Profile, settings: Settings,
 
         provider = Provider("openai", os.environ.get("LOCAL_LLM_API_KEY") or "local",
                             server.base_url, True)
-    chat = ChatBackend("local", server.chosen, provider, prices, local=True)
+    from ..providers.backends.http import RetryPolicy
+
+    # a server on this machine is not rate-limited: once more when it says it is busy (a
+    # model still loading), never again after a timeout (the offline writer is waiting)
+    chat = ChatBackend("local", server.chosen, provider, prices, local=True,
+                       timeout=settings.tables.local_model.timeout_seconds,
+                       retry=RetryPolicy(attempts=2, timeout_retries=0))
     return LocalModelBackend(chat, LocalBackend(task_type, local))
 
 

@@ -323,8 +323,14 @@ class ChatBackend(Backend):
                         f"(${room_usd:.4f})")
 
     def translate(self, exc: BaseException) -> DelegationError:
-        """LiteLLM's exception as Archibald's (see :func:`translate_litellm`)."""
-        return translate_litellm(self.provider, exc)
+        """LiteLLM's exception as Archibald's (see :func:`translate_litellm`). A server on this
+        machine that drops the connection is not busy but gone: unreachable, not retried."""
+        error = translate_litellm(self.provider, exc)
+        if self.local and isinstance(error, ProviderOverloaded) and error.code == "transport":
+            return ProviderUnreachable(self.provider.redact(
+                f"{self.provider.name} unreachable at {self.provider.base_url} ({error})"),
+                provider=self.provider.name)
+        return error
 
     @staticmethod
     def usage_of(response: Any) -> Usage:
@@ -391,7 +397,7 @@ class ChatBackend(Backend):
                 with tapped(wire):  # the answer's bytes are kept before LiteLLM parses them
                     return await litellm.acompletion(**kwargs)
             except Exception as exc:  # LiteLLM raises its own tree; translate all of it
-                raise translate_litellm(self.provider, exc) from None
+                raise self.translate(exc) from None
 
         start, sent = time.perf_counter(), self.now()
         kept = getattr(current(), "replay", None)
