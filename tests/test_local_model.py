@@ -184,6 +184,17 @@ def test_the_podcast_text_stages_use_the_local_model_at_no_cost(
     chats = [r for r in ollama.requests if r.path == "/v1/chat/completions"]
     assert len(chats) == len(PODCAST_TEXT)
     assert {r.json()["model"] for r in chats} == {"llama3.2"}
+    # the ledger itself: one settled row per text stage, the model named, $0
+    from archibald.store.memory import Memory
+
+    memory = Memory()
+    try:
+        rows = [a for a in memory.attempts_of_run(data["run_id"]) if a.stage in PODCAST_TEXT]
+    finally:
+        memory.close()
+    assert sorted(a.stage for a in rows) == sorted(PODCAST_TEXT)
+    assert {(a.route, a.model, a.cost_nano, a.success) for a in rows} == {
+        ("local", "ollama_chat/llama3.2", 0, True)}
     # the model's words are the episode's, and no demo notice is given
     assert "Coffee, Cup by Cup" in (out / "script.md").read_text()
     assert data["notices"] == []

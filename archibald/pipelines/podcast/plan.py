@@ -16,10 +16,10 @@ from .text import _focus, _keywords, _norm, _sentences, _title_case, _topic_phra
 # --------------------------------------------------------------------------- research
 
 #: what the podcast says when its offline writer makes the episode (no model answered)
-OFFLINE_NOTICE = ("podcast: no language model answered, so this offline episode is a "
-                  "structural demo (template words about the topic, no researched content); "
-                  f"for real content {HOW_TO_GET_ONE}, or set an API key such as "
-                  "DEEPSEEK_API_KEY or ANTHROPIC_API_KEY")
+OFFLINE_NOTICE = ("podcast: no language model wrote this episode's research, the offline "
+                  "writer did; an offline episode is a structural demo (template words about "
+                  f"the topic, no researched content). For real content {HOW_TO_GET_ONE}, or "
+                  "set an API key such as DEEPSEEK_API_KEY or ANTHROPIC_API_KEY")
 
 def _brief(topic: str, minutes: float, seed: int) -> dict[str, Any]:
     rng = _rng(seed, topic, "angles")
