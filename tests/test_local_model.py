@@ -256,6 +256,27 @@ def test_a_server_gone_mid_run_leaves_the_offline_writer(
     assert len(data["notices"]) == 1  # the offline writer made this episode: it says so
 
 
+async def own_notes(task: Any, context: Any) -> dict[str, Any]:
+    """A user's own local route for a shipped task type (no prompt, nothing to adopt)."""
+    return {"brief": {"topic": task.inputs["topic"], "angles": []}, "notes": "mine\n"}
+
+
+def test_a_stage_that_sends_no_prompt_keeps_its_own_local_route(
+        ollama: OllamaStub, tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('[pipeline]\nname = "mine"\n\n[inputs.topic]\ntype = "str"\n\n'
+                    '[[stages]]\nname = "notes"\ntask_type = "podcast_research"\n'
+                    'inputs = { topic = "{topic}" }\nlocal = "test_local_model:own_notes"\n',
+                    encoding="utf-8")
+    pipeline = load_pipeline(path)
+    data = run_pipeline(RunRequest(pipeline, pipeline.run_inputs({"topic": "otters"}),
+                                   out=tmp_path / "out"), load_settings(pipeline=pipeline))
+    assert data["status"] == "done"
+    attempts = data["stages"]["notes"]["attempts"]
+    assert [a["backend"] for a in attempts] == ["local:podcast_research"]
+    assert not [r for r in ollama.requests if r.method == "POST"]
+
+
 def test_the_local_model_never_judges_its_own_work(ollama: OllamaStub, tmp_path: Path) -> None:
     ollama.reply_text = podcast_reply
     data, _ = run_text("podcast", ("research", "outline"), tmp_path,

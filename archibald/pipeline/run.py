@@ -78,7 +78,11 @@ def install(pipeline: Pipeline, registry: Registry, memory: Memory) -> None:
     from ..core.catalog import LocalBackend, MemoryBackend
 
     for s in pipeline.stages:
-        if s.local and not _has_local_model(registry, s.task_type):
+        found = getattr(registry.get(s.task_type, "local"), "last_resort", None) is not None
+        if s.local and (not _has_local_model(registry, s.task_type)
+                        or (found and not (s.prompt and s.adopt))):
+            # (a model found on this machine writes only a stage that sends it a prompt and
+            # can adopt its text)
             registry.register(s.task_type, "local", LocalBackend(s.task_type, s.local))
         if s.reuse:
             registry.register(s.task_type, "memory",
