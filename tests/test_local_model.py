@@ -341,18 +341,19 @@ def test_the_meditation_text_stages_use_the_local_model_at_no_cost(
     monkeypatch.delenv(local_model.OFF_VAR)
     title = "Calm Before Sleep: A 3-Minute Guided Meditation to Relax"
 
-    def reply(body: Any) -> str:
+    def reply(body: Any) -> str:  # told apart by what each prompt carries, not its wording
         prompt = prompt_of(body)
-        if prompt.startswith("What angle"):
-            return ("1. Evening listeners want calm before sleep without screens.\n"
-                    "2. A body scan suits a tired audience at night.\n"
-                    "3. Short sessions before sleep keep people coming back.")
-        if prompt.startswith("Propose a concept"):
+        heading = re.search(r"^# .*", prompt, re.M)
+        if "JSON" in prompt:  # the concept
             return json.dumps({"theme": "night", "technique": "body scan",
                                "audience": "tired adults", "title": title})
-        if prompt.startswith("Write the complete guided meditation"):
+        if heading:  # an editor, given the script: keeps it as it is
+            return prompt[heading.start():]
+        if title in prompt:  # the writer, given the concept
             return markdown
-        return prompt.split("\n\n", 1)[1]  # an editor that keeps the script as it is
+        return ("1. Evening listeners want calm before sleep without screens.\n"
+                "2. A body scan suits a tired audience at night.\n"
+                "3. Short sessions before sleep keep people coming back.")
 
     ollama.reply_text = reply
     data, out = run_text("meditation", MEDITATION_TEXT, tmp_path, inputs)
