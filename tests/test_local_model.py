@@ -62,8 +62,8 @@ def text_stages_only(name: str, keep: tuple[str, ...], folder: Path) -> Path:
     music or video to make), written in ``folder``."""
     text = shipped_pipelines()[name].read_text(encoding="utf-8")
     head, *blocks = text.split("\n[[stages]]\n")
-    kept = [b for b in blocks if re.search(r'^name = "([^"]+)"', b, re.M).group(1)  # type: ignore[union-attr]
-            in keep]
+    names = [re.findall(r'^name = "([^"]+)"', b, re.M)[0] for b in blocks]
+    kept = [b for b, n in zip(blocks, names) if n in keep]
     assert len(kept) == len(keep)
     path = folder / f"{name}-text.toml"
     path.write_text("\n[[stages]]\n".join([head, *kept]), encoding="utf-8")
