@@ -68,6 +68,10 @@ def _no_network_no_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
     monkeypatch.setenv("ARCHIBALD_HOME", str(home))
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # a developer's own Ollama must not change what a test's routes are (test_local_model*
+    # turns detection on against its stub server)
+    monkeypatch.setenv("ARCHIBALD_LOCAL_MODEL", "off")
+    monkeypatch.delenv("LOCAL_LLM_BASE_URL", raising=False)
     os.environ.setdefault("MPLBACKEND", "Agg")
 
 

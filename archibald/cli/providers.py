@@ -99,6 +99,13 @@ def doctor_report(settings: Any, *, probe: bool = True, timeout: float = 3.0) ->
                      "base_url": p.redact(p.base_url), "reachable": reachable,
                      "answer": answer})
     routes: list[dict[str, Any]] = []
+    local = local_model_report(settings, probe=probe)
+    if settings is not None and not probe:  # --offline: the registry probes nothing either
+        import dataclasses
+
+        off = settings.tables.local_model.model_copy(update={"detect": False})
+        settings = dataclasses.replace(settings, tables=settings.tables.model_copy(
+            update={"local_model": off}))
     if settings is not None:
         try:
             from ..core.catalog import build_registry, describe
@@ -112,7 +119,26 @@ def doctor_report(settings: Any, *, probe: bool = True, timeout: float = 3.0) ->
         except Exception as exc:  # the provider table is still worth printing
             routes = [{"error": providers.redact(f"{type(exc).__name__}: {exc}")}]
     models = model_report(settings) if settings is not None else []
-    return {"providers": rows, "models": models, "routes": routes}
+    return {"providers": rows, "local_model": local, "models": models, "routes": routes}
+
+
+def local_model_report(settings: Any, *, probe: bool = True) -> dict[str, Any]:
+    """The chat server found on this machine (which server, which models, the one the text
+    stages' local route uses), or why there is none and how to get one."""
+    from ..providers.local_model import HOW_TO_GET_ONE, OFF_VAR, detect, detection_off
+
+    if not probe:
+        return {"found": False, "line": "not checked (--offline)"}
+    if detection_off(settings):
+        return {"found": False, "line": f"not looked for ({OFF_VAR}=off or [local_model] "
+                                        f"detect = false)"}
+    server = detect(settings)
+    if server is None:
+        return {"found": False, "line": "none found, so the text stages' local route is the "
+                                        f"offline writer; for one, {HOW_TO_GET_ONE}"}
+    return {"found": True, "kind": server.kind, "base_url": server.base_url,
+            "version": server.version, "models": list(server.models),
+            "chosen": server.chosen or None, "line": server.describe()}
 
 
 @app.command("doctor")
@@ -139,6 +165,7 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
         else:
             state = f"configured, NOT reachable ({row['answer']})"
         typer.echo(f"{row['provider']:<11} {state:<60} {row['serves']}")
+    typer.echo(f"\nlocal model: {report['local_model']['line']}")
     if report["models"]:
         typer.echo("")
         for m in report["models"]:

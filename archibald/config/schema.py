@@ -15,8 +15,8 @@ from ..core.tasks import ROUTES
 
 __all__ = ["Table", "RouterTable", "ModelsTable", "BudgetsTable", "MediaTable", "PublishTable",
            "ChannelTable", "UsageTable", "TaskTypeTable", "ProviderTable", "ModelPriceTable",
-           "UnitPriceTable", "PricesTable", "ScheduleTable", "StudioTable", "Root", "Usd",
-           "Share", "Route"]
+           "UnitPriceTable", "PricesTable", "ScheduleTable", "StudioTable", "LocalModelTable",
+           "Root", "Usd", "Share", "Route"]
 
 #: a sum of money in USD: finite and never negative
 Usd = Annotated[float, Field(ge=0)]
@@ -269,6 +269,21 @@ class ScheduleTable(Table):
         return self
 
 
+class LocalModelTable(Table):
+    """``[local_model]``: a chat model on this machine the text stages' local route uses."""
+
+    #: probe for one when a registry is built (ARCHIBALD_LOCAL_MODEL=off also turns it off)
+    detect: bool = True
+    #: an OpenAI-compatible server's base URL (llama.cpp, vLLM, LM Studio: "http://127.0.0.1:
+    #: 8080/v1"); unset: Ollama at OLLAMA_BASE_URL, else http://localhost:11434
+    base_url: Url | None = None
+    #: how long the probe waits for an answer, in seconds
+    probe_seconds: Annotated[float, Field(gt=0, le=10)] = 0.5
+    #: how long one answer may take (a model on a CPU writes a long script slowly); past it,
+    #: the stage falls back like any route's, at last to its offline writer
+    timeout_seconds: Annotated[float, Field(ge=1, le=86400)] = 900.0
+
+
 class StudioTable(Table):
     """``[studio]``: the browser UI of `archibald serve`."""
 
@@ -294,3 +309,4 @@ class Root(Table):
     gateway: GatewayTable = GatewayTable()
     schedules: dict[Name, ScheduleTable] = {}
     studio: StudioTable = StudioTable()
+    local_model: LocalModelTable = LocalModelTable()

@@ -22,7 +22,7 @@ from .router import Registry
 from .price_rules import apply_rule, rule_of
 from .tasks import Context, Outcome, Task
 
-__all__ = ["build_registry", "describe", "LocalBackend", "MemoryBackend"]
+__all__ = ["build_registry", "describe", "LocalBackend", "MemoryBackend", "LocalModelBackend"]
 
 
 class LocalBackend(Backend):
@@ -117,6 +117,65 @@ class MemoryBackend(Backend):
                                "price_source": "re-use of a stored result, cost 0"})
 
 
+class LocalModelBackend(Backend):
+    """The local route of a text stage when a chat model answers on this machine (an Ollama
+    server, or an OpenAI-compatible one the settings name): the model, at $0, checked and
+    judged like any other route's answer. The stage's own local implementation (the offline
+    writer) stays its ``last_resort``: the router runs it when the model fails or its answer
+    is rejected and no other route is left."""
+
+    route = "local"
+    capability = frozenset({"text"})
+
+    def __init__(self, chat: Backend, template: LocalBackend) -> None:
+        self.chat = chat
+        self.last_resort = template
+        self.model = getattr(chat, "model", None)
+        self.provider = getattr(chat, "provider", None)
+        self.name = chat.name
+
+    def unavailable_reason(self) -> str | None:
+        return self.chat.unavailable_reason()
+
+    def max_cost(self, task: Task) -> float | None:
+        return self.chat.max_cost(task)
+
+    async def execute(self, task: Task, context: Context) -> Outcome:
+        return await self.chat.execute(task, context)
+
+
+def _local_model(task_type: str, profile: Profile, settings: Settings,
+                 prices: PriceBook, local: str | None) -> Backend | None:
+    """The local route of a shipped text stage served by a model found on this machine."""
+    from ..pipelines import shipped_adopted
+    from ..providers.local_model import detect
+
+    if profile.capability not in ("text", "research") or task_type not in shipped_adopted() \
+            or profile.model_of("local") is not None:
+        return None
+    server = detect(settings)
+    if server is None or not server.chosen:
+        return None
+    from ..providers.backends.llm import ChatBackend
+    from ..providers.registry import Provider
+
+    if server.kind == "ollama":
+        provider = Provider("ollama", None, server.base_url, True)
+    else:  # an OpenAI-compatible server: LiteLLM's openai provider at its base URL
+        import os
+
+        provider = Provider("openai", os.environ.get("LOCAL_LLM_API_KEY") or "local",
+                            server.base_url, True)
+    from ..providers.backends.http import RetryPolicy
+
+    # a server on this machine is not rate-limited: once more when it says it is busy (a
+    # model still loading), never again after a timeout (the offline writer is waiting)
+    chat = ChatBackend("local", server.chosen, provider, prices, local=True,
+                       timeout=settings.tables.local_model.timeout_seconds,
+                       retry=RetryPolicy(attempts=2, timeout_retries=0))
+    return LocalModelBackend(chat, LocalBackend(task_type, local))
+
+
 class _Missing(Backend):
     """Stands for a route that has no backend here, so `explain` can say why."""
 
@@ -183,7 +242,8 @@ def build_registry(settings: Settings, memory: Memory,
             backend: Backend | None
             local, reuse = shipped.get(task_type, (None, None))
             if route == "local" and profile.model_of("local") is None:
-                backend = LocalBackend(task_type, local)
+                backend = _local_model(task_type, profile, settings, prices, local) \
+                    or LocalBackend(task_type, local)
             elif route == "memory":
                 backend = MemoryBackend(task_type, f"{task_type}_layout", memory, reuse)
             else:

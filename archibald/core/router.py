@@ -338,6 +338,10 @@ class Router:
             result = await self._call(state, route, backend, why)
             if result is not None:
                 return result
+        last = getattr(self.registry.get(task.type, "local"), "last_resort", None)
+        if last is not None and "local" in decision.chain and (result := await self._call(
+                state, "local", last, f"last resort after: {'; '.join(state.errors)}")):
+            return result  # a local model failed or was rejected: the offline writer's turn
         if state.rejected:
             # nothing better to escalate to: keep the best result, flagged below its floor
             score, outcome, _ = max(state.rejected, key=lambda t: t[0])

@@ -78,7 +78,11 @@ def install(pipeline: Pipeline, registry: Registry, memory: Memory) -> None:
     from ..core.catalog import LocalBackend, MemoryBackend
 
     for s in pipeline.stages:
-        if s.local and not _has_local_model(registry, s.task_type):
+        found = getattr(registry.get(s.task_type, "local"), "last_resort", None) is not None
+        if s.local and (not _has_local_model(registry, s.task_type)
+                        or (found and not (s.prompt and s.adopt))):
+            # (a model found on this machine writes only a stage that sends it a prompt and
+            # can adopt its text)
             registry.register(s.task_type, "local", LocalBackend(s.task_type, s.local))
         if s.reuse:
             registry.register(s.task_type, "memory",
@@ -281,6 +285,8 @@ def run_json(req: RunRequest, run_id: str, settings: Settings, result: RunResult
             "seconds": round(o.seconds, 3), "resumed": o.resumed,
             "output": {k: v for k, v in value.items() if k in _SHOWN},
             "changes": list(value.get("changes", []))[:50],
+            # what a stage's own code says the reader must know (the podcast's offline demo)
+            **({"notice": str(value["notice"])} if value.get("notice") else {}),
         }
     cost = sum(s["cost_nano"] for s in stages.values())
     base = sum(s["baseline_nano"] for s in stages.values())
@@ -294,6 +300,7 @@ def run_json(req: RunRequest, run_id: str, settings: Settings, result: RunResult
         "concurrency": "one stage at a time" if req.sequential else "parallel",
         "wall_seconds": round(result.wall_seconds, 3) if result else None,
         "stages": stages,
+        "notices": [s["notice"] for s in stages.values() if s.get("notice")],
         "totals": {"cost_nano": cost, "baseline_nano": base, "cost_usd": cost / NANO,
                    "baseline_usd": base / NANO, "qa_cost_nano": qa, "qa_cost_usd": qa / NANO,
                    "savings_pct": round(100.0 * (base - cost) / base, 2) if base else 0.0},

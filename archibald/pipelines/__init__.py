@@ -12,7 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["shipped_pipelines", "shipped_task_types", "shipped_rubrics", "shipped_locals"]
+__all__ = ["shipped_pipelines", "shipped_task_types", "shipped_rubrics", "shipped_locals",
+           "shipped_adopted"]
 
 
 @lru_cache(maxsize=1)
@@ -60,3 +61,10 @@ def shipped_locals() -> dict[str, tuple[str | None, str | None]]:
             local, reuse = out.get(t, (None, None))
             out[t] = (local or s.get("local"), reuse or s.get("reuse"))
     return out
+
+
+def shipped_adopted() -> frozenset[str]:
+    """The task types whose shipped stages send a prompt and adopt a model's text into their
+    local route's shape: the text stages a chat model on this machine can write."""
+    return frozenset(s.get("task_type") or s["name"] for raw in _shipped_raw().values()
+                     for s in raw.get("stages", []) if s.get("adopt") and s.get("prompt"))

@@ -57,6 +57,13 @@ def valid_score(result: Any, check: Any) -> tuple[float, dict[str, Any]]:
     return value, dict(details or {})
 
 
+def _bare(model: str) -> str:
+    """A model's name without LiteLLM's Ollama prefixes or Ollama's default tag."""
+    for prefix in ("ollama_chat/", "ollama/"):
+        model = model.removeprefix(prefix)
+    return model.removesuffix(":latest")
+
+
 def creative_keep(profile: "Profile") -> bool:
     """The decision matrix's first rule: creative work of complexity >= 7 stays premium."""
     return profile.creativity_required and profile.complexity >= 7
@@ -138,6 +145,9 @@ class Assurance:
         if attempt.evidence == "check" and attempt.route != "premium" and creative_keep(profile):
             attempt.evidence = "unjudged"
         r, judge, kind, why = self._judge_for(task, profile)
+        if judge is not None and attempt.model and _bare(judge.model) == _bare(attempt.model):
+            why = f"the judge {judge.model} wrote it, and no model grades its own"
+            judge = None
         info: dict[str, Any] = {"evidence": attempt.evidence}
         outcome.detail["quality_assurance"] = info
         if r is None or judge is None:

@@ -254,6 +254,7 @@ def render_markdown(data: dict[str, Any], eco: dict[str, Any]) -> str:
              f"channel `{data['channel']}`, {what}, "
              f"seed {data['seed']}, status **{data['status']}**"
              f"{' (resumed)' if (data.get('execution') or {}).get('resumed') else ''}.", "",
+             *[f"**Note:** {n}\n" for n in data.get("notices") or []],
              *_headline(eco),
              "## Cost per stage: traditional (all premium) vs orchestrated", "",
              "The baseline rule: a stage's traditional cost is the price of the premium backend "

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any, Mapping, Sequence
 from ...core.tasks import Context, Task
+from ...providers.local_model import HOW_TO_GET_ONE
 from .catalogue import _ANGLE, _ANGLES, _HOOKS, _TITLES, _fill, _rng, _segment_count
 from .text import _focus, _keywords, _norm, _sentences, _title_case, _topic_phrase, _words, target_words
 
 
 # --------------------------------------------------------------------------- research
+
+#: what the podcast says when its offline writer makes the episode (no model answered)
+OFFLINE_NOTICE = ("podcast: no language model wrote this episode's research, the offline "
+                  "writer did; an offline episode is a structural demo (template words about "
+                  f"the topic, no researched content). For real content {HOW_TO_GET_ONE}, or "
+                  "set an API key such as DEEPSEEK_API_KEY or ANTHROPIC_API_KEY")
 
 def _brief(topic: str, minutes: float, seed: int) -> dict[str, Any]:
     rng = _rng(seed, topic, "angles")
@@ -56,7 +64,8 @@ async def research(task: Task, context: Context) -> dict[str, Any]:
     """Offline research: the angles an episode on the topic can take, with their questions."""
     brief = _brief(str(task.inputs["topic"]), float(task.inputs.get("minutes", 5)),
                    context.seed)
-    return {"brief": brief, "notes": _brief_markdown(brief)}
+    print(OFFLINE_NOTICE, file=sys.stderr)  # the episode's start: said once, and in report.md
+    return {"brief": brief, "notes": _brief_markdown(brief), "notice": OFFLINE_NOTICE}
 
 
 def _md_blocks(text: str) -> tuple[str, list[tuple[str, list[str]]]]:

@@ -202,8 +202,10 @@ class ChatBackend(Backend):
 
     def __init__(self, route: str, model: str, provider: Provider, prices: PriceBook, *,
                  timeout: float = 120.0, retry: RetryPolicy | None = None,
-                 now: Callable[[], datetime] | None = None) -> None:
+                 now: Callable[[], datetime] | None = None, local: bool = False) -> None:
         self.now = now or (lambda: prices_module.utc_now())
+        #: a model served on this machine (a detected Ollama or OpenAI-compatible server)
+        self.local = local
         self._route = route
         self.model = model
         self.provider = provider
@@ -218,8 +220,9 @@ class ChatBackend(Backend):
 
     @property
     def free(self) -> bool:
-        """Ollama runs on your own machine: no price needed unless the config gives one."""
-        return self.provider.name == "ollama"
+        """Ollama (or a server found on this machine) runs on your own machine: no price
+        needed unless the config gives one."""
+        return self.local or self.provider.name == "ollama"
 
     def unavailable_reason(self) -> str | None:
         if not self.provider.configured:
@@ -231,6 +234,8 @@ class ChatBackend(Backend):
         return None
 
     def price(self, usage: Usage, at: datetime | None = None) -> float:
+        if self.local:  # on this machine, whatever a price map says a model of its name costs
+            return self.prices.cost(usage, unit="local")
         if self.free:
             try:
                 return self.prices.cost(usage, model=self.model, at=at)
@@ -239,6 +244,8 @@ class ChatBackend(Backend):
         return self.prices.cost(usage, model=self.model, at=at)
 
     def price_source(self, at: datetime | None = None) -> str:
+        if self.local:
+            return self.prices.source(unit="local")
         try:
             return self.prices.source(model=self.model, at=at)
         except RouteUnavailable:
@@ -284,6 +291,8 @@ class ChatBackend(Backend):
     def max_cost(self, task: Task) -> float | None:
         """The whole prompt at the dearest input price (cache writes cost more than input)
         plus every allowed output token: what the call costs if the answer uses max_tokens."""
+        if self.local:
+            return self.price(Usage())
         try:
             price = self.prices.model(self.model)
         except RouteUnavailable:
@@ -314,8 +323,14 @@ class ChatBackend(Backend):
                         f"(${room_usd:.4f})")
 
     def translate(self, exc: BaseException) -> DelegationError:
-        """LiteLLM's exception as Archibald's (see :func:`translate_litellm`)."""
-        return translate_litellm(self.provider, exc)
+        """LiteLLM's exception as Archibald's (see :func:`translate_litellm`). A server on this
+        machine that drops the connection is not busy but gone: unreachable, not retried."""
+        error = translate_litellm(self.provider, exc)
+        if self.local and isinstance(error, ProviderOverloaded) and error.code == "transport":
+            return ProviderUnreachable(self.provider.redact(
+                f"{self.provider.name} unreachable at {self.provider.base_url} ({error})"),
+                provider=self.provider.name)
+        return error
 
     @staticmethod
     def usage_of(response: Any) -> Usage:
@@ -382,7 +397,7 @@ class ChatBackend(Backend):
                 with tapped(wire):  # the answer's bytes are kept before LiteLLM parses them
                     return await litellm.acompletion(**kwargs)
             except Exception as exc:  # LiteLLM raises its own tree; translate all of it
-                raise translate_litellm(self.provider, exc) from None
+                raise self.translate(exc) from None
 
         start, sent = time.perf_counter(), self.now()
         kept = getattr(current(), "replay", None)
