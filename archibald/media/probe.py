@@ -103,8 +103,25 @@ def _rate(value: Any) -> float:
     return float(Fraction(value)) if value else 0.0
 
 
-def probe_video(path: Path | str) -> dict[str, Any]:
-    """Facts about a video we produced; ValidationError if it cannot be read as one."""
+def _video_facts(v: Any) -> dict[str, Any]:
+    """What a video stream is: codec, profile, pixels, size, rate, colour, length."""
+    vc = v.codec_context
+    return {"video_codec": vc.name, "profile": vc.profile or "", "pix_fmt": vc.pix_fmt or "",
+            "width": vc.width, "height": vc.height, "fps": _rate(v.average_rate),
+            "color_primaries": int(vc.color_primaries), "color_trc": int(vc.color_trc),
+            "colorspace": int(vc.colorspace),
+            "video_duration": _seconds(v.duration, v.time_base), "frames": int(v.frames),
+            "has_b_frames": int(getattr(vc, "has_b_frames", 0) or 0)}
+
+
+def _first_key(container: Any, v: Any) -> bool:
+    first = next(container.decode(v), None)
+    return bool(first is not None and first.key_frame)
+
+
+def probe_video(path: Path | str, *, audio: bool = True) -> dict[str, Any]:
+    """Facts about a video we produced (with ``audio``: one video and one audio stream; else
+    a silent loop, its video stream alone); ValidationError if it cannot be read as one."""
     import av
 
     p = Path(path)
@@ -112,34 +129,20 @@ def probe_video(path: Path | str) -> dict[str, Any]:
         raise ValidationError(f"{p} was not written")
     try:
         with av.open(str(p)) as container:
-            if not container.streams.video or not container.streams.audio:
-                raise ValidationError(f"{p} must have one video and one audio stream")
+            if not container.streams.video or (audio and not container.streams.audio):
+                raise ValidationError(f"{p} must have one video and one audio stream"
+                                      if audio else f"{p} has no video stream")
             v = container.streams.video[0]
-            a = container.streams.audio[0]
-            vc, ac = v.codec_context, a.codec_context
-            facts: dict[str, Any] = {
-                "format": container.format.name,
-                "video_codec": vc.name,
-                "profile": vc.profile or "",
-                "pix_fmt": vc.pix_fmt or "",
-                "width": vc.width,
-                "height": vc.height,
-                "fps": _rate(v.average_rate),
-                "color_primaries": int(vc.color_primaries),
-                "color_trc": int(vc.color_trc),
-                "colorspace": int(vc.colorspace),
-                "video_duration": _seconds(v.duration, v.time_base),
-                "frames": int(v.frames),
-                "audio_codec": ac.name,
-                "audio_profile": ac.profile or "",
-                "sample_rate": int(ac.sample_rate or 0),
-                "channels": int(ac.channels),
-                "audio_duration": _seconds(a.duration, a.time_base),
-                "duration": (container.duration or 0) / 1_000_000,
-                "has_b_frames": int(getattr(vc, "has_b_frames", 0) or 0),
-            }
-            first = next(container.decode(v), None)
-            facts["first_frame_key"] = bool(first is not None and first.key_frame)
+            facts: dict[str, Any] = {"format": container.format.name, **_video_facts(v),
+                                     "duration": (container.duration or 0) / 1_000_000}
+            if audio:
+                a = container.streams.audio[0]
+                ac = a.codec_context
+                facts.update({"audio_codec": ac.name, "audio_profile": ac.profile or "",
+                              "sample_rate": int(ac.sample_rate or 0),
+                              "channels": int(ac.channels),
+                              "audio_duration": _seconds(a.duration, a.time_base)})
+            facts["first_frame_key"] = _first_key(container, v)
     except ValidationError:
         raise
     except (av.error.FFmpegError, StopIteration, ValueError) as exc:

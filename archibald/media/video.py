@@ -18,12 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError, MediaError
+from ..errors import InputError, MediaError, ValidationError
 from ..store.fsio import TEMPORARY_DIR_SUFFIX
 from . import ffmpeg
 from .ffmpeg import Runner
 from .files import atomic_output, check_input, check_picture
-from .probe import probe_audio
+from .probe import probe_audio, probe_video
 
 __all__ = ["VideoInfo", "WIDTH", "HEIGHT", "FPS", "SIZES", "assemble", "check_image",
            "check_loop", "encode_loop", "segment_args"]
@@ -177,26 +177,16 @@ def encode_loop(frames: Iterable[bytes], drawn: tuple[int, int], drawn_fps: int,
 def check_loop(path: Path | str, what: str = "loop") -> tuple[int, int]:
     """The ``(width, height)`` of a loop segment; InputError unless it is H.264 High yuv420p
     BT.709 at 30 fps, 1920x1080 or 1080x1920, starting on a key frame (it is copied as is)."""
-    import av
-
     p = check_input(path, what)
     try:
-        with av.open(str(p)) as container:
-            if not container.streams.video:
-                raise InputError(f"{what} {p} has no video stream; give an MP4 loop")
-            v = container.streams.video[0]
-            cc = v.codec_context
-            facts = (cc.name, cc.profile, cc.pix_fmt, int(cc.color_primaries),
-                     float(v.average_rate or 0))
-            size = (int(cc.width), int(cc.height))
-            first = next(container.decode(v), None)
-    except InputError:
-        raise
-    except (av.error.FFmpegError, ValueError) as exc:
+        f = probe_video(p, audio=False)
+    except ValidationError as exc:
         raise InputError(f"{what} {p} is not a readable video ({exc}); give an MP4 loop") \
             from exc
-    if facts != ("h264", "High", "yuv420p", 1, float(FPS)) or size not in SIZES \
-            or first is None or not first.key_frame:
+    size = (int(f["width"]), int(f["height"]))
+    if (f["video_codec"], f["profile"], f["pix_fmt"], f["color_primaries"], f["fps"]) != \
+            ("h264", "High", "yuv420p", 1, float(FPS)) or size not in SIZES \
+            or not f["first_frame_key"]:
         raise InputError(f"{what} {p} is not an H.264 High yuv420p BT.709 30 fps loop at "
                          f"1920x1080 or 1080x1920; make one with `archibald art --loop`")
     return size
