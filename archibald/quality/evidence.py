@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 Memory = Any
 
 __all__ = ["RANK", "TEACHES", "COMPARES", "HUMAN", "rank", "strongest", "describe",
-           "record_verdict", "record_pair_verdict", "reviewed", "human_pairs", "judged_stats", "comparisons", "PREFERENCE",
+           "record_verdict", "record_pair_verdict", "reviewed", "human_pairs", "comparisons_by_route", "judged_stats", "comparisons", "PREFERENCE",
            "evidence_counts", "run_comparisons"]
 
 #: evidence kinds, weakest to strongest
@@ -192,12 +192,22 @@ def comparisons(memory: Memory, task_type: str, channel: str | None,
                 route: str) -> list[dict[str, Any]]:
     """Every comparison of ``route`` with premium on the same input for a task type: judged
     pairs, with a person's verdict replacing the judge's on the same run and stage."""
+    return comparisons_by_route(memory, task_type, channel, route).get(route, [])
+
+
+def comparisons_by_route(memory: Memory, task_type: str, channel: str | None,
+                         route: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """:func:`comparisons` of every route of a task type (or of ``route``), read at once:
+    route -> its pairs, people's verdicts first."""
     human = human_pairs(memory, task_type=task_type, channel=channel, route=route)
     seen = {(h["run_id"], h["stage"]) for h in human}
-    judged = [dict(p, evidence="shadow")
-              for p in memory.shadow_pairs(task_type, channel, route)
-              if (p["run_id"], p["stage"]) not in seen]
-    return [dict(h, evidence="human") for h in human] + judged
+    out: dict[str, list[dict[str, Any]]] = {}
+    for h in human:
+        out.setdefault(h["route"], []).append(dict(h, evidence="human"))
+    for p in memory.shadow_pairs(task_type, channel, route):
+        if (p["run_id"], p["stage"]) not in seen:
+            out.setdefault(p["route"], []).append(dict(p, evidence="shadow"))
+    return out
 
 
 def evidence_counts(memory: Memory, task_type: str, route: str,

@@ -58,17 +58,19 @@ def learning(studio: Studio, channel: str = "default") -> list[dict[str, Any]]:
     """Per task type with outcomes in memory: each route's evidence and the decision now."""
     from ...core.catalog import build_registry
     from ...core.router import Router
-    from ...quality.evidence import comparisons
+    from ...quality.evidence import comparisons_by_route
 
     memory, settings = studio.memory, studio.settings
     router = Router(settings, memory, build_registry(settings, memory))
     out = []
     for task_type in _task_types(memory):
         stats = memory.route_stats(task_type)
+        # a person's verdicts and the judge's pairs with premium, as the router reads them,
+        # every route's at once
+        grouped = comparisons_by_route(memory, task_type, None)
         routes = []
         for route, s in sorted(stats.items()):
-            # a person's verdicts and the judge's pairs with premium, as the router reads them
-            pairs = comparisons(memory, task_type, None, route) if route != "premium" else []
+            pairs = grouped.get(route, []) if route != "premium" else []
             routes.append({"route": route, "n": s.n, "evidence_n": s.evidence_n,
                            "success_rate": s.success_rate, "quality": s.mean_quality,
                            "interval": quality_interval(s), "mean_cost_nano":
