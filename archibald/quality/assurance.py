@@ -145,7 +145,10 @@ class Assurance:
         if attempt.evidence == "check" and attempt.route != "premium" and creative_keep(profile):
             attempt.evidence = "unjudged"
         r, judge, kind, why = self._judge_for(task, profile)
-        if judge is not None and attempt.model and _bare(judge.model) == _bare(attempt.model):
+        # a model on this machine set as the judge never grades what it wrote itself (the
+        # shipped judge, the budget model, keeps judging budget work blind against premium)
+        if judge is not None and attempt.route == "local" and attempt.model \
+                and _bare(judge.model) == _bare(attempt.model):
             why = f"the judge {judge.model} wrote it, and no model grades its own"
             judge = None
         info: dict[str, Any] = {"evidence": attempt.evidence}
