@@ -36,6 +36,7 @@ from archibald.script.model import (ARC, ARC_RANGES, PAUSE_CAP, SLEEP_ARC, SLEEP
                                    SPEAKING_WPM, VOICE_LEAD, Script, Section, pause_floors,
                                    pause_mark, section_pace, span_seconds, speech_seconds,
                                    words)
+from archibald.pipelines.meditation.setting import foreign_marks, heart_lines, topic_setting
 from archibald.pipelines.meditation.topic import fits, read_topic
 
 __all__ = ["write_script", "allocate_pauses", "place_pauses", "share_time", "DEFAULT_WPM",
@@ -98,6 +99,15 @@ class _Writer:
                                  *imagery, self._topic_slots(), cat["slots"], tags=self.tags,
                                  # at least the sentences ten minutes hold (4+ words each)
                                  frame_window=round(10 * wpm / 4))
+        # one setting per script, the topic's own when it names one: its imagery only
+        self.setting = setting = topic_setting(concept.topic, self.reading.goal)
+        self.composer.overrides.update(
+            place=[setting.place], water_place=[setting.place], sight=list(setting.sight),
+            sound=list(setting.sound), touch=list(setting.touch), scent=list(setting.scent),
+            warmth=list(setting.warmth), image=list(setting.image),
+            sounds_like=list(setting.image), sound_soft=list(setting.sound),
+            light_source=[setting.light])
+        self.composer.forbidden = foreign_marks(setting, concept.topic)
         pair = self.rng.choice(cat["breath_patterns"]["pairs"])
         self.breath = (_NUMBERS.index(pair[0]) + 1, _NUMBERS.index(pair[1]) + 1)
         self.composer.extra.update(in_count=pair[0], out_count=pair[1],
@@ -549,6 +559,12 @@ def write_script(concept: Concept, *, seed: int = 0, wpm: float | None = None) -
                      for j, u in units.items())
         asked[i] = min(max(total_words - others, lo * total_words), hi * total_words)
         units[i] = _flow(writer.practice(asked[i]), kind, frames)
+    # the topic's heart: named in the opening, once in the body and in the close
+    opening, middle, closing = heart_lines(concept.topic, concept.sleep)
+    practice = next(i for i in range(len(arc)) if arc[i][0] == "practice")
+    units[0].insert(0, _Unit([opening], "beat", keep=True))
+    units[practice].insert(min(1, len(units[practice])), _Unit([middle], "beat", keep=True))
+    units[last].insert(max(0, len(units[last]) - 1), _Unit([closing], "beat", keep=True))
     # time follows what each part has to say, inside the arc's usual shares
     demand = [_fixed_seconds(units[i], i == last, table, paces[i]) for i in range(len(arc))]
     seconds = share_time(demand, [ARC_RANGES[kind] for kind, _, _ in arc], body)
@@ -571,4 +587,5 @@ def write_script(concept: Concept, *, seed: int = 0, wpm: float | None = None) -
         text = _render(fitted[i], planned - spent, concept.sleep, i == last, table, paces[i])
         spent += span_seconds(text, i == last, SPEAKING_WPM / paces[i])
         sections.append(Section(title or str(writer.technique["name"]), text, kind, paces[i]))
-    return Script(concept.title, tuple(sections), concept.minutes, concept.sleep)
+    return Script(concept.title, tuple(sections), concept.minutes, concept.sleep,
+                  setting=writer.setting.name)
