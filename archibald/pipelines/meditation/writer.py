@@ -93,6 +93,9 @@ class _Writer:
             tags = (tags - {"awake"}) | {"sleep"}
         self.tags = frozenset(tags)
         season = cat["seasons"].get(concept.season or "", {})
+        if not any(re.search(rf"\b{re.escape(k)}\b", concept.topic, re.IGNORECASE)
+                   for k in season.get("keywords", ())):
+            season = {}  # the calendar's season is not the topic's: its imagery is not said
         imagery = [level for level in cat["imagery"].values()
                    if any(fits(f"<{when}>", self.tags) for when in level["when"])]
         self.composer = Composer(self.rng, self.technique, self.theme, audience, season,
