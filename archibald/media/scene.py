@@ -127,9 +127,11 @@ class Flow(Layer):
 
     mask: Float | None = None
     cycles: int = 1
+    #: the texture's repeat in px (0: the frame's width); it moves one repeat per cycle
+    period: int = 0
 
     def at(self, phase: float, width: int) -> Float:
-        x = (phase * self.cycles % 1.0) * width
+        x = (phase * self.cycles % 1.0) * (self.period or width)
         i = int(math.floor(x))
         f = np.float32(x - i)
         a = np.roll(self.rgba, i, axis=1)
@@ -193,22 +195,24 @@ def _train(p: _Painter, scene: Scene, colours: tuple[RGB, ...]) -> None:
     scene.twinkles.append(Twinkle(p.points(rows, 50, 3, 0.7), rows, slice(0, w),
                                   np.asarray(light, np.float32) * 0.6, [1, 2, 3],
                                   list(rng.uniform(0, 2 * math.pi, 3))))
-    for depth, speed in ((0.0, 1), (1.0, 2)):    # far hills slow, near land faster
-        line = _periodic(w, rng, (0.6 + 0.12 * depth) * h, (0.05 - 0.02 * depth) * h)
+    half = (w + 1) // 2                          # the land repeats twice across the window
+    for depth in (0.0, 1.0):                     # and passes one repeat a loop (slowly)
+        line = _periodic(half, rng, (0.6 + 0.1 * depth) * h, (0.08 - 0.03 * depth) * h,
+                         detail=2)
         first = int(line.min()) - 2
-        yy = np.mgrid[first:h, 0:w][0].astype(np.float32)
+        yy = np.mgrid[first:h, 0:half][0].astype(np.float32)
         alpha = _smooth(-0.9, 0.9, yy - line[None, :])[..., None]
         colour = np.asarray(_mix(far, (0.0, 0.0, 0.0), 0.4 * depth), np.float32)
         rgb = colour * alpha
         if depth == 0.0:                         # a few far windows and lamps
-            for _ in range(7):
-                cx = rng.uniform(0, w)
-                cy = float(line[int(cx) % w]) + rng.uniform(0.01, 0.05) * h
-                dot = np.exp(-(((np.arange(w)[None, :] - cx) ** 2 + (yy - cy) ** 2)
-                               / (2 * (0.004 * w) ** 2)))[..., None]
-                rgb = rgb + dot.astype(np.float32) * np.asarray(lamp, np.float32) * 0.9
-        scene.layers.append(Flow(np.concatenate([rgb, alpha], axis=-1).astype(np.float32),
-                                 first, 0, 0.0, cycles=speed))
+            for _ in range(4):
+                cx = rng.uniform(0, half)
+                cy = float(line[int(cx) % half]) + rng.uniform(0.01, 0.05) * h
+                dot = np.exp(-(((np.arange(half)[None, :] - cx) ** 2 + (yy - cy) ** 2)
+                               / (2 * (0.01 * w) ** 2)))[..., None]
+                rgb = rgb + dot.astype(np.float32) * np.asarray(lamp, np.float32) * 0.5
+        rgba = np.tile(np.concatenate([rgb, alpha], axis=-1), (1, 2, 1))[:, :w]
+        scene.layers.append(Flow(rgba.astype(np.float32), first, 0, 0.0, period=half))
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     x0, x1, y0, y1, r = 0.14 * w, 0.86 * w, 0.12 * h, 0.8 * h, 0.06 * min(w, h)
     dx = np.maximum(np.maximum(x0 + r - xx, xx - (x1 - r)), 0)
