@@ -72,7 +72,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             ("like the slow rise and fall of the sea", "like a boat at anchor"),
             ("waves", "ocean", "tide", "sea", "hull", "shore")),
     Setting("lake", ("lake", "pond", "lakeside"), "water",
-            "the edge of a still lake",
+            "a quiet spot at the edge of a still lake",
             ("the still water, smooth as glass", "the far shore in soft haze"),
             ("the quiet lapping at the lake's edge", "a bird calling over the water"),
             ("the cool air off the lake", "smooth pebbles under your hand"),
@@ -197,9 +197,9 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
     sentence, not pasted): said once each."""
     what = _phrase(topic)
     opening = f"This session is for {what}."
-    body = f"You came here for {what}, and this breath is part of it."
+    body = f"You came here for {what}."
     close = (f"Let this time for {what} carry you gently toward sleep." if sleep else
-             f"Keep with you what you found in this time for {what}.")
+             f"Take this time for {what} with you.")
     return opening, body, close
 
 

@@ -565,9 +565,19 @@ def write_script(concept: Concept, *, seed: int = 0, wpm: float | None = None) -
     # the topic's heart: named in the opening, once in the body and in the close
     opening, middle, closing = heart_lines(concept.topic, concept.sleep)
     practice = next(i for i in range(len(arc)) if arc[i][0] == "practice")
-    units[0].insert(0, _Unit([opening], "beat", keep=True))
-    units[practice].insert(min(1, len(units[practice])), _Unit([middle], "beat", keep=True))
-    units[last].insert(max(0, len(units[last]) - 1), _Unit([closing], "beat", keep=True))
+    short = concept.minutes < 2  # a minute's parts have room for a line or two each: the
+    # opening takes the first line's place, and the practice and the close keep their own
+    units[0][:1 if short else 0] = [_Unit([opening], "beat", keep=True)]
+    if not short:
+        units[practice].insert(min(1, len(units[practice])), _Unit([middle], "beat", keep=True))
+    if short:  # a minute: the topic named once, at the start
+        pass
+    elif units[last]:  # said with the close's last words, so neither goes without the other
+        units[last][-1] = _Unit([closing, *units[last][-1].sentences], units[last][-1].pause,
+                                units[last][-1].breath and (3.0, *units[last][-1].breath),
+                                keep=True)
+    else:
+        units[last].append(_Unit([closing], "beat", keep=True))
     # time follows what each part has to say, inside the arc's usual shares
     demand = [_fixed_seconds(units[i], i == last, table, paces[i]) for i in range(len(arc))]
     seconds = share_time(demand, [ARC_RANGES[kind] for kind, _, _ in arc], body)
