@@ -82,8 +82,13 @@ _PALETTES: dict[str, list[tuple[RGB, ...]]] = {
 
 
 def scene_kind(topic: str, seed: int = 0) -> str:
-    """The scene for ``topic``: the first word that names one, else one chosen by the topic."""
-    for word in "".join(c if c.isalnum() else " " for c in topic.lower()).split():
+    """The scene for ``topic``: a place it names (a train, a river) before anything else, then
+    the first word that names one, else one chosen by the topic."""
+    said = "".join(c if c.isalnum() else " " for c in topic.lower()).split()
+    for kind in ("train", "river"):  # "a night train" is a train, not the stars
+        if any(w in _KEYWORDS[kind] or w.rstrip("s") in _KEYWORDS[kind] for w in said):
+            return kind
+    for word in said:
         for kind, words in _KEYWORDS.items():
             if word in words or word.rstrip("s") in words:
                 return kind
