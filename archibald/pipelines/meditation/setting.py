@@ -62,7 +62,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             ("like a river flowing on", "like water finding its way downstream"),
             ("river", "current", "riverbank", "downstream")),
     Setting("sea", ("sea", "ocean", "beach", "shore", "coast", "sailboat", "boat", "yacht",
-                    "harbour", "harbor", "anchor", "island", "waves", "tide"), "water",
+                    "harbour", "harbor", "anchor", "island", "waves", "tide", "ferry", "ship",
+                    "cruise", "sailing"), "water",
             "a boat resting at anchor on a calm sea",
             ("the open water, blue and wide", "the horizon, still and far"),
             ("small waves lapping against the hull", "a gull calling far away"),
@@ -143,7 +144,9 @@ they i is are be being been am was were do does doing go going get getting gets 
 letting losing drifting resting unwinding finding feeling falling calming easing settling
 long overnight new little short deep quiet busy first last big small tiny very more most less
 minute minutes meditation guided session practice way ways time times day one two three ten
-just really so how what when where who why while as up down off out away back through""".split())
+just really so how what when where who why while as up down off out away back through
+beside near across toward towards along around behind between beyond inside outside within
+without against among upon via till until than then""".split())
 _ING_NOUNS = frozenset({"morning", "evening", "feeling", "meeting", "building", "spring",
                         "ceiling", "wedding", "morning", "something", "nothing", "darling",
                         "painting", "ring", "king", "thing", "sibling", "pudding", "ceiling",
