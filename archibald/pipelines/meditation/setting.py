@@ -53,7 +53,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             ("like the rocking of a carriage", "like the rhythm of the rails"),
             ("train", "carriage", "rails", "compartment")),
     Setting("river", ("river", "stream", "creek", "brook", "riverbank"), "river",
-            "a grassy bank beside a slow river",
+            "a quiet spot on the bank of a slow river",
             ("the water flowing past, unhurried", "light moving on the current"),
             ("the river murmuring over the stones", "birds along the bank"),
             ("the cool grass under your hands", "a light breeze from the water"),
@@ -121,7 +121,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             ("like a candle burning steadily", "like a quiet room at dusk"),
             ("candle", "flame")),
     Setting("sky", ("sky", "clouds", "sunrise", "sunset", "dawn", "hill", "hills", "valley"),
-            "sky", "a gentle hillside under an open sky",
+            "sky", "a quiet spot on a hillside under an open sky",
             ("clouds drifting slowly", "the wide, soft sky"),
             ("the breeze moving through the grass", "a lark high above"),
             ("the grass under your hands", "the breeze on your face"),
@@ -146,7 +146,8 @@ long overnight new little short deep quiet busy first last big small tiny very m
 minute minutes meditation guided session practice way ways time times day one two three ten
 just really so how what when where who why while as up down off out away back through
 beside near across toward towards along around behind between beyond inside outside within
-without against among upon via till until than then""".split())
+without against among upon via till until than then slow gentle soft quick easy good great
+whole""".split())
 _ING_NOUNS = frozenset({"morning", "evening", "feeling", "meeting", "building", "spring",
                         "ceiling", "wedding", "morning", "something", "nothing", "darling",
                         "painting", "ring", "king", "thing", "sibling", "pudding", "ceiling",

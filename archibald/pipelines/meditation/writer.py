@@ -565,7 +565,7 @@ def write_script(concept: Concept, *, seed: int = 0, wpm: float | None = None) -
     # the topic's heart: named in the opening, once in the body and in the close
     opening, middle, closing = heart_lines(concept.topic, concept.sleep)
     practice = next(i for i in range(len(arc)) if arc[i][0] == "practice")
-    short = concept.minutes < 2  # a minute's parts have room for a line or two each: the
+    short = concept.minutes < 1.2  # a minute's parts have room for a line or two each: the
     # opening takes the first line's place, and the practice and the close keep their own
     units[0][:1 if short else 0] = [_Unit([opening], "beat", keep=True)]
     if not short:
