@@ -68,7 +68,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             ("the open water, blue and wide", "the horizon, still and far"),
             ("small waves lapping against the hull", "a gull calling far away"),
             ("the gentle rocking of the boat", "the salt breeze on your face"),
-            ("salt air", "warm wood of the deck"),
+            ("salt air", "the warm wood of the deck"),
             ("the sun warming the deck", "the warm air over the water"),
             ("like the slow rise and fall of the sea", "like a boat at anchor"),
             ("waves", "ocean", "tide", "sea", "hull", "shore")),

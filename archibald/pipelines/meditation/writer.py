@@ -219,7 +219,10 @@ class _Writer:
         rounds = 0
         enough = target - min(2 * _AVG_WORDS, 0.1 * target)  # a short practice fills closely
         while _count(units) < enough and rounds < 8:
-            if rounds:
+            if rounds and self.concept.technique in _SCENES_OF_THE_MIND:
+                # a visualisation runs once, developed: it goes deeper, it never restarts
+                units.append(self._unit(tech["deepen"], "invite"))
+            elif rounds:
                 units.append(self._unit(self.cat["slots"]["again"], "beat"))
             before = _count(units)
             for n, item in enumerate(chosen):
@@ -257,6 +260,8 @@ class _Writer:
 
 
 _NUMBERS = "one two three four five six seven eight nine ten".split()
+#: techniques that picture a place: developed over one visit, never "from the beginning"
+_SCENES_OF_THE_MIND = frozenset({"place", "water", "light"})
 
 
 def _count_up(count_word: str) -> str:
