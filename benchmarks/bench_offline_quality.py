@@ -14,6 +14,13 @@ the text and the audio, not at who wrote them, so a model's script is measured t
 
     .venv/bin/python benchmarks/bench_offline_quality.py                  # scripts, seconds
     .venv/bin/python benchmarks/bench_offline_quality.py --video          # videos, minutes
+    .venv/bin/python benchmarks/bench_offline_quality.py --heart          # the topic's heart
+
+With --heart (issue 25 items 2, 3, 6), on six more topics no test uses and three seeds: the
+topic's key nouns in the opening, the body (the practice) and the close; settings mixed (another
+setting's marks in the words); the picture's scene against the script's setting (the scene the
+image stage draws for the script); tags from the calendar (a season's words the topic does not
+say; this month's season is what the research offers).
 """
 
 from __future__ import annotations
@@ -54,6 +61,50 @@ TOPICS = ("Sleep for new parents after a night feed",
           "Grief after losing a pet",
           "Focus for programmers during a long workday",
           "Letting go for runners after a race")
+#: the heart's topics: none of them is in a test, none names the issue's examples
+HEART_TOPICS = ("Sleep beside a river after a long hike",
+                "Peace on a ferry crossing at dusk",
+                "Courage before a piano recital",
+                "Resting on a sleeper train to the coast",
+                "Calm on a rainy afternoon by a lake",
+                "Letting go of guilt after missing a birthday")
+
+
+def heart(minutes: float, seeds: tuple[int, ...]) -> list[dict[str, object]]:
+    """Per topic and seed: key nouns in opening / body / close, settings mixed, the picture's
+    scene against the script's setting, calendar tags."""
+    from archibald.pipelines.meditation.setting import (SETTINGS, key_nouns, mixed_settings,
+                                                        names_nouns)
+    from archibald.pipelines.meditation.stages import scene_of
+    from archibald.pipelines.youtube.metadata import build_metadata, calendar_words
+    from archibald.script.model import timeline
+
+    def said(text: str) -> str:
+        return " ".join(x for x in timeline(text) if isinstance(x, str))
+    rows = []
+    for topic in HEART_TOPICS:
+        for seed in seeds:
+            concept = make_concept(topic, minutes, research(topic, seed=seed), seed=seed)
+            script = local_script(topic, minutes, seed)
+            nouns = key_nouns(topic)
+            practice = next(x for x in script.sections if x.kind == "practice")
+            setting = SETTINGS[script.setting]
+            _, picture = scene_of(script.setting, topic)
+            meta = build_metadata(concept, script, [(0.0, "a"), (30.0, "b"), (90.0, "c")])
+            calendar = calendar_words() - set(words_of(topic.lower()))
+            rows.append({
+                "topic": topic, "seed": seed, "nouns": nouns, "setting": setting.name,
+                "opening": names_nouns(said(script.sections[0].text), nouns),
+                "body": names_nouns(said(practice.text), nouns),
+                "close": names_nouns(said(script.sections[-1].text), nouns),
+                "mixed": mixed_settings(said(script.spoken_text()), setting, topic),
+                "scene_ok": picture == setting.scene, "scene": picture,
+                "calendar_tags": [t for t in meta["tags"] if set(t.lower().split()) & calendar],
+                "other_scene_tags": mixed_settings(" ".join(meta["tags"]), setting, topic),
+            })
+    return rows
+
+
 def local_script(topic: str, minutes: float, seed: int) -> Script:
     """The script the offline route voices for a ``minutes``-long video of ``topic``."""
     concept = make_concept(topic, minutes, research(topic, seed=seed), seed=seed)
@@ -147,7 +198,29 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=10)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--video", action="store_true", help="also produce each video offline")
+    ap.add_argument("--heart", action="store_true",
+                    help="only the topic's heart, one setting and one scene (issue 25)")
     args = ap.parse_args()
+    if args.heart:
+        t0 = time.perf_counter()
+        rows = heart(args.minutes, (args.seed, args.seed + 1, args.seed + 2))
+        for r in rows:
+            print(f"- {r['topic']!r} seed {r['seed']}: nouns {r['nouns']}; setting "
+                  f"{r['setting']} (scene {r['scene']}, matches {r['scene_ok']}); named in "
+                  f"opening {r['opening']}, body {r['body']}, close {r['close']}; mixed "
+                  f"{r['mixed'] or 0}; calendar tags {r['calendar_tags'] or 0}; other scenes' "
+                  f"tags {r['other_scene_tags'] or 0}")
+        n = len(rows)
+        print(f"{n} scripts ({len(HEART_TOPICS)} topics x 3 seeds, {args.minutes:g} min) in "
+              f"{time.perf_counter() - t0:.1f} s: key nouns in opening "
+              f"{sum(bool(r['opening']) for r in rows)}/{n}, body "
+              f"{sum(bool(r['body']) for r in rows)}/{n}, close "
+              f"{sum(bool(r['close']) for r in rows)}/{n}; mixed settings "
+              f"{sum(bool(r['mixed']) for r in rows)}; picture = setting "
+              f"{sum(bool(r['scene_ok']) for r in rows)}/{n}; calendar tags "
+              f"{sum(len(r['calendar_tags']) for r in rows)}; other scenes' tags "  # type: ignore[arg-type]
+              f"{sum(len(r['other_scene_tags']) for r in rows)}")  # type: ignore[arg-type]
+        return
     t0 = time.perf_counter()
     scripts = [local_script(t, args.minutes, args.seed) for t in TOPICS]
     print(f"{len(TOPICS)} scripts for {args.minutes:g}-minute videos in "

@@ -57,6 +57,8 @@ def _inputs(settings: Any, channel: str, tmp_path: Path) -> dict[str, dict[str, 
               "sections": [{"name": "Arrival", "text": "Breathe in. [pause 2s] Let go.",
                             "kind": "settling"}]}
     deps = {"meditation_concept": concept, "tts_qa": StageResult(value={"script": script}),
+            # the picture draws the script's setting (issue 25.3)
+            "script_writing": StageResult(value={"script": {**script, "setting": "forest"}}),
             "image_generation": StageResult(value={"path": str(tmp_path / "bg.png")})}
     seen = {}
     for name in ("audio_generation", "music_generation", "image_generation", "thumbnail"):

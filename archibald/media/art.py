@@ -47,11 +47,12 @@ def _upscaled(pixels: NDArray[np.uint8], size: tuple[int, int]) -> Any:
 
 
 def render_art(theme: str, out: Path, *, seed: int = 0,
-               size: tuple[int, int] = (WIDTH, HEIGHT)) -> Path:
-    """Render the scene for ``theme`` as a PNG still (``size``); same seed, same picture."""
+               size: tuple[int, int] = (WIDTH, HEIGHT), kind: str | None = None) -> Path:
+    """Render the scene for ``theme`` (or the ``kind`` of scene named, e.g. the script's
+    setting's) as a PNG still (``size``); same seed, same picture."""
     from .quality import validate_image
 
-    picture = _upscaled(scene_for(theme, seed=seed, size=size).frame(0.0), size)
+    picture = _upscaled(scene_for(theme, seed=seed, size=size, kind=kind).frame(0.0), size)
     with atomic_output(out, (".png",)) as tmp:
         picture.save(tmp, format="PNG", optimize=False, compress_level=6)
         validate_image(tmp, size, fmt="PNG")
@@ -67,10 +68,10 @@ def _frames(scene: Scene) -> Iterator[bytes]:
 
 
 def render_loop(theme: str, out: Path, *, seed: int = 0,
-                size: tuple[int, int] = (WIDTH, HEIGHT)) -> Path:
+                size: tuple[int, int] = (WIDTH, HEIGHT), kind: str | None = None) -> Path:
     """Render :data:`LOOP_SECONDS` of the moving scene as a seamless H.264 loop at ``out``."""
     from .video import encode_loop
 
-    scene = scene_for(theme, seed=seed, size=size)
+    scene = scene_for(theme, seed=seed, size=size, kind=kind)
     return encode_loop(_frames(scene), (scene.width, scene.height), DRAWN_FPS,
                        LOOP_SECONDS, size, out)

@@ -1,6 +1,7 @@
 """A calm nature scene that moves: layers drawn once, then composed frame by frame into a loop.
 
-The topic picks the scene (sky, water, hills, forest, stars, candle: :func:`scene_kind`); the
+The topic picks the scene (sky, water, hills, forest, stars, candle, river, train:
+:func:`scene_kind`; a meditation script's setting names it outright); the
 seed picks the composition inside it (light position, ridges, trees, stars, palette variant).
 Everything is drawn once at half the video's size, with soft anti-aliased edges; a frame is
 then a few array operations: the layers slide sideways by their depth (parallax), the light
@@ -20,14 +21,16 @@ from numpy.typing import NDArray
 
 __all__ = ["SCENES", "Scene", "scene_kind", "build_scene"]
 
-SCENES = ("sky", "water", "hills", "forest", "stars", "candle")
+SCENES = ("sky", "water", "hills", "forest", "stars", "candle", "river", "train")
 Float = NDArray[np.float32]
 RGB = tuple[float, float, float]
 
 #: topic words → scene; the first word of the topic that names one wins
 _KEYWORDS: dict[str, tuple[str, ...]] = {
-    "water": ("ocean", "sea", "beach", "wave", "waves", "water", "lake", "river", "rain",
-              "shore", "island", "swim", "flow", "tide", "stream"),
+    "train": ("train", "railway", "carriage", "sleeper"),
+    "river": ("river", "stream", "creek", "brook", "riverbank"),
+    "water": ("ocean", "sea", "beach", "wave", "waves", "water", "lake", "rain",
+              "shore", "island", "swim", "flow", "tide", "sailboat", "boat"),
     "stars": ("sleep", "night", "moon", "star", "stars", "insomnia", "dream", "dreams",
               "bedtime", "asleep", "shift", "midnight"),
     "candle": ("candle", "grief", "loss", "prayer", "gratitude", "focus", "study", "exam",
@@ -63,6 +66,14 @@ _PALETTES: dict[str, list[tuple[RGB, ...]]] = {
                (0.03, 0.04, 0.09), (0.5, 0.6, 0.8)),
               ((0.03, 0.02, 0.09), (0.22, 0.14, 0.3), (1.0, 0.96, 0.88), (0.1, 0.08, 0.18),
                (0.04, 0.03, 0.08), (0.6, 0.5, 0.75))],
+    "river": [((0.5, 0.66, 0.85), (0.98, 0.9, 0.78), (1.0, 0.95, 0.8), (0.45, 0.58, 0.5),
+               (0.16, 0.3, 0.22), (0.9, 0.95, 0.97)),
+              ((0.4, 0.45, 0.72), (0.99, 0.8, 0.64), (1.0, 0.88, 0.7), (0.5, 0.5, 0.58),
+               (0.18, 0.22, 0.24), (0.98, 0.9, 0.88))],
+    "train": [((0.03, 0.04, 0.12), (0.12, 0.16, 0.3), (0.95, 0.95, 1.0), (0.06, 0.08, 0.16),
+               (0.16, 0.1, 0.08), (1.0, 0.78, 0.5)),
+              ((0.04, 0.03, 0.1), (0.2, 0.14, 0.28), (1.0, 0.96, 0.88), (0.08, 0.07, 0.15),
+               (0.14, 0.1, 0.1), (1.0, 0.82, 0.55))],
     "candle": [((0.05, 0.03, 0.03), (0.2, 0.1, 0.06), (1.0, 0.78, 0.45), (0.85, 0.55, 0.3),
                 (0.92, 0.86, 0.76), (1.0, 0.7, 0.4)),
                ((0.03, 0.03, 0.06), (0.14, 0.09, 0.12), (1.0, 0.82, 0.52), (0.7, 0.5, 0.55),
@@ -71,8 +82,13 @@ _PALETTES: dict[str, list[tuple[RGB, ...]]] = {
 
 
 def scene_kind(topic: str, seed: int = 0) -> str:
-    """The scene for ``topic``: the first word that names one, else one chosen by the topic."""
-    for word in "".join(c if c.isalnum() else " " for c in topic.lower()).split():
+    """The scene for ``topic``: a place it names (a train, a river) before anything else, then
+    the first word that names one, else one chosen by the topic."""
+    said = "".join(c if c.isalnum() else " " for c in topic.lower()).split()
+    for kind in ("train", "river"):  # "a night train" is a train, not the stars
+        if any(w in _KEYWORDS[kind] or w.rstrip("s") in _KEYWORDS[kind] for w in said):
+            return kind
+    for word in said:
         for kind, words in _KEYWORDS.items():
             if word in words or word.rstrip("s") in words:
                 return kind
@@ -106,6 +122,116 @@ class Layer:
         f = np.float32(x - i)
         a, b = self.rgba[:, i:i + width], self.rgba[:, i + 1:i + 1 + width]
         return np.asarray(a + (b - a) * f)
+
+
+@dataclass
+class Flow(Layer):
+    """A texture that flows one way across the frame (water downstream, land past a train
+    window): ``rgba`` is periodic across the frame's ``width`` and slides ``cycles`` whole
+    widths per loop, so the loop closes; ``mask`` (rows, width, 1) keeps it where it belongs."""
+
+    mask: Float | None = None
+    cycles: int = 1
+    #: the texture's repeat in px (0: the frame's width); it moves one repeat per cycle
+    period: int = 0
+
+    def at(self, phase: float, width: int) -> Float:
+        x = (phase * self.cycles % 1.0) * (self.period or width)
+        i = int(math.floor(x))
+        f = np.float32(x - i)
+        a = np.roll(self.rgba, i, axis=1)
+        b = np.roll(self.rgba, i + 1, axis=1)
+        out = np.asarray(a + (b - a) * f)
+        return out if self.mask is None else np.asarray(out * self.mask)
+
+
+def _periodic(width: int, rng: np.random.Generator, base: float, height: float,
+              detail: int = 5) -> Float:
+    """A ridge line across exactly ``width`` px that joins its own start (whole sines)."""
+    x = np.arange(width, dtype=np.float32) / width * 2 * math.pi
+    line = np.full_like(x, base)
+    for k in range(1, detail + 1):
+        line += np.float32(height / k ** 1.2) * np.sin(k * x * int(rng.integers(1, 3))
+                                                       + np.float32(rng.uniform(0, 6.3)))
+    return np.asarray(line, dtype=np.float32)
+
+
+def _river(p: _Painter, scene: Scene, horizon_y: float, colours: tuple[RGB, ...]) -> None:
+    """A river crossing the foreground, its light flowing one way, between two banks."""
+    rng, w, h = p.rng, p.w, p.h
+    top_, horizon, light, far, near, mist = colours
+    scene.layers.append(p.layer(p.ridge(horizon_y - 0.04 * h, 0.04 * h), far,
+                                _mix(far, near, 0.5), 0.1 * p.margin, haze=mist))
+    bank = horizon_y + 0.08 * h
+    scene.layers.append(p.layer(p.ridge(bank, 0.015 * h, 3), near, near, 0.15 * p.margin,
+                                haze=mist))
+    near_edge = p.ridge(horizon_y + 0.16 * h, 0.012 * h, 3)[p.margin:p.margin + w]
+    far_edge = p.ridge(horizon_y + 0.3 * h, 0.03 * h, 3)[p.margin:p.margin + w]
+    first = int(near_edge.min()) - 2
+    yy = np.mgrid[first:h, 0:w][0].astype(np.float32)
+    water = _smooth(-0.9, 0.9, yy - near_edge[None, :]) * _smooth(-0.9, 0.9, far_edge[None, :] - yy)
+    depth = np.clip((yy - near_edge[None, :]) / (0.15 * h), 0, 1)[..., None]
+    rgb = np.asarray(horizon, np.float32) * 0.55 * (1 - depth) + np.asarray(far, np.float32) \
+        * 0.8 * depth
+    alpha = water[..., None]
+    scene.layers.append(Flow(np.concatenate([rgb * alpha, alpha], axis=-1).astype(np.float32),
+                             first, 0, 0.0, cycles=0))
+    xx = np.arange(w, dtype=np.float32)[None, :] / w * 2 * math.pi
+    streaks = np.zeros(yy.shape, np.float32)
+    for _ in range(9):                           # long glints, periodic across the frame
+        y0 = rng.uniform(0.1, 0.9)
+        rows = np.exp(-((depth[..., 0] - y0) / 0.03) ** 2)
+        k = int(rng.integers(2, 7))
+        streaks += rows * (0.5 + 0.5 * np.sin(k * xx + rng.uniform(0, 6.3))) ** 8
+    a = np.clip(streaks * 0.35, 0, 0.6)[..., None].astype(np.float32)
+    scene.layers.append(Flow(np.concatenate([a * np.asarray(light, np.float32), a * 0.0],
+                                            axis=-1), first, 0, 0.0, mask=alpha, cycles=1))
+    scene.layers.append(p.layer(np.asarray(np.pad(far_edge, p.margin, mode="edge")
+                                           - 0.005 * h, np.float32),
+                                near, _mix(near, (0, 0, 0), 0.35), 0.0))
+
+
+def _train(p: _Painter, scene: Scene, colours: tuple[RGB, ...]) -> None:
+    """A night train's window: the dark land and a few far lights flowing past under the
+    stars, framed by the warm carriage wall and its lamp."""
+    rng, w, h = p.rng, p.w, p.h
+    top_, horizon, light, far, wall, lamp = colours
+    rows = slice(0, int(0.55 * h))
+    scene.twinkles.append(Twinkle(p.points(rows, 50, 3, 0.7), rows, slice(0, w),
+                                  np.asarray(light, np.float32) * 0.6, [1, 2, 3],
+                                  list(rng.uniform(0, 2 * math.pi, 3))))
+    half = (w + 1) // 2                          # the land repeats twice across the window
+    for depth in (0.0, 1.0):                     # and passes one repeat a loop (slowly)
+        line = _periodic(half, rng, (0.6 + 0.1 * depth) * h, (0.08 - 0.03 * depth) * h,
+                         detail=2)
+        first = int(line.min()) - 2
+        yy = np.mgrid[first:h, 0:half][0].astype(np.float32)
+        alpha = _smooth(-0.9, 0.9, yy - line[None, :])[..., None]
+        colour = np.asarray(_mix(far, (0.0, 0.0, 0.0), 0.4 * depth), np.float32)
+        rgb = colour * alpha
+        if depth == 0.0:                         # a few far windows and lamps
+            for _ in range(4):
+                cx = rng.uniform(0, half)
+                cy = float(line[int(cx) % half]) + rng.uniform(0.01, 0.05) * h
+                dot = np.exp(-(((np.arange(half)[None, :] - cx) ** 2 + (yy - cy) ** 2)
+                               / (2 * (0.01 * w) ** 2)))[..., None]
+                rgb = rgb + dot.astype(np.float32) * np.asarray(lamp, np.float32) * 0.5
+        rgba = np.tile(np.concatenate([rgb, alpha], axis=-1), (1, 2, 1))[:, :w]
+        scene.layers.append(Flow(rgba.astype(np.float32), first, 0, 0.0, period=half))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    x0, x1, y0, y1, r = 0.14 * w, 0.86 * w, 0.12 * h, 0.8 * h, 0.06 * min(w, h)
+    dx = np.maximum(np.maximum(x0 + r - xx, xx - (x1 - r)), 0)
+    dy = np.maximum(np.maximum(y0 + r - yy, yy - (y1 - r)), 0)
+    glass = _smooth(-1.0, 1.0, r - np.sqrt(dx * dx + dy * dy))
+    frame_a = (1 - glass)[..., None]
+    shade = np.asarray(wall, np.float32) * (0.7 + 0.6 * np.exp(
+        -(((xx - 0.5 * w) / (0.6 * w)) ** 2 + ((yy - 0.95 * h) / (0.5 * h)) ** 2)))[..., None]
+    sill = _smooth(-1.0, 1.0, yy - (y1 + 0.02 * h))[..., None] * 0.15
+    rgb = (shade + sill * np.asarray(lamp, np.float32)) * frame_a
+    scene.layers.append(Flow(np.concatenate([rgb, frame_a], axis=-1).astype(np.float32),
+                             0, 0, 0.0, cycles=0))
+    scene.glow_colour = np.asarray(lamp, np.float32) * 0.12
+    scene.glow_breath = 0.06
 
 
 @dataclass
@@ -263,9 +389,9 @@ def build_scene(kind: str, width: int, height: int, seed: int = 0) -> Scene:
                   np.asarray(light, np.float32) * 0.32, 0.16, focus=(lx / w, ly / h))
     disc = _smooth(-1.2, 1.2, (0.045 * min(w, h)) - np.sqrt(
         (p.xx[:, p.margin:p.margin + w] - lx) ** 2 + (p.yy[:, :w] - ly) ** 2))[..., None]
-    if kind in ("sky", "water", "hills", "forest", "stars"):
+    if kind in ("sky", "water", "hills", "forest", "stars", "river", "train"):
         sky += disc * (np.asarray(light, np.float32) - sky) * 0.7       # the sun or the moon
-    if kind in ("sky", "hills", "water"):                                 # clouds drifting
+    if kind in ("sky", "hills", "water", "river"):                        # clouds drifting
         clouds = sum(p.blob(rng.uniform(-0.1, 1.1) * w, rng.uniform(0.08, 0.4) * h,
                             rng.uniform(0.05, 0.1) * w, wide=True, flat=0.25)
                      * rng.uniform(0.2, 0.45) for _ in range(10))
@@ -280,7 +406,11 @@ def build_scene(kind: str, width: int, height: int, seed: int = 0) -> Scene:
                                             np.zeros_like(rays)[..., None]], axis=-1)
                             .astype(np.float32), 0, p.margin, 0.3 * p.margin)
     horizon_y = rng.uniform(0.55, 0.68) * h
-    if kind == "water":
+    if kind == "river":
+        _river(p, scene, rng.uniform(0.42, 0.5) * h, (top, horizon, light, far, near, mist))
+    elif kind == "train":
+        _train(p, scene, (top, horizon, light, far, near, mist))
+    elif kind == "water":
         sea = p.layer(np.full(w + 2 * p.margin, horizon_y, np.float32), far, near, 0.0,
                       haze=mist)
         path = p.blob(lx, horizon_y + 0.25 * h, 0.05 * w, wide=True, flat=4.0)

@@ -17,7 +17,8 @@ def script_to_dict(script: Script) -> dict[str, Any]:
 def script_from_dict(data: dict[str, Any]) -> Script:
     sections = tuple(Section(**s) for s in data["sections"])
     return Script(title=data["title"], sections=sections, minutes=data.get("minutes", 0.0),
-                  sleep=data.get("sleep", False), language=data.get("language", "en"))
+                  sleep=data.get("sleep", False), language=data.get("language", "en"),
+                  setting=str(data.get("setting", "")))
 
 
 def script_from_markdown(markdown: str, *, title: str = "", minutes: float = 0.0,

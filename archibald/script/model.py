@@ -214,6 +214,9 @@ class Script:
     #: the language it is written in (a code such as "en", "pt-BR"): the offline writer
     #: writes English; a model writes the channel's [channels.NAME] language
     language: str = "en"
+    #: the one place its imagery keeps (``meditation.setting``: "train", "river"): the picture
+    #: draws this setting's scene; "" when the writer did not say (a model's script)
+    setting: str = ""
 
     def spoken_text(self) -> str:
         """What the voice reads: the sections' text with pause markup, one section a paragraph."""

@@ -70,8 +70,15 @@ class Composer:
         self.frames: list[tuple[str, ...]] = []
         #: the setting slots' words, once chosen (see :data:`PINNED`)
         self.pinned: dict[str, str] = {}
+        #: slots whose words come only from here (the script's one setting: its sights,
+        #: sounds and similes, never another place's)
+        self.overrides: dict[str, list[str]] = {}
+        #: what no sentence may say (another setting's marks: waves on a river script)
+        self.forbidden: re.Pattern[str] | None = None
 
     def choices(self, slot: str) -> list[str]:
+        if slot in self.overrides:
+            return list(self.overrides[slot])
         out: list[str] = []
         for level in self.levels:
             value = level.get(slot)
@@ -137,7 +144,8 @@ class Composer:
             pattern = self.rng.choice(candidates)
             candidate = self.fill(pattern)
             if not fresh(candidate) or not reads_well(candidate) or \
-                    not self.frame_free(candidate):
+                    not self.frame_free(candidate) or \
+                    (self.forbidden is not None and self.forbidden.search(candidate.lower())):
                 continue
             first = candidate.split()[0].lower() if candidate.split() else ""
             if first not in openers:

@@ -62,7 +62,10 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     if people:
         candidates.append(f"{what} for {people}: {need}")
     candidates += [f"{what} for {need}", f"{need}: {what}"]
-    if season:
+    said = topic.lower()
+    if season and any(k in said for k in (cat["seasons"][season]["name"].lower(),
+                                          *cat["seasons"][season].get("keywords", ()))):
+        # a season the topic names, never the calendar's (issue 25.6)
         candidates.append(f"{m}-Minute {cat['seasons'][season]['name']} Meditation for {benefit}")
     candidates.append(f"{m}-Minute {kind} for {benefit}")
     fitting = [c for c in candidates if len(c) <= TITLE_MAX]

@@ -278,15 +278,30 @@ async def music_generation(task: Task, context: Context) -> dict[str, Any]:
     return {"path": str(path), "seconds": float(task.inputs["seconds"])}
 
 
+def scene_of(setting: str, topic: str) -> tuple[str, str]:
+    """The script's setting and the scene drawn for it: the setting the writer chose (its
+    output), else the one the topic names (a model's script)."""
+    from .setting import SETTINGS, topic_setting
+    from .topic import read_topic
+
+    chosen = SETTINGS.get(setting) or topic_setting(topic, read_topic(topic).goal)
+    return chosen.name, chosen.scene
+
+
 async def image_generation(task: Task, context: Context) -> dict[str, Any]:
     from ...media.art import render_art
 
     out = Path(task.inputs["out"])
     theme = " ".join(str(task.inputs.get(k, "")) for k in ("topic", "theme")).strip()
     size = (int(task.inputs.get("width", 1920)), int(task.inputs.get("height", 1080)))
-    path = await in_process(context, render_art, theme, out, seed=context.seed, size=size)
+    # one scene for words and picture: the script's setting (issue 25.3)
+    setting, kind = scene_of(str(task.inputs.get("setting") or ""),
+                             str(task.inputs.get("topic", "")))
+    path = await in_process(context, render_art, theme, out, seed=context.seed, size=size,
+                            kind=kind)
     # the moving loop of this scene is drawn by video_assembly, beside the mix
-    return {"path": str(path), "scene": {"theme": theme, "seed": context.seed}}
+    return {"path": str(path), "setting": setting,
+            "scene": {"theme": theme, "seed": context.seed, "kind": kind}}
 
 
 async def video_assembly(task: Task, context: Context) -> dict[str, Any]:
@@ -301,7 +316,7 @@ async def video_assembly(task: Task, context: Context) -> dict[str, Any]:
     if scene:                                  # our own scene: it moves (drawn beside the mix)
         mixed, loop = await asyncio.gather(mixing, in_process(
             context, render_loop, scene["theme"], Path(task.inputs["loop_out"]),
-            seed=int(scene["seed"])))
+            seed=int(scene["seed"]), kind=scene.get("kind")))
     else:
         mixed = await mixing
     info = await in_process(context, assemble, Path(task.inputs["image"]), mixed.path,

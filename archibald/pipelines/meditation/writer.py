@@ -36,6 +36,7 @@ from archibald.script.model import (ARC, ARC_RANGES, PAUSE_CAP, SLEEP_ARC, SLEEP
                                    SPEAKING_WPM, VOICE_LEAD, Script, Section, pause_floors,
                                    pause_mark, section_pace, span_seconds, speech_seconds,
                                    words)
+from archibald.pipelines.meditation.setting import foreign_marks, heart_lines, topic_setting
 from archibald.pipelines.meditation.topic import fits, read_topic
 
 __all__ = ["write_script", "allocate_pauses", "place_pauses", "share_time", "DEFAULT_WPM",
@@ -92,12 +93,24 @@ class _Writer:
             tags = (tags - {"awake"}) | {"sleep"}
         self.tags = frozenset(tags)
         season = cat["seasons"].get(concept.season or "", {})
+        if not any(re.search(rf"\b{re.escape(k)}\b", concept.topic, re.IGNORECASE)
+                   for k in season.get("keywords", ())):
+            season = {}  # the calendar's season is not the topic's: its imagery is not said
         imagery = [level for level in cat["imagery"].values()
                    if any(fits(f"<{when}>", self.tags) for when in level["when"])]
         self.composer = Composer(self.rng, self.technique, self.theme, audience, season,
                                  *imagery, self._topic_slots(), cat["slots"], tags=self.tags,
                                  # at least the sentences ten minutes hold (4+ words each)
                                  frame_window=round(10 * wpm / 4))
+        # one setting per script, the topic's own when it names one: its imagery only
+        self.setting = setting = topic_setting(concept.topic, self.reading.goal)
+        self.composer.overrides.update(
+            place=[setting.place], water_place=[setting.place], sight=list(setting.sight),
+            sound=list(setting.sound), touch=list(setting.touch), scent=list(setting.scent),
+            warmth=list(setting.warmth), image=list(setting.image),
+            sounds_like=list(setting.image), sound_soft=list(setting.sound),
+            light_source=[setting.light])
+        self.composer.forbidden = foreign_marks(setting, concept.topic)
         pair = self.rng.choice(cat["breath_patterns"]["pairs"])
         self.breath = (_NUMBERS.index(pair[0]) + 1, _NUMBERS.index(pair[1]) + 1)
         self.composer.extra.update(in_count=pair[0], out_count=pair[1],
@@ -206,7 +219,10 @@ class _Writer:
         rounds = 0
         enough = target - min(2 * _AVG_WORDS, 0.1 * target)  # a short practice fills closely
         while _count(units) < enough and rounds < 8:
-            if rounds:
+            if rounds and self.concept.technique in _SCENES_OF_THE_MIND:
+                # a visualisation runs once, developed: it goes deeper, it never restarts
+                units.append(self._unit(tech["deepen"], "invite"))
+            elif rounds:
                 units.append(self._unit(self.cat["slots"]["again"], "beat"))
             before = _count(units)
             for n, item in enumerate(chosen):
@@ -244,6 +260,8 @@ class _Writer:
 
 
 _NUMBERS = "one two three four five six seven eight nine ten".split()
+#: techniques that picture a place: developed over one visit, never "from the beginning"
+_SCENES_OF_THE_MIND = frozenset({"place", "water", "light"})
 
 
 def _count_up(count_word: str) -> str:
@@ -549,6 +567,22 @@ def write_script(concept: Concept, *, seed: int = 0, wpm: float | None = None) -
                      for j, u in units.items())
         asked[i] = min(max(total_words - others, lo * total_words), hi * total_words)
         units[i] = _flow(writer.practice(asked[i]), kind, frames)
+    # the topic's heart: named in the opening, once in the body and in the close
+    opening, middle, closing = heart_lines(concept.topic, concept.sleep)
+    practice = next(i for i in range(len(arc)) if arc[i][0] == "practice")
+    short = concept.minutes < 1.2  # a minute's parts have room for a line or two each: the
+    # opening takes the first line's place, and the practice and the close keep their own
+    units[0][:1 if short else 0] = [_Unit([opening], "beat", keep=True)]
+    if not short:
+        units[practice].insert(min(1, len(units[practice])), _Unit([middle], "beat", keep=True))
+    if short:  # a minute: the topic named once, at the start
+        pass
+    elif units[last]:  # said with the close's last words, so neither goes without the other
+        units[last][-1] = _Unit([closing, *units[last][-1].sentences], units[last][-1].pause,
+                                units[last][-1].breath and (3.0, *units[last][-1].breath),
+                                keep=True)
+    else:
+        units[last].append(_Unit([closing], "beat", keep=True))
     # time follows what each part has to say, inside the arc's usual shares
     demand = [_fixed_seconds(units[i], i == last, table, paces[i]) for i in range(len(arc))]
     seconds = share_time(demand, [ARC_RANGES[kind] for kind, _, _ in arc], body)
@@ -571,4 +605,5 @@ def write_script(concept: Concept, *, seed: int = 0, wpm: float | None = None) -
         text = _render(fitted[i], planned - spent, concept.sleep, i == last, table, paces[i])
         spent += span_seconds(text, i == last, SPEAKING_WPM / paces[i])
         sections.append(Section(title or str(writer.technique["name"]), text, kind, paces[i]))
-    return Script(concept.title, tuple(sections), concept.minutes, concept.sleep)
+    return Script(concept.title, tuple(sections), concept.minutes, concept.sleep,
+                  setting=writer.setting.name)

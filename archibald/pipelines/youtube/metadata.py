@@ -13,6 +13,8 @@ from archibald.errors import InputError
 from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.concept import Concept
 from archibald.script.model import Script
+from archibald.pipelines.meditation.setting import (SETTINGS, foreign_marks, key_nouns,
+                                                    topic_setting)
 from archibald.pipelines.meditation.topic import goal_words, read_topic
 
 __all__ = ["build_metadata", "chapters_from_sections", "parse_chapters", "timestamp",
@@ -95,14 +97,34 @@ def _names_season(topic: str, season: dict[str, Any]) -> bool:
                for k in season.get("keywords", ()))
 
 
-def _tags(concept: Concept, extra: tuple[str, ...] | list[str]) -> list[str]:
+def calendar_words() -> frozenset[str]:
+    """Words that come from the calendar (the seasons' names and keywords)."""
+    cat = catalogue()
+    return frozenset(w.lower() for season in cat["seasons"].values()
+                     for w in (season["name"], *season.get("keywords", ())))
+
+
+def _setting(concept: Concept, script: Script | None) -> Any:
+    name = script.setting if script is not None else ""
+    return SETTINGS.get(name) or topic_setting(concept.topic, read_topic(concept.topic).goal)
+
+
+def _tags(concept: Concept, extra: tuple[str, ...] | list[str],
+          script: Script | None = None) -> list[str]:
     cat = catalogue()
     reading = read_topic(concept.topic)
+    setting = _setting(concept, script)
+    other = foreign_marks(setting, concept.topic)
+    topic_words = set(re.findall(r"[a-z][a-z'-]*", concept.topic.lower()))
+    calendar = calendar_words() - topic_words
     theme = cat["themes"][concept.theme]
     technique = cat["techniques"][concept.technique]
     minutes = f"{round(concept.minutes)} minute meditation"
+    nouns = [n for n in key_nouns(concept.topic) if n not in calendar]
     candidates = [
-        "guided meditation", "meditation", minutes, theme["benefit"].lower().removeprefix("a "),
+        "guided meditation", "meditation", minutes,
+        # the work's own words first: the topic's key nouns and the script's setting
+        *(f"{n} meditation" for n in nouns[:2]), *nouns, f"{setting.name} meditation", theme["benefit"].lower().removeprefix("a "),
         f"{technique['name'].lower()} meditation", "mindfulness", "relaxation",
         *(["sleep meditation", "bedtime meditation"] if concept.sleep else ["calm", "breathing"]),
         *theme["keywords"][:6], *technique["keywords"][:4],
@@ -117,6 +139,9 @@ def _tags(concept: Concept, extra: tuple[str, ...] | list[str]) -> list[str]:
     tags: list[str] = []
     for tag in candidates:
         tag = re.sub(r"[<>,\"]", "", tag).strip()
+        low = tag.lower()
+        if other.search(low) or set(low.split()) & calendar:
+            continue  # another scene's ("ocean" on a river script) or the calendar's
         if tag and tag.lower() not in (t.lower() for t in tags) and len(tag) <= 100:
             if tags_length([*tags, tag]) <= TAGS_MAX:
                 tags.append(tag)
@@ -145,8 +170,15 @@ def build_metadata(concept: Concept, script: Script, chapters: list[tuple[float,
     hook = [f"A {minutes}-minute guided {technique} meditation for {benefit}{who}.",
             "Find a comfortable place, close your eyes and let this voice guide you"
             + (" toward sleep." if concept.sleep else " for a few calm minutes.")]
+    setting = _setting(concept, script)
+    topic = concept.topic.strip().rstrip(".!?")
+    doing = [f"This session is for {topic[:1].lower() + topic[1:]}. You will settle in, "
+             f"follow a slow counted breath, then rest in {setting.place} with a "
+             f"{technique} practice, and close with a few quiet words"
+             + (" as the voice fades toward sleep." if concept.sleep
+                else " before returning to your day.")]
     cleaned = chapters_from_sections(chapters)
-    lines = [*hook, ""]
+    lines = [*hook, "", *doing, ""]
     if len(cleaned) >= 3:
         lines += ["Chapters:", *(f"{timestamp(t)} {name}" for t, name in cleaned), ""]
     lines.append(SAFETY_LINE)
@@ -154,7 +186,7 @@ def build_metadata(concept: Concept, script: Script, chapters: list[tuple[float,
     return {
         "title": title,
         "description": description,
-        "tags": _tags(concept, tags_extra),
+        "tags": _tags(concept, tags_extra, script),
         "categoryId": CATEGORY_HOWTO_STYLE,
         "defaultLanguage": script.language,
         "defaultAudioLanguage": script.language,

@@ -1,0 +1,236 @@
+"""The topic's heart: its key nouns and the one setting a script (and its picture) keeps.
+
+"Drifting to sleep on a long overnight train journey" is about a train and a journey: the
+script names them in the opening, the body and the close, its imagery stays on the train (no
+cabin by a fire, no waves), the picture is a night train window and the tags say "train". A
+topic that names no place gets one setting chosen from its words, the same every time. Key
+nouns are read generally (the topic's content words, not a list of examples). Pure functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["Setting", "SETTINGS", "key_nouns", "topic_setting", "heart_lines", "mixed_settings", "foreign_marks",
+           "names_nouns"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One place: the topic words that name it, the scene drawn for it, the words the
+    script's imagery uses (place, what is seen, heard, felt, smelt, the warmth, a simile), and
+    words another setting's imagery would give away (``foreign``: what this one never says)."""
+
+    name: str
+    words: tuple[str, ...]
+    scene: str
+    place: str
+    sight: tuple[str, ...]
+    sound: tuple[str, ...]
+    touch: tuple[str, ...]
+    scent: tuple[str, ...]
+    warmth: tuple[str, ...]
+    image: tuple[str, ...]
+    marks: tuple[str, ...]
+
+    @property
+    def light(self) -> str:
+        """The light of this place, as a noun phrase ("the moon", "a reading lamp")."""
+        return _LIGHTS.get(self.name, "a soft, warm light")
+
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in (
+    Setting("train", ("train", "railway", "rail", "carriage", "sleeper"), "train",
+            "a quiet sleeper compartment on a night train",
+            ("the dark window and the lights passing far away", "your reflection, soft in the glass"),
+            ("the steady rhythm of the wheels on the rails", "the soft hum of the carriage"),
+            ("the gentle sway of the carriage", "the cool glass of the window"),
+            ("clean linen", "warm tea in a paper cup"),
+            ("the warmth of the blanket over your knees", "the small reading lamp's glow"),
+            ("like the rocking of a carriage", "like the rhythm of the rails"),
+            ("train", "carriage", "rails", "compartment")),
+    Setting("river", ("river", "stream", "creek", "brook", "riverbank"), "river",
+            "a quiet spot on the bank of a slow river",
+            ("the water flowing past, unhurried", "light moving on the current"),
+            ("the river murmuring over the stones", "birds along the bank"),
+            ("the cool grass under your hands", "a light breeze from the water"),
+            ("fresh water and wet stones", "green reeds"),
+            ("the sun on your shoulders", "warm air rising from the bank"),
+            ("like a river flowing on", "like water finding its way downstream"),
+            ("river", "current", "riverbank", "downstream")),
+    Setting("sea", ("sea", "ocean", "beach", "shore", "coast", "sailboat", "boat", "yacht",
+                    "harbour", "harbor", "anchor", "island", "waves", "tide", "ferry", "ship",
+                    "cruise", "sailing"), "water",
+            "a boat resting at anchor on a calm sea",
+            ("the open water, blue and wide", "the horizon, still and far"),
+            ("small waves lapping against the hull", "a gull calling far away"),
+            ("the gentle rocking of the boat", "the salt breeze on your face"),
+            ("salt air", "the warm wood of the deck"),
+            ("the sun warming the deck", "the warm air over the water"),
+            ("like the slow rise and fall of the sea", "like a boat at anchor"),
+            ("waves", "ocean", "tide", "sea", "hull", "shore")),
+    Setting("lake", ("lake", "pond", "lakeside"), "water",
+            "a quiet spot at the edge of a still lake",
+            ("the still water, smooth as glass", "the far shore in soft haze"),
+            ("the quiet lapping at the lake's edge", "a bird calling over the water"),
+            ("the cool air off the lake", "smooth pebbles under your hand"),
+            ("fresh water", "pine from the far shore"),
+            ("the sun on the still water", "the warm stones beside you"),
+            ("like a still lake", "like ripples settling"),
+            ("lake", "lakeside")),
+    Setting("cabin", ("cabin", "snow", "snowstorm", "blizzard", "chalet", "lodge", "fireplace",
+                      "mountain", "mountains", "winter"), "hills",
+            "a warm cabin in the mountains while snow falls outside",
+            ("snow falling past the window", "the fire glowing in the hearth"),
+            ("the wind softly around the cabin", "the crackle of the fire"),
+            ("a heavy, soft blanket", "the warm wooden floor"),
+            ("wood smoke", "pine and warm tea"),
+            ("the glow of the fire on your skin", "the warmth of the hearth"),
+            ("like snow settling", "like a fire burning low"),
+            ("cabin", "snow", "fire", "hearth")),
+    Setting("city", ("city", "apartment", "flat", "town", "urban", "balcony", "rooftop"), "sky",
+            "a quiet room in your apartment high above the city",
+            ("the morning light on the rooftops", "the sky above the city"),
+            ("the city humming softly far below", "a kettle warming in the kitchen"),
+            ("the soft floor under your feet", "the cool air by the window"),
+            ("fresh coffee", "clean morning air"),
+            ("the light coming through the window", "the warmth of the room"),
+            ("like the city waking slowly", "like light filling a room"),
+            ("city", "apartment", "rooftops")),
+    Setting("forest", ("forest", "woods", "wood", "trees", "tree", "garden", "park", "meadow",
+                       "hike", "walk"), "forest",
+            "a quiet clearing in the woods",
+            ("tall trees and soft green light", "ferns at the edge of the path"),
+            ("leaves moving in the breeze", "a bird singing somewhere near"),
+            ("soft moss under your hands", "the cool shade of the trees"),
+            ("pine and damp earth", "fresh leaves"),
+            ("sunlight through the leaves", "the warm forest air"),
+            ("like roots holding the earth", "like leaves settling"),
+            ("forest", "woods", "trees", "clearing", "moss")),
+    Setting("room", ("home", "room", "bed", "bedroom", "house", "office", "desk", "hospital",
+                     "clinic", "school", "dentist", "waiting"), "candle",
+            "a quiet room where a single candle burns",
+            ("the candle's small, steady flame", "soft light on the walls"),
+            ("the quiet of the room", "your own slow breath"),
+            ("the chair or floor holding you", "the soft air of the room"),
+            ("warm wax", "clean linen"),
+            ("the candle's glow", "the warmth of the room"),
+            ("like a candle burning steadily", "like a quiet room at dusk"),
+            ("candle", "flame")),
+    Setting("sky", ("sky", "clouds", "sunrise", "sunset", "dawn", "hill", "hills", "valley"),
+            "sky", "a quiet spot on a hillside under an open sky",
+            ("clouds drifting slowly", "the wide, soft sky"),
+            ("the breeze moving through the grass", "a lark high above"),
+            ("the grass under your hands", "the breeze on your face"),
+            ("summer grass", "clean air"),
+            ("the sun on your face", "the warm earth beneath you"),
+            ("like clouds drifting", "like an open sky"),
+            ("clouds", "hillside", "sky")),
+)}
+_LIGHTS = {"train": "a small reading lamp", "river": "the sun on the water",
+           "sea": "the sun over the water", "lake": "the evening sun", "cabin": "the fire",
+           "city": "the morning sun", "forest": "the sun through the leaves",
+           "room": "a single candle", "sky": "the open sky"}
+#: where a topic that names no place rests, by its goal
+_DEFAULT = {"sleep": "room", "grief": "room", "focus": "room", "gratitude": "sky",
+            "energy": "sky", "confidence": "sky", "letting-go": "river", "rest": "forest"}
+
+_STOP = frozenset("""a an the of for to in on at by with after before during from into onto over
+under about and or but my your our their this that these those some any all it its me you we
+they i is are be being been am was were do does doing go going get getting gets let lets
+letting losing drifting resting unwinding finding feeling falling calming easing settling
+long overnight new little short deep quiet busy first last big small tiny very more most less
+minute minutes meditation guided session practice way ways time times day one two three ten
+just really so how what when where who why while as up down off out away back through
+beside near across toward towards along around behind between beyond inside outside within
+without against among upon via till until than then slow gentle soft quick easy good great
+whole""".split())
+_ING_NOUNS = frozenset({"morning", "evening", "feeling", "meeting", "building", "spring",
+                        "ceiling", "wedding", "morning", "something", "nothing", "darling",
+                        "painting", "ring", "king", "thing", "sibling", "pudding", "ceiling",
+                        "gathering", "clothing", "offering", "beginning", "mourning",
+                        "parenting", "lightning", "crossing", "landing", "ending"})
+
+
+@lru_cache(maxsize=512)
+def key_nouns(topic: str) -> tuple[str, ...]:
+    """The topic's key words, in order: the emotion, the person, the place, the vehicle
+    ("anger", "argument", "sibling"): content words that are not verbs in -ing, small words or
+    a meditation's own vocabulary."""
+    out: list[str] = []
+    for w in re.findall(r"[a-z][a-z'-]*", topic.lower()):
+        w = w.strip("'-")
+        if len(w) < 3 or w in _STOP or w in out:
+            continue
+        if w.endswith("ing") and w not in _ING_NOUNS:
+            continue
+        if w.endswith("ly"):
+            continue
+        out.append(w)
+    return tuple(out)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z][a-z'-]*", text.lower())
+
+
+def topic_setting(topic: str, goal: str = "calm") -> Setting:
+    """The one setting for ``topic``: the first place it names ("a train is a train"), else one
+    its goal suits, else one chosen from its words (the same topic, the same setting)."""
+    words = _words(topic)
+    for w in words:
+        for s in SETTINGS.values():
+            if w in s.words or w.rstrip("s") in s.words:
+                return s
+    if goal in _DEFAULT:
+        return SETTINGS[_DEFAULT[goal]]
+    digest = hashlib.sha256(topic.strip().lower().encode()).digest()
+    return SETTINGS[("forest", "lake", "sky", "river")[digest[0] % 4]]
+
+
+def _phrase(topic: str) -> str:
+    text = re.sub(r"\s+", " ", topic).strip().rstrip(".!?")
+    return text[:1].lower() + text[1:] if text[:2] != "I " else text
+
+
+def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
+    """The opening, body and closing sentences that name the topic whole (its key nouns in a
+    sentence, not pasted): said once each."""
+    what = _phrase(topic)
+    opening = f"This session is for {what}."
+    body = f"You came here for {what}."
+    close = (f"Let this time for {what} carry you gently toward sleep." if sleep else
+             f"Take this time for {what} with you.")
+    return opening, body, close
+
+
+def foreign_marks(setting: Setting, topic: str = "") -> re.Pattern[str]:
+    """What a script in ``setting`` never says: the other settings' marks (those the topic
+    itself does not name), as one pattern over lower-case text."""
+    own = set(setting.marks) | set(_words(topic))
+    marks = sorted({m for s in SETTINGS.values() if s.name != setting.name for m in s.marks}
+                   - own)
+    return re.compile(r"\b(?:" + "|".join(re.escape(m) for m in marks) + r")\b")
+
+
+def names_nouns(text: str, nouns: tuple[str, ...]) -> bool:
+    """Whether every key noun is said in ``text`` (as a word, plural allowed)."""
+    low = text.lower()
+    return all(re.search(rf"\b{re.escape(n)}(?:s|es)?\b", low) for n in nouns)
+
+
+def mixed_settings(text: str, setting: Setting, topic: str = "") -> list[str]:
+    """The other settings whose marks ``text`` says (a cabin's fire on a train, waves on a
+    river): their names, or []. Marks the topic itself says are not counted."""
+    low = text.lower()
+    own = set(setting.marks) | set(_words(topic))
+    out = []
+    for s in SETTINGS.values():
+        if s.name == setting.name:
+            continue
+        if any(m not in own and re.search(rf"\b{re.escape(m)}\b", low) for m in s.marks):
+            out.append(s.name)
+    return out
