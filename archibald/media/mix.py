@@ -5,7 +5,7 @@ The ducking breathes instead of pumping: the music goes down ahead of the voice 
 in silences of :data:`RELEASE_AFTER` seconds or more (the craft's 3–5 s between sentences stay
 down; the 10–30 s after an invitation open), and its gain never moves faster than
 :data:`DUCK_RATE` dB per second (ramps of 2–3 s at the default depth). A sleep session winds
-down: the whole track falls by ``wind_down_db`` over its last minutes.
+down: the whole track falls by ``wind_down_db`` over the minutes up to its last word.
 """
 
 from __future__ import annotations
@@ -106,7 +106,9 @@ def duck_curve(speaking: NDArray[np.bool_], frame: float, duck_db: float, *,
 
 
 def _wind_down(times: NDArray[np.float64], total: float, depth_db: float) -> NDArray[np.float64]:
-    """dB per time: 0, then falling linearly to ``-depth_db`` over the track's last minutes."""
+    """dB per time: 0, then falling linearly to ``-depth_db`` by ``total`` s (the last word),
+    over the minutes before it; the tail after it stays down (issue 25: ending the fall at
+    the track's end left a 3-minute sleep session's last minute only 2.5 LU down)."""
     span = min(WIND_DOWN_SECONDS, total / 3)
     if depth_db <= 0 or span <= 0:
         return np.zeros_like(times)
@@ -131,7 +133,8 @@ def mix(voice: Path, music: Path | None, out: Path, *, lead_in: float = 3.0,
 
     Music plays ``lead_in`` s before the first word and fades over ``tail`` s after the last;
     under speech and short pauses it is ducked by ``duck_db`` (see :func:`duck_curve`).
-    ``wind_down_db`` (a sleep session) lowers voice and music together over the last minutes.
+    ``wind_down_db`` (a sleep session) lowers voice and music together over the minutes up
+    to the last word, and the tail stays that low.
     The result is −16 LUFS, true peak ≤ −1.5 dBTP, measured on the exact 16-bit samples
     written (the file is checked to hold them).
     """
@@ -158,7 +161,7 @@ def mix(voice: Path, music: Path | None, out: Path, *, lead_in: float = 3.0,
     track[lead:lead + len(v)] = v                    # a mono voice goes to both channels
     hop = int(FRAME * SAMPLE_RATE)
     times = np.arange(-(-total // hop) + 1, dtype=np.float64) * FRAME   # frame k at k·FRAME s
-    wind = _wind_down(times, total / SAMPLE_RATE, wind_down_db)
+    wind = _wind_down(times, (lead + len(v)) / SAMPLE_RATE, wind_down_db)
     if wind_down_db > 0:
         track *= _per_sample(10 ** (wind / 20), hop, total)[:, None]
     music_rate = gain_rate(wind, FRAME, smooth=0)
