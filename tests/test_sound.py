@@ -95,7 +95,6 @@ def test_the_measure_reads_a_known_gain_and_ignores_the_beds_own_swell(tmp_path:
 
 
 def test_a_faded_video_ends_on_a_black_frame(tmp_path: Path) -> None:
-    import av
 
     from archibald.media.art import render_art
     from archibald.media.video import assemble
