@@ -240,9 +240,9 @@ def sound(topic: str, minutes: float, seed: int) -> dict[str, object]:
                 "gaps_under_5s": len(short),
                 "max_rise_under_5s_db": round(max(short, default=0.0), 2),
                 "short_gaps_over_3db": sum(r > 3.0 for r in short),
-                "shortest_gap_that_rose_s": round(min(risen), 1) if risen else None,
-                "tail_after_last_word_s": round(len(mix) / rate
-                                                - (np.flatnonzero(spoken)[-1] + 1) * 0.1, 1),
+                "shortest_gap_that_rose_s": round(float(min(risen)), 1) if risen else None,
+                "tail_after_last_word_s": round(float(len(mix) / rate
+                                                - (np.flatnonzero(spoken)[-1] + 1) * 0.1), 1),
                 "last_minute_under_middle_lu": round(
                     integrated_lufs(mix[middle - minute // 2:middle + minute // 2], rate)
                     - integrated_lufs(mix[-minute:], rate), 2),
