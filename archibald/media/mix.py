@@ -117,13 +117,14 @@ def _wind_down(times: NDArray[np.float64], total: float, depth_db: float) -> NDA
 
 def _ramp(times: NDArray[np.float64], total: float, fade_in: float,
           fade_out: float) -> NDArray[np.float64]:
-    """A raised-cosine gain at ``times`` (s): up over ``fade_in`` s, down over the last
-    ``fade_out`` s of ``total``."""
+    """A gain at ``times`` (s): up over ``fade_in`` s (raised cosine), down over the last
+    ``fade_out`` s of ``total`` (a quarter sine: a raised cosine over a sleep session's long,
+    wound-down tail left its last 6 s under −70 dBFS, a hole to the mix check)."""
     g = np.ones_like(times)
     if fade_in > 0:
         g *= 0.5 - 0.5 * np.cos(np.pi * np.clip(times / fade_in, 0, 1))
     if fade_out > 0:
-        g *= 0.5 - 0.5 * np.cos(np.pi * np.clip((total - times) / fade_out, 0, 1))
+        g *= np.sin(0.5 * np.pi * np.clip((total - times) / fade_out, 0, 1))
     return g
 
 

@@ -98,18 +98,25 @@ def check_voice(samples: Samples, rate: int, script: Script) -> tuple[float, dic
 
 
 def check_mix(samples: Samples, rate: int, *, bed: tuple[Samples, int] | None = None,
+              voice: tuple[Samples, int] | None = None, lead_in: float = 0.0,
               max_silence: float = 2.0) -> tuple[float, dict[str, Any]]:
     """A final mix: loudness on target, true peak under the ceiling, no clipping, no silence
     holes, and — given the music ``bed`` (samples, rate) it was made from — ducking that does
     not pump (the bed's gain, :func:`~archibald.quality.gain.music_gain_db`, changing at most
-    :data:`MAX_GAIN_RATE` dB/s)."""
-    from .gain import gain_rate, music_gain_db
+    :data:`MAX_GAIN_RATE` dB/s). Given the ``voice`` too (placed ``lead_in`` s in), the gain
+    is read from the first word to the last: the fades in and out are no ducking."""
+    from .gain import gain_rate, music_gain_db, speaking_windows
 
     facts = audio_facts(samples, rate)
     lufs_off = abs(facts["lufs"] - TARGET_LUFS) if math.isfinite(facts["lufs"]) else 99.0
     pump = None
     if bed is not None:
-        course = music_gain_db(samples, rate, *bed)
+        course = music_gain_db(samples, rate, *bed, voice=voice, lead_in=lead_in)
+        if voice is not None:
+            spoken = np.flatnonzero(speaking_windows(*voice, samples.shape[0] / rate,
+                                                     lead_in=lead_in))
+            if spoken.size:
+                course = course[spoken[0]:spoken[-1] + 1]
         if np.count_nonzero(np.isfinite(course)) >= 10:
             pump = gain_rate(course)
     parts = {
