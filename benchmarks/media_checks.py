@@ -5,7 +5,7 @@
 For each topic: `archibald produce` offline (no keys, every stage local) into a scratch folder,
 then, from the files it wrote (route-blind, with the measures in archibald.media.quality):
 
-- the music's gain through the mix, voice projected out (``music_gain_db``): fastest change;
+- the music's gain through the mix (``archibald.quality.gain.music_gain_db``): fastest change;
 - loudness of the middle minute and of the last minute (a sleep session must fall ≥ 3 LU);
 - frames at 0 s, 30 s and 300 s: mean absolute difference of each pair (0..255);
 - the encode spec (``validate_video``: H.264 High yuv420p BT.709 1080p30, AAC-LC 48 kHz,
