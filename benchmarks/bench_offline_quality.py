@@ -262,5 +262,86 @@ def main() -> None:
           f"wall median {statistics.median(float(str(v['wall'])) for v in videos):.1f} s")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and "--sound" not in sys.argv:
     main()
+
+
+# -- Sound (issue 25, item 5): the music in the pauses, a sleep session's ending ----------------
+#
+#     .venv/bin/python benchmarks/bench_offline_quality.py --sound [--minutes 3] [--seed 1]
+#
+# Each topic produced offline; from the files it wrote, with the one measure of the music's
+# gain (archibald.quality.gain): how far the music rises in each pause of the voice (gaps under
+# 5 s must stay within 3 dB; rises only in silences of 8 s or more), and for a sleep session
+# the ambient tail after the last word, the last minute's loudness under the middle minute's
+# and the last frame's grey level (0 is black).
+
+#: topics no test uses: two read as sleep, two awake
+SOUND_TOPICS = ("Falling asleep to rain on a tin roof", "Winding down to sleep on a night train",
+                "Calm for a job interview on video", "A quiet lake at dawn")
+
+
+def sound(topic: str, minutes: float, seed: int) -> dict[str, object]:
+    """One offline produce of ``topic``; its pauses, tail and ending measured from the files."""
+    import av
+
+    from archibald.media.loudness import integrated_lufs
+    from archibald.quality.gain import gap_rises, music_gain_db, speaking_windows
+
+    with tempfile.TemporaryDirectory() as tmp:
+        wall, run = produce(topic, minutes, seed, Path(tmp))
+        root = Path(tmp) / "out" / ".archibald" / "stages"
+
+        def audio(stage: str, name: str) -> tuple[np.ndarray, int]:
+            return read_audio(next(root.glob(f"{stage}-*/files/{name}")))
+
+        (mix, rate), (voice, v_rate) = audio("video_assembly", "mix.wav"), \
+            audio("audio_generation", "voice.wav")
+        music, m_rate = audio("music_generation", "music.wav")
+        course = music_gain_db(mix, rate, music, m_rate, voice=(voice, v_rate), lead_in=LEAD_IN)
+        spoken = speaking_windows(voice, v_rate, len(mix) / rate, lead_in=LEAD_IN)
+        rises = gap_rises(course, spoken)
+        short = [r for g, r in rises if g < 5.0]
+        risen = [g for g, r in rises if r > 3.0]
+        minute, middle = 60 * rate, len(mix) // 2
+        with av.open(str(Path(tmp) / "out" / "video.mp4")) as c:
+            v = c.streams.video[0]
+            c.seek(int((float(v.duration * v.time_base) - 1.0) / v.time_base), stream=v)
+            last = [f for f in c.decode(v)][-1].to_ndarray(format="gray").mean()
+        return {"topic": topic, "sleep": read_topic(topic).sleep, "wall": round(wall, 1),
+                "video_s": round(len(mix) / rate, 1), "gaps": len(rises),
+                "gaps_under_5s": len(short),
+                "max_rise_under_5s_db": round(max(short, default=0.0), 2),
+                "short_gaps_over_3db": sum(r > 3.0 for r in short),
+                "shortest_gap_that_rose_s": round(float(min(risen)), 1) if risen else None,
+                "tail_after_last_word_s": round(float(len(mix) / rate
+                                                - (np.flatnonzero(spoken)[-1] + 1) * 0.1), 1),
+                "last_minute_under_middle_lu": round(
+                    integrated_lufs(mix[middle - minute // 2:middle + minute // 2], rate)
+                    - integrated_lufs(mix[-minute:], rate), 2),
+                "last_frame_grey": round(float(last), 1), "stages": len(run["stages"])}
+
+
+def sound_main() -> None:
+    ap = argparse.ArgumentParser(description="the sound of offline videos (issue 25, item 5)")
+    ap.add_argument("--sound", action="store_true")
+    ap.add_argument("--minutes", type=float, default=3)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    rows = []
+    for topic in SOUND_TOPICS:
+        rows.append(sound(topic, args.minutes, args.seed))
+        print(f"- {rows[-1]}", flush=True)
+    short = [r["max_rise_under_5s_db"] for r in rows]
+    sleep = [r for r in rows if r["sleep"]]
+    print(f"{len(rows)} videos of {args.minutes:g} min: music rise in gaps < 5 s at most "
+          f"{max(float(str(x)) for x in short):.2f} dB (target <= 3) over "
+          f"{sum(int(str(r['gaps_under_5s'])) for r in rows)} gaps; shortest gap that rose "
+          f"{min((float(str(r['shortest_gap_that_rose_s'])) for r in rows if r['shortest_gap_that_rose_s'] is not None), default=0):.1f} s; "
+          f"sleep: tail >= {min((float(str(r['tail_after_last_word_s'])) for r in sleep), default=0):.1f} s, "
+          f"last minute >= {min((float(str(r['last_minute_under_middle_lu'])) for r in sleep), default=0):.2f} LU "
+          f"under the middle, last frame grey <= {max((float(str(r['last_frame_grey'])) for r in sleep), default=0):.1f}")
+
+
+if __name__ == "__main__" and "--sound" in sys.argv:
+    sound_main()

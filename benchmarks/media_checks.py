@@ -5,7 +5,7 @@
 For each topic: `archibald produce` offline (no keys, every stage local) into a scratch folder,
 then, from the files it wrote (route-blind, with the measures in archibald.media.quality):
 
-- the music's gain through the mix, voice projected out (``music_gain_db``): fastest change;
+- the music's gain through the mix (``archibald.quality.gain.music_gain_db``): fastest change;
 - loudness of the middle minute and of the last minute (a sleep session must fall ≥ 3 LU);
 - frames at 0 s, 30 s and 300 s: mean absolute difference of each pair (0..255);
 - the encode spec (``validate_video``: H.264 High yuv420p BT.709 1080p30, AAC-LC 48 kHz,
@@ -33,7 +33,8 @@ from archibald.media.audio import read_audio
 from archibald.media.loudness import integrated_lufs
 from archibald.media.music import ambience_for
 from archibald.media.probe import frame_at
-from archibald.media.quality import max_gain_rate, music_gain_db, validate_video
+from archibald.media.quality import validate_video
+from archibald.quality.gain import gain_rate, music_gain_db
 from archibald.media.scene import scene_kind
 
 TOPICS = ("Sleep after a long-haul flight", "A quiet lake at dawn",
@@ -110,7 +111,8 @@ def check(topic: str, minutes: float, seed: int, docs: Path | None,
         voice, voice_rate = read_audio(stage_file(out, "audio_generation", "voice.wav"))
         music, music_rate = read_audio(stage_file(out, "music_generation", "music.wav"))
         facts = validate_video(video, len(mix) / rate)
-        gain = music_gain_db(mix, voice, voice_rate, music, music_rate, LEAD_IN)
+        gain = music_gain_db(mix, rate, music, music_rate, voice=(voice, voice_rate),
+                             lead_in=LEAD_IN)
         spoken = slice(int(LEAD_IN / 0.1), int((LEAD_IN + len(voice) / voice_rate) / 0.1))
         minute = 60 * rate
         middle = len(mix) // 2
@@ -128,7 +130,7 @@ def check(topic: str, minutes: float, seed: int, docs: Path | None,
             "spec": f"{facts['profile']} {facts['pix_fmt']} {facts['width']}x{facts['height']} "
                     f"{facts['fps']:g} fps, {facts['audio_codec']} {facts['audio_profile']} "
                     f"{facts['sample_rate']} Hz, moov first",
-            "music_gain_max_db_per_s": round(max_gain_rate(gain[spoken], 0.1), 2),
+            "music_gain_max_db_per_s": round(gain_rate(gain[spoken], 0.1), 2),
             "middle_minute_lufs": round(integrated_lufs(mix[middle - minute // 2:
                                                             middle + minute // 2], rate), 2),
             "last_minute_lufs": round(integrated_lufs(mix[-minute:], rate), 2),

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archibald.quality.media import (MAX_GAIN_RATE, check_image, check_mix, check_voice,
-                                     gain_change_rate)
+from archibald.quality.gain import gain_rate, music_gain_db
+from archibald.quality.media import MAX_GAIN_RATE, check_image, check_mix, check_voice
 from archibald.quality.text import (check_research, check_script, check_title, contradictions,
                                     coverage, repetition)
 from archibald.script.model import Script, Section, sentences
@@ -246,8 +246,8 @@ def test_the_mix_check_ranks_gentle_ducking_above_pumped_music() -> None:
 def test_the_gain_rate_ignores_the_beds_own_swell() -> None:
     bed = _bed(30.0)
     flat = np.zeros(bed.shape[0])
-    rate = gain_change_rate(_mixed(bed, flat, flat), MIX_RATE, bed, MIX_RATE)
-    assert rate is not None and rate < 1.0
+    rate = gain_rate(music_gain_db(_mixed(bed, flat, flat), MIX_RATE, bed, MIX_RATE))
+    assert rate < 1.0
 
 
 # -- image and thumbnail --------------------------------------------------------------------

@@ -18,8 +18,7 @@ from ..errors import ArchibaldError, ValidationError
 __all__ = [
     "contrast_ratio", "relative_luminance", "validate_video", "validate_audio", "audio_facts",
     "audio_misses",
-    "validate_image", "score_audio", "score_image", "score_video", "band_level_db",
-    "max_gain_rate", "loudness_per_minute", "music_gain_db",
+    "validate_image", "score_audio", "score_image", "score_video", "loudness_per_minute",
 ]
 
 #: what YouTube's recommended upload settings ask of the assembled MP4
@@ -184,80 +183,6 @@ def score_audio(path: Path | str, *, max_silence: float | None = None, loudness:
     }
     score = float(np.prod(list(parts.values())) ** (1 / len(parts)))
     return score, {**facts, "parts": parts}
-
-
-def band_level_db(samples: NDArray[np.float32], rate: int, low: float, high: float, *,
-                  window: float = 0.1) -> NDArray[np.float64]:
-    """Level in dB, per ``window`` s, of what ``samples`` hold between ``low`` and ``high`` Hz.
-
-    How the music's gain is measured in a mix: a band the voice does not reach, followed
-    through time (−200 dB for silence).
-    """
-    from scipy.signal import butter, sosfilt
-
-    from .audio import frame_power
-
-    mono = samples.mean(axis=1) if samples.ndim == 2 else samples
-    sos = butter(4, [low, high], btype="bandpass", fs=rate, output="sos")
-    power = frame_power(sosfilt(sos, mono.astype(np.float64)).astype(np.float32),
-                        max(1, int(window * rate)), partial=False)
-    return np.asarray(10 * np.log10(np.maximum(power, 1e-20)), dtype=np.float64)
-
-
-def max_gain_rate(levels_db: NDArray[np.float64], window: float, *,
-                  smooth: float = 0.5) -> float:
-    """The fastest a level curve (dB per ``window`` s) moves, in dB per second.
-
-    The curve first goes through a running median over ``smooth`` s (a lone window that
-    caught a syllable or a bell does not count as the gain moving), then a short average;
-    NaN windows take their neighbours' values.
-    """
-    from scipy.ndimage import median_filter, uniform_filter1d
-
-    curve = np.asarray(levels_db, dtype=np.float64)
-    known = np.flatnonzero(np.isfinite(curve))
-    if len(known) < 2:
-        return 0.0
-    curve = np.interp(np.arange(len(curve)), known, curve[known])
-    size = max(1, int(round(smooth / window)))
-    curve = uniform_filter1d(median_filter(curve, size=size, mode="nearest"),
-                             size=max(1, size // 2), mode="nearest")
-    return float(np.max(np.abs(np.diff(curve))) / window)
-
-
-def music_gain_db(mix: NDArray[np.float32], voice: NDArray[np.float32], voice_rate: int,
-                  music: NDArray[np.float32], music_rate: int, lead_in: float, *,
-                  window: float = 0.1) -> NDArray[np.float64]:
-    """The music's gain through a finished mix, per ``window`` s, measured from the files.
-
-    The mix is the voice (placed ``lead_in`` s in) plus the music under a gain, then scaled
-    and peak-limited: in each window the voice's share is found by least squares and taken
-    out, and what remains is compared with the music bed. Windows where the voice speaks
-    are NaN (there the limiter leaves a trace of the voice; the gain is flat under speech
-    anyway, and pumping shows in the pauses), and so are those where the bed is nearly
-    silent. So the ducking is measured from what was written, not from the mixer's account.
-    """
-    from .audio import SAMPLE_RATE, fit_length, frame_power, resample, to_stereo
-
-    rate = SAMPLE_RATE
-    total = len(mix)
-    v = np.zeros((total, 2), dtype=np.float32)
-    spoken = to_stereo(resample(voice, voice_rate))
-    lead = int(round(lead_in * rate))
-    v[lead:lead + len(spoken)] = spoken[:max(0, total - lead)]
-    hop = max(1, int(window * rate))
-    mm = frame_power(mix, hop, partial=False)
-    vv = frame_power(v, hop, partial=False)
-    mv = frame_power(np.sqrt(np.float32(0.5)) * (mix + v), hop, partial=False) \
-        - 0.5 * (mm + vv)                                          # mean of mix·voice
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rest = np.where(vv > 1e-12, mm - mv * mv / vv, mm)
-    bed = frame_power(fit_length(to_stereo(resample(music, music_rate)), total, rate), hop,
-                      partial=False)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gain = 10 * np.log10(np.maximum(rest, 1e-20) / bed)
-    gain[(bed < 1e-8) | (vv > float(vv.max()) * 1e-6)] = np.nan
-    return np.asarray(gain, dtype=np.float64)
 
 
 def loudness_per_minute(samples: NDArray[np.float32], rate: int) -> list[float]:

@@ -26,7 +26,7 @@ from .files import atomic_output, check_input, check_picture
 from .probe import probe_audio, probe_video
 
 __all__ = ["VideoInfo", "WIDTH", "HEIGHT", "FPS", "SIZES", "assemble", "check_image",
-           "check_loop", "encode_loop", "segment_args"]
+           "check_loop", "encode_loop", "segment_args", "fade_tail_args", "faded_args"]
 
 WIDTH, HEIGHT, FPS = 1920, 1080, 30
 #: the two shapes made: landscape, and portrait for Shorts
@@ -211,14 +211,64 @@ def loop_args(segment: Path, audio: Path, out: Path, duration: float) -> list[st
             "-t", f"{duration:.6f}", "-movflags", "+faststart", str(out)]
 
 
+def fade_tail_args(segment: Path, out: Path, start: int, duration: float, fade: float,
+                   size: tuple[int, int], *, still: bool) -> list[str]:
+    """ffmpeg arguments that re-encode the looped segment from frame ``start`` (a multiple of
+    its length, so a key frame) to ``duration`` s, the picture fading to black over ``fade`` s
+    and black for its last 0.2 s; encoded as the segment was (same x264 settings, so the two
+    join by stream copy)."""
+    frames = max(1, round(duration * FPS) - start)
+    begin = max(0.0, frames / FPS - fade - 0.2)
+    speed = ["-preset", "superfast", "-tune", "stillimage", "-crf", "18"] if still else \
+        ["-preset", "veryfast", "-crf", "20"]
+    return ["-y", "-stream_loop", "-1", "-i", str(segment),
+            "-vf", f"fade=t=out:st={begin:.3f}:d={fade:.3f}:color=black," + _video_filter(size),
+            "-frames:v", str(frames), *_X264, *_gop(frames), *speed, "-threads", "2",
+            "-an", str(out)]
+
+
+def faded_args(listing: Path, audio: Path, out: Path, duration: float) -> list[str]:
+    """ffmpeg arguments that join the parts ``listing`` names (whole segments, then the faded
+    tail of :func:`fade_tail_args`) by stream copy, with the audio, cut to ``duration``."""
+    frames = max(1, round(duration * FPS))
+    return ["-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio),
+            "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-frames:v", str(frames),
+            "-t", f"{duration:.6f}", "-movflags", "+faststart", str(out)]
+
+
+def _frame_count(path: Path) -> int:
+    import av
+
+    with av.open(str(path)) as container:
+        v = container.streams.video[0]
+        return int(v.frames) or sum(1 for _ in container.demux(v) if _.size)
+
+
+def _fade_out(seg: Path, aac: Path, out: Path, work: Path, duration: float, fade: float,
+              size: tuple[int, int], still: bool, runner: Runner | None) -> None:
+    """The looped video with its last ``fade`` s fading to black: whole segments copied, the
+    rest re-encoded with the fade, joined by stream copy."""
+    length = _frame_count(seg)
+    copies = max(0, math.floor((duration - fade - 0.2) * FPS / length))
+    tail = work / "tail.mp4"
+    ffmpeg.run(fade_tail_args(seg, tail, copies * length, duration, fade, size, still=still),
+               runner=runner)
+    listing = work / "parts.txt"
+    lines = [f"file '{seg.resolve()}'"] * copies + [f"file '{tail.resolve()}'"]
+    listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ffmpeg.run(faded_args(listing, aac, out, duration), runner=runner)
+
+
 def assemble(image: Path | None, audio: Path, out: Path, *, loop: Path | None = None,
-             runner: Runner | None = None) -> VideoInfo:
+             runner: Runner | None = None, fade_out: float = 0.0) -> VideoInfo:
     """Make ``out`` (MP4) from a moving ``loop`` or a still ``image``, and ``audio``.
 
     The loop (see :func:`encode_loop`) is repeated by stream copy as it is; a still image is
     first encoded to a short segment beside the audio. Validated before it appears. Raises
     InputError for a missing/corrupt/odd-sized picture, missing/corrupt/empty audio or an
     unwritable ``out``; MediaError if ffmpeg fails; ValidationError if the result misses spec.
+    ``fade_out`` s > 0: the picture fades to black at the end (a sleep session), black on its
+    last frame.
     """
     from .quality import validate_video
 
@@ -249,7 +299,11 @@ def assemble(image: Path | None, audio: Path, out: Path, *, loop: Path | None = 
                         pool.submit(ffmpeg.run, audio_args(audio, aac), runner=runner)]
                 for job in jobs:
                     job.result()
-        ffmpeg.run(loop_args(seg, aac, tmp_out, duration), runner=runner)
+        if fade_out > 0:
+            _fade_out(seg, aac, tmp_out, Path(work), duration, min(fade_out, duration / 2),
+                      size, loop is None, runner)
+        else:
+            ffmpeg.run(loop_args(seg, aac, tmp_out, duration), runner=runner)
         facts = validate_video(tmp_out, duration)
     return VideoInfo(
         path=out, duration=float(facts["duration"]), width=int(facts["width"]),

@@ -15,14 +15,13 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import butter, sosfiltfilt
 
 from ..media.audio import Samples, frame_power
 from ..media.quality import (LUFS_TOLERANCE, PEAK_CEILING, TARGET_LUFS, audio_facts,
                              contrast_ratio, relative_luminance)
 from ..script.model import SPEAKING_WPM, Script, pauses
 
-__all__ = ["check_voice", "check_mix", "check_image", "gain_change_rate", "silences",
+__all__ = ["check_voice", "check_mix", "check_image", "silences",
            "MAX_GAIN_RATE", "MAX_THUMBNAIL_WORDS", "PHONE_SCALE"]
 
 #: how fast the music bed's level may move under the voice (dB per second) before it pumps
@@ -98,51 +97,28 @@ def check_voice(samples: Samples, rate: int, script: Script) -> tuple[float, dic
                              "duration": round(duration, 2)}
 
 
-def _low_band_db(samples: Samples, rate: int, band_hz: float) -> NDArray[np.float64]:
-    mono = samples.mean(axis=1) if samples.ndim == 2 else samples
-    sos = butter(4, band_hz, btype="low", fs=rate, output="sos")
-    low = sosfiltfilt(sos, mono.astype(np.float64)).astype(np.float32)[:, None]
-    return _levels_db(low, rate, hop=0.1)
-
-
-def gain_change_rate(mix: Samples, rate: int, bed: Samples, bed_rate: int, *,
-                     band_hz: float = 100.0) -> float | None:
-    """How fast the music bed's gain moves in the mix (90th percentile, dB/s).
-
-    The gain is the mix's level over the bed's, frame by frame, below ``band_hz`` where a voice
-    has next to no energy, so the bed's own swells cancel and what is left is the ducking.
-    None when the bed has nothing in that band to measure by.
-    """
-    from ..media.audio import resample
-
-    if bed_rate != rate:
-        bed = resample(bed, bed_rate, rate)
-    n = min(mix.shape[0], bed.shape[0])
-    if n < 2 * rate:
-        return None
-    mix_db = _low_band_db(mix[:n], rate, band_hz)
-    bed_db = _low_band_db(bed[:n], rate, band_hz)
-    # where both are audible: a fade in from silence is no ducking
-    audible = (bed_db > bed_db.max() - 30.0) & (mix_db > mix_db.max() - 40.0)
-    if bed_db.max() < -70.0 or audible.sum() < 10:
-        return None
-    gain = mix_db - bed_db
-    # a 1 s moving average: the ducking's course, not the waveforms' beating nor what little
-    # of the voice reaches the band; the 90th percentile, not a lone frame
-    smooth = np.convolve(gain, np.ones(10) / 10, mode="valid")
-    slope = np.abs(np.diff(smooth)) / 0.1
-    keep = (np.convolve(audible, np.ones(11), mode="valid") == 11)[:slope.size]
-    return float(np.percentile(slope[keep], 90)) if keep.any() else None
-
-
 def check_mix(samples: Samples, rate: int, *, bed: tuple[Samples, int] | None = None,
+              voice: tuple[Samples, int] | None = None, lead_in: float = 0.0,
               max_silence: float = 2.0) -> tuple[float, dict[str, Any]]:
     """A final mix: loudness on target, true peak under the ceiling, no clipping, no silence
     holes, and — given the music ``bed`` (samples, rate) it was made from — ducking that does
-    not pump (the bed's gain changing at most :data:`MAX_GAIN_RATE` dB/s)."""
+    not pump (the bed's gain, :func:`~archibald.quality.gain.music_gain_db`, changing at most
+    :data:`MAX_GAIN_RATE` dB/s). Given the ``voice`` too (placed ``lead_in`` s in), the gain
+    is read from the first word to the last: the fades in and out are no ducking."""
+    from .gain import gain_rate, music_gain_db, speaking_windows
+
     facts = audio_facts(samples, rate)
     lufs_off = abs(facts["lufs"] - TARGET_LUFS) if math.isfinite(facts["lufs"]) else 99.0
-    pump = None if bed is None else gain_change_rate(samples, rate, *bed)
+    pump = None
+    if bed is not None:
+        course = music_gain_db(samples, rate, *bed, voice=voice, lead_in=lead_in)
+        if voice is not None:
+            spoken = np.flatnonzero(speaking_windows(*voice, samples.shape[0] / rate,
+                                                     lead_in=lead_in))
+            if spoken.size:
+                course = course[spoken[0]:spoken[-1] + 1]
+        if np.count_nonzero(np.isfinite(course)) >= 10:
+            pump = gain_rate(course)
     parts = {
         "loudness": max(0.0, 1.0 - max(0.0, lufs_off - LUFS_TOLERANCE) / 5.0),
         "true_peak": 1.0 if facts["true_peak_dbtp"] <= PEAK_CEILING else max(

@@ -61,9 +61,11 @@ def check_video_file(task: Task, art: dict[str, Any]) -> tuple[float, dict[str, 
     score, details = score_video(art["path"], art.get("duration"))
     if art.get("mix"):
         samples, rate = read_audio(art["mix"])
-        music = task.inputs.get("music")
+        music, voice = task.inputs.get("music"), task.inputs.get("voice")
         mixed, mix_details = check_mix(samples, rate,
-                                       bed=read_audio(music) if music else None)
+                                       bed=read_audio(music) if music else None,
+                                       voice=read_audio(voice) if voice else None,
+                                       lead_in=float(art.get("lead_in", 0.0)))
         details["mix"] = mix_details
         score = min(score, mixed)
     return score, details

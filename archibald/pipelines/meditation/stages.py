@@ -22,17 +22,20 @@ from ...script.forms import script_from_dict, script_from_markdown, script_to_di
 from ...script.model import Script, timeline
 from ...core.tasks import Context, Task
 
-__all__ = ["LEAD_IN", "TAIL", "script_minutes"]
+__all__ = ["LEAD_IN", "TAIL", "SLEEP_TAIL", "script_minutes"]
 
 LEAD_IN = 3.0  # seconds of music before the first word
 TAIL = 15.0  # seconds of music after the last word
+SLEEP_TAIL = 25.0  # a sleep session's ambient tail after the last word, fading out (≥ 20 s)
+SLEEP_FADE = 8.0  # seconds over which a sleep session's picture fades to black at the end
 SLEEP_WIND_DOWN_DB = 8.0  # how far a sleep session's last minutes fall
 
 
-def script_minutes(minutes: float) -> float:
+def script_minutes(minutes: float, *, sleep: bool = False) -> float:
     """How long the voice track (what the script stages write and score, leads included) must
-    run for the video to last ``minutes``: the music before and after the voice is the rest."""
-    return (minutes * 60.0 - LEAD_IN - TAIL) / 60.0
+    run for the video to last ``minutes``: the music before and after the voice is the rest
+    (a sleep session's tail is longer)."""
+    return (minutes * 60.0 - LEAD_IN - (SLEEP_TAIL if sleep else TAIL)) / 60.0
 
 
 def _script_value(script: Script, changes: list[str]) -> dict[str, Any]:
@@ -77,7 +80,8 @@ def concept_inputs(si: StageInput, inputs: dict[str, Any]) -> dict[str, Any]:
 
 def writing_inputs(si: StageInput, inputs: dict[str, Any]) -> dict[str, Any]:
     minutes = float(inputs["minutes"])
-    voice = script_minutes(minutes)  # the script stages' target, not the video's
+    # the script stages' target, not the video's
+    voice = script_minutes(minutes, sleep=bool(inputs["concept"].get("sleep")))
     concept = inputs["concept"]
     return {**inputs, "concept": {**concept, "minutes": voice}, "minutes": voice,
             "closing": "fade" if concept.get("sleep") else "return",
@@ -86,7 +90,9 @@ def writing_inputs(si: StageInput, inputs: dict[str, Any]) -> dict[str, Any]:
 
 def edit_inputs(si: StageInput, inputs: dict[str, Any]) -> dict[str, Any]:
     minutes = float(inputs["minutes"])
-    return {**inputs, "minutes": script_minutes(minutes), "max_tokens": int(260 * minutes)}
+    sleep = bool(inputs["script"].get("sleep"))
+    return {**inputs, "minutes": script_minutes(minutes, sleep=sleep),
+            "max_tokens": int(260 * minutes)}
 
 
 def audio_inputs(si: StageInput, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -107,9 +113,12 @@ def music_inputs(si: StageInput, inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 def video_inputs(si: StageInput, inputs: dict[str, Any]) -> dict[str, Any]:
-    # a sleep session fades out: the last minutes fall (issue 12)
-    return {**inputs, "wind_down_db": SLEEP_WIND_DOWN_DB if inputs.pop("sleep", False) else 0.0,
-            "lead_in": LEAD_IN, "tail": TAIL}
+    # a sleep session fades out: the last minutes fall (issue 12), a long ambient tail after
+    # the last word, the picture to black (issue 25)
+    sleep = bool(inputs.pop("sleep", False))
+    return {**inputs, "wind_down_db": SLEEP_WIND_DOWN_DB if sleep else 0.0,
+            "lead_in": LEAD_IN, "tail": SLEEP_TAIL if sleep else TAIL,
+            "fade_out": SLEEP_FADE if sleep else 0.0}
 
 
 def tts_inputs(si: StageInput, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -311,6 +320,8 @@ async def video_assembly(task: Task, context: Context) -> dict[str, Any]:
 
     mixing = in_process(context, mix, Path(task.inputs["voice"]), Path(task.inputs["music"]),
                         Path(task.inputs["mix_out"]),
+                        lead_in=float(task.inputs.get("lead_in", LEAD_IN)),
+                        tail=float(task.inputs.get("tail", TAIL)),
                         wind_down_db=float(task.inputs.get("wind_down_db", 0.0)))
     scene, loop = task.inputs.get("scene"), None
     if scene:                                  # our own scene: it moves (drawn beside the mix)
@@ -320,7 +331,8 @@ async def video_assembly(task: Task, context: Context) -> dict[str, Any]:
     else:
         mixed = await mixing
     info = await in_process(context, assemble, Path(task.inputs["image"]), mixed.path,
-                            Path(task.inputs["out"]), loop=loop)
+                            Path(task.inputs["out"]), loop=loop,
+                            fade_out=float(task.inputs.get("fade_out", 0.0)))
     return {"path": str(info.path), "duration": info.duration, "mix": str(mixed.path),
             "lufs": mixed.lufs, "true_peak_dbtp": mixed.true_peak_dbtp,
             "lead_in": float(task.inputs.get("lead_in", LEAD_IN))}

@@ -47,7 +47,8 @@ _EVENTS = {
     "school": "school", "class": "the class", "lecture": "the lecture",
 }
 _GOALS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("sleep", ("sleep", "asleep", "bedtime", "insomnia", "sleepless", "drift off", "nap")),
+    ("sleep", ("sleep", "asleep", "bedtime", "insomnia", "sleepless", "drift off", "nap",
+               "drifting off", "doze", "dozing", "doze off", "nod off", "slumber")),
     ("grief", ("grief", "grieving", "loss", "mourning", "bereavement", "funeral")),
     ("confidence", ("confidence", "confident", "courage", "brave", "self-belief", "nerves",
                     "nervous")),
