@@ -276,3 +276,75 @@ def burn_captions(loop: Path, audio: Path, cues: list[Cue], out: Path, *,
         facts = validate_video(tmp_out, duration)
     return {**facts, "path": str(out), "captions": len(cues),
             "bytes": out.stat().st_size}
+
+
+def _frames(path: Path, every: int, scale: int = 4) -> dict[int, Any]:
+    """Every ``every``-th frame of a video, by index, shrunk ``scale`` times (uint8 RGB)."""
+    import av
+
+    out: dict[int, Any] = {}
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        for i, frame in enumerate(container.decode(stream)):
+            if i % every == 0:
+                out[i] = frame.to_ndarray(format="rgb24")[::scale, ::scale]
+    return out
+
+
+def measure_captions(video: Path, plain_loop: Path, voice: Path, *, lead: float,
+                     every: int = 10, floor_db: float = -30.0) -> dict[str, Any]:
+    """Route-blind: on how many sampled frames the voice speaks does text show over the
+    picture? Each sampled frame (every ``every``-th) is compared with the captionless loop's
+    frame it repeats; a frame shows a caption when more than 0.4 % of its pixels differ by more
+    than 48 levels (encoding noise stays far below). A frame has speech when the ``voice``
+    track (it starts ``lead`` seconds into the video) is within ``floor_db`` of its loudest,
+    in the 100 ms around it. Also where the differing pixels fall: the share in the bottom
+    fifth and the right 15 % (the Shorts player's buttons and caption)."""
+    from .audio import read_audio
+
+    samples, rate = read_audio(voice, "voice file")
+    mono = np.asarray(samples, dtype=np.float32)
+    if mono.ndim > 1:
+        mono = mono.mean(axis=1)
+    hop = rate // 50
+    n = len(mono) // hop
+    rms = np.sqrt(np.mean(mono[:n * hop].reshape(n, hop) ** 2, axis=1) + 1e-12)
+    loud = rms > float(rms.max()) * 10 ** (floor_db / 20)
+    import av
+
+    shown = _frames(video, every)
+    with av.open(str(plain_loop)) as container:
+        loop_frames = int(container.streams.video[0].frames or 0)
+    if not loop_frames:
+        loop_frames = len(_frames(plain_loop, 1, 16))
+    wanted = sorted({i % loop_frames for i in shown})
+    plain: dict[int, Any] = {}
+    with av.open(str(plain_loop)) as container:
+        for i, frame in enumerate(container.decode(container.streams.video[0])):
+            if i in wanted:
+                plain[i] = frame.to_ndarray(format="rgb24")[::4, ::4]
+    fps = 30.0
+    speech = with_text = text_frames = 0
+    outside = inside = 0
+    for i, frame in sorted(shown.items()):
+        t = i / fps - lead
+        k = int(t * 50)
+        spoken = 0 <= k < n and bool(loud[max(0, k - 2):k + 3].any())
+        base = plain.get(i % loop_frames)
+        if base is None:
+            continue
+        diff = np.abs(frame.astype(np.int16) - base.astype(np.int16)).max(axis=2) > 48
+        has_text = float(diff.mean()) > 0.004
+        if has_text:
+            text_frames += 1
+            h, w = diff.shape
+            outside += int(diff[int(h * SAFE_BOTTOM):].sum() + diff[:int(h * SAFE_BOTTOM),
+                                                                    int(w * SAFE_RIGHT):].sum())
+            inside += int(diff.sum())
+        if spoken:
+            speech += 1
+            with_text += has_text
+    return {"speech_frames": speech, "captioned_speech_frames": with_text,
+            "share": round(with_text / speech, 4) if speech else 0.0,
+            "text_frames": text_frames, "sampled": len(shown),
+            "outside_safe_area": round(outside / inside, 4) if inside else 0.0}

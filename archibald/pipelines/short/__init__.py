@@ -1,4 +1,5 @@
-"""The Short pipeline's own code: a vertical YouTube Short (1080x1920, at most 60 s) made from
+"""The Short pipeline's own code: a vertical YouTube Short (1080x1920, 15 s to 3 minutes,
+word-timed captions burned in) made from
 the meditation material, offline, the same way with keys on real providers.
 
 Every stage of its ``pipeline.toml`` names its functions here (see docs/pipelines.md), each
