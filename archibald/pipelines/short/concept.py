@@ -102,7 +102,9 @@ def _hook_for(topic: str, seed: int) -> str:
     own: list[str] = []                     # questions that name the topic itself
     if _PROBLEM.search(phrase):
         own.append(f"{phrase[:1].upper()}{phrase[1:]}?")
-    elif len(words(phrase)) <= 4:
+    elif len(words(phrase)) <= 4 and re.search(
+            r"\b(calm|rest|sleep|focus|energy|peace|quiet|courage|kindness|comfort|clarity|"
+            r"relief|relaxation|stillness|patience|confidence|motivation)\b", phrase, re.I):
         own.append(f"Need some {phrase.lower()}?")
     if reading.event and reading.ahead:
         own += [f"Nervous about {reading.event}?", f"Dreading {reading.event}?"]
@@ -143,12 +145,23 @@ def cover_words(title: str) -> list[str]:
     found = re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", head)
     if 2 <= len(found) <= 4:
         return found
+
+    def opening_phrase(ws: list[str], least: int) -> list[str]:
+        for n in range(min(4, len(ws) - 1), least - 1, -1):
+            if ws[n].lower() in _BOUNDARY and ws[n - 1].lower() not in _BOUNDARY | _SMALL:
+                return ws[:n]
+        return []
+    if found and found[0].lower() in _SMALL:
+        found = found[1:]                       # "Hum of a Fridge", not "The Hum of a"
     plain = [w for w in found if w.lower() not in _SMALL]
+    whole = opening_phrase(found, 3)           # "Waiting for the Kettle", "Comfort in Grief"
+    if whole:
+        return whole
     if 2 <= len(plain) <= 4:
-        return plain
-    for n in range(min(4, len(plain) - 1), 1, -1):
-        if plain[n].lower() in _BOUNDARY and plain[n - 1].lower() not in _BOUNDARY:
-            return plain[:n]
+        return plain                            # "Calm Before Driving Test"
+    short_ = opening_phrase(plain, 2)
+    if short_:
+        return short_
     if len(plain) < 2:
         return []
     opening = plain[:4]
