@@ -33,8 +33,11 @@ SAFE_RIGHT, SAFE_BOTTOM = 0.85, 0.80
 #: where the caption strip is laid (1080x1920): below the middle, well above the bottom fifth
 CAPTION_TOP, CAPTION_HEIGHT = 1060, 380
 #: at most this many words (and letters) on screen at once
-MAX_WORDS, MAX_CHARS = 3, 18
+MAX_WORDS, MAX_CHARS = 3, 20
 _FONT = "DejaVuSans-Bold.ttf"
+#: words never shown alone at a cue's end: they go with the word after them
+_GLUE = {"a", "an", "the", "to", "of", "in", "on", "at", "for", "and", "or", "my", "your",
+         "by", "with", "from", "as", "is", "it"}
 
 
 @dataclass(frozen=True)
@@ -134,16 +137,22 @@ def caption_cues(words: list[tuple[float, float, str]], *, offset: float = 0.0,
         else:
             phrases.append([w])
     groups: list[list[tuple[float, float, str]]] = []
-    for phrase in phrases:              # each phrase in even pieces that fit
-        n = -(-len(phrase) // MAX_WORDS)
-        while True:
-            bounds = [round(i * len(phrase) / n) for i in range(n + 1)]
-            pieces = [phrase[a:b] for a, b in zip(bounds, bounds[1:])]
-            if n >= len(phrase) or all(len(" ".join(x[2] for x in p)) <= MAX_CHARS
-                                       for p in pieces):
-                break
-            n += 1
-        groups += pieces
+    for phrase in phrases:              # each phrase packed in pieces that fit
+        units: list[list[tuple[float, float, str]]] = []
+        for w in phrase:                # a small word goes with the word after it
+            if units and units[-1][-1][2].lower() in _GLUE:
+                units[-1].append(w)
+            else:
+                units.append([w])
+        start = len(groups)
+        for unit in units:
+            g = groups[-1] if len(groups) > start else None
+            joined = [*g, *unit] if g else unit
+            if g and len(joined) <= MAX_WORDS \
+                    and len(" ".join(x[2] for x in joined)) <= MAX_CHARS:
+                g.extend(unit)
+            else:
+                groups.append(list(unit))
     cues: list[Cue] = []
     for i, g in enumerate(groups):
         start, end = g[0][0] + offset, g[-1][1] + offset
