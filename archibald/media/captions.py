@@ -144,9 +144,9 @@ def caption_cues(words: list[tuple[float, float, str]], *, offset: float = 0.0,
                 units[-1].append(w)
             else:
                 units.append([w])
-        start = len(groups)
+        first = len(groups)
         for unit in units:
-            g = groups[-1] if len(groups) > start else None
+            g = groups[-1] if len(groups) > first else None
             joined = [*g, *unit] if g else unit
             if g and len(joined) <= MAX_WORDS \
                     and len(" ".join(x[2] for x in joined)) <= MAX_CHARS:
