@@ -171,17 +171,25 @@ def caption_cues(words: list[tuple[float, float, str]], *, offset: float = 0.0,
 
 
 def _fit(text: str, font_file: str, width: int) -> tuple[Any, list[str]]:
+    """The layout with the largest font (96 px down): ``text`` on one line, or on two split
+    where their lengths are nearest (never a line of one or two letters); one line when the
+    two come out no more than 12 px larger."""
     from PIL import ImageFont
 
+    def largest(lines: list[str]) -> int:
+        for size in range(96, 16, -4):
+            if max(ImageFont.truetype(font_file, size).getlength(x) for x in lines) <= width:
+                return size
+        return 0
     words = text.split()
-    for size in range(96, 40, -4):
-        font = ImageFont.truetype(font_file, size)
-        for n in (1, 2):
-            per = -(-len(words) // n)
-            lines = [" ".join(words[i:i + per]) for i in range(0, len(words), per)]
-            if max(font.getlength(x) for x in lines) <= width:
-                return font, lines
-    return ImageFont.truetype(font_file, 40), [text]
+    splits = sorted(([" ".join(words[:i]), " ".join(words[i:])] for i in range(1, len(words))),
+                    key=lambda ls: abs(len(ls[0]) - len(ls[1])))
+    splits = [ls for ls in splits if min(len(x) for x in ls) > 2][:1]
+    one = largest([text])
+    two = largest(splits[0]) if splits else 0
+    if two > one + 12:
+        return ImageFont.truetype(font_file, two), splits[0]
+    return ImageFont.truetype(font_file, max(one, 20)), [text]
 
 
 def caption_strip(text: str, frame_width: int = 1080) -> Any:
