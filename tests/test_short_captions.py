@@ -66,12 +66,12 @@ def test_title_hook_promise_and_cover_agree_with_the_length(tmp_path: Path, topi
             if w.lower() not in ("a", "an", "the")]
     run = [w.lower() for w in words_ if w.lower() not in ("a", "an", "the")]
     assert any(head[i:i + len(run)] == run for i in range(len(head))), (words_, title)
-    c_score, c_details = short.check_concept(Task("meditation_concept",
+    _, c_details = short.check_concept(Task("meditation_concept",
                                                   {"topic": topic, "seconds": seconds}),
                                              concept)
     assert c_details["parts"]["length_agrees"] == 1.0 and c_details["parts"]["hook"] == 1.0
     # the hook is said within the first two seconds; the script runs the length asked
-    s_score, s_details = short.check_script(Task("short_script", {"topic": topic,
+    _, s_details = short.check_script(Task("short_script", {"topic": topic,
                                                                   "seconds": seconds}), script)
     assert s_details["parts"]["hook"] == 1.0 and s_details["parts"]["length"] == 1.0, s_details
     assert abs(script["estimated_seconds"] - short.voice_target(seconds)) <= 0.06 * seconds

@@ -25,8 +25,17 @@ from ..errors import InputError
 from ..store.fsio import TEMPORARY_DIR_SUFFIX
 from . import ffmpeg
 
-__all__ = ["Cue", "word_times", "caption_cues", "caption_strip", "burn_captions",
-           "CAPTION_TOP", "CAPTION_HEIGHT", "SAFE_RIGHT", "SAFE_BOTTOM"]
+__all__ = [
+    "CAPTION_HEIGHT",
+    "CAPTION_TOP",
+    "SAFE_BOTTOM",
+    "SAFE_RIGHT",
+    "Cue",
+    "burn_captions",
+    "caption_cues",
+    "caption_strip",
+    "word_times",
+]
 
 #: the player's buttons sit in the right 15 % and its caption in the bottom 20 %
 SAFE_RIGHT, SAFE_BOTTOM = 0.85, 0.80
@@ -254,7 +263,7 @@ def burn_captions(loop: Path, audio: Path, cues: list[Cue], out: Path, *,
     from .files import atomic_output
     from .probe import probe_audio
     from .quality import validate_video
-    from .video import FPS, _X264, audio_args, check_loop
+    from .video import _X264, FPS, audio_args, check_loop
 
     audio, out = Path(audio), Path(out)
     width, height = check_loop(loop)

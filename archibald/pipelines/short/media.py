@@ -245,8 +245,9 @@ def _captioned(loop: Path, audio: Path, out: Path, voice_path: Path,
 
 async def video(task: Task, context: Context) -> dict[str, Any]:
     """The vertical Short: the picture moving (the scene's own loop, or a still breathing),
-    the voice over the music capped to :data:`HARD_CAP`, its words burned in as captions, H.264 High yuv420p 1080x1920 at 30 fps with
-    AAC-LC 48 kHz, moov first."""
+    the voice over the music cut a tenth past the length asked (:func:`length_cap`), its
+    words burned in as captions timed to the voice (:func:`short_cues`), H.264 High yuv420p
+    1080x1920 at 30 fps with AAC-LC 48 kHz, moov first."""
     from ...media.art import render_loop
 
     voice_in = dict(task.inputs["voice"])
@@ -294,7 +295,8 @@ def _motion(path: str, duration: float) -> float:
 
 def check_video(task: Task, artifact: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     """The Short as YouTube takes it, route-blind: 1080x1920, H.264 High yuv420p, 30 fps,
-    AAC-LC 48 kHz stereo, moov before mdat, at most :data:`HARD_CAP`, −14 to −16 LUFS, and moving."""
+    AAC-LC 48 kHz stereo, moov before mdat, at most :data:`HARD_CAP` and about the length
+    asked, −14 to −16 LUFS, and moving."""
     from ...errors import ArchibaldError
     from ...media.audio import read_audio
     from ...media.loudness import integrated_lufs
