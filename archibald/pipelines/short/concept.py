@@ -104,7 +104,8 @@ def _hook_for(topic: str, seed: int) -> str:
         own.append(f"{phrase[:1].upper()}{phrase[1:]}?")
     elif len(words(phrase)) <= 4 and re.search(
             r"\b(calm|rest|sleep|focus|energy|peace|quiet|courage|kindness|comfort|clarity|"
-            r"relief|relaxation|stillness|patience|confidence|motivation)\b", phrase, re.IGNORECASE):
+            r"relief|relaxation|stillness|patience|confidence|motivation)\b", phrase,
+            re.IGNORECASE):
         own.append(f"Need some {phrase.lower()}?")
     if reading.event and reading.ahead:
         own += [f"Nervous about {reading.event}?", f"Dreading {reading.event}?"]
