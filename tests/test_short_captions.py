@@ -137,3 +137,29 @@ def test_a_rendered_short_shows_its_words_while_they_are_said(tmp_path: Path) ->
     assert cover["text"].split() == [w.upper() for w in concept["words"]]
     with Image.open(cover["path"]) as im:
         assert im.size == (1080, 1920)
+
+
+def test_cues_are_a_few_words_timed_to_the_voiced_phrases() -> None:
+    """Word times from a sentence's span and the voice's own silences: each comma phrase lands
+    on its voiced stretch; cues hold at most three words, never end on 'a' or 'the', and do
+    not overlap."""
+    import numpy as np
+
+    from archibald.media.captions import MAX_WORDS, caption_cues, word_times
+
+    rate = 16000
+    t = np.arange(int(6.0 * rate)) / rate
+    # voiced 0.2-2.0 s and 3.0-5.0 s, a silence between (the comma's pause)
+    voiced = ((t >= 0.2) & (t < 2.0)) | ((t >= 3.0) & (t < 5.0))
+    samples = (0.3 * np.sin(2 * np.pi * 180 * t) * voiced).astype(np.float32)
+    said = word_times([(0.1, 5.2, "Breathe in through the nose, and out through the mouth.")],
+                      samples, rate)
+    assert [w for _, _, w in said][:2] == ["Breathe", "in"]
+    nose = next(x for x in said if x[2] == "nose,")
+    out = next(x for x in said if x[2] == "out")
+    assert 1.5 <= nose[1] <= 2.1 and 2.9 <= out[0] <= 3.6, said
+    cues = caption_cues(said, offset=0.2)
+    assert all(len(c.text.split()) <= MAX_WORDS for c in cues)
+    assert not any(c.text.split()[-1].lower() in ("a", "the") for c in cues)
+    assert all(a.end <= b.start for a, b in zip(cues, cues[1:]))
+    assert cues[0].start == round(said[0][0] + 0.2, 3)
