@@ -7,6 +7,7 @@ cover that never state another length than the one asked; any length YouTube tak
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -161,5 +162,5 @@ def test_cues_are_a_few_words_timed_to_the_voiced_phrases() -> None:
     cues = caption_cues(said, offset=0.2)
     assert all(len(c.text.split()) <= MAX_WORDS for c in cues)
     assert not any(c.text.split()[-1].lower() in ("a", "the") for c in cues)
-    assert all(a.end <= b.start for a, b in zip(cues, cues[1:]))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(cues))
     assert cues[0].start == round(said[0][0] + 0.2, 3)
