@@ -262,8 +262,6 @@ def main() -> None:
           f"wall median {statistics.median(float(str(v['wall'])) for v in videos):.1f} s")
 
 
-if __name__ == "__main__" and "--sound" not in sys.argv:
-    main()
 
 
 # -- Sound (issue 25, item 5): the music in the pauses, a sleep session's ending ----------------
@@ -343,5 +341,83 @@ def sound_main() -> None:
           f"under the middle, last frame grey <= {max((float(str(r['last_frame_grey'])) for r in sleep), default=0):.1f}")
 
 
-if __name__ == "__main__" and "--sound" in sys.argv:
-    sound_main()
+
+
+# -- Shorts: captions on the frames that have speech (issue 25, item 4) -----------------------
+#    .venv/bin/python benchmarks/bench_offline_quality.py --shorts [--seconds 90 30]
+#
+# Each topic (named by no test) is made with `archibald run short` offline (no keys, empty
+# ARCHIBALD_HOME); then, route-blind, every sixth frame of short.mp4 is compared with the
+# captionless loop it repeats (text shows where > 0.4 % of the pixels differ by > 48 levels) and
+# the voice track says which frames have speech (archibald.media.captions.measure_captions).
+# Printed: the share of speech frames with a caption, pixels outside the Shorts safe area, the
+# length made against the length asked, whether the title states that length and only it, the
+# cover's words, and the wall time of the run.
+SHORT_TOPICS = ["a one-minute reset before a piano recital", "cold hands on a winter bus stop",
+                "the first morning after moving to a new city"]
+
+
+def short_captions(topic: str, seconds: float, seed: int) -> dict[str, object]:
+    import os
+    import subprocess
+
+    from archibald.media.captions import measure_captions
+    from archibald.media.probe import probe_video
+    from archibald.pipelines.short import LEAD_IN as SHORT_LEAD_IN
+    from archibald.pipelines.short.timing import stated_seconds
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "short"
+        env = {**os.environ, "ARCHIBALD_HOME": str(Path(tmp) / "home")}
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "archibald", "run", "short", "--set",
+                        f"topic={topic}", "--set", f"seconds={seconds:g}", "--out", str(out),
+                        "--seed", str(seed)], check=True, env=env, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - start
+        stages = out / ".archibald" / "stages"
+        voice = json.loads(next(stages.glob("voice-*/result.json")).read_text())["value"]
+        made = next(stages.glob("video-*/files"))
+        measured = measure_captions(made / "short.mp4", made / "loop.mp4", Path(voice["path"]),
+                                    lead=SHORT_LEAD_IN, every=6)
+        title = json.loads((out / "metadata.json").read_text())["title"]
+        concept = json.loads(next(stages.glob("concept-*/result.json")).read_text())["value"]
+        return {"topic": topic, "asked": seconds,
+                "duration": round(float(probe_video(made / "short.mp4")["duration"]), 2),
+                "captions_on_speech": measured["share"],
+                "speech_frames": measured["speech_frames"],
+                "outside_safe_area": measured["outside_safe_area"], "title": title,
+                "title_length_ok": stated_seconds(title) == [seconds],
+                "cover": " ".join(concept["words"]), "wall": round(wall, 1)}
+
+
+def shorts_main() -> None:
+    ap = argparse.ArgumentParser(description="Shorts: captions on speech frames, lengths")
+    ap.add_argument("--shorts", action="store_true")
+    ap.add_argument("--seconds", type=float, nargs="+", default=[90.0])
+    ap.add_argument("--seed", type=int, default=3)
+    args = ap.parse_args()
+    rows = []
+    for seconds in args.seconds:
+        for topic in SHORT_TOPICS:
+            row = short_captions(topic, seconds, args.seed)
+            rows.append(row)
+            print(f"- {row}", flush=True)
+    for seconds in args.seconds:
+        some = [r for r in rows if r["asked"] == seconds]
+        print(f"{seconds:g} s Shorts ({len(some)}): captions on speech frames min "
+              f"{min(float(str(r['captions_on_speech'])) for r in some):.1%} (target >= 90%), "
+              f"outside the safe area max "
+              f"{max(float(str(r['outside_safe_area'])) for r in some):.1%}; length "
+              f"{min(float(str(r['duration'])) for r in some):.1f}-"
+              f"{max(float(str(r['duration'])) for r in some):.1f} s; titles with the asked "
+              f"length only {sum(bool(r['title_length_ok']) for r in some)}/{len(some)}; "
+              f"wall median {statistics.median(float(str(r['wall'])) for r in some):.1f} s")
+
+
+if __name__ == "__main__":
+    if "--sound" in sys.argv:
+        sound_main()
+    elif "--shorts" in sys.argv:
+        shorts_main()
+    else:
+        main()

@@ -1,7 +1,7 @@
 """The Short pipeline's own functions (archibald/pipelines/short.py), called directly as the
 engine would call a stage's local route: the micro-meditation fits its time and names the
-topic, the vertical video is a Short (1080x1920 H.264, at most 60 s, moving), and a voice too
-long for a Short is cut to fit."""
+topic, the vertical video is a Short (1080x1920 H.264, as long as asked, moving), and a voice too
+long for the Short asked is cut to fit."""
 
 from __future__ import annotations
 
@@ -169,7 +169,7 @@ def _long_voice(path: Path, seconds: float) -> list[list[Any]]:
 
 
 @pytest.mark.slow
-def test_a_too_long_voice_is_capped_to_sixty_seconds(tmp_path: Path) -> None:
+def test_a_too_long_voice_is_capped_near_the_length_asked(tmp_path: Path) -> None:
     from PIL import Image
 
     from archibald.media.probe import frame_at, probe_video
@@ -187,7 +187,7 @@ def test_a_too_long_voice_is_capped_to_sixty_seconds(tmp_path: Path) -> None:
                   "seconds": 60.0}, tmp_path / "video")
     facts = probe_video(video["path"])
     longest = max(facts["duration"], facts["video_duration"], facts["audio_duration"])
-    assert video["trimmed"] and 55.0 <= longest <= short.HARD_CAP, facts
+    assert video["trimmed"] and 55.0 <= longest <= 66.0 + 0.1, facts       # a tenth over, no more
     # cut at the end of a phrase, not inside one
     ends = [end for _, end, _ in timings]
     assert min(abs(video["voice_seconds"] - 0.3 - e) for e in ends) < 0.01
@@ -206,7 +206,7 @@ def test_the_pipeline_file_names_these_functions() -> None:
 
     data = tomllib.loads((Path(short.__file__).with_name("pipeline.toml")).read_text("utf-8"))
     assert data["pipeline"]["name"] == "short" and data["pipeline"]["unit"] == "short"
-    assert data["inputs"]["seconds"]["max"] == 60 and data["inputs"]["topic"]["required"]
+    assert data["inputs"]["seconds"]["max"] == 180 and data["inputs"]["topic"]["required"]
     outputs: dict[str, str] = {}
     for stage in data["stages"]:
         for key in ("local", "adopt", "check"):

@@ -1,5 +1,6 @@
-"""The Short pipeline's own code: a vertical YouTube Short (1080x1920, at most 60 s) made from
-the meditation material, offline, the same way with keys on real providers.
+"""The Short pipeline's own code: a vertical YouTube Short (1080x1920, 15 s to 3 minutes,
+word-timed captions burned in) made from the meditation material, offline, the same way with
+keys on real providers.
 
 Every stage of its ``pipeline.toml`` names its functions here (see docs/pipelines.md), each
 defined in its room: the length and pace (:mod:`.timing`), research and concept
@@ -10,9 +11,13 @@ defined in its room: the length and pace (:mod:`.timing`), research and concept
 * ``adopt``: ``def fn(task, text) -> dict``, a model's text answer into the local route's shape;
 * ``check``: ``def fn(task, artifact) -> (score, details)``, route-blind.
 
-What the stages make is a pure function of the topic, the length and the seed. The video never
-runs past :data:`HARD_CAP`: a voice too long for it is cut (at a sentence's end when one is
-near, else faded out) before the mix, and the music's tail shortens first.
+What the stages make is a pure function of the topic, the length and the seed. The video runs
+the length asked and never a tenth past it (nor :data:`HARD_CAP`, YouTube's three minutes): a
+voice too long for it is cut (at a sentence's end when one is near, else faded out) before the
+mix, and the music's tail shortens first. The voice's words are burned in as captions, a few at
+a time, timed to the voice (:mod:`archibald.media.captions`). The title, the hook, the spoken
+promise and the cover state the length asked and no other (a length the topic names, "a
+one-minute reset", is dropped), and the cover's words are the title's opening phrase.
 
 The micro-meditation is three parts: a hook the voice says in its first two seconds (a question
 that names the topic, then the promise of how long it takes), one breathing practice (a

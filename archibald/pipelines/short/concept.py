@@ -9,7 +9,8 @@ import re
 from typing import Any
 from ...script.model import (words)
 from ...core.tasks import Context, Task
-from .timing import _HASHTAG, _PROBLEM, _hook_fits, _json_object, _seconds, _seed, _title_case, said_seconds
+from .timing import (_HASHTAG, _PROBLEM, _hook_fits, _json_object, _seconds, _seed, _title_case,
+                     length_agrees, said_seconds, without_length)
 
 
 # -- research and concept ---------------------------------------------------------------------
@@ -47,6 +48,21 @@ def _seconds_words(seconds: float) -> str:
     return number_words(int(round(seconds)))
 
 
+def length_words(seconds: float) -> tuple[str, str]:
+    """The Short's length said: ("ninety-second", "ninety seconds") up to 99 s, then in whole
+    or half minutes ("two-minute", "two minutes"; "two and a half minutes")."""
+    from ...script.speakable import number_words
+
+    if seconds < 99.5:
+        n = _seconds_words(seconds)
+        return f"{n}-second", f"{n} seconds"
+    halves = int(round(seconds / 30.0))
+    whole = number_words(halves // 2)
+    if halves % 2:
+        return f"{whole}-and-a-half-minute", f"{whole} and a half minutes"
+    return f"{whole}-minute", f"{whole} minute{'s' if halves != 2 else ''}"
+
+
 def short_title(topic: str, seconds: float, theme: str = "") -> str:
     """'Calm Before the Interview in 45 Seconds #Shorts': the benefit for the topic's
     situation, the length, and #Shorts, at most 100 characters (phrases left out whole)."""
@@ -54,6 +70,7 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
     from ..meditation.catalogue import catalogue
     from ..meditation.topic import goal_words, read_topic
 
+    topic = without_length(topic)           # the title says the Short's own length, once
     reading = read_topic(topic)
     benefit = goal_words(reading)
     if benefit == "Calm" and theme in catalogue()["themes"] and not reading.situation:
@@ -79,13 +96,16 @@ def _hook_for(topic: str, seed: int) -> str:
     """The first sentence: a short question the viewer answers yes to, naming the topic."""
     from ..meditation.topic import read_topic
 
-    reading = read_topic(topic)
-    phrase = re.sub(r"\s+", " ", topic.strip().rstrip("?.!")).strip()
+    reading = read_topic(without_length(topic))
+    phrase = re.sub(r"\s+", " ", without_length(topic).strip().rstrip("?.!")).strip()
     rng = random.Random(f"hook|{seed}|{topic}")
     own: list[str] = []                     # questions that name the topic itself
     if _PROBLEM.search(phrase):
         own.append(f"{phrase[:1].upper()}{phrase[1:]}?")
-    elif len(words(phrase)) <= 4:
+    elif len(words(phrase)) <= 4 and re.search(
+            r"\b(calm|rest|sleep|focus|energy|peace|quiet|courage|kindness|comfort|clarity|"
+            r"relief|relaxation|stillness|patience|confidence|motivation)\b", phrase,
+            re.IGNORECASE):
         own.append(f"Need some {phrase.lower()}?")
     if reading.event and reading.ahead:
         own += [f"Nervous about {reading.event}?", f"Dreading {reading.event}?"]
@@ -110,6 +130,47 @@ def _hook_for(topic: str, seed: int) -> str:
     return fitting[0] if fitting else min(own + generic, key=len)
 
 
+_SMALL = {"a", "an", "the"}
+_BOUNDARY = {"in", "after", "before", "on", "at", "for", "to", "of", "with", "during", "from",
+             "and", "when", "while", "into", "about"}
+
+
+def cover_words(title: str) -> list[str]:
+    """Two to four words for the cover that read as a phrase, from the title without its
+    length and #Shorts ("Calm Before an Exam"; "Comfort in Grief" from "Comfort in Grief After
+    Losing a Pet"): the whole head when it is short, else without articles, else its longest
+    opening that ends before a preposition; never words picked out of the middle."""
+    head = re.sub(r"#\w+", " ", title)
+    head = re.sub(r"\s*(?::\s*an?\s+)?\b(?:in\s+)?[\w-]+[\s-]+(?:seconds?|minutes?)\b"
+                  r"(?:\s+breathing\s+reset)?", " ", head, flags=re.IGNORECASE)
+    found = re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", head)
+    if 2 <= len(found) <= 4:
+        return found
+
+    def opening_phrase(ws: list[str], least: int) -> list[str]:
+        for n in range(min(4, len(ws) - 1), least - 1, -1):
+            if ws[n].lower() in _BOUNDARY and ws[n - 1].lower() not in _BOUNDARY | _SMALL:
+                return ws[:n]
+        return []
+    if found and found[0].lower() in _SMALL:
+        found = found[1:]                       # "Hum of a Fridge", not "The Hum of a"
+    plain = [w for w in found if w.lower() not in _SMALL]
+    whole = opening_phrase(found, 3)           # "Waiting for the Kettle", "Comfort in Grief"
+    if whole:
+        return whole
+    if 2 <= len(plain) <= 4:
+        return plain                            # "Calm Before Driving Test"
+    short_ = opening_phrase(plain, 2)
+    if short_:
+        return short_
+    if len(plain) < 2:
+        return []
+    opening = plain[:4]
+    while len(opening) > 2 and opening[-1].lower() in _BOUNDARY:
+        opening.pop()
+    return opening
+
+
 def make_short_concept(topic: str, seconds: float, brief: dict[str, Any], *,
                        seed: int = 0) -> dict[str, Any]:
     """The Short's angle: the meditation concept's theme and technique for the topic, a title
@@ -119,13 +180,13 @@ def make_short_concept(topic: str, seconds: float, brief: dict[str, Any], *,
     from ..meditation.concept import make_concept
     from ..meditation.topic import thumbnail_words
 
-    base = make_concept(topic, 1.0, brief_from_dict(brief), seed=seed)
+    base = make_concept(without_length(topic), 1.0, brief_from_dict(brief), seed=seed)
     theme = catalogue()["themes"][base.theme]
+    title = short_title(topic, seconds, base.theme)
     return {"topic": base.topic, "theme": base.theme, "technique": base.technique,
             "audience": base.audience, "sleep": base.sleep, "seconds": float(seconds),
-            "title": short_title(topic, seconds, base.theme),
-            "hook": _hook_for(topic, seed),
-            "words": thumbnail_words(topic)[:4],
+            "title": title, "hook": _hook_for(topic, seed),
+            "words": cover_words(title) or thumbnail_words(without_length(topic))[:4],
             "mood": str(theme["benefit"]).lower()}
 
 
@@ -151,10 +212,11 @@ def adopt_concept(task: Task, text: str) -> dict[str, Any]:
     title = re.sub(r"\s+", " ", str(data.get("title", ""))).strip()
     if title and _HASHTAG.lower() not in title.lower():
         title = f"{title} {_HASHTAG}"
-    if 0 < len(title) <= 100:
-        out["title"] = title
+    if 0 < len(title) <= 100 and length_agrees(title, _seconds(task)):
+        out["title"] = title            # a title that says another length is not taken
+        out["words"] = cover_words(title) or out["words"]
     hook = re.sub(r"\s+", " ", str(data.get("hook", ""))).strip()
-    if hook and _hook_fits(hook) \
+    if hook and _hook_fits(hook) and length_agrees(hook, _seconds(task)) \
             and re.search(r"[?.!]$", hook):
         out["hook"] = hook
     out["reply_json"] = bool(data)
@@ -177,7 +239,9 @@ def check_concept(task: Task, artifact: dict[str, Any]) -> tuple[float, dict[str
              "shorts_tag": 1.0 if _HASHTAG.lower() in title.lower() else 0.0,
              "on_topic": min(1.0, 2 * on_topic),
              "hook": 1.0 if hook and _hook_fits(hook) else 0.5 if hook else 0.0,
-             "theme": 1.0 if artifact.get("theme") in catalogue()["themes"] else 0.0}
+             "theme": 1.0 if artifact.get("theme") in catalogue()["themes"] else 0.0,
+             "length_agrees": 1.0 if length_agrees(f"{title} {hook}", _seconds(task))
+             else 0.0}
     return round(sum(parts.values()) / len(parts), 4), {
         "parts": parts, "title_chars": len(title), "hook_seconds": round(hook_s, 2),
         "coverage": cov}

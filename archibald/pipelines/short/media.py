@@ -159,6 +159,12 @@ def cap_and_mix(voice_path: Path, music_path: Path | None, out: Path, *,
             "voice_original_seconds": round(original, 3), "tail": round(tail, 3)}
 
 
+def length_cap(seconds: float) -> float:
+    """The longest a Short asked to run ``seconds`` may run: a tenth more (a paid voice a
+    little long keeps its last line), never past :data:`HARD_CAP`."""
+    return min(_PLANNED_CAP, 1.1 * seconds)
+
+
 #: a still's slow breathing zoom: how far in (share of the frame) and how far it drifts up
 _ZOOM, _DRIFT = 0.06, 0.02
 #: the size a still's loop is drawn at before the encoder scales it to :data:`SIZE`: two
@@ -210,10 +216,38 @@ def _assemble(loop: Path, audio: Path, out: Path) -> dict[str, Any]:
             "sample_rate": info.sample_rate, "channels": info.channels, "bytes": info.bytes}
 
 
+def short_cues(voice_path: Path, sentences_at: list[list[Any]], voice_seconds: float) -> Any:
+    """The Short's captions: the voice's words as said (its sentences' timings, their comma
+    phrases put on the voice's voiced stretches), a few at a time, in the video's time (the
+    voice starts :data:`LEAD_IN` in), none past the voice a capped mix kept."""
+    from ...media.audio import read_audio
+    from ...media.captions import caption_cues, word_times
+
+    samples, rate = read_audio(voice_path, "voice file")
+    said = word_times([(float(s[0]), float(s[1]), str(s[2])) for s in sentences_at],
+                      samples, rate)
+    return caption_cues(said, offset=LEAD_IN, until=LEAD_IN + voice_seconds)
+
+
+def _captioned(loop: Path, audio: Path, out: Path, voice_path: Path,
+               sentences_at: list[list[Any]], voice_seconds: float) -> dict[str, Any]:
+    """The Short with its words burned in (:mod:`archibald.media.captions`)."""
+    from ...media.captions import burn_captions
+
+    cues = short_cues(voice_path, sentences_at, voice_seconds)
+    facts = burn_captions(loop, audio, cues, out)
+    keys = ("duration", "width", "height", "fps", "video_codec", "profile", "pix_fmt",
+            "audio_codec", "sample_rate", "channels", "bytes")
+    return {"path": str(out), **{k: facts[k] for k in keys},
+            "duration": round(float(facts["duration"]), 3),
+            "captions": [[c.start, c.end, c.text] for c in cues]}
+
+
 async def video(task: Task, context: Context) -> dict[str, Any]:
     """The vertical Short: the picture moving (the scene's own loop, or a still breathing),
-    the voice over the music capped to 60 s, H.264 High yuv420p 1080x1920 at 30 fps with
-    AAC-LC 48 kHz, moov first."""
+    the voice over the music cut a tenth past the length asked (:func:`length_cap`), its
+    words burned in as captions timed to the voice (:func:`short_cues`), H.264 High yuv420p
+    1080x1920 at 30 fps with AAC-LC 48 kHz, moov first."""
     from ...media.art import render_loop
 
     voice_in = dict(task.inputs["voice"])
@@ -232,10 +266,16 @@ async def video(task: Task, context: Context) -> dict[str, Any]:
                             Path(str(music_in["path"])) if isinstance(music_in, dict) and
                             music_in.get("path") else None, mix_out,
                             sentences_at=list(voice_in.get("sentences") or []),
-                            seconds=_seconds(task))
+                            seconds=_seconds(task), cap=length_cap(_seconds(task)))
     loop, audio = await asyncio.gather(drawing, mixing)
-    made = await kit.in_process(context, _assemble, Path(loop), Path(audio["path"]),
-                                work / "short.mp4")
+    sentences_at = list(voice_in.get("sentences") or [])
+    if sentences_at:
+        made = await kit.in_process(context, _captioned, Path(loop), Path(audio["path"]),
+                                    work / "short.mp4", Path(str(voice_in["path"])),
+                                    sentences_at, float(audio["voice_seconds"]))
+    else:                               # no timings (a voice without them): no captions
+        made = await kit.in_process(context, _assemble, Path(loop), Path(audio["path"]),
+                                    work / "short.mp4")
     return {**made, "mix": audio["path"], "loop": str(loop), "lufs": audio["lufs"],
             "true_peak_dbtp": audio["true_peak_dbtp"], "trimmed": audio["trimmed"],
             "voice_seconds": audio["voice_seconds"],
@@ -255,7 +295,8 @@ def _motion(path: str, duration: float) -> float:
 
 def check_video(task: Task, artifact: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     """The Short as YouTube takes it, route-blind: 1080x1920, H.264 High yuv420p, 30 fps,
-    AAC-LC 48 kHz stereo, moov before mdat, at most 60 s, −14 to −16 LUFS, and moving."""
+    AAC-LC 48 kHz stereo, moov before mdat, at most :data:`HARD_CAP` and about the length
+    asked, −14 to −16 LUFS, and moving."""
     from ...errors import ArchibaldError
     from ...media.audio import read_audio
     from ...media.loudness import integrated_lufs
@@ -281,6 +322,8 @@ def check_video(task: Task, artifact: dict[str, Any]) -> tuple[float, dict[str, 
              "faststart": 1.0 if "moov" in atoms and "mdat" in atoms
              and atoms.index("moov") < atoms.index("mdat") else 0.0,
              "duration": 1.0 if 0 < longest <= HARD_CAP else 0.0,
+             "length": 1.0 if 0.85 * _seconds(task) <= longest
+             <= length_cap(_seconds(task)) + 0.4 else 0.5,
              "loudness": 1.0 if -16.5 <= lufs <= -13.5 else 0.5,
              "motion": 1.0 if motion >= 0.5 else 0.0}
     score = sum(parts.values()) / len(parts)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 from ...script.model import (Script)
 from ...core.tasks import Context, Task
-from .timing import _HASHTAG, _json_object, _script_of, _seconds
+from .timing import _HASHTAG, _json_object, _script_of, _seconds, length_agrees
 from .concept import short_title
 
 
@@ -26,6 +26,8 @@ def build_short_metadata(concept_in: dict[str, Any], script: Script, *, topic: s
     theme = cat["themes"].get(theme_id, cat["themes"]["stress-relief"])
     reading = read_topic(topic)
     title = str(concept_in.get("title") or script.title or short_title(topic, seconds))
+    if not length_agrees(title, seconds, max(1.0, 0.1 * seconds)):
+        title = short_title(topic, seconds, theme_id)       # never another length's title
     if _HASHTAG.lower() not in title.lower():
         title = f"{title} {_HASHTAG}"
     if len(title) > 100:
@@ -42,7 +44,7 @@ def build_short_metadata(concept_in: dict[str, Any], script: Script, *, topic: s
              " ".join(dict.fromkeys(hashtags))]
     description = "\n".join(lines)[:DESCRIPTION_MAX]
     candidates = ["shorts", "meditation", "breathing exercise", "breathwork",
-                  "one minute meditation", "micro meditation", benefit,
+                  "short meditation", "micro meditation", benefit,
                   *(str(k) for k in theme.get("keywords", [])[:5]),
                   *(t for t in (reading.audience, reading.event.removeprefix("the ")) if t),
                   topic.strip().lower()]
@@ -86,7 +88,7 @@ def adopt_metadata(task: Task, text: str) -> dict[str, Any]:
     title = re.sub(r"\s+", " ", str(data.get("title", ""))).strip()
     if title and _HASHTAG.lower() not in title.lower():
         title = f"{title} {_HASHTAG}"
-    if 0 < len(title) <= 100:
+    if 0 < len(title) <= 100 and length_agrees(title, seconds, max(1.0, 0.1 * seconds)):
         meta["title"] = title
     description = str(data.get("description", "")).strip()
     if description:
@@ -128,6 +130,9 @@ def check_metadata(task: Task, artifact: dict[str, Any]) -> tuple[float, dict[st
              "tags": 1.0 if tags and tags_length(tags) <= TAGS_MAX else 0.0,
              "category": 1.0 if str(meta.get("categoryId", "")).isdigit() else 0.0,
              "language": 1.0 if meta.get("defaultLanguage") else 0.0,
+             "length_agrees": 1.0 if length_agrees(
+                 title, float(meta.get("seconds") or _seconds(task)),
+                 max(1.0, 0.1 * float(meta.get("seconds") or _seconds(task)))) else 0.0,
              "on_topic": round(min(1.0, 2 * on_topic), 4)}
     return round(sum(parts.values()) / len(parts), 4), {
         "parts": parts, "title_chars": len(title), "tags_chars": tags_length(tags),

@@ -10,8 +10,8 @@ from typing import Any
 from ...script.model import (Script, Section,
                             pause_mark, sentences, timeline, words)
 from ...core.tasks import Context, Task
-from .timing import HARD_CAP, HOOK_SECONDS, LEAD_IN, MIN_TAIL, VOICE_LEAD, _BREATH, _MARK, _MAX_BREAK, _NUMBERS, _count_up, _from_breaks, _script_of, _script_value, _seconds, _seed, estimated_seconds, said_seconds, voice_target
-from .concept import _hook_for, _seconds_words, short_title
+from .timing import HARD_CAP, HOOK_SECONDS, LEAD_IN, MIN_TAIL, VOICE_LEAD, _BREATH, _MARK, _MAX_BREAK, _NUMBERS, _count_up, _from_breaks, _script_of, _script_value, _seconds, _seed, estimated_seconds, said_seconds, voice_target, without_length
+from .concept import _hook_for, length_words, short_title
 
 
 # -- the micro-meditation ---------------------------------------------------------------------
@@ -112,12 +112,15 @@ def write_short_script(topic: str, seconds: float, concept: dict[str, Any] | Non
     comp = _composer(topic, theme, seed)
     rng = random.Random(f"short-script|{seed}|{topic}|{seconds:g}")
     hook_text = str(info.get("hook") or _hook_for(topic, seed))
-    promises = [f"Give me {_seconds_words(seconds)} seconds.",
-                f"Stay with me for {_seconds_words(seconds)} seconds.", "Try this with me."]
-    phrase = re.sub(r"\s+", " ", topic.strip().rstrip("?.!"))
-    if coverage(hook_text, topic)[0] < 1.0 and len(words(phrase)) <= 8:
-        # the question did not name all of the topic: the promise does
-        promises = [f"A {_seconds_words(seconds)}-second reset for {phrase.lower()}."]
+    adjective, noun = length_words(seconds)
+    promises = [f"Give me {noun}.", f"Stay with me for {noun}.", "Try this with me."]
+    phrase = re.sub(r"\s+", " ", without_length(topic).strip().rstrip("?.!"))
+    if coverage(hook_text, phrase)[0] < 1.0 and len(words(phrase)) <= 8:
+        # the question did not name all of the topic: the promise does (the Short's own
+        # length, never the one a topic names: "a one-minute reset before an exam")
+        joint = "" if re.match(r"(?:before|after|during|when|while|at|on|for|in)\b", phrase,
+                               re.IGNORECASE) else "for "
+        promises = [f"A {adjective} reset {joint}{phrase[:1].lower()}{phrase[1:]}."]
     hook = [_Line(hook_text, 0.4), _Line(rng.choice(promises), 0.8)]
     from ..meditation.topic import read_topic
 
@@ -158,6 +161,9 @@ def write_short_script(topic: str, seconds: float, concept: dict[str, Any] | Non
     opening = [settle] if running([settle], first, extras) <= target else []
     while True:
         more = _breath_pair(comp, cat["breath_patterns"]["cycle"], counts, used)
+        if more is None and len(cycles) > 1:    # a long Short: the cycle's words come again
+            used = {x.text for pair in cycles[-2:] for x in pair}
+            more = _breath_pair(comp, cat["breath_patterns"]["cycle"], counts, used)
         if more is None or running(opening, *cycles, more, extras) > target:
             break
         cycles.append(more)
