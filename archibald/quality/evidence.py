@@ -216,10 +216,7 @@ def evidence_counts(memory: Memory, task_type: str, route: str,
     stronger than a check backs: what `route explain` says the router learned from. Given
     ``with_evidence`` (the outcomes with any evidence, checks included), the rest are counted
     as route-blind checks."""
-    counts: dict[str, int] = {}
-    for a in memory.evidence_outcomes(task_type, kinds=("judge", "shadow")):
-        if a.route == route:
-            counts[a.evidence] = counts.get(a.evidence, 0) + 1
+    counts: dict[str, int] = memory.evidence_count(task_type, route, kinds=("judge", "shadow"))
     checks = (with_evidence or 0) - sum(counts.values())
     if checks > 0:
         counts["check"] = checks

@@ -377,6 +377,16 @@ class Memory:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(stmt).mappings()]
 
+    def evidence_count(self, task_type: str, route: str, *,
+                       kinds: tuple[str, ...] = ("judge", "shadow")) -> dict[str, int]:
+        """Production outcomes of ``route`` (all channels) with quality, per evidence kind."""
+        c = attempts.c
+        stmt = (select(c.evidence, func.count()).where(
+            c.evidence.in_(kinds), c.quality.is_not(None), c.task_type == task_type,
+            c.route == route, c.purpose == "production").group_by(c.evidence))
+        with self.engine.connect() as conn:
+            return {str(k): int(n) for k, n in conn.execute(stmt)}
+
     def evidence_outcomes(self, task_type: str, channel: str | None = None, *,
                           kinds: tuple[str, ...] = ("judge", "shadow"),
                           failures: bool = False, limit: int = 5000) -> list[Attempt]:
