@@ -203,7 +203,7 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
     opening = f"This session is for {what}."
     body = f"You came here for {what}."
     close = (f"Let this time for {what} carry you gently toward sleep." if sleep else
-             f"This time for {what} is ending; take its calm with you.")
+             f"This time for {what} is ending; take it with you.")
     return opening, body, close
 
 
