@@ -287,6 +287,18 @@ class Router:
                         learned_info, self._chain(route, profile, unavailable), unavailable,
                         numbers)
 
+    def asked(self, task: Task, routes: list[str], reason: str) -> Decision:
+        """The decision an app made itself (a gateway request naming ``archibald/auto:cheap``,
+        ``:best`` or a model): ``routes`` in order, those available here, with the task's
+        analysis and no learned evidence consulted (nothing of it would change the choice)."""
+        profile = self.settings.profile(task.type)
+        unavailable = self._unavailable(task.type, profile)
+        chain = [r for r in routes if r not in unavailable] or routes[-1:]
+        route = chain[0]
+        return Decision(task.type, task.channel, self.analyse(task),
+                        "keep" if route == "premium" else "delegate", route, reason, None,
+                        chain, unavailable)
+
     def _bandit(self, task: Task, profile: Profile, analysis: TaskAnalysis,
                 unavailable: dict[str, str], matrix_route: str,
                 matrix_reason: str) -> tuple[str, str, dict[str, Any]]:

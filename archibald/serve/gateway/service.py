@@ -16,7 +16,6 @@ escalated to premium when it fails, and remembered. The virtual models choose ho
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import shutil
 import tempfile
 import uuid
@@ -268,31 +267,27 @@ class Gateway:
         """The router and (when the model names it) the decision for ``model``."""
         if model == "archibald/auto":
             return self.router, None
-        decision = self.router.decide(task)
-        available = [r for r in ("budget", "premium")
-                     if self.router.registry.get(task.type, r) is not None
-                     and r not in decision.unavailable]
+        router = self.router
         if model == "archibald/auto:cheap":
-            chain = available or ["premium"]
-            return self.router, dataclasses.replace(
-                decision, route=chain[0], chain=chain, decision="delegate",
-                reason=f"archibald/auto:cheap asked for the cheapest route first "
-                       f"({' then '.join(chain)})")
+            chain = [r for r in ("budget", "premium")
+                     if router.registry.get(task.type, r) is not None]
+            decision = router.asked(task, chain or ["premium"], "")
+            decision.reason = (f"archibald/auto:cheap asked for the cheapest route first "
+                               f"({' then '.join(decision.chain)})")
+            return router, decision
         if model == "archibald/auto:best":
-            return self.router, dataclasses.replace(
-                decision, route="premium", chain=["premium"], decision="keep",
-                reason="archibald/auto:best asked for the premium route")
+            return router, router.asked(task, ["premium"],
+                                        "archibald/auto:best asked for the premium route")
         for route in ("premium", "budget"):  # an alias or model a route of ours serves
-            backend = self.router.registry.get(task.type, route)
+            backend = router.registry.get(task.type, route)
             if backend is not None and model in (route, getattr(backend, "model", None)):
-                return self.router, dataclasses.replace(
-                    decision, route=route, chain=[route], decision="keep",
-                    reason=f"the request named {model!r}, the {route} route's model")
-        router = self.direct_router(self.settings.model_for(model)
-                                     if model in self.settings.models else model)
-        return router, dataclasses.replace(
-            decision, route="premium", chain=["premium"], decision="keep",
-            reason=f"the request named the model {model!r}: passed straight through")
+                return router, router.asked(
+                    task, [route], f"the request named {model!r}, the {route} route's model")
+        direct = self.direct_router(self.settings.model_for(model)
+                                    if model in self.settings.models else model)
+        return direct, direct.asked(
+            task, ["premium"], f"the request named the model {model!r}: passed straight "
+                               f"through")
 
     def direct_routers(self) -> list[Router]:
         """The routers made so far for models named in requests."""
