@@ -271,13 +271,16 @@ def test_an_answer_kept_before_a_crash_is_replayed_not_bought(
 @pytest.mark.parametrize("name, model", [("anthropic", "claude-sonnet-4-6"),
                                          ("openai", "gpt-4o-mini"),
                                          ("deepseek", "deepseek-chat"),
-                                         ("perplexity", "perplexity/sonar")])
+                                         ("perplexity", "perplexity/sonar"),
+                                         ("openai", "direct:gpt-4o-mini"),
+                                         ("deepseek", "direct:deepseek-chat")])
 def test_every_chat_client_keeps_its_answer_and_replays_it(
         name, model, anthropic_stub, openai_stub, deepseek_stub, perplexity_stub,
         provider_env, tmp_path: Path) -> None:
     """The tap sits under every client a chat call uses (the anthropic and openai SDKs'
-    paths in LiteLLM, LiteLLM's own handler, Perplexity's httpx): the kept bytes replay to
-    the same answer at the same price, with nothing sent."""
+    paths in LiteLLM, LiteLLM's own handler, Perplexity's httpx, the gateway's direct client
+    of OpenAI's wire): the kept bytes replay to the same answer at the same price, with
+    nothing sent."""
     from archibald.core.prices import PriceBook
     from archibald.providers.backends.http import RetryPolicy
     from archibald.providers.backends.llm import ChatBackend
@@ -287,9 +290,12 @@ def test_every_chat_client_keeps_its_answer_and_replays_it(
 
     provider = ProviderSettings.load().get(name)
     retry = RetryPolicy(attempts=1)
+    direct, model = model.startswith("direct:"), model.removeprefix("direct:")
     backend = PerplexityBackend(provider, PriceBook(), model=model, retry=retry) \
         if name == "perplexity" else ChatBackend("premium", model, provider, PriceBook(),
                                                  retry=retry)
+    if direct:
+        assert isinstance(backend, ChatBackend) and backend.call_directly()
     memory = Memory(f"sqlite:///{tmp_path / 'ledger.db'}")
     task = Task("research", {"prompt": "What helps people sleep?", "max_tokens": 300})
     first = asyncio.run(backend.execute(task, Context(workdir=tmp_path, extra={

@@ -1,4 +1,6 @@
-"""Chat backends (Anthropic, DeepSeek, OpenAI, Ollama) through LiteLLM against stub servers."""
+"""Chat backends (Anthropic, DeepSeek, OpenAI, Ollama) against stub servers: through LiteLLM,
+and (OpenAI's wire: DeepSeek, OpenAI, Ollama) with the direct httpx client the gateway uses,
+every such test run with both clients."""
 
 from __future__ import annotations
 
@@ -23,6 +25,21 @@ TASK = Task("script", {"prompt": "Write a calm opening line.", "system": "You ar
                        "max_tokens": 300})
 
 
+_CLIENT = ["litellm"]
+
+
+@pytest.fixture(autouse=True)
+def client(request):  # type: ignore[no-untyped-def]
+    """Which client the backends of a test use: LiteLLM, or the direct one (OpenAI's wire)."""
+    _CLIENT[0] = getattr(request, "param", "litellm")
+    return _CLIENT[0]
+
+
+def pytest_generate_tests(metafunc):  # type: ignore[no-untyped-def]
+    if {"deepseek_stub", "openai_stub", "ollama_stub"} & set(metafunc.fixturenames):
+        metafunc.parametrize("client", ["litellm", "direct"], indirect=True)
+
+
 def run(coro):  # type: ignore[no-untyped-def]
     return asyncio.run(coro)
 
@@ -30,9 +47,12 @@ def run(coro):  # type: ignore[no-untyped-def]
 def backend(name: str, route: str, model: str, sleeps, prices: PriceBook | None = None,
             timeout: float = 5.0, attempts: int = 4) -> ChatBackend:  # type: ignore[no-untyped-def]
     provider = ProviderSettings.load().get(name)
-    return ChatBackend(route, model, provider, prices or PriceBook(), timeout=timeout,
+    made = ChatBackend(route, model, provider, prices or PriceBook(), timeout=timeout,
                        retry=RetryPolicy(attempts=attempts, base_delay=0.5, sleep=sleeps,
                                          jitter=lambda: 1.0))
+    if _CLIENT[0] == "direct":  # Anthropic's wire has no direct client: LiteLLM still
+        assert made.call_directly() == (name != "anthropic")
+    return made
 
 
 def ctx(tmp_path: Path) -> Context:

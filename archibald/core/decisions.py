@@ -40,6 +40,10 @@ class Registry:
     def get(self, task_type: str, route: str) -> Backend | None:
         return self._backends.get((task_type, route))
 
+    def backends(self) -> list[Backend]:
+        """Every backend registered, each once."""
+        return list({id(b): b for b in self._backends.values()}.values())
+
     def unavailable(self, task_type: str, route: str) -> str | None:
         """Why this route cannot run this task type here, or None when it can."""
         backend = self.get(task_type, route)

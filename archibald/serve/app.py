@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for hook in reversed(hooks):
                 await hook.__aexit__(None, None, None)
             await gateway.drain()  # streams whose client left are read to their end, settled
+            await gateway.close_clients()
             tracing.shutdown()
             gateway.close()
 

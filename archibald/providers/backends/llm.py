@@ -31,6 +31,7 @@ from ..registry import Provider
 from ...core.tasks import Context, Outcome, Task, Usage
 from .base import Backend
 from .http import RetryPolicy, error_from_status, log
+from .openai_wire import ChatWire, Reply
 from .wire import current, tapped
 
 __all__ = ["ChatBackend", "chat_messages", "litellm_model", "translate_litellm"]
@@ -183,6 +184,16 @@ def chat_messages(task: Task, prompt: str) -> list[dict[str, Any]]:
     return messages
 
 
+def _reply(response: Any) -> Reply:
+    """LiteLLM's ModelResponse as the Reply the direct client reads too."""
+    choice = response.choices[0]
+    message = choice.message
+    return Reply(text=message.content or "",
+                 tool_calls=[_plain_call(c) for c in getattr(message, "tool_calls", None) or []],
+                 finish_reason=choice.finish_reason, usage=_usage(response),
+                 request_id=_request_id(response))
+
+
 def _plain_call(call: Any) -> dict[str, Any]:
     """A tool call of LiteLLM's response as OpenAI's JSON."""
     fn = getattr(call, "function", None)
@@ -213,6 +224,16 @@ class ChatBackend(Backend):
         self.timeout = timeout
         self.retry = retry or RetryPolicy(timeout_retries=1)
         self.name = f"{provider.name}:{model}"
+        #: when set, calls go straight to the provider's OpenAI-compatible endpoint
+        self.direct: ChatWire | None = None
+
+    def call_directly(self) -> bool:
+        """Send this backend's calls with httpx straight to the provider (OpenAI, DeepSeek,
+        Ollama: OpenAI's wire) instead of through LiteLLM; False when its provider speaks
+        another wire. The gateway does, where LiteLLM's few ms a call are an app's latency."""
+        if self.direct is None and ChatWire.serves(self.provider):
+            self.direct = ChatWire(self.provider, local=self.free, timeout=self.timeout)
+        return self.direct is not None
 
     @property
     def route(self) -> str:  # type: ignore[override]
@@ -389,13 +410,17 @@ class ChatBackend(Backend):
                 return outcome
             except BatchFallback as exc:
                 log.warning("%s: %s; calling synchronously", self.name, exc)
-        litellm = import_litellm()
         wire = context.extra.get("wire")
+        direct = self.direct
 
-        async def attempt() -> Any:
+        async def attempt() -> Reply:
             try:
-                with tapped(wire):  # the answer's bytes are kept before LiteLLM parses them
-                    return await litellm.acompletion(**kwargs)
+                with tapped(wire):  # the answer's bytes are kept before anything parses them
+                    if direct is not None:
+                        return await direct.complete(kwargs)
+                    return _reply(await import_litellm().acompletion(**kwargs))
+            except DelegationError:
+                raise  # the direct client's errors are Archibald's already
             except Exception as exc:  # LiteLLM raises its own tree; translate all of it
                 raise self.translate(exc) from None
 
@@ -403,24 +428,23 @@ class ChatBackend(Backend):
         kept = getattr(current(), "replay", None)
         if kept is not None and getattr(kept, "sent_at", None):
             sent = datetime.fromtimestamp(kept.sent_at, timezone.utc)  # the rate it was sent at
-        response = await self.retry.run(attempt, what=self.name)
-        usage = _usage(response)
+        reply = await self.retry.run(attempt, what=self.name)
+        usage = reply.usage
         cost = self.price(usage, sent)
-        message = response.choices[0].message
-        text = message.content or ""
-        calls = getattr(message, "tool_calls", None) or []
         log.info("%s: %d in / %d out tokens, $%.6f", self.name, usage.input_tokens,
                  usage.output_tokens, cost)
-        if not text.strip() and not calls:  # billed, but nothing to use: a failure that costs
+        if not reply.text.strip() and not reply.tool_calls:
+            # billed, but nothing to use: a failure that costs
             error = BackendError(f"{self.name} answered with an empty reply (finish reason "
-                                 f"{response.choices[0].finish_reason!r})",
+                                 f"{reply.finish_reason!r})",
                                  provider=self.provider.name, code="empty_reply")
             error.cost = cost
             raise error
-        return Outcome(artifact=text, backend=self.name, route=self._route, model=self.model,
-                       usage=usage, cost=cost, seconds=time.perf_counter() - start,
-                       detail={"request_id": _request_id(response),
-                               "finish_reason": response.choices[0].finish_reason,
-                               "tool_calls": [_plain_call(c) for c in calls],
+        return Outcome(artifact=reply.text, backend=self.name, route=self._route,
+                       model=self.model, usage=usage, cost=cost,
+                       seconds=time.perf_counter() - start,
+                       detail={"request_id": reply.request_id,
+                               "finish_reason": reply.finish_reason,
+                               "tool_calls": reply.tool_calls,
                                "rate": self.prices.rate(self.model, sent),
                                "price_source": self.price_source(sent)})

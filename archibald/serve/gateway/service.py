@@ -108,9 +108,20 @@ class Gateway:
         self.workdir = Path(tempfile.mkdtemp(prefix="archibald-gateway-"))
 
     def _router(self, registry: Registry) -> Router:
+        for backend in registry.backends():
+            # an app waits on every call: OpenAI-wire providers are called with httpx directly
+            getattr(backend, "call_directly", lambda: False)()
         router = Router(self.settings, self.memory, registry)
         router.budget.sources.append(self.keys.limits)  # a key's budgets, in the reservation
         return router
+
+    async def close_clients(self) -> None:
+        """Close the pooled HTTP clients of the backends called directly (at shutdown)."""
+        for router in (self.router, *self._direct.values()):
+            for backend in router.registry.backends():
+                direct = getattr(backend, "direct", None)
+                if direct is not None:
+                    await direct.aclose()
 
     def close(self) -> None:
         self.memory.close()
