@@ -15,10 +15,11 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from ..errors import ConfigError
 from .ledger import EVIDENCE, Attempt
-from .rows import _attempt, _row, _spent_stmt
+from .rows import (LOCK_BUDGETS, SETTLE_AGAIN, SETTLE_PENDING, _attempt, _row, _spent_stmt,
+                   spent_query, stats_insert, stats_select, stats_update)
 from .stats import RouteStats, add_stats
 from .transfer import read_export
-from .migrations import (attempts, budget_lock, memory_items, migrate, publish_queue, route_stats,
+from .migrations import (attempts, memory_items, migrate, publish_queue, route_stats,
                          runs)
 
 __all__ = ["Memory", "RouteStats", "default_url", "SpentFn", "read_export"]
@@ -119,14 +120,13 @@ class Memory:
             try:
                 if self.engine.dialect.name == "sqlite":  # the write lock before any read
                     conn.exec_driver_sql("BEGIN IMMEDIATE")
-                conn.execute(update(budget_lock).where(budget_lock.c.id == 1)
-                             .values(version=budget_lock.c.version + 1))
+                conn.execute(LOCK_BUDGETS)
 
                 def spent(**filters: Any) -> int:
-                    return int(conn.execute(_spent_stmt(**filters)).scalar_one())
+                    return int(conn.execute(*spent_query(**filters)).scalar_one())
 
                 check(spent)
-                key = conn.execute(attempts.insert().values(**_row(a))).inserted_primary_key
+                key = conn.execute(attempts.insert(), _row(a)).inserted_primary_key
                 assert key is not None
                 conn.commit()
             except BaseException:
@@ -153,11 +153,11 @@ class Memory:
         values = {k: v for k, v in _row(a).items() if k != "created_at"}
         if outcome is not None:
             values["outcome"] = json.dumps(outcome, sort_keys=True, default=str)
+        values["row_id"] = a.id
         with self.engine.begin() as conn:
-            first = conn.execute(update(attempts).where(
-                attempts.c.id == a.id, attempts.c.checked.is_(False)).values(**values))
+            first = conn.execute(SETTLE_PENDING, values)
             if first.rowcount == 0:  # already checked and folded: only correct the row
-                conn.execute(update(attempts).where(attempts.c.id == a.id).values(**values))
+                conn.execute(SETTLE_AGAIN, values)
             elif a.checked:
                 self._fold(conn, a)
 
@@ -234,26 +234,25 @@ class Memory:
                 .order_by(attempts.c.id)).mappings().all()
         return [_attempt(r) for r in rows]
 
-    def _stats_row(self, conn: Any, a: Attempt, key: Any) -> Any:
+    def _stats_row(self, conn: Any, a: Attempt, key: dict[str, str]) -> Any:
         """The route's statistics row, created empty if missing, locked for this transaction:
         processes folding outcomes of the same route at once (a batch on one PostgreSQL) queue
         on it instead of losing each other's counts or colliding on its first insert."""
-        from sqlalchemy.dialects import postgresql, sqlite
-
+        found = conn.execute(stats_select(), key).mappings().first()
+        if found is not None:
+            return found
         empty: dict[str, Any] = {c.name: 0 for c in route_stats.columns}
         empty.update(task_type=a.task_type, channel=a.channel, route=a.route,
                      decayed_at=a.created_at)
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        conn.execute(insert(route_stats).values(**empty).on_conflict_do_nothing())
-        return conn.execute(select(route_stats).where(key).with_for_update()).mappings().one()
+        conn.execute(stats_insert(conn.dialect.name), empty)
+        return conn.execute(stats_select(), key).mappings().one()
 
     def _fold(self, conn: Any, a: Attempt) -> None:
         """Add an attempt to its route's statistics. A judge's call is no outcome of the route
         it judged, so it stays out; a quality figure counts only with evidence behind it."""
         if a.purpose in ("judge", "human"):  # a verdict, not an outcome of the route
             return
-        key = and_(route_stats.c.task_type == a.task_type, route_stats.c.channel == a.channel,
-                   route_stats.c.route == a.route)
+        key = {"k_task_type": a.task_type, "k_channel": a.channel, "k_route": a.route}
         cur = self._stats_row(conn, a, key)
         has_q = a.quality is not None and a.evidence in EVIDENCE
         q = a.quality if has_q and a.quality is not None else 0.0
@@ -262,8 +261,8 @@ class Memory:
         unjudged = int(a.success and a.evidence == "unjudged")
         cost = a.cost_nano / 1e9
         f = self._decay(a.created_at - cur["decayed_at"])
-        conn.execute(update(route_stats).where(key).values(
-            n=cur["n"] + 1, successes=cur["successes"] + int(a.success),
+        conn.execute(stats_update(), dict(
+            key, n=cur["n"] + 1, successes=cur["successes"] + int(a.success),
             quality_n=cur["quality_n"] + int(has_q), quality_sum=cur["quality_sum"] + q,
             cost_nano_sum=cur["cost_nano_sum"] + a.cost_nano,
             baseline_nano_sum=cur["baseline_nano_sum"] + a.baseline_nano,
@@ -295,15 +294,14 @@ class Memory:
     def _refold(self, conn: Any, old: Attempt, quality: float) -> None:
         """Replace ``old``'s quality contribution to its route's statistics with ``quality``
         (as evidence), decayed as much as the original has been since it was folded."""
-        key = and_(route_stats.c.task_type == old.task_type,
-                   route_stats.c.channel == old.channel, route_stats.c.route == old.route)
+        key = {"k_task_type": old.task_type, "k_channel": old.channel, "k_route": old.route}
         cur = self._stats_row(conn, old, key)
         had = old.quality is not None and old.evidence in EVIDENCE
         q0 = old.quality if had and old.quality is not None else 0.0
         counted = float(had or (not old.success and old.quality is None))
         f = self._decay(cur["decayed_at"] - old.created_at)
-        conn.execute(update(route_stats).where(key).values(
-            quality_n=cur["quality_n"] - int(had) + 1,
+        conn.execute(stats_update(), dict(
+            key, quality_n=cur["quality_n"] - int(had) + 1,
             quality_sum=cur["quality_sum"] - q0 + quality,
             w_quality=cur["w_quality"] + f * (quality - q0),
             w_quality_sq=cur["w_quality_sq"] + f * (quality * quality - q0 * q0),

@@ -7,12 +7,53 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import case, func, select
+from functools import lru_cache
+
+from sqlalchemy import and_, bindparam, case, func, select, update
 
 from .ledger import Attempt
-from .migrations import attempts
+from .migrations import attempts, budget_lock, route_stats
 
-__all__ = ["_spent_stmt", "_row", "_attempt", "COMMITTED"]
+__all__ = ["_spent_stmt", "_row", "_attempt", "COMMITTED", "spent_query", "SETTLE_PENDING", "SETTLE_AGAIN",
+           "LOCK_BUDGETS", "STATS_KEY", "stats_update", "stats_select", "stats_insert"]
+
+# The ledger's statements on the hot path (a reservation, a settlement, a route's statistics)
+# are built once with bound parameters and given their values at execution: SQLAlchemy then
+# neither builds a bound value per column nor walks them for its cache key on every call.
+
+#: a settled row written over its pending (or unchecked) self; SET from the parameters' keys
+SETTLE_PENDING = update(attempts).where(attempts.c.id == bindparam("row_id"),
+                                        attempts.c.checked.is_(False))
+#: a row already checked (and folded): only corrected
+SETTLE_AGAIN = update(attempts).where(attempts.c.id == bindparam("row_id"))
+#: the budget lock row bumped: concurrent reservations queue on it
+LOCK_BUDGETS = update(budget_lock).where(budget_lock.c.id == 1).values(
+    version=budget_lock.c.version + 1)
+#: a route's statistics row, by the parameters k_task_type, k_channel and k_route
+STATS_KEY = and_(route_stats.c.task_type == bindparam("k_task_type"),
+                 route_stats.c.channel == bindparam("k_channel"),
+                 route_stats.c.route == bindparam("k_route"))
+
+
+def stats_update() -> Any:
+    return _stats_update
+
+
+def stats_select() -> Any:
+    return _stats_select
+
+
+_stats_update = update(route_stats).where(STATS_KEY)
+_stats_select = select(route_stats).where(STATS_KEY).with_for_update()
+
+
+@lru_cache(maxsize=4)
+def stats_insert(dialect: str) -> Any:
+    """The empty statistics row's insert, skipped when another process made it first."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(route_stats).on_conflict_do_nothing()
 
 #: what a row holds against budgets: its cost once settled, else the most it can cost
 COMMITTED = case((attempts.c.status == "settled", attempts.c.cost_nano),
@@ -22,15 +63,27 @@ COMMITTED = case((attempts.c.status == "settled", attempts.c.cost_nano),
 
 def _spent_stmt(*, since: float | None = None, channel: str | None = None,
                 run_id: str | None = None, task_type: str | None = None) -> Any:
+    """The sum of committed money under the given filters, its values bound."""
+    stmt, values = spent_query(since=since, channel=channel, run_id=run_id,
+                               task_type=task_type)
+    return stmt.params(**values)
+
+
+def spent_query(**given: Any) -> tuple[Any, dict[str, Any]]:
+    """The sum of committed money under the filters given (since, channel, run_id,
+    task_type; None: not filtered): a statement built once per set of filters, and its
+    parameters."""
+    values = {k: v for k, v in given.items() if v is not None}
+    return _spent_of(tuple(sorted(values))), values
+
+
+@lru_cache(maxsize=32)
+def _spent_of(filters: tuple[str, ...]) -> Any:
     stmt = select(func.coalesce(func.sum(COMMITTED), 0))
-    if since is not None:
-        stmt = stmt.where(attempts.c.created_at >= since)
-    if channel is not None:
-        stmt = stmt.where(attempts.c.channel == channel)
-    if run_id is not None:
-        stmt = stmt.where(attempts.c.run_id == run_id)
-    if task_type is not None:
-        stmt = stmt.where(attempts.c.task_type == task_type)
+    for name in filters:
+        column = attempts.c.created_at if name == "since" else attempts.c[name]
+        stmt = stmt.where(column >= bindparam(name) if name == "since"
+                          else column == bindparam(name))
     return stmt
 
 
