@@ -454,9 +454,7 @@ class Router:
             attempt.seconds = time.perf_counter() - start
             attempt.error = str(exc)
             attempt.checked = True
-            self.memory.settle(attempt)
-            if wire:
-                wire.forget()
+            self.memory.settle(attempt, also=wire.forget if wire else None)
             state.spent += attempt.cost_nano
             state.attempts.append(attempt)
             state.errors.append(f"{type(exc).__name__}: {exc}")
@@ -476,9 +474,8 @@ class Router:
         self._answered(attempt, outcome)
         # durable before anything else; a free route's answer is simply made again
         self.memory.settle(attempt, outcome_payload(outcome) if route in PAID_ROUTES
-                           or attempt.cost_nano else None)  # a priced answer is kept
-        if wire:
-            wire.forget()  # the answer is in the ledger row now
+                           or attempt.cost_nano else None,  # a priced answer is kept, and
+                           also=wire.forget if wire else None)  # its wire row is then done
         state.spent += attempt.cost_nano
         if attempt.max_cost_nano and attempt.cost_nano > attempt.max_cost_nano:
             # the reservation was the most this call could cost: a bill above it means a price
@@ -495,9 +492,7 @@ class Router:
         """Settle a call that raised instead of answering at $0: its reservation is free."""
         attempt.error, attempt.seconds, attempt.checked = \
             f"{type(exc).__name__}: {exc}", seconds, True
-        self.memory.settle(attempt)
-        if wire:
-            wire.forget()
+        self.memory.settle(attempt, also=wire.forget if wire else None)
 
     def _request_id_sink(self, attempt: Attempt) -> Callable[[str], None]:
         """Where a backend reports its provider's request id: into the pending row, at once."""

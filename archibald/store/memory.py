@@ -141,13 +141,12 @@ class Memory:
             conn.execute(update(attempts).where(attempts.c.id == attempt_id)
                          .values(request_id=request_id[:200]))
 
-    def settle(self, a: Attempt, outcome: dict[str, Any] | None = None) -> None:
-        """Write what a reserved call really did (cost, usage, answer) over its pending row.
-
-        The row joins the route statistics once, when it is first written as checked; an
-        answer settled before its quality check (``a.checked`` False) is folded by the call
-        that records the check.
-        """
+    def settle(self, a: Attempt, outcome: dict[str, Any] | None = None, *,
+               also: Callable[[Any], None] | None = None) -> None:
+        """Write what a reserved call really did (cost, usage, answer) over its pending row,
+        and ``also(conn)`` in the same transaction (its kept wire forgotten). The row joins the
+        route statistics once, when it is first written as checked; an answer settled before
+        its quality check (``a.checked`` False) is folded by the call that records the check."""
         assert a.id is not None, "settle() needs a reserved attempt"
         a.status = "settled"
         values = {k: v for k, v in _row(a).items() if k != "created_at"}
@@ -156,6 +155,8 @@ class Memory:
         values["row_id"] = a.id
         with self.engine.begin() as conn:
             first = conn.execute(SETTLE_PENDING, values)
+            if also is not None:
+                also(conn)
             if first.rowcount == 0:  # already checked and folded: only correct the row
                 conn.execute(SETTLE_AGAIN, values)
             elif a.checked:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from ..core.tasks import Outcome, Task, Usage
@@ -101,6 +101,12 @@ class KeptAnswer:
     sent_at: float = 0.0
 
 
+# built once, values bound at execution (a chat call writes these three on its hot path)
+_FORGET = delete(wire).where(wire.c.attempt_id == bindparam("a_id"))
+_INSERT = insert(wire)
+_ANSWERED = update(wire).where(wire.c.attempt_id == bindparam("a_id"))
+
+
 class WireLog:
     """The wire row of one reserved call, written at once as the wire tap reports (the
     ``Tap`` of archibald.providers.backends.wire). ``replay`` set: the tap answers with it
@@ -115,9 +121,9 @@ class WireLog:
     def sending(self) -> None:
         """The request may leave the process now: durable before it does."""
         with self.engine.begin() as conn:
-            conn.execute(delete(wire).where(wire.c.attempt_id == self.attempt_id))
-            conn.execute(insert(wire).values(attempt_id=self.attempt_id, state="sent",
-                                             sent_at=time.time()))
+            conn.execute(_FORGET, {"a_id": self.attempt_id})
+            conn.execute(_INSERT, {"attempt_id": self.attempt_id, "state": "sent",
+                                   "sent_at": time.time()})
 
     def answered(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
         """The answer's bytes have arrived: durable before anything parses them."""
@@ -125,16 +131,19 @@ class WireLog:
         values = {"state": "answered" if 200 <= status < 300 else "failed", "status": status,
                   "headers": json.dumps(kept), "body": body}
         with self.engine.begin() as conn:
-            changed = conn.execute(update(wire).where(wire.c.attempt_id == self.attempt_id)
-                                   .values(**values))
+            changed = conn.execute(_ANSWERED, {**values, "a_id": self.attempt_id})
             if changed.rowcount == 0:
-                conn.execute(insert(wire).values(attempt_id=self.attempt_id,
-                                                 sent_at=time.time(), **values))
+                conn.execute(_INSERT, {**values, "attempt_id": self.attempt_id,
+                                       "sent_at": time.time()})
 
-    def forget(self) -> None:
-        """The call is settled (or held unknown) in the ledger: its wire row has done its job."""
-        with self.engine.begin() as conn:
-            conn.execute(delete(wire).where(wire.c.attempt_id == self.attempt_id))
+    def forget(self, conn: Any = None) -> None:
+        """The call is settled (or held unknown) in the ledger: its wire row has done its job
+        (in ``conn``'s transaction when given: the one that settles the row)."""
+        if conn is not None:
+            conn.execute(_FORGET, {"a_id": self.attempt_id})
+            return
+        with self.engine.begin() as own:
+            own.execute(_FORGET, {"a_id": self.attempt_id})
 
 
 def kept_answer(engine: Engine, attempt_id: int) -> KeptAnswer | None:
