@@ -14,7 +14,14 @@ upstream: one worker, a master key, no database (so it keeps no spend log, where
 gateway reserves and settles every call in its ledger).
 
     .venv/bin/python benchmarks/bench_gateway.py [--requests 2000] [--concurrency 50]
-        [--litellm /tmp/llp/bin/litellm] [--workers 1]
+        [--litellm /tmp/llp/bin/litellm] [--workers 1] [--upstream-ms 0]
+
+Two measures of what a proxy adds. *Added latency*: each side's end-to-end p50/p99 less the
+direct call's, in the same run (on 2 shared cores with a stub that answers at once, 50
+clients saturate every process, so this is mostly queueing: ``--upstream-ms`` gives the stub
+a provider's answering time). *Own time*: what each proxy reports of a request as its own,
+its latency less the time it waited on the upstream (``x-archibald-overhead-ms``; LiteLLM's
+``x-litellm-overhead-duration-ms``, the figure behind its published 2 ms p50 / 13 ms p99).
 """
 
 from __future__ import annotations
@@ -34,9 +41,10 @@ from pathlib import Path
 import httpx
 
 UPSTREAM = textwrap.dedent('''
-    import time
+    import asyncio, os, time
     from fastapi import FastAPI
     app = FastAPI()
+    DELAY = float(os.environ.get("BENCH_UPSTREAM_MS", "0")) / 1000
     BODY = {"id": "chatcmpl-bench", "object": "chat.completion", "created": 0,
             "model": "deepseek-v4-flash", "choices": [{"index": 0, "finish_reason": "stop",
             "message": {"role": "assistant", "content": "Calm water, said another way."}}],
@@ -44,6 +52,8 @@ UPSTREAM = textwrap.dedent('''
     @app.post("/chat/completions")
     @app.post("/v1/chat/completions")
     async def chat() -> dict:
+        if DELAY:
+            await asyncio.sleep(DELAY)  # a provider's time to write the answer
         return {**BODY, "created": int(time.time())}
 ''')
 
@@ -78,7 +88,12 @@ def _wait(url: str) -> None:
     raise SystemExit(f"{url} did not start")
 
 
-async def _load(url: str, headers: dict[str, str], body: dict, n: int, c: int) -> list[float]:
+#: the header in which each side reports its own time in a request (total less upstream)
+OVERHEAD_HEADERS = ("x-archibald-overhead-ms", "x-litellm-overhead-duration-ms")
+
+
+async def _load(url: str, headers: dict[str, str], body: dict, n: int, c: int,
+                overheads: list[float] | None = None) -> list[float]:
     times: list[float] = []
     sem = asyncio.Semaphore(c)
     limits = httpx.Limits(max_connections=c, max_keepalive_connections=c)
@@ -89,6 +104,9 @@ async def _load(url: str, headers: dict[str, str], body: dict, n: int, c: int) -
                 r = await client.post(url, json=body, headers=headers)
                 r.raise_for_status()
                 times.append(time.perf_counter() - start)
+                said = next((r.headers[h] for h in OVERHEAD_HEADERS if h in r.headers), None)
+                if overheads is not None and said is not None:
+                    overheads.append(float(said) / 1000)
         await asyncio.gather(*(one() for _ in range(n)))
     return times
 
@@ -104,11 +122,14 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--litellm", help="the litellm command of an env with litellm[proxy]")
     ap.add_argument("--workers", type=int, default=1, help="archibald serve --workers")
+    ap.add_argument("--upstream-ms", type=float, default=0.0,
+                    help="the stub provider's time to answer (0: at once)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     (work / "upstream.py").write_text(UPSTREAM)
     up_port, gw_port = _port(), _port()
     env = {**os.environ, "ARCHIBALD_HOME": str(work / "home"),
+           "BENCH_UPSTREAM_MS": str(args.upstream_ms),
            "DEEPSEEK_API_KEY": "sk-bench-0123456789", "DEEPSEEK_BASE_URL":
            f"http://127.0.0.1:{up_port}", "ANTHROPIC_API_KEY": "", "OPENAI_API_KEY": ""}
     (work / "archibald.toml").write_text('[quality]\njudge_model = ""\n')
@@ -146,13 +167,15 @@ def main() -> None:
                           {**body, "model": "bench"}))
         for _, url, headers, payload in sides:  # warm up every path
             asyncio.run(_load(url, headers, payload, 50, 10))
-        times, walls = {}, {}
+        times, walls, own = {}, {}, {}
         for name, url, headers, payload in sides:
             start = time.perf_counter()
+            own[name] = []
             times[name] = asyncio.run(_load(url, headers, payload, args.requests,
-                                            args.concurrency))
+                                            args.concurrency, own[name]))
             walls[name] = time.perf_counter() - start
-        print(f"{args.requests} requests at {args.concurrency} concurrent clients")
+        print(f"{args.requests} requests at {args.concurrency} concurrent clients, the "
+              f"upstream answering in {args.upstream_ms:g} ms")
         direct = times["direct to the upstream"]
         for name, xs in times.items():
             print(f"  {name:<26} p50 {_pct(xs, 0.5):8.1f} ms   p99 {_pct(xs, 0.99):8.1f} ms"
@@ -162,6 +185,10 @@ def main() -> None:
                 print(f"  added by {name[8:]:<17} p50 {_pct(xs, 0.5) - _pct(direct, 0.5):8.1f} "
                       f"ms   p99 {_pct(xs, 0.99) - _pct(direct, 0.99):8.1f} ms   mean "
                       f"{(statistics.mean(xs) - statistics.mean(direct)) * 1000:.1f} ms")
+        for name, xs in own.items():  # as each proxy reports it: its time less the upstream's
+            if xs:
+                print(f"  own time {name[8:]:<17} p50 {_pct(xs, 0.5):8.2f} ms   p99 "
+                      f"{_pct(xs, 0.99):8.2f} ms   ({len(xs)} answers said)")
     finally:
         for p in procs:
             p.terminate()

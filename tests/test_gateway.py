@@ -272,6 +272,14 @@ def test_metrics_tell_requests_cost_baseline_routes_and_budget_left(served: Serv
     assert value(f'archibald_gateway_budget_left_usd{{key="{name}"}}') == pytest.approx(
         1.0 - cost)
     assert deepseek_stub.api_key not in text and key not in text
+    # the gateway's own time (its latency less the wait on the provider), as LiteLLM's
+    # x-litellm-overhead-duration-ms: in a header and in a histogram
+    own = float(raw.headers["x-archibald-overhead-ms"]) / 1000
+    total = value('archibald_gateway_request_seconds_sum{api="openai"}')
+    assert 0 < own < total
+    assert value('archibald_gateway_overhead_seconds_count{api="openai"}') == 1
+    assert value('archibald_gateway_overhead_seconds_sum{api="openai"}') == pytest.approx(own,
+                                                                                          abs=1e-5)
 
 
 @pytest.mark.parametrize("shared", [False, True])

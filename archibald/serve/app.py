@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..config import Settings
 from ..errors import BudgetExceeded, DelegationError, UserError
+from ..providers.backends.http import upstream_clock
 from ..store.ledger import NANO
 from .gateway import anthropic as anthropic_api
 from .gateway import openai as openai_api
@@ -176,8 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                  headers=lv.headers())
 
     async def answer(api: str, request: Request, key: Key, body: dict[str, Any],
-                     convert: Any) -> Response:
-        start = time.perf_counter()
+                     convert: Any, start: float) -> Response:
         span = tracing.request("chat", api, body, key.name)
         try:
             req = convert.to_request(body, request.headers.get("x-archibald-task"))
@@ -192,14 +192,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if live:
                 return streamed(api, key, await gateway.stream(key, req), body, convert, start,
                                 span)
-            ans = await gateway.complete(key, req)
+            with upstream_clock() as waited:
+                ans = await gateway.complete(key, req)
         except (BudgetExceeded, UserError, DelegationError) as exc:
             raise refused(api, span, exc) from None
         record(api, key, ans, start, span)
         if body.get("stream"):
-            return StreamingResponse(convert.stream(ans, body), media_type="text/event-stream",
-                                     headers=ans.headers())
-        return JSONResponse(convert.body(ans, body), headers=ans.headers())
+            response: Response = StreamingResponse(
+                convert.stream(ans, body), media_type="text/event-stream", headers=ans.headers())
+        else:
+            response = JSONResponse(convert.body(ans, body), headers=ans.headers())
+        # the gateway's own time: the request's, less what it waited on providers (the
+        # measure of LiteLLM's x-litellm-overhead-duration-ms)
+        overhead = max(0.0, time.perf_counter() - start - sum(waited))
+        metrics.overhead.labels(api).observe(overhead)
+        response.headers["x-archibald-overhead-ms"] = f"{overhead * 1000:.3f}"
+        return response
 
     @app.get("/v1/models")
     async def models(request: Request) -> JSONResponse:
@@ -211,15 +219,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Response:
+        start = time.perf_counter()
         key = authenticate(request)
         body = await read_json(request)
-        return await answer("openai", request, key, body, openai_api)
+        return await answer("openai", request, key, body, openai_api, start)
 
     @app.post("/v1/messages")
     async def messages(request: Request) -> Response:
+        start = time.perf_counter()
         key = authenticate(request)
         body = await read_json(request)
-        return await answer("anthropic", request, key, body, anthropic_api)
+        return await answer("anthropic", request, key, body, anthropic_api, start)
 
     @app.post("/v1/embeddings")
     async def embeddings(request: Request) -> Response:

@@ -19,10 +19,13 @@ import asyncio
 import json
 import logging
 import random
+import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Mapping, TypeVar
+from typing import Any, Awaitable, Callable, Iterator, Mapping, TypeVar
 
 import httpx
 
@@ -31,10 +34,37 @@ from ...errors import (BackendError, BackendTimeout, DelegationError, NonRetryab
 from ..registry import redact
 
 __all__ = ["RetryPolicy", "error_from_status", "parse_retry_after", "request_json",
-           "translate_transport", "log"]
+           "translate_transport", "log", "upstream_clock", "waited_upstream"]
 
 log = logging.getLogger("archibald.providers.registry")
 T = TypeVar("T")
+
+#: the seconds the running request has waited on providers (None: nobody is counting)
+_WAITED: ContextVar[list[float] | None] = ContextVar("archibald_waited", default=None)
+
+
+@contextmanager
+def upstream_clock() -> Iterator[list[float]]:
+    """Count, in the list yielded, the seconds the block's calls wait on providers (the
+    gateway's overhead is its own time less these)."""
+    waited: list[float] = []
+    token = _WAITED.set(waited)
+    try:
+        yield waited
+    finally:
+        _WAITED.reset(token)
+
+
+@contextmanager
+def waited_upstream() -> Iterator[None]:
+    """Time the block as waiting on a provider (the request out, its answer back)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        waited = _WAITED.get()
+        if waited is not None:
+            waited.append(time.perf_counter() - start)
 
 #: error codes in a body that mean "a retry cannot help"
 _FATAL_CODES = ("enforced_spend_limit_reached", "insufficient_balance", "insufficient balance",

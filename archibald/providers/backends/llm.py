@@ -30,7 +30,7 @@ from ...core.prices import PriceBook
 from ..registry import Provider
 from ...core.tasks import Context, Outcome, Task, Usage
 from .base import Backend
-from .http import RetryPolicy, error_from_status, log
+from .http import RetryPolicy, error_from_status, log, waited_upstream
 from .openai_wire import ChatWire, Reply
 from .wire import current, tapped
 
@@ -418,7 +418,9 @@ class ChatBackend(Backend):
                 with tapped(wire):  # the answer's bytes are kept before anything parses them
                     if direct is not None:
                         return await direct.complete(kwargs)
-                    return _reply(await import_litellm().acompletion(**kwargs))
+                    with waited_upstream():  # LiteLLM's own work counted as the provider's
+                        response = await import_litellm().acompletion(**kwargs)
+                    return _reply(response)
             except DelegationError:
                 raise  # the direct client's errors are Archibald's already
             except Exception as exc:  # LiteLLM raises its own tree; translate all of it

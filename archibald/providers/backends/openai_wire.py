@@ -1,4 +1,4 @@
-"""Chat over OpenAI's wire, straight: one pooled httpx client per event loop, no LiteLLM.
+"""Chat over OpenAI's wire, straight: one pooled aiohttp session per event loop, no LiteLLM.
 
 OpenAI, DeepSeek and Ollama (its ``/v1``) answer ``POST {base}/chat/completions`` in OpenAI's
 Chat Completions format (the ``openai`` SDK's ``ChatCompletion``). Where every microsecond of a
@@ -7,8 +7,9 @@ llm.ChatBackend` for these providers sends the request itself instead of through
 dispatch, which costs a few milliseconds of CPU a call. The body is the one LiteLLM would
 send (OpenAI's ``max_completion_tokens`` for OpenAI, ``max_tokens`` elsewhere; DeepSeek's
 ``thinking`` as a top-level field); the answer is read into a :class:`Reply`, the same one the
-LiteLLM path makes, so pricing, checks and the ledger cannot tell the two apart. The wire tap
-(:mod:`.wire`) sees these sends like any other, so the answer is kept before it is parsed.
+LiteLLM path makes, so pricing, checks and the ledger cannot tell the two apart. The running
+call's wire tap (:mod:`.wire`) is told before the request leaves and given the answer's bytes
+before they are parsed, as it is for every httpx client; a kept answer is replayed unsent.
 
 Errors keep the providers' own meaning: a status >= 400 goes through ``error_from_status``
 (429 with its Retry-After, 5xx retried, 4xx not); a refused connection is unreachable; a 200
@@ -21,14 +22,13 @@ import asyncio
 import json
 import weakref
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from typing import Any, Mapping
 
 from ...core.tasks import Usage
-from ...errors import DelegationError, ProviderUnreachable, UnreadableAnswer
-from ..specs import Provider
-from .http import error_from_status, translate_transport
+from ...errors import BackendTimeout, ProviderOverloaded, ProviderUnreachable, UnreadableAnswer
+from ..specs import Provider, redact
+from .http import error_from_status, waited_upstream
+from .wire import current
 
 __all__ = ["OPENAI_WIRE", "ChatWire", "Reply", "usage_of_json"]
 
@@ -75,7 +75,7 @@ def _call(raw: Any) -> dict[str, Any]:
                                              "arguments": str(fn.get("arguments") or "{}")}}
 
 
-def reply_of_json(provider: str, data: Any, headers: httpx.Headers) -> Reply:
+def reply_of_json(provider: str, data: Any, headers: Mapping[str, str]) -> Reply:
     """The Reply in a 200's body; UnreadableAnswer when it is not a chat completion."""
     try:
         choice = data["choices"][0]
@@ -94,7 +94,9 @@ def reply_of_json(provider: str, data: Any, headers: httpx.Headers) -> Reply:
 
 
 class ChatWire:
-    """One provider's OpenAI-compatible chat endpoint, called with a pooled client."""
+    """One provider's OpenAI-compatible chat endpoint, called with a pooled aiohttp session
+    (httpx's pool scans every connection on each request: at 50 concurrent calls that scan
+    was half the gateway's time)."""
 
     def __init__(self, provider: Provider, *, local: bool = False,
                  timeout: float = 120.0) -> None:
@@ -105,31 +107,33 @@ class ChatWire:
         self.url = base + "/chat/completions"
         self.local = local
         self.timeout = timeout
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
-                                                 httpx.AsyncClient] = \
+        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = \
             weakref.WeakKeyDictionary()
 
     @staticmethod
     def serves(provider: Provider) -> bool:
         return provider.name in OPENAI_WIRE and provider.sends_base
 
-    def _client(self) -> httpx.AsyncClient:
+    def _session(self) -> Any:
+        import aiohttp
+
         loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None or client.is_closed:
+        session = self._sessions.get(loop)
+        if session is None or session.closed:
             headers = {"content-type": "application/json"}
             if self.provider.api_key:
                 headers["authorization"] = f"Bearer {self.provider.api_key}"
-            client = self._clients[loop] = httpx.AsyncClient(
-                headers=headers, timeout=httpx.Timeout(self.timeout, connect=10.0),
-                limits=httpx.Limits(max_connections=256, max_keepalive_connections=64))
-        return client
+            session = self._sessions[loop] = aiohttp.ClientSession(
+                headers=headers, connector=aiohttp.TCPConnector(limit=256),
+                timeout=aiohttp.ClientTimeout(total=self.timeout, sock_connect=10.0),
+                auto_decompress=True)
+        return session
 
     async def aclose(self) -> None:
-        """Close this event loop's client (the gateway's shutdown)."""
-        client = self._clients.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.aclose()
+        """Close this event loop's session (the gateway's shutdown)."""
+        session = self._sessions.pop(asyncio.get_running_loop(), None)
+        if session is not None:
+            await session.close()
 
     def body(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """The request body from LiteLLM-style keyword arguments."""
@@ -146,31 +150,55 @@ class ChatWire:
         out.update(kwargs.get("extra_body") or {})
         return out
 
+    async def _send(self, content: bytes) -> tuple[int, Mapping[str, str], bytes]:
+        """The request sent, and its answer's status, headers and bytes, kept by the wire tap
+        of the running call before anything parses them (or its kept answer, not sent)."""
+        import aiohttp
+
+        tap = current()
+        kept = tap.replay if tap is not None else None
+        if kept is not None:
+            return int(kept.status or 200), dict(kept.headers), bytes(kept.body)
+        if tap is not None:
+            tap.sending()
+        name, secrets = self.provider.name, (self.provider.api_key,)
+        try:
+            with waited_upstream():
+                async with self._session().post(self.url, data=content) as response:
+                    body = await response.read()
+                    status, headers = response.status, dict(response.headers)
+        except asyncio.TimeoutError:
+            raise BackendTimeout(f"{name} did not answer in time") from None
+        except aiohttp.ClientConnectorError as exc:  # refused, unknown host: nothing sent
+            raise ProviderUnreachable(redact(f"{name} unreachable at {self.provider.base_url} "
+                                             f"({type(exc).__name__}: {exc})", secrets),
+                                      provider=name) from None
+        except aiohttp.ClientError as exc:
+            if self.local:  # a server on this machine that drops the connection is gone
+                raise ProviderUnreachable(redact(
+                    f"{name} unreachable at {self.provider.base_url} ({exc})", secrets),
+                    provider=name) from None
+            raise ProviderOverloaded(redact(f"{name} could not be reached: "
+                                            f"{type(exc).__name__}: {exc}", secrets),
+                                     provider=name, code="transport") from None
+        if tap is not None:
+            tap.answered(status, headers, body)
+        return status, headers, body
+
     async def complete(self, kwargs: dict[str, Any]) -> Reply:
-        secrets = (self.provider.api_key,)
         name = self.provider.name
-        try:
-            response = await self._client().post(
-                self.url, content=json.dumps(self.body(kwargs)).encode())
-        except httpx.TransportError as exc:
-            err: DelegationError = translate_transport(name, exc, secrets)
-            if self.local and not isinstance(err, ProviderUnreachable) \
-                    and not isinstance(exc, httpx.TimeoutException):
-                # a server on this machine that drops the connection is gone, not busy
-                err = ProviderUnreachable(self.provider.redact(
-                    f"{name} unreachable at {self.provider.base_url} ({err})"), provider=name)
-            raise err from None
-        if response.status_code >= 400:
+        status, headers, raw = await self._send(json.dumps(self.body(kwargs)).encode())
+        if status >= 400:
             try:
-                body: Any = response.json()
+                body: Any = json.loads(raw)
             except ValueError:
-                body = response.text
-            raise error_from_status(name, response.status_code, body, response.headers,
-                                    secrets=secrets)
+                body = raw.decode("utf-8", "replace")
+            raise error_from_status(name, status, body, headers,
+                                    secrets=(self.provider.api_key,))
         try:
-            data = response.json()
+            data = json.loads(raw)
         except ValueError:
             raise UnreadableAnswer(self.provider.redact(
-                f"{name} answered with malformed JSON: {response.text[:200]!r}"),
+                f"{name} answered with malformed JSON: {raw[:200]!r}"),
                 provider=name, code="malformed_json") from None
-        return reply_of_json(name, data, response.headers)
+        return reply_of_json(name, data, {k.lower(): v for k, v in headers.items()})

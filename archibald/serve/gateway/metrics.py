@@ -49,6 +49,11 @@ class Metrics:
                                  "request", ["api"], registry=self.registry,
                                  buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
                                           10, 30, 60, 120))
+        self.overhead = Histogram("archibald_gateway_overhead_seconds", "The gateway's own "
+                                  "time in a request: its latency less the time spent waiting "
+                                  "on providers", ["api"], registry=self.registry,
+                                  buckets=(0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01,
+                                           0.015, 0.025, 0.05, 0.1, 0.25))
         self.tokens = Counter("archibald_gateway_tokens", "Tokens billed by providers",
                               ["direction"], registry=self.registry)
         self.cost = Counter("archibald_gateway_cost_usd", "Dollars spent, from the ledger's "
