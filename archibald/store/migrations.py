@@ -411,6 +411,13 @@ def _m0012_studio(conn: Connection) -> None:
             index.create(conn, checkfirst=True)
 
 
+def _m0013_spend_days(conn: Connection) -> None:
+    """Committed money by channel and UTC day, kept by triggers (archibald.store.spend)."""
+    from .spend import create_spend_days
+
+    create_spend_days(conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_attempts", _m0001_attempts),
     ("0002_route_stats", _m0002_route_stats),
@@ -424,6 +431,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0010_wire", _m0010_wire),
     ("0011_gateway_batches", _m0011_gateway_batches),
     ("0012_studio", _m0012_studio),
+    ("0013_spend_days", _m0013_spend_days),
 ]
 
 

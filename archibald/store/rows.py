@@ -13,9 +13,10 @@ from sqlalchemy import and_, bindparam, case, func, select, update
 
 from .ledger import Attempt
 from .migrations import attempts, budget_lock, route_stats
+from .spend import bucket_query
 
-__all__ = ["_spent_stmt", "_row", "_attempt", "COMMITTED", "spent_query", "SETTLE_PENDING", "SETTLE_AGAIN",
-           "LOCK_BUDGETS", "STATS_KEY", "stats_update", "stats_select", "stats_insert"]
+__all__ = ["_spent_stmt", "_row", "_attempt", "COMMITTED", "spent_query", "SETTLE_PENDING",
+           "SETTLE_AGAIN", "LOCK_BUDGETS", "STATS_KEY", "stats_update", "stats_select", "stats_insert"]
 
 # The ledger's statements on the hot path (a reservation, a settlement, a route's statistics)
 # are built once with bound parameters and given their values at execution: SQLAlchemy then
@@ -74,7 +75,7 @@ def spent_query(**given: Any) -> tuple[Any, dict[str, Any]]:
     task_type; None: not filtered): a statement built once per set of filters, and its
     parameters."""
     values = {k: v for k, v in given.items() if v is not None}
-    return _spent_of(tuple(sorted(values))), values
+    return bucket_query(values) or (_spent_of(tuple(sorted(values))), values)
 
 
 @lru_cache(maxsize=32)
