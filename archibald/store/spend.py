@@ -53,11 +53,17 @@ def _day(row: str, dialect: str) -> str:
     return f"CAST({row}.created_at / {DAY} AS INTEGER)"
 
 
-def _sqlite_add(row: str, sign: str) -> str:
+def _add(row: str, sign: str, dialect: str) -> str:
+    """Add (sign "+") or take back ("-") a row's committed amount in its day's sum."""
+    table = "spend_days." if dialect == "postgresql" else ""
     return (f"INSERT INTO spend_days (channel, day, committed_nano) VALUES ({row}.channel, "
-            f"{_day(row, 'sqlite')}, {sign}({_committed(row)})) "
+            f"{_day(row, dialect)}, {sign}({_committed(row)})) "
             f"ON CONFLICT (channel, day) DO UPDATE SET "
-            f"committed_nano = committed_nano + excluded.committed_nano;")
+            f"committed_nano = {table}committed_nano + excluded.committed_nano;")
+
+
+def _sqlite_add(row: str, sign: str) -> str:
+    return _add(row, sign, "sqlite")
 
 
 def _sqlite(conn: Connection) -> None:
@@ -71,10 +77,7 @@ def _sqlite(conn: Connection) -> None:
 
 
 def _pg_add(row: str, sign: str) -> str:
-    return (f"INSERT INTO spend_days (channel, day, committed_nano) VALUES ({row}.channel, "
-            f"{_day(row, 'postgresql')}, {sign}({_committed(row)})) "
-            f"ON CONFLICT (channel, day) DO UPDATE SET "
-            f"committed_nano = spend_days.committed_nano + EXCLUDED.committed_nano;")
+    return _add(row, sign, "postgresql")
 
 
 def _postgresql(conn: Connection) -> None:
