@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from typing import Any
 
+from ..script.measures import is_count
 from ..script.model import Script, words
 from ..pipelines.meditation.scoring import score_script
 
@@ -24,7 +25,6 @@ _STOP = set("""a an the and or but for of after before during when while with wi
 at by from into onto about over under your you my our their his her its this that these those
 is are be being been it as so than then very just more most less some any all every each one
 meditation guided session minute minutes min practice video audio calm calming""".split())
-_NUMBER = set("zero one two three four five six seven eight nine ten eleven twelve".split())
 
 
 def _stem(word: str) -> str:
@@ -102,11 +102,6 @@ def _norm(sentence: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in words(sentence))
 
 
-def _counting(tokens: tuple[str, ...]) -> bool:
-    """A breath count ("in, two, three, four"): repetition that is the technique itself."""
-    return sum(t in _NUMBER for t in tokens) >= 2
-
-
 def repetition(script: Script) -> tuple[float, dict[str, Any]]:
     """Distinct sentences and sentence frames. A frame is a sentence with one word free ("Let
     it be vivid, quietly" / "…, kindly"): more than two uses of one frame per ten minutes reads
@@ -115,8 +110,8 @@ def repetition(script: Script) -> tuple[float, dict[str, Any]]:
     all_sentences = [s for s in all_sentences if s]
     distinct = len(set(all_sentences)) / len(all_sentences) if all_sentences else 0.0
     framed = [_norm(s) for sec in script.sections if sec.kind != "affirmations"
-              for s in Script("", (sec,)).sentences()]
-    framed = [s for s in framed if len(s) >= 4 and not _counting(s)]
+              for s in Script("", (sec,)).sentences() if not is_count(s)]
+    framed = [s for s in framed if len(s) >= 4]
     groups: Counter[tuple[str, ...]] = Counter()
     keys = [{s[:i] + ("_",) + s[i + 1:] for i in range(len(s))} for s in framed]
     for ks in keys:

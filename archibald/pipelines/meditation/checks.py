@@ -13,13 +13,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+# one measure, shared with the route-blind script check (archibald.quality.text)
+from archibald.script.measures import NUMBER_WORDS, is_count
+
 __all__ = ["frame_keys", "max_frame_repeats", "simile_ok", "doubled_word", "reads_well",
            "FRAME_LIMIT", "is_count", "is_invitation", "invitation_ends", "contradictions",
            "CONTRADICTIONS", "doubled_genitive", "setting_clashes"]
 
 #: no frame more often than this in ten minutes
 FRAME_LIMIT = 2
-_NUMBERS = frozenset("one two three four five six seven eight nine ten".split())
+_NUMBERS = NUMBER_WORDS
 _WORD = re.compile(r"[a-z']+")
 # what is heavy and what is light, for "heavy, like a feather" and "light, like a stone"
 _HEAVY_SAYS = re.compile(r"\b(heav(?:y|ier|iness)|sink(?:s|ing)?|sank|weigh(?:s|t|ted)?|"
@@ -49,14 +52,6 @@ _PARALLEL = frozenset({"breathe", "breathing", "breath", "let", "and", "the", "y
 
 def _words(sentence: str) -> list[str]:
     return _WORD.findall(sentence.lower())
-
-
-def is_count(sentence: str) -> bool:
-    """A counted breath: a count ("Breathe in through your nose, two, three, four.") or mostly
-    number words ("Four.")."""
-    found = _words(sentence)
-    return bool(re.search(r"\b(?:one|two), (?:two|three)\b", sentence.lower())) or \
-        (bool(found) and sum(w in _NUMBERS for w in found) >= max(2, len(found) // 2))
 
 
 _INVITATION = re.compile(r"^(?:(?:now|gently|softly|and),?\s+)?(?:notice|breathe|feel|sense|"
