@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from ..script.measures import is_count
+from ..script.measures import CONTRADICTIONS, contradictions, is_count
 from ..script.model import Script, words
 from ..pipelines.meditation.scoring import score_script
 
@@ -67,35 +67,6 @@ def coverage(text: str, topic: str) -> tuple[float, dict[str, Any]]:
     score = sum(parts.values()) / len(parts) if parts else 1.0
     return score, {"parts": {k: round(v, 3) for k, v in parts.items()},
                    "missing": sorted(set(missing))}
-
-
-#: (what in the topic or session, what in the text contradicts it, a name for the conflict)
-CONTRADICTIONS: tuple[tuple[str, str, str], ...] = (
-    (r"\bmorning\b|\bnight shift\b|\bnightshift\b|\bwak(e|ing) up\b|\bsunrise\b|\bdawn\b"
-     r"|\bstart (of )?(the|your) day\b",
-     r"\bnight has (come|fallen)\b|\bas (the )?night falls\b|\bthe day is (complete|done|over)\b"
-     r"|\b(the )?end of (the|your) day\b|\bthe stars are coming out\b",
-     "evening imagery in a morning (or after-night-shift) session"),
-    (r"\bsleep\b|\basleep\b|\bbedtime\b|\binsomnia\b|\bnight\b(?!\s*shift)",
-     r"\bopen your eyes\b|\bwake up\b|\b(feel|feeling) (alert|energi[sz]ed|awake)\b"
-     r"|\bget up\b|\bstand up\b|\bstart your day\b",
-     "waking words in a sleep session"),
-    (r"\bfocus\b|\benergy\b|\bstudy\b|\bwork(day)?\b|\bmorning\b",
-     r"\bfall asleep\b|\bdrift(ing)? off to sleep\b|\bsleep now\b",
-     "sleep words in a waking session"),
-)
-
-
-def contradictions(text: str, topic: str, *, sleep: bool = False) -> list[dict[str, str]]:
-    """Statements in ``text`` that contradict the topic (or a sleep session)."""
-    brief = topic.lower() + (" sleep" if sleep else "")
-    found = []
-    for when, bad, name in CONTRADICTIONS:
-        if not re.search(when, brief):
-            continue
-        for m in re.finditer(bad, text, re.IGNORECASE):
-            found.append({"said": m.group(0), "conflict": name})
-    return found
 
 
 def _norm(sentence: str) -> tuple[str, ...]:
