@@ -128,8 +128,8 @@ def measure_script(topic: str, script: Script) -> dict[str, object]:
         "bad_similes": [x for x in said if not simile_ok(x)],
         "doubled": [x for x in said if doubled_word(x) or doubled_genitive(x)],
         "settings": setting_clashes(script.spoken_text()),
-        "contradictions": contradictions(script.spoken_text(),
-                                         reading.tags | ({"sleep"} if script.sleep else set())),
+        "contradictions": [c["said"] for c in contradictions(
+            script.spoken_text(), reading.tags, sleep=script.sleep)],
         "pace_wpm": round(script.pace_wpm(), 1), "sentences": len(said),
         # as the script plans it (the voice at SPEAKING_WPM), over the voice track
         "speech_share": scored["speech_share"], "silences_8s": scored["silences_8s"],

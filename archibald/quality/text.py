@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from typing import Any
 
+from ..script.measures import CONTRADICTIONS, contradictions, is_count
 from ..script.model import Script, words
 from ..pipelines.meditation.scoring import score_script
 
@@ -24,7 +25,6 @@ _STOP = set("""a an the and or but for of after before during when while with wi
 at by from into onto about over under your you my our their his her its this that these those
 is are be being been it as so than then very just more most less some any all every each one
 meditation guided session minute minutes min practice video audio calm calming""".split())
-_NUMBER = set("zero one two three four five six seven eight nine ten eleven twelve".split())
 
 
 def _stem(word: str) -> str:
@@ -69,42 +69,8 @@ def coverage(text: str, topic: str) -> tuple[float, dict[str, Any]]:
                    "missing": sorted(set(missing))}
 
 
-#: (what in the topic or session, what in the text contradicts it, a name for the conflict)
-CONTRADICTIONS: tuple[tuple[str, str, str], ...] = (
-    (r"\bmorning\b|\bnight shift\b|\bnightshift\b|\bwak(e|ing) up\b|\bsunrise\b|\bdawn\b"
-     r"|\bstart (of )?(the|your) day\b",
-     r"\bnight has (come|fallen)\b|\bas (the )?night falls\b|\bthe day is (complete|done|over)\b"
-     r"|\b(the )?end of (the|your) day\b|\bthe stars are coming out\b",
-     "evening imagery in a morning (or after-night-shift) session"),
-    (r"\bsleep\b|\basleep\b|\bbedtime\b|\binsomnia\b|\bnight\b(?!\s*shift)",
-     r"\bopen your eyes\b|\bwake up\b|\b(feel|feeling) (alert|energi[sz]ed|awake)\b"
-     r"|\bget up\b|\bstand up\b|\bstart your day\b",
-     "waking words in a sleep session"),
-    (r"\bfocus\b|\benergy\b|\bstudy\b|\bwork(day)?\b|\bmorning\b",
-     r"\bfall asleep\b|\bdrift(ing)? off to sleep\b|\bsleep now\b",
-     "sleep words in a waking session"),
-)
-
-
-def contradictions(text: str, topic: str, *, sleep: bool = False) -> list[dict[str, str]]:
-    """Statements in ``text`` that contradict the topic (or a sleep session)."""
-    brief = topic.lower() + (" sleep" if sleep else "")
-    found = []
-    for when, bad, name in CONTRADICTIONS:
-        if not re.search(when, brief):
-            continue
-        for m in re.finditer(bad, text, re.IGNORECASE):
-            found.append({"said": m.group(0), "conflict": name})
-    return found
-
-
 def _norm(sentence: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in words(sentence))
-
-
-def _counting(tokens: tuple[str, ...]) -> bool:
-    """A breath count ("in, two, three, four"): repetition that is the technique itself."""
-    return sum(t in _NUMBER for t in tokens) >= 2
 
 
 def repetition(script: Script) -> tuple[float, dict[str, Any]]:
@@ -115,8 +81,8 @@ def repetition(script: Script) -> tuple[float, dict[str, Any]]:
     all_sentences = [s for s in all_sentences if s]
     distinct = len(set(all_sentences)) / len(all_sentences) if all_sentences else 0.0
     framed = [_norm(s) for sec in script.sections if sec.kind != "affirmations"
-              for s in Script("", (sec,)).sentences()]
-    framed = [s for s in framed if len(s) >= 4 and not _counting(s)]
+              for s in Script("", (sec,)).sentences() if not is_count(s)]
+    framed = [s for s in framed if len(s) >= 4]
     groups: Counter[tuple[str, ...]] = Counter()
     keys = [{s[:i] + ("_",) + s[i + 1:] for i in range(len(s))} for s in framed]
     for ks in keys:

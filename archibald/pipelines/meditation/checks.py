@@ -13,13 +13,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+# one measure each, shared with the route-blind script check (archibald.quality.text)
+from archibald.script.measures import CONTRADICTIONS, NUMBER_WORDS, contradictions, is_count
+
 __all__ = ["frame_keys", "max_frame_repeats", "simile_ok", "doubled_word", "reads_well",
            "FRAME_LIMIT", "is_count", "is_invitation", "invitation_ends", "contradictions",
            "CONTRADICTIONS", "doubled_genitive", "setting_clashes"]
 
 #: no frame more often than this in ten minutes
 FRAME_LIMIT = 2
-_NUMBERS = frozenset("one two three four five six seven eight nine ten".split())
+_NUMBERS = NUMBER_WORDS
 _WORD = re.compile(r"[a-z']+")
 # what is heavy and what is light, for "heavy, like a feather" and "light, like a stone"
 _HEAVY_SAYS = re.compile(r"\b(heav(?:y|ier|iness)|sink(?:s|ing)?|sank|weigh(?:s|t|ted)?|"
@@ -49,14 +52,6 @@ _PARALLEL = frozenset({"breathe", "breathing", "breath", "let", "and", "the", "y
 
 def _words(sentence: str) -> list[str]:
     return _WORD.findall(sentence.lower())
-
-
-def is_count(sentence: str) -> bool:
-    """A counted breath: a count ("Breathe in through your nose, two, three, four.") or mostly
-    number words ("Four.")."""
-    found = _words(sentence)
-    return bool(re.search(r"\b(?:one|two), (?:two|three)\b", sentence.lower())) or \
-        (bool(found) and sum(w in _NUMBERS for w in found) >= max(2, len(found) // 2))
 
 
 _INVITATION = re.compile(r"^(?:(?:now|gently|softly|and),?\s+)?(?:notice|breathe|feel|sense|"
@@ -170,23 +165,3 @@ def setting_clashes(text: str) -> list[str]:
     if all(p.search(low) for p in _LIGHT):
         out.append("sunlit and shaded")
     return out
-
-
-#: what contradicts a listener: (the fact of the topic's reading that forbids it, the words)
-CONTRADICTIONS: tuple[tuple[str, str], ...] = (
-    ("daylight", r"\bnight has come\b|\btonight\b|\bgoodnight\b|\buntil morning\b|"
-                 r"\bmoonlight\b"),
-    ("dark", r"\bthis morning\b|\ba new day is beginning\b|\brest of your day\b"),
-    ("sleep", r"\bopen your eyes\b|\beyes open\b|\bwake up\b"),
-    ("ahead", r"\bis behind you\b|\bis over\b|\bis done\b|\bwork be finished\b"),
-    ("behind", r"\bis still ahead\b"),
-)
-
-
-def contradictions(text: str, facts: frozenset[str] | set[str]) -> list[str]:
-    """What ``text`` says that contradicts a listener with these facts (see
-    :class:`archibald.pipelines.meditation.topic.TopicReading`): "night has come" in daylight, "open your
-    eyes" in a sleep session, "is behind you" for what is still ahead."""
-    low = text.lower()
-    return [m[0] for fact, words in CONTRADICTIONS if fact in facts
-            for m in re.finditer(words, low)]
