@@ -273,8 +273,10 @@ class Router:
 
                 reason += evidence_note(self, task, profile, unavailable)
         if self.settings.router.strategy == "bandit" and profile.forced_route is None:
-            route, reason, numbers = self._bandit(task, profile, analysis, unavailable,
-                                                  route, reason)
+            from .strategy import bandit_choice  # Thompson sampling (see archibald.learning)
+
+            route, reason, numbers = bandit_choice(self, task, profile, analysis, unavailable,
+                                                   route, reason)
             decision = "keep" if route == "premium" else "delegate"
         share = self.settings.router.explore_share
         if share > 0 and len(available) > 1 and self.rng.random() < share:
@@ -298,15 +300,6 @@ class Router:
         return Decision(task.type, task.channel, self.analyse(task),
                         "keep" if route == "premium" else "delegate", route, reason, None,
                         chain, unavailable)
-
-    def _bandit(self, task: Task, profile: Profile, analysis: TaskAnalysis,
-                unavailable: dict[str, str], matrix_route: str,
-                matrix_reason: str) -> tuple[str, str, dict[str, Any]]:
-        """Thompson sampling over the available routes (see archibald.learning)."""
-        from .strategy import bandit_choice
-
-        return bandit_choice(self, task, profile, analysis, unavailable, matrix_route,
-                             matrix_reason)
 
     def explain(self, task_type: str, channel: str = "default",
                 inputs: dict[str, Any] | None = None) -> dict[str, Any]:

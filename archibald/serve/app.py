@@ -209,6 +209,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers["x-archibald-overhead-ms"] = f"{overhead * 1000:.3f}"
         return response
 
+    async def chat(api: str, request: Request, convert: Any) -> Response:
+        """A chat request in ``api``'s wire format (``convert``: its adapter module)."""
+        start = time.perf_counter()
+        key = authenticate(request)
+        return await answer(api, request, key, await read_json(request), convert, start)
+
     @app.get("/v1/models")
     async def models(request: Request) -> JSONResponse:
         authenticate(request)
@@ -219,17 +225,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Response:
-        start = time.perf_counter()
-        key = authenticate(request)
-        body = await read_json(request)
-        return await answer("openai", request, key, body, openai_api, start)
+        return await chat("openai", request, openai_api)
 
     @app.post("/v1/messages")
     async def messages(request: Request) -> Response:
-        start = time.perf_counter()
-        key = authenticate(request)
-        body = await read_json(request)
-        return await answer("anthropic", request, key, body, anthropic_api, start)
+        return await chat("anthropic", request, anthropic_api)
 
     @app.post("/v1/embeddings")
     async def embeddings(request: Request) -> Response:

@@ -411,11 +411,87 @@ def _m0012_studio(conn: Connection) -> None:
             index.create(conn, checkfirst=True)
 
 
-def _m0013_spend_days(conn: Connection) -> None:
-    """Committed money by channel and UTC day, kept by triggers (archibald.store.spend)."""
-    from .spend import create_spend_days
+#: seconds in a day: spend_days sums committed money by UTC day
+DAY = 86400
 
-    create_spend_days(conn)
+spend_days = Table(
+    "spend_days", metadata,
+    Column("channel", String(120), primary_key=True),
+    Column("day", Integer, primary_key=True),  # UTC days since 1970-01-01
+    Column("committed_nano", BigInteger, nullable=False, default=0),
+)
+
+
+def _committed(row: str) -> str:
+    return (f"CASE WHEN {row}.status = 'settled' THEN {row}.cost_nano "
+            f"WHEN {row}.cost_nano > {row}.max_cost_nano THEN {row}.cost_nano "
+            f"ELSE {row}.max_cost_nano END")
+
+
+_CHANGED = ("OLD.status IS NOT NEW.status OR OLD.cost_nano IS NOT NEW.cost_nano "
+            "OR OLD.max_cost_nano IS NOT NEW.max_cost_nano OR OLD.channel IS NOT NEW.channel "
+            "OR OLD.created_at IS NOT NEW.created_at")
+
+
+def _day(row: str, dialect: str) -> str:
+    """The UTC day of a row's created_at (seconds since 1970, never negative)."""
+    if dialect == "postgresql":
+        return f"floor({row}.created_at / {DAY})::integer"
+    return f"CAST({row}.created_at / {DAY} AS INTEGER)"
+
+
+def _add(row: str, sign: str, dialect: str) -> str:
+    """Add (sign "+") or take back ("-") a row's committed amount in its day's sum."""
+    table = "spend_days." if dialect == "postgresql" else ""
+    return (f"INSERT INTO spend_days (channel, day, committed_nano) VALUES ({row}.channel, "
+            f"{_day(row, dialect)}, {sign}({_committed(row)})) "
+            f"ON CONFLICT (channel, day) DO UPDATE SET "
+            f"committed_nano = {table}committed_nano + excluded.committed_nano;")
+
+
+def _sqlite_add(row: str, sign: str) -> str:
+    return _add(row, sign, "sqlite")
+
+
+def _sqlite(conn: Connection) -> None:
+    conn.exec_driver_sql(f"CREATE TRIGGER spend_days_insert AFTER INSERT ON attempts BEGIN "
+                         f"{_sqlite_add('NEW', '+')} END")
+    conn.exec_driver_sql(f"CREATE TRIGGER spend_days_delete AFTER DELETE ON attempts BEGIN "
+                         f"{_sqlite_add('OLD', '-')} END")
+    conn.exec_driver_sql(f"CREATE TRIGGER spend_days_update AFTER UPDATE ON attempts "
+                         f"WHEN {_CHANGED} BEGIN {_sqlite_add('OLD', '-')} "
+                         f"{_sqlite_add('NEW', '+')} END")
+
+
+def _pg_add(row: str, sign: str) -> str:
+    return _add(row, sign, "postgresql")
+
+
+def _postgresql(conn: Connection) -> None:
+    conn.exec_driver_sql(
+        "CREATE OR REPLACE FUNCTION archibald_spend_days() RETURNS trigger AS $$ BEGIN "
+        f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {_pg_add('OLD', '-')} END IF; "
+        f"IF TG_OP IN ('UPDATE', 'INSERT') THEN {_pg_add('NEW', '+')} END IF; "
+        "RETURN NULL; END $$ LANGUAGE plpgsql")
+    conn.exec_driver_sql("CREATE TRIGGER spend_days_write AFTER INSERT OR DELETE ON attempts "
+                         "FOR EACH ROW EXECUTE FUNCTION archibald_spend_days()")
+    conn.exec_driver_sql("CREATE TRIGGER spend_days_update AFTER UPDATE ON attempts "
+                         f"FOR EACH ROW WHEN ({_CHANGED.replace('IS NOT', 'IS DISTINCT FROM')})"
+                         " EXECUTE FUNCTION archibald_spend_days()")
+
+
+def _m0013_spend_days(conn: Connection) -> None:
+    """Committed money by channel and UTC day (archibald.store.spend): the table, its
+    triggers, and the sums of the rows already in the ledger (under the migration lock, so no
+    row is written meanwhile)."""
+    spend_days.create(conn, checkfirst=True)
+    if conn.dialect.name == "postgresql":
+        _postgresql(conn)
+    else:
+        _sqlite(conn)
+    conn.exec_driver_sql(
+        f"INSERT INTO spend_days (channel, day, committed_nano) SELECT a.channel, "
+        f"{_day('a', conn.dialect.name)}, SUM({_committed('a')}) FROM attempts a GROUP BY 1, 2")
 
 
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
