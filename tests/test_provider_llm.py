@@ -334,3 +334,28 @@ def test_stub_replies_can_be_scripted_per_request(anthropic_stub, provider_env, 
     out = run(backend("anthropic", "premium", "claude-sonnet-4-6", sleeps).execute(
         TASK, ctx(tmp_path)))
     assert out.artifact == "echo: " + TASK.inputs["prompt"]
+
+
+# --- the direct client of OpenAI's wire (the gateway's) --------------------------------------
+
+def test_direct_openai_call_sends_max_completion_tokens(openai_stub, provider_env, sleeps,
+                                                        tmp_path, client):
+    """OpenAI's reasoning models refuse ``max_tokens``; the SDK's newer name serves all."""
+    run(backend("openai", "premium", "gpt-4o", sleeps).execute(TASK, ctx(tmp_path)))
+    body = openai_stub.requests[-1].json()
+    if client == "direct":
+        assert body["max_completion_tokens"] == 300 and "max_tokens" not in body
+    assert body["model"] == "gpt-4o"
+
+
+def test_direct_usage_reads_each_providers_cache_and_reasoning_fields() -> None:
+    from archibald.providers.backends.openai_wire import usage_of_json
+
+    deepseek = usage_of_json({"prompt_tokens": 1000, "completion_tokens": 50,
+                              "prompt_cache_hit_tokens": 800, "prompt_cache_miss_tokens": 200})
+    openai_ = usage_of_json({"prompt_tokens": 1000, "completion_tokens": 50,
+                             "prompt_tokens_details": {"cached_tokens": 512},
+                             "completion_tokens_details": {"reasoning_tokens": 30}})
+    assert (deepseek.input_tokens, deepseek.cached_input_tokens) == (1000, 800)
+    assert (openai_.cached_input_tokens, openai_.reasoning_tokens) == (512, 30)
+    assert usage_of_json(None).requests == 1

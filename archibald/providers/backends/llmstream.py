@@ -3,7 +3,8 @@ the provider's own final usage.
 
 The gateway streams an app's answer token by token: its :class:`AnswerSink` is set on the
 task's context (``context.extra["stream"]``) and :class:`~archibald.providers.backends.llm.
-ChatBackend` then calls :func:`stream_chat` instead of waiting for the whole answer. The
+ChatBackend` then calls :func:`stream_chat` instead of waiting for the whole answer (through
+LiteLLM, or its direct client of OpenAI's wire, :mod:`.openai_wire`, in the gateway). The
 provider is asked for its usage at the end of the stream (``stream_options.include_usage``;
 LiteLLM adds Anthropic's from its ``message_start`` and ``message_delta`` events), so the call
 settles at what the provider billed; only a stream that reports no usage is counted here with
@@ -136,12 +137,14 @@ async def stream_chat(backend: StreamingBackend, kwargs: dict[str, Any], sink: A
     ``wire`` (the call's :class:`~archibald.store.writeahead.WireLog`) is told the request
     is being sent, durably, before it may leave: a process killed mid-stream leaves a call
     that may have been billed (held at its maximum), not one that looks never sent."""
-    litellm = import_litellm()
+    direct = getattr(backend, "direct", None)  # the gateway's own client of OpenAI's wire
     kwargs = {**kwargs, "stream": True, "stream_options": {"include_usage": True}}
 
     async def attempt() -> Any:
+        if direct is not None:
+            return await direct.stream(kwargs)  # raises Archibald's errors already
         try:
-            return await litellm.acompletion(**kwargs)
+            return await import_litellm().acompletion(**kwargs)
         except Exception as exc:  # LiteLLM raises its own tree; translate all of it
             raise backend.translate(exc) from None
 
@@ -161,7 +164,7 @@ async def stream_chat(backend: StreamingBackend, kwargs: dict[str, Any], sink: A
                 if delta is not None:
                     sink.send(delta)
     except Exception as exc:  # the stream broke off: what it streamed is estimated
-        error = backend.translate(exc)
+        error = exc if isinstance(exc, DelegationError) else backend.translate(exc)
         error.cost = backend.price(_counted(backend.model, kwargs["messages"], answer.text),
                                    sent)
         raise error from None

@@ -22,10 +22,13 @@ import asyncio
 import json
 import weakref
 from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any, Mapping
 
 from ...core.tasks import Usage
-from ...errors import BackendTimeout, ProviderOverloaded, ProviderUnreachable, UnreadableAnswer
+from ...errors import (BackendError, BackendTimeout, DelegationError, ProviderOverloaded,
+                       ProviderUnreachable, UnreadableAnswer)
 from ..specs import Provider, redact
 from .http import error_from_status, waited_upstream
 from .wire import current
@@ -150,6 +153,22 @@ class ChatWire:
         out.update(kwargs.get("extra_body") or {})
         return out
 
+    def _failed(self, exc: BaseException) -> DelegationError:
+        """A transport failure as Archibald's error: a timeout; unreachable when nothing could
+        be sent (refused, unknown host) or a server on this machine dropped the connection
+        (it is gone, not busy); else a retryable transport failure."""
+        import aiohttp
+
+        name, secrets = self.provider.name, (self.provider.api_key,)
+        if isinstance(exc, asyncio.TimeoutError):
+            return BackendTimeout(f"{name} did not answer in time")
+        if isinstance(exc, aiohttp.ClientConnectorError) or self.local:
+            return ProviderUnreachable(redact(f"{name} unreachable at {self.provider.base_url} "
+                                              f"({type(exc).__name__}: {exc})", secrets),
+                                       provider=name)
+        return ProviderOverloaded(redact(f"{name} could not be reached: {type(exc).__name__}: "
+                                         f"{exc}", secrets), provider=name, code="transport")
+
     async def _send(self, content: bytes) -> tuple[int, Mapping[str, str], bytes]:
         """The request sent, and its answer's status, headers and bytes, kept by the wire tap
         of the running call before anything parses them (or its kept answer, not sent)."""
@@ -161,26 +180,13 @@ class ChatWire:
             return int(kept.status or 200), dict(kept.headers), bytes(kept.body)
         if tap is not None:
             tap.sending()
-        name, secrets = self.provider.name, (self.provider.api_key,)
         try:
             with waited_upstream():
                 async with self._session().post(self.url, data=content) as response:
                     body = await response.read()
                     status, headers = response.status, dict(response.headers)
-        except asyncio.TimeoutError:
-            raise BackendTimeout(f"{name} did not answer in time") from None
-        except aiohttp.ClientConnectorError as exc:  # refused, unknown host: nothing sent
-            raise ProviderUnreachable(redact(f"{name} unreachable at {self.provider.base_url} "
-                                             f"({type(exc).__name__}: {exc})", secrets),
-                                      provider=name) from None
-        except aiohttp.ClientError as exc:
-            if self.local:  # a server on this machine that drops the connection is gone
-                raise ProviderUnreachable(redact(
-                    f"{name} unreachable at {self.provider.base_url} ({exc})", secrets),
-                    provider=name) from None
-            raise ProviderOverloaded(redact(f"{name} could not be reached: "
-                                            f"{type(exc).__name__}: {exc}", secrets),
-                                     provider=name, code="transport") from None
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            raise self._failed(exc) from None
         if tap is not None:
             tap.answered(status, headers, body)
         return status, headers, body
@@ -202,3 +208,63 @@ class ChatWire:
                 f"{name} answered with malformed JSON: {raw[:200]!r}"),
                 provider=name, code="malformed_json") from None
         return reply_of_json(name, data, {k.lower(): v for k, v in headers.items()})
+
+    async def stream(self, kwargs: dict[str, Any]) -> AsyncIterator[Any]:
+        """The chunks of a streamed answer (``stream: true``, usage asked for at its end), as
+        attribute objects like LiteLLM's (what :func:`.llmstream.stream_chat` reads); a usage
+        chunk's usage in OpenAI's shape whatever the provider named its parts. Opening the
+        stream raises what a failed call raises; once open, it is the caller's to read."""
+        import aiohttp
+
+        name, secrets = self.provider.name, (self.provider.api_key,)
+        body = {**self.body(kwargs), "stream": True, "stream_options": {"include_usage": True}}
+        try:
+            response = await self._session().post(self.url, data=json.dumps(body).encode())
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            raise self._failed(exc) from None
+        if response.status >= 400:
+            raw = await response.read()
+            response.release()
+            try:
+                error: Any = json.loads(raw)
+            except ValueError:
+                error = raw.decode("utf-8", "replace")
+            raise error_from_status(name, response.status, error, dict(response.headers),
+                                    secrets=secrets)
+        return _chunks(name, response)
+
+
+def _attributes(value: Any) -> Any:
+    """JSON objects as attribute objects (``chunk.choices[0].delta.content``)."""
+    if isinstance(value, dict):
+        return SimpleNamespace(**{k: _attributes(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_attributes(v) for v in value]
+    return value
+
+
+async def _chunks(provider: str, response: Any) -> AsyncIterator[Any]:
+    """Server-sent events of a chat stream as chunk objects, until ``data: [DONE]``."""
+    try:
+        async for line in response.content:
+            if not line.startswith(b"data:"):
+                continue  # blank lines, comments (": keep-alive"), event names
+            data = line[5:].strip()
+            if data == b"[DONE]":
+                break
+            chunk = json.loads(data)
+            if isinstance(chunk, dict) and chunk.get("error"):
+                raise BackendError(f"{provider} broke off its stream: "
+                                   f"{str(chunk['error'])[:200]}", provider=provider,
+                                   code="stream_error")
+            if isinstance(chunk, dict) and isinstance(chunk.get("usage"), dict):
+                u = usage_of_json(chunk["usage"])
+                chunk["usage"] = {"prompt_tokens": u.input_tokens,
+                                  "completion_tokens": u.output_tokens,
+                                  "prompt_tokens_details": {"cached_tokens":
+                                                            u.cached_input_tokens},
+                                  "completion_tokens_details": {"reasoning_tokens":
+                                                                u.reasoning_tokens}}
+            yield _attributes(chunk)
+    finally:
+        response.release()
