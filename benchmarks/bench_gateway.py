@@ -15,6 +15,7 @@ gateway reserves and settles every call in its ledger).
 
     .venv/bin/python benchmarks/bench_gateway.py [--requests 2000] [--concurrency 50]
         [--litellm /tmp/llp/bin/litellm] [--workers 1] [--upstream-ms 0]
+        [--model archibald/auto:cheap]
 
 Two measures of what a proxy adds. *Added latency*: each side's end-to-end p50/p99 less the
 direct call's, in the same run (on 2 shared cores with a stub that answers at once, 50
@@ -37,6 +38,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -93,7 +95,10 @@ OVERHEAD_HEADERS = ("x-archibald-overhead-ms", "x-litellm-overhead-duration-ms")
 
 
 async def _load(url: str, headers: dict[str, str], body: dict, n: int, c: int,
-                overheads: list[float] | None = None) -> list[float]:
+                overheads: list[float] | None = None,
+                errors: list[str] | None = None) -> list[float]:
+    """``n`` requests, ``c`` at a time: each answered one's time (and its proxy's own time
+    into ``overheads``); a failed one is named in ``errors`` (raised when none is given)."""
     times: list[float] = []
     sem = asyncio.Semaphore(c)
     limits = httpx.Limits(max_connections=c, max_keepalive_connections=c)
@@ -101,8 +106,15 @@ async def _load(url: str, headers: dict[str, str], body: dict, n: int, c: int,
         async def one() -> None:
             async with sem:
                 start = time.perf_counter()
-                r = await client.post(url, json=body, headers=headers)
-                r.raise_for_status()
+                try:
+                    r = await client.post(url, json=body, headers=headers)
+                    r.raise_for_status()
+                except httpx.HTTPError as exc:
+                    if errors is None:
+                        raise
+                    status = getattr(getattr(exc, "response", None), "status_code", "")
+                    errors.append(f"{type(exc).__name__} {status}".strip())
+                    return
                 times.append(time.perf_counter() - start)
                 said = next((r.headers[h] for h in OVERHEAD_HEADERS if h in r.headers), None)
                 if overheads is not None and said is not None:
@@ -122,9 +134,18 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--litellm", help="the litellm command of an env with litellm[proxy]")
     ap.add_argument("--workers", type=int, default=1, help="archibald serve --workers")
+    ap.add_argument("--model", default="archibald/auto:cheap",
+                    help="the gateway's model: archibald/auto decides from learned evidence")
     ap.add_argument("--upstream-ms", type=float, default=0.0,
                     help="the stub provider's time to answer (0: at once)")
+    ap.add_argument("--pin", action="store_true",
+                    help="the proxies on CPU 0, the clients and the upstream on CPU 1 (as a "
+                         "proxy deployed on a CPU of its own), where the machine has two")
     args = ap.parse_args()
+    proxy_cpu: dict[str, Any] = {}
+    if args.pin:
+        os.sched_setaffinity(0, {1})  # this process (the clients) and the upstream it starts
+        proxy_cpu["preexec_fn"] = lambda: os.sched_setaffinity(0, {0})
     work = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     (work / "upstream.py").write_text(UPSTREAM)
     up_port, gw_port = _port(), _port()
@@ -141,7 +162,7 @@ def main() -> None:
                              env=env, capture_output=True, text=True, check=True).stdout.strip()
         procs.append(subprocess.Popen([sys.executable, "-m", "archibald", "serve", "--port",
                                        str(gw_port), "--workers", str(args.workers)], env=env,
-                                      cwd=work, stdout=subprocess.DEVNULL))
+                                      cwd=work, stdout=subprocess.DEVNULL, **proxy_cpu))
         ll_port = _port()
         if args.litellm:
             (work / "litellm.yaml").write_text(LITELLM_CONFIG.format(port=up_port))
@@ -150,7 +171,7 @@ def main() -> None:
                  "--port", str(ll_port), "--num_workers", "1"], cwd=work,
                 env={**env, "LITELLM_MASTER_KEY": LITELLM_KEY,
                      "LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_LOG": "ERROR"},
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **proxy_cpu))
             _wait(f"http://127.0.0.1:{ll_port}/health/liveliness")
         _wait(f"http://127.0.0.1:{up_port}/docs")
         _wait(f"http://127.0.0.1:{gw_port}/healthz")
@@ -158,7 +179,7 @@ def main() -> None:
                 "messages": [{"role": "user", "content": "Reword: calm water"}]}
         direct_url = f"http://127.0.0.1:{up_port}/chat/completions"
         gw_url = f"http://127.0.0.1:{gw_port}/v1/chat/completions"
-        gw_body = {**body, "model": "archibald/auto:cheap"}
+        gw_body = {**body, "model": args.model}
         sides = [("direct to the upstream", direct_url, {}, body),
                  ("through the gateway", gw_url, {"authorization": f"Bearer {key}"}, gw_body)]
         if args.litellm:
@@ -167,15 +188,16 @@ def main() -> None:
                           {**body, "model": "bench"}))
         for _, url, headers, payload in sides:  # warm up every path
             asyncio.run(_load(url, headers, payload, 50, 10))
-        times, walls, own = {}, {}, {}
+        times, walls, own, failed = {}, {}, {}, {}
         for name, url, headers, payload in sides:
             start = time.perf_counter()
-            own[name] = []
+            own[name], failed[name] = [], []
             times[name] = asyncio.run(_load(url, headers, payload, args.requests,
-                                            args.concurrency, own[name]))
+                                            args.concurrency, own[name], failed[name]))
             walls[name] = time.perf_counter() - start
         print(f"{args.requests} requests at {args.concurrency} concurrent clients, the "
-              f"upstream answering in {args.upstream_ms:g} ms")
+              f"upstream answering in {args.upstream_ms:g} ms"
+              + (", the proxies on CPU 0 and the rest on CPU 1" if args.pin else ""))
         direct = times["direct to the upstream"]
         for name, xs in times.items():
             print(f"  {name:<26} p50 {_pct(xs, 0.5):8.1f} ms   p99 {_pct(xs, 0.99):8.1f} ms"
@@ -185,6 +207,11 @@ def main() -> None:
                 print(f"  added by {name[8:]:<17} p50 {_pct(xs, 0.5) - _pct(direct, 0.5):8.1f} "
                       f"ms   p99 {_pct(xs, 0.99) - _pct(direct, 0.99):8.1f} ms   mean "
                       f"{(statistics.mean(xs) - statistics.mean(direct)) * 1000:.1f} ms")
+        for name, what in failed.items():
+            if what:
+                kinds = sorted(set(what), key=what.count, reverse=True)
+                print(f"  FAILED {name[8:] if name != 'direct to the upstream' else name}: "
+                      f"{len(what)} of {args.requests} ({', '.join(kinds)})")
         for name, xs in own.items():  # as each proxy reports it: its time less the upstream's
             if xs:
                 print(f"  own time {name[8:]:<17} p50 {_pct(xs, 0.5):8.2f} ms   p99 "

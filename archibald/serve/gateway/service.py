@@ -34,6 +34,7 @@ from ...store.ledger import NANO
 from ...store.memory import Memory
 from .analysis import GATEWAY_TASK_TYPES, RequestProfile, analyse_request, check_answer
 from .keys import Key, Keys
+from .reads import DecisionReads
 
 __all__ = ["Gateway", "Answer", "Job", "Live", "Request", "Sink", "VIRTUAL_MODELS",
            "answer_of"]
@@ -96,8 +97,9 @@ class Gateway:
     def __init__(self, settings: Settings | None = None, memory: Memory | None = None) -> None:
         base = settings or load_settings(None)
         self.settings = base.with_task_types(GATEWAY_TASK_TYPES)
-        self.memory = memory or Memory(half_life_days=self.settings.router
-                                       .evidence_half_life_days)
+        # its decisions read learned evidence kept for a second (money is never cached)
+        self.memory = memory or DecisionReads(half_life_days=self.settings.router
+                                              .evidence_half_life_days)
         self.keys = Keys(self.memory)
         self.router = self._router(build_registry(self.settings, self.memory))
         self._direct: dict[str, Router] = {}
