@@ -15,6 +15,11 @@ from ..config import Settings, archibald_home, load_settings
 from ..errors import ArchibaldError, InputError, StageFailed, UserError
 from ..store.memory import Memory, _plain
 
+#: seconds `serve` and `studio` keep an idle client connection open: longer than the clients'
+#: own (httpx and the openai and anthropic SDKs keep one 5 s), so the client always closes
+#: first; at equal timeouts a request sent as the server closes is reset (a ReadError)
+KEEP_ALIVE = 75
+
 ConfigOption = typer.Option(None, "--config", "-c", envvar="ARCHIBALD_CONFIG",
                             help="archibald.toml to use (default: ./archibald.toml if present).")
 

@@ -11,7 +11,7 @@ import typer
 
 from ..errors import InputError
 from . import app
-from .common import ConfigOption, open_memory, open_settings
+from .common import KEEP_ALIVE, ConfigOption, open_memory, open_settings
 
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by "
@@ -20,6 +20,12 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind 
           workers: int = typer.Option(1, "--workers", min=1, max=64,
                                       help="Processes (share the store; use PostgreSQL "
                                            "through ARCHIBALD_DB for several)."),
+          keep_alive: int = typer.Option(
+              KEEP_ALIVE, "--keep-alive", min=1, max=3600,
+              help="Seconds an idle client connection is kept open. Longer than the clients' "
+                   "own (httpx, the openai and anthropic SDKs: 5 s), so that the client "
+                   "always closes first: at equal timeouts a request sent as the server "
+                   "closes is reset."),
           config: Optional[str] = ConfigOption) -> None:
     """Serve the OpenAI- and Anthropic-compatible gateway at http://HOST:PORT/v1."""
     try:
@@ -54,7 +60,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind 
     os.environ[WORKERS_VAR] = str(workers)  # several count a key's rpm in the store
     with _metrics_folder(workers):
         uvicorn.run("archibald.serve.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning", timeout_graceful_shutdown=30)
+                    workers=workers, log_level="warning", timeout_graceful_shutdown=30,
+                    timeout_keep_alive=keep_alive)
 
 
 @contextlib.contextmanager

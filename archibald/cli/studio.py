@@ -11,7 +11,7 @@ import typer
 
 from ..errors import InputError
 from . import app
-from .common import ConfigOption, open_memory, open_settings, print_json
+from .common import KEEP_ALIVE, ConfigOption, open_memory, open_settings, print_json
 
 schedule_app = typer.Typer(help="Channels on a timetable ([schedules.NAME]).",
                            no_args_is_help=True)
@@ -53,7 +53,7 @@ def studio(port: int = typer.Option(8787, "--port", min=1, max=65535),
 
         threading.Timer(1.5, webbrowser.open, args=(url,)).start()
     uvicorn.run(_studio_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                timeout_graceful_shutdown=30)
+                timeout_graceful_shutdown=30, timeout_keep_alive=KEEP_ALIVE)
 
 
 def _when(ts: float | None) -> str:

@@ -127,7 +127,10 @@ class ChatWire:
             if self.provider.api_key:
                 headers["authorization"] = f"Bearer {self.provider.api_key}"
             session = self._sessions[loop] = aiohttp.ClientSession(
-                headers=headers, connector=aiohttp.TCPConnector(limit=256),
+                # an idle connection is dropped after 4 s: before a server's own idle
+                # timeout (5 s at the shortest, uvicorn's and Node's) can close it under a
+                # request just sent, which would fail as a reset
+                headers=headers, connector=aiohttp.TCPConnector(limit=256, keepalive_timeout=4),
                 timeout=aiohttp.ClientTimeout(total=self.timeout, sock_connect=10.0),
                 auto_decompress=True)
         return session
