@@ -228,7 +228,7 @@ class ChatBackend(Backend):
         self.direct: ChatWire | None = None
 
     def call_directly(self) -> bool:
-        """Send this backend's calls with httpx straight to the provider (OpenAI, DeepSeek,
+        """Send this backend's calls with aiohttp straight to the provider (OpenAI, DeepSeek,
         Ollama: OpenAI's wire) instead of through LiteLLM; False when its provider speaks
         another wire. The gateway does, where LiteLLM's few ms a call are an app's latency."""
         if self.direct is None and ChatWire.serves(self.provider):

@@ -13,7 +13,8 @@ variable, so nothing else in the process is touched), that method
   resumed run parses and prices the very bytes the killed run was billed for.
 
 The tap is installed on first use (``tapped``), idempotently; calls with no tap set go straight
-to httpx.
+to httpx. The gateway's direct client of OpenAI's wire (:mod:`.openai_wire`, on aiohttp) tells
+the running call's tap (:func:`current`) the same three things itself.
 """
 
 from __future__ import annotations
