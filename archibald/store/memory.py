@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from ..errors import ConfigError
 from .ledger import EVIDENCE, Attempt
 from .rows import (LOCK_BUDGETS, SETTLE_AGAIN, SETTLE_PENDING, _attempt, _row, _spent_stmt,
-                   spent_query, stats_insert, stats_select, stats_update)
+                   spent_query, stats_insert, STATS_SELECT, STATS_UPDATE)
 from .stats import RouteStats, add_stats
 from .transfer import read_export
 from .migrations import (attempts, memory_items, migrate, publish_queue, route_stats,
@@ -239,14 +239,14 @@ class Memory:
         """The route's statistics row, created empty if missing, locked for this transaction:
         processes folding outcomes of the same route at once (a batch on one PostgreSQL) queue
         on it instead of losing each other's counts or colliding on its first insert."""
-        found = conn.execute(stats_select(), key).mappings().first()
+        found = conn.execute(STATS_SELECT, key).mappings().first()
         if found is not None:
             return found
         empty: dict[str, Any] = {c.name: 0 for c in route_stats.columns}
         empty.update(task_type=a.task_type, channel=a.channel, route=a.route,
                      decayed_at=a.created_at)
         conn.execute(stats_insert(conn.dialect.name), empty)
-        return conn.execute(stats_select(), key).mappings().one()
+        return conn.execute(STATS_SELECT, key).mappings().one()
 
     def _fold(self, conn: Any, a: Attempt) -> None:
         """Add an attempt to its route's statistics. A judge's call is no outcome of the route
@@ -262,7 +262,7 @@ class Memory:
         unjudged = int(a.success and a.evidence == "unjudged")
         cost = a.cost_nano / 1e9
         f = self._decay(a.created_at - cur["decayed_at"])
-        conn.execute(stats_update(), dict(
+        conn.execute(STATS_UPDATE, dict(
             key, n=cur["n"] + 1, successes=cur["successes"] + int(a.success),
             quality_n=cur["quality_n"] + int(has_q), quality_sum=cur["quality_sum"] + q,
             cost_nano_sum=cur["cost_nano_sum"] + a.cost_nano,
@@ -301,7 +301,7 @@ class Memory:
         q0 = old.quality if had and old.quality is not None else 0.0
         counted = float(had or (not old.success and old.quality is None))
         f = self._decay(cur["decayed_at"] - old.created_at)
-        conn.execute(stats_update(), dict(
+        conn.execute(STATS_UPDATE, dict(
             key, quality_n=cur["quality_n"] - int(had) + 1,
             quality_sum=cur["quality_sum"] - q0 + quality,
             w_quality=cur["w_quality"] + f * (quality - q0),

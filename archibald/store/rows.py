@@ -16,7 +16,7 @@ from .migrations import attempts, budget_lock, route_stats
 from .spend import bucket_query
 
 __all__ = ["_spent_stmt", "_row", "_attempt", "COMMITTED", "spent_query", "SETTLE_PENDING",
-           "SETTLE_AGAIN", "LOCK_BUDGETS", "STATS_KEY", "stats_update", "stats_select", "stats_insert"]
+           "SETTLE_AGAIN", "LOCK_BUDGETS", "STATS_KEY", "STATS_UPDATE", "STATS_SELECT", "stats_insert"]
 
 # The ledger's statements on the hot path (a reservation, a settlement, a route's statistics)
 # are built once with bound parameters and given their values at execution: SQLAlchemy then
@@ -36,16 +36,9 @@ STATS_KEY = and_(route_stats.c.task_type == bindparam("k_task_type"),
                  route_stats.c.route == bindparam("k_route"))
 
 
-def stats_update() -> Any:
-    return _stats_update
-
-
-def stats_select() -> Any:
-    return _stats_select
-
-
-_stats_update = update(route_stats).where(STATS_KEY)
-_stats_select = select(route_stats).where(STATS_KEY).with_for_update()
+#: a route's statistics row written (SET from the parameters' keys) and read, locked
+STATS_UPDATE = update(route_stats).where(STATS_KEY)
+STATS_SELECT = select(route_stats).where(STATS_KEY).with_for_update()
 
 
 @lru_cache(maxsize=4)

@@ -172,6 +172,15 @@ class ChatWire:
         return ProviderOverloaded(redact(f"{name} could not be reached: {type(exc).__name__}: "
                                          f"{exc}", secrets), provider=name, code="transport")
 
+    def _refused(self, status: int, raw: bytes, headers: Mapping[str, str]) -> DelegationError:
+        """A status >= 400 as Archibald's error, its body read as JSON where it is."""
+        try:
+            body: Any = json.loads(raw)
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        return error_from_status(self.provider.name, status, body, headers,
+                                 secrets=(self.provider.api_key,))
+
     async def _send(self, content: bytes) -> tuple[int, Mapping[str, str], bytes]:
         """The request sent, and its answer's status, headers and bytes, kept by the wire tap
         of the running call before anything parses them (or its kept answer, not sent)."""
@@ -198,12 +207,7 @@ class ChatWire:
         name = self.provider.name
         status, headers, raw = await self._send(json.dumps(self.body(kwargs)).encode())
         if status >= 400:
-            try:
-                body: Any = json.loads(raw)
-            except ValueError:
-                body = raw.decode("utf-8", "replace")
-            raise error_from_status(name, status, body, headers,
-                                    secrets=(self.provider.api_key,))
+            raise self._refused(status, raw, headers)
         try:
             data = json.loads(raw)
         except ValueError:
@@ -219,7 +223,7 @@ class ChatWire:
         stream raises what a failed call raises; once open, it is the caller's to read."""
         import aiohttp
 
-        name, secrets = self.provider.name, (self.provider.api_key,)
+        name = self.provider.name
         body = {**self.body(kwargs), "stream": True, "stream_options": {"include_usage": True}}
         try:
             response = await self._session().post(self.url, data=json.dumps(body).encode())
@@ -228,12 +232,7 @@ class ChatWire:
         if response.status >= 400:
             raw = await response.read()
             response.release()
-            try:
-                error: Any = json.loads(raw)
-            except ValueError:
-                error = raw.decode("utf-8", "replace")
-            raise error_from_status(name, response.status, error, dict(response.headers),
-                                    secrets=secrets)
+            raise self._refused(response.status, raw, dict(response.headers))
         return _chunks(name, response)
 
 
