@@ -7,6 +7,7 @@ from pathlib import Path
 
 from archibald.serve.gateway.reads import DecisionReads
 from archibald.store.ledger import Attempt
+from archibald.store.memory import Memory
 
 
 def _attempt(**more: object) -> Attempt:
@@ -25,9 +26,8 @@ def test_reads_are_kept_and_forgotten_by_evidence_and_money_is_never_kept(
     try:
         assert m.shadow_pairs("chat_simple") == [] and m.remembered("human") == []
         # a judged pair written behind the cache's back is not seen...
-        Memory_record = super(DecisionReads, m).record  # noqa: N806
-        for purpose in ("production", "shadow"):
-            Memory_record(_attempt(purpose=purpose, evidence="shadow", created_at=1.0))
+        for purpose in ("production", "shadow"):  # Memory's own record: the cache unaware
+            Memory.record(m, _attempt(purpose=purpose, evidence="shadow", created_at=1.0))
         assert m.shadow_pairs("chat_simple") == []
         # ...until this process records evidence: a judge's or a shadow's score, a verdict
         m.record(_attempt(purpose="judge", evidence="judge", created_at=2.0))

@@ -8,12 +8,11 @@ from __future__ import annotations
 import random
 import time
 
-import pytest
 from sqlalchemy import text
 
 from archibald.store.ledger import Attempt
 from archibald.store.memory import Memory
-from archibald.store.rows import COMMITTED, _spent_of
+from archibald.store.rows import _spent_of
 from archibald.store.spend import DAY
 from test_memory import memory  # noqa: F401 - the SQLite and PostgreSQL fixture
 
@@ -120,4 +119,3 @@ def test_a_budget_sum_reads_the_days_not_the_rows() -> None:
     for filters in ({"run_id": "r"}, {"since": midnight + 5}, {"task_type": "chat"}):
         stmt, _ = spent_query(**filters)
         assert "FROM attempts" in str(stmt), filters
-    assert COMMITTED is not None

@@ -6,7 +6,6 @@ cover that never state another length than the one asked; any length YouTube tak
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import re
 from pathlib import Path
@@ -14,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from archibald.core.tasks import Context, Task
+from archibald.core.tasks import Task
 from archibald.pipelines import short
 from archibald.pipelines.short.concept import cover_words
 from archibald.pipelines.short.timing import stated_seconds, without_length
+from test_short_parts import _media, _run as run_stage
 
 ODD_TOPICS = ["a one-minute reset before a driving test", "sore feet after a long hike",
               "the hum of a fridge at three in the morning", "a 30-second calm for new dads",
@@ -26,10 +26,7 @@ ODD_TOPICS = ["a one-minute reset before a driving test", "sore feet after a lon
 
 def _run(fn: Any, task_type: str, inputs: dict[str, Any], workdir: Path,
          seed: int = 5) -> dict[str, Any]:
-    workdir.mkdir(parents=True, exist_ok=True)
-    value: dict[str, Any] = asyncio.run(fn(Task(task_type, inputs), Context(workdir=workdir,
-                                                                           seed=seed)))
-    return value
+    return run_stage(fn, task_type, inputs, workdir, seed)
 
 
 def _plan(topic: str, seconds: float, root: Path, seed: int = 5) -> tuple[dict[str, Any], ...]:
@@ -110,16 +107,7 @@ def test_a_rendered_short_shows_its_words_while_they_are_said(tmp_path: Path) ->
 
     topic, seconds = "sore feet after a long hike", 24.0
     _, concept, script = _plan(topic, seconds, tmp_path)
-    voice = _run(short.voice, "short_voice", {"text": script["tts_text"],
-                                              "out": str(tmp_path / "v" / "voice.wav")},
-                 tmp_path / "v")
-    music = _run(short.music, "short_music", {"seconds": seconds, "topic": topic},
-                 tmp_path / "m")
-    picture = _run(short.portrait, "image_generation",
-                   {"topic": topic, "theme": concept["theme"]}, tmp_path / "p")
-    video = _run(short.video, "short_video", {"voice": voice, "music": music,
-                                              "picture": picture, "seconds": seconds},
-                 tmp_path / "video")
+    voice, _, picture, video = _media(topic, seconds, script, concept, tmp_path, seed=5)
     facts = probe_video(video["path"])
     assert abs(facts["duration"] - seconds) <= 2.0, facts["duration"]
     measured = measure_captions(Path(video["path"]), Path(video["loop"]), Path(voice["path"]),

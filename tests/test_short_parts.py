@@ -30,6 +30,22 @@ def _run(fn: Any, task_type: str, inputs: dict[str, Any], workdir: Path,
     return value
 
 
+def _media(topic: str, seconds: float, script: dict[str, Any], concept: dict[str, Any],
+           root: Path, seed: int = 3) -> tuple[dict[str, Any], ...]:
+    """The Short's voice, music, picture and video on the local route, each in its folder."""
+    voice = _run(short.voice, "short_voice", {"text": script["tts_text"],
+                                              "out": str(root / "voice" / "voice.wav")},
+                 root / "voice", seed)
+    music = _run(short.music, "short_music", {"seconds": seconds, "topic": topic},
+                 root / "music", seed)
+    picture = _run(short.portrait, "image_generation",
+                   {"topic": topic, "theme": concept["theme"]}, root / "portrait", seed)
+    video = _run(short.video, "short_video", {"voice": voice, "music": music,
+                                              "picture": picture, "seconds": seconds},
+                 root / "video", seed)
+    return voice, music, picture, video
+
+
 def _script(topic: str, seconds: float, workdir: Path, seed: int = 3) -> dict[str, Any]:
     brief = _run(short.research, "market_research", {"topic": topic}, workdir, seed)["brief"]
     concept = _run(short.concept, "meditation_concept",
@@ -88,16 +104,7 @@ def produced(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     brief = _run(short.research, "market_research", {"topic": TOPIC}, root / "research")
     concept = _run(short.concept, "meditation_concept",
                    {"topic": TOPIC, "seconds": seconds, "brief": brief["brief"]}, root / "c")
-    voice = _run(short.voice, "short_voice", {"text": script["tts_text"],
-                                              "out": str(root / "voice" / "voice.wav")},
-                 root / "voice")
-    music = _run(short.music, "short_music", {"seconds": seconds, "topic": TOPIC},
-                 root / "music")
-    picture = _run(short.portrait, "image_generation",
-                   {"topic": TOPIC, "theme": concept["theme"]}, root / "portrait")
-    video = _run(short.video, "short_video", {"voice": voice, "music": music,
-                                              "picture": picture, "seconds": seconds},
-                 root / "video")
+    voice, music, picture, video = _media(TOPIC, seconds, script, concept, root)
     cover = _run(short.cover, "short_cover", {"title": concept["title"],
                                               "words": concept["words"],
                                               "image": picture["path"], "channel": "calm"},
