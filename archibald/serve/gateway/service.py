@@ -111,8 +111,10 @@ class Gateway:
 
     def _router(self, registry: Registry) -> Router:
         for backend in registry.backends():
-            # an app waits on every call: OpenAI-wire providers are called with httpx directly
-            getattr(backend, "call_directly", lambda: False)()
+            # an app waits on every call: OpenAI-wire providers are called with aiohttp
+            # directly, loaded now (150 ms) rather than on an app's first request
+            if getattr(backend, "call_directly", lambda: False)():
+                import aiohttp  # noqa: F401
         router = Router(self.settings, self.memory, registry)
         router.budget.sources.append(self.keys.limits)  # a key's budgets, in the reservation
         return router
