@@ -44,7 +44,7 @@ class Paid(Backend):
         self.calls += 1
         context.on_request_id("job-1")
         if self.memory is not None:  # what the ledger holds while the call is in flight
-            rows = self.memory.attempts_of_stage("r", "s")
+            rows = self.memory.attempts_of_run("r", "s")
             self.seen_pending = [(a.status, a.max_cost_nano) for a in rows]
         return Outcome("fresh answer", self.name, "premium", cost=0.01, quality=1.0)
 
@@ -91,7 +91,7 @@ def test_the_call_is_reserved_as_pending_before_it_is_made_and_settled_after(
     backend.memory = memory
     result = _run(router, tmp_path)
     assert backend.seen_pending == [("pending", to_nano(0.05))]
-    [row] = memory.attempts_of_stage("r", "s")
+    [row] = memory.attempts_of_run("r", "s")
     assert (row.status, row.cost_nano, row.success, row.request_id) == (
         "settled", to_nano(0.01), True, "job-1")
     assert row.idempotency_key.startswith("r/s/premium/1/")
@@ -109,7 +109,7 @@ def test_a_killed_call_with_a_request_id_is_fetched_not_paid_again(tmp_path: Pat
     again = _run(router, tmp_path)  # the stage's result lost too: the answer is re-used
     assert (again.outcome.artifact, again.outcome.quality, backend.calls) == (
         "recovered answer", 1.0, 0)
-    assert [a.status for a in memory.attempts_of_stage("r", "s")] == ["settled"]
+    assert [a.status for a in memory.attempts_of_run("r", "s")] == ["settled"]
     assert memory.spent_nano(run_id="r") == to_nano(0.01)
     memory.close()
 
@@ -121,7 +121,7 @@ def test_a_killed_call_without_an_id_is_unknown_and_its_maximum_stays_counted(
     _killed_call(memory)
     result = _run(router, tmp_path)
     assert backend.calls == 1 and backend.recovered == []
-    rows = memory.attempts_of_stage("r", "s")
+    rows = memory.attempts_of_run("r", "s")
     assert [a.status for a in rows] == ["unknown", "settled"]
     assert "killed" in (rows[0].error or "")
     # the lost call may have been billed: budgets count its maximum until someone knows
@@ -140,7 +140,7 @@ def test_an_answer_settled_before_its_check_is_checked_and_reused_on_resume(
                       "cost": 0.01})
     result = _run(router, tmp_path)
     assert backend.calls == 0 and result.outcome.artifact == "paid answer"
-    [row] = memory.attempts_of_stage("r", "s")
+    [row] = memory.attempts_of_run("r", "s")
     assert (row.status, row.checked, row.success) == ("settled", True, True)
     assert memory.route_stats("market_research")["premium"].n == 1  # folded exactly once
     memory.close()

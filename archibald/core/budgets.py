@@ -14,6 +14,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..config import Budgets
 from ..errors import BudgetExceeded, ConfigError
@@ -106,15 +107,17 @@ class BudgetGuard:
         return to_nano(self.per_task) - task_spent_nano
 
     def reserve(self, attempt: Attempt, *, task_spent_nano: int = 0,
-                now: dt.datetime | None = None) -> int:
+                now: dt.datetime | None = None,
+                also: Callable[[Any, int], None] | None = None) -> int:
         """Write ``attempt`` (its ``max_cost_nano`` set) as a pending row if it fits every
-        budget, atomically; raise BudgetExceeded, writing nothing, when it does not."""
+        budget, atomically; raise BudgetExceeded, writing nothing, when it does not.
+        ``also(conn, row_id)``: more written in the reservation's transaction."""
         limits = self.limits(channel=attempt.channel, run_id=attempt.run_id, now=now)
 
         def check(spent: SpentFn) -> None:
             self._fits(attempt.max_cost_nano, limits, spent, task_spent_nano)
 
-        return self.memory.reserve(attempt, check)
+        return self.memory.reserve(attempt, check, also=also)
 
     def room(self, *, channel: str, run_id: str, task_spent_nano: int = 0,
              now: dt.datetime | None = None) -> int | None:

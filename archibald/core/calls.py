@@ -1,17 +1,22 @@
 """How one paid call is made: its deadline, the wait that gives up on it without waiting for
-its clean-up, and the one line said when a provider refuses its key. The router
-(:mod:`.router`) calls through these."""
+its clean-up, the one line said when a provider refuses its key, and its answer settled once.
+The router (:mod:`.router`) calls through these."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Awaitable
+from typing import Any, Awaitable
 
+from ..config import Profile
 from ..errors import BackendError, DelegationError
-from .tasks import Outcome
+from ..store.ledger import Attempt, to_nano
+from ..store.memory import Memory
+from ..store.writeahead import WireLog
+from .tasks import Outcome, Task
 
-__all__ = ["PAID_ROUTES", "within", "warn_if_key_refused"]
+__all__ = ["PAID_ROUTES", "within", "warn_if_key_refused", "call_deadline", "answered",
+           "Unsettled"]
 
 #: routes whose calls cost money: they run under a deadline
 PAID_ROUTES = ("premium", "budget", "agent")
@@ -67,3 +72,51 @@ async def within(call: Awaitable[Outcome], limit: float | None) -> Outcome:
         running.add_done_callback(lambda t: t.cancelled() or t.exception())
         raise TimeoutError
     return running.result()
+
+
+class Unsettled:
+    """An answered call not yet written over its pending row: ``settle()`` writes the attempt
+    as it then is, with the kept answer (``payload``) the first time, in the transaction that
+    forgets its wire row; later calls only correct the row. While the wire row holds the
+    answer, the router settles once, after the check (one commit less a call)."""
+
+    def __init__(self, memory: Memory, attempt: Attempt, payload: dict[str, Any] | None = None,
+                 wire: WireLog | None = None, *, done: bool = False) -> None:
+        self.memory, self.attempt, self.payload, self.wire = memory, attempt, payload, wire
+        self.done = done
+
+    def settle(self) -> None:
+        if self.done:
+            self.memory.settle(self.attempt)
+            return
+        wire = self.wire
+        self.memory.settle(self.attempt, self.payload, also=wire.forget if wire else None)
+        self.done = True
+
+
+def call_deadline(p: Profile, task: Task, route: str) -> float | None:
+    """Seconds a paid call of a task type (profile ``p``) may take before the route is given
+    up; None for a free route."""
+    if route not in PAID_ROUTES:
+        return None
+    if p.timeout_seconds:
+        return p.timeout_seconds
+    if route == "agent":
+        return _AGENT_DEADLINE
+    base = _DEADLINES.get(p.capability, _DEFAULT_DEADLINE)
+    if p.capability in ("text", "research") and "max_tokens" in task.inputs:
+        # a long answer needs its time to be written (a 10-minute script: ~58 s)
+        return max(base, _WRITING_START + int(task.inputs["max_tokens"]) / _TOKENS_PER_S)
+    return base
+
+
+def answered(attempt: Attempt, outcome: Outcome) -> None:
+    """Fill a pending attempt from the answer that settles it (not yet checked)."""
+    attempt.cost_nano = to_nano(outcome.cost)
+    attempt.model = outcome.model
+    attempt.usage = outcome.usage.as_dict()
+    attempt.seconds = outcome.seconds
+    attempt.price_source = str(outcome.detail.get("price_source", ""))
+    attempt.request_id = str(attempt.request_id or outcome.detail.get("request_id")
+                             or outcome.detail.get("conversation_id") or "")[:200]
+    attempt.checked = False

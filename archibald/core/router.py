@@ -26,8 +26,8 @@ from ..store.ledger import NANO, Attempt, to_nano, usd
 from ..store.memory import Memory, RouteStats
 from .prices import PriceBook
 from ..quality.assurance import Assurance, creative_keep
-from .calls import (_AGENT_DEADLINE, _DEADLINES, _DEFAULT_DEADLINE, _TOKENS_PER_S,
-                    _WRITING_START, PAID_ROUTES, warn_if_key_refused, within)
+from .calls import (PAID_ROUTES, Unsettled, answered, call_deadline, warn_if_key_refused,
+                    within)
 from .decisions import Decision, QualityCheck, Registry, RouteResult
 from .tasks import Context, Outcome, Task, TaskAnalysis
 from ..store.writeahead import (WireLog, files_present, idempotency_key, kept_answer,
@@ -359,23 +359,13 @@ class Router:
 
     def deadline(self, task: Task, route: str) -> float | None:
         """Seconds a paid call of this task type may take before the route is given up."""
-        if route not in PAID_ROUTES:
-            return None
-        p = self.settings.profile(task.type)
-        if p.timeout_seconds:
-            return p.timeout_seconds
-        if route == "agent":
-            return _AGENT_DEADLINE
-        base = _DEADLINES.get(p.capability, _DEFAULT_DEADLINE)
-        if p.capability in ("text", "research") and "max_tokens" in task.inputs:
-            # a long answer needs its time to be written (a 10-minute script: ~58 s)
-            return max(base, _WRITING_START + int(task.inputs["max_tokens"]) / _TOKENS_PER_S)
-        return base
+        return call_deadline(self.settings.profile(task.type), task, route)
 
-    def _reserve(self, state: "_Run", route: str, backend: Backend,
-                 why: str) -> tuple[Task, Attempt]:
-        """The pending ledger row of the next call, reserved against every budget; a chat
-        call whose maximum does not fit is shrunk to fit (the reason says so) or refused."""
+    def _reserve(self, state: "_Run", route: str, backend: Backend, why: str,
+                 also: Callable[[Any, int], None] | None = None) -> tuple[Task, Attempt]:
+        """The pending ledger row of the next call, reserved against every budget (``also``
+        written in the same transaction); a chat call whose maximum does not fit is shrunk
+        to fit (the reason says so) or refused."""
         task = state.task
         most = backend.max_cost(task)
         if most is None:
@@ -388,7 +378,7 @@ class Router:
         attempt.input_key = state.input_key
         attempt.max_cost_nano = to_nano(most)
         try:
-            self.budget.reserve(attempt, task_spent_nano=state.spent)
+            self.budget.reserve(attempt, task_spent_nano=state.spent, also=also)
             return task, attempt
         except BudgetExceeded:
             room = self.budget.room(channel=task.channel, run_id=state.run_id,
@@ -399,17 +389,21 @@ class Router:
         task, note = fitted
         attempt.reason = f"{why}; {note}"
         attempt.max_cost_nano = to_nano(backend.max_cost(task) or 0.0)
-        self.budget.reserve(attempt, task_spent_nano=state.spent)
+        self.budget.reserve(attempt, task_spent_nano=state.spent, also=also)
         return task, attempt
 
     async def _call(self, state: "_Run", route: str, backend: Backend,
                     why: str) -> RouteResult | None:
         """One call on one route, written ahead: reserve, call, settle, then check."""
-        task, attempt = self._reserve(state, route, backend, why)
-        assert attempt.id is not None
         # a chat call's answer is kept from the wire before it is parsed (store.writeahead)
-        wire = WireLog(self.memory.engine, attempt.id) \
+        wire = WireLog(self.memory.engine) \
             if route in PAID_ROUTES and backend.keeps_wire(state.context) else None
+        at_once = wire is not None and backend.sends_at_once(state.context)
+        task, attempt = self._reserve(state, route, backend, why,
+                                      also=wire.sent_in if wire and at_once else None)
+        assert attempt.id is not None
+        if wire is not None:
+            wire.attempt_id = attempt.id
         context = dataclasses.replace(
             state.context, request_id_sink=self._request_id_sink(attempt),
             extra={**state.context.extra, "wire": wire} if wire else state.context.extra)
@@ -464,11 +458,13 @@ class Router:
             state.errors.append(f"{type(exc).__name__}: {exc}")
             return None
         outcome.seconds = outcome.seconds or time.perf_counter() - start
-        self._answered(attempt, outcome)
-        # durable before anything else; a free route's answer is simply made again
-        self.memory.settle(attempt, outcome_payload(outcome) if route in PAID_ROUTES
-                           or attempt.cost_nano else None,  # a priced answer is kept, and
-                           also=wire.forget if wire else None)  # its wire row is then done
+        answered(attempt, outcome)
+        # a priced answer is kept with its row (a free route's is simply made again), and its
+        # wire row is then done; durable before anything else unless the wire holds it
+        unsettled = Unsettled(self.memory, attempt, outcome_payload(outcome) if route in
+                               PAID_ROUTES or attempt.cost_nano else None, wire)
+        if wire is None:
+            unsettled.settle()
         state.spent += attempt.cost_nano
         if attempt.max_cost_nano and attempt.cost_nano > attempt.max_cost_nano:
             # the reservation was the most this call could cost: a bill above it means a price
@@ -478,7 +474,7 @@ class Router:
             print(f"warning: {backend.name} settled at ${usd(attempt.cost_nano):.6f}, "
                   f"${usd(over):.6f} above the ${usd(attempt.max_cost_nano):.6f} reserved for "
                   f"it: its max_cost understates the bill", file=sys.stderr)
-        return await self._judge(state, attempt, outcome)
+        return await self._judge(state, attempt, outcome, unsettled)
 
     def _released(self, attempt: Attempt, exc: BaseException, seconds: float,
                   wire: Any) -> None:
@@ -497,17 +493,6 @@ class Router:
             self.memory.note_request_id(row, request_id)
         return sink
 
-    def _answered(self, attempt: Attempt, outcome: Outcome) -> None:
-        """Fill a pending attempt from the answer that settles it (not yet checked)."""
-        attempt.cost_nano = to_nano(outcome.cost)
-        attempt.model = outcome.model
-        attempt.usage = outcome.usage.as_dict()
-        attempt.seconds = outcome.seconds
-        attempt.price_source = str(outcome.detail.get("price_source", ""))
-        attempt.request_id = str(attempt.request_id or outcome.detail.get("request_id")
-                                 or outcome.detail.get("conversation_id") or "")[:200]
-        attempt.checked = False
-
     def _lost(self, attempt: Attempt, error: str, seconds: float = 0.0, *,
               wire: WireLog | None = None) -> None:
         """A call whose answer will never come: it may have been billed, so its maximum
@@ -517,9 +502,14 @@ class Router:
         if wire:
             wire.forget()
 
-    async def _judge(self, state: "_Run", attempt: Attempt,
-                     outcome: Outcome) -> RouteResult | None:
-        """Check a settled answer; the accepted one ends the task, a rejected one escalates."""
+    async def _judge(self, state: "_Run", attempt: Attempt, outcome: Outcome,
+                     unsettled: "Unsettled | None" = None) -> RouteResult | None:
+        """Check an answer; the accepted one ends the task, a rejected one escalates.
+
+        An answer its wire row still holds (``unsettled`` not yet settled) is settled once,
+        checked, in the transaction that forgets its wire row; settled unchecked first only
+        when quality assurance will call a judge (it stays durable through those calls)."""
+        unsettled = unsettled or Unsettled(self.memory, attempt, done=True)
         unusable = None
         try:
             score, details = (state.check(outcome) if state.check else (outcome.quality, {}))
@@ -527,15 +517,21 @@ class Router:
             # a file that does not decode, a reply in the wrong shape: paid for, unusable
             unusable = f"the answer cannot be used: {type(exc).__name__}: {exc}"
             score, details = 0.0, {"error": unusable}
+        except BaseException:
+            unsettled.settle()  # a check that broke: the answer stays paid for, unchecked
+            raise
         outcome.quality = score
         if details:
             outcome.detail.setdefault("quality", details)
+        floor = state.floor
+        rejected = bool(unusable) or (score is not None and score < floor)
+        if not rejected and not unsettled.done and self.assurance.may_call(state.task):
+            unsettled.settle()  # unchecked (and so not learnt from) until QA has spoken
         attempt.quality, attempt.checked = score, True
         attempt.evidence = str(outcome.detail.get("evidence", ""))
-        floor = state.floor
-        if unusable or (score is not None and score < floor):
+        if rejected:
             attempt.error = unusable or f"quality {score:.2f} below the floor {floor:.2f}"
-            self.memory.settle(attempt)
+            unsettled.settle()
             state.attempts.append(attempt)
             if not unusable:  # kept as the best of a bad lot only if it can be used at all
                 state.rejected.append((score or 0.0, outcome, attempt))
@@ -547,7 +543,7 @@ class Router:
         qa = await self.assurance.assure(state.task, state.context, state.decision, outcome,
                                          attempt, check=state.check, run_id=state.run_id,
                                          stage=state.stage, spent=state.spent)
-        self.memory.settle(attempt)
+        unsettled.settle()
         state.attempts += [attempt, *qa]
         return RouteResult(outcome, state.decision, state.attempts)
 
@@ -557,7 +553,7 @@ class Router:
         marked unknown); earlier attempts of the task join this result's attempts."""
         if not state.run_id:
             return None
-        earlier = [a for a in self.memory.attempts_of_stage(state.run_id, state.stage)
+        earlier = [a for a in self.memory.attempts_of_run(state.run_id, state.stage)
                    if a.input_key == state.input_key]
         for a in earlier:  # new calls continue the numbering of their idempotency keys
             state.numbers[a.route] = state.numbers.get(a.route, 0) + 1
@@ -627,7 +623,7 @@ class Router:
             if attempt.input_key == state.input_key:
                 state.attempts.append(attempt)
             return None
-        self._answered(attempt, outcome)
+        answered(attempt, outcome)
         self.memory.settle(attempt, outcome_payload(outcome))
         if attempt.id is not None:
             WireLog(self.memory.engine, attempt.id).forget()

@@ -134,6 +134,12 @@ class Assurance:
         return run
 
     # -- after acceptance ---------------------------------------------------------------------
+    def may_call(self, task: Task) -> bool:
+        """Whether ``assure`` may call a judge (or a shadow) for an answer to ``task``: a
+        rubric and a judge exist for it (False: it returns without awaiting anything)."""
+        r, judge, _, _ = self._judge_for(task, self.router.settings.profile(task.type))
+        return r is not None and judge is not None
+
     async def assure(self, task: Task, context: Context, decision: "Decision", outcome: Outcome,
                      attempt: Attempt, *, check: "QualityCheck | None", run_id: str, stage: str,
                      spent: int) -> list[Attempt]:
@@ -338,7 +344,7 @@ class Assurance:
         fetch the same answer by its custom id while the ledger charged it again)."""
         return bool(run_id) and any(
             a.route == "premium" and a.purpose == "production"
-            for a in self.router.memory.attempts_of_stage(run_id, stage))
+            for a in self.router.memory.attempts_of_run(run_id, stage))
 
     async def _shadow(self, task: Task, context: Context, decision: "Decision",
                       check: "QualityCheck | None", attempt: Attempt, run_id: str, stage: str,

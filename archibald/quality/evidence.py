@@ -82,7 +82,7 @@ class _Side:
 
 def _delegated(memory: Memory, run_id: str, stage: str) -> _Side:
     """The accepted production result of a run's stage: the delegated side of the pair."""
-    accepted = [a for a in memory.attempts_of_stage(run_id, stage)
+    accepted = [a for a in memory.attempts_of_run(run_id, stage)
                 if a.purpose == "production" and a.success]
     if not accepted:
         raise ValueError(f"run {run_id!r} has no accepted result for stage {stage!r} to "

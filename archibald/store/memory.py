@@ -106,14 +106,16 @@ class Memory:
         return a.id
 
     # -- the write-ahead ledger -------------------------------------------------------------
-    def reserve(self, a: Attempt, check: Callable[[SpentFn], None]) -> int:
+    def reserve(self, a: Attempt, check: Callable[[SpentFn], None], *,
+                also: Callable[[Any, int], None] | None = None) -> int:
         """Write ``a`` as a pending attempt if ``check`` lets it, atomically across processes.
 
         One transaction (on SQLite ``BEGIN IMMEDIATE``: the write lock first) bumps the budget
         lock row (on PostgreSQL a row lock, so concurrent reservations queue there too), calls
-        ``check`` with a function that
-        sums committed money inside that transaction, and inserts the pending row, which is
-        itself the reservation of ``a.max_cost_nano``. ``check`` raises to refuse.
+        ``check`` with a function that sums committed money inside that transaction, and
+        inserts the pending row, itself the reservation of ``a.max_cost_nano``. ``check``
+        raises to refuse. ``also(conn, row_id)`` writes more in the same transaction (the
+        call's wire row, marked sent).
         """
         a.status, a.checked = "pending", False
         with self.engine.connect() as conn:
@@ -128,6 +130,8 @@ class Memory:
                 check(spent)
                 key = conn.execute(attempts.insert(), _row(a)).inserted_primary_key
                 assert key is not None
+                if also is not None:
+                    also(conn, int(key[0]))
                 conn.commit()
             except BaseException:
                 conn.rollback()
@@ -228,13 +232,6 @@ class Memory:
                 continue
         return out
 
-    def attempts_of_stage(self, run_id: str, stage: str) -> list[Attempt]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(attempts).where(
-                attempts.c.run_id == run_id, attempts.c.stage == stage)
-                .order_by(attempts.c.id)).mappings().all()
-        return [_attempt(r) for r in rows]
-
     def _stats_row(self, conn: Any, a: Attempt, key: dict[str, str]) -> Any:
         """The route's statistics row, created empty if missing, locked for this transaction:
         processes folding outcomes of the same route at once (a batch on one PostgreSQL) queue
@@ -334,10 +331,13 @@ class Memory:
                 out[s.route] = add_stats(out[s.route], s) if s.route in out else s
         return out
 
-    def attempts_of_run(self, run_id: str) -> list[Attempt]:
+    def attempts_of_run(self, run_id: str, stage: str | None = None) -> list[Attempt]:
+        """A run's attempts (of one stage when given), oldest first."""
+        stmt = select(attempts).where(attempts.c.run_id == run_id)
+        if stage is not None:
+            stmt = stmt.where(attempts.c.stage == stage)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(attempts).where(attempts.c.run_id == run_id)
-                                .order_by(attempts.c.id)).mappings().all()
+            rows = conn.execute(stmt.order_by(attempts.c.id)).mappings().all()
         return [_attempt(r) for r in rows]
 
     def samples(self, task_type: str, route: str, channel: str | None = None,

@@ -112,14 +112,27 @@ class WireLog:
     ``Tap`` of archibald.providers.backends.wire). ``replay`` set: the tap answers with it
     instead of sending."""
 
-    def __init__(self, engine: Engine, attempt_id: int,
+    def __init__(self, engine: Engine, attempt_id: int = 0,
                  replay: KeptAnswer | None = None) -> None:
         self.engine = engine
         self.attempt_id = attempt_id
         self.replay = replay
+        self._written_sent = False
+
+    def sent_in(self, conn: Any, attempt_id: int) -> None:
+        """The row written as sent in ``conn``'s transaction, the one that reserves the call
+        (``attempt_id``), for a call whose request leaves right after it: one commit less,
+        and the next ``sending()`` has nothing to write. A process killed in between leaves a
+        call that looks sent, so its maximum is held (unknown), never released unpaid."""
+        self.attempt_id = attempt_id
+        conn.execute(_INSERT, {"attempt_id": attempt_id, "state": "sent", "sent_at": time.time()})
+        self._written_sent = True
 
     def sending(self) -> None:
         """The request may leave the process now: durable before it does."""
+        if self._written_sent:  # with the reservation (sent_in): already durable
+            self._written_sent = False
+            return
         with self.engine.begin() as conn:
             conn.execute(_FORGET, {"a_id": self.attempt_id})
             conn.execute(_INSERT, {"attempt_id": self.attempt_id, "state": "sent",

@@ -53,6 +53,11 @@ class Backend(ABC):
         parsed, and a call with no wire record was never sent."""
         return False
 
+    def sends_at_once(self, context: Context) -> bool:
+        """Whether this call's request leaves as soon as it is reserved (nothing awaited
+        first), so its wire row can be written as sent with the reservation."""
+        return False
+
     async def replay(self, kept: Any, task: Task, context: Context) -> Outcome:
         """The outcome of an answer a killed process kept from the wire, parsed and priced as
         if it had just arrived, without calling again (only when ``keeps_wire``)."""

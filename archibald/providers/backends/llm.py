@@ -368,6 +368,11 @@ class ChatBackend(Backend):
         answer goes to its client as it comes); a batched one is found by the batcher."""
         return not self._batched(context)
 
+    def sends_at_once(self, context: Context) -> bool:
+        """The direct client (the gateway's) sends as soon as it is called; LiteLLM first
+        does its own work, and a batched call waits for its batch."""
+        return self.direct is not None and not self._batched(context)
+
     async def execute(self, task: Task, context: Context) -> Outcome:
         messages = chat_messages(task, self.checked_prompt(task, self.provider.name))
         extra, max_tokens = self._thinking(task, self._max_tokens(task))
