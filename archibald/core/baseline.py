@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -49,7 +49,9 @@ class Baseline:
     missing: str = ""                    # why there is no baseline row
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out["work"] = dict(self.work)  # numbers by unit: a shallow copy is a whole one
+        return out
 
 
 def premium_baseline(router: "RouterParts", task: Task, route: str, outcome: Outcome,

@@ -78,7 +78,9 @@ class Usage:
     tool_calls: int = 0               # server-side tool calls billed per call (web search)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v}
+        """The non-zero counts (every field is a number: no deep copy needed, and
+        ``dataclasses.asdict``'s was a tenth of a gateway request's time)."""
+        return {k: v for k in self.__dataclass_fields__ if (v := getattr(self, k))}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Usage":
