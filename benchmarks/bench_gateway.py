@@ -1,11 +1,11 @@
 """The gateway's added latency: the same chat request sent straight to an upstream and through
-`archibald serve`, N requests at C concurrent clients, p50 and p99 of each and their
+`archibald serve`, N requests from C concurrent clients, p50 and p99 of each and their
 difference.
 
-The upstream is a minimal OpenAI-compatible server on loopback (uvicorn, a fixed answer and
-usage, no work), so what is measured is the hop itself: authentication, the request's
+The upstream is a minimal OpenAI-compatible server on loopback (a bare ASGI app on uvicorn, a
+fixed answer and usage), so what is measured is the hop itself: authentication, the request's
 analysis, the router's decision, the reservation and settlement in the ledger (SQLite in one
-process), LiteLLM's call and the answer's re-encoding.
+process), the provider's call and the answer's re-encoding.
 
 With ``--litellm PATH`` (the ``litellm`` command of an environment with ``litellm[proxy]``,
 installed for the benchmark only, e.g. ``python -m venv /tmp/llp && /tmp/llp/bin/pip install
@@ -15,14 +15,21 @@ gateway reserves and settles every call in its ledger).
 
     .venv/bin/python benchmarks/bench_gateway.py [--requests 2000] [--concurrency 50]
         [--litellm /tmp/llp/bin/litellm] [--workers 1] [--upstream-ms 0]
-        [--model archibald/auto:cheap]
+        [--upstream-spread 0] [--ramp-ms U] [--model archibald/auto:cheap] [--pin]
 
-Two measures of what a proxy adds. *Added latency*: each side's end-to-end p50/p99 less the
-direct call's, in the same run (on 2 shared cores with a stub that answers at once, 50
-clients saturate every process, so this is mostly queueing: ``--upstream-ms`` gives the stub
-a provider's answering time). *Own time*: what each proxy reports of a request as its own,
-its latency less the time it waited on the upstream (``x-archibald-overhead-ms``; LiteLLM's
-``x-litellm-overhead-duration-ms``, the figure behind its published 2 ms p50 / 13 ms p99).
+The clients are Locust's kind of users: each sends its next request when its last is
+answered, and they start one by one over ``--ramp-ms`` (by default one upstream answering
+time), as a load test ramps up, instead of 50 requests in the same instant. Each request asks
+the stub for its answering time in its prompt: with ``--upstream-spread`` the times vary as a
+provider's do (the same draws, in the same order, for every side), and each request's time is
+counted less its upstream's, so the answering times' own spread does not blur the figures.
+
+Two measures of what a proxy adds. *Added latency*: each side's p50/p99 (time less the
+upstream's) less the direct call's, in the same run. *Own time*: what each proxy reports of a
+request as its own, its latency less the time it waited on the upstream
+(``x-archibald-overhead-ms``; LiteLLM's ``x-litellm-overhead-duration-ms``, the figure behind
+its published 2 ms p50 / 13 ms p99); it starts when the app is handed the request, so a wait
+in the server's queue before that counts in the added latency only.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -43,20 +51,36 @@ from typing import Any
 import httpx
 
 UPSTREAM = textwrap.dedent('''
-    import asyncio, os, time
-    from fastapi import FastAPI
-    app = FastAPI()
+    # a provider that answers each request after the time its prompt names ("[upstream 187.5
+    # ms]"; else BENCH_UPSTREAM_MS), on a bare ASGI app: the load generator's stub should cost
+    # the two shared cores as little as it can, so what is measured is the proxies
+    import asyncio, json, os, re, time
     DELAY = float(os.environ.get("BENCH_UPSTREAM_MS", "0")) / 1000
+    ASKED = re.compile(rb"\\[upstream ([0-9.]+) ms\\]")
     BODY = {"id": "chatcmpl-bench", "object": "chat.completion", "created": 0,
             "model": "deepseek-v4-flash", "choices": [{"index": 0, "finish_reason": "stop",
             "message": {"role": "assistant", "content": "Calm water, said another way."}}],
             "usage": {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}}
-    @app.post("/chat/completions")
-    @app.post("/v1/chat/completions")
-    async def chat() -> dict:
-        if DELAY:
-            await asyncio.sleep(DELAY)  # a provider's time to write the answer
-        return {**BODY, "created": int(time.time())}
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        if scope["method"] == "POST":
+            found = ASKED.search(body)
+            delay = float(found.group(1)) / 1000 if found else DELAY
+            if delay:
+                await asyncio.sleep(delay)  # a provider's time to write the answer
+            out = json.dumps({**BODY, "created": int(time.time())}).encode()
+        else:
+            out = b"{}"
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": out})
 ''')
 
 
@@ -95,31 +119,50 @@ OVERHEAD_HEADERS = ("x-archibald-overhead-ms", "x-litellm-overhead-duration-ms")
 
 
 async def _load(url: str, headers: dict[str, str], body: dict, n: int, c: int,
-                overheads: list[float] | None = None,
-                errors: list[str] | None = None) -> list[float]:
-    """``n`` requests, ``c`` at a time: each answered one's time (and its proxy's own time
-    into ``overheads``); a failed one is named in ``errors`` (raised when none is given)."""
+                overheads: list[float] | None = None, errors: list[str] | None = None,
+                delays: list[float] | None = None, ramp: float = 0.0) -> list[float]:
+    """``n`` requests from ``c`` clients, each sending its next request when its last is
+    answered (Locust's users), the clients starting one by one over ``ramp`` seconds: each
+    answered request's time (and its proxy's own time into ``overheads``); a failed one is
+    named in ``errors`` (raised when none is given). ``delays``: the upstream's answering time
+    of each request, ms (asked in its prompt), and what is returned is then each request's
+    time less its upstream's.
+
+    The client is aiohttp on one connection pool, a load generator that costs the shared
+    cores little (0.4 ms of CPU a request)."""
+    import aiohttp
+
     times: list[float] = []
-    sem = asyncio.Semaphore(c)
-    limits = httpx.Limits(max_connections=c, max_keepalive_connections=c)
-    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
-        async def one() -> None:
-            async with sem:
-                start = time.perf_counter()
-                try:
-                    r = await client.post(url, json=body, headers=headers)
+    text = body["messages"][-1]["content"]
+    order = iter(range(n))
+    connector = aiohttp.TCPConnector(limit=c, keepalive_timeout=60)
+    async with aiohttp.ClientSession(connector=connector, headers=headers,
+                                     timeout=aiohttp.ClientTimeout(total=120)) as client:
+        async def one(i: int) -> None:
+            waited = delays[i % len(delays)] if delays else 0.0
+            payload = body if not delays else {
+                **body, "messages": [{"role": "user", "content": f"{text} [upstream "
+                                                                 f"{waited:.1f} ms]"}]}
+            start = time.perf_counter()
+            try:
+                async with client.post(url, json=payload) as r:
+                    await r.read()
                     r.raise_for_status()
-                except httpx.HTTPError as exc:
-                    if errors is None:
-                        raise
-                    status = getattr(getattr(exc, "response", None), "status_code", "")
-                    errors.append(f"{type(exc).__name__} {status}".strip())
-                    return
-                times.append(time.perf_counter() - start)
-                said = next((r.headers[h] for h in OVERHEAD_HEADERS if h in r.headers), None)
-                if overheads is not None and said is not None:
-                    overheads.append(float(said) / 1000)
-        await asyncio.gather(*(one() for _ in range(n)))
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                if errors is None:
+                    raise
+                errors.append(f"{type(exc).__name__} {getattr(exc, 'status', '')}".strip())
+                return
+            times.append(time.perf_counter() - start - waited / 1000)
+            said = next((r.headers[h] for h in OVERHEAD_HEADERS if h in r.headers), None)
+            if overheads is not None and said is not None:
+                overheads.append(float(said) / 1000)
+
+        async def user(k: int) -> None:
+            await asyncio.sleep(k * ramp / c)
+            for i in order:
+                await one(i)
+        await asyncio.gather(*(user(k) for k in range(c)))
     return times
 
 
@@ -138,6 +181,13 @@ def main() -> None:
                     help="the gateway's model: archibald/auto decides from learned evidence")
     ap.add_argument("--upstream-ms", type=float, default=0.0,
                     help="the stub provider's time to answer (0: at once)")
+    ap.add_argument("--upstream-spread", type=float, default=0.0,
+                    help="each request's answering time drawn uniformly within +- this share "
+                         "of --upstream-ms (0.5: 125-375 ms for 250), the same draws for "
+                         "every side; 0: every answer takes --upstream-ms")
+    ap.add_argument("--ramp-ms", type=float, default=None,
+                    help="the clients start one by one over this time, as a load test ramps "
+                         "its users up (default: --upstream-ms; 0: all at the same instant)")
     ap.add_argument("--pin", action="store_true",
                     help="the proxies on CPU 0, the clients and the upstream on CPU 1 (as a "
                          "proxy deployed on a CPU of its own), where the machine has two")
@@ -156,7 +206,8 @@ def main() -> None:
     (work / "archibald.toml").write_text('[quality]\njudge_model = ""\n')
     env["ARCHIBALD_CONFIG"] = str(work / "archibald.toml")
     procs = [subprocess.Popen([sys.executable, "-m", "uvicorn", "upstream:app", "--port",
-                               str(up_port), "--log-level", "warning"], cwd=work, env=env)]
+                               str(up_port), "--log-level", "warning", "--no-access-log"],
+                              cwd=work, env=env)]
     try:
         key = subprocess.run([sys.executable, "-m", "archibald", "keys", "create", "bench"],
                              env=env, capture_output=True, text=True, check=True).stdout.strip()
@@ -186,18 +237,29 @@ def main() -> None:
             sides.append(("through LiteLLM's proxy", f"http://127.0.0.1:{ll_port}/v1/chat/"
                           f"completions", {"authorization": f"Bearer {LITELLM_KEY}"},
                           {**body, "model": "bench"}))
-        for _, url, headers, payload in sides:  # warm up every path
-            asyncio.run(_load(url, headers, payload, 50, 10))
+        ramp = args.upstream_ms if args.ramp_ms is None else args.ramp_ms
+        for _, url, headers, payload in sides:  # warm up every path, at full concurrency
+            asyncio.run(_load(url, headers, payload, 2 * args.concurrency, args.concurrency,
+                              ramp=ramp / 1000))
+        # every side's requests ask the upstream for the same answering times, in the same order
+        draw = random.Random(7)
+        delays = [args.upstream_ms * (1 + args.upstream_spread * (2 * draw.random() - 1))
+                  for _ in range(args.requests)] if args.upstream_ms else None
         times, walls, own, failed = {}, {}, {}, {}
         for name, url, headers, payload in sides:
             start = time.perf_counter()
             own[name], failed[name] = [], []
             times[name] = asyncio.run(_load(url, headers, payload, args.requests,
-                                            args.concurrency, own[name], failed[name]))
+                                            args.concurrency, own[name], failed[name], delays,
+                                            ramp / 1000))
             walls[name] = time.perf_counter() - start
+        spread = f" +- {args.upstream_spread:.0%}" if args.upstream_spread else ""
         print(f"{args.requests} requests at {args.concurrency} concurrent clients, the "
-              f"upstream answering in {args.upstream_ms:g} ms"
+              f"upstream answering in {args.upstream_ms:g} ms{spread}, the clients starting "
+              f"over {ramp:g} ms"
               + (", the proxies on CPU 0 and the rest on CPU 1" if args.pin else ""))
+        if delays:
+            print("  (each request's time less its upstream's answering time)")
         direct = times["direct to the upstream"]
         for name, xs in times.items():
             print(f"  {name:<26} p50 {_pct(xs, 0.5):8.1f} ms   p99 {_pct(xs, 0.99):8.1f} ms"
