@@ -15,8 +15,9 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from ..errors import ConfigError
 from .ledger import EVIDENCE, Attempt
-from .rows import (LOCK_BUDGETS, SETTLE_AGAIN, SETTLE_PENDING, _attempt, _row, _spent_stmt,
-                   spent_query, stats_insert, STATS_SELECT, STATS_UPDATE)
+from .rows import (IDENTITY, INSERT_ATTEMPT, LOCK_BUDGETS, SETTLE_AGAIN, SETTLE_PENDING, _attempt, _row,
+                   _spent_stmt, inserted_id, run, spent_query, stats_insert, STATS_SELECT,
+                   STATS_UPDATE)
 from .stats import RouteStats, add_stats
 from .transfer import read_export
 from .migrations import (attempts, memory_items, migrate, publish_queue, route_stats,
@@ -121,22 +122,22 @@ class Memory:
         with self.engine.connect() as conn:
             try:
                 if self.engine.dialect.name == "sqlite":  # the write lock before any read
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")
-                conn.execute(LOCK_BUDGETS)
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")  # (the one writer: no lock row)
+                else:
+                    conn.execute(LOCK_BUDGETS)
 
                 def spent(**filters: Any) -> int:
-                    return int(conn.execute(*spent_query(**filters)).scalar_one())
+                    return int(run(conn, *spent_query(**filters)).scalar_one())
 
                 check(spent)
-                key = conn.execute(attempts.insert(), _row(a)).inserted_primary_key
-                assert key is not None
+                row_id = inserted_id(conn, INSERT_ATTEMPT, _row(a))
                 if also is not None:
-                    also(conn, int(key[0]))
+                    also(conn, row_id)
                 conn.commit()
             except BaseException:
                 conn.rollback()
                 raise
-        a.id = int(key[0])
+        a.id = row_id
         return a.id
 
     def note_request_id(self, attempt_id: int, request_id: str) -> None:
@@ -153,16 +154,16 @@ class Memory:
         its quality check (``a.checked`` False) is folded by the call that records the check."""
         assert a.id is not None, "settle() needs a reserved attempt"
         a.status = "settled"
-        values = {k: v for k, v in _row(a).items() if k != "created_at"}
+        values = {k: v for k, v in _row(a).items() if k not in IDENTITY}
         if outcome is not None:
             values["outcome"] = json.dumps(outcome, sort_keys=True, default=str)
         values["row_id"] = a.id
         with self.engine.begin() as conn:
-            first = conn.execute(SETTLE_PENDING, values)
+            first = run(conn, SETTLE_PENDING, values)
             if also is not None:
                 also(conn)
             if first.rowcount == 0:  # already checked and folded: only correct the row
-                conn.execute(SETTLE_AGAIN, values)
+                run(conn, SETTLE_AGAIN, values)
             elif a.checked:
                 self._fold(conn, a)
 
@@ -236,7 +237,7 @@ class Memory:
         """The route's statistics row, created empty if missing, locked for this transaction:
         processes folding outcomes of the same route at once (a batch on one PostgreSQL) queue
         on it instead of losing each other's counts or colliding on its first insert."""
-        found = conn.execute(STATS_SELECT, key).mappings().first()
+        found = run(conn, STATS_SELECT, key).mappings().first()
         if found is not None:
             return found
         empty: dict[str, Any] = {c.name: 0 for c in route_stats.columns}
@@ -259,7 +260,7 @@ class Memory:
         unjudged = int(a.success and a.evidence == "unjudged")
         cost = a.cost_nano / 1e9
         f = self._decay(a.created_at - cur["decayed_at"])
-        conn.execute(STATS_UPDATE, dict(
+        run(conn, STATS_UPDATE, dict(
             key, n=cur["n"] + 1, successes=cur["successes"] + int(a.success),
             quality_n=cur["quality_n"] + int(has_q), quality_sum=cur["quality_sum"] + q,
             cost_nano_sum=cur["cost_nano_sum"] + a.cost_nano,

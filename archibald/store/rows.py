@@ -16,12 +16,21 @@ from .migrations import attempts, budget_lock, route_stats
 from .spend import bucket_query
 
 __all__ = ["_spent_stmt", "_row", "_attempt", "COMMITTED", "spent_query", "SETTLE_PENDING",
-           "SETTLE_AGAIN", "LOCK_BUDGETS", "STATS_KEY", "STATS_UPDATE", "STATS_SELECT", "stats_insert"]
+           "SETTLE_AGAIN", "LOCK_BUDGETS", "STATS_KEY", "STATS_UPDATE", "STATS_SELECT", "stats_insert",
+           "INSERT_ATTEMPT", "IDENTITY", "run", "inserted_id"]
 
 # The ledger's statements on the hot path (a reservation, a settlement, a route's statistics)
 # are built once with bound parameters and given their values at execution: SQLAlchemy then
 # neither builds a bound value per column nor walks them for its cache key on every call.
 
+#: a pending (or any) row inserted: its id comes back with :func:`inserted_id`
+INSERT_ATTEMPT = attempts.insert()
+#: what a settlement never changes: which call a row is (SQLite rewrites an index's entry
+#: for each column an UPDATE sets, changed or not; five of the attempts' seven indexes are on
+#: these, so a settlement that leaves them out writes fewer pages)
+IDENTITY = frozenset({"run_id", "stage", "task_type", "channel", "route", "backend",
+                      "created_at", "idempotency_key", "input_key", "purpose",
+                      "config_digest"})
 #: a settled row written over its pending (or unchecked) self; SET from the parameters' keys
 SETTLE_PENDING = update(attempts).where(attempts.c.id == bindparam("row_id"),
                                         attempts.c.checked.is_(False))
@@ -113,3 +122,59 @@ def _attempt(r: Any) -> Attempt:
                    request_id=r["request_id"], max_cost_nano=int(r["max_cost_nano"]),
                    input_key=r["input_key"], checked=bool(r["checked"]),
                    purpose=r["purpose"], evidence=r["evidence"])
+
+
+#: a hot statement's SQLite text and parameter names in order, by statement and parameter
+#: names (None: not one the driver can be handed as it is; run by SQLAlchemy)
+_SQLITE: dict[tuple[Any, frozenset[str]],
+              tuple[str, tuple[str, ...], dict[str, Any]] | None] = {}
+
+
+def run(conn: Any, stmt: Any, params: dict[str, Any]) -> Any:
+    """``conn.execute(stmt, params)`` for a statement built once (a module's constant); on
+    SQLite its text is compiled once per set of parameter names and handed to the driver with
+    ``exec_driver_sql``, in the same transaction. A ledger statement then costs the gateway's
+    request about 6 us of Python instead of 19 (SQLAlchemy's compiled-cache lookup, parameter
+    processing and result set-up on every call). Every value the ledger binds is one SQLite
+    stores as given (text, numbers, bytes, booleans as 0/1), so nothing is converted; any
+    statement that needs more (a value the parameters lack, an expanding IN) stays with
+    SQLAlchemy, as does every statement on PostgreSQL."""
+    if conn.dialect.name != "sqlite":
+        return conn.execute(stmt, params)
+    key = (stmt, frozenset(params))
+    if key not in _SQLITE:
+        _SQLITE[key] = _plain(stmt, conn.dialect, params)
+    plan = _SQLITE[key]
+    if plan is None:
+        return conn.execute(stmt, params)
+    sql, names, fixed = plan
+    return conn.exec_driver_sql(sql, tuple(params[n] if n in params else fixed[n]
+                                           for n in names))
+
+
+def _plain(stmt: Any, dialect: Any, params: dict[str, Any]
+           ) -> tuple[str, tuple[str, ...], dict[str, Any]] | None:
+    """The statement's SQLite text, its parameters' names in order and the values fixed in
+    it (a literal such as coalesce's 0); None when SQLAlchemy has to run it."""
+    compiled = stmt.compile(dialect=dialect, column_keys=list(params))
+    names = tuple(compiled.positiontup or ())
+    fixed = {}
+    for n in names:
+        bind = compiled.binds.get(n)
+        if n not in params:
+            if bind is None or bind.required or callable(bind.value) or bind.value is None:
+                return None
+            fixed[n] = bind.value
+    if not compiled.positional or "POSTCOMPILE" in compiled.string:
+        return None
+    return compiled.string, names, fixed
+
+
+def inserted_id(conn: Any, stmt: Any, params: dict[str, Any]) -> int:
+    """Insert one row with :func:`run`; its new primary key."""
+    result = run(conn, stmt, params)
+    if conn.dialect.name == "sqlite":
+        return int(result.lastrowid)
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])

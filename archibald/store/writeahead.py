@@ -40,6 +40,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from ..core.tasks import Outcome, Task, Usage
+from .rows import run
 from .migrations import attempts, wire
 
 __all__ = ["task_key", "idempotency_key", "outcome_payload", "outcome_from_payload",
@@ -125,7 +126,7 @@ class WireLog:
         and the next ``sending()`` has nothing to write. A process killed in between leaves a
         call that looks sent, so its maximum is held (unknown), never released unpaid."""
         self.attempt_id = attempt_id
-        conn.execute(_INSERT, {"attempt_id": attempt_id, "state": "sent", "sent_at": time.time()})
+        run(conn, _INSERT, {"attempt_id": attempt_id, "state": "sent", "sent_at": time.time()})
         self._written_sent = True
 
     def sending(self) -> None:
@@ -134,9 +135,9 @@ class WireLog:
             self._written_sent = False
             return
         with self.engine.begin() as conn:
-            conn.execute(_FORGET, {"a_id": self.attempt_id})
-            conn.execute(_INSERT, {"attempt_id": self.attempt_id, "state": "sent",
-                                   "sent_at": time.time()})
+            run(conn, _FORGET, {"a_id": self.attempt_id})
+            run(conn, _INSERT, {"attempt_id": self.attempt_id, "state": "sent",
+                                "sent_at": time.time()})
 
     def answered(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
         """The answer's bytes have arrived: durable before anything parses them."""
@@ -144,19 +145,19 @@ class WireLog:
         values = {"state": "answered" if 200 <= status < 300 else "failed", "status": status,
                   "headers": json.dumps(kept), "body": body}
         with self.engine.begin() as conn:
-            changed = conn.execute(_ANSWERED, {**values, "a_id": self.attempt_id})
+            changed = run(conn, _ANSWERED, {**values, "a_id": self.attempt_id})
             if changed.rowcount == 0:
-                conn.execute(_INSERT, {**values, "attempt_id": self.attempt_id,
-                                       "sent_at": time.time()})
+                run(conn, _INSERT, {**values, "attempt_id": self.attempt_id,
+                                    "sent_at": time.time()})
 
     def forget(self, conn: Any = None) -> None:
         """The call is settled (or held unknown) in the ledger: its wire row has done its job
         (in ``conn``'s transaction when given: the one that settles the row)."""
         if conn is not None:
-            conn.execute(_FORGET, {"a_id": self.attempt_id})
+            run(conn, _FORGET, {"a_id": self.attempt_id})
             return
         with self.engine.begin() as own:
-            own.execute(_FORGET, {"a_id": self.attempt_id})
+            run(own, _FORGET, {"a_id": self.attempt_id})
 
 
 def kept_answer(engine: Engine, attempt_id: int) -> KeptAnswer | None:
