@@ -8,6 +8,7 @@ the shared store. Every request needs a virtual key; errors come in the API's ow
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import time
@@ -26,7 +27,7 @@ from ..providers.backends.http import upstream_clock
 from ..store.ledger import NANO
 from .gateway import anthropic as anthropic_api
 from .gateway import openai as openai_api
-from .gateway.keys import Key
+from .gateway.keys import WORKERS_VAR, Key
 from .gateway.wire import ApiError
 from .gateway.metrics import Metrics
 from .gateway.batches import Batches
@@ -97,6 +98,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await hook.__aenter__()
         # what killed workers left pending is resolved now and every minute
         sweeper = asyncio.create_task(sweeping(gateway, batches))
+        if WORKERS_VAR in os.environ:  # a process of `archibald serve` (not a test's app):
+            # what start-up made (modules, tables, routes, price books) lives as long as the
+            # process, so it is kept out of the collector's full passes, each of which walked
+            # it all and stalled every request in flight 55-70 ms (once per ~2,000 requests)
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
