@@ -24,6 +24,7 @@ happy hard heavy helpless hopeful hopeless hot hungry hurt impatient insecure ir
 jittery jumpy late lonely lost low mad miserable moody nervous numb old overwhelmed panicky
 proud ready restless sad scared shaky shy sick sleepy sore stressed strong stuck sure tense
 tired uneasy unhappy unsettled unsure upset weak weary wired worn worried wrong young
+confident fresh present stable steady gentle kind homesick seasick carsick lovesick
 angsty antsy blue cloudy drowsy foggy frosty gloomy misty noisy rainy snowy stormy sunny windy
 big small huge tiny long short new old early difficult easy simple hectic heavy busy messy
 crowded empty loud quiet slow fast bright grey gray warm cool cold hot wet dry dull sharp
@@ -35,7 +36,7 @@ try want need let cope handle manage find lose begin began finish sit stand lie 
 woke relax breathe soothe forgive accept imagine settle quit fail hate overthink think know say
 said tell told hear heard see saw seen be am is are was were been has have had do does did done
 can could will would shall should may might must become became grow grew give gave live die
-died cried shake shook freeze froze broke""".split())
+died cried shake shook freeze froze broke relax imagine renew energise energize heal""".split())
 #: nouns whose endings look like another class's
 _NOUNS = frozenset("""bed shed seed need speed feed reed weed sled hundred creed breed steed
 olive archive detective motive executive objective native relative hive drive dive
@@ -52,7 +53,8 @@ beside near across toward towards along around behind between beyond inside outs
 without against among upon via my your our their his her its this that these those some any
 all every each both either neither it me you we they i he she us them him one everything
 something nothing anything everyone someone anyone nobody no not very just really too also
-even still again ever never always here there now today tonight tomorrow yesterday""".split())
+even still again ever never always here there now today tonight tomorrow yesterday abroad
+overseas ahead together anymore""".split())
 _ADJ_ENDINGS = ("ous", "ful", "less", "ive", "ish", "able", "ible", "ed")
 _SWAP = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
          "i'm": "you're", "i've": "you've", "i'll": "you'll", "i'd": "you'd", "am": "are",
