@@ -11,7 +11,8 @@ from archibald.errors import InputError
 from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.topic import goal_words, read_topic
-from archibald.pipelines.meditation.words import noun_phrases, to_listener, topic_words
+from archibald.pipelines.meditation.words import (is_noun, noun_phrases, to_listener,
+                                                  topic_words)
 
 if TYPE_CHECKING:
     from archibald.pipelines.meditation.research import ResearchBrief
@@ -64,9 +65,11 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     candidates = []
     if people:
         candidates.append(f"{what} for {people}: {need}")
-    subject = "" if people or situation else topic_subject(topic, benefit)
+    # a situation with no noun ("after caring") says little: the topic's nouns go with it
+    nounless = not any(is_noun(w) for w in reading.situation.split())
+    subject = "" if people or not nounless else topic_subject(topic, benefit)
     if subject:  # what the topic is about, in its own nouns: "in a Hospital Waiting Room"
-        need = f"{benefit} {subject}"
+        need = " ".join(x for x in (benefit, situation, subject) if x)
         candidates.append(f"{need}: {what}")
         candidates.append(f"{what}: {need}" if subject.startswith("for ") else
                           f"{what} for {need}")

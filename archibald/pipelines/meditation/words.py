@@ -24,7 +24,7 @@ happy hard heavy helpless hopeful hopeless hot hungry hurt impatient insecure ir
 jittery jumpy late lonely lost low mad miserable moody nervous numb old overwhelmed panicky
 proud ready restless sad scared shaky shy sick sleepy sore stressed strong stuck sure tense
 tired uneasy unhappy unsettled unsure upset weak weary wired worn worried wrong young
-confident fresh present stable steady gentle kind homesick seasick carsick lovesick
+confident fresh present stable steady gentle kind homesick seasick carsick lovesick toxic
 angsty antsy blue cloudy drowsy foggy frosty gloomy misty noisy rainy snowy stormy sunny windy
 big small huge tiny long short new old early difficult easy simple hectic heavy busy messy
 crowded empty loud quiet slow fast bright grey gray warm cool cold hot wet dry dull sharp
@@ -56,6 +56,13 @@ something nothing anything everyone someone anyone nobody no not very just reall
 even still again ever never always here there now today tonight tomorrow yesterday abroad
 overseas ahead together anymore""".split())
 _ADJ_ENDINGS = ("ous", "ful", "less", "ive", "ish", "able", "ible", "ed")
+#: adjectives in -ic that are not nouns in -ic ("chaotic", "nostalgic"; not "attic", "logic")
+_IC_ENDINGS = ("tic", "gic", "ric")
+#: nouns that make an adjective in -y ("sandy", "stormy", "sleepy"): only these, as many nouns
+#: end in -y too ("party", "army", "daddy")
+_Y_ROOTS = frozenset("""sand sun rain storm wind cloud snow fog salt mud dust sleep moss grass
+rock noise ice frost mist gloom smoke dirt stick mess bump jump itch twitch mood gust breeze
+chill shade fluff grit haze heat muck slush""".split())
 _SWAP = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
          "i'm": "you're", "i've": "you've", "i'll": "you'll", "i'd": "you'd", "am": "are",
          "we": "you", "us": "you", "our": "your", "ours": "yours", "ourselves": "yourselves",
@@ -98,6 +105,13 @@ def is_adjective(word: str) -> bool:
         return False
     if w.endswith("ly"):
         return True
+    if w.endswith("y") and any(root in _Y_ROOTS for root in (w[:-1], w[:-2], w[:-1] + "e",
+                                                              w[:-2] + "e")):
+        return True  # sandy, sunny, icy, noisy
+    if w.endswith(_IC_ENDINGS) and len(w) >= 7:
+        return True  # chaotic, nostalgic, euphoric
+    if any(w.endswith(s) and len(w) > len(s) + 2 for s in STATES if len(s) >= 5):
+        return True  # heartbroken, overtired
     return any(w.endswith(end) and len(w) > len(end) + 2 for end in _ADJ_ENDINGS)
 
 
