@@ -247,6 +247,18 @@ def _frame(what: str) -> str:
     return "thing"
 
 
+def _article(what: str) -> str:
+    """A thing the topic names bare, after an adjective, takes an article when it is one
+    ("peaceful evening": "a peaceful evening"; "anxious thoughts" stay as they are)."""
+    words = what.split()
+    if not words or not is_adjective(words[0]) or words[0] in SMALL:
+        return what
+    head = next((w for w in words[1:] if not is_adjective(w)), "")
+    if not is_noun(head) or head.endswith("s"):
+        return what
+    return ("an " if re.match(r"[aeiou]", what) else "a ") + what
+
+
 def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
     """The opening, body and closing sentences that name the topic whole (its key nouns in a
     sentence, not pasted, said to the listener: "my" is "your"): said once each, framed by
@@ -264,6 +276,7 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
         opening, body = f"This session is here to help you {what}.", f"You came here to {what}."
         rest = f"this time to {what}"
     else:
+        what = _article(what)
         opening, body = f"This session is for {what}.", f"You came here for {what}."
         rest = f"this time for {what}"
     close = (f"Let {rest} carry you gently toward sleep." if sleep else
