@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from archibald.errors import InputError
 from archibald.pipelines.meditation.catalogue import catalogue
+from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.topic import goal_words, read_topic
+from archibald.pipelines.meditation.words import (is_noun, noun_phrases, to_listener,
+                                                  topic_words)
 
 if TYPE_CHECKING:
     from archibald.pipelines.meditation.research import ResearchBrief
 
-__all__ = ["Concept", "make_concept", "make_title", "TITLE_MAX"]
+__all__ = ["Concept", "make_concept", "make_title", "topic_subject", "TITLE_MAX"]
 
 TITLE_MAX = 100
 _CLOSE = 0.5  # candidates within this of the best score are a seeded choice
@@ -61,6 +65,14 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     candidates = []
     if people:
         candidates.append(f"{what} for {people}: {need}")
+    # a situation with no noun ("after caring") says little: the topic's nouns go with it
+    nounless = not any(is_noun(w) for w in reading.situation.split())
+    subject = "" if people or not nounless else topic_subject(topic, benefit)
+    if subject:  # what the topic is about, in its own nouns: "in a Hospital Waiting Room"
+        need = " ".join(x for x in (benefit, situation, subject) if x)
+        candidates.append(f"{need}: {what}")
+        candidates.append(f"{what}: {need}" if subject.startswith("for ") else
+                          f"{what} for {need}")
     candidates += [f"{what} for {need}", f"{need}: {what}"]
     said = topic.lower()
     if season and any(k in said for k in (cat["seasons"][season]["name"].lower(),
@@ -70,13 +82,40 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     candidates.append(f"{m}-Minute {kind} for {benefit}")
     fitting = [c for c in candidates if len(c) <= TITLE_MAX]
     # the richest that fits, with a seeded choice among the two richest
-    best = [c for c in fitting if people in c and situation in c] or fitting
+    best = [c for c in fitting if people in c and situation in c and subject in c] or fitting
     return rng.choice(best[:2])
 
 
-def _title_case(phrase: str) -> str:
-    small = {"a", "an", "the", "of", "for", "and", "to", "in", "on", "at", "by", "with"}
-    return " ".join(w if i and w in small else w[:1].upper() + w[1:]
+#: words that say what a session gives, not what it is about (never a title's subject)
+_GIVES = frozenset("""calm peace stress anxiety relief rest sleep focus grief gratitude
+courage confidence kindness comfort clarity energy relaxation tension worry""".split())
+
+
+def topic_subject(topic: str, benefit: str = "") -> str:
+    """What the topic is about as a title's phrase, from its own nouns with the preposition
+    and article it gives them: the place it names ("in a Hospital Waiting Room"), else its
+    first noun phrase that is not the session's benefit ("at Work", "for Creative Block"), or
+    "" when it names none."""
+    found = find_place(topic)
+    if found is not None:
+        return _title_case(f"{found[1].prep} {found[1].phrase}", lower_first=True)
+    low = " ".join(topic_words(topic))
+    gives = _GIVES | set(topic_words(benefit))
+    for phrase in (p for p in noun_phrases(topic) if not set(p.split()) <= gives):
+        m = re.search(r"(?:\b(in|at|on|during|through|with)\s+)?(?:\b(a|an|the|my|your|this)\s+)?"
+                      + re.escape(phrase) + r"\b", low)
+        if m is None:
+            continue
+        det = to_listener(m[2]) if m[2] else ""
+        return _title_case(" ".join(x for x in (m[1] or "for", det, phrase) if x),
+                           lower_first=True)
+    return ""
+
+
+def _title_case(phrase: str, *, lower_first: bool = False) -> str:
+    small = {"a", "an", "the", "of", "for", "and", "to", "in", "on", "at", "by", "with",
+             "during", "through"}
+    return " ".join(w if (i or lower_first) and w in small else w[:1].upper() + w[1:]
                     for i, w in enumerate(phrase.split()))
 
 

@@ -9,10 +9,15 @@ nouns are read generally (the topic's content words, not a list of examples). Pu
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
+from archibald.pipelines.meditation.words import (SMALL, is_adjective, is_noun, is_verb,
+                                                  to_listener)
 
 __all__ = ["Setting", "SETTINGS", "key_nouns", "topic_setting", "heart_lines", "mixed_settings", "foreign_marks",
            "names_nouns"]
@@ -35,11 +40,13 @@ class Setting:
     warmth: tuple[str, ...]
     image: tuple[str, ...]
     marks: tuple[str, ...]
+    #: the light of a place the topic names (see :func:`topic_setting`), else the setting's
+    glow: str = ""
 
     @property
     def light(self) -> str:
         """The light of this place, as a noun phrase ("the moon", "a reading lamp")."""
-        return _LIGHTS.get(self.name, "a soft, warm light")
+        return self.glow or _LIGHTS.get(self.name, "a soft, warm light")
 
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
@@ -111,7 +118,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             ("like roots holding the earth", "like leaves settling"),
             ("forest", "woods", "trees", "clearing", "moss")),
     Setting("room", ("home", "room", "bed", "bedroom", "house", "office", "desk", "hospital",
-                     "clinic", "school", "dentist", "waiting"), "candle",
+                     "clinic", "school", "dentist"), "candle",
             "a quiet room where a single candle burns",
             ("the candle's small, steady flame", "soft light on the walls"),
             ("the quiet of the room", "your own slow breath"),
@@ -148,26 +155,23 @@ just really so how what when where who why while as up down off out away back th
 beside near across toward towards along around behind between beyond inside outside within
 without against among upon via till until than then slow gentle soft quick easy good great
 whole""".split())
-_ING_NOUNS = frozenset({"morning", "evening", "feeling", "meeting", "building", "spring",
-                        "ceiling", "wedding", "morning", "something", "nothing", "darling",
-                        "painting", "ring", "king", "thing", "sibling", "pudding", "ceiling",
-                        "gathering", "clothing", "offering", "beginning", "mourning",
-                        "parenting", "lightning", "crossing", "landing", "ending"})
+#: setting words that say what the weather, the hour or the listener is doing, not where they
+#: are: a place the topic names comes first ("a walk along the beach" is on the beach)
+_SCENE_WORDS = frozenset({"snow", "snowstorm", "blizzard", "winter", "sunrise", "sunset",
+                          "dawn", "clouds", "waves", "tide", "sailing", "cruise", "walk",
+                          "hike"})
 
 
 @lru_cache(maxsize=512)
 def key_nouns(topic: str) -> tuple[str, ...]:
-    """The topic's key words, in order: the emotion, the person, the place, the vehicle
-    ("anger", "argument", "sibling"): content words that are not verbs in -ing, small words or
-    a meditation's own vocabulary."""
+    """The topic's key nouns, in order: the emotion, the person, the place, the vehicle
+    ("anger", "argument", "sibling"): content words that are not verbs, adjectives ("stuck",
+    "nervous", "overwhelmed": how the listener is, not a thing), small words or a meditation's
+    own vocabulary (see :mod:`archibald.pipelines.meditation.words`)."""
     out: list[str] = []
     for w in re.findall(r"[a-z][a-z'-]*", topic.lower()):
         w = w.strip("'-")
-        if len(w) < 3 or w in _STOP or w in out:
-            continue
-        if w.endswith("ing") and w not in _ING_NOUNS:
-            continue
-        if w.endswith("ly"):
+        if len(w) < 3 or w in _STOP or w in out or not is_noun(w):
             continue
         out.append(w)
     return tuple(out)
@@ -177,42 +181,121 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z][a-z'-]*", text.lower())
 
 
+@lru_cache(maxsize=512)
 def topic_setting(topic: str, goal: str = "calm") -> Setting:
-    """The one setting for ``topic``: the first place it names ("a train is a train"), else one
-    its goal suits, else one chosen from its words (the same topic, the same setting)."""
+    """The one setting for ``topic``: the first place it names ("a train is a train"; "a
+    hospital waiting room" is that room, with its own imagery, drawn as the nearest setting's
+    picture, see :mod:`archibald.pipelines.meditation.places`), else the weather or the walk it
+    names, else one its goal suits, else one chosen from its words (the same topic, the same
+    setting)."""
     words = _words(topic)
-    for w in words:
+    scene = None
+    for i, w in enumerate(words):
+        found = find_place(topic, i)
+        if found is not None and found[0] == i:
+            return _at(found[1])
         for s in SETTINGS.values():
             if w in s.words or w.rstrip("s") in s.words:
-                return s
+                if w not in _SCENE_WORDS and w.rstrip("s") not in _SCENE_WORDS:
+                    return s
+                scene = scene or s
+    if scene is not None:
+        return scene
     if goal in _DEFAULT:
         return SETTINGS[_DEFAULT[goal]]
     digest = hashlib.sha256(topic.strip().lower().encode()).digest()
     return SETTINGS[("forest", "lake", "sky", "river")[digest[0] % 4]]
 
 
+def _at(place: Place) -> Setting:
+    """The setting for a place the topic names: the nearest setting, the listener put in the
+    place itself, with the imagery of its kind."""
+    kind = IMAGERY[place.kind]
+    base = SETTINGS[kind.base]
+    senses = {k: getattr(kind, k) for k in ("sight", "sound", "touch", "scent", "warmth",
+                                            "image") if getattr(kind, k)}
+    return dataclasses.replace(base, place=place.where, marks=(*kind.keep, *place.words),
+                               glow=kind.light, **senses)
+
+
 def _phrase(topic: str) -> str:
-    text = re.sub(r"\s+", " ", topic).strip().rstrip(".!?")
-    return text[:1].lower() + text[1:] if text[:2] != "I " else text
+    text = to_listener(re.sub(r"\s+", " ", topic).strip().rstrip(".!?"))
+    return text[:1].lower() + text[1:] if not re.match(r"(?:I|You)\b", text) else text
+
+
+_PREPS = frozenset({"before", "after", "during", "when", "while", "at", "in", "on", "for",
+                    "through", "ahead"})
+
+
+def _frame(what: str) -> str:
+    """How the topic's phrase reads after "for": a thing ("grief after a loss"), a time or
+    place ("before a recital"), how the listener is ("nervous before an interview") or what
+    they want to do ("let go of the day")."""
+    words = what.lower().split()
+    first = words[0] if words else ""
+    if first in _PREPS:
+        return "time"
+    if is_verb(first) and not first.endswith("ing") and not is_noun(first):
+        return "doing"
+    if is_adjective(first):  # "nervous before", "lost and lonely in": a state, no noun follows
+        for w in words[1:]:
+            if w in SMALL and w != "and":
+                return "state"
+            if is_noun(w) and not is_adjective(w):
+                return "thing"
+        return "state"
+    return "thing"
+
+
+def _article(what: str) -> str:
+    """A thing the topic names bare, after an adjective, takes an article when it is one
+    ("peaceful evening": "a peaceful evening"; "anxious thoughts" stay as they are)."""
+    words = what.split()
+    if not words or not is_adjective(words[0]) or words[0] in SMALL:
+        return what
+    head = next((w for w in words[1:] if not is_adjective(w)), "")
+    if not is_noun(head) or head.endswith("s"):
+        return what
+    return ("an " if re.match(r"[aeiou]", what) else "a ") + what
 
 
 def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
     """The opening, body and closing sentences that name the topic whole (its key nouns in a
-    sentence, not pasted): said once each."""
+    sentence, not pasted, said to the listener: "my" is "your"): said once each, framed by
+    what the topic is (a thing, a time, a state, something to do)."""
     what = _phrase(topic)
-    opening = f"This session is for {what}."
-    body = f"You came here for {what}."
-    close = (f"Let this time for {what} carry you gently toward sleep." if sleep else
-             f"This time for {what} is ending; take it with you.")
+    frame = _frame(what)
+    if frame == "time":
+        opening, body = f"This session is for you, {what}.", f"You came here for a pause {what}."
+        rest = f"this quiet time {what}"
+    elif frame == "state":
+        opening = f"This session is for the times you feel {what}."
+        body = f"You came here feeling {what}."
+        rest = f"this time for feeling {what}"
+    elif frame == "doing":
+        opening, body = f"This session is here to help you {what}.", f"You came here to {what}."
+        rest = f"this time to {what}"
+    else:
+        what = _article(what)
+        opening, body = f"This session is for {what}.", f"You came here for {what}."
+        rest = f"this time for {what}"
+    close = (f"Let {rest} carry you gently toward sleep." if sleep else
+             f"{rest[:1].upper()}{rest[1:]} is ending; take it with you.")
     return opening, body, close
+
+
+def _others(setting: Setting) -> list[Setting]:
+    """The settings whose imagery is not this one's (a place the topic names drops even its
+    base setting's, unless its kind keeps them)."""
+    return [s for s in SETTINGS.values()
+            if s is not setting and not set(s.marks) <= set(setting.marks)]
 
 
 def foreign_marks(setting: Setting, topic: str = "") -> re.Pattern[str]:
     """What a script in ``setting`` never says: the other settings' marks (those the topic
     itself does not name), as one pattern over lower-case text."""
     own = set(setting.marks) | set(_words(topic))
-    marks = sorted({m for s in SETTINGS.values() if s.name != setting.name for m in s.marks}
-                   - own)
+    marks = sorted({m for s in _others(setting) for m in s.marks} - own)
     return re.compile(r"\b(?:" + "|".join(re.escape(m) for m in marks) + r")\b")
 
 
@@ -228,9 +311,7 @@ def mixed_settings(text: str, setting: Setting, topic: str = "") -> list[str]:
     low = text.lower()
     own = set(setting.marks) | set(_words(topic))
     out = []
-    for s in SETTINGS.values():
-        if s.name == setting.name:
-            continue
+    for s in _others(setting):
         if any(m not in own and re.search(rf"\b{re.escape(m)}\b", low) for m in s.marks):
             out.append(s.name)
     return out

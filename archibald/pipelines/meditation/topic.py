@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from archibald.pipelines.meditation.words import is_verb
+
 __all__ = ["TopicReading", "read_topic", "thumbnail_words", "fits", "pattern_tags", "goal_words"]
 
 # words that name people a session is for ("for nurses", "for new parents")
@@ -155,7 +157,8 @@ def read_topic(topic: str) -> TopicReading:
                     if k in _EVENTS), "")
         if key:
             event = _EVENTS[key]
-        elif core and not core[0].endswith("ing") and prep != "during":
+        elif core and not core[0].endswith("ing") and prep != "during" and \
+                not any(is_verb(w) for w in core):  # "my grandmother passed away": no thing
             event = "the " + " ".join(core[-2:])  # "a school inspection": the school inspection
         ahead = bool(event) and prep in ("before", "ahead of")
     goal = next((g for g, words in _GOALS if _find(text, words)), "calm")

@@ -38,6 +38,7 @@ from archibald.script.model import (ARC, ARC_RANGES, PAUSE_CAP, SLEEP_ARC, SLEEP
                                    words)
 from archibald.pipelines.meditation.setting import foreign_marks, heart_lines, topic_setting
 from archibald.pipelines.meditation.topic import fits, read_topic
+from archibald.pipelines.meditation.words import to_listener
 
 __all__ = ["write_script", "allocate_pauses", "place_pauses", "share_time", "DEFAULT_WPM",
            "SLEEP_WPM", "PAUSE_ROOM"]
@@ -121,9 +122,9 @@ class _Writer:
 
     def _topic_slots(self) -> dict[str, list[str]]:
         """The listener's own words as slots: who, their situation, what is ahead or behind."""
-        r = self.reading
-        slots = {"audience_name": [r.audience], "situation": [r.situation],
-                 "event": [r.event], "for_whom": [r.for_whom]}
+        r = self.reading  # said to the listener: "after my loss" is "after your loss"
+        slots = {"audience_name": [r.audience], "situation": [to_listener(r.situation)],
+                 "event": [to_listener(r.event)], "for_whom": [to_listener(r.for_whom)]}
         return {k: v for k, v in slots.items() if all(v)}
 
     def say(self, patterns: list[str]) -> str | None:

@@ -13,9 +13,12 @@ from archibald.errors import InputError
 from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.concept import Concept
 from archibald.script.model import Script
-from archibald.pipelines.meditation.setting import (SETTINGS, foreign_marks, key_nouns,
-                                                    topic_setting)
+from archibald.pipelines.meditation.places import find_place
+from archibald.pipelines.meditation.setting import (SETTINGS, foreign_marks, heart_lines,
+                                                    key_nouns, topic_setting)
 from archibald.pipelines.meditation.topic import goal_words, read_topic
+from archibald.pipelines.meditation.words import (STATES, is_adjective, is_noun, is_verb,
+                                                  noun_phrases)
 
 __all__ = ["build_metadata", "chapters_from_sections", "parse_chapters", "timestamp",
            "tags_length", "TITLE_MAX", "TAGS_MAX", "DESCRIPTION_MAX", "SAFETY_LINE",
@@ -105,8 +108,45 @@ def calendar_words() -> frozenset[str]:
 
 
 def _setting(concept: Concept, script: Script | None) -> Any:
+    """The script's setting: the topic's own when it is the one the script rests in (a place
+    the topic names keeps its phrase and imagery), else the one the script names."""
+    own = topic_setting(concept.topic, read_topic(concept.topic).goal)
     name = script.setting if script is not None else ""
-    return SETTINGS.get(name) or topic_setting(concept.topic, read_topic(concept.topic).goal)
+    return own if name in ("", own.name) else SETTINGS.get(name) or own
+
+
+#: words too vague to be a tag alone ("place": the visualisation's own keyword)
+_VAGUE = frozenset({"place", "start", "day", "way", "time", "thing", "things"})
+
+
+def _is_tag(tag: str) -> bool:
+    """Whether a tag names a thing: a noun, a gerund or a noun phrase ("safe place", "letting
+    go"), never a verb ("imagine", "let go"), an adjective ("stressed") or a vague word."""
+    words = tag.lower().split()
+    if not words:
+        return False
+    if len(words) == 1:
+        w = words[0]
+        return w not in _VAGUE and not is_adjective(w) and not is_verb(w) and \
+            (is_noun(w) or w.endswith("ing"))
+    return not is_verb(words[0]) or words[0].endswith("ing")
+
+
+def _phrases(topic: str) -> list[str]:
+    """The topic's noun phrases as tags, a place by its own name, a size or mood before a
+    compound left out ("big job interview": "job interview"; "restless legs" stays)."""
+    out = []
+    found = find_place(topic)  # a place is tagged by its own name ("hospital waiting room")
+    place = found[1].phrase.split(" ", 1)[1] if found else ""
+    for phrase in noun_phrases(topic):
+        if place and place in phrase:
+            phrase = place
+        words = phrase.split()
+        while len(words) > 2 and words[0] in STATES:
+            words.pop(0)
+        if len(words) > 1 or (is_noun(words[0]) and not is_adjective(words[0])):
+            out.append(" ".join(words))
+    return list(dict.fromkeys(out))
 
 
 def _tags(concept: Concept, extra: tuple[str, ...] | list[str],
@@ -121,13 +161,18 @@ def _tags(concept: Concept, extra: tuple[str, ...] | list[str],
     technique = cat["techniques"][concept.technique]
     minutes = f"{round(concept.minutes)} minute meditation"
     nouns = [n for n in key_nouns(concept.topic) if n not in calendar]
+    phrases = [p for p in _phrases(concept.topic) if not set(p.split()) & calendar]
+    # a place the topic names is tagged by its own words ("library", not "room meditation")
+    named = setting is not SETTINGS.get(setting.name)
     candidates = [
         "guided meditation", "meditation", minutes,
-        # the work's own words first: the topic's key nouns and the script's setting
-        *(f"{n} meditation" for n in nouns[:2]), *nouns, f"{setting.name} meditation", theme["benefit"].lower().removeprefix("a "),
+        # the work's own words first: the topic's noun phrases, key nouns and the setting
+        *(f"{n} meditation" for n in (phrases or nouns)[:2]), *phrases, *nouns,
+        *([] if named else [f"{setting.name} meditation"]),
+        theme["benefit"].lower().removeprefix("a "),
         f"{technique['name'].lower()} meditation", "mindfulness", "relaxation",
         *(["sleep meditation", "bedtime meditation"] if concept.sleep else ["calm", "breathing"]),
-        *theme["keywords"][:6], *technique["keywords"][:4],
+        *(k for k in (*theme["keywords"][:6], *technique["keywords"][:4]) if _is_tag(k)),
         # a season only when the topic names it: a tag from the calendar ("winter" in
         # December) says nothing about this video (issue 25.6)
         *([cat["seasons"][concept.season]["name"].lower()]
@@ -171,8 +216,8 @@ def build_metadata(concept: Concept, script: Script, chapters: list[tuple[float,
             "Find a comfortable place, close your eyes and let this voice guide you"
             + (" toward sleep." if concept.sleep else " for a few calm minutes.")]
     setting = _setting(concept, script)
-    topic = concept.topic.strip().rstrip(".!?")
-    doing = [f"This session is for {topic[:1].lower() + topic[1:]}. You will settle in, "
+    opening = heart_lines(concept.topic, concept.sleep)[0]
+    doing = [f"{opening} You will settle in, "
              f"follow a slow counted breath, then rest in {setting.place} with a "
              f"{technique} practice, and close with a few quiet words"
              + (" as the voice fades toward sleep." if concept.sleep

@@ -1,0 +1,161 @@
+"""Places a topic names beyond the nine settings, and how a script rests in them.
+
+"Waiting in a hospital waiting room", "a night bus home", "a quiet hour in a library": the
+listener is somewhere, and the script's place is that place, not a candle-lit room or a
+hillside. A place is recognised by its head word among common indoor, home, vehicle and
+outdoor places (compact lists by kind, not a list of topics); its phrase is the topic's own
+noun run ending on that word ("hospital waiting room", "night bus"), with the topic's
+determiner ("a", "my" said as "your"). Each kind maps to the nearest of the settings (whose
+picture is drawn) and brings imagery that belongs there: an indoor place's seat and murmur, a
+bus's engine hum and passing lights, a beach's sand. Pure functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archibald.pipelines.meditation.words import is_adjective, is_noun, topic_words
+
+__all__ = ["Place", "Imagery", "find_place", "IMAGERY"]
+
+
+@dataclass(frozen=True)
+class Imagery:
+    """What a kind of place is like: its base setting (the nearest of the nine, whose picture
+    is drawn), how a script puts the listener there (``{np}`` is the place's phrase), and what
+    is seen, heard, felt, smelt, the warmth, similes and the light; ``keep`` whether the base
+    setting's own marks still belong (a beach keeps the sea's waves; a library drops the
+    room's candle)."""
+
+    base: str
+    where: str
+    sight: tuple[str, ...] = ()
+    sound: tuple[str, ...] = ()
+    touch: tuple[str, ...] = ()
+    scent: tuple[str, ...] = ()
+    warmth: tuple[str, ...] = ()
+    image: tuple[str, ...] = ()
+    light: str = ""
+    keep: tuple[str, ...] = ()
+
+
+IMAGERY: dict[str, Imagery] = {
+    "indoors": Imagery(
+        "room", "a quiet spot in {np}",
+        ("the soft light around you", "the ordinary things around you, still and quiet"),
+        ("the low murmur of the people around you", "footsteps and voices, soft and far off"),
+        ("the seat holding you", "your feet resting on the floor"),
+        ("the cool, clean air", "the faint smell of paper and coffee"),
+        ("the warmth of your own hands", "the warm air around you"),
+        ("like a lamp left on in a quiet corner", "like dust settling in the light"),
+        "the soft light overhead"),
+    "home": Imagery(
+        "room", "a quiet spot in {np}",
+        ("the familiar things around you", "soft light across the floor"),
+        ("the quiet hum of the house", "a clock ticking softly"),
+        ("the chair or the floor holding you", "a warm cup in your hands"),
+        ("fresh tea", "clean, familiar air"),
+        ("the warmth of the house around you", "a warm cup in your hands"),
+        ("like a kettle cooling slowly", "like light filling a house"),
+        "the soft morning light"),
+    "vehicle": Imagery(
+        "train", "a seat {prep} {np}",
+        ("the window and the lights passing by", "your reflection, soft in the glass"),
+        ("the steady hum of the engine", "the soft murmur of the road"),
+        ("the gentle sway as you move", "the seat holding you"),
+        ("the warm air inside", "the cool air by the window"),
+        ("the warmth of your coat around you", "the warm air inside"),
+        ("like the road running on", "like the steady hum of an engine"),
+        "the lights passing outside"),
+    "shore": Imagery(
+        "sea", "a quiet spot on {np}",
+        ("the open water, blue and wide", "the long line of the shore"),
+        ("small waves breaking on the sand", "a gull calling far away"),
+        ("the warm sand under your hands", "the salt breeze on your face"),
+        ("salt air", "sun-warmed sand"),
+        ("the sun warming the sand", "the warm air over the water"),
+        ("like waves coming in and going out", "like the slow rise and fall of the sea"),
+        "the sun over the water", keep=("waves", "ocean", "tide", "sea", "shore")),
+    "green": Imagery("forest", "a quiet spot in {np}",
+                     keep=("forest", "woods", "trees", "clearing", "moss")),
+    "open": Imagery("sky", "a quiet spot in {np}", keep=("clouds", "hillside", "sky")),
+}
+
+#: head words of places by kind; a word may say its preposition ("bus:on")
+_KINDS: dict[str, str] = {
+    "indoors": """hospital clinic ward waiting-room library cafe café coffee-shop office
+        classroom lecture-hall airport terminal station lobby supermarket shop store queue gym
+        hotel hostel dorm dormitory church chapel temple mosque synagogue museum gallery studio
+        restaurant canteen laboratory lab pharmacy salon cinema theatre theater stadium
+        locker-room dressing-room changing-room hallway corridor elevator lift courtroom
+        workplace warehouse factory bakery bookshop bookstore laundrette laundromat""",
+    "home": """kitchen living-room sitting-room dining-room bathroom bath sofa couch armchair
+        attic nursery porch conservatory garage""",
+    "vehicle": """bus:on coach:on tram:on plane:on airplane:on aeroplane:on subway:on metro:on
+        car:in taxi:in cab:in van:in truck:in traffic-jam:in""",
+    "shore": """beach:on seaside:at pier:on promenade:on boardwalk:on dunes:in""",
+    "green": """park garden tent campsite backyard yard orchard allotment vineyard""",
+    "open": """field:in desert:in prairie:on hilltop:on clifftop:on""",
+}
+_PLACES: dict[tuple[str, ...], tuple[str, str]] = {
+    tuple(w.split(":")[0].split("-")): (kind, (w.split(":") + ["in"])[1])
+    for kind, text in _KINDS.items() for w in text.split()}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place the topic names: its phrase with a determiner ("a hospital waiting room"), its
+    head word ("room"), its kind (a key of :data:`IMAGERY`) and the preposition it takes."""
+
+    phrase: str
+    head: str
+    kind: str
+    prep: str = "in"
+
+    @property
+    def where(self) -> str:
+        """How a script puts the listener there ("a quiet spot in a library")."""
+        return IMAGERY[self.kind].where.format(np=self.phrase, prep=self.prep)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The place's own words ("hospital", "waiting", "room")."""
+        return tuple(w for w in topic_words(self.phrase) if w not in _DETS.values())
+
+
+_DETS = {"a": "a", "an": "an", "the": "the", "my": "your", "your": "your", "our": "your",
+         "this": "this"}
+
+
+def find_place(topic: str, start: int = 0) -> tuple[int, Place] | None:
+    """The first place the topic names from word ``start`` on (its word index and the place),
+    or None."""
+    words = topic_words(topic)
+    for i in range(start, len(words)):
+        found = _place_at(words, i)
+        if found is None:
+            continue
+        end, (kind, prep) = found
+        while (more := _place_at(words, end)) is not None:  # "hospital waiting room"
+            end, (kind, prep) = more
+        j = i  # the nouns before the head are part of its name ("hospital", "night")
+        while j > 0 and is_noun(words[j - 1]) and len(words[j - 1]) > 2:
+            j -= 1
+        k = j - 1  # its determiner, before any adjective ("a busy supermarket queue")
+        while k >= 0 and is_adjective(words[k]):
+            k -= 1
+        det = _DETS.get(words[k], "") if k >= 0 else ""
+        if not det:
+            det = "your" if kind == "home" else "the"
+        phrase = " ".join([det, *words[j:end]])
+        return i, Place(phrase, words[end - 1], kind, prep)
+    return None
+
+
+def _place_at(words: list[str], i: int) -> tuple[int, tuple[str, str]] | None:
+    """Where a place word starting at word ``i`` ends, and its kind and preposition."""
+    for n in (2, 1):
+        key = tuple(words[i:i + n])
+        if len(key) == n and key in _PLACES:
+            return i + n, _PLACES[key]
+    return None

@@ -1,0 +1,189 @@
+"""Word classes for reading any topic: which of its words are things (nouns) and which say how
+someone feels or what they do (adjectives, participles, verbs).
+
+"Feeling stuck at work on a Monday" is about work and Monday; "stuck" is how the listener
+feels, never a thing a sentence can hold ("the stuck", "your hard"). The classes are read from
+word endings (-ed, -ous, -ful, -less, -ive, -ish, -able, -ly, -ing) with a compact list of
+common emotion and state adjectives and of common verbs beside them, kept apart from the nouns
+a topic names. They are heuristics for short English topics, not a grammar: a word they cannot
+place is taken for a noun (what a topic mostly names). Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["STATES", "SMALL", "is_adjective", "is_verb", "is_noun", "noun_phrases",
+           "to_listener", "topic_words"]
+
+#: common emotion and state adjectives (and participles) a topic says of its listener
+STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
+brave broken burnt busy calmer certain cold confused cranky cross curious dark drained
+edgy empty exhausted fearful fine fragile frazzled free frustrated full glad grateful grumpy guilty
+happy hard heavy helpless hopeful hopeless hot hungry hurt impatient insecure irritable jealous
+jittery jumpy late lonely lost low mad miserable moody nervous numb old overwhelmed panicky
+proud ready restless sad scared shaky shy sick sleepy sore stressed strong stuck sure tense
+tired uneasy unhappy unsettled unsure upset weak weary wired worn worried wrong young
+confident fresh present stable steady gentle kind homesick seasick carsick lovesick toxic
+angsty antsy blue cloudy drowsy foggy frosty gloomy misty noisy rainy snowy stormy sunny windy
+big small huge tiny long short new old early difficult easy simple hectic heavy busy messy
+crowded empty loud quiet slow fast bright grey gray warm cool cold hot wet dry dull sharp
+free open closed whole half real true bad good great better best worse worst next last first
+final""".split()) - {"final"}
+#: common verbs (their stems: -s, -es, -ed and -d forms are read from them)
+_VERBS = frozenset("""feel seem stay keep get got make made take took go went come came pass
+try want need let cope handle manage find lose begin began finish sit stand lie lay slept wake
+woke relax breathe soothe forgive accept imagine settle quit fail hate overthink think know say
+said tell told hear heard see saw seen be am is are was were been has have had do does did done
+can could will would shall should may might must become became grow grew give gave live die
+died cried shake shook freeze froze broke relax imagine renew energise energize heal""".split())
+#: nouns whose endings look like another class's
+_NOUNS = frozenset("""bed shed seed need speed feed reed weed sled hundred creed breed steed
+olive archive detective motive executive objective native relative hive drive dive
+handful mouthful spoonful armful cupful family body city library journey anxiety therapy
+story country party baby study diary lady energy company memory history money holiday
+holidays monday tuesday wednesday thursday friday saturday sunday birthday day way play
+worry reply supply ivy jury army entry belly lily jelly july italy assembly rally
+bully ally vegetable timetable sympathy poetry ceremony melody harmony agony""".split())
+#: small words: articles, prepositions, pronouns, conjunctions
+SMALL = frozenset("""a an the of for to in on at by with after before during from into onto
+over under about and or but nor so yet as than then when while where who why how what which
+whose whom if because though although until till since up down off out away back through
+beside near across toward towards along around behind between beyond inside outside within
+without against among upon via my your our their his her its this that these those some any
+all every each both either neither it me you we they i he she us them him one everything
+something nothing anything everyone someone anyone nobody no not very just really too also
+even still again ever never always here there now today tonight tomorrow yesterday abroad
+overseas ahead together anymore""".split())
+_ADJ_ENDINGS = ("ous", "ful", "less", "ive", "ish", "able", "ible", "ed")
+#: adjectives in -ic that are not nouns in -ic ("chaotic", "nostalgic"; not "attic", "logic")
+_IC_ENDINGS = ("tic", "gic", "ric")
+#: nouns that make an adjective in -y ("sandy", "stormy", "sleepy"): only these, as many nouns
+#: end in -y too ("party", "army", "daddy")
+_Y_ROOTS = frozenset("""sand sun rain storm wind cloud snow fog salt mud dust sleep moss grass
+rock noise ice frost mist gloom smoke dirt stick mess bump jump itch twitch mood gust breeze
+chill shade fluff grit haze heat muck slush""".split())
+_SWAP = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
+         "i'm": "you're", "i've": "you've", "i'll": "you'll", "i'd": "you'd", "am": "are",
+         "we": "you", "us": "you", "our": "your", "ours": "yours", "ourselves": "yourselves",
+         "we're": "you're"}
+_I = frozenset({"i", "i'm", "i've", "i'll", "i'd"})
+_WORD = re.compile(r"[a-z][a-z'-]*")
+
+
+def topic_words(text: str) -> list[str]:
+    """The words of ``text``, lower case (apostrophes and hyphens kept inside a word)."""
+    return [w.strip("'-") for w in _WORD.findall(text.lower())]
+
+
+def is_verb(word: str) -> bool:
+    """A common verb in one of its forms ("feels", "stays", "passed", "waiting"), or a word
+    in -ing that is not a noun in -ing ("morning", "meeting")."""
+    w = word.lower()
+    if w in _NOUNS:
+        return False
+    if w in _VERBS:
+        return True
+    for end in ("s", "es", "ed", "d", "ing"):
+        stem = w[:-len(end)]
+        if w.endswith(end) and (stem in _VERBS or stem + "e" in _VERBS or
+                                (len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in _VERBS)):
+            return True
+    if w.endswith("ies") and w[:-3] + "y" in _VERBS:
+        return True
+    return False
+
+
+def is_adjective(word: str) -> bool:
+    """An emotion or state adjective ("nervous", "overwhelmed", "hard"), or a word whose ending
+    makes it one (-ous, -ful, -less, -ive, -ish, -able, -ible, a participle in -ed), or an
+    adverb in -ly ("lonely" too)."""
+    w = word.lower()
+    if w in STATES:
+        return True
+    if w in _NOUNS or len(w) < 4:
+        return False
+    if w.endswith("ly"):
+        return True
+    if w.endswith("y") and any(root in _Y_ROOTS for root in (w[:-1], w[:-2], w[:-1] + "e",
+                                                              w[:-2] + "e")):
+        return True  # sandy, sunny, icy, noisy
+    if w.endswith(_IC_ENDINGS) and len(w) >= 7:
+        return True  # chaotic, nostalgic, euphoric
+    if any(w.endswith(s) and len(w) > len(s) + 2 for s in STATES if len(s) >= 5):
+        return True  # heartbroken, overtired
+    return any(w.endswith(end) and len(w) > len(end) + 2 for end in _ADJ_ENDINGS)
+
+
+_ING_NOUNS = frozenset({"morning", "evening", "meeting", "building", "spring",
+                        "ceiling", "wedding", "something", "nothing", "darling", "painting",
+                        "ring", "king", "thing", "sibling", "pudding", "gathering", "clothing",
+                        "offering", "beginning", "mourning", "parenting", "lightning",
+                        "crossing", "landing", "ending", "coding", "camping", "swimming",
+                        "cycling", "training", "nursing", "housing", "shopping", "writing"})
+
+
+def is_noun(word: str) -> bool:
+    """A word that names a thing, a person, a place, a feeling or a time: not small, not an
+    adjective, not a verb, not a verb in -ing (unless a noun in -ing: "morning")."""
+    w = word.lower()
+    if len(w) < 3 or w in SMALL or any(c.isdigit() for c in w):
+        return False
+    if w.endswith("ing"):
+        return w in _ING_NOUNS
+    if w in _NOUNS:
+        return True
+    return not is_adjective(w) and not is_verb(w)
+
+
+def noun_phrases(text: str) -> list[str]:
+    """The topic's noun phrases, in order: runs of adjectives and nouns that end on a noun
+    ("big job interview", "hospital waiting room", "exams and deadlines"), lower case. A run
+    joined by "and" stays one phrase when both sides are nouns."""
+    words = topic_words(text)
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        while run and not is_noun(run[-1]) and not _compound(run):
+            run.pop()  # a phrase ends on its noun
+        while run and run[0] == "and":
+            run.pop(0)
+        if run and any(is_noun(w) or _compound(run[i:]) for i, w in enumerate(run)):
+            out.append(" ".join(run))
+        run.clear()
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if w == "and" and run and is_noun(run[-1]) and nxt and is_noun(nxt):
+            run.append(w)
+        elif is_noun(w) or (is_adjective(w) and w not in SMALL) or \
+                (w.endswith("ing") and nxt and is_noun(nxt) and f"{w} {nxt}" in _COMPOUNDS):
+            run.append(w)
+        else:
+            flush()
+    flush()
+    return out
+
+
+#: -ing words that make a noun with the word after them
+_COMPOUNDS = frozenset({"waiting room", "living room", "dining room", "sitting room",
+                        "changing room", "parking lot", "parking garage", "swimming pool",
+                        "washing machine", "shopping centre", "shopping center",
+                        "shopping mall", "training ground", "boarding gate",
+                        "boarding school", "dressing room", "filling station"})
+
+
+def _compound(run: list[str]) -> bool:
+    return len(run) >= 2 and " ".join(run[-2:]) in _COMPOUNDS
+
+
+def to_listener(text: str) -> str:
+    """``text`` as said to the listener: the topic's "my grandmother" is "your grandmother",
+    "I'm" is "you're" (the first person becomes the second)."""
+    def swap(m: re.Match[str]) -> str:
+        new = _SWAP.get(m[0].lower())
+        if new is None:
+            return m[0]
+        upper = m[0][:1].isupper() and (m[0].lower() not in _I or m.start() == 0)
+        return new[:1].upper() + new[1:] if upper else new
+    return re.sub(r"\b[A-Za-z]+(?:'[a-z]+)?\b", swap, text)
