@@ -127,6 +127,10 @@ def test_contradictions_of_the_topic_are_named() -> None:
     assert {c["said"] for c in said} == {"The day is complete", "Night has come"}
     assert contradictions("Now open your eyes.", "Deep sleep for students")
     assert not contradictions("Now open your eyes.", "Morning energy for runners")
+    # a night bus, a night walk: awake and out at night, not a session to fall asleep in
+    for awake in ("Riding a night bus home", "A night walk by the harbour", "Night market nerves"):
+        assert not contradictions("Now open your eyes.", awake), awake
+    assert contradictions("Now open your eyes.", "A calm night after a hard week")
 
 
 def test_sentence_frames_more_than_twice_in_ten_minutes_are_counted() -> None:

@@ -38,6 +38,7 @@ TOPICS = {
     "Lonely at a quiet campsite": "campsite",
     "Insecure before a first date in a restaurant": "restaurant",
     "Exhausted after marathon training": "",
+    "Riding a night tram home after a late shift": "tram",
     "Unsettled in a new job": "",
     "Irritable in a noisy open-plan office": "office",
     "Peaceful evening on a sandy beach": "beach",

@@ -62,7 +62,11 @@ CONTRADICTIONS: tuple[tuple[str, str, str], ...] = (
 BRIEF_FACTS: tuple[tuple[str, str], ...] = (
     ("morning", r"\bmorning\b|\bnight ?shift\b|\bwak(?:e|ing) up\b|\bsunrise\b|\bdawn\b"
                 r"|\bstart (?:of )?(?:the|your) day\b"),
-    ("sleep", r"\bsleep\b|\basleep\b|\bbedtime\b|\binsomnia\b|\bnight\b(?!\s*shift)"),
+    # "night" names a sleep session unless it says when something else happens: a night shift,
+    # a night bus, a night walk is a listener awake and out
+    ("sleep", r"\bsleep\b|\basleep\b|\bbedtime\b|\binsomnia\b|\bnight\b(?!\s*(?:shift|bus"
+              r"|train|tram|flight|ferry|drive|ride|market|walk|run|swim|duty|watch|class|out)"
+              r"\b)"),
     ("awake", r"\bfocus\b|\benergy\b|\bstudy\b|\bwork(?:day)?\b|\bmorning\b"),
 )
 
