@@ -118,3 +118,17 @@ def test_user_profile_overrides_shipped_one(tmp_path: Path,
     code, out, _ = _run(capsys, "route", "explain", "script_review", "--json", "--config",
                         str(cfg))
     assert json.loads(out)["decision"] == "keep"
+
+
+def test_keys_list_shows_a_sub_cent_spend_as_it_is(capsys: pytest.CaptureFixture[str]) -> None:
+    from archibald.serve.gateway.keys import Keys, channel_of
+
+    m = Memory()
+    Keys(m).create("alice")  # no limits: listing it used to raise formatting None
+    Keys(m).create("bob", budget_usd=5, rpm=60)
+    m.record(Attempt("chat", "budget", "ds", True, 21_000, 0, channel=channel_of("alice")))
+    m.close()
+    code, out, _ = _run(capsys, "keys", "list")
+    alice, bob = out.splitlines()
+    assert code == 0 and "spent $0.000021  no limits" in alice  # $0.0000 said nothing
+    assert "spent $0  budget $5, 60 requests a minute" in bob

@@ -64,7 +64,7 @@ def test_plain_lines_when_not_a_terminal(tmp_path: Path) -> None:
     done = [ln for ln in lines if " done " in ln]
     assert re.fullmatch(r"\[ +\d+\.\ds\] market_research  done  route=premium cost=\$0\.0123",
                         done[0])
-    assert re.fullmatch(r"\[ +\d+\.\ds\] script_writing   done  route=local cost=\$0\.0000",
+    assert re.fullmatch(r"\[ +\d+\.\ds\] script_writing   done  route=local cost=\$0",
                         done[1])
 
     out = NotATerminal()

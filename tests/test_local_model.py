@@ -22,6 +22,7 @@ from archibald.providers import local_model
 from stubs.base import Recorded, Reply, prompt_of
 from stubs.ollama import OllamaStub
 from stubs.openai_compat import OpenAIStub
+from stubs.podcast import podcast_reply
 
 PODCAST_TEXT = ("research", "outline", "script", "review")
 MEDITATION_TEXT = ("market_research", "meditation_concept", "script_writing", "script_review",
@@ -137,43 +138,6 @@ def test_detection_is_quick_when_nothing_listens_or_nothing_answers(
 
 
 # -- the podcast ------------------------------------------------------------------------------------
-SECTIONS = ("Intro", "Where the Cup Began", "How a Roast Works", "Why It Still Matters",
-            "Recap", "Outro")
-_SAY = {
-    "Intro": "Hi, I'm Alex, and today we are looking at coffee, from a goat herder's legend to "
-             "the cup on your desk. It is a short story with a long tail, and it starts with a "
-             "shrub.",
-    "Where the Cup Began": "The story most people tell starts in Ethiopia, where coffee grew "
-                           "wild long before anyone roasted it. Traders carried the beans "
-                           "across the Red Sea to Yemen.",
-    "How a Roast Works": "Roasting turns a hard green seed into something brittle and "
-                         "fragrant. A few minutes of heat decide whether the cup tastes of "
-                         "fruit or of smoke.",
-    "Why It Still Matters": "Coffee shaped trade routes and cafes, and it still shapes how "
-                            "many of us start the day. Millions of farmers depend on its "
-                            "price.",
-    "Recap": "So: an old plant, a craft of heat and timing, and a daily habit with a long "
-             "history behind it.",
-    "Outro": "Thanks for listening. I'm Alex, and I will see you next time.",
-}
-
-
-def podcast_reply(body: Any) -> str:
-    prompt = prompt_of(body)
-    if prompt.startswith("Research"):
-        return ("## Where the cup began\n- How did coffee leave Ethiopia for Yemen?\n"
-                "- Takeaway: coffee travelled with traders\n\n"
-                "## How a roast works\n- What happens to the bean in the roaster?\n"
-                "- Takeaway: heat and time make the taste\n\n"
-                "## Why it still matters\n- Who grows coffee today?\n"
-                "- Takeaway: a daily habit with a long history\n")
-    if prompt.startswith("Outline"):
-        return "# Coffee, Cup by Cup\n\n" + "\n\n".join(
-            f"## {s}\n- {s.lower()} in a sentence\n- Takeaway: {s.lower()} matters"
-            for s in SECTIONS)
-    return "# Coffee, Cup by Cup\n\n" + "\n\n".join(f"## {k}\n\n{v}" for k, v in _SAY.items())
-
-
 def test_the_podcast_text_stages_use_the_local_model_at_no_cost(
         ollama: OllamaStub, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     ollama.reply_text = podcast_reply

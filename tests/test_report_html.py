@@ -179,7 +179,7 @@ def test_html_renders_markdown_and_every_bar_is_visible() -> None:
     assert any(v == 0 for _, v, _ in series)  # the $0 bars are there
     assert len(page.labels) == 2 * len(eco["rows"])
     assert ("traditional", "no premium route") in page.labels
-    assert ("orchestrated", "$0.0000") in page.labels
+    assert ("orchestrated", "$0") in page.labels
 
 
 def _bands(png: Path, rgb: tuple[int, int, int]) -> int:

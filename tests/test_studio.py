@@ -119,7 +119,19 @@ def test_the_overview_sums_are_the_ledgers_rows(client: TestClient, db: str) -> 
     assert o["savings"]["verified_nano"] == 3_500_000  # judged
     assert o["savings"]["unverified_nano"] == 2_000_000  # a route-blind check only
     text = client.get("/?period=week").text
-    assert "$0.0035" in text and "$0.0090" in text
+    assert "$0.0035" in text and "$0.009<" in text
+
+
+def test_a_gateway_keys_sub_cent_spend_is_shown_as_it_is_not_as_nothing(
+        client: TestClient, db: str) -> None:
+    m = Memory(db)
+    for _ in range(3):  # three gateway calls at $0.000007 each
+        m.record(Attempt(task_type="chat", route="budget", backend="deepseek:deepseek-chat",
+                         success=True, cost_nano=7_000, baseline_nano=0, channel="key:alice"))
+    m.close()
+    text = client.get("/").text
+    assert "<td>key:alice</td><td class=\"num\">3</td><td class=\"num\">$0.000021</td>" in text
+    assert "$0.0000<" not in text and "$0</td>" in text  # the baseline: nothing, said so
 
 
 def test_near_a_budget_the_overview_alerts(tmp_path: Path, db: str) -> None:

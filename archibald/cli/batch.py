@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
+from ..store.ledger import format_usd
 from . import app
 from .common import ConfigOption, open_memory, open_settings, print_json
 
@@ -59,18 +60,20 @@ def batch(manifest: Path = typer.Argument(..., help="CSV or TOML manifest of the
         print_json(data)
     else:
         typer.echo(f"batch: {data['done']}/{len(items)} done, {data['failed']} failed in "
-                   f"{data['wall_seconds']:.1f} s; cost ${data['cost_usd']:.4f}")
+                   f"{data['wall_seconds']:.1f} s; cost {format_usd(data['cost_usd'])}")
         for name, c in data["channels"].items():
             budget = "no budget of its own" if c["budget_usd"] is None else \
                 f"its budget ${c['budget_usd']:g} a month"
-            typer.echo(f"  channel {name}: cost ${c['cost_usd']:.4f} against ${c['baseline_usd']:.4f}"
-                       f" all-premium; verified savings ${c['verified_savings_usd']:.4f}, "
-                       f"unverified ${c['unverified_savings_usd']:.4f}; {budget}")
+            typer.echo(f"  channel {name}: cost {format_usd(c['cost_usd'])} against "
+                       f"{format_usd(c['baseline_usd'])} all-premium; verified savings "
+                       f"{format_usd(c['verified_savings_usd'])}, unverified "
+                       f"{format_usd(c['unverified_savings_usd'])}; {budget}")
         api = data.get("batch_api") or {}
         if api.get("calls"):
-            typer.echo(f"  provider batch APIs: {api['calls']} calls for ${api['cost_usd']:.4f} "
-                       f"instead of ${api['synchronous_usd']:.4f} (saved "
-                       f"${api['saved_usd']:.4f})")
+            typer.echo(f"  provider batch APIs: {api['calls']} calls for "
+                       f"{format_usd(api['cost_usd'])} instead of "
+                       f"{format_usd(api['synchronous_usd'])} "
+                       f"(saved {format_usd(api['saved_usd'])})")
         for r in result.failed:
             typer.echo(f"  failed: {r.item.out.name} ({r.item.where}): {r.error}")
     if result.failed:
@@ -134,5 +137,5 @@ def _schedule(settings: Settings, items: list[BatchItem], as_json: bool) -> None
     for r in rows:
         when = r["publish_at"] or "on upload (no publish time)"
         typer.echo(f"  {when:<26} {r['channel']:<12} {r['pipeline']:<10} {r['minutes']:>5g} "
-                   f"min ~${r['planned_cost_usd']:.4f}  {r['topic']}")
-    typer.echo(f"forecast cost: ${total:.4f} for {len(rows)} items")
+                   f"min ~{format_usd(r['planned_cost_usd'], 4)}  {r['topic']}")
+    typer.echo(f"forecast cost: {format_usd(total)} for {len(rows)} items")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, cast
 
 import typer
 
+from ..store.ledger import format_usd
 from . import app
 from .common import ConfigOption, open_memory, open_settings, print_json
 
@@ -54,11 +55,12 @@ def keys_list(as_json: bool = typer.Option(False, "--json"),
     if not rows:
         typer.echo("no keys; `archibald keys create NAME` makes one")
     for r in rows:
-        limits = ", ".join(text for text, value in (
-            (f"budget ${r['budget_usd']:g}", r["budget_usd"]),
-            (f"${r['per_day_usd']:g} a day", r["per_day_usd"]),
-            (f"{r['rpm']} requests a minute", r["rpm"])) if value is not None) or "no limits"
-        typer.echo(f"{r['name']:<20} {r['prefix']}…  spent ${r['spent_usd']:.4f}  {limits}"
+        # each text is made only for a limit the key has: formatting None with :g raises
+        limits = ", ".join(text.format(value) for text, value in (
+            ("budget ${:g}", r["budget_usd"]), ("${:g} a day", r["per_day_usd"]),
+            ("{} requests a minute", r["rpm"])) if value is not None) or "no limits"
+        spent = format_usd(cast(float, r["spent_usd"]))
+        typer.echo(f"{r['name']:<20} {r['prefix']}…  spent {spent}  {limits}"
                    f"{'  (revoked)' if r['revoked'] else ''}")
 
 

@@ -12,6 +12,7 @@ from ..errors import InputError, UnknownTaskType
 
 from . import app
 from .common import ConfigOption, open_memory, open_settings, print_json
+from ..store.ledger import format_usd
 
 memory_app = typer.Typer(help="What memory has learned.", no_args_is_help=True)
 app.add_typer(memory_app, name="memory")
@@ -30,11 +31,12 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
         return
     typer.echo(f"database: {data['database']}")
     typer.echo(f"attempts: {data['attempts']}   runs: {data['runs']}   spent: "
-               f"${data['cost_usd']:.4f}   all-premium baseline: ${data['baseline_usd']:.4f}")
+               f"{format_usd(data['cost_usd'])}   all-premium baseline: "
+               f"{format_usd(data['baseline_usd'])}")
     if not data["groups"]:
         typer.echo("no outcomes recorded yet")
         return
-    typer.echo(f"quality assurance (judge and shadow calls): ${data['qa_cost_usd']:.4f}")
+    typer.echo(f"quality assurance (judge and shadow calls): {format_usd(data['qa_cost_usd'])}")
     typer.echo(f"{'task type':<20} {'channel':<12} {'route':<8} {'n':>5} {'success':>8} "
                f"{'quality':>8} {'evidence':>8} {'unjudged':>8} {'mean cost':>11} "
                f"{'saved':>10}")
@@ -42,7 +44,7 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
         q = "-" if g["mean_quality"] is None else f"{g['mean_quality']:.2f}"
         typer.echo(f"{g['task_type']:<20} {g['channel']:<12} {g['route']:<8} {g['n']:>5} "
                    f"{g['success_rate']:>8.0%} {q:>8} {g['evidence_n']:>8} {g['unjudged']:>8} "
-                   f"${g['mean_cost_usd']:>10.4f} ${g['savings_usd']:>9.4f}")
+                   f"{format_usd(g['mean_cost_usd'], 4):>11} {format_usd(g['savings_usd']):>10}")
     typer.echo("quality maintenance (judged quality / premium's on the same tasks):")
     if not data["quality_maintenance"]:
         typer.echo("  not measured (no judge): no shadow pair judged yet")

@@ -10,6 +10,7 @@ import typer
 from . import app
 from .common import (ConfigOption, check_channel, open_memory, open_pipeline, open_router, open_settings,
                      print_json)
+from ..store.ledger import format_usd
 from .memory import memory_app
 from ..core.tasks import Usage
 
@@ -110,9 +111,10 @@ def savings_line(data: dict[str, Any]) -> str:
     else:
         behind = "no judged comparison yet"
     unverified = ", ".join(s["unverified_stages"])
-    return (f"verified savings ${s['verified_usd']:.4f} ({behind}); unverified savings "
-            f"${s['unverified_usd']:.4f} (no comparison yet{': ' + unverified if unverified else ''})"
-            f"; quality assurance -${s['qa_usd']:.4f}")
+    return (f"verified savings {format_usd(s['verified_usd'], 4)} ({behind}); unverified savings "
+            f"{format_usd(s['unverified_usd'], 4)} (no comparison yet"
+            f"{': ' + unverified if unverified else ''}); quality assurance "
+            f"{format_usd(-s['qa_usd'], 4)}")
 
 
 def _qa_estimate(router: Any, settings: Any, task: Any, route: str, premium: float) -> float:
@@ -201,13 +203,13 @@ def plan(videos: int = typer.Option(10, "--videos", "--runs",
     for s in data["stages"]:
         rate = f", {s['rate']} rate" if s["rate"] not in ("", "standard") else ""
         premium = "no premium backend" if s["premium_cost_usd"] is None else \
-            f"premium ${s['premium_cost_usd']:.4f}"
-        qa = f", QA ~${s['qa_cost_usd']:.4f}" if s["qa_cost_usd"] else ""
-        typer.echo(f"  {s['stage']:<20} {s['route']:<8} ~${s['expected_cost_usd']:.4f} "
+            f"premium {format_usd(s['premium_cost_usd'], 4)}"
+        qa = f", QA ~{format_usd(s['qa_cost_usd'], 4)}" if s["qa_cost_usd"] else ""
+        typer.echo(f"  {s['stage']:<20} {s['route']:<8} ~{format_usd(s['expected_cost_usd'], 4)} "
                    f"({premium}{qa}{rate})")
     typer.echo(f"routes as planned now, quality assurance (judge and shadow) included: "
-               f"${data['planned_cost_per_video_usd']:.4f} per {spec.unit}, "
-               f"${data['planned_cost_total_usd']:.2f} for {videos}")
+               f"{format_usd(data['planned_cost_per_video_usd'], 4)} per {spec.unit}, "
+               f"{format_usd(data['planned_cost_total_usd'])} for {videos}")
     typer.echo(f"per {spec.unit}: {savings_line(data)}")
     f = data["forecast"]
     if f is None:
@@ -217,8 +219,9 @@ def plan(videos: int = typer.Option(10, "--videos", "--runs",
     tlo, thi = f["total_interval_usd"]
     slo, shi = f["seconds_interval"]
     typer.echo(f"forecast ({f['level']:.0%} interval, {f['note']}):")
-    typer.echo(f"  cost per video ${f['per_video_usd']:.4f} [${lo:.4f}, ${hi:.4f}]; "
-               f"all {videos}: ${f['total_usd']:.2f} [${tlo:.2f}, ${thi:.2f}]")
+    typer.echo(f"  cost per video {format_usd(f['per_video_usd'], 4)} [{format_usd(lo, 4)}, "
+               f"{format_usd(hi, 4)}]; all {videos}: {format_usd(f['total_usd'])} "
+               f"[{format_usd(tlo)}, {format_usd(thi)}]")
     typer.echo(f"  time per video {f['seconds_per_video']:.0f} s [{slo:.0f}, {shi:.0f}]")
 
 

@@ -9,6 +9,7 @@ from typing import Any, List, Optional
 
 import typer
 
+from ..store.ledger import format_usd
 from . import app
 from .common import ConfigOption, check_channel, open_pipeline, open_settings
 
@@ -41,8 +42,8 @@ def produce(topic: str = typer.Option(..., "--topic", help="What the meditation 
 
 def _summary(data: dict[str, Any], out: Path) -> None:
     t = data["totals"]
-    typer.echo(f"done in {data['wall_seconds']:.1f} s: cost ${t['cost_usd']:.4f} vs all-premium "
-               f"${t['baseline_usd']:.4f} ({t['savings_pct']:.1f}% saved)")
+    typer.echo(f"done in {data['wall_seconds']:.1f} s: cost {format_usd(t['cost_usd'], 4)} vs "
+               f"all-premium {format_usd(t['baseline_usd'], 4)} ({t['savings_pct']:.1f}% saved)")
     for name in (*data.get("files", {}), "run.json", "report.md", "report.html"):
         typer.echo(f"  {out / name}")
 

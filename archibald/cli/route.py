@@ -6,6 +6,7 @@ from typing import Any, Optional
 
 import typer
 
+from ..store.ledger import format_usd
 from . import app
 from .common import ConfigOption, check_channel, open_memory, open_router, open_settings, print_json
 
@@ -40,14 +41,15 @@ def explain(task_type: str = typer.Argument(..., help="A task type, e.g. script_
     typer.echo(f"  analysis: complexity {a['complexity']}/10, creative "
                f"{'yes' if a['creativity_required'] else 'no'}, execution-focused "
                f"{'yes' if a['execution_focused'] else 'no'}, premium would cost "
-               f"${a['estimated_cost']:.4f}")
+               f"{format_usd(a['estimated_cost'], 4)}")
     learned = data["learned"]
     if learned:
         judged = (f", {learned['relative_quality']:.0%} of premium's judged quality"
                   if "relative_quality" in learned else "")
         typer.echo(f"  learned: {learned['count']} outcomes on {learned['route']} "
                    f"({learned['evidence_kind']}), {learned['success_rate']:.0%} success"
-                   f"{judged}, ${learned['mean_cost_usd']:.4f} each ({learned['evidence']})")
+                   f"{judged}, {format_usd(learned['mean_cost_usd'], 4)} each "
+                   f"({learned['evidence']})")
         used = learned.get("evidence_used") or {}
         typer.echo("  evidence used: " + (", ".join(
             f"{n} {_EVIDENCE.get(k, k)}" for k, n in sorted(

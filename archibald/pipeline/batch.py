@@ -47,7 +47,7 @@ from typing import Any, Literal, TextIO
 
 from ..config import Settings
 from ..errors import InputError
-from ..store.ledger import NANO
+from ..store.ledger import NANO, format_usd
 from ..store.memory import Memory
 from .lifeline import Lifeline, guarded
 from .store import digest
@@ -546,7 +546,7 @@ class PlainBatchProgress:
     def __call__(self, r: ItemResult) -> None:
         if r.state == "running" and r.stage:
             return  # stage changes are for the live view
-        extra = {"done": f"cost ${r.cost_nano / NANO:.4f} in {r.seconds:.1f} s",
+        extra = {"done": f"cost {format_usd(r.cost_nano / NANO, 4)} in {r.seconds:.1f} s",
                  "failed": f"error: {r.error}"}.get(r.state, "")
         print(f"[{time.monotonic() - self.t0:6.1f}s] {r.item.out.name}  {r.state}  {extra}"
               .rstrip(), file=self.stream, flush=True)
@@ -598,8 +598,8 @@ class LiveBatchProgress:
         spent = sum(r.cost_nano for r in rs) / NANO
         eta = self.eta()
         title = (f"batch: {counts['done'] + counts['finished earlier']}/{len(rs)} done, "
-                 f"{counts['running']} running, {counts['failed']} failed; spent ${spent:.4f}"
-                 + (f" of ${self.budget:.2f} this month" if self.budget is not None else "")
+                 f"{counts['running']} running, {counts['failed']} failed; spent {format_usd(spent)}"
+                 + (f" of {format_usd(self.budget)} this month" if self.budget is not None else "")
                  + (f"; ETA {eta:.0f} s" if eta is not None else ""))
         table = Table(title=title, expand=False)
         for col in ("item", "channel", "state", "stage", "cost", "seconds"):
@@ -609,7 +609,8 @@ class LiveBatchProgress:
             secs = (now - r.started) if r.state == "running" and r.started else r.seconds
             table.add_row(r.item.out.name, r.item.channel,
                           r.state if r.state != "failed" else f"failed: {r.error[:60]}",
-                          r.stage, f"${r.cost_nano / NANO:.4f}", f"{secs:.1f}" if secs else "")
+                          r.stage, format_usd(r.cost_nano / NANO, 4),
+                          f"{secs:.1f}" if secs else "")
         return table
 
 

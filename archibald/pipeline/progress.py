@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from ..store.ledger import format_usd
 from .events import ProgressCallback, StageEvent, StageState
 
 if TYPE_CHECKING:
@@ -27,14 +28,14 @@ __all__ = ["StageState", "StageEvent", "ProgressCallback", "PlainProgress", "Liv
 
 
 def _details(event: StageEvent) -> str:
-    """``route=local cost=$0.0000`` from the record, for whichever keys it has."""
+    """``route=local cost=$0`` from the record, for whichever keys it has."""
     parts = []
     route = event.record.get("route")
     if route is not None:
         parts.append(f"route={route}")
     cost = event.record.get("cost")
     if isinstance(cost, (int, float)):
-        parts.append(f"cost=${cost:.4f}")
+        parts.append(f"cost={format_usd(cost, 4)}")
     return " ".join(parts)
 
 
@@ -108,7 +109,7 @@ class LiveProgress:
             state = ev.state if ev.state != "failed" else f"failed: {ev.error}"
             table.add_row(ev.stage, ev.phase, f"[{_STYLE[ev.state]}]{state}[/]",
                           str(ev.record.get("route", "")),
-                          f"${cost:.4f}" if isinstance(cost, (int, float)) else "", secs)
+                          format_usd(cost, 4) if isinstance(cost, (int, float)) else "", secs)
         return table
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 from typing import Any, Sequence
 
+from ..store.ledger import format_usd
+
 __all__ = ["cost_chart", "MIN_BAR"]
 
 #: the width of a bar worth $0, so that it is still seen (pixels)
@@ -21,8 +23,7 @@ _SERIES = (("traditional", "traditional (all premium)", "#8c9bc2"),
 def _label(micros: int | None) -> str:
     if micros is None:
         return "no premium route"
-    usd = micros / 1e6
-    return f"${usd:,.4f}" if usd >= 0.0001 or usd == 0 else f"${usd:,.6f}"
+    return format_usd(micros / 1e6, 4)
 
 
 def cost_chart(rows: Sequence[dict[str, Any]], *, width: int = 960) -> str:

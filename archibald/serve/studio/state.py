@@ -10,14 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from ...config import Settings, load_settings
+from ...store.ledger import NANO, format_usd
 from ...store.memory import Memory
 
 __all__ = ["Studio", "money", "when", "out_root"]
 
 
-def money(nano: int | float | None, places: int = 4) -> str:
-    """Nano-dollars as ``$1,234.5678``."""
-    return f"${(nano or 0) / 1e9:,.{places}f}"
+def money(nano: int | float | None, places: int = 2) -> str:
+    """Nano-dollars as ``$1,234.57``, a sub-cent amount as ``$0.000021``, none as ``$0``
+    (:func:`archibald.store.ledger.format_usd`)."""
+    return format_usd((nano or 0) / NANO, places)
 
 
 def when(ts: float | None) -> str:
