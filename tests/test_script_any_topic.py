@@ -131,6 +131,13 @@ def test_the_title_names_the_topic(topic: str) -> None:
         (concept.title, key_nouns(topic))
     assert not re.search(r"\b(?:at|in|on|for|with)\s+(?:the\s+)?(?:" +
                          "|".join(FEELINGS) + r")\s*(?::|$)", concept.title.lower())
+    # a title speaks to its viewer: the topic's "my" is "your", never the writer's voice
+    assert not re.search(r"\b(?:my|i|i'm|me)\b", concept.title.lower()), concept.title
+
+
+def test_a_title_from_the_listeners_situation_speaks_to_them() -> None:
+    concept, _, _ = _made("Heavy-hearted after my grandfather's funeral")
+    assert "Your Grandfather" in concept.title and "My" not in concept.title.split()
 
 
 @pytest.mark.parametrize("topic", TOPICS)
