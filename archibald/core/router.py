@@ -624,9 +624,9 @@ class Router:
                 state.attempts.append(attempt)
             return None
         answered(attempt, outcome)
-        self.memory.settle(attempt, outcome_payload(outcome))
-        if attempt.id is not None:
-            WireLog(self.memory.engine, attempt.id).forget()
+        assert attempt.id is not None
+        self.memory.settle(attempt, outcome_payload(outcome),  # its wire row done with it
+                           also=WireLog(self.memory.engine, attempt.id).forget)
         state.spent += attempt.cost_nano
         return await self._judge(state, attempt, outcome)
 

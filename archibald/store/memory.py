@@ -15,9 +15,9 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from ..errors import ConfigError
 from .ledger import EVIDENCE, Attempt
-from .rows import (IDENTITY, INSERT_ATTEMPT, LOCK_BUDGETS, SETTLE_AGAIN, SETTLE_PENDING, _attempt, _row,
-                   _spent_stmt, inserted_id, run, spent_query, stats_insert, STATS_SELECT,
-                   STATS_UPDATE)
+from .rows import (IDENTITY, INSERT_ATTEMPT, LOCK_BUDGETS, SETTLE_AGAIN, SETTLE_PENDING,
+                   _attempt, _row, _spent_stmt, inserted_id, run, spent_query, stats_insert,
+                   STATS_SELECT, STATS_UPDATE)
 from .stats import RouteStats, add_stats
 from .transfer import read_export
 from .migrations import (attempts, memory_items, migrate, publish_queue, route_stats,
@@ -111,8 +111,8 @@ class Memory:
                 also: Callable[[Any, int], None] | None = None) -> int:
         """Write ``a`` as a pending attempt if ``check`` lets it, atomically across processes.
 
-        One transaction (on SQLite ``BEGIN IMMEDIATE``: the write lock first) bumps the budget
-        lock row (on PostgreSQL a row lock, so concurrent reservations queue there too), calls
+        One transaction takes the writers' lock first (on SQLite ``BEGIN IMMEDIATE``; on
+        PostgreSQL a bump of the budget lock row, so concurrent reservations queue there), calls
         ``check`` with a function that sums committed money inside that transaction, and
         inserts the pending row, itself the reservation of ``a.max_cost_nano``. ``check``
         raises to refuse. ``also(conn, row_id)`` writes more in the same transaction (the
@@ -122,7 +122,7 @@ class Memory:
         with self.engine.connect() as conn:
             try:
                 if self.engine.dialect.name == "sqlite":  # the write lock before any read
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")  # (the one writer: no lock row)
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
                 else:
                     conn.execute(LOCK_BUDGETS)
 

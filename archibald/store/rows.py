@@ -16,8 +16,8 @@ from .migrations import attempts, budget_lock, route_stats
 from .spend import bucket_query
 
 __all__ = ["_spent_stmt", "_row", "_attempt", "COMMITTED", "spent_query", "SETTLE_PENDING",
-           "SETTLE_AGAIN", "LOCK_BUDGETS", "STATS_KEY", "STATS_UPDATE", "STATS_SELECT", "stats_insert",
-           "INSERT_ATTEMPT", "IDENTITY", "run", "inserted_id"]
+           "SETTLE_AGAIN", "LOCK_BUDGETS", "STATS_KEY", "STATS_UPDATE", "STATS_SELECT",
+           "stats_insert", "INSERT_ATTEMPT", "IDENTITY", "run", "inserted_id"]
 
 # The ledger's statements on the hot path (a reservation, a settlement, a route's statistics)
 # are built once with bound parameters and given their values at execution: SQLAlchemy then

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.words import (SMALL, is_adjective, is_noun, is_verb,
-                                                  to_listener)
+                                                  to_listener, topic_words)
 
 __all__ = ["Setting", "SETTINGS", "key_nouns", "topic_setting", "heart_lines", "mixed_settings", "foreign_marks",
            "names_nouns"]
@@ -169,8 +169,7 @@ def key_nouns(topic: str) -> tuple[str, ...]:
     "nervous", "overwhelmed": how the listener is, not a thing), small words or a meditation's
     own vocabulary (see :mod:`archibald.pipelines.meditation.words`)."""
     out: list[str] = []
-    for w in re.findall(r"[a-z][a-z'-]*", topic.lower()):
-        w = w.strip("'-")
+    for w in topic_words(topic):
         if len(w) < 3 or w in _STOP or w in out or not is_noun(w):
             continue
         out.append(w)
