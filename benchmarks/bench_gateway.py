@@ -29,7 +29,8 @@ upstream's) less the direct call's, in the same run. *Own time*: what each proxy
 request as its own, its latency less the time it waited on the upstream
 (``x-archibald-overhead-ms``; LiteLLM's ``x-litellm-overhead-duration-ms``, the figure behind
 its published 2 ms p50 / 13 ms p99); it starts when the app is handed the request, so a wait
-in the server's queue before that counts in the added latency only.
+in the server's queue before that counts in the added latency only. *CPU a request*: each
+proxy's processes' user and system time over its side of the run (``/proc``), per request.
 """
 
 from __future__ import annotations
@@ -128,8 +129,8 @@ async def _load(url: str, headers: dict[str, str], body: dict, n: int, c: int,
     of each request, ms (asked in its prompt), and what is returned is then each request's
     time less its upstream's.
 
-    The client is aiohttp on one connection pool, a load generator that costs the shared
-    cores little (0.4 ms of CPU a request)."""
+    The client is aiohttp on one connection pool: the load generator shares the two cores
+    with the proxies, so it should cost them as little as it can."""
     import aiohttp
 
     times: list[float] = []
@@ -164,6 +165,19 @@ async def _load(url: str, headers: dict[str, str], body: dict, n: int, c: int,
                 await one(i)
         await asyncio.gather(*(user(k) for k in range(c)))
     return times
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU of process ``pid`` and every process under it (a proxy's
+    workers), from /proc; 0 where there is no /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = " ".join(p.read_text() for p in Path(f"/proc/{pid}/task").glob(
+            "*/children")).split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_cpu_seconds(int(c)) for c in children)
 
 
 def _pct(xs: list[float], q: float) -> float:
@@ -245,14 +259,20 @@ def main() -> None:
         draw = random.Random(7)
         delays = [args.upstream_ms * (1 + args.upstream_spread * (2 * draw.random() - 1))
                   for _ in range(args.requests)] if args.upstream_ms else None
-        times, walls, own, failed = {}, {}, {}, {}
+        times, walls, own, failed, cpu = {}, {}, {}, {}, {}
+        pids = {"through the gateway": procs[1].pid}
+        if args.litellm:
+            pids["through LiteLLM's proxy"] = procs[2].pid
         for name, url, headers, payload in sides:
+            used = _cpu_seconds(pids[name]) if name in pids else 0.0
             start = time.perf_counter()
             own[name], failed[name] = [], []
             times[name] = asyncio.run(_load(url, headers, payload, args.requests,
                                             args.concurrency, own[name], failed[name], delays,
                                             ramp / 1000))
             walls[name] = time.perf_counter() - start
+            if name in pids:
+                cpu[name] = _cpu_seconds(pids[name]) - used
         spread = f" +- {args.upstream_spread:.0%}" if args.upstream_spread else ""
         print(f"{args.requests} requests at {args.concurrency} concurrent clients, the "
               f"upstream answering in {args.upstream_ms:g} ms{spread}, the clients starting "
@@ -278,6 +298,8 @@ def main() -> None:
             if xs:
                 print(f"  own time {name[8:]:<17} p50 {_pct(xs, 0.5):8.2f} ms   p99 "
                       f"{_pct(xs, 0.99):8.2f} ms   ({len(xs)} answers said)")
+        for name, seconds in cpu.items():  # the proxy's processes' CPU, /proc, over its run
+            print(f"  CPU a request {name[8:]:<12} {seconds / args.requests * 1000:8.2f} ms")
     finally:
         for p in procs:
             p.terminate()
