@@ -128,9 +128,10 @@ def test_contradictions_of_the_topic_are_named() -> None:
     assert contradictions("Now open your eyes.", "Deep sleep for students")
     assert not contradictions("Now open your eyes.", "Morning energy for runners")
     # a night bus, a night walk: awake and out at night, not a session to fall asleep in
-    for awake in ("Riding a night bus home", "A night walk by the harbour", "Night market nerves"):
+    for awake in ("Riding a night bus home", "A night walk by the harbour", "Night market nerves",
+                  "Unwinding in a laundromat on a Friday night"):
         assert not contradictions("Now open your eyes.", awake), awake
-    assert contradictions("Now open your eyes.", "A calm night after a hard week")
+    assert contradictions("Now open your eyes.", "Drifting off after a hard week")
 
 
 def test_sentence_frames_more_than_twice_in_ten_minutes_are_counted() -> None:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NUMBER_WORDS", "is_count", "CONTRADICTIONS", "BRIEF_FACTS", "brief_facts",
-           "contradictions"]
+__all__ = ["NUMBER_WORDS", "is_count", "CONTRADICTIONS", "SLEEP_WORDS", "BRIEF_FACTS",
+           "brief_facts", "contradictions"]
 
 #: the number words a spoken count is made of
 NUMBER_WORDS = frozenset("zero one two three four five six seven eight nine ten eleven "
@@ -58,15 +58,19 @@ CONTRADICTIONS: tuple[tuple[str, str, str], ...] = (
     ("behind", r"\bis still ahead\b", "what is behind said to be ahead"),
 )
 
+#: the words that make a topic a sleep session, for the writer (pipelines.meditation.topic)
+#: and the route-blind check alike
+SLEEP_WORDS = ("sleep", "asleep", "bedtime", "insomnia", "sleepless", "drift off", "nap",
+               "drifting off", "doze", "dozing", "doze off", "nod off", "slumber")
+
 #: the facts a brief states in its own words, for a check that reads no topic otherwise
 BRIEF_FACTS: tuple[tuple[str, str], ...] = (
     ("morning", r"\bmorning\b|\bnight ?shift\b|\bwak(?:e|ing) up\b|\bsunrise\b|\bdawn\b"
                 r"|\bstart (?:of )?(?:the|your) day\b"),
-    # "night" names a sleep session unless it says when something else happens: a night shift,
-    # a night bus, a night walk is a listener awake and out
-    ("sleep", r"\bsleep\b|\basleep\b|\bbedtime\b|\binsomnia\b|\bnight\b(?!\s*(?:shift|bus"
-              r"|train|tram|flight|ferry|drive|ride|market|walk|run|swim|duty|watch|class|out)"
-              r"\b)"),
+    # a sleep session is one the topic says is for sleep, in the words the writer reads
+    # (SLEEP_WORDS): "night" alone is a time ("a Friday night", "a night bus"), not sleep
+    ("sleep", r"\b(?:" + "|".join(re.escape(w) for w in sorted(SLEEP_WORDS, key=len,
+                                                               reverse=True)) + r")\b"),
     ("awake", r"\bfocus\b|\benergy\b|\bstudy\b|\bwork(?:day)?\b|\bmorning\b"),
 )
 

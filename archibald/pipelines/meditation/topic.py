@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from archibald.pipelines.meditation.words import is_verb
+from archibald.script.measures import SLEEP_WORDS
 
 __all__ = ["TopicReading", "read_topic", "thumbnail_words", "fits", "pattern_tags", "goal_words"]
 
@@ -49,8 +50,7 @@ _EVENTS = {
     "school": "school", "class": "the class", "lecture": "the lecture",
 }
 _GOALS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("sleep", ("sleep", "asleep", "bedtime", "insomnia", "sleepless", "drift off", "nap",
-               "drifting off", "doze", "dozing", "doze off", "nod off", "slumber")),
+    ("sleep", SLEEP_WORDS),
     ("grief", ("grief", "grieving", "loss", "mourning", "bereavement", "funeral")),
     ("confidence", ("confidence", "confident", "courage", "brave", "self-belief", "nerves",
                     "nervous")),
