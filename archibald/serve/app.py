@@ -24,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from ..config import Settings
 from ..errors import BudgetExceeded, DelegationError, UserError
 from ..providers.backends.http import upstream_clock
+from ..store.checkpoint import Checkpoints
 from ..store.ledger import NANO
 from .gateway import anthropic as anthropic_api
 from .gateway import openai as openai_api
@@ -98,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await hook.__aenter__()
         # what killed workers left pending is resolved now and every minute
         sweeper = asyncio.create_task(sweeping(gateway, batches))
+        checkpoints = Checkpoints(gateway.memory.engine)  # SQLite's, off the event loop
+        checkpoints.start()
         if WORKERS_VAR in os.environ:  # a process of `archibald serve` (not a test's app):
             # what start-up made (modules, tables, routes, price books) lives as long as the
             # process, so it is kept out of the collector's full passes, each of which walked
@@ -114,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await gateway.drain()  # streams whose client left are read to their end, settled
             await gateway.close_clients()
             tracing.shutdown()
+            checkpoints.stop()
             gateway.close()
 
     app = FastAPI(title="Archibald", lifespan=lifespan, docs_url=None, redoc_url=None,
