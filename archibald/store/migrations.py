@@ -59,7 +59,8 @@ attempts = Table(
            server_default="production"),
     Column("evidence", String(16), nullable=False, default="", server_default=""),
     Index("ix_attempts_type_channel_route", "task_type", "channel", "route"),
-    Index("ix_attempts_run", "run_id"),
+    # ix_attempts_run (run_id alone) was dropped by 0014: ix_attempts_run_stage_status leads
+    # with run_id and serves the same lookups; each index is one more page an insert writes
     Index("ix_attempts_created", "created_at"),
     Index("ix_attempts_channel_created", "channel", "created_at"),
     Index("ix_attempts_run_stage_status", "run_id", "stage", "status"),
@@ -494,6 +495,12 @@ def _m0013_spend_days(conn: Connection) -> None:
         f"{_day('a', conn.dialect.name)}, SUM({_committed('a')}) FROM attempts a GROUP BY 1, 2")
 
 
+def _m0014_drop_run_index(conn: Connection) -> None:
+    """A run's rows are found through ix_attempts_run_stage_status (run_id first); the index
+    on run_id alone only made every insert write one more page."""
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_attempts_run")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_attempts", _m0001_attempts),
     ("0002_route_stats", _m0002_route_stats),
@@ -508,6 +515,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0011_gateway_batches", _m0011_gateway_batches),
     ("0012_studio", _m0012_studio),
     ("0013_spend_days", _m0013_spend_days),
+    ("0014_drop_run_index", _m0014_drop_run_index),
 ]
 
 
