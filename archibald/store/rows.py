@@ -55,10 +55,12 @@ def stats_insert(dialect: str) -> Any:
     """The empty statistics row's insert, skipped when another process made it first (only
     the dialect in use is imported: PostgreSQL's took a SQLite server's first answer 33 ms)."""
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(route_stats).on_conflict_do_nothing()
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(route_stats).on_conflict_do_nothing()
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(route_stats).on_conflict_do_nothing()
 
 
 #: what a row holds against budgets: its cost once settled, else the most it can cost
