@@ -66,3 +66,20 @@ def test_serve_keeps_idle_connections_longer_than_the_clients_do(monkeypatch, tm
     assert seen["timeout_keep_alive"] == 75
     assert CliRunner().invoke(app, ["serve", "--keep-alive", "30"]).exit_code == 0
     assert seen["timeout_keep_alive"] == 30
+
+
+def test_serve_says_when_several_workers_would_share_one_sqlite_file(monkeypatch,
+                                                                     tmp_path) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from archibald.cli import app
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: None)
+    monkeypatch.setenv("ARCHIBALD_HOME", str(tmp_path))
+    monkeypatch.delenv("ARCHIBALD_DB", raising=False)
+    one = CliRunner().invoke(app, ["serve", "--port", "18999"])
+    assert one.exit_code == 0 and "SQLite" not in one.output
+    two = CliRunner().invoke(app, ["serve", "--port", "18999", "--workers", "2"])
+    assert two.exit_code == 0
+    assert "2 workers share one SQLite file" in two.output and "PostgreSQL" in two.output

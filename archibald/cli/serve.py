@@ -41,8 +41,14 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind 
         from ..serve.gateway.keys import Keys
 
         active = [k for k in Keys(memory).all() if k.revoked_at is None]
+        shared_file = memory.engine.dialect.name == "sqlite"
     finally:
         memory.close()
+    if workers > 1 and shared_file:
+        typer.echo(f"note: {workers} workers share one SQLite file and queue on its write "
+                   f"lock (a worker that waits sleeps with its requests held: a slow tail, "
+                   f"see BENCHMARKS.md); for several workers set ARCHIBALD_DB to a "
+                   f"PostgreSQL URL", err=True)
     if not active:
         typer.echo("note: no virtual key yet; make one with `archibald keys create NAME`",
                    err=True)
