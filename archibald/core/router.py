@@ -19,9 +19,9 @@ from ..providers.backends.breaker import BREAKER, breaker_key
 from .baseline import premium_baseline
 from .budgets import BudgetGuard
 from ..config import Profile, Settings
-from ..errors import (BackendTimeout, BudgetExceeded, DelegationError, InputError,
-                     MediaError, MissingKeyError, ProviderUnreachable, RouteUnavailable,
-                     UserError)
+from ..errors import (BackendTimeout, BudgetExceeded, DelegationError, InputError, MediaError,
+                     MissingKeyError, ProviderUnreachable, RouteUnavailable, RoutesFailed,
+                     UserError, each_failure, why_failed)
 from ..store.ledger import NANO, Attempt, to_nano, usd
 from ..store.memory import Memory, RouteStats
 from .prices import PriceBook
@@ -52,7 +52,7 @@ class _Run:
     input_key: str
     attempts: list[Attempt] = field(default_factory=list)
     rejected: list[tuple[float, Outcome, Attempt]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (route, why it failed)
     spent: int = 0
     numbers: dict[str, int] = field(default_factory=dict)
     #: routes whose paid answer to this task an earlier process already refused
@@ -326,8 +326,8 @@ class Router:
         for route in decision.chain:
             if sink is not None and sink.started:
                 # part of an answer has reached its reader: no route can finish or replace it
-                state.errors.append("the answer was already streaming; no other route may "
-                                    "take over")
+                state.errors.append((route, "not tried: the answer was already streaming "
+                                             "and no other route may take over"))
                 break
             backend = self.registry.get(task.type, route)
             if backend is None or route in state.refused:
@@ -335,17 +335,16 @@ class Router:
             key = breaker_key(backend)
             cold = BREAKER.why_not(key) if key else None
             if cold is not None:  # unreachable a moment ago: not asked again, nothing reserved
-                state.errors.append(f"ProviderUnreachable: {cold}")
+                state.errors.append((route, cold))
                 continue
             why = ("chosen: " + decision.reason if not (state.errors and state.attempts)
-                   else f"fallback after {state.attempts[-1].route} failed: "
-                        f"{state.errors[-1]}")
+                   else "fallback after {} failed: {}".format(*state.errors[-1]))
             result = await self._call(state, route, backend, why)
             if result is not None:
                 return result
         last = getattr(self.registry.get(task.type, "local"), "last_resort", None)
         if last is not None and "local" in decision.chain and (result := await self._call(
-                state, "local", last, f"last resort after: {'; '.join(state.errors)}")):
+                state, "local", last, f"last resort after: {each_failure(state.errors)}")):
             return result  # a local model failed or was rejected: the offline writer's turn
         if state.rejected:
             # nothing better to escalate to: keep the best result, flagged below its floor
@@ -353,8 +352,7 @@ class Router:
             outcome.detail["below_floor"] = True
             return RouteResult(outcome, decision, state.attempts, below_floor=True)
         if state.errors:
-            raise DelegationError(f"{task.type}: every route failed: "
-                                  + " | ".join(state.errors))
+            raise RoutesFailed(task.type, state.errors)
         raise RouteUnavailable(f"{task.type}: no backend could run it")
 
     def deadline(self, task: Task, route: str) -> float | None:
@@ -424,7 +422,7 @@ class Router:
             self._lost(attempt, f"{type(err).__name__}: {err}", time.perf_counter() - start,
                        wire=wire)
             state.attempts.append(attempt)
-            state.errors.append(f"{type(err).__name__}: {err}")
+            state.errors.append((route, why_failed(err)))
             return None
         except DelegationError as exc:
             warn_if_key_refused(exc)
@@ -435,7 +433,7 @@ class Router:
                 self._lost(attempt, f"{type(exc).__name__}: {exc}", time.perf_counter() - start,
                            wire=wire)
                 state.attempts.append(attempt)
-                state.errors.append(f"{type(exc).__name__}: {exc}")
+                state.errors.append((route, why_failed(exc)))
                 return None
             attempt.cost_nano = to_nano(getattr(exc, "cost", 0.0) or 0.0)
             attempt.seconds = time.perf_counter() - start
@@ -444,7 +442,7 @@ class Router:
             self.memory.settle(attempt, also=wire.forget if wire else None)
             state.spent += attempt.cost_nano
             state.attempts.append(attempt)
-            state.errors.append(f"{type(exc).__name__}: {exc}")
+            state.errors.append((route, why_failed(exc)))
             return None
         except UserError as exc:  # a mistake to fix (bad input): released, then said
             self._released(attempt, exc, time.perf_counter() - start, wire)
@@ -455,7 +453,7 @@ class Router:
             print(f"warning: {backend.name} raised {type(exc).__name__}: {exc}; trying the "
                   f"next route", file=sys.stderr)
             state.attempts.append(attempt)
-            state.errors.append(f"{type(exc).__name__}: {exc}")
+            state.errors.append((route, why_failed(exc)))
             return None
         outcome.seconds = outcome.seconds or time.perf_counter() - start
         answered(attempt, outcome)
@@ -535,7 +533,7 @@ class Router:
             state.attempts.append(attempt)
             if not unusable:  # kept as the best of a bad lot only if it can be used at all
                 state.rejected.append((score or 0.0, outcome, attempt))
-            state.errors.append(f"QualityRejected: {attempt.error}")
+            state.errors.append((attempt.route, attempt.error or "rejected"))
             return None
         cost = attempt.cost_nano
         attempt.success = True
@@ -563,7 +561,7 @@ class Router:
                                                             state.input_key):
             # paid for and refused by its check before the kill: not bought again
             state.refused.add(attempt.route)
-            state.errors.append(f"QualityRejected: {attempt.error}")
+            state.errors.append((attempt.route, attempt.error or "rejected"))
             if attempt.quality is not None and (attempt.error or "").startswith("quality"):
                 outcome = outcome_from_payload(payload)
                 outcome.quality = attempt.quality
