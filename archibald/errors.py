@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .store.ledger import format_usd
+
 __all__ = [
     "ArchibaldError",
     "UserError",
@@ -123,9 +125,12 @@ class BudgetExceeded(UserError):
     """A call would cross a budget. Raised before the call, so nothing was spent."""
 
     def __init__(self, scope: str, spent: float, cost: float, limit: float, setting: str) -> None:
+        def money(amount: float) -> str:  # each at its real size: $0.00012, $12.50, $5
+            return format_usd(amount, 4, trim=True)
+
         super().__init__(
-            f"budget refused: {scope} has spent ${spent:.4f}, this call would cost up to "
-            f"${cost:.4f}, the limit is ${limit:.4f}; raise {setting} in archibald.toml "
+            f"budget refused: {scope} has spent {money(spent)}, this call would cost up to "
+            f"{money(cost)}, the limit is {money(limit)}; raise {setting} in archibald.toml "
             f"to allow it"
         )
         self.scope = scope

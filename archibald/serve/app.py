@@ -153,7 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def refused(api: str, span: Span, exc: Exception) -> ApiError:
         """The HTTP error a run's exception is answered with (counted and traced)."""
         if isinstance(exc, BudgetExceeded):
-            err = ApiError(429, f"budget: {exc}", "insufficient_quota", "budget_exceeded")
+            err = ApiError(429, str(exc), "insufficient_quota", "budget_exceeded")
         elif isinstance(exc, UserError):
             err = ApiError(400, str(exc), "invalid_request_error", "invalid_request")
         else:

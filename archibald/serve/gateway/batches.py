@@ -269,7 +269,7 @@ class Batches:
                 return _failed(request_id, line["custom_id"], exc.status, exc.code, exc.message)
             except BudgetExceeded as exc:
                 return _failed(request_id, line["custom_id"], 429, "budget_exceeded",
-                               f"budget: {exc}")
+                               str(exc))
             except UserError as exc:
                 return _failed(request_id, line["custom_id"], 400, "invalid_request", str(exc))
             except DelegationError as exc:
