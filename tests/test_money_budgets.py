@@ -259,5 +259,5 @@ def test_a_bill_above_its_reservation_is_flagged(tmp_path: Path,
     assert result.cost_nano == memory.spent_nano(run_id="r") == to_nano(0.015)
     assert result.outcome.detail["over_reservation_nano"] == to_nano(0.005)
     err = capsys.readouterr().err
-    assert "stub:understated settled at $0.015000, $0.005000 above the $0.010000" in err
+    assert "stub:understated settled at $0.015, $0.005 above the $0.01 reserved for it" in err
     memory.close()

@@ -69,3 +69,28 @@ def test_a_budget_refusal_says_each_amount_at_its_real_size() -> None:
                     "allow it")
     month = str(BudgetExceeded("this month", 12.5, 0.035, 20.0, "[budgets] monthly_usd"))
     assert "has spent $12.50, this call would cost up to $0.035, the limit is $20;" in month
+
+
+@pytest.mark.parametrize("per_token, shown", [
+    (0.075e-6, "$0.075"), (0.28e-6, "$0.28"), (15e-6, "$15"), (0.625e-6, "$0.625"),
+    (0.025e-6, "$0.025"), (2.5e-6, "$2.50"), (0.0375e-6, "$0.0375"),
+])
+def test_a_price_per_million_tokens_keeps_its_real_digits(per_token: float, shown: str) -> None:
+    from archibald.cli.route import per_mtok
+
+    assert per_mtok(per_token) == shown  # gpt-5's batch input was $0.62, gpt-5-nano's $0.02
+
+
+def test_reasons_and_warnings_say_money_at_its_real_size() -> None:
+    from archibald.core.tasks import TaskAnalysis
+    from archibald.learning.stats import compare
+
+    analysis = TaskAnalysis(complexity=5, creativity_required=False, execution_focused=False,
+                            estimated_cost=0.0149)
+    assert analysis.matrix_reason(0.015) == ("the premium route would cost $0.0149, under the "
+                                             "$0.015 threshold, so it is delegated")
+    dearer = [{"cost": 0.00012, "quality": 0.9}] * 3
+    cheaper = [{"cost": 0.00010, "quality": 0.9}] * 3
+    verdict = compare(dearer, cheaper, a="premium", b="budget").verdict
+    # was "lower by 0.0000 (95% interval -0.0000 to -0.0000)"
+    assert "B's cost is lower by $0.00002 (95% interval -$0.00002 to -$0.00002)" in verdict

@@ -22,12 +22,12 @@ from ..config import Profile, Settings
 from ..errors import (BackendTimeout, BudgetExceeded, DelegationError, InputError, MediaError,
                      MissingKeyError, ProviderUnreachable, RouteUnavailable, RoutesFailed,
                      UserError, each_failure, why_failed)
-from ..store.ledger import NANO, Attempt, to_nano, usd
+from ..store.ledger import NANO, Attempt, format_usd, to_nano
 from ..store.memory import Memory, RouteStats
 from .prices import PriceBook
 from ..quality.assurance import Assurance, creative_keep
 from .calls import (PAID_ROUTES, Unsettled, answered, call_deadline, warn_if_key_refused,
-                    within)
+                    warn_if_over_reserved, within)
 from .decisions import Decision, QualityCheck, Registry, RouteResult
 from .tasks import Context, Outcome, Task, TaskAnalysis
 from ..store.writeahead import (WireLog, files_present, idempotency_key, kept_answer,
@@ -243,7 +243,8 @@ class Router:
             reason = (f"memory holds a learned pattern: {pattern['count']} outcomes on {route} "
                       f"({pattern['evidence']}; {pattern['evidence_kind']}) with "
                       f"{pattern['success_rate']:.0%} success{judged} at "
-                      f"${pattern['mean_cost_usd']:.4f} each, so it goes to {route}")
+                      f"{format_usd(pattern['mean_cost_usd'], 4, trim=True)} each, so it goes "
+                      f"to {route}")
             learned_info: dict[str, Any] | None = pattern
         else:
             learned_info = None
@@ -326,8 +327,8 @@ class Router:
         for route in decision.chain:
             if sink is not None and sink.started:
                 # part of an answer has reached its reader: no route can finish or replace it
-                state.errors.append((route, "not tried: the answer was already streaming "
-                                             "and no other route may take over"))
+                state.errors.append((route, "not tried: the answer was already streaming, "
+                                             + "so no other route may take over"))
                 break
             backend = self.registry.get(task.type, route)
             if backend is None or route in state.refused:
@@ -464,14 +465,7 @@ class Router:
         if wire is None:
             unsettled.settle()
         state.spent += attempt.cost_nano
-        if attempt.max_cost_nano and attempt.cost_nano > attempt.max_cost_nano:
-            # the reservation was the most this call could cost: a bill above it means a price
-            # or a backend's max_cost is wrong, and a budget could be crossed by the difference
-            over = attempt.cost_nano - attempt.max_cost_nano
-            outcome.detail["over_reservation_nano"] = over
-            print(f"warning: {backend.name} settled at ${usd(attempt.cost_nano):.6f}, "
-                  f"${usd(over):.6f} above the ${usd(attempt.max_cost_nano):.6f} reserved for "
-                  f"it: its max_cost understates the bill", file=sys.stderr)
+        warn_if_over_reserved(backend.name, attempt, outcome)
         return await self._judge(state, attempt, outcome, unsettled)
 
     def _released(self, attempt: Attempt, exc: BaseException, seconds: float,
