@@ -10,6 +10,7 @@ The tree::
     │   ├── InputError             a missing, corrupt, empty or unwritable file you gave us
     │   └── BudgetExceeded         a call would cross a budget; refused before any money is spent
     ├── DelegationError            a route failed at run time; the router falls back or escalates
+    │   ├── RoutesFailed           every route of a task failed: each route and why, in one line
     │   ├── RouteUnavailable       the route cannot run here (no key, no server, no model price)
     │   ├── BackendError           a provider answered with an error
     │   │   ├── RateLimited        429 (retry_after in seconds, when the provider said)
@@ -30,6 +31,10 @@ they enter, so callers only ever catch what is listed here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from .store.ledger import format_usd
+
 __all__ = [
     "ArchibaldError",
     "UserError",
@@ -39,6 +44,9 @@ __all__ = [
     "InputError",
     "BudgetExceeded",
     "DelegationError",
+    "RoutesFailed",
+    "why_failed",
+    "each_failure",
     "RouteUnavailable",
     "BackendError",
     "RateLimited",
@@ -117,9 +125,12 @@ class BudgetExceeded(UserError):
     """A call would cross a budget. Raised before the call, so nothing was spent."""
 
     def __init__(self, scope: str, spent: float, cost: float, limit: float, setting: str) -> None:
+        def money(amount: float) -> str:  # each at its real size: $0.00012, $12.50, $5
+            return format_usd(amount, 4, trim=True)
+
         super().__init__(
-            f"budget refused: {scope} has spent ${spent:.4f}, this call would cost up to "
-            f"${cost:.4f}, the limit is ${limit:.4f}; raise {setting} in archibald.toml "
+            f"budget refused: {scope} has spent {money(spent)}, this call would cost up to "
+            f"{money(cost)}, the limit is {money(limit)}; raise {setting} in archibald.toml "
             f"to allow it"
         )
         self.scope = scope
@@ -134,6 +145,33 @@ class DelegationError(ArchibaldError):
 
     #: what the failed attempt had already cost (a provider may bill a failed call)
     cost: float = 0.0
+
+
+def why_failed(exc: BaseException) -> str:
+    """Why a route failed, as a person reads it: Archibald's own errors by their message (it is
+    written to be read and names the provider), anything else with its type's name."""
+    said = str(exc)
+    if isinstance(exc, ArchibaldError) and said:
+        return said
+    return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
+
+
+def each_failure(failures: Iterable[tuple[str, str]]) -> str:
+    """``(route, why)`` pairs in one line: ``budget: deepseek unreachable ...; premium: ...``."""
+    return "; ".join(f"{route}: {why}" for route, why in failures)
+
+
+class RoutesFailed(DelegationError):
+    """Every route of a task's chain failed; ``failures`` holds each route tried and why.
+
+    ``summary`` says it without the task type (a gateway's 502 answer): ``every route failed:
+    budget: deepseek unreachable at ...; premium: anthropic answered HTTP 500: ...``."""
+
+    def __init__(self, task_type: str, failures: Iterable[tuple[str, str]]) -> None:
+        self.task_type = task_type
+        self.failures = list(failures)
+        self.summary = "every route failed: " + each_failure(self.failures)
+        super().__init__(f"{task_type}: {self.summary}")
 
 
 class RouteUnavailable(DelegationError):

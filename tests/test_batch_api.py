@@ -17,6 +17,7 @@ from archibald.providers.backends.llm import ChatBackend
 from archibald.providers.backends.http import RetryPolicy
 from archibald.store.memory import Memory
 from archibald.core.prices import PriceBook
+from archibald.cli.route import per_mtok
 from archibald.providers.registry import Provider
 from archibald.core.tasks import Context, Task, Usage
 from stubs.batches import AnthropicBatchStub, OpenAIBatchStub
@@ -326,4 +327,8 @@ def test_route_explain_says_what_work_that_can_wait_would_pay(
     data = json.loads(capsys.readouterr().out)
     assert data["route"] == "premium" and "anthropic's batch API" in data["batch_api"]
     price = batch_price(PriceBook(), "anthropic", "claude-sonnet-4-6")
-    assert f"${price.input_per_token * 1e6:.2f}/" in data["batch_api"]
+    sync = PriceBook().model("claude-sonnet-4-6")
+    assert (f"at {per_mtok(price.input_per_token)}/{per_mtok(price.output_per_token)} per Mtok "
+            f"instead of {per_mtok(sync.input_per_token)}/{per_mtok(sync.output_per_token)} "
+            ) in data["batch_api"]
+    assert "$3/$15 " in data["batch_api"]  # Sonnet's synchronous price, with its real digits

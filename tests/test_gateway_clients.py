@@ -104,3 +104,63 @@ def test_provider_keys_never_reach_the_app(served: Served, deepseek_stub: Any,
     for secret in (deepseek_stub.api_key, anthropic_stub.api_key):
         assert secret not in r.text and secret not in metrics.text
         assert all(secret not in e for e in errors)
+
+
+def test_a_502_says_once_which_route_failed_and_why(
+        anthropic_stub: Any, deepseek_stub: Any, provider_env: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEEPSEEK_BASE_URL", "http://127.0.0.1:9")  # nothing listens there
+    anthropic_stub.fail(500, {"type": "error", "error": {"type": "api_error",
+                                                         "message": "boom"}}, times=10)
+    BREAKER.reset()
+    served = Served(create_app(load_settings(None, {"quality": {"judge_model": ""}})))
+    try:
+        headers = {"authorization": f"Bearer {_key(served)}"}
+        ask = {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 50}
+        openai = httpx.post(served.url + "/v1/chat/completions", headers=headers, timeout=60,
+                            json={"model": "archibald/auto", **ask})
+        anthropic = httpx.post(served.url + "/v1/messages", headers=headers, timeout=60,
+                               json={"model": "archibald/auto", **ask})
+        assert openai.status_code == anthropic.status_code == 502
+        error = openai.json()["error"]
+        assert (error["type"], error["code"]) == ("api_error", "upstream_failed")
+        assert anthropic.json()["type"] == "error"
+        assert anthropic.json()["error"]["type"] == "api_error"
+        for message in (error["message"], anthropic.json()["error"]["message"]):
+            assert message.startswith("every route failed: budget: deepseek unreachable at ")
+            assert message.count("every route failed") == 1
+            assert message.endswith("; premium: anthropic answered HTTP 500: boom")
+            assert "ProviderOverloaded" not in message and " | " not in message
+            assert "\n" not in message
+        # the second request found deepseek cooling down: it says so, in the same line
+        assert "so skipped for" in anthropic.json()["error"]["message"]
+    finally:
+        served.stop()
+        BREAKER.reset()
+
+
+def test_the_502_of_each_kind_of_delegation_error() -> None:
+    from archibald.errors import NonRetryable, RoutesFailed, RouteUnavailable
+    from archibald.serve.gateway.wire import upstream_failed
+
+    failed = RoutesFailed("chat", [("budget", "deepseek unreachable at http://x (refused)"),
+                                   ("premium", "anthropic answered HTTP 500: boom")])
+    assert str(failed) == ("chat: every route failed: budget: deepseek unreachable at "
+                           "http://x (refused); premium: anthropic answered HTTP 500: boom")
+    err = upstream_failed(failed)
+    assert (err.status, err.kind, err.code) == (502, "api_error", "upstream_failed")
+    assert err.message == ("every route failed: budget: deepseek unreachable at http://x "
+                           "(refused); premium: anthropic answered HTTP 500: boom")
+    assert upstream_failed(RouteUnavailable("chat: no route can run here: budget: no key")) \
+        .message == "chat: no route can run here: budget: no key"
+    assert upstream_failed(NonRetryable("openai answered HTTP 401: bad key")).message == \
+        "every route failed: openai answered HTTP 401: bad key"
+
+
+def test_why_a_route_failed_reads_as_a_sentence() -> None:
+    from archibald.errors import BackendTimeout, why_failed
+
+    assert why_failed(BackendTimeout("deepseek did not answer in time")) == \
+        "deepseek did not answer in time"
+    assert why_failed(KeyError("choices")) == "KeyError: 'choices'"  # a bug keeps its type
+    assert why_failed(BackendTimeout()) == "BackendTimeout"

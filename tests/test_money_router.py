@@ -331,5 +331,6 @@ def test_a_route_whose_paid_answer_was_refused_is_not_bought_again_on_resume(
     assert backend.calls == 0
     assert [(x.route, x.success) for x in result.attempts] == [("premium", False),
                                                               ("local", True)]
-    assert result.attempts[1].reason.startswith("fallback after premium failed: Quality")
+    assert result.attempts[1].reason == ("fallback after premium failed: quality 0.20 below "
+                                         "the floor 0.60")
     memory.close()

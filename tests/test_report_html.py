@@ -83,7 +83,7 @@ def test_markdown_states_the_rule_the_parts_and_why_no_baseline() -> None:
     data = _data()
     md = render_markdown(data, economics(data))
     assert "model-call savings" in md and "substitution savings" in md
-    assert "quality assurance (judge and shadow calls) -$0.000700" in md
+    assert "quality assurance (judge and shadow calls) -$0.0007" in md
     assert "not measured (no judge)" in md
     assert "thumbnail**: no baseline: no premium backend serves image work" in md
     assert "The baseline rule" in md

@@ -171,7 +171,8 @@ def test_budget_refuses_before_the_call_and_nothing_is_spent(tmp_path: Path) -> 
     assert router.memory.spent_nano(run_id="b") == 0
     assert router.memory.attempts_of_run("b") == []
     msg = str(info.value)
-    assert "per_run_usd" in msg and "$0.0100" in msg and "$0.0000" in msg
+    assert msg == ("budget refused: run b has spent $0, this call would cost up to $0.0345, "
+                   "the limit is $0.01; raise [budgets] per_run_usd in archibald.toml to allow it")
 
 
 def test_monthly_channel_budget(tmp_path: Path) -> None:

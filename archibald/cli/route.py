@@ -41,14 +41,14 @@ def explain(task_type: str = typer.Argument(..., help="A task type, e.g. script_
     typer.echo(f"  analysis: complexity {a['complexity']}/10, creative "
                f"{'yes' if a['creativity_required'] else 'no'}, execution-focused "
                f"{'yes' if a['execution_focused'] else 'no'}, premium would cost "
-               f"{format_usd(a['estimated_cost'], 4)}")
+               f"{format_usd(a['estimated_cost'], 4, trim=True)}")
     learned = data["learned"]
     if learned:
         judged = (f", {learned['relative_quality']:.0%} of premium's judged quality"
                   if "relative_quality" in learned else "")
         typer.echo(f"  learned: {learned['count']} outcomes on {learned['route']} "
                    f"({learned['evidence_kind']}), {learned['success_rate']:.0%} success"
-                   f"{judged}, {format_usd(learned['mean_cost_usd'], 4)} each "
+                   f"{judged}, {format_usd(learned['mean_cost_usd'], 4, trim=True)} each "
                    f"({learned['evidence']})")
         used = learned.get("evidence_used") or {}
         typer.echo("  evidence used: " + (", ".join(
@@ -91,8 +91,13 @@ def _batch_api(router: Any, task_type: str, route: str) -> str | None:
     except DelegationError:  # no batch or synchronous price known: nothing to promise
         return None
     sync = router.prices.model(model)
-    return (f"{provider}'s batch API at ${price.input_per_token * 1e6:.2f}/"
-            f"${price.output_per_token * 1e6:.2f} per Mtok instead of "
-            f"${sync.input_per_token * 1e6:.2f}/${sync.output_per_token * 1e6:.2f} "
+    return (f"{provider}'s batch API at {per_mtok(price.input_per_token)}/"
+            f"{per_mtok(price.output_per_token)} per Mtok instead of "
+            f"{per_mtok(sync.input_per_token)}/{per_mtok(sync.output_per_token)} "
             f"({price.source})")
+
+
+def per_mtok(per_token: float) -> str:
+    """A token price per million tokens with its real digits: $0.075, $0.28, $15."""
+    return format_usd(per_token * 1e6, 6, trim=True)
 

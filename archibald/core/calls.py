@@ -10,13 +10,13 @@ from typing import Any, Awaitable
 
 from ..config import Profile
 from ..errors import BackendError, DelegationError
-from ..store.ledger import Attempt, to_nano
+from ..store.ledger import NANO, Attempt, format_usd, to_nano
 from ..store.memory import Memory
 from ..store.writeahead import WireLog
 from .tasks import Outcome, Task
 
-__all__ = ["PAID_ROUTES", "within", "warn_if_key_refused", "call_deadline", "answered",
-           "Unsettled"]
+__all__ = ["PAID_ROUTES", "within", "warn_if_key_refused", "warn_if_over_reserved",
+           "call_deadline", "answered", "Unsettled"]
 
 #: routes whose calls cost money: they run under a deadline
 PAID_ROUTES = ("premium", "budget", "agent")
@@ -108,6 +108,23 @@ def call_deadline(p: Profile, task: Task, route: str) -> float | None:
         # a long answer needs its time to be written (a 10-minute script: ~58 s)
         return max(base, _WRITING_START + int(task.inputs["max_tokens"]) / _TOKENS_PER_S)
     return base
+
+
+def warn_if_over_reserved(backend: str, attempt: Attempt, outcome: Outcome) -> None:
+    """One line on stderr when a call settled above its reservation: the reservation was the
+    most it could cost, so a price or a backend's max_cost is wrong, and a budget could be
+    crossed by the difference (kept in the outcome's ``over_reservation_nano``)."""
+    if not attempt.max_cost_nano or attempt.cost_nano <= attempt.max_cost_nano:
+        return
+    over = attempt.cost_nano - attempt.max_cost_nano
+    outcome.detail["over_reservation_nano"] = over
+
+    def money(nano: int) -> str:
+        return format_usd(nano / NANO, 6, trim=True)
+
+    print(f"warning: {backend} settled at {money(attempt.cost_nano)}, {money(over)} above the "
+          f"{money(attempt.max_cost_nano)} reserved for it: its max_cost understates the bill",
+          file=sys.stderr)
 
 
 def answered(attempt: Attempt, outcome: Outcome) -> None:

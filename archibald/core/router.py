@@ -19,15 +19,15 @@ from ..providers.backends.breaker import BREAKER, breaker_key
 from .baseline import premium_baseline
 from .budgets import BudgetGuard
 from ..config import Profile, Settings
-from ..errors import (BackendTimeout, BudgetExceeded, DelegationError, InputError,
-                     MediaError, MissingKeyError, ProviderUnreachable, RouteUnavailable,
-                     UserError)
-from ..store.ledger import NANO, Attempt, to_nano, usd
+from ..errors import (BackendTimeout, BudgetExceeded, DelegationError, InputError, MediaError,
+                     MissingKeyError, ProviderUnreachable, RouteUnavailable, RoutesFailed,
+                     UserError, each_failure, why_failed)
+from ..store.ledger import NANO, Attempt, format_usd, to_nano
 from ..store.memory import Memory, RouteStats
 from .prices import PriceBook
 from ..quality.assurance import Assurance, creative_keep
 from .calls import (PAID_ROUTES, Unsettled, answered, call_deadline, warn_if_key_refused,
-                    within)
+                    warn_if_over_reserved, within)
 from .decisions import Decision, QualityCheck, Registry, RouteResult
 from .tasks import Context, Outcome, Task, TaskAnalysis
 from ..store.writeahead import (WireLog, files_present, idempotency_key, kept_answer,
@@ -52,7 +52,7 @@ class _Run:
     input_key: str
     attempts: list[Attempt] = field(default_factory=list)
     rejected: list[tuple[float, Outcome, Attempt]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (route, why it failed)
     spent: int = 0
     numbers: dict[str, int] = field(default_factory=dict)
     #: routes whose paid answer to this task an earlier process already refused
@@ -243,7 +243,8 @@ class Router:
             reason = (f"memory holds a learned pattern: {pattern['count']} outcomes on {route} "
                       f"({pattern['evidence']}; {pattern['evidence_kind']}) with "
                       f"{pattern['success_rate']:.0%} success{judged} at "
-                      f"${pattern['mean_cost_usd']:.4f} each, so it goes to {route}")
+                      f"{format_usd(pattern['mean_cost_usd'], 4, trim=True)} each, so it goes "
+                      f"to {route}")
             learned_info: dict[str, Any] | None = pattern
         else:
             learned_info = None
@@ -326,8 +327,8 @@ class Router:
         for route in decision.chain:
             if sink is not None and sink.started:
                 # part of an answer has reached its reader: no route can finish or replace it
-                state.errors.append("the answer was already streaming; no other route may "
-                                    "take over")
+                state.errors.append((route, "not tried: the answer was already streaming, "
+                                             + "so no other route may take over"))
                 break
             backend = self.registry.get(task.type, route)
             if backend is None or route in state.refused:
@@ -335,17 +336,16 @@ class Router:
             key = breaker_key(backend)
             cold = BREAKER.why_not(key) if key else None
             if cold is not None:  # unreachable a moment ago: not asked again, nothing reserved
-                state.errors.append(f"ProviderUnreachable: {cold}")
+                state.errors.append((route, cold))
                 continue
             why = ("chosen: " + decision.reason if not (state.errors and state.attempts)
-                   else f"fallback after {state.attempts[-1].route} failed: "
-                        f"{state.errors[-1]}")
+                   else "fallback after {} failed: {}".format(*state.errors[-1]))
             result = await self._call(state, route, backend, why)
             if result is not None:
                 return result
         last = getattr(self.registry.get(task.type, "local"), "last_resort", None)
         if last is not None and "local" in decision.chain and (result := await self._call(
-                state, "local", last, f"last resort after: {'; '.join(state.errors)}")):
+                state, "local", last, f"last resort after: {each_failure(state.errors)}")):
             return result  # a local model failed or was rejected: the offline writer's turn
         if state.rejected:
             # nothing better to escalate to: keep the best result, flagged below its floor
@@ -353,8 +353,7 @@ class Router:
             outcome.detail["below_floor"] = True
             return RouteResult(outcome, decision, state.attempts, below_floor=True)
         if state.errors:
-            raise DelegationError(f"{task.type}: every route failed: "
-                                  + " | ".join(state.errors))
+            raise RoutesFailed(task.type, state.errors)
         raise RouteUnavailable(f"{task.type}: no backend could run it")
 
     def deadline(self, task: Task, route: str) -> float | None:
@@ -424,7 +423,7 @@ class Router:
             self._lost(attempt, f"{type(err).__name__}: {err}", time.perf_counter() - start,
                        wire=wire)
             state.attempts.append(attempt)
-            state.errors.append(f"{type(err).__name__}: {err}")
+            state.errors.append((route, why_failed(err)))
             return None
         except DelegationError as exc:
             warn_if_key_refused(exc)
@@ -435,7 +434,7 @@ class Router:
                 self._lost(attempt, f"{type(exc).__name__}: {exc}", time.perf_counter() - start,
                            wire=wire)
                 state.attempts.append(attempt)
-                state.errors.append(f"{type(exc).__name__}: {exc}")
+                state.errors.append((route, why_failed(exc)))
                 return None
             attempt.cost_nano = to_nano(getattr(exc, "cost", 0.0) or 0.0)
             attempt.seconds = time.perf_counter() - start
@@ -444,7 +443,7 @@ class Router:
             self.memory.settle(attempt, also=wire.forget if wire else None)
             state.spent += attempt.cost_nano
             state.attempts.append(attempt)
-            state.errors.append(f"{type(exc).__name__}: {exc}")
+            state.errors.append((route, why_failed(exc)))
             return None
         except UserError as exc:  # a mistake to fix (bad input): released, then said
             self._released(attempt, exc, time.perf_counter() - start, wire)
@@ -455,7 +454,7 @@ class Router:
             print(f"warning: {backend.name} raised {type(exc).__name__}: {exc}; trying the "
                   f"next route", file=sys.stderr)
             state.attempts.append(attempt)
-            state.errors.append(f"{type(exc).__name__}: {exc}")
+            state.errors.append((route, why_failed(exc)))
             return None
         outcome.seconds = outcome.seconds or time.perf_counter() - start
         answered(attempt, outcome)
@@ -466,14 +465,7 @@ class Router:
         if wire is None:
             unsettled.settle()
         state.spent += attempt.cost_nano
-        if attempt.max_cost_nano and attempt.cost_nano > attempt.max_cost_nano:
-            # the reservation was the most this call could cost: a bill above it means a price
-            # or a backend's max_cost is wrong, and a budget could be crossed by the difference
-            over = attempt.cost_nano - attempt.max_cost_nano
-            outcome.detail["over_reservation_nano"] = over
-            print(f"warning: {backend.name} settled at ${usd(attempt.cost_nano):.6f}, "
-                  f"${usd(over):.6f} above the ${usd(attempt.max_cost_nano):.6f} reserved for "
-                  f"it: its max_cost understates the bill", file=sys.stderr)
+        warn_if_over_reserved(backend.name, attempt, outcome)
         return await self._judge(state, attempt, outcome, unsettled)
 
     def _released(self, attempt: Attempt, exc: BaseException, seconds: float,
@@ -535,7 +527,7 @@ class Router:
             state.attempts.append(attempt)
             if not unusable:  # kept as the best of a bad lot only if it can be used at all
                 state.rejected.append((score or 0.0, outcome, attempt))
-            state.errors.append(f"QualityRejected: {attempt.error}")
+            state.errors.append((attempt.route, attempt.error or "rejected"))
             return None
         cost = attempt.cost_nano
         attempt.success = True
@@ -563,7 +555,7 @@ class Router:
                                                             state.input_key):
             # paid for and refused by its check before the kill: not bought again
             state.refused.add(attempt.route)
-            state.errors.append(f"QualityRejected: {attempt.error}")
+            state.errors.append((attempt.route, attempt.error or "rejected"))
             if attempt.quality is not None and (attempt.error or "").startswith("quality"):
                 outcome = outcome_from_payload(payload)
                 outcome.quality = attempt.quality

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from ..store.ledger import format_usd
+
 __all__ = ["ROUTES", "Task", "TaskAnalysis", "Usage", "Outcome", "Context"]
 
 #: every route, cheapest-to-trust last; "premium" is the fallback of every delegation
@@ -53,8 +55,8 @@ class TaskAnalysis:
                     f"delegated")
         verb = "is delegated" if self.estimated_cost < cost_threshold else "stays premium"
         rel = "under" if self.estimated_cost < cost_threshold else "not under"
-        return (f"the premium route would cost ${self.estimated_cost:.4f}, {rel} the "
-                f"${cost_threshold:.4f} threshold, so it {verb}")
+        return (f"the premium route would cost {format_usd(self.estimated_cost, 4, trim=True)}, "
+                f"{rel} the {format_usd(cost_threshold, 4, trim=True)} threshold, so it {verb}")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

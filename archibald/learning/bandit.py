@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import betainc
 
+from ..store.ledger import format_usd
+
 __all__ = [
     "ArmStats",
     "ArmPrior",
@@ -277,7 +279,8 @@ def choose(
     chosen = names[i]
     s = arms[chosen]
     reason = (f"{chosen}: {why} (sampled {draws[i]:.2f}, mean {al_v[i] / (al_v[i] + be_v[i]):.2f}, "
-              f"P(quality >= floor) {p_floor[i]:.2f}, expected cost ${cost_v[i]:.4f}, "
+              f"P(quality >= floor) {p_floor[i]:.2f}, "
+              f"expected cost {format_usd(float(cost_v[i]), 4, trim=True)}, "
               f"{s.n:.1f} outcomes)")
     numbers = {
         a: {

@@ -11,11 +11,13 @@ bounds are None and the text says "not enough history".
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats as st
+
+from ..store.ledger import format_usd
 
 __all__ = ["Difference", "Comparison", "difference", "compare", "explore", "MIN_INTERVAL"]
 
@@ -84,16 +86,20 @@ def difference(a: Sequence[float], b: Sequence[float], *, metric: str = "",
     return Difference(metric, len(xa), len(xb), ma, mb, d, d - half, d + half, level, p)
 
 
-def _describe(d: Difference, unit: str, fmt: str) -> str:
+def _money(x: float) -> str:
+    return format_usd(x, 4, trim=True)  # -$0.0012, $0.00012: never a $0.0000 difference
+
+
+def _describe(d: Difference, show: Callable[[float], str]) -> str:
     if d.low is None or d.high is None:
-        return (f"not enough history for a {d.metric} interval (B - A = {d.diff:{fmt}}{unit} "
+        return (f"not enough history for a {d.metric} interval (B - A = {show(d.diff)} "
                 f"from {d.n_a} and {d.n_b} outcomes; an interval needs {MIN_INTERVAL} a side)")
     if not d.significant:
-        return (f"no clear {d.metric} difference (B - A = {d.diff:{fmt}}{unit}, "
-                f"{d.level:.0%} interval {d.low:{fmt}} to {d.high:{fmt}})")
+        return (f"no clear {d.metric} difference (B - A = {show(d.diff)}, "
+                f"{d.level:.0%} interval {show(d.low)} to {show(d.high)})")
     word = "higher" if d.diff > 0 else "lower"
-    return (f"B's {d.metric} is {word} by {abs(d.diff):{fmt}}{unit} "
-            f"({d.level:.0%} interval {d.low:{fmt}} to {d.high:{fmt}})")
+    return (f"B's {d.metric} is {word} by {show(abs(d.diff))} "
+            f"({d.level:.0%} interval {show(d.low)} to {show(d.high)})")
 
 
 def compare(
@@ -129,7 +135,7 @@ def compare(
             verdict = f"a trade-off: {b} has higher quality but costs more"
         else:
             verdict = "no clear difference yet; keep exploring"
-    verdict += "; " + _describe(cost, "", ".4f") + "; " + _describe(quality, "", ".3f")
+    verdict += "; " + _describe(cost, _money) + "; " + _describe(quality, lambda x: f"{x:.3f}")
     return Comparison(a, b, cost, quality, verdict)
 
 

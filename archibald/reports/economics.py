@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..quality.maintenance import summarise
+from ..store.ledger import format_usd
 from ..store.memory import Memory
 
 __all__ = ["economics", "render_markdown", "render_html", "write_reports", "micro", "KINDS"]
@@ -35,7 +36,8 @@ def micro(nano: int) -> int:
 
 
 def _usd(micros: int) -> str:
-    return f"{'-' if micros < 0 else ''}${abs(micros) / 1e6:,.6f}"
+    """Micro-dollars as the report says them: $12.50, $0.000021, $0 (never $12.500000)."""
+    return format_usd(micros / 1e6, 6, trim=True)
 
 
 def _row(name: str, s: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from ..store.ledger import NANO
 from .gateway import anthropic as anthropic_api
 from .gateway import openai as openai_api
 from .gateway.keys import WORKERS_VAR, Key
-from .gateway.wire import ApiError
+from .gateway.wire import ApiError, upstream_failed
 from .gateway.metrics import Metrics
 from .gateway.batches import Batches
 from .gateway.service import Answer, Gateway, Live
@@ -157,11 +157,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def refused(api: str, span: Span, exc: Exception) -> ApiError:
         """The HTTP error a run's exception is answered with (counted and traced)."""
         if isinstance(exc, BudgetExceeded):
-            err = ApiError(429, f"budget: {exc}", "insufficient_quota", "budget_exceeded")
+            err = ApiError(429, str(exc), "insufficient_quota", "budget_exceeded")
         elif isinstance(exc, UserError):
             err = ApiError(400, str(exc), "invalid_request_error", "invalid_request")
         else:
-            err = ApiError(502, f"every route failed: {exc}", "api_error", "upstream_failed")
+            err = upstream_failed(exc)
         metrics.requests.labels(api, "", str(err.status)).inc()
         span.failed(err.status, exc)
         return err

@@ -35,11 +35,14 @@ def usd(nano: int) -> float:
     return nano / NANO
 
 
-def format_usd(amount_usd: float, places: int = 2) -> str:
+def format_usd(amount_usd: float, places: int = 2, *, trim: bool = False) -> str:
     """Dollars as a person reads them: ``$12.35`` (``places`` decimals, 4 or 6 where a page
     shows precise per-call money), exact zero as ``$0``, and an amount under a cent with two
     significant digits however small it is (``$0.000021``, never a ``$0.00`` that reads as
     nothing spent); a negative amount (a saving that went the other way) as ``-$0.42``.
+
+    ``trim``: ``places`` is the most decimals a message needs, and the zeros past the cents
+    say nothing: ``$12.50`` (not ``$12.5000``), ``$0.075``, a whole amount as ``$15``.
 
     Only for display: stored values, JSON, headers and CSV keep their own exact forms.
     """
@@ -50,12 +53,18 @@ def format_usd(amount_usd: float, places: int = 2) -> str:
     sign = "-" if amount_usd < 0 else ""
     size = abs(amount_usd)
     if size >= 0.01:
-        return f"{sign}${size:,.{places}f}"
+        text = f"{size:,.{places}f}"
+        whole, dot, fraction = text.partition(".")
+        if trim and dot:
+            fraction = fraction[:2] + fraction[2:].rstrip("0")
+            text = whole if fraction.strip("0") == "" else f"{whole}.{fraction}"
+        return f"{sign}${text}"
     text = f"{size:.{max(places, 1 - math.floor(math.log10(size)))}f}"
     whole, _, fraction = text.partition(".")
     # the digits past ``places`` are there to make the amount non-zero: their trailing zeros
     # say nothing (0.009999 rounds to $0.01, not $0.0100)
-    return f"{sign}${whole}.{fraction[:places]}{fraction[places:].rstrip('0')}"
+    fraction = fraction[:places] + fraction[places:].rstrip("0")
+    return f"{sign}${whole}.{fraction.rstrip('0') if trim else fraction}"
 
 
 def total_nano(rows: Iterable[int]) -> int:

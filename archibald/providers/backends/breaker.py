@@ -63,7 +63,7 @@ class Breaker:
             if left <= 0:
                 del self._open[key]  # half-open: the next call decides
                 return None
-            return f"{trip.why}; skipped for {left:.0f} s more (cooling down)"
+            return f"{trip.why}, so skipped for {left:.0f} s more (cooling down)"
 
     def trip(self, key: str, why: str) -> None:
         with self._lock:

@@ -29,6 +29,7 @@ from ...core import prices as prices_module
 from ...core.prices import PriceBook
 from ..registry import Provider
 from ...core.tasks import Context, Outcome, Task, Usage
+from ...store.ledger import format_usd
 from .base import Backend
 from .http import RetryPolicy, error_from_status, log, waited_upstream
 from .openai_wire import ChatWire, Reply
@@ -339,9 +340,9 @@ class ChatBackend(Backend):
         if allowed >= wanted or allowed < min(_MIN_FIT_TOKENS, wanted):
             return None
         fitted = Task(task.type, {**task.inputs, "max_tokens": allowed}, task.channel)
+        most = format_usd(self.max_cost(fitted) or 0.0, 4, trim=True)
         return fitted, (f"max_tokens cut from {wanted} to {allowed} so the call's maximum "
-                        f"(${self.max_cost(fitted) or 0.0:.4f}) fits the budget left "
-                        f"(${room_usd:.4f})")
+                        f"({most}) fits the budget left ({format_usd(room_usd, 4, trim=True)})")
 
     def translate(self, exc: BaseException) -> DelegationError:
         """LiteLLM's exception as Archibald's (see :func:`translate_litellm`). A server on this

@@ -35,7 +35,7 @@ from ...core.tasks import Context
 from ...errors import BudgetExceeded, DelegationError, UserError
 from ...store.ledger import NANO
 from ...store.migrations import gateway_batches, gateway_files
-from .wire import ApiError, bad
+from .wire import ApiError, bad, upstream_failed
 
 if TYPE_CHECKING:
     from .keys import Key
@@ -269,12 +269,12 @@ class Batches:
                 return _failed(request_id, line["custom_id"], exc.status, exc.code, exc.message)
             except BudgetExceeded as exc:
                 return _failed(request_id, line["custom_id"], 429, "budget_exceeded",
-                               f"budget: {exc}")
+                               str(exc))
             except UserError as exc:
                 return _failed(request_id, line["custom_id"], 400, "invalid_request", str(exc))
             except DelegationError as exc:
-                return _failed(request_id, line["custom_id"], 502, "upstream_failed",
-                               f"every route failed: {exc}")
+                err = upstream_failed(exc)
+                return _failed(request_id, line["custom_id"], err.status, err.code, err.message)
             ans = answer_of(result, job)
             return {"id": request_id, "custom_id": line["custom_id"],
                     "response": {"status_code": 200, "request_id": ans.id,

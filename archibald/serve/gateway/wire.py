@@ -6,7 +6,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["ApiError", "positive_int", "finite_float"]
+from ...errors import RoutesFailed, RouteUnavailable
+
+__all__ = ["ApiError", "upstream_failed", "positive_int", "finite_float"]
 
 
 class ApiError(Exception):
@@ -15,6 +17,18 @@ class ApiError(Exception):
     def __init__(self, status: int, message: str, kind: str, code: str | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.kind, self.code = status, message, kind, code
+
+
+def upstream_failed(exc: Exception) -> ApiError:
+    """The 502 a request gets when no route could answer it, saying so once: each route tried
+    and why it failed (``every route failed: budget: ...; premium: ...``)."""
+    if isinstance(exc, RoutesFailed):
+        message = exc.summary
+    elif isinstance(exc, RouteUnavailable):  # "chat: no route can run here: ...": said already
+        message = str(exc)
+    else:  # the one route a request has (an embedding model)
+        message = f"every route failed: {exc}"
+    return ApiError(502, message, "api_error", "upstream_failed")
 
 
 def bad(message: str) -> ApiError:
