@@ -15,24 +15,12 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from archibald.pipelines.meditation.words import is_verb
+from archibald.pipelines.meditation.words import (SMALL, is_adjective, is_noun, is_person,
+                                                  is_verb, plural)
 from archibald.script.measures import SLEEP_WORDS
 
 __all__ = ["TopicReading", "read_topic", "thumbnail_words", "fits", "pattern_tags", "goal_words"]
 
-# words that name people a session is for ("for nurses", "for new parents")
-_PEOPLE = (
-    "nurses", "nurse", "doctors", "doctor", "teachers", "teacher", "students", "student",
-    "parents", "parent", "mums", "moms", "dads", "mothers", "fathers", "carers", "caregivers",
-    "workers", "shift workers", "night workers", "runners", "athletes", "musicians", "artists",
-    "writers", "developers", "programmers", "engineers", "managers", "leaders", "founders",
-    "professionals", "beginners", "kids", "children", "teens", "teenagers", "seniors",
-    "retirees", "travellers", "travelers", "commuters", "drivers", "pilots", "soldiers",
-    "veterans", "firefighters", "paramedics", "chefs", "cooks", "farmers", "gardeners",
-    "volunteers", "freelancers", "introverts", "women", "men", "couples", "friends", "mothers-to-be",
-    "new parents", "new mums", "new moms", "caretakers", "therapists", "lawyers", "actors",
-    "singers", "dancers", "climbers", "swimmers", "cyclists", "gamers", "people",
-)
 # events a session prepares for (ahead) or recovers from (behind)
 _EVENTS = {
     "job interview": "the interview", "interview": "the interview", "exam": "the exam",
@@ -84,13 +72,15 @@ _TIMES = (
 @dataclass(frozen=True)
 class TopicReading:
     """Who the session is for and when: ``audience`` and ``situation`` are the topic's own words
-    ("nurses", "after a night shift"), empty when it names none; ``event`` the thing ahead or
+    ("nurses", "after a night shift"), empty when it names none (``person``: the topic's words
+    that name them, "for an exhausted nurse"); ``event`` the thing ahead or
     behind ("the interview"); ``ahead`` whether it is still to come; ``time`` morning / day /
     evening / night or "" when the topic does not say; ``goal`` what the session is for;
     ``setting`` where the listener probably is; ``tags`` the facts lines are filtered by."""
 
     topic: str
     audience: str = ""
+    person: str = ""
     situation: str = ""
     event: str = ""
     ahead: bool = False
@@ -118,6 +108,35 @@ class TopicReading:
         return any(re.search(rf"\b{re.escape(k)}", low) for k in keys)
 
 
+#: words before "for" that make it a verb's ("caring for a sick parent": not the audience)
+_DOING_FOR = frozenset("care cares cared cook cooks cooked work works worked shop fight".split())
+
+
+def _audience(words: list[str]) -> tuple[str, str]:
+    """Who the session is for, in the plural ("exhausted nurses", "new mums"): a person noun
+    (see :func:`words.is_person`) with the adjectives and nouns before it, named "for" or "as"
+    a listener ("calm for an exhausted nurse", "sleep as a new mum"), or in the plural at the
+    start ("tired parents after ..."); never the people a verb is for ("caring for a sick
+    parent") or the listener's own ("at my kids"). "" when the topic names none. Second, the
+    topic's own words for them after "for" or "as" ("for an exhausted nurse"), else "". """
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if not is_person(w) or w in SMALL or (nxt and nxt not in SMALL and is_noun(nxt)):
+            continue  # a person noun heads its phrase ("junior healthcare workers")
+        j = i  # its modifiers: up to three adjectives or nouns before it
+        while j > 0 and i - j < 3 and words[j - 1] not in SMALL and \
+                not words[j - 1].endswith("ing") and not is_verb(words[j - 1]) and \
+                (is_adjective(words[j - 1]) or is_noun(words[j - 1])):
+            j -= 1
+        k = j - 1 if j > 0 and words[j - 1] in ("a", "an", "the", "my", "all", "our") else j
+        said = k > 0 and words[k - 1] in ("for", "as") and not (
+            k > 1 and (words[k - 2].endswith("ing") or words[k - 2] in _DOING_FOR))
+        if said or (j == 0 and plural(w) == w):
+            return " ".join([*words[j:i], plural(w)]), " ".join(words[k - 1:i + 1]) if said \
+                else ""
+    return "", ""
+
+
 def _find(text: str, words: tuple[str, ...]) -> str:
     for w in sorted(words, key=len, reverse=True):
         if re.search(rf"\b{re.escape(w)}\b", text):
@@ -133,13 +152,7 @@ def _clean(phrase: str) -> str:
 def read_topic(topic: str) -> TopicReading:
     """The topic's listener and situation (see :class:`TopicReading`)."""
     text = " ".join(re.findall(r"[a-z0-9'-]+", topic.lower()))
-    audience = ""
-    m = re.search(r"\bfor ((?:(?:new|busy|tired|young|older|first-time|anxious|working|night|"
-                  r"shift|student|junior|senior|healthcare|hospital|frontline|remote|exhausted|"
-                  r"grieving)\s+)*(?:" + "|".join(re.escape(p) for p in sorted(
-                      _PEOPLE, key=len, reverse=True)) + r"))\b", text)
-    if m:
-        audience = m[1]
+    audience, person = _audience(text.split())
     situation, event, ahead = "", "", False
     m = re.search(r"\b(before|after|during|ahead of|following)\s+((?:(?:a|an|the|my|your|"
                   r"this)\s+)?(?:[a-z'-]+\s*){1,4})", text)
@@ -187,7 +200,8 @@ def read_topic(topic: str) -> TopicReading:
         tags.add("daylight")
     if time in ("evening", "night"):
         tags.add("dark")
-    return TopicReading(topic=topic.strip(), audience=audience, situation=situation,
+    return TopicReading(topic=topic.strip(), audience=audience, person=person,
+                        situation=situation,
                         event=event, ahead=ahead, time=time, goal=goal, setting=setting,
                         sleep=sleep, tags=frozenset(tags))
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["STATES", "SMALL", "is_adjective", "is_verb", "is_noun", "noun_phrases",
-           "to_listener", "topic_words"]
+__all__ = ["STATES", "SMALL", "is_adjective", "is_verb", "is_noun", "is_person", "noun_phrases",
+           "plural", "singular", "to_listener", "topic_words"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
 STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
@@ -187,3 +187,70 @@ def to_listener(text: str) -> str:
         upper = m[0][:1].isupper() and (m[0].lower() not in _I or m.start() == 0)
         return new[:1].upper() + new[1:] if upper else new
     return re.sub(r"\b[A-Za-z]+(?:'[a-z]+)?\b", swap, text)
+
+
+#: people a session may be for that no ending gives away (roles, family, ages); a word in
+#: -er/-or, -ist or -ian is read as a person too (teacher, driver, therapist, musician)
+_PEOPLE = frozenset("""nurse doctor medic paramedic midwife vet chef cook pilot soldier veteran
+student pupil parent patient resident assistant attendant consultant accountant client migrant
+immigrant mum mom dad grandma grandpa grandparent nanny carer caregiver coach athlete adult kid
+child teen teenager senior boy girl woman man person people friend couple partner wife husband
+sibling colleague boss employee staff entrepreneur freelancer introvert extrovert empath
+beginner newcomer expat mother-to-be mothers-to-be creative""".split())
+#: words in -er/-or that are not people ("winter", "dinner", "water")
+_NOT_PEOPLE = frozenset("""after under over never ever other another water winter summer dinner
+paper number order corner weather shower power hour flower finger shoulder border chapter
+center centre letter matter danger anger fever cancer computer monitor mirror floor door
+colour color error terror horror favour honour humour tumour labour rumour mayor minor major
+meteor interior exterior elevator radiator calendar cellar collar dollar pillar mortar
+""".split())
+_IRREGULAR = {"man": "men", "woman": "women", "child": "children", "person": "people",
+              "mother-to-be": "mothers-to-be", "staff": "staff", "people": "people"}
+
+
+def singular(word: str) -> str:
+    """``word`` in the singular, when it is a plural of a regular or common irregular kind
+    ("nurses": "nurse", "women": "woman", "nannies": "nanny"); else ``word``."""
+    w = word.lower()
+    for one, many in _IRREGULAR.items():
+        if w == many:
+            return one
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("ches", "shes", "sses", "xes")):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        return w[:-1]
+    return w
+
+
+def plural(word: str) -> str:
+    """``word`` in the plural ("nurse": "nurses", "nanny": "nannies"); a plural stays one."""
+    w = word.lower()
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
+    if singular(w) != w and is_person(w):
+        return w
+    if w.endswith("y") and w[-2:-1] not in tuple("aeiou"):
+        return w[:-1] + "ies"
+    if w.endswith(("s", "sh", "ch", "x")):
+        return w + "es"
+    return w + "s"
+
+
+def is_person(word: str) -> bool:
+    """Whether ``word`` (singular or plural) names a person a session may be for: a role, a
+    family member or an age ("nurse", "parents", "teens"), or a word with a person's ending
+    (-er/-or: "teacher", "drivers", "counsellor"; -ist: "therapist"; -ian: "musician"), with
+    a guard for things in -er/-or ("winter", "water") and comparatives ("longer")."""
+    for w in dict.fromkeys((word.lower(), singular(word))):
+        if w in _PEOPLE or w in _IRREGULAR:
+            return True
+        if len(w) < 5 or w in _NOT_PEOPLE or w in _NOUNS or w in SMALL or w in STATES \
+                or is_verb(w):
+            continue
+        if w.endswith(("er", "or")) and not w[:-2] in STATES and not w[:-3] in STATES:
+            return True
+        if w.endswith(("ist", "ian")) and len(w) >= 6:
+            return True
+    return False
