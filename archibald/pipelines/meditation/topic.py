@@ -129,8 +129,8 @@ def _audience(words: list[str]) -> tuple[str, str]:
                 (is_adjective(words[j - 1]) or is_noun(words[j - 1])):
             j -= 1
         k = j - 1 if j > 0 and words[j - 1] in ("a", "an", "the", "my", "all", "our") else j
-        said = k > 0 and words[k - 1] in ("for", "as") and not (
-            k > 1 and (words[k - 2].endswith("ing") or words[k - 2] in _DOING_FOR))
+        said = k > 0 and words[k - 1] in ("for", "as") and not (  # "caring for a parent"
+            k > 1 and (words[k - 2].endswith("ing") and k < j or words[k - 2] in _DOING_FOR))
         if said or (j == 0 and plural(w) == w):
             return " ".join([*words[j:i], plural(w)]), " ".join(words[k - 1:i + 1]) if said \
                 else ""

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 
 __all__ = ["STATES", "SMALL", "is_adjective", "is_verb", "is_noun", "is_person", "noun_phrases",
-           "plural", "singular", "to_listener", "topic_words"]
+           "plural", "singular", "to_listener", "topic_words", "TROUBLES", "HELD", "GIFTS",
+           "is_trouble"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
 STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
@@ -254,3 +255,31 @@ def is_person(word: str) -> bool:
         if w.endswith(("ist", "ian")) and len(w) >= 6:
             return True
     return False
+
+
+#: feelings a session eases (a topic's "regret", "stage fright", "sports nerves"); a noun in
+#: -ness, -iety or -phobia is one too ("sadness", "anxiety", "claustrophobia")
+TROUBLES = frozenset("""regret guilt shame anger rage resentment bitterness jealousy envy blame
+grief sorrow heartbreak heartache loss mourning worry worries fear fears dread panic stress
+tension nerves fright overwhelm overthinking burnout insomnia frustration irritation
+impatience exhaustion fatigue doubt self-doubt block pain ache aches cravings""".split())
+#: feelings held on to, which a session lets go of rather than eases
+HELD = frozenset("regret guilt shame anger rage resentment bitterness jealousy envy blame".split())
+#: feelings a session brings ("gratitude", "courage"): found, not eased
+GIFTS = frozenset("""calm peace courage confidence focus gratitude clarity energy kindness
+comfort joy hope strength patience balance stillness self-compassion compassion""".split())
+#: parts of the body and mind a state is said of ("restless legs", "anxious thoughts")
+_SEATS = frozenset("""thoughts mind legs shoulders heart head chest stomach jaw neck back body
+muscles nerves""".split())
+
+
+def is_trouble(phrase: str) -> bool:
+    """Whether a noun phrase names a feeling a session eases ("regret", "stage fright",
+    "anxious thoughts"): its head is a trouble, or a state said of the body or mind."""
+    words = phrase.lower().split()
+    if not words:
+        return False
+    head = words[-1]
+    if head in TROUBLES or head.endswith(("ness", "iety", "phobia")) and head not in GIFTS:
+        return True
+    return head in _SEATS and any(is_adjective(w) for w in words[:-1])

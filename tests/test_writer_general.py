@@ -1,0 +1,62 @@
+"""The offline writer's title, thumbnail words, audience, tags and scene read any topic by word
+class, not by a table of examples: each property is checked on topics no module names."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from archibald.pipelines.meditation.concept import make_concept
+from archibald.pipelines.meditation.research import research
+from archibald.pipelines.meditation.setting import heart_lines
+from archibald.pipelines.meditation.topic import read_topic
+
+
+def _title(topic: str) -> str:
+    return make_concept(topic, 5, research(topic, month=5, seed=3), seed=3).title
+
+
+@pytest.mark.parametrize("topic,lead", [
+    ("Regret after snapping at my kids", "Letting Go of Regret After Snapping at Your Kids"),
+    ("Guilt about missing my son's recital", "Letting Go of Guilt"),
+    ("Resentment toward an old friend", "Letting Go of Resentment"),
+    ("Stage fright before a school play", "Easing Stage Fright Before a School Play"),
+    ("Tense shoulders after a long drive", "Easing Tense Shoulders"),
+    ("Loneliness on a Sunday evening", "Easing Loneliness on a Sunday Evening"),
+    ("Heartache after a long relationship", "Finding Comfort in Heartache"),
+    ("Patience with a toddler at bath time", "Finding Patience"),
+])
+def test_a_feeling_topic_is_titled_by_what_the_session_does_with_it(topic: str,
+                                                                     lead: str) -> None:
+    title = _title(topic)
+    assert title.startswith(lead), title
+    assert not re.search(r"\bfor (?:regret|guilt|resentment|fright|loneliness|heartache)\b",
+                         title.lower()), title
+
+
+@pytest.mark.parametrize("topic,people", [
+    ("Calm for an exhausted nurse", "nurses"),
+    ("Rest for a tired bus driver", "bus drivers"),
+    ("Sleep as a new mum", "new mums"),
+    ("Focus for a junior developer", "junior developers"),
+    ("Stressed teachers on a Sunday night", "teachers"),
+    ("Grounding for anxious pianists", "pianists"),
+    ("A body scan for busy librarians", "librarians"),
+])
+def test_the_audience_is_any_person_noun(topic: str, people: str) -> None:
+    reading = read_topic(topic)
+    assert reading.audience.endswith(people), reading.audience
+    title = _title(topic)
+    assert people.split()[-1] in title.lower(), title
+    if reading.person:  # named "for"/"as": the script says "you" to them
+        assert heart_lines(topic, reading.sleep)[0].startswith("This session is for you, ")
+
+
+@pytest.mark.parametrize("topic", [
+    "Drained after caring for a sick parent", "Regret after snapping at my kids",
+    "Calm for the winter", "Anxious at the dentist", "Cooking for a big family",
+    "Peace for a better week",
+])
+def test_people_a_topic_only_mentions_are_not_its_audience(topic: str) -> None:
+    assert read_topic(topic).audience == "", read_topic(topic).audience
