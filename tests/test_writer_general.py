@@ -60,3 +60,37 @@ def test_the_audience_is_any_person_noun(topic: str, people: str) -> None:
 ])
 def test_people_a_topic_only_mentions_are_not_its_audience(topic: str) -> None:
     assert read_topic(topic).audience == "", read_topic(topic).audience
+
+
+def _tags(topic: str) -> list[str]:
+    from archibald.pipelines.meditation.writer import write_script
+    from archibald.pipelines.youtube.metadata import build_metadata
+    concept = make_concept(topic, 5, research(topic, month=5, seed=3), seed=3)
+    meta = build_metadata(concept, write_script(concept, seed=3),
+                          [(0.0, "In"), (30.0, "Breath"), (90.0, "Rest")])
+    return [str(t).lower() for t in meta["tags"]]
+
+
+@pytest.mark.parametrize("topic,compound,felt", [
+    ("Nervous before my driving test", "driving test", "driving test nerves"),
+    ("Anxious about my exam results", "exam results", "exam results anxiety"),
+    ("Jittery before a piano recital", "piano recital", "piano recital nerves"),
+    ("Sports nerves before a football final", "football final", "football final nerves"),
+    ("Worried before a big swimming gala", "swimming gala", "swimming gala worry"),
+    ("Tired after a night shift", "night shift", ""),
+    ("Stressed about a tax return", "tax return", "tax return stress"),
+])
+def test_compound_nouns_are_tagged_whole(topic: str, compound: str, felt: str) -> None:
+    tags = _tags(topic)
+    assert compound in tags, tags
+    if felt:
+        assert felt in tags, tags
+
+
+@pytest.mark.parametrize("topic,people", [
+    ("Calm for an exhausted nurse", "nurses"), ("Rest for a tired bus driver", "bus drivers"),
+    ("Grounding for anxious pianists", "pianists"), ("Sleep as a new mum", "new mums"),
+])
+def test_the_audience_is_tagged(topic: str, people: str) -> None:
+    tags = _tags(topic)
+    assert people in tags and f"meditation for {people}" in tags, tags

@@ -155,10 +155,14 @@ def noun_phrases(text: str) -> list[str]:
         run.clear()
     for i, w in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
+        before = words[i - 1] if i else ""
         if w == "and" and run and is_noun(run[-1]) and nxt and is_noun(nxt):
             run.append(w)
         elif is_noun(w) or (is_adjective(w) and w not in SMALL) or \
-                (w.endswith("ing") and nxt and is_noun(nxt) and f"{w} {nxt}" in _COMPOUNDS):
+                (w.endswith("ing") and nxt and is_noun(nxt) and (
+                    f"{w} {nxt}" in _COMPOUNDS or before in _DETS or bool(run))):
+            # an -ing word after a determiner or an adjective names a kind of thing
+            # ("my driving test", "a big swimming gala"), not what someone does
             run.append(w)
         else:
             flush()
@@ -166,6 +170,7 @@ def noun_phrases(text: str) -> list[str]:
     return out
 
 
+_DETS = frozenset("a an the my your our his her their this that".split())
 #: -ing words that make a noun with the word after them
 _COMPOUNDS = frozenset({"waiting room", "living room", "dining room", "sitting room",
                         "changing room", "parking lot", "parking garage", "swimming pool",
