@@ -94,3 +94,32 @@ def test_compound_nouns_are_tagged_whole(topic: str, compound: str, felt: str) -
 def test_the_audience_is_tagged(topic: str, people: str) -> None:
     tags = _tags(topic)
     assert people in tags and f"meditation for {people}" in tags, tags
+
+
+@pytest.mark.parametrize("topic,place", [
+    ("Can't sleep in bed", "bed"), ("Restless in my bedroom at 2am", "bedroom"),
+    ("Tossing and turning in a bunk bed at camp", "bed"),
+    ("Lonely at home on a Friday night", "home"), ("Quiet evening in the house", "house"),
+    ("Stressed at school", "school"), ("First week at a new university", "university"),
+    ("Anxious at the dentist", "dentist's waiting room"),
+    ("Nervous at the vet with my old dog", "vet's waiting room"),
+    ("Worried at the optician", "optician's waiting room"),
+])
+def test_the_place_a_topic_names_is_the_scene(topic: str, place: str) -> None:
+    from archibald.pipelines.meditation.setting import topic_setting
+    from archibald.pipelines.meditation.writer import write_script
+    from archibald.script.model import timeline
+    setting = topic_setting(topic, read_topic(topic).goal)
+    assert place in setting.place and "candle" not in setting.place, setting.place
+    concept = make_concept(topic, 5, research(topic, month=5, seed=3), seed=3)
+    said = " ".join(x for x in timeline(write_script(concept, seed=3).spoken_text())
+                    if isinstance(x, str)).lower()
+    assert "candle" not in said, topic
+
+
+@pytest.mark.parametrize("topic", ["Riding a bus home after work", "Walking home in the rain",
+                                   "A quiet hour with a cup of tea", "Calm on a Tuesday"])
+def test_a_place_word_used_otherwise_is_no_place(topic: str) -> None:
+    from archibald.pipelines.meditation.places import find_place
+    found = find_place(topic)
+    assert found is None or found[1].kind not in ("home", "waiting"), found

@@ -126,8 +126,9 @@ def topic_subject(topic: str, benefit: str = "") -> str:
     first noun phrase that is not the session's benefit ("at Work", "for Creative Block"), or
     "" when it names none."""
     found = find_place(topic)
-    if found is not None:
-        return _title_case(f"{found[1].prep} {found[1].phrase}", lower_first=True)
+    if found is not None:  # in the topic's own words when it says them ("at School")
+        said = to_listener(found[1].said) or f"{found[1].prep} {found[1].phrase}"
+        return _title_case(said, lower_first=True)
     low = " ".join(topic_words(topic))
     gives = _GIVES | set(topic_words(benefit))
     for phrase in (p for p in noun_phrases(topic) if not set(p.split()) <= gives):
