@@ -123,3 +123,37 @@ def test_a_place_word_used_otherwise_is_no_place(topic: str) -> None:
     from archibald.pipelines.meditation.places import find_place
     found = find_place(topic)
     assert found is None or found[1].kind not in ("home", "waiting"), found
+
+
+#: adjectives these tests' topics say; a thumbnail never shows one alone or last
+_ADJECTIVES = frozenset("""exhausted nervous anxious stressed jittery tired lonely restless
+overwhelmed scared worried sleepless grumpy heartbroken burnt drained new busy quiet""".split())
+THUMB_TOPICS = ["Exhausted", "Nervous before my driving test", "Calm for an exhausted nurse",
+                "Anxious at the dentist", "Stressed at school", "Regret after snapping at my kids",
+                "Lonely and restless in a new flat", "Overwhelmed by invoices and emails",
+                "Grumpy after a sleepless night", "Heartbroken on a Saturday",
+                "Burnt out and drained", "Scared of the dark", "Quiet", "Worried about money"]
+
+
+@pytest.mark.parametrize("topic", THUMB_TOPICS)
+def test_thumbnail_words_are_a_phrase_that_ends_on_a_noun(topic: str) -> None:
+    from archibald.pipelines.meditation.topic import thumbnail_words
+    words = [w.lower() for w in thumbnail_words(topic)]
+    assert 2 <= len(words) <= 4, words
+    assert words[-1] not in _ADJECTIVES | {"before", "after", "at", "in", "the", "a", "for",
+                                          "and", "of", "on", "when", "with"}, words
+    assert not set(words) <= _ADJECTIVES, words
+
+
+@pytest.mark.parametrize("words", [["Calm", "for", "Exhausted", "Nurses"],
+                                   ["Calm", "before", "the", "Interview"],
+                                   ["Easing", "Anxious", "Thoughts"],
+                                   ["Sleep", "after", "Night", "Shift"]])
+def test_a_shorter_thumbnail_never_shows_a_lone_adjective_or_dangling_word(
+        words: list[str]) -> None:
+    from archibald.media.thumbnail import word_ladder
+    for rung in list(word_ladder(words))[1:]:
+        low = [w.lower().rstrip("-\u2026") for w in rung]
+        assert low[0] not in ("for", "before", "after", "the", "and"), rung
+        assert low[-1] not in ("for", "before", "after", "the", "and", "calm", "easing"), rung
+        assert low[-1] not in _ADJECTIVES and low[-1] != "anxious", rung

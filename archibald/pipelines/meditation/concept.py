@@ -11,8 +11,8 @@ from archibald.errors import InputError
 from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.topic import goal_words, read_topic
-from archibald.pipelines.meditation.words import (GIFTS, HELD, is_noun, is_trouble,
-                                                  noun_phrases, to_listener, topic_words)
+from archibald.pipelines.meditation.words import (is_noun, noun_phrases, opening_feeling,
+                                                  to_listener, topic_words)
 
 if TYPE_CHECKING:
     from archibald.pipelines.meditation.research import ResearchBrief
@@ -96,20 +96,8 @@ def _lead(topic: str) -> str:
     (its first noun phrase): a feeling held is let go of ("Letting Go of Regret After Snapping
     at Your Kids"), grief is comforted, another trouble eased ("Easing Sports Nerves Before a
     Football Final"), a gift found ("Finding Courage Before ..."); else ""."""
-    words = topic_words(topic)
-    phrases = noun_phrases(topic)
-    if not words or not phrases or phrases[0].split()[0] != words[0]:
-        return ""
-    head = phrases[0].split()[-1]
-    if head in HELD:
-        verb = "Letting Go of"
-    elif head in ("grief", "sorrow", "heartbreak", "heartache", "loss", "mourning"):
-        verb = "Finding Comfort in"
-    elif is_trouble(phrases[0]):
-        verb = "Easing"
-    elif phrases[0] in GIFTS:
-        verb = "Finding"
-    else:
+    verb, _ = opening_feeling(topic)
+    if not verb:
         return ""
     said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
     return f"{verb} {_title_case(said[:1].lower() + said[1:], lower_first=True)}"

@@ -119,7 +119,8 @@ _KINDS: dict[str, str] = {
     "bed": """bed bedroom bunk cot mattress""",
     "school": """school classroom lecture-hall campus college university schoolyard playground
         sixth-form""",
-    "home": """home house kitchen living-room sitting-room dining-room bathroom bath sofa couch armchair
+    "home": """home house kitchen living-room sitting-room dining-room bathroom bath sofa couch
+        armchair
         attic nursery porch conservatory garage""",
     "vehicle": """bus:on coach:on tram:on plane:on airplane:on aeroplane:on subway:on metro:on
         car:in taxi:in cab:in van:in truck:in traffic-jam:in""",

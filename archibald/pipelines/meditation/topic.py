@@ -15,8 +15,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.words import (SMALL, is_adjective, is_noun, is_person,
-                                                  is_verb, plural)
+                                                  is_verb, noun_phrases, opening_feeling,
+                                                  plural, remedy, topic_words)
 from archibald.script.measures import SLEEP_WORDS
 
 __all__ = ["TopicReading", "read_topic", "thumbnail_words", "fits", "pattern_tags", "goal_words"]
@@ -170,6 +172,9 @@ def read_topic(topic: str) -> TopicReading:
                     if k in _EVENTS), "")
         if key:
             event = _EVENTS[key]
+            if " " not in key and len(core) > 1 and core[-1] == key and \
+                    core[-2] not in _SMALL and not is_adjective(core[-2]):
+                event = f"the {core[-2]} {key}"  # "my driving test": the driving test
         elif core and not core[0].endswith("ing") and prep != "during" and \
                 not any(is_verb(w) for w in core):  # "my grandmother passed away": no thing
             event = "the " + " ".join(core[-2:])  # "a school inspection": the school inspection
@@ -249,27 +254,60 @@ def goal_words(reading: TopicReading) -> str:
     return "Deep Sleep" if reading.sleep else _GOAL_WORDS.get(reading.goal, "Calm")
 
 
+def _readable(words: list[str]) -> bool:
+    """Whether thumbnail words read as a phrase: two to four words that end on a noun (never
+    a lone or last adjective, never a dangling "before" or "the")."""
+    if not 2 <= len(words) <= 4:
+        return False
+    last = words[-1].lower()
+    return last not in SMALL and last not in _SMALL and (
+        is_noun(last) or last in ("calm", "go", "sleep", "rest")) and not (
+        is_adjective(last) and last not in ("calm",))
+
+
 def thumbnail_words(topic: str) -> list[str]:
-    """Two to four large words for the thumbnail, from the topic: whole phrases, never a cut
-    title ("Sleep After Night Shift", "Calm Before Surgery", "Interview Confidence")."""
+    """Two to four large words for the thumbnail, from the topic: the video's promise as a
+    whole phrase that ends on a noun ("Easing Stage Fright", "Calm before Interview", "Calm
+    for Exhausted Nurses", "Sleep in Bed"), never a cut title, a lone adjective or a dangling
+    word."""
     reading = read_topic(topic)
     goal = goal_words(reading).split()
     if reading.sleep and reading.time in ("morning", "day"):
         goal = ["Sleep"]
+    candidates: list[list[str]] = []
+    verb, feeling = opening_feeling(topic)
+    lead = [[*verb.split(), *feeling.split()], [*verb.split(), feeling.split()[-1]]] if verb \
+        else []
+    if verb != "Finding":  # a trouble eased first: "Letting Go of Regret", "Easing Nerves"
+        candidates += lead
     event = [w for w in reading.event.split() if w != "the"]
     prep = reading.situation.split()[:1]
-    candidates: list[list[str]] = []
     if event and prep:
-        candidates.append([*goal, *prep, *event])
-        candidates.append([*goal[-1:], *prep, *event])
-    own = re.findall(r"[A-Za-z][A-Za-z'-]*", re.sub(r"^\s*(?:a|an|the)\s+", "", topic, flags=re.I))
-    candidates.append(own)
+        candidates += [[*goal, *prep, *event], [*goal[-1:], *prep, *event],
+                       [*goal[-1:], *prep, *event[-1:]]]
     if reading.audience:
-        candidates.append([*goal, "for", *reading.audience.split()])
-        candidates.append([*goal[-1:], "for", *reading.audience.split()[-1:]])
-    candidates.append(goal)
-    candidates.append([w for w in own if w.lower() not in _SMALL and len(w) > 2][:3])
+        people = reading.audience.split()
+        candidates += [[*goal[-1:], "for", *people], [*goal[-1:], "for", *people[-2:]],
+                       [*goal[-1:], "for", *people[-1:]]]
+    found = find_place(topic)
+    if found is not None:  # "Sleep in Bed", "Calm at School", "Calm in Waiting Room"
+        place = found[1]
+        at, *own = (place.said or f"{place.prep} {place.phrase}").split()
+        own = [w for w in own if w not in ("a", "an", "my", "your")]
+        candidates += [[*goal[-1:], at, *own], [*goal[-1:], at, *own[-2:]],
+                       [*goal[-1:], at, *own[-1:]]]
+    low = " ".join(topic_words(topic))
+    for phrase in noun_phrases(topic):  # "Calm in New City", "Calm with Body Image"
+        words = phrase.split()
+        if set(words) <= {w.lower() for w in goal} or remedy(phrase):
+            continue
+        m = re.search(r"\b(in|at|on|with|during|about|for|before|after)\s+"
+                      rf"(?:(?:a|an|the|my|your|this)\s+)?{re.escape(phrase)}\b", low)
+        candidates += [[*goal[-1:], m[1] if m else "for", *part]
+                       for part in (words, words[-2:], phrase.split(" and ")[0].split())
+                       if part[0] not in SMALL]
+    candidates += [*lead, goal]  # a gift found: "Finding Courage"
     for words in candidates:
-        if 2 <= len(words) <= 4:
+        if _readable(words):
             return _title_case(" ".join(words)).split()
-    return _title_case(" ".join([*goal, "Meditation"][:4])).split()
+    return _title_case(" ".join([*goal, "Meditation"][-3:])).split()

@@ -15,7 +15,7 @@ import re
 
 __all__ = ["STATES", "SMALL", "is_adjective", "is_verb", "is_noun", "is_person", "noun_phrases",
            "plural", "singular", "to_listener", "topic_words", "TROUBLES", "HELD", "GIFTS",
-           "is_trouble"]
+           "is_trouble", "remedy", "opening_feeling"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
 STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
@@ -288,3 +288,32 @@ def is_trouble(phrase: str) -> bool:
     if head in TROUBLES or head.endswith(("ness", "iety", "phobia")) and head not in GIFTS:
         return True
     return head in _SEATS and any(is_adjective(w) for w in words[:-1])
+
+
+_GRIEFS = frozenset("grief sorrow heartbreak heartache loss mourning".split())
+
+
+def remedy(phrase: str) -> str:
+    """What a session does with a feeling a noun phrase names, in a title's words: a feeling
+    held is let go of ("Letting Go of"), grief comforted ("Finding Comfort in"), another
+    trouble eased ("Easing"), a gift found ("Finding"); "" for a phrase that is no feeling."""
+    words = phrase.lower().split()
+    head = words[-1] if words else ""
+    if head in HELD:
+        return "Letting Go of"
+    if head in _GRIEFS:
+        return "Finding Comfort in"
+    if is_trouble(phrase):
+        return "Easing"
+    return "Finding" if len(words) == 1 and head in GIFTS else ""
+
+
+def opening_feeling(topic: str) -> tuple[str, str]:
+    """The feeling a topic starts with and what a session does with it ("Sports nerves before
+    a final": ("Easing", "sports nerves")), or ("", "")."""
+    words = topic_words(topic)
+    phrases = noun_phrases(topic)
+    if not words or not phrases or phrases[0].split()[0] != words[0]:
+        return "", ""
+    verb = remedy(phrases[0])
+    return (verb, phrases[0]) if verb else ("", "")
