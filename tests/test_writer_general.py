@@ -157,3 +157,14 @@ def test_a_shorter_thumbnail_never_shows_a_lone_adjective_or_dangling_word(
         assert low[0] not in ("for", "before", "after", "the", "and"), rung
         assert low[-1] not in ("for", "before", "after", "the", "and", "calm", "easing"), rung
         assert low[-1] not in _ADJECTIVES and low[-1] != "anxious", rung
+
+
+@pytest.mark.parametrize("topic,worker", [
+    ("Calm for an exhausted nurse", True), ("Rest for a tired bus driver", True),
+    ("Focus for a junior developer", True), ("Unwinding for busy electricians", True),
+    ("Sleep as a new mum", False), ("Calm for anxious teenagers", False),
+    ("Peace for beginners", False),
+])
+def test_people_named_by_their_work_hear_that_the_work_is_done(topic: str,
+                                                               worker: bool) -> None:
+    assert ("worker" in read_topic(topic).tags) == worker, read_topic(topic).tags

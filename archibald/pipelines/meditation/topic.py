@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.words import (SMALL, is_adjective, is_noun, is_person,
-                                                  is_verb, noun_phrases, opening_feeling,
+                                                  is_verb, is_worker, noun_phrases, opening_feeling,
                                                   plural, remedy, topic_words)
 from archibald.script.measures import SLEEP_WORDS
 
@@ -199,6 +199,8 @@ def read_topic(topic: str) -> TopicReading:
         if re.search(r"\b(nurse|doctor|carer|caregiver|parent|mum|mom|dad|mother|father|teacher|"
                      r"paramedic|firefighter|therapist|caretaker|volunteer)", audience):
             tags.add("carer")  # people who look after others all day
+        if is_worker(audience.split()[-1]):
+            tags.add("worker")  # people whose work or shift is behind them when they listen
     if situation:
         tags.add("situation")
     if time in ("morning", "day"):

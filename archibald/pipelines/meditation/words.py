@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["STATES", "SMALL", "is_adjective", "is_verb", "is_noun", "is_person", "noun_phrases",
-           "plural", "singular", "to_listener", "topic_words", "TROUBLES", "HELD", "GIFTS",
-           "is_trouble", "remedy", "opening_feeling"]
+__all__ = ["STATES", "SMALL", "TROUBLES", "HELD", "GIFTS", "is_adjective", "is_verb", "is_noun",
+           "is_person", "is_worker", "is_trouble", "noun_phrases", "plural", "singular",
+           "to_listener", "topic_words", "remedy", "opening_feeling"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
 STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
@@ -212,6 +212,20 @@ meteor interior exterior elevator radiator calendar cellar collar dollar pillar 
 """.split())
 _IRREGULAR = {"man": "men", "woman": "women", "child": "children", "person": "people",
               "mother-to-be": "mothers-to-be", "staff": "staff", "people": "people"}
+
+
+#: people named by who they are, not by their work ("beginners", "teenagers", "mums")
+_NOT_WORK = frozenset("""student pupil parent patient resident client migrant immigrant mum mom
+dad grandma grandpa grandparent kid child teen teenager senior boy girl woman man person people
+friend couple partner wife husband sibling introvert extrovert empath beginner newcomer expat
+mother-to-be creative mother father brother sister daughter grandmother grandfather lover
+thinker overthinker worrier dreamer sleeper stranger foreigner member owner adult""".split())
+
+
+def is_worker(word: str) -> bool:
+    """Whether a person noun names people by their work ("nurses", "bus drivers",
+    "pianists"), not by who they are to others or their age ("mums", "teenagers")."""
+    return is_person(word) and singular(word) not in _NOT_WORK and word not in _NOT_WORK
 
 
 def singular(word: str) -> str:
