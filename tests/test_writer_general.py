@@ -104,6 +104,7 @@ def test_the_audience_is_tagged(topic: str, people: str) -> None:
     ("Anxious at the dentist", "dentist's waiting room"),
     ("Nervous at the vet with my old dog", "vet's waiting room"),
     ("Worried at the optician", "optician's waiting room"),
+    ("Going to the physiotherapist", "physiotherapist's waiting room"),
 ])
 def test_the_place_a_topic_names_is_the_scene(topic: str, place: str) -> None:
     from archibald.pipelines.meditation.setting import topic_setting
@@ -118,7 +119,9 @@ def test_the_place_a_topic_names_is_the_scene(topic: str, place: str) -> None:
 
 
 @pytest.mark.parametrize("topic", ["Riding a bus home after work", "Walking home in the rain",
-                                   "A quiet hour with a cup of tea", "Calm on a Tuesday"])
+                                   "A quiet hour with a cup of tea", "Calm on a Tuesday",
+                                   "Regret after snapping at my kids", "Angry at the teacher",
+                                   "Laughing at the comedian"])
 def test_a_place_word_used_otherwise_is_no_place(topic: str) -> None:
     from archibald.pipelines.meditation.places import find_place
     found = find_place(topic)

@@ -196,14 +196,23 @@ def find_place(topic: str, start: int = 0) -> tuple[int, Place] | None:
 _ADVERBS = {"home": ("at", "from", "my", "your", "our", "a", "the", "this", "new", "family")}
 #: "at the dentist": a person's place is their waiting room
 _AT = ("at", "to")
+#: people one goes to see (with any -ist or -ian: dentist, optician, physician)
+_VISITED = frozenset("""doctor gp vet surgeon hairdresser barber nurse midwife physio
+chiropractor consultant counsellor counselor solicitor lawyer accountant""".split())
+#: words that aim "at" a person, not a visit ("angry at the teacher", "snapping at the kids")
+_AIMED = frozenset("""angry mad cross annoyed furious irritated shouting snapping yelling
+laughing looking staring""".split())
 
 
 def _waiting_room(words: list[str], i: int) -> Place | None:
-    """"at the dentist", "to the vet's": the waiting room of the person the topic goes to (any
-    person noun, see :func:`words.is_person`), or None."""
+    """"at the dentist", "to the vet's": the waiting room of the person the topic goes to (a
+    person one visits: a doctor, a vet, any -ist or -ian), or None; never people a feeling is
+    aimed at ("angry at the teacher", "snapping at my kids")."""
     w = words[i].removesuffix("'s")
-    j = i - 1 if i and words[i - 1] in ("the", "my", "your", "a") else i
-    if not is_person(w) or j == 0 or words[j - 1] not in _AT or \
+    j = i - 1 if i and words[i - 1] == "the" else i  # "at the dentist", not "at my kids"
+    visited = w in _VISITED or (w.endswith(("ist", "ian")) and is_person(w))
+    if not visited or j == 0 or words[j - 1] not in _AT or \
+            (j > 1 and words[j - 2] in _AIMED) or \
             (i + 1 < len(words) and is_noun(words[i + 1])):
         return None
     return Place(f"the {w}'s waiting room", "room", "waiting",

@@ -190,7 +190,7 @@ def _tags(concept: Concept, extra: tuple[str, ...] | list[str],
     feeling = _feeling(concept.topic)
     # a thing ahead or behind with the topic's feeling ("driving test nerves")
     felt = [f"{p} {feeling}" for p in phrases
-            if feeling and len(p.split()) > 1 and feeling not in p.split()][:1]
+            if feeling and len(p.split()) > 1 and feeling not in p.split() and "'" not in p][:1]
     # a place the topic names is tagged by its own words ("library", not "room meditation")
     named = setting is not SETTINGS.get(setting.name)
     candidates = [
