@@ -138,11 +138,19 @@ def _hyphenated(word: str, pieces: int) -> list[str]:
     return [p + "-" for p in parts[:-1]] + parts[-1:]
 
 
+def _joining(word: str) -> bool:
+    """A word that joins phrases or only points at one ("before", "the", "and"): never the
+    first or last word a thumbnail shows of a phrase."""
+    return bool(_JOINS.fullmatch(f" {word} ")) or word.lower() in _FILLER
+
+
 def word_ladder(words: list[str]) -> Iterator[list[str]]:
     """What a thumbnail may show of ``words``, best first, ending in one that always fits:
     the words, a whole phrase of them (:func:`_shorter`), fewer words in their order (runs of
-    three, then two, then the single words, longest first), the longest word broken across
-    lines, and last that word cut short with an ellipsis."""
+    three, then two, those ending on the last word first, none starting or ending on a
+    joining word nor before the phrase's noun), the last word alone (a phrase's head, never a
+    lone adjective before it) and broken across lines, and last that word cut short with an
+    ellipsis."""
     seen: list[list[str]] = []
 
     def fresh(candidate: list[str]) -> bool:
@@ -151,22 +159,29 @@ def word_ladder(words: list[str]) -> Iterator[list[str]]:
             return True
         return False
 
-    for candidate in _shorter(words):
-        if fresh(candidate):
+    for i, candidate in enumerate(_shorter(words)):
+        if (i == 0 or not _joining(candidate[0])) and fresh(candidate):
             yield candidate
+    # a phrase's last word is what it names ("Exhausted Nurses": Nurses)
+    heads = [w for w in words if not _joining(w)][-1:] or words[-1:]
+    head = heads[0]
+    ends = {i for i, w in enumerate(words) if w is head or
+            (i + 1 < len(words) and _joining(words[i + 1]))}
     for k in range(len(words) - 1, 1, -1):
+        # a run that ends where a phrase ends, never on or after a joining word ("Calm
+        # before", "for Nurses") nor before its noun ("Calm for Exhausted")
         for start in range(len(words) - k + 1):
-            if fresh(words[start:start + k]):
-                yield words[start:start + k]
-    for word in sorted(words, key=len, reverse=True):
-        if fresh([word]):
-            yield [word]
-    longest = max(words, key=len)
-    for pieces in (2, 3):
-        if len(longest) >= 2 * pieces and fresh(_hyphenated(longest, pieces)):
+            run = words[start:start + k]
+            if start + k - 1 in ends and not _joining(run[0]) and not _joining(run[-1]) \
+                    and fresh(run):
+                yield run
+    if fresh([head]):
+        yield [head]
+    for pieces in (2, 3):  # the head across lines, never another word alone
+        if len(head) >= 2 * pieces and fresh(_hyphenated(head, pieces)):
             yield seen[-1]
-    for cut in range(len(longest) - 1, 0, -1):
-        yield [longest[:cut] + "\u2026"]
+    for cut in range(len(head) - 1, 0, -1):
+        yield [head[:cut] + "\u2026"]
 
 
 def _focus(rgb: Any) -> tuple[float, float]:

@@ -198,8 +198,9 @@ def check_script(script: Script, *, topic: str, minutes: float) -> tuple[float, 
         "target_seconds": base["target_seconds"], "words": base["words"]}
 
 
-_BENEFITS = r"\b(calm\w*|sleep\w*|rest\w*|relax\w*|peace\w*|ease|focus\w*|energ\w*|gratitude" \
-            r"|grateful|confiden\w*|kind\w*|heal\w*|stress relief|let go|unwind\w*|reset|" \
+_BENEFITS = r"\b(calm\w*|sleep\w*|rest\w*|relax\w*|peace\w*|eas(?:e|ing)|courage|focus\w*" \
+            r"|energ\w*|gratitude|grateful|confiden\w*|kind\w*|heal\w*|stress relief" \
+            r"|let(?:ting)? go|unwind\w*|reset|" \
             r"clarity|joy\w*|comfort\w*|recover\w*|balance\w*|grounded|soothe\w*|quiet)\b"
 _LENGTH = r"\b(\d+(?:\.\d+)?)[- ]?(?:min(?:ute)?s?)\b"
 _DANGLING = set("a an the and or but for of to in on at by with from into your my our "

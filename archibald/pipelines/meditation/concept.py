@@ -11,8 +11,8 @@ from archibald.errors import InputError
 from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.topic import goal_words, read_topic
-from archibald.pipelines.meditation.words import (is_noun, noun_phrases, to_listener,
-                                                  topic_words)
+from archibald.pipelines.meditation.words import (is_noun, noun_phrases, opening_feeling,
+                                                  to_listener, topic_words)
 
 if TYPE_CHECKING:
     from archibald.pipelines.meditation.research import ResearchBrief
@@ -63,6 +63,9 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     what = f"{m}-Minute {tech}" if named_tech else f"{m}-Minute {kind}"
     need = f"{benefit} {situation}".strip()
     candidates = []
+    lead = _lead(topic)
+    if lead and not people:  # "Letting Go of Regret After Snapping at Your Kids"
+        candidates += [f"{lead}: {what}", f"{what}: {lead}"]
     if people:
         candidates.append(f"{what} for {people}: {need}")
     # a situation with no noun ("after caring") says little: the topic's nouns go with it
@@ -82,8 +85,22 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     candidates.append(f"{m}-Minute {kind} for {benefit}")
     fitting = [c for c in candidates if len(c) <= TITLE_MAX]
     # the richest that fits, with a seeded choice among the two richest
+    if lead and not people and fitting[0].startswith(lead):
+        return fitting[0]
     best = [c for c in fitting if people in c and situation in c and subject in c] or fitting
     return rng.choice(best[:2])
+
+
+def _lead(topic: str) -> str:
+    """The topic said as what the session does with it, when the topic starts with a feeling
+    (its first noun phrase): a feeling held is let go of ("Letting Go of Regret After Snapping
+    at Your Kids"), grief is comforted, another trouble eased ("Easing Sports Nerves Before a
+    Football Final"), a gift found ("Finding Courage Before ..."); else ""."""
+    verb, _ = opening_feeling(topic)
+    if not verb:
+        return ""
+    said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
+    return f"{verb} {_title_case(said[:1].lower() + said[1:], lower_first=True)}"
 
 
 #: words that say what a session gives, not what it is about (never a title's subject)
@@ -97,8 +114,9 @@ def topic_subject(topic: str, benefit: str = "") -> str:
     first noun phrase that is not the session's benefit ("at Work", "for Creative Block"), or
     "" when it names none."""
     found = find_place(topic)
-    if found is not None:
-        return _title_case(f"{found[1].prep} {found[1].phrase}", lower_first=True)
+    if found is not None:  # in the topic's own words when it says them ("at School")
+        said = to_listener(found[1].said) or f"{found[1].prep} {found[1].phrase}"
+        return _title_case(said, lower_first=True)
     low = " ".join(topic_words(topic))
     gives = _GIVES | set(topic_words(benefit))
     for phrase in (p for p in noun_phrases(topic) if not set(p.split()) <= gives):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archibald.pipelines.meditation.words import is_adjective, is_noun, topic_words
+from archibald.pipelines.meditation.words import is_adjective, is_noun, is_person, topic_words
 
 __all__ = ["Place", "Imagery", "find_place", "IMAGERY"]
 
@@ -58,6 +58,33 @@ IMAGERY: dict[str, Imagery] = {
         ("the warmth of the house around you", "a warm cup in your hands"),
         ("like a kettle cooling slowly", "like light filling a house"),
         "the soft morning light"),
+    "bed": Imagery(
+        "room", "{np}, soft and quiet and still",
+        ("the dim shapes of the room", "a thin line of light at the curtain"),
+        ("the quiet of the house at rest", "the soft rustle of the covers"),
+        ("the mattress holding you", "the pillow under your head"),
+        ("clean sheets", "the soft, familiar air of the room"),
+        ("the warmth of the covers", "your body warming the sheets"),
+        ("like a blanket settling", "like a house going quiet for the night"),
+        "the dim light at the curtain"),
+    "school": Imagery(
+        "room", "a quiet corner of {np}",
+        ("rows of desks, still and empty", "light through the tall windows"),
+        ("a bell, far off down the corridor", "voices fading along the hall"),
+        ("the chair holding you", "the cool desk under your hands"),
+        ("paper and pencil shavings", "the clean air of an empty room"),
+        ("the sun through the window", "the warmth of your own hands"),
+        ("like a classroom after the bell", "like a page waiting to be turned"),
+        "the light through the tall windows"),
+    "waiting": Imagery(
+        "room", "a seat in {np}",
+        ("the chairs along the wall", "the soft light overhead"),
+        ("the quiet murmur of the room", "a door opening and closing, far off"),
+        ("the seat holding you", "your feet resting on the floor"),
+        ("the clean, cool air", "the faint smell of soap"),
+        ("the warmth of your own hands", "the warm air around you"),
+        ("like a clock ticking slowly", "like a lamp left on in a quiet corner"),
+        "the soft light overhead"),
     "vehicle": Imagery(
         "train", "a seat {prep} {np}",
         ("the window and the lights passing by", "your reflection, soft in the glass"),
@@ -84,12 +111,16 @@ IMAGERY: dict[str, Imagery] = {
 #: head words of places by kind; a word may say its preposition ("bus:on")
 _KINDS: dict[str, str] = {
     "indoors": """hospital clinic ward waiting-room library cafe café coffee-shop office
-        classroom lecture-hall airport terminal station lobby supermarket shop store queue gym
+        airport terminal station lobby supermarket shop store queue gym
         hotel hostel dorm dormitory church chapel temple mosque synagogue museum gallery studio
         restaurant canteen laboratory lab pharmacy salon cinema theatre theater stadium
         locker-room dressing-room changing-room hallway corridor elevator lift courtroom
         workplace warehouse factory bakery bookshop bookstore laundrette laundromat""",
-    "home": """kitchen living-room sitting-room dining-room bathroom bath sofa couch armchair
+    "bed": """bed bedroom bunk cot mattress""",
+    "school": """school classroom lecture-hall campus college university schoolyard playground
+        sixth-form""",
+    "home": """home house kitchen living-room sitting-room dining-room bathroom bath sofa couch
+        armchair
         attic nursery porch conservatory garage""",
     "vehicle": """bus:on coach:on tram:on plane:on airplane:on aeroplane:on subway:on metro:on
         car:in taxi:in cab:in van:in truck:in traffic-jam:in""",
@@ -111,6 +142,8 @@ class Place:
     head: str
     kind: str
     prep: str = "in"
+    #: the topic's own words for it, with their preposition ("at school", "in bed"), or ""
+    said: str = ""
 
     @property
     def where(self) -> str:
@@ -123,6 +156,7 @@ class Place:
         return tuple(w for w in topic_words(self.phrase) if w not in _DETS.values())
 
 
+_PREPS = frozenset("at in on to into from inside".split())
 _DETS = {"a": "a", "an": "an", "the": "the", "my": "your", "your": "your", "our": "your",
          "this": "this"}
 
@@ -134,6 +168,9 @@ def find_place(topic: str, start: int = 0) -> tuple[int, Place] | None:
     for i in range(start, len(words)):
         found = _place_at(words, i)
         if found is None:
+            person = _waiting_room(words, i)
+            if person is not None:
+                return i, person
             continue
         end, (kind, prep) = found
         while (more := _place_at(words, end)) is not None:  # "hospital waiting room"
@@ -145,15 +182,48 @@ def find_place(topic: str, start: int = 0) -> tuple[int, Place] | None:
         while k >= 0 and is_adjective(words[k]):
             k -= 1
         det = _DETS.get(words[k], "") if k >= 0 else ""
+        own = " ".join(words[k if det else k + 1:end])
+        said = f"{words[k - (1 if det else 0)]} {own}" if k >= 0 and \
+            words[k - (1 if det else 0)] in _PREPS else ""
         if not det:
-            det = "your" if kind == "home" else "the"
+            det = "your" if kind in ("home", "bed") else "the"
         phrase = " ".join([det, *words[j:end]])
-        return i, Place(phrase, words[end - 1], kind, prep)
+        return i, Place(phrase, words[end - 1], kind, prep, said)
     return None
+
+
+#: place words that are also adverbs ("riding a bus home"): a place only after one of these
+_ADVERBS = {"home": ("at", "from", "my", "your", "our", "a", "the", "this", "new", "family")}
+#: "at the dentist": a person's place is their waiting room
+_AT = ("at", "to")
+#: people one goes to see (with any -ist or -ian: dentist, optician, physician)
+_VISITED = frozenset("""doctor gp vet surgeon hairdresser barber nurse midwife physio
+chiropractor consultant counsellor counselor solicitor lawyer accountant""".split())
+#: words that aim "at" a person, not a visit ("angry at the teacher", "snapping at the kids")
+_AIMED = frozenset("""angry mad cross annoyed furious irritated shouting snapping yelling
+laughing looking staring""".split())
+
+
+def _waiting_room(words: list[str], i: int) -> Place | None:
+    """"at the dentist", "to the vet's": the waiting room of the person the topic goes to (a
+    person one visits: a doctor, a vet, any -ist or -ian), or None; never people a feeling is
+    aimed at ("angry at the teacher", "snapping at my kids")."""
+    w = words[i].removesuffix("'s")
+    j = i - 1 if i and words[i - 1] == "the" else i  # "at the dentist", not "at my kids"
+    visited = w in _VISITED or (w.endswith(("ist", "ian")) and is_person(w))
+    if not visited or j == 0 or words[j - 1] not in _AT or \
+            (j > 1 and words[j - 2] in _AIMED) or \
+            (i + 1 < len(words) and is_noun(words[i + 1])):
+        return None
+    return Place(f"the {w}'s waiting room", "room", "waiting",
+                 said=" ".join(words[j - 1:i + 1]))
 
 
 def _place_at(words: list[str], i: int) -> tuple[int, tuple[str, str]] | None:
     """Where a place word starting at word ``i`` ends, and its kind and preposition."""
+    if i < len(words) and words[i] in _ADVERBS and \
+            (i == 0 or words[i - 1] not in _ADVERBS[words[i]]):
+        return None
     for n in (2, 1):
         key = tuple(words[i:i + n])
         if len(key) == n and key in _PLACES:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
+from archibald.pipelines.meditation.topic import read_topic
 from archibald.pipelines.meditation.words import (SMALL, is_adjective, is_noun, is_verb,
                                                   to_listener, topic_words)
 
@@ -263,6 +264,14 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
     sentence, not pasted, said to the listener: "my" is "your"): said once each, framed by
     what the topic is (a thing, a time, a state, something to do)."""
     what = _phrase(topic)
+    person = read_topic(topic).person  # "for an exhausted nurse": said to them, as "you"
+    if person and person in what.lower() and what.lower().index(person) > 0:
+        i = what.lower().index(person)
+        rest = _phrase((what[:i] + what[i + len(person):]).strip())
+        if rest and not rest.split()[-1] in SMALL:
+            opening, body, close = heart_lines(rest, sleep)
+            who = to_listener(person.split(" ", 1)[1])  # "an exhausted nurse", "nurses"
+            return f"This session is for you, {who}.", body, close
     frame = _frame(what)
     if frame == "time":
         opening, body = f"This session is for you, {what}.", f"You came here for a pause {what}."

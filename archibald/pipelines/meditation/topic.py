@@ -15,24 +15,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from archibald.pipelines.meditation.words import is_verb
+from archibald.pipelines.meditation.places import find_place
+from archibald.pipelines.meditation.words import (SMALL, is_adjective, is_noun, is_person,
+                                                  is_verb, is_worker, noun_phrases, opening_feeling,
+                                                  plural, remedy, topic_words)
 from archibald.script.measures import SLEEP_WORDS
 
 __all__ = ["TopicReading", "read_topic", "thumbnail_words", "fits", "pattern_tags", "goal_words"]
 
-# words that name people a session is for ("for nurses", "for new parents")
-_PEOPLE = (
-    "nurses", "nurse", "doctors", "doctor", "teachers", "teacher", "students", "student",
-    "parents", "parent", "mums", "moms", "dads", "mothers", "fathers", "carers", "caregivers",
-    "workers", "shift workers", "night workers", "runners", "athletes", "musicians", "artists",
-    "writers", "developers", "programmers", "engineers", "managers", "leaders", "founders",
-    "professionals", "beginners", "kids", "children", "teens", "teenagers", "seniors",
-    "retirees", "travellers", "travelers", "commuters", "drivers", "pilots", "soldiers",
-    "veterans", "firefighters", "paramedics", "chefs", "cooks", "farmers", "gardeners",
-    "volunteers", "freelancers", "introverts", "women", "men", "couples", "friends", "mothers-to-be",
-    "new parents", "new mums", "new moms", "caretakers", "therapists", "lawyers", "actors",
-    "singers", "dancers", "climbers", "swimmers", "cyclists", "gamers", "people",
-)
 # events a session prepares for (ahead) or recovers from (behind)
 _EVENTS = {
     "job interview": "the interview", "interview": "the interview", "exam": "the exam",
@@ -84,13 +74,15 @@ _TIMES = (
 @dataclass(frozen=True)
 class TopicReading:
     """Who the session is for and when: ``audience`` and ``situation`` are the topic's own words
-    ("nurses", "after a night shift"), empty when it names none; ``event`` the thing ahead or
+    ("nurses", "after a night shift"), empty when it names none (``person``: the topic's words
+    that name them, "for an exhausted nurse"); ``event`` the thing ahead or
     behind ("the interview"); ``ahead`` whether it is still to come; ``time`` morning / day /
     evening / night or "" when the topic does not say; ``goal`` what the session is for;
     ``setting`` where the listener probably is; ``tags`` the facts lines are filtered by."""
 
     topic: str
     audience: str = ""
+    person: str = ""
     situation: str = ""
     event: str = ""
     ahead: bool = False
@@ -118,6 +110,35 @@ class TopicReading:
         return any(re.search(rf"\b{re.escape(k)}", low) for k in keys)
 
 
+#: words before "for" that make it a verb's ("caring for a sick parent": not the audience)
+_DOING_FOR = frozenset("care cares cared cook cooks cooked work works worked shop fight".split())
+
+
+def _audience(words: list[str]) -> tuple[str, str]:
+    """Who the session is for, in the plural ("exhausted nurses", "new mums"): a person noun
+    (see :func:`words.is_person`) with the adjectives and nouns before it, named "for" or "as"
+    a listener ("calm for an exhausted nurse", "sleep as a new mum"), or in the plural at the
+    start ("tired parents after ..."); never the people a verb is for ("caring for a sick
+    parent") or the listener's own ("at my kids"). "" when the topic names none. Second, the
+    topic's own words for them after "for" or "as" ("for an exhausted nurse"), else "". """
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if not is_person(w) or w in SMALL or (nxt and nxt not in SMALL and is_noun(nxt)):
+            continue  # a person noun heads its phrase ("junior healthcare workers")
+        j = i  # its modifiers: up to three adjectives or nouns before it
+        while j > 0 and i - j < 3 and words[j - 1] not in SMALL and \
+                not words[j - 1].endswith("ing") and not is_verb(words[j - 1]) and \
+                (is_adjective(words[j - 1]) or is_noun(words[j - 1])):
+            j -= 1
+        k = j - 1 if j > 0 and words[j - 1] in ("a", "an", "the", "my", "all", "our") else j
+        said = k > 0 and words[k - 1] in ("for", "as") and not (  # "caring for a parent"
+            k > 1 and (words[k - 2].endswith("ing") and k < j or words[k - 2] in _DOING_FOR))
+        if said or (j == 0 and plural(w) == w):
+            return " ".join([*words[j:i], plural(w)]), " ".join(words[k - 1:i + 1]) if said \
+                else ""
+    return "", ""
+
+
 def _find(text: str, words: tuple[str, ...]) -> str:
     for w in sorted(words, key=len, reverse=True):
         if re.search(rf"\b{re.escape(w)}\b", text):
@@ -133,13 +154,7 @@ def _clean(phrase: str) -> str:
 def read_topic(topic: str) -> TopicReading:
     """The topic's listener and situation (see :class:`TopicReading`)."""
     text = " ".join(re.findall(r"[a-z0-9'-]+", topic.lower()))
-    audience = ""
-    m = re.search(r"\bfor ((?:(?:new|busy|tired|young|older|first-time|anxious|working|night|"
-                  r"shift|student|junior|senior|healthcare|hospital|frontline|remote|exhausted|"
-                  r"grieving)\s+)*(?:" + "|".join(re.escape(p) for p in sorted(
-                      _PEOPLE, key=len, reverse=True)) + r"))\b", text)
-    if m:
-        audience = m[1]
+    audience, person = _audience(text.split())
     situation, event, ahead = "", "", False
     m = re.search(r"\b(before|after|during|ahead of|following)\s+((?:(?:a|an|the|my|your|"
                   r"this)\s+)?(?:[a-z'-]+\s*){1,4})", text)
@@ -157,6 +172,9 @@ def read_topic(topic: str) -> TopicReading:
                     if k in _EVENTS), "")
         if key:
             event = _EVENTS[key]
+            if " " not in key and len(core) > 1 and core[-1] == key and \
+                    core[-2] not in _SMALL and not is_adjective(core[-2]):
+                event = f"the {core[-2]} {key}"  # "my driving test": the driving test
         elif core and not core[0].endswith("ing") and prep != "during" and \
                 not any(is_verb(w) for w in core):  # "my grandmother passed away": no thing
             event = "the " + " ".join(core[-2:])  # "a school inspection": the school inspection
@@ -181,13 +199,16 @@ def read_topic(topic: str) -> TopicReading:
         if re.search(r"\b(nurse|doctor|carer|caregiver|parent|mum|mom|dad|mother|father|teacher|"
                      r"paramedic|firefighter|therapist|caretaker|volunteer)", audience):
             tags.add("carer")  # people who look after others all day
+        if is_worker(audience.split()[-1]):
+            tags.add("worker")  # people whose work or shift is behind them when they listen
     if situation:
         tags.add("situation")
     if time in ("morning", "day"):
         tags.add("daylight")
     if time in ("evening", "night"):
         tags.add("dark")
-    return TopicReading(topic=topic.strip(), audience=audience, situation=situation,
+    return TopicReading(topic=topic.strip(), audience=audience, person=person,
+                        situation=situation,
                         event=event, ahead=ahead, time=time, goal=goal, setting=setting,
                         sleep=sleep, tags=frozenset(tags))
 
@@ -235,27 +256,60 @@ def goal_words(reading: TopicReading) -> str:
     return "Deep Sleep" if reading.sleep else _GOAL_WORDS.get(reading.goal, "Calm")
 
 
+def _readable(words: list[str]) -> bool:
+    """Whether thumbnail words read as a phrase: two to four words that end on a noun (never
+    a lone or last adjective, never a dangling "before" or "the")."""
+    if not 2 <= len(words) <= 4:
+        return False
+    last = words[-1].lower()
+    return last not in SMALL and last not in _SMALL and (
+        is_noun(last) or last in ("calm", "go", "sleep", "rest")) and not (
+        is_adjective(last) and last not in ("calm",))
+
+
 def thumbnail_words(topic: str) -> list[str]:
-    """Two to four large words for the thumbnail, from the topic: whole phrases, never a cut
-    title ("Sleep After Night Shift", "Calm Before Surgery", "Interview Confidence")."""
+    """Two to four large words for the thumbnail, from the topic: the video's promise as a
+    whole phrase that ends on a noun ("Easing Stage Fright", "Calm before Interview", "Calm
+    for Exhausted Nurses", "Sleep in Bed"), never a cut title, a lone adjective or a dangling
+    word."""
     reading = read_topic(topic)
     goal = goal_words(reading).split()
     if reading.sleep and reading.time in ("morning", "day"):
         goal = ["Sleep"]
+    candidates: list[list[str]] = []
+    verb, feeling = opening_feeling(topic)
+    lead = [[*verb.split(), *feeling.split()], [*verb.split(), feeling.split()[-1]]] if verb \
+        else []
+    if verb != "Finding":  # a trouble eased first: "Letting Go of Regret", "Easing Nerves"
+        candidates += lead
     event = [w for w in reading.event.split() if w != "the"]
     prep = reading.situation.split()[:1]
-    candidates: list[list[str]] = []
     if event and prep:
-        candidates.append([*goal, *prep, *event])
-        candidates.append([*goal[-1:], *prep, *event])
-    own = re.findall(r"[A-Za-z][A-Za-z'-]*", re.sub(r"^\s*(?:a|an|the)\s+", "", topic, flags=re.I))
-    candidates.append(own)
+        candidates += [[*goal, *prep, *event], [*goal[-1:], *prep, *event],
+                       [*goal[-1:], *prep, *event[-1:]]]
     if reading.audience:
-        candidates.append([*goal, "for", *reading.audience.split()])
-        candidates.append([*goal[-1:], "for", *reading.audience.split()[-1:]])
-    candidates.append(goal)
-    candidates.append([w for w in own if w.lower() not in _SMALL and len(w) > 2][:3])
+        people = reading.audience.split()
+        candidates += [[*goal[-1:], "for", *people], [*goal[-1:], "for", *people[-2:]],
+                       [*goal[-1:], "for", *people[-1:]]]
+    found = find_place(topic)
+    if found is not None:  # "Sleep in Bed", "Calm at School", "Calm in Waiting Room"
+        place = found[1]
+        at, *own = (place.said or f"{place.prep} {place.phrase}").split()
+        own = [w for w in own if w not in ("a", "an", "my", "your")]
+        candidates += [[*goal[-1:], at, *own], [*goal[-1:], at, *own[-2:]],
+                       [*goal[-1:], at, *own[-1:]]]
+    low = " ".join(topic_words(topic))
+    for phrase in noun_phrases(topic):  # "Calm in New City", "Calm with Body Image"
+        words = phrase.split()
+        if set(words) <= {w.lower() for w in goal} or remedy(phrase):
+            continue
+        m = re.search(r"\b(in|at|on|with|during|about|for|before|after)\s+"
+                      rf"(?:(?:a|an|the|my|your|this)\s+)?{re.escape(phrase)}\b", low)
+        candidates += [[*goal[-1:], m[1] if m else "for", *part]
+                       for part in (words, words[-2:], phrase.split(" and ")[0].split())
+                       if part[0] not in SMALL]
+    candidates += [*lead, goal]  # a gift found: "Finding Courage"
     for words in candidates:
-        if 2 <= len(words) <= 4:
+        if _readable(words):
             return _title_case(" ".join(words)).split()
-    return _title_case(" ".join([*goal, "Meditation"][:4])).split()
+    return _title_case(" ".join([*goal, "Meditation"][-3:])).split()

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["STATES", "SMALL", "is_adjective", "is_verb", "is_noun", "noun_phrases",
-           "to_listener", "topic_words"]
+__all__ = ["STATES", "SMALL", "TROUBLES", "HELD", "GIFTS", "is_adjective", "is_verb", "is_noun",
+           "is_person", "is_worker", "is_trouble", "noun_phrases", "plural", "singular",
+           "to_listener", "topic_words", "remedy", "opening_feeling"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
 STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
@@ -154,10 +155,14 @@ def noun_phrases(text: str) -> list[str]:
         run.clear()
     for i, w in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
+        before = words[i - 1] if i else ""
         if w == "and" and run and is_noun(run[-1]) and nxt and is_noun(nxt):
             run.append(w)
         elif is_noun(w) or (is_adjective(w) and w not in SMALL) or \
-                (w.endswith("ing") and nxt and is_noun(nxt) and f"{w} {nxt}" in _COMPOUNDS):
+                (w.endswith("ing") and nxt and is_noun(nxt) and (
+                    f"{w} {nxt}" in _COMPOUNDS or before in _DETS or bool(run))):
+            # an -ing word after a determiner or an adjective names a kind of thing
+            # ("my driving test", "a big swimming gala"), not what someone does
             run.append(w)
         else:
             flush()
@@ -165,6 +170,7 @@ def noun_phrases(text: str) -> list[str]:
     return out
 
 
+_DETS = frozenset("a an the my your our his her their this that".split())
 #: -ing words that make a noun with the word after them
 _COMPOUNDS = frozenset({"waiting room", "living room", "dining room", "sitting room",
                         "changing room", "parking lot", "parking garage", "swimming pool",
@@ -187,3 +193,141 @@ def to_listener(text: str) -> str:
         upper = m[0][:1].isupper() and (m[0].lower() not in _I or m.start() == 0)
         return new[:1].upper() + new[1:] if upper else new
     return re.sub(r"\b[A-Za-z]+(?:'[a-z]+)?\b", swap, text)
+
+
+#: people a session may be for that no ending gives away (roles, family, ages); a word in
+#: -er/-or, -ist or -ian is read as a person too (teacher, driver, therapist, musician)
+_PEOPLE = frozenset("""nurse doctor medic paramedic midwife vet chef cook pilot soldier veteran
+student pupil parent patient resident assistant attendant consultant accountant client migrant
+immigrant mum mom dad grandma grandpa grandparent nanny carer caregiver coach athlete adult kid
+child teen teenager senior boy girl woman man person people friend couple partner wife husband
+sibling colleague boss employee staff entrepreneur freelancer introvert extrovert empath
+beginner newcomer expat mother-to-be mothers-to-be creative""".split())
+#: words in -er/-or that are not people ("winter", "dinner", "water")
+_NOT_PEOPLE = frozenset("""after under over never ever other another water winter summer dinner
+paper number order corner weather shower power hour flower finger shoulder border chapter
+center centre letter matter danger anger fever cancer computer monitor mirror floor door
+colour color error terror horror favour honour humour tumour labour rumour mayor minor major
+meteor interior exterior elevator radiator calendar cellar collar dollar pillar mortar
+""".split())
+_IRREGULAR = {"man": "men", "woman": "women", "child": "children", "person": "people",
+              "mother-to-be": "mothers-to-be", "staff": "staff", "people": "people"}
+
+
+#: people named by who they are, not by their work ("beginners", "teenagers", "mums")
+_NOT_WORK = frozenset("""student pupil parent patient resident client migrant immigrant mum mom
+dad grandma grandpa grandparent kid child teen teenager senior boy girl woman man person people
+friend couple partner wife husband sibling introvert extrovert empath beginner newcomer expat
+mother-to-be creative mother father brother sister daughter grandmother grandfather lover
+thinker overthinker worrier dreamer sleeper stranger foreigner member owner adult""".split())
+
+
+def is_worker(word: str) -> bool:
+    """Whether a person noun names people by their work ("nurses", "bus drivers",
+    "pianists"), not by who they are to others or their age ("mums", "teenagers")."""
+    return is_person(word) and singular(word) not in _NOT_WORK and word not in _NOT_WORK
+
+
+def singular(word: str) -> str:
+    """``word`` in the singular, when it is a plural of a regular or common irregular kind
+    ("nurses": "nurse", "women": "woman", "nannies": "nanny"); else ``word``."""
+    w = word.lower()
+    for one, many in _IRREGULAR.items():
+        if w == many:
+            return one
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("ches", "shes", "sses", "xes")):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        return w[:-1]
+    return w
+
+
+def plural(word: str) -> str:
+    """``word`` in the plural ("nurse": "nurses", "nanny": "nannies"); a plural stays one."""
+    w = word.lower()
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
+    if singular(w) != w and is_person(w):
+        return w
+    if w.endswith("y") and w[-2:-1] not in tuple("aeiou"):
+        return w[:-1] + "ies"
+    if w.endswith(("s", "sh", "ch", "x")):
+        return w + "es"
+    return w + "s"
+
+
+def is_person(word: str) -> bool:
+    """Whether ``word`` (singular or plural) names a person a session may be for: a role, a
+    family member or an age ("nurse", "parents", "teens"), or a word with a person's ending
+    (-er/-or: "teacher", "drivers", "counsellor"; -ist: "therapist"; -ian: "musician"), with
+    a guard for things in -er/-or ("winter", "water") and comparatives ("longer")."""
+    for w in dict.fromkeys((word.lower(), singular(word))):
+        if w in _PEOPLE or w in _IRREGULAR:
+            return True
+        if len(w) < 5 or w in _NOT_PEOPLE or w in _NOUNS or w in SMALL or w in STATES \
+                or is_verb(w):
+            continue
+        if w.endswith(("er", "or")) and not w[:-2] in STATES and not w[:-3] in STATES:
+            return True
+        if w.endswith(("ist", "ian")) and len(w) >= 6:
+            return True
+    return False
+
+
+#: feelings a session eases (a topic's "regret", "stage fright", "sports nerves"); a noun in
+#: -ness, -iety or -phobia is one too ("sadness", "anxiety", "claustrophobia")
+TROUBLES = frozenset("""regret guilt shame anger rage resentment bitterness jealousy envy blame
+grief sorrow heartbreak heartache loss mourning worry worries fear fears dread panic stress
+tension nerves fright overwhelm overthinking burnout insomnia frustration irritation
+impatience exhaustion fatigue doubt self-doubt block pain ache aches cravings""".split())
+#: feelings held on to, which a session lets go of rather than eases
+HELD = frozenset("regret guilt shame anger rage resentment bitterness jealousy envy blame".split())
+#: feelings a session brings ("gratitude", "courage"): found, not eased
+GIFTS = frozenset("""calm peace courage confidence focus gratitude clarity energy kindness
+comfort joy hope strength patience balance stillness self-compassion compassion""".split())
+#: parts of the body and mind a state is said of ("restless legs", "anxious thoughts")
+_SEATS = frozenset("""thoughts mind legs shoulders heart head chest stomach jaw neck back body
+muscles nerves""".split())
+
+
+def is_trouble(phrase: str) -> bool:
+    """Whether a noun phrase names a feeling a session eases ("regret", "stage fright",
+    "anxious thoughts"): its head is a trouble, or a state said of the body or mind."""
+    words = phrase.lower().split()
+    if not words:
+        return False
+    head = words[-1]
+    if head in TROUBLES or head.endswith(("ness", "iety", "phobia")) and head not in GIFTS:
+        return True
+    return head in _SEATS and any(is_adjective(w) for w in words[:-1])
+
+
+_GRIEFS = frozenset("grief sorrow heartbreak heartache loss mourning".split())
+
+
+def remedy(phrase: str) -> str:
+    """What a session does with a feeling a noun phrase names, in a title's words: a feeling
+    held is let go of ("Letting Go of"), grief comforted ("Finding Comfort in"), another
+    trouble eased ("Easing"), a gift found ("Finding"); "" for a phrase that is no feeling."""
+    words = phrase.lower().split()
+    head = words[-1] if words else ""
+    if head in HELD:
+        return "Letting Go of"
+    if head in _GRIEFS:
+        return "Finding Comfort in"
+    if is_trouble(phrase):
+        return "Easing"
+    return "Finding" if len(words) == 1 and head in GIFTS else ""
+
+
+def opening_feeling(topic: str) -> tuple[str, str]:
+    """The feeling a topic starts with and what a session does with it ("Sports nerves before
+    a final": ("Easing", "sports nerves")), or ("", "")."""
+    words = topic_words(topic)
+    phrases = noun_phrases(topic)
+    if not words or not phrases or phrases[0].split()[0] != words[0]:
+        return "", ""
+    verb = remedy(phrases[0])
+    return (verb, phrases[0]) if verb else ("", "")

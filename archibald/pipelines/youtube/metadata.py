@@ -17,8 +17,8 @@ from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.setting import (SETTINGS, foreign_marks, heart_lines,
                                                     key_nouns, topic_setting)
 from archibald.pipelines.meditation.topic import goal_words, read_topic
-from archibald.pipelines.meditation.words import (STATES, is_adjective, is_noun, is_verb,
-                                                  noun_phrases)
+from archibald.pipelines.meditation.words import (STATES, TROUBLES, is_adjective, is_noun,
+                                                  is_verb, noun_phrases)
 
 __all__ = ["build_metadata", "chapters_from_sections", "parse_chapters", "timestamp",
            "tags_length", "TITLE_MAX", "TAGS_MAX", "DESCRIPTION_MAX", "SAFETY_LINE",
@@ -149,6 +149,30 @@ def _phrases(topic: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+#: the noun for a state a topic says of its listener ("nervous before my driving test")
+_STATE_NOUNS = {"nervous": "nerves", "jittery": "nerves", "anxious": "anxiety",
+                "stressed": "stress", "worried": "worry", "scared": "fear", "afraid": "fear",
+                "panicky": "panic", "tense": "tension", "overwhelmed": "overwhelm",
+                "dreading": "dread", "fearful": "fear", "uneasy": "nerves"}
+
+
+def _feeling(topic: str) -> str:
+    """The trouble a topic names, as a noun: its own ("sports nerves": "nerves") or the noun
+    of the state it says ("nervous": "nerves"), or ""."""
+    words = re.findall(r"[a-z][a-z'-]*", topic.lower())
+    own = [w for w in words if w in TROUBLES]
+    return own[0] if own else next((_STATE_NOUNS[w] for w in words if w in _STATE_NOUNS), "")
+
+
+def _people(audience: str) -> str:
+    """The people a topic's audience names, without a passing state ("exhausted nurses":
+    "nurses"; "new mums" and "bus drivers" stay whole)."""
+    words = audience.split()
+    while len(words) > 1 and words[0] in STATES and words[0] not in ("new", "young", "old"):
+        words.pop(0)
+    return " ".join(words)
+
+
 def _tags(concept: Concept, extra: tuple[str, ...] | list[str],
           script: Script | None = None) -> list[str]:
     cat = catalogue()
@@ -162,12 +186,18 @@ def _tags(concept: Concept, extra: tuple[str, ...] | list[str],
     minutes = f"{round(concept.minutes)} minute meditation"
     nouns = [n for n in key_nouns(concept.topic) if n not in calendar]
     phrases = [p for p in _phrases(concept.topic) if not set(p.split()) & calendar]
+    people = _people(reading.audience)
+    feeling = _feeling(concept.topic)
+    # a thing ahead or behind with the topic's feeling ("driving test nerves")
+    felt = [f"{p} {feeling}" for p in phrases
+            if feeling and len(p.split()) > 1 and feeling not in p.split() and "'" not in p][:1]
     # a place the topic names is tagged by its own words ("library", not "room meditation")
     named = setting is not SETTINGS.get(setting.name)
     candidates = [
         "guided meditation", "meditation", minutes,
         # the work's own words first: the topic's noun phrases, key nouns and the setting
-        *(f"{n} meditation" for n in (phrases or nouns)[:2]), *phrases, *nouns,
+        *(f"{n} meditation" for n in (phrases or nouns)[:2]), *phrases, *felt,
+        *([people, f"meditation for {people}"] if people else []), *nouns,
         *([] if named else [f"{setting.name} meditation"]),
         theme["benefit"].lower().removeprefix("a "),
         f"{technique['name'].lower()} meditation", "mindfulness", "relaxation",

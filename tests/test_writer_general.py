@@ -1,0 +1,173 @@
+"""The offline writer's title, thumbnail words, audience, tags and scene read any topic by word
+class, not by a table of examples: each property is checked on topics no module names."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from archibald.pipelines.meditation.concept import make_concept
+from archibald.pipelines.meditation.research import research
+from archibald.pipelines.meditation.setting import heart_lines
+from archibald.pipelines.meditation.topic import read_topic
+
+
+def _title(topic: str) -> str:
+    return make_concept(topic, 5, research(topic, month=5, seed=3), seed=3).title
+
+
+@pytest.mark.parametrize("topic,lead", [
+    ("Regret after snapping at my kids", "Letting Go of Regret After Snapping at Your Kids"),
+    ("Guilt about missing my son's recital", "Letting Go of Guilt"),
+    ("Resentment toward an old friend", "Letting Go of Resentment"),
+    ("Stage fright before a school play", "Easing Stage Fright Before a School Play"),
+    ("Tense shoulders after a long drive", "Easing Tense Shoulders"),
+    ("Loneliness on a Sunday evening", "Easing Loneliness on a Sunday Evening"),
+    ("Heartache after a long relationship", "Finding Comfort in Heartache"),
+    ("Patience with a toddler at bath time", "Finding Patience"),
+])
+def test_a_feeling_topic_is_titled_by_what_the_session_does_with_it(topic: str,
+                                                                     lead: str) -> None:
+    title = _title(topic)
+    assert title.startswith(lead), title
+    assert not re.search(r"\bfor (?:regret|guilt|resentment|fright|loneliness|heartache)\b",
+                         title.lower()), title
+
+
+@pytest.mark.parametrize("topic,people", [
+    ("Calm for an exhausted nurse", "nurses"),
+    ("Rest for a tired bus driver", "bus drivers"),
+    ("Sleep as a new mum", "new mums"),
+    ("Focus for a junior developer", "junior developers"),
+    ("Stressed teachers on a Sunday night", "teachers"),
+    ("Grounding for anxious pianists", "pianists"),
+    ("A body scan for busy librarians", "librarians"),
+])
+def test_the_audience_is_any_person_noun(topic: str, people: str) -> None:
+    reading = read_topic(topic)
+    assert reading.audience.endswith(people), reading.audience
+    title = _title(topic)
+    assert people.split()[-1] in title.lower(), title
+    if reading.person:  # named "for"/"as": the script says "you" to them
+        assert heart_lines(topic, reading.sleep)[0].startswith("This session is for you, ")
+
+
+@pytest.mark.parametrize("topic", [
+    "Drained after caring for a sick parent", "Regret after snapping at my kids",
+    "Calm for the winter", "Anxious at the dentist", "Cooking for a big family",
+    "Peace for a better week",
+])
+def test_people_a_topic_only_mentions_are_not_its_audience(topic: str) -> None:
+    assert read_topic(topic).audience == "", read_topic(topic).audience
+
+
+def _tags(topic: str) -> list[str]:
+    from archibald.pipelines.meditation.writer import write_script
+    from archibald.pipelines.youtube.metadata import build_metadata
+    concept = make_concept(topic, 5, research(topic, month=5, seed=3), seed=3)
+    meta = build_metadata(concept, write_script(concept, seed=3),
+                          [(0.0, "In"), (30.0, "Breath"), (90.0, "Rest")])
+    return [str(t).lower() for t in meta["tags"]]
+
+
+@pytest.mark.parametrize("topic,compound,felt", [
+    ("Nervous before my driving test", "driving test", "driving test nerves"),
+    ("Anxious about my exam results", "exam results", "exam results anxiety"),
+    ("Jittery before a piano recital", "piano recital", "piano recital nerves"),
+    ("Sports nerves before a football final", "football final", "football final nerves"),
+    ("Worried before a big swimming gala", "swimming gala", "swimming gala worry"),
+    ("Tired after a night shift", "night shift", ""),
+    ("Stressed about a tax return", "tax return", "tax return stress"),
+])
+def test_compound_nouns_are_tagged_whole(topic: str, compound: str, felt: str) -> None:
+    tags = _tags(topic)
+    assert compound in tags, tags
+    if felt:
+        assert felt in tags, tags
+
+
+@pytest.mark.parametrize("topic,people", [
+    ("Calm for an exhausted nurse", "nurses"), ("Rest for a tired bus driver", "bus drivers"),
+    ("Grounding for anxious pianists", "pianists"), ("Sleep as a new mum", "new mums"),
+])
+def test_the_audience_is_tagged(topic: str, people: str) -> None:
+    tags = _tags(topic)
+    assert people in tags and f"meditation for {people}" in tags, tags
+
+
+@pytest.mark.parametrize("topic,place", [
+    ("Can't sleep in bed", "bed"), ("Restless in my bedroom at 2am", "bedroom"),
+    ("Tossing and turning in a bunk bed at camp", "bed"),
+    ("Lonely at home on a Friday night", "home"), ("Quiet evening in the house", "house"),
+    ("Stressed at school", "school"), ("First week at a new university", "university"),
+    ("Anxious at the dentist", "dentist's waiting room"),
+    ("Nervous at the vet with my old dog", "vet's waiting room"),
+    ("Worried at the optician", "optician's waiting room"),
+    ("Going to the physiotherapist", "physiotherapist's waiting room"),
+])
+def test_the_place_a_topic_names_is_the_scene(topic: str, place: str) -> None:
+    from archibald.pipelines.meditation.setting import topic_setting
+    from archibald.pipelines.meditation.writer import write_script
+    from archibald.script.model import timeline
+    setting = topic_setting(topic, read_topic(topic).goal)
+    assert place in setting.place and "candle" not in setting.place, setting.place
+    concept = make_concept(topic, 5, research(topic, month=5, seed=3), seed=3)
+    said = " ".join(x for x in timeline(write_script(concept, seed=3).spoken_text())
+                    if isinstance(x, str)).lower()
+    assert "candle" not in said, topic
+
+
+@pytest.mark.parametrize("topic", ["Riding a bus home after work", "Walking home in the rain",
+                                   "A quiet hour with a cup of tea", "Calm on a Tuesday",
+                                   "Regret after snapping at my kids", "Angry at the teacher",
+                                   "Laughing at the comedian"])
+def test_a_place_word_used_otherwise_is_no_place(topic: str) -> None:
+    from archibald.pipelines.meditation.places import find_place
+    found = find_place(topic)
+    assert found is None or found[1].kind not in ("home", "waiting"), found
+
+
+#: adjectives these tests' topics say; a thumbnail never shows one alone or last
+_ADJECTIVES = frozenset("""exhausted nervous anxious stressed jittery tired lonely restless
+overwhelmed scared worried sleepless grumpy heartbroken burnt drained new busy quiet""".split())
+THUMB_TOPICS = ["Exhausted", "Nervous before my driving test", "Calm for an exhausted nurse",
+                "Anxious at the dentist", "Stressed at school", "Regret after snapping at my kids",
+                "Lonely and restless in a new flat", "Overwhelmed by invoices and emails",
+                "Grumpy after a sleepless night", "Heartbroken on a Saturday",
+                "Burnt out and drained", "Scared of the dark", "Quiet", "Worried about money"]
+
+
+@pytest.mark.parametrize("topic", THUMB_TOPICS)
+def test_thumbnail_words_are_a_phrase_that_ends_on_a_noun(topic: str) -> None:
+    from archibald.pipelines.meditation.topic import thumbnail_words
+    words = [w.lower() for w in thumbnail_words(topic)]
+    assert 2 <= len(words) <= 4, words
+    assert words[-1] not in _ADJECTIVES | {"before", "after", "at", "in", "the", "a", "for",
+                                          "and", "of", "on", "when", "with"}, words
+    assert not set(words) <= _ADJECTIVES, words
+
+
+@pytest.mark.parametrize("words", [["Calm", "for", "Exhausted", "Nurses"],
+                                   ["Calm", "before", "the", "Interview"],
+                                   ["Easing", "Anxious", "Thoughts"],
+                                   ["Sleep", "after", "Night", "Shift"]])
+def test_a_shorter_thumbnail_never_shows_a_lone_adjective_or_dangling_word(
+        words: list[str]) -> None:
+    from archibald.media.thumbnail import word_ladder
+    for rung in list(word_ladder(words))[1:]:
+        low = [w.lower().rstrip("-\u2026") for w in rung]
+        assert low[0] not in ("for", "before", "after", "the", "and"), rung
+        assert low[-1] not in ("for", "before", "after", "the", "and", "calm", "easing"), rung
+        assert low[-1] not in _ADJECTIVES and low[-1] != "anxious", rung
+
+
+@pytest.mark.parametrize("topic,worker", [
+    ("Calm for an exhausted nurse", True), ("Rest for a tired bus driver", True),
+    ("Focus for a junior developer", True), ("Unwinding for busy electricians", True),
+    ("Sleep as a new mum", False), ("Calm for anxious teenagers", False),
+    ("Peace for beginners", False),
+])
+def test_people_named_by_their_work_hear_that_the_work_is_done(topic: str,
+                                                               worker: bool) -> None:
+    assert ("worker" in read_topic(topic).tags) == worker, read_topic(topic).tags
