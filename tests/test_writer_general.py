@@ -171,3 +171,21 @@ def test_a_shorter_thumbnail_never_shows_a_lone_adjective_or_dangling_word(
 def test_people_named_by_their_work_hear_that_the_work_is_done(topic: str,
                                                                worker: bool) -> None:
     assert ("worker" in read_topic(topic).tags) == worker, read_topic(topic).tags
+
+
+@pytest.mark.parametrize("topic,act", [
+    ("Shame after failing my thesis defence", "let go of shame"),
+    ("Jealousy of my sister's success", "let go of jealousy"),
+    ("Worry about the rent this month", "ease worry"),
+    ("Sorrow after losing an old dog", "find comfort in sorrow"),
+])
+def test_a_topic_that_opens_with_a_feeling_is_never_what_the_session_is_for(topic: str,
+                                                                              act: str) -> None:
+    """"You came here for shame" reads as if shame were the goal: the lines that name such
+    a topic say what the session does with the feeling, as the title does."""
+    feeling = act.split()[-1]
+    for sleep in (False, True):
+        lines = heart_lines(topic, sleep)
+        said = " ".join(lines).lower()
+        assert f"for {feeling}" not in said, lines
+        assert act in said, lines

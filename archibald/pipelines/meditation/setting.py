@@ -18,7 +18,7 @@ from functools import lru_cache
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.topic import read_topic
 from archibald.pipelines.meditation.words import (SMALL, is_adjective, is_noun, is_verb,
-                                                  to_listener, topic_words)
+                                                  opening_feeling, to_listener, topic_words)
 
 __all__ = ["Setting", "SETTINGS", "key_nouns", "topic_setting", "heart_lines", "mixed_settings", "foreign_marks",
            "names_nouns"]
@@ -259,6 +259,11 @@ def _article(what: str) -> str:
     return ("an " if re.match(r"[aeiou]", what) else "a ") + what
 
 
+#: what a session does with a feeling a topic opens with, said as the listener's act
+_ACTS = {"Letting Go of": "let go of", "Finding Comfort in": "find comfort in",
+         "Easing": "ease"}
+
+
 def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
     """The opening, body and closing sentences that name the topic whole (its key nouns in a
     sentence, not pasted, said to the listener: "my" is "your"): said once each, framed by
@@ -273,6 +278,9 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
             who = to_listener(person.split(" ", 1)[1])  # "an exhausted nurse", "nurses"
             return f"This session is for you, {who}.", body, close
     frame = _frame(what)
+    verb, feeling = opening_feeling(topic)  # "shame after ...": the session lets it go
+    if verb in _ACTS and what.lower().startswith(feeling.lower()):
+        what, frame = f"{_ACTS[verb]} {what}", "doing"
     if frame == "time":
         opening, body = f"This session is for you, {what}.", f"You came here for a pause {what}."
         rest = f"this quiet time {what}"
