@@ -43,6 +43,8 @@ def test_a_feeling_topic_is_titled_by_what_the_session_does_with_it(topic: str,
     ("Stressed teachers on a Sunday night", "teachers"),
     ("Grounding for anxious pianists", "pianists"),
     ("A body scan for busy librarians", "librarians"),
+    ("Self care for busy paramedics", "paramedics"),
+    ("Hope for tired farmers", "farmers"),
 ])
 def test_the_audience_is_any_person_noun(topic: str, people: str) -> None:
     reading = read_topic(topic)
@@ -56,7 +58,8 @@ def test_the_audience_is_any_person_noun(topic: str, people: str) -> None:
 @pytest.mark.parametrize("topic", [
     "Drained after caring for a sick parent", "Regret after snapping at my kids",
     "Calm for the winter", "Anxious at the dentist", "Cooking for a big family",
-    "Peace for a better week",
+    "Peace for a better week", "Caring for sick grandparents", "Waiting for my sons",
+    "Learning to care for ageing neighbours", "Shopping for hungry teenagers",
 ])
 def test_people_a_topic_only_mentions_are_not_its_audience(topic: str) -> None:
     assert read_topic(topic).audience == "", read_topic(topic).audience

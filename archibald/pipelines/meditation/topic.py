@@ -110,8 +110,24 @@ class TopicReading:
         return any(re.search(rf"\b{re.escape(k)}", low) for k in keys)
 
 
-#: words before "for" that make it a verb's ("caring for a sick parent": not the audience)
-_DOING_FOR = frozenset("care cares cared cook cooks cooked work works worked shop fight".split())
+#: verbs whose "for" takes an object ("caring for a sick parent", "waiting for results"):
+#: the people after it are not the audience (in any form: care, cares, cared, caring)
+_DOING_FOR = frozenset("""care cook work shop fight wait look pray long search provide pay ask
+apply vote stand hope speak answer cater root reach send call""".split())
+
+
+def _verb_for(word: str, before: str) -> bool:
+    """Whether ``word`` is a form of a verb whose "for" takes an object (_DOING_FOR); its bare
+    form only where a verb stands (after "to", "I", "we"...): a topic is a noun phrase, and
+    "self care for nurses" or "hope for tired parents" is a session for them."""
+    if word in _DOING_FOR:
+        return before in ("to", "i", "we", "you", "they", "who")
+    for ending in ("ing", "ed", "es", "s"):
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            stem = word[:-len(ending)]
+            if {stem, stem + "e", stem[:-1] if stem[-1:] == stem[-2:-1] else stem} & _DOING_FOR:
+                return True
+    return False
 
 
 def _audience(words: list[str]) -> tuple[str, str]:
@@ -132,7 +148,7 @@ def _audience(words: list[str]) -> tuple[str, str]:
             j -= 1
         k = j - 1 if j > 0 and words[j - 1] in ("a", "an", "the", "my", "all", "our") else j
         said = k > 0 and words[k - 1] in ("for", "as") and not (  # "caring for a parent"
-            k > 1 and (words[k - 2].endswith("ing") and k < j or words[k - 2] in _DOING_FOR))
+            k > 1 and (words[k - 2].endswith("ing") and k < j or _verb_for(words[k - 2], words[k - 3] if k > 2 else "")))
         if said or (j == 0 and plural(w) == w):
             return " ".join([*words[j:i], plural(w)]), " ".join(words[k - 1:i + 1]) if said \
                 else ""

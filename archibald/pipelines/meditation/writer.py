@@ -287,8 +287,10 @@ def _join(a: str, b: str) -> str | None:
     belongs to it), more than :data:`FLOW_WORDS` words, or a doubled word."""
     if not a.endswith(".") or not b.endswith((".", "?")) or is_count(a) or is_count(b):
         return None
-    if is_invitation(a) != is_invitation(b) or _wish(a) != _wish(b):
-        return None  # an invitation's silence is its own; a wish joins only a wish
+    if is_invitation(a) != is_invitation(b) or _wish(a) != _wish(b) or \
+            _statement(a) != _statement(b):
+        return None  # an invitation's silence is its own; a wish joins only a wish, a
+        # statement only a statement
     if len(words(a)) + len(words(b)) > FLOW_WORDS:
         return None
     tail = b
@@ -301,6 +303,23 @@ def _join(a: str, b: str) -> str | None:
         tail = tail[:1].lower() + tail[1:]
     joined = a[:-1].rstrip(",;") + ", and " + tail
     return joined if reads_well(joined) else None
+
+
+#: words that open a sentence with its subject ("Your breath is slow", "There is time"), and
+#: verbs that follow a one-word subject ("Nerves are only energy"): a statement, not a request
+_SUBJECTS = frozenset("""i you we it this that there these those everything nothing something
+whatever each every the a an your my our its their any all some no here""".split())
+_FINITE = frozenset("""is are was were can will may might has have does do needs need feels
+feel comes come stays stay""".split())
+
+
+def _statement(sentence: str) -> bool:
+    """Whether a sentence states (has a subject) rather than asks the listener to do something:
+    "Nerves are only energy" and "Let your hips settle" said as one read wrong."""
+    said = re.findall(r"[a-z']+", sentence.lower())
+    while said and said[0] in ("and", "now", "gently", "softly", "then"):
+        said = said[1:]
+    return bool(said) and (said[0] in _SUBJECTS or len(said) > 1 and said[1] in _FINITE)
 
 
 def _wish(sentence: str) -> bool:
