@@ -45,10 +45,10 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind 
     finally:
         memory.close()
     if workers > 1 and shared_file:
-        typer.echo(f"note: {workers} workers share one SQLite file and queue on its write "
-                   f"lock (a worker that waits sleeps with its requests held: a slow tail, "
-                   f"see BENCHMARKS.md); for several workers set ARCHIBALD_DB to a "
-                   f"PostgreSQL URL", err=True)
+        typer.echo(f"note: {workers} workers share one SQLite file and take turns at its "
+                   f"write lock (a worker that waits sleeps 1 ms or more, its requests held); "
+                   f"the store for several workers is PostgreSQL: set ARCHIBALD_DB to a "
+                   f"postgresql+psycopg:// URL", err=True)
     if not active:
         typer.echo("note: no virtual key yet; make one with `archibald keys create NAME`",
                    err=True)
