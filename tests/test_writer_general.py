@@ -60,6 +60,7 @@ def test_the_audience_is_any_person_noun(topic: str, people: str) -> None:
     "Calm for the winter", "Anxious at the dentist", "Cooking for a big family",
     "Peace for a better week", "Caring for sick grandparents", "Waiting for my sons",
     "Learning to care for ageing neighbours", "Shopping for hungry teenagers",
+    "Sleep for the whole semester", "Calm for a long corridor", "Focus for the new printer",
 ])
 def test_people_a_topic_only_mentions_are_not_its_audience(topic: str) -> None:
     assert read_topic(topic).audience == "", read_topic(topic).audience

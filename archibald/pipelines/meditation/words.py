@@ -203,6 +203,23 @@ immigrant mum mom dad grandma grandpa grandparent nanny carer caregiver coach at
 child teen teenager senior boy girl woman man person people friend couple partner wife husband
 sibling colleague boss employee staff entrepreneur freelancer introvert extrovert empath
 beginner newcomer expat mother-to-be mothers-to-be creative""".split())
+#: people named by what they do, in -er/-or: a word class of its own, since as many things
+#: end so ("semester", "corridor", "printer"); another -er/-or word is a person only when it
+#: is a verb's agent ("helper": help)
+_AGENTS = frozenset("""teacher driver worker counsellor counselor operator runner writer painter
+singer swimmer builder cleaner gardener farmer baker designer programmer developer manager
+leader reader survivor editor director instructor actor visitor investor creator translator
+supervisor educator narrator photographer lawyer officer carpenter plumber banker cashier waiter
+waitress dancer player gamer rider climber hiker sailor trucker commuter traveller traveler
+learner listener speaker trainer caretaker firefighter labourer laborer miner researcher
+engineer volunteer founder owner employer jogger golfer footballer cricketer skier surfer diver
+boxer smoker sufferer prisoner minister pastor preacher author tutor professor lecturer janitor
+courier retiree widower toddler preschooler homeowner renter tenant landlord neighbour neighbor
+performer musician composer producer presenter broadcaster reporter blogger streamer
+influencer coder tester analyst consultant adviser advisor mentor organiser organizer planner
+shopper customer passenger walker cyclist bather camper sleeper dreamer thinker overthinker
+worrier stranger foreigner member lover mother father brother sister daughter grandmother
+grandfather officer warden ranger guard soldier sergeant captain commander""".split())
 #: words in -er/-or that are not people ("winter", "dinner", "water")
 _NOT_PEOPLE = frozenset("""after under over never ever other another water winter summer dinner
 paper number order corner weather shower power hour flower finger shoulder border chapter
@@ -261,16 +278,23 @@ def plural(word: str) -> str:
 def is_person(word: str) -> bool:
     """Whether ``word`` (singular or plural) names a person a session may be for: a role, a
     family member or an age ("nurse", "parents", "teens"), or a word with a person's ending
-    (-er/-or: "teacher", "drivers", "counsellor"; -ist: "therapist"; -ian: "musician"), with
-    a guard for things in -er/-or ("winter", "water") and comparatives ("longer")."""
+    (-er/-or when a known one or a verb's agent: "teacher", "helpers", "counsellor"; -eer:
+    "engineer"; -ist: "therapist"; -ian: "musician"), never a thing in -er/-or ("winter",
+    "semester", "corridor") or a comparative ("longer")."""
     for w in dict.fromkeys((word.lower(), singular(word))):
         if w in _PEOPLE or w in _IRREGULAR:
             return True
         if len(w) < 5 or w in _NOT_PEOPLE or w in _NOUNS or w in SMALL or w in STATES \
                 or is_verb(w):
             continue
-        if w.endswith(("er", "or")) and not w[:-2] in STATES and not w[:-3] in STATES:
+        if w in _AGENTS:
             return True
+        stem = w[:-2]
+        if w.endswith(("er", "or")) and any(is_verb(x) for x in (
+                stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else "")):
+            return True  # a verb's agent: "helper", "shopper", "organiser"
+        if w.endswith("eer"):
+            return True  # "engineer", "volunteer", "mountaineer"
         if w.endswith(("ist", "ian")) and len(w) >= 6:
             return True
     return False
