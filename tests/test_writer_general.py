@@ -193,3 +193,11 @@ def test_a_topic_that_opens_with_a_feeling_is_never_what_the_session_is_for(topi
         said = " ".join(lines).lower()
         assert f"for {feeling}" not in said, lines
         assert act in said, lines
+
+
+@pytest.mark.parametrize("topic", ["Rest for a tired tram driver", "Calm for hospital porters",
+                                   "Sleep for busy school librarians", "Calm for a ferry captain"])
+def test_a_place_that_names_someones_work_is_not_the_scene(topic: str) -> None:
+    """"A tram driver" is who the listener is, not where: the session is not set on a tram."""
+    from archibald.pipelines.meditation.places import find_place
+    assert find_place(topic) is None, find_place(topic)

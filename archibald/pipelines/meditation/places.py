@@ -175,6 +175,8 @@ def find_place(topic: str, start: int = 0) -> tuple[int, Place] | None:
         end, (kind, prep) = found
         while (more := _place_at(words, end)) is not None:  # "hospital waiting room"
             end, (kind, prep) = more
+        if end < len(words) and is_person(words[end]):
+            continue  # a person's name for their work ("a bus driver", "school teachers")
         j = i  # the nouns before the head are part of its name ("hospital", "night")
         while j > 0 and is_noun(words[j - 1]) and len(words[j - 1]) > 2:
             j -= 1
