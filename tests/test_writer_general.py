@@ -201,3 +201,16 @@ def test_a_place_that_names_someones_work_is_not_the_scene(topic: str) -> None:
     """"A tram driver" is who the listener is, not where: the session is not set on a tram."""
     from archibald.pipelines.meditation.places import find_place
     assert find_place(topic) is None, find_place(topic)
+
+
+@pytest.mark.parametrize("topic", ["Scared of the dark", "Restless and irritable", "Lonely",
+                                   "Anxious about the future", "Worried about my old cat"])
+def test_a_topic_that_is_how_the_listener_feels_is_titled_by_it(topic: str) -> None:
+    """Not "Stress Relief for the Dark" nor a title with no word of the topic: the feeling,
+    and what it is about, said to the listener, with the session's benefit."""
+    from archibald.quality.text import check_title
+
+    title = _title(topic)
+    said = re.sub(r"\bmy\b", "your", topic.lower())
+    assert f"when you feel {said}" in title.lower(), title
+    assert check_title(title, topic=topic, minutes=5)[0] == 1.0, title

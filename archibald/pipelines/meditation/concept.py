@@ -11,7 +11,7 @@ from archibald.errors import InputError
 from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.topic import goal_words, read_topic
-from archibald.pipelines.meditation.words import (is_noun, noun_phrases, opening_feeling,
+from archibald.pipelines.meditation.words import (STATES, is_noun, noun_phrases, opening_feeling,
                                                   to_listener, topic_words)
 
 if TYPE_CHECKING:
@@ -66,6 +66,9 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     lead = _lead(topic)
     if lead and not people:  # "Letting Go of Regret After Snapping at Your Kids"
         candidates += [f"{lead}: {what}", f"{what}: {lead}"]
+    felt = "" if lead or people else _felt(topic)
+    if felt:  # "... for When You Feel Scared of the Dark", never "Stress Relief for the Dark"
+        candidates.append(f"{what} for {felt}: {benefit}")
     if people:
         candidates.append(f"{what} for {people}: {need}")
     # a situation with no noun ("after caring") says little: the topic's nouns go with it
@@ -87,6 +90,8 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     # the richest that fits, with a seeded choice among the two richest
     if lead and not people and fitting[0].startswith(lead):
         return fitting[0]
+    if felt and felt in fitting[0]:
+        return fitting[0]
     best = [c for c in fitting if people in c and situation in c and subject in c] or fitting
     return rng.choice(best[:2])
 
@@ -101,6 +106,18 @@ def _lead(topic: str) -> str:
         return ""
     said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
     return f"{verb} {_title_case(said[:1].lower() + said[1:], lower_first=True)}"
+
+
+def _felt(topic: str) -> str:
+    """A topic that is how the listener feels, alone or with what it is about ("Exhausted",
+    "Scared of the dark", "Worried about my dog"), as a title's phrase: "When You Feel Scared
+    of the Dark"; else "" (a feeling before an event or a place is titled by those)."""
+    words = topic_words(topic)
+    if not words or words[0] not in STATES or (len(words) > 1 and words[1] not in (
+            "of", "about", "and") and not (words[1] in STATES and len(words) == 2)):
+        return ""
+    said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
+    return "When You Feel " + _title_case(said[:1].lower() + said[1:], lower_first=True)
 
 
 #: words that say what a session gives, not what it is about (never a title's subject)
