@@ -66,10 +66,11 @@ def test_router_queries_are_indexed(memory: Memory) -> None:
     assert ("task_type", "channel", "route") in idx
     assert ("run_id", "stage", "status") in idx and ("channel", "created_at") in idx
     assert ("run_id",) not in idx  # a prefix of the one above: one more page an insert wrote
-    with memory.engine.connect() as conn:  # a run's rows are still found through an index
-        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
-            "EXPLAIN QUERY PLAN SELECT * FROM attempts WHERE run_id = 'r'"))
-    assert "USING INDEX ix_attempts_run_stage_status" in plan, plan
+    if memory.engine.dialect.name == "sqlite":  # a run's rows are still found by an index
+        with memory.engine.connect() as conn:  # (PostgreSQL's planner scans so few rows)
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT * FROM attempts WHERE run_id = 'r'"))
+        assert "USING INDEX ix_attempts_run_stage_status" in plan, plan
     pk = insp.get_pk_constraint("route_stats")["constrained_columns"]
     assert pk == ["task_type", "channel", "route"]
 
