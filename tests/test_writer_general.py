@@ -214,3 +214,14 @@ def test_a_topic_that_is_how_the_listener_feels_is_titled_by_it(topic: str) -> N
     said = re.sub(r"\bmy\b", "your", topic.lower())
     assert f"when you feel {said}" in title.lower(), title
     assert check_title(title, topic=topic, minutes=5)[0] == 1.0, title
+
+
+@pytest.mark.parametrize("topic,words", [("Frightened of the dark", "Fear of the Dark"),
+                                         ("Afraid of heights", "Fear of Heights"),
+                                         ("Scared of driving", "Fear of Driving"),
+                                         ("Worried about the exam", "Worry About the Exam")])
+def test_a_feeling_of_something_is_its_thumbnail(topic: str, words: str) -> None:
+    """Not "Calm Meditation" for a topic that is how the listener feels and of what."""
+    from archibald.pipelines.meditation.topic import thumbnail_words
+
+    assert " ".join(thumbnail_words(topic)) == words

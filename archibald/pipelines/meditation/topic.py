@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from archibald.pipelines.meditation.places import find_place
-from archibald.pipelines.meditation.words import (SMALL, is_adjective, is_noun, is_person,
-                                                  is_verb, is_worker, noun_phrases, opening_feeling,
-                                                  plural, remedy, topic_words)
+from archibald.pipelines.meditation.words import (SMALL, STATE_NOUNS, is_adjective, is_noun,
+                                                  is_person, is_verb, is_worker, noun_phrases,
+                                                  opening_feeling, plural, remedy, topic_words)
 from archibald.script.measures import SLEEP_WORDS
 
 __all__ = ["TopicReading", "read_topic", "thumbnail_words", "fits", "pattern_tags", "goal_words"]
@@ -148,7 +148,8 @@ def _audience(words: list[str]) -> tuple[str, str]:
             j -= 1
         k = j - 1 if j > 0 and words[j - 1] in ("a", "an", "the", "my", "all", "our") else j
         said = k > 0 and words[k - 1] in ("for", "as") and not (  # "caring for a parent"
-            k > 1 and (words[k - 2].endswith("ing") and k < j or _verb_for(words[k - 2], words[k - 3] if k > 2 else "")))
+            k > 1 and (words[k - 2].endswith("ing") and k < j or
+                       _verb_for(words[k - 2], words[k - 3] if k > 2 else "")))
         if said or (j == 0 and plural(w) == w):
             return " ".join([*words[j:i], plural(w)]), " ".join(words[k - 1:i + 1]) if said \
                 else ""
@@ -278,6 +279,9 @@ def _readable(words: list[str]) -> bool:
     if not 2 <= len(words) <= 4:
         return False
     last = words[-1].lower()
+    if len(words) > 2 and last not in SMALL and (words[-2].lower() == "the" or (
+            last.endswith("ing") and words[-2].lower() in ("of", "about"))):
+        return True  # an adjective or a verb said as a noun: "Fear of the Dark", "of Flying"
     return last not in SMALL and last not in _SMALL and (
         is_noun(last) or last in ("calm", "go", "sleep", "rest")) and not (
         is_adjective(last) and last not in ("calm",))
@@ -298,6 +302,12 @@ def thumbnail_words(topic: str) -> list[str]:
         else []
     if verb != "Finding":  # a trouble eased first: "Letting Go of Regret", "Easing Nerves"
         candidates += lead
+    said = topic_words(topic)
+    if len(said) > 2 and said[0] in STATE_NOUNS and said[1] in ("of", "about"):
+        # how the listener feels, and of what: "Fear of the Dark", "Worry about Exams"
+        rest = [w for w in said[2:] if w not in ("a", "an", "my", "your", "our")]
+        candidates += [[STATE_NOUNS[said[0]], said[1], *rest[:k]] for k in (3, 2, 1)
+                       if k <= len(rest)]
     event = [w for w in reading.event.split() if w != "the"]
     prep = reading.situation.split()[:1]
     if event and prep:

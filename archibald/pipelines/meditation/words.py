@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["STATES", "SMALL", "TROUBLES", "HELD", "GIFTS", "is_adjective", "is_verb", "is_noun",
+__all__ = ["STATES", "STATE_NOUNS", "SMALL", "TROUBLES", "HELD", "GIFTS", "is_adjective",
+           "is_verb", "is_noun",
            "is_person", "is_worker", "is_trouble", "noun_phrases", "plural", "singular",
            "to_listener", "topic_words", "remedy", "opening_feeling"]
 
@@ -315,6 +316,17 @@ comfort joy hope strength patience balance stillness self-compassion compassion"
 #: parts of the body and mind a state is said of ("restless legs", "anxious thoughts")
 _SEATS = frozenset("""thoughts mind legs shoulders heart head chest stomach jaw neck back body
 muscles nerves""".split())
+
+
+#: the noun for a state a topic says of its listener ("nervous before my driving test":
+#: nerves; "scared of the dark": fear)
+STATE_NOUNS = {"nervous": "nerves", "jittery": "nerves", "anxious": "anxiety",
+               "stressed": "stress", "worried": "worry", "scared": "fear", "afraid": "fear",
+               "panicky": "panic", "tense": "tension", "overwhelmed": "overwhelm",
+               "dreading": "dread", "fearful": "fear", "uneasy": "nerves",
+               "frightened": "fear", "terrified": "fear", "lonely": "loneliness",
+               "sad": "sadness", "angry": "anger", "jealous": "jealousy", "guilty": "guilt",
+               "ashamed": "shame", "restless": "restlessness"}
 
 
 def is_trouble(phrase: str) -> bool:

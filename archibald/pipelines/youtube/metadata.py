@@ -17,8 +17,8 @@ from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.setting import (SETTINGS, foreign_marks, heart_lines,
                                                     key_nouns, topic_setting)
 from archibald.pipelines.meditation.topic import goal_words, read_topic
-from archibald.pipelines.meditation.words import (STATES, TROUBLES, is_adjective, is_noun,
-                                                  is_verb, noun_phrases)
+from archibald.pipelines.meditation.words import (STATE_NOUNS, STATES, TROUBLES, is_adjective,
+                                                  is_noun, is_verb, noun_phrases)
 
 __all__ = ["build_metadata", "chapters_from_sections", "parse_chapters", "timestamp",
            "tags_length", "TITLE_MAX", "TAGS_MAX", "DESCRIPTION_MAX", "SAFETY_LINE",
@@ -149,19 +149,12 @@ def _phrases(topic: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-#: the noun for a state a topic says of its listener ("nervous before my driving test")
-_STATE_NOUNS = {"nervous": "nerves", "jittery": "nerves", "anxious": "anxiety",
-                "stressed": "stress", "worried": "worry", "scared": "fear", "afraid": "fear",
-                "panicky": "panic", "tense": "tension", "overwhelmed": "overwhelm",
-                "dreading": "dread", "fearful": "fear", "uneasy": "nerves"}
-
-
 def _feeling(topic: str) -> str:
     """The trouble a topic names, as a noun: its own ("sports nerves": "nerves") or the noun
     of the state it says ("nervous": "nerves"), or ""."""
     words = re.findall(r"[a-z][a-z'-]*", topic.lower())
     own = [w for w in words if w in TROUBLES]
-    return own[0] if own else next((_STATE_NOUNS[w] for w in words if w in _STATE_NOUNS), "")
+    return own[0] if own else next((STATE_NOUNS[w] for w in words if w in STATE_NOUNS), "")
 
 
 def _people(audience: str) -> str:
