@@ -23,13 +23,20 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-__all__ = ["Checkpoints"]
+__all__ = ["Checkpoints", "sqlite_file"]
 
 log = logging.getLogger(__name__)
 
 
 def _no_automatic(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
+
+
+def sqlite_file(engine: Engine) -> str | None:
+    """The SQLite file ``engine`` writes; None for PostgreSQL, an in-memory database or a URI
+    one (an in-memory database is one connection's own: no other thread may open it)."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    return None if not path or path == ":memory:" or path.startswith("file:") else path
 
 
 class Checkpoints:
@@ -40,9 +47,7 @@ class Checkpoints:
         self.engine, self.every_s = engine, every_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.path = engine.url.database if engine.dialect.name == "sqlite" else None
-        if self.path in ("", ":memory:") or (self.path or "").startswith("file:"):
-            self.path = None  # an in-memory or URI database: nothing to move off the loop
+        self.path = sqlite_file(engine)  # None: nothing to move off the loop
 
     def start(self) -> bool:
         """Turn the automatic checkpoint off and start the thread; False (and nothing done)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...core.tasks import Context, Task
 from ...errors import ArchibaldError, DelegationError
+from ...store.checkpoint import sqlite_file
 from ...store.ledger import NANO, Attempt, to_nano
 from ...store.writeahead import WireLog, kept_answer, release
 
@@ -97,12 +98,12 @@ async def sweep(gateway: "Gateway", now: float | None = None) -> dict[str, int]:
     now = time.time() if now is None else now
     done = {"released": 0, "settled": 0, "unknown": 0, "waiting": 0}
     engine = gateway.memory.engine
-    # off the event loop where the database allows (a scan of the ledger's older rows:
-    # 24 ms on 200,000 of them, with every request in flight held); an in-memory SQLite is one
-    # connection's own, so there the loop reads it
-    memory_db = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
-    pending = gateway.memory.pending_attempts(RUN_PREFIX, before=now) if memory_db else \
-        await asyncio.to_thread(gateway.memory.pending_attempts, RUN_PREFIX, before=now)
+    # off the event loop where another thread may open the database (a scan of the ledger's
+    # older rows: 24 ms on 200,000 of them, with every request in flight held)
+    shared = engine.dialect.name != "sqlite" or sqlite_file(engine) is not None
+    pending = await asyncio.to_thread(gateway.memory.pending_attempts, RUN_PREFIX,
+                                      before=now) if shared else \
+        gateway.memory.pending_attempts(RUN_PREFIX, before=now)
     for attempt in pending:
         assert attempt.id is not None
         backend = _backend(gateway, attempt.backend)
