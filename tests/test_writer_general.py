@@ -225,3 +225,26 @@ def test_a_feeling_of_something_is_its_thumbnail(topic: str, words: str) -> None
     from archibald.pipelines.meditation.topic import thumbnail_words
 
     assert " ".join(thumbnail_words(topic)) == words
+
+
+@pytest.mark.parametrize("topic", ["Restless before a long night shift as a paramedic",
+                                   "Tense before the final whistle as a referee"])
+def test_an_audience_after_the_situation_leaves_no_word_behind(topic: str) -> None:
+    """The situation ends where "as a ..." begins: no title ends on a dangling "As"."""
+    from archibald.quality.text import check_title
+
+    title = _title(topic)
+    assert not re.search(r"\bAs\b", title), title
+    assert check_title(title, topic=topic, minutes=5)[0] == 1.0, title
+
+
+@pytest.mark.parametrize("topic", ["Terrified of the dentist's drill",
+                                   "Worried about the exam results tomorrow"])
+def test_a_feelings_thumbnail_never_cuts_what_it_is_about(topic: str) -> None:
+    """"Fear of the Dentist's" is a cut phrase: the object whole, or another promise."""
+    from archibald.pipelines.meditation.topic import thumbnail_words
+
+    words = thumbnail_words(topic)
+    assert not words[-1].endswith("'s"), words
+    said = " ".join(words).lower()
+    assert not said.endswith(("of the dentist's", "about the exam")), words

@@ -11,8 +11,8 @@ from archibald.errors import InputError
 from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.topic import goal_words, read_topic
-from archibald.pipelines.meditation.words import (STATES, is_noun, noun_phrases, opening_feeling,
-                                                  to_listener, topic_words)
+from archibald.pipelines.meditation.words import (STATE_NOUNS, STATES, is_noun, noun_phrases,
+                                                  opening_feeling, to_listener, topic_words)
 
 if TYPE_CHECKING:
     from archibald.pipelines.meditation.research import ResearchBrief
@@ -113,7 +113,8 @@ def _felt(topic: str) -> str:
     "Scared of the dark", "Worried about my dog"), as a title's phrase: "When You Feel Scared
     of the Dark"; else "" (a feeling before an event or a place is titled by those)."""
     words = topic_words(topic)
-    if not words or words[0] not in STATES or (len(words) > 1 and words[1] not in (
+    feels = words and (words[0] in STATES or words[0] in STATE_NOUNS)
+    if not feels or (len(words) > 1 and words[1] not in (
             "of", "about", "and") and not (words[1] in STATES and len(words) == 2)):
         return ""
     said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")

@@ -179,8 +179,9 @@ def read_topic(topic: str) -> TopicReading:
         prep = m[1]
         words: list[str] = []
         for w in m[2].split():  # the phrase ends where another one begins ("... for nurses")
-            if w in _SMALL - {"a", "an", "the"} or w in ("my", "your", "this") and words:
-                break
+            if w in _SMALL - {"a", "an", "the"} or w == "as" or \
+                    w in ("my", "your", "this") and words:
+                break  # "as" too: "before a night shift as a paramedic"
             words.append(w)
         head = " ".join(words)
         core = re.sub(r"^(?:a|an|the|my|your|this)\s+", "", head).split()
@@ -279,8 +280,9 @@ def _readable(words: list[str]) -> bool:
     if not 2 <= len(words) <= 4:
         return False
     last = words[-1].lower()
-    if len(words) > 2 and last not in SMALL and (words[-2].lower() == "the" or (
-            last.endswith("ing") and words[-2].lower() in ("of", "about"))):
+    if len(words) > 2 and last not in SMALL and "'" not in last and (
+            words[-2].lower() == "the" or (
+                last.endswith("ing") and words[-2].lower() in ("of", "about"))):
         return True  # an adjective or a verb said as a noun: "Fear of the Dark", "of Flying"
     return last not in SMALL and last not in _SMALL and (
         is_noun(last) or last in ("calm", "go", "sleep", "rest")) and not (
@@ -306,8 +308,7 @@ def thumbnail_words(topic: str) -> list[str]:
     if len(said) > 2 and said[0] in STATE_NOUNS and said[1] in ("of", "about"):
         # how the listener feels, and of what: "Fear of the Dark", "Worry about Exams"
         rest = [w for w in said[2:] if w not in ("a", "an", "my", "your", "our")]
-        candidates += [[STATE_NOUNS[said[0]], said[1], *rest[:k]] for k in (3, 2, 1)
-                       if k <= len(rest)]
+        candidates.append([STATE_NOUNS[said[0]], said[1], *rest])  # whole, or not at all
     event = [w for w in reading.event.split() if w != "the"]
     prep = reading.situation.split()[:1]
     if event and prep:
