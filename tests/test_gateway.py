@@ -46,6 +46,14 @@ class Served:
     def gateway(self) -> Any:
         return self.app.state.gateway
 
+    def settled(self) -> None:
+        """Wait until every answer sent has been settled (the server writes an answer's
+        settlement right after its response, so a reader of the ledger waits for it)."""
+        deadline = time.monotonic() + 20
+        while self.gateway.inflight and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert not self.gateway.inflight
+
 
 @pytest.fixture()
 def served(anthropic_stub, deepseek_stub, provider_env) -> Iterator[Served]:
@@ -190,6 +198,7 @@ def test_a_keys_budget_is_never_overshot_by_concurrent_requests(served: Served,
         results = list(pool.map(call, range(48)))
     ok = [r for r in results if r[0] == 200]
     refused = [r for r in results if r[0] == 429]
+    served.settled()
     assert ok and refused and len(ok) + len(refused) == 48
     assert all("budget" in r[2] and "key" in r[2] for r in refused)
     name = next(k.name for k in served.gateway.keys.all())
@@ -218,6 +227,7 @@ def test_feedback_on_an_answer_is_a_persons_verdict_the_router_learns_from(
     raw = _client(served, key).chat.completions.with_raw_response.create(
         model="archibald/auto", messages=[{"role": "user", "content": "Reword: calm sea"}])
     answer_id = raw.parse().id
+    served.settled()
     name = next(k.name for k in served.gateway.keys.all())
     stats = served.gateway.memory.route_stats("chat_simple", channel_of(name))["budget"]
     assert stats.evidence_n == 1 and stats.mean_quality == 1.0  # the route-blind check

@@ -76,12 +76,12 @@ def test_four_workers_share_one_ledger_and_never_overshoot_a_key(
         assert len(ok) + len(refused) == len(results), [r for r in results
                                                         if r[0] not in (200, 429)][:3]
         assert ok and refused and all("budget" in r[2] for r in refused)
+        # SIGTERM: the server drains (every answer sent is settled) and exits cleanly
+        os.killpg(server.pid, signal.SIGTERM)
+        assert server.wait(timeout=60) == 0
         spent = memory.spent_nano(channel=channel_of("load"))
         assert spent <= BUDGET_USD * NANO
         assert abs(spent / NANO - sum(r[1] for r in ok)) < 1e-9
-        # SIGTERM: the server drains and exits cleanly
-        os.killpg(server.pid, signal.SIGTERM)
-        assert server.wait(timeout=60) == 0
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)

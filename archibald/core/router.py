@@ -535,7 +535,10 @@ class Router:
         qa = await self.assurance.assure(state.task, state.context, state.decision, outcome,
                                          attempt, check=state.check, run_id=state.run_id,
                                          stage=state.stage, spent=state.spent)
-        unsettled.settle()
+        if state.context.settle_later is not None:  # its caller settles it once it is sent
+            state.context.settle_later.append(unsettled)
+        else:
+            unsettled.settle()
         state.attempts += [attempt, *qa]
         return RouteResult(outcome, state.decision, state.attempts)
 

@@ -116,6 +116,11 @@ class Context:
     #: OpenHands conversation id): it lands in the pending ledger row, so a run killed before
     #: the answer can fetch it by id on resume instead of paying for the work again
     request_id_sink: Callable[[str], None] | None = field(default=None, repr=False)
+    #: where the router leaves the accepted answer's settlement (``core.calls.Unsettled``) for
+    #: its caller to write once the answer is on its way (the gateway: right after the response
+    #: is sent); until then its pending row holds the maximum and the wire row keeps the answer,
+    #: as after a kill, so no money is lost or counted short in between
+    settle_later: list[Any] | None = field(default=None, repr=False)
 
     def on_request_id(self, request_id: str) -> None:
         """Report the provider's id of the call in flight (backends call this)."""

@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.background import BackgroundTask
 
 from ..config import Settings
 from ..errors import BudgetExceeded, DelegationError, UserError
@@ -207,12 +208,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 ans = await gateway.complete(key, req)
         except (BudgetExceeded, UserError, DelegationError) as exc:
             raise refused(api, span, exc) from None
-        record(api, key, ans, start, span)
-        if body.get("stream"):
-            response: Response = StreamingResponse(
-                convert.stream(ans, body), media_type="text/event-stream", headers=ans.headers())
-        else:
-            response = JSONResponse(convert.body(ans, body), headers=ans.headers())
+        try:
+            if body.get("stream"):
+                response: Response = StreamingResponse(
+                    convert.stream(ans, body), media_type="text/event-stream",
+                    headers=ans.headers())
+            else:
+                response = JSONResponse(convert.body(ans, body), headers=ans.headers())
+        except BaseException:
+            ans.finish()
+            raise
+
+        async def sent() -> None:  # the answer is out: its settlement, its counts, its span
+            ans.finish()
+            record(api, key, ans, start, span)
+        response.background = BackgroundTask(sent)
         # the gateway's own time: the request's, less what it waited on providers (the
         # measure of LiteLLM's x-litellm-overhead-duration-ms)
         overhead = max(0.0, time.perf_counter() - start - sum(waited))
@@ -327,6 +337,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         key = authenticate(request)
         response_id, quality, comment = verdicts.verdict(await read_json(request))
+        await gateway.finished(response_id)  # an answer sent a moment ago: settled first
         recorded = verdicts.record(gateway, key, response_id, quality, comment)
         metrics.feedback.labels(recorded["route"], "up" if quality >= 0.5 else "down").inc()
         return JSONResponse(recorded)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ...config import Settings, load_settings
+from ...core.calls import Unsettled
 from ...core.catalog import build_registry
 from ...core.decisions import Decision, Registry, RouteResult
 from ...core.router import Router
@@ -75,6 +76,9 @@ class Answer:
     input_tokens: int
     output_tokens: int
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: what is left to write once the answer is sent: its settlement, then the run's hooks
+    #: (``Gateway.complete``); called exactly once, whether or not the answer reached its app
+    finish: Callable[[], None] = field(default=lambda: None, repr=False, compare=False)
 
     @property
     def cost_usd(self) -> float:
@@ -107,6 +111,8 @@ class Gateway:
         self.after_run: list[Callable[[Job, RouteResult], object]] = []
         #: runs of streamed answers, awaited at shutdown (their clients may have left)
         self.inflight: set[asyncio.Task[Any]] = set()
+        #: answers sent and not yet settled, by response id (see ``complete``)
+        self._finishing: dict[str, asyncio.Event] = {}
         self.workdir = Path(tempfile.mkdtemp(prefix="archibald-gateway-"))
 
     def _router(self, registry: Registry) -> Router:
@@ -155,19 +161,61 @@ class Gateway:
 
     # -- answering ------------------------------------------------------------------------
     async def complete(self, key: Key, request: Request) -> Answer:
-        """Run ``request`` for ``key``; BudgetExceeded when its maximum fits no budget."""
-        job = self.prepare(key, request)
-        return answer_of(await self.run(job, Context(workdir=self.workdir)), job)
+        """Run ``request`` for ``key``; BudgetExceeded when its maximum fits no budget.
 
-    async def run(self, job: "Job", context: Context) -> RouteResult:
+        The accepted answer is settled by the returned answer's ``finish()``, which the app
+        calls once the response is sent: the app waits on neither the settlement's commit
+        nor the hooks. Until then the call's pending row holds its maximum against every
+        budget and its wire row keeps the answer (what a kill in between leaves, settled at
+        what the provider billed by ``gateway.sweep``)."""
+        job = self.prepare(key, request)
+        later: list[Unsettled] = []
+        result = await self.run(job, Context(workdir=self.workdir, settle_later=later),
+                                 hooks=False)
+        answer = answer_of(result, job)
+        self._finishing[answer.id] = finished = asyncio.Event()
+
+        def finish() -> None:
+            answer.finish = lambda: None  # once
+            try:
+                for unsettled in later:
+                    unsettled.settle()
+                self._after(job, result)
+            finally:
+                self.inflight.discard(running)
+                self._finishing.pop(answer.id, None)
+                finished.set()
+        answer.finish = finish
+        # in flight until finished (a drain at shutdown waits for the settlement too), and
+        # finished when its request ends, even one cancelled before its response was sent
+        running = asyncio.current_task()
+        if running is not None:
+            self.inflight.add(running)
+            running.add_done_callback(lambda _: answer.finish())
+        return answer
+
+    async def finished(self, response_id: str, timeout: float = 10.0) -> None:
+        """Return once this process has settled the answer ``response_id`` (at once for
+        an answer it is not settling): feedback sent the moment an answer arrives waits for
+        it here rather than finding its row still pending."""
+        finishing = self._finishing.get(response_id)
+        if finishing is not None:
+            await asyncio.wait_for(finishing.wait(), timeout)
+
+    async def run(self, job: "Job", context: Context, *, hooks: bool = True) -> RouteResult:
         """The request's run, by the pipelines' router; a share of delegated answers is then
-        compared with premium's in the background (see archibald.serve.gateway.shadow)."""
+        compared with premium's in the background (see archibald.serve.gateway.shadow): once
+        the run ends, or (``hooks`` False) when its caller has settled it."""
         result = await job.router.run(job.task, context, run_id=job.run_id,
                                       stage=job.stage or job.task.type, check=job.check,
                                       decision=job.decision, resume=job.resume)
+        if hooks:
+            self._after(job, result)
+        return result
+
+    def _after(self, job: "Job", result: RouteResult) -> None:
         for hook in self.after_run:
             hook(job, result)
-        return result
 
     async def stream(self, key: Key, request: Request) -> "Live":
         """Run ``request`` for ``key`` with its answer streamed from the provider as it is
