@@ -105,3 +105,30 @@ def test_feedback_the_moment_an_answer_arrives_finds_it_settled(
             assert reply.status_code == 200, reply.text
             assert reply.json()["evidence"] == "human" and reply.json()["quality"] == 0.0
     asyncio.run(main())
+
+
+def test_a_gateways_working_folder_clears_only_those_dead_processes_left(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from archibald.serve.gateway.service import WORKDIR_PREFIX, working_folder
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = int(done.stdout)  # a process that has ended
+    left = tmp_path / f"{WORKDIR_PREFIX}{dead}-abc"
+    (left / "sub").mkdir(parents=True)
+    (left / "sub" / "part.wav").write_bytes(b"x")
+    alive = tmp_path / f"{WORKDIR_PREFIX}{os.getpid()}-def"
+    alive.mkdir()
+    older = tmp_path / f"{WORKDIR_PREFIX}00erog5h"  # no pid in its name: not judged
+    older.mkdir()
+    outside = tmp_path / "keep"
+    outside.mkdir()
+    (outside / "mine.txt").write_text("kept")
+    (tmp_path / f"{WORKDIR_PREFIX}{dead}-lnk").symlink_to(outside)
+    fresh = working_folder(tmp_path)
+    assert not left.exists()
+    assert alive.is_dir() and older.is_dir() and (outside / "mine.txt").read_text() == "kept"
+    assert fresh.is_dir() and fresh.name.startswith(f"{WORKDIR_PREFIX}{os.getpid()}-")

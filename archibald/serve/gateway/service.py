@@ -16,7 +16,9 @@ escalated to premium when it fails, and remembered. The virtual models choose ho
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import stat
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -113,7 +115,7 @@ class Gateway:
         self.inflight: set[asyncio.Task[Any]] = set()
         #: answers sent and not yet settled, by response id (see ``complete``)
         self._finishing: dict[str, asyncio.Event] = {}
-        self.workdir = Path(tempfile.mkdtemp(prefix="archibald-gateway-"))
+        self.workdir = working_folder()
 
     def _router(self, registry: Registry) -> Router:
         for backend in registry.backends():
@@ -396,6 +398,29 @@ class Job:
     stage: str = ""
     #: its run may hold answers already paid for (a batch line run again), else it is new
     resume: bool = False
+
+
+#: a gateway process's working folder in the system's temporary folder: the prefix, its pid
+WORKDIR_PREFIX = "archibald-gateway-"
+
+
+def working_folder(root: Path | None = None) -> Path:
+    """A fresh working folder for this process, after removing those that processes no
+    longer alive left (a worker SIGKILLed cannot remove its own): only folders of this user
+    named with a pid, never through a symlink."""
+    root = root or Path(tempfile.gettempdir())
+    for old in root.glob(WORKDIR_PREFIX + "*-*"):
+        pid = old.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
+        try:
+            st = old.lstat()
+            if not pid.isdigit() or not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:  # its process is gone
+            shutil.rmtree(old, ignore_errors=True)
+        except (OSError, ValueError, OverflowError):  # not ours to judge, or alive
+            continue
+    return Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-", dir=root))
 
 
 def answer_of(result: RouteResult, job: Job) -> Answer:
