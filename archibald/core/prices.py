@@ -234,6 +234,8 @@ class PriceBook:
         merged.update(units or {})
         self._units = {k: self._unit(k, v) for k, v in merged.items()}
         self._models: dict[str, ModelPrice] = {}
+        #: a model's price at its peak or off-peak rate, made once (read on every call)
+        self._rated: dict[tuple[str, bool], ModelPrice] = {}
         self._schedules: Mapping[str, Any] = _packaged().get("off_peak", {})
 
     @classmethod
@@ -269,10 +271,14 @@ class PriceBook:
         schedule = self._schedules.get(model)
         if schedule is None or model in self._model_overrides:
             return found
-        if _off_peak(schedule, at or utc_now()):
-            return found.scaled(float(schedule["multiplier"]), "off-peak",
-                                f"{schedule['source']} ({schedule.get('date', '')})")
-        return replace(found, rate="peak")
+        off = _off_peak(schedule, at or utc_now())
+        rated = self._rated.get((model, off))
+        if rated is None:
+            rated = self._rated[(model, off)] = found.scaled(
+                float(schedule["multiplier"]), "off-peak",
+                f"{schedule['source']} ({schedule.get('date', '')})") if off \
+                else replace(found, rate="peak")
+        return rated
 
     def rate(self, model: str | None, at: datetime | None = None) -> str:
         """Which of ``model``'s rates applies at ``at`` ("standard", "peak", "off-peak"), or

@@ -132,7 +132,9 @@ class ChatWire:
                 # request just sent, which would fail as a reset
                 headers=headers, connector=aiohttp.TCPConnector(limit=256, keepalive_timeout=4),
                 timeout=aiohttp.ClientTimeout(total=self.timeout, sock_connect=10.0),
-                auto_decompress=True)
+                # no cookies: a provider's (a CDN's session cookie) would travel with every
+                # app's requests through this one session, and each request would pay for it
+                cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=True)
         return session
 
     async def aclose(self) -> None:
