@@ -248,3 +248,39 @@ def test_a_feelings_thumbnail_never_cuts_what_it_is_about(topic: str) -> None:
     assert not words[-1].endswith("'s"), words
     said = " ".join(words).lower()
     assert not said.endswith(("of the dentist's", "about the exam")), words
+
+
+@pytest.mark.parametrize("topic,promise", [("Drained", "Easing Exhaustion"),
+                                           ("Jealous lately", "Easing Jealousy"),
+                                           ("Guilty all the time", "Easing Guilt"),
+                                           ("Discouraged this week", "Easing Discouragement"),
+                                           ("Wound up tonight", "Easing Tension")])
+def test_a_topic_that_is_only_a_feeling_has_a_thumbnail_of_its_own(topic: str,
+                                                                    promise: str) -> None:
+    """Not "Calm Meditation": the feeling eased, by its noun; and a title that says the
+    feeling, with when it is felt ("lonely tonight")."""
+    from archibald.pipelines.meditation.topic import thumbnail_words
+    from archibald.quality.text import check_title
+
+    words = " ".join(thumbnail_words(topic))
+    assert promise.lower() in words.lower() and "Meditation" not in words, words
+    title = _title(topic)
+    assert f"when you feel {topic.lower()}" in title.lower(), title
+    assert check_title(title, topic=topic, minutes=5)[0] == 1.0, title
+
+
+@pytest.mark.parametrize("topic", ["Wide awake at 1am", "Alone in the dark", "Restless tonight",
+                                   "Up at 11 pm with racing thoughts"])
+def test_a_topic_said_at_night_is_never_drawn_under_a_daytime_sky(topic: str) -> None:
+    """The night said as "the dark", "tonight" or an hour: an open sky is drawn with stars."""
+    from archibald.pipelines.meditation.stages import scene_of
+
+    assert read_topic(topic).time == "night", topic
+    assert scene_of("", topic)[1] not in ("sky", "hills"), scene_of("", topic)
+    assert scene_of("sky", topic)[1] == "stars"
+
+
+@pytest.mark.parametrize("topic", ["Lunch break at 1pm", "Calm before a 10am meeting",
+                                   "Dark thoughts after a breakup"])
+def test_a_daytime_hour_or_a_dark_mood_is_not_the_night(topic: str) -> None:
+    assert read_topic(topic).time != "night", topic

@@ -11,8 +11,9 @@ from archibald.errors import InputError
 from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.topic import goal_words, read_topic
-from archibald.pipelines.meditation.words import (STATE_NOUNS, STATES, is_noun, noun_phrases,
-                                                  opening_feeling, to_listener, topic_words)
+from archibald.pipelines.meditation.words import (STATE_NOUNS, STATES, bare_feeling, is_noun,
+                                                  noun_phrases, opening_feeling, to_listener,
+                                                  topic_words)
 
 if TYPE_CHECKING:
     from archibald.pipelines.meditation.research import ResearchBrief
@@ -113,9 +114,10 @@ def _felt(topic: str) -> str:
     "Scared of the dark", "Worried about my dog"), as a title's phrase: "When You Feel Scared
     of the Dark"; else "" (a feeling before an event or a place is titled by those)."""
     words = topic_words(topic)
-    feels = words and (words[0] in STATES or words[0] in STATE_NOUNS)
+    feels = words and (words[0] in STATES or words[0] in STATE_NOUNS or bare_feeling(words))
     if not feels or (len(words) > 1 and words[1] not in (
-            "of", "about", "and") and not (words[1] in STATES and len(words) == 2)):
+            "of", "about", "and") and not (words[1] in STATES and len(words) == 2)
+            and not bare_feeling(words)):  # "lonely tonight": said with when it is felt
         return ""
     said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
     return "When You Feel " + _title_case(said[:1].lower() + said[1:], lower_first=True)

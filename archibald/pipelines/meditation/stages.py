@@ -293,7 +293,10 @@ def scene_of(setting: str, topic: str) -> tuple[str, str]:
     from .setting import SETTINGS, topic_setting
     from .topic import read_topic
 
-    chosen = SETTINGS.get(setting) or topic_setting(topic, read_topic(topic).goal)
+    reading = read_topic(topic)
+    chosen = SETTINGS.get(setting) or topic_setting(topic, reading.goal)
+    if chosen.scene in ("sky", "hills") and reading.time == "night":
+        return chosen.name, "stars"  # an open sky at night ("lonely tonight", "3am")
     return chosen.name, chosen.scene
 
 

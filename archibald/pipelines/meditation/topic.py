@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from archibald.pipelines.meditation.places import find_place
-from archibald.pipelines.meditation.words import (SMALL, STATE_NOUNS, is_adjective, is_noun,
-                                                  is_person, is_verb, is_worker, noun_phrases,
-                                                  opening_feeling, plural, remedy, topic_words)
+from archibald.pipelines.meditation.words import (SMALL, STATE_NOUNS, bare_feeling, bare_noun,
+                                                  is_adjective, is_noun, is_person, is_verb,
+                                                  is_worker, noun_phrases, opening_feeling,
+                                                  plural, remedy, topic_words)
 from archibald.script.measures import SLEEP_WORDS
 
 __all__ = ["TopicReading", "read_topic", "thumbnail_words", "fits", "pattern_tags", "goal_words"]
@@ -69,6 +70,9 @@ _TIMES = (
              "nap", "break")),
     ("night", ("night", "bedtime", "midnight", "tonight")),
 )
+#: the night said otherwise: the dark, an hour from ten at night to four in the morning
+_NIGHT = re.compile(r"\b(?:the dark|small hours|wee hours|(?:1[01]|10)\s?p\.?m\b|"
+                    r"(?:12|[1-4])(?:[:. ][0-5]\d)?\s?a\.?m\b)")
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,8 @@ def read_topic(topic: str) -> TopicReading:
     goal = next((g for g, words in _GOALS if _find(text, words)), "calm")
     setting = next((s for s, words in _SETTINGS if _find(text, words)), "home")
     time = next((t for t, words in _TIMES if _find(text, words)), "")
+    if not time and _NIGHT.search(text):  # "scared of the dark", "awake at 3am"
+        time = "night"
     if not time and goal == "sleep":
         time = "night"  # a sleep session that names no time is for the night
     night_shift = bool(re.search(r"\bafter (?:a |the |my |your )?night ?shifts?\b", text))
@@ -305,6 +311,9 @@ def thumbnail_words(topic: str) -> list[str]:
     if verb != "Finding":  # a trouble eased first: "Letting Go of Regret", "Easing Nerves"
         candidates += lead
     said = topic_words(topic)
+    state = bare_feeling(said)
+    if state and bare_noun(state):  # all the topic says is how the listener feels:
+        candidates.append(["Easing", *bare_noun(state).split()])  # "Easing Exhaustion"
     if len(said) > 2 and said[0] in STATE_NOUNS and said[1] in ("of", "about"):
         # how the listener feels, and of what: "Fear of the Dark", "Worry about Exams"
         rest = [w for w in said[2:] if w not in ("a", "an", "my", "your", "our")]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["STATES", "STATE_NOUNS", "SMALL", "TROUBLES", "HELD", "GIFTS", "is_adjective",
+__all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUBLES", "HELD", "GIFTS", "is_adjective",
            "is_verb", "is_noun",
            "is_person", "is_worker", "is_trouble", "noun_phrases", "plural", "singular",
            "to_listener", "topic_words", "remedy", "opening_feeling"]
@@ -27,6 +27,7 @@ jittery jumpy late lonely lost low mad miserable moody nervous numb old overwhel
 proud ready restless sad scared shaky shy sick sleepy sore stressed strong stuck sure tense
 tired uneasy unhappy unsettled unsure upset weak weary wired worn worried wrong young
 confident fresh present stable steady gentle kind homesick seasick carsick lovesick toxic
+heartbroken sleepless discouraged
 angsty antsy blue cloudy drowsy foggy frosty gloomy misty noisy rainy snowy stormy sunny windy
 big small huge tiny long short new old early difficult easy simple hectic heavy busy messy
 crowded empty loud quiet slow fast bright grey gray warm cool cold hot wet dry dull sharp
@@ -326,7 +327,48 @@ STATE_NOUNS = {"nervous": "nerves", "jittery": "nerves", "anxious": "anxiety",
                "dreading": "dread", "fearful": "fear", "uneasy": "nerves",
                "frightened": "fear", "terrified": "fear", "lonely": "loneliness",
                "sad": "sadness", "angry": "anger", "jealous": "jealousy", "guilty": "guilt",
-               "ashamed": "shame", "restless": "restlessness"}
+               "ashamed": "shame", "restless": "restlessness",
+               # a state said in two words, and its noun
+               "burnt out": "burnout", "burned out": "burnout", "stressed out": "stress",
+               "freaked out": "panic", "fed up": "frustration", "worn out": "weariness",
+               "wound up": "tension", "run down": "weariness"}
+
+
+#: the noun of a state with none in STATE_NOUNS, for a topic that is only that state
+#: ("Exhausted": a session easing exhaustion)
+_BARE_NOUNS = {"exhausted": "exhaustion", "drained": "exhaustion", "tired": "tiredness",
+               "weary": "weariness", "sleepless": "sleeplessness", "heartbroken": "heartbreak",
+               "homesick": "homesickness", "lovesick": "heartache", "bored": "boredom",
+               "frustrated": "frustration", "irritable": "irritability", "cranky": "irritability",
+               "grumpy": "grumpiness", "insecure": "insecurity", "hopeless": "hopelessness",
+               "helpless": "helplessness", "confused": "confusion", "numb": "numbness",
+               "miserable": "misery", "unhappy": "unhappiness", "impatient": "impatience",
+               "discouraged": "discouragement", "moody": "moodiness", "gloomy": "gloom",
+               "empty": "emptiness", "edgy": "edginess", "jumpy": "jumpiness",
+               "frazzled": "frazzled nerves", "hurt": "hurt", "upset": "upset"}
+
+
+def bare_noun(state: str) -> str:
+    """The noun of a state ``bare_feeling`` found ("anxiety", "burnout", "exhaustion"), or
+    "" for a word that is no feeling of a person ("quiet")."""
+    return STATE_NOUNS.get(state) or STATE_NOUNS.get(state.split()[0]) or \
+        _BARE_NOUNS.get(state.split()[0], "")
+
+
+#: words that only say when a feeling is felt ("lonely tonight", "anxious all the time")
+_WHEN = frozenset("""tonight today lately again now recently sometimes this at all the time
+every night morning evening week day days weekend afternoon these""".split())
+
+
+def bare_feeling(words: list[str]) -> str:
+    """The state a topic says of its listener when that is all it says, perhaps with when
+    ("Exhausted", "lonely tonight", "anxious all the time", "burnt out"); else ""."""
+    two = " ".join(words[:2])
+    if not words or not (words[0] in STATES or words[0] in STATE_NOUNS or two in STATE_NOUNS):
+        return ""
+    state = words[:2] if two in STATE_NOUNS or (
+        len(words) > 1 and words[1] in ("out", "up", "down")) else words[:1]
+    return " ".join(state) if all(w in _WHEN for w in words[len(state):]) else ""
 
 
 def is_trouble(phrase: str) -> bool:
