@@ -72,3 +72,16 @@ def test_section_length_scales_follow_the_sentences(tmp_path: Path) -> None:
         voice.synthesize(script.spoken_text(), tmp_path / "v.wav", length_scales=[1.0])
     with pytest.raises(InputError, match="between 0.5 and 3.0"):
         voice.synthesize(script.spoken_text(), tmp_path / "v.wav", length_scales=[1, 1, 9])
+
+
+@pytest.mark.parametrize("a,b", [
+    ("Here is an intention for new parents, and today, for you.", "My body knows how to rest."),
+    ("Your hands are warm.", "My shoulders are soft."),
+    ("The room is quiet, and the light is low.", "Your breath is slow."),
+])
+def test_a_join_keeps_the_listeners_own_voice_apart_and_never_runs_on(a: str, b: str) -> None:
+    """"..., and today, for you, and my body knows how to sleep.": the listener's own words
+    ("my", "I") join only their own, and a sentence that already has its "and" joins none."""
+    assert _join(a, b) is None
+    assert _join("Your hands are warm.", "Your shoulders are soft.") == \
+        "Your hands are warm, and your shoulders are soft."

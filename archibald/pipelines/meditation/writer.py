@@ -288,9 +288,11 @@ def _join(a: str, b: str) -> str | None:
     if not a.endswith(".") or not b.endswith((".", "?")) or is_count(a) or is_count(b):
         return None
     if is_invitation(a) != is_invitation(b) or _wish(a) != _wish(b) or \
-            _statement(a) != _statement(b):
+            _statement(a) != _statement(b) or _mine(a) != _mine(b):
         return None  # an invitation's silence is its own; a wish joins only a wish, a
-        # statement only a statement
+        # statement only a statement, a listener's own words ("My body knows") only theirs
+    if ", and " in a or ", and " in b:
+        return None  # a third clause on one "and" runs on
     if len(words(a)) + len(words(b)) > FLOW_WORDS:
         return None
     tail = b
@@ -320,6 +322,12 @@ def _statement(sentence: str) -> bool:
     while said and said[0] in ("and", "now", "gently", "softly", "then"):
         said = said[1:]
     return bool(said) and (said[0] in _SUBJECTS or len(said) > 1 and said[1] in _FINITE)
+
+
+def _mine(sentence: str) -> bool:
+    """Whether a sentence is said in the listener's own voice ("My body knows how to rest",
+    "I let the day go")."""
+    return bool(re.search(r"\b(?:i|i'm|i've|me|my|mine|myself)\b", sentence.lower()))
 
 
 def _wish(sentence: str) -> bool:
