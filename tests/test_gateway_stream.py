@@ -196,3 +196,17 @@ def test_a_budget_refusal_of_a_stream_is_an_http_429_before_any_event(
         list(client.chat.completions.create(model="archibald/auto", stream=True,
                                             messages=[{"role": "user", "content": "hi"}]))
     assert "budget" in str(raised.value) and "key" in str(raised.value)
+
+
+def test_a_stream_that_breaks_off_says_why_as_its_502_would() -> None:
+    """The error event names each route tried and why, not the router's task type."""
+    from archibald.errors import BackendError, RoutesFailed
+    from archibald.serve.gateway.wire import broke_off, upstream_failed
+
+    failed = RoutesFailed("chat_simple", [("budget", "deepseek broke off its stream: reset"),
+                                          ("premium", "anthropic answered HTTP 500")])
+    said = broke_off(failed)
+    assert said == "the answer broke off: " + upstream_failed(failed).message
+    assert "chat_simple" not in said and "premium: anthropic answered HTTP 500" in said
+    assert broke_off(BackendError("deepseek broke off its stream: reset")) == \
+        "the answer broke off: deepseek broke off its stream: reset"

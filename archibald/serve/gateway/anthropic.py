@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from .service import Answer, Live, Request
-from .wire import bad, finite_float, positive_int
+from .wire import bad, broke_off, finite_float, positive_int
 
 __all__ = ["to_request", "body", "stream", "live"]
 
@@ -225,7 +225,7 @@ async def live(lv: Live, data: dict[str, Any]) -> AsyncIterator[bytes]:
         ans = await lv.answer()
     except Exception as exc:  # noqa: BLE001 - told to the client in Anthropic's error shape
         yield _event("error", {"error": {"type": "api_error",
-                                         "message": f"the answer broke off: {exc}"}})
+                                         "message": broke_off(exc)}})
         return
     yield _event("message_delta", {"delta": {"stop_reason": _stop(ans), "stop_sequence": None},
                                    "usage": {"input_tokens": ans.input_tokens,

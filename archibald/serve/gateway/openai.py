@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from .service import Answer, Live, Request
-from .wire import bad, finite_float, positive_int
+from .wire import bad, broke_off, finite_float, positive_int
 
 __all__ = ["to_request", "body", "stream", "live", "closing_comment"]
 
@@ -123,7 +123,7 @@ async def live(lv: Live, data: dict[str, Any]) -> AsyncIterator[bytes]:
     try:
         ans = await lv.answer()
     except Exception as exc:  # noqa: BLE001 - told to the client in OpenAI's error shape
-        error = {"message": f"the answer broke off: {exc}", "type": "api_error",
+        error = {"message": broke_off(exc), "type": "api_error",
                  "param": None, "code": "upstream_failed"}
         yield f"data: {json.dumps({'error': error})}\n\n".encode()
         yield b"data: [DONE]\n\n"

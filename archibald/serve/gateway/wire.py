@@ -8,7 +8,7 @@ from typing import Any
 
 from ...errors import RoutesFailed, RouteUnavailable
 
-__all__ = ["ApiError", "upstream_failed", "positive_int", "finite_float"]
+__all__ = ["ApiError", "upstream_failed", "broke_off", "positive_int", "finite_float"]
 
 
 class ApiError(Exception):
@@ -29,6 +29,14 @@ def upstream_failed(exc: Exception) -> ApiError:
     else:  # the one route a request has (an embedding model)
         message = f"every route failed: {exc}"
     return ApiError(502, message, "api_error", "upstream_failed")
+
+
+def broke_off(exc: Exception) -> str:
+    """What a stream that broke off after its first piece says in its error event: why, as
+    its 502 would have said it (``the answer broke off: every route failed: budget: ...``),
+    without the task type the router names its failures by."""
+    said = exc.summary if isinstance(exc, RoutesFailed) else str(exc)
+    return f"the answer broke off: {said}"
 
 
 def bad(message: str) -> ApiError:
