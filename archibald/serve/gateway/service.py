@@ -174,7 +174,12 @@ class Gateway:
         later: list[Unsettled] = []
         result = await self.run(job, Context(workdir=self.workdir, settle_later=later),
                                  hooks=False)
-        answer = answer_of(result, job)
+        try:
+            answer = answer_of(result, job)
+        except BaseException:
+            for unsettled in later:  # no answer to send: settled now
+                unsettled.settle()
+            raise
         self._finishing[answer.id] = finished = asyncio.Event()
 
         def finish() -> None:
