@@ -219,9 +219,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ans.finish()
             raise
 
-        async def sent() -> None:  # the answer is out: its settlement, its counts, its span
+        async def sent() -> None:  # the answer is out: its counts and span, its settlement
+            record(api, key, ans, start, span)  # (the latency: until the answer was sent)
             ans.finish()
-            record(api, key, ans, start, span)
         response.background = BackgroundTask(sent)
         # the gateway's own time: the request's, less what it waited on providers (the
         # measure of LiteLLM's x-litellm-overhead-duration-ms)
