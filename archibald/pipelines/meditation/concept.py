@@ -114,10 +114,11 @@ def _felt(topic: str) -> str:
     "Scared of the dark", "Worried about my dog"), as a title's phrase: "When You Feel Scared
     of the Dark"; else "" (a feeling before an event or a place is titled by those)."""
     words = topic_words(topic)
-    feels = words and (words[0] in STATES or words[0] in STATE_NOUNS or bare_feeling(words))
+    bare = bare_feeling(words)  # "lonely tonight": said with when it is felt
+    feels = words and (words[0] in STATES or words[0] in STATE_NOUNS or bare)
     if not feels or (len(words) > 1 and words[1] not in (
             "of", "about", "and") and not (words[1] in STATES and len(words) == 2)
-            and not bare_feeling(words)):  # "lonely tonight": said with when it is felt
+            and not bare):
         return ""
     said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
     return "When You Feel " + _title_case(said[:1].lower() + said[1:], lower_first=True)

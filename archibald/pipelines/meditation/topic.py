@@ -71,7 +71,7 @@ _TIMES = (
     ("night", ("night", "bedtime", "midnight", "tonight")),
 )
 #: the night said otherwise: the dark, an hour from ten at night to four in the morning
-_NIGHT = re.compile(r"\b(?:the dark|small hours|wee hours|(?:1[01]|10)\s?p\.?m\b|"
+_NIGHT = re.compile(r"\b(?:the dark|small hours|wee hours|1[01]\s?p\.?m\b|"
                     r"(?:12|[1-4])(?:[:. ][0-5]\d)?\s?a\.?m\b)")
 
 
@@ -312,8 +312,9 @@ def thumbnail_words(topic: str) -> list[str]:
         candidates += lead
     said = topic_words(topic)
     state = bare_feeling(said)
-    if state and bare_noun(state):  # all the topic says is how the listener feels:
-        candidates.append(["Easing", *bare_noun(state).split()])  # "Easing Exhaustion"
+    eased = bare_noun(state) if state else ""
+    if eased:  # all the topic says is how the listener feels: "Easing Exhaustion"
+        candidates.append(["Easing", *eased.split()])
     if len(said) > 2 and said[0] in STATE_NOUNS and said[1] in ("of", "about"):
         # how the listener feels, and of what: "Fear of the Dark", "Worry about Exams"
         rest = [w for w in said[2:] if w not in ("a", "an", "my", "your", "our")]
