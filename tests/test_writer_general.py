@@ -284,3 +284,61 @@ def test_a_topic_said_at_night_is_never_drawn_under_a_daytime_sky(topic: str) ->
                                    "Dark thoughts after a breakup"])
 def test_a_daytime_hour_or_a_dark_mood_is_not_the_night(topic: str) -> None:
     assert read_topic(topic).time != "night", topic
+
+
+@pytest.mark.parametrize("topic,whole", [
+    ("Missing my cat", "Missing Your Cat"),
+    ("Losing my grandfather's farm", "Losing Your Grandfather's Farm"),
+    ("Leaving home for college", "Leaving Home for College"),
+    ("Selling the family house", "Selling the Family House"),
+])
+def test_a_topic_about_what_the_listener_does_is_titled_whole(topic: str, whole: str) -> None:
+    """Its nouns are the objects of its verb: alone they would say something else ("Stress
+    Relief for Your Cat")."""
+    from archibald.pipelines.meditation.topic import thumbnail_words
+
+    title = _title(topic)
+    assert whole in title, title
+    assert " ".join(thumbnail_words(topic)) == whole  # four words at most: all of it
+    noun = whole.split()[-1]
+    assert f"Relief for Your {noun}" not in title and f"Relief for {noun}" not in title
+
+
+@pytest.mark.parametrize("topic,said", [
+    ("I can't switch off after work", "you can't switch off after work"),
+    ("Can't stop replaying the argument", "you can't stop replaying the argument"),
+    ("I'm always on edge", "you're always on edge"),
+    ("Cannot relax on holiday", "you cannot relax on holiday"),
+])
+def test_a_topic_the_listener_says_of_themselves_is_said_back_to_them(topic: str,
+                                                                     said: str) -> None:
+    opening, body, close = heart_lines(topic, sleep=False)
+    assert opening == f"This session is for when {said}."
+    assert body == f"You came here because {said}."
+    assert said in close
+    title = _title(topic)
+    assert "When You" in title and "Can't Stop" not in title.split(":")[-1], title
+    from archibald.pipelines.meditation.words import noun_phrases
+    assert not any("'" in p or p.startswith("cannot") for p in noun_phrases(topic))
+
+
+@pytest.mark.parametrize("topic,kept", [
+    ("Monday dread before the office", "Monday"), ("Sunday night blues", "Sunday"),
+    ("ADHD overwhelm at work", "ADHD"), ("December darkness and low light", "December"),
+])
+def test_a_day_a_month_or_an_acronym_keeps_its_capital_inside_a_sentence(topic: str,
+                                                                         kept: str) -> None:
+    opening, body, _ = heart_lines(topic, sleep=False)
+    assert kept in opening and kept in body, (opening, body)
+
+
+@pytest.mark.parametrize("topic,noun", [("Scared out of my wits", "Fear"),
+                                        ("Bored out of my skull", "Boredom")])
+def test_an_idiom_after_a_feeling_is_not_what_the_session_is_for(topic: str,
+                                                                noun: str) -> None:
+    from archibald.pipelines.meditation.topic import thumbnail_words
+
+    title = _title(topic)
+    last = topic.split()[-1].capitalize()
+    assert f"for Your {last}" not in title and "When You Feel" in title, title
+    assert thumbnail_words(topic) == ["Easing", noun]

@@ -11,9 +11,9 @@ from archibald.errors import InputError
 from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.topic import goal_words, read_topic
-from archibald.pipelines.meditation.words import (STATE_NOUNS, STATES, bare_feeling, is_noun,
-                                                  noun_phrases, opening_feeling, to_listener,
-                                                  topic_words)
+from archibald.pipelines.meditation.words import (STATE_NOUNS, STATES, bare_feeling, clause,
+                                                  governed, is_noun, lower_first, noun_phrases,
+                                                  opening_feeling, to_listener, topic_words)
 
 if TYPE_CHECKING:
     from archibald.pipelines.meditation.research import ResearchBrief
@@ -68,6 +68,9 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     if lead and not people:  # "Letting Go of Regret After Snapping at Your Kids"
         candidates += [f"{lead}: {what}", f"{what}: {lead}"]
     felt = "" if lead or people else _felt(topic)
+    whole = "" if lead or people or felt else _whole(topic)
+    if whole:  # "Missing Your Dog: ...", never "Stress Relief for Your Dog"
+        candidates += [f"{whole}: {what} for {benefit}", f"{whole}: {what}"]
     if felt:  # "... for When You Feel Scared of the Dark", never "Stress Relief for the Dark"
         candidates.append(f"{what} for {felt}: {benefit}")
     if people:
@@ -91,6 +94,8 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     # the richest that fits, with a seeded choice among the two richest
     if lead and not people and fitting[0].startswith(lead):
         return fitting[0]
+    if whole and whole in fitting[0]:
+        return fitting[0]
     if felt and felt in fitting[0]:
         return fitting[0]
     best = [c for c in fitting if people in c and situation in c and subject in c] or fitting
@@ -106,22 +111,36 @@ def _lead(topic: str) -> str:
     if not verb:
         return ""
     said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
-    return f"{verb} {_title_case(said[:1].lower() + said[1:], lower_first=True)}"
+    return f"{verb} {_title_case(lower_first(said), lower_first=True)}"
 
 
 def _felt(topic: str) -> str:
     """A topic that is how the listener feels, alone or with what it is about ("Exhausted",
     "Scared of the dark", "Worried about my dog"), as a title's phrase: "When You Feel Scared
     of the Dark"; else "" (a feeling before an event or a place is titled by those)."""
+    said = clause(topic)
+    if said:  # "I can't sleep": "When You Can't Sleep"
+        return "When " + _title_case(said[:1].upper() + said[1:], lower_first=True)
     words = topic_words(topic)
     bare = bare_feeling(words)  # "lonely tonight": said with when it is felt
     feels = words and (words[0] in STATES or words[0] in STATE_NOUNS or bare)
     if not feels or (len(words) > 1 and words[1] not in (
-            "of", "about", "and") and not (words[1] in STATES and len(words) == 2)
+            "of", "about", "and", "out") and not (words[1] in STATES and len(words) == 2)
             and not bare):
         return ""
     said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
-    return "When You Feel " + _title_case(said[:1].lower() + said[1:], lower_first=True)
+    return "When You Feel " + _title_case(lower_first(said), lower_first=True)
+
+
+def _whole(topic: str) -> str:
+    """The topic whole, as a title's phrase, when what it is about is the object of a verb
+    or an idiom ("Missing my dog": "Missing Your Dog"; "Missing home at Christmas"), so no
+    noun of it alone says what it is about; else ""."""
+    phrases = noun_phrases(topic)
+    if not phrases or len(topic_words(topic)) > 8 or not governed(topic, phrases[0]):
+        return ""
+    said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
+    return _title_case(said)
 
 
 #: words that say what a session gives, not what it is about (never a title's subject)
@@ -140,7 +159,8 @@ def topic_subject(topic: str, benefit: str = "") -> str:
         return _title_case(said, lower_first=True)
     low = " ".join(topic_words(topic))
     gives = _GIVES | set(topic_words(benefit))
-    for phrase in (p for p in noun_phrases(topic) if not set(p.split()) <= gives):
+    for phrase in (p for p in noun_phrases(topic) if not set(p.split()) <= gives
+                   and not governed(topic, p)):  # never "for Your Dog" from "Missing my dog"
         m = re.search(r"(?:\b(in|at|on|during|through|with)\s+)?(?:\b(a|an|the|my|your|this)\s+)?"
                       + re.escape(phrase) + r"\b", low)
         if m is None:

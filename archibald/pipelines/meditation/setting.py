@@ -17,8 +17,9 @@ from functools import lru_cache
 
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.topic import read_topic
-from archibald.pipelines.meditation.words import (SMALL, is_adjective, is_noun, is_verb,
-                                                  opening_feeling, to_listener, topic_words)
+from archibald.pipelines.meditation.words import (SMALL, clause, is_adjective, is_noun, is_verb,
+                                                  lower_first, opening_feeling, to_listener,
+                                                  topic_words)
 
 __all__ = ["Setting", "SETTINGS", "key_nouns", "topic_setting", "heart_lines", "mixed_settings", "foreign_marks",
            "names_nouns"]
@@ -220,7 +221,7 @@ def _at(place: Place) -> Setting:
 
 def _phrase(topic: str) -> str:
     text = to_listener(re.sub(r"\s+", " ", topic).strip().rstrip(".!?"))
-    return text[:1].lower() + text[1:] if not re.match(r"(?:I|You)\b", text) else text
+    return lower_first(text) if not re.match(r"(?:I|You)\b", text) else text
 
 
 _PREPS = frozenset({"before", "after", "during", "when", "while", "at", "in", "on", "for",
@@ -277,6 +278,10 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
             opening, body, close = heart_lines(rest, sleep)
             who = to_listener(person.split(" ", 1)[1])  # "an exhausted nurse", "nurses"
             return f"This session is for you, {who}.", body, close
+    said = clause(topic)
+    if said:  # what the listener says of themselves: "I can't sleep", "Can't stop ..."
+        return (f"This session is for when {said}.", f"You came here because {said}.",
+                "Let this time carry you gently toward sleep." if sleep else f"This time is ending; take it with you for the next time {said}.")
     frame = _frame(what)
     verb, feeling = opening_feeling(topic)  # "shame after ...": the session lets it go
     if verb in _ACTS and what.lower().startswith(feeling.lower()):

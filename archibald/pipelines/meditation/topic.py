@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from archibald.pipelines.meditation.places import find_place
-from archibald.pipelines.meditation.words import (SMALL, STATE_NOUNS, bare_feeling, bare_noun,
-                                                  is_adjective, is_noun, is_person, is_verb,
+from archibald.pipelines.meditation.words import (SMALL, STATE_NOUNS, STATES, bare_feeling,
+                                                  bare_noun,
+                                                  governed, is_adjective, is_noun, is_person,
+                                                  is_verb, to_listener,
                                                   is_worker, noun_phrases, opening_feeling,
                                                   plural, remedy, topic_words)
 from archibald.script.measures import SLEEP_WORDS
@@ -328,6 +330,10 @@ def thumbnail_words(topic: str) -> list[str]:
         people = reading.audience.split()
         candidates += [[*goal[-1:], "for", *people], [*goal[-1:], "for", *people[-2:]],
                        [*goal[-1:], "for", *people[-1:]]]
+    phrases = noun_phrases(topic)
+    if phrases and governed(topic, phrases[0]) and len(said) <= 4 and is_noun(said[-1]):
+        # what the topic is about is what the listener does: "Missing Your Dog"
+        candidates.append(topic_words(to_listener(topic)))
     found = find_place(topic)
     if found is not None:  # "Sleep in Bed", "Calm at School", "Calm in Waiting Room"
         place = found[1]
@@ -336,9 +342,11 @@ def thumbnail_words(topic: str) -> list[str]:
         candidates += [[*goal[-1:], at, *own], [*goal[-1:], at, *own[-2:]],
                        [*goal[-1:], at, *own[-1:]]]
     low = " ".join(topic_words(topic))
-    for phrase in noun_phrases(topic):  # "Calm in New City", "Calm with Body Image"
+    if said and said[0] in STATES and bare_noun(said[0]):  # "Bored out of my mind"
+        candidates.append(["Easing", *bare_noun(said[0]).split()])
+    for phrase in phrases:  # "Calm in New City", "Calm with Body Image"
         words = phrase.split()
-        if set(words) <= {w.lower() for w in goal} or remedy(phrase):
+        if set(words) <= {w.lower() for w in goal} or remedy(phrase) or governed(topic, phrase):
             continue
         m = re.search(r"\b(in|at|on|with|during|about|for|before|after)\s+"
                       rf"(?:(?:a|an|the|my|your|this)\s+)?{re.escape(phrase)}\b", low)

@@ -16,7 +16,8 @@ import re
 __all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUBLES", "HELD", "GIFTS", "is_adjective",
            "is_verb", "is_noun",
            "is_person", "is_worker", "is_trouble", "noun_phrases", "plural", "singular",
-           "to_listener", "topic_words", "remedy", "opening_feeling"]
+           "to_listener", "topic_words", "remedy", "opening_feeling", "governed", "clause",
+           "lower_first"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
 STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
@@ -132,6 +133,8 @@ def is_noun(word: str) -> bool:
     w = word.lower()
     if len(w) < 3 or w in SMALL or any(c.isdigit() for c in w):
         return False
+    if _CONTRACTED.search(w) or w == "cannot":  # "can't", "I'm", "won't": never a thing
+        return False
     if w.endswith("ing"):
         return w in _ING_NOUNS
     if w in _NOUNS:
@@ -158,7 +161,9 @@ def noun_phrases(text: str) -> list[str]:
     for i, w in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
         before = words[i - 1] if i else ""
-        if w == "and" and run and is_noun(run[-1]) and nxt and is_noun(nxt):
+        if _CONTRACTED.search(before) or before == "cannot":
+            flush()  # a verb follows "can't": "can't stop overthinking" names no thing
+        elif w == "and" and run and is_noun(run[-1]) and nxt and is_noun(nxt):
             run.append(w)
         elif is_noun(w) or (is_adjective(w) and w not in SMALL) or \
                 (w.endswith("ing") and nxt and is_noun(nxt) and (
@@ -173,6 +178,58 @@ def noun_phrases(text: str) -> list[str]:
 
 
 _DETS = frozenset("a an the my your our his her their this that".split())
+#: a word with a verb or "not" contracted into it ("can't", "I'm", "you've", "won't")
+_CONTRACTED = re.compile(r"n't$|'(?:m|re|ve|ll|d)$")
+#: words before a noun phrase that say where, when or about what it is: the phrase is then
+#: what the topic is about; after any other word (a verb, "of") it is that word's object
+_ABOUT = frozenset("""in at on during through with about for before after from into near by
+under over beside around across and toward towards inside outside without""".split())
+
+
+def governed(topic: str, phrase: str) -> bool:
+    """Whether a noun phrase of ``topic`` is the object of a verb or an idiom before it
+    ("Missing my dog", "Bored out of my mind"), so the phrase alone would say something else
+    than the topic ("Stress Relief for Your Dog"); not when the topic starts with it or a
+    preposition of place, time or matter comes before it ("in a new city")."""
+    words, said = topic_words(topic), phrase.split()
+    for i in range(len(words) - len(said) + 1):
+        if words[i:i + len(said)] != said:
+            continue
+        j = i
+        while j and words[j - 1] in _DETS:
+            j -= 1
+        return bool(j) and words[j - 1] not in _ABOUT
+    return False
+
+
+def clause(topic: str) -> str:
+    """The topic as what the listener says of themselves ("I can't sleep", "Can't stop
+    overthinking", "I'm so tired"), said to them: "you can't sleep", "you can't stop
+    overthinking", "you're so tired"; else ""."""
+    words = topic_words(topic)
+    if not words:
+        return ""
+    said = to_listener(re.sub(r"\s+", " ", topic).strip().rstrip(".!?"))
+    if words[0] in ("i", "i'm", "i've", "i'll", "i'd"):
+        return said[:1].lower() + said[1:]  # "I can't sleep": "you can't sleep"
+    if words[0].endswith("n't") or words[0] == "cannot":
+        return "you " + said[:1].lower() + said[1:]
+    return ""
+
+
+#: words that keep their capital at the start of a sentence's middle ("for Sunday scaries")
+_PROPER = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february
+april june july august september october november december christmas easter
+ramadan diwali hanukkah thanksgiving halloween""".split())
+
+
+def lower_first(text: str) -> str:
+    """``text`` to go inside a sentence: its first letter lower case, unless its first word
+    is a name, a day, a month or a holiday ("Sunday scaries") or an acronym ("ADHD")."""
+    first = text.split(" ", 1)[0]
+    if first.lower() in _PROPER or first[1:].lower() != first[1:]:
+        return text
+    return text[:1].lower() + text[1:]
 #: -ing words that make a noun with the word after them
 _COMPOUNDS = frozenset({"waiting room", "living room", "dining room", "sitting room",
                         "changing room", "parking lot", "parking garage", "swimming pool",
