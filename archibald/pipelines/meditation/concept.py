@@ -124,9 +124,9 @@ def _felt(topic: str) -> str:
     words = topic_words(topic)
     bare = bare_feeling(words)  # "lonely tonight": said with when it is felt
     feels = words and (words[0] in STATES or words[0] in STATE_NOUNS or bare)
-    if not feels or (len(words) > 1 and words[1] not in (
-            "of", "about", "and", "out") and not (words[1] in STATES and len(words) == 2)
-            and not bare):
+    idiom = words[1:3] == ["out", "of"]  # "bored out of my mind"
+    if not feels or (len(words) > 1 and words[1] not in ("of", "about", "and") and not idiom
+                     and not (words[1] in STATES and len(words) == 2) and not bare):
         return ""
     said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
     return "When You Feel " + _title_case(lower_first(said), lower_first=True)

@@ -342,8 +342,6 @@ def thumbnail_words(topic: str) -> list[str]:
         candidates += [[*goal[-1:], at, *own], [*goal[-1:], at, *own[-2:]],
                        [*goal[-1:], at, *own[-1:]]]
     low = " ".join(topic_words(topic))
-    if said and said[0] in STATES and bare_noun(said[0]):  # "Bored out of my mind"
-        candidates.append(["Easing", *bare_noun(said[0]).split()])
     for phrase in phrases:  # "Calm in New City", "Calm with Body Image"
         words = phrase.split()
         if set(words) <= {w.lower() for w in goal} or remedy(phrase) or governed(topic, phrase):
@@ -353,6 +351,8 @@ def thumbnail_words(topic: str) -> list[str]:
         candidates += [[*goal[-1:], m[1] if m else "for", *part]
                        for part in (words, words[-2:], phrase.split(" and ")[0].split())
                        if part[0] not in SMALL]
+    if said and said[0] in STATES and bare_noun(said[0]):  # "Bored out of my mind"
+        candidates.append(["Easing", *bare_noun(said[0]).split()])
     candidates += [*lead, goal]  # a gift found: "Finding Courage"
     for words in candidates:
         if _readable(words):
