@@ -342,3 +342,21 @@ def test_an_idiom_after_a_feeling_is_not_what_the_session_is_for(topic: str,
     last = topic.split()[-1].capitalize()
     assert f"for Your {last}" not in title and "When You Feel" in title, title
     assert thumbnail_words(topic) == ["Easing", noun]
+
+
+@pytest.mark.parametrize("topic,act", [
+    ("Waiting for biopsy results", "waiting for biopsy results"),
+    ("Caring for my dad after his stroke", "caring for your dad after his stroke"),
+    ("Quitting vaping", "quitting vaping"),
+    ("Training for a triathlon", "training for a triathlon"),
+])
+def test_a_topic_that_is_something_the_listener_is_doing_is_said_as_that(topic: str,
+                                                                         act: str) -> None:
+    """Never "This session is for waiting for ..." nor "Stress Relief for Biopsy Results"."""
+    opening, body, close = heart_lines(topic, sleep=False)
+    assert opening == f"This session is for the times you are {act}."
+    assert body == f"You came here while {act}."
+    assert close.endswith(f"while {act}.")
+    title = _title(topic)
+    assert title.startswith(topic.split()[0] + " "), title
+    assert title.count(title.split(":")[0]) == 1 and len(title) <= 100

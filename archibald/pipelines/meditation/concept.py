@@ -12,6 +12,7 @@ from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.topic import goal_words, read_topic
 from archibald.pipelines.meditation.words import (STATE_NOUNS, STATES, bare_feeling, clause,
+                                                  doing,
                                                   governed, is_noun, lower_first, noun_phrases,
                                                   opening_feeling, to_listener, topic_words)
 
@@ -56,6 +57,7 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     benefit = goal_words(reading) if topic.strip() else cat["themes"][theme]["benefit"]
     if benefit == "Calm" and reading.goal == "calm" and not reading.situation:
         benefit = cat["themes"][theme]["benefit"]  # the theme says more than a bare "calm"
+    benefit = benefit[:1].upper() + benefit[1:]  # "a Fresh Start ...": a title's first word
     kind = "Sleep Meditation" if sleep else "Guided Meditation"
     tech = cat["techniques"][technique]["name"]
     named_tech = tech.lower() in topic.lower()
@@ -70,7 +72,8 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     felt = "" if lead or people else _felt(topic)
     whole = "" if lead or people or felt else _whole(topic)
     if whole:  # "Missing Your Dog: ...", never "Stress Relief for Your Dog"
-        candidates += [f"{whole}: {what} for {benefit}", f"{whole}: {what}"]
+        candidates += [f"{whole}: {what}"] if benefit.lower() in whole.lower() else \
+            [f"{whole}: {what} for {benefit}", f"{whole}: {what}"]
     if felt:  # "... for When You Feel Scared of the Dark", never "Stress Relief for the Dark"
         candidates.append(f"{what} for {felt}: {benefit}")
     if people:
@@ -134,10 +137,11 @@ def _felt(topic: str) -> str:
 
 def _whole(topic: str) -> str:
     """The topic whole, as a title's phrase, when what it is about is the object of a verb
-    or an idiom ("Missing my dog": "Missing Your Dog"; "Missing home at Christmas"), so no
-    noun of it alone says what it is about; else ""."""
-    phrases = noun_phrases(topic)
-    if not phrases or len(topic_words(topic)) > 8 or not governed(topic, phrases[0]):
+    or an idiom ("Missing my dog": "Missing Your Dog"; "Missing home at Christmas") or the
+    topic is something the listener is doing ("Waiting for test results", "Quitting
+    smoking"), so no noun of it alone says what it is about; else ""."""
+    phrases, words = noun_phrases(topic), topic_words(topic)
+    if len(words) > 8 or not (doing(topic) or phrases and governed(topic, phrases[0])):
         return ""
     said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
     return _title_case(said)
@@ -173,7 +177,7 @@ def topic_subject(topic: str, benefit: str = "") -> str:
 
 def _title_case(phrase: str, *, lower_first: bool = False) -> str:
     small = {"a", "an", "the", "of", "for", "and", "to", "in", "on", "at", "by", "with",
-             "during", "through"}
+             "during", "through", "from", "into"}
     return " ".join(w if (i or lower_first) and w in small else w[:1].upper() + w[1:]
                     for i, w in enumerate(phrase.split()))
 

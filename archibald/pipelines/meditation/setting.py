@@ -17,7 +17,8 @@ from functools import lru_cache
 
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.topic import read_topic
-from archibald.pipelines.meditation.words import (SMALL, clause, is_adjective, is_noun, is_verb,
+from archibald.pipelines.meditation.words import (SMALL, clause, doing, is_adjective, is_noun,
+                                                  is_verb,
                                                   lower_first, opening_feeling, to_listener,
                                                   topic_words)
 
@@ -282,6 +283,11 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
     if said:  # what the listener says of themselves: "I can't sleep", "Can't stop ..."
         return (f"This session is for when {said}.", f"You came here because {said}.",
                 "Let this time carry you gently toward sleep." if sleep else f"This time is ending; take it with you for the next time {said}.")
+    act = doing(topic)
+    if act:  # "Waiting for test results", "Quitting smoking": what the listener is doing
+        return (f"This session is for the times you are {act}.", f"You came here while {act}.",
+                "Let this time carry you gently toward sleep." if sleep else
+                f"This time is ending; take it with you while {act}.")
     frame = _frame(what)
     verb, feeling = opening_feeling(topic)  # "shame after ...": the session lets it go
     if verb in _ACTS and what.lower().startswith(feeling.lower()):

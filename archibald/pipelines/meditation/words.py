@@ -17,6 +17,7 @@ __all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUB
            "is_verb", "is_noun",
            "is_person", "is_worker", "is_trouble", "noun_phrases", "plural", "singular",
            "to_listener", "topic_words", "remedy", "opening_feeling", "governed", "clause",
+           "doing",
            "lower_first"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
@@ -200,6 +201,26 @@ def governed(topic: str, phrase: str) -> bool:
             j -= 1
         return bool(j) and words[j - 1] not in _ABOUT
     return False
+
+
+def doing(topic: str) -> str:
+    """The topic as what the listener is doing, when it starts with a verb in -ing that is
+    no noun ("Waiting for test results", "Caring for my mum", "Quitting smoking"): said to
+    them, "waiting for test results"; else ""."""
+    words = topic_words(topic)
+    first = words[0] if words else ""
+    if first not in _GERUNDS and not (first.endswith("ing") and is_verb(first)
+                                      and not is_noun(first)):
+        return ""
+    said = to_listener(re.sub(r"\s+", " ", topic).strip().rstrip(".!?"))
+    return said[:1].lower() + said[1:]
+
+
+#: verbs in -ing a topic may start with that the verb list does not hold
+_GERUNDS = frozenset("""quitting starting missing losing leaving moving caring training
+grieving healing recovering overthinking waiting sitting lying feeling trying learning
+preparing returning coping dealing living parenting studying working travelling traveling
+commuting flying driving walking running writing reading""".split())
 
 
 def clause(topic: str) -> str:
