@@ -14,8 +14,15 @@ upstream: one worker, a master key, no database (so it keeps no spend log, where
 gateway reserves and settles every call in its ledger).
 
     .venv/bin/python benchmarks/bench_gateway.py [--requests 2000] [--concurrency 50]
-        [--litellm /tmp/llp/bin/litellm] [--workers 1] [--upstream-ms 0]
-        [--upstream-spread 0] [--ramp-ms U] [--model archibald/auto:cheap] [--pin]
+        [--litellm /tmp/llp/bin/litellm] [--workers 1] [--upstream-ms 250]
+        [--upstream-spread 0.5] [--ramp-ms U] [--model archibald/auto:cheap] [--pin]
+
+By default the stub answers each request in 250 ms +- 50 % (drawn uniformly, the same draws
+for every side), as a provider's short answers take a varying time. The two other shapes are
+stress cases, not latency: ``--upstream-ms 0`` makes 50 clients a throughput test (each
+request waits behind the others for the one worker's CPU, direct or not), and
+``--upstream-spread 0`` (a provider that always takes exactly the same time) lets closed-loop
+clients bunch into trains that arrive together every cycle.
 
 The clients are Locust's kind of users: each sends its next request when its last is
 answered, and they start one by one over ``--ramp-ms`` (by default one upstream answering
@@ -194,9 +201,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1, help="archibald serve --workers")
     ap.add_argument("--model", default="archibald/auto:cheap",
                     help="the gateway's model: archibald/auto decides from learned evidence")
-    ap.add_argument("--upstream-ms", type=float, default=0.0,
+    ap.add_argument("--upstream-ms", type=float, default=250.0,
                     help="the stub provider's time to answer (0: at once)")
-    ap.add_argument("--upstream-spread", type=float, default=0.0,
+    ap.add_argument("--upstream-spread", type=float, default=0.5,
                     help="each request's answering time drawn uniformly within +- this share "
                          "of --upstream-ms (0.5: 125-375 ms for 250), the same draws for "
                          "every side; 0: every answer takes --upstream-ms")
