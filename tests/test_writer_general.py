@@ -360,3 +360,19 @@ def test_a_topic_that_is_something_the_listener_is_doing_is_said_as_that(topic: 
     title = _title(topic)
     assert title.startswith(topic.split()[0] + " "), title
     assert title.count(title.split(":")[0]) == 1 and len(title) <= 100
+
+
+@pytest.mark.parametrize("topic,head", [
+    ("Toast and tea at sunrise", "Toast and Tea at Sunrise"),
+    ("Early swim in the lido", "Early Swim in the Lido"),
+    ("A hailstorm at dusk", "A Hailstorm at Dusk"),
+    ("First shift at a new bakery", "First Shift at a New Bakery"),
+])
+def test_a_topic_that_is_a_moment_of_its_own_heads_its_title(topic: str, head: str) -> None:
+    """Never "Stress Relief for Toast and Tea" nor "A Fresh Start to the Day for First
+    Shift": the topic whole, then what the session is for."""
+    from archibald.quality.text import check_title
+
+    title = _title(topic)
+    assert title.startswith(f"{head}: 5-Minute "), title
+    assert check_title(title)[0] == 1.0 and " for " in title.split(":", 1)[1], title

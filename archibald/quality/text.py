@@ -200,7 +200,7 @@ def check_script(script: Script, *, topic: str, minutes: float) -> tuple[float, 
 
 _BENEFITS = r"\b(calm\w*|sleep\w*|rest\w*|relax\w*|peace\w*|eas(?:e|ing)|courage|focus\w*" \
             r"|energ\w*|gratitude|grateful|confiden\w*|kind\w*|heal\w*|stress relief" \
-            r"|let(?:ting)? go|unwind\w*|reset|" \
+            r"|let(?:ting)? go|unwind\w*|reset|fresh start|compassion\w*|" \
             r"clarity|joy\w*|comfort\w*|recover\w*|balance\w*|grounded|soothe\w*|quiet)\b"
 _LENGTH = r"\b(\d+(?:\.\d+)?)[- ]?(?:min(?:ute)?s?)\b"
 _DANGLING = set("a an the and or but for of to in on at by with from into your my our "

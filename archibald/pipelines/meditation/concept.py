@@ -12,9 +12,9 @@ from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.topic import goal_words, read_topic
 from archibald.pipelines.meditation.words import (STATE_NOUNS, STATES, bare_feeling, clause,
-                                                  doing,
-                                                  governed, is_noun, lower_first, noun_phrases,
-                                                  opening_feeling, to_listener, topic_words)
+                                                  doing, governed, is_noun, is_trouble,
+                                                  lower_first, noun_phrases, opening_feeling,
+                                                  to_listener, topic_words)
 
 if TYPE_CHECKING:
     from archibald.pipelines.meditation.research import ResearchBrief
@@ -81,6 +81,12 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     # a situation with no noun ("after caring") says little: the topic's nouns go with it
     nounless = not any(is_noun(w) for w in reading.situation.split())
     subject = "" if people or not nounless else topic_subject(topic, benefit)
+    thing = _thing(topic) if subject and not (lead or felt or whole) else ""
+    if thing:  # "Toast and Tea at Sunrise: ... for Calm", never "Calm for Toast and Tea"
+        aim = f"{thing}: {what} for " + (  # "... for a Fresh Start to the Day"
+            benefit[:1].lower() + benefit[1:] if benefit.startswith("A ") else benefit)
+        if len(aim) <= TITLE_MAX:
+            return aim
     if subject:  # what the topic is about, in its own nouns: "in a Hospital Waiting Room"
         need = " ".join(x for x in (benefit, situation, subject) if x)
         candidates.append(f"{need}: {what}")
@@ -142,6 +148,20 @@ def _whole(topic: str) -> str:
     smoking"), so no noun of it alone says what it is about; else ""."""
     phrases, words = noun_phrases(topic), topic_words(topic)
     if len(words) > 8 or not (doing(topic) or phrases and governed(topic, phrases[0])):
+        return ""
+    said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
+    return _title_case(said)
+
+
+def _thing(topic: str) -> str:
+    """The topic whole as a title's head, when it is a pleasant thing or a moment of its own,
+    its first words a noun phrase that is no trouble and no benefit ("Morning coffee on the
+    balcony", "Toast and tea at sunrise"); else "" (those are titled by what they ease)."""
+    words, phrases = topic_words(topic), noun_phrases(topic)
+    starts = words[1:] if words[:1] in (["a"], ["an"], ["the"]) else words  # "A thunderstorm"
+    if not phrases or len(words) > 8 or starts[:len(phrases[0].split())] != phrases[0].split():
+        return ""
+    if is_trouble(phrases[0]) or set(phrases[0].split()) & _GIVES or read_topic(topic).audience:
         return ""
     said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
     return _title_case(said)
