@@ -14,7 +14,7 @@ from archibald.pipelines.meditation.topic import goal_words, read_topic
 from archibald.pipelines.meditation.words import (STATE_NOUNS, STATES, bare_feeling, clause,
                                                   doing, governed, is_noun, is_trouble,
                                                   lower_first, noun_phrases, opening_feeling,
-                                                  to_listener, topic_words)
+                                                  said_to_listener, to_listener, topic_words)
 
 if TYPE_CHECKING:
     from archibald.pipelines.meditation.research import ResearchBrief
@@ -119,7 +119,7 @@ def _lead(topic: str) -> str:
     verb, _ = opening_feeling(topic)
     if not verb:
         return ""
-    said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
+    said = said_to_listener(topic)
     return f"{verb} {_title_case(lower_first(said), lower_first=True)}"
 
 
@@ -137,7 +137,7 @@ def _felt(topic: str) -> str:
     if not feels or (len(words) > 1 and words[1] not in ("of", "about", "and") and not idiom
                      and not (words[1] in STATES and len(words) == 2) and not bare):
         return ""
-    said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
+    said = said_to_listener(topic)
     return "When You Feel " + _title_case(lower_first(said), lower_first=True)
 
 
@@ -149,7 +149,7 @@ def _whole(topic: str) -> str:
     phrases, words = noun_phrases(topic), topic_words(topic)
     if len(words) > 8 or not (doing(topic) or phrases and governed(topic, phrases[0])):
         return ""
-    said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
+    said = said_to_listener(topic)
     return _title_case(said)
 
 
@@ -163,7 +163,7 @@ def _thing(topic: str) -> str:
         return ""
     if is_trouble(phrases[0]) or set(phrases[0].split()) & _GIVES or read_topic(topic).audience:
         return ""
-    said = re.sub(r"\s+", " ", to_listener(topic)).strip().rstrip(".!?")
+    said = said_to_listener(topic)
     return _title_case(said)
 
 

@@ -19,8 +19,8 @@ from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.topic import read_topic
 from archibald.pipelines.meditation.words import (SMALL, clause, doing, is_adjective, is_noun,
                                                   is_verb,
-                                                  lower_first, opening_feeling, to_listener,
-                                                  topic_words)
+                                                  lower_first, opening_feeling,
+                                                  said_to_listener, to_listener, topic_words)
 
 __all__ = ["Setting", "SETTINGS", "key_nouns", "topic_setting", "heart_lines", "mixed_settings", "foreign_marks",
            "names_nouns"]
@@ -221,7 +221,7 @@ def _at(place: Place) -> Setting:
 
 
 def _phrase(topic: str) -> str:
-    text = to_listener(re.sub(r"\s+", " ", topic).strip().rstrip(".!?"))
+    text = said_to_listener(topic)
     return lower_first(text) if not re.match(r"(?:I|You)\b", text) else text
 
 

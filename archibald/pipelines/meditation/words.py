@@ -16,7 +16,7 @@ import re
 __all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUBLES", "HELD", "GIFTS", "is_adjective",
            "is_verb", "is_noun",
            "is_person", "is_worker", "is_trouble", "noun_phrases", "plural", "singular",
-           "to_listener", "topic_words", "remedy", "opening_feeling", "governed", "clause",
+           "to_listener", "topic_words", "remedy", "opening_feeling", "governed", "clause", "said_to_listener",
            "doing",
            "lower_first"]
 
@@ -203,6 +203,12 @@ def governed(topic: str, phrase: str) -> bool:
     return False
 
 
+def said_to_listener(topic: str) -> str:
+    """The topic as one line said to the listener ("Missing my dog." -> "Missing your dog"):
+    spaces made single, the end's mark dropped, the first person the second."""
+    return to_listener(re.sub(r"\s+", " ", topic).strip().rstrip(".!?"))
+
+
 def doing(topic: str) -> str:
     """The topic as what the listener is doing, when it starts with a verb in -ing that is
     no noun ("Waiting for test results", "Caring for my mum", "Quitting smoking"): said to
@@ -212,7 +218,7 @@ def doing(topic: str) -> str:
     if first not in _GERUNDS and not (first.endswith("ing") and is_verb(first)
                                       and not is_noun(first)):
         return ""
-    said = to_listener(re.sub(r"\s+", " ", topic).strip().rstrip(".!?"))
+    said = said_to_listener(topic)
     return said[:1].lower() + said[1:]
 
 
@@ -230,7 +236,7 @@ def clause(topic: str) -> str:
     words = topic_words(topic)
     if not words:
         return ""
-    said = to_listener(re.sub(r"\s+", " ", topic).strip().rstrip(".!?"))
+    said = said_to_listener(topic)
     if words[0] in ("i", "i'm", "i've", "i'll", "i'd"):
         return said[:1].lower() + said[1:]  # "I can't sleep": "you can't sleep"
     if words[0].endswith("n't") or words[0] == "cannot":
