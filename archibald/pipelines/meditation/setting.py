@@ -285,7 +285,8 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 "Let this time carry you gently toward sleep." if sleep else f"This time is ending; take it with you for the next time {said}.")
     act = doing(topic)
     if act:  # "Waiting for test results", "Quitting smoking": what the listener is doing
-        return (f"This session is for the times you are {act}.", f"You came here while {act}.",
+        return (f"This session is for the times you are {act}.",
+                f"You came here while {act}.",
                 "Let this time carry you gently toward sleep." if sleep else
                 f"This time is ending; take it with you while {act}.")
     frame = _frame(what)

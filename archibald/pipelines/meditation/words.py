@@ -16,9 +16,8 @@ import re
 __all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUBLES", "HELD", "GIFTS", "is_adjective",
            "is_verb", "is_noun",
            "is_person", "is_worker", "is_trouble", "noun_phrases", "plural", "singular",
-           "to_listener", "topic_words", "remedy", "opening_feeling", "governed", "clause", "said_to_listener",
-           "doing",
-           "lower_first"]
+           "to_listener", "topic_words", "remedy", "opening_feeling", "governed", "clause",
+           "said_to_listener", "doing", "lower_first"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
 STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
