@@ -282,7 +282,8 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
     said = clause(topic)
     if said:  # what the listener says of themselves: "I can't sleep", "Can't stop ..."
         return (f"This session is for when {said}.", f"You came here because {said}.",
-                "Let this time carry you gently toward sleep." if sleep else f"This time is ending; take it with you for the next time {said}.")
+                "Let this time carry you gently toward sleep." if sleep else
+                f"This time is ending; take it with you for the next time {said}.")
     act = doing(topic)
     if act:  # "Waiting for test results", "Quitting smoking": what the listener is doing
         return (f"This session is for the times you are {act}.",
