@@ -187,3 +187,28 @@ def test_words_too_long_to_read_give_way_to_a_whole_phrase_of_them(work: Path,
                                   channel=channel)
         assert result.text.lower() in ("calm before school inspection", "school inspection")
         assert result.small_contrast >= 3.0
+
+
+@pytest.mark.parametrize("kind", ["water", "river", "forest", "hills", "sky"])
+def test_a_day_scene_at_night_is_dark_under_stars_and_still_moves(kind: str) -> None:
+    day = build_scene(kind, 480, 270, 5)
+    night = build_scene(f"{kind}:night", 480, 270, 5)
+    lit = [float(np.mean(s.frame(0.0))) for s in (day, night)]
+    assert lit[1] < 0.6 * lit[0], lit                     # the land and the sky are dark
+    assert len(night.twinkles) > len(day.twinkles)        # with stars above the horizon
+    n = 110
+    a, b = night.frame(0.0).astype(float), night.frame(1 / 3).astype(float)
+    assert np.mean(np.abs(a - b)) > 0.3 and np.mean(np.abs(
+        a - night.frame((n - 1) / n).astype(float))) < np.mean(np.abs(a - b))
+
+
+@pytest.mark.parametrize("kind", ["water:dusk", "volcano:night", "nowhere"])
+def test_an_unknown_scene_or_time_is_refused(kind: str) -> None:
+    with pytest.raises(ValueError, match="unknown scene"):
+        build_scene(kind, 480, 270, 1)
+
+
+def test_a_night_scene_renders_as_art(work: Path) -> None:
+    out = render_art("pond", work / "pond.png", seed=2, kind="water:night")
+    with Image.open(out) as im:
+        assert im.size == (1920, 1080) and float(np.mean(np.asarray(im))) < 80

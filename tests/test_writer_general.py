@@ -280,6 +280,16 @@ def test_a_topic_said_at_night_is_never_drawn_under_a_daytime_sky(topic: str) ->
     assert scene_of("sky", topic)[1] == "stars"
 
 
+@pytest.mark.parametrize("topic,setting", [("Fishing from a jetty after midnight", "lake"),
+                                           ("Listening to the creek at 2am", "river"),
+                                           ("Owls in the woods tonight", "forest")])
+def test_water_and_woods_said_at_night_are_drawn_at_night(topic: str, setting: str) -> None:
+    from archibald.pipelines.meditation.stages import scene_of
+
+    name, kind = scene_of(setting, topic)
+    assert kind.endswith(":night") and kind.split(":")[0] in ("water", "river", "forest"), kind
+
+
 @pytest.mark.parametrize("topic", ["Lunch break at 1pm", "Calm before a 10am meeting",
                                    "Dark thoughts after a breakup"])
 def test_a_daytime_hour_or_a_dark_mood_is_not_the_night(topic: str) -> None:

@@ -372,12 +372,19 @@ class _Painter:
 
 
 def build_scene(kind: str, width: int, height: int, seed: int = 0) -> Scene:
-    """Draw every layer of a ``kind`` scene at ``width`` x ``height`` (the drawing size)."""
-    if kind not in SCENES:
-        raise ValueError(f"unknown scene {kind!r}")
+    """Draw every layer of a ``kind`` scene at ``width`` x ``height`` (the drawing size);
+    ``kind`` ``"water:night"`` (any scene but the night's own) draws it at night."""
+    kind, _, when = kind.partition(":")  # "water:night": the lake under the moon
+    if kind not in SCENES or when not in ("", "night"):
+        raise ValueError(f"unknown scene {kind + (':' + when if when else '')!r}")
     rng = np.random.default_rng([seed, 11, SCENES.index(kind)])
     variants = _PALETTES[kind]
     top, horizon, light, far, near, mist = variants[int(rng.integers(0, len(variants)))]
+    night = bool(when) and kind not in ("stars", "train", "candle")  # those are night's own
+    if night:  # the day's palette under the night's sky: the land dark, the light the moon's
+        top, horizon, light = _PALETTES["stars"][0][:3]
+        far, near = _mix(far, (0.05, 0.07, 0.14), 0.8), _mix(near, (0.02, 0.03, 0.06), 0.85)
+        mist = _mix(mist, (0.3, 0.36, 0.55), 0.7)
     p = _Painter(width, height, rng)
     w, h = width, height
     lx, ly = rng.uniform(0.25, 0.75) * w, rng.uniform(0.22, 0.4) * h
@@ -463,6 +470,11 @@ def build_scene(kind: str, width: int, height: int, seed: int = 0) -> Scene:
                                   .astype(np.float32), 0, p.margin, 0.0))
         scene.flicker = (3, 7, 11)
         scene.glow_breath = 0.08
+    if night:  # stars above the horizon, as the "stars" scene has them
+        rows = slice(0, int(min(horizon_y, 0.5 * h)))
+        scene.twinkles.append(Twinkle(p.points(rows, 50, 3, 0.7), rows, slice(0, w),
+                                      np.asarray(mist, np.float32) + 0.4, [1, 2, 3],
+                                      list(rng.uniform(0, 2 * math.pi, 3))))
     if kind in ("sky", "hills", "forest", "stars"):
         count = {"sky": 2, "hills": 4, "forest": 3, "stars": 2}[kind]
         for i in range(count):

@@ -297,6 +297,8 @@ def scene_of(setting: str, topic: str) -> tuple[str, str]:
     chosen = SETTINGS.get(setting) or topic_setting(topic, reading.goal)
     if chosen.scene in ("sky", "hills") and reading.time == "night":
         return chosen.name, "stars"  # an open sky at night ("lonely tonight", "3am")
+    if chosen.scene in ("water", "river", "forest") and reading.time == "night":
+        return chosen.name, f"{chosen.scene}:night"  # a lake at midnight is not in daylight
     return chosen.name, chosen.scene
 
 
