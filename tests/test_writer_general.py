@@ -386,3 +386,13 @@ def test_a_topic_that_is_a_moment_of_its_own_heads_its_title(topic: str, head: s
     title = _title(topic)
     assert title.startswith(f"{head}: 5-Minute "), title
     assert check_title(title)[0] == 1.0 and " for " in title.split(":", 1)[1], title
+
+
+@pytest.mark.parametrize("topic,words", [("Calm by a pond at dusk", ["Calm", "by", "Pond"]),
+                                         ("Resting under a willow", ["Calm", "under", "Willow"])])
+def test_where_the_topic_puts_its_thing_is_its_thumbnails_word(topic: str,
+                                                               words: list[str]) -> None:
+    from archibald.pipelines.meditation.topic import thumbnail_words
+
+    assert thumbnail_words(topic) == words
+    assert "by" not in thumbnail_words("Flattened by bills and deadlines")  # no place: a cause

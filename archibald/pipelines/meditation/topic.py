@@ -265,7 +265,7 @@ _GOAL_WORDS = {"sleep": "Rest", "grief": "Comfort in Grief", "confidence": "Calm
                "letting-go": "Letting Go", "kindness": "Kindness", "rest": "Deep Rest",
                "calm": "Calm"}
 _SMALL = {"a", "an", "the", "of", "for", "and", "to", "in", "on", "at", "by", "with", "after",
-          "before", "during"}
+          "before", "during", "beside", "near", "under"}
 
 
 def _title_case(phrase: str) -> str:
@@ -346,7 +346,8 @@ def thumbnail_words(topic: str) -> list[str]:
         words = phrase.split()
         if set(words) <= {w.lower() for w in goal} or remedy(phrase) or governed(topic, phrase):
             continue
-        m = re.search(r"\b(in|at|on|with|during|about|for|before|after)\s+"
+        m = re.search(r"\b(in|at|on|with|during|about|for|before|after|beside|near|under"
+                      r"|by(?=\s+(?:a|an|the|my|your)\s))\s+"  # "by a lake", not "by exams"
                       rf"(?:(?:a|an|the|my|your|this)\s+)?{re.escape(phrase)}\b", low)
         candidates += [[*goal[-1:], m[1] if m else "for", *part]
                        for part in (words, words[-2:], phrase.split(" and ")[0].split())
