@@ -396,3 +396,29 @@ def test_where_the_topic_puts_its_thing_is_its_thumbnails_word(topic: str,
 
     assert thumbnail_words(topic) == words
     assert "by" not in thumbnail_words("Flattened by bills and deadlines")  # no place: a cause
+
+
+@pytest.mark.parametrize("topic", ["WORRIED ABOUT MY MORTGAGE", "Nervous before my MRI 😬🙏",
+                                   "Calm by the fjord ⛵"])
+def test_capitals_and_emoji_are_not_said_nor_titled(topic: str) -> None:
+    """A topic typed in capitals is said in a voice's case; emoji are neither spoken nor
+    in a title."""
+    title = _title(topic)
+    lines = " ".join(heart_lines(topic, sleep=False))
+    for text in (title, lines):
+        assert not re.search(r"[\U0001F000-\U0001FAFF\u2600-\u27BF]", text), text
+        assert "MORTGAGE" not in text and "ABOUT" not in text, text
+
+
+def test_a_word_in_another_alphabet_stays_one_word() -> None:
+    from archibald.pipelines.meditation.words import topic_words
+
+    assert topic_words("Sérénité au café") == ["sérénité", "au", "café"]
+
+
+@pytest.mark.parametrize("topic,said", [("My rabbit passed away", "your rabbit passed away"),
+                                        ("Our garden feels bare", "your garden feels bare")])
+def test_a_topic_that_says_what_happened_is_said_back_with_it(topic: str, said: str) -> None:
+    opening, body, close = heart_lines(topic, sleep=False)
+    assert opening == f"This session is for you, now that {said}."
+    assert body == f"You came here because {said}." and said not in close

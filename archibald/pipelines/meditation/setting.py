@@ -281,9 +281,12 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
             return f"This session is for you, {who}.", body, close
     said = clause(topic)
     if said:  # what the listener says of themselves: "I can't sleep", "Can't stop ..."
-        return (f"This session is for when {said}.", f"You came here because {said}.",
+        yours = said.split()[0] not in ("you", "you're", "you've", "you'll", "you'd")
+        return (f"This session is for you, now that {said}." if yours else  # "your cat died"
+                f"This session is for when {said}.", f"You came here because {said}.",
                 "Let this time carry you gently toward sleep." if sleep else
-                f"This time is ending; take it with you for the next time {said}.")
+                "This time is ending; take its quiet with you into the days ahead." if yours
+                else f"This time is ending; take it with you for the next time {said}.")
     act = doing(topic)
     if act:  # "Waiting for test results", "Quitting smoking": what the listener is doing
         return (f"This session is for the times you are {act}.",

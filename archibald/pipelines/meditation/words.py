@@ -72,7 +72,7 @@ _SWAP = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "your
          "we": "you", "us": "you", "our": "your", "ours": "yours", "ourselves": "yourselves",
          "we're": "you're"}
 _I = frozenset({"i", "i'm", "i've", "i'll", "i'd"})
-_WORD = re.compile(r"[a-z][a-z'-]*")
+_WORD = re.compile(r"[^\W\d_][\w'-]*")  # a letter (any alphabet's: "méditation"), then more
 
 
 def topic_words(text: str) -> list[str]:
@@ -205,7 +205,16 @@ def governed(topic: str, phrase: str) -> bool:
 def said_to_listener(topic: str) -> str:
     """The topic as one line said to the listener ("Missing my dog." -> "Missing your dog"):
     spaces made single, the end's mark dropped, the first person the second."""
-    return to_listener(re.sub(r"\s+", " ", topic).strip().rstrip(".!?"))
+    said = re.sub(r"\s+", " ", _SYMBOLS.sub("", topic)).strip().rstrip(".!?,;:")
+    letters = [c for c in said if c.isalpha()]
+    if len(letters) > 3 and all(c.isupper() for c in letters):  # a topic said in capitals
+        said = re.sub(r"\bi\b", "I", said.lower())
+        said = said[:1].upper() + said[1:]
+    return to_listener(said)
+
+
+#: what is not said aloud nor written in a title: emoji, pictographs and other symbols
+_SYMBOLS = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]")
 
 
 def doing(topic: str) -> str:
@@ -220,6 +229,9 @@ def doing(topic: str) -> str:
     said = said_to_listener(topic)
     return said[:1].lower() + said[1:]
 
+
+#: forms of the verbs that say how something is ("my dog is sick", "our house feels empty")
+_BE = frozenset("is are was were has have had feels feel seems keeps won't can't".split())
 
 #: verbs in -ing a topic may start with that the verb list does not hold
 _GERUNDS = frozenset("""quitting starting missing losing leaving moving caring training
@@ -240,6 +252,12 @@ def clause(topic: str) -> str:
         return said[:1].lower() + said[1:]  # "I can't sleep": "you can't sleep"
     if words[0].endswith("n't") or words[0] == "cannot":
         return "you " + said[:1].lower() + said[1:]
+    phrases = noun_phrases(topic)
+    if words[0] in ("my", "our") and phrases and words[1:1 + len(phrases[0].split())] == \
+            phrases[0].split():
+        after = words[1 + len(phrases[0].split()):][:1]
+        if after and (is_verb(after[0]) or after[0] in _BE):  # "My cat died": "your cat died"
+            return said[:1].lower() + said[1:]
     return ""
 
 
