@@ -18,8 +18,7 @@ from functools import lru_cache
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.topic import read_topic
 from archibald.pipelines.meditation.words import (SMALL, clause, doing, is_adjective, is_noun,
-                                                  is_verb,
-                                                  lower_first, opening_feeling,
+                                                  is_verb, lower_first, opening_feeling,
                                                   said_to_listener, to_listener, topic_words)
 
 __all__ = ["Setting", "SETTINGS", "key_nouns", "topic_setting", "heart_lines", "mixed_settings", "foreign_marks",

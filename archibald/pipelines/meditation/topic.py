@@ -17,9 +17,8 @@ from functools import lru_cache
 
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.words import (SMALL, STATE_NOUNS, STATES, bare_feeling,
-                                                  bare_noun,
-                                                  governed, is_adjective, is_noun, is_person,
-                                                  is_verb, to_listener,
+                                                  bare_noun, governed, is_adjective, is_noun,
+                                                  is_person, is_verb, to_listener,
                                                   is_worker, noun_phrases, opening_feeling,
                                                   plural, remedy, topic_words)
 from archibald.script.measures import SLEEP_WORDS

@@ -226,8 +226,7 @@ def doing(topic: str) -> str:
     if first not in _GERUNDS and not (first.endswith("ing") and is_verb(first)
                                       and not is_noun(first)):
         return ""
-    said = said_to_listener(topic)
-    return said[:1].lower() + said[1:]
+    return lower_first(said_to_listener(topic))
 
 
 #: forms of the verbs that say how something is ("my dog is sick", "our house feels empty")
@@ -249,15 +248,15 @@ def clause(topic: str) -> str:
         return ""
     said = said_to_listener(topic)
     if words[0] in ("i", "i'm", "i've", "i'll", "i'd"):
-        return said[:1].lower() + said[1:]  # "I can't sleep": "you can't sleep"
+        return lower_first(said)  # "I can't sleep": "you can't sleep"
     if words[0].endswith("n't") or words[0] == "cannot":
-        return "you " + said[:1].lower() + said[1:]
+        return "you " + lower_first(said)
     phrases = noun_phrases(topic)
     if words[0] in ("my", "our") and phrases and words[1:1 + len(phrases[0].split())] == \
             phrases[0].split():
         after = words[1 + len(phrases[0].split()):][:1]
         if after and (is_verb(after[0]) or after[0] in _BE):  # "My cat died": "your cat died"
-            return said[:1].lower() + said[1:]
+            return lower_first(said)
     return ""
 
 
