@@ -422,3 +422,76 @@ def test_a_topic_that_says_what_happened_is_said_back_with_it(topic: str, said: 
     opening, body, close = heart_lines(topic, sleep=False)
     assert opening == f"This session is for you, now that {said}."
     assert body == f"You came here because {said}." and said not in close
+
+
+@pytest.mark.parametrize("topic,head", [("Afternoon clarity", "Afternoon Clarity"),
+                                        ("Quiet strength for a hard week",
+                                         "Quiet Strength for a Hard Week"),
+                                        ("Gentle patience with a teenager",
+                                         "Gentle Patience with a Teenager")])
+def test_a_topic_that_names_its_benefit_its_own_way_never_says_it_twice(topic: str,
+                                                                        head: str) -> None:
+    from archibald.pipelines.meditation.topic import thumbnail_words
+
+    title = _title(topic)
+    assert title.startswith(head + ":"), title
+    benefit = head.split()[1].lower()
+    assert title.lower().count(benefit) == 1, title
+    thumb = " ".join(thumbnail_words(topic)).lower()
+    assert thumb.count(benefit) == 1, thumb
+
+
+@pytest.mark.parametrize("topic,said,thumb", [
+    ("Forgiving an old friend", "help you forgive an old friend", "Forgiving an Old Friend"),
+    ("Releasing tension in my jaw", "help you release tension in your jaw", "Releasing"),
+])
+def test_a_doing_the_session_helps_with_is_said_as_its_help(topic: str, said: str,
+                                                             thumb: str) -> None:
+    from archibald.pipelines.meditation.topic import thumbnail_words
+
+    opening, body, _ = heart_lines(topic, False)
+    assert said in opening, opening
+    words = thumbnail_words(topic)
+    assert " ".join(words).startswith(thumb) and 2 <= len(words) <= 4, words
+
+
+@pytest.mark.parametrize("topic", ["15 minutes of peace before my 7am shift",
+                                   "A five-minute breather between meetings"])
+def test_a_length_the_topic_asks_for_is_said_once(topic: str) -> None:
+    from archibald.pipelines.meditation.topic import thumbnail_words
+
+    title = _title(topic)
+    assert "minutes of" not in title.lower() and "five-minute" not in title.lower(), title
+    assert title.count("Minute") == 1, title
+    assert not {"minutes", "minute", "five-minute"} & {w.lower() for w in
+                                                       thumbnail_words(topic)}
+    assert "minutes of" not in " ".join(heart_lines(topic, False)).lower()
+
+
+@pytest.mark.parametrize("topic,clock", [("Wide awake at 4am", "4am"),
+                                         ("Nervous before my 8:30am call", "8:30am")])
+def test_a_clock_time_is_one_word_of_the_thumbnail(topic: str, clock: str) -> None:
+    from archibald.pipelines.meditation.topic import thumbnail_words
+
+    words = thumbnail_words(topic)
+    assert clock in words and 2 <= len(words) <= 4, words
+
+
+@pytest.mark.parametrize("topic", ["My goldfish died", "My grandad passed away last spring",
+                                   "Widowed at forty"])
+def test_a_death_is_met_with_comfort_not_stress_relief(topic: str) -> None:
+    title = _title(topic)
+    assert "Stress Relief" not in title, title
+    assert read_topic(topic).goal == "grief"
+
+
+def test_a_hyphenated_word_is_capitalised_in_each_part() -> None:
+    assert "Self-Kindness" in _title("Self-kindness") or "Self-Kindness" in _title(
+        "Self-kindness after a setback")
+
+
+def test_a_state_one_is_in_is_not_a_feeling() -> None:
+    title = _title("Awake at 5am again")
+    assert "Feel Awake" not in title, title
+    opening, body, _ = heart_lines("Awake at 5am again", False)
+    assert "feel awake" not in (opening + body).lower(), opening

@@ -11,10 +11,11 @@ from archibald.errors import InputError
 from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.topic import goal_words, read_topic
-from archibald.pipelines.meditation.words import (STATE_NOUNS, STATES, bare_feeling, clause,
-                                                  doing, governed, is_noun, is_trouble,
-                                                  lower_first, noun_phrases, opening_feeling,
-                                                  said_to_listener, to_listener, topic_words)
+from archibald.pipelines.meditation.words import (BEING, STATE_NOUNS, STATES, bare_feeling, capital,
+                                                  clause, doing, gift_phrase, governed, is_noun,
+                                                  is_trouble, lower_first, noun_phrases,
+                                                  opening_feeling, said_to_listener,
+                                                  to_listener, topic_words, core_topic)
 
 if TYPE_CHECKING:
     from archibald.pipelines.meditation.research import ResearchBrief
@@ -53,6 +54,7 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     cat = catalogue()
     rng = rng or random.Random(0)
     m = _minutes_label(minutes)
+    topic = core_topic(topic)  # "10 minutes of calm ...": the length is said once, the session's
     reading = read_topic(topic)
     benefit = goal_words(reading) if topic.strip() else cat["themes"][theme]["benefit"]
     if benefit == "Calm" and reading.goal == "calm" and not reading.situation:
@@ -67,6 +69,11 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     need = f"{benefit} {situation}".strip()
     candidates = []
     lead = _lead(topic)
+    gift = "" if lead or people else gift_phrase(topic)
+    if gift and len(f"{_title_case(said_to_listener(topic))}: {what}") <= TITLE_MAX:
+        # the topic names the benefit in its own words: "Morning Gratitude: 10-Minute ...",
+        # never "Gratitude for Morning Gratitude"
+        return f"{_title_case(said_to_listener(topic))}: {what}"
     if lead and not people:  # "Letting Go of Regret After Snapping at Your Kids"
         candidates += [f"{lead}: {what}", f"{what}: {lead}"]
     felt = "" if lead or people else _felt(topic)
@@ -138,7 +145,8 @@ def _felt(topic: str) -> str:
                      and not (words[1] in STATES and len(words) == 2) and not bare):
         return ""
     said = said_to_listener(topic)
-    return "When You Feel " + _title_case(lower_first(said), lower_first=True)
+    return ("When You're " if words[0] in BEING else "When You Feel ") + \
+        _title_case(lower_first(said), lower_first=True)
 
 
 def _whole(topic: str) -> str:
@@ -198,7 +206,7 @@ def topic_subject(topic: str, benefit: str = "") -> str:
 def _title_case(phrase: str, *, lower_first: bool = False) -> str:
     small = {"a", "an", "the", "of", "for", "and", "to", "in", "on", "at", "by", "with",
              "during", "through", "from", "into"}
-    return " ".join(w if (i or lower_first) and w in small else w[:1].upper() + w[1:]
+    return " ".join(w if (i or lower_first) and w in small else capital(w)
                     for i, w in enumerate(phrase.split()))
 
 

@@ -17,9 +17,10 @@ from functools import lru_cache
 
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.topic import read_topic
-from archibald.pipelines.meditation.words import (SMALL, clause, doing, is_adjective, is_noun,
+from archibald.pipelines.meditation.words import (BEING, SMALL, clause, doing, is_adjective, is_noun,
                                                   is_verb, lower_first, opening_feeling,
-                                                  said_to_listener, to_listener, topic_words)
+                                                  said_to_listener, to_listener, topic_words,
+                                                  core_topic)
 
 __all__ = ["Setting", "SETTINGS", "key_nouns", "topic_setting", "heart_lines", "mixed_settings", "foreign_marks",
            "names_nouns"]
@@ -262,13 +263,20 @@ def _article(what: str) -> str:
 
 #: what a session does with a feeling a topic opens with, said as the listener's act
 _ACTS = {"Letting Go of": "let go of", "Finding Comfort in": "find comfort in",
-         "Easing": "ease"}
+         "Easing": "ease", "Finding": "find"}
+
+
+#: what a listener does that the session itself helps with ("Letting go of anger": "here to
+#: help you let go of anger"), not something they are in the middle of ("Waiting for ...")
+_HELPED = {"letting": "let", "finding": "find", "forgiving": "forgive", "healing": "heal",
+           "accepting": "accept", "releasing": "release", "building": "build"}
 
 
 def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
     """The opening, body and closing sentences that name the topic whole (its key nouns in a
     sentence, not pasted, said to the listener: "my" is "your"): said once each, framed by
     what the topic is (a thing, a time, a state, something to do)."""
+    topic = core_topic(topic)  # "10 minutes of calm ...": the session's length is its own
     what = _phrase(topic)
     person = read_topic(topic).person  # "for an exhausted nurse": said to them, as "you"
     if person and person in what.lower() and what.lower().index(person) > 0:
@@ -287,18 +295,24 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 "This time is ending; take its quiet with you into the days ahead." if yours
                 else f"This time is ending; take it with you for the next time {said}.")
     act = doing(topic)
+    first = act.split(" ", 1)
+    if first[0] in _HELPED and len(first) > 1:  # "Letting go of anger": the session helps
+        act, what = "", f"{_HELPED[first[0]]} {first[1]}"
     if act:  # "Waiting for test results", "Quitting smoking": what the listener is doing
         return (f"This session is for the times you are {act}.",
                 f"You came here while {act}.",
                 "Let this time carry you gently toward sleep." if sleep else
                 f"This time is ending; take it with you while {act}.")
-    frame = _frame(what)
+    frame = "doing" if first[0] in _HELPED else _frame(what)
     verb, feeling = opening_feeling(topic)  # "shame after ...": the session lets it go
     if verb in _ACTS and what.lower().startswith(feeling.lower()):
         what, frame = f"{_ACTS[verb]} {what}", "doing"
     if frame == "time":
         opening, body = f"This session is for you, {what}.", f"You came here for a pause {what}."
         rest = f"this quiet time {what}"
+    elif frame == "state" and what.split()[0].lower() in BEING:  # "awake at 3am"
+        opening = f"This session is for the times you are {what}."
+        body, rest = f"You came here {what}.", "this quiet time"
     elif frame == "state":
         opening = f"This session is for the times you feel {what}."
         body = f"You came here feeling {what}."

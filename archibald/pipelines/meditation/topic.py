@@ -17,10 +17,11 @@ from functools import lru_cache
 
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.words import (SMALL, STATE_NOUNS, STATES, bare_feeling,
-                                                  bare_noun, governed, is_adjective, is_noun,
-                                                  is_person, is_verb, to_listener,
-                                                  is_worker, noun_phrases, opening_feeling,
-                                                  plural, remedy, topic_words)
+                                                  bare_noun, capital, doing, gift_phrase,
+                                                  governed, is_adjective, is_noun, is_person,
+                                                  is_verb, is_worker, noun_phrases,
+                                                  opening_feeling, plural, remedy,
+                                                  to_listener, topic_words, core_topic)
 from archibald.script.measures import SLEEP_WORDS
 
 __all__ = ["TopicReading", "read_topic", "thumbnail_words", "fits", "pattern_tags", "goal_words"]
@@ -43,7 +44,8 @@ _EVENTS = {
 }
 _GOALS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("sleep", SLEEP_WORDS),
-    ("grief", ("grief", "grieving", "loss", "mourning", "bereavement", "funeral")),
+    ("grief", ("grief", "grieving", "loss", "mourning", "bereavement", "funeral", "died",
+               "passed away", "bereaved", "widowed", "miscarriage", "stillbirth")),
     ("confidence", ("confidence", "confident", "courage", "brave", "self-belief", "nerves",
                     "nervous")),
     ("focus", ("focus", "concentration", "clarity", "study", "studying", "attention")),
@@ -175,11 +177,11 @@ def _clean(phrase: str) -> str:
 @lru_cache(maxsize=256)
 def read_topic(topic: str) -> TopicReading:
     """The topic's listener and situation (see :class:`TopicReading`)."""
-    text = " ".join(re.findall(r"[a-z0-9'-]+", topic.lower()))
+    text = " ".join(re.findall(r"\d{1,2}(?::\d\d)?[ap]m|[a-z0-9'-]+", topic.lower()))
     audience, person = _audience(text.split())
     situation, event, ahead = "", "", False
     m = re.search(r"\b(before|after|during|ahead of|following)\s+((?:(?:a|an|the|my|your|"
-                  r"this)\s+)?(?:[a-z'-]+\s*){1,4})", text)
+                  r"this)\s+)?(?:[a-z0-9:'-]+\s*){1,4})", text)
     if m:
         prep = m[1]
         words: list[str] = []
@@ -268,10 +270,7 @@ _SMALL = {"a", "an", "the", "of", "for", "and", "to", "in", "on", "at", "by", "w
 
 
 def _title_case(phrase: str) -> str:
-    out = []
-    for i, w in enumerate(phrase.split()):
-        out.append(w if i and w in _SMALL else w[:1].upper() + w[1:])
-    return " ".join(out)
+    return " ".join(w if i and w in _SMALL else capital(w) for i, w in enumerate(phrase.split()))
 
 
 def goal_words(reading: TopicReading) -> str:
@@ -279,6 +278,11 @@ def goal_words(reading: TopicReading) -> str:
     if reading.sleep and reading.time in ("morning", "day"):
         return "Daytime Sleep"
     return "Deep Sleep" if reading.sleep else _GOAL_WORDS.get(reading.goal, "Calm")
+
+
+#: a time of day said as a noun ("before 9am", "awake at 3am")
+_CLOCK = re.compile(r"\d{1,2}(?::\d\d)?(?:am|pm)")
+_DETS = frozenset({"a", "an", "the"})
 
 
 def _readable(words: list[str]) -> bool:
@@ -292,7 +296,7 @@ def _readable(words: list[str]) -> bool:
                 last.endswith("ing") and words[-2].lower() in ("of", "about"))):
         return True  # an adjective or a verb said as a noun: "Fear of the Dark", "of Flying"
     return last not in SMALL and last not in _SMALL and (
-        is_noun(last) or last in ("calm", "go", "sleep", "rest")) and not (
+        is_noun(last) or bool(_CLOCK.fullmatch(last)) or last in ("calm", "go", "sleep", "rest")) and not (
         is_adjective(last) and last not in ("calm",))
 
 
@@ -301,11 +305,24 @@ def thumbnail_words(topic: str) -> list[str]:
     whole phrase that ends on a noun ("Easing Stage Fright", "Calm before Interview", "Calm
     for Exhausted Nurses", "Sleep in Bed"), never a cut title, a lone adjective or a dangling
     word."""
+    topic = core_topic(topic)  # "10 minutes of calm before my 9am": "Calm before 9am"
     reading = read_topic(topic)
     goal = goal_words(reading).split()
     if reading.sleep and reading.time in ("morning", "day"):
         goal = ["Sleep"]
+    gift = gift_phrase(topic)
+    if gift:  # the benefit in the topic's own word: "Strength for Hard Week"
+        goal = [capital(gift.split()[-1])]
     candidates: list[list[str]] = []
+    phrases = noun_phrases(topic)
+    if doing(topic):  # what the listener does, to its first thing: "Letting Go
+        said = topic_words(to_listener(topic))  # of Anger", "Waiting for Test Results"
+        first = phrases[0].split() if phrases else ["\0"]
+        ends = [i + len(first) for i in range(len(said)) if said[i:i + len(first)] == first]
+        head = said if len(said) <= 4 or not ends else said[:ends[0]]
+        head = head if len(head) <= 4 else [w for w in head if w not in _DETS]
+        if 2 <= len(head) <= 4 and head[-1] not in SMALL:  # "Quitting Smoking" too
+            return _title_case(" ".join(head)).split()
     verb, feeling = opening_feeling(topic)
     lead = [[*verb.split(), *feeling.split()], [*verb.split(), feeling.split()[-1]]] if verb \
         else []
@@ -329,7 +346,6 @@ def thumbnail_words(topic: str) -> list[str]:
         people = reading.audience.split()
         candidates += [[*goal[-1:], "for", *people], [*goal[-1:], "for", *people[-2:]],
                        [*goal[-1:], "for", *people[-1:]]]
-    phrases = noun_phrases(topic)
     if phrases and governed(topic, phrases[0]) and len(said) <= 4 and is_noun(said[-1]):
         # what the topic is about is what the listener does: "Missing Your Dog"
         candidates.append(topic_words(to_listener(topic)))
@@ -340,10 +356,16 @@ def thumbnail_words(topic: str) -> list[str]:
         own = [w for w in own if w not in ("a", "an", "my", "your")]
         candidates += [[*goal[-1:], at, *own], [*goal[-1:], at, *own[-2:]],
                        [*goal[-1:], at, *own[-1:]]]
+    clock = re.search(r"\b(?:(before|by|at|until|till)\s+(?:(?:my|your|the)\s+)?)?"
+                      r"(\d{1,2}(?::\d\d)?[ap]m)\b",
+                      topic.lower())
+    if clock:  # "Awake at 3am": "Calm at 3am"
+        candidates.append([*goal[-1:], clock[1] or "at", clock[2]])
     low = " ".join(topic_words(topic))
     for phrase in phrases:  # "Calm in New City", "Calm with Body Image"
         words = phrase.split()
-        if set(words) <= {w.lower() for w in goal} or remedy(phrase) or governed(topic, phrase):
+        if set(words) <= {w.lower() for w in goal} or remedy(phrase) or \
+                governed(topic, phrase) or phrase == gift:
             continue
         m = re.search(r"\b(in|at|on|with|during|about|for|before|after|beside|near|under"
                       r"|by(?=\s+(?:a|an|the|my|your)\s))\s+"  # "by a lake", not "by exams"
@@ -353,6 +375,8 @@ def thumbnail_words(topic: str) -> list[str]:
                        if part[0] not in SMALL]
     if said and said[0] in STATES and bare_noun(said[0]):  # "Bored out of my mind"
         candidates.append(["Easing", *bare_noun(said[0]).split()])
+    if gift:  # the topic's own name for what it brings: "Morning Gratitude", "Inner Peace"
+        candidates.append(gift.split())
     candidates += [*lead, goal]  # a gift found: "Finding Courage"
     for words in candidates:
         if _readable(words):

@@ -17,7 +17,7 @@ __all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUB
            "is_verb", "is_noun",
            "is_person", "is_worker", "is_trouble", "noun_phrases", "plural", "singular",
            "to_listener", "topic_words", "remedy", "opening_feeling", "governed", "clause",
-           "said_to_listener", "doing", "lower_first"]
+           "said_to_listener", "doing", "lower_first", "core_topic", "gift_phrase", "capital", "BEING"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
 STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
@@ -72,7 +72,9 @@ _SWAP = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "your
          "we": "you", "us": "you", "our": "your", "ours": "yours", "ourselves": "yourselves",
          "we're": "you're"}
 _I = frozenset({"i", "i'm", "i've", "i'll", "i'd"})
-_WORD = re.compile(r"[^\W\d_][\w'-]*")  # a letter (any alphabet's: "méditation"), then more
+_WORD = re.compile(r"\d{1,2}(?::\d\d)?[ap]m\b|[^\W\d_][\w'-]*")  # a time of day ("3am"), or
+# a letter (any alphabet's: "méditation"), then more
+_CLOCK = re.compile(r"\d{1,2}(?::\d\d)?[ap]m")
 
 
 def topic_words(text: str) -> list[str]:
@@ -235,6 +237,7 @@ _BE = frozenset("is are was were has have had feels feel seems keeps won't can't
 #: verbs in -ing a topic may start with that the verb list does not hold
 _GERUNDS = frozenset("""quitting starting missing losing leaving moving caring training
 grieving healing recovering overthinking waiting sitting lying feeling trying learning
+letting releasing forgiving accepting finding building
 preparing returning coping dealing living parenting studying working travelling traveling
 commuting flying driving walking running writing reading""".split())
 
@@ -414,6 +417,8 @@ HELD = frozenset("regret guilt shame anger rage resentment bitterness jealousy e
 #: feelings a session brings ("gratitude", "courage"): found, not eased
 GIFTS = frozenset("""calm peace courage confidence focus gratitude clarity energy kindness
 comfort joy hope strength patience balance stillness self-compassion compassion""".split())
+#: states the listener is in rather than feels ("When You're Awake at 3am", not "Feel Awake")
+BEING = frozenset("awake up sick ill pregnant".split())
 #: parts of the body and mind a state is said of ("restless legs", "anxious thoughts")
 _SEATS = frozenset("""thoughts mind legs shoulders heart head chest stomach jaw neck back body
 muscles nerves""".split())
@@ -468,7 +473,8 @@ def bare_feeling(words: list[str]) -> str:
         return ""
     state = words[:2] if two in STATE_NOUNS or (
         len(words) > 1 and words[1] in ("out", "up", "down")) else words[:1]
-    return " ".join(state) if all(w in _WHEN for w in words[len(state):]) else ""
+    return " ".join(state) if all(w in _WHEN or _CLOCK.fullmatch(w)
+                                  for w in words[len(state):]) else ""
 
 
 def is_trouble(phrase: str) -> bool:
@@ -510,3 +516,46 @@ def opening_feeling(topic: str) -> tuple[str, str]:
         return "", ""
     verb = remedy(phrases[0])
     return (verb, phrases[0]) if verb else ("", "")
+
+
+#: a length the topic asks for at its start ("10 minutes of calm", "a five-minute reset"):
+#: the session's length is its own setting, and a title says it once
+_LENGTH = re.compile(r"^\s*(?:(?:a|an|one)\s+)?(?:\d+(?:\.\d+)?|two|three|four|five|ten|"
+                     r"fifteen|twenty|thirty|forty|sixty|quick)[\s-]*(?:minutes?|mins?)"
+                     r"(?:\s+of\b|\b)\s*", re.IGNORECASE)
+
+
+#: words that only make the state after them stronger ("really anxious", "wide awake")
+_INTENSE = re.compile(r"^\s*(?:so|very|really|super|totally|completely|extremely|utterly|wide|"
+                      r"quite|pretty|a bit|a little|kind of|kinda|too)\s+(?=([^\W\d_][\w'-]*))",
+                      re.IGNORECASE)
+
+
+def core_topic(topic: str) -> str:
+    """``topic`` without a length it starts with ("10 minutes of calm before my 9am": "calm
+    before my 9am") or a word that only strengthens the state after it ("Really anxious
+    tonight": "anxious tonight"); the topic itself when nothing else would be left."""
+    rest = _LENGTH.sub("", topic, count=1)
+    m = _INTENSE.match(rest)
+    if m and (m[1].lower() in STATES or m[1].lower() in STATE_NOUNS):
+        rest = rest[m.end():]
+    return rest if topic_words(rest) else topic
+
+
+def gift_phrase(topic: str) -> str:
+    """The noun phrase a topic opens with when it names a feeling the session brings, said
+    with a word of its own ("Morning gratitude", "Deep focus at work", "Inner peace"): the
+    topic's own name for the benefit, so a title never says it twice ("Gratitude for Morning
+    Gratitude"); else ""."""
+    words, phrases = topic_words(topic), noun_phrases(topic)
+    if not phrases or words[:1] in (["a"], ["an"], ["the"], ["my"]):
+        return ""
+    said = phrases[0].split()
+    if len(said) < 2 or words[:len(said)] != said or said[-1] not in GIFTS | {"sleep", "rest"}:
+        return ""
+    return phrases[0]
+
+
+def capital(word: str) -> str:
+    """A title's capital on each part of a word ("self-compassion": "Self-Compassion")."""
+    return "-".join(p[:1].upper() + p[1:] for p in word.split("-"))
