@@ -136,6 +136,14 @@ def test_every_minute_runs_once_per_slot_with_two_servers_and_across_a_restart(
                     "(run `make test`)")
 
 
+#: how long before a minute's slot the servers start, in their clock
+_LEAD_S = 12.0
+
+
+def _clock(skew: float) -> dict[str, str]:
+    return {"ARCHIBALD_SCHEDULE_CLOCK_S": f"{skew:.3f}"}
+
+
 def _every_minute(root: Path, url: str | None) -> None:
     place = make_place(root, '''
 [schedules.minutely]
@@ -149,11 +157,15 @@ inputs = { pause = 0.1 }
     db = place.env["ARCHIBALD_DB"]
     listed = archibald(place, "schedule", "list")
     assert listed.returncode == 0 and "minutely: every minute" in listed.stdout
-    with serve(place), serve(place):  # two servers, one store
-        _wait_for_done(db, 1, timeout=150)
+    # the servers' clock is moved to shortly before a minute's slot (ARCHIBALD_SCHEDULE_CLOCK_S)
+    # rather than a real minute waited for: the slots are a minute apart in its time
+    first = 60 - time.time() % 60 - _LEAD_S
+    with serve(place, **_clock(first)), serve(place, **_clock(first)):  # one store
+        done = _wait_for_done(db, 1, timeout=150)
     before = len([s for s in _slots(db) if s["state"] != "skipped"])
-    with serve(place):  # a restart: slots already run are not run again
-        _wait_for_done(db, before + 1, timeout=150)
+    last = max(s["slot"] for s in done)
+    with serve(place, **_clock(last + 60 - _LEAD_S - time.time())):  # a restart: slots
+        _wait_for_done(db, before + 1, timeout=150)  # already run are not run again
     slots = _slots(db)
     ran = [s for s in slots if s["state"] != "skipped"]
     assert slots[0]["state"] == "skipped" and len(ran) >= 2

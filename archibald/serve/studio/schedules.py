@@ -370,6 +370,12 @@ def tick(studio: "Studio", now: float | None = None) -> list[str]:
     return started
 
 
+def clock() -> float:
+    """The time the scheduler reads: the wall clock, moved ARCHIBALD_SCHEDULE_CLOCK_S seconds
+    (a test's fast-forward to a slot's moment instead of waiting a real minute for it)."""
+    return time.time() + float(os.environ.get("ARCHIBALD_SCHEDULE_CLOCK_S") or 0)
+
+
 @contextlib.asynccontextmanager
 async def scheduler_hook(app: "FastAPI") -> AsyncIterator[None]:
     """The lifespan hook: look for due slots every TICK seconds while the server runs."""
@@ -380,7 +386,7 @@ async def scheduler_hook(app: "FastAPI") -> AsyncIterator[None]:
     async def loop() -> None:
         while not stop.is_set():
             try:
-                await asyncio.to_thread(tick, studio)
+                await asyncio.to_thread(tick, studio, clock())
             except ConfigError as exc:  # a broken schedule: said once a tick, others go on
                 print(f"archibald studio: schedules: {exc}", flush=True)
             with contextlib.suppress(asyncio.TimeoutError):
