@@ -152,3 +152,29 @@ def test_cues_are_a_few_words_timed_to_the_voiced_phrases() -> None:
     assert not any(c.text.split()[-1].lower() in ("a", "the") for c in cues)
     assert all(a.end <= b.start for a, b in itertools.pairwise(cues))
     assert cues[0].start == round(said[0][0] + 0.2, 3)
+
+
+@pytest.mark.parametrize("topic,head", [
+    ("My hamster died", "for When Your Hamster Died"),
+    ("Super nervous tonight", "for When You Feel Nervous Tonight"),
+    ("Studying for the bar exam", "While Studying for the Bar Exam"),
+    ("On the night bus home", "on the Night Bus Home"),
+])
+def test_a_topic_that_cannot_be_had_in_seconds_is_a_reset_for_it(tmp_path: Path, topic: str,
+                                                                  head: str) -> None:
+    """"My Hamster Died in 45 Seconds" says something else: what happened, how the viewer is,
+    what they are doing or where is what a short reset is for."""
+    _, concept, _ = _plan(topic, 45.0, tmp_path)
+    title = concept["title"]
+    assert title == f"A 45-Second Reset {head} #Shorts", title
+    words_ = concept["words"]
+    plain = [w.lower() for w in title.split() if w.lower() not in ("a", "an", "the")]
+    run = [w.lower() for w in words_ if w.lower() not in ("a", "an", "the")]
+    assert 2 <= len(words_) <= 4 and any(plain[i:i + len(run)] == run
+                                         for i in range(len(plain))), words_
+
+
+def test_a_topic_said_in_the_first_person_is_asked_in_the_viewers_words() -> None:
+    from archibald.pipelines.short.concept import _hook_for
+
+    assert _hook_for("I can't focus", 0) == "Can't focus?"

@@ -24,7 +24,8 @@ __all__ = ["topic_terms", "coverage", "contradictions", "repetition", "coherence
 _STOP = set("""a an the and or but for of after before during when while with without to in on
 at by from into onto about over under your you my our their his her its this that these those
 is are be being been it as so than then very just more most less some any all every each one
-meditation guided session minute minutes min practice video audio calm calming""".split())
+meditation guided session minute minutes min practice video audio calm calming
+i i'm i've i'll i'd me we us you're you've you'll you'd""".split())
 
 
 def _stem(word: str) -> str:

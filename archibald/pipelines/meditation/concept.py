@@ -20,7 +20,7 @@ from archibald.pipelines.meditation.words import (BEING, STATE_NOUNS, STATES, ba
 if TYPE_CHECKING:
     from archibald.pipelines.meditation.research import ResearchBrief
 
-__all__ = ["Concept", "make_concept", "make_title", "topic_subject", "TITLE_MAX"]
+__all__ = ["Concept", "make_concept", "make_title", "topic_subject", "felt_phrase", "TITLE_MAX"]
 
 TITLE_MAX = 100
 _CLOSE = 0.5  # candidates within this of the best score are a seeded choice
@@ -76,7 +76,7 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
         return f"{_title_case(said_to_listener(topic))}: {what}"
     if lead and not people:  # "Letting Go of Regret After Snapping at Your Kids"
         candidates += [f"{lead}: {what}", f"{what}: {lead}"]
-    felt = "" if lead or people else _felt(topic)
+    felt = "" if lead or people else felt_phrase(topic)
     whole = "" if lead or people or felt else _whole(topic)
     if whole:  # "Missing Your Dog: ...", never "Stress Relief for Your Dog"
         candidates += [f"{whole}: {what}"] if benefit.lower() in whole.lower() else \
@@ -130,7 +130,7 @@ def _lead(topic: str) -> str:
     return f"{verb} {_title_case(lower_first(said), lower_first=True)}"
 
 
-def _felt(topic: str) -> str:
+def felt_phrase(topic: str) -> str:
     """A topic that is how the listener feels, alone or with what it is about ("Exhausted",
     "Scared of the dark", "Worried about my dog"), as a title's phrase: "When You Feel Scared
     of the Dark"; else "" (a feeling before an event or a place is titled by those)."""
@@ -193,7 +193,8 @@ def topic_subject(topic: str, benefit: str = "") -> str:
     gives = _GIVES | set(topic_words(benefit))
     for phrase in (p for p in noun_phrases(topic) if not set(p.split()) <= gives
                    and not governed(topic, p)):  # never "for Your Dog" from "Missing my dog"
-        m = re.search(r"(?:\b(in|at|on|during|through|with)\s+)?(?:\b(a|an|the|my|your|this)\s+)?"
+        m = re.search(r"(?:\b(in|at|on|during|through|with|between)\s+)?"
+                      r"(?:\b(a|an|the|my|your|this)\s+)?"
                       + re.escape(phrase) + r"\b", low)
         if m is None:
             continue

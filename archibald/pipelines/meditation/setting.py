@@ -225,7 +225,7 @@ def _phrase(topic: str) -> str:
     return lower_first(text) if not re.match(r"(?:I|You)\b", text) else text
 
 
-_PREPS = frozenset({"before", "after", "during", "when", "while", "at", "in", "on", "for",
+_PREPS = frozenset({"before", "after", "during", "when", "while", "at", "in", "on", "for", "between",
                     "through", "ahead"})
 
 

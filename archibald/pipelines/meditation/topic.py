@@ -367,7 +367,7 @@ def thumbnail_words(topic: str) -> list[str]:
         if set(words) <= {w.lower() for w in goal} or remedy(phrase) or \
                 governed(topic, phrase) or phrase == gift:
             continue
-        m = re.search(r"\b(in|at|on|with|during|about|for|before|after|beside|near|under"
+        m = re.search(r"\b(in|at|on|with|during|about|for|before|after|beside|near|under|between"
                       r"|by(?=\s+(?:a|an|the|my|your)\s))\s+"  # "by a lake", not "by exams"
                       rf"(?:(?:a|an|the|my|your|this)\s+)?{re.escape(phrase)}\b", low)
         candidates += [[*goal[-1:], m[1] if m else "for", *part]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from archibald.script.lengths import without_length
+
 __all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUBLES", "HELD", "GIFTS", "is_adjective",
            "is_verb", "is_noun",
            "is_person", "is_worker", "is_trouble", "noun_phrases", "plural", "singular",
@@ -185,7 +187,8 @@ _CONTRACTED = re.compile(r"n't$|'(?:m|re|ve|ll|d)$")
 #: words before a noun phrase that say where, when or about what it is: the phrase is then
 #: what the topic is about; after any other word (a verb, "of") it is that word's object
 _ABOUT = frozenset("""in at on during through with about for before after from into near by
-under over beside around across and toward towards inside outside without""".split())
+under over beside around across and toward towards inside outside without
+between among amid behind below above""".split())
 
 
 def governed(topic: str, phrase: str) -> bool:
@@ -518,13 +521,6 @@ def opening_feeling(topic: str) -> tuple[str, str]:
     return (verb, phrases[0]) if verb else ("", "")
 
 
-#: a length the topic asks for at its start ("10 minutes of calm", "a five-minute reset"):
-#: the session's length is its own setting, and a title says it once
-_LENGTH = re.compile(r"^\s*(?:(?:a|an|one)\s+)?(?:\d+(?:\.\d+)?|two|three|four|five|ten|"
-                     r"fifteen|twenty|thirty|forty|sixty|quick)[\s-]*(?:minutes?|mins?)"
-                     r"(?:\s+of\b|\b)\s*", re.IGNORECASE)
-
-
 #: words that only make the state after them stronger ("really anxious", "wide awake")
 _INTENSE = re.compile(r"^\s*(?:so|very|really|super|totally|completely|extremely|utterly|wide|"
                       r"quite|pretty|a bit|a little|kind of|kinda|too)\s+(?=([^\W\d_][\w'-]*))",
@@ -532,10 +528,10 @@ _INTENSE = re.compile(r"^\s*(?:so|very|really|super|totally|completely|extremely
 
 
 def core_topic(topic: str) -> str:
-    """``topic`` without a length it starts with ("10 minutes of calm before my 9am": "calm
+    """``topic`` without the length it names ("10 minutes of calm before my 9am": "calm
     before my 9am") or a word that only strengthens the state after it ("Really anxious
     tonight": "anxious tonight"); the topic itself when nothing else would be left."""
-    rest = _LENGTH.sub("", topic, count=1)
+    rest = without_length(topic)
     m = _INTENSE.match(rest)
     if m and (m[1].lower() in STATES or m[1].lower() in STATE_NOUNS):
         rest = rest[m.end():]

@@ -79,7 +79,9 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
     people = _title_case(reading.audience)
     secs = f"{int(round(seconds))} Seconds"
     own = _title_case(re.sub(r"\s+", " ", topic.strip()))
-    candidates = [f"{benefit} {situation} for {people} in {secs}" if people else "",
+    reset = reset_phrase(topic)
+    candidates = [f"A {int(round(seconds))}-Second Reset {reset}" if reset else "",
+                  f"{benefit} {situation} for {people} in {secs}" if people else "",
                   f"{benefit} {situation} in {secs}" if situation else "",
                   f"{own} in {secs}", f"{own}: a {secs[:-1]} Breathing Reset",
                   f"{benefit} in {secs}"]
@@ -92,6 +94,45 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
     return fitting[0] if fitting else f"{benefit} in {secs} {_HASHTAG}"
 
 
+def reset_phrase(topic: str) -> str:
+    """How a Short's title says a topic that cannot be had "in 45 seconds": what happened or
+    how the listener is ("for When Your Cat Died", "for When You're Awake at 3am"), what
+    they are in the middle of ("While Quitting Smoking") or where and when ("at Your Desk",
+    "Between Meetings"); "" for a topic that can ("Calm Before an Exam in 45 Seconds")."""
+    from ..meditation.concept import felt_phrase
+    from ..meditation.words import core_topic, doing, said_to_listener, to_listener
+
+    core = core_topic(topic)
+    felt = felt_phrase(core)
+    if felt:
+        return f"for {felt}"
+    act = doing(core)
+    if act and not act.startswith(("letting", "finding", "forgiving", "healing", "releasing")):
+        return f"While {_title_case(act)}"
+    prep, _, rest = said_to_listener(core).partition(" ")
+    if prep.lower() in _PLACE_PREPS and rest:  # "at Your Desk", "between Meetings"
+        said = prep.lower() if len(prep) <= 3 else prep.capitalize()  # "at", "Between"
+        return f"{said} {_title_case(f'{prep} {to_listener(rest)}').split(' ', 1)[1]}"
+    return ""
+
+
+def _reset_cover(reset: str) -> list[str]:
+    """The cover's words of a reset title: its phrase, without what only leads into it
+    ("for When Your Cat Died": "When Your Cat Died"; "... You Feel Anxious Tonight":
+    "Anxious Tonight"; "While Quitting Smoking": "Quitting Smoking")."""
+    ws = reset.split()
+    ws = ws[1:] if ws[:1] == ["for"] else ws
+    for lead in (["When", "You", "Feel"], ["When", "You're"], ["While"]):
+        if len(ws) > 4 or lead == ["While"]:
+            ws = ws[len(lead):] if ws[:len(lead)] == lead and len(ws) > len(lead) + 1 else ws
+    return [w[:1].upper() + w[1:] for w in ws] if 2 <= len(ws) <= 4 else \
+        cover_words(" ".join(ws))
+
+
+#: a topic that starts with one of these says where or when, not what ("At my desk")
+_PLACE_PREPS = {"at", "in", "on", "between", "during", "while", "when"}
+
+
 def _hook_for(topic: str, seed: int) -> str:
     """The first sentence: a short question the viewer answers yes to, naming the topic."""
     from ..meditation.topic import read_topic
@@ -100,7 +141,8 @@ def _hook_for(topic: str, seed: int) -> str:
     phrase = re.sub(r"\s+", " ", without_length(topic).strip().rstrip("?.!")).strip()
     rng = random.Random(f"hook|{seed}|{topic}")
     own: list[str] = []                     # questions that name the topic itself
-    if _PROBLEM.search(phrase):
+    if _PROBLEM.search(phrase):  # "I can't sleep": "Can't sleep?", a viewer's own words
+        phrase = re.sub(r"^I\s+(?=\w+n't\b)", "", phrase)
         own.append(f"{phrase[:1].upper()}{phrase[1:]}?")
     elif len(words(phrase)) <= 4 and re.search(
             r"\b(calm|rest|sleep|focus|energy|peace|quiet|courage|kindness|comfort|clarity|"
@@ -183,10 +225,12 @@ def make_short_concept(topic: str, seconds: float, brief: dict[str, Any], *,
     base = make_concept(without_length(topic), 1.0, brief_from_dict(brief), seed=seed)
     theme = catalogue()["themes"][base.theme]
     title = short_title(topic, seconds, base.theme)
+    reset = reset_phrase(topic)
     return {"topic": base.topic, "theme": base.theme, "technique": base.technique,
             "audience": base.audience, "sleep": base.sleep, "seconds": float(seconds),
             "title": title, "hook": _hook_for(topic, seed),
-            "words": cover_words(title) or thumbnail_words(without_length(topic))[:4],
+            "words": (_reset_cover(reset) if reset and reset in title else
+                      cover_words(title)) or thumbnail_words(without_length(topic))[:4],
             "mood": str(theme["benefit"]).lower()}
 
 
