@@ -147,8 +147,10 @@ def test_thumbnail_words_are_a_phrase_that_ends_on_a_noun(topic: str) -> None:
     from archibald.pipelines.meditation.topic import thumbnail_words
     words = [w.lower() for w in thumbnail_words(topic)]
     assert 2 <= len(words) <= 4, words
-    assert words[-1] not in _ADJECTIVES | {"before", "after", "at", "in", "the", "a", "for",
-                                          "and", "of", "on", "when", "with"}, words
+    # an adjective may end it only as what is felt, whole: "Feeling Quiet"
+    felt = words[:1] == ["feeling"] and len(words) == 2
+    assert felt or words[-1] not in _ADJECTIVES | {"before", "after", "at", "in", "the", "a",
+                                                   "for", "and", "of", "on", "when", "with"}, words
     assert not set(words) <= _ADJECTIVES, words
 
 
@@ -495,3 +497,18 @@ def test_a_state_one_is_in_is_not_a_feeling() -> None:
     assert "Feel Awake" not in title, title
     opening, body, _ = heart_lines("Awake at 5am again", False)
     assert "feel awake" not in (opening + body).lower(), opening
+
+
+@pytest.mark.parametrize("topic", ["Hopeful", "Refreshed this morning", "Serene"])
+def test_a_state_one_comes_to_feel_is_what_the_session_gives(topic: str) -> None:
+    """A wanted state alone is felt ("Feeling Hopeful"), never an ailment to relieve "when you
+    feel hopeful"."""
+    from archibald.pipelines.meditation.topic import thumbnail_words
+
+    state = topic.split()[0]
+    title = _title(topic)
+    assert title.startswith(f"Feeling {state}"), title
+    assert f"When You Feel {state}" not in title
+    opening, body, _ = heart_lines(topic, False)
+    assert f"help you feel {state.lower()}" in opening, opening
+    assert thumbnail_words(topic)[:2] == ["Feeling", state]

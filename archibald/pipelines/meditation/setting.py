@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.topic import read_topic
-from archibald.pipelines.meditation.words import (BEING, SMALL, clause, doing, is_adjective, is_noun,
+from archibald.pipelines.meditation.words import (BEING, SMALL, WANTED, clause, doing, is_adjective, is_noun,
                                                   is_verb, lower_first, opening_feeling,
                                                   said_to_listener, to_listener, topic_words,
                                                   core_topic)
@@ -269,7 +269,8 @@ _ACTS = {"Letting Go of": "let go of", "Finding Comfort in": "find comfort in",
 #: what a listener does that the session itself helps with ("Letting go of anger": "here to
 #: help you let go of anger"), not something they are in the middle of ("Waiting for ...")
 _HELPED = {"letting": "let", "finding": "find", "forgiving": "forgive", "healing": "heal",
-           "accepting": "accept", "releasing": "release", "building": "build"}
+           "accepting": "accept", "releasing": "release", "building": "build",
+           "feeling-wanted": "feel"}
 
 
 def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
@@ -296,6 +297,8 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 else f"This time is ending; take it with you for the next time {said}.")
     act = doing(topic)
     first = act.split(" ", 1)
+    if first[0] == "feeling" and first[1:] and first[1].split()[0] in WANTED:
+        first[0] = "feeling-wanted"  # "Feeling grounded": "here to help you feel grounded"
     if first[0] in _HELPED and len(first) > 1:  # "Letting go of anger": the session helps
         act, what = "", f"{_HELPED[first[0]]} {first[1]}"
     if act:  # "Waiting for test results", "Quitting smoking": what the listener is doing

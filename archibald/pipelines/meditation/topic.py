@@ -283,6 +283,7 @@ def goal_words(reading: TopicReading) -> str:
 #: a time of day said as a noun ("before 9am", "awake at 3am")
 _CLOCK = re.compile(r"\d{1,2}(?::\d\d)?(?:am|pm)")
 _DETS = frozenset({"a", "an", "the"})
+_NOW = frozenset({"tonight", "today", "again", "now"})
 
 
 def _readable(words: list[str]) -> bool:
@@ -321,7 +322,8 @@ def thumbnail_words(topic: str) -> list[str]:
         ends = [i + len(first) for i in range(len(said)) if said[i:i + len(first)] == first]
         head = said if len(said) <= 4 or not ends else said[:ends[0]]
         head = head if len(head) <= 4 else [w for w in head if w not in _DETS]
-        if 2 <= len(head) <= 4 and head[-1] not in SMALL:  # "Quitting Smoking" too
+        if 2 <= len(head) <= 4 and (head[-1] not in SMALL or head[-1] in _NOW):  # "Quitting
+            # Smoking", "Feeling Peaceful Tonight" too
             return _title_case(" ".join(head)).split()
     verb, feeling = opening_feeling(topic)
     lead = [[*verb.split(), *feeling.split()], [*verb.split(), feeling.split()[-1]]] if verb \

@@ -19,7 +19,7 @@ __all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUB
            "is_verb", "is_noun",
            "is_person", "is_worker", "is_trouble", "noun_phrases", "plural", "singular",
            "to_listener", "topic_words", "remedy", "opening_feeling", "governed", "clause",
-           "said_to_listener", "doing", "lower_first", "core_topic", "gift_phrase", "capital", "BEING"]
+           "said_to_listener", "doing", "lower_first", "core_topic", "gift_phrase", "capital", "BEING", "WANTED"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
 STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
@@ -420,6 +420,11 @@ HELD = frozenset("regret guilt shame anger rage resentment bitterness jealousy e
 #: feelings a session brings ("gratitude", "courage"): found, not eased
 GIFTS = frozenset("""calm peace courage confidence focus gratitude clarity energy kindness
 comfort joy hope strength patience balance stillness self-compassion compassion""".split())
+#: states a listener comes to a session to feel ("Happy", "Grounded"): a topic that is one
+#: of them alone is "Feeling happy", not "When You Feel Happy: Stress Relief"
+WANTED = frozenset("""relaxed grounded happy peaceful quiet content rested centred centered
+focused confident hopeful present joyful grateful balanced refreshed energised energized
+motivated safe serene loved calmer lighter""".split())
 #: states the listener is in rather than feels ("When You're Awake at 3am", not "Feel Awake")
 BEING = frozenset("awake up sick ill pregnant".split())
 #: parts of the body and mind a state is said of ("restless legs", "anxious thoughts")
@@ -535,6 +540,9 @@ def core_topic(topic: str) -> str:
     m = _INTENSE.match(rest)
     if m and (m[1].lower() in STATES or m[1].lower() in STATE_NOUNS):
         rest = rest[m.end():]
+    said = topic_words(rest)
+    if said and said[0] in WANTED and all(w in _WHEN for w in said[1:]):
+        rest = "Feeling " + lower_first(rest.strip())  # "Happy": "Feeling happy", to be felt
     return rest if topic_words(rest) else topic
 
 
