@@ -512,3 +512,25 @@ def test_a_state_one_comes_to_feel_is_what_the_session_gives(topic: str) -> None
     opening, body, _ = heart_lines(topic, False)
     assert f"help you feel {state.lower()}" in opening, opening
     assert thumbnail_words(topic)[:2] == ["Feeling", state]
+
+
+@pytest.mark.parametrize("topic,thumb", [("Remote work isolation loneliness", "Easing Loneliness"),
+                                         ("Monday morning office dread", "Easing")])
+def test_a_trouble_the_topic_ends_on_is_what_its_thumbnail_eases(topic: str,
+                                                                 thumb: str) -> None:
+    from archibald.pipelines.meditation.topic import thumbnail_words
+
+    words = thumbnail_words(topic)
+    assert " ".join(words).startswith(thumb) and 2 <= len(words) <= 4, words
+
+
+@pytest.mark.parametrize("topic,kept", [("Calm before my CT scan", "CT"),
+                                        ("Sleep with OCD thoughts", "OCD")])
+def test_an_acronym_stays_in_capitals_in_title_and_thumbnail(topic: str, kept: str) -> None:
+    from archibald.pipelines.meditation.topic import thumbnail_words
+
+    title = _title(topic)
+    assert kept in title.split(), title
+    assert kept.title() not in title.split(), title
+    words = thumbnail_words(topic)
+    assert kept.title() not in words, words

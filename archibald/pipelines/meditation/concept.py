@@ -15,7 +15,8 @@ from archibald.pipelines.meditation.words import (BEING, STATE_NOUNS, STATES, ba
                                                   clause, doing, gift_phrase, governed, is_noun,
                                                   is_trouble, lower_first, noun_phrases,
                                                   opening_feeling, said_to_listener,
-                                                  to_listener, topic_words, core_topic)
+                                                  to_listener, topic_words, core_topic,
+                                                  with_acronyms)
 
 if TYPE_CHECKING:
     from archibald.pipelines.meditation.research import ResearchBrief
@@ -51,6 +52,12 @@ def make_title(theme: str, technique: str, minutes: float, *, sleep: bool = Fals
     ("10-Minute Body Scan for Nurses: Daytime Sleep After a Night Shift"), at most 100
     characters: phrases are left out whole, never cut. The technique is named when the topic
     names it; the season when there is room."""
+    return with_acronyms(_title(theme, technique, minutes, sleep=sleep, audience=audience,
+                                season=season, topic=topic, rng=rng), topic)
+
+
+def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience: str,
+           season: str | None, topic: str, rng: random.Random | None) -> str:
     cat = catalogue()
     rng = rng or random.Random(0)
     m = _minutes_label(minutes)

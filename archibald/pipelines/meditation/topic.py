@@ -21,7 +21,8 @@ from archibald.pipelines.meditation.words import (SMALL, STATE_NOUNS, STATES, ba
                                                   governed, is_adjective, is_noun, is_person,
                                                   is_verb, is_worker, noun_phrases,
                                                   opening_feeling, plural, remedy,
-                                                  to_listener, topic_words, core_topic)
+                                                  to_listener, topic_words, core_topic,
+                                                  with_acronyms)
 from archibald.script.measures import SLEEP_WORDS
 
 __all__ = ["TopicReading", "read_topic", "thumbnail_words", "fits", "pattern_tags", "goal_words"]
@@ -305,7 +306,11 @@ def thumbnail_words(topic: str) -> list[str]:
     """Two to four large words for the thumbnail, from the topic: the video's promise as a
     whole phrase that ends on a noun ("Easing Stage Fright", "Calm before Interview", "Calm
     for Exhausted Nurses", "Sleep in Bed"), never a cut title, a lone adjective or a dangling
-    word."""
+    word; an acronym as the topic writes it ("Calm for ADHD Brains")."""
+    return with_acronyms(" ".join(_thumbnail_words(topic)), topic).split()
+
+
+def _thumbnail_words(topic: str) -> list[str]:
     topic = core_topic(topic)  # "10 minutes of calm before my 9am": "Calm before 9am"
     reading = read_topic(topic)
     goal = goal_words(reading).split()
@@ -375,6 +380,11 @@ def thumbnail_words(topic: str) -> list[str]:
         candidates += [[*goal[-1:], m[1] if m else "for", *part]
                        for part in (words, words[-2:], phrase.split(" and ")[0].split())
                        if part[0] not in SMALL]
+    ending = phrases[-1].split() if len(phrases) > 1 else []
+    if ending and said[-len(ending):] == ending and remedy(ending[-1]) and not verb:
+        # a trouble the topic ends on, said after what it is about: "Work from home
+        # loneliness" is "Easing Loneliness" (not "Calm from Home")
+        candidates.insert(0, [*remedy(ending[-1]).split(), ending[-1]])
     if said and said[0] in STATES and bare_noun(said[0]):  # "Bored out of my mind"
         candidates.append(["Easing", *bare_noun(said[0]).split()])
     if gift:  # the topic's own name for what it brings: "Morning Gratitude", "Inner Peace"

@@ -19,7 +19,8 @@ __all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUB
            "is_verb", "is_noun",
            "is_person", "is_worker", "is_trouble", "noun_phrases", "plural", "singular",
            "to_listener", "topic_words", "remedy", "opening_feeling", "governed", "clause",
-           "said_to_listener", "doing", "lower_first", "core_topic", "gift_phrase", "capital", "BEING", "WANTED"]
+           "said_to_listener", "doing", "lower_first", "core_topic", "gift_phrase", "capital", "BEING", "WANTED",
+           "with_acronyms"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
 STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
@@ -414,12 +415,13 @@ def is_person(word: str) -> bool:
 TROUBLES = frozenset("""regret guilt shame anger rage resentment bitterness jealousy envy blame
 grief sorrow heartbreak heartache loss mourning worry worries fear fears dread panic stress
 tension nerves fright overwhelm overthinking burnout insomnia frustration irritation
-impatience exhaustion fatigue doubt self-doubt block pain ache aches cravings""".split())
+impatience exhaustion fatigue doubt self-doubt block pain ache aches cravings jitters""".split())
 #: feelings held on to, which a session lets go of rather than eases
 HELD = frozenset("regret guilt shame anger rage resentment bitterness jealousy envy blame".split())
 #: feelings a session brings ("gratitude", "courage"): found, not eased
 GIFTS = frozenset("""calm peace courage confidence focus gratitude clarity energy kindness
-comfort joy hope strength patience balance stillness self-compassion compassion""".split())
+comfort joy hope strength patience balance stillness self-compassion compassion motivation
+inspiration resilience forgiveness serenity contentment happiness self-love self-worth""".split())
 #: states a listener comes to a session to feel ("Happy", "Grounded"): a topic that is one
 #: of them alone is "Feeling happy", not "When You Feel Happy: Stress Relief"
 WANTED = frozenset("""relaxed grounded happy peaceful quiet content rested centred centered
@@ -563,3 +565,15 @@ def gift_phrase(topic: str) -> str:
 def capital(word: str) -> str:
     """A title's capital on each part of a word ("self-compassion": "Self-Compassion")."""
     return "-".join(p[:1].upper() + p[1:] for p in word.split("-"))
+
+
+def with_acronyms(text: str, topic: str) -> str:
+    """``text`` with each acronym as ``topic`` writes it ("Before Your Mri": "Before Your
+    MRI"); a topic typed all in capitals has none (its words are said in a voice's case)."""
+    letters = [c for c in topic if c.isalpha()]
+    if len(letters) > 3 and all(c.isupper() for c in letters):
+        return text
+    caps = {w.lower(): w for w in re.findall(r"\b[A-Z][A-Z0-9]+\b", topic)}
+    if not caps:
+        return text
+    return re.sub(r"\b\w+\b", lambda m: caps.get(m[0].lower(), m[0]), text)
