@@ -186,3 +186,17 @@ def test_a_template_error_names_the_stage_not_its_index(here: Path,
         'inputs = { x = "{topicc}" }\n')
     err = _refused(capsys, "run", "named.toml", "--set", "topic=x", "--out", "o")
     assert "stage 'write'" in err and "stages.1" not in err and "topic" in err
+
+
+@pytest.mark.parametrize("topic", ["🌙🌙", "42", "?", "z"])
+def test_a_topic_with_no_words_is_one_line_and_exit_2(here: Path, topic: str,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    """A topic of emoji, digits or one letter gives no writer anything to say ("This session
+    is for ."): refused before anything is written, in every way a topic comes in."""
+    assert "no words" in _refused(capsys, "produce", "--topic", topic, "--out", "p")
+    assert "no words" in _refused(capsys, "run", "short", "--set", f"topic={topic}",
+                                  "--out", "s")
+    (here / "m.csv").write_text(f"topic,minutes\n{topic},1\n")
+    assert "no words" in _refused(capsys, "batch", "m.csv", "--out", "b")
+    assert not any((here / d).exists() for d in ("p", "s", "b"))

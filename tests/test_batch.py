@@ -52,20 +52,21 @@ def test_csv_and_toml_manifests_give_the_same_items(work: Path) -> None:
 
 
 @pytest.mark.parametrize("text, fragment", [
-    ("topic,minuts\nx,1\n", "unknown field 'minuts' (did you mean 'minutes'?)"),
-    ("topic,minutes\nx,0.5\n", "minutes 0.5 is out of range"),
-    ("topic,minutes\nx,nan\n", "minutes nan is out of range"),
-    ("topic,seed\nx,1.5\n", "seed '1.5' is not a whole number"),
-    ("topic,publish_at\nx,2026-12-01T09:00\n", "has no time zone"),
-    ("topic,publish_at\nx,tomorrow\n", "is not an ISO 8601 time"),
-    ("topic,out\nx,../elsewhere\n", "must be a folder name inside"),
-    ("topic,out\nx,/etc\n", "must be a folder name inside"),
-    ("topic,channel\nx,a b\n", "channel 'a b'"),
-    ("topic,pipeline\nx,radio\n", "unknown pipeline 'radio'"),
+    ("topic,minuts\nrain,1\n", "unknown field 'minuts' (did you mean 'minutes'?)"),
+    ("topic,minutes\nrain,0.5\n", "minutes 0.5 is out of range"),
+    ("topic,minutes\nrain,nan\n", "minutes nan is out of range"),
+    ("topic,seed\nrain,1.5\n", "seed '1.5' is not a whole number"),
+    ("topic,publish_at\nrain,2026-12-01T09:00\n", "has no time zone"),
+    ("topic,publish_at\nrain,tomorrow\n", "is not an ISO 8601 time"),
+    ("topic,out\nrain,../elsewhere\n", "must be a folder name inside"),
+    ("topic,out\nrain,/etc\n", "must be a folder name inside"),
+    ("topic,channel\nrain,a b\n", "channel 'a b'"),
+    ("topic,pipeline\nrain,radio\n", "unknown pipeline 'radio'"),
     ("topic\nsame\nsame\n", "same folder"),
     ("topic,minutes\n,3\n", "topic is empty"),
+    ("topic,minutes\n🌧🌧,3\n", "topic '🌧🌧' has no words"),
     ("topic\n", "no items"),
-    ("topic,minutes\nx,1,extra\n", "more values than the header"),
+    ("topic,minutes\nrain,1,extra\n", "more values than the header"),
 ])
 def test_a_bad_manifest_is_one_line_naming_the_row(work: Path, text: str,
                                                    fragment: str) -> None:

@@ -190,10 +190,11 @@ def test_inputs_are_typed_checked_and_named(tmp_path: Path) -> None:
     pipeline = load_pipeline("meditation")
     assert pipeline.run_inputs({"topic": "rain", "minutes": "2.5"}) == \
         {"topic": "rain", "minutes": 2.5, "publish_at": ""}
-    for given, message in (({}, "needs topic"), ({"topic": "x", "minutes": "ten"},
+    for given, message in (({}, "needs topic"), ({"topic": "rain", "minutes": "ten"},
                                                   "is not a float"),
-                           ({"topic": "x", "minutes": "0.5"}, "out of range; use 1 to 180"),
-                           ({"topic": "x", "mintues": "3"}, "did you mean 'minutes'")):
+                           ({"topic": "rain", "minutes": "0.5"}, "out of range; use 1 to 180"),
+                           ({"topic": "rain", "mintues": "3"}, "did you mean 'minutes'"),
+                           ({"topic": "🌧"}, "has no words")):
         with pytest.raises(ConfigError, match=message):
             pipeline.run_inputs(given)
 

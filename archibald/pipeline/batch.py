@@ -50,6 +50,7 @@ from ..errors import InputError
 from ..store.ledger import NANO, format_usd
 from ..store.memory import Memory
 from .lifeline import Lifeline, guarded
+from .spec import has_words
 from .store import digest
 
 __all__ = ["BatchItem", "ItemResult", "BatchResult", "load_manifest", "run_batch",
@@ -146,6 +147,9 @@ def _item(raw: Mapping[str, Any], where: str, root: Path) -> BatchItem:
     topic = str(data.get("topic", ""))
     if not topic:
         raise InputError(f"{where}: topic is empty; say what the video is about")
+    if not has_words(topic):
+        raise InputError(f"{where}: topic {topic!r} has no words; say what the video is "
+                         f"about in words")
     try:
         minutes = float(data.get("minutes", FIELDS["minutes"]))
     except (TypeError, ValueError):

@@ -19,7 +19,7 @@ from ..errors import InputError
 from ..store.memory import Memory
 from ..core.router import Router
 from .run import RunRequest, SharedResources, run_pipeline, run_pipeline_async
-from .spec import Pipeline, load_pipeline
+from .spec import Pipeline, has_words, load_pipeline
 
 __all__ = ["ProduceRequest", "SharedResources", "produce", "produce_async", "check_minutes",
            "meditation_request"]
@@ -52,6 +52,9 @@ def _check(req: ProduceRequest) -> None:
     """Refuse bad options before anything is opened, paid or written."""
     if not req.topic.strip():
         raise InputError("--topic is empty; say what the meditation is about")
+    if not has_words(req.topic):
+        raise InputError(f"--topic {req.topic.strip()!r} has no words; say what the "
+                         f"meditation is about in words")
     check_minutes(req.minutes)
     if req.videos_per_month < 1:
         raise InputError(f"--videos-per-month {req.videos_per_month} must be at least 1")

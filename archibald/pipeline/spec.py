@@ -60,6 +60,8 @@ class InputTable(_Table):
     help: str = ""
     min: float | None = None
     max: float | None = None
+    #: a str that must say something in words (a topic): never emoji, digits or one letter
+    words: bool = False
 
 
 class RubricTable(_Table):
@@ -115,6 +117,12 @@ LOCAL_ONLY: dict[str, Any] = {"capability": "text", "complexity": 3,
                               "routes": ["local"]}
 
 
+def has_words(text: str) -> bool:
+    """Whether ``text`` says something: a word of two letters or more, in any alphabet (a
+    topic of emoji, digits or one letter gives a writer nothing to say)."""
+    return bool(re.search(r"[^\W\d_]{2,}", text))
+
+
 @dataclass(frozen=True)
 class InputSpec:
     name: str
@@ -124,6 +132,7 @@ class InputSpec:
     help: str
     min: float | None
     max: float | None
+    words: bool = False
 
     def coerce(self, raw: Any, where: str) -> Any:
         """``raw`` (a --set string or a TOML value) as this input's type, range checked."""
@@ -137,6 +146,9 @@ class InputSpec:
         if self.type == "str" and self.required and not str(value).strip():
             raise ConfigError(f"{self.name} is empty; say {self.help or 'what it is'}",
                               path=where)
+        if self.words and self.type == "str" and not has_words(str(value)):
+            raise ConfigError(f"{self.name} {str(value).strip()!r} has no words; say "
+                              f"{self.help or 'what it is'}", path=where)
         if self.type == "float" and not math.isfinite(value):
             raise ConfigError(f"{self.name} = {raw!r} is not a finite number; give a number"
                               + (f" from {self.min:g} to {self.max:g}" if self.min is not None
@@ -439,7 +451,7 @@ def _load(path: Path) -> Pipeline:
 
 def _build(data: PipelineFile, text: str, where: str, path: Path) -> Pipeline:
     names = [s.name for s in data.stages]
-    inputs = {n: InputSpec(n, t.type, t.required, t.default, t.help, t.min, t.max)
+    inputs = {n: InputSpec(n, t.type, t.required, t.default, t.help, t.min, t.max, t.words)
               for n, t in data.inputs.items()}
     for name, spec in inputs.items():
         if spec.default is not None:
