@@ -534,3 +534,42 @@ def test_an_acronym_stays_in_capitals_in_title_and_thumbnail(topic: str, kept: s
     assert kept.title() not in title.split(), title
     words = thumbnail_words(topic)
     assert kept.title() not in words, words
+
+
+@pytest.mark.parametrize("topic", ["Will this anxiety ever end?", "Why do I wake at night",
+                                   "Should I quit my job?"])
+def test_a_question_is_asked_back_in_the_listeners_words(topic: str) -> None:
+    """Never "This session is for why do you wake at night.": the question stays theirs."""
+    from archibald.quality.text import check_title
+
+    asked = topic.rstrip("?")
+    title = _title(topic)
+    assert title.lower().startswith(asked.lower() + "?"), title
+    assert check_title(title, topic=topic, minutes=5.0)[0] == 1.0, title
+    opening, body, _ = heart_lines(topic, False)
+    assert opening.endswith(asked[:1].lower() + asked[1:] + "?"), opening
+    assert "ask" in opening and "for why" not in opening.lower() and "for will" not in opening
+
+
+@pytest.mark.parametrize("topic,thumb", [("Slow your breathing down", "Slow Your Breathing Down"),
+                                         ("Just let it be", "Let It Be"),
+                                         ("Drop your shoulders", "Drop Your Shoulders")])
+def test_what_the_listener_tells_themselves_is_what_the_session_helps_them_do(
+        topic: str, thumb: str) -> None:
+    from archibald.pipelines.meditation.topic import thumbnail_words
+
+    title = _title(topic)
+    assert title.startswith(thumb + ":"), title
+    opening, _, _ = heart_lines(topic, False)
+    assert opening.startswith("This session is here to help you " + thumb.lower()), opening
+    assert " ".join(thumbnail_words(topic)) == thumb
+
+
+@pytest.mark.parametrize("topic,said", [('"Breathe, you are safe"', "breathe, you are safe"),
+                                        ("Rest (after a long shift)", "after a long shift")])
+def test_quotes_and_brackets_are_neither_said_nor_titled(topic: str, said: str) -> None:
+    title = _title(topic)
+    opening, body, close = heart_lines(topic, False)
+    for text in (title, opening, body, close):
+        assert not set('"()“”') & set(text), text
+    assert said in (opening + body).lower(), (opening, body)

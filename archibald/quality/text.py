@@ -202,7 +202,9 @@ def check_script(script: Script, *, topic: str, minutes: float) -> tuple[float, 
 _BENEFITS = r"\b(calm\w*|sleep\w*|rest\w*|relax\w*|peace\w*|eas(?:e|ing)|courage|focus\w*" \
             r"|energ\w*|gratitude|grateful|confiden\w*|kind\w*|heal\w*|stress relief" \
             r"|let(?:ting)? go|unwind\w*|reset|fresh start|compassion\w*|" \
-            r"clarity|joy\w*|comfort\w*|recover\w*|balance\w*|grounded|soothe\w*|quiet)\b"
+            r"clarity|joy\w*|comfort\w*|recover\w*|balance\w*|grounded|soothe\w*|quiet" \
+            r"|motivat\w*|resilien\w*|forgiv\w*|serenity|content(?:ment|ed)|happ(?:y|iness)" \
+            r"|self-(?:love|worth)|inspir\w*|hope\w*|strength|patien\w*|stillness)\b"
 _LENGTH = r"\b(\d+(?:\.\d+)?)[- ]?(?:min(?:ute)?s?)\b"
 _DANGLING = set("a an the and or but for of to in on at by with from into your my our "
                 "after before while".split())

@@ -16,7 +16,7 @@ from archibald.pipelines.meditation.words import (BEING, STATE_NOUNS, STATES, ba
                                                   is_trouble, lower_first, noun_phrases,
                                                   opening_feeling, said_to_listener,
                                                   to_listener, topic_words, core_topic,
-                                                  with_acronyms)
+                                                  with_acronyms, imperative, question)
 
 if TYPE_CHECKING:
     from archibald.pipelines.meditation.research import ResearchBrief
@@ -74,6 +74,15 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
     people = _title_case(reading.audience)
     what = f"{m}-Minute {tech}" if named_tech else f"{m}-Minute {kind}"
     need = f"{benefit} {situation}".strip()
+    asked = question(topic)
+    told = "" if asked or people else imperative(topic)
+    if asked or told:  # the listener's own question or what they tell themselves, whole:
+        # "What If I Fail? 10-Minute ...", "Breathe Through It: 10-Minute ..."
+        head = f"{_title_case(asked)} {what}" if asked else f"{_title_case(told)}: {what}"
+        for aim in ([head] if benefit.lower() in head.lower() else
+                    [f"{head} for {benefit}", head]):  # the benefit, as every title says it
+            if len(aim) <= TITLE_MAX:
+                return aim
     candidates = []
     lead = _lead(topic)
     gift = "" if lead or people else gift_phrase(topic)

@@ -20,7 +20,7 @@ from archibald.pipelines.meditation.topic import read_topic
 from archibald.pipelines.meditation.words import (BEING, SMALL, WANTED, clause, doing, is_adjective, is_noun,
                                                   is_verb, lower_first, opening_feeling,
                                                   said_to_listener, to_listener, topic_words,
-                                                  core_topic)
+                                                  core_topic, imperative, question)
 
 __all__ = ["Setting", "SETTINGS", "key_nouns", "topic_setting", "heart_lines", "mixed_settings", "foreign_marks",
            "names_nouns"]
@@ -295,7 +295,15 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 "Let this time carry you gently toward sleep." if sleep else
                 "This time is ending; take its quiet with you into the days ahead." if yours
                 else f"This time is ending; take it with you for the next time {said}.")
-    act = doing(topic)
+    asked = question(topic)
+    if asked:  # "What if I fail?": the listener's own question, in their words
+        said = asked if re.match(r"I\b", asked) else lower_first(asked)
+        return (f"This session is for the moments you ask yourself: {said}",
+                f"You came here asking: {said}",
+                "Let this time carry you gently toward sleep." if sleep else
+                "This time is ending; take its quiet with you into the days ahead.")
+    told = imperative(topic)  # "Breathe through it": what the session helps the listener do
+    act = "" if told else doing(topic)
     first = act.split(" ", 1)
     if first[0] == "feeling" and first[1:] and first[1].split()[0] in WANTED:
         first[0] = "feeling-wanted"  # "Feeling grounded": "here to help you feel grounded"
@@ -306,7 +314,9 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 f"You came here while {act}.",
                 "Let this time carry you gently toward sleep." if sleep else
                 f"This time is ending; take it with you while {act}.")
-    frame = "doing" if first[0] in _HELPED else _frame(what)
+    if told:
+        what = told
+    frame = "doing" if first[0] in _HELPED or told else _frame(what)
     verb, feeling = opening_feeling(topic)  # "shame after ...": the session lets it go
     if verb in _ACTS and what.lower().startswith(feeling.lower()):
         what, frame = f"{_ACTS[verb]} {what}", "doing"

@@ -22,7 +22,7 @@ from archibald.pipelines.meditation.words import (SMALL, STATE_NOUNS, STATES, ba
                                                   is_verb, is_worker, noun_phrases,
                                                   opening_feeling, plural, remedy,
                                                   to_listener, topic_words, core_topic,
-                                                  with_acronyms)
+                                                  with_acronyms, imperative, question)
 from archibald.script.measures import SLEEP_WORDS
 
 __all__ = ["TopicReading", "read_topic", "thumbnail_words", "fits", "pattern_tags", "goal_words"]
@@ -311,6 +311,17 @@ def thumbnail_words(topic: str) -> list[str]:
 
 
 def _thumbnail_words(topic: str) -> list[str]:
+    asked = question(topic)  # "How do I stop worrying?": "Stop Worrying"
+    inner = re.match(r"how (?:do|can|should|could) i (.+?)\??$|how to (.+?)\??$", asked,
+                     re.IGNORECASE)
+    told = imperative(inner[1] or inner[2]) if inner else "" if asked else imperative(topic)
+    said = told.split()
+    cut = next((i for i in range(2, len(said)) if said[i] in SMALL - _DETS),
+               len(said))  # "Take a break from your phone": "Take a Break"
+    if 2 <= min(len(said), cut) <= 4:  # "Breathe Through It", "Calm Down"
+        return _title_case(" ".join(said[:cut] if len(said) > 4 else said)).split()
+    if asked and len(asked.split()) <= 4:  # "What If I Fail?"
+        return [capital(w) for w in asked.split()]
     topic = core_topic(topic)  # "10 minutes of calm before my 9am": "Calm before 9am"
     reading = read_topic(topic)
     goal = goal_words(reading).split()

@@ -20,7 +20,7 @@ __all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUB
            "is_person", "is_worker", "is_trouble", "noun_phrases", "plural", "singular",
            "to_listener", "topic_words", "remedy", "opening_feeling", "governed", "clause",
            "said_to_listener", "doing", "lower_first", "core_topic", "gift_phrase", "capital", "BEING", "WANTED",
-           "with_acronyms"]
+           "with_acronyms", "imperative", "question"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
 STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
@@ -534,11 +534,16 @@ _INTENSE = re.compile(r"^\s*(?:so|very|really|super|totally|completely|extremely
                       re.IGNORECASE)
 
 
+#: quotes and brackets a topic may be typed with ('"Just relax"', "Calm (for exams)"): the
+#: words inside are the topic, the marks are neither said nor titled
+_UNQUOTED = re.compile(r"[\"“”«»()\[\]{}]|(?<!\w)'|'(?!\w)")
+
+
 def core_topic(topic: str) -> str:
     """``topic`` without the length it names ("10 minutes of calm before my 9am": "calm
     before my 9am") or a word that only strengthens the state after it ("Really anxious
     tonight": "anxious tonight"); the topic itself when nothing else would be left."""
-    rest = without_length(topic)
+    rest = without_length(_UNQUOTED.sub(" ", topic)).strip()
     m = _INTENSE.match(rest)
     if m and (m[1].lower() in STATES or m[1].lower() in STATE_NOUNS):
         rest = rest[m.end():]
@@ -577,3 +582,41 @@ def with_acronyms(text: str, topic: str) -> str:
     if not caps:
         return text
     return re.sub(r"\b\w+\b", lambda m: caps.get(m[0].lower(), m[0]), text)
+
+
+#: verbs a topic may start with as something to do, that no noun starts the same way
+#: ("Breathe through it", "Stop overthinking", "Slow down"; not "Sleep for teenagers")
+_DO = frozenset("""stop quit let be breathe relax slow unwind calm take make find try keep give
+forgive accept trust notice allow drop soften come go get learn leave choose start begin
+quiet ease settle feel""".split())
+
+
+def imperative(topic: str) -> str:
+    """The topic as something the listener is told to do ("Breathe through it", "Just
+    relax", "Stop overthinking"), said as what the session helps with: "breathe through it",
+    "relax", "stop overthinking"; else ""."""
+    said = re.sub(r"^(?:just|please|simply)\s+|,?\s+please$", "",
+                  core_topic(topic).strip().rstrip(".!"), flags=re.IGNORECASE)
+    words = topic_words(said)
+    if not words or words[0] not in _DO or "?" in said:
+        return ""
+    if len(words) > 1 and words[1] in _ABOUT - {"through", "down", "off", "with", "into"} \
+            and words[0] in ("calm", "ease", "quiet", "feel", "trust", "drop"):
+        return ""  # "Calm before an exam", "Ease at work": a thing, not an order
+    if len(words) == 1 and words[0] in ("calm", "ease", "quiet", "trust"):
+        return ""  # "Calm" alone is found, not done
+    return lower_first(to_listener(said))
+
+
+#: how a question starts ("How do I ...", "What if ...", "Why can't I ...")
+_ASKS = re.compile(r"^(?:how|what|why|when|where|who|which|can|could|should|will|would|is|"
+                   r"am|are|do|does|did|shall)(?![\w'’])", re.IGNORECASE)
+
+
+def question(topic: str) -> str:
+    """The topic when it is a question the listener asks ("What if I fail?", "How do I stop
+    worrying"), as they ask it, with its question mark; else ""."""
+    said = re.sub(r"\s+", " ", _UNQUOTED.sub(" ", topic)).strip().rstrip(".!")
+    if not said or not (said.endswith("?") or _ASKS.match(said)):
+        return ""
+    return said[:1].upper() + said[1:].rstrip("?") + "?"
