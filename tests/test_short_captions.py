@@ -178,3 +178,13 @@ def test_a_topic_said_in_the_first_person_is_asked_in_the_viewers_words() -> Non
     from archibald.pipelines.short.concept import _hook_for
 
     assert _hook_for("I can't focus", 0) == "Can't focus?"
+
+
+def test_a_question_is_the_title_and_the_hook() -> None:
+    from archibald.pipelines.short.concept import _brief, make_short_concept
+
+    concept = make_short_concept("Am I doing enough?", 30.0, _brief("Am I doing enough?", 0))
+    assert concept["title"] == "Am I Doing Enough? A 30-Second Reset #Shorts"
+    assert concept["hook"] == "Am I doing enough?"
+    assert stated_seconds(concept["title"]) == [30.0]
+    assert 2 <= len(concept["words"]) <= 4 and not any("?" in w for w in concept["words"])

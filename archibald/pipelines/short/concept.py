@@ -69,8 +69,14 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
     from ...quality.text import coverage
     from ..meditation.catalogue import catalogue
     from ..meditation.topic import goal_words, read_topic
+    from ..meditation.words import core_topic, question
 
-    topic = without_length(topic)           # the title says the Short's own length, once
+    asked = question(topic)
+    if asked:  # the viewer's own question, then what the Short is: "What If I Fail? A ..."
+        aim = f"{_title_case(asked)} A {int(round(seconds))}-Second Reset {_HASHTAG}"
+        if len(aim) <= 100:
+            return aim
+    topic = core_topic(topic)               # the title says the Short's own length, once
     reading = read_topic(topic)
     benefit = goal_words(reading)
     if benefit == "Calm" and theme in catalogue()["themes"] and not reading.situation:
@@ -100,14 +106,16 @@ def reset_phrase(topic: str) -> str:
     they are in the middle of ("While Quitting Smoking") or where and when ("at Your Desk",
     "Between Meetings"); "" for a topic that can ("Calm Before an Exam in 45 Seconds")."""
     from ..meditation.concept import felt_phrase
-    from ..meditation.words import core_topic, doing, said_to_listener, to_listener
+    from ..meditation.words import WANTED, core_topic, doing, said_to_listener, to_listener
 
     core = core_topic(topic)
     felt = felt_phrase(core)
     if felt:
         return f"for {felt}"
     act = doing(core)
-    if act and not act.startswith(("letting", "finding", "forgiving", "healing", "releasing")):
+    wanted = act.split()[1:2] and act.split()[1] in WANTED  # "Feeling happy": had, not a reset
+    if act and not wanted and not act.startswith(("letting", "finding", "forgiving", "healing",
+                                                  "releasing")):
         return f"While {_title_case(act)}"
     prep, _, rest = said_to_listener(core).partition(" ")
     if prep.lower() in _PLACE_PREPS and rest:  # "at Your Desk", "between Meetings"
@@ -137,10 +145,14 @@ def _hook_for(topic: str, seed: int) -> str:
     """The first sentence: a short question the viewer answers yes to, naming the topic."""
     from ..meditation.topic import read_topic
 
+    from ..meditation.words import question
+
     reading = read_topic(without_length(topic))
     phrase = re.sub(r"\s+", " ", without_length(topic).strip().rstrip("?.!")).strip()
     rng = random.Random(f"hook|{seed}|{topic}")
     own: list[str] = []                     # questions that name the topic itself
+    if question(topic):                     # the viewer's own: "What if I fail?"
+        own.append(question(topic))
     if _PROBLEM.search(phrase):  # "I can't sleep": "Can't sleep?", a viewer's own words
         phrase = re.sub(r"^I\s+(?=\w+n't\b)", "", phrase)
         own.append(f"{phrase[:1].upper()}{phrase[1:]}?")
@@ -221,6 +233,7 @@ def make_short_concept(topic: str, seconds: float, brief: dict[str, Any], *,
     from ..meditation.catalogue import catalogue
     from ..meditation.concept import make_concept
     from ..meditation.topic import thumbnail_words
+    from ..meditation.words import question
 
     base = make_concept(without_length(topic), 1.0, brief_from_dict(brief), seed=seed)
     theme = catalogue()["themes"][base.theme]
@@ -230,7 +243,8 @@ def make_short_concept(topic: str, seconds: float, brief: dict[str, Any], *,
             "audience": base.audience, "sleep": base.sleep, "seconds": float(seconds),
             "title": title, "hook": _hook_for(topic, seed),
             "words": (_reset_cover(reset) if reset and reset in title else
-                      cover_words(title)) or thumbnail_words(without_length(topic))[:4],
+                      [] if question(topic) else cover_words(title)) or
+            [w.rstrip("?") for w in thumbnail_words(without_length(topic))[:4]],
             "mood": str(theme["benefit"]).lower()}
 
 
