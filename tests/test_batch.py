@@ -222,7 +222,7 @@ def test_the_same_manifest_runs_on_a_local_ray_instance(tmp_path: Path) -> None:
 def test_ray_with_a_cluster_needs_a_shared_database(work: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("ray")
-    (work / "m.csv").write_text("topic\nx\n")
+    (work / "m.csv").write_text("topic\nrain\n")
     code, _, err = _cli(["batch", str(work / "m.csv"), "--out", str(work / "out"),
                          "--ray", "10.0.0.1:6379"], capsys)
     assert code == 2 and "needs a shared database" in err
