@@ -17,10 +17,11 @@ from functools import lru_cache
 
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.topic import read_topic
-from archibald.pipelines.meditation.words import (BEING, SMALL, WANTED, clause, doing, is_adjective, is_noun,
+from archibald.pipelines.meditation.words import (BEING, SMALL, WANTED, clause, core_topic,
+                                                  doing, imperative, is_adjective, is_noun,
                                                   is_verb, lower_first, opening_feeling,
-                                                  said_to_listener, to_listener, topic_words,
-                                                  core_topic, imperative, question)
+                                                  question, said_to_listener, to_listener,
+                                                  topic_words)
 
 __all__ = ["Setting", "SETTINGS", "key_nouns", "topic_setting", "heart_lines", "mixed_settings", "foreign_marks",
            "names_nouns"]
@@ -225,8 +226,8 @@ def _phrase(topic: str) -> str:
     return lower_first(text) if not re.match(r"(?:I|You)\b", text) else text
 
 
-_PREPS = frozenset({"before", "after", "during", "when", "while", "at", "in", "on", "for", "between",
-                    "through", "ahead"})
+_PREPS = frozenset({"before", "after", "during", "when", "while", "at", "in", "on", "for",
+                    "between", "through", "ahead"})
 
 
 def _frame(what: str) -> str:

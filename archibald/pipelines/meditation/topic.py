@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from archibald.pipelines.meditation.places import find_place
-from archibald.pipelines.meditation.words import (SMALL, STATE_NOUNS, STATES, bare_feeling,
+from archibald.pipelines.meditation.words import (CLOCK, SMALL, STATE_NOUNS, STATES,
+                                                  bare_feeling,
                                                   bare_noun, capital, doing, gift_phrase,
                                                   governed, is_adjective, is_noun, is_person,
                                                   is_verb, is_worker, noun_phrases,
@@ -178,7 +179,7 @@ def _clean(phrase: str) -> str:
 @lru_cache(maxsize=256)
 def read_topic(topic: str) -> TopicReading:
     """The topic's listener and situation (see :class:`TopicReading`)."""
-    text = " ".join(re.findall(r"\d{1,2}(?::\d\d)?[ap]m|[a-z0-9'-]+", topic.lower()))
+    text = " ".join(re.findall(rf"{CLOCK.pattern}|[a-z0-9'-]+", topic.lower()))
     audience, person = _audience(text.split())
     situation, event, ahead = "", "", False
     m = re.search(r"\b(before|after|during|ahead of|following)\s+((?:(?:a|an|the|my|your|"
@@ -281,8 +282,6 @@ def goal_words(reading: TopicReading) -> str:
     return "Deep Sleep" if reading.sleep else _GOAL_WORDS.get(reading.goal, "Calm")
 
 
-#: a time of day said as a noun ("before 9am", "awake at 3am")
-_CLOCK = re.compile(r"\d{1,2}(?::\d\d)?(?:am|pm)")
 _DETS = frozenset({"a", "an", "the"})
 _NOW = frozenset({"tonight", "today", "again", "now"})
 
@@ -298,7 +297,8 @@ def _readable(words: list[str]) -> bool:
                 last.endswith("ing") and words[-2].lower() in ("of", "about"))):
         return True  # an adjective or a verb said as a noun: "Fear of the Dark", "of Flying"
     return last not in SMALL and last not in _SMALL and (
-        is_noun(last) or bool(_CLOCK.fullmatch(last)) or last in ("calm", "go", "sleep", "rest")) and not (
+        is_noun(last) or bool(CLOCK.fullmatch(last))  # "Calm before 9am"
+        or last in ("calm", "go", "sleep", "rest")) and not (
         is_adjective(last) and last not in ("calm",))
 
 
@@ -334,8 +334,9 @@ def _thumbnail_words(topic: str) -> list[str]:
     phrases = noun_phrases(topic)
     if doing(topic):  # what the listener does, to its first thing: "Letting Go
         said = topic_words(to_listener(topic))  # of Anger", "Waiting for Test Results"
-        first = phrases[0].split() if phrases else ["\0"]
-        ends = [i + len(first) for i in range(len(said)) if said[i:i + len(first)] == first]
+        first = phrases[0].split() if phrases else []
+        ends = [i + len(first) for i in range(len(said))
+                if first and said[i:i + len(first)] == first]
         head = said if len(said) <= 4 or not ends else said[:ends[0]]
         head = head if len(head) <= 4 else [w for w in head if w not in _DETS]
         if 2 <= len(head) <= 4 and (head[-1] not in SMALL or head[-1] in _NOW):  # "Quitting
@@ -374,9 +375,8 @@ def _thumbnail_words(topic: str) -> list[str]:
         own = [w for w in own if w not in ("a", "an", "my", "your")]
         candidates += [[*goal[-1:], at, *own], [*goal[-1:], at, *own[-2:]],
                        [*goal[-1:], at, *own[-1:]]]
-    clock = re.search(r"\b(?:(before|by|at|until|till)\s+(?:(?:my|your|the)\s+)?)?"
-                      r"(\d{1,2}(?::\d\d)?[ap]m)\b",
-                      topic.lower())
+    clock = re.search(rf"\b(?:(before|by|at|until|till)\s+(?:(?:my|your|the)\s+)?)?"
+                      rf"({CLOCK.pattern})\b", topic.lower())
     if clock:  # "Awake at 3am": "Calm at 3am"
         candidates.append([*goal[-1:], clock[1] or "at", clock[2]])
     low = " ".join(topic_words(topic))

@@ -15,12 +15,12 @@ import re
 
 from archibald.script.lengths import without_length
 
-__all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUBLES", "HELD", "GIFTS", "is_adjective",
-           "is_verb", "is_noun",
-           "is_person", "is_worker", "is_trouble", "noun_phrases", "plural", "singular",
-           "to_listener", "topic_words", "remedy", "opening_feeling", "governed", "clause",
-           "said_to_listener", "doing", "lower_first", "core_topic", "gift_phrase", "capital", "BEING", "WANTED",
-           "with_acronyms", "imperative", "question"]
+__all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUBLES", "HELD",
+           "GIFTS", "is_adjective", "is_verb", "is_noun", "is_person", "is_worker", "is_trouble",
+           "noun_phrases", "plural", "singular", "to_listener", "topic_words", "remedy",
+           "opening_feeling", "governed", "clause", "said_to_listener", "doing", "lower_first",
+           "core_topic", "gift_phrase", "capital", "BEING", "WANTED", "with_acronyms",
+           "imperative", "question", "CLOCK"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
 STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
@@ -75,9 +75,10 @@ _SWAP = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "your
          "we": "you", "us": "you", "our": "your", "ours": "yours", "ourselves": "yourselves",
          "we're": "you're"}
 _I = frozenset({"i", "i'm", "i've", "i'll", "i'd"})
-_WORD = re.compile(r"\d{1,2}(?::\d\d)?[ap]m\b|[^\W\d_][\w'-]*")  # a time of day ("3am"), or
-# a letter (any alphabet's: "méditation"), then more
-_CLOCK = re.compile(r"\d{1,2}(?::\d\d)?[ap]m")
+#: a time of day said as one word ("3am", "8:30pm")
+CLOCK = re.compile(r"\d{1,2}(?::\d\d)?[ap]m")
+#: a word: a time of day, or a letter (any alphabet's: "méditation"), then more
+_WORD = re.compile(rf"{CLOCK.pattern}\b|[^\W\d_][\w'-]*")
 
 
 def topic_words(text: str) -> list[str]:
@@ -483,7 +484,7 @@ def bare_feeling(words: list[str]) -> str:
         return ""
     state = words[:2] if two in STATE_NOUNS or (
         len(words) > 1 and words[1] in ("out", "up", "down")) else words[:1]
-    return " ".join(state) if all(w in _WHEN or _CLOCK.fullmatch(w)
+    return " ".join(state) if all(w in _WHEN or CLOCK.fullmatch(w)
                                   for w in words[len(state):]) else ""
 
 
