@@ -17,8 +17,8 @@ from functools import lru_cache
 
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.topic import read_topic
-from archibald.pipelines.meditation.words import (BEING, SMALL, WANTED, clause, core_topic,
-                                                  doing, imperative, is_adjective, is_noun,
+from archibald.pipelines.meditation.words import (BEING, SMALL, clause, core_topic, doing,
+                                                  helped, imperative, is_adjective, is_noun,
                                                   is_verb, lower_first, opening_feeling,
                                                   question, said_to_listener, to_listener,
                                                   topic_words)
@@ -267,12 +267,6 @@ _ACTS = {"Letting Go of": "let go of", "Finding Comfort in": "find comfort in",
          "Easing": "ease", "Finding": "find"}
 
 
-#: what a listener does that the session itself helps with ("Letting go of anger": "here to
-#: help you let go of anger"), not something they are in the middle of ("Waiting for ...")
-_HELPED = {"letting": "let", "finding": "find", "forgiving": "forgive", "healing": "heal",
-           "accepting": "accept", "releasing": "release", "building": "build",
-           "feeling-wanted": "feel"}
-
 
 def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
     """The opening, body and closing sentences that name the topic whole (its key nouns in a
@@ -305,11 +299,9 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 "This time is ending; take its quiet with you into the days ahead.")
     told = imperative(topic)  # "Breathe through it": what the session helps the listener do
     act = "" if told else doing(topic)
-    first = act.split(" ", 1)
-    if first[0] == "feeling" and first[1:] and first[1].split()[0] in WANTED:
-        first[0] = "feeling-wanted"  # "Feeling grounded": "here to help you feel grounded"
-    if first[0] in _HELPED and len(first) > 1:  # "Letting go of anger": the session helps
-        act, what = "", f"{_HELPED[first[0]]} {first[1]}"
+    helps = helped(act)  # "Letting go of anger": "here to help you let go of anger"
+    if helps:
+        act, what = "", helps
     if act:  # "Waiting for test results", "Quitting smoking": what the listener is doing
         return (f"This session is for the times you are {act}.",
                 f"You came here while {act}.",
@@ -317,7 +309,7 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 f"This time is ending; take it with you while {act}.")
     if told:
         what = told
-    frame = "doing" if first[0] in _HELPED or told else _frame(what)
+    frame = "doing" if helps or told else _frame(what)
     verb, feeling = opening_feeling(topic)  # "shame after ...": the session lets it go
     if verb in _ACTS and what.lower().startswith(feeling.lower()):
         what, frame = f"{_ACTS[verb]} {what}", "doing"

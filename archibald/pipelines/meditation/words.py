@@ -20,7 +20,7 @@ __all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUB
            "noun_phrases", "plural", "singular", "to_listener", "topic_words", "remedy",
            "opening_feeling", "governed", "clause", "said_to_listener", "doing", "lower_first",
            "core_topic", "gift_phrase", "capital", "BEING", "WANTED", "with_acronyms",
-           "imperative", "question", "CLOCK"]
+           "imperative", "question", "CLOCK", "helped"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
 STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
@@ -621,3 +621,20 @@ def question(topic: str) -> str:
     if not said or not (said.endswith("?") or _ASKS.match(said)):
         return ""
     return said[:1].upper() + said[1:].rstrip("?") + "?"
+
+
+#: what a listener does that a session itself helps with, and the verb that says so
+_HELPED = {"letting": "let", "finding": "find", "forgiving": "forgive", "healing": "heal",
+           "accepting": "accept", "releasing": "release", "building": "build"}
+
+
+def helped(act: str) -> str:
+    """A doing (:func:`doing`) that the session itself helps with, as that help: "letting go
+    of anger": "let go of anger", "feeling grounded": "feel grounded"; "" for one the listener
+    is in the middle of ("waiting for test results", "quitting smoking")."""
+    verb, _, rest = act.partition(" ")
+    if not rest:
+        return ""
+    if verb == "feeling" and rest.split()[0] in WANTED:
+        return f"feel {rest}"
+    return f"{_HELPED[verb]} {rest}" if verb in _HELPED else ""

@@ -106,16 +106,14 @@ def reset_phrase(topic: str) -> str:
     they are in the middle of ("While Quitting Smoking") or where and when ("at Your Desk",
     "Between Meetings"); "" for a topic that can ("Calm Before an Exam in 45 Seconds")."""
     from ..meditation.concept import felt_phrase
-    from ..meditation.words import WANTED, core_topic, doing, said_to_listener, to_listener
+    from ..meditation.words import core_topic, doing, helped, said_to_listener, to_listener
 
     core = core_topic(topic)
     felt = felt_phrase(core)
     if felt:
         return f"for {felt}"
     act = doing(core)
-    wanted = act.split()[1:2] and act.split()[1] in WANTED  # "Feeling happy": had, not a reset
-    if act and not wanted and not act.startswith(("letting", "finding", "forgiving", "healing",
-                                                  "releasing")):
+    if act and not helped(act):  # "Feeling happy", "Letting go ...": had, not a reset
         return f"While {_title_case(act)}"
     prep, _, rest = said_to_listener(core).partition(" ")
     if prep.lower() in _PLACE_PREPS and rest:  # "at Your Desk", "between Meetings"
@@ -144,7 +142,6 @@ _PLACE_PREPS = {"at", "in", "on", "between", "during", "while", "when"}
 def _hook_for(topic: str, seed: int) -> str:
     """The first sentence: a short question the viewer answers yes to, naming the topic."""
     from ..meditation.topic import read_topic
-
     from ..meditation.words import question
 
     reading = read_topic(without_length(topic))
