@@ -573,3 +573,13 @@ def test_quotes_and_brackets_are_neither_said_nor_titled(topic: str, said: str) 
     for text in (title, opening, body, close):
         assert not set('"()“”') & set(text), text
     assert said in (opening + body).lower(), (opening, body)
+
+
+@pytest.mark.parametrize("topic,said", [
+    ("Restless, edgy and irritable", "the times you feel restless, edgy and irritable"),
+    ("Guilt, shame and regret", "help you let go of guilt, shame and regret"),
+    ("Fear, doubt and second-guessing", "help you ease fear, doubt and second-guessing")])
+def test_a_list_the_topic_gives_is_said_in_the_frame_of_its_first_item(topic: str,
+                                                                        said: str) -> None:
+    opening, _, _ = heart_lines(topic, False)
+    assert said in opening, opening

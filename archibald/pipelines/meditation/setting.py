@@ -235,14 +235,14 @@ def _frame(what: str) -> str:
     place ("before a recital"), how the listener is ("nervous before an interview") or what
     they want to do ("let go of the day")."""
     words = what.lower().split()
-    first = words[0] if words else ""
+    first = words[0].strip(",;") if words else ""
     if first in _PREPS:
         return "time"
     if is_verb(first) and not first.endswith("ing") and not is_noun(first):
         return "doing"
     if is_adjective(first):  # "nervous before", "lost and lonely in": a state, no noun follows
-        for w in words[1:]:
-            if w in SMALL and w != "and":
+        for w in what.lower().replace(",", " , ").split()[1:]:  # "tired, wired and ...": states
+            if w in SMALL and w != "and" or w == ",":
                 return "state"
             if is_noun(w) and not is_adjective(w):
                 return "thing"
@@ -311,7 +311,8 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
         what = told
     frame = "doing" if helps or told else _frame(what)
     verb, feeling = opening_feeling(topic)  # "shame after ...": the session lets it go
-    if verb in _ACTS and what.lower().startswith(feeling.lower()):
+    if verb in _ACTS and re.sub(r"[,;]", "", what.lower()).startswith(feeling.lower()):
+        # "Anxiety, panic and racing thoughts": "here to help you ease anxiety, panic and ..."
         what, frame = f"{_ACTS[verb]} {what}", "doing"
     if frame == "time":
         opening, body = f"This session is for you, {what}.", f"You came here for a pause {what}."

@@ -599,8 +599,8 @@ def imperative(topic: str) -> str:
     said = re.sub(r"^(?:just|please|simply)\s+|,?\s+please$", "",
                   core_topic(topic).strip().rstrip(".!"), flags=re.IGNORECASE)
     words = topic_words(said)
-    if not words or words[0] not in _DO or "?" in said:
-        return ""
+    if not words or words[0] not in _DO or "?" in said or re.match(r"\w+\s*[,;]", said):
+        return ""  # "Calm, clear and focused" is a list of states, not an order
     if len(words) > 1 and words[1] in _ABOUT - {"through", "down", "off", "with", "into"} \
             and words[0] in ("calm", "ease", "quiet", "feel", "trust", "drop"):
         return ""  # "Calm before an exam", "Ease at work": a thing, not an order
