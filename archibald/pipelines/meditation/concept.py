@@ -86,10 +86,11 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
     candidates = []
     lead = _lead(topic)
     gift = "" if lead or people else gift_phrase(topic)
-    if gift and len(f"{_title_case(said_to_listener(topic))}: {what}") <= TITLE_MAX:
+    named = f"{_title_case(said_to_listener(topic))}: {what}" if gift else ""
+    if named and len(named) <= TITLE_MAX:
         # the topic names the benefit in its own words: "Morning Gratitude: 10-Minute ...",
         # never "Gratitude for Morning Gratitude"
-        return f"{_title_case(said_to_listener(topic))}: {what}"
+        return named
     if lead and not people:  # "Letting Go of Regret After Snapping at Your Kids"
         candidates += [f"{lead}: {what}", f"{what}: {lead}"]
     felt = "" if lead or people else felt_phrase(topic)

@@ -209,12 +209,17 @@ def governed(topic: str, phrase: str) -> bool:
     return False
 
 
+def shouted(text: str) -> bool:
+    """Whether ``text`` is typed all in capitals (more than three letters, none lower case)."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) > 3 and all(c.isupper() for c in letters)
+
+
 def said_to_listener(topic: str) -> str:
     """The topic as one line said to the listener ("Missing my dog." -> "Missing your dog"):
     spaces made single, the end's mark dropped, the first person the second."""
     said = re.sub(r"\s+", " ", _SYMBOLS.sub("", topic)).strip().rstrip(".!?,;:")
-    letters = [c for c in said if c.isalpha()]
-    if len(letters) > 3 and all(c.isupper() for c in letters):  # a topic said in capitals
+    if shouted(said):  # a topic said in capitals
         said = re.sub(r"\bi\b", "I", said.lower())
         said = said[:1].upper() + said[1:]
     return to_listener(said)
@@ -576,8 +581,7 @@ def capital(word: str) -> str:
 def with_acronyms(text: str, topic: str) -> str:
     """``text`` with each acronym as ``topic`` writes it ("Before Your Mri": "Before Your
     MRI"); a topic typed all in capitals has none (its words are said in a voice's case)."""
-    letters = [c for c in topic if c.isalpha()]
-    if len(letters) > 3 and all(c.isupper() for c in letters):
+    if shouted(topic):
         return text
     caps = {w.lower(): w for w in re.findall(r"\b[A-Z][A-Z0-9]+\b", topic)}
     if not caps:

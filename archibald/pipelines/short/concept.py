@@ -148,8 +148,9 @@ def _hook_for(topic: str, seed: int) -> str:
     phrase = re.sub(r"\s+", " ", without_length(topic).strip().rstrip("?.!")).strip()
     rng = random.Random(f"hook|{seed}|{topic}")
     own: list[str] = []                     # questions that name the topic itself
-    if question(topic):                     # the viewer's own: "What if I fail?"
-        own.append(question(topic))
+    asked = question(topic)
+    if asked:                               # the viewer's own: "What if I fail?"
+        own.append(asked)
     if _PROBLEM.search(phrase):  # "I can't sleep": "Can't sleep?", a viewer's own words
         phrase = re.sub(r"^I\s+(?=\w+n't\b)", "", phrase)
         own.append(f"{phrase[:1].upper()}{phrase[1:]}?")
