@@ -583,3 +583,12 @@ def test_a_list_the_topic_gives_is_said_in_the_frame_of_its_first_item(topic: st
                                                                         said: str) -> None:
     opening, _, _ = heart_lines(topic, False)
     assert said in opening, opening
+
+
+@pytest.mark.parametrize("topic", ["Slow Sundays with my kids", "Quiet evenings alone",
+                                   "Calm waters"])
+def test_an_adjective_before_its_noun_is_a_thing_not_an_order(topic: str) -> None:
+    opening, _, _ = heart_lines(topic, False)
+    assert "help you slow sundays" not in opening.lower() and \
+        "help you quiet evenings" not in opening.lower() and \
+        "help you calm waters" not in opening.lower(), opening

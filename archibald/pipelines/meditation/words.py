@@ -610,6 +610,9 @@ def imperative(topic: str) -> str:
         return ""  # "Calm before an exam", "Ease at work": a thing, not an order
     if len(words) == 1 and words[0] in ("calm", "ease", "quiet", "trust"):
         return ""  # "Calm" alone is found, not done
+    phrases = noun_phrases(said)
+    if phrases and len(phrases[0].split()) > 1 and phrases[0].split()[0] == words[0]:
+        return ""  # "Slow mornings", "Calm seas": a noun phrase, not an order
     return lower_first(to_listener(said))
 
 
