@@ -19,6 +19,8 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
 fi
 "$PY" -m mypy archibald   # strict (pyproject's [tool.mypy]); a type error fails the run
 status=$?
-"$PY" -m pytest "$@" || status=$?
+# two pytest-xdist workers (ARCHIBALD_TEST_WORKERS=0: one process), each with its own
+# PostgreSQL database (tests/pg_helpers.py)
+"$PY" -m pytest -n "${ARCHIBALD_TEST_WORKERS:-2}" "$@" || status=$?
 scripts/pg-test-server.sh stop "$PGDIR"
 exit $status

@@ -14,7 +14,7 @@ import pytest
 
 from stubs.base import prompt_of
 from stubs.fixtures import anthropic_stub, deepseek_stub, provider_env  # noqa: F401
-from test_memory import _pg_url, _reset_pg
+from pg_helpers import pg_url, reset_pg
 from test_produce_providers import _writer_reply
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -29,8 +29,8 @@ LIMIT_USD = 0.04
 
 def test_twenty_items_on_two_processes_share_one_ledger_and_one_monthly_limit(
         anthropic_stub: Any, deepseek_stub: Any, provider_env: Any, tmp_path: Path) -> None:
-    url = _pg_url()
-    _reset_pg(url)
+    url = pg_url()
+    reset_pg(url)
     anthropic_stub.reply_text = lambda body: _writer_reply(prompt_of(body))
     deepseek_stub.reply_text = lambda body: _writer_reply(prompt_of(body))
     # usage a real provider could report: never more prompt tokens than the prompt has bytes
@@ -77,7 +77,7 @@ def test_twenty_items_on_two_processes_share_one_ledger_and_one_monthly_limit(
         for p in procs:
             if p.poll() is None:
                 p.kill()
-        _reset_pg(url)
+        reset_pg(url)
 
 
 def _ledger_rows(url: str) -> list[dict[str, Any]]:

@@ -30,7 +30,7 @@ from archibald.store.memory import Memory
 from archibald.store.migrations import attempts
 from proc_helpers import children
 from stubs.fixtures import deepseek_stub, provider_env  # noqa: F401
-from test_memory import _pg_url, _reset_pg
+from pg_helpers import pg_url, reset_pg
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -65,8 +65,8 @@ def _worker_serving(server: int, gateway_port: int, client_port: int) -> int:
 
 def test_four_workers_a_one_dollar_key_400_requests_and_a_worker_killed_mid_stream(
         deepseek_stub: Any, provider_env: Any, tmp_path: Path) -> None:
-    url = _pg_url()
-    _reset_pg(url)
+    url = pg_url()
+    reset_pg(url)
     deepseek_stub.usage = {"prompt_tokens": 12, "completion_tokens": 20_000,
                            "total_tokens": 20_012}
     deepseek_stub.reasoning_tokens = 0
@@ -162,4 +162,4 @@ def test_four_workers_a_one_dollar_key_400_requests_and_a_worker_killed_mid_stre
         assert memory.spent_nano(channel=channel_of("load")) <= BUDGET_USD * NANO
     finally:
         gw.close()
-        _reset_pg(url)
+        reset_pg(url)

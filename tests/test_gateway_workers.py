@@ -21,7 +21,7 @@ from archibald.serve.gateway.keys import Keys, channel_of
 from archibald.store.ledger import NANO
 from archibald.store.memory import Memory
 from stubs.fixtures import deepseek_stub, provider_env  # noqa: F401
-from test_memory import _pg_url, _reset_pg
+from pg_helpers import pg_url, reset_pg
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -36,8 +36,8 @@ def _free_port() -> int:
 
 def test_four_workers_share_one_ledger_and_never_overshoot_a_key(
         deepseek_stub: Any, provider_env: Any, tmp_path: Path) -> None:
-    url = _pg_url()
-    _reset_pg(url)
+    url = pg_url()
+    reset_pg(url)
     # usage a real provider could report: no more prompt tokens than the prompt, no more
     # output than max_tokens
     deepseek_stub.usage = {"prompt_tokens": 12, "completion_tokens": 40, "total_tokens": 52}
@@ -87,4 +87,4 @@ def test_four_workers_share_one_ledger_and_never_overshoot_a_key(
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         memory.close()
-        _reset_pg(url)
+        reset_pg(url)

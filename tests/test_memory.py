@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 from hypothesis import given, settings, strategies as st
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from archibald.store.ledger import Attempt, to_nano, total_nano
 from archibald.store.memory import Memory
-from archibald.store.migrations import MIGRATIONS, metadata
-
-
-def _pg_url() -> str:
-    url = os.environ.get("ARCHIBALD_TEST_PG_URL")
-    if not url:
-        pytest.skip("PostgreSQL tests skipped: "
-                    + os.environ.get("ARCHIBALD_TEST_PG_SKIP", "ARCHIBALD_TEST_PG_URL not set "
-                                     "(run `make test` to start a loopback server)"))
-    return url
-
-
-def _reset_pg(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS schema_migrations"))
-    engine.dispose()
+from archibald.store.migrations import MIGRATIONS
+from pg_helpers import pg_url, reset_pg
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -40,12 +23,12 @@ def memory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Memory]:
         yield m
         m.close()
     else:
-        url = _pg_url()
-        _reset_pg(url)
+        url = pg_url()
+        reset_pg(url)
         m = Memory(url)
         yield m
         m.close()
-        _reset_pg(url)
+        reset_pg(url)
 
 
 def test_migrations_are_named_applied_once_and_recorded(memory: Memory) -> None:

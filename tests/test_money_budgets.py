@@ -24,7 +24,7 @@ from archibald.core.router import Registry, Router
 from archibald.core.tasks import Context, Task
 from stubs.anthropic import AnthropicStub
 from stubs.fixtures import anthropic_stub, fal_stub, provider_env  # noqa: F401
-from test_memory import _pg_url, _reset_pg
+from pg_helpers import pg_url, reset_pg
 
 #: a process that spends $0.01 a call (a slow call: the window a check-then-record budget
 #: loses to the other process) until the monthly budget refuses
@@ -131,12 +131,12 @@ def test_two_processes_on_one_sqlite_database_never_cross_the_monthly_limit(
 @pytest.mark.postgres
 def test_two_processes_on_one_postgresql_database_never_cross_the_monthly_limit(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = _pg_url()
-    _reset_pg(url)
+    url = pg_url()
+    reset_pg(url)
     try:
         _check_race(_race(tmp_path, url, monkeypatch), url)
     finally:
-        _reset_pg(url)
+        reset_pg(url)
 
 
 def _chat_router(tmp_path: Path, budgets: str) -> tuple[Router, Memory]:

@@ -134,12 +134,16 @@ def test_unconfigured_and_no_secret_leak(openhands_stub, monkeypatch, sleeps, tm
     with pytest.raises(RouteUnavailable):
         go(make(sleeps), tmp_path)
     monkeypatch.setenv("OPENHANDS_URL", openhands_stub.base_url)
-    monkeypatch.setenv("OPENHANDS_API_KEY", "wrong-key-" + openhands_stub.api_key)
+    sent = "wrong-key-" + openhands_stub.api_key
+    monkeypatch.setenv("OPENHANDS_API_KEY", sent)
     caplog.set_level(logging.DEBUG)
-    openhands_stub.fail(500, {"detail": f"who is {openhands_stub.api_key}?"})
+    # the provider echoes the key it was sent (never registered by an earlier test in this
+    # process: under pytest-xdist this test may be its worker's first)
+    openhands_stub.fail(500, {"detail": f"who is {sent}?"})
     with pytest.raises(NonRetryable) as err:
         go(make(sleeps), tmp_path)
     assert err.value.status == 401
+    assert sent not in caplog.text + str(err.value)
     assert openhands_stub.api_key not in caplog.text + str(err.value)
 
 

@@ -11,13 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from archibald.config import load_settings
 from archibald.store.memory import Memory
-from archibald.store.migrations import metadata, runs, schedule_slots, studio_jobs
+from archibald.store.migrations import runs, schedule_slots, studio_jobs
 from archibald.serve.studio.schedules import (Cron, claim, due, load_schedules, next_index,
                                               parse_when)
+from pg_helpers import pg_url, reset_pg
 from studio_helpers import archibald, make_place, serve
 
 
@@ -86,16 +87,9 @@ def test_a_slot_has_one_lease_and_a_missed_slot_runs_once(tmp_path: Path) -> Non
         m.close()
 
 
-def _pg_url() -> str:
-    url = os.environ.get("ARCHIBALD_TEST_PG_URL")
-    if not url:
-        pytest.skip("PostgreSQL tests skipped: " + os.environ.get(
-            "ARCHIBALD_TEST_PG_SKIP", "ARCHIBALD_TEST_PG_URL not set (run `make test`)"))
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS schema_migrations"))
-    engine.dispose()
+def _fresh_pg() -> str:
+    url = pg_url()
+    reset_pg(url)
     return url
 
 
@@ -126,7 +120,7 @@ def test_every_minute_runs_once_per_slot_with_two_servers_and_across_a_restart(
     waited for in real time: the two stores share the wait)."""
     stores: dict[str, str | None] = {"sqlite": None}
     if os.environ.get("ARCHIBALD_TEST_PG_URL"):
-        stores["postgresql"] = _pg_url()
+        stores["postgresql"] = _fresh_pg()
     with ThreadPoolExecutor(len(stores)) as pool:
         for done in [pool.submit(_every_minute, tmp_path / name, url)
                      for name, url in stores.items()]:
