@@ -592,3 +592,67 @@ def test_an_adjective_before_its_noun_is_a_thing_not_an_order(topic: str) -> Non
     assert "help you slow sundays" not in opening.lower() and \
         "help you quiet evenings" not in opening.lower() and \
         "help you calm waters" not in opening.lower(), opening
+
+
+@pytest.mark.parametrize("topic,states", [("Steady, kind and patient", ["Steady", "Kind", "Patient"]),
+                                          ("Brave and open", ["Brave", "Open"]),
+                                          ("Grateful and rested tonight", ["Grateful", "Rested"])])
+def test_a_list_of_states_to_come_to_is_felt_whole(topic: str, states: list[str]) -> None:
+    """Every state of the list is what the session gives: titled "Feeling ...", with no
+    stress relief after it, helped in the heart lines, and all on the thumbnail."""
+    from archibald.pipelines.meditation.topic import thumbnail_words
+
+    title = _title(topic)
+    head = title.split(":")[0]
+    assert head.startswith("Feeling ") and all(s in head for s in states), title
+    assert "Stress Relief" not in title, title
+    opening, _, _ = heart_lines(topic, False)
+    assert opening.startswith("This session is here to help you feel " + states[0].lower()), \
+        opening
+    thumb = " ".join(thumbnail_words(topic))
+    assert all(s in thumb for s in states) and len(thumb.split()) <= 4, thumb
+
+
+@pytest.mark.parametrize("topic", ["Strong", "Clear", "Still anxious about the move",
+                                   "Calm before a court hearing"])
+def test_a_lone_word_that_says_too_little_is_not_made_a_wanted_state(topic: str) -> None:
+    assert not _title(topic).startswith("Feeling Strong") and \
+        not _title(topic).startswith("Feeling Clear") and \
+        not _title(topic).startswith("Feeling Calm"), _title(topic)
+
+
+@pytest.mark.parametrize("topic,lead", [("Busy head at bedtime", "Easing a Busy Head"),
+                                        ("An overthinking mind", "Easing an Overthinking Mind"),
+                                        ("Tense jaw", "Easing a Tense Jaw")])
+def test_a_troubled_part_of_the_body_or_mind_is_eased_with_its_article(topic: str,
+                                                                       lead: str) -> None:
+    title = _title(topic)
+    assert title.startswith(lead), title
+
+
+@pytest.mark.parametrize("topic", ["Peaceful heart", "A steady mind", "Relaxed body"])
+def test_a_wanted_state_of_the_mind_is_no_trouble_to_ease(topic: str) -> None:
+    from archibald.pipelines.meditation.topic import thumbnail_words
+
+    assert not _title(topic).startswith("Easing"), _title(topic)
+    assert thumbnail_words(topic)[0] != "Easing"
+    opening, _, _ = heart_lines(topic, False)
+    assert "ease" not in opening.split(), opening
+
+
+def test_still_before_a_state_only_strengthens_it() -> None:
+    title = _title("Still awake at 2am")
+    assert "When You're Awake at 2am" in title and "Stress Relief:" not in title.split(" for ")[0]
+    opening, _, _ = heart_lines("Still awake at 2am", False)
+    assert "for still awake" not in opening, opening
+
+
+@pytest.mark.parametrize("topic", ["Calm thoughts before sleep", "Rest before my rest day",
+                                   "Deep sleep before a sleep study", "Focus for a focus group",
+                                   "Calm in a calm sea", "Peace before peace talks"])
+def test_a_thumbnail_never_says_a_word_twice(topic: str) -> None:
+    from archibald.pipelines.meditation.topic import thumbnail_words
+    from archibald.pipelines.meditation.words import SMALL
+
+    own = [w.lower() for w in thumbnail_words(topic) if w.lower() not in SMALL]
+    assert len(own) == len(set(own)), thumbnail_words(topic)

@@ -16,7 +16,8 @@ from archibald.pipelines.meditation.words import (BEING, STATE_NOUNS, STATES, ba
                                                   is_trouble, lower_first, noun_phrases,
                                                   opening_feeling, said_to_listener,
                                                   to_listener, topic_words, core_topic,
-                                                  with_acronyms, imperative, question)
+                                                  with_acronyms, imperative, question,
+                                                  wanted_states)
 
 if TYPE_CHECKING:
     from archibald.pipelines.meditation.research import ResearchBrief
@@ -96,7 +97,10 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
     felt = "" if lead or people else felt_phrase(topic)
     whole = "" if lead or people or felt else _whole(topic)
     if whole:  # "Missing Your Dog: ...", never "Stress Relief for Your Dog"
-        candidates += [f"{whole}: {what}"] if benefit.lower() in whole.lower() else \
+        # a state to come to is the benefit itself: "Feeling Happy: 10-Minute ...", "Feeling
+        # Safe at Home: ...", never "... for Stress Relief"
+        candidates += [f"{whole}: {what}"] if benefit.lower() in whole.lower() \
+            or wanted_states(topic) else \
             [f"{whole}: {what} for {benefit}", f"{whole}: {what}"]
     if felt:  # "... for When You Feel Scared of the Dark", never "Stress Relief for the Dark"
         candidates.append(f"{what} for {felt}: {benefit}")
@@ -140,11 +144,13 @@ def _lead(topic: str) -> str:
     (its first noun phrase): a feeling held is let go of ("Letting Go of Regret After Snapping
     at Your Kids"), grief is comforted, another trouble eased ("Easing Sports Nerves Before a
     Football Final"), a gift found ("Finding Courage Before ..."); else ""."""
-    verb, _ = opening_feeling(topic)
+    verb, feeling = opening_feeling(topic)
     if not verb:
         return ""
     said = said_to_listener(topic)
-    return f"{verb} {_title_case(lower_first(said), lower_first=True)}"
+    given = said.split()[0].lower() in ("a", "an")
+    article = feeling.split()[0] + " " if feeling.split()[0] in ("a", "an") and not given else ""
+    return f"{verb} {article}{_title_case(lower_first(said), lower_first=True)}"
 
 
 def felt_phrase(topic: str) -> str:

@@ -18,6 +18,7 @@ from functools import lru_cache
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.topic import read_topic
 from archibald.pipelines.meditation.words import (BEING, SMALL, clause, core_topic, doing,
+                                                  indefinite,
                                                   helped, imperative, is_adjective, is_noun,
                                                   is_verb, lower_first, opening_feeling,
                                                   question, said_to_listener, to_listener,
@@ -259,7 +260,7 @@ def _article(what: str) -> str:
     head = next((w for w in words[1:] if not is_adjective(w)), "")
     if not is_noun(head) or head.endswith("s"):
         return what
-    return ("an " if re.match(r"[aeiou]", what) else "a ") + what
+    return indefinite(what)
 
 
 #: what a session does with a feeling a topic opens with, said as the listener's act

@@ -23,6 +23,7 @@ from archibald.pipelines.meditation.words import (CLOCK, SMALL, STATE_NOUNS, STA
                                                   is_verb, is_worker, noun_phrases,
                                                   opening_feeling, plural, remedy,
                                                   to_listener, topic_words, core_topic,
+                                                  wanted_states,
                                                   with_acronyms, imperative, question)
 from archibald.script.measures import SLEEP_WORDS
 
@@ -332,6 +333,11 @@ def _thumbnail_words(topic: str) -> list[str]:
         goal = [capital(gift.split()[-1])]
     candidates: list[list[str]] = []
     phrases = noun_phrases(topic)
+    states = wanted_states(topic)
+    if len(states) >= 3:  # "Calm, Clear, Focused": every state, and nothing else
+        return [capital(w) + "," for w in states[:-1]] + [capital(states[-1])]
+    if len(states) == 2:  # "Feeling Light and Free", without its "today"
+        return _title_case(" and ".join(["Feeling " + states[0], *states[1:]])).split()
     if doing(topic):  # what the listener does, to its first thing: "Letting Go
         said = topic_words(to_listener(topic))  # of Anger", "Waiting for Test Results"
         first = phrases[0].split() if phrases else []
@@ -402,6 +408,7 @@ def _thumbnail_words(topic: str) -> list[str]:
         candidates.append(gift.split())
     candidates += [*lead, goal]  # a gift found: "Finding Courage"
     for words in candidates:
-        if _readable(words):
+        own = [w.lower() for w in words if w.lower() not in SMALL]
+        if _readable(words) and len(set(own)) == len(own):  # never "Deep Sleep before Sleep"
             return _title_case(" ".join(words)).split()
     return _title_case(" ".join([*goal, "Meditation"][-3:])).split()

@@ -19,8 +19,8 @@ __all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUB
            "GIFTS", "is_adjective", "is_verb", "is_noun", "is_person", "is_worker", "is_trouble",
            "noun_phrases", "plural", "singular", "to_listener", "topic_words", "remedy",
            "opening_feeling", "governed", "clause", "said_to_listener", "doing", "lower_first",
-           "core_topic", "gift_phrase", "capital", "BEING", "WANTED", "with_acronyms",
-           "imperative", "question", "CLOCK", "helped"]
+           "core_topic", "gift_phrase", "wanted_states", "indefinite", "capital", "BEING",
+           "WANTED", "with_acronyms", "imperative", "question", "CLOCK", "helped"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
 STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
@@ -433,11 +433,19 @@ inspiration resilience forgiveness serenity contentment happiness self-love self
 WANTED = frozenset("""relaxed grounded happy peaceful quiet content rested centred centered
 focused confident hopeful present joyful grateful balanced refreshed energised energized
 motivated safe serene loved calmer lighter""".split())
+#: states wanted only beside another in a list ("Calm, clear and focused", "Strong and
+#: steady"): alone, "Calm" is the benefit itself and "Clear" or "Strong" too little to frame
+_ALSO_WANTED = frozenset("""calm clear strong steady ready free brave whole light still open
+kind patient gentle fresh alive bold soft warm settled""".split())
+_JOINS = frozenset(["and", "&", "yet", "but"])
+#: words that set a wanted state somewhere ("Calm and confident before my exam")
+_WHERE = frozenset("before after at in during for through while when on with around".split())
 #: states the listener is in rather than feels ("When You're Awake at 3am", not "Feel Awake")
 BEING = frozenset("awake up sick ill pregnant".split())
 #: parts of the body and mind a state is said of ("restless legs", "anxious thoughts")
 _SEATS = frozenset("""thoughts mind legs shoulders heart head chest stomach jaw neck back body
 muscles nerves""".split())
+_ONE_SEAT = frozenset("mind heart head chest stomach jaw neck back body".split())
 
 
 #: the noun for a state a topic says of its listener ("nervous before my driving test":
@@ -502,7 +510,9 @@ def is_trouble(phrase: str) -> bool:
     head = words[-1]
     if head in TROUBLES or head.endswith(("ness", "iety", "phobia")) and head not in GIFTS:
         return True
-    return head in _SEATS and any(is_adjective(w) for w in words[:-1])
+    said = [w for w in words[:-1] if w not in ("a", "an", "the", "my", "your", "our")]
+    return head in _SEATS and any(is_adjective(w) or w.endswith("ing") for w in said) and not \
+        any(w in WANTED or w in _ALSO_WANTED for w in said)  # "a quiet mind" is no trouble
 
 
 _GRIEFS = frozenset("grief sorrow heartbreak heartache loss mourning".split())
@@ -520,23 +530,35 @@ def remedy(phrase: str) -> str:
         return "Finding Comfort in"
     if is_trouble(phrase):
         return "Easing"
+    said = [w for w in words[:-1] if w not in ("a", "an", "the", "my", "your", "our")]
+    if head in _SEATS and said and all(w in WANTED or w in _ALSO_WANTED for w in said):
+        return "Finding"  # a state of mind to come to: "Finding a Peaceful Heart"
     return "Finding" if len(words) == 1 and head in GIFTS else ""
+
+
+def indefinite(phrase: str) -> str:
+    """``phrase`` after "a" or "an", as its first sound asks ("an anxious mind")."""
+    return ("an " if re.match(r"[aeiou]", phrase, re.IGNORECASE) else "a ") + phrase
 
 
 def opening_feeling(topic: str) -> tuple[str, str]:
     """The feeling a topic starts with and what a session does with it ("Sports nerves before
     a final": ("Easing", "sports nerves")), or ("", "")."""
     words = topic_words(topic)
+    words = words[1:] if words[:1] in (["a"], ["an"]) else words  # "A heavy heart"
     phrases = noun_phrases(topic)
     if not words or not phrases or phrases[0].split()[0] != words[0]:
         return "", ""
     verb = remedy(phrases[0])
+    if verb and phrases[0].split()[-1] in _ONE_SEAT:  # "Easing a Busy Mind"
+        return verb, indefinite(phrases[0])
     return (verb, phrases[0]) if verb else ("", "")
 
 
-#: words that only make the state after them stronger ("really anxious", "wide awake")
+#: words that only make the state after them stronger ("really anxious", "wide awake", "still
+#: awake")
 _INTENSE = re.compile(r"^\s*(?:so|very|really|super|totally|completely|extremely|utterly|wide|"
-                      r"quite|pretty|a bit|a little|kind of|kinda|too)\s+(?=([^\W\d_][\w'-]*))",
+                      r"quite|pretty|a bit|a little|kind of|kinda|too|still)\s+(?=([^\W\d_][\w'-]*))",
                       re.IGNORECASE)
 
 
@@ -554,9 +576,36 @@ def core_topic(topic: str) -> str:
     if m and (m[1].lower() in STATES or m[1].lower() in STATE_NOUNS):
         rest = rest[m.end():]
     said = topic_words(rest)
-    if said and said[0] in WANTED and all(w in _WHEN for w in said[1:]):
-        rest = "Feeling " + lower_first(rest.strip())  # "Happy": "Feeling happy", to be felt
+    n = wanted_lead(said)
+    if n and (all(w in _WHEN for w in said[n:]) or said[n] in _WHERE):
+        # "Happy": "Feeling happy", to be felt; "Calm and confident before my exam" too
+        rest = "Feeling " + lower_first(rest.strip())
     return rest if topic_words(rest) else topic
+
+
+def wanted_lead(words: list[str]) -> int:
+    """How many of ``words`` open with the state (or list of states) a listener comes to
+    feel: "happy" (1), "calm, clear and focused" (4); 0 when they open with none. A list may
+    hold a word (:data:`_ALSO_WANTED`) that alone says too little."""
+    n = states = 0
+    while n < len(words) and (words[n] in WANTED or words[n] in _ALSO_WANTED
+                              or (states and words[n] in _JOINS)):
+        states += words[n] not in _JOINS
+        n += 1
+    while n and words[n - 1] in _JOINS:  # "calm and" ends on a join: not part of the list
+        n -= 1
+    if not states or (states == 1 and words[0] not in WANTED):
+        return 0
+    return n
+
+
+def wanted_states(topic: str) -> list[str]:
+    """The states a topic that opens "Feeling" comes to feel ("Feeling calm, clear and focused
+    before work": calm, clear, focused); [] for any other topic."""
+    said = topic_words(topic)
+    n = wanted_lead(said[1:]) if said[:1] == ["feeling"] else 0
+    return [w for w in said[1:1 + n] if w not in _JOINS]
+
 
 
 def gift_phrase(topic: str) -> str:
@@ -642,6 +691,6 @@ def helped(act: str) -> str:
     verb, _, rest = act.partition(" ")
     if not rest:
         return ""
-    if verb == "feeling" and rest.split()[0] in WANTED:
+    if verb == "feeling" and wanted_lead(topic_words(rest)):
         return f"feel {rest}"
     return f"{_HELPED[verb]} {rest}" if verb in _HELPED else ""

@@ -69,7 +69,7 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
     from ...quality.text import coverage
     from ..meditation.catalogue import catalogue
     from ..meditation.topic import goal_words, read_topic
-    from ..meditation.words import core_topic, question
+    from ..meditation.words import core_topic, question, wanted_states
 
     asked = question(topic)
     if asked:  # the viewer's own question, then what the Short is: "What If I Fail? A ..."
@@ -77,6 +77,8 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
         if len(aim) <= 100:
             return aim
     topic = core_topic(topic)               # the title says the Short's own length, once
+    if len(wanted_states(topic)) > 1:  # a list of states is said as typed: "Calm, Clear and
+        topic = topic.split(" ", 1)[1]  # Focused in 45 Seconds" (not "Feeling Calm, ...")
     reading = read_topic(topic)
     benefit = goal_words(reading)
     if benefit == "Calm" and theme in catalogue()["themes"] and not reading.situation:
