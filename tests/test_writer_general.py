@@ -656,3 +656,13 @@ def test_a_thumbnail_never_says_a_word_twice(topic: str) -> None:
 
     own = [w.lower() for w in thumbnail_words(topic) if w.lower() not in SMALL]
     assert len(own) == len(set(own)), thumbnail_words(topic)
+
+
+@pytest.mark.parametrize("topic", ["Swimming pool anxiety", "Boarding school homesickness",
+                                   "Meeting room nerves before my pitch"])
+def test_a_feeling_named_after_a_gerund_compound_is_eased_not_done(topic: str) -> None:
+    """"Swimming pool anxiety" is a feeling with a name, never "the times you are swimming
+    pool anxiety"."""
+    opening, body, _ = heart_lines(topic, False)
+    assert "you are" not in opening and "while" not in body, (opening, body)
+    assert opening.startswith("This session is here to help you ease "), opening

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from archibald.errors import InputError
-from archibald.pipelines.meditation.catalogue import catalogue
+from archibald.pipelines.meditation.catalogue import catalogue, named_practice
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.topic import goal_words, read_topic
 from archibald.pipelines.meditation.words import (BEING, STATE_NOUNS, STATES, bare_feeling, capital,
@@ -70,6 +70,9 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
     benefit = benefit[:1].upper() + benefit[1:]  # "a Fresh Start ...": a title's first word
     kind = "Sleep Meditation" if sleep else "Guided Meditation"
     tech = cat["techniques"][technique]["name"]
+    practice = named_practice(topic)  # "Guided imagery for kids": said as the topic says it
+    if practice is not None and practice.technique == technique:
+        tech = _title_case(practice.name)
     named_tech = tech.lower() in topic.lower()
     situation = _title_case(to_listener(reading.situation))  # "After Your Grandmother..."
     people = _title_case(reading.audience)
@@ -82,6 +85,20 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
         head = f"{_title_case(asked)} {what}" if asked else f"{_title_case(told)}: {what}"
         for aim in ([head] if benefit.lower() in head.lower() else
                     [f"{head} for {benefit}", head]):  # the benefit, as every title says it
+            if len(aim) <= TITLE_MAX:
+                return aim
+    # a person after a practice is its audience ("Body scan for nurses"), unless a relation
+    # ("for my sister") or whom the practice is sent to ("Metta for a difficult colleague")
+    sent_to = practice is not None and (
+        re.search(r"\b(?:my|your|our)\b", topic, re.IGNORECASE)
+        or cat["techniques"][practice.technique].get("sent_to", False))
+    if practice is not None and practice.leads and (sent_to or not people):  # what for:
+        # "Yoga Nidra for Sleep: 10-Minute Sleep Meditation"; alone, with its benefit
+        head = _title_case(said_to_listener(topic))
+        alone = len(topic_words(topic)) == len(practice.name.split())
+        said = f"{head}: {m}-Minute {kind}"
+        for aim in [f"{said} for {cat['techniques'][practice.technique]['benefit']}"] * alone \
+                + [said]:
             if len(aim) <= TITLE_MAX:
                 return aim
     candidates = []
@@ -127,6 +144,9 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
         # a season the topic names, never the calendar's (issue 25.6)
         candidates.append(f"{m}-Minute {cat['seasons'][season]['name']} Meditation for {benefit}")
     candidates.append(f"{m}-Minute {kind} for {benefit}")
+    # the technique named once: "Deep Sleep with a Body Scan: 10-Minute Sleep Meditation"
+    candidates = [c.replace(f"{m}-Minute {tech}", f"{m}-Minute {kind}")
+                  if c.lower().count(tech.lower()) > 1 else c for c in candidates]
     fitting = [c for c in candidates if len(c) <= TITLE_MAX]
     # the richest that fits, with a seeded choice among the two richest
     if lead and not people and fitting[0].startswith(lead):

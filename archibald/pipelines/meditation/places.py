@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archibald.pipelines.meditation.words import is_adjective, is_noun, is_person, topic_words
+from archibald.pipelines.meditation.people import is_person
+from archibald.pipelines.meditation.words import is_adjective, is_noun, topic_words
 
 __all__ = ["Place", "Imagery", "find_place", "IMAGERY"]
 

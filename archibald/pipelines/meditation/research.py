@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archibald.errors import InputError
-from archibald.pipelines.meditation.catalogue import catalogue
+from archibald.pipelines.meditation.catalogue import catalogue, named_practice
 from archibald.pipelines.meditation.topic import read_topic
 
 __all__ = ["ResearchBrief", "research"]
@@ -121,6 +121,11 @@ def research(topic: str, *, month: int | None = None, seed: int = 0) -> Research
     goal_technique = _GOAL_TECHNIQUES.get(reading.goal)
     if goal_technique in techniques:
         techniques[goal_technique] += 1.0
+    practice = named_practice(topic)
+    if practice is not None:  # "Body scan for chronic pain": asked for by name, it is done
+        techniques[practice.technique] += 10.0
+        notes.append(f"technique {practice.technique}: the topic asks for "
+                     f"{practice.name!r} by name")
     audiences: dict[str, float] = {}
     for aid, audience in cat["audiences"].items():
         hits = _matches(text, audience["keywords"])

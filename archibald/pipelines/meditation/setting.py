@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from archibald.pipelines.meditation.catalogue import named_practice
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.topic import read_topic
 from archibald.pipelines.meditation.words import (BEING, SMALL, clause, core_topic, doing,
@@ -269,11 +270,24 @@ _ACTS = {"Letting Go of": "let go of", "Finding Comfort in": "find comfort in",
 
 
 
+#: the last words of a practice's name that already say what it is ("breathing exercise")
+_PRACTICES = frozenset("practice exercise meditation technique".split())
+
+
 def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
     """The opening, body and closing sentences that name the topic whole (its key nouns in a
     sentence, not pasted, said to the listener: "my" is "your"): said once each, framed by
     what the topic is (a thing, a time, a state, something to do)."""
     topic = core_topic(topic)  # "10 minutes of calm ...": the session's length is its own
+    practice = named_practice(topic)
+    if practice is not None and practice.leads:  # "Yoga nidra for sleep": what it is, whole
+        words = said_to_listener(topic).split()
+        name = " ".join(words[:len(practice.name.split())]).lower()
+        kind = name if name.split()[-1] in _PRACTICES else f"{name} practice"
+        what = " ".join([indefinite(kind), *words[len(name.split()):]])
+        return (f"This session is {what}.", f"You came here for {what}.",
+                f"Let this {kind} carry you gently toward sleep." if sleep else
+                f"This {kind} is ending; take it with you.")
     what = _phrase(topic)
     person = read_topic(topic).person  # "for an exhausted nurse": said to them, as "you"
     if person and person in what.lower() and what.lower().index(person) > 0:

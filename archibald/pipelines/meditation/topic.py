@@ -11,20 +11,20 @@ reads the same.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from archibald.pipelines.meditation.places import find_place
+from archibald.pipelines.meditation.people import is_person, is_worker, plural
 from archibald.pipelines.meditation.words import (CLOCK, SMALL, STATE_NOUNS, STATES,
-                                                  bare_feeling,
-                                                  bare_noun, capital, doing, gift_phrase,
-                                                  governed, is_adjective, is_noun, is_person,
-                                                  is_verb, is_worker, noun_phrases,
-                                                  opening_feeling, plural, remedy,
-                                                  to_listener, topic_words, core_topic,
-                                                  wanted_states,
-                                                  with_acronyms, imperative, question)
+                                                  bare_feeling, bare_noun, capital, core_topic,
+                                                  doing, gift_phrase, governed, imperative,
+                                                  is_adjective, is_noun, is_verb,
+                                                  noun_phrases, opening_feeling, question,
+                                                  remedy, to_listener, topic_words,
+                                                  wanted_states, with_acronyms)
 from archibald.script.measures import SLEEP_WORDS
 
 __all__ = ["TopicReading", "read_topic", "thumbnail_words", "fits", "pattern_tags", "goal_words"]
@@ -142,7 +142,7 @@ def _verb_for(word: str, before: str) -> bool:
 
 def _audience(words: list[str]) -> tuple[str, str]:
     """Who the session is for, in the plural ("exhausted nurses", "new mums"): a person noun
-    (see :func:`words.is_person`) with the adjectives and nouns before it, named "for" or "as"
+    (see :func:`people.is_person`) with the adjectives and nouns before it, named "for" or "as"
     a listener ("calm for an exhausted nurse", "sleep as a new mum"), or in the plural at the
     start ("tired parents after ..."); never the people a verb is for ("caring for a sick
     parent") or the listener's own ("at my kids"). "" when the topic names none. Second, the
@@ -311,6 +311,27 @@ def thumbnail_words(topic: str) -> list[str]:
     return with_acronyms(" ".join(_thumbnail_words(topic)), topic).split()
 
 
+def _practice_words(topic: str) -> list[str]:
+    """A topic that opens with the practice it asks for, as the thumbnail says it: whole when
+    it fits, else the practice, its preposition and its last word ("Body Scan for Pain");
+    a practice of one word with "Meditation" ("Metta Meditation"); [] for any other."""
+    from archibald.pipelines.meditation.catalogue import named_practice  # (it reads this one)
+
+    practice = named_practice(topic)
+    if practice is None or not practice.leads:
+        return []
+    said = [w for w in topic_words(to_listener(topic)) if w not in _DETS]
+    n = len(practice.name.split())
+    if len(said) == n:
+        return _title_case(" ".join([*said, *["meditation"] * (n == 1)])).split()
+    if len(said) > 4 and said[n] in SMALL:  # to the next small word, or its last word
+        aim = list(itertools.takewhile(lambda w: w not in SMALL, said[n + 1:])) or said[-1:]
+        said = [*said[:n + 1], *(aim if n + 1 + len(aim) <= 4 else aim[-1:])]
+    if len(said) > 4:  # "Progressive Muscle Relaxation": the practice alone
+        said = [*said[:n], *["meditation"] * (n == 1)]
+    return _title_case(" ".join(said)).split()
+
+
 def _thumbnail_words(topic: str) -> list[str]:
     asked = question(topic)  # "How do I stop worrying?": "Stop Worrying"
     inner = re.match(r"how (?:do|can|should|could) i (.+?)\??$|how to (.+?)\??$", asked,
@@ -324,6 +345,9 @@ def _thumbnail_words(topic: str) -> list[str]:
     if asked and len(asked.split()) <= 4:  # "What If I Fail?"
         return [capital(w) for w in asked.split()]
     topic = core_topic(topic)  # "10 minutes of calm before my 9am": "Calm before 9am"
+    practice = _practice_words(topic)
+    if practice:  # "Yoga Nidra for Sleep", "Body Scan for Pain"
+        return practice
     reading = read_topic(topic)
     goal = goal_words(reading).split()
     if reading.sleep and reading.time in ("morning", "day"):

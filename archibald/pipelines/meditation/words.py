@@ -11,13 +11,14 @@ place is taken for a noun (what a topic mostly names). Pure functions.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from archibald.script.lengths import without_length
 
 __all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUBLES", "HELD",
-           "GIFTS", "is_adjective", "is_verb", "is_noun", "is_person", "is_worker", "is_trouble",
-           "noun_phrases", "plural", "singular", "to_listener", "topic_words", "remedy",
+           "GIFTS", "is_adjective", "is_verb", "is_noun", "is_trouble", "ODD_NOUNS",
+           "noun_phrases", "to_listener", "topic_words", "remedy",
            "opening_feeling", "governed", "clause", "said_to_listener", "doing", "lower_first",
            "core_topic", "gift_phrase", "wanted_states", "indefinite", "capital", "BEING",
            "WANTED", "with_acronyms", "imperative", "question", "CLOCK", "helped"]
@@ -45,7 +46,7 @@ said tell told hear heard see saw seen be am is are was were been has have had d
 can could will would shall should may might must become became grow grew give gave live die
 died cried shake shook freeze froze broke relax imagine renew energise energize heal""".split())
 #: nouns whose endings look like another class's
-_NOUNS = frozenset("""bed shed seed need speed feed reed weed sled hundred creed breed steed
+ODD_NOUNS = frozenset("""bed shed seed need speed feed reed weed sled hundred creed breed steed
 olive archive detective motive executive objective native relative hive drive dive
 handful mouthful spoonful armful cupful family body city library journey anxiety therapy
 story country party baby study diary lady energy company memory history money holiday
@@ -90,7 +91,7 @@ def is_verb(word: str) -> bool:
     """A common verb in one of its forms ("feels", "stays", "passed", "waiting"), or a word
     in -ing that is not a noun in -ing ("morning", "meeting")."""
     w = word.lower()
-    if w in _NOUNS:
+    if w in ODD_NOUNS:
         return False
     if w in _VERBS:
         return True
@@ -111,7 +112,7 @@ def is_adjective(word: str) -> bool:
     w = word.lower()
     if w in STATES:
         return True
-    if w in _NOUNS or len(w) < 4:
+    if w in ODD_NOUNS or len(w) < 4:
         return False
     if w.endswith("ly"):
         return True
@@ -143,7 +144,7 @@ def is_noun(word: str) -> bool:
         return False
     if w.endswith("ing"):
         return w in _ING_NOUNS
-    if w in _NOUNS:
+    if w in ODD_NOUNS:
         return True
     return not is_adjective(w) and not is_verb(w)
 
@@ -238,6 +239,10 @@ def doing(topic: str) -> str:
     if first not in _GERUNDS and not (first.endswith("ing") and is_verb(first)
                                       and not is_noun(first)):
         return ""
+    named = list(itertools.takewhile(lambda w: w not in SMALL, words))
+    if first not in _HELPED and len(named) > 2 and named[1] not in TROUBLES and \
+            is_trouble(" ".join(named)):  # "Waiting room nerves at the vet", "Driving test
+        return ""  # nerves": a feeling named (but "Releasing tension" is done)
     return lower_first(said_to_listener(topic))
 
 
@@ -308,112 +313,6 @@ def to_listener(text: str) -> str:
         upper = m[0][:1].isupper() and (m[0].lower() not in _I or m.start() == 0)
         return new[:1].upper() + new[1:] if upper else new
     return re.sub(r"\b[A-Za-z]+(?:'[a-z]+)?\b", swap, text)
-
-
-#: people a session may be for that no ending gives away (roles, family, ages); a word in
-#: -er/-or, -ist or -ian is read as a person too (teacher, driver, therapist, musician)
-_PEOPLE = frozenset("""nurse doctor medic paramedic midwife vet chef cook pilot soldier veteran
-student pupil parent patient resident assistant attendant consultant accountant client migrant
-immigrant mum mom dad grandma grandpa grandparent nanny carer caregiver coach athlete adult kid
-child teen teenager senior boy girl woman man person people friend couple partner wife husband
-sibling colleague boss employee staff entrepreneur freelancer introvert extrovert empath
-beginner newcomer expat mother-to-be mothers-to-be creative""".split())
-#: people named by what they do, in -er/-or: a word class of its own, since as many things
-#: end so ("semester", "corridor", "printer"); another -er/-or word is a person only when it
-#: is a verb's agent ("helper": help)
-_AGENTS = frozenset("""teacher driver worker counsellor counselor operator runner writer painter
-singer swimmer builder cleaner gardener farmer baker designer programmer developer manager
-leader reader survivor editor director instructor actor visitor investor creator translator
-supervisor educator narrator photographer lawyer officer carpenter plumber banker cashier waiter
-waitress dancer player gamer rider climber hiker sailor trucker commuter traveller traveler
-learner listener speaker trainer caretaker firefighter labourer laborer miner researcher
-engineer volunteer founder owner employer jogger golfer footballer cricketer skier surfer diver
-boxer smoker sufferer prisoner minister pastor preacher author tutor professor lecturer janitor
-courier retiree widower toddler preschooler homeowner renter tenant landlord neighbour neighbor
-performer musician composer producer presenter broadcaster reporter blogger streamer
-influencer coder tester analyst consultant adviser advisor mentor organiser organizer planner
-shopper customer passenger walker cyclist bather camper sleeper dreamer thinker overthinker
-worrier stranger foreigner member lover mother father brother sister daughter grandmother
-grandfather officer warden ranger guard soldier sergeant captain commander porter usher
-butcher grocer jeweller barber hairdresser auditor inspector conductor dispatcher""".split())
-#: words in -er/-or that are not people ("winter", "dinner", "water")
-_NOT_PEOPLE = frozenset("""after under over never ever other another water winter summer dinner
-paper number order corner weather shower power hour flower finger shoulder border chapter
-center centre letter matter danger anger fever cancer computer monitor mirror floor door
-colour color error terror horror favour honour humour tumour labour rumour mayor minor major
-meteor interior exterior elevator radiator calendar cellar collar dollar pillar mortar
-""".split())
-_IRREGULAR = {"man": "men", "woman": "women", "child": "children", "person": "people",
-              "mother-to-be": "mothers-to-be", "staff": "staff", "people": "people"}
-
-
-#: people named by who they are, not by their work ("beginners", "teenagers", "mums")
-_NOT_WORK = frozenset("""student pupil parent patient resident client migrant immigrant mum mom
-dad grandma grandpa grandparent kid child teen teenager senior boy girl woman man person people
-friend couple partner wife husband sibling introvert extrovert empath beginner newcomer expat
-mother-to-be creative mother father brother sister daughter grandmother grandfather lover
-thinker overthinker worrier dreamer sleeper stranger foreigner member owner adult""".split())
-
-
-def is_worker(word: str) -> bool:
-    """Whether a person noun names people by their work ("nurses", "bus drivers",
-    "pianists"), not by who they are to others or their age ("mums", "teenagers")."""
-    return is_person(word) and singular(word) not in _NOT_WORK and word not in _NOT_WORK
-
-
-def singular(word: str) -> str:
-    """``word`` in the singular, when it is a plural of a regular or common irregular kind
-    ("nurses": "nurse", "women": "woman", "nannies": "nanny"); else ``word``."""
-    w = word.lower()
-    for one, many in _IRREGULAR.items():
-        if w == many:
-            return one
-    if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    if w.endswith(("ches", "shes", "sses", "xes")):
-        return w[:-2]
-    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
-        return w[:-1]
-    return w
-
-
-def plural(word: str) -> str:
-    """``word`` in the plural ("nurse": "nurses", "nanny": "nannies"); a plural stays one."""
-    w = word.lower()
-    if w in _IRREGULAR:
-        return _IRREGULAR[w]
-    if singular(w) != w and is_person(w):
-        return w
-    if w.endswith("y") and w[-2:-1] not in tuple("aeiou"):
-        return w[:-1] + "ies"
-    if w.endswith(("s", "sh", "ch", "x")):
-        return w + "es"
-    return w + "s"
-
-
-def is_person(word: str) -> bool:
-    """Whether ``word`` (singular or plural) names a person a session may be for: a role, a
-    family member or an age ("nurse", "parents", "teens"), or a word with a person's ending
-    (-er/-or when a known one or a verb's agent: "teacher", "helpers", "counsellor"; -eer:
-    "engineer"; -ist: "therapist"; -ian: "musician"), never a thing in -er/-or ("winter",
-    "semester", "corridor") or a comparative ("longer")."""
-    for w in dict.fromkeys((word.lower(), singular(word))):
-        if w in _PEOPLE or w in _IRREGULAR:
-            return True
-        if len(w) < 5 or w in _NOT_PEOPLE or w in _NOUNS or w in SMALL or w in STATES \
-                or is_verb(w):
-            continue
-        if w in _AGENTS:
-            return True
-        stem = w[:-2]
-        if w.endswith(("er", "or")) and any(is_verb(x) for x in (
-                stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else "")):
-            return True  # a verb's agent: "helper", "shopper", "organiser"
-        if w.endswith("eer"):
-            return True  # "engineer", "volunteer", "mountaineer"
-        if w.endswith(("ist", "ian")) and len(w) >= 6:
-            return True
-    return False
 
 
 #: feelings a session eases (a topic's "regret", "stage fright", "sports nerves"); a noun in
@@ -558,7 +457,8 @@ def opening_feeling(topic: str) -> tuple[str, str]:
 #: words that only make the state after them stronger ("really anxious", "wide awake", "still
 #: awake")
 _INTENSE = re.compile(r"^\s*(?:so|very|really|super|totally|completely|extremely|utterly|wide|"
-                      r"quite|pretty|a bit|a little|kind of|kinda|too|still)\s+(?=([^\W\d_][\w'-]*))",
+                      r"quite|pretty|a bit|a little|kind of|kinda|too|still)"
+                      r"\s+(?=([^\W\d_][\w'-]*))",
                       re.IGNORECASE)
 
 

@@ -67,7 +67,7 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
     """'Calm Before the Interview in 45 Seconds #Shorts': the benefit for the topic's
     situation, the length, and #Shorts, at most 100 characters (phrases left out whole)."""
     from ...quality.text import coverage
-    from ..meditation.catalogue import catalogue
+    from ..meditation.catalogue import catalogue, named_practice
     from ..meditation.topic import goal_words, read_topic
     from ..meditation.words import core_topic, question, wanted_states
 
@@ -93,6 +93,9 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
                   f"{benefit} {situation} in {secs}" if situation else "",
                   f"{own} in {secs}", f"{own}: a {secs[:-1]} Breathing Reset",
                   f"{benefit} in {secs}"]
+    practice = named_practice(topic)
+    if practice is not None and practice.leads:  # "Box Breathing Before a Presentation in
+        candidates.insert(0, f"{own} in {secs}")  # 45 Seconds": the practice it asks for
     fitting = [f"{re.sub(' +', ' ', c).strip()} {_HASHTAG}" for c in candidates if c]
     fitting = [t for t in fitting if len(t) <= 100]
     # the first that names most of the topic (its own words are always there to fall back on)
