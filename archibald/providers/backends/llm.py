@@ -167,9 +167,36 @@ def _request_id(response: Any) -> str | None:
     return str(rid) if rid else None
 
 
+#: a gateway request's sampling parameters (OpenAI's names): a provider that lacks one (as
+#: LiteLLM knows it: Anthropic has no seed or penalties) is called without it, and the
+#: outcome names it (the gateway's x-archibald-dropped-params)
+SAMPLING = ("top_p", "seed", "parallel_tool_calls", "presence_penalty", "frequency_penalty",
+            "logit_bias", "user", "reasoning_effort")
 #: what a gateway request passes to the model as it is (OpenAI's names)
-PASSTHROUGH = ("tools", "tool_choice", "response_format", "stop", "top_p", "seed",
-               "parallel_tool_calls")
+PASSTHROUGH = ("tools", "tool_choice", "response_format", "stop", *SAMPLING)
+
+
+#: parameters LiteLLM's table lists that the provider does not take as they are: the
+#: anthropic SDK's MessageCreateParams (2.14) has no temperature, top_p or top_k; DeepSeek has
+#: no reasoning_effort (LiteLLM turns it into DeepSeek's `thinking`, which the route sets)
+_NOT_TAKEN = {"anthropic": frozenset({"top_p"}), "deepseek": frozenset({"reasoning_effort"})}
+
+
+def lacking(kwargs: dict[str, Any]) -> list[str]:
+    """The sampling parameters in LiteLLM keyword arguments that its provider does not take
+    (the call would be refused): LiteLLM's table of each provider's parameters, corrected by
+    the providers' own SDKs; [] when neither can tell."""
+    asked = [k for k in SAMPLING if kwargs.get(k) is not None]
+    if not asked:
+        return []
+    provider, _, name = str(kwargs["model"]).partition("/")
+    try:
+        takes = import_litellm().get_supported_openai_params(model=name,
+                                                             custom_llm_provider=provider)
+    except Exception:  # an unknown provider: LiteLLM says so when called
+        takes = None
+    gone = _NOT_TAKEN.get(provider, frozenset())
+    return [k for k in asked if k in gone or (takes is not None and k not in takes)]
 
 
 def chat_messages(task: Task, prompt: str) -> list[dict[str, Any]]:
@@ -391,6 +418,9 @@ class ChatBackend(Backend):
         for key in PASSTHROUGH:
             if task.inputs.get(key) is not None:
                 kwargs[key] = task.inputs[key]
+        dropped = lacking(kwargs)  # never sent to fail the call (DeepSeek has no seed)
+        for key in dropped:
+            del kwargs[key]
         if kwargs.get("tools"):
             # LiteLLM otherwise routes every call with tools through its proxy's MCP handler
             # (which needs the mcp package, and is not a proxy's job here)
@@ -451,7 +481,7 @@ class ChatBackend(Backend):
         return Outcome(artifact=reply.text, backend=self.name, route=self._route,
                        model=self.model, usage=usage, cost=cost,
                        seconds=time.perf_counter() - start,
-                       detail={"request_id": reply.request_id,
+                       detail={"request_id": reply.request_id, "dropped_params": dropped,
                                "finish_reason": reply.finish_reason,
                                "tool_calls": reply.tool_calls,
                                "rate": self.prices.rate(self.model, sent),

@@ -39,7 +39,8 @@ __all__ = ["OPENAI_WIRE", "ChatWire", "Reply", "usage_of_json"]
 OPENAI_WIRE = ("openai", "deepseek", "ollama")
 #: request fields sent as they are (LiteLLM's keyword arguments of the same names)
 _FIELDS = ("messages", "temperature", "tools", "tool_choice", "response_format", "stop",
-           "top_p", "seed", "parallel_tool_calls")
+           "top_p", "seed", "parallel_tool_calls", "presence_penalty", "frequency_penalty",
+           "logit_bias", "user", "reasoning_effort")
 
 
 @dataclass

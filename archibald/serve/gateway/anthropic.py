@@ -94,11 +94,17 @@ def to_request(data: dict[str, Any], task_header: str | None) -> Request:
     raw_metadata = data.get("metadata")
     metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
     stops = data.get("stop_sequences")
+    params: dict[str, Any] = {}
+    top_p = finite_float(data, "top_p", 0.0, 1.0)
+    if top_p is not None:
+        params["top_p"] = top_p
+    if isinstance(metadata.get("user_id"), str):  # Anthropic's name for OpenAI's user
+        params["user"] = metadata["user_id"]
     return Request(model=model, messages=_messages(data), max_tokens=max_tokens,
                    temperature=finite_float(data, "temperature", 0.0, 1.0), tools=tools,
                    tool_choice=choice, stop=stops if isinstance(stops, list) else None,
                    task=task_header or (str(metadata["task"]) if metadata.get("task")
-                                        else None))
+                                        else None), params=params)
 
 
 def _content(ans: Answer) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from .service import Answer, Live, Request
-from .wire import bad, broke_off, finite_float, positive_int
+from .wire import bad, broke_off, finite_float, positive_int, sampling
 
 __all__ = ["to_request", "body", "stream", "live", "closing_comment"]
 
@@ -48,7 +48,7 @@ def to_request(data: dict[str, Any], task_header: str | None) -> Request:
                    tools=tools, tool_choice=data.get("tool_choice"),
                    response_format=data.get("response_format"), stop=data.get("stop"),
                    task=task_header or (str(metadata["task"]) if metadata.get("task")
-                                        else None))
+                                        else None), params=sampling(data))
 
 
 def _usage(ans: Answer) -> dict[str, int]:

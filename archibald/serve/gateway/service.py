@@ -60,6 +60,8 @@ class Request:
     response_format: Any = None
     stop: Any = None
     task: str | None = None  # the app's own name for the work (x-archibald-task)
+    #: sampling parameters passed to the model as they are (wire.sampling: top_p, seed, ...)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -78,6 +80,8 @@ class Answer:
     input_tokens: int
     output_tokens: int
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: sampling parameters the route's provider does not take, left out of its call
+    dropped: list[str] = field(default_factory=list)
     #: what is left to write once the answer is sent: its settlement, then the run's hooks
     #: (``Gateway.complete``); called exactly once, whether or not the answer reached its app
     finish: Callable[[], None] = field(default=lambda: None, repr=False, compare=False)
@@ -94,7 +98,9 @@ class Answer:
         return {"x-archibald-route": self.route, "x-archibald-task": self.task_type,
                 "x-archibald-cost-usd": f"{self.cost_usd:.9f}",
                 "x-archibald-baseline-usd": f"{self.baseline_usd:.9f}",
-                "x-archibald-response-id": self.id}
+                "x-archibald-response-id": self.id,
+                **({"x-archibald-dropped-params": ",".join(self.dropped)}
+                   if self.dropped else {})}
 
 
 class Gateway:
@@ -262,6 +268,7 @@ class Gateway:
             value = getattr(request, name)
             if value is not None:
                 inputs[name] = value
+        inputs.update(request.params)
         task = Task(profile.task_type, inputs, key.channel)
         router, decision = self._route(request.model, task)
         wants_json = isinstance(request.response_format, dict) and \
@@ -439,7 +446,7 @@ def answer_of(result: RouteResult, job: Job) -> Answer:
                   task_type=job.task.type, reason=result.decision.reason,
                   cost_nano=result.cost_nano, baseline_nano=result.baseline_nano,
                   input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-                  id=job.run_id)
+                  id=job.run_id, dropped=list(out.detail.get("dropped_params") or []))
 
 
 class Sink:

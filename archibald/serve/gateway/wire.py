@@ -60,3 +60,54 @@ def finite_float(body: dict[str, Any], name: str, low: float, high: float) -> fl
             or not math.isfinite(value) or not low <= value <= high:
         raise bad(f"{name} must be a number from {low:g} to {high:g}, not {value!r:.40}")
     return float(value)
+
+
+#: OpenAI's sampling parameters the gateway passes to the route's model as they are (a route
+#: whose provider lacks one drops it, and the answer's ``x-archibald-dropped-params`` says so)
+EFFORTS = ("minimal", "low", "medium", "high")
+
+
+def sampling(body: dict[str, Any]) -> dict[str, Any]:
+    """The sampling parameters of an OpenAI-shaped body, checked: top_p, seed,
+    presence_penalty, frequency_penalty, logit_bias, user, reasoning_effort,
+    parallel_tool_calls. ``n`` other than 1 and log probabilities are refused (400): the
+    gateway answers one choice, without log probabilities, and never pretends otherwise."""
+    n = body.get("n")
+    if n is not None and (isinstance(n, bool) or n != 1):
+        raise bad(f"n must be 1, not {n!r:.20}: each request is routed and answered once "
+                  f"(send n requests for n answers)")
+    if body.get("logprobs") or body.get("top_logprobs") is not None:
+        raise bad("logprobs and top_logprobs are not supported: a routed answer may come "
+                  "from a provider that has none")
+    out: dict[str, Any] = {}
+    for name, low, high in (("top_p", 0.0, 1.0), ("presence_penalty", -2.0, 2.0),
+                            ("frequency_penalty", -2.0, 2.0)):
+        value = finite_float(body, name, low, high)
+        if value is not None:
+            out[name] = value
+    seed = body.get("seed")
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise bad(f"seed must be a whole number, not {seed!r:.40}")
+        out["seed"] = seed
+    bias = body.get("logit_bias")
+    if bias is not None:
+        if not isinstance(bias, dict) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and -100 <= v <= 100
+                for v in bias.values()):
+            raise bad("logit_bias must map token ids to numbers from -100 to 100")
+        out["logit_bias"] = bias
+    for name, kind in (("user", str), ("parallel_tool_calls", bool)):
+        value = body.get(name)
+        if value is not None:
+            if not isinstance(value, kind):
+                raise bad(f"{name} must be a {'string' if kind is str else 'boolean'}, "
+                          f"not {value!r:.40}")
+            out[name] = value
+    effort = body.get("reasoning_effort")
+    if effort is not None:
+        if effort not in EFFORTS:
+            raise bad(f"reasoning_effort must be one of {', '.join(EFFORTS)}, not "
+                      f"{effort!r:.40}")
+        out["reasoning_effort"] = effort
+    return out
