@@ -103,3 +103,17 @@ def test_anthropic_user_id_reaches_the_model_and_top_p_a_model_that_takes_it(
         messages=[{"role": "user", "content": "A haiku"}])
     assert raw.headers["x-archibald-route"] == "budget"
     assert deepseek_stub.requests_to("/chat/completions")[-1].json()["top_p"] == 0.4
+
+
+def test_a_stream_says_what_its_route_was_called_without(served: Served,
+                                                        anthropic_stub: Any) -> None:
+    with _client(served).chat.completions.with_streaming_response.create(
+            model="archibald/auto:best", messages=MESSAGES, stream=True,  # type: ignore[arg-type]
+            seed=5, top_p=0.9) as response:
+        assert response.headers["x-archibald-route"] == "premium"
+        assert set(response.headers["x-archibald-dropped-params"].split(",")) == {"seed",
+                                                                                 "top_p"}
+        text = "".join(chunk.choices[0].delta.content or "" for chunk in response.parse()
+                       if chunk.choices)
+    assert text == anthropic_stub.reply_text
+    assert "seed" not in anthropic_stub.requests_to("/v1/messages")[-1].json()

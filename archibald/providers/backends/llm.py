@@ -429,7 +429,7 @@ class ChatBackend(Backend):
         if sink is not None:  # the gateway's client reads the answer as it is written
             from .llmstream import stream_chat
 
-            return await stream_chat(self, kwargs, sink, context.extra.get("wire"))
+            return await stream_chat(self, kwargs, sink, context.extra.get("wire"), dropped)
         batcher = context.extra.get("batcher")
         run_id = str(context.extra.get("run_id") or "")
         # a batch request carries messages, max_tokens and temperature: one with tools or a

@@ -19,7 +19,7 @@ router tries no other route (see ``Router.run``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -57,13 +57,14 @@ class AnswerSink(Protocol):
     """Where a streamed answer goes as it arrives (the gateway's client).
 
     ``begin`` names the backend whose stream opened (a fallback may open another before any
-    piece was sent); ``send`` takes a normalised delta: ``{"content": str}``,
+    piece was sent) and the sampling parameters its call was made without; ``send`` takes a normalised delta: ``{"content": str}``,
     ``{"tool_calls": [{"index", "id"?, "type"?, "function": {"name"?, "arguments"?}}]}``
     and/or ``{"finish_reason": str}``. ``started`` is True once anything was sent."""
 
     started: bool
 
-    def begin(self, backend: str, route: str, model: str) -> None: ...
+    def begin(self, backend: str, route: str, model: str,
+              dropped: Sequence[str] = ()) -> None: ...
 
     def send(self, delta: dict[str, Any]) -> None: ...
 
@@ -131,7 +132,7 @@ def _billed(chunk: Any) -> bool:
 
 
 async def stream_chat(backend: StreamingBackend, kwargs: dict[str, Any], sink: AnswerSink,
-                      wire: Any = None) -> Outcome:
+                      wire: Any = None, dropped: Sequence[str] = ()) -> Outcome:
     """``backend``'s call with ``kwargs``, streamed into ``sink``; its priced outcome.
 
     ``wire`` (the call's :class:`~archibald.store.writeahead.WireLog`) is told the request
@@ -152,7 +153,7 @@ async def stream_chat(backend: StreamingBackend, kwargs: dict[str, Any], sink: A
     if wire is not None:
         wire.sending()
     stream = await backend.retry.run(attempt, what=backend.name)
-    sink.begin(backend.name, backend.route, backend.model)
+    sink.begin(backend.name, backend.route, backend.model, dropped)
     answer, billed, request_id = _Answer(), None, None
     try:
         async for chunk in stream:
@@ -194,6 +195,7 @@ async def stream_chat(backend: StreamingBackend, kwargs: dict[str, Any], sink: A
                                for c in calls],
                            "rate": backend.prices.rate(backend.model, sent),
                            "price_source": source, "streamed": True,
+                           "dropped_params": list(dropped),
                            "usage_reported": billed is not None})
 
 

@@ -22,7 +22,7 @@ import stat
 import tempfile
 import uuid
 from dataclasses import dataclass, field
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -457,9 +457,12 @@ class Sink:
         self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self.started = False
         self.backend = self.route = self.model = ""
+        self.dropped: list[str] = []
 
-    def begin(self, backend: str, route: str, model: str) -> None:
+    def begin(self, backend: str, route: str, model: str,
+              dropped: Sequence[str] = ()) -> None:
         self.backend, self.route, self.model = backend, route, model
+        self.dropped = list(dropped)
 
     def send(self, delta: dict[str, Any]) -> None:
         self.started = True
@@ -493,8 +496,10 @@ class Live:
 
     def headers(self) -> dict[str, str]:
         """What is known when the stream starts; the cost comes at its end."""
+        dropped = self.done.dropped if self.done is not None else self.sink.dropped
         return {"x-archibald-route": self.route, "x-archibald-task": self.task_type,
-                "x-archibald-response-id": self.id}
+                "x-archibald-response-id": self.id,
+                **({"x-archibald-dropped-params": ",".join(dropped)} if dropped else {})}
 
     async def pieces(self) -> AsyncIterator[dict[str, Any]]:
         if self.first is None:
