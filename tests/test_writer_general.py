@@ -606,6 +606,8 @@ def test_a_list_of_states_to_come_to_is_felt_whole(topic: str, states: list[str]
     head = title.split(":")[0]
     assert head.startswith("Feeling ") and all(s in head for s in states), title
     assert "Stress Relief" not in title, title
+    from archibald.quality.text import check_title
+    assert check_title(title, topic=topic, minutes=5.0)[0] == 1.0, title
     opening, _, _ = heart_lines(topic, False)
     assert opening.startswith("This session is here to help you feel " + states[0].lower()), \
         opening

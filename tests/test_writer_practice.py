@@ -12,7 +12,7 @@ from archibald.pipelines.meditation.research import research
 from archibald.pipelines.meditation.setting import heart_lines
 from archibald.pipelines.meditation.topic import thumbnail_words
 from archibald.pipelines.meditation.writer import write_script
-from archibald.quality.text import check_script
+from archibald.quality.text import check_script, check_title
 
 #: topic -> the technique it asks for
 ASKED = {
@@ -38,6 +38,7 @@ def test_the_practice_asked_for_is_the_one_done(topic: str, technique: str) -> N
     name = practice.name
     assert concept.title.lower().startswith(name), concept.title
     assert "stress relief" not in concept.title.lower(), concept.title
+    assert check_title(concept.title, topic=topic, minutes=5.0)[0] == 1.0, concept.title
     assert " ".join(thumbnail_words(topic)).lower().startswith(name), thumbnail_words(topic)
     assert 2 <= len(thumbnail_words(topic)) <= 4, thumbnail_words(topic)
     opening, body, close = heart_lines(topic, concept.sleep)

@@ -204,7 +204,9 @@ _BENEFITS = r"\b(calm\w*|sleep\w*|rest\w*|relax\w*|peace\w*|eas(?:e|ing)|courage
             r"|let(?:ting)? go|unwind\w*|reset|fresh start|compassion\w*|" \
             r"clarity|joy\w*|comfort\w*|recover\w*|balance\w*|grounded|soothe\w*|quiet" \
             r"|motivat\w*|resilien\w*|forgiv\w*|serenity|content(?:ment|ed)|happ(?:y|iness)" \
-            r"|self-(?:love|worth)|inspir\w*|hope\w*|strength|patien\w*|stillness)\b"
+            r"|self-(?:love|worth)|inspir\w*|hope\w*|strength|patien\w*|stillness" \
+            r"|strong|stead(?:y|iness)|safe(?:ty)?|presen(?:t|ce)|brave(?:ry)?|centred" \
+            r"|centered|refresh\w*|renew\w*|relief)\b"
 _LENGTH = r"\b(\d+(?:\.\d+)?)[- ]?(?:min(?:ute)?s?)\b"
 _DANGLING = set("a an the and or but for of to in on at by with from into your my our "
                 "after before while".split())

@@ -93,12 +93,13 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
         re.search(r"\b(?:my|your|our)\b", topic, re.IGNORECASE)
         or cat["techniques"][practice.technique].get("sent_to", False))
     if practice is not None and practice.leads and (sent_to or not people):  # what for:
-        # "Yoga Nidra for Sleep: 10-Minute Sleep Meditation"; alone, with its benefit
+        # "Yoga Nidra for Sleep: 10-Minute Sleep Meditation for Deep Relaxation", the
+        # technique's benefit unless the topic says it ("... Muscle Relaxation After ...")
         head = _title_case(said_to_listener(topic))
-        alone = len(topic_words(topic)) == len(practice.name.split())
         said = f"{head}: {m}-Minute {kind}"
-        for aim in [f"{said} for {cat['techniques'][practice.technique]['benefit']}"] * alone \
-                + [said]:
+        gives = cat["techniques"][practice.technique]["benefit"]
+        told = set(topic_words(head)) & set(topic_words(gives)) - {"and", "for"}
+        for aim in [f"{said} for {gives}"] * (not told) + [said]:
             if len(aim) <= TITLE_MAX:
                 return aim
     candidates = []
