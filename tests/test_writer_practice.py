@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from archibald.pipelines.meditation.catalogue import named_practice
+from archibald.pipelines.meditation.practices import named_practice
 from archibald.pipelines.meditation.concept import make_concept
 from archibald.pipelines.meditation.research import research
 from archibald.pipelines.meditation.setting import heart_lines

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import random
 import re
-import tomllib
-from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from archibald.pipelines.meditation.checks import FRAME_LIMIT, frame_keys, reads_well
+from archibald.pipelines.meditation.shipped import catalogue
 from archibald.pipelines.meditation.topic import fits, pattern_tags
-from archibald.pipelines.meditation.words import topic_words
 
-__all__ = ["catalogue", "Composer", "fill_slots", "REUSE_AFTER", "PINNED", "Practice",
-           "named_practice"]
+__all__ = ["catalogue", "Composer", "fill_slots", "REUSE_AFTER", "PINNED"]
 
 #: slots that name where the listener is: chosen once per script, so its imagery keeps one
 #: setting (not a sunlit clearing, then a shaded forest path)
@@ -29,37 +24,6 @@ _DECORATIVE = frozenset({"may", "softly", "kind_word", "now", "allow", "settle",
                          "wander", "nothing_to_do", "image", "support", "colour"})
 
 
-@lru_cache(maxsize=1)
-def catalogue() -> dict[str, Any]:
-    """The parsed catalogue (read once)."""
-    text = resources.files("archibald.pipelines.meditation").joinpath("catalogue.toml").read_text("utf-8")
-    return tomllib.loads(text)
-
-
-@dataclass(frozen=True)
-class Practice:
-    """A technique a topic asks for by name ("Yoga nidra for sleep")."""
-
-    technique: str  # its id in the catalogue ("body-scan")
-    name: str  # as the topic says it ("yoga nidra")
-    leads: bool  # the topic opens with it: the topic is the practice and what it is for
-
-
-def named_practice(topic: str) -> Practice | None:
-    """The technique a topic names (a catalogue technique's ``names``: "Box breathing before a
-    presentation", "Sleep with a body scan"), the earliest and then the longest said; None
-    when it names none."""
-    said = " " + " ".join(topic_words(topic)) + " "
-    found: list[tuple[int, int, str, str]] = []
-    for kid, tech in catalogue()["techniques"].items():
-        for name in tech.get("names", ()):
-            at = said.find(f" {name} ")
-            if at >= 0:
-                found.append((at, -len(name), kid, name))
-    if not found:
-        return None
-    at, _, kid, name = min(found)
-    return Practice(kid, name, at == 0)
 
 
 def _capitalise(sentence: str) -> str:

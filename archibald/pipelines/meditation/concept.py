@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from archibald.errors import InputError
-from archibald.pipelines.meditation.catalogue import catalogue, named_practice
+from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.places import find_place
+from archibald.pipelines.meditation.practices import named_practice
 from archibald.pipelines.meditation.topic import goal_words, read_topic
 from archibald.pipelines.meditation.words import (BEING, STATE_NOUNS, STATES, bare_feeling, capital,
                                                   clause, doing, gift_phrase, governed, is_noun,
@@ -98,8 +99,8 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
         head = _title_case(said_to_listener(topic))
         said = f"{head}: {m}-Minute {kind}"
         gives = cat["techniques"][practice.technique]["benefit"]
-        told = set(topic_words(head)) & set(topic_words(gives)) - {"and", "for"}
-        for aim in [f"{said} for {gives}"] * (not told) + [said]:
+        again = set(topic_words(head)) & set(topic_words(gives)) - {"and", "for"}
+        for aim in [f"{said} for {gives}"] * (not again) + [said]:
             if len(aim) <= TITLE_MAX:
                 return aim
     candidates = []

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from archibald.errors import InputError
-from archibald.pipelines.meditation.catalogue import catalogue, named_practice
+from archibald.pipelines.meditation.catalogue import catalogue
+from archibald.pipelines.meditation.practices import named_practice
 from archibald.pipelines.meditation.topic import read_topic
 
 __all__ = ["ResearchBrief", "research"]

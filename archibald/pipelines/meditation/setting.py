@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from archibald.pipelines.meditation.catalogue import named_practice
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
+from archibald.pipelines.meditation.practices import named_practice
 from archibald.pipelines.meditation.topic import read_topic
 from archibald.pipelines.meditation.words import (BEING, SMALL, clause, core_topic, doing,
                                                   indefinite,

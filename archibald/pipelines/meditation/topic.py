@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.people import is_person, is_worker, plural
+from archibald.pipelines.meditation.practices import named_practice
 from archibald.pipelines.meditation.words import (CLOCK, SMALL, STATE_NOUNS, STATES,
                                                   bare_feeling, bare_noun, capital, core_topic,
                                                   doing, gift_phrase, governed, imperative,
@@ -315,8 +316,6 @@ def _practice_words(topic: str) -> list[str]:
     """A topic that opens with the practice it asks for, as the thumbnail says it: whole when
     it fits, else the practice, its preposition and its last word ("Body Scan for Pain");
     a practice of one word with "Meditation" ("Metta Meditation"); [] for any other."""
-    from archibald.pipelines.meditation.catalogue import named_practice  # (it reads this one)
-
     practice = named_practice(topic)
     if practice is None or not practice.leads:
         return []

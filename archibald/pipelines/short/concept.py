@@ -67,7 +67,8 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
     """'Calm Before the Interview in 45 Seconds #Shorts': the benefit for the topic's
     situation, the length, and #Shorts, at most 100 characters (phrases left out whole)."""
     from ...quality.text import coverage
-    from ..meditation.catalogue import catalogue, named_practice
+    from ..meditation.catalogue import catalogue
+    from ..meditation.practices import named_practice
     from ..meditation.topic import goal_words, read_topic
     from ..meditation.words import core_topic, question, wanted_states
 

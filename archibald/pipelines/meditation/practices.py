@@ -1,0 +1,37 @@
+"""A practice a topic asks for by name ("Body scan for chronic pain", "Metta for a difficult
+colleague"): the catalogue's techniques and the ``names`` a topic may call each by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archibald.pipelines.meditation.shipped import catalogue
+from archibald.pipelines.meditation.words import topic_words
+
+__all__ = ["Practice", "named_practice"]
+
+
+@dataclass(frozen=True)
+class Practice:
+    """A technique a topic asks for by name ("Yoga nidra for sleep")."""
+
+    technique: str  # its id in the catalogue ("body-scan")
+    name: str  # as the topic says it ("yoga nidra")
+    leads: bool  # the topic opens with it: the topic is the practice and what it is for
+
+
+def named_practice(topic: str) -> Practice | None:
+    """The technique a topic names (a catalogue technique's ``names``: "Box breathing before a
+    presentation", "Sleep with a body scan"), the earliest and then the longest said; None
+    when it names none."""
+    said = " " + " ".join(topic_words(topic)) + " "
+    found: list[tuple[int, int, str, str]] = []
+    for kid, tech in catalogue()["techniques"].items():
+        for name in tech.get("names", ()):
+            at = said.find(f" {name} ")
+            if at >= 0:
+                found.append((at, -len(name), kid, name))
+    if not found:
+        return None
+    at, _, kid, name = min(found)
+    return Practice(kid, name, at == 0)
