@@ -188,3 +188,32 @@ def test_a_question_is_the_title_and_the_hook() -> None:
     assert concept["hook"] == "Am I doing enough?"
     assert stated_seconds(concept["title"]) == [30.0]
     assert 2 <= len(concept["words"]) <= 4 and not any("?" in w for w in concept["words"])
+
+
+@pytest.mark.parametrize("topic,hook", [("Hopeful", "Want to feel hopeful?"),
+                                        ("Brave, steady and free", "Want to feel brave?"),
+                                        ("Belly breathing for panic", "Try belly breathing?"),
+                                        ("Body scan before bed", "Try a body scan?")])
+def test_a_state_to_come_to_or_a_practice_is_what_the_hook_offers(topic: str,
+                                                                   hook: str) -> None:
+    from archibald.pipelines.short.concept import _hook_for
+    from archibald.pipelines.short.timing import _hook_fits
+
+    assert _hook_for(topic, 0) == hook and _hook_fits(hook)
+
+
+def test_a_practice_asked_for_is_the_shorts_title() -> None:
+    from archibald.pipelines.short.concept import _brief, make_short_concept
+
+    topic = "Guided imagery before a big match"
+    concept = make_short_concept(topic, 45.0, _brief(topic, 0))
+    assert concept["title"].startswith("Guided Imagery Before a Big Match in 45 Seconds")
+
+
+@pytest.mark.parametrize("topic", ["Calm before bed", "Unwind before dinner",
+                                   "Rest before a nap"])
+def test_a_time_of_day_is_no_event_to_dread(topic: str) -> None:
+    from archibald.pipelines.short.concept import _hook_for
+
+    hook = _hook_for(topic, 0)
+    assert not hook.startswith(("Nervous about", "Dreading")), hook

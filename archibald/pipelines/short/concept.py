@@ -145,10 +145,19 @@ def _reset_cover(reset: str) -> list[str]:
 _PLACE_PREPS = {"at", "in", "on", "between", "during", "while", "when"}
 
 
+#: times of a day a topic is "before" that no one dreads ("Calm before bed", "... dinner")
+_ROUTINE = frozenset("""bed bedtime sleep sleeping dinner lunch breakfast supper brunch nap
+tea dawn sunrise sunset""".split())
+#: the last words of a practice's name that take "a" ("a body scan", not "a box breathing")
+_COUNTED = frozenset("scan exercise practice meditation technique visualisation "
+                     "visualization".split())
+
+
 def _hook_for(topic: str, seed: int) -> str:
     """The first sentence: a short question the viewer answers yes to, naming the topic."""
+    from ..meditation.practices import named_practice
     from ..meditation.topic import read_topic
-    from ..meditation.words import question
+    from ..meditation.words import core_topic, question, wanted_states
 
     reading = read_topic(without_length(topic))
     phrase = re.sub(r"\s+", " ", without_length(topic).strip().rstrip("?.!")).strip()
@@ -157,18 +166,28 @@ def _hook_for(topic: str, seed: int) -> str:
     asked = question(topic)
     if asked:                               # the viewer's own: "What if I fail?"
         own.append(asked)
-    if _PROBLEM.search(phrase):  # "I can't sleep": "Can't sleep?", a viewer's own words
-        phrase = re.sub(r"^I\s+(?=\w+n't\b)", "", phrase)
+    practice = named_practice(topic)
+    leads = practice is not None and practice.leads  # its hook is the practice (below)
+    if _PROBLEM.search(phrase) and not leads:  # "I can't sleep": "Can't sleep?", a viewer's
+        phrase = re.sub(r"^I\s+(?=\w+n't\b)", "", phrase)  # own words
         own.append(f"{phrase[:1].upper()}{phrase[1:]}?")
-    elif len(words(phrase)) <= 4 and re.search(
+    elif len(words(phrase)) <= 4 and not leads and re.search(
             r"\b(calm|rest|sleep|focus|energy|peace|quiet|courage|kindness|comfort|clarity|"
             r"relief|relaxation|stillness|patience|confidence|motivation)\b", phrase,
             re.IGNORECASE):
         own.append(f"Need some {phrase.lower()}?")
-    if reading.event and reading.ahead:
-        own += [f"Nervous about {reading.event}?", f"Dreading {reading.event}?"]
-    elif reading.event and re.search(r"\bafter\b", phrase, re.IGNORECASE):
-        own += [f"Still carrying {reading.event}?"]
+    last = reading.event.split()[-1:]
+    event = reading.event if last and last[0] not in _ROUTINE else ""  # not "... the bed?"
+    if event and reading.ahead:
+        own += [f"Nervous about {event}?", f"Dreading {event}?"]
+    elif event and re.search(r"\bafter\b", phrase, re.IGNORECASE):
+        own += [f"Still carrying {event}?"]
+    states = wanted_states(core_topic(topic))
+    if states:  # "Want to feel calm?" (a list's first state: the whole list is too long)
+        own.append(f"Want to feel {states[0]}?")
+    if practice is not None and leads:  # "Try a body scan?", "Try metta?"
+        counted = practice.name.split()[-1] in _COUNTED
+        own.append(f"Try {'a ' if counted else ''}{practice.name}?")
     by_goal = {"sleep": ["Can't fall asleep?", "Wide awake again?"],
                "focus": ["Can't focus?", "Mind all over the place?"],
                "energy": ["Running on empty?", "Need a fresh start?"],
