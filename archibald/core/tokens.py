@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["count_like_litellm"]
+__all__ = ["count_like_litellm", "prompt_tokens"]
 
 #: LiteLLM's defaults; set in the environment, they change its counts: leave those to it
 _SETTINGS = ("TIKTOKEN_ENCODE_CHUNK_SIZE_CHARS", "TOKEN_COUNTER_MAX_EXACT_CHARS",
@@ -136,3 +136,42 @@ def count_like_litellm(model: str, *, text: str = "",
                 return None
             total += count(value) + (_PER_NAME if key == "name" else 0)
     return total + _PER_REPLY
+
+
+def _said(value: Any) -> list[str]:
+    """Every string in a message's value (text blocks, tool calls' arguments, results)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _said(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _said(v)]
+    return []
+
+
+def prompt_tokens(model: str, messages: list[dict[str, Any]],
+                  tools: list[dict[str, Any]] | None = None) -> int:
+    """The tokens ``messages`` and ``tools`` make as ``model``'s prompt: as LiteLLM counts a
+    chat (3 a message, its role and every text it holds, 3 for the reply), with the tools'
+    definitions as their JSON; a model this module cannot count is counted as a gpt-4o
+    (every system prompt, tool result and tool definition counted, never only the text)."""
+    import json
+
+    count = _counter_or_gpt(model)
+    total = _PER_REPLY
+    for message in messages:
+        total += _PER_MESSAGE + sum(count(t) for t in _said(message) if t)
+    if tools:
+        total += count(json.dumps(tools, separators=(",", ":")))
+    return total
+
+
+def _counter_or_gpt(model: str) -> Callable[[str], int]:
+    for name in (model, "gpt-4o"):
+        try:
+            count = _counter(name)
+        except Exception:  # noqa: BLE001 - a tokenizer that will not load: the next
+            count = None
+        if count is not None:
+            return count
+    return lambda text: max(1, len(text.encode()) // 4)  # no tokenizer at all: bytes / 4

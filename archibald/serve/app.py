@@ -252,6 +252,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def messages(request: Request) -> Response:
         return await chat("anthropic", request, anthropic_api)
 
+    @app.post("/v1/messages/count_tokens")
+    async def count_tokens(request: Request) -> JSONResponse:
+        """Anthropic's token count of a message (``MessageTokensCount``): free, not sent to a
+        provider, and not counted against the key's requests per minute (Claude Code asks
+        it dozens of times as it starts)."""
+        authenticate(request)
+        model, messages, tools = anthropic_api.to_count(await read_json(request))
+        return JSONResponse({"input_tokens": gateway.input_tokens(model, messages, tools)})
+
     @app.post("/v1/embeddings")
     async def embeddings(request: Request) -> Response:
         key = authenticate(request)

@@ -16,7 +16,7 @@ from typing import Any
 from .service import Answer, Live, Request
 from .wire import bad, broke_off, finite_float, positive_int
 
-__all__ = ["to_request", "body", "stream", "live"]
+__all__ = ["to_count", "to_request", "body", "stream", "live"]
 
 
 def _text(content: Any, where: str) -> str:
@@ -105,6 +105,16 @@ def to_request(data: dict[str, Any], task_header: str | None) -> Request:
                    tool_choice=choice, stop=stops if isinstance(stops, list) else None,
                    task=task_header or (str(metadata["task"]) if metadata.get("task")
                                         else None), params=params)
+
+
+def to_count(data: dict[str, Any]) -> tuple[str, list[dict[str, Any]],
+                                           list[dict[str, Any]] | None]:
+    """A count_tokens request (Anthropic's ``MessageCountTokensParams``): its model, messages
+    (the system prompt first) and tools, in OpenAI's shape."""
+    model = data.get("model")
+    if not isinstance(model, str) or not model:
+        raise bad("model: a model name is required (archibald/auto, ...)")
+    return model, _messages(data), _tools(data)[0]
 
 
 def _content(ans: Answer) -> list[dict[str, Any]]:

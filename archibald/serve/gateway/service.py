@@ -151,6 +151,20 @@ class Gateway:
         named = sorted({*self.settings.models, *self.settings.models.values()})
         return [*VIRTUAL_MODELS, *named]
 
+    def input_tokens(self, model: str, messages: list[dict[str, Any]],
+                     tools: list[dict[str, Any]] | None) -> int:
+        """What a prompt would count as input tokens (Anthropic's count_tokens, which Claude
+        Code asks before it compacts): with the tokenizer of the model the request names, or
+        for a virtual model its premium route's (what the all-premium baseline pays). Nothing
+        is sent and nothing billed."""
+        from ...core.tokens import prompt_tokens
+
+        if model in VIRTUAL_MODELS:
+            profile = analyse_request(messages, tools=tools)
+            backend = self.router.registry.get(profile.task_type, "premium")
+            model = str(getattr(backend, "model", "") or "")
+        return prompt_tokens(self.settings.model_for(model), messages, tools)
+
     def budget_left(self) -> dict[str, float]:
         """What each active key with a budget may still spend under its tightest (USD)."""
         out = {}

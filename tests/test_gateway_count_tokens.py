@@ -1,0 +1,81 @@
+"""Anthropic's count_tokens through the gateway, as Claude Code asks it before it compacts a
+conversation (`/v1/messages/count_tokens?beta=true`): with the anthropic SDK, a key
+required, the system prompt, tool definitions and tool results all counted, nothing sent to
+a provider and nothing billed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import anthropic
+import httpx
+import pytest
+
+from archibald.config import load_settings
+from archibald.core.tokens import prompt_tokens
+from archibald.serve.app import create_app
+from stubs.fixtures import anthropic_stub, deepseek_stub, provider_env  # noqa: F401
+from test_gateway import Served, _key
+
+TOOLS = [{"name": "lookup_tide", "description": "The tide table of a harbour on a date",
+          "input_schema": {"type": "object", "properties": {
+              "harbour": {"type": "string"}, "date": {"type": "string"}}}}]
+
+
+@pytest.fixture()
+def served(anthropic_stub, deepseek_stub, provider_env) -> Iterator[Served]:  # noqa: F811
+    s = Served(create_app(load_settings(None, {"quality": {"judge_model": ""}})))
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+def test_the_anthropic_sdk_counts_a_conversation_with_everything_in_it(
+        served: Served, anthropic_stub: Any, deepseek_stub: Any) -> None:
+    client = anthropic.Anthropic(base_url=served.url, api_key=_key(served), max_retries=0)
+    user = [{"role": "user", "content": "When is high tide in Whitby tomorrow?"}]
+    bare = client.messages.count_tokens(model="archibald/auto", messages=user)
+    assert isinstance(bare, anthropic.types.MessageTokensCount) and bare.input_tokens > 5
+    system = client.messages.count_tokens(model="archibald/auto", messages=user,
+                                          system="You answer sailors in one sentence.")
+    tools = client.messages.count_tokens(model="archibald/auto", messages=user,
+                                         system="You answer sailors in one sentence.",
+                                         tools=TOOLS)  # type: ignore[arg-type]
+    assert bare.input_tokens < system.input_tokens < tools.input_tokens
+    assert tools.input_tokens - system.input_tokens >= 20  # the definition, not just a name
+    later = client.messages.count_tokens(model="archibald/auto",
+                                         tools=TOOLS,  # type: ignore[arg-type]
+                                         messages=[*user, {"role": "assistant", "content": [
+                                             {"type": "tool_use", "id": "toolu_1",
+                                              "name": "lookup_tide",
+                                              "input": {"harbour": "Whitby",
+                                                        "date": "tomorrow"}}]},
+                                             {"role": "user", "content": [
+                                                 {"type": "tool_result",
+                                                  "tool_use_id": "toolu_1",
+                                                  "content": "High water 06:12 and 18:40"}]}])
+    assert later.input_tokens > tools.input_tokens + 10  # the call and its result count
+    # counted, never sent: no provider was asked, and the ledger has no row for it
+    assert not anthropic_stub.requests and not deepseek_stub.requests
+    assert served.gateway.memory.spent_nano() == 0
+
+
+def test_a_named_model_is_counted_with_its_own_tokenizer(served: Served) -> None:
+    messages = [{"role": "user", "content": "Count me, tokenizer: naïve café ☕ 1234567"}]
+    raw = httpx.post(served.url + "/v1/messages/count_tokens?beta=true",
+                     headers={"x-api-key": _key(served), "anthropic-version": "2023-06-01"},
+                     json={"model": "gpt-4o", "messages": messages})
+    assert raw.status_code == 200
+    assert raw.json() == {"input_tokens": prompt_tokens("gpt-4o", messages)}
+
+
+def test_count_tokens_needs_a_key_and_a_well_formed_body(served: Served) -> None:
+    body = {"model": "archibald/auto", "messages": [{"role": "user", "content": "hi"}]}
+    denied = httpx.post(served.url + "/v1/messages/count_tokens", json=body)
+    assert denied.status_code == 401 and denied.json()["type"] == "error"
+    bad = httpx.post(served.url + "/v1/messages/count_tokens",
+                     headers={"x-api-key": _key(served)}, json={"model": "archibald/auto"})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["type"] == "invalid_request_error"
