@@ -5,31 +5,20 @@ a provider and nothing billed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
 import httpx
 import pytest
 
-from archibald.config import load_settings
 from archibald.core.tokens import prompt_tokens
-from archibald.serve.app import create_app
 from stubs.fixtures import anthropic_stub, deepseek_stub, provider_env  # noqa: F401
-from test_gateway import Served, _key
+from test_gateway import Served, _key, served  # noqa: F401 - the gateway on loopback
 
 TOOLS = [{"name": "lookup_tide", "description": "The tide table of a harbour on a date",
           "input_schema": {"type": "object", "properties": {
               "harbour": {"type": "string"}, "date": {"type": "string"}}}}]
 
-
-@pytest.fixture()
-def served(anthropic_stub, deepseek_stub, provider_env) -> Iterator[Served]:  # noqa: F811
-    s = Served(create_app(load_settings(None, {"quality": {"judge_model": ""}})))
-    try:
-        yield s
-    finally:
-        s.stop()
 
 
 def test_the_anthropic_sdk_counts_a_conversation_with_everything_in_it(

@@ -6,30 +6,19 @@ never silently answered otherwise."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
 import openai
 import pytest
 
-from archibald.config import load_settings
-from archibald.serve.app import create_app
 from stubs.fixtures import anthropic_stub, deepseek_stub, provider_env  # noqa: F401
-from test_gateway import Served, _key
+from test_gateway import Served, _key, served  # noqa: F401 - the gateway on loopback
 
 MESSAGES = [{"role": "user", "content": "Name a colour of the evening sky"}]
 SAMPLING = {"seed": 41, "top_p": 0.6, "presence_penalty": 0.3, "frequency_penalty": -0.4,
             "logit_bias": {"1734": -50}, "user": "app-user-9"}
 
-
-@pytest.fixture()
-def served(anthropic_stub, deepseek_stub, provider_env) -> Iterator[Served]:  # noqa: F811
-    s = Served(create_app(load_settings(None, {"quality": {"judge_model": ""}})))
-    try:
-        yield s
-    finally:
-        s.stop()
 
 
 def _client(served: Served) -> openai.OpenAI:
