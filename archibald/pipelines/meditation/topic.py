@@ -357,7 +357,8 @@ def _thumbnail_words(topic: str) -> list[str]:
     candidates: list[list[str]] = []
     phrases = noun_phrases(topic)
     states = wanted_states(topic)
-    if len(states) >= 3:  # "Calm, Clear, Focused": every state, and nothing else
+    if len(states) >= 3:  # "Calm, Clear, Focused": the states (four at most), nothing else
+        states = states[:4]
         return [capital(w) + "," for w in states[:-1]] + [capital(states[-1])]
     if len(states) == 2:  # "Feeling Light and Free", without its "today"
         return _title_case(" and ".join(["Feeling " + states[0], *states[1:]])).split()
