@@ -29,6 +29,7 @@ from ..store.checkpoint import Checkpoints
 from ..store.ledger import NANO
 from .gateway import anthropic as anthropic_api
 from .gateway import openai as openai_api
+from .gateway import responses as responses_api
 from .gateway.keys import WORKERS_VAR, Key
 from .gateway.wire import ApiError, upstream_failed
 from .gateway.metrics import Metrics
@@ -251,6 +252,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/v1/messages")
     async def messages(request: Request) -> Response:
         return await chat("anthropic", request, anthropic_api)
+
+    @app.post("/v1/responses")
+    async def responses(request: Request) -> Response:
+        return await chat("responses", request, responses_api)
 
     @app.post("/v1/messages/count_tokens")
     async def count_tokens(request: Request) -> JSONResponse:
