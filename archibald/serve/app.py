@@ -46,7 +46,9 @@ MAX_BODY_BYTES = int(os.environ.get("ARCHIBALD_MAX_BODY_BYTES", str(4 * 1024 * 1
 
 
 def _is_anthropic(request: Request) -> bool:
-    return request.url.path.startswith("/v1/messages")
+    return request.url.path.startswith("/v1/messages") or (
+        request.url.path.startswith("/v1/models")
+        and bool(request.headers.get("anthropic-version")))
 
 
 def error_response(request: Request, err: ApiError) -> JSONResponse:
@@ -237,13 +239,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         key = authenticate(request)
         return await answer(api, request, key, await read_json(request), convert, start)
 
+    def model_entry(request: Request, model: str) -> dict[str, Any]:
+        """A model as the calling SDK's types have it (Anthropic's when the request carries
+        an ``anthropic-version`` header, as the anthropic SDK's always does)."""
+        if request.headers.get("anthropic-version"):
+            return {"type": "model", "id": model, "display_name": model,
+                    "created_at": "2026-01-01T00:00:00Z"}
+        return {"id": model, "object": "model", "created": 1767225600, "owned_by": "archibald"}
+
     @app.get("/v1/models")
     async def models(request: Request) -> JSONResponse:
         authenticate(request)
-        now = int(time.time())
-        return JSONResponse({"object": "list", "data": [
-            {"id": m, "object": "model", "created": now, "owned_by": "archibald"}
-            for m in gateway.models()]})
+        data = [model_entry(request, m) for m in gateway.models()]
+        if request.headers.get("anthropic-version"):
+            return JSONResponse({"data": data, "has_more": False,
+                                 "first_id": data[0]["id"], "last_id": data[-1]["id"]})
+        return JSONResponse({"object": "list", "data": data})
+
+    @app.get("/v1/models/{model:path}")
+    async def model(request: Request, model: str) -> JSONResponse:
+        """One model (``client.models.retrieve``): a virtual model, an alias or a configured
+        model; 404 in the API's own shape for any other."""
+        authenticate(request)
+        if model not in gateway.models():
+            raise ApiError(404, f"the model {model!r} is not served here: GET /v1/models "
+                                f"lists those that are", "invalid_request_error",
+                           "model_not_found")
+        return JSONResponse(model_entry(request, model))
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Response:

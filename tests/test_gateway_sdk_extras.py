@@ -1,7 +1,7 @@
-"""Anthropic's count_tokens through the gateway, as Claude Code asks it before it compacts a
-conversation (`/v1/messages/count_tokens?beta=true`): with the anthropic SDK, a key
-required, the system prompt, tool definitions and tool results all counted, nothing sent to
-a provider and nothing billed."""
+"""What SDKs and Claude-based tools call besides a chat: Anthropic's count_tokens, as Claude
+Code asks it before it compacts a conversation (`/v1/messages/count_tokens?beta=true`; a key
+required, the system prompt, tool definitions and tool results all counted, nothing sent to a
+provider and nothing billed), and the models list and lookup in each SDK's own shape."""
 
 from __future__ import annotations
 
@@ -68,3 +68,23 @@ def test_count_tokens_needs_a_key_and_a_well_formed_body(served: Served) -> None
                      headers={"x-api-key": _key(served)}, json={"model": "archibald/auto"})
     assert bad.status_code == 400
     assert bad.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_both_sdks_list_and_retrieve_the_models_in_their_own_shapes(served: Served) -> None:
+    import openai
+
+    key = _key(served)
+    oa = openai.OpenAI(base_url=served.url + "/v1", api_key=key, max_retries=0)
+    listed = [m.id for m in oa.models.list()]
+    assert listed[:3] == ["archibald/auto", "archibald/auto:cheap", "archibald/auto:best"]
+    assert oa.models.retrieve("archibald/auto:best").id == "archibald/auto:best"
+    with pytest.raises(openai.NotFoundError):
+        oa.models.retrieve("no-such-model")
+    an = anthropic.Anthropic(base_url=served.url, api_key=key, max_retries=0)
+    infos = list(an.models.list())
+    assert [m.id for m in infos] == listed
+    assert all(isinstance(m, anthropic.types.ModelInfo) and m.type == "model" for m in infos)
+    assert an.models.retrieve("archibald/auto").display_name == "archibald/auto"
+    with pytest.raises(anthropic.NotFoundError) as err:
+        an.models.retrieve("no-such-model")
+    assert err.value.body["type"] == "error"  # type: ignore[index]
