@@ -88,3 +88,46 @@ def test_both_sdks_list_and_retrieve_the_models_in_their_own_shapes(served: Serv
     with pytest.raises(anthropic.NotFoundError) as err:
         an.models.retrieve("no-such-model")
     assert err.value.body["type"] == "error"  # type: ignore[index]
+
+
+#: a 1x1 PNG
+PIXEL = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJ"
+         "RU5ErkJggg==")
+
+
+def test_an_image_reaches_a_model_that_sees_it(served: Served, anthropic_stub: Any,
+                                               deepseek_stub: Any) -> None:
+    """An image in an Anthropic request is passed on (it was dropped without a word) and the
+    request goes to the premium route, whose model sees it, even under auto:cheap."""
+    client = anthropic.Anthropic(base_url=served.url, api_key=_key(served), max_retries=0)
+    raw = client.messages.with_raw_response.create(
+        model="archibald/auto:cheap", max_tokens=200, messages=[{"role": "user", "content": [
+            {"type": "text", "text": "What colour is this pixel?"},
+            {"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                                         "data": PIXEL}}]}])
+    assert raw.headers["x-archibald-task"] == "chat_vision"
+    assert raw.headers["x-archibald-route"] == "premium" and not deepseek_stub.requests
+    sent = anthropic_stub.requests_to("/v1/messages")[-1].json()["messages"][0]["content"]
+    image = next(b for b in sent if b["type"] == "image")
+    assert image["source"]["data"] == PIXEL and image["source"]["media_type"] == "image/png"
+    # OpenAI's shape of the same question takes the same way
+    import openai
+
+    oa = openai.OpenAI(base_url=served.url + "/v1", api_key=_key(served), max_retries=0)
+    done = oa.chat.completions.with_raw_response.create(
+        model="archibald/auto", messages=[{"role": "user", "content": [  # type: ignore[list-item]
+            {"type": "text", "text": "What colour is this pixel?"},
+            {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PIXEL}"}}]}])
+    assert done.headers["x-archibald-task"] == "chat_vision"
+    assert done.headers["x-archibald-route"] == "premium"
+
+
+def test_a_block_the_gateway_cannot_pass_on_is_refused(served: Served) -> None:
+    client = anthropic.Anthropic(base_url=served.url, api_key=_key(served), max_retries=0)
+    with pytest.raises(anthropic.BadRequestError) as err:
+        client.messages.create(model="archibald/auto", max_tokens=100, messages=[
+            {"role": "user", "content": [
+                {"type": "text", "text": "Summarise this"},
+                {"type": "document", "source": {"type": "text", "media_type": "text/plain",
+                                                "data": "A short note."}}]}])
+    assert "document" in str(err.value)

@@ -35,7 +35,18 @@ GATEWAY_TASK_TYPES: dict[str, dict[str, Any]] = {
     "chat_reasoning": _table(8, False, False, 0.7, "maths, long analysis, many-step reasoning"),
     "chat_creative": _table(7, True, False, 0.7,
                             "stories, scripts, copy: kept on premium by the matrix"),
+    # a budget model that cannot see an image would answer without it (or be refused for it)
+    "chat_vision": {**_table(6, False, True, 0.7, "images to look at: the premium route's "
+                                                  "model sees them"), "routes": ["premium"]},
 }
+
+#: content parts that are images, in Chat Completions' and Responses' shapes
+_IMAGE_PARTS = frozenset({"image_url", "input_image", "image"})
+
+
+def _images(messages: Sequence[Mapping[str, Any]]) -> int:
+    return sum(1 for m in messages if isinstance(m.get("content"), list)
+               for p in m["content"] if isinstance(p, Mapping) and p.get("type") in _IMAGE_PARTS)
 
 _CODE = re.compile(r"```|\b(def|class|function|import|return|public static|SELECT|#include)\b"
                    r"|[{};]\s*$", re.M)
@@ -80,8 +91,11 @@ def analyse_request(messages: Sequence[Mapping[str, Any]], *, tools: Any = None,
     features = {"chars": chars, "messages": len(messages), "tools": bool(tools),
                 "structured": bool(tools) or bool(response_format),
                 "code": bool(_CODE.search(text)), "maths": bool(_MATHS.search(text)),
-                "creative": bool(_CREATIVE.search(text)), "non_ascii_share": round(non_ascii, 3)}
-    if features["structured"]:
+                "creative": bool(_CREATIVE.search(text)), "non_ascii_share": round(non_ascii, 3),
+                "images": _images(messages)}
+    if features["images"]:
+        kind = "chat_vision"
+    elif features["structured"]:
         kind = "chat_structured"
     elif features["code"]:
         kind = "chat_code"

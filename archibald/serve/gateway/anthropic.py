@@ -28,6 +28,34 @@ def _text(content: Any, where: str) -> str:
     raise bad(f"{where} must be text or a list of content blocks")
 
 
+#: blocks a user turn may carry that are said elsewhere (tool results) or not to the model
+_ELSEWHERE = frozenset({"text", "tool_result", "thinking", "redacted_thinking"})
+
+
+def _user_content(content: Any, where: str) -> str | list[dict[str, Any]]:
+    """A user turn's text, or its text and images as Chat Completions' parts (an image by
+    base64 as a data URL, or by URL); a block the gateway cannot pass on (a document) is
+    refused, never dropped without a word."""
+    text = _text(content, where)
+    if not isinstance(content, list):
+        return text
+    images = []
+    for j, block in enumerate(content):
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind in _ELSEWHERE:
+            continue
+        source = block.get("source") if kind == "image" else None
+        if not isinstance(source, dict):
+            raise bad(f"{where}.{j}: a {kind!r} block is not supported (text, images and "
+                      f"tool results are)")
+        url = source.get("url") if source.get("type") == "url" else \
+            f"data:{source.get('media_type')};base64,{source.get('data')}"
+        images.append({"type": "image_url", "image_url": {"url": str(url)}})
+    if not images:
+        return text
+    return [*([{"type": "text", "text": text}] if text else []), *images]
+
+
 def _messages(data: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     system = data.get("system")
@@ -57,9 +85,9 @@ def _messages(data: dict[str, Any]) -> list[dict[str, Any]]:
                 if isinstance(b, dict) and b.get("type") == "tool_result":
                     out.append({"role": "tool", "tool_call_id": str(b.get("tool_use_id")),
                                 "content": _text(b.get("content") or "", "tool_result")})
-            text = _text(content, f"messages.{i}.content")
-            if text:
-                out.append({"role": "user", "content": text})
+            said = _user_content(content, f"messages.{i}.content")
+            if said:
+                out.append({"role": "user", "content": said})
             continue
         out.append({"role": m["role"], "content": _text(content, f"messages.{i}.content")})
     return out
