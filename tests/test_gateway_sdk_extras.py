@@ -131,3 +131,24 @@ def test_a_block_the_gateway_cannot_pass_on_is_refused(served: Served) -> None:
                 {"type": "document", "source": {"type": "text", "media_type": "text/plain",
                                                 "data": "A short note."}}]}])
     assert "document" in str(err.value)
+
+
+def test_an_endpoint_the_gateway_does_not_serve_is_said_in_the_apis_own_shape(
+        served: Served) -> None:
+    import openai
+
+    key = _key(served)
+    oa = openai.OpenAI(base_url=served.url + "/v1", api_key=key, max_retries=0)
+    with pytest.raises(openai.NotFoundError) as err:
+        oa.completions.create(model="archibald/auto", prompt="legacy")
+    assert "POST /v1/completions is not served by the Archibald gateway" in str(err.value)
+    assert err.value.body["code"] == "unknown_url"  # type: ignore[index]
+    wrong = httpx.get(served.url + "/v1/chat/completions",
+                      headers={"authorization": f"Bearer {key}"})
+    assert wrong.status_code == 405 and wrong.json()["error"]["type"] == \
+        "invalid_request_error"
+    an = anthropic.Anthropic(base_url=served.url, api_key=key, max_retries=0)
+    with pytest.raises(anthropic.NotFoundError) as gone:
+        an.messages.batches.list()
+    assert gone.value.body["type"] == "error"  # type: ignore[index]
+    assert "not served" in gone.value.body["error"]["message"]  # type: ignore[index]

@@ -18,9 +18,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..config import Settings
 from ..errors import BudgetExceeded, DelegationError, UserError
@@ -133,6 +135,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return error_response(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """An endpoint or method the gateway does not serve, in the calling API's own error
+        shape (an SDK reads its message); the studio's pages keep FastAPI's."""
+        if not request.url.path.startswith("/v1/"):
+            return await http_exception_handler(request, exc)
+        what = f"{request.method} {request.url.path}"
+        message = (f"{what} is not served by the Archibald gateway (see GET /v1/models and "
+                   f"docs/gateway.md for what is)" if exc.status_code in (404, 405)
+                   else str(exc.detail))
+        kind = "invalid_request_error" if exc.status_code < 500 else "api_error"
+        return error_response(request, ApiError(exc.status_code, message, kind,
+                                                "unknown_url" if exc.status_code == 404
+                                                else "method_not_allowed"
+                                                if exc.status_code == 405 else None))
 
     def authenticate(request: Request) -> Key:
         auth = request.headers.get("authorization", "")
