@@ -106,3 +106,15 @@ def test_a_stream_says_what_its_route_was_called_without(served: Served,
                        if chunk.choices)
     assert text == anthropic_stub.reply_text
     assert "seed" not in anthropic_stub.requests_to("/v1/messages")[-1].json()
+
+
+def test_anthropic_one_tool_call_at_a_time_reaches_the_model(served: Served,
+                                                             deepseek_stub: Any) -> None:
+    client = anthropic.Anthropic(base_url=served.url, api_key=_key(served), max_retries=0)
+    client.messages.create(model="archibald/auto:cheap", max_tokens=200, tools=[
+        {"name": "tide_at", "description": "High tide", "input_schema": {
+            "type": "object", "properties": {"harbour": {"type": "string"}}}}],
+        tool_choice={"type": "auto", "disable_parallel_tool_use": True},
+        messages=[{"role": "user", "content": "Tide in Whitby?"}])
+    assert deepseek_stub.requests_to("/chat/completions")[-1].json()[
+        "parallel_tool_calls"] is False

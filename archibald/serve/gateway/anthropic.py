@@ -128,6 +128,9 @@ def to_request(data: dict[str, Any], task_header: str | None) -> Request:
         params["top_p"] = top_p
     if isinstance(metadata.get("user_id"), str):  # Anthropic's name for OpenAI's user
         params["user"] = metadata["user_id"]
+    asked = data.get("tool_choice")
+    if isinstance(asked, dict) and asked.get("disable_parallel_tool_use") is True:
+        params["parallel_tool_calls"] = False  # at most one tool call in the answer
     return Request(model=model, messages=_messages(data), max_tokens=max_tokens,
                    temperature=finite_float(data, "temperature", 0.0, 1.0), tools=tools,
                    tool_choice=choice, stop=stops if isinstance(stops, list) else None,
