@@ -668,3 +668,14 @@ def test_a_feeling_named_after_a_gerund_compound_is_eased_not_done(topic: str) -
     opening, body, _ = heart_lines(topic, False)
     assert "you are" not in opening and "while" not in body, (opening, body)
     assert opening.startswith("This session is here to help you ease "), opening
+
+
+@pytest.mark.parametrize("topic,has,lacks", [("Three deadlines, zero time", "three deadlines",
+                                              "zero time"),
+                                             ("A toddler, no nap", "a toddler", "no nap")])
+def test_what_one_has_and_goes_without_is_said_as_such(topic: str, has: str,
+                                                       lacks: str) -> None:
+    """Never "This session is for a toddler, no nap.": what the listener has, and lacks."""
+    opening, body, _ = heart_lines(topic, False)
+    assert opening == f"This session is for when it's {has} and {lacks}.", opening
+    assert body == f"You came here with {has} and {lacks}.", body

@@ -252,6 +252,12 @@ def _frame(what: str) -> str:
     return "thing"
 
 
+#: a topic said as what one has and what one lacks ("New baby, no sleep", "Deadlines, zero
+#: time"): two parts, the second a lack
+_LACKING = re.compile(r"^([^,;]+?)\s*[,;]\s*((?:no(?! matter)|zero|not enough|little|hardly any)"
+                      r"\s+[^,;]+)$", re.IGNORECASE)
+
+
 def _article(what: str) -> str:
     """A thing the topic names bare, after an adjective, takes an article when it is one
     ("peaceful evening": "a peaceful evening"; "anxious thoughts" stay as they are)."""
@@ -297,6 +303,15 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
             opening, body, close = heart_lines(rest, sleep)
             who = to_listener(person.split(" ", 1)[1])  # "an exhausted nurse", "nurses"
             return f"This session is for you, {who}.", body, close
+    lacking = _LACKING.match(what)
+    had = topic_words(lacking[1])[-1:] if lacking else []
+    if lacking and had and is_noun(had[0]) and not is_adjective(had[0]):
+        # "New baby, no sleep": what the listener has, and what they go without
+        has, without = _article(lacking[1].strip()), lacking[2].strip()
+        return (f"This session is for when it's {has} and {without}.",
+                f"You came here with {has} and {without}.",
+                "Let this time carry you gently toward sleep." if sleep else
+                "This time is ending; take it with you.")
     said = clause(topic)
     if said:  # what the listener says of themselves: "I can't sleep", "Can't stop ..."
         yours = said.split()[0] not in ("you", "you're", "you've", "you'll", "you'd")
