@@ -21,7 +21,7 @@ class Practice:
 
 
 def named_practice(topic: str) -> Practice | None:
-    """The technique a topic names (a catalogue technique's ``names``: "Box breathing before a
+    """The technique a topic names (a catalogue technique's ``names``: "Breathwork before a
     presentation", "Sleep with a body scan"), the earliest and then the longest said; None
     when it names none."""
     said = " " + " ".join(topic_words(topic)) + " "

@@ -95,7 +95,7 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
                   f"{own} in {secs}", f"{own}: a {secs[:-1]} Breathing Reset",
                   f"{benefit} in {secs}"]
     practice = named_practice(topic)
-    if practice is not None and practice.leads:  # "Box Breathing Before a Presentation in
+    if practice is not None and practice.leads:  # "Breathwork Before a Presentation in
         candidates.insert(0, f"{own} in {secs}")  # 45 Seconds": the practice it asks for
     fitting = [f"{re.sub(' +', ' ', c).strip()} {_HASHTAG}" for c in candidates if c]
     fitting = [t for t in fitting if len(t) <= 100]
@@ -148,7 +148,7 @@ _PLACE_PREPS = {"at", "in", "on", "between", "during", "while", "when"}
 #: times of a day a topic is "before" that no one dreads ("Calm before bed", "... dinner")
 _ROUTINE = frozenset("""bed bedtime sleep sleeping dinner lunch breakfast supper brunch nap
 tea dawn sunrise sunset""".split())
-#: the last words of a practice's name that take "a" ("a body scan", not "a box breathing")
+#: the last words of a practice's name that take "a" ("a body scan", not "a belly breathing")
 _COUNTED = frozenset("scan exercise practice meditation technique visualisation "
                      "visualization".split())
 
