@@ -326,7 +326,7 @@ def _practice_words(topic: str) -> list[str]:
     if len(said) > 4 and said[n] in SMALL:  # to the next small word, or its last word
         aim = list(itertools.takewhile(lambda w: w not in SMALL, said[n + 1:])) or said[-1:]
         said = [*said[:n + 1], *(aim if n + 1 + len(aim) <= 4 else aim[-1:])]
-    if len(said) > 4:  # "Progressive Muscle Relaxation": the practice alone
+    if len(said) > 4:  # "Guided Visualisation": the practice alone
         said = [*said[:n], *["meditation"] * (n == 1)]
     return _title_case(" ".join(said)).split()
 
