@@ -123,3 +123,21 @@ def test_what_needs_state_or_hosted_tools_is_refused(served: Served, deepseek_st
             **{"model": "archibald/auto", "input": "hi", **asked})
     assert named in str(err.value)
     assert len(deepseek_stub.requests) == before
+
+
+@pytest.mark.parametrize("bad", [
+    {"input": 7}, {"input": []}, {"input": [7]}, {},
+    {"input": [{"role": "user", "content": [{"type": "input_audio", "data": "x"}]}]},
+    {"input": [{"role": "user", "content": 3}]},
+    {"input": "hi", "tools": {"type": "function"}},
+    {"input": "hi", "tool_choice": "sometimes"},
+    {"input": "hi", "max_output_tokens": -5},
+    {"input": "hi", "temperature": "warm"},
+    {"input": "hi", "reasoning": {"effort": "maximal"}},
+    {"input": [{"type": "function_call_output"}], "model": 5}])
+def test_a_malformed_request_is_a_400_never_a_500(served: Served, bad: dict[str, Any]) -> None:
+    response = httpx.post(served.url + "/v1/responses", timeout=30,
+                          headers={"authorization": f"Bearer {_key(served)}"},
+                          json={"model": "archibald/auto", **bad})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["type"] == "invalid_request_error"

@@ -152,3 +152,16 @@ def test_an_endpoint_the_gateway_does_not_serve_is_said_in_the_apis_own_shape(
         an.messages.batches.list()
     assert gone.value.body["type"] == "error"  # type: ignore[index]
     assert "not served" in gone.value.body["error"]["message"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("bad", [{"messages": 3}, {"messages": [{"role": "robot"}]},
+                                 {"messages": [{"role": "user", "content": 3}]},
+                                 {"messages": [{"role": "user", "content": "hi"}],
+                                  "tools": "all"},
+                                 {"model": 5, "messages": [{"role": "user", "content": "hi"}]}])
+def test_a_malformed_count_is_a_400_never_a_500(served: Served, bad: dict[str, Any]) -> None:
+    response = httpx.post(served.url + "/v1/messages/count_tokens",
+                          headers={"x-api-key": _key(served)},
+                          json={"model": "archibald/auto", **bad})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["type"] == "invalid_request_error"

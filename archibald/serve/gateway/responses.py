@@ -95,7 +95,10 @@ def _messages(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _tools(data: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, Any]:
-    tools = data.get("tools")
+    tools, choice = data.get("tools"), data.get("tool_choice")
+    if not (isinstance(choice, dict) and choice.get("type") == "function") \
+            and choice not in (None, "auto", "none", "required"):
+        raise bad("tool_choice must be auto, none, required or a function")
     if not tools:
         return None, None
     if not isinstance(tools, list):
@@ -109,11 +112,8 @@ def _tools(data: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, Any]:
         converted.append({"type": "function", "function": {
             "name": str(tool.get("name")), "description": str(tool.get("description") or ""),
             "parameters": tool.get("parameters") or {"type": "object", "properties": {}}}})
-    choice = data.get("tool_choice")
-    if isinstance(choice, dict) and choice.get("type") == "function":
+    if isinstance(choice, dict):
         choice = {"type": "function", "function": {"name": str(choice.get("name"))}}
-    elif choice not in (None, "auto", "none", "required"):
-        raise bad("tool_choice must be auto, none, required or a function")
     return converted, choice
 
 
