@@ -59,7 +59,12 @@ def test_a_provider_without_seed_or_penalties_is_called_without_them(
                                          ({"top_logprobs": 3}, "logprobs"),
                                          ({"seed": "forty"}, "seed"),
                                          ({"top_p": 1.5}, "top_p"),
-                                         ({"reasoning_effort": "extreme"}, "reasoning_effort")])
+                                         ({"reasoning_effort": "extreme"}, "reasoning_effort"),
+                                         ({"logit_bias": [1, 2]}, "logit_bias"),
+                                         ({"logit_bias": {"5": 500}}, "logit_bias"),
+                                         ({"user": 42}, "user"),
+                                         ({"parallel_tool_calls": "yes"}, "parallel_tool_calls"),
+                                         ({"frequency_penalty": 9}, "frequency_penalty")])
 def test_what_the_gateway_cannot_honour_is_refused_not_ignored(
         served: Served, deepseek_stub: Any, asked: dict[str, Any], named: str) -> None:
     before = len(deepseek_stub.requests)
