@@ -679,3 +679,22 @@ def test_what_one_has_and_goes_without_is_said_as_such(topic: str, has: str,
     opening, body, _ = heart_lines(topic, False)
     assert opening == f"This session is for when it's {has} and {lacks}.", opening
     assert body == f"You came here with {has} and {lacks}.", body
+
+
+@pytest.mark.parametrize("topic,meal", [("Quiet before supper", "supper"),
+                                        ("Rest after brunch", "brunch")])
+def test_a_time_of_day_is_no_event_the_script_meets_or_leaves_behind(topic: str,
+                                                                     meal: str) -> None:
+    """Never "Whatever happens at the supper, I will still be me." or "the brunch is behind
+    you now": a meal or bedtime is when the session is, not an event."""
+    from archibald.pipelines.meditation.topic import thumbnail_words
+    from archibald.pipelines.meditation.writer import write_script
+    from archibald.script.model import timeline
+
+    assert read_topic(topic).event == ""
+    for seed in range(3):
+        concept = make_concept(topic, 10, research(topic, month=5, seed=seed), seed=seed)
+        said = " ".join(x for x in timeline(write_script(concept, seed=seed).spoken_text())
+                        if isinstance(x, str))
+        assert f"the {meal}" not in said.lower(), said
+    assert meal.title() in thumbnail_words(topic), thumbnail_words(topic)

@@ -46,6 +46,10 @@ _EVENTS = {
     "deadline": "the deadline", "long drive": "the long drive", "commute": "the commute",
     "school": "school", "class": "the class", "lecture": "the lecture",
 }
+#: times of a day a topic may be before or after that are no event ("Gratitude before bed",
+#: "Calm before dinner"): never "Whatever happens at the bed"
+_ROUTINE = frozenset("""bed bedtime sleep sleeping dinner lunch breakfast supper brunch nap
+tea dawn sunrise sunset""".split())
 _GOALS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("sleep", SLEEP_WORDS),
     ("grief", ("grief", "grieving", "loss", "mourning", "bereavement", "funeral", "died",
@@ -205,8 +209,10 @@ def read_topic(topic: str) -> TopicReading:
                     core[-2] not in _SMALL and not is_adjective(core[-2]):
                 event = f"the {core[-2]} {key}"  # "my driving test": the driving test
         elif core and not core[0].endswith("ing") and prep != "during" and \
-                not any(is_verb(w) for w in core):  # "my grandmother passed away": no thing
-            event = "the " + " ".join(core[-2:])  # "a school inspection": the school inspection
+                not any(is_verb(w) for w in core) and core[-1] not in _ROUTINE:
+            # "a school inspection": the school inspection ("my grandmother passed away" is no
+            # thing; "before bed" is a time of day, not an event to meet or dread)
+            event = "the " + " ".join(core[-2:])
         ahead = bool(event) and prep in ("before", "ahead of")
     goal = next((g for g, words in _GOALS if _find(text, words)), "calm")
     setting = next((s for s, words in _SETTINGS if _find(text, words)), "home")
@@ -391,6 +397,9 @@ def _thumbnail_words(topic: str) -> list[str]:
     if event and prep:
         candidates += [[*goal, *prep, *event], [*goal[-1:], *prep, *event],
                        [*goal[-1:], *prep, *event[-1:]]]
+    elif prep:  # a time of day, not an event: "Gratitude before Bed"
+        when = [w for w in reading.situation.split() if w not in _DETS]
+        candidates += [[*goal[-1:], *when]] if len(when) <= 3 else []
     if reading.audience:
         people = reading.audience.split()
         candidates += [[*goal[-1:], "for", *people], [*goal[-1:], "for", *people[-2:]],

@@ -145,9 +145,6 @@ def _reset_cover(reset: str) -> list[str]:
 _PLACE_PREPS = {"at", "in", "on", "between", "during", "while", "when"}
 
 
-#: times of a day a topic is "before" that no one dreads ("Calm before bed", "... dinner")
-_ROUTINE = frozenset("""bed bedtime sleep sleeping dinner lunch breakfast supper brunch nap
-tea dawn sunrise sunset""".split())
 #: the last words of a practice's name that take "a" ("a body scan", not "a belly breathing")
 _COUNTED = frozenset("scan exercise practice meditation technique visualisation "
                      "visualization".split())
@@ -176,12 +173,10 @@ def _hook_for(topic: str, seed: int) -> str:
             r"relief|relaxation|stillness|patience|confidence|motivation)\b", phrase,
             re.IGNORECASE):
         own.append(f"Need some {phrase.lower()}?")
-    last = reading.event.split()[-1:]
-    event = reading.event if last and last[0] not in _ROUTINE else ""  # not "... the bed?"
-    if event and reading.ahead:
-        own += [f"Nervous about {event}?", f"Dreading {event}?"]
-    elif event and re.search(r"\bafter\b", phrase, re.IGNORECASE):
-        own += [f"Still carrying {event}?"]
+    if reading.event and reading.ahead:
+        own += [f"Nervous about {reading.event}?", f"Dreading {reading.event}?"]
+    elif reading.event and re.search(r"\bafter\b", phrase, re.IGNORECASE):
+        own += [f"Still carrying {reading.event}?"]
     states = wanted_states(core_topic(topic))
     if states:  # "Want to feel calm?" (a list's first state: the whole list is too long)
         own.append(f"Want to feel {states[0]}?")
