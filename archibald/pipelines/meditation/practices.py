@@ -11,6 +11,12 @@ from archibald.pipelines.meditation.words import topic_words
 __all__ = ["Practice", "named_practice"]
 
 
+#: the last words of a practice's name that already say what it is ("breathing exercise")
+_SAYS_KIND = frozenset("practice exercise meditation technique".split())
+#: the last words of a practice's name that take "a" ("a body scan", not "a belly breathing")
+_COUNTED = _SAYS_KIND | {"scan", "visualisation", "visualization"}
+
+
 @dataclass(frozen=True)
 class Practice:
     """A technique a topic asks for by name ("Yoga nidra for sleep")."""
@@ -18,6 +24,16 @@ class Practice:
     technique: str  # its id in the catalogue ("body-scan")
     name: str  # as the topic says it ("yoga nidra")
     leads: bool  # the topic opens with it: the topic is the practice and what it is for
+
+    @property
+    def kind(self) -> str:
+        """What the session is, said: "body scan practice", "breathing exercise"."""
+        return self.name if self.name.split()[-1] in _SAYS_KIND else f"{self.name} practice"
+
+    @property
+    def counted(self) -> bool:
+        """Whether the name takes "a" ("Try a body scan?", "Try belly breathing?")."""
+        return self.name.split()[-1] in _COUNTED
 
 
 def named_practice(topic: str) -> Practice | None:

@@ -276,10 +276,6 @@ _ACTS = {"Letting Go of": "let go of", "Finding Comfort in": "find comfort in",
 
 
 
-#: the last words of a practice's name that already say what it is ("breathing exercise")
-_PRACTICES = frozenset("practice exercise meditation technique".split())
-
-
 def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
     """The opening, body and closing sentences that name the topic whole (its key nouns in a
     sentence, not pasted, said to the listener: "my" is "your"): said once each, framed by
@@ -288,9 +284,8 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
     practice = named_practice(topic)
     if practice is not None and practice.leads:  # "Yoga nidra for sleep": what it is, whole
         words = said_to_listener(topic).split()
-        name = " ".join(words[:len(practice.name.split())]).lower()
-        kind = name if name.split()[-1] in _PRACTICES else f"{name} practice"
-        what = " ".join([indefinite(kind), *words[len(name.split()):]])
+        kind = practice.kind
+        what = " ".join([indefinite(kind), *words[len(practice.name.split()):]])
         return (f"This session is {what}.", f"You came here for {what}.",
                 f"Let this {kind} carry you gently toward sleep." if sleep else
                 f"This {kind} is ending; take it with you.")

@@ -145,11 +145,6 @@ def _reset_cover(reset: str) -> list[str]:
 _PLACE_PREPS = {"at", "in", "on", "between", "during", "while", "when"}
 
 
-#: the last words of a practice's name that take "a" ("a body scan", not "a belly breathing")
-_COUNTED = frozenset("scan exercise practice meditation technique visualisation "
-                     "visualization".split())
-
-
 def _hook_for(topic: str, seed: int) -> str:
     """The first sentence: a short question the viewer answers yes to, naming the topic."""
     from ..meditation.practices import named_practice
@@ -181,8 +176,7 @@ def _hook_for(topic: str, seed: int) -> str:
     if states:  # "Want to feel calm?" (a list's first state: the whole list is too long)
         own.append(f"Want to feel {states[0]}?")
     if practice is not None and leads:  # "Try a body scan?", "Try metta?"
-        counted = practice.name.split()[-1] in _COUNTED
-        own.append(f"Try {'a ' if counted else ''}{practice.name}?")
+        own.append(f"Try {'a ' if practice.counted else ''}{practice.name}?")
     by_goal = {"sleep": ["Can't fall asleep?", "Wide awake again?"],
                "focus": ["Can't focus?", "Mind all over the place?"],
                "energy": ["Running on empty?", "Need a fresh start?"],
