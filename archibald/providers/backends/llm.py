@@ -16,7 +16,9 @@ which rate that was.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
 import time
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -418,6 +420,11 @@ class ChatBackend(Backend):
         for key in PASSTHROUGH:
             if task.inputs.get(key) is not None:
                 kwargs[key] = task.inputs[key]
+        if "litellm" not in sys.modules and (self.direct is None or any(
+                kwargs.get(k) is not None for k in SAMPLING)):
+            # its first import takes seconds: off the event loop, so a server's other
+            # requests go on meanwhile (LiteLLM calls it, and its table says what is taken)
+            await asyncio.to_thread(import_litellm)
         dropped = lacking(kwargs)  # never sent to fail the call (DeepSeek has no seed)
         for key in dropped:
             del kwargs[key]
