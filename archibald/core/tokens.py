@@ -21,6 +21,7 @@ tests/test_tokens.py checks that both count the same.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 from collections.abc import Callable
 from functools import lru_cache
@@ -155,8 +156,6 @@ def prompt_tokens(model: str, messages: list[dict[str, Any]],
     chat (3 a message, its role and every text it holds, 3 for the reply), with the tools'
     definitions as their JSON; a model this module cannot count is counted as a gpt-4o
     (every system prompt, tool result and tool definition counted, never only the text)."""
-    import json
-
     count = _counter_or_gpt(model)
     total = _PER_REPLY
     for message in messages:

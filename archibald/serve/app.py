@@ -147,10 +147,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    f"docs/gateway.md for what is)" if exc.status_code in (404, 405)
                    else str(exc.detail))
         kind = "invalid_request_error" if exc.status_code < 500 else "api_error"
-        return error_response(request, ApiError(exc.status_code, message, kind,
-                                                "unknown_url" if exc.status_code == 404
-                                                else "method_not_allowed"
-                                                if exc.status_code == 405 else None))
+        code = {404: "unknown_url", 405: "method_not_allowed"}.get(exc.status_code)
+        return error_response(request, ApiError(exc.status_code, message, kind, code))
 
     def authenticate(request: Request) -> Key:
         auth = request.headers.get("authorization", "")

@@ -57,7 +57,8 @@ class AnswerSink(Protocol):
     """Where a streamed answer goes as it arrives (the gateway's client).
 
     ``begin`` names the backend whose stream opened (a fallback may open another before any
-    piece was sent) and the sampling parameters its call was made without; ``send`` takes a normalised delta: ``{"content": str}``,
+    piece was sent) and the sampling parameters its call was made without; ``send`` takes a
+    normalised delta: ``{"content": str}``,
     ``{"tool_calls": [{"index", "id"?, "type"?, "function": {"name"?, "arguments"?}}]}``
     and/or ``{"finish_reason": str}``. ``started`` is True once anything was sent."""
 

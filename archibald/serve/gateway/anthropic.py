@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from .service import Answer, Live, Request
-from .wire import bad, broke_off, finite_float, positive_int
+from .wire import bad, broke_off, finite_float, metadata, positive_int, task_of
 
 __all__ = ["to_count", "to_request", "body", "stream", "live"]
 
@@ -119,23 +119,21 @@ def to_request(data: dict[str, Any], task_header: str | None) -> Request:
     if max_tokens is None:
         raise bad("max_tokens: Field required")
     tools, choice = _tools(data)
-    raw_metadata = data.get("metadata")
-    metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
     stops = data.get("stop_sequences")
     params: dict[str, Any] = {}
     top_p = finite_float(data, "top_p", 0.0, 1.0)
     if top_p is not None:
         params["top_p"] = top_p
-    if isinstance(metadata.get("user_id"), str):  # Anthropic's name for OpenAI's user
-        params["user"] = metadata["user_id"]
+    user = metadata(data).get("user_id")
+    if isinstance(user, str):  # Anthropic's name for OpenAI's user
+        params["user"] = user
     asked = data.get("tool_choice")
     if isinstance(asked, dict) and asked.get("disable_parallel_tool_use") is True:
         params["parallel_tool_calls"] = False  # at most one tool call in the answer
     return Request(model=model, messages=_messages(data), max_tokens=max_tokens,
                    temperature=finite_float(data, "temperature", 0.0, 1.0), tools=tools,
                    tool_choice=choice, stop=stops if isinstance(stops, list) else None,
-                   task=task_header or (str(metadata["task"]) if metadata.get("task")
-                                        else None), params=params)
+                   task=task_of(data, task_header), params=params)
 
 
 def to_count(data: dict[str, Any]) -> tuple[str, list[dict[str, Any]],

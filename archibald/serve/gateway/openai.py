@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from .service import Answer, Live, Request
-from .wire import bad, broke_off, finite_float, positive_int, sampling
+from .wire import bad, broke_off, finite_float, positive_int, sampling, task_of
 
 __all__ = ["to_request", "body", "stream", "live", "closing_comment"]
 
@@ -39,16 +39,13 @@ def to_request(data: dict[str, Any], task_header: str | None) -> Request:
     tools = data.get("tools")
     if tools is not None and not isinstance(tools, list):
         raise bad("tools must be a list")
-    raw_metadata = data.get("metadata")
-    metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
     return Request(model=model, messages=[dict(m) for m in messages],
                    max_tokens=positive_int(data, "max_completion_tokens")
                    or positive_int(data, "max_tokens"),
                    temperature=finite_float(data, "temperature", 0.0, 2.0),
                    tools=tools, tool_choice=data.get("tool_choice"),
                    response_format=data.get("response_format"), stop=data.get("stop"),
-                   task=task_header or (str(metadata["task"]) if metadata.get("task")
-                                        else None), params=sampling(data))
+                   task=task_of(data, task_header), params=sampling(data))
 
 
 def _usage(ans: Answer) -> dict[str, int]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from .openai import closing_comment
 from .service import Answer, Live, Request
-from .wire import EFFORTS, bad, broke_off, finite_float, positive_int
+from .wire import EFFORTS, bad, broke_off, finite_float, positive_int, task_of
 
 __all__ = ["to_request", "body", "stream", "live"]
 
@@ -158,14 +158,11 @@ def to_request(data: dict[str, Any], task_header: str | None) -> Request:
         if effort not in EFFORTS:
             raise bad(f"reasoning.effort must be one of {', '.join(EFFORTS)}")
         params["reasoning_effort"] = effort
-    raw_metadata = data.get("metadata")
-    metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
     return Request(model=model, messages=_messages(data),
                    max_tokens=positive_int(data, "max_output_tokens"),
                    temperature=finite_float(data, "temperature", 0.0, 2.0),
                    tools=tools, tool_choice=choice, response_format=_format(data),
-                   task=task_header or (str(metadata["task"]) if metadata.get("task")
-                                        else None), params=params)
+                   task=task_of(data, task_header), params=params)
 
 
 # -- the answer ---------------------------------------------------------------------------

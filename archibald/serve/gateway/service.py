@@ -98,9 +98,12 @@ class Answer:
         return {"x-archibald-route": self.route, "x-archibald-task": self.task_type,
                 "x-archibald-cost-usd": f"{self.cost_usd:.9f}",
                 "x-archibald-baseline-usd": f"{self.baseline_usd:.9f}",
-                "x-archibald-response-id": self.id,
-                **({"x-archibald-dropped-params": ",".join(self.dropped)}
-                   if self.dropped else {})}
+                "x-archibald-response-id": self.id, **_dropped(self.dropped)}
+
+
+def _dropped(params: Sequence[str]) -> dict[str, str]:
+    """The header naming the sampling parameters a route was called without ({} for none)."""
+    return {"x-archibald-dropped-params": ",".join(params)} if params else {}
 
 
 class Gateway:
@@ -512,8 +515,7 @@ class Live:
         """What is known when the stream starts; the cost comes at its end."""
         dropped = self.done.dropped if self.done is not None else self.sink.dropped
         return {"x-archibald-route": self.route, "x-archibald-task": self.task_type,
-                "x-archibald-response-id": self.id,
-                **({"x-archibald-dropped-params": ",".join(dropped)} if dropped else {})}
+                "x-archibald-response-id": self.id, **_dropped(dropped)}
 
     async def pieces(self) -> AsyncIterator[dict[str, Any]]:
         if self.first is None:

@@ -62,8 +62,19 @@ def finite_float(body: dict[str, Any], name: str, low: float, high: float) -> fl
     return float(value)
 
 
-#: OpenAI's sampling parameters the gateway passes to the route's model as they are (a route
-#: whose provider lacks one drops it, and the answer's ``x-archibald-dropped-params`` says so)
+def metadata(body: dict[str, Any]) -> dict[str, Any]:
+    """The body's ``metadata`` object ({} when it has none or it is not an object)."""
+    given = body.get("metadata")
+    return given if isinstance(given, dict) else {}
+
+
+def task_of(body: dict[str, Any], header: str | None) -> str | None:
+    """The app's own name for the work: ``x-archibald-task``, else ``metadata.task``."""
+    named = metadata(body).get("task")
+    return header or (str(named) if named else None)
+
+
+#: OpenAI's reasoning efforts (``reasoning_effort``, the Responses API's ``reasoning.effort``)
 EFFORTS = ("minimal", "low", "medium", "high")
 
 
