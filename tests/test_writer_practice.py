@@ -74,3 +74,13 @@ def test_a_practice_alone_is_titled_with_what_it_brings(topic: str) -> None:
                                    "Box breathing before a pitch"])
 def test_a_topic_that_only_shares_a_word_with_a_practice_asks_for_none(topic: str) -> None:
     assert named_practice(topic) is None
+
+
+@pytest.mark.parametrize("topic,said", [
+    ("Guided visualization of a harbour at dawn", "This session is a guided visualization of"),
+    ("Metta for a neighbour", "This session is a metta practice for")])
+def test_a_practice_is_said_as_what_it_is(topic: str, said: str) -> None:
+    """"a guided visualization", never "a guided visualization practice"; a name that says no
+    kind ("metta") is said as a practice."""
+    opening, _, _ = heart_lines(topic, False)
+    assert opening.startswith(said), opening

@@ -11,10 +11,10 @@ from archibald.pipelines.meditation.words import topic_words
 __all__ = ["Practice", "named_practice"]
 
 
-#: the last words of a practice's name that already say what it is ("breathing exercise")
-_SAYS_KIND = frozenset("practice exercise meditation technique".split())
-#: the last words of a practice's name that take "a" ("a body scan", not "a belly breathing")
-_COUNTED = _SAYS_KIND | {"scan", "visualisation", "visualization"}
+#: the last words of a practice's name that say what it is, and take "a" ("a body scan", "a
+#: breathing exercise"; but "a belly breathing practice", "a metta practice")
+_SAYS_KIND = frozenset("practice exercise meditation technique scan visualisation "
+                       "visualization".split())
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Practice:
     @property
     def counted(self) -> bool:
         """Whether the name takes "a" ("Try a body scan?", "Try belly breathing?")."""
-        return self.name.split()[-1] in _COUNTED
+        return self.name.split()[-1] in _SAYS_KIND
 
 
 def named_practice(topic: str) -> Practice | None:
