@@ -18,6 +18,7 @@ from archibald.core.router import Registry, Router
 from archibald.core.tasks import Context, Outcome, Task
 from archibald.providers.backends.base import Backend
 from archibald.providers.backends.wire import current, tapped
+from archibald.store.held import release
 from archibald.store.memory import Memory
 from archibald.store.migrations import attempts, wire
 from archibald.store.writeahead import kept_answer
@@ -74,11 +75,18 @@ def _run(router: Router, tmp_path: Path, check: Any = None) -> Any:
 
 
 def _commits(memory: Memory) -> list[int]:
+    """COMMITs as SQLite runs them (the ledger's hot writes commit on the driver's own
+    connection, archibald.store.held, where SQLAlchemy's commit event does not see them)."""
     counted = [0]
 
-    @event.listens_for(memory.engine, "commit")
-    def one(conn: Any) -> None:
-        counted[0] += 1
+    def traced(sql: str) -> None:
+        counted[0] += sql.lstrip().upper().startswith("COMMIT")
+
+    @event.listens_for(memory.engine, "connect")
+    def trace(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.set_trace_callback(traced)
+    release(memory.engine)  # every connection reopens traced
+    memory.engine.dispose()
     return counted
 
 

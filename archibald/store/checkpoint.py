@@ -23,6 +23,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from .held import release, sqlite_file
+
 __all__ = ["Checkpoints", "sqlite_file"]
 
 log = logging.getLogger(__name__)
@@ -31,12 +33,6 @@ log = logging.getLogger(__name__)
 def _no_automatic(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
 
-
-def sqlite_file(engine: Engine) -> str | None:
-    """The SQLite file ``engine`` writes; None for PostgreSQL, an in-memory database or a URI
-    one (an in-memory database is one connection's own: no other thread may open it)."""
-    path = engine.url.database if engine.dialect.name == "sqlite" else None
-    return None if not path or path == ":memory:" or path.startswith("file:") else path
 
 
 class Checkpoints:
@@ -55,7 +51,8 @@ class Checkpoints:
         if self.path is None or self._thread is not None:
             return False
         event.listen(self.engine, "connect", _no_automatic)
-        self.engine.dispose()  # connections pooled before now reopen with the pragma
+        release(self.engine)  # connections held or pooled before now reopen with the pragma
+        self.engine.dispose()
         self._thread = threading.Thread(target=self._loop, name="archibald-checkpoints",
                                         daemon=True)
         self._thread.start()

@@ -18,6 +18,7 @@ from .ledger import EVIDENCE, Attempt
 from .rows import (IDENTITY, INSERT_ATTEMPT, LOCK_BUDGETS, SETTLE_AGAIN, SETTLE_PENDING,
                    _attempt, _row, _spent_stmt, inserted_id, run, spent_query, stats_insert,
                    STATS_SELECT, STATS_UPDATE)
+from .held import release, writing
 from .stats import RouteStats, add_stats
 from .transfer import read_export
 from .migrations import (attempts, memory_items, migrate, publish_queue, route_stats,
@@ -92,6 +93,7 @@ class Memory:
                               setting="ARCHIBALD_DB") from None
 
     def close(self) -> None:
+        release(self.engine)
         self.engine.dispose()
 
     # -- attempts -------------------------------------------------------------------------
@@ -119,30 +121,24 @@ class Memory:
         call's wire row, marked sent).
         """
         a.status, a.checked = "pending", False
-        with self.engine.connect() as conn:
-            try:
-                if self.engine.dialect.name == "sqlite":  # the write lock before any read
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")
-                else:
-                    conn.execute(LOCK_BUDGETS)
+        # SQLite: the write lock before any read; PostgreSQL: the budget lock row
+        with writing(self.engine, immediate=True) as conn:
+            if self.engine.dialect.name != "sqlite":
+                conn.execute(LOCK_BUDGETS)
 
-                def spent(**filters: Any) -> int:
-                    return int(run(conn, *spent_query(**filters)).scalar_one())
+            def spent(**filters: Any) -> int:
+                return int(run(conn, *spent_query(**filters)).scalar_one())
 
-                check(spent)
-                row_id = inserted_id(conn, INSERT_ATTEMPT, _row(a))
-                if also is not None:
-                    also(conn, row_id)
-                conn.commit()
-            except BaseException:
-                conn.rollback()
-                raise
+            check(spent)
+            row_id = inserted_id(conn, INSERT_ATTEMPT, _row(a))
+            if also is not None:
+                also(conn, row_id)
         a.id = row_id
         return a.id
 
     def note_request_id(self, attempt_id: int, request_id: str) -> None:
         """Keep the provider's id of an in-flight call, so a resume can fetch its result."""
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(update(attempts).where(attempts.c.id == attempt_id)
                          .values(request_id=request_id[:200]))
 
@@ -158,7 +154,7 @@ class Memory:
         if outcome is not None:
             values["outcome"] = json.dumps(outcome, sort_keys=True, default=str)
         values["row_id"] = a.id
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             first = run(conn, SETTLE_PENDING, values)
             if also is not None:
                 also(conn)
@@ -172,7 +168,7 @@ class Memory:
         against budgets, and the route statistics learn it as a failure."""
         assert a.id is not None
         a.status, a.success, a.checked = "unknown", False, True
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             changed = conn.execute(update(attempts).where(
                 attempts.c.id == a.id, attempts.c.status == "pending").values(
                 status="unknown", error=a.error, seconds=a.seconds, checked=True))

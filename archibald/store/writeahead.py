@@ -40,6 +40,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from ..core.tasks import Outcome, Task, Usage
+from .held import writing
 from .rows import run
 from .migrations import attempts, wire
 
@@ -134,7 +135,7 @@ class WireLog:
         if self._written_sent:  # with the reservation (sent_in): already durable
             self._written_sent = False
             return
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             run(conn, _FORGET, {"a_id": self.attempt_id})
             run(conn, _INSERT, {"attempt_id": self.attempt_id, "state": "sent",
                                 "sent_at": time.time()})
@@ -144,7 +145,7 @@ class WireLog:
         kept = {k.lower(): v for k, v in headers.items() if k.lower() not in _TRAVEL_HEADERS}
         values = {"state": "answered" if 200 <= status < 300 else "failed", "status": status,
                   "headers": json.dumps(kept), "body": body}
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             changed = run(conn, _ANSWERED, {**values, "a_id": self.attempt_id})
             if changed.rowcount == 0:
                 run(conn, _INSERT, {**values, "attempt_id": self.attempt_id,
@@ -156,7 +157,7 @@ class WireLog:
         if conn is not None:
             run(conn, _FORGET, {"a_id": self.attempt_id})
             return
-        with self.engine.begin() as own:
+        with writing(self.engine) as own:
             run(own, _FORGET, {"a_id": self.attempt_id})
 
 

@@ -1,0 +1,117 @@
+"""The ledger's write transactions on SQLite, on a connection each thread keeps.
+
+A reservation, a kept answer and a settlement are three short transactions per call; in
+``archibald serve`` they are three per request, on the event loop. Through the engine's pool,
+each one checks a connection out and back in (SQLAlchemy's checkout, its events, the rollback
+that resets a returned connection) and goes through SQLAlchemy's transaction objects: about
+150 microseconds of Python per empty transaction when the process has done other work in
+between (its caches cold, as a server's always are), where SQLite's own ``BEGIN`` and ``COMMIT``
+take about 25. :func:`writing` runs those transactions on one connection the thread holds
+for the engine's life, beginning and committing on the driver's connection itself; a statement
+the ledger cannot hand straight to SQLite (:func:`archibald.store.rows.run`) still runs through
+the held connection's SQLAlchemy object, in the same transaction.
+
+Only SQLite files take this path. PostgreSQL (several workers) keeps its pool, and an
+in-memory or URI database (one connection per thread in SQLAlchemy's pool) its old way.
+Nothing about what is written, or when it is durable, changes: the same statements, the same
+``BEGIN IMMEDIATE`` where a reservation needs the write lock first, one commit each.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+__all__ = ["writing", "release", "sqlite_file"]
+
+
+def sqlite_file(engine: Engine) -> str | None:
+    """The SQLite file ``engine`` writes; None for PostgreSQL, an in-memory database or a URI
+    one (an in-memory database is one connection's own: no other thread may open it)."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    return None if not path or path == ":memory:" or path.startswith("file:") else path
+
+
+class _Held:
+    """One engine's held connections: this thread's, and every thread's (to close them)."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.all: list[Connection] = []
+
+
+_HELD: weakref.WeakKeyDictionary[Engine, _Held] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def _connection(engine: Engine) -> Connection:
+    held = _HELD.get(engine)
+    if held is None:
+        with _LOCK:
+            held = _HELD.setdefault(engine, _Held())
+    conn: Connection | None = getattr(held.local, "conn", None)
+    # a forked child never uses its parent's connection (SQLite forbids it across a fork)
+    if conn is None or conn.closed or getattr(held.local, "pid", None) != os.getpid():
+        conn = engine.connect()
+        held.local.conn, held.local.pid = conn, os.getpid()
+        with held.lock:
+            held.all.append(conn)
+    return conn
+
+
+@contextmanager
+def writing(engine: Engine, *, immediate: bool = False) -> Iterator[Any]:
+    """A write transaction on ``engine``, committed on leaving and rolled back on an
+    exception: on a SQLite file on this thread's held connection (``immediate``: the write
+    lock taken first, ``BEGIN IMMEDIATE``), anywhere else on a connection of the pool."""
+    if sqlite_file(engine) is None:
+        with engine.connect() as pooled:
+            try:
+                if immediate and engine.dialect.name == "sqlite":
+                    pooled.exec_driver_sql("BEGIN IMMEDIATE")
+                yield pooled
+                pooled.commit()
+            except BaseException:
+                pooled.rollback()
+                raise
+        return
+    conn = _connection(engine)
+    driver = conn.connection.dbapi_connection
+    assert driver is not None
+    if conn.in_transaction() or driver.in_transaction:  # left open by a failure: not ours
+        conn.rollback()
+        driver.rollback()
+    driver.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    try:
+        yield conn
+        if conn.in_transaction():  # SQLAlchemy ran a statement in it: its commit is ours
+            conn.commit()
+        else:
+            driver.commit()
+    except BaseException:
+        if conn.in_transaction():
+            conn.rollback()
+        driver.rollback()
+        raise
+
+
+def release(engine: Engine) -> None:
+    """Close every connection held for ``engine`` (before it is disposed, or before its
+    connections must reopen with new settings)."""
+    held = _HELD.pop(engine, None)
+    if held is None:
+        return
+    with held.lock:
+        conns, held.all = held.all, []
+    for conn in conns:
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001 - a connection of a thread that is gone, or broken
+            pass
