@@ -47,20 +47,38 @@ class _Held:
         self.all: list[Connection] = []
 
 
-_HELD: weakref.WeakKeyDictionary[Engine, _Held] = weakref.WeakKeyDictionary()
+#: per engine, its held connections, or None where its writes keep the pool (not a file)
+_HELD: weakref.WeakKeyDictionary[Engine, _Held | None] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
-def _connection(engine: Engine) -> Connection:
-    held = _HELD.get(engine)
-    if held is None:
+def _forget_in_child() -> None:
+    """A forked child never uses its parent's connections (SQLite forbids it across a
+    fork): it opens its own, and leaves the parent's to the parent (kept, never closed or
+    collected here, so nothing of SQLAlchemy's pool touches them)."""
+    _PARENTS.extend(h for h in _HELD.values() if h is not None)
+    _HELD.clear()
+
+
+_PARENTS: list[_Held] = []
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
+
+
+def _held(engine: Engine) -> _Held | None:
+    try:
+        return _HELD[engine]
+    except KeyError:
         with _LOCK:
-            held = _HELD.setdefault(engine, _Held())
+            return _HELD.setdefault(engine, _Held() if sqlite_file(engine) else None)
+
+
+def _connection(held: _Held, engine: Engine) -> Connection:
     conn: Connection | None = getattr(held.local, "conn", None)
-    # a forked child never uses its parent's connection (SQLite forbids it across a fork)
-    if conn is None or conn.closed or getattr(held.local, "pid", None) != os.getpid():
-        conn = engine.connect()
-        held.local.conn, held.local.pid = conn, os.getpid()
+    if conn is None or conn.closed:
+        conn = held.local.conn = engine.connect()
         with held.lock:
             held.all.append(conn)
     return conn
@@ -71,7 +89,8 @@ def writing(engine: Engine, *, immediate: bool = False) -> Iterator[Any]:
     """A write transaction on ``engine``, committed on leaving and rolled back on an
     exception: on a SQLite file on this thread's held connection (``immediate``: the write
     lock taken first, ``BEGIN IMMEDIATE``), anywhere else on a connection of the pool."""
-    if sqlite_file(engine) is None:
+    held = _held(engine)
+    if held is None:
         with engine.connect() as pooled:
             try:
                 if immediate and engine.dialect.name == "sqlite":
@@ -82,7 +101,7 @@ def writing(engine: Engine, *, immediate: bool = False) -> Iterator[Any]:
                 pooled.rollback()
                 raise
         return
-    conn = _connection(engine)
+    conn = _connection(held, engine)
     driver = conn.connection.dbapi_connection
     assert driver is not None
     if conn.in_transaction() or driver.in_transaction:  # left open by a failure: not ours
@@ -105,7 +124,8 @@ def writing(engine: Engine, *, immediate: bool = False) -> Iterator[Any]:
 def release(engine: Engine) -> None:
     """Close every connection held for ``engine`` (before it is disposed, or before its
     connections must reopen with new settings)."""
-    held = _HELD.pop(engine, None)
+    with _LOCK:
+        held = _HELD.pop(engine, None)
     if held is None:
         return
     with held.lock:
