@@ -141,3 +141,35 @@ def test_a_malformed_request_is_a_400_never_a_500(served: Served, bad: dict[str,
                           json={"model": "archibald/auto", **bad})
     assert response.status_code == 400, response.text
     assert response.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_a_streamed_function_call_comes_as_it_is_written(served: Served,
+                                                         deepseek_stub: Any) -> None:
+    """The provider's function call parts are sent as they come (its arguments in several
+    deltas), not whole once the run has ended; every event is one of the SDK's types."""
+    deepseek_stub.tool_arguments = {"harbour": "Oban", "days": 3}
+    adapter: TypeAdapter[Any] = TypeAdapter(ResponseStreamEvent)
+    with httpx.stream("POST", served.url + "/v1/responses", timeout=60,
+                      headers={"authorization": f"Bearer {_key(served)}"},
+                      json={"model": "archibald/auto:cheap", "input": "Tide in Oban?",
+                            "tools": TOOLS, "stream": True}) as response:
+        assert response.status_code == 200
+        events = [json.loads(line[6:]) for line in response.iter_lines()
+                  if line.startswith("data: ")]
+    for event in events:
+        adapter.validate_python(event)
+    kinds = [e["type"] for e in events]
+    deltas = [e for e in events if e["type"] == "response.function_call_arguments.delta"]
+    assert len(deltas) >= 2  # as the stub wrote them, piece by piece
+    added = kinds.index("response.output_item.added")
+    assert events[added]["item"]["type"] == "function_call"
+    assert events[added]["item"]["name"] == "tide_at"
+    assert added < kinds.index("response.function_call_arguments.delta") \
+        < kinds.index("response.function_call_arguments.done")
+    assert json.loads("".join(d["delta"] for d in deltas)) == {"harbour": "Oban", "days": 3}
+    done = next(e for e in events if e["type"] == "response.function_call_arguments.done")
+    final = events[-1]["response"]
+    assert kinds[-1] == "response.completed" and final["output"][0]["type"] == "function_call"
+    assert final["output"][0]["arguments"] == done["arguments"]
+    assert final["output"][0]["call_id"] == events[added]["item"]["call_id"]
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))

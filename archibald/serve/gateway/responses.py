@@ -9,10 +9,12 @@ stored prompts and background responses are refused (400), as are the provider-h
 has none. Function tools, instructions, text and image inputs, function call outputs,
 ``text.format`` (JSON schema or object) and ``reasoning.effort`` are passed on.
 
-A stream is the provider's own text as it is written (``response.output_text.delta``);
-function calls are sent whole once the run ends, each as its ``output_item.added``,
-``function_call_arguments.delta``/``.done`` and ``output_item.done``; then
-``response.completed`` with the usage, and the cost as an SSE comment.
+A stream is the provider's own text and function calls as they are written: the message's
+``output_item.added`` at its first text, then ``response.output_text.delta``; a function
+call's ``output_item.added`` at its first piece, then its arguments as
+``function_call_arguments.delta``. Once the run ends every item is done in the order it
+opened (``.done`` events, ``output_item.done``), then ``response.completed`` with the usage,
+and the cost as an SSE comment.
 """
 
 from __future__ import annotations
@@ -235,44 +237,89 @@ def _opening(ev: _Events, rid: str, model: str, data: dict[str, Any]) -> Iterato
     yield ev("response.in_progress", response=begun)
 
 
-def _text_opened(ev: _Events, rid: str) -> Iterator[bytes]:
-    yield ev("response.output_item.added", output_index=0,
+def _text_opened(ev: _Events, rid: str, at: int = 0) -> Iterator[bytes]:
+    yield ev("response.output_item.added", output_index=at,
              item=_message(rid, "", "in_progress"))
-    yield ev("response.content_part.added", item_id=f"msg_{rid}", output_index=0,
+    yield ev("response.content_part.added", item_id=f"msg_{rid}", output_index=at,
              content_index=0, part={"type": "output_text", "text": "", "annotations": []})
 
 
-def _delta(ev: _Events, rid: str, text: str) -> bytes:
-    return ev("response.output_text.delta", item_id=f"msg_{rid}", output_index=0,
+def _delta(ev: _Events, rid: str, text: str, at: int = 0) -> bytes:
+    return ev("response.output_text.delta", item_id=f"msg_{rid}", output_index=at,
               content_index=0, delta=text, logprobs=[])
 
 
-def _closing(ev: _Events, rid: str, ans: Answer, data: dict[str, Any], text_open: bool
-             ) -> Iterator[bytes]:
-    first = 0
-    if text_open:
-        part = {"type": "output_text", "text": ans.text, "annotations": []}
-        yield ev("response.output_text.done", item_id=f"msg_{rid}", output_index=0,
-                 content_index=0, text=ans.text, logprobs=[])
-        yield ev("response.content_part.done", item_id=f"msg_{rid}", output_index=0,
-                 content_index=0, part=part)
-        yield ev("response.output_item.done", output_index=0,
-                 item=_message(rid, ans.text, "completed"))
-        first = 1
-    for i, call in enumerate(ans.tool_calls):
-        at, done = first + i, _call(rid, i, call, "completed")
-        yield ev("response.output_item.added", output_index=at,
-                 item=_call(rid, i, call, "in_progress"))
-        yield ev("response.function_call_arguments.delta", item_id=done["id"],
-                 output_index=at, delta=done["arguments"])
-        yield ev("response.function_call_arguments.done", item_id=done["id"],
-                 output_index=at, arguments=done["arguments"], name=done["name"])
-        yield ev("response.output_item.done", output_index=at, item=done)
-    final = _response(rid, ans.model, data, status="completed", output=[
-        *([_message(rid, ans.text, "completed")] if text_open else []),
-        *(_call(rid, i, c, "completed") for i, c in enumerate(ans.tool_calls))], ans=ans)
-    yield ev("response.incomplete" if final["status"] == "incomplete" else
-             "response.completed", response=final)
+class _Items:
+    """A stream's output items, numbered as they open: the message at its first text, each
+    function call at its first piece, its arguments then sent as they are written."""
+
+    def __init__(self, ev: _Events, rid: str) -> None:
+        self.ev, self.rid = ev, rid
+        self.message: int | None = None  # the message's output_index, once open
+        self.calls: dict[int, int] = {}  # a call's index in the answer -> its output_index
+
+    def _next(self) -> int:
+        return len(self.calls) + (self.message is not None)
+
+    def text(self, text: str) -> Iterator[bytes]:
+        if self.message is None:
+            self.message = self._next()
+            yield from _text_opened(self.ev, self.rid, self.message)
+        if text:
+            yield _delta(self.ev, self.rid, text, self.message)
+
+    def call(self, i: int, call: dict[str, Any], arguments: str) -> Iterator[bytes]:
+        if i not in self.calls:
+            self.calls[i] = self._next()
+            yield self.ev("response.output_item.added", output_index=self.calls[i],
+                          item=_call(self.rid, i, call, "in_progress"))
+        if arguments:
+            yield self.ev("response.function_call_arguments.delta",
+                          item_id=f"fc_{self.rid}_{i}", output_index=self.calls[i],
+                          delta=arguments)
+
+    def piece(self, piece: dict[str, Any]) -> Iterator[bytes]:
+        """One piece of the provider's stream (OpenAI's delta: text, tool call parts)."""
+        if piece.get("content"):
+            yield from self.text(str(piece["content"]))
+        for part in piece.get("tool_calls") or []:
+            fn = part.get("function") or {}
+            yield from self.call(int(part.get("index") or 0), part,
+                                 str(fn.get("arguments") or ""))
+
+    def closing(self, ans: Answer, data: dict[str, Any]) -> Iterator[bytes]:
+        """Every item done, in the order they opened (a call the stream never showed is
+        sent whole first), then the completed response."""
+        if self.message is None and not ans.tool_calls:  # an empty answer has its message
+            yield from self.text("")
+        for i, call in enumerate(ans.tool_calls):
+            if i not in self.calls:
+                yield from self.call(i, call, _call(self.rid, i, call, "completed")[
+                    "arguments"])
+        done: dict[int, dict[str, Any]] = {}
+        if self.message is not None:
+            at, rid = self.message, self.rid
+            done[at] = _message(rid, ans.text, "completed")
+        for i, call in enumerate(ans.tool_calls):
+            done[self.calls[i]] = _call(self.rid, i, call, "completed")
+        for at in sorted(done):
+            item = done[at]
+            if item["type"] == "message":
+                part = item["content"][0]
+                yield self.ev("response.output_text.done", item_id=item["id"],
+                              output_index=at, content_index=0, text=ans.text, logprobs=[])
+                yield self.ev("response.content_part.done", item_id=item["id"],
+                              output_index=at, content_index=0,
+                              part={k: part[k] for k in ("type", "text", "annotations")})
+            else:
+                yield self.ev("response.function_call_arguments.done", item_id=item["id"],
+                              output_index=at, arguments=item["arguments"],
+                              name=item["name"])
+            yield self.ev("response.output_item.done", output_index=at, item=item)
+        final = _response(self.rid, ans.model, data, status="completed",
+                          output=[done[at] for at in sorted(done)], ans=ans)
+        yield self.ev("response.incomplete" if final["status"] == "incomplete" else
+                      "response.completed", response=final)
 
 
 async def stream(ans: Answer, data: dict[str, Any]) -> AsyncIterator[bytes]:
@@ -280,38 +327,29 @@ async def stream(ans: Answer, data: dict[str, Any]) -> AsyncIterator[bytes]:
     ev = _Events()
     for chunk in _opening(ev, ans.id, ans.model, data):
         yield chunk
-    text_open = bool(ans.text) or not ans.tool_calls
-    if text_open:
-        for chunk in _text_opened(ev, ans.id):
-            yield chunk
+    items = _Items(ev, ans.id)
+    if ans.text:
         for start in range(0, len(ans.text), 400):
-            yield _delta(ev, ans.id, ans.text[start:start + 400])
-    for chunk in _closing(ev, ans.id, ans, data, text_open):
+            for chunk in items.text(ans.text[start:start + 400]):
+                yield chunk
+    for chunk in items.closing(ans, data):
         yield chunk
 
 
 async def live(lv: Live, data: dict[str, Any]) -> AsyncIterator[bytes]:
-    """The provider's text as it is written, then the function calls and the completion."""
+    """The provider's text and function calls as they are written, then the completion."""
     ev = _Events()
     for chunk in _opening(ev, lv.id, lv.model, data):
         yield chunk
-    text_open = False
+    items = _Items(ev, lv.id)
     async for piece in lv.pieces():
-        if piece.get("content"):
-            if not text_open:
-                for chunk in _text_opened(ev, lv.id):
-                    yield chunk
-                text_open = True
-            yield _delta(ev, lv.id, str(piece["content"]))
+        for chunk in items.piece(piece):
+            yield chunk
     try:
         ans = await lv.answer()
     except Exception as exc:  # noqa: BLE001 - told to the client as the stream's error event
         yield ev("error", code="upstream_failed", message=broke_off(exc), param=None)
         return
-    if not text_open and not ans.tool_calls:  # an empty answer still has its message
-        for chunk in _text_opened(ev, lv.id):
-            yield chunk
-        text_open = True
-    for chunk in _closing(ev, lv.id, ans, data, text_open):
+    for chunk in items.closing(ans, data):
         yield chunk
     yield closing_comment(ans)
