@@ -74,11 +74,25 @@ def _norm(sentence: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in words(sentence))
 
 
+def _counts_once(sentences: list[str]) -> list[str]:
+    """The sentences, a counted breath said again left out ("Hold, two, three, four." each
+    round of box breathing): the practice, not a repeat, and no sentence to the listener."""
+    seen: set[str] = set()
+    out = []
+    for s in sentences:
+        if is_count(s) and s.lower() in seen:
+            continue
+        seen.add(s.lower())
+        out.append(s)
+    return out
+
+
 def repetition(script: Script) -> tuple[float, dict[str, Any]]:
     """Distinct sentences and sentence frames. A frame is a sentence with one word free ("Let
     it be vivid, quietly" / "…, kindly"): more than two uses of one frame per ten minutes reads
-    machine-made. Affirmations and breath counts repeat by design and are left out."""
-    all_sentences = [_norm(s) for s in script.sentences()]
+    machine-made. Affirmations and breath counts repeat by design and are left out (a count
+    said again is no repeat either: "Hold, two, three, four." is the practice)."""
+    all_sentences = [_norm(s) for s in _counts_once(script.sentences())]
     all_sentences = [s for s in all_sentences if s]
     distinct = len(set(all_sentences)) / len(all_sentences) if all_sentences else 0.0
     framed = [_norm(s) for sec in script.sections if sec.kind != "affirmations"
@@ -147,7 +161,7 @@ def language(script: Script) -> tuple[float, dict[str, Any]]:
 
     text = script.spoken_text()
     spoken = re.sub(r"\[pause [\d.]+s\]", "", text)
-    sentences = script.sentences()
+    sentences = _counts_once(script.sentences())  # "Hold, two, three." once
     second = sum(1 for s in sentences if re.search(r"\b(you|your)\b", s, re.I))
     share = second / len(sentences) if sentences else 0.0
     clinical = sorted({m.group(0).lower() for p, _ in BANNED[:-2]

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from archibald.errors import InputError
 from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.places import find_place
-from archibald.pipelines.meditation.practices import named_practice
+from archibald.pipelines.meditation.practices import (Practice, after_name, named_practice,
+                                                      spelled, written)
 from archibald.pipelines.meditation.topic import goal_words, read_topic
 from archibald.pipelines.meditation.words import (BEING, STATE_NOUNS, STATES, bare_feeling, capital,
                                                   clause, doing, gift_phrase, governed, is_noun,
@@ -73,8 +74,8 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
     tech = cat["techniques"][technique]["name"]
     practice = named_practice(topic)  # "Guided imagery for kids": said as the topic says it
     if practice is not None and practice.technique == technique:
-        tech = _title_case(practice.name)
-    named_tech = tech.lower() in topic.lower()
+        tech = _title_case(written(practice.name))  # "4-7-8 Breathing"
+    named_tech = tech.lower() in written(spelled(topic)).lower()  # "4 7 8" is "4-7-8"
     situation = _title_case(to_listener(reading.situation))  # "After Your Grandmother..."
     people = _title_case(reading.audience)
     what = f"{m}-Minute {tech}" if named_tech else f"{m}-Minute {kind}"
@@ -96,7 +97,7 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
     if practice is not None and practice.leads and (sent_to or not people):  # what for:
         # "Yoga Nidra for Sleep: 10-Minute Sleep Meditation for Deep Relaxation", the
         # technique's benefit unless the topic says it ("... Muscle Relaxation After ...")
-        head = _title_case(said_to_listener(topic))
+        head = _title_case(written(_completed(practice, topic)))
         said = f"{head}: {m}-Minute {kind}"
         gives = cat["techniques"][practice.technique]["benefit"]
         again = set(topic_words(head)) & set(topic_words(gives)) - {"and", "for"}
@@ -130,6 +131,8 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
     subject = "" if people or not nounless else topic_subject(topic, benefit)
     thing = _thing(topic) if subject and not (lead or felt or whole) else ""
     if thing:  # "Toast and Tea at Sunrise: ... for Calm", never "Calm for Toast and Tea"
+        if tech.lower() in written(spelled(thing)).lower():  # the technique named once: "The
+            what = f"{m}-Minute {kind}"  # 4-7-8 Breath: 10-Minute Guided Meditation ..."
         aim = f"{thing}: {what} for " + (  # "... for a Fresh Start to the Day"
             benefit[:1].lower() + benefit[1:] if benefit.startswith("A ") else benefit)
         if len(aim) <= TITLE_MAX:
@@ -159,6 +162,17 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
         return fitting[0]
     best = [c for c in fitting if people in c and situation in c and subject in c] or fitting
     return rng.choice(best[:2])
+
+
+def _completed(practice: Practice, topic: str) -> str:
+    """A topic that leads with a practice, said to the listener, with a bare name whole ("4-7-8
+    for panic attacks": "4-7-8 breathing for panic attacks"); an acronym stays as typed
+    ("PMR")."""
+    said = said_to_listener(spelled(topic))
+    if not practice.said.startswith(practice.name + " ") or \
+            not said.lower().startswith(practice.name):
+        return said
+    return " ".join([practice.said, *after_name(practice, topic)])
 
 
 def _lead(topic: str) -> str:

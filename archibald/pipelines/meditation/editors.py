@@ -86,7 +86,8 @@ def render(items: _PauseSentence) -> str:
 
 
 def gap_floors(items: _PauseSentence, table: dict[str, float], end: str) -> list[float]:
-    """The least pause after each sentence: a counted breath keeps its own pace, an invitation
+    """The least pause after each sentence: a counted breath keeps its own pace (its pause, up
+    to what its count leaves after its words: a hold of seven keeps seven seconds), an invitation
     that ends a run of cues (or a pause already as long as an invitation's) gets the
     invitation's floor, a cue inside a run a beat, any other sentence the floor between
     sentences; the last gets ``end``'s ("section", or "" for the track's end).
@@ -95,7 +96,8 @@ def gap_floors(items: _PauseSentence, table: dict[str, float], end: str) -> list
     ends = invitation_ends([x for x, _ in items])
     for (sentence, pause), long in zip(items, ends):
         if is_count(sentence):
-            out.append(min(pause, table["none"]) if pause else 1.0)
+            out.append(min(pause, max(table["none"], _counted(sentence)
+                                      - speech_seconds(sentence))) if pause else 1.0)
         elif long or pause >= table["invite"]:
             out.append(table["invite"])
         elif is_invitation(sentence):
@@ -105,6 +107,24 @@ def gap_floors(items: _PauseSentence, table: dict[str, float], end: str) -> list
     if out:
         out[-1] = max(out[-1], table["section"]) if end else 0.0
     return out
+
+
+def _counted(sentence: str) -> float:
+    """The highest number a count says ("Hold, two, three, four." is 4): its seconds."""
+    said = [NUMBER_VALUES[w] for w in re.findall(r"[a-z]+", sentence.lower())
+            if w in NUMBER_VALUES]
+    return float(max(said, default=0))
+
+
+#: a count's number words and their values
+NUMBER_VALUES = {w: n for n, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+
+
+def _in_count(items: _PauseSentence, i: int) -> bool:
+    """Whether a line put before ``items[i]`` would land inside a counted breath (between
+    two counts, or between a count and the line that leads into it or lets it go)."""
+    return 0 < i < len(items) and (is_count(items[i][0]) or is_count(items[i - 1][0]))
 
 
 def _floor_span(section: Section, last: bool, table: dict[str, float]) -> float:
@@ -242,7 +262,10 @@ def _extend(script: Script, want: float, free: float, target_s: float,
             cost = _cost(line, table)
             if added >= want or cost > min(free, room) or line.lower() in said:
                 continue
-            items.insert(max(1, round(len(items) * (k % 7 + 1) / 8)), (line, 0.0))
+            at = max(1, round(len(items) * (k % 7 + 1) / 8))
+            while _in_count(items, at):  # never inside a counted breath
+                at += 1
+            items.insert(at, (line, 0.0))
             said.add(line.lower())
             added += len(words(line))
             free -= cost
@@ -274,9 +297,18 @@ def _fit_length(script: Script, target_minutes: float, changes: list[str]) -> Sc
         items = parse(script.sections[practice].text)
         cut, limit, saved = 0, have - want_words if have > 1.1 * want_words else 0, 0.0
         while (cut < limit or saved < over) and len(items) > 4:
-            sentence, pause = items.pop(len(items) // 2)
-            items[len(items) // 2 - 1] = (items[len(items) // 2 - 1][0],
-                                          items[len(items) // 2 - 1][1] + pause)
+            # the middle sentence, or the nearest that is no counted breath, nor one of the two
+            # that lead into one (its safety line) or the one that lets it go; none left, the
+            # rest stays (a count is the practice)
+            mid = len(items) // 2
+            at = min((i for i in range(1, len(items)) if not any(
+                _in_count(items, k) for k in (i, i + 1, i + 2))), key=lambda i: abs(i - mid),
+                default=-1)
+            if at < 0:
+                break
+            sentence, pause = items.pop(at)
+            to = len(items) // 2 - 1 if at == mid else at - 1
+            items[to] = (items[to][0], items[to][1] + pause)
             cut += len(words(sentence))
             saved += _cost(sentence, table)
         script = script.with_section(practice, render(items))

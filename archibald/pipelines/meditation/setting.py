@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
-from archibald.pipelines.meditation.practices import named_practice
+from archibald.pipelines.meditation.practices import after_name, named_practice, said_topic
 from archibald.pipelines.meditation.topic import read_topic
 from archibald.pipelines.meditation.words import (BEING, SMALL, clause, core_topic, doing,
                                                   indefinite,
@@ -283,12 +283,13 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
     topic = core_topic(topic)  # "10 minutes of calm ...": the session's length is its own
     practice = named_practice(topic)
     if practice is not None and practice.leads:  # "Yoga nidra for sleep": what it is, whole
-        words = said_to_listener(topic).split()
         kind = practice.kind
-        what = " ".join([indefinite(kind), *words[len(practice.name.split()):]])
+        what = " ".join([indefinite(kind), *after_name(practice, topic)])
         return (f"This session is {what}.", f"You came here for {what}.",
                 f"Let this {kind} carry you gently toward sleep." if sleep else
                 f"This {kind} is ending; take it with you.")
+    if practice is not None:  # "Sleep with PMR": said aloud, "... with progressive muscle ..."
+        topic = said_topic(topic)
     what = _phrase(topic)
     person = read_topic(topic).person  # "for an exhausted nurse": said to them, as "you"
     if person and person in what.lower() and what.lower().index(person) > 0:

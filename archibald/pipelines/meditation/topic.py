@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.people import is_person, is_worker, plural
-from archibald.pipelines.meditation.practices import named_practice
+from archibald.pipelines.meditation.practices import named_practice, spelled, written
 from archibald.pipelines.meditation.words import (CLOCK, SMALL, STATE_NOUNS, STATES,
                                                   bare_feeling, bare_noun, capital, core_topic,
                                                   doing, gift_phrase, governed, imperative,
@@ -318,23 +318,39 @@ def thumbnail_words(topic: str) -> list[str]:
     return with_acronyms(" ".join(_thumbnail_words(topic)), topic).split()
 
 
+#: words after a practice's name that open a clause, not a noun's phrase
+_CLAUSES = frozenset("to when while if because until as so".split())
+
+
 def _practice_words(topic: str) -> list[str]:
     """A topic that opens with the practice it asks for, as the thumbnail says it: whole when
     it fits, else the practice, its preposition and its last word ("Body Scan for Pain");
     a practice of one word with "Meditation" ("Metta Meditation"); [] for any other."""
     practice = named_practice(topic)
+    bare = " ".join(w for w in topic_words(spelled(topic)) if w not in _DETS)
+    if practice is not None and not practice.leads and bare == practice.name:
+        return _practice_words(bare)  # "The 4-7-8 breath": the practice alone
     if practice is None or not practice.leads:
         return []
-    said = [w for w in topic_words(to_listener(topic)) if w not in _DETS]
+    # "4-7-8" is one word, as the practice's name holds it (digits are no topic word)
+    said = [w for w in topic_words(to_listener(spelled(topic))) if w not in _DETS]
     n = len(practice.name.split())
+    if len(said) == n and practice.said.startswith(practice.name + " "):  # "4-7-8 Breathing"
+        return _title_case(written(practice.said)).split()
     if len(said) == n:
-        return _title_case(" ".join([*said, *["meditation"] * (n == 1)])).split()
+        return _title_case(written(" ".join([*said, *["meditation"] * (n == 1)]))).split()
     if len(said) > 4 and said[n] in SMALL:  # to the next small word, or its last word
-        aim = list(itertools.takewhile(lambda w: w not in SMALL, said[n + 1:])) or said[-1:]
-        said = [*said[:n + 1], *(aim if n + 1 + len(aim) <= 4 else aim[-1:])]
-    if len(said) > 4:  # "Guided Visualisation": the practice alone
+        taken = list(itertools.takewhile(lambda w: w not in SMALL, said[n + 1:]))
+        aim = taken or said[-1:]
+        whole = n + 1 + len(aim) <= 4
+        if said[n] in _CLAUSES:  # what the practice is "to" do, or "when", is said as it
+            # comes or not at all: never "Body Scan to Asleep", "Square Breathing When Sleep"
+            said = [*said[:n + 1], *taken] if taken and n + 1 + len(taken) <= 4 else said[:n]
+        else:
+            said = [*said[:n + 1], *(aim if whole else aim[-1:])]
+    if len(said) > 4 or len(said) == n:  # "Guided Visualisation": the practice alone
         said = [*said[:n], *["meditation"] * (n == 1)]
-    return _title_case(" ".join(said)).split()
+    return _title_case(written(" ".join(said))).split()
 
 
 def _thumbnail_words(topic: str) -> list[str]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from archibald.pipelines.meditation.catalogue import REUSE_AFTER, Composer, catalogue
@@ -37,6 +36,10 @@ from archibald.script.model import (ARC, ARC_RANGES, PAUSE_CAP, SLEEP_ARC, SLEEP
                                    pause_mark, section_pace, span_seconds, speech_seconds,
                                    words)
 from archibald.pipelines.meditation.setting import foreign_marks, heart_lines, topic_setting
+from archibald.pipelines.meditation.timed import NUMBERS as _NUMBERS
+from archibald.pipelines.meditation.timed import Unit as _Unit
+from archibald.pipelines.meditation.timed import count_up as _count_up
+from archibald.pipelines.meditation.timed import is_timed, timed_practice
 from archibald.pipelines.meditation.topic import fits, read_topic
 from archibald.pipelines.meditation.words import to_listener
 
@@ -67,22 +70,10 @@ _WEIGHTS = {"invite": 6.0, "section": 4.0, "beat": 2.0, "none": 0.5, "breath": 0
 _SLEEP_WEIGHTS = {"invite": 8.0, "section": 5.0, "beat": 2.0, "none": 0.5, "breath": 0.0}
 
 
-@dataclass
-class _Unit:
-    """Sentences spoken together; ``pause`` says what kind of silence follows them. A counted
-    breath gives each sentence's least pause itself (``breath``: the breath's pace)."""
-
-    sentences: list[str]
-    pause: str = "none"
-    breath: tuple[float, ...] = ()
-    #: the listener named, a counted breath: the last to go when a section says less
-    keep: bool = False
-
-
 class _Writer:
     def __init__(self, concept: Concept, seed: int, wpm: float) -> None:
         cat = self.cat = catalogue()
-        self.concept = concept
+        self.concept, self.wpm = concept, wpm
         self.reading = read_topic(concept.topic)
         self.rng = random.Random(f"{seed}|{concept.topic}|{concept.theme}|{concept.technique}")
         self.theme: dict[str, Any] = cat["themes"][concept.theme]
@@ -112,7 +103,8 @@ class _Writer:
             sounds_like=list(setting.image), sound_soft=list(setting.sound),
             light_source=[setting.light])
         self.composer.forbidden = foreign_marks(setting, concept.topic)
-        pair = self.rng.choice(cat["breath_patterns"]["pairs"])
+        # a pattern with holds breathes its own in and out first (box breathing: four, four)
+        pair = self.rng.choice(self.technique.get("pairs") or cat["breath_patterns"]["pairs"])
         self.breath = (_NUMBERS.index(pair[0]) + 1, _NUMBERS.index(pair[1]) + 1)
         self.composer.extra.update(in_count=pair[0], out_count=pair[1],
                                    in_words=_count_up(pair[0]), out_words=_count_up(pair[1]))
@@ -204,6 +196,8 @@ class _Writer:
 
     def practice(self, target: float) -> list[_Unit]:
         tech = self.technique
+        if is_timed(tech):  # a breath pattern's holds, tensing and releasing: timed.py
+            return timed_practice(self, target / self.wpm * 60.0)
         # an item may offer alternatives ("a|b"): the seed picks one
         items = [self.rng.choice(item.split("|")) for item in tech["items"]]
         if tech.get("reversible") and self.rng.random() < 0.5:
@@ -260,13 +254,8 @@ class _Writer:
         return _Unit([sentence] if sentence else [], pause)
 
 
-_NUMBERS = "one two three four five six seven eight nine ten".split()
 #: techniques that picture a place: developed over one visit, never "from the beginning"
 _SCENES_OF_THE_MIND = frozenset({"place", "water", "light"})
-
-
-def _count_up(count_word: str) -> str:
-    return ", ".join(_NUMBERS[1:_NUMBERS.index(count_word) + 1])
 
 
 def _count(units: list[_Unit]) -> int:
@@ -601,7 +590,14 @@ def write_script(concept: Concept, *, seed: int = 0, wpm: float | None = None) -
     short = concept.minutes < 1.2  # a minute's parts have room for a line or two each: the
     # opening takes the first line's place, and the practice and the close keep their own
     units[0][:1 if short else 0] = [_Unit([opening], "beat", keep=True)]
-    if not short:
+    if not short and len(units[practice]) == 1 and units[practice][0].breath:
+        # a practice said whole (a short round of held breaths): the topic named in it, after
+        # its first line (so neither goes without the other)
+        whole = units[practice][0]
+        units[practice] = [_Unit([*whole.sentences[:1], middle, *whole.sentences[1:]],
+                                 whole.pause, (*whole.breath[:1], table["beat"],
+                                               *whole.breath[1:]), keep=True)]
+    elif not short:
         units[practice].insert(min(1, len(units[practice])), _Unit([middle], "beat", keep=True))
     if short:  # a minute: the topic named once, at the start
         pass

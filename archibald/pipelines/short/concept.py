@@ -176,7 +176,7 @@ def _hook_for(topic: str, seed: int) -> str:
     if states:  # "Want to feel calm?" (a list's first state: the whole list is too long)
         own.append(f"Want to feel {states[0]}?")
     if practice is not None and leads:  # "Try a body scan?", "Try metta?"
-        own.append(f"Try {'a ' if practice.counted else ''}{practice.name}?")
+        own.append(f"Try {'a ' if practice.counted else ''}{practice.said}?")  # not "pmr"
     by_goal = {"sleep": ["Can't fall asleep?", "Wide awake again?"],
                "focus": ["Can't focus?", "Mind all over the place?"],
                "energy": ["Running on empty?", "Need a fresh start?"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
+from collections.abc import Callable
 from typing import Any
 from ...script.model import (Script, Section,
                             pause_mark, sentences, timeline, words)
@@ -73,6 +74,68 @@ def _breath_pair(comp: Any, patterns: list[str], counts: tuple[int, int],
             _Line(pair[1], round(max(0.8, counts[1] - said[1]) + (0.0 if tight else 0.5), 1))]
 
 
+def _practice_promise(adjective: str, phrase: str) -> str:
+    """The promise of a Short whose topic opens with the practice it asks for, said as what it
+    is ("A forty-five-second box breathing practice for exam nerves."), or ""."""
+    from ..meditation.practices import after_name, named_practice
+
+    practice = named_practice(phrase)
+    if practice is None or not practice.leads:
+        return ""
+    return " ".join([f"A {adjective} {practice.kind}", *after_name(practice, phrase)]) + "."
+
+
+def _timed(topic: str) -> dict[str, Any]:
+    """The technique a topic names when its timing is the practice (a breath pattern with
+    holds, tensing and releasing: meditation/timed.py), else {}."""
+    from ..meditation.catalogue import catalogue
+    from ..meditation.practices import named_practice
+    from ..meditation.timed import is_timed
+
+    practice = named_practice(without_length(topic))
+    tech: dict[str, Any] = catalogue()["techniques"][practice.technique] if practice else {}
+    return tech if is_timed(tech) else {}
+
+
+def _timed_practice(comp: Any, tech: dict[str, Any], topic: str,
+                    fits: Callable[[list[_Line]], bool]) -> tuple[list[_Line], list[_Line]]:
+    """A timed technique's practice for a Short: its shortest safety line, then breaths of
+    its pattern, counted with their holds (a round at most), or muscle groups of the upper
+    body tensed for a count and released, while ``fits``; the first always. And the lines
+    whose pause may take the Short's spare silence (never one inside a held breath)."""
+    from ..meditation.timed import NUMBERS, count_up, held_breath, sore_parts
+
+    safety = [_Line(min((comp.fill(x) for x in tech["safety"]), key=said_seconds), 0.6)]
+    lines: list[_Line] = []
+    if "pattern" in tech:
+        before: list[str] = []
+        for n in range(int(tech["round"])):
+            said = held_breath(tech, comp.fill, comp.rng, first=not n, seconds=said_seconds,
+                               before=before)
+            breath = [_Line(x, gap) for x, gap in said]
+            if n and not fits([*safety, *lines, *breath]):
+                break
+            lines += breath
+        rest = _Line(comp.fill(min(tech["rest"], key=said_seconds)), 1.0)
+        lines += [rest] if fits([*safety, *lines, rest]) else []
+        return [*safety, *lines], lines[-1:] if lines[-1:] == [rest] else []
+    _, skipped = sore_parts(topic, tech)
+    hold = int(tech["hold"])
+    for n, item in enumerate(i for i in tech["items"][-4:] if i not in skipped):
+        comp.extra.update(item=item, tense=comp.rng.choice(tech["tense"][item]),
+                          count=count_up(NUMBERS[hold - 1]))
+        tensed = comp.fill(comp.rng.choice(tech["hold_say"]))
+        group = [_Line(tensed, round(max(0.5, hold + 1.0 - said_seconds(tensed)), 1)),
+                 _Line("Breathe out, and let it go.", 1.0),  # released on the breath out
+                 _Line(comp.fill(comp.rng.choice(tech["notice"])), 1.5)]
+        if n and not fits([*safety, *lines, *group]):
+            break
+        lines += group
+    for slot in ("item", "tense", "count"):
+        comp.extra.pop(slot, None)
+    return [*safety, *lines], lines[2::3]
+
+
 def _closing(comp: Any, topic: str, seed: int, most: float = 4.5) -> str:
     """One line that sends the viewer back into their situation, from the catalogue's return
     (the ones that name what is ahead or behind first)."""
@@ -120,7 +183,8 @@ def write_short_script(topic: str, seconds: float, concept: dict[str, Any] | Non
         # length, never the one a topic names: "a one-minute reset before an exam")
         joint = "" if re.match(r"(?:before|after|during|when|while|at|on|for|in)\b", phrase,
                                re.IGNORECASE) else "for "
-        promises = [f"A {adjective} reset {joint}{phrase[:1].lower()}{phrase[1:]}."]
+        promises = [_practice_promise(adjective, phrase) or
+                    f"A {adjective} reset {joint}{phrase[:1].lower()}{phrase[1:]}."]
     hook = [_Line(hook_text, 0.4), _Line(rng.choice(promises), 0.8)]
     from ..meditation.topic import read_topic
 
@@ -137,6 +201,13 @@ def write_short_script(topic: str, seconds: float, concept: dict[str, Any] | Non
     pairs = [tuple(_NUMBERS.index(w) + 1 for w in p) for p in cat["breath_patterns"]["pairs"]]
     counts: tuple[int, int] = (3, 5) if target < 20 else \
         rng.choice([p for p in pairs if p != (3, 5)])  # type: ignore[assignment]
+    timed = _timed(topic)
+    least = _timed_practice(comp, timed, topic, lambda _: False)[0] if timed else []
+    if least and 2 * VOICE_LEAD + hook[0].seconds() + sum(x.seconds() for x in least) \
+            + 3.0 > target:  # too short for one breath of the pattern (or one muscle group):
+        counts = tuple(_NUMBERS.index(w) + 1  # type: ignore[assignment]
+                       for w in timed.get("pairs", [[_NUMBERS[c - 1] for c in counts]])[0])
+        timed = {}  # its own in and out, without the holds
     comp.extra.update(in_count=_NUMBERS[counts[0] - 1], out_count=_NUMBERS[counts[1] - 1],
                       in_words=_count_up(counts[0]), out_words=_count_up(counts[1]))
     used: set[str] = set()
@@ -148,7 +219,7 @@ def write_short_script(topic: str, seconds: float, concept: dict[str, Any] | Non
 
     def running(*parts: list[_Line]) -> float:
         return fixed + sum(x.seconds() for part in parts for x in part)
-    if running(first) > target:             # a very short Short: the question alone, the
+    if running(least if timed else first) > target:  # a very short Short: the question alone, the
         hook = hook[:1]                     # briefest breath and closing line
         close = [_Line(_closing(comp, topic, seed, most=2.5), 0.6)]
         fixed = 2 * VOICE_LEAD + sum(x.seconds() for x in hook + close)
@@ -156,24 +227,30 @@ def write_short_script(topic: str, seconds: float, concept: dict[str, Any] | Non
         first = _breath_pair(comp, cat["breath_patterns"]["first"], counts, used,
                              tight=True) or first
         cycles = [first]
-    # what is left out when time is short: the save line, then the settling line
-    extras = [save] if running([settle], first, [save]) + 8.0 <= target else []
-    opening = [settle] if running([settle], first, extras) <= target else []
-    while True:
-        more = _breath_pair(comp, cat["breath_patterns"]["cycle"], counts, used)
-        if more is None and len(cycles) > 1:    # a long Short: the cycle's words come again
-            used = {x.text for pair in cycles[-2:] for x in pair}
+    if timed:  # the practice the topic names (box breathing, progressive muscle relaxation):
+        # its safety line, then its breaths or muscle groups while they fit
+        practice, outs = _timed_practice(comp, timed, topic, lambda lines: running(lines)
+                                         <= target)
+        extras = [save] if running(practice, [save]) + 8.0 <= target else []
+    else:
+        # what is left out when time is short: the save line, then the settling line
+        extras = [save] if running([settle], first, [save]) + 8.0 <= target else []
+        opening = [settle] if running([settle], first, extras) <= target else []
+        while True:
             more = _breath_pair(comp, cat["breath_patterns"]["cycle"], counts, used)
-        if more is None or running(opening, *cycles, more, extras) > target:
-            break
-        cycles.append(more)
-    practice = [*opening, *(x for pair in cycles for x in pair)]
+            if more is None and len(cycles) > 1:    # a long Short: the cycle's words again
+                used = {x.text for pair in cycles[-2:] for x in pair}
+                more = _breath_pair(comp, cat["breath_patterns"]["cycle"], counts, used)
+            if more is None or running(opening, *cycles, more, extras) > target:
+                break
+            cycles.append(more)
+        practice = [*opening, *(x for pair in cycles for x in pair)]
+        outs = [pair[1] for pair in cycles]
     close += extras
     # the silence left goes after the out-breaths (a breath's room), then before the close;
     # no pause beyond what one break holds
     lines = [*hook, *practice, *close]
     slack = target - 2 * VOICE_LEAD - sum(x.seconds() for x in lines)
-    outs = [pair[1] for pair in cycles]
     for line in outs:
         add = min(slack / len(outs), _MAX_BREAK - line.pause)
         if add > 0.05:
