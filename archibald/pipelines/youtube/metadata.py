@@ -14,6 +14,7 @@ from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.concept import Concept
 from archibald.script.model import Script
 from archibald.pipelines.meditation.places import find_place
+from archibald.pipelines.meditation.practices import named_practice
 from archibald.pipelines.meditation.setting import (SETTINGS, foreign_marks, heart_lines,
                                                     key_nouns, topic_setting)
 from archibald.pipelines.meditation.topic import goal_words, read_topic
@@ -240,9 +241,14 @@ def build_metadata(concept: Concept, script: Script, chapters: list[tuple[float,
             + (" toward sleep." if concept.sleep else " for a few calm minutes.")]
     setting = _setting(concept, script)
     opening = heart_lines(concept.topic, concept.sleep)[0]
+    # the practice in its place (the place last: "a quiet room where a single candle burns"
+    # would otherwise burn "with a practice"); the one the topic named is not named twice
+    named = named_practice(concept.topic)
+    practice = f"begin the {named.said} itself" if named is not None and \
+        named.technique == concept.technique else f"move into a {technique} practice"
     doing = [f"{opening} You will settle in, "
-             f"follow a slow counted breath, then rest in {setting.place} with a "
-             f"{technique} practice, and close with a few quiet words"
+             f"follow a slow counted breath, then {practice} in {setting.place}, "
+             f"and close with a few quiet words"
              + (" as the voice fades toward sleep." if concept.sleep
                 else " before returning to your day.")]
     cleaned = chapters_from_sections(chapters)
