@@ -70,7 +70,8 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
     from ..meditation.catalogue import catalogue
     from ..meditation.practices import named_practice
     from ..meditation.topic import goal_words, read_topic
-    from ..meditation.words import core_topic, question, wanted_states
+    from ..meditation.words import (core_topic, question, said_to_listener, to_listener,
+                                    wanted_states)
 
     asked = question(topic)
     if asked:  # the viewer's own question, then what the Short is: "What If I Fail? A ..."
@@ -84,10 +85,10 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
     benefit = goal_words(reading)
     if benefit == "Calm" and theme in catalogue()["themes"] and not reading.situation:
         benefit = str(catalogue()["themes"][theme]["benefit"])
-    situation = _title_case(reading.situation)
-    people = _title_case(reading.audience)
+    situation = _title_case(to_listener(reading.situation))  # "Before Your Driving Test"
+    people = _title_case(to_listener(reading.audience))
     secs = f"{int(round(seconds))} Seconds"
-    own = _title_case(re.sub(r"\s+", " ", topic.strip()))
+    own = _title_case(re.sub(r"\s+", " ", said_to_listener(topic).strip()))
     reset = reset_phrase(topic)
     candidates = [f"A {int(round(seconds))}-Second Reset {reset}" if reset else "",
                   f"{benefit} {situation} for {people} in {secs}" if people else "",
@@ -134,11 +135,11 @@ def _reset_cover(reset: str) -> list[str]:
     "Anxious Tonight"; "While Quitting Smoking": "Quitting Smoking")."""
     ws = reset.split()
     ws = ws[1:] if ws[:1] == ["for"] else ws
-    for lead in (["When", "You", "Feel"], ["When", "You're"], ["While"]):
+    for lead in (["When", "You", "Feel"], ["When", "You're"], ["When"], ["While"]):
         if len(ws) > 4 or lead == ["While"]:
             ws = ws[len(lead):] if ws[:len(lead)] == lead and len(ws) > len(lead) + 1 else ws
-    return [w[:1].upper() + w[1:] for w in ws] if 2 <= len(ws) <= 4 else \
-        cover_words(" ".join(ws))
+    return _title_case(" ".join(ws)).split() if 2 <= len(ws) <= 4 else \
+        cover_words(" ".join(ws))  # "Caring for Your Mum", not "Caring For ..."
 
 
 #: a topic that starts with one of these says where or when, not what ("At my desk")
@@ -149,7 +150,7 @@ def _hook_for(topic: str, seed: int) -> str:
     """The first sentence: a short question the viewer answers yes to, naming the topic."""
     from ..meditation.practices import named_practice
     from ..meditation.topic import read_topic
-    from ..meditation.words import core_topic, question, wanted_states
+    from ..meditation.words import core_topic, question, to_listener, wanted_states
 
     reading = read_topic(without_length(topic))
     phrase = re.sub(r"\s+", " ", without_length(topic).strip().rstrip("?.!")).strip()
@@ -161,8 +162,11 @@ def _hook_for(topic: str, seed: int) -> str:
     practice = named_practice(topic)
     leads = practice is not None and practice.leads  # its hook is the practice (below)
     if _PROBLEM.search(phrase) and not leads:  # "I can't sleep": "Can't sleep?", a viewer's
-        phrase = re.sub(r"^I\s+(?=\w+n't\b)", "", phrase)  # own words
-        own.append(f"{phrase[:1].upper()}{phrase[1:]}?")
+        phrase = to_listener(re.sub(r"^I\s+(?=\w+n't\b)", "", phrase))  # own words,
+        own.append(f"{phrase[:1].upper()}{phrase[1:]}?")  # said back ("about your dog")
+    elif len(words(phrase)) <= 5 and not leads and _how_they_are(topic):
+        back = to_listener(phrase)  # "Bored out of your mind?", "Caring for your mum?"
+        own.append(f"{back[:1].upper()}{back[1:]}?")
     elif len(words(phrase)) <= 4 and not leads and re.search(
             r"\b(calm|rest|sleep|focus|energy|peace|quiet|courage|kindness|comfort|clarity|"
             r"relief|relaxation|stillness|patience|confidence|motivation)\b", phrase,
@@ -196,9 +200,25 @@ def _hook_for(topic: str, seed: int) -> str:
     return fitting[0] if fitting else min(own + generic, key=len)
 
 
+def _how_they_are(topic: str) -> bool:
+    """Whether a topic says how the viewer feels or what they are in the middle of ("Bored
+    out of my mind", "Caring for my mum"), which a hook can ask back; not what happened ("My
+    cat died": "Your cat died?" is no question to ask)."""
+    from ..meditation.concept import felt_phrase
+    from ..meditation.words import core_topic, doing, helped
+
+    core = core_topic(without_length(topic))
+    act = doing(core)
+    return felt_phrase(core).startswith("When You Feel ") or bool(act and not helped(act))
+
+
 _SMALL = {"a", "an", "the"}
 _BOUNDARY = {"in", "after", "before", "on", "at", "for", "to", "of", "with", "during", "from",
              "and", "when", "while", "into", "about"}
+#: a cover never ends on one of these: each needs the word after it
+_DANGLING = _BOUNDARY | _SMALL | {"my", "your", "his", "her", "our", "their", "its", "this",
+                                  "that", "is", "are", "was", "were", "am", "be", "out", "up",
+                                  "off"}
 
 
 def cover_words(title: str) -> list[str]:
@@ -227,14 +247,16 @@ def cover_words(title: str) -> list[str]:
     if 2 <= len(plain) <= 4:
         return plain                            # "Calm Before Driving Test"
     short_ = opening_phrase(plain, 2)
-    if short_:
+    if short_ and short_[-1].lower() not in _DANGLING:
         return short_
     if len(plain) < 2:
         return []
     opening = plain[:4]
     while len(opening) > 2 and opening[-1].lower() in _BOUNDARY:
         opening.pop()
-    return opening
+    # a cut that leaves a word needing the next ("Grief After Losing My", "Bored Out"):
+    # none, and the thumbnail's words are the cover
+    return [] if opening[-1].lower() in _DANGLING else opening
 
 
 def make_short_concept(topic: str, seconds: float, brief: dict[str, Any], *,
