@@ -188,7 +188,9 @@ def read_topic(topic: str) -> TopicReading:
     text = " ".join(re.findall(rf"{CLOCK.pattern}|[a-z0-9'-]+", topic.lower()))
     audience, person = _audience(text.split())
     situation, event, ahead = "", "", False
-    m = re.search(r"\b(before|after|during|ahead of|following)\s+((?:(?:a|an|the|my|your|"
+    # "after" of "looking after" is the verb's (caring for someone), no time or event
+    m = re.search(r"\b(?<!look )(?<!looks )(?<!looked )(?<!looking )"
+                  r"(before|after|during|ahead of|following)\s+((?:(?:a|an|the|my|your|"
                   r"this)\s+)?(?:[a-z0-9:'-]+\s*){1,4})", text)
     if m:
         prep = m[1]
@@ -390,7 +392,7 @@ def _thumbnail_words(topic: str) -> list[str]:
         ends = [i + len(first) for i in range(len(said))
                 if first and said[i:i + len(first)] == first]
         head = said if len(said) <= 4 or not ends else said[:ends[0]]
-        head = head if len(head) <= 4 else [w for w in head if w not in _DETS]
+        head = head if len(head) <= 4 else [w for w in head if w not in _DETS | {"your"}]
         if 2 <= len(head) <= 4 and (head[-1] not in SMALL or head[-1] in _NOW):  # "Quitting
             # Smoking", "Feeling Peaceful Tonight" too
             return _title_case(" ".join(head)).split()

@@ -1,0 +1,34 @@
+""""Looking after" someone is what the listener is doing, not a time after someone: "Looking
+after my dad with dementia" was "10-Minute Guided Meditation for Calm After Your Dad" with a
+thumbnail "Calm after Dad"."""
+
+from __future__ import annotations
+
+import pytest
+
+from archibald.pipelines.meditation.concept import make_concept
+from archibald.pipelines.meditation.research import research
+from archibald.pipelines.meditation.setting import heart_lines
+from archibald.pipelines.meditation.topic import read_topic, thumbnail_words
+from archibald.pipelines.meditation.words import doing
+
+
+@pytest.mark.parametrize("topic,whom", [
+    ("Looking after my dad with dementia", "your dad"),
+    ("Looking after a newborn", "a newborn"),
+    ("Looking after my sick husband", "your sick husband"),
+    ("Looking after twins", "twins")])
+def test_looking_after_someone_is_what_the_listener_does(topic: str, whom: str) -> None:
+    assert read_topic(topic).situation == "" and read_topic(topic).event == ""
+    assert doing(topic).startswith(f"looking after {whom}")
+    concept = make_concept(topic, 10, research(topic))
+    assert concept.title.startswith(f"Looking After {whom.title().replace('A ', 'a ')}")
+    assert "Calm After" not in concept.title
+    assert heart_lines(topic, concept.sleep)[0].startswith(
+        "This session is for the times you are looking after")
+    assert thumbnail_words(topic)[:2] == ["Looking", "after"]
+
+
+def test_a_time_after_looking_after_someone_is_still_a_time() -> None:
+    reading = read_topic("Calm after looking after the kids all day")
+    assert reading.situation.startswith("after")
