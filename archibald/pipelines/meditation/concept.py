@@ -189,6 +189,10 @@ def _lead(topic: str) -> str:
     return f"{verb} {article}{_title_case(lower_first(said), lower_first=True)}"
 
 
+#: the words that tie a feeling to what it is felt toward
+_TOWARD = ("at", "with", "by", "over", "in", "toward", "towards")
+
+
 def felt_phrase(topic: str) -> str:
     """A topic that is how the listener feels, alone or with what it is about ("Exhausted",
     "Scared of the dark", "Worried about my dog"), as a title's phrase: "When You Feel Scared
@@ -200,7 +204,11 @@ def felt_phrase(topic: str) -> str:
     bare = bare_feeling(words)  # "lonely tonight": said with when it is felt
     feels = words and (words[0] in STATES or words[0] in STATE_NOUNS or bare)
     idiom = words[1:3] == ["out", "of"]  # "bored out of my mind"
+    # a feeling toward what it is felt at: "Angry at my ex", "Frustrated with my teenager",
+    # "Overwhelmed by wedding planning", "Stuck in traffic"
+    toward = len(words) > 1 and words[0] in STATES and words[1] in _TOWARD
     if not feels or (len(words) > 1 and words[1] not in ("of", "about", "and") and not idiom
+                     and not toward
                      and not (words[1] in STATES and len(words) == 2) and not bare):
         return ""
     said = said_to_listener(topic)

@@ -1,6 +1,6 @@
-""""Looking after" someone is what the listener is doing, not a time after someone: "Looking
-after my dad with dementia" was "10-Minute Guided Meditation for Calm After Your Dad" with a
-thumbnail "Calm after Dad"."""
+"""Topics read as what they say: "looking after" someone is what the listener is doing, not a
+time after someone ("Looking after my dad with dementia" was "10-Minute Guided Meditation for
+Calm After Your Dad", thumbnail "Calm after Dad"); a feeling felt at something is the title."""
 
 from __future__ import annotations
 
@@ -32,3 +32,21 @@ def test_looking_after_someone_is_what_the_listener_does(topic: str, whom: str) 
 def test_a_time_after_looking_after_someone_is_still_a_time() -> None:
     reading = read_topic("Calm after looking after the kids all day")
     assert reading.situation.startswith("after")
+
+
+@pytest.mark.parametrize("topic,said", [
+    ("Angry at my ex", "When You Feel Angry at Your Ex"),
+    ("Frustrated with my teenager", "When You Feel Frustrated with Your Teenager"),
+    ("Overwhelmed by wedding planning", "When You Feel Overwhelmed by Wedding Planning"),
+    ("Stuck in traffic", "When You Feel Stuck in Traffic"),
+    ("Upset over a text from my sister", "When You Feel Upset Over a Text from Your Sister")])
+def test_a_feeling_toward_something_is_the_title(topic: str, said: str) -> None:
+    """A feeling tied to what it is felt at ("Angry at my ex") was titled "10-Minute Guided
+    Meditation for Stress Relief" (the topic lost) or "Stress Relief with Your Teenager"."""
+    concept = make_concept(topic, 10, research(topic))
+    assert said in concept.title, concept.title
+
+
+@pytest.mark.parametrize("topic", ["Calm with my kids", "Calm in a storm"])
+def test_a_wanted_state_is_no_feeling_to_ease(topic: str) -> None:
+    assert "When You Feel" not in make_concept(topic, 10, research(topic)).title
