@@ -218,7 +218,14 @@ _BOUNDARY = {"in", "after", "before", "on", "at", "for", "to", "of", "with", "du
 #: a cover never ends on one of these: each needs the word after it
 _DANGLING = _BOUNDARY | _SMALL | {"my", "your", "his", "her", "our", "their", "its", "this",
                                   "that", "is", "are", "was", "were", "am", "be", "out", "up",
-                                  "off"}
+                                  "off", "first", "second", "third", "last", "next", "new",
+                                  "old", "big", "little", "early", "late"}
+
+
+def _dangles(word: str) -> bool:
+    """Whether a cover cannot end on ``word``: it needs the next ("Your", "First", "Dog's")."""
+    w = word.lower()
+    return w in _DANGLING or w.endswith(("'s", "’s"))
 
 
 def cover_words(title: str) -> list[str]:
@@ -247,7 +254,7 @@ def cover_words(title: str) -> list[str]:
     if 2 <= len(plain) <= 4:
         return plain                            # "Calm Before Driving Test"
     short_ = opening_phrase(plain, 2)
-    if short_ and short_[-1].lower() not in _DANGLING:
+    if short_ and not _dangles(short_[-1]):
         return short_
     if len(plain) < 2:
         return []
@@ -256,7 +263,7 @@ def cover_words(title: str) -> list[str]:
         opening.pop()
     # a cut that leaves a word needing the next ("Grief After Losing My", "Bored Out"):
     # none, and the thumbnail's words are the cover
-    return [] if opening[-1].lower() in _DANGLING else opening
+    return [] if _dangles(opening[-1]) else opening
 
 
 def make_short_concept(topic: str, seconds: float, brief: dict[str, Any], *,
