@@ -1,8 +1,9 @@
 """OpenAI's Batch API through the gateway: ``/v1/files`` and ``/v1/batches``.
 
 An app uploads a JSONL file of chat requests (``POST /v1/files``, purpose ``batch``; each
-line ``{"custom_id", "method": "POST", "url": "/v1/chat/completions", "body"}``), creates a
-batch of it (``POST /v1/batches``, ``completion_window: "24h"``), follows it (``GET
+line ``{"custom_id", "method": "POST", "url": "/v1/chat/completions", "body"}``, or every
+line ``/v1/responses`` and a Responses request), creates a batch of it (``POST
+/v1/batches``, its ``endpoint`` the lines' url, ``completion_window: "24h"``), follows it (``GET
 /v1/batches/{id}``) and reads the answers from its output file (``GET /v1/files/{id}/content``:
 ``{"id", "custom_id", "response": {"status_code", "request_id", "body"}, "error"}`` lines, the
 failed ones in the error file). Every line is routed like a live request — its task type, the
@@ -41,9 +42,12 @@ if TYPE_CHECKING:
     from .keys import Key
     from .service import Gateway
 
-__all__ = ["Batches", "ENDPOINT", "MAX_FILE_BYTES"]
+__all__ = ["Batches", "ENDPOINT", "ENDPOINTS", "MAX_FILE_BYTES"]
 
 ENDPOINT = "/v1/chat/completions"
+#: the endpoints a batch may name (OpenAI's Batch API): every line of a batch asks the one
+#: its batch names, and is answered in that endpoint's own shape
+ENDPOINTS = (ENDPOINT, "/v1/responses")
 #: the largest file taken (ARCHIBALD_MAX_FILE_BYTES); OpenAI takes 200 MB
 MAX_FILE_BYTES = int(os.environ.get("ARCHIBALD_MAX_FILE_BYTES", str(200 * 1024 * 1024)))
 #: the most lines of one batch (OpenAI's limit)
@@ -112,8 +116,10 @@ class Batches:
     # -- batches --------------------------------------------------------------------------
     def create(self, key: "Key", body: dict[str, Any]) -> dict[str, Any]:
         """A batch of the key's uploaded file, started at once; 400 for a bad file or body."""
-        if body.get("endpoint") != ENDPOINT:
-            raise bad(f"endpoint must be {ENDPOINT!r} (the only one batched here)")
+        endpoint = body.get("endpoint")
+        if endpoint not in ENDPOINTS:
+            raise bad(f"endpoint must be one of {', '.join(map(repr, ENDPOINTS))} (the ones "
+                      f"batched here)")
         if body.get("completion_window") != "24h":
             raise bad('completion_window must be "24h"')
         meta = body.get("metadata") or {}
@@ -125,10 +131,10 @@ class Batches:
         file_id = body.get("input_file_id")
         if not isinstance(file_id, str):
             raise bad("input_file_id is required")
-        lines = _lines(self.file_row(key, file_id)["content"])
+        lines = _lines(self.file_row(key, file_id)["content"], str(endpoint))
         now = time.time()
         row = {"id": f"batch_{uuid.uuid4().hex[:24]}", "owner": key.name,
-               "input_file_id": file_id, "endpoint": ENDPOINT, "completion_window": "24h",
+               "input_file_id": file_id, "endpoint": endpoint, "completion_window": "24h",
                "status": "in_progress", "metadata": json.dumps(meta), "total": len(lines),
                "completed": 0, "failed": 0, "created_at": now, "in_progress_at": now,
                "expires_at": now + 24 * 3600, "worker": self.worker, "beat_at": now}
@@ -220,7 +226,7 @@ class Batches:
         with self.engine.connect() as conn:
             content = conn.execute(select(gateway_files.c.content).where(
                 gateway_files.c.id == row["input_file_id"])).scalar_one()
-        lines = _lines(content)
+        lines = _lines(content, str(row["endpoint"]))
         run_id = _run_id(batch_id)
         if self.batcher is not None:
             self.batcher.register(run_id, float(row["expires_at"]))
@@ -250,7 +256,10 @@ class Batches:
                     line: dict[str, Any], batch_id: str) -> dict[str, Any] | None:
         """One line's output (or error) line; None when it was never started (cancelled)."""
         from . import openai as openai_api
+        from . import responses as responses_api
         from .service import answer_of
+
+        wire = responses_api if line["url"] == "/v1/responses" else openai_api
 
         async with gate:
             if self._cancelled(batch_id):
@@ -260,7 +269,7 @@ class Batches:
                 return _failed(request_id, line["custom_id"], 401, "invalid_api_key",
                                "the batch's key was revoked")
             try:
-                req = openai_api.to_request(line["body"], None)
+                req = wire.to_request(line["body"], None)
                 job = self.gateway.prepare(key, req, run_id=run_id, stage=f"line-{n}")
                 context = Context(workdir=self.gateway.workdir,
                                   extra={"batcher": self.batcher, "run_id": run_id})
@@ -278,7 +287,7 @@ class Batches:
             ans = answer_of(result, job)
             return {"id": request_id, "custom_id": line["custom_id"],
                     "response": {"status_code": 200, "request_id": ans.id,
-                                 "body": openai_api.body(ans, line["body"])}, "error": None}
+                                 "body": wire.body(ans, line["body"])}, "error": None}
 
     def _finish(self, row: dict[str, Any], results: list[dict[str, Any] | None]) -> None:
         done = [r for r in results if r is not None and r["response"]["status_code"] == 200]
@@ -329,8 +338,9 @@ def _failed(request_id: str, custom_id: str, status: int, code: str | None,
         "error": None}
 
 
-def _lines(content: bytes) -> list[dict[str, Any]]:
-    """A batch file's requests, every line checked (a 400 names the first bad one)."""
+def _lines(content: bytes, endpoint: str = ENDPOINT) -> list[dict[str, Any]]:
+    """A batch file's requests to ``endpoint``, every line checked (a 400 names the first
+    bad one)."""
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
@@ -352,10 +362,11 @@ def _lines(content: bytes) -> list[dict[str, Any]]:
         if custom_id in seen:
             raise bad(f"line {n}: custom_id {custom_id!r:.60} is used twice")
         seen.add(custom_id)
-        if line.get("method") != "POST" or line.get("url") != ENDPOINT:
-            raise bad(f'line {n}: method must be "POST" and url {ENDPOINT!r}')
+        if line.get("method") != "POST" or line.get("url") != endpoint:
+            raise bad(f'line {n}: method must be "POST" and url {endpoint!r} (the batch\'s '
+                      f'endpoint)')
         if not isinstance(line.get("body"), dict):
-            raise bad(f"line {n}: body must be a chat completion request object")
+            raise bad(f"line {n}: body must be a request object of {endpoint}")
         if line["body"].get("stream"):
             raise bad(f"line {n}: a batched request cannot stream")
         out.append(line)
