@@ -50,3 +50,14 @@ def test_a_feeling_toward_something_is_the_title(topic: str, said: str) -> None:
 @pytest.mark.parametrize("topic", ["Calm with my kids", "Calm in a storm"])
 def test_a_wanted_state_is_no_feeling_to_ease(topic: str) -> None:
     assert "When You Feel" not in make_concept(topic, 10, research(topic)).title
+
+
+@pytest.mark.parametrize("topic,act", [
+    ("Dreading the school run", "dreading the school run"),
+    ("Unwinding after a late shift", "unwinding after a late shift")])
+def test_dreading_and_unwinding_are_what_the_listener_is_doing(topic: str, act: str) -> None:
+    """"This session is for dreading Monday morning" read as a thing had: it is the times
+    the listener is dreading it."""
+    assert doing(topic) == act
+    concept = make_concept(topic, 10, research(topic))
+    assert heart_lines(topic, concept.sleep)[0] == f"This session is for the times you are {act}."

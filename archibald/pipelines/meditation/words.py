@@ -254,7 +254,8 @@ _GERUNDS = frozenset("""quitting starting missing losing leaving moving caring t
 grieving healing recovering overthinking waiting sitting lying feeling trying learning
 letting releasing forgiving accepting finding building
 preparing returning coping dealing living parenting studying working travelling traveling
-commuting flying driving walking running writing reading looking""".split())
+commuting flying driving walking running writing reading looking unwinding
+dreading""".split())
 
 
 def clause(topic: str) -> str:
