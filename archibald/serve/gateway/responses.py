@@ -237,14 +237,14 @@ def _opening(ev: _Events, rid: str, model: str, data: dict[str, Any]) -> Iterato
     yield ev("response.in_progress", response=begun)
 
 
-def _text_opened(ev: _Events, rid: str, at: int = 0) -> Iterator[bytes]:
+def _text_opened(ev: _Events, rid: str, at: int) -> Iterator[bytes]:
     yield ev("response.output_item.added", output_index=at,
              item=_message(rid, "", "in_progress"))
     yield ev("response.content_part.added", item_id=f"msg_{rid}", output_index=at,
              content_index=0, part={"type": "output_text", "text": "", "annotations": []})
 
 
-def _delta(ev: _Events, rid: str, text: str, at: int = 0) -> bytes:
+def _delta(ev: _Events, rid: str, text: str, at: int) -> bytes:
     return ev("response.output_text.delta", item_id=f"msg_{rid}", output_index=at,
               content_index=0, delta=text, logprobs=[])
 
@@ -298,8 +298,7 @@ class _Items:
                     "arguments"])
         done: dict[int, dict[str, Any]] = {}
         if self.message is not None:
-            at, rid = self.message, self.rid
-            done[at] = _message(rid, ans.text, "completed")
+            done[self.message] = _message(self.rid, ans.text, "completed")
         for i, call in enumerate(ans.tool_calls):
             done[self.calls[i]] = _call(self.rid, i, call, "completed")
         for at in sorted(done):
