@@ -39,7 +39,8 @@ def test_a_time_after_looking_after_someone_is_still_a_time() -> None:
     ("Frustrated with my teenager", "When You Feel Frustrated with Your Teenager"),
     ("Overwhelmed by wedding planning", "When You Feel Overwhelmed by Wedding Planning"),
     ("Stuck in traffic", "When You Feel Stuck in Traffic"),
-    ("Upset over a text from my sister", "When You Feel Upset Over a Text from Your Sister")])
+    ("Upset over a text from my sister", "When You Feel Upset Over a Text from Your Sister"),
+    ("Furious with my landlord", "When You Feel Furious with Your Landlord")])
 def test_a_feeling_toward_something_is_the_title(topic: str, said: str) -> None:
     """A feeling tied to what it is felt at ("Angry at my ex") was titled "10-Minute Guided
     Meditation for Stress Relief" (the topic lost) or "Stress Relief with Your Teenager"."""

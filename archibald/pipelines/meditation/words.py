@@ -31,6 +31,7 @@ happy hard heavy helpless hopeful hopeless hot hungry hurt impatient insecure ir
 jittery jumpy late lonely lost low mad miserable moody nervous numb old overwhelmed panicky
 proud ready restless sad scared shaky shy sick sleepy sore stressed strong stuck sure tense
 tired uneasy unhappy unsettled unsure upset weak weary wired worn worried wrong young
+furious irritated disappointed resentful embarrassed devastated livid tearful envious
 confident fresh present stable steady gentle kind homesick seasick carsick lovesick toxic
 heartbroken sleepless discouraged
 angsty antsy blue cloudy drowsy foggy frosty gloomy misty noisy rainy snowy stormy sunny windy
