@@ -33,10 +33,14 @@ def test_sampling_parameters_reach_the_budget_model(served: Served, deepseek_stu
     sent = deepseek_stub.requests_to("/chat/completions")[-1].json()
     # DeepSeek takes all but `user` (LiteLLM's table of its parameters): left out, and said
     dropped = raw.headers.get("x-archibald-dropped-params", "").split(",")
-    for name, value in {**SAMPLING, "reasoning_effort": "low"}.items():
+    for name, value in SAMPLING.items():
         assert (sent.get(name) == value) != (name in dropped), (name, sent, dropped)
-    # no `user` (LiteLLM's table), no reasoning_effort (its own `thinking`, set by the route)
-    assert {"user", "reasoning_effort"} <= set(dropped) and raw.parse().choices[0].message.content
+    # no `user` (LiteLLM's table); reasoning_effort is asked as DeepSeek's own `thinking`,
+    # and its reasoning comes back as DeepSeek says it
+    assert "user" in dropped and "reasoning_effort" not in dropped
+    assert "reasoning_effort" not in sent and sent["thinking"] == {"type": "enabled"}
+    message = raw.parse().choices[0].message
+    assert message.content and getattr(message, "reasoning_content", "")
 
 
 def test_a_provider_without_seed_or_penalties_is_called_without_them(

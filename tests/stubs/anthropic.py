@@ -73,8 +73,18 @@ class AnthropicStub(StubServer):
         return Reply(200, {
             "id": f"msg_stub{n:04d}", "type": "message", "role": "assistant",
             "model": body.get("model"), "stop_reason": "end_turn", "stop_sequence": None,
-            "content": [{"type": "text", "text": self.text_for(body)}], "usage": dict(self.usage),
+            "content": [*self._thought(body, n),
+                        {"type": "text", "text": self.text_for(body)}], "usage": dict(self.usage),
         }, {"request-id": f"req_stub{n:04d}"})
+
+    #: what the stub "thinks" when a request turns thinking on
+    THOUGHT = "The stub weighs the question before it answers."
+
+    def _thought(self, body: dict[str, Any], n: int) -> list[dict[str, Any]]:
+        """A signed thinking block first when the request turns thinking on, as Claude's."""
+        if (body.get("thinking") or {}).get("type") in (None, "disabled"):
+            return []
+        return [{"type": "thinking", "thinking": self.THOUGHT, "signature": f"stub-sig-{n}"}]
 
     def _events(self, body: dict[str, Any], n: int) -> list[bytes]:
         """The answer as the Messages API streams it: message_start (with the input usage),
@@ -87,12 +97,23 @@ class AnthropicStub(StubServer):
         start = {"id": f"msg_stub{n:04d}", "type": "message", "role": "assistant",
                  "model": body.get("model"), "content": [], "stop_reason": None,
                  "stop_sequence": None, "usage": {**usage, "output_tokens": 1}}
-        out = [event("message_start", message=start),
-               event("content_block_start", index=0, content_block={"type": "text", "text": ""}),
-               event("ping")]
-        out += [event("content_block_delta", index=0, delta={"type": "text_delta", "text": w})
+        out = [event("message_start", message=start)]
+        at = 0
+        for block in self._thought(body, n):  # thinking_delta per word, then its signature
+            out.append(event("content_block_start", index=at, content_block={
+                "type": "thinking", "thinking": "", "signature": ""}))
+            out += [event("content_block_delta", index=at, delta={"type": "thinking_delta",
+                                                                  "thinking": w})
+                    for w in re.findall(r"\s*\S+", block["thinking"])]
+            out += [event("content_block_delta", index=at, delta={
+                "type": "signature_delta", "signature": block["signature"]}),
+                event("content_block_stop", index=at)]
+            at += 1
+        out += [event("content_block_start", index=at,
+                      content_block={"type": "text", "text": ""}), event("ping")]
+        out += [event("content_block_delta", index=at, delta={"type": "text_delta", "text": w})
                 for w in re.findall(r"\s*\S+", self.text_for(body))]
-        out += [event("content_block_stop", index=0),
+        out += [event("content_block_stop", index=at),
                 event("message_delta", delta={"stop_reason": "end_turn", "stop_sequence": None},
                       usage={"output_tokens": usage["output_tokens"]}),
                 event("message_stop")]

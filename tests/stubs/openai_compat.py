@@ -173,6 +173,8 @@ class OpenAIStub(StubServer):
                 + b"\n\n"
 
         out = [event({"role": "assistant", "content": ""})]
+        out += [event({"reasoning_content": piece})  # DeepSeek streams its reasoning first
+                for piece in re.findall(r"\s*\S+", message.get("reasoning_content") or "")]
         out += [event({"content": piece})
                 for piece in re.findall(r"\s*\S+", message.get("content") or "")]
         for i, call in enumerate(message.get("tool_calls") or []):

@@ -34,7 +34,7 @@ from ...core.tasks import Context, Outcome, Task, Usage
 from ...store.ledger import format_usd
 from .base import Backend
 from .http import RetryPolicy, error_from_status, log, waited_upstream
-from .openai_wire import ChatWire, Reply
+from .openai_wire import ChatWire, Reply, thinking_of
 from .wire import current, tapped
 
 __all__ = ["ChatBackend", "chat_messages", "litellm_model", "translate_litellm"]
@@ -201,6 +201,20 @@ def lacking(kwargs: dict[str, Any]) -> list[str]:
     return [k for k in asked if k in gone or (takes is not None and k not in takes)]
 
 
+#: LiteLLM's own thinking budgets for reasoning_effort (litellm.constants), read backwards
+_EFFORT_BUDGETS = ((1024, "low"), (2048, "medium"))
+
+
+def _reasons(task: Task) -> bool:
+    """Whether an app asked for reasoning with OpenAI's ``reasoning_effort`` (not minimal)."""
+    return task.inputs.get("reasoning_effort") in ("low", "medium", "high")
+
+
+def effort_for(budget: int) -> str:
+    """The reasoning_effort closest above a thinking budget of ``budget`` tokens."""
+    return next((effort for most, effort in _EFFORT_BUDGETS if budget <= most), "high")
+
+
 def chat_messages(task: Task, prompt: str) -> list[dict[str, Any]]:
     """The messages a chat call sends for ``task`` (the baseline counts the same ones): a
     gateway request's own ``messages`` when it carries them, else system + prompt."""
@@ -221,7 +235,7 @@ def _reply(response: Any) -> Reply:
     return Reply(text=message.content or "",
                  tool_calls=[_plain_call(c) for c in getattr(message, "tool_calls", None) or []],
                  finish_reason=choice.finish_reason, usage=_usage(response),
-                 request_id=_request_id(response))
+                 request_id=_request_id(response), thinking=thinking_of(message))
 
 
 def _plain_call(call: Any) -> dict[str, Any]:
@@ -313,10 +327,39 @@ class ChatBackend(Backend):
         """DeepSeek's ``thinking`` switch for this task, and max_tokens with its budget."""
         if self.provider.name != "deepseek":
             return {}, max_tokens
-        if not task.inputs.get("thinking"):
+        if not task.inputs.get("thinking") and not _reasons(task):
             return {"thinking": {"type": "disabled"}}, max_tokens
         budget = int(task.inputs.get("reasoning_budget", self.REASONING_BUDGET))
         return {"thinking": {"type": "enabled"}}, max_tokens + budget
+
+    def _reasoning(self, task: Task, max_tokens: int) -> tuple[dict[str, Any], int]:
+        """What a task's ``thinking`` asks of a provider other than DeepSeek, as LiteLLM
+        arguments, and max_tokens: Anthropic's own ``thinking`` (the task's
+        ``thinking_config`` as an app sent it, else ``reasoning_budget`` tokens, at least
+        Anthropic's 1,024 and inside max_tokens, which is raised to hold it and an answer);
+        any other model ``reasoning_effort`` for that budget (unless the task names one),
+        which a model without reasoning is called without (:func:`lacking`)."""
+        if self.provider.name == "deepseek" or not task.inputs.get("thinking"):
+            return {}, max_tokens
+        budget = max(1024, int(task.inputs.get("reasoning_budget", self.REASONING_BUDGET)))
+        if self.provider.name == "anthropic":
+            config = task.inputs.get("thinking_config")
+            if not isinstance(config, dict):
+                config = {"type": "enabled", "budget_tokens": budget}
+            if config.get("type") == "enabled":
+                budget = int(config.get("budget_tokens") or budget)
+                max_tokens = max(max_tokens, budget + _MIN_FIT_TOKENS)
+            return {"thinking": dict(config)}, max_tokens
+        if task.inputs.get("reasoning_effort") is not None:
+            return {}, max_tokens
+        return {"reasoning_effort": effort_for(budget)}, max_tokens
+
+    def _limit(self, task: Task) -> tuple[dict[str, Any], dict[str, Any], int]:
+        """The call's DeepSeek switch (its ``extra_body``), its other reasoning arguments
+        and its max_tokens, thinking included."""
+        extra, max_tokens = self._thinking(task, self._max_tokens(task))
+        more, max_tokens = self._reasoning(task, max_tokens)
+        return extra, more, max_tokens
 
     def _api_base(self) -> str | None:
         if not self.provider.sends_base:
@@ -351,7 +394,7 @@ class ChatBackend(Backend):
         per_in = max(price.input_per_token, price.cache_write_per_token or 0.0)
         # with thinking on, the reasoning budget is billed as output on top of max_tokens
         return self._max_prompt_tokens(task) * per_in \
-            + self._thinking(task, self._max_tokens(task))[1] * price.output_per_token
+            + self._limit(task)[2] * price.output_per_token
 
     def fit(self, task: Task, room_usd: float) -> tuple[Task, str] | None:
         """The task with max_tokens lowered so its maximum fits ``room_usd``; None when
@@ -405,7 +448,10 @@ class ChatBackend(Backend):
 
     async def execute(self, task: Task, context: Context) -> Outcome:
         messages = chat_messages(task, self.checked_prompt(task, self.provider.name))
-        extra, max_tokens = self._thinking(task, self._max_tokens(task))
+        if self.provider.name != "anthropic":  # earlier turns' signed thinking is Claude's
+            messages = [{k: v for k, v in m.items() if k != "thinking_blocks"}
+                        if "thinking_blocks" in m else m for m in messages]
+        extra, more, max_tokens = self._limit(task)
         kwargs: dict[str, Any] = {
             "model": litellm_model(self.provider.name, self.model), "messages": messages,
             "api_base": self._api_base(),
@@ -415,6 +461,7 @@ class ChatBackend(Backend):
         }
         if extra:
             kwargs["extra_body"] = extra
+        kwargs.update(more)
         if task.inputs.get("temperature") is not None and self._takes_temperature(extra):
             kwargs["temperature"] = float(task.inputs["temperature"])
         for key in PASSTHROUGH:
@@ -425,6 +472,8 @@ class ChatBackend(Backend):
             # its first import takes seconds: off the event loop, so a server's other
             # requests go on meanwhile (LiteLLM calls it, and its table says what is taken)
             await asyncio.to_thread(import_litellm)
+        if self.provider.name == "deepseek" and _reasons(task):
+            del kwargs["reasoning_effort"]  # asked as DeepSeek's thinking (``_thinking``)
         dropped = lacking(kwargs)  # never sent to fail the call (DeepSeek has no seed)
         for key in dropped:
             del kwargs[key]
@@ -490,6 +539,6 @@ class ChatBackend(Backend):
                        seconds=time.perf_counter() - start,
                        detail={"request_id": reply.request_id, "dropped_params": dropped,
                                "finish_reason": reply.finish_reason,
-                               "tool_calls": reply.tool_calls,
+                               "tool_calls": reply.tool_calls, "thinking": reply.thinking,
                                "rate": self.prices.rate(self.model, sent),
                                "price_source": self.price_source(sent)})

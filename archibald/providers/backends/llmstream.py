@@ -59,8 +59,10 @@ class AnswerSink(Protocol):
     ``begin`` names the backend whose stream opened (a fallback may open another before any
     piece was sent) and the sampling parameters its call was made without; ``send`` takes a
     normalised delta: ``{"content": str}``,
-    ``{"tool_calls": [{"index", "id"?, "type"?, "function": {"name"?, "arguments"?}}]}``
-    and/or ``{"finish_reason": str}``. ``started`` is True once anything was sent."""
+    ``{"tool_calls": [{"index", "id"?, "type"?, "function": {"name"?, "arguments"?}}]}``,
+    the model's reasoning (``{"reasoning": str}``, the ``{"signature": str}`` that closes a
+    block of Claude's, ``{"redacted": str}`` for a redacted one) and/or
+    ``{"finish_reason": str}``. ``started`` is True once anything was sent."""
 
     started: bool
 
@@ -77,11 +79,38 @@ class _Answer:
         self.parts: list[str] = []
         self.calls: dict[int, dict[str, Any]] = {}
         self.finish_reason: str | None = None
+        #: the reasoning, as Anthropic's thinking blocks (see openai_wire.thinking_of)
+        self.thinking: list[dict[str, Any]] = []
+
+    def _reasoning(self, delta: Any, out: dict[str, Any]) -> None:
+        """Fold a delta's reasoning in: its text (``reasoning_content``, or ``reasoning``)
+        to the open thinking block; a signature (LiteLLM's ``thinking_blocks`` of Claude's
+        stream) closes it; a redacted block is one of its own."""
+        text = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
+        last = self.thinking[-1] if self.thinking else None
+        if isinstance(text, str) and text:
+            if last is None or last["type"] != "thinking" or last["signature"]:
+                last = {"type": "thinking", "thinking": "", "signature": ""}
+                self.thinking.append(last)
+            last["thinking"] += text
+            out["reasoning"] = text
+        for block in getattr(delta, "thinking_blocks", None) or []:
+            block = block if isinstance(block, dict) else vars(block)
+            if block.get("type") == "redacted_thinking" and block.get("data"):
+                self.thinking.append({"type": "redacted_thinking", "data": str(block["data"])})
+                out["redacted"] = str(block["data"])
+            elif block.get("signature"):
+                if last is None or last["type"] != "thinking" or last["signature"]:
+                    last = {"type": "thinking", "thinking": "", "signature": ""}
+                    self.thinking.append(last)
+                last["signature"] = out["signature"] = str(block["signature"])
 
     def add(self, choice: Any) -> dict[str, Any] | None:
         """Fold one chunk's choice in; the delta to hand on (None when it carries nothing)."""
         out: dict[str, Any] = {}
         delta = getattr(choice, "delta", None)
+        if delta is not None:
+            self._reasoning(delta, out)
         text = getattr(delta, "content", None)
         if text:
             self.parts.append(str(text))
@@ -194,6 +223,7 @@ async def stream_chat(backend: StreamingBackend, kwargs: dict[str, Any], sink: A
                                "name": c["function"]["name"],
                                "arguments": c["function"]["arguments"] or "{}"}}
                                for c in calls],
+                           "thinking": answer.thinking,
                            "rate": backend.prices.rate(backend.model, sent),
                            "price_source": source, "streamed": True,
                            "dropped_params": list(dropped),

@@ -33,7 +33,7 @@ from ..specs import Provider, redact
 from .http import error_from_status, waited_upstream
 from .wire import current
 
-__all__ = ["OPENAI_WIRE", "ChatWire", "Reply", "usage_of_json"]
+__all__ = ["OPENAI_WIRE", "ChatWire", "Reply", "usage_of_json", "thinking_of"]
 
 #: providers whose chat endpoint is OpenAI's Chat Completions, called directly
 OPENAI_WIRE = ("openai", "deepseek", "ollama")
@@ -53,6 +53,31 @@ class Reply:
     usage: Usage
     request_id: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: the model's reasoning, as Anthropic's thinking blocks (:func:`thinking_of`)
+    thinking: list[dict[str, Any]] = field(default_factory=list)
+
+
+def thinking_of(message: Any) -> list[dict[str, Any]]:
+    """The reasoning an answer's message carries (a JSON object, or LiteLLM's Message), as
+    Anthropic's content blocks: LiteLLM's ``thinking_blocks`` (Claude's own, signed, and its
+    redacted ones) as they are; else the text of ``reasoning_content`` (DeepSeek's name, and
+    LiteLLM's for every provider) or ``reasoning`` (vLLM's, OpenRouter's), unsigned."""
+    def get(name: str) -> Any:
+        return message.get(name) if isinstance(message, dict) else getattr(message, name, None)
+
+    blocks: list[dict[str, Any]] = []
+    for b in get("thinking_blocks") or []:
+        b = b if isinstance(b, dict) else vars(b)
+        if b.get("type") == "redacted_thinking" and b.get("data"):
+            blocks.append({"type": "redacted_thinking", "data": str(b["data"])})
+        elif b.get("thinking") or b.get("signature"):
+            blocks.append({"type": "thinking", "thinking": str(b.get("thinking") or ""),
+                           "signature": str(b.get("signature") or "")})
+    if blocks:
+        return blocks
+    text = get("reasoning_content") or get("reasoning")
+    return [{"type": "thinking", "thinking": text, "signature": ""}] \
+        if isinstance(text, str) and text else []
 
 
 def usage_of_json(raw: Any) -> Usage:
@@ -94,7 +119,7 @@ def reply_of_json(provider: str, data: Any, headers: Mapping[str, str]) -> Reply
                                code="unreadable") from None
     rid = headers.get("x-request-id") or headers.get("request-id") or data.get("id")
     return Reply(text, calls, choice.get("finish_reason"), usage_of_json(data.get("usage")),
-                 str(rid) if rid else None, data)
+                 str(rid) if rid else None, data, thinking_of(message))
 
 
 class ChatWire:

@@ -78,6 +78,10 @@ def _messages(data: dict[str, Any]) -> list[dict[str, Any]]:
                                    "content": _text(content, f"messages.{i}.content") or None}
             if calls:
                 msg["tool_calls"] = calls
+            thought = [dict(b) for b in blocks if isinstance(b, dict)
+                       and b.get("type") in ("thinking", "redacted_thinking")]
+            if thought:  # passed back to Claude as they came (LiteLLM's name for them)
+                msg["thinking_blocks"] = thought
             out.append(msg)
             continue
         if blocks:
@@ -111,6 +115,40 @@ def _tools(data: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, Any]:
     return converted, mapped
 
 
+#: ThinkingConfigParam's types (anthropic SDK 2.14)
+_THINKING = ("enabled", "disabled", "adaptive", "between_tools")
+
+
+def _thinking(data: dict[str, Any], max_tokens: int) -> dict[str, Any]:
+    """The request's ``thinking`` as the task's reasoning: Claude gets the config as it
+    came, DeepSeek its thinking with the budget, another model the reasoning_effort of that
+    budget (see ChatBackend._reasoning); {} when it is absent or disabled."""
+    config = data.get("thinking")
+    if config is None:
+        return {}
+    if not isinstance(config, dict) or config.get("type") not in _THINKING:
+        raise bad(f"thinking.type: must be one of {', '.join(_THINKING)}")
+    if config["type"] == "disabled":
+        return {}
+    out: dict[str, Any] = {"thinking": True, "thinking_config": dict(config)}
+    if config["type"] == "enabled":
+        budget = config.get("budget_tokens")
+        if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1024:
+            raise bad("thinking.enabled.budget_tokens: Input should be greater than or "
+                      "equal to 1024")
+        if budget >= max_tokens:
+            raise bad("`max_tokens` must be greater than `thinking.budget_tokens`")
+        out["reasoning_budget"] = budget
+    return out
+
+
+def thinks(data: dict[str, Any]) -> bool:
+    """Whether the request asked for thinking (its answer then carries thinking blocks, as
+    Claude's does; without it the model's reasoning is left out, as Claude leaves it)."""
+    config = data.get("thinking")
+    return isinstance(config, dict) and config.get("type") not in (None, "disabled")
+
+
 def to_request(data: dict[str, Any], task_header: str | None) -> Request:
     model = data.get("model")
     if not isinstance(model, str) or not model:
@@ -130,6 +168,7 @@ def to_request(data: dict[str, Any], task_header: str | None) -> Request:
     asked = data.get("tool_choice")
     if isinstance(asked, dict) and asked.get("disable_parallel_tool_use") is True:
         params["parallel_tool_calls"] = False  # at most one tool call in the answer
+    params.update(_thinking(data, max_tokens))
     return Request(model=model, messages=_messages(data), max_tokens=max_tokens,
                    temperature=finite_float(data, "temperature", 0.0, 1.0), tools=tools,
                    tool_choice=choice, stop=stops if isinstance(stops, list) else None,
@@ -167,9 +206,14 @@ def _stop(ans: Answer) -> str:
     return "max_tokens" if ans.finish_reason == "length" else "end_turn"
 
 
+def _blocks(ans: Answer, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The answer's content blocks: its thinking first when the request asked for it."""
+    return [*(ans.thinking if thinks(data) else []), *_content(ans)]
+
+
 def body(ans: Answer, data: dict[str, Any]) -> dict[str, Any]:
     return {"id": f"msg_{ans.id}", "type": "message", "role": "assistant",
-            "content": _content(ans), "model": ans.model, "stop_reason": _stop(ans),
+            "content": _blocks(ans, data), "model": ans.model, "stop_reason": _stop(ans),
             "stop_sequence": None,
             "usage": {"input_tokens": ans.input_tokens, "output_tokens": ans.output_tokens}}
 
@@ -183,8 +227,18 @@ async def stream(ans: Answer, data: dict[str, Any]) -> AsyncIterator[bytes]:
     start.update(content=[], stop_reason=None,
                  usage={"input_tokens": ans.input_tokens, "output_tokens": 1})
     yield _event("message_start", {"message": start})
-    for index, block in enumerate(_content(ans)):
-        if block["type"] == "text":
+    for index, block in enumerate(_blocks(ans, data)):
+        if block["type"] == "thinking":
+            yield _event("content_block_start", {"index": index, "content_block": {
+                "type": "thinking", "thinking": "", "signature": ""}})
+            for i in range(0, len(block["thinking"]), 400):
+                yield _event("content_block_delta", {"index": index, "delta": {
+                    "type": "thinking_delta", "thinking": block["thinking"][i:i + 400]}})
+            yield _event("content_block_delta", {"index": index, "delta": {
+                "type": "signature_delta", "signature": block["signature"]}})
+        elif block["type"] == "redacted_thinking":
+            yield _event("content_block_start", {"index": index, "content_block": block})
+        elif block["type"] == "text":
             yield _event("content_block_start", {
                 "index": index, "content_block": {"type": "text", "text": ""}})
             yield _event("ping", {})
@@ -206,10 +260,11 @@ class _Blocks:
     """The content blocks of a streamed answer, opened and closed as its pieces come: text,
     then a ``tool_use`` block per tool call (its arguments as ``input_json_delta``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, thinking: bool = False) -> None:
         self.index = -1
-        self.kind = ""          # "text", "tool" or "" (no block open)
+        self.kind = ""          # "thinking", "text", "tool" or "" (no block open)
         self.tool = -1          # the OpenAI index of the open tool call
+        self.thinking = thinking  # the request asked for the model's reasoning
 
     def open(self, block: dict[str, Any], kind: str) -> list[bytes]:
         out = self.close()
@@ -227,8 +282,30 @@ class _Blocks:
         self.kind = ""
         return [_event("content_block_stop", {"index": self.index})]
 
-    def piece(self, piece: dict[str, Any], live_id: str) -> list[bytes]:
+    def _thought(self, piece: dict[str, Any]) -> list[bytes]:
+        """A piece's reasoning: thinking_delta into the open thinking block, the signature
+        that closes it, a redacted block whole."""
         out: list[bytes] = []
+        empty = {"type": "thinking", "thinking": "", "signature": ""}
+        if piece.get("reasoning"):
+            if self.kind != "thinking":
+                out += self.open(empty, "thinking")
+            out.append(_event("content_block_delta", {"index": self.index, "delta": {
+                "type": "thinking_delta", "thinking": piece["reasoning"]}}))
+        if piece.get("signature"):
+            if self.kind != "thinking":
+                out += self.open(empty, "thinking")
+            out.append(_event("content_block_delta", {"index": self.index, "delta": {
+                "type": "signature_delta", "signature": piece["signature"]}}))
+            out += self.close()
+        if piece.get("redacted"):
+            out += self.open({"type": "redacted_thinking", "data": piece["redacted"]},
+                             "redacted")
+            out += self.close()
+        return out
+
+    def piece(self, piece: dict[str, Any], live_id: str) -> list[bytes]:
+        out: list[bytes] = self._thought(piece) if self.thinking else []
         if piece.get("content"):
             if self.kind != "text":
                 out += self.open({"type": "text", "text": ""}, "text")
@@ -257,7 +334,7 @@ async def live(lv: Live, data: dict[str, Any]) -> AsyncIterator[bytes]:
         "id": f"msg_{lv.id}", "type": "message", "role": "assistant", "content": [],
         "model": lv.model, "stop_reason": None, "stop_sequence": None,
         "usage": {"input_tokens": 0, "output_tokens": 0}}})
-    blocks = _Blocks()
+    blocks = _Blocks(thinks(data))
     async for piece in lv.pieces():
         for chunk in blocks.piece(piece, lv.id):
             yield chunk

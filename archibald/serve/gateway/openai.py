@@ -65,6 +65,8 @@ def body(ans: Answer, data: dict[str, Any]) -> dict[str, Any]:
                                "refusal": None}
     if ans.tool_calls:
         message["tool_calls"] = ans.tool_calls
+    if ans.reasoning:  # DeepSeek's field, as LiteLLM hands on any model's reasoning
+        message["reasoning_content"] = ans.reasoning
     return {"id": f"chatcmpl-{ans.id}", "object": "chat.completion",
             "created": int(time.time()), "model": ans.model,
             "choices": [{"index": 0, "message": message, "finish_reason": _finish(ans),
@@ -82,6 +84,9 @@ async def stream(ans: Answer, data: dict[str, Any]) -> AsyncIterator[bytes]:
 
     yield event([{"index": 0, "delta": {"role": "assistant", "content": ""},
                   "finish_reason": None}])
+    if ans.reasoning:
+        yield event([{"index": 0, "delta": {"reasoning_content": ans.reasoning},
+                      "finish_reason": None}])
     text = ans.text
     for start in range(0, len(text), 400):
         yield event([{"index": 0, "delta": {"content": text[start:start + 400]},
@@ -114,7 +119,9 @@ async def live(lv: Live, data: dict[str, Any]) -> AsyncIterator[bytes]:
     yield event([{"index": 0, "delta": {"role": "assistant", "content": ""},
                   "finish_reason": None}])
     async for piece in lv.pieces():
-        delta = {k: piece[k] for k in ("content", "tool_calls") if k in piece}
+        delta: dict[str, Any] = {k: piece[k] for k in ("content", "tool_calls") if k in piece}
+        if piece.get("reasoning"):
+            delta["reasoning_content"] = piece["reasoning"]
         if delta:
             yield event([{"index": 0, "delta": delta, "finish_reason": None}])
     try:

@@ -82,9 +82,16 @@ class Answer:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     #: sampling parameters the route's provider does not take, left out of its call
     dropped: list[str] = field(default_factory=list)
+    #: the model's reasoning as Anthropic's thinking blocks (openai_wire.thinking_of)
+    thinking: list[dict[str, Any]] = field(default_factory=list)
     #: what is left to write once the answer is sent: its settlement, then the run's hooks
     #: (``Gateway.complete``); called exactly once, whether or not the answer reached its app
     finish: Callable[[], None] = field(default=lambda: None, repr=False, compare=False)
+
+    @property
+    def reasoning(self) -> str:
+        """The reasoning's text (as DeepSeek's ``reasoning_content`` says it)."""
+        return "".join(b.get("thinking", "") for b in self.thinking)
 
     @property
     def cost_usd(self) -> float:
@@ -463,7 +470,8 @@ def answer_of(result: RouteResult, job: Job) -> Answer:
                   task_type=job.task.type, reason=result.decision.reason,
                   cost_nano=result.cost_nano, baseline_nano=result.baseline_nano,
                   input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-                  id=job.run_id, dropped=list(out.detail.get("dropped_params") or []))
+                  id=job.run_id, dropped=list(out.detail.get("dropped_params") or []),
+                  thinking=list(out.detail.get("thinking") or []))
 
 
 class Sink:
