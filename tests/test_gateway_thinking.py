@@ -134,3 +134,67 @@ def test_another_model_is_asked_the_effort_of_the_budget() -> None:
     backend.provider = type("P", (), {"name": "anthropic"})()  # type: ignore[assignment]
     asked, most = backend._reasoning(task, 500)
     assert asked == {"thinking": {"type": "enabled", "budget_tokens": 3000}} and most > 3000
+
+
+def test_responses_api_reasoning_item_whole_and_streamed(served: Served,
+                                                          deepseek_stub: Any) -> None:
+    client = openai.OpenAI(base_url=served.url + "/v1", api_key=_key(served), max_retries=0)
+    response = client.responses.create(model="archibald/auto:cheap",
+                                       reasoning={"effort": "medium"}, input="Name a colour")
+    thought, said = response.output
+    assert isinstance(thought, openai.types.responses.ResponseReasoningItem)
+    assert thought.content and thought.content[0].text and thought.status == "completed"
+    assert isinstance(said, openai.types.responses.ResponseOutputMessage)
+    assert response.usage is not None
+    assert response.usage.output_tokens_details.reasoning_tokens == deepseek_stub.reasoning_tokens
+    assert response.output_text == deepseek_stub.reply_text
+
+    events = list(client.responses.create(model="archibald/auto:cheap", stream=True,
+                                          reasoning={"effort": "medium"}, input="Name a colour"))
+    assert [e.sequence_number for e in events] == list(range(len(events)))
+    deltas = "".join(e.delta for e in events if e.type == "response.reasoning_text.delta")
+    assert deltas == thought.content[0].text
+    final = events[-1]
+    assert final.type == "response.completed"
+    kinds = [item.type for item in final.response.output]
+    assert kinds == ["reasoning", "message"]
+    plain = client.responses.create(model="archibald/auto:cheap", input="Name a colour")
+    assert [item.type for item in plain.output] == ["message"]
+
+
+def test_chat_usage_says_the_reasoning_tokens(served: Served, deepseek_stub: Any) -> None:
+    client = openai.OpenAI(base_url=served.url + "/v1", api_key=_key(served), max_retries=0)
+    completion = client.chat.completions.create(
+        model="archibald/auto:cheap", reasoning_effort="high",
+        messages=[{"role": "user", "content": "Name a quiet colour"}])
+    assert completion.usage is not None and completion.usage.completion_tokens_details
+    assert completion.usage.completion_tokens_details.reasoning_tokens == \
+        deepseek_stub.reasoning_tokens
+
+
+def test_reasoning_events_are_strictly_the_sdks_types(served: Served, deepseek_stub: Any) -> None:
+    import json
+
+    import httpx
+    from openai.types.responses import Response, ResponseStreamEvent
+    from pydantic import TypeAdapter
+
+    adapter: TypeAdapter[Any] = TypeAdapter(ResponseStreamEvent)
+    headers = {"authorization": f"Bearer {_key(served)}"}
+    asked = {"model": "archibald/auto:cheap", "input": "A haiku",
+             "reasoning": {"effort": "low"}}
+    whole = httpx.post(served.url + "/v1/responses", json=asked, headers=headers, timeout=60)
+    assert Response.model_validate(whole.json()).output[0].type == "reasoning"
+    for checked in ("", "checked"):  # the provider's stream as it comes, and a checked one
+        with httpx.stream("POST", served.url + "/v1/responses", timeout=60,
+                          headers={**headers, "x-archibald-stream": checked},
+                          json={**asked, "stream": True}) as response:
+            events = [json.loads(line[6:]) for line in response.iter_lines()
+                      if line.startswith("data: ")]
+        for event in events:
+            adapter.validate_python(event)
+        kinds = [e["type"] for e in events]
+        assert kinds.index("response.reasoning_text.done") < kinds.index(
+            "response.output_text.delta") or "response.output_text.delta" not in kinds
+        assert [i["type"] for i in events[-1]["response"]["output"]] == ["reasoning",
+                                                                           "message"]

@@ -48,9 +48,13 @@ def to_request(data: dict[str, Any], task_header: str | None) -> Request:
                    task=task_of(data, task_header), params=sampling(data))
 
 
-def _usage(ans: Answer) -> dict[str, int]:
-    return {"prompt_tokens": ans.input_tokens, "completion_tokens": ans.output_tokens,
-            "total_tokens": ans.input_tokens + ans.output_tokens}
+def _usage(ans: Answer) -> dict[str, Any]:
+    usage: dict[str, Any] = {"prompt_tokens": ans.input_tokens,
+                             "completion_tokens": ans.output_tokens,
+                             "total_tokens": ans.input_tokens + ans.output_tokens}
+    if ans.reasoning_tokens:
+        usage["completion_tokens_details"] = {"reasoning_tokens": ans.reasoning_tokens}
+    return usage
 
 
 def _finish(ans: Answer) -> str:

@@ -173,7 +173,7 @@ def _usage(ans: Answer) -> dict[str, Any]:
     return {"input_tokens": ans.input_tokens,
             "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
             "output_tokens": ans.output_tokens,
-            "output_tokens_details": {"reasoning_tokens": 0},
+            "output_tokens_details": {"reasoning_tokens": ans.reasoning_tokens},
             "total_tokens": ans.input_tokens + ans.output_tokens}
 
 
@@ -192,9 +192,17 @@ def _call(rid: str, i: int, call: dict[str, Any], status: str) -> dict[str, Any]
             "status": status}
 
 
+def _reasoning(rid: str, text: str, status: str) -> dict[str, Any]:
+    """The model's reasoning as a reasoning item (its text, no summary: none was made)."""
+    return {"type": "reasoning", "id": f"rs_{rid}", "summary": [], "status": status,
+            "content": [{"type": "reasoning_text", "text": text}] if status == "completed"
+            else []}
+
+
 def _output(ans: Answer) -> list[dict[str, Any]]:
-    items = [_message(ans.id, ans.text, "completed")] if ans.text or not ans.tool_calls \
-        else []
+    items = [_reasoning(ans.id, ans.reasoning, "completed")] if ans.reasoning else []
+    if ans.text or not ans.tool_calls:
+        items.append(_message(ans.id, ans.text, "completed"))
     return items + [_call(ans.id, i, c, "completed") for i, c in enumerate(ans.tool_calls)]
 
 
@@ -255,14 +263,44 @@ class _Items:
 
     def __init__(self, ev: _Events, rid: str) -> None:
         self.ev, self.rid = ev, rid
+        self.thought: int | None = None  # the reasoning item's output_index, once open
+        self.thinking = ""  # its text so far
+        self.thought_done = False  # closed (as the next item opens, as OpenAI's streams do)
         self.message: int | None = None  # the message's output_index, once open
         self.calls: dict[int, int] = {}  # a call's index in the answer -> its output_index
 
     def _next(self) -> int:
-        return len(self.calls) + (self.message is not None)
+        return len(self.calls) + (self.message is not None) + (self.thought is not None)
+
+    def reasoning(self, text: str) -> Iterator[bytes]:
+        rid = f"rs_{self.rid}"
+        if self.thought is None:
+            self.thought = self._next()
+            yield self.ev("response.output_item.added", output_index=self.thought,
+                          item=_reasoning(self.rid, "", "in_progress"))
+            yield self.ev("response.content_part.added", item_id=rid,
+                          output_index=self.thought, content_index=0,
+                          part={"type": "reasoning_text", "text": ""})
+        self.thinking += text
+        yield self.ev("response.reasoning_text.delta", item_id=rid, output_index=self.thought,
+                      content_index=0, delta=text)
+
+    def _thought_done(self) -> Iterator[bytes]:
+        """The reasoning item closed: its text, its part and the item done."""
+        if self.thought is None or self.thought_done:
+            return
+        self.thought_done = True
+        item = _reasoning(self.rid, self.thinking, "completed")
+        part = item["content"][0]
+        yield self.ev("response.reasoning_text.done", item_id=item["id"],
+                      output_index=self.thought, content_index=0, text=part["text"])
+        yield self.ev("response.content_part.done", item_id=item["id"],
+                      output_index=self.thought, content_index=0, part=part)
+        yield self.ev("response.output_item.done", output_index=self.thought, item=item)
 
     def text(self, text: str) -> Iterator[bytes]:
         if self.message is None:
+            yield from self._thought_done()
             self.message = self._next()
             yield from _text_opened(self.ev, self.rid, self.message)
         if text:
@@ -270,6 +308,7 @@ class _Items:
 
     def call(self, i: int, call: dict[str, Any], arguments: str) -> Iterator[bytes]:
         if i not in self.calls:
+            yield from self._thought_done()
             self.calls[i] = self._next()
             yield self.ev("response.output_item.added", output_index=self.calls[i],
                           item=_call(self.rid, i, call, "in_progress"))
@@ -279,7 +318,10 @@ class _Items:
                           delta=arguments)
 
     def piece(self, piece: dict[str, Any]) -> Iterator[bytes]:
-        """One piece of the provider's stream (OpenAI's delta: text, tool call parts)."""
+        """One piece of the provider's stream (OpenAI's delta: reasoning, text, tool call
+        parts)."""
+        if piece.get("reasoning"):
+            yield from self.reasoning(str(piece["reasoning"]))
         if piece.get("content"):
             yield from self.text(str(piece["content"]))
         for part in piece.get("tool_calls") or []:
@@ -296,6 +338,7 @@ class _Items:
             if i not in self.calls:
                 yield from self.call(i, call, _call(self.rid, i, call, "completed")[
                     "arguments"])
+        yield from self._thought_done()
         done: dict[int, dict[str, Any]] = {}
         if self.message is not None:
             done[self.message] = _message(self.rid, ans.text, "completed")
@@ -315,6 +358,8 @@ class _Items:
                               output_index=at, arguments=item["arguments"],
                               name=item["name"])
             yield self.ev("response.output_item.done", output_index=at, item=item)
+        if self.thought is not None:
+            done[self.thought] = _reasoning(self.rid, self.thinking, "completed")
         final = _response(self.rid, ans.model, data, status="completed",
                           output=[done[at] for at in sorted(done)], ans=ans)
         yield self.ev("response.incomplete" if final["status"] == "incomplete" else
@@ -327,6 +372,9 @@ async def stream(ans: Answer, data: dict[str, Any]) -> AsyncIterator[bytes]:
     for chunk in _opening(ev, ans.id, ans.model, data):
         yield chunk
     items = _Items(ev, ans.id)
+    if ans.reasoning:
+        for chunk in items.reasoning(ans.reasoning):
+            yield chunk
     if ans.text:
         for start in range(0, len(ans.text), 400):
             for chunk in items.text(ans.text[start:start + 400]):

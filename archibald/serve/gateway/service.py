@@ -80,6 +80,8 @@ class Answer:
     input_tokens: int
     output_tokens: int
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: of the output tokens, those the model spent reasoning
+    reasoning_tokens: int = 0
     #: sampling parameters the route's provider does not take, left out of its call
     dropped: list[str] = field(default_factory=list)
     #: the model's reasoning as Anthropic's thinking blocks (openai_wire.thinking_of)
@@ -470,6 +472,7 @@ def answer_of(result: RouteResult, job: Job) -> Answer:
                   task_type=job.task.type, reason=result.decision.reason,
                   cost_nano=result.cost_nano, baseline_nano=result.baseline_nano,
                   input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+                  reasoning_tokens=usage.reasoning_tokens,
                   id=job.run_id, dropped=list(out.detail.get("dropped_params") or []),
                   thinking=list(out.detail.get("thinking") or []))
 
