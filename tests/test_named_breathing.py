@@ -295,7 +295,9 @@ UNCHANGED = {
     'Focus for studying': '7331076e4daf',
     'Letting go of regret after snapping at my kids': 'fa88439cbcb9',
     'Scared of the dark': 'e83bd338fce7',
-    'Worried about my dog': '04e741f6b8b9',
+    # the thumbnail only: "Worried About Your Dog" (was "Worry About Dog"), "Fear of Flying"
+    # (was "Easing Fear"), tests/test_topic_events.py; title, heart and script unchanged
+    'Worried about my dog': 'a8bc053eb8e6',
     'Exhausted': '7aa977723a63',
     'Burnt out': '28c240d6a2d0',
     'Lonely tonight': 'ae8a5d33316e',
@@ -316,7 +318,7 @@ UNCHANGED = {
     'Deadline stress at work': '9fc1e1078267',
     'New job nerves': 'be57eebb7af5',
     'First day at a new school': 'dc08463cf659',
-    'Fear of flying': '5c0f556fd0b2',
+    'Fear of flying': '260842adec95',
     'Panic attack on the train': '4d774670b9f1',
     'Sleep for kids': '3b4a9391ee3c',
     'Body image': 'b5396f635cc9',

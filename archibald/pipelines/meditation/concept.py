@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 
 from archibald.errors import InputError
 from archibald.pipelines.meditation.catalogue import catalogue
+from archibald.pipelines.meditation.listener import felt_phrase, past_event
+from archibald.pipelines.meditation.listener import title_case as _title_case
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.practices import (Practice, after_name, named_practice,
                                                       spelled, written)
 from archibald.pipelines.meditation.topic import goal_words, read_topic
-from archibald.pipelines.meditation.words import (BEING, STATE_NOUNS, STATES, bare_feeling, capital,
-                                                  clause, doing, gift_phrase, governed, is_noun,
+from archibald.pipelines.meditation.words import (capital, doing, gift_phrase, governed, is_noun,
                                                   is_trouble, lower_first, noun_phrases,
                                                   opening_feeling, said_to_listener,
                                                   to_listener, topic_words, core_topic,
@@ -89,6 +90,12 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
                     [f"{head} for {benefit}", head]):  # the benefit, as every title says it
             if len(aim) <= TITLE_MAX:
                 return aim
+    happened = past_event(topic)
+    if happened is not None and not people:  # "After Losing Your Job: 10-Minute ...", never
+        # "Lost Your Job Today: ..." (a title outlives the day)
+        for aim in (f"{happened.after}: {what} for {benefit}", f"{happened.after}: {what}"):
+            if len(aim) <= TITLE_MAX:
+                return aim
     # a person after a practice is its audience ("Body scan for nurses"), unless a relation
     # ("for my sister") or whom the practice is sent to ("Metta for a difficult colleague")
     sent_to = practice is not None and (
@@ -123,7 +130,7 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
             or wanted_states(topic) else \
             [f"{whole}: {what} for {benefit}", f"{whole}: {what}"]
     if felt:  # "... for When You Feel Scared of the Dark", never "Stress Relief for the Dark"
-        candidates.append(f"{what} for {felt}: {benefit}")
+        candidates += [f"{what} for {felt}: {benefit}", f"{felt}: {what}"]
     if people:
         candidates.append(f"{what} for {people}: {need}")
     # a situation with no noun ("after caring") says little: the topic's nouns go with it
@@ -189,33 +196,6 @@ def _lead(topic: str) -> str:
     return f"{verb} {article}{_title_case(lower_first(said), lower_first=True)}"
 
 
-#: the words that tie a feeling to what it is felt toward
-_TOWARD = ("at", "with", "by", "over", "in", "toward", "towards")
-
-
-def felt_phrase(topic: str) -> str:
-    """A topic that is how the listener feels, alone or with what it is about ("Exhausted",
-    "Scared of the dark", "Worried about my dog"), as a title's phrase: "When You Feel Scared
-    of the Dark"; else "" (a feeling before an event or a place is titled by those)."""
-    said = clause(topic)
-    if said:  # "I can't sleep": "When You Can't Sleep"
-        return "When " + _title_case(said[:1].upper() + said[1:], lower_first=True)
-    words = topic_words(topic)
-    bare = bare_feeling(words)  # "lonely tonight": said with when it is felt
-    feels = words and (words[0] in STATES or words[0] in STATE_NOUNS or bare)
-    idiom = words[1:3] == ["out", "of"]  # "bored out of my mind"
-    # a feeling toward what it is felt at: "Angry at my ex", "Frustrated with my teenager",
-    # "Overwhelmed by wedding planning", "Stuck in traffic"
-    toward = len(words) > 1 and words[0] in STATES and words[1] in _TOWARD
-    if not feels or (len(words) > 1 and words[1] not in ("of", "about", "and") and not idiom
-                     and not toward
-                     and not (words[1] in STATES and len(words) == 2) and not bare):
-        return ""
-    said = said_to_listener(topic)
-    return ("When You're " if words[0] in BEING else "When You Feel ") + \
-        _title_case(lower_first(said), lower_first=True)
-
-
 def _whole(topic: str) -> str:
     """The topic whole, as a title's phrase, when what it is about is the object of a verb
     or an idiom ("Missing my dog": "Missing Your Dog"; "Missing home at Christmas") or the
@@ -269,13 +249,6 @@ def topic_subject(topic: str, benefit: str = "") -> str:
         return _title_case(" ".join(x for x in (m[1] or "for", det, phrase) if x),
                            lower_first=True)
     return ""
-
-
-def _title_case(phrase: str, *, lower_first: bool = False) -> str:
-    small = {"a", "an", "the", "of", "for", "and", "to", "in", "on", "at", "by", "with",
-             "during", "through", "from", "into"}
-    return " ".join(w if (i or lower_first) and w in small else capital(w)
-                    for i, w in enumerate(phrase.split()))
 
 
 def _pick(scores: dict[str, float], rng: random.Random) -> str:

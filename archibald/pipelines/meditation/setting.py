@@ -15,10 +15,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from archibald.pipelines.meditation.listener import past_event
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.practices import after_name, named_practice, said_topic
 from archibald.pipelines.meditation.topic import read_topic
-from archibald.pipelines.meditation.words import (BEING, SMALL, clause, core_topic, doing,
+from archibald.pipelines.meditation.words import (BEING, BODY, SENSING, SMALL, clause, core_topic,
+                                                  doing,
                                                   indefinite,
                                                   helped, imperative, is_adjective, is_noun,
                                                   is_verb, lower_first, opening_feeling,
@@ -244,6 +246,8 @@ def _frame(what: str) -> str:
         return "doing"
     if is_adjective(first):  # "nervous before", "lost and lonely in": a state, no noun follows
         for w in what.lower().replace(",", " , ").split()[1:]:  # "tired, wired and ...": states
+            if w in BODY:  # "sore back after gardening": a part of the body, as it is
+                return "thing"
             if w in SMALL and w != "and" or w == ",":
                 return "state"
             if is_noun(w) and not is_adjective(w):
@@ -262,10 +266,11 @@ def _article(what: str) -> str:
     """A thing the topic names bare, after an adjective, takes an article when it is one
     ("peaceful evening": "a peaceful evening"; "anxious thoughts" stay as they are)."""
     words = what.split()
-    if not words or not is_adjective(words[0]) or words[0] in SMALL:
+    aching = len(words) > 1 and words[0] in SENSING and words[1] in BODY  # "a throbbing
+    if not words or not (is_adjective(words[0]) or aching) or words[0] in SMALL:  # head"
         return what
     head = next((w for w in words[1:] if not is_adjective(w)), "")
-    if not is_noun(head) or head.endswith("s"):
+    if not (is_noun(head) or head in BODY) or head.endswith("s") or head in ("feet", "skin"):
         return what
     return indefinite(what)
 
@@ -308,6 +313,13 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 f"You came here with {has} and {without}.",
                 "Let this time carry you gently toward sleep." if sleep else
                 "This time is ending; take it with you.")
+    happened = past_event(topic)
+    if happened is not None:  # "Lost my job today": the day it happened, and what is after it
+        return (f"This session is for the day {happened.past_bare}." if happened.day else
+                f"This session is for you, after {happened.past}.",
+                f"You came here after {happened.doing}.",
+                "Let this time carry you gently toward sleep." if sleep else
+                "This time is ending; take its quiet with you into the days ahead.")
     said = clause(topic)
     if said:  # what the listener says of themselves: "I can't sleep", "Can't stop ..."
         yours = said.split()[0] not in ("you", "you're", "you've", "you'll", "you'd")

@@ -16,10 +16,12 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from archibald.pipelines.meditation.listener import Happened, felt_phrase, past_event
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.people import is_person, is_worker, plural
 from archibald.pipelines.meditation.practices import named_practice, spelled, written
-from archibald.pipelines.meditation.words import (CLOCK, SMALL, STATE_NOUNS, STATES,
+from archibald.pipelines.meditation.words import (BODY, CLOCK, SENSING, SMALL, STATE_NOUNS,
+                                                  STATES, YOUNG,
                                                   bare_feeling, bare_noun, capital, core_topic,
                                                   doing, gift_phrase, governed, imperative,
                                                   is_adjective, is_noun, is_verb,
@@ -150,11 +152,13 @@ def _audience(words: list[str]) -> tuple[str, str]:
     (see :func:`people.is_person`) with the adjectives and nouns before it, named "for" or "as"
     a listener ("calm for an exhausted nurse", "sleep as a new mum"), or in the plural at the
     start ("tired parents after ..."); never the people a verb is for ("caring for a sick
-    parent") or the listener's own ("at my kids"). "" when the topic names none. Second, the
-    topic's own words for them after "for" or "as" ("for an exhausted nurse"), else "". """
+    parent") or the listener's own ("at my kids"), nor a baby or a toddler (too young to
+    listen). "" when the topic names none. Second, the topic's own words for them after "for"
+    or "as" ("for an exhausted nurse"), else "". """
     for i, w in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
-        if not is_person(w) or w in SMALL or (nxt and nxt not in SMALL and is_noun(nxt)):
+        if not is_person(w) or w in SMALL or w in YOUNG or \
+                (nxt and nxt not in SMALL and is_noun(nxt)):
             continue  # a person noun heads its phrase ("junior healthcare workers")
         j = i  # its modifiers: up to three adjectives or nouns before it
         while j > 0 and i - j < 3 and words[j - 1] not in SMALL and \
@@ -169,6 +173,23 @@ def _audience(words: list[str]) -> tuple[str, str]:
             return " ".join([*words[j:i], plural(w)]), " ".join(words[k - 1:i + 1]) if said \
                 else ""
     return "", ""
+
+
+#: a loss of someone, not of something: "Lost my mum", "Losing our dog", "Lost a baby" are
+#: grief where "Lost my job" is not (the one lost: a person, a pet or a baby)
+_LOST = re.compile(r"\b(?:lost|losing|lose)\s+(?:my|our|his|her|their|your|a|an|the)\s+"
+                   r"(\w+)(?:\s+(\w+))?")
+_BEINGS = frozenset("""baby babies pregnancy twin son sons grandson granddaughter grandad
+granddad grandpa gran granny nan nana nanna aunt auntie aunty uncle cousin nephew niece fiance
+fiancee boyfriend girlfriend stepmum stepdad stepmom mummy mommy daddy papa mama dog dogs cat
+cats puppy kitten pet pets horse pony rabbit bunny hamster guinea budgie parrot bird
+tortoise""".split())
+
+
+def _lost_someone(text: str) -> bool:
+    found = _LOST.search(text)  # the one lost, or its word before ("my best friend")
+    return found is not None and any(w in _BEINGS or is_person(w)
+                                     for w in found.groups() if w)
 
 
 def _find(text: str, words: tuple[str, ...]) -> str:
@@ -216,7 +237,8 @@ def read_topic(topic: str) -> TopicReading:
             # thing; "before bed" is a time of day, not an event to meet or dread)
             event = "the " + " ".join(core[-2:])
         ahead = bool(event) and prep in ("before", "ahead of")
-    goal = next((g for g, words in _GOALS if _find(text, words)), "calm")
+    goal = "grief" if _lost_someone(text) else \
+        next((g for g, words in _GOALS if _find(text, words)), "calm")
     setting = next((s for s, words in _SETTINGS if _find(text, words)), "home")
     time = next((t for t, words in _TIMES if _find(text, words)), "")
     if not time and _NIGHT.search(text):  # "scared of the dark", "awake at 3am"
@@ -301,11 +323,16 @@ def _readable(words: list[str]) -> bool:
     a lone or last adjective, never a dangling "before" or "the")."""
     if not 2 <= len(words) <= 4:
         return False
-    last = words[-1].lower()
+    last, low = words[-1].lower(), [w.lower() for w in words]
+    if last in BODY and (is_adjective(low[-2]) or low[-2] in SENSING):  # "Easing a
+        # Sore Back", "Easing an Aching Back"
+        return True
     if len(words) > 2 and last not in SMALL and "'" not in last and (
-            words[-2].lower() == "the" or (
-                last.endswith("ing") and words[-2].lower() in ("of", "about"))):
-        return True  # an adjective or a verb said as a noun: "Fear of the Dark", "of Flying"
+            low[-2] == "the" or last.endswith("ing") and (
+                low[-2] in ("of", "about") or is_noun(low[-2]) and low[-3] in SMALL)):
+        # an adjective or a verb said as a noun: "Fear of the Dark", "of Flying", "by
+        # Wedding Planning", "of Public Speaking"
+        return True
     return last not in SMALL and last not in _SMALL and (
         is_noun(last) or bool(CLOCK.fullmatch(last))  # "Calm before 9am"
         or last in ("calm", "go", "sleep", "rest")) and not (
@@ -355,6 +382,40 @@ def _practice_words(topic: str) -> list[str]:
     return _title_case(written(" ".join(said))).split()
 
 
+def _after_words(happened: Happened) -> list[str]:
+    """What happened, as a thumbnail says it: "After Losing Your Job", "After Failing Driving
+    Test", "After Losing Your Temper", "After Getting Fired", "Dropping Out of College";
+    [] when no part of it reads as a phrase."""
+    said = happened.doing_bare.split()
+    cut = [*said[:1], *itertools.takewhile(lambda w: w not in SMALL or w in _DETS | {"your"},
+                                           said[1:])]  # to its first preposition
+    for words in (said, cut):
+        bare = [w for w in words if w not in _DETS | {"your"}]
+        for phrase in (["after", *words], ["after", *bare]):
+            if _readable(phrase) or 3 <= len(phrase) <= 4 and phrase[-2] == "getting":
+                return _title_case(" ".join(phrase)).split()
+    for words in (said, [w for w in said if w not in _DETS | {"your"}]):
+        if _readable(words):  # "Dropping Out of College"
+            return _title_case(" ".join(words)).split()
+    return []
+
+
+def _felt_words(topic: str) -> list[list[str]]:
+    """How the listener feels toward something, as thumbnail words: whole ("Homesick at
+    Boarding School", "Afraid of Your Boss"), without its articles ("Jealous of Best
+    Friend"), or what it comes from when that is what they do ("Burnt out from caring for
+    twins": "Caring for Twins"); [] for another topic (or an idiom: "Bored out of my mind")."""
+    own = topic_words(to_listener(topic))
+    if len(own) < 3 or own[1:3] == ["out", "of"] or \
+            not felt_phrase(topic).startswith(("When You Feel ", "When You're ")):
+        return []
+    out = [own, [w for w in own if w not in _DETS | {"your"}]]
+    at = next((i for i, w in enumerate(own) if w in ("from", "by")), 0)
+    if at and doing(" ".join(own[at + 1:])):  # "... from caring for twins"
+        out += [own[at + 1:], [w for w in own[at + 1:] if w not in _DETS | {"your"}]]
+    return out
+
+
 def _thumbnail_words(topic: str) -> list[str]:
     asked = question(topic)  # "How do I stop worrying?": "Stop Worrying"
     inner = re.match(r"how (?:do|can|should|could) i (.+?)\??$|how to (.+?)\??$", asked,
@@ -371,6 +432,10 @@ def _thumbnail_words(topic: str) -> list[str]:
     practice = _practice_words(topic)
     if practice:  # "Yoga Nidra for Sleep", "Body Scan for Pain"
         return practice
+    happened = past_event(topic)
+    after = _after_words(happened) if happened is not None else []
+    if after:  # "After Losing Your Job", never "Calm Meditation"
+        return after
     reading = read_topic(topic)
     goal = goal_words(reading).split()
     if reading.sleep and reading.time in ("morning", "day"):
@@ -399,17 +464,29 @@ def _thumbnail_words(topic: str) -> list[str]:
     verb, feeling = opening_feeling(topic)
     lead = [[*verb.split(), *feeling.split()], [*verb.split(), feeling.split()[-1]]] if verb \
         else []
+    said = topic_words(topic)
+    felt = feeling.split()
+    if verb and felt[0] not in _DETS and said[len(felt):len(felt) + 1] in (["of"], ["about"]):
+        # the feeling and what it is of, whole: "Fear of the Dark", "Fear of Public Speaking"
+        candidates += [said, [w for w in said if w not in ("a", "an", "my", "your", "our")]]
     if verb != "Finding":  # a trouble eased first: "Letting Go of Regret", "Easing Nerves"
         candidates += lead
-    said = topic_words(topic)
     state = bare_feeling(said)
     eased = bare_noun(state) if state else ""
     if eased:  # all the topic says is how the listener feels: "Easing Exhaustion"
         candidates.append(["Easing", *eased.split()])
+    toward = _felt_words(topic)
+    if toward and (said[1] not in ("of", "about") or
+                   any(w in ("my", "our") or is_person(w) for w in said[2:])):
+        candidates += toward  # "Jealous of Best Friend", never "Jealousy of Best Friend"
     if len(said) > 2 and said[0] in STATE_NOUNS and said[1] in ("of", "about"):
         # how the listener feels, and of what: "Fear of the Dark", "Worry about Exams"
         rest = [w for w in said[2:] if w not in ("a", "an", "my", "your", "our")]
         candidates.append([STATE_NOUNS[said[0]], said[1], *rest])  # whole, or not at all
+    candidates += toward  # "Homesick at Boarding School", "Caring for Twins"
+    if YOUNG & set(said) and "with" in said:  # "Bedtime with Restless Toddler": the one
+        # with them, as said
+        candidates.append([w for w in topic_words(to_listener(topic)) if w not in _DETS])
     event = [w for w in reading.event.split() if w != "the"]
     prep = reading.situation.split()[:1]
     if event and prep:

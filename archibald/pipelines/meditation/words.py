@@ -21,7 +21,8 @@ __all__ = ["STATES", "STATE_NOUNS", "bare_feeling", "bare_noun", "SMALL", "TROUB
            "noun_phrases", "to_listener", "topic_words", "remedy",
            "opening_feeling", "governed", "clause", "said_to_listener", "doing", "lower_first",
            "core_topic", "gift_phrase", "wanted_states", "indefinite", "capital", "BEING",
-           "WANTED", "with_acronyms", "imperative", "question", "CLOCK", "helped"]
+           "WANTED", "with_acronyms", "imperative", "question", "CLOCK", "helped", "BODY",
+           "YOUNG", "SENSING"]
 
 #: common emotion and state adjectives (and participles) a topic says of its listener
 STATES = frozenset("""afraid alone angry annoyed anxious ashamed awake awkward bad bitter bored
@@ -33,7 +34,7 @@ proud ready restless sad scared shaky shy sick sleepy sore stressed strong stuck
 tired uneasy unhappy unsettled unsure upset weak weary wired worn worried wrong young
 furious irritated disappointed resentful embarrassed devastated livid tearful envious
 confident fresh present stable steady gentle kind homesick seasick carsick lovesick toxic
-heartbroken sleepless discouraged
+heartbroken sleepless discouraged stiff achy tight itchy puffy swollen
 angsty antsy blue cloudy drowsy foggy frosty gloomy misty noisy rainy snowy stormy sunny windy
 big small huge tiny long short new old early difficult easy simple hectic heavy busy messy
 crowded empty loud quiet slow fast bright grey gray warm cool cold hot wet dry dull sharp
@@ -159,11 +160,12 @@ def noun_phrases(text: str) -> list[str]:
     run: list[str] = []
 
     def flush() -> None:
-        while run and not is_noun(run[-1]) and not _compound(run):
+        while run and not is_noun(run[-1]) and not _compound(run) and not _bodily(run):
             run.pop()  # a phrase ends on its noun
         while run and run[0] == "and":
             run.pop(0)
-        if run and any(is_noun(w) or _compound(run[i:]) for i, w in enumerate(run)):
+        if run and any(is_noun(w) or _compound(run[i:]) or _bodily(run[:i + 1])
+                       for i, w in enumerate(run)):
             out.append(" ".join(run))
         run.clear()
     for i, w in enumerate(words):
@@ -173,11 +175,15 @@ def noun_phrases(text: str) -> list[str]:
             flush()  # a verb follows "can't": "can't stop overthinking" names no thing
         elif w == "and" and run and is_noun(run[-1]) and nxt and is_noun(nxt):
             run.append(w)
+        elif _bodily([*run, w]):  # "a sore back", "lower back pain": "back" is the body's
+            run.append(w)
         elif is_noun(w) or (is_adjective(w) and w not in SMALL) or \
-                (w.endswith("ing") and nxt and is_noun(nxt) and (
-                    f"{w} {nxt}" in _COMPOUNDS or before in _DETS or bool(run))):
+                (w.endswith("ing") and nxt and (is_noun(nxt) or nxt in BODY) and (
+                    f"{w} {nxt}" in _COMPOUNDS or before in _DETS or bool(run)
+                    or nxt in BODY and w in SENSING)):
             # an -ing word after a determiner or an adjective names a kind of thing
-            # ("my driving test", "a big swimming gala"), not what someone does
+            # ("my driving test", "a big swimming gala"), not what someone does; before a
+            # part of the body, how it is ("aching feet")
             run.append(w)
         else:
             flush()
@@ -305,6 +311,13 @@ def _compound(run: list[str]) -> bool:
     return len(run) >= 2 and " ".join(run[-2:]) in _COMPOUNDS
 
 
+def _bodily(run: list[str]) -> bool:
+    """Whether ``run`` ends on a part of the body said with how it is ("sore back")."""
+    return len(run) >= 2 and run[-1] in BODY and run[-1] in SMALL and (
+        run[-2] in ("lower", "upper") or run[-2] in SENSING or
+        is_adjective(run[-2]) and run[-2] not in SMALL)
+
+
 def to_listener(text: str) -> str:
     """``text`` as said to the listener: the topic's "my grandmother" is "your grandmother",
     "I'm" is "you're" (the first person becomes the second)."""
@@ -343,10 +356,18 @@ _JOINS = frozenset(["and", "&", "yet", "but"])
 _WHERE = frozenset("before after at in during for through while when on with around".split())
 #: states the listener is in rather than feels ("When You're Awake at 3am", not "Feel Awake")
 BEING = frozenset("awake up sick ill pregnant".split())
+#: parts of the body a state is said of ("a sore back", "tired eyes", "aching feet")
+BODY = frozenset("""back neck shoulder shoulders eye eyes foot feet knee knees hip hips hand
+hands wrist wrists joints leg legs arm arms throat jaw chest stomach head muscles skin spine
+ankle ankles elbow elbows toes fingers""".split())
+#: how a part of the body feels, in -ing ("an aching back"; not "getting back", "holding
+#: hands": what someone does)
+SENSING = frozenset("""aching throbbing burning stinging pounding hurting itching tingling
+cramping racing churning spinning""".split())
 #: parts of the body and mind a state is said of ("restless legs", "anxious thoughts")
-_SEATS = frozenset("""thoughts mind legs shoulders heart head chest stomach jaw neck back body
-muscles nerves""".split())
-_ONE_SEAT = frozenset("mind heart head chest stomach jaw neck back body".split())
+_SEATS = frozenset("""thoughts mind heart body nerves""".split()) | BODY
+_ONE_SEAT = frozenset("""mind heart body back neck shoulder eye foot knee hip hand wrist leg
+arm throat jaw chest stomach head spine ankle elbow""".split())
 
 
 #: the noun for a state a topic says of its listener ("nervous before my driving test":
@@ -412,7 +433,8 @@ def is_trouble(phrase: str) -> bool:
     if head in TROUBLES or head.endswith(("ness", "iety", "phobia")) and head not in GIFTS:
         return True
     said = [w for w in words[:-1] if w not in ("a", "an", "the", "my", "your", "our")]
-    return head in _SEATS and any(is_adjective(w) or w.endswith("ing") for w in said) and not \
+    return head in _SEATS and any(is_adjective(w) or w.endswith("ing") and (
+        w in SENSING or head not in BODY) for w in said) and not \
         any(w in WANTED or w in _ALSO_WANTED for w in said)  # "a quiet mind" is no trouble
 
 
@@ -473,7 +495,7 @@ def core_topic(topic: str) -> str:
     """``topic`` without the length it names ("10 minutes of calm before my 9am": "calm
     before my 9am") or a word that only strengthens the state after it ("Really anxious
     tonight": "anxious tonight"); the topic itself when nothing else would be left."""
-    rest = without_length(_UNQUOTED.sub(" ", topic)).strip()
+    rest = _with_young(without_length(_UNQUOTED.sub(" ", topic)).strip())
     m = _INTENSE.match(rest)
     if m and (m[1].lower() in STATES or m[1].lower() in STATE_NOUNS):
         rest = rest[m.end():]
@@ -483,6 +505,27 @@ def core_topic(topic: str) -> str:
         # "Happy": "Feeling happy", to be felt; "Calm and confident before my exam" too
         rest = "Feeling " + lower_first(rest.strip())
     return rest if topic_words(rest) else topic
+
+
+#: people too young to listen to a session: the one who looks after them is its listener
+YOUNG = frozenset("baby babies toddler toddlers newborn newborns infant infants".split())
+_FOR_YOUNG = re.compile(r"\b([A-Za-z'-]+)\s+for\s+((?:(?:a|an|the|my|our|your)\s+)?"
+                        r"(?:[A-Za-z'-]+\s+){0,2}(?:" + "|".join(YOUNG) + r"))\b", re.I)
+
+
+def _with_young(topic: str) -> str:
+    """``topic`` with a baby or a toddler it names "for" said "with" them, unless a verb has
+    them as its object ("Bedtime for a restless toddler": "Bedtime with a restless toddler";
+    "Caring for a newborn", "A lullaby for my baby" stay): the listener is whoever is with
+    them."""
+    return _FOR_YOUNG.sub(lambda m: m[0] if m[1].lower().endswith(("ing", "ed")) or
+                          is_verb(m[1]) or m[1].lower() in _MADE_FOR
+                          else f"{m[1]} with {m[2]}", topic)
+
+
+#: what is "for" a baby as its own ("a lullaby for my baby") or a verb's ("care for"): kept
+_MADE_FOR = frozenset("""care cares look looks shop wait pray lullaby lullabies song songs story
+stories music""".split())
 
 
 def wanted_lead(words: list[str]) -> int:

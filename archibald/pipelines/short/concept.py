@@ -68,6 +68,7 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
     situation, the length, and #Shorts, at most 100 characters (phrases left out whole)."""
     from ...quality.text import coverage
     from ..meditation.catalogue import catalogue
+    from ..meditation.listener import past_event
     from ..meditation.practices import named_practice
     from ..meditation.topic import goal_words, read_topic
     from ..meditation.words import (core_topic, question, said_to_listener, to_listener,
@@ -100,6 +101,8 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
         candidates.insert(0, f"{own} in {secs}")  # 45 Seconds": the practice it asks for
     fitting = [f"{re.sub(' +', ' ', c).strip()} {_HASHTAG}" for c in candidates if c]
     fitting = [t for t in fitting if len(t) <= 100]
+    if reset and past_event(topic) is not None and fitting:  # "A 45-Second Reset After Losing
+        return fitting[0]  # Your Job": the past said as done ("lost" is "losing")
     # the first that names most of the topic (its own words are always there to fall back on)
     for title in fitting:
         if coverage(title, topic)[0] >= 0.6:
@@ -112,13 +115,19 @@ def reset_phrase(topic: str) -> str:
     how the listener is ("for When Your Cat Died", "for When You're Awake at 3am"), what
     they are in the middle of ("While Quitting Smoking") or where and when ("at Your Desk",
     "Between Meetings"); "" for a topic that can ("Calm Before an Exam in 45 Seconds")."""
-    from ..meditation.concept import felt_phrase
+    from ..meditation.listener import body_state, felt_phrase, past_event, title_case
     from ..meditation.words import core_topic, doing, helped, said_to_listener, to_listener
 
     core = core_topic(topic)
+    happened = past_event(core)
+    if happened is not None:  # "After Losing Your Job"
+        return happened.after
     felt = felt_phrase(core)
     if felt:
         return f"for {felt}"
+    body = body_state(core)
+    if body:  # "for a Sore Back After Gardening", never "Calm After Gardening"
+        return f"for {title_case(body, lower_first=True)}"
     act = doing(core)
     if act and not helped(act):  # "Feeling happy", "Letting go ...": had, not a reset
         return f"While {_title_case(act)}"
@@ -132,14 +141,28 @@ def reset_phrase(topic: str) -> str:
 def _reset_cover(reset: str) -> list[str]:
     """The cover's words of a reset title: its phrase, without what only leads into it
     ("for When Your Cat Died": "When Your Cat Died"; "... You Feel Anxious Tonight":
-    "Anxious Tonight"; "While Quitting Smoking": "Quitting Smoking")."""
+    "Anxious Tonight"; "While Quitting Smoking": "Quitting Smoking"); [] for one too long
+    to say whole."""
+    from ..meditation.words import is_adjective, is_noun
+
     ws = reset.split()
     ws = ws[1:] if ws[:1] == ["for"] else ws
+    ws = ws[1:] if ws[:1] in (["a"], ["an"]) else ws  # "a Sore Back After Gardening"
     for lead in (["When", "You", "Feel"], ["When", "You're"], ["When"], ["While"]):
         if len(ws) > 4 or lead == ["While"]:
             ws = ws[len(lead):] if ws[:len(lead)] == lead and len(ws) > len(lead) + 1 else ws
-    return _title_case(" ".join(ws)).split() if 2 <= len(ws) <= 4 else \
-        cover_words(" ".join(ws))  # "Caring for Your Mum", not "Caring For ..."
+    if 2 <= len(ws) <= 4:
+        return _title_case(" ".join(ws)).split()
+    # too long to say whole: its opening, unless cut inside a phrase or on a verb ("After
+    # Snapping"); then [], and the cover is the thumbnail's words ("Jealous of Best Friend",
+    # not "Jealous of Your Best")
+    said = cover_words(" ".join(ws))  # "Caring for Your Mum", not "Caring For ..."
+    last = said[-1].lower() if said else ""
+    plain = [w for w in ws if w.lower() not in _SMALL]
+    cut = said == plain[:len(said)] and len(said) < len(plain) and \
+        plain[len(said)].lower() not in _BOUNDARY  # "Envious of Your Older | Brother"
+    return [] if cut or is_adjective(last) or last.endswith("ing") and not is_noun(last) \
+        else said
 
 
 #: a topic that starts with one of these says where or when, not what ("At my desk")
@@ -148,11 +171,13 @@ _PLACE_PREPS = {"at", "in", "on", "between", "during", "while", "when"}
 
 def _hook_for(topic: str, seed: int) -> str:
     """The first sentence: a short question the viewer answers yes to, naming the topic."""
+    from ..meditation.listener import past_event
     from ..meditation.practices import named_practice
     from ..meditation.topic import read_topic
     from ..meditation.words import core_topic, question, to_listener, wanted_states
 
     reading = read_topic(without_length(topic))
+    happened = past_event(core_topic(without_length(topic)))
     phrase = re.sub(r"\s+", " ", without_length(topic).strip().rstrip("?.!")).strip()
     rng = random.Random(f"hook|{seed}|{topic}")
     own: list[str] = []                     # questions that name the topic itself
@@ -166,6 +191,9 @@ def _hook_for(topic: str, seed: int) -> str:
         own.append(f"{phrase[:1].upper()}{phrase[1:]}?")  # said back ("about your dog")
     elif len(words(phrase)) <= 5 and not leads and _how_they_are(topic):
         back = to_listener(phrase)  # "Bored out of your mind?", "Caring for your mum?"
+        own.append(f"{back[:1].upper()}{back[1:]}?")
+    elif happened is not None and len(words(phrase)) <= 6:  # "Lost your job today?"
+        back = happened.past.removeprefix("you ")
         own.append(f"{back[:1].upper()}{back[1:]}?")
     elif len(words(phrase)) <= 4 and not leads and re.search(
             r"\b(calm|rest|sleep|focus|energy|peace|quiet|courage|kindness|comfort|clarity|"
@@ -201,15 +229,17 @@ def _hook_for(topic: str, seed: int) -> str:
 
 
 def _how_they_are(topic: str) -> bool:
-    """Whether a topic says how the viewer feels or what they are in the middle of ("Bored
-    out of my mind", "Caring for my mum"), which a hook can ask back; not what happened ("My
-    cat died": "Your cat died?" is no question to ask)."""
-    from ..meditation.concept import felt_phrase
+    """Whether a topic says how the viewer feels, how a part of their body is, or what they
+    are in the middle of ("Bored out of my mind", "Sore back after gardening", "Caring for my
+    mum"), which a hook can ask back; not what happened to another ("My cat died": "Your cat
+    died?" is no question to ask)."""
+    from ..meditation.listener import body_state, felt_phrase
     from ..meditation.words import core_topic, doing, helped
 
     core = core_topic(without_length(topic))
     act = doing(core)
-    return felt_phrase(core).startswith("When You Feel ") or bool(act and not helped(act))
+    return felt_phrase(core).startswith("When You Feel ") or bool(act and not helped(act)) \
+        or bool(body_state(core))  # "Sore back after gardening?"
 
 
 _SMALL = {"a", "an", "the"}

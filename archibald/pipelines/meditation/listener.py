@@ -1,0 +1,188 @@
+"""How a topic says the listener is: what happened to them, how they feel toward something,
+a sore part of the body, and whom they look after.
+
+"Lost my job today" is an event behind the listener, said in the past tense: the session is
+"for the day you lost your job", they came "after losing your job today", and its title and
+thumbnail say "After Losing Your Job", never "the times you feel lost your job" or "Calm
+Meditation". A past verb is read from its form (a known irregular past, or a verb in -ed that
+is no state) and what follows it (an object: "my job", "a mistake", "bad news"; or the
+particle of a phrasal verb: "broke up with", "dropped out of"), not from a list of topics.
+
+"Bedtime for a restless toddler" is for the one putting the toddler to bed: a baby or a
+toddler is never the listener, so "for" them is said "with" them (see
+:func:`words.core_topic`). "Burnt out from caring for twins" is how the listener feels, and
+from what: "When You Feel Burnt Out from Caring for Twins", never "Stress Relief for Twins".
+Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from archibald.pipelines.meditation.words import (BEING, BODY, STATES, STATE_NOUNS, WANTED,
+                                                  bare_feeling, capital, clause, indefinite,
+                                                  is_adjective, is_noun, is_trouble,
+                                                  lower_first, noun_phrases, said_to_listener,
+                                                  topic_words)
+
+__all__ = ["Happened", "past_event", "felt_phrase", "body_state", "title_case"]
+
+#: irregular pasts a topic may open with, and their -ing form
+_IRREGULAR = {"lost": "losing", "broke": "breaking", "got": "getting", "had": "having",
+              "made": "making", "took": "taking", "left": "leaving", "fell": "falling",
+              "forgot": "forgetting", "told": "telling", "said": "saying", "ran": "running",
+              "sent": "sending", "spent": "spending", "gave": "giving", "blew": "blowing",
+              "threw": "throwing", "drove": "driving", "wrote": "writing", "ate": "eating",
+              "bought": "buying", "sold": "selling", "found": "finding", "saw": "seeing",
+              "heard": "hearing", "fought": "fighting", "tore": "tearing", "froze": "freezing",
+              "overslept": "oversleeping", "stole": "stealing", "wore": "wearing",
+              "won": "winning", "did": "doing", "began": "beginning"}
+#: particles that make a phrasal verb of a past above ("broke up", "fell out", "found out")
+_PARTICLES = frozenset("up out off over down behind away through".split())
+#: regular pasts that take a particle as a verb does, not as a state ("stressed out" is one)
+_PHRASAL = frozenset("""dropped messed screwed lashed blacked passed""".split())
+#: pasts that only open an event with their particle, else they name a state ("left out",
+#: "broke and anxious")
+_NO_PARTICLE = frozenset({"left"})
+#: verbs said at someone ("yelled at my son", "snapped at my kids"): an event, never a state
+_AT = frozenset("""yelled shouted snapped screamed swore barked lashed cried exploded
+argued fought""".split())
+#: what opens a verb's object ("lost my job", "made a mistake", "said something")
+_OBJECT = frozenset("""my our his her their your a an the some this that me him them it
+everything something someone somebody""".split())
+#: verbs that say how something is: a clause follows ("relieved the exam is over")
+_FINITE = frozenset("is are was were has have had feels seems am won't can't".split())
+#: when it happened, at the end of the topic: the session is "for the day" of it when that
+#: is today or so (or unsaid); a title and a thumbnail leave it out (they outlive the day)
+_WHEN = re.compile(r"\s+(?:(today|tonight|yesterday|last night|this (?:morning|afternoon|"
+                   r"evening|week))|last (?:week|month|year|summer|winter|spring|autumn)|"
+                   r"recently|lately|this year|(?:a few |some |a couple of |an? |one |two |"
+                   r"three |\d+ )?(?:days?|weeks?|months?|years?) ago)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Happened:
+    """A topic that says what happened to the listener: ``past`` said to them ("you lost your
+    job today"), ``doing`` its -ing form ("losing your job today"), ``day`` whether the time
+    it names is the day itself, or none ("last year" is not), and both without that time
+    (``past_bare``, ``doing_bare``: "you lost your job", "losing your job")."""
+
+    past: str
+    doing: str
+    past_bare: str
+    doing_bare: str
+    day: bool
+
+    @property
+    def after(self) -> str:
+        """The title's head: "After Losing Your Job"."""
+        return title_case(f"after {self.doing_bare}")
+
+
+def _ing(past: str) -> str:
+    """The -ing form of a past: "failed": "failing", "dropped": "dropping", "cried":
+    "crying", "argued": "arguing", "lost": "losing"."""
+    if past in _IRREGULAR:
+        return _IRREGULAR[past]
+    if past.endswith("ied"):
+        return past[:-3] + "ying"
+    if past.endswith("eed"):
+        return past[:-1] + "ing"
+    return past[:-2] + "ing"  # a doubled or a dropped "e" stays as the past has it
+
+
+def _past_verb(words: list[str]) -> bool:
+    """Whether ``words`` open with a verb in the past and what it acts on."""
+    if len(words) < 2:
+        return False
+    verb, nxt = words[0], words[1]
+    regular = verb.endswith("ed") and len(verb) > 4 and verb not in STATES and \
+        verb not in STATE_NOUNS and verb not in WANTED and is_adjective(verb)
+    if verb not in _IRREGULAR and not regular:
+        return False
+    if any(w in _FINITE for w in words[1:]):
+        return False  # "Relieved the exam is over": how the listener is, not what they did
+    if verb == "got":
+        return nxt not in WANTED and nxt not in ("so", "very", "too", "really")
+    if f"{verb} {nxt}" in STATE_NOUNS:
+        return False  # "stressed out", "burnt out": a state in two words
+    if nxt in _PARTICLES:
+        return (verb in _IRREGULAR and verb not in _NO_PARTICLE) or verb in _PHRASAL
+    if nxt == "at" or nxt == "with":
+        return verb in _AT
+    if nxt in _OBJECT:
+        return True
+    return len(words) > 2 and is_adjective(nxt) and is_noun(words[2]) and \
+        nxt not in ("so", "very")  # "got bad news", "received bad news"
+
+
+def past_event(topic: str) -> Happened | None:
+    """The event a topic says happened to the listener, when it opens with a verb in the
+    past ("Lost my job today", "Failed my driving test", "Broke up with my girlfriend",
+    "Got bad news today"); None for any other topic (a state: "Lost and lonely", "Stressed
+    out", "Relieved the exam is over")."""
+    words = topic_words(topic)
+    if "?" in topic or not _past_verb(words):
+        return None
+    rest = said_to_listener(topic).split(" ", 1)[1]  # as typed: "my flight to Paris"
+    past = f"you {words[0]} {rest}"
+    doing = f"{_ing(words[0])} {rest}"
+    when = _WHEN.search(past)
+    return Happened(past=past, doing=doing, past_bare=_WHEN.sub("", past),
+                    doing_bare=_WHEN.sub("", doing), day=when is None or bool(when[1]))
+
+
+def title_case(phrase: str, *, lower_first: bool = False) -> str:
+    """A title's capitals: each word's, but a small word's inside the phrase (or at its start
+    too, with ``lower_first``)."""
+    small = {"a", "an", "the", "of", "for", "and", "to", "in", "on", "at", "by", "with",
+             "during", "through", "from", "into"}
+    return " ".join(w if (i or lower_first) and w in small else capital(w)
+                    for i, w in enumerate(phrase.split()))
+
+
+#: the words that tie a feeling to what it is felt toward, or what it comes from
+_TOWARD = ("at", "with", "by", "over", "in", "toward", "towards", "from")
+#: states a listener comes to have, not to be eased of ("free from worry")
+_HAD = frozenset("free fresh safe strong ready clear".split())
+
+
+def felt_phrase(topic: str) -> str:
+    """A topic that is how the listener feels, alone or with what it is about or comes from
+    ("Exhausted", "Scared of the dark", "Burnt out from caring for twins"), as a title's
+    phrase: "When You Feel Scared of the Dark"; else "" (a feeling before an event or a
+    place is titled by those)."""
+    said = clause(topic)
+    if said:  # "I can't sleep": "When You Can't Sleep"
+        return "When " + title_case(said[:1].upper() + said[1:], lower_first=True)
+    words = topic_words(topic)
+    bare = bare_feeling(words)  # "lonely tonight": said with when it is felt
+    feels = words and (words[0] in STATES or words[0] in STATE_NOUNS or bare)
+    idiom = words[1:3] == ["out", "of"]  # "bored out of my mind"
+    n = 2 if " ".join(words[:2]) in STATE_NOUNS else 1  # "burnt out", "fed up"
+    # a feeling toward what it is felt at: "Angry at my ex", "Frustrated with my teenager",
+    # "Overwhelmed by wedding planning", "Stuck in traffic", "Worn out from caring for my mum"
+    toward = len(words) > n and (words[0] in STATES or n == 2) and words[0] not in _HAD and (
+        words[n] in _TOWARD or n == 2 and words[n] in ("of", "about"))
+    if not feels or (len(words) > 1 and words[1] not in ("of", "about", "and") and not idiom
+                     and not toward
+                     and not (words[1] in STATES and len(words) == 2) and not bare):
+        return ""
+    said = said_to_listener(topic)
+    return ("When You're " if words[0] in BEING else "When You Feel ") + \
+        title_case(lower_first(said), lower_first=True)
+
+
+def body_state(topic: str) -> str:
+    """A topic that opens with how a part of the body is ("Sore back after gardening", "Tired
+    eyes after screens"), said to the listener with its article: "a sore back after
+    gardening", "tired eyes after screens"; else ""."""
+    phrases, words = noun_phrases(topic), topic_words(topic)
+    first = phrases[0].split() if phrases else []
+    if not first or words[:len(first)] != first or first[-1] not in BODY or \
+            not is_trouble(phrases[0]):
+        return ""
+    said = lower_first(said_to_listener(topic))
+    counted = first[-1] not in ("feet", "skin") and not first[-1].endswith("s")
+    return indefinite(said) if counted else said  # "a sore back", "aching feet"
