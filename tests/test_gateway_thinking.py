@@ -198,3 +198,26 @@ def test_reasoning_events_are_strictly_the_sdks_types(served: Served, deepseek_s
             "response.output_text.delta") or "response.output_text.delta" not in kinds
         assert [i["type"] for i in events[-1]["response"]["output"]] == ["reasoning",
                                                                            "message"]
+
+
+def test_claudes_beta_features_reach_claude_and_no_one_else(
+        served: Served, anthropic_stub: Any, deepseek_stub: Any) -> None:
+    """Claude Code sends ``anthropic-beta`` (a gateway must forward it, Claude Code's gateway
+    requirements say): it reaches Claude as the app sent it, never another provider."""
+    client = _claude(served)
+    asked = "interleaved-thinking-2025-05-14, context-1m-2025-08-07"
+    client.messages.create(model="archibald/auto:best", max_tokens=300,
+                           extra_headers={"anthropic-beta": asked},
+                           messages=[{"role": "user", "content": "Write a haiku"}])
+    sent = anthropic_stub.requests_to("/v1/messages")[-1].headers.get("anthropic-beta", "")
+    assert {"interleaved-thinking-2025-05-14", "context-1m-2025-08-07"} <= {
+        b.strip() for b in sent.split(",")}
+    client.messages.create(model="archibald/auto:cheap", max_tokens=300,
+                           extra_headers={"anthropic-beta": asked},
+                           messages=[{"role": "user", "content": "Say hello"}])
+    assert "anthropic-beta" not in deepseek_stub.requests_to("/chat/completions")[-1].headers
+    with pytest.raises(anthropic.BadRequestError) as raised:
+        client.messages.create(model="archibald/auto:best", max_tokens=300,
+                               extra_headers={"anthropic-beta": "bad beta\u00e9"},
+                               messages=[{"role": "user", "content": "hi"}])
+    assert "anthropic-beta" in str(raised.value)

@@ -212,6 +212,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         span = tracing.request("chat", api, body, key.name)
         try:
             req = convert.to_request(body, request.headers.get("x-archibald-task"))
+            betas = request.headers.get("anthropic-beta") if api == "anthropic" else None
+            if betas:  # Claude's beta features the app asked for (Claude Code's): for Claude
+                req.params["anthropic_beta"] = anthropic_api.betas(betas)
         except ApiError as err:
             span.failed(err.status, err)
             raise

@@ -462,6 +462,10 @@ class ChatBackend(Backend):
         if extra:
             kwargs["extra_body"] = extra
         kwargs.update(more)
+        if self.provider.name == "anthropic" and task.inputs.get("anthropic_beta"):
+            # the beta features an Anthropic-format app asked for (Claude Code's), for Claude
+            # only: another provider has no such header
+            kwargs["extra_headers"] = {"anthropic-beta": str(task.inputs["anthropic_beta"])}
         if task.inputs.get("temperature") is not None and self._takes_temperature(extra):
             kwargs["temperature"] = float(task.inputs["temperature"])
         for key in PASSTHROUGH:

@@ -10,6 +10,7 @@ Shapes as the ``anthropic`` SDK's types define them (``Message``, the
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -140,6 +141,19 @@ def _thinking(data: dict[str, Any], max_tokens: int) -> dict[str, Any]:
             raise bad("`max_tokens` must be greater than `thinking.budget_tokens`")
         out["reasoning_budget"] = budget
     return out
+
+
+_BETA = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+
+
+def betas(header: str) -> str:
+    """The ``anthropic-beta`` header's features ("interleaved-thinking-2025-05-14, ..."),
+    checked (names of letters, digits and dashes) and joined as Anthropic reads them; 400
+    for anything else."""
+    names = [n.strip() for n in header.split(",") if n.strip()]
+    if len(names) > 32 or not all(_BETA.fullmatch(n) for n in names):
+        raise bad("anthropic-beta: a comma-separated list of beta feature names")
+    return ",".join(names)
 
 
 def thinks(data: dict[str, Any]) -> bool:
