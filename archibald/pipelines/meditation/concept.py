@@ -15,6 +15,7 @@ from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.practices import (Practice, after_name, named_practice,
                                                       spelled, written)
 from archibald.pipelines.meditation.topic import goal_words, read_topic
+from archibald.pipelines.meditation.wishes import activity, named_session, wish
 from archibald.pipelines.meditation.words import (capital, doing, gift_phrase, governed, is_noun,
                                                   is_trouble, lower_first, noun_phrases,
                                                   opening_feeling, said_to_listener,
@@ -72,6 +73,8 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
         benefit = cat["themes"][theme]["benefit"]  # the theme says more than a bare "calm"
     benefit = benefit[:1].upper() + benefit[1:]  # "a Fresh Start ...": a title's first word
     kind = "Sleep Meditation" if sleep else "Guided Meditation"
+    session = named_session(topic)  # "Morning meditation for nurses": its own kind
+    kind = _title_case(session.own) if session is not None and session.own else kind
     tech = cat["techniques"][technique]["name"]
     practice = named_practice(topic)  # "Guided imagery for kids": said as the topic says it
     if practice is not None and practice.technique == technique:
@@ -81,6 +84,13 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
     people = _title_case(reading.audience)
     what = f"{m}-Minute {tech}" if named_tech else f"{m}-Minute {kind}"
     need = f"{benefit} {situation}".strip()
+    wished = None if people else wish(topic)
+    if wished is not None:  # "Help me fall asleep": "Help to Fall Asleep: 10-Minute ..."
+        head = f"{wished.head}: {what}"
+        for aim in [f"{head} for {benefit}"] * (not wished.overlaps(benefit) and
+                                               not head.startswith("Feeling ")) + [head]:
+            if len(aim) <= TITLE_MAX:
+                return aim
     asked = question(topic)
     told = "" if asked or people else imperative(topic)
     if asked or told:  # the listener's own question or what they tell themselves, whole:
@@ -109,6 +119,19 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
         gives = cat["techniques"][practice.technique]["benefit"]
         again = set(topic_words(head)) & set(topic_words(gives)) - {"and", "for"}
         for aim in [f"{said} for {gives}"] * (not again) + [said]:
+            if len(aim) <= TITLE_MAX:
+                return aim
+    if session is not None and not people and (session.rest or session.own):
+        # "10-Minute Walking Meditation in the Park", never "Walking Meditation in the Park:
+        # 10-Minute Guided Meditation"
+        rest = _title_case(session.rest, lower_first=True)
+        for aim in ([f"{m}-Minute {kind} {rest}"] if rest else
+                    [f"{m}-Minute {kind} for {benefit}", f"{m}-Minute {kind}"]):
+            if len(aim) <= TITLE_MAX:
+                return aim
+    act = "" if people else activity(topic)
+    if act:  # "Mindful Dishwashing: 10-Minute Guided Meditation for Stress Relief"
+        for aim in (f"{_title_case(act)}: {what} for {benefit}", f"{_title_case(act)}: {what}"):
             if len(aim) <= TITLE_MAX:
                 return aim
     candidates = []

@@ -19,6 +19,7 @@ from archibald.pipelines.meditation.listener import past_event
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.practices import after_name, named_practice, said_topic
 from archibald.pipelines.meditation.topic import read_topic
+from archibald.pipelines.meditation.wishes import Session, activity, named_session, wish
 from archibald.pipelines.meditation.words import (BEING, BODY, SENSING, SMALL, clause, core_topic,
                                                   doing,
                                                   indefinite,
@@ -295,6 +296,21 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 f"This {kind} is ending; take it with you.")
     if practice is not None:  # "Sleep with PMR": said aloud, "... with progressive muscle ..."
         topic = said_topic(topic)
+    wished = wish(topic)
+    if wished is not None and (wished.with_help or not wished.act):  # "Help me through a
+        # breakup", "Help me PLEASE": the help itself
+        return (f"This session is here to help you {wished.act}".rstrip() + ".",
+                f"You came here for help {wished.act}".rstrip() + ".",
+                "Let this time carry you gently toward sleep." if sleep else
+                "This time is ending; take it with you.")
+    if wished is not None:  # "Help me fall asleep", "I need to calm down": what they wish
+        return (f"This session is here to help you {wished.act}.",
+                f"You came here to {wished.act}.",
+                "Let this time carry you gently toward sleep." if sleep else
+                f"This time to {wished.act} is ending; take it with you.")
+    session = named_session(topic)
+    if session is not None:  # "Morning meditation for nurses": the session is named
+        return _session_lines(topic, session, sleep)
     what = _phrase(topic)
     person = read_topic(topic).person  # "for an exhausted nurse": said to them, as "you"
     if person and person in what.lower() and what.lower().index(person) > 0:
@@ -335,7 +351,8 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 f"You came here asking: {said}",
                 "Let this time carry you gently toward sleep." if sleep else
                 "This time is ending; take its quiet with you into the days ahead.")
-    told = imperative(topic)  # "Breathe through it": what the session helps the listener do
+    told = "" if activity(topic) else imperative(topic)  # "Breathe through it": what the
+    # session helps the listener do (never "Slow mindful walking", an activity)
     act = "" if told else doing(topic)
     helps = helped(act)  # "Letting go of anger": "here to help you let go of anger"
     if helps:
@@ -347,7 +364,7 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 f"This time is ending; take it with you while {act}.")
     if told:
         what = told
-    frame = "doing" if helps or told else _frame(what)
+    frame = "doing" if helps or told else "thing" if activity(topic) else _frame(what)
     verb, feeling = opening_feeling(topic)  # "shame after ...": the session lets it go
     if verb in _ACTS and re.sub(r"[,;]", "", what.lower()).startswith(feeling.lower()):
         # "Anxiety, panic and racing thoughts": "here to help you ease anxiety, panic and ..."
@@ -366,12 +383,32 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
         opening, body = f"This session is here to help you {what}.", f"You came here to {what}."
         rest = f"this time to {what}"
     else:
-        what = _article(what)
+        what = what if activity(topic) else _article(what)  # "mindful eating", no "a"
         opening, body = f"This session is for {what}.", f"You came here for {what}."
         rest = f"this time for {what}"
     close = (f"Let {rest} carry you gently toward sleep." if sleep else
              f"{rest[:1].upper()}{rest[1:]} is ending; take it with you.")
     return opening, body, close
+
+
+def _session_lines(topic: str, session: Session, sleep: bool) -> tuple[str, str, str]:
+    """The heart of a topic that names its meditation: for its listener ("This session is for
+    you, kids, before school"), or the meditation and what it is for ("This session is a
+    walking meditation in the park"); "meditation" is never the listener's trouble."""
+    person, rest = read_topic(topic).person, session.rest
+    close = (f"Let this {session.kind} carry you gently toward sleep." if sleep else
+             f"This {session.kind} is ending; take it with you.")
+    if not person or not rest.lower().startswith(person):
+        said = f"{session.said} {rest}".strip()
+        return f"This session is {said}.", f"You came here for {said}.", close
+    who, after = to_listener(person.split(" ", 1)[1]), rest[len(person):].strip(" ,")
+    if not after:  # "Morning meditation for nurses"
+        return f"This session is for you, {who}.", f"You came here for {session.said}.", close
+    if _frame(after) == "time":  # "... for kids before school": a pause before school
+        _, body, end = heart_lines(after, sleep)
+        return f"This session is for you, {who}, {after}.", body, end
+    return (f"This session is for you, {who}, {after}.",
+            f"You came here for {session.said}.", close)
 
 
 def _others(setting: Setting) -> list[Setting]:

@@ -22,12 +22,14 @@ from archibald.pipelines.meditation.people import is_person, is_worker, plural
 from archibald.pipelines.meditation.practices import named_practice, spelled, written
 from archibald.pipelines.meditation.words import (BODY, CLOCK, SENSING, SMALL, STATE_NOUNS,
                                                   STATES, YOUNG,
-                                                  bare_feeling, bare_noun, capital, core_topic,
-                                                  doing, gift_phrase, governed, imperative,
-                                                  is_adjective, is_noun, is_verb,
+                                                  bare_feeling, bare_noun, capital, clause,
+                                                  core_topic, doing, gift_phrase, governed,
+                                                  imperative, is_adjective, is_noun,
+                                                  is_trouble, is_verb,
                                                   noun_phrases, opening_feeling, question,
                                                   remedy, to_listener, topic_words,
                                                   wanted_states, with_acronyms)
+from archibald.pipelines.meditation.wishes import activity, named_session, wish
 from archibald.script.measures import SLEEP_WORDS
 
 __all__ = ["TopicReading", "read_topic", "thumbnail_words", "fits", "pattern_tags", "goal_words"]
@@ -416,7 +418,52 @@ def _felt_words(topic: str) -> list[list[str]]:
     return out
 
 
+#: a question about the listener, and what it asks of them ("Why am I always tired": "always
+#: tired", "Why can't I sleep": "can't sleep")
+_WHY = re.compile(r"^(?:why|how come)\s+(?:(?:am|do|does|did)\s+i\s+(.+)|(can't|cannot|"
+                  r"don't|won't|didn't)\s+i\s+(.+)|i\s+(.+))$", re.IGNORECASE)
+
+
+def _own_words(topic: str) -> list[str]:
+    """What a topic asks or says of the listener, as a thumbnail says it: the wish ("Help to
+    Fall Asleep", "Learning to Breathe"), the meditation it names ("Evening Meditation"),
+    the activity ("Mindful Dishwashing"), what they say of themselves ("Can't Stop Crying",
+    "Your Dog Is Sick") or ask ("Always Tired"); [] for another topic."""
+    wished = wish(topic)
+    if wished is not None:
+        head = wished.head.split()
+        for words in (head, imperative(wished.act).split(),  # "Help through Panic Attack"
+                      [w for w in head if w.lower() not in _DETS | {"your"}]):
+            if 2 <= len(words) <= 4 and words[-1].lower() not in _SMALL:
+                return _title_case(" ".join(words)).split()
+        return []
+    session = named_session(topic)
+    if session is not None and session.own:  # "Morning Meditation for Nurses"
+        said = f"{session.own} {to_listener(session.rest)}".split()
+        return _title_case(" ".join(said)).split() if len(said) <= 4 else []
+    act = topic_words(activity(topic))
+    run = list(itertools.takewhile(lambda w: w not in SMALL, act))
+    for words in (act, [w for w in act if w not in _DETS | {"your"}], run):
+        if 2 <= len(words) <= 4 and words[-1] not in SMALL:  # "Mindful Tea Drinking"
+            return _title_case(" ".join(words)).split()
+    why = _WHY.match(question(topic).rstrip("?"))
+    asked = " ".join(x for x in why.groups() if x) if why else ""
+    said = topic_words(to_listener(asked)) if why else topic_words(clause(topic))
+    said = said[1:] if said[:1] == ["you"] and said[1:2] != ["are"] else said
+    if said[:1] == ["feel"]:  # "Why do I feel so anxious": "Feeling So Anxious"
+        said[0] = "feeling"
+    own = said[:1] in (["your"], ["can't"], ["cannot"], ["won't"])
+    if said[:1] == ["your"] and len(said) > 4:  # "Heart Won't Stop Racing"
+        said = said[1:]
+    if (why or own) and 2 <= len(said) <= 4 and said[-1] not in _SMALL:
+        return _title_case(" ".join(said)).split()  # "Can't Stop Crying", "Always Tired"
+    return []
+
+
 def _thumbnail_words(topic: str) -> list[str]:
+    own = _own_words(topic)
+    if own:
+        return own
     asked = question(topic)  # "How do I stop worrying?": "Stop Worrying"
     inner = re.match(r"how (?:do|can|should|could) i (.+?)\??$|how to (.+?)\??$", asked,
                      re.IGNORECASE)
@@ -487,6 +534,13 @@ def _thumbnail_words(topic: str) -> list[str]:
     if YOUNG & set(said) and "with" in said:  # "Bedtime with Restless Toddler": the one
         # with them, as said
         candidates.append([w for w in topic_words(to_listener(topic)) if w not in _DETS])
+    first = phrases[0].split() if phrases else []
+    bare = [w for w in topic_words(to_listener(topic)) if w not in _DETS | {"your"}]
+    if first and bare[:len(first)] == first and 3 <= len(bare) <= 4 and not (
+            verb or gift or reading.audience or reading.event or set(first) & SMALL
+            or any(is_trouble(w) for w in first) or remedy(phrases[0])) and set(bare) & SMALL:
+        candidates.append(bare)  # a thing where it is: "Walk in Autumn Woods", never "Calm
+        # for Walk"
     event = [w for w in reading.event.split() if w != "the"]
     prep = reading.situation.split()[:1]
     if event and prep:

@@ -496,6 +496,8 @@ def core_topic(topic: str) -> str:
     before my 9am") or a word that only strengthens the state after it ("Really anxious
     tonight": "anxious tonight"); the topic itself when nothing else would be left."""
     rest = _with_young(without_length(_UNQUOTED.sub(" ", topic)).strip())
+    if not shouted(rest):  # a word in capitals for emphasis is said plainly ("calm down NOW")
+        rest = re.sub(r"\b[A-Z]{2,}\b", lambda m: m[0].lower() if _emphatic(m[0]) else m[0], rest)
     m = _INTENSE.match(rest)
     if m and (m[1].lower() in STATES or m[1].lower() in STATE_NOUNS):
         rest = rest[m.end():]
@@ -572,12 +574,17 @@ def capital(word: str) -> str:
     return "-".join(p[:1].upper() + p[1:] for p in word.split("-"))
 
 
+def _emphatic(word: str) -> bool:
+    """Whether a word in capitals is a common one said loud ("NOW", "PLEASE"), no acronym."""
+    return word.lower() in SMALL | _VERBS | STATES - {"sad"} | {"please", "help", "asap"}
+
+
 def with_acronyms(text: str, topic: str) -> str:
     """``text`` with each acronym as ``topic`` writes it ("Before Your Mri": "Before Your
     MRI"); a topic typed all in capitals has none (its words are said in a voice's case)."""
     if shouted(topic):
         return text
-    caps = {w.lower(): w for w in re.findall(r"\b[A-Z][A-Z0-9]+\b", topic)}
+    caps = {w.lower(): w for w in re.findall(r"\b[A-Z][A-Z0-9]+\b", topic) if not _emphatic(w)}
     if not caps:
         return text
     return re.sub(r"\b\w+\b", lambda m: caps.get(m[0].lower(), m[0]), text)

@@ -73,7 +73,21 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
     from ..meditation.topic import goal_words, read_topic
     from ..meditation.words import (core_topic, question, said_to_listener, to_listener,
                                     wanted_states)
+    from ..meditation.wishes import named_session, wish
 
+    wished, secs = wish(topic), f"{int(round(seconds))} Seconds"
+    if wished is not None:  # "Help me fall asleep": "Help to Fall Asleep in 45 Seconds",
+        # the wish as the long title starts (help to it, never a promise of it in 45 s)
+        aim = f"{wished.head} in {secs} {_HASHTAG}"
+        if len(aim) <= 100:
+            return aim
+    session = named_session(topic)
+    if session is not None and (session.own or session.rest) and \
+            not read_topic(core_topic(topic)).audience:  # "A 45-Second Walking Meditation
+        # in the Park", as the long title says it
+        aim = _title_case(f"a {secs[:-1].replace(' ', '-')} {session.kind} {session.rest}")
+        if len(f"{aim} {_HASHTAG}") <= 100:
+            return f"{aim} {_HASHTAG}"
     asked = question(topic)
     if asked:  # the viewer's own question, then what the Short is: "What If I Fail? A ..."
         aim = f"{_title_case(asked)} A {int(round(seconds))}-Second Reset {_HASHTAG}"
@@ -88,7 +102,6 @@ def short_title(topic: str, seconds: float, theme: str = "") -> str:
         benefit = str(catalogue()["themes"][theme]["benefit"])
     situation = _title_case(to_listener(reading.situation))  # "Before Your Driving Test"
     people = _title_case(to_listener(reading.audience))
-    secs = f"{int(round(seconds))} Seconds"
     own = _title_case(re.sub(r"\s+", " ", said_to_listener(topic).strip()))
     reset = reset_phrase(topic)
     candidates = [f"A {int(round(seconds))}-Second Reset {reset}" if reset else "",
@@ -117,8 +130,11 @@ def reset_phrase(topic: str) -> str:
     "Between Meetings"); "" for a topic that can ("Calm Before an Exam in 45 Seconds")."""
     from ..meditation.listener import body_state, felt_phrase, past_event, title_case
     from ..meditation.words import core_topic, doing, helped, said_to_listener, to_listener
+    from ..meditation.wishes import named_session, wish
 
     core = core_topic(topic)
+    if wish(core) is not None or named_session(core) is not None:
+        return ""  # a wish or a meditation the topic names is had in 45 seconds, as said
     happened = past_event(core)
     if happened is not None:  # "After Losing Your Job"
         return happened.after
@@ -148,7 +164,8 @@ def _reset_cover(reset: str) -> list[str]:
     ws = reset.split()
     ws = ws[1:] if ws[:1] == ["for"] else ws
     ws = ws[1:] if ws[:1] in (["a"], ["an"]) else ws  # "a Sore Back After Gardening"
-    for lead in (["When", "You", "Feel"], ["When", "You're"], ["When"], ["While"]):
+    for lead in (["When", "You", "Feel"], ["When", "You're"], ["When", "You"], ["When"],
+                 ["While"]):
         if len(ws) > 4 or lead == ["While"]:
             ws = ws[len(lead):] if ws[:len(lead)] == lead and len(ws) > len(lead) + 1 else ws
     if 2 <= len(ws) <= 4:
@@ -175,14 +192,18 @@ def _hook_for(topic: str, seed: int) -> str:
     from ..meditation.practices import named_practice
     from ..meditation.topic import read_topic
     from ..meditation.words import core_topic, question, to_listener, wanted_states
+    from ..meditation.wishes import wish
 
     reading = read_topic(without_length(topic))
     happened = past_event(core_topic(without_length(topic)))
     phrase = re.sub(r"\s+", " ", without_length(topic).strip().rstrip("?.!")).strip()
     rng = random.Random(f"hook|{seed}|{topic}")
     own: list[str] = []                     # questions that name the topic itself
+    wished = wish(without_length(topic))
+    if wished is not None:                  # the viewer's own want: "Need to calm down?"
+        own.append(wished.hook)
     asked = question(topic)
-    if asked:                               # the viewer's own: "What if I fail?"
+    if asked and wished is None:            # the viewer's own: "What if I fail?"
         own.append(asked)
     practice = named_practice(topic)
     leads = practice is not None and practice.leads  # its hook is the practice (below)
@@ -304,6 +325,7 @@ def make_short_concept(topic: str, seconds: float, brief: dict[str, Any], *,
     from ..meditation.catalogue import catalogue
     from ..meditation.concept import make_concept
     from ..meditation.topic import thumbnail_words
+    from ..meditation.wishes import wish
     from ..meditation.words import question
 
     base = make_concept(without_length(topic), 1.0, brief_from_dict(brief), seed=seed)
@@ -314,7 +336,9 @@ def make_short_concept(topic: str, seconds: float, brief: dict[str, Any], *,
             "audience": base.audience, "sleep": base.sleep, "seconds": float(seconds),
             "title": title, "hook": _hook_for(topic, seed),
             "words": (_reset_cover(reset) if reset and reset in title else
-                      [] if question(topic) else cover_words(title)) or
+                      [] if question(topic) or wish(topic) is not None or
+                      re.match(r"A \d+-Second ", title) and not reset
+                      else cover_words(title)) or
             [w.rstrip("?") for w in thumbnail_words(without_length(topic))[:4]],
             "mood": str(theme["benefit"]).lower()}
 
