@@ -188,3 +188,14 @@ def test_a_time_ago_is_said_in_the_heart_and_left_out_of_title_and_thumbnail(
     assert when not in happened.past_bare
     assert when.split()[-2] not in " ".join(thumbnail_words(topic)).lower()
     assert when not in _title(topic).lower()
+
+
+@pytest.mark.parametrize("topic,hook", [
+    ("Fell out with my neighbour", "Just fell out?"),
+    ("Burned the dinner for my guests", "Burned the dinner?"),
+    ("Dented my dad's car last night", "Dented your dad's car?"),
+    ("Messed up a presentation at work", "Messed up a presentation?")])
+def test_a_past_events_hook_is_said_short_enough_to_ask(topic: str, hook: str) -> None:
+    from archibald.pipelines.short.concept import _hook_for
+
+    assert _hook_for(topic, 0) == hook

@@ -213,9 +213,13 @@ def _hook_for(topic: str, seed: int) -> str:
     elif len(words(phrase)) <= 5 and not leads and _how_they_are(topic):
         back = to_listener(phrase)  # "Bored out of your mind?", "Caring for your mum?"
         own.append(f"{back[:1].upper()}{back[1:]}?")
-    elif happened is not None and len(words(phrase)) <= 6:  # "Lost your job today?"
-        back = happened.past.removeprefix("you ")
-        own.append(f"{back[:1].upper()}{back[1:]}?")
+    elif happened is not None and len(words(phrase)) <= 6:  # "Lost your job today?", or
+        # shorter: without its time ("Crashed your car?"), without what follows the deed
+        # ("Just broke up?", "Made a mistake?")
+        for said in (happened.past, happened.past_bare, _deed(happened.past_bare)):
+            back = said.removeprefix("you ")
+            if back:
+                own.append(f"{back[:1].upper()}{back[1:]}?")
     elif len(words(phrase)) <= 4 and not leads and re.search(
             r"\b(calm|rest|sleep|focus|energy|peace|quiet|courage|kindness|comfort|clarity|"
             r"relief|relaxation|stillness|patience|confidence|motivation)\b", phrase,
@@ -247,6 +251,23 @@ def _hook_for(topic: str, seed: int) -> str:
         return _hook_fits(o)
     fitting = [o for o in own if quick(o)] or [o for o in generic if quick(o)]
     return fitting[0] if fitting else min(own + generic, key=len)
+
+
+#: words that open what follows a deed ("broke up | with your girlfriend")
+_AFTER_DEED = frozenset("with at in on from for to of about after before during".split())
+
+
+def _deed(past: str) -> str:
+    """A past event said without what follows the deed: "you broke up with your girlfriend":
+    "you just broke up"; "you made a mistake at work": "you made a mistake"; "" when nothing
+    would be left but the verb ("you yelled at your son")."""
+    said = past.split()
+    cut = next((i for i, w in enumerate(said) if i > 2 and w in _AFTER_DEED), 0)
+    if not cut:
+        return ""
+    kept = said[:cut]
+    return " ".join(["you", "just", *kept[1:]]) if len(kept) == 3 and \
+        kept[2] in ("up", "out", "off", "over", "down", "away") else " ".join(kept)
 
 
 def _how_they_are(topic: str) -> bool:
