@@ -27,6 +27,7 @@ from ...core.tasks import Outcome, Usage
 from ...errors import BackendError, DelegationError
 from ..chat_models import import_litellm
 from .http import log
+from .openai_wire import thinking_block
 
 __all__ = ["AnswerSink", "StreamingBackend", "stream_chat"]
 
@@ -94,12 +95,13 @@ class _Answer:
                 self.thinking.append(last)
             last["thinking"] += text
             out["reasoning"] = text
-        for block in getattr(delta, "thinking_blocks", None) or []:
-            block = block if isinstance(block, dict) else vars(block)
-            if block.get("type") == "redacted_thinking" and block.get("data"):
-                self.thinking.append({"type": "redacted_thinking", "data": str(block["data"])})
-                out["redacted"] = str(block["data"])
-            elif block.get("signature"):
+        for block in map(thinking_block, getattr(delta, "thinking_blocks", None) or []):
+            if block is None:
+                continue
+            if block["type"] == "redacted_thinking":
+                self.thinking.append(block)
+                out["redacted"] = block["data"]
+            elif block["signature"]:
                 if last is None or last["type"] != "thinking" or last["signature"]:
                     last = {"type": "thinking", "thinking": "", "signature": ""}
                     self.thinking.append(last)

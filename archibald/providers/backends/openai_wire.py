@@ -33,7 +33,8 @@ from ..specs import Provider, redact
 from .http import error_from_status, waited_upstream
 from .wire import current
 
-__all__ = ["OPENAI_WIRE", "ChatWire", "Reply", "usage_of_json", "thinking_of"]
+__all__ = ["OPENAI_WIRE", "ChatWire", "Reply", "usage_of_json", "thinking_of",
+           "thinking_block"]
 
 #: providers whose chat endpoint is OpenAI's Chat Completions, called directly
 OPENAI_WIRE = ("openai", "deepseek", "ollama")
@@ -57,6 +58,19 @@ class Reply:
     thinking: list[dict[str, Any]] = field(default_factory=list)
 
 
+def thinking_block(block: Any) -> dict[str, Any] | None:
+    """One of LiteLLM's ``thinking_blocks`` (a dict, or an object) as Anthropic's block: a
+    ``redacted_thinking`` whole, a ``thinking`` with its text and signature; None when it
+    carries neither."""
+    b = block if isinstance(block, dict) else vars(block)
+    if b.get("type") == "redacted_thinking":
+        return {"type": "redacted_thinking", "data": str(b["data"])} if b.get("data") else None
+    if not (b.get("thinking") or b.get("signature")):
+        return None
+    return {"type": "thinking", "thinking": str(b.get("thinking") or ""),
+            "signature": str(b.get("signature") or "")}
+
+
 def thinking_of(message: Any) -> list[dict[str, Any]]:
     """The reasoning an answer's message carries (a JSON object, or LiteLLM's Message), as
     Anthropic's content blocks: LiteLLM's ``thinking_blocks`` (Claude's own, signed, and its
@@ -65,14 +79,7 @@ def thinking_of(message: Any) -> list[dict[str, Any]]:
     def get(name: str) -> Any:
         return message.get(name) if isinstance(message, dict) else getattr(message, name, None)
 
-    blocks: list[dict[str, Any]] = []
-    for b in get("thinking_blocks") or []:
-        b = b if isinstance(b, dict) else vars(b)
-        if b.get("type") == "redacted_thinking" and b.get("data"):
-            blocks.append({"type": "redacted_thinking", "data": str(b["data"])})
-        elif b.get("thinking") or b.get("signature"):
-            blocks.append({"type": "thinking", "thinking": str(b.get("thinking") or ""),
-                           "signature": str(b.get("signature") or "")})
+    blocks = [b for b in map(thinking_block, get("thinking_blocks") or []) if b is not None]
     if blocks:
         return blocks
     text = get("reasoning_content") or get("reasoning")
