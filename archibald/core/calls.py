@@ -85,13 +85,16 @@ class Unsettled:
         self.memory, self.attempt, self.payload, self.wire = memory, attempt, payload, wire
         self.done = done
 
-    def settle(self) -> None:
+    def settle(self, *, soon: bool = False) -> bool:
+        """Settle now, or (``soon``) with the ledger's next write; True when nothing else
+        was waiting to be written (see :meth:`Memory.settle`)."""
         if self.done:
-            self.memory.settle(self.attempt)
-            return
+            return self.memory.settle(self.attempt, soon=soon)
         wire = self.wire
-        self.memory.settle(self.attempt, self.payload, also=wire.forget if wire else None)
+        first = self.memory.settle(self.attempt, self.payload,
+                                   also=wire.forget if wire else None, soon=soon)
         self.done = True
+        return first
 
 
 def call_deadline(p: Profile, task: Task, route: str) -> float | None:

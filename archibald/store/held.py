@@ -11,7 +11,15 @@ for the engine's life, beginning and committing on the driver's connection itsel
 the ledger cannot hand straight to SQLite (:func:`archibald.store.rows.run`) still runs through
 the held connection's SQLAlchemy object, in the same transaction.
 
-Only SQLite files take this path. PostgreSQL (several workers) keeps its pool, and an
+A write that may wait (a settlement whose answer is already kept on the wire, so a kill
+before it loses nothing) can be *deferred* (:func:`defer`): it is written at the start of
+the next write transaction on the same engine, before that transaction's own statements, or
+by :func:`flush`. Under load that next transaction is another request's reservation or kept
+answer, so the settlement rides on a commit that happens anyway, and on the pages it writes
+anyway (the newest rows' leaves, the day's spend bucket, the wire table's): one commit and
+its pages fewer a request.
+
+Only SQLite files take the held connection's path. PostgreSQL (several workers) keeps its pool, and an
 in-memory or URI database (one connection per thread in SQLAlchemy's pool) its old way.
 Nothing about what is written, or when it is durable, changes: the same statements, the same
 ``BEGIN IMMEDIATE`` where a reservation needs the write lock first, one commit each.
@@ -19,16 +27,21 @@ Nothing about what is written, or when it is durable, changes: the same statemen
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["writing", "release", "sqlite_file"]
+__all__ = ["writing", "release", "sqlite_file", "defer", "flush", "Deferred"]
+
+#: a deferred write: its statements (run in the transaction that takes it), and what to do
+#: once that transaction has committed
+Deferred = tuple[Callable[[Any], None], Callable[[], None] | None]
 
 
 def sqlite_file(engine: Engine) -> str | None:
@@ -47,6 +60,62 @@ class _Held:
         self.all: list[Connection] = []
 
 
+#: per engine, writes deferred to its next transaction (see the module), oldest first
+_QUEUED: weakref.WeakKeyDictionary[Engine, list[Deferred]] = weakref.WeakKeyDictionary()
+_QUEUE_LOCK = threading.Lock()
+log = logging.getLogger("archibald.store")
+#: deferred writes that raised once (by id): the second time, they are dropped
+_FAILED: set[int] = set()
+
+
+def defer(engine: Engine, write: Callable[[Any], None],
+          after: Callable[[], None] | None = None) -> bool:
+    """Queue ``write(conn)`` for the next write transaction on ``engine`` (``after()`` once
+    it has committed); True when the queue was empty (the caller may schedule a flush)."""
+    with _QUEUE_LOCK:
+        queue = _QUEUED.setdefault(engine, [])
+        queue.append((write, after))
+        return len(queue) == 1
+
+
+def flush(engine: Engine) -> None:
+    """Write what is deferred on ``engine`` now, in a transaction of its own."""
+    if _QUEUED.get(engine):
+        with writing(engine):
+            pass
+
+
+@contextmanager
+def _with_deferred(engine: Engine, conn: Any) -> Iterator[None]:
+    """Run the deferred writes in ``conn``'s transaction, then its own statements; after the
+    commit, their ``after``. A transaction that fails gives them back to the queue (a write
+    that itself raised twice is dropped and logged: its row stays pending, as after a kill)."""
+    with _QUEUE_LOCK:
+        taken = _QUEUED.pop(engine, None) or []
+    done = 0
+    try:
+        for write, _ in taken:
+            write(conn)
+            done += 1
+        yield
+    except BaseException:
+        if done < len(taken):  # a deferred write raised: once more, then never again
+            failed = taken[done]
+            if id(failed[0]) in _FAILED:
+                _FAILED.discard(id(failed[0]))
+                log.error("a deferred ledger write failed twice; its row is left pending "
+                          "(the sweep settles it from its kept answer)", exc_info=True)
+                del taken[done]
+            else:
+                _FAILED.add(id(failed[0]))
+        with _QUEUE_LOCK:
+            _QUEUED.setdefault(engine, [])[:0] = taken
+        raise
+    for _, after in taken:
+        if after is not None:
+            after()
+
+
 #: per engine, its held connections, or None where its writes keep the pool (not a file)
 _HELD: weakref.WeakKeyDictionary[Engine, _Held | None] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
@@ -58,6 +127,7 @@ def _forget_in_child() -> None:
     collected here, so nothing of SQLAlchemy's pool touches them)."""
     _PARENTS.extend(h for h in _HELD.values() if h is not None)
     _HELD.clear()
+    _QUEUED.clear()  # the parent writes what it deferred
 
 
 _PARENTS: list[_Held] = []
@@ -95,8 +165,9 @@ def writing(engine: Engine, *, immediate: bool = False) -> Iterator[Any]:
             try:
                 if immediate and engine.dialect.name == "sqlite":
                     pooled.exec_driver_sql("BEGIN IMMEDIATE")
-                yield pooled
-                pooled.commit()
+                with _with_deferred(engine, pooled):
+                    yield pooled
+                    pooled.commit()
             except BaseException:
                 pooled.rollback()
                 raise
@@ -109,11 +180,12 @@ def writing(engine: Engine, *, immediate: bool = False) -> Iterator[Any]:
         driver.rollback()
     driver.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
     try:
-        yield conn
-        if conn.in_transaction():  # SQLAlchemy ran a statement in it: its commit is ours
-            conn.commit()
-        else:
-            driver.commit()
+        with _with_deferred(engine, conn):
+            yield conn
+            if conn.in_transaction():  # SQLAlchemy ran a statement in it: its commit is ours
+                conn.commit()
+            else:
+                driver.commit()
     except BaseException:
         if conn.in_transaction():
             conn.rollback()

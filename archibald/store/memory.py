@@ -3,6 +3,7 @@ remembered results. SQLite by default, PostgreSQL by URL (ARCHIBALD_DB)."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -16,9 +17,9 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from ..errors import ConfigError
 from .ledger import EVIDENCE, Attempt
 from .rows import (IDENTITY, INSERT_ATTEMPT, LOCK_BUDGETS, SETTLE_AGAIN, SETTLE_PENDING,
-                   _attempt, _row, _spent_stmt, inserted_id, run, spent_query, stats_insert,
-                   STATS_SELECT, STATS_UPDATE)
-from .held import release, writing
+                   _attempt, _row, _spent_stmt, inserted_id, run, spent_query)
+from .folding import decay, fold, refold
+from .held import defer, flush, release, writing
 from .stats import RouteStats, add_stats
 from .transfer import read_export
 from .migrations import (attempts, memory_items, migrate, publish_queue, route_stats,
@@ -93,6 +94,7 @@ class Memory:
                               setting="ARCHIBALD_DB") from None
 
     def close(self) -> None:
+        self.flush()
         release(self.engine)
         self.engine.dispose()
 
@@ -121,6 +123,7 @@ class Memory:
         call's wire row, marked sent).
         """
         a.status, a.checked = "pending", False
+        refused: Exception | None = None
         # SQLite: the write lock before any read; PostgreSQL: the budget lock row
         with writing(self.engine, immediate=True) as conn:
             if self.engine.dialect.name != "sqlite":
@@ -129,10 +132,16 @@ class Memory:
             def spent(**filters: Any) -> int:
                 return int(run(conn, *spent_query(**filters)).scalar_one())
 
-            check(spent)
-            row_id = inserted_id(conn, INSERT_ATTEMPT, _row(a))
-            if also is not None:
-                also(conn, row_id)
+            try:
+                check(spent)
+            except Exception as exc:  # refused: what was deferred to this commit still is
+                refused = exc
+            else:
+                row_id = inserted_id(conn, INSERT_ATTEMPT, _row(a))
+                if also is not None:
+                    also(conn, row_id)
+        if refused is not None:
+            raise refused
         a.id = row_id
         return a.id
 
@@ -143,25 +152,44 @@ class Memory:
                          .values(request_id=request_id[:200]))
 
     def settle(self, a: Attempt, outcome: dict[str, Any] | None = None, *,
-               also: Callable[[Any], None] | None = None) -> None:
+               also: Callable[[Any], None] | None = None, soon: bool = False,
+               after: Callable[[], None] | None = None) -> bool:
         """Write what a reserved call really did (cost, usage, answer) over its pending row,
         and ``also(conn)`` in the same transaction (its kept wire forgotten). The row joins the
         route statistics once, when it is first written as checked; an answer settled before
-        its quality check (``a.checked`` False) is folded by the call that records the check."""
+        its quality check (``a.checked`` False) is folded by the call that records the check.
+        ``soon``: on SQLite, written with the next write transaction (:func:`~.held.defer`,
+        for an answer its wire row keeps); ``after()`` once committed. True when nothing else
+        was waiting."""
         assert a.id is not None, "settle() needs a reserved attempt"
         a.status = "settled"
         values = {k: v for k, v in _row(a).items() if k not in IDENTITY}
         if outcome is not None:
             values["outcome"] = json.dumps(outcome, sort_keys=True, default=str)
         values["row_id"] = a.id
-        with writing(self.engine) as conn:
+        folded = copy.copy(a) if a.checked else None
+
+        def write(conn: Any) -> None:
             first = run(conn, SETTLE_PENDING, values)
             if also is not None:
                 also(conn)
             if first.rowcount == 0:  # already checked and folded: only correct the row
                 run(conn, SETTLE_AGAIN, values)
-            elif a.checked:
-                self._fold(conn, a)
+            elif folded is not None:
+                self._fold(conn, folded)
+        # (on SQLite only: PostgreSQL's row locks, taken before a reservation's budget lock,
+        # could deadlock with another worker's reservation)
+        if soon and self.engine.dialect.name == "sqlite":
+            return defer(self.engine, write, after)
+        with writing(self.engine) as conn:
+            write(conn)
+        if after is not None:
+            after()
+        return True
+
+    def flush(self) -> None:
+        """Write the settlements deferred (``settle(soon=True)``) now."""
+        flush(self.engine)
 
     def mark_unknown(self, a: Attempt) -> None:
         """A call whose answer was lost (a kill, a deadline): its maximum stays counted
@@ -229,45 +257,8 @@ class Memory:
                 continue
         return out
 
-    def _stats_row(self, conn: Any, a: Attempt, key: dict[str, str]) -> Any:
-        """The route's statistics row, created empty if missing, locked for this transaction:
-        processes folding outcomes of the same route at once (a batch on one PostgreSQL) queue
-        on it instead of losing each other's counts or colliding on its first insert."""
-        found = run(conn, STATS_SELECT, key).mappings().first()
-        if found is not None:
-            return found
-        empty: dict[str, Any] = {c.name: 0 for c in route_stats.columns}
-        empty.update(task_type=a.task_type, channel=a.channel, route=a.route,
-                     decayed_at=a.created_at)
-        conn.execute(stats_insert(conn.dialect.name), empty)
-        return conn.execute(STATS_SELECT, key).mappings().one()
-
     def _fold(self, conn: Any, a: Attempt) -> None:
-        """Add an attempt to its route's statistics. A judge's call is no outcome of the route
-        it judged, so it stays out; a quality figure counts only with evidence behind it."""
-        if a.purpose in ("judge", "human"):  # a verdict, not an outcome of the route
-            return
-        key = {"k_task_type": a.task_type, "k_channel": a.channel, "k_route": a.route}
-        cur = self._stats_row(conn, a, key)
-        has_q = a.quality is not None and a.evidence in EVIDENCE
-        q = a.quality if has_q and a.quality is not None else 0.0
-        # a failure (no result at all) is a fact about the route: the bandit scores it 0
-        counted = float(has_q or (not a.success and a.quality is None))
-        unjudged = int(a.success and a.evidence == "unjudged")
-        cost = a.cost_nano / 1e9
-        f = self._decay(a.created_at - cur["decayed_at"])
-        run(conn, STATS_UPDATE, dict(
-            key, n=cur["n"] + 1, successes=cur["successes"] + int(a.success),
-            quality_n=cur["quality_n"] + int(has_q), quality_sum=cur["quality_sum"] + q,
-            cost_nano_sum=cur["cost_nano_sum"] + a.cost_nano,
-            baseline_nano_sum=cur["baseline_nano_sum"] + a.baseline_nano,
-            seconds_sum=cur["seconds_sum"] + a.seconds,
-            w=cur["w"] * f + 1.0, w_success=cur["w_success"] * f + float(a.success),
-            w_quality=cur["w_quality"] * f + (q if has_q else 0.0),
-            w_quality_sq=cur["w_quality_sq"] * f + (q * q if has_q else 0.0),
-            w_cost=cur["w_cost"] * f + cost, w_evidence=cur["w_evidence"] * f + counted,
-            unjudged=cur["unjudged"] + unjudged,
-            decayed_at=max(a.created_at, cur["decayed_at"])))
+        fold(conn, a, self.half_life_s)
 
     def regrade(self, attempt_id: int, quality: float, evidence: str) -> Attempt | None:
         """Give a settled attempt a quality from stronger evidence (a person's verdict on a
@@ -282,31 +273,12 @@ class Memory:
             conn.execute(update(attempts).where(attempts.c.id == attempt_id).values(
                 quality=quality, evidence=evidence))
             if old.checked and old.purpose != "judge":
-                self._refold(conn, old, quality)
+                refold(conn, old, quality, self.half_life_s)
         old.quality, old.evidence = quality, evidence
         return old
 
-    def _refold(self, conn: Any, old: Attempt, quality: float) -> None:
-        """Replace ``old``'s quality contribution to its route's statistics with ``quality``
-        (as evidence), decayed as much as the original has been since it was folded."""
-        key = {"k_task_type": old.task_type, "k_channel": old.channel, "k_route": old.route}
-        cur = self._stats_row(conn, old, key)
-        had = old.quality is not None and old.evidence in EVIDENCE
-        q0 = old.quality if had and old.quality is not None else 0.0
-        counted = float(had or (not old.success and old.quality is None))
-        f = self._decay(cur["decayed_at"] - old.created_at)
-        conn.execute(STATS_UPDATE, dict(
-            key, quality_n=cur["quality_n"] - int(had) + 1,
-            quality_sum=cur["quality_sum"] - q0 + quality,
-            w_quality=cur["w_quality"] + f * (quality - q0),
-            w_quality_sq=cur["w_quality_sq"] + f * (quality * quality - q0 * q0),
-            w_evidence=cur["w_evidence"] + f * (1.0 - counted),
-            unjudged=max(0, cur["unjudged"] - int(old.success and old.evidence == "unjudged"))))
-
     def _decay(self, dt: float) -> float:
-        if self.half_life_s <= 0 or dt <= 0:
-            return 1.0
-        return float(0.5 ** (dt / self.half_life_s))
+        return decay(dt, self.half_life_s)
 
     def route_stats(self, task_type: str, channel: str | None = None,
                     *, now: float | None = None) -> dict[str, RouteStats]:

@@ -5,9 +5,9 @@ by filter. Memory reads and writes through these."""
 from __future__ import annotations
 
 import json
-from typing import Any
-
 from functools import lru_cache
+from operator import itemgetter
+from typing import Any, Callable
 
 from sqlalchemy import and_, bindparam, case, func, select, update
 
@@ -132,7 +132,7 @@ def _attempt(r: Any) -> Attempt:
 #: a hot statement's SQLite text and parameter names in order, by statement and parameter
 #: names (None: not one the driver can be handed as it is; run by SQLAlchemy)
 _SQLITE: dict[tuple[Any, frozenset[str]],
-              tuple[str, tuple[str, ...], dict[str, Any]] | None] = {}
+              tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]] | None] = {}
 
 
 def run(conn: Any, stmt: Any, params: dict[str, Any]) -> Any:
@@ -154,10 +154,8 @@ def run(conn: Any, stmt: Any, params: dict[str, Any]) -> Any:
     plan = _SQLITE[key]
     if plan is None:
         return conn.execute(stmt, params)
-    sql, names, fixed = plan
-    cursor = conn.connection.dbapi_connection.execute(
-        sql, tuple(params[n] if n in params else fixed[n] for n in names))
-    return _Driven(cursor)
+    sql, values = plan
+    return _Driven(conn.connection.dbapi_connection.execute(sql, values(params)))
 
 
 class _Driven:
@@ -188,9 +186,10 @@ class _Driven:
 
 
 def _plain(stmt: Any, dialect: Any, params: dict[str, Any]
-           ) -> tuple[str, tuple[str, ...], dict[str, Any]] | None:
-    """The statement's SQLite text, its parameters' names in order and the values fixed in
-    it (a literal such as coalesce's 0); None when SQLAlchemy has to run it."""
+           ) -> tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]] | None:
+    """The statement's SQLite text and what takes its values, in order, from the parameters
+    (with the values fixed in it, a literal such as coalesce's 0); None when SQLAlchemy has
+    to run it."""
     compiled = stmt.compile(dialect=dialect, column_keys=list(params))
     names = tuple(compiled.positiontup or ())
     fixed = {}
@@ -202,7 +201,10 @@ def _plain(stmt: Any, dialect: Any, params: dict[str, Any]
             fixed[n] = bind.value
     if not compiled.positional or "POSTCOMPILE" in compiled.string:
         return None
-    return compiled.string, names, fixed
+    if fixed or len(names) < 2:  # (itemgetter of one name returns the value, not a tuple)
+        return compiled.string, lambda given: tuple(given[n] if n in given else fixed[n]
+                                                    for n in names)
+    return compiled.string, itemgetter(*names)  # the hot statements: taken in C
 
 
 def inserted_id(conn: Any, stmt: Any, params: dict[str, Any]) -> int:

@@ -102,12 +102,17 @@ class DecisionReads(Memory):
         return row
 
     def settle(self, a: Attempt, outcome: dict[str, Any] | None = None, *,
-               also: Callable[[Any], None] | None = None) -> None:
-        super().settle(a, outcome, also=also)
-        if not a.checked:
-            return
-        if a.evidence not in ("", "check", "unjudged"):
-            self.forget_reads()
-        else:  # one more outcome in its route's statistics: those are read afresh (one query)
-            for key in [k for k in self._kept if k[:2] == ("route_stats", a.task_type)]:
-                self._kept.pop(key, None)
+               also: Callable[[Any], None] | None = None, soon: bool = False,
+               after: Callable[[], None] | None = None) -> bool:
+        task_type, judged = a.task_type, a.evidence not in ("", "check", "unjudged")
+        checked = a.checked
+
+        def forget() -> None:
+            if checked and judged:
+                self.forget_reads()
+            elif checked:  # one more outcome in its route's statistics: read afresh (a query)
+                for key in [k for k in self._kept if k[:2] == ("route_stats", task_type)]:
+                    self._kept.pop(key, None)
+            if after is not None:
+                after()
+        return super().settle(a, outcome, also=also, soon=soon, after=forget)

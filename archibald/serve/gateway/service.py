@@ -16,6 +16,7 @@ escalated to premium when it fails, and remembered. The virtual models choose ho
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import stat
@@ -42,9 +43,13 @@ from .reads import DecisionReads
 __all__ = ["Gateway", "Answer", "Job", "Live", "Request", "Sink", "VIRTUAL_MODELS",
            "answer_of"]
 
+log = logging.getLogger("archibald.serve")
+
 VIRTUAL_MODELS = ("archibald/auto", "archibald/auto:cheap", "archibald/auto:best")
 #: the embedding model `archibald/auto` means for /v1/embeddings
 DEFAULT_EMBEDDING = "text-embedding-3-small"
+#: seconds a deferred settlement waits for another write to take it before its own commit
+SETTLE_WITHIN = 0.05
 
 
 @dataclass
@@ -133,6 +138,8 @@ class Gateway:
         self.inflight: set[asyncio.Task[Any]] = set()
         #: answers sent and not yet settled, by response id (see ``complete``)
         self._finishing: dict[str, asyncio.Event] = {}
+        #: requests between their arrival and their settlement (see ``complete``)
+        self._answering = 0
         self.workdir = working_folder()
 
     def _router(self, registry: Registry) -> Router:
@@ -204,11 +211,13 @@ class Gateway:
         what the provider billed by ``gateway.sweep``)."""
         job = self.prepare(key, request)
         later: list[Unsettled] = []
-        result = await self.run(job, Context(workdir=self.workdir, settle_later=later),
-                                 hooks=False)
+        self._answering += 1
         try:
+            result = await self.run(job, Context(workdir=self.workdir, settle_later=later),
+                                     hooks=False)
             answer = answer_of(result, job)
         except BaseException:
+            self._answering -= 1
             for unsettled in later:  # no answer to send: settled now
                 unsettled.settle()
             raise
@@ -217,10 +226,15 @@ class Gateway:
         def finish() -> None:
             answer.finish = lambda: None  # once
             try:
+                # with other requests in flight, the settlement rides on the ledger's next
+                # write (theirs, soon; its answer is kept until then); alone, it is written now
+                soon = self._answering > 1
                 for unsettled in later:
-                    unsettled.settle()
+                    if unsettled.settle(soon=soon) and soon:
+                        asyncio.get_running_loop().call_later(SETTLE_WITHIN, self._flush)
                 self._after(job, result)
             finally:
+                self._answering -= 1
                 self.inflight.discard(running)
                 self._finishing.pop(answer.id, None)
                 finished.set()
@@ -240,6 +254,14 @@ class Gateway:
         finishing = self._finishing.get(response_id)
         if finishing is not None:
             await asyncio.wait_for(finishing.wait(), timeout)
+        self.memory.flush()
+
+    def _flush(self) -> None:
+        """Write the settlements still deferred (no other write took them in time)."""
+        try:
+            self.memory.flush()
+        except Exception:  # noqa: BLE001 - kept queued: the next write, or the sweep, takes them
+            log.exception("deferred settlements not written yet")
 
     async def run(self, job: "Job", context: Context, *, hooks: bool = True) -> RouteResult:
         """The request's run, by the pipelines' router; a share of delegated answers is then
