@@ -47,6 +47,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -321,6 +322,7 @@ def main() -> None:
         for p in procs:
             p.terminate()
             p.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

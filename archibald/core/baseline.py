@@ -119,6 +119,13 @@ Pricer = Callable[[Any, PriceBook, Task, Outcome], Baseline]
 
 
 def _pricer(backend: Backend) -> Pricer | None:
+    return _pricer_of(type(backend))
+
+
+@lru_cache(maxsize=None)
+def _pricer_of(kind: type[Backend]) -> Pricer | None:
+    """How a kind of premium backend's work is priced (one lookup per class: the gateway
+    prices a baseline on every request)."""
     from ..providers.backends.elevenlabs import ElevenLabsBackend
     from ..providers.backends.fal import FalImageBackend, FalMusicBackend
     from ..providers.backends.llm import ChatBackend
@@ -127,7 +134,7 @@ def _pricer(backend: Backend) -> Pricer | None:
     kinds: list[tuple[type[Backend], Pricer]] = [
         (ChatBackend, _text), (PerplexityBackend, _text), (ElevenLabsBackend, _speech),
         (FalMusicBackend, _music), (FalImageBackend, _image)]
-    return next((p for cls, p in kinds if isinstance(backend, cls)), None)
+    return next((p for cls, p in kinds if issubclass(kind, cls)), None)
 
 
 def _text(backend: Any, prices: PriceBook, task: Task, outcome: Outcome) -> Baseline:
