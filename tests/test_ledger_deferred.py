@@ -178,3 +178,18 @@ def test_concurrent_gateway_answers_defer_and_every_row_is_settled_when_they_end
         assert _wire_rows(gateway.memory) == 0
     finally:
         gateway.close()
+
+
+def test_a_timed_flush_leaves_writes_younger_than_its_wait_to_the_next_transaction(
+        tmp_path: Path) -> None:
+    memory = Memory(f"sqlite:///{tmp_path}/l.db")
+    a = _attempt()
+    memory.reserve(a, lambda spent: None)
+    _answered(memory, a, 0.001)
+    memory.settle(a, soon=True)
+    memory.flush(waited=60.0)  # queued a moment ago: a flush scheduled for older writes
+    assert _status(memory, a)[0] == "pending"
+    time.sleep(0.02)
+    memory.flush(waited=0.01)
+    assert _status(memory, a) == ("settled", to_nano(0.001))
+    memory.close()

@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -63,6 +64,8 @@ class _Held:
 #: per engine, writes deferred to its next transaction (see the module), oldest first
 _QUEUED: weakref.WeakKeyDictionary[Engine, list[Deferred]] = weakref.WeakKeyDictionary()
 _QUEUE_LOCK = threading.Lock()
+#: per engine, when its queue of deferred writes last became non-empty (time.monotonic())
+_SINCE: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 log = logging.getLogger("archibald.store")
 #: deferred writes that raised once (by id): the second time, they are dropped
 _FAILED: set[int] = set()
@@ -75,12 +78,17 @@ def defer(engine: Engine, write: Callable[[Any], None],
     with _QUEUE_LOCK:
         queue = _QUEUED.setdefault(engine, [])
         queue.append((write, after))
+        if len(queue) == 1:
+            _SINCE[engine] = time.monotonic()
         return len(queue) == 1
 
 
-def flush(engine: Engine) -> None:
-    """Write what is deferred on ``engine`` now, in a transaction of its own."""
-    if _QUEUED.get(engine):
+def flush(engine: Engine, *, waited: float = 0.0) -> None:
+    """Write what is deferred on ``engine`` now, in a transaction of its own (``waited``:
+    only if the oldest of it has waited that many seconds; younger writes are taken by the
+    next transaction, or by the flush their own deferral scheduled)."""
+    since = _SINCE.get(engine)
+    if _QUEUED.get(engine) and since is not None and time.monotonic() - since >= waited:
         with writing(engine):
             pass
 
@@ -92,6 +100,7 @@ def _with_deferred(engine: Engine, conn: Any) -> Iterator[None]:
     that itself raised twice is dropped and logged: its row stays pending, as after a kill)."""
     with _QUEUE_LOCK:
         taken = _QUEUED.pop(engine, None) or []
+        since = _SINCE.pop(engine, None)
     done = 0
     try:
         for write, _ in taken:
@@ -109,7 +118,9 @@ def _with_deferred(engine: Engine, conn: Any) -> Iterator[None]:
             else:
                 _FAILED.add(id(failed[0]))
         with _QUEUE_LOCK:
-            _QUEUED.setdefault(engine, [])[:0] = taken
+            if taken:
+                _QUEUED.setdefault(engine, [])[:0] = taken
+                _SINCE[engine] = since if since is not None else time.monotonic()
         raise
     for _, after in taken:
         if after is not None:
@@ -128,6 +139,7 @@ def _forget_in_child() -> None:
     _PARENTS.extend(h for h in _HELD.values() if h is not None)
     _HELD.clear()
     _QUEUED.clear()  # the parent writes what it deferred
+    _SINCE.clear()
 
 
 _PARENTS: list[_Held] = []

@@ -187,9 +187,10 @@ class Memory:
             after()
         return True
 
-    def flush(self) -> None:
-        """Write the settlements deferred (``settle(soon=True)``) now."""
-        flush(self.engine)
+    def flush(self, *, waited: float = 0.0) -> None:
+        """Write the settlements deferred (``settle(soon=True)``) now (``waited``: if the
+        oldest has waited that long)."""
+        flush(self.engine, waited=waited)
 
     def mark_unknown(self, a: Attempt) -> None:
         """A call whose answer was lost (a kill, a deadline): its maximum stays counted

@@ -257,9 +257,10 @@ class Gateway:
         self.memory.flush()
 
     def _flush(self) -> None:
-        """Write the settlements still deferred (no other write took them in time)."""
+        """Write the settlements still deferred that no other write took in time (those
+        deferred since, after another write took these, have their own flush scheduled)."""
         try:
-            self.memory.flush()
+            self.memory.flush(waited=SETTLE_WITHIN * 0.9)
         except Exception:  # noqa: BLE001 - kept queued: the next write, or the sweep, takes them
             log.exception("deferred settlements not written yet")
 
