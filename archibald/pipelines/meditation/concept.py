@@ -92,7 +92,8 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
             if len(aim) <= TITLE_MAX:
                 return aim
     asked = question(topic)
-    told = "" if asked or people else imperative(topic)
+    happened = past_event(topic)  # "Quit my job today": what the listener did, no order
+    told = "" if asked or people or happened is not None else imperative(topic)
     if asked or told:  # the listener's own question or what they tell themselves, whole:
         # "What If I Fail? 10-Minute ...", "Breathe Through It: 10-Minute ..."
         head = f"{_title_case(asked)} {what}" if asked else f"{_title_case(told)}: {what}"
@@ -100,7 +101,6 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
                     [f"{head} for {benefit}", head]):  # the benefit, as every title says it
             if len(aim) <= TITLE_MAX:
                 return aim
-    happened = past_event(topic)
     if happened is not None and not people:  # "After Losing Your Job: 10-Minute ...", never
         # "Lost Your Job Today: ..." (a title outlives the day)
         for aim in (f"{happened.after}: {what} for {benefit}", f"{happened.after}: {what}"):

@@ -7,6 +7,9 @@ thumbnail say "After Losing Your Job", never "the times you feel lost your job" 
 Meditation". A past verb is read from its form (a known irregular past, or a verb in -ed that
 is no state) and what follows it (an object: "my job", "a mistake", "bad news"; or the
 particle of a phrasal verb: "broke up with", "dropped out of"), not from a list of topics.
+A past spelled as its present ("quit", "hit", "cut") is one only with a time behind the
+listener or acting on their own ("Quit my job today", "Quit smoking last week"); else it is
+an order ("Quit overthinking", "Hit the gym").
 
 "Bedtime for a restless toddler" is for the one putting the toddler to bed: a baby or a
 toddler is never the listener, so "for" them is said "with" them (see
@@ -20,7 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from archibald.pipelines.meditation.words import (BEING, BODY, STATES, STATE_NOUNS, WANTED,
+from archibald.pipelines.meditation.words import (BEING, BODY, SMALL, STATES, STATE_NOUNS,
+                                                  WANTED,
                                                   bare_feeling, capital, clause, indefinite,
                                                   is_adjective, is_noun, is_trouble,
                                                   lower_first, noun_phrases, said_to_listener,
@@ -59,6 +63,50 @@ _WHEN = re.compile(r"\s+(?:(today|tonight|yesterday|last night|this (?:morning|a
                    r"evening|week))|last (?:week|month|year|summer|winter|spring|autumn)|"
                    r"recently|lately|this year|(?:a few |some |a couple of |an? |one |two |"
                    r"three |\d+ )?(?:days?|weeks?|months?|years?) ago)$", re.IGNORECASE)
+
+
+#: pasts spelled as their present, and their -ing form: "Quit my job today" is what the
+#: listener did; "Quit overthinking", "Hit the gym" and "Cut the noise" are what they tell
+#: themselves to do (see :func:`_same_past`)
+_SAME = {"quit": "quitting", "hit": "hitting", "cut": "cutting", "split": "splitting",
+         "hurt": "hurting", "burst": "bursting", "upset": "upsetting", "bet": "betting",
+         "shut": "shutting", "put": "putting", "set": "setting", "let": "letting",
+         "read": "reading", "spread": "spreading"}
+#: of those, the ones a topic often tells the listener to do to their own ("Let my mind rest",
+#: "Put my phone away", "Shut off my brain", "Set an intention today"): past only with a
+#: time that is past for sure ("Put my dog down yesterday")
+_TOLD = frozenset("shut put set let read spread".split())
+#: what ties a verb (or its particle) to whom it is done with ("split up with my partner")
+_WITH = frozenset("with from on".split())
+
+
+def _same_past(words: list[str], when: re.Match[str] | None) -> bool:
+    """Whether ``words`` open with a past spelled as its present ("quit", "hit", "cut",
+    "split") that is the listener's past: it acts on something ("my job", "smoking", "up with
+    my girlfriend") and says when, behind them ("today", "yesterday", "last week", "this
+    morning", "a year ago"; never "tonight", "this week", nor "for today"), or acts on the
+    listener's own ("Quit my job", "Cut my hair too short", "Split up with my girlfriend").
+    Without either it is an order: "Quit overthinking", "Hit the gym", "Shut down your mind"."""
+    verb, rest = words[0], words[1:]
+    if verb not in _SAME or not rest or any(w in _FINITE for w in rest):
+        return False
+    at = 1 if rest[0] in _PARTICLES else 0  # "split up with ...", "cut off my friend"
+    tied = at < len(rest) and rest[at] in _WITH and bool(at or verb == "split")
+    at += tied  # "split up with my girlfriend", "split with my partner"
+    if at >= len(rest):
+        return False
+    first = rest[at]
+    acts = first in _OBJECT or first.endswith("ing") and first not in SMALL or \
+        is_noun(first) or is_adjective(first) and at + 1 < len(rest) and is_noun(rest[at + 1])
+    if not acts:
+        return False
+    said = when[0].lower().split() if when else []
+    past = bool(said) and said[0] != "tonight" and said[:2] not in (
+        ["this", "week"], ["this", "year"]) and not (verb in _TOLD and said[0] == "today")
+    # the listener's own, right after the verb or whom it was with ("Cut off my friend" and
+    # "Cut down my drinking" may be what they mean to do)
+    own = first in ("my", "our") and verb not in _TOLD and (at == 0 or tied)
+    return past or own
 
 
 @dataclass(frozen=True)
@@ -123,11 +171,14 @@ def past_event(topic: str) -> Happened | None:
     "Got bad news today"); None for any other topic (a state: "Lost and lonely", "Stressed
     out", "Relieved the exam is over")."""
     words = topic_words(topic)
-    if "?" in topic or not _past_verb(words):
+    when = _WHEN.search(topic)
+    if when and re.search(r"\b(?:for|until|till|by|from)$", topic[:when.start()], re.I):
+        when = None  # "Set an intention for today": no time it happened
+    if "?" in topic or not (_past_verb(words) or _same_past(words, when)):
         return None
     rest = said_to_listener(topic).split(" ", 1)[1]  # as typed: "my flight to Paris"
     past = f"you {words[0]} {rest}"
-    doing = f"{_ing(words[0])} {rest}"
+    doing = f"{_SAME.get(words[0]) or _ing(words[0])} {rest}"
     when = _WHEN.search(past)
     return Happened(past=past, doing=doing, past_bare=_WHEN.sub("", past),
                     doing_bare=_WHEN.sub("", doing), day=when is None or bool(when[1]))

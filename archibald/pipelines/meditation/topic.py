@@ -394,7 +394,8 @@ def _after_words(happened: Happened) -> list[str]:
     for words in (said, cut):
         bare = [w for w in words if w not in _DETS | {"your"}]
         for phrase in (["after", *words], ["after", *bare]):
-            if _readable(phrase) or 3 <= len(phrase) <= 4 and phrase[-2] == "getting":
+            if _readable(phrase) or 3 <= len(phrase) <= 4 and phrase[-2] == "getting" or \
+                    len(phrase) == 3 and phrase[-1].endswith("ing"):  # "After Quitting Smoking"
                 return _title_case(" ".join(phrase)).split()
     for words in (said, [w for w in said if w not in _DETS | {"your"}]):
         if _readable(words):  # "Dropping Out of College"
@@ -432,10 +433,18 @@ def _own_words(topic: str) -> list[str]:
     wished = wish(topic)
     if wished is not None:
         head = wished.head.split()
-        for words in (head, imperative(wished.act).split(),  # "Help through Panic Attack"
-                      [w for w in head if w.lower() not in _DETS | {"your"}]):
+        # the act as asked, a phrasal verb whole ("Wind Down after Work", "Move on from
+        # Him"; "Let Go of Ex", never "Go for Help"), unless it is a help through something
+        act = [] if wished.with_help else wished.act.split()
+        bare = [w for w in act if w.lower() not in _DETS | {"your"}]
+        while bare and bare[-1].lower() in _NOW:  # "Switch Off Busy Mind", without "tonight"
+            bare = bare[:-1]
+        cut = next((i for i in range(2, len(act)) if act[i].lower() in SMALL - _DETS),
+                   len(act))  # to its first small word: "Stop Thinking", "Be More Patient"
+        for words in (head, act, [w for w in head if w.lower() not in _DETS | {"your"}],
+                      bare, act[:cut]):
             if 2 <= len(words) <= 4 and words[-1].lower() not in _SMALL:
-                return _title_case(" ".join(words)).split()
+                return _title_case(" ".join(words)).split()  # "Help through Panic Attack"
         return []
     session = named_session(topic)
     if session is not None and session.own:  # "Morning Meditation for Nurses"
@@ -467,7 +476,9 @@ def _thumbnail_words(topic: str) -> list[str]:
     asked = question(topic)  # "How do I stop worrying?": "Stop Worrying"
     inner = re.match(r"how (?:do|can|should|could) i (.+?)\??$|how to (.+?)\??$", asked,
                      re.IGNORECASE)
-    told = imperative(inner[1] or inner[2]) if inner else "" if asked else imperative(topic)
+    told = imperative(inner[1] or inner[2]) if inner else "" if asked or \
+        past_event(core_topic(topic)) is not None else imperative(topic)  # "Quit my job today"
+    # is what the listener did: "After Quitting Your Job", never "Quit Your Job Today"
     said = told.split()
     cut = next((i for i in range(2, len(said)) if said[i] in SMALL - _DETS),
                len(said))  # "Take a break from your phone": "Take a Break"
