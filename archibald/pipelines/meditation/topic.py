@@ -302,7 +302,7 @@ _GOAL_WORDS = {"sleep": "Rest", "grief": "Comfort in Grief", "confidence": "Calm
                "letting-go": "Letting Go", "kindness": "Kindness", "rest": "Deep Rest",
                "calm": "Calm"}
 _SMALL = {"a", "an", "the", "of", "for", "and", "to", "in", "on", "at", "by", "with", "after",
-          "before", "during", "beside", "near", "under"}
+          "before", "during", "beside", "near", "under", "from"}
 
 
 def _title_case(phrase: str) -> str:
