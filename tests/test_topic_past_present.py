@@ -101,6 +101,27 @@ def test_an_order_keeps_its_title(topic: str, title: str) -> None:
     assert _title(topic).startswith(title), _title(topic)
 
 
+@pytest.mark.parametrize("topic,helped", [
+    ("Hit the snooze button less", "hit the snooze button less"),
+    ("Cut the chatter", "cut the chatter"), ("Put your worries aside", "put your worries aside"),
+    ("Set boundaries with my sister", "set boundaries with your sister"),
+    ("Learn patience", "learn patience"), ("Choose joy", "choose joy"),
+    ("Trust yourself", "trust yourself"), ("Drop expectations", "drop expectations")])
+def test_an_order_is_said_as_what_the_session_helps_with(topic: str, helped: str) -> None:
+    # these were "This session is for hit the snooze button less." ("hit", "cut", "put",
+    # "set" were no verbs of an order; "learn", "choose" read as naming a thing)
+    opening, body, _ = heart_lines(topic, False)
+    assert opening == f"This session is here to help you {helped}.", opening
+    assert body == f"You came here to {helped}.", body
+
+
+@pytest.mark.parametrize("topic", ["Slow mornings", "Calm seas", "Quiet evenings",
+                                   "Trust issues"])
+def test_a_thing_that_starts_like_an_order_is_still_a_thing(topic: str) -> None:
+    opening, _, _ = heart_lines(topic, False)
+    assert "here to help you" not in opening, opening
+
+
 # -- a request's thumbnail says its act, a phrasal verb whole --------------------------------
 @pytest.mark.parametrize("topic,thumb", [
     ("Help me cool off after an argument", "Cool Off after Argument"),

@@ -594,7 +594,8 @@ def with_acronyms(text: str, topic: str) -> str:
 #: ("Breathe through it", "Stop overthinking", "Slow down"; not "Sleep for teenagers")
 _DO = frozenset("""stop quit let be breathe relax slow unwind calm take make find try keep give
 forgive accept trust notice allow drop soften come go get learn leave choose start begin
-quiet ease settle feel""".split())
+quiet ease settle feel hit cut shut put set""".split())
+_NAMING = frozenset("slow calm quiet ease trust start feel settle take go come get".split())
 
 
 def imperative(topic: str) -> str:
@@ -612,8 +613,9 @@ def imperative(topic: str) -> str:
     if len(words) == 1 and words[0] in ("calm", "ease", "quiet", "trust"):
         return ""  # "Calm" alone is found, not done
     phrases = noun_phrases(said)
-    if phrases and len(phrases[0].split()) > 1 and phrases[0].split()[0] == words[0]:
-        return ""  # "Slow mornings", "Calm seas": a noun phrase, not an order
+    if phrases and len(phrases[0].split()) > 1 and phrases[0].split()[0] == words[0] and \
+            words[0] in _NAMING and words[1] not in ("yourself", "myself", "ourselves"):
+        return ""  # "Slow mornings", "Calm seas", "Trust issues": a thing, not an order
     return lower_first(to_listener(said))
 
 
