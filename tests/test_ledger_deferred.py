@@ -193,3 +193,14 @@ def test_a_timed_flush_leaves_writes_younger_than_its_wait_to_the_next_transacti
     memory.flush(waited=0.01)
     assert _status(memory, a) == ("settled", to_nano(0.001))
     memory.close()
+
+
+def test_a_regrade_finds_an_answer_whose_settlement_was_still_waiting(tmp_path: Path) -> None:
+    memory = Memory(f"sqlite:///{tmp_path}/l.db")
+    a = _attempt()
+    memory.reserve(a, lambda spent: None)
+    _answered(memory, a, 0.001)
+    memory.settle(a, soon=True)
+    found = memory.regrade(a.id or 0, 0.2, "human")  # a verdict the moment it was sent
+    assert found is not None and found.quality == 0.2
+    memory.close()
