@@ -75,7 +75,9 @@ async def _ask(backend: ChatBackend, batcher: Batcher, run_id: str, prompt: str,
 def test_requests_of_several_runs_go_out_as_one_batch_at_half_price(
         anthropic: AnthropicBatchStub, store: BatchStore, tmp_path: Path) -> None:
     backend = _backend("anthropic", anthropic, "claude-sonnet-4-5")
-    batcher = _batcher(store, {"anthropic": AnthropicBatches(backend.provider)})
+    # a window the two requests fall in even on a loaded machine (0.2 s split them in CI
+    # while other tests ran beside it)
+    batcher = _batcher(store, {"anthropic": AnthropicBatches(backend.provider)}, window=1.0)
     for run in ("run-a", "run-b"):
         batcher.register(run, time.time() + DAY)
     anthropic.reply_text = lambda body: "answer to " + body["messages"][-1]["content"]
