@@ -318,7 +318,7 @@ UNCHANGED = {
     'Road rage': '2ba6133853b3',
     'Deadline stress at work': '9fc1e1078267',
     'New job nerves': 'be57eebb7af5',
-    'First day at a new school': 'dc08463cf659',
+    'First day at a new school': '1e63807ebfa3',  # "your first day", no longer "a"
     'Fear of flying': '260842adec95',
     'Panic attack on the train': '4d774670b9f1',
     'Sleep for kids': '3b4a9391ee3c',

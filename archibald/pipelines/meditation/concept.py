@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from archibald.errors import InputError
 from archibald.pipelines.meditation.catalogue import catalogue
-from archibald.pipelines.meditation.listener import felt_phrase, past_event
+from archibald.pipelines.meditation.listener import degree, felt_phrase, past_event
 from archibald.pipelines.meditation.listener import title_case as _title_case
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.practices import (Practice, after_name, named_practice,
@@ -223,9 +223,11 @@ def _whole(topic: str) -> str:
     """The topic whole, as a title's phrase, when what it is about is the object of a verb
     or an idiom ("Missing my dog": "Missing Your Dog"; "Missing home at Christmas") or the
     topic is something the listener is doing ("Waiting for test results", "Quitting
-    smoking"), so no noun of it alone says what it is about; else ""."""
+    smoking"), or a state too much so for something ("Too Sad to Get Up", never "Sad to Get
+    Up"), so no noun of it alone says what it is about; else ""."""
     phrases, words = noun_phrases(topic), topic_words(topic)
-    if len(words) > 8 or not (doing(topic) or phrases and governed(topic, phrases[0])):
+    if len(words) > 8 or not (doing(topic) or degree(topic)
+                              or phrases and governed(topic, phrases[0])):
         return ""
     said = said_to_listener(topic)
     return _title_case(said)

@@ -23,14 +23,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from archibald.pipelines.meditation.words import (BEING, BODY, SMALL, STATES, STATE_NOUNS,
-                                                  WANTED,
-                                                  bare_feeling, capital, clause, indefinite,
+from archibald.pipelines.meditation.people import is_person
+from archibald.pipelines.meditation.words import (BEING, BODY, CLOCK, SMALL, STATES, STATE_NOUNS,
+                                                  WANTED, YOUNG,
+                                                  bare_feeling, bare_noun, capital, clause,
+                                                  indefinite,
                                                   is_adjective, is_noun, is_trouble,
                                                   lower_first, noun_phrases, said_to_listener,
                                                   topic_words)
 
-__all__ = ["Happened", "past_event", "felt_phrase", "body_state", "title_case"]
+__all__ = ["Happened", "past_event", "felt_phrase", "body_state", "title_case", "degree",
+           "degree_cover"]
 
 #: irregular pasts a topic may open with, and their -ing form
 _IRREGULAR = {"lost": "losing", "broke": "breaking", "got": "getting", "had": "having",
@@ -121,11 +124,39 @@ class Happened:
     past_bare: str
     doing_bare: str
     day: bool
+    #: the clause's own subject, when it is no listener ("a bad dream woke you up": "a bad
+    #: dream"); "" when the listener did it
+    subject: str = ""
+    #: the time of day it happened in, as the session says it: "the night a bad dream woke
+    #: you up", "the day you lost your job"
+    at: str = "day"
 
     @property
     def after(self) -> str:
-        """The title's head: "After Losing Your Job"."""
+        """The title's head: "After Losing Your Job", "After a Bad Dream Woke You Up"."""
         return title_case(f"after {self.doing_bare}")
+
+    @property
+    def cover(self) -> list[str]:
+        """What happened to the listener, as a thumbnail says it (two to four words): whole
+        ("After Your Marriage Ended"), its subject and verb when what follows says where or
+        whom at ("After Boss Yelled"), without its articles ("Test Came Back Positive",
+        "Landlord Evicted You"), or its subject ("After a Bad Dream"); [] when it has no
+        subject of its own, or no part of it reads."""
+        if not self.subject:
+            return []
+        said = self.past_bare.split()
+        subject = self.subject.split()
+        bare = [w for w in subject if w not in ("a", "an", "the", "your")]
+        rest = said[len(subject):]
+        verb = rest[:2] if rest[1:2] and rest[1] in _PARTICLES | {"back"} else rest[:1]
+        then = rest[len(verb):len(verb) + 1]  # "at you": where or whom at, dropped whole
+        at = bool(then) and then[0] in _AFTER_PAST - _OBJECT - _PARTICLES - {"back"}
+        for words in (["after", *said], ["after", *bare, *verb] if at else [],
+                      ["after", *bare, *rest], [*bare, *rest], ["after", *subject]):
+            if 2 <= len(words) <= 4 and (words[-1] not in SMALL or words[-1] in _ENDS):
+                return title_case(" ".join(words)).split()
+        return []
 
 
 def _ing(past: str) -> str:
@@ -168,20 +199,87 @@ def _past_verb(words: list[str]) -> bool:
 def past_event(topic: str) -> Happened | None:
     """The event a topic says happened to the listener, when it opens with a verb in the
     past ("Lost my job today", "Failed my driving test", "Broke up with my girlfriend",
-    "Got bad news today"); None for any other topic (a state: "Lost and lonely", "Stressed
-    out", "Relieved the exam is over")."""
+    "Got bad news today") or is a clause with a subject of its own and a past verb ("Bad
+    dream woke me up", "My boss yelled at me", see :func:`_subject_past`); None for any other
+    topic (a state: "Lost and lonely", "Stressed out", "Relieved the exam is over")."""
     words = topic_words(topic)
     when = _WHEN.search(topic)
     if when and re.search(r"\b(?:for|until|till|by|from)$", topic[:when.start()], re.I):
         when = None  # "Set an intention for today": no time it happened
-    if "?" in topic or not (_past_verb(words) or _same_past(words, when)):
+    if "?" in topic:
         return None
+    if not (_past_verb(words) or _same_past(words, when)):
+        return _subject_past(topic, words)
     rest = said_to_listener(topic).split(" ", 1)[1]  # as typed: "my flight to Paris"
     past = f"you {words[0]} {rest}"
     doing = f"{_SAME.get(words[0]) or _ing(words[0])} {rest}"
     when = _WHEN.search(past)
     return Happened(past=past, doing=doing, past_bare=_WHEN.sub("", past),
                     doing_bare=_WHEN.sub("", doing), day=when is None or bool(when[1]))
+
+
+#: pasts a clause's own subject may take besides those a topic opens with ("A bad dream
+#: woke me up", "The test came back positive", "My dog died")
+_SUBJECT_PASTS = frozenset("woke came went kept became caught brought died".split()) | \
+    frozenset(_IRREGULAR) - frozenset(_FINITE)
+#: what may follow the past verb of a clause: whom or what it acts on, a particle, a
+#: preposition ("woke me up", "yelled at me", "came back positive", "got cancelled")
+_AFTER_PAST = _OBJECT | _PARTICLES | frozenset("""back at with on to in into from for about
+again us all""".split())
+_DETERMINERS = frozenset("a an the my our his her their this that".split())
+#: small words a cover may end on: whom it befell, a verb's particle ("Landlord Evicted You")
+_ENDS = frozenset("you up out off back away over down".split())
+#: what says the event happened at night ("the night a bad dream woke you up"): an hour of
+#: the night, else a word of it (a waking is in the night, unless an hour says otherwise)
+_NIGHTLY = re.compile(r"\b(?:1[01]|12|[1-4])(?::\d\d)?\s?am\b|^(?!.*\d\s?[ap]m\b).*\b(?:woke|"
+                      r"night|tonight|midnight|nightmares?)\b", re.IGNORECASE)
+
+
+def _subject_past(topic: str, words: list[str]) -> Happened | None:
+    """What happened to the listener, when the topic is a clause with a subject of its own
+    and a past verb ("Bad dream woke me up", "A nightmare woke me at 3am", "My boss yelled at
+    me", "The test came back positive"): said as what happened, "a bad dream woke you up"
+    (a bare subject takes its article: "a bad dream", "your boss", "anxiety", "kids"). A
+    clause the listener says of their own ("My cat died", "My dog is sick", see
+    :func:`words.clause`) stays theirs; None for any other topic."""
+    phrases = noun_phrases(topic)
+    det = int(bool(words) and words[0] in _DETERMINERS)
+    subject = phrases[0].split() if phrases else []
+    # a past a noun phrase runs on into is no thing: "anxiety kept", "marriage ended last year"
+    subject = subject[:next((i for i, w in enumerate(subject) if i and _subject_verb(w)),
+                            len(subject))]
+    v = det + len(subject)
+    if not subject or words[det:v] != subject or v >= len(words) or clause(topic):
+        return None
+    verb, rest = words[v], words[v + 1:]
+    when = _WHEN.search(" " + " ".join(rest))
+    rest = topic_words(_WHEN.sub("", " " + " ".join(rest))) if when else rest
+    regular = verb not in _SUBJECT_PASTS
+    if not _subject_verb(verb):
+        return None
+    if rest and not (rest[0] in _AFTER_PAST or CLOCK.fullmatch(rest[0])
+                     or rest[0] in ("well", "wrong") or rest[0].endswith("ly") and
+                     len(rest[0]) > 4 or verb == "got" and rest[0].endswith("ed")):
+        return None  # "Work related stress": no clause ("went badly", "got cancelled" are)
+    if not det and regular and not rest:
+        return None  # "Plans cancelled", "Flight delayed": how a thing is, not who did what
+    said = lower_first(said_to_listener(topic))
+    head, yours = subject[-1], is_person(subject[-1]) or subject[-1] in YOUNG
+    bare_ok = head.endswith("s") or is_trouble(" ".join(subject))  # "kids", "anxiety"
+    if not det and (yours or not bare_ok):  # "your boss", "your baby", "a bad dream"
+        said, det = f"your {said}" if yours else indefinite(said), 1
+    own = " ".join(said.split()[:det + len(subject)])
+    bare = _WHEN.sub("", said)
+    return Happened(past=said, doing=said, past_bare=bare, doing_bare=bare,
+                    day=when is None or bool(when[1]), subject=own,
+                    at="night" if _NIGHTLY.search(topic) else "day")
+
+
+def _subject_verb(word: str) -> bool:
+    """Whether ``word`` is a past a clause's subject may take: a known one ("woke", "came",
+    "lost"), or one in -ed that is no state ("yelled", "ended"; not "stressed", "tired")."""
+    return word in _SUBJECT_PASTS or word.endswith("ed") and len(word) > 4 and \
+        is_adjective(word) and not (word in STATES or word in STATE_NOUNS or word in WANTED)
 
 
 def title_case(phrase: str, *, lower_first: bool = False) -> str:
@@ -223,6 +321,42 @@ def felt_phrase(topic: str) -> str:
     said = said_to_listener(topic)
     return ("When You're " if words[0] in BEING else "When You Feel ") + \
         title_case(lower_first(said), lower_first=True)
+
+
+#: a state said with its degree and what the degree keeps from ("Too tired to sleep", "So
+#: tired I can't sleep", "So anxious that I feel sick"): "too" or "so" is the meaning
+_DEGREE = re.compile(r"^(?:too|so)\s+([\w'-]+)(?:\s+and\s+[\w'-]+)?,?\s+(?:to\s+\w|(?:that\s+)?"
+                     r"(?:i|i'm|i've|my)\b)", re.IGNORECASE)
+
+
+def degree(topic: str) -> str:
+    """A topic that says how the listener is and too much so for something ("Too tired to
+    sleep", "Too sad to get up", "So tired I can't sleep"), said to them whole, its "too" or
+    "so" kept ("too tired to sleep", "so tired you can't sleep"): without it "tired to sleep"
+    says the reverse; else ""."""
+    m = _DEGREE.match(re.sub(r"\s+", " ", topic.strip()))
+    if m is None or not is_adjective(m[1].lower()):
+        return ""
+    return lower_first(said_to_listener(topic))
+
+
+def degree_cover(topic: str) -> list[str]:
+    """A topic :func:`degree` reads, or one of too much of something ("Too much to do"), as
+    a thumbnail says it, two to four words: whole ("Too Tired to Sleep", "Too Much to Do"),
+    without its "you" or "your" ("So Tired, Can't Sleep", "Too Much on Mind"), else the state
+    eased ("Too sad to get up": "Easing Sadness", never "Sad to Get Up"); [] for another."""
+    many = re.match(r"too (?:much|many)\b", topic.strip(), re.IGNORECASE)
+    said = (degree(topic) or (lower_first(said_to_listener(topic)) if many else "")).split()
+    said = [w.lower() for w in said]
+    if not said:
+        return []
+    cut = [said[0], said[1].rstrip(",") + ("," if said[0] == "so" else ""),
+           *[w for w in said[2:] if w not in ("that", "you", "your")]]
+    for words in (said, cut):
+        if 2 <= len(words) <= 4 and words[-1] not in SMALL:
+            return title_case(" ".join(words)).split()
+    eased = bare_noun(said[1].rstrip(","))
+    return ["Easing", *[capital(w) for w in eased.split()]] if eased else []
 
 
 def body_state(topic: str) -> str:

@@ -240,6 +240,9 @@ def _frame(what: str) -> str:
     place ("before a recital"), how the listener is ("nervous before an interview") or what
     they want to do ("let go of the day")."""
     words = what.lower().split()
+    if words[:1] in (["too"], ["so"]) and len(words) > 2 and is_adjective(words[1]):
+        words = words[1:]  # "too tired to sleep": a state, its "too" kept (see degree)
+        what = what.split(" ", 1)[1]
     first = words[0].strip(",;") if words else ""
     if first in _PREPS:
         return "time"
@@ -263,9 +266,33 @@ _LACKING = re.compile(r"^([^,;]+?)\s*[,;]\s*((?:no(?! matter)|zero|not enough|li
                       r"\s+[^,;]+)$", re.IGNORECASE)
 
 
+#: times a topic may name bare, before, after or of something ("Night before chemo")
+_TIMES = frozenset("""night morning evening afternoon day week weekend eve hour hours moment
+moments month year summer winter spring autumn weeks days nights""".split())
+#: what counts the listener's times ("First day of retirement": "your first day")
+_COUNTED = frozenset("first last final second third next".split())
+
+
+def _the_time(what: str) -> str:
+    """A time the topic names bare, as a sentence says it: a time before, after or of
+    something is that one ("Night before chemo": "the night before chemo", "Morning of my
+    wedding": "the morning of your wedding"), a counted one the listener's ("First day of
+    retirement": "your first day of retirement"); "" for any other phrase."""
+    words = what.lower().split()
+    if len(words) > 1 and words[0] in _TIMES and words[1] in ("before", "after", "of"):
+        return f"the {what}"
+    if len(words) > 1 and words[0] in _COUNTED and words[1] in _TIMES and (
+            len(words) == 2 or words[2] in _PREPS | {"of", "as", "back", "without"}):
+        return f"your {what}"
+    return ""
+
+
 def _article(what: str) -> str:
     """A thing the topic names bare, after an adjective, takes an article when it is one
-    ("peaceful evening": "a peaceful evening"; "anxious thoughts" stay as they are)."""
+    ("peaceful evening": "a peaceful evening"; "anxious thoughts" stay as they are); a time
+    takes its own (see :func:`_the_time`)."""
+    if _the_time(what):
+        return _the_time(what)
     words = what.split()
     aching = len(words) > 1 and words[0] in SENSING and words[1] in BODY  # "a throbbing
     if not words or not (is_adjective(words[0]) or aching) or words[0] in SMALL:  # head"
@@ -331,7 +358,7 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 "This time is ending; take it with you.")
     happened = past_event(topic)
     if happened is not None:  # "Lost my job today": the day it happened, and what is after it
-        return (f"This session is for the day {happened.past_bare}." if happened.day else
+        return (f"This session is for the {happened.at} {happened.past_bare}." if happened.day else
                 f"This session is for you, after {happened.past}.",
                 f"You came here after {happened.doing}.",
                 "Let this time carry you gently toward sleep." if sleep else
@@ -351,6 +378,13 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 f"You came here asking: {said}",
                 "Let this time carry you gently toward sleep." if sleep else
                 "This time is ending; take its quiet with you into the days ahead.")
+    many = re.match(r"too (much|many)\b", what, re.IGNORECASE)
+    if many:  # "Too much on my mind", "Too many tabs open": there is too much of it
+        what = lower_first(what)
+        return (f"This session is for when there {'are' if many[1].lower() == 'many' else 'is'}"
+                f" {what}.", f"You came here with {what}.",
+                "Let this time carry you gently toward sleep." if sleep else
+                "This time is ending; take it with you.")
     told = "" if activity(topic) else imperative(topic)  # "Breathe through it": what the
     # session helps the listener do (never "Slow mindful walking", an activity)
     act = "" if told else doing(topic)

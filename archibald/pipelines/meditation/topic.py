@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from archibald.pipelines.meditation.listener import Happened, felt_phrase, past_event
+from archibald.pipelines.meditation.listener import (Happened, degree_cover, felt_phrase,
+                                                     past_event)
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.people import is_person, is_worker, plural
 from archibald.pipelines.meditation.practices import named_practice, spelled, written
@@ -386,8 +387,10 @@ def _practice_words(topic: str) -> list[str]:
 
 def _after_words(happened: Happened) -> list[str]:
     """What happened, as a thumbnail says it: "After Losing Your Job", "After Failing Driving
-    Test", "After Losing Your Temper", "After Getting Fired", "Dropping Out of College";
-    [] when no part of it reads as a phrase."""
+    Test", "After Losing Your Temper", "After Getting Fired", "Dropping Out of College", "After
+    a Bad Dream" (see :attr:`Happened.cover`); [] when no part of it reads as a phrase."""
+    if happened.subject:
+        return happened.cover
     said = happened.doing_bare.split()
     cut = [*said[:1], *itertools.takewhile(lambda w: w not in SMALL or w in _DETS | {"your"},
                                            said[1:])]  # to its first preposition
@@ -487,6 +490,8 @@ def _thumbnail_words(topic: str) -> list[str]:
     if asked and len(asked.split()) <= 4:  # "What If I Fail?"
         return [capital(w) for w in asked.split()]
     topic = core_topic(topic)  # "10 minutes of calm before my 9am": "Calm before 9am"
+    if degree_cover(topic):  # "Too Tired to Sleep", never "Tired to Sleep"
+        return degree_cover(topic)
     practice = _practice_words(topic)
     if practice:  # "Yoga Nidra for Sleep", "Body Scan for Pain"
         return practice

@@ -478,12 +478,12 @@ def opening_feeling(topic: str) -> tuple[str, str]:
     return (verb, phrases[0]) if verb else ("", "")
 
 
-#: words that only make the state after them stronger ("really anxious", "wide awake", "still
-#: awake")
-_INTENSE = re.compile(r"^\s*(?:so|very|really|super|totally|completely|extremely|utterly|wide|"
-                      r"quite|pretty|a bit|a little|kind of|kinda|too|still)"
-                      r"\s+(?=([^\W\d_][\w'-]*))",
-                      re.IGNORECASE)
+#: words that only make the state after them stronger ("really anxious", "still awake"); not a
+#: "too" or "so" the rest hangs on ("Too tired to sleep", "So tired I can't sleep")
+_INTENSE = re.compile(r"^\s*(?:(?:so|too)(?!\s+[\w'-]+(?:\s+and\s+[\w'-]+)?,?\s+(?:to\s|that\s|"
+                      r"i\b|i'm|i've|my\s))|very|really|super|totally|completely|extremely|"
+                      r"utterly|wide|quite|pretty|a bit|a little|kind of|kinda|still)"
+                      r"\s+(?=([^\W\d_][\w'-]*))", re.IGNORECASE)
 
 
 #: quotes and brackets a topic may be typed with ('"Just relax"', "Calm (for exams)"): the

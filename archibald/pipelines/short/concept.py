@@ -179,7 +179,7 @@ def _reset_cover(reset: str) -> list[str]:
     cut = said == plain[:len(said)] and len(said) < len(plain) and \
         plain[len(said)].lower() not in _BOUNDARY  # "Envious of Your Older | Brother"
     return [] if cut or is_adjective(last) or last.endswith("ing") and not is_noun(last) \
-        else said
+        or last in ("you", "your") else said  # never "After Nightmare Woke You"
 
 
 #: a topic that starts with one of these says where or when, not what ("At my desk")
@@ -213,7 +213,8 @@ def _hook_for(topic: str, seed: int) -> str:
     elif len(words(phrase)) <= 5 and not leads and _how_they_are(topic):
         back = to_listener(phrase)  # "Bored out of your mind?", "Caring for your mum?"
         own.append(f"{back[:1].upper()}{back[1:]}?")
-    elif happened is not None and len(words(phrase)) <= 6:  # "Lost your job today?", or
+    elif happened is not None and not happened.subject and len(words(phrase)) <= 6:
+        # "Lost your job today?" (never "Your boss yelled at you?": what befell them), or
         # shorter: without its time ("Crashed your car?"), without what follows the deed
         # ("Just broke up?", "Made a mistake?")
         for said in (happened.past, happened.past_bare, _deed(happened.past_bare)):
@@ -297,7 +298,7 @@ _DANGLING = _BOUNDARY | _SMALL | {"my", "your", "his", "her", "our", "their", "i
 def _dangles(word: str) -> bool:
     """Whether a cover cannot end on ``word``: it needs the next ("Your", "First", "Dog's")."""
     w = word.lower()
-    return w in _DANGLING or w.endswith(("'s", "’s"))
+    return w in _DANGLING or w.endswith(("'s", "’s", "n't")) or w in ("you", "cannot")
 
 
 def cover_words(title: str) -> list[str]:
