@@ -157,3 +157,20 @@ def test_a_clause_the_listener_says_of_their_own_is_unchanged(topic: str, openin
     assert heart_lines(topic, sleep=False)[0] == opening
     assert _thumb(topic) == thumb
     assert past_event(topic) is None
+
+
+@pytest.mark.parametrize("topic,opening,thumb", [
+    ("The neighbours partied all night", "This session is for when the neighbours partied all "
+     "night.", None),
+    ("My toddler screamed all day", "This session is for when your toddler screamed all day.",
+     None),
+    ("A thunderstorm woke me", None, "After Thunderstorm Woke You"),
+    ("Sirens woke me at dawn", None, "After Sirens")])
+def test_a_day_or_night_is_said_once_and_a_cover_is_said_to_someone(
+        topic: str, opening: str | None, thumb: str | None) -> None:
+    # "for the day the kids fought all day" said the day twice; "Panic Attack Woke You" was
+    # said to no one
+    if opening is not None:
+        assert heart_lines(topic, sleep=False)[0] == opening
+    if thumb is not None:
+        assert _thumb(topic) == thumb

@@ -154,6 +154,8 @@ class Happened:
         at = bool(then) and then[0] in _AFTER_PAST - _OBJECT - _PARTICLES - {"back"}
         for words in (["after", *said], ["after", *bare, *verb] if at else [],
                       ["after", *bare, *rest], [*bare, *rest], ["after", *subject]):
+            if words[:1] != ["after"] and words[-1:] == ["you"]:
+                continue  # "Panic Attack Woke You" is said to no one: "After a Panic Attack"
             if 2 <= len(words) <= 4 and (words[-1] not in SMALL or words[-1] in _ENDS):
                 return title_case(" ".join(words)).split()
         return []

@@ -358,7 +358,11 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 "This time is ending; take it with you.")
     happened = past_event(topic)
     if happened is not None:  # "Lost my job today": the day it happened, and what is after it
-        return (f"This session is for the {happened.at} {happened.past_bare}." if happened.day else
+        # (when what happened already says its day or night, "the day the kids fought all
+        # day" would say it twice: "for when the kids fought all day")
+        when = "when" if re.search(rf"\b{happened.at}s?\b", happened.past_bare) else \
+            f"the {happened.at}"
+        return (f"This session is for {when} {happened.past_bare}." if happened.day else
                 f"This session is for you, after {happened.past}.",
                 f"You came here after {happened.doing}.",
                 "Let this time carry you gently toward sleep." if sleep else
