@@ -86,8 +86,8 @@ class Unsettled:
         self.done = done
 
     def settle(self, *, soon: bool = False) -> bool:
-        """Settle now, or (``soon``) with the ledger's next write; True when nothing else
-        was waiting to be written (see :meth:`Memory.settle`)."""
+        """Settle now, or (``soon``) with the ledger's next write; True when a flush may be
+        scheduled for it (see :meth:`Memory.settle`)."""
         if self.done:
             return self.memory.settle(self.attempt, soon=soon)
         wire = self.wire

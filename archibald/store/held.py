@@ -122,7 +122,8 @@ def _with_deferred(engine: Engine, conn: Any) -> Iterator[None]:
                 _QUEUED.setdefault(engine, [])[:0] = taken
                 _SINCE[engine] = since if since is not None else time.monotonic()
         raise
-    for _, after in taken:
+    for write, after in taken:
+        _FAILED.discard(id(write))  # (one that raised once and went through)
         if after is not None:
             after()
 

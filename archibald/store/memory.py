@@ -159,8 +159,9 @@ class Memory:
         route statistics once, when it is first written as checked; an answer settled before
         its quality check (``a.checked`` False) is folded by the call that records the check.
         ``soon``: on SQLite, written with the next write transaction (:func:`~.held.defer`,
-        for an answer its wire row keeps); ``after()`` once committed. True when nothing else
-        was waiting."""
+        for an answer its wire row keeps); ``after()`` once committed. True when it was queued
+        where nothing else waited (the caller may schedule a :meth:`flush`); False when it
+        joined a queue, or was written now."""
         assert a.id is not None, "settle() needs a reserved attempt"
         a.status = "settled"
         values = {k: v for k, v in _row(a).items() if k not in IDENTITY}
@@ -185,7 +186,7 @@ class Memory:
             write(conn)
         if after is not None:
             after()
-        return True
+        return False
 
     def flush(self, *, waited: float = 0.0) -> None:
         """Write the settlements deferred (``settle(soon=True)``) now (``waited``: if the

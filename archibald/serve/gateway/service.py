@@ -230,7 +230,7 @@ class Gateway:
                 # write (theirs, soon; its answer is kept until then); alone, it is written now
                 soon = self._answering > 1
                 for unsettled in later:
-                    if unsettled.settle(soon=soon) and soon:
+                    if unsettled.settle(soon=soon):  # queued first: written in time
                         asyncio.get_running_loop().call_later(SETTLE_WITHIN, self._flush)
                 self._after(job, result)
             finally:
