@@ -6,10 +6,12 @@
    answer with the wire row forgotten; N calls, the mean of each step. On a tree from before
    the eighth session (no ``also`` on ``Memory.reserve``), its five steps: the reservation,
    the request sent, the answer kept, the settlement, the settlement of its check.
+   With ``--deferred`` each settlement is queued (``settle(soon=True)``, as the gateway
+   does with other requests in flight) and written by the next call's reservation.
 2. A reservation on a ledger of ``--rows`` settled rows spread over 28 days and 5 channels,
    checking the budgets a gateway key has (this month's, the key's total, the key's today).
 
-    .venv/bin/python benchmarks/bench_ledger.py [--calls 500] [--rows 200000]
+    .venv/bin/python benchmarks/bench_ledger.py [--calls 500] [--rows 200000] [--deferred]
 
 Only the public store API is used, so the same script measures an older tree
 (``PYTHONPATH=/tmp/before``).
@@ -49,7 +51,7 @@ def _attempt(i: int = 0, **more: object) -> Attempt:
     return Attempt(**fields)  # type: ignore[arg-type]
 
 
-def one_call(calls: int) -> dict[str, float]:
+def one_call(calls: int, deferred: bool = False) -> dict[str, float]:
     memory = Memory(f"sqlite:///{tempfile.mkdtemp(prefix='bench-ledger-')}/calls.db")
     steps: dict[str, float] = {}
 
@@ -80,7 +82,7 @@ def one_call(calls: int) -> dict[str, float]:
                 a.cost_nano, a.checked, a.success, a.quality, a.evidence = \
                     210, True, True, 1.0, "check"
                 timed("settle (checked)", memory.settle, a, {"artifact": "an answer"},
-                      also=wire.forget)
+                      also=wire.forget, **({"soon": True} if deferred else {}))
                 continue
             a.cost_nano, a.checked = 210, False
             if ONE_TRANSACTION:  # the wire row forgotten in the settlement's transaction
@@ -122,8 +124,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=500)
     ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--deferred", action="store_true",
+                    help="queue each settlement for the next call's reservation")
     args = ap.parse_args()
-    steps = one_call(args.calls)
+    steps = one_call(args.calls, args.deferred)
     print(f"a call's ledger work ({args.calls} calls, SQLite): " + ", ".join(
         f"{k} {v:.3f} ms" for k, v in steps.items()) + f"; total {sum(steps.values()):.3f} ms")
     print(f"a reservation on a {args.rows:,}-row ledger (3 budgets): "
