@@ -8,8 +8,10 @@ Meditation". A past verb is read from its form (a known irregular past, or a ver
 is no state) and what follows it (an object: "my job", "a mistake", "bad news"; or the
 particle of a phrasal verb: "broke up with", "dropped out of"), not from a list of topics.
 A past spelled as its present ("quit", "hit", "cut") is one only with a time behind the
-listener or acting on their own ("Quit my job today", "Quit smoking last week"); else it is
-an order ("Quit overthinking", "Hit the gym").
+listener ("Quit my job today", "Quit smoking last week") or a sign it happened ("Cut my finger
+while cooking"); else it is an order or a wish ("Quit overthinking", "Hit the gym", "Cut my
+screen time"). A passive is what was done to the listener ("Cut off by my best friend": "the
+day you were cut off by your best friend", see :mod:`sentences`).
 
 "Bedtime for a restless toddler" is for the one putting the toddler to bed: a baby or a
 toddler is never the listener, so "for" them is said "with" them (see
@@ -23,9 +25,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from archibald.pipelines.meditation.people import is_person
+from archibald.pipelines.meditation.sentences import (by_itself, occasion, own_clause,
+                                                      passive_by, passive_cover,
+                                                      subject_article)
 from archibald.pipelines.meditation.words import (BEING, BODY, CLOCK, SMALL, STATES, STATE_NOUNS,
-                                                  WANTED, YOUNG,
+                                                  WANTED,
                                                   bare_feeling, bare_noun, capital, clause,
                                                   indefinite,
                                                   is_adjective, is_noun, is_trouble,
@@ -83,13 +87,23 @@ _TOLD = frozenset("shut put set let read spread".split())
 _WITH = frozenset("with from on".split())
 
 
+def _behind(when: re.Match[str] | None) -> bool:
+    """Whether the time a topic ends on is behind the listener ("today", "yesterday", "last
+    week", "a year ago"; never "tonight", "this week", "this year")."""
+    said = when[0].lower().split() if when else []
+    return bool(said) and said[0] != "tonight" and said[:2] not in (
+        ["this", "week"], ["this", "year"])
+
+
 def _same_past(words: list[str], when: re.Match[str] | None) -> bool:
     """Whether ``words`` open with a past spelled as its present ("quit", "hit", "cut",
     "split") that is the listener's past: it acts on something ("my job", "smoking", "up with
     my girlfriend") and says when, behind them ("today", "yesterday", "last week", "this
     morning", "a year ago"; never "tonight", "this week", nor "for today"), or acts on the
-    listener's own ("Quit my job", "Cut my hair too short", "Split up with my girlfriend").
-    Without either it is an order: "Quit overthinking", "Hit the gym", "Shut down your mind"."""
+    listener's own and says it happened ("Cut my finger while cooking", "Cut my hair too
+    short", see :func:`sentences.occasion`) or with whom ("Split up with my girlfriend").
+    Without any it is an order or a wish: "Quit overthinking", "Hit the gym", "Cut my screen
+    time" (what the listener means to do)."""
     verb, rest = words[0], words[1:]
     if verb not in _SAME or not rest or any(w in _FINITE for w in rest):
         return False
@@ -103,12 +117,13 @@ def _same_past(words: list[str], when: re.Match[str] | None) -> bool:
         is_noun(first) or is_adjective(first) and at + 1 < len(rest) and is_noun(rest[at + 1])
     if not acts:
         return False
-    said = when[0].lower().split() if when else []
-    past = bool(said) and said[0] != "tonight" and said[:2] not in (
-        ["this", "week"], ["this", "year"]) and not (verb in _TOLD and said[0] == "today")
-    # the listener's own, right after the verb or whom it was with ("Cut off my friend" and
-    # "Cut down my drinking" may be what they mean to do)
-    own = first in ("my", "our") and verb not in _TOLD and (at == 0 or tied)
+    past = _behind(when) and not (verb in _TOLD and when is not None and
+                                  when[0].split()[0].lower() == "today")
+    # the listener's own, right after whom it was with, or right after the verb when the
+    # topic says it happened ("Cut off my friend", "Cut down my drinking" and "Cut my screen
+    # time" may be what they mean to do)
+    own = first in ("my", "our") and verb not in _TOLD and (
+        tied or at == 0 and occasion(rest[at:]))
     return past or own
 
 
@@ -130,6 +145,9 @@ class Happened:
     #: the time of day it happened in, as the session says it: "the night a bad dream woke
     #: you up", "the day you lost your job"
     at: str = "day"
+    #: whether it was done to the listener ("you were cut off by your best friend"): its
+    #: subject is then "you"
+    passive: bool = False
 
     @property
     def after(self) -> str:
@@ -143,6 +161,8 @@ class Happened:
         whom at ("After Boss Yelled"), without its articles ("Test Came Back Positive",
         "Landlord Evicted You"), or its subject ("After a Bad Dream"); [] when it has no
         subject of its own, or no part of it reads."""
+        if self.passive:  # "Cut Off by Friend", "Hit by a Car"
+            return title_case(" ".join(passive_cover(self.past_bare.split()[2:]))).split()
         if not self.subject:
             return []
         said = self.past_bare.split()
@@ -210,6 +230,13 @@ def past_event(topic: str) -> Happened | None:
         when = None  # "Set an intention for today": no time it happened
     if "?" in topic:
         return None
+    if passive_by(topic_words(_WHEN.sub("", topic)) if when else words, _behind(when)):
+        said = lower_first(said_to_listener(topic))  # "Cut off by my best friend": done to
+        # the listener, "you were cut off by your best friend", "being cut off by ..."
+        past, doing = f"you were {said}", f"being {said}"
+        return Happened(past=past, doing=doing, past_bare=_WHEN.sub("", past),
+                        doing_bare=_WHEN.sub("", doing), day=when is None or bool(when[1]),
+                        subject="you", passive=True)
     if not (_past_verb(words) or _same_past(words, when)):
         return _subject_past(topic, words)
     rest = said_to_listener(topic).split(" ", 1)[1]  # as typed: "my flight to Paris"
@@ -263,13 +290,16 @@ def _subject_past(topic: str, words: list[str]) -> Happened | None:
                      or rest[0] in ("well", "wrong") or rest[0].endswith("ly") and
                      len(rest[0]) > 4 or verb == "got" and rest[0].endswith("ed")):
         return None  # "Work related stress": no clause ("went badly", "got cancelled" are)
-    if not det and regular and not rest:
+    if not det and regular and not rest and not when:
         return None  # "Plans cancelled", "Flight delayed": how a thing is, not who did what
     said = lower_first(said_to_listener(topic))
-    head, yours = subject[-1], is_person(subject[-1]) or subject[-1] in YOUNG
-    bare_ok = head.endswith("s") or is_trouble(" ".join(subject))  # "kids", "anxiety"
-    if not det and (yours or not bare_ok):  # "your boss", "your baby", "a bad dream"
-        said, det = f"your {said}" if yours else indefinite(said), 1
+    if not det and regular and not rest and not by_itself(verb):  # "Flight delayed today":
+        many = subject[-1].endswith("s") and not subject[-1].endswith("ss")  # it was delayed
+        said = re.sub(rf"\b{re.escape(verb)}\b", f"{'were' if many else 'was'} {verb}", said,
+                      count=1)
+    article = "" if det else subject_article(subject, rest)
+    if article:  # "your boss", "your wedding", "the power", "a bad dream"
+        said, det = indefinite(said) if article == "a" else f"{article} {said}", 1
     own = " ".join(said.split()[:det + len(subject)])
     bare = _WHEN.sub("", said)
     return Happened(past=said, doing=said, past_bare=bare, doing_bare=bare,
@@ -304,8 +334,9 @@ def felt_phrase(topic: str) -> str:
     ("Exhausted", "Scared of the dark", "Burnt out from caring for twins"), as a title's
     phrase: "When You Feel Scared of the Dark"; else "" (a feeling before an event or a
     place is titled by those)."""
-    said = clause(topic)
-    if said:  # "I can't sleep": "When You Can't Sleep"
+    said = own_clause(topic)
+    if said:  # "I can't sleep": "When You Can't Sleep"; "My knees hurt": "When Your Knees
+        # Hurt"
         return "When " + title_case(said[:1].upper() + said[1:], lower_first=True)
     words = topic_words(topic)
     bare = bare_feeling(words)  # "lonely tonight": said with when it is felt

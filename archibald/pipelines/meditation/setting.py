@@ -18,6 +18,7 @@ from functools import lru_cache
 from archibald.pipelines.meditation.listener import past_event
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.practices import after_name, named_practice, said_topic
+from archibald.pipelines.meditation.sentences import present_state
 from archibald.pipelines.meditation.topic import read_topic
 from archibald.pipelines.meditation.wishes import Session, activity, named_session, wish
 from archibald.pipelines.meditation.words import (BEING, BODY, SENSING, SMALL, clause, core_topic,
@@ -367,9 +368,12 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 f"You came here after {happened.doing}.",
                 "Let this time carry you gently toward sleep." if sleep else
                 "This time is ending; take its quiet with you into the days ahead.")
-    said = clause(topic)
-    if said:  # what the listener says of themselves: "I can't sleep", "Can't stop ..."
-        yours = said.split()[0] not in ("you", "you're", "you've", "you'll", "you'd")
+    state = present_state(topic)  # "My knees hurt", "My hands shake": for when they do
+    said = "" if state else clause(topic)
+    if said or state:  # what the listener says of themselves: "I can't sleep", "Can't stop"
+        yours = bool(said) and said.split()[0] not in ("you", "you're", "you've", "you'll",
+                                                       "you'd")
+        said = said or state
         return (f"This session is for you, now that {said}." if yours else  # "your cat died"
                 f"This session is for when {said}.", f"You came here because {said}.",
                 "Let this time carry you gently toward sleep." if sleep else

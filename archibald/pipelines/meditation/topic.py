@@ -21,9 +21,10 @@ from archibald.pipelines.meditation.listener import (Happened, degree_cover, fel
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.people import is_person, is_worker, plural
 from archibald.pipelines.meditation.practices import named_practice, spelled, written
+from archibald.pipelines.meditation.sentences import own_clause
 from archibald.pipelines.meditation.words import (BODY, CLOCK, SENSING, SMALL, STATE_NOUNS,
                                                   STATES, YOUNG,
-                                                  bare_feeling, bare_noun, capital, clause,
+                                                  bare_feeling, bare_noun, capital,
                                                   core_topic, doing, gift_phrase, governed,
                                                   imperative, is_adjective, is_noun,
                                                   is_trouble, is_verb,
@@ -444,8 +445,11 @@ def _own_words(topic: str) -> list[str]:
             bare = bare[:-1]
         cut = next((i for i in range(2, len(act)) if act[i].lower() in SMALL - _DETS),
                    len(act))  # to its first small word: "Stop Thinking", "Be More Patient"
+        # never a verb cut from its object ("Get Over"): what it acts on, "Fear of Flying"
+        held = [w for w in act[cut + 1:] if w.lower() not in _DETS] \
+            if act[cut:cut + 1] in (["your"], ["this"], ["that"]) else []
         for words in (head, act, [w for w in head if w.lower() not in _DETS | {"your"}],
-                      bare, act[:cut]):
+                      bare, *([[*act[:cut], *held], held] if held else [act[:cut]])):
             if 2 <= len(words) <= 4 and words[-1].lower() not in _SMALL:
                 return _title_case(" ".join(words)).split()  # "Help through Panic Attack"
         return []
@@ -460,7 +464,7 @@ def _own_words(topic: str) -> list[str]:
             return _title_case(" ".join(words)).split()
     why = _WHY.match(question(topic).rstrip("?"))
     asked = " ".join(x for x in why.groups() if x) if why else ""
-    said = topic_words(to_listener(asked)) if why else topic_words(clause(topic))
+    said = topic_words(to_listener(asked)) if why else topic_words(own_clause(topic))
     said = said[1:] if said[:1] == ["you"] and said[1:2] != ["are"] else said
     if said[:1] == ["feel"]:  # "Why do I feel so anxious": "Feeling So Anxious"
         said[0] = "feeling"

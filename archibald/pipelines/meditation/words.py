@@ -224,8 +224,7 @@ def shouted(text: str) -> bool:
 
 
 def said_to_listener(topic: str) -> str:
-    """The topic as one line said to the listener ("Missing my dog." -> "Missing your dog"):
-    spaces made single, the end's mark dropped, the first person the second."""
+    """The topic as one line said to the listener ("Missing my dog." -> "Missing your dog")."""
     said = re.sub(r"\s+", " ", _SYMBOLS.sub("", topic)).strip().rstrip(".!?,;:")
     if shouted(said):  # a topic said in capitals
         said = re.sub(r"\bi\b", "I", said.lower())
@@ -327,7 +326,8 @@ def to_listener(text: str) -> str:
             return m[0]
         upper = m[0][:1].isupper() and (m[0].lower() not in _I or m.start() == 0)
         return new[:1].upper() + new[1:] if upper else new
-    return re.sub(r"\b[A-Za-z]+(?:'[a-z]+)?\b", swap, text)
+    said = re.sub(r"\b[A-Za-z]+(?:'[a-z]+)?\b", swap, text)
+    return re.sub(r"\b([Yy]ou) was(n't)?\b", r"\1 were\2", said)  # "I was": "you were"
 
 
 #: feelings a session eases (a topic's "regret", "stage fright", "sports nerves"); a noun in
