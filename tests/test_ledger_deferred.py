@@ -1,7 +1,7 @@
-"""A settlement deferred to the ledger's next write (archibald.store.held.defer): the gateway's
-answers settle on the commit of another request's reservation or kept answer, one commit and
-its pages fewer a request, and a kill before that commit loses nothing (the answer's bytes
-are kept on the wire until the settlement forgets them)."""
+"""Settlements deferred to a batch (archibald.store.held.defer, flush): under load the
+gateway's answers settle together, in one transaction written once the first has waited 50
+ms, off every request's own path; and a kill before that commit loses nothing (the answer's
+bytes are kept on the wire until the settlement forgets them)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def _answered(memory: Memory, a: Attempt, cost_usd: float) -> WireLog:
     return log
 
 
-def test_a_deferred_settlement_rides_on_the_next_write_and_runs_its_after(
+def test_a_deferred_settlement_waits_for_the_flush_and_then_runs_its_after(
         tmp_path: Path) -> None:
     memory = Memory(f"sqlite:///{tmp_path}/l.db")
     first = _attempt()
@@ -65,10 +65,11 @@ def test_a_deferred_settlement_rides_on_the_next_write_and_runs_its_after(
     assert _status(memory, first) == ("pending", 0) and _wire_rows(memory) == 1 and not said
     seen: list[int] = []
 
-    def check(spent: Any) -> None:  # the next reservation's check sees the settled cost
+    def check(spent: Any) -> None:  # another reservation meanwhile counts its maximum
         seen.append(spent(run_id="r"))
     memory.reserve(_attempt(), check)
-    assert seen == [to_nano(0.002)]
+    assert seen == [to_nano(0.01)] and _status(memory, first) == ("pending", 0)
+    memory.flush()
     assert _status(memory, first) == ("settled", to_nano(0.002))
     assert _wire_rows(memory) == 0 and said == ["after"]
     with memory.engine.connect() as conn:  # folded into its route's statistics once
@@ -76,12 +77,14 @@ def test_a_deferred_settlement_rides_on_the_next_write_and_runs_its_after(
     memory.close()
 
 
-def test_a_refused_reservation_still_writes_what_was_deferred(tmp_path: Path) -> None:
+def test_settlements_whose_flush_is_late_ride_on_any_write_even_a_refused_reservation(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     memory = Memory(f"sqlite:///{tmp_path}/l.db")
     first = _attempt()
     memory.reserve(first, lambda spent: None)
     log = _answered(memory, first, 0.001)
     memory.settle(first, also=log.forget, soon=True)
+    monkeypatch.setattr(held, "RIDE_AFTER", 0.0)  # (its flush failed, or never came)
 
     def refuse(spent: Any) -> None:
         raise RuntimeError("over budget")
@@ -90,6 +93,20 @@ def test_a_refused_reservation_still_writes_what_was_deferred(tmp_path: Path) ->
     assert _status(memory, first) == ("settled", to_nano(0.001))
     with memory.engine.connect() as conn:
         assert len(conn.execute(select(attempts.c.id)).all()) == 1  # the refused one: no row
+    memory.close()
+
+
+def test_a_settlement_written_at_once_takes_the_deferred_with_it(tmp_path: Path) -> None:
+    memory = Memory(f"sqlite:///{tmp_path}/l.db")
+    a, b = _attempt("r1"), _attempt("r2")
+    for x in (a, b):
+        memory.reserve(x, lambda spent: None)
+    _answered(memory, a, 0.001)
+    memory.settle(a, soon=True)
+    _answered(memory, b, 0.002)
+    memory.settle(b)  # the gateway's last answer in flight: nothing left to wait for
+    assert _status(memory, a) == ("settled", to_nano(0.001))
+    assert _status(memory, b) == ("settled", to_nano(0.002))
     memory.close()
 
 
@@ -102,7 +119,7 @@ def test_a_failed_transaction_gives_the_deferred_back_and_flush_or_close_writes_
     _answered(memory, a, 0.001)
     memory.settle(a, soon=True)
     with pytest.raises(ZeroDivisionError):
-        with held.writing(memory.engine):
+        with held.writing(memory.engine, flushing=True):
             1 / 0
     assert _status(memory, a)[0] == "pending"  # rolled back with it, and queued again
     memory.flush()
@@ -180,7 +197,7 @@ def test_concurrent_gateway_answers_defer_and_every_row_is_settled_when_they_end
         gateway.close()
 
 
-def test_a_timed_flush_leaves_writes_younger_than_its_wait_to_the_next_transaction(
+def test_a_timed_flush_leaves_writes_younger_than_its_wait_to_their_own_flush(
         tmp_path: Path) -> None:
     memory = Memory(f"sqlite:///{tmp_path}/l.db")
     a = _attempt()

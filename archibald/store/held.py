@@ -12,12 +12,13 @@ the ledger cannot hand straight to SQLite (:func:`archibald.store.rows.run`) sti
 the held connection's SQLAlchemy object, in the same transaction.
 
 A write that may wait (a settlement whose answer is already kept on the wire, so a kill
-before it loses nothing) can be *deferred* (:func:`defer`): it is written at the start of
-the next write transaction on the same engine, before that transaction's own statements, or
-by :func:`flush`. Under load that next transaction is another request's reservation or kept
-answer, so the settlement rides on a commit that happens anyway, and on the pages it writes
-anyway (the newest rows' leaves, the day's spend bucket, the wire table's): one commit and
-its pages fewer a request.
+before it loses nothing) can be *deferred* (:func:`defer`): the writes deferred are written
+together by :func:`flush`, which the gateway runs once the first of them has waited 50 ms.
+Under load that is one transaction for a batch of settlements, on the pages they share (the
+newest rows' leaves, the day's spend bucket, the route's statistics, the wire table's)
+written once, and off every request's own path: a reservation or a kept answer writes only
+its own rows. A deferred write older than :data:`RIDE_AFTER` (its flush failed, or never
+came) is taken by whatever write transaction comes next, before that one's own statements.
 
 Only SQLite files take the held connection's path. PostgreSQL (several workers) keeps its pool, and an
 in-memory or URI database (one connection per thread in SQLAlchemy's pool) its old way.
@@ -69,12 +70,14 @@ _SINCE: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 log = logging.getLogger("archibald.store")
 #: deferred writes that raised once (by id): the second time, they are dropped
 _FAILED: set[int] = set()
+#: seconds after which deferred writes ride on any write transaction, not only a flush
+RIDE_AFTER = 1.0
 
 
 def defer(engine: Engine, write: Callable[[Any], None],
           after: Callable[[], None] | None = None) -> bool:
-    """Queue ``write(conn)`` for the next write transaction on ``engine`` (``after()`` once
-    it has committed); True when the queue was empty (the caller may schedule a flush)."""
+    """Queue ``write(conn)`` for the next :func:`flush` of ``engine`` (``after()`` once it
+    has committed); True when the queue was empty: the caller schedules that flush."""
     with _QUEUE_LOCK:
         queue = _QUEUED.setdefault(engine, [])
         queue.append((write, after))
@@ -89,18 +92,23 @@ def flush(engine: Engine, *, waited: float = 0.0) -> None:
     next transaction, or by the flush their own deferral scheduled)."""
     since = _SINCE.get(engine)
     if _QUEUED.get(engine) and since is not None and time.monotonic() - since >= waited:
-        with writing(engine):
+        with writing(engine, flushing=True):
             pass
 
 
 @contextmanager
-def _with_deferred(engine: Engine, conn: Any) -> Iterator[None]:
-    """Run the deferred writes in ``conn``'s transaction, then its own statements; after the
-    commit, their ``after``. A transaction that fails gives them back to the queue (a write
-    that itself raised twice is dropped and logged: its row stays pending, as after a kill)."""
+def _with_deferred(engine: Engine, conn: Any, flushing: bool) -> Iterator[None]:
+    """Run the deferred writes in ``conn``'s transaction, then its own statements, when it is
+    a flush or they have waited :data:`RIDE_AFTER`; after the commit, their ``after``. A
+    transaction that fails gives them back to the queue (a write that itself raised twice is
+    dropped and logged: its row stays pending, as after a kill)."""
     with _QUEUE_LOCK:
-        taken = _QUEUED.pop(engine, None) or []
-        since = _SINCE.pop(engine, None)
+        since = _SINCE.get(engine)
+        if flushing or (since is not None and time.monotonic() - since >= RIDE_AFTER):
+            taken = _QUEUED.pop(engine, None) or []
+            since = _SINCE.pop(engine, None)
+        else:
+            taken, since = [], None
     done = 0
     try:
         for write, _ in taken:
@@ -168,17 +176,19 @@ def _connection(held: _Held, engine: Engine) -> Connection:
 
 
 @contextmanager
-def writing(engine: Engine, *, immediate: bool = False) -> Iterator[Any]:
+def writing(engine: Engine, *, immediate: bool = False,
+            flushing: bool = False) -> Iterator[Any]:
     """A write transaction on ``engine``, committed on leaving and rolled back on an
     exception: on a SQLite file on this thread's held connection (``immediate``: the write
-    lock taken first, ``BEGIN IMMEDIATE``), anywhere else on a connection of the pool."""
+    lock taken first, ``BEGIN IMMEDIATE``), anywhere else on a connection of the pool.
+    ``flushing``: the deferred writes are written in it (see :func:`flush`)."""
     held = _held(engine)
     if held is None:
         with engine.connect() as pooled:
             try:
                 if immediate and engine.dialect.name == "sqlite":
                     pooled.exec_driver_sql("BEGIN IMMEDIATE")
-                with _with_deferred(engine, pooled):
+                with _with_deferred(engine, pooled, flushing):
                     yield pooled
                     pooled.commit()
             except BaseException:
@@ -193,7 +203,7 @@ def writing(engine: Engine, *, immediate: bool = False) -> Iterator[Any]:
         driver.rollback()
     driver.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
     try:
-        with _with_deferred(engine, conn):
+        with _with_deferred(engine, conn, flushing):
             yield conn
             if conn.in_transaction():  # SQLAlchemy ran a statement in it: its commit is ours
                 conn.commit()

@@ -158,10 +158,10 @@ class Memory:
         and ``also(conn)`` in the same transaction (its kept wire forgotten). The row joins the
         route statistics once, when it is first written as checked; an answer settled before
         its quality check (``a.checked`` False) is folded by the call that records the check.
-        ``soon``: on SQLite, written with the next write transaction (:func:`~.held.defer`,
-        for an answer its wire row keeps); ``after()`` once committed. True when it was queued
-        where nothing else waited (the caller may schedule a :meth:`flush`); False when it
-        joined a queue, or was written now."""
+        ``soon``: on SQLite, written by the next :meth:`flush`, with the other settlements
+        deferred (:func:`~.held.defer`, for an answer its wire row keeps); ``after()`` once
+        committed. True when it was queued where nothing else waited (the caller schedules
+        that flush); False when it joined a queue, or was written now."""
         assert a.id is not None, "settle() needs a reserved attempt"
         a.status = "settled"
         values = {k: v for k, v in _row(a).items() if k not in IDENTITY}
@@ -182,8 +182,8 @@ class Memory:
         # could deadlock with another worker's reservation)
         if soon and self.engine.dialect.name == "sqlite":
             return defer(self.engine, write, after)
-        with writing(self.engine) as conn:
-            write(conn)
+        with writing(self.engine, flushing=True) as conn:  # (with any deferred before it:
+            write(conn)  # nothing else is in flight to wait for them)
         if after is not None:
             after()
         return False

@@ -48,7 +48,7 @@ log = logging.getLogger("archibald.serve")
 VIRTUAL_MODELS = ("archibald/auto", "archibald/auto:cheap", "archibald/auto:best")
 #: the embedding model `archibald/auto` means for /v1/embeddings
 DEFAULT_EMBEDDING = "text-embedding-3-small"
-#: seconds a deferred settlement waits for another write to take it before its own commit
+#: seconds the first of a batch of deferred settlements waits before the batch is written
 SETTLE_WITHIN = 0.05
 
 
@@ -226,8 +226,8 @@ class Gateway:
         def finish() -> None:
             answer.finish = lambda: None  # once
             try:
-                # with other requests in flight, the settlement rides on the ledger's next
-                # write (theirs, soon; its answer is kept until then); alone, it is written now
+                # with other requests in flight, the settlement waits for the batch written
+                # within SETTLE_WITHIN (its answer is kept until then); alone, it is written now
                 soon = self._answering > 1
                 for unsettled in later:
                     if unsettled.settle(soon=soon):  # queued first: written in time
@@ -257,12 +257,14 @@ class Gateway:
         self.memory.flush()
 
     def _flush(self) -> None:
-        """Write the settlements still deferred that no other write took in time (those
-        deferred since, after another write took these, have their own flush scheduled)."""
+        """Write the batch of deferred settlements whose first has waited SETTLE_WITHIN (one
+        deferred since an earlier batch went out, onto an empty queue, has its own flush
+        scheduled, and this one leaves it to that)."""
         try:
             self.memory.flush(waited=SETTLE_WITHIN * 0.9)
-        except Exception:  # noqa: BLE001 - kept queued: the next write, or the sweep, takes them
-            log.exception("deferred settlements not written yet")
+        except Exception:  # noqa: BLE001 - kept queued, tried again (a second on, any write
+            log.exception("deferred settlements not written yet")  # takes them too)
+            asyncio.get_running_loop().call_later(SETTLE_WITHIN, self._flush)
 
     async def run(self, job: "Job", context: Context, *, hooks: bool = True) -> RouteResult:
         """The request's run, by the pipelines' router; a share of delegated answers is then
