@@ -86,7 +86,7 @@ class Unsettled:
         self.done = done
 
     def settle(self, *, soon: bool = False) -> bool:
-        """Settle now, or (``soon``) with the ledger's next write; True when a flush may be
+        """Settle now, or (``soon``) with the ledger's next batch; True when a flush is to be
         scheduled for it (see :meth:`Memory.settle`)."""
         if self.done:
             return self.memory.settle(self.attempt, soon=soon)

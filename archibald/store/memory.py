@@ -266,7 +266,7 @@ class Memory:
         """Give a settled attempt a quality from stronger evidence (a person's verdict on a
         gateway answer), and its route's statistics with it, as if it had been so graded when
         it was folded; the attempt as it is now, or None when there is no settled one."""
-        self.flush()  # its settlement may be waiting for the next write
+        self.flush()  # its settlement may be waiting for its batch
         with self.engine.begin() as conn:
             row = conn.execute(select(attempts).where(attempts.c.id == attempt_id)
                                .with_for_update()).mappings().first()
