@@ -25,8 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from archibald.pipelines.meditation.sentences import (by_itself, occasion, own_clause,
-                                                      passive_by, passive_cover,
+from archibald.pipelines.meditation.sentences import (SPAN, befell, by_itself, occasion,
+                                                      own_clause, passive_by, passive_cover,
                                                       subject_article)
 from archibald.pipelines.meditation.words import (BEING, BODY, CLOCK, SMALL, STATES, STATE_NOUNS,
                                                   WANTED,
@@ -224,8 +224,17 @@ def past_event(topic: str) -> Happened | None:
     "Got bad news today") or is a clause with a subject of its own and a past verb ("Bad
     dream woke me up", "My boss yelled at me", see :func:`_subject_past`); None for any other
     topic (a state: "Lost and lonely", "Stressed out", "Relieved the exam is over")."""
+    verb, rest = befell(topic)  # "I was fired today", "Just got laid off": it befell them
+    topic = f"got {rest}" if verb == "got" else topic  # said as "Got fired" is
     words = topic_words(topic)
     when = _WHEN.search(topic)
+    if verb == "were":  # "you were fired today", "being let go from work"
+        said = lower_first(said_to_listener(rest))
+        past, doing = f"you were {said}", f"being {said}"
+        return Happened(past=past, doing=doing, past_bare=_WHEN.sub("", past),
+                        doing_bare=_WHEN.sub("", doing), subject="you", passive=True,
+                        day=(when is None or bool(when[1])) and not SPAN.search(topic),
+                        at=_at(topic))
     if when and re.search(r"\b(?:for|until|till|by|from)$", topic[:when.start()], re.I):
         when = None  # "Set an intention for today": no time it happened
     if "?" in topic:
@@ -244,7 +253,8 @@ def past_event(topic: str) -> Happened | None:
     doing = f"{_SAME.get(words[0]) or _ing(words[0])} {rest}"
     when = _WHEN.search(past)
     return Happened(past=past, doing=doing, past_bare=_WHEN.sub("", past),
-                    doing_bare=_WHEN.sub("", doing), day=when is None or bool(when[1]))
+                    doing_bare=_WHEN.sub("", doing), day=when is None or bool(when[1]),
+                    at=_at(topic) if verb else "day")  # "the night you got robbed"
 
 
 #: pasts a clause's own subject may take besides those a topic opens with ("A bad dream
@@ -305,6 +315,12 @@ def _subject_past(topic: str, words: list[str]) -> Happened | None:
     return Happened(past=said, doing=said, past_bare=bare, doing_bare=bare,
                     day=when is None or bool(when[1]), subject=own,
                     at="night" if _NIGHTLY.search(topic) else "day")
+
+
+def _at(topic: str) -> str:
+    """The time of day a topic says it happened in: "night" ("last night", "at 3am"), else
+    "day"."""
+    return "night" if _NIGHTLY.search(topic) else "day"
 
 
 def _subject_verb(word: str) -> bool:

@@ -16,14 +16,16 @@ finger while cooking" and "Cut my hair yesterday" are what they did. Pure functi
 
 from __future__ import annotations
 
+import re
+
 from archibald.pipelines.meditation.people import is_person, singular
 from archibald.pipelines.meditation.words import (BODY, SENSING, SMALL, STATE_NOUNS, STATES,
                                                   WANTED, YOUNG, bare_noun, clause,
                                                   is_adjective, is_noun, is_trouble,
                                                   lower_first, said_to_listener, topic_words)
 
-__all__ = ["passive_by", "passive_cover", "subject_article", "by_itself", "present_state",
-           "own_clause", "occasion"]
+__all__ = ["SPAN", "passive_by", "passive_cover", "befell", "subject_article", "by_itself",
+           "present_state", "own_clause", "occasion"]
 
 #: past participles that are not a verb in -ed: irregular ones ("told", "bitten"), and those
 #: spelled as their present ("cut", "hit", "let"), which only a particle or "by" and whom
@@ -31,7 +33,7 @@ __all__ = ["passive_by", "passive_cover", "subject_article", "by_itself", "prese
 _PARTICIPLES = frozenset("""beaten bitten blown broken brought bought caught chosen done driven
 eaten fallen forgotten forgiven frozen given gotten grown hidden hung kept known laid led left
 made met paid seen sent shaken shot sold spent stolen struck stung swept taken taught thrown
-told torn woken won written cut hit put let shut quit split burst""".split())
+told torn woken won written stood cut hit put let shut quit split burst""".split())
 #: participles of what a session gives or a place does to the listener ("Surrounded by
 #: nature", "Held by the earth", "Lulled by the waves"): how they feel, no event
 _GIVEN = frozenset("""held guided soothed lulled rocked cradled embraced surrounded warmed calmed
@@ -95,8 +97,10 @@ def passive_cover(said: list[str]) -> list[str]:
     with whom alone ("cut off by friend"), else "after being" and the participle ("after
     being cut off"); [] for none."""
     by = said.index("by") if "by" in said else 0
-    if not by:
-        return []
+    if not by:  # "I was fired today": "after being fired", "after being let go"
+        two = len(said) > 1 and (said[1] in _PARTICLES or said[:2] == ["let", "go"])
+        words = ["after", "being", *said]
+        return words if len(words) <= 4 else ["after", "being", *said[:1 + two]]
     bare = [w for w in said if w not in _DETS]
     head = [w for w in said[by + 1:] if w not in _DETS]
     head = head[:next((i for i, w in enumerate(head) if w in SMALL), len(head))] or head[:1]
@@ -105,6 +109,41 @@ def passive_cover(said: list[str]) -> list[str]:
         if 2 <= len(words) <= 4 and (words[-1] not in SMALL or words[-1] in _SOMEONE):
             return words
     return []
+
+
+#: how a topic says something befell the listener in the first person, or with the subject
+#: left out ("I was fired today", "I've been rejected", "Was let go", "I just got laid off",
+#: "Just got dumped"), before a participle: its "was", "been" or "got"
+_BEFELL = re.compile(r"^(?:(?:i\s+)?(?:just\s+)?(was|got)|(?:i've\s+|i\s+have\s+)?(?:just\s+)?"
+                     r"(been))\s+(?:just\s+)?(\S.*)$", re.IGNORECASE)
+
+#: how long a state lasted ("for 20 years", "for ages", "all my life")
+_LASTED = re.compile(r"\bfor\s+(?:(?:\d+|a|an|many|several|so|too)\s+)?(?:long|ages|years?|"
+                     r"months?|decades?)\b|\ball my life\b", re.IGNORECASE)
+
+
+#: a stretch of the listener's past rather than a day ("growing up", "as a child", "at
+#: school"): what befell them then is said "after you were ...", never "the day you were"
+SPAN = re.compile(r"\b(?:growing up|as an? (?:child|kid|teen|teenager|baby|boy|girl|student)|"
+                  r"in (?:my )?(?:childhood|school|college|youth|twenties|teens)|at school|"
+                  r"when i was (?:young|little|small|a kid|a child|a teen)|years ago)\b",
+                  re.IGNORECASE)
+
+
+def befell(topic: str) -> tuple[str, str]:
+    """What a topic says befell the listener, in the first person or with no subject, as
+    its verb ("were" for "was" or "been", "got") and the rest as typed, from a past
+    participle that is no state ("I was fired today": ("were", "fired today"); "Just got
+    laid off": ("got", "laid off")); ("", "") for another ("I was stressed all week", "I got
+    overwhelmed at work", "I was anxious today", "Got ghosted", a bare past read as such)."""
+    m = _BEFELL.match(topic.strip())
+    if m is None or m[1] and m[1].lower() == "got" and topic.strip()[:3].lower() == "got":
+        return "", ""
+    words = topic_words(m[3])
+    if not words or not _participle(words[0]) or " ".join(words[:2]) in STATE_NOUNS or \
+            _LASTED.search(m[3]):  # "I was married for 20 years": how long, no event
+        return "", ""
+    return ("got" if (m[1] or "").lower() == "got" else "were"), m[3]
 
 
 #: things a listener has, goes to or goes through: a bare one is theirs ("Wedding got

@@ -395,10 +395,13 @@ def _after_words(happened: Happened) -> list[str]:
     said = happened.doing_bare.split()
     cut = [*said[:1], *itertools.takewhile(lambda w: w not in SMALL or w in _DETS | {"your"},
                                            said[1:])]  # to its first preposition
+    ends = said[len(cut):len(cut) + 1] if cut[:1] == ["getting"] and len(cut) == 2 else []
+    cut += [w for w in ends if w in ("up", "out", "off", "down", "away", "over", "back")]
+    # its participle's particle kept: "After Getting Laid Off", never "After Getting Laid"
     for words in (said, cut):
         bare = [w for w in words if w not in _DETS | {"your"}]
         for phrase in (["after", *words], ["after", *bare]):
-            if _readable(phrase) or 3 <= len(phrase) <= 4 and phrase[-2] == "getting" or \
+            if _readable(phrase) or 3 <= len(phrase) <= 4 and "getting" in phrase[-3:-1] or \
                     len(phrase) == 3 and phrase[-1].endswith("ing"):  # "After Quitting Smoking"
                 return _title_case(" ".join(phrase)).split()
     for words in (said, [w for w in said if w not in _DETS | {"your"}]):
