@@ -150,3 +150,13 @@ def test_a_stretch_of_the_past_is_no_day(topic: str, said: str) -> None:
     """What befell the listener over a stretch of their past is not 'the day' it did."""
     first = heart_lines(topic, False)[0]
     assert said in first and "the day" not in first
+
+
+def test_as_a_child_in_the_past_is_when_not_who() -> None:
+    """'I was abused as a child' is no session for children: it says when."""
+    concept = make_concept("I was abused as a child", 10, research("I was abused as a child"))
+    assert "Child" in concept.title and "Children" not in concept.title
+    assert " as a Child" in concept.title  # "as" is small in a title
+    first = heart_lines("I was abused as a child", False)[0]
+    assert first == "This session is for you, after you were abused as a child."
+    assert heart_lines("Sleep as a new mum", True)[0] == "This session is for you, a new mum."

@@ -334,7 +334,7 @@ def title_case(phrase: str, *, lower_first: bool = False) -> str:
     """A title's capitals: each word's, but a small word's inside the phrase (or at its start
     too, with ``lower_first``)."""
     small = {"a", "an", "the", "of", "for", "and", "to", "in", "on", "at", "by", "with",
-             "during", "through", "from", "into"}
+             "during", "through", "from", "into", "as"}
     return " ".join(w if (i or lower_first) and w in small else capital(w)
                     for i, w in enumerate(phrase.split()))
 

@@ -172,7 +172,8 @@ def _audience(words: list[str]) -> tuple[str, str]:
         k = j - 1 if j > 0 and words[j - 1] in ("a", "an", "the", "my", "all", "our") else j
         said = k > 0 and words[k - 1] in ("for", "as") and not (  # "caring for a parent"
             k > 1 and (words[k - 2].endswith("ing") and k < j or
-                       _verb_for(words[k - 2], words[k - 3] if k > 2 else "")))
+                       _verb_for(words[k - 2], words[k - 3] if k > 2 else ""))) and not (
+            words[k - 1] == "as" and {"was", "were"} & set(words[:k]))  # "as a child": then
         if said or (j == 0 and plural(w) == w):
             return " ".join([*words[j:i], plural(w)]), " ".join(words[k - 1:i + 1]) if said \
                 else ""
@@ -304,7 +305,7 @@ _GOAL_WORDS = {"sleep": "Rest", "grief": "Comfort in Grief", "confidence": "Calm
                "letting-go": "Letting Go", "kindness": "Kindness", "rest": "Deep Rest",
                "calm": "Calm"}
 _SMALL = {"a", "an", "the", "of", "for", "and", "to", "in", "on", "at", "by", "with", "after",
-          "before", "during", "beside", "near", "under", "from"}
+          "before", "during", "beside", "near", "under", "from", "as"}
 
 
 def _title_case(phrase: str) -> str:
