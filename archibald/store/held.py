@@ -87,9 +87,9 @@ def defer(engine: Engine, write: Callable[[Any], None],
 
 
 def flush(engine: Engine, *, waited: float = 0.0) -> None:
-    """Write what is deferred on ``engine`` now, in a transaction of its own (``waited``:
-    only if the oldest of it has waited that many seconds; younger writes are taken by the
-    next transaction, or by the flush their own deferral scheduled)."""
+    """Write what is deferred on ``engine`` now, all of it, in a transaction of its own
+    (``waited``: only if the oldest has waited that many seconds; else nothing, and the
+    flush scheduled when that oldest was queued onto an empty queue writes it)."""
     since = _SINCE.get(engine)
     if _QUEUED.get(engine) and since is not None and time.monotonic() - since >= waited:
         with writing(engine, flushing=True):
