@@ -160,3 +160,10 @@ def test_as_a_child_in_the_past_is_when_not_who() -> None:
     first = heart_lines("I was abused as a child", False)[0]
     assert first == "This session is for you, after you were abused as a child."
     assert heart_lines("Sleep as a new mum", True)[0] == "This session is for you, a new mum."
+
+
+@pytest.mark.parametrize("topic", ["Was I wrong", "Was it my fault", "Were we too late"])
+def test_was_before_its_subject_asks(topic: str) -> None:
+    """'Was I wrong' is a question the listener asks ('was you wrong' was an order)."""
+    assert heart_lines(topic, False)[0] == \
+        f"This session is for the moments you ask yourself: {topic[0].lower()}{topic[1:]}?"

@@ -620,8 +620,8 @@ def imperative(topic: str) -> str:
 
 
 #: how a question starts ("How do I ...", "What if ...", "Why can't I ...")
-_ASKS = re.compile(r"^(?:how|what|why|when|where|who|which|can|could|should|will|would|is|"
-                   r"am|are|do|does|did|shall)(?![\w'’])", re.IGNORECASE)
+_ASKS = re.compile(r"^(?:how|what|why|when|where|who|which|can|could|should|will|would|is|am|are|"
+                   r"do|does|did|shall|(?:was|were) (?:i|we|it|you))(?![\w'’])", re.IGNORECASE)
 
 
 def question(topic: str) -> str:
