@@ -319,10 +319,15 @@ def main() -> None:
         for name, seconds in cpu.items():  # the proxy's processes' CPU, /proc, over its run
             print(f"  CPU a request {name[8:]:<12} {seconds / args.requests * 1000:8.2f} ms")
     finally:
-        for p in procs:
-            p.terminate()
-            p.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
+        stop(procs, work)
+
+
+def stop(procs: list[subprocess.Popen[bytes]], work: Path) -> None:
+    """Stop what a benchmark started and remove its working folder."""
+    for p in procs:
+        p.terminate()
+        p.wait(timeout=30)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench_gateway import UPSTREAM, _cpu_seconds, _load, _pct, _port, _wait
+from bench_gateway import UPSTREAM, _cpu_seconds, _load, _pct, _port, _wait, stop
 
 
 def _serve(root: Path, work: Path, upstream: int) -> tuple[subprocess.Popen[bytes], str, int]:
@@ -109,10 +108,7 @@ def main() -> None:
             for i, label in enumerate(labels)) + f" ({args.rounds} rounds of "
             f"{args.requests} requests at {args.concurrency} clients)")
     finally:
-        for p in procs:
-            p.terminate()
-            p.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
+        stop(procs, work)
 
 
 if __name__ == "__main__":

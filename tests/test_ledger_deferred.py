@@ -52,6 +52,17 @@ def _answered(memory: Memory, a: Attempt, cost_usd: float) -> WireLog:
     return log
 
 
+def _two_reserved_one_deferred(tmp_path: Path) -> tuple[Memory, Attempt, Attempt]:
+    """Two calls reserved; the first answered and its settlement deferred."""
+    memory = Memory(f"sqlite:///{tmp_path}/l.db")
+    a, b = _attempt("r1"), _attempt("r2")
+    for x in (a, b):
+        memory.reserve(x, lambda spent: None)
+    _answered(memory, a, 0.001)
+    memory.settle(a, soon=True)
+    return memory, a, b
+
+
 def test_a_deferred_settlement_waits_for_the_flush_and_then_runs_its_after(
         tmp_path: Path) -> None:
     memory = Memory(f"sqlite:///{tmp_path}/l.db")
@@ -97,12 +108,7 @@ def test_settlements_whose_flush_is_late_ride_on_any_write_even_a_refused_reserv
 
 
 def test_a_settlement_written_at_once_takes_the_deferred_with_it(tmp_path: Path) -> None:
-    memory = Memory(f"sqlite:///{tmp_path}/l.db")
-    a, b = _attempt("r1"), _attempt("r2")
-    for x in (a, b):
-        memory.reserve(x, lambda spent: None)
-    _answered(memory, a, 0.001)
-    memory.settle(a, soon=True)
+    memory, a, b = _two_reserved_one_deferred(tmp_path)
     _answered(memory, b, 0.002)
     memory.settle(b)  # the gateway's last answer in flight: nothing left to wait for
     assert _status(memory, a) == ("settled", to_nano(0.001))
@@ -112,12 +118,7 @@ def test_a_settlement_written_at_once_takes_the_deferred_with_it(tmp_path: Path)
 
 def test_a_failed_transaction_gives_the_deferred_back_and_flush_or_close_writes_them(
         tmp_path: Path) -> None:
-    memory = Memory(f"sqlite:///{tmp_path}/l.db")
-    a, b = _attempt("r1"), _attempt("r2")
-    for x in (a, b):
-        memory.reserve(x, lambda spent: None)
-    _answered(memory, a, 0.001)
-    memory.settle(a, soon=True)
+    memory, a, b = _two_reserved_one_deferred(tmp_path)
     with pytest.raises(ZeroDivisionError):
         with held.writing(memory.engine, flushing=True):
             1 / 0
