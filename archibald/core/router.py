@@ -413,7 +413,8 @@ class Router:
             limit = None  # a batched call waits for the item's deadline, which its batcher keeps
         start = time.perf_counter()
         try:
-            outcome = await within(backend.execute(task, context), limit)
+            outcome = await within(backend.execute(task, context), limit,
+                                   inline=backend.cancels_at_once)
         except BudgetExceeded:
             self._lost(attempt, "refused by a budget during the call", wire=wire)
             raise

@@ -23,6 +23,10 @@ class Backend(ABC):
     capability: ClassVar[frozenset[str]] = frozenset()
     #: the name recorded in the ledger, e.g. "anthropic:claude-sonnet-4-5" or "local:piper"
     name: str = "backend"
+    #: a call of it, cancelled (its deadline), winds down at once: nothing to await, no
+    #: clean-up request (a chat call's connection is simply closed); the router then runs it
+    #: in the request's own task (archibald.core.calls.within)
+    cancels_at_once: ClassVar[bool] = False
 
     def unavailable_reason(self) -> str | None:
         """Why this backend cannot run here (e.g. a missing key), or None if it can."""

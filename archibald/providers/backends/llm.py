@@ -251,6 +251,7 @@ class ChatBackend(Backend):
     temperature) and returns the reply text as the artifact."""
 
     capability = frozenset({"text"})
+    cancels_at_once = True  # (a cancelled call's connection is released; nothing awaited)
 
     #: what a task that asks DeepSeek to think adds to max_tokens, unless it says otherwise
     REASONING_BUDGET = 8192
