@@ -165,13 +165,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return key
 
     def record(api: str, key: Key, ans: Answer, start: float, span: Span) -> None:
-        metrics.requests.labels(api, ans.route, "200").inc()
-        metrics.latency.labels(api).observe(time.perf_counter() - start)
-        metrics.tokens.labels("input").inc(ans.input_tokens)
-        metrics.tokens.labels("output").inc(ans.output_tokens)
-        metrics.cost.labels(key.name).inc(ans.cost_usd)
-        metrics.baseline.labels(key.name).inc(ans.baseline_usd)
-        metrics.routes.labels(ans.route, ans.task_type).inc()
+        of = metrics.of
+        of(metrics.requests, api, ans.route, "200").inc()
+        of(metrics.latency, api).observe(time.perf_counter() - start)
+        of(metrics.tokens, "input").inc(ans.input_tokens)
+        of(metrics.tokens, "output").inc(ans.output_tokens)
+        of(metrics.cost, key.name).inc(ans.cost_usd)
+        of(metrics.baseline, key.name).inc(ans.baseline_usd)
+        of(metrics.routes, ans.route, ans.task_type).inc()
         span.answered(ans)
 
     def refused(api: str, span: Span, exc: Exception) -> ApiError:
@@ -248,7 +249,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # the gateway's own time: the request's, less what it waited on providers (the
         # measure of LiteLLM's x-litellm-overhead-duration-ms)
         overhead = max(0.0, time.perf_counter() - start - sum(waited))
-        metrics.overhead.labels(api).observe(overhead)
+        metrics.of(metrics.overhead, api).observe(overhead)
         response.headers["x-archibald-overhead-ms"] = f"{overhead * 1000:.3f}"
         return response
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -69,6 +70,16 @@ class Metrics:
                                 registry=self.registry)
         self.budget = _BudgetLeft(budget_left)
         self.registry.register(self.budget)
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+    def of(self, metric: Any, *labels: str) -> Any:
+        """``metric.labels(*labels)``, kept: the same child every time (prometheus_client's
+        own lookup checks and locks on each call, about 5 us; a request makes eight)."""
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     def text(self) -> bytes:
         """The metrics in Prometheus's text format: every worker's, summed, in multiprocess
