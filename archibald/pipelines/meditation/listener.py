@@ -244,8 +244,8 @@ def past_event(topic: str) -> Happened | None:
         # the listener, "you were cut off by your best friend", "being cut off by ..."
         past, doing = f"you were {said}", f"being {said}"
         return Happened(past=past, doing=doing, past_bare=_WHEN.sub("", past),
-                        doing_bare=_WHEN.sub("", doing), day=when is None or bool(when[1]),
-                        subject="you", passive=True)
+                        doing_bare=_WHEN.sub("", doing), subject="you", passive=True,
+                        day=(when is None or bool(when[1])) and not SPAN.search(topic))
     if not (_past_verb(words) or _same_past(words, when)):
         return _subject_past(topic, words)
     rest = said_to_listener(topic).split(" ", 1)[1]  # as typed: "my flight to Paris"
@@ -345,6 +345,11 @@ _TOWARD = ("at", "with", "by", "over", "in", "toward", "towards", "from")
 _HAD = frozenset("free fresh safe strong ready clear".split())
 
 
+#: participles that say where the listener's life stands, not how they feel
+_STATUS = frozenset("""divorced adopted widowed married engaged retired separated promoted
+graduated unemployed employed pregnant""".split())
+
+
 def felt_phrase(topic: str) -> str:
     """A topic that is how the listener feels, alone or with what it is about or comes from
     ("Exhausted", "Scared of the dark", "Burnt out from caring for twins"), as a title's
@@ -356,7 +361,12 @@ def felt_phrase(topic: str) -> str:
         return "When " + title_case(said[:1].upper() + said[1:], lower_first=True)
     words = topic_words(topic)
     bare = bare_feeling(words)  # "lonely tonight": said with when it is felt
-    feels = words and (words[0] in STATES or words[0] in STATE_NOUNS or bare)
+    # a participle alone is how something left the listener feeling ("Betrayed",
+    # "Humiliated"), unless it says a thing that was done (past_event: "Fired") or where
+    # their life stands ("Divorced")
+    left = len(words) == 1 and words[0].endswith("ed") and is_adjective(words[0]) and \
+        words[0] not in _STATUS and past_event(topic) is None
+    feels = words and (words[0] in STATES or words[0] in STATE_NOUNS or bare or left)
     idiom = words[1:3] == ["out", "of"]  # "bored out of my mind"
     n = 2 if " ".join(words[:2]) in STATE_NOUNS else 1  # "burnt out", "fed up"
     # a feeling toward what it is felt at: "Angry at my ex", "Frustrated with my teenager",

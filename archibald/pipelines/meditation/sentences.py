@@ -47,6 +47,25 @@ _SOMEONE = frozenset("""someone somebody everyone everybody anyone anybody peopl
 nobody family ex exes team company employer boss school college university bully bullies class
 church""".split())
 _DETS = frozenset("a an the my our his her their your this that".split())
+#: verbs that are done to a person, whose participle alone says so ("Fired today", "Ghosted
+#: again", "Laid off", "Dumped last night"): no object follows, so no one else was fired
+_DONE_TO = frozenset("""fired sacked dumped ghosted mugged robbed burgled scammed hacked
+catfished attacked assaulted demoted dismissed evicted arrested bullied harassed disowned
+expelled suspended diagnosed""".split())
+#: the same with their particle ("Laid off"; never "Laid back" or "Fired up", how one is)
+_DONE_TO_PHRASAL = frozenset({"laid off", "let go", "let down", "stood up", "kicked out",
+                              "locked out", "shut out"})
+#: what may follow such a participle and still leave it alone ("Ghosted again")
+_AGAIN = frozenset("again twice online publicly".split())
+#: where or when it was done ("Mugged on the way home", "Fired from my job", "Bullied at
+#: school", "Attacked while jogging", "Bullied as a child")
+_WHERE = frozenset("at in on from while during outside as".split())
+#: how a thing was done to the listener, not who did it ("Dumped by text", "Fired over the
+#: phone", "Laid off via email")
+_MEANS = frozenset("""text texts texting email emails e-mail mail post letter letters note
+message messages voicemail phone call calls video zoom teams slack chat dm dms sms whatsapp
+app""".split())
+_BY_MEANS = frozenset("by over via through on".split())
 
 
 def _participle(word: str) -> bool:
@@ -71,10 +90,18 @@ def passive_by(words: list[str], behind: bool) -> int:
     "Told off by my boss"). Without a particle, the one who did it is a person or the
     listener's people, or said with "a" ("a car", "a dog"), or the topic says it is behind
     the listener (``behind``: "last week"); never a feeling ("Consumed by worry") nor a
-    means ("Calmed by breathing")."""
+    means ("Calmed by breathing"). A verb done to a person (:data:`_DONE_TO`) is a passive
+    alone ("Fired today", "Laid off") or with how it was done ("Dumped by text", "Fired over
+    the phone"): then where that "by" or "over" stands, or past the participle."""
     if not words or not _participle(words[0]) or " ".join(words[:2]) in STATE_NOUNS:
         return 0  # "freaked out by" is a state in two words
     at = 2 if len(words) > 1 and (words[1] in _PARTICLES or words[:2] == ["let", "go"]) else 1
+    done = 2 if " ".join(words[:2]) in _DONE_TO_PHRASAL else int(
+        words[0] in _DONE_TO and (len(words) == 1 or words[1] not in _PARTICLES
+                                  or _by_means(words[1:])))
+    rest = words[done:]  # "Fired over the phone": "over" is no particle there
+    if done and (all(w in _AGAIN for w in rest) or _by_means(rest) or rest[0] in _WHERE):
+        return done  # "Fired today", "Laid off", "Ghosted again", "Laid off via email"
     agent = words[at + 1:]
     if words[at:at + 1] != ["by"] or not agent or \
             agent[0].endswith("ing") and not is_noun(agent[0]):
@@ -91,6 +118,15 @@ def passive_by(words: list[str], behind: bool) -> int:
     return at if _someone(head) or at == 2 or behind or det in ("a", "an") else 0
 
 
+def _by_means(words: list[str]) -> bool:
+    """Whether ``words`` say only how a thing was done: "by text", "over the phone", "via
+    email", "by text message"."""
+    if len(words) < 2 or words[0] not in _BY_MEANS:
+        return False
+    rest = words[2:] if words[1] in _DETS else words[1:]
+    return 1 <= len(rest) <= 2 and rest[-1] in _MEANS and (len(rest) == 1 or rest[0] in _MEANS)
+
+
 def passive_cover(said: list[str]) -> list[str]:
     """A passive as a thumbnail says it, two to four words, lower case: whole but for "your"
     ("hit by a car", "dumped by girlfriend"), without its articles ("let down by family"),
@@ -98,7 +134,10 @@ def passive_cover(said: list[str]) -> list[str]:
     being cut off"); [] for none."""
     by = said.index("by") if "by" in said else 0
     if not by:  # "I was fired today": "after being fired", "after being let go"
-        two = len(said) > 1 and (said[1] in _PARTICLES or said[:2] == ["let", "go"])
+        if 2 < len(said) <= 4 and _by_means(said[1:]):
+            return said  # "fired over the phone"
+        two = len(said) > 1 and (said[1] in _PARTICLES or said[:2] == ["let", "go"]) and \
+            not _by_means(said[1:])
         words = ["after", "being", *said]
         return words if len(words) <= 4 else ["after", "being", *said[:1 + two]]
     bare = [w for w in said if w not in _DETS]

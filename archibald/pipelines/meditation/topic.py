@@ -151,6 +151,10 @@ def _verb_for(word: str, before: str) -> bool:
     return False
 
 
+#: a time of life a person noun may name ("as a child")
+_STAGES = frozenset("child kid teen teenager boy girl student youngster adolescent".split())
+
+
 def _audience(words: list[str]) -> tuple[str, str]:
     """Who the session is for, in the plural ("exhausted nurses", "new mums"): a person noun
     (see :func:`people.is_person`) with the adjectives and nouns before it, named "for" or "as"
@@ -173,7 +177,9 @@ def _audience(words: list[str]) -> tuple[str, str]:
         said = k > 0 and words[k - 1] in ("for", "as") and not (  # "caring for a parent"
             k > 1 and (words[k - 2].endswith("ing") and k < j or
                        _verb_for(words[k - 2], words[k - 3] if k > 2 else ""))) and not (
-            words[k - 1] == "as" and {"was", "were"} & set(words[:k]))  # "as a child": then
+            words[k - 1] == "as" and ({"was", "were"} & set(words[:k]) or w in _STAGES and k > 1
+                                      and words[k - 2].endswith(("ed", "en", "hurt", "left"))))
+        # "as a child" after "was" or a participle ("Bullied as a child"): then, not for whom
         if said or (j == 0 and plural(w) == w):
             return " ".join([*words[j:i], plural(w)]), " ".join(words[k - 1:i + 1]) if said \
                 else ""
