@@ -271,6 +271,9 @@ class ChatBackend(Backend):
         self.name = f"{provider.name}:{model}"
         #: when set, calls go straight to the provider's OpenAI-compatible endpoint
         self.direct: ChatWire | None = None
+        #: a price was found for the model (a price book never loses one): not looked up
+        #: again each time a request asks whether this route can run (four times a request)
+        self._priced = False
 
     def call_directly(self) -> bool:
         """Send this backend's calls with aiohttp straight to the provider (OpenAI, DeepSeek,
@@ -293,10 +296,12 @@ class ChatBackend(Backend):
     def unavailable_reason(self) -> str | None:
         if not self.provider.configured:
             return f"{self.provider.missing} is not set ({self.provider.name} serves {self.model})"
-        try:
-            self.price(Usage())
-        except RouteUnavailable as exc:
-            return str(exc)
+        if not self._priced:
+            try:
+                self.price(Usage())
+            except RouteUnavailable as exc:
+                return str(exc)
+            self._priced = True
         return None
 
     def price(self, usage: Usage, at: datetime | None = None) -> float:
