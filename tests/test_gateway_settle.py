@@ -132,3 +132,44 @@ def test_a_gateways_working_folder_clears_only_those_dead_processes_left(tmp_pat
     assert not left.exists()
     assert alive.is_dir() and older.is_dir() and (outside / "mine.txt").read_text() == "kept"
     assert fresh.is_dir() and fresh.name.startswith(f"{WORKDIR_PREFIX}{os.getpid()}-")
+
+
+def test_a_batch_that_fails_is_tried_again_each_wait_longer_and_said_once(
+        provider_env: Any, caplog: Any, monkeypatch: Any) -> None:
+    import logging
+
+    from archibald.serve.gateway import service
+
+    gw = _gateway()
+    tries: list[float] = []
+    waits: list[float] = []
+
+    def flush(*, waited: float = 0.0) -> None:
+        tries.append(waited)
+        if len(tries) < 5:
+            raise OSError("disk I/O error")
+    monkeypatch.setattr(gw.memory, "flush", flush)
+    monkeypatch.setattr(service, "SETTLE_WITHIN", 0.001)
+    monkeypatch.setattr(service, "FLUSH_RETRY_MAX", 0.004)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        later = loop.call_later
+
+        def timed(delay: float, *args: Any) -> Any:
+            if args and getattr(args[0], "__name__", "") == "_flush":
+                waits.append(delay)
+            return later(delay, *args)
+        monkeypatch.setattr(loop, "call_later", timed)
+        gw._flush()
+        while len(tries) < 5:
+            await asyncio.sleep(0.005)
+
+    with caplog.at_level(logging.DEBUG, logger="archibald.serve"):
+        asyncio.run(main())
+    assert len(tries) == 5
+    assert waits == [0.001, 0.002, 0.004, 0.004]  # twice the last, up to the most
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(failures) == 1 and "trying again" in failures[0].getMessage()
+    assert any("written on a retry" in r.getMessage() for r in caplog.records)
+    gw.close()

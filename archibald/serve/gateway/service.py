@@ -50,6 +50,8 @@ VIRTUAL_MODELS = ("archibald/auto", "archibald/auto:cheap", "archibald/auto:best
 DEFAULT_EMBEDDING = "text-embedding-3-small"
 #: seconds the first of a batch of deferred settlements waits before the batch is written
 SETTLE_WITHIN = 0.05
+#: the longest wait between two tries of a batch whose write failed (each waits twice the last)
+FLUSH_RETRY_MAX = 5.0
 
 
 @dataclass
@@ -256,15 +258,24 @@ class Gateway:
             await asyncio.wait_for(finishing.wait(), timeout)
         self.memory.flush()
 
-    def _flush(self) -> None:
+    def _flush(self, waited: float = 0.0) -> None:
         """Write the batch of deferred settlements whose first has waited SETTLE_WITHIN (one
         deferred since an earlier batch went out, onto an empty queue, has its own flush
-        scheduled, and this one leaves it to that)."""
+        scheduled, and this one leaves it to that). A batch that fails stays queued and is
+        tried again, each wait twice the last up to FLUSH_RETRY_MAX (``waited``: the last),
+        and said once in the log, not on every try (after a second, any write takes it too)."""
         try:
             self.memory.flush(waited=SETTLE_WITHIN * 0.9)
-        except Exception:  # noqa: BLE001 - kept queued, tried again (a second on, any write
-            log.exception("deferred settlements not written yet")  # takes them too)
-            asyncio.get_running_loop().call_later(SETTLE_WITHIN, self._flush)
+        except Exception as exc:  # noqa: BLE001 - kept queued, tried again
+            if not waited:
+                log.exception("deferred settlements not written yet; trying again")
+            else:
+                log.debug("deferred settlements still not written: %s", exc)
+            wait = min(FLUSH_RETRY_MAX, max(SETTLE_WITHIN, waited * 2))
+            asyncio.get_running_loop().call_later(wait, self._flush, wait)
+        else:
+            if waited:
+                log.warning("deferred settlements written on a retry (the last after %.2f s)", waited)
 
     async def run(self, job: "Job", context: Context, *, hooks: bool = True) -> RouteResult:
         """The request's run, by the pipelines' router; a share of delegated answers is then
