@@ -249,7 +249,8 @@ def _thing(topic: str) -> str:
 
 #: words that say what a session gives, not what it is about (never a title's subject)
 _GIVES = frozenset("""calm peace stress anxiety relief rest sleep focus grief gratitude
-courage confidence kindness comfort clarity energy relaxation tension worry""".split())
+courage confidence kindness comfort clarity energy relaxation tension worry meditation
+session""".split())
 
 
 def topic_subject(topic: str, benefit: str = "") -> str:
@@ -265,14 +266,18 @@ def topic_subject(topic: str, benefit: str = "") -> str:
     gives = _GIVES | set(topic_words(benefit))
     for phrase in (p for p in noun_phrases(topic) if not set(p.split()) <= gives
                    and not governed(topic, p)):  # never "for Your Dog" from "Missing my dog"
-        m = re.search(r"(?:\b(in|at|on|during|through|with|between)\s+)?"
+        m = re.search(r"(?:\b(in|at|on|during|through|with|between|by|near|beside|under)\s+)?"
                       r"(?:\b(a|an|the|my|your|this)\s+)?"
                       + re.escape(phrase) + r"\b", low)
         if m is None:
             continue
         det = to_listener(m[2]) if m[2] else ""
-        return _title_case(" ".join(x for x in (m[1] or "for", det, phrase) if x),
-                           lower_first=True)
+        before = low[:m.start()].split()[-1:]
+        # "by" is where ("Sit by the sea": "by the Sea") unless a participle makes it who or
+        # what did it ("Haunted by the past", "Surrounded by nature")
+        prep = "for" if m[1] == "by" and before and before[0].endswith(("ed", "en")) \
+            else m[1] or "for"
+        return _title_case(" ".join(x for x in (prep, det, phrase) if x), lower_first=True)
     return ""
 
 

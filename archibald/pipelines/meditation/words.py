@@ -592,10 +592,10 @@ def with_acronyms(text: str, topic: str) -> str:
 
 #: verbs a topic may start with as something to do, that no noun starts the same way
 #: ("Breathe through it", "Stop overthinking", "Slow down"; not "Sleep for teenagers")
-_DO = frozenset("""stop quit let be breathe relax slow unwind calm take make find try keep give
-forgive accept trust notice allow drop soften come go get learn leave choose start begin
-quiet ease settle feel hit cut shut put set""".split())
 _NAMING = frozenset("slow calm quiet ease trust start feel settle take go come get".split())
+_DO = _NAMING | frozenset("""stop quit let be breathe relax unwind make find try keep give forgive
+accept notice allow drop soften learn leave choose begin hit cut shut put set read write
+sit""".split())
 
 
 def imperative(topic: str) -> str:
