@@ -52,6 +52,10 @@ def _thumb(topic: str) -> str:
      "After Being Dumped by Email:", "Dumped by Email"),
     ("Dismissed over the phone", "This session is for the day you were dismissed over the "
      "phone.", "After Being Dismissed Over the Phone:", "Dismissed Over the Phone"),
+    ("Humiliated over text", "This session is for the day you were humiliated over text.",
+     "After Being Humiliated Over Text:", "Humiliated Over Text"),
+    ("Broken up with by text", "This session is for the day you were broken up with by text.",
+     "After Being Broken Up with by Text:", "After Being Broken Up"),
     ("Laid off via video call", "This session is for the day you were laid off via video "
      "call.", "After Being Laid Off Via Video Call:", "After Being Laid Off"),
 ])
@@ -72,6 +76,8 @@ def test_a_verb_done_to_the_listener_is_what_happened_to_them(
     ("Humiliated", "for When You Feel Humiliated"),
     ("Abandoned", "for When You Feel Abandoned"),
     ("Unappreciated", "for When You Feel Unappreciated"),
+    ("Insulted", "for When You Feel Insulted"),
+    ("Overwhelmed by emails", "for When You Feel Overwhelmed by Emails"),
 ])
 def test_any_other_lone_participle_is_how_the_listener_was_left_feeling(
         topic: str, title: str) -> None:

@@ -55,6 +55,9 @@ expelled suspended diagnosed""".split())
 #: the same with their particle ("Laid off"; never "Laid back" or "Fired up", how one is)
 _DONE_TO_PHRASAL = frozenset({"laid off", "let go", "let down", "stood up", "kicked out",
                               "locked out", "shut out"})
+#: participles that alone are how the listener feels ("Rejected") and with how it was done
+#: are what was done to them ("Rejected by email", "Humiliated over text")
+_FELT_DONE = frozenset("rejected humiliated insulted ignored criticised criticized".split())
 #: what may follow such a participle and still leave it alone ("Ghosted again")
 _AGAIN = frozenset("again twice online publicly".split())
 #: where or when it was done ("Mugged on the way home", "Fired from my job", "Bullied at
@@ -93,6 +96,10 @@ def passive_by(words: list[str], behind: bool) -> int:
     means ("Calmed by breathing"). A verb done to a person (:data:`_DONE_TO`) is a passive
     alone ("Fired today", "Laid off") or with how it was done ("Dumped by text", "Fired over
     the phone"): then where that "by" or "over" stands, or past the participle."""
+    if words[:1] and words[0] in _FELT_DONE and _by_means(words[1:]):
+        return 1  # "Rejected by email": a feeling alone, something done when said how
+    if words[:3] == ["broken", "up", "with"] and (len(words) == 3 or _by_means(words[3:])):
+        return 3  # "Broken up with over text"
     if not words or not _participle(words[0]) or " ".join(words[:2]) in STATE_NOUNS:
         return 0  # "freaked out by" is a state in two words
     at = 2 if len(words) > 1 and (words[1] in _PARTICLES or words[:2] == ["let", "go"]) else 1
@@ -144,9 +151,12 @@ def passive_cover(said: list[str]) -> list[str]:
     head = [w for w in said[by + 1:] if w not in _DETS]
     head = head[:next((i for i, w in enumerate(head) if w in SMALL), len(head))] or head[:1]
     mine = [w for w in said if w != "your"]
+    phrasal = ["after", "being", *said[:2]] if said[1:2] and said[1] in _PARTICLES else []
     for words in (mine, bare, [*said[:by + 1], *head[-1:]], ["after", "being", *said[:by]]):
         if 2 <= len(words) <= 4 and (words[-1] not in SMALL or words[-1] in _SOMEONE):
             return words
+    if phrasal:  # "Broken up with by text": "after being broken up"
+        return phrasal
     return []
 
 
