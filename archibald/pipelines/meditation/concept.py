@@ -11,6 +11,7 @@ from archibald.errors import InputError
 from archibald.pipelines.meditation.catalogue import catalogue
 from archibald.pipelines.meditation.listener import degree, felt_phrase, past_event
 from archibald.pipelines.meditation.listener import title_case as _title_case
+from archibald.pipelines.meditation.sentences import participle_form
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.practices import (Practice, after_name, named_practice,
                                                       spelled, written)
@@ -275,7 +276,7 @@ def topic_subject(topic: str, benefit: str = "") -> str:
         before = low[:m.start()].split()[-1:]
         # "by" is where ("Sit by the sea": "by the Sea") unless a participle makes it who or
         # what did it ("Haunted by the past", "Surrounded by nature")
-        prep = "for" if m[1] == "by" and before and before[0].endswith(("ed", "en")) \
+        prep = "for" if m[1] == "by" and before and participle_form(before[0]) \
             else m[1] or "for"
         return _title_case(" ".join(x for x in (prep, det, phrase) if x), lower_first=True)
     return ""

@@ -314,7 +314,7 @@ def _subject_past(topic: str, words: list[str]) -> Happened | None:
     bare = _WHEN.sub("", said)
     return Happened(past=said, doing=said, past_bare=bare, doing_bare=bare,
                     day=when is None or bool(when[1]), subject=own,
-                    at="night" if _NIGHTLY.search(topic) else "day")
+                    at=_at(topic))
 
 
 def _at(topic: str) -> str:

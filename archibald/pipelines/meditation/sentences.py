@@ -24,8 +24,8 @@ from archibald.pipelines.meditation.words import (BODY, SENSING, SMALL, STATE_NO
                                                   is_adjective, is_noun, is_trouble,
                                                   lower_first, said_to_listener, topic_words)
 
-__all__ = ["SPAN", "passive_by", "passive_cover", "befell", "subject_article", "by_itself",
-           "present_state", "own_clause", "occasion"]
+__all__ = ["SPAN", "passive_by", "passive_cover", "befell", "participle_form", "subject_article",
+           "by_itself", "present_state", "own_clause", "occasion"]
 
 #: past participles that are not a verb in -ed: irregular ones ("told", "bitten"), and those
 #: spelled as their present ("cut", "hit", "let"), which only a particle or "by" and whom
@@ -33,7 +33,7 @@ __all__ = ["SPAN", "passive_by", "passive_cover", "befell", "subject_article", "
 _PARTICIPLES = frozenset("""beaten bitten blown broken brought bought caught chosen done driven
 eaten fallen forgotten forgiven frozen given gotten grown hidden hung kept known laid led left
 made met paid seen sent shaken shot sold spent stolen struck stung swept taken taught thrown
-told torn woken won written stood cut hit put let shut quit split burst""".split())
+told torn woken won written stood cut hit hurt put let shut quit split burst""".split())
 #: participles of what a session gives or a place does to the listener ("Surrounded by
 #: nature", "Held by the earth", "Lulled by the waves"): how they feel, no event
 _GIVEN = frozenset("""held guided soothed lulled rocked cradled embraced surrounded warmed calmed
@@ -69,6 +69,12 @@ _MEANS = frozenset("""text texts texting email emails e-mail mail post letter le
 message messages voicemail phone call calls video zoom teams slack chat dm dms sms whatsapp
 app""".split())
 _BY_MEANS = frozenset("by over via through on".split())
+
+
+def participle_form(word: str) -> bool:
+    """Whether ``word`` is spelled as a past participle (in -ed or -en, or an irregular one:
+    "left", "hurt"), whatever it says: a state, a feeling a session gives, or an event."""
+    return word.endswith(("ed", "en")) or word in _PARTICIPLES
 
 
 def _participle(word: str) -> bool:

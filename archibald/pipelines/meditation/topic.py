@@ -21,7 +21,7 @@ from archibald.pipelines.meditation.listener import (Happened, degree_cover, fel
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.people import is_person, is_worker, plural
 from archibald.pipelines.meditation.practices import named_practice, spelled, written
-from archibald.pipelines.meditation.sentences import own_clause
+from archibald.pipelines.meditation.sentences import own_clause, participle_form
 from archibald.pipelines.meditation.words import (BODY, CLOCK, SENSING, SMALL, STATE_NOUNS,
                                                   STATES, YOUNG,
                                                   bare_feeling, bare_noun, capital,
@@ -178,7 +178,7 @@ def _audience(words: list[str]) -> tuple[str, str]:
             k > 1 and (words[k - 2].endswith("ing") and k < j or
                        _verb_for(words[k - 2], words[k - 3] if k > 2 else ""))) and not (
             words[k - 1] == "as" and ({"was", "were"} & set(words[:k]) or w in _STAGES and k > 1
-                                      and words[k - 2].endswith(("ed", "en", "hurt", "left"))))
+                                      and participle_form(words[k - 2])))
         # "as a child" after "was" or a participle ("Bullied as a child"): then, not for whom
         if said or (j == 0 and plural(w) == w):
             return " ".join([*words[j:i], plural(w)]), " ".join(words[k - 1:i + 1]) if said \

@@ -275,7 +275,8 @@ class Gateway:
             asyncio.get_running_loop().call_later(wait, self._flush, wait)
         else:
             if waited:
-                log.warning("deferred settlements written on a retry (the last after %.2f s)", waited)
+                log.warning("deferred settlements written on a retry (the last after %.2f s)",
+                            waited)
 
     async def run(self, job: "Job", context: Context, *, hooks: bool = True) -> RouteResult:
         """The request's run, by the pipelines' router; a share of delegated answers is then
