@@ -153,7 +153,9 @@ def _title(theme: str, technique: str, minutes: float, *, sleep: bool, audience:
         candidates += [f"{whole}: {what}"] if benefit.lower() in whole.lower() \
             or wanted_states(topic) else \
             [f"{whole}: {what} for {benefit}", f"{whole}: {what}"]
-    if felt:  # "... for When You Feel Scared of the Dark", never "Stress Relief for the Dark"
+    if felt.startswith("If "):  # "If You Were Adopted: 10-Minute ...", never "for If"
+        candidates += [f"{felt}: {what} for {benefit}", f"{felt}: {what}"]
+    elif felt:  # "... for When You Feel Scared of the Dark", never "Stress Relief for the Dark"
         candidates += [f"{what} for {felt}: {benefit}", f"{felt}: {what}"]
     if people:
         candidates.append(f"{what} for {people}: {need}")

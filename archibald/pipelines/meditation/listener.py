@@ -37,7 +37,7 @@ from archibald.pipelines.meditation.words import (BEING, BODY, CLOCK, SMALL, STA
                                                   topic_words)
 
 __all__ = ["Happened", "past_event", "felt_phrase", "body_state", "title_case", "degree",
-           "degree_cover"]
+           "degree_cover", "status_clause"]
 
 #: irregular pasts a topic may open with, and their -ing form
 _IRREGULAR = {"lost": "losing", "broke": "breaking", "got": "getting", "had": "having",
@@ -348,6 +348,27 @@ _HAD = frozenset("free fresh safe strong ready clear".split())
 #: participles that say where the listener's life stands, not how they feel
 _STATUS = frozenset("""divorced adopted widowed married engaged retired separated promoted
 graduated unemployed employed pregnant""".split())
+#: how recent a status is ("Newly divorced", "Just retired")
+_LATELY = frozenset("newly recently just freshly".split())
+#: a status that was given once and stays, not one the listener lives in now ("Adopted")
+_ONCE = frozenset({"adopted"})
+
+
+def status_clause(topic: str) -> str:
+    """A topic that says where the listener's life stands, alone, with how recently or with
+    when ("Divorced", "Recently retired", "Widowed in my forties", "Divorced at 50",
+    "Adopted"), as a clause about them: "you are recently retired", "you are widowed in your
+    forties", "you were adopted"; else "" (how they feel is felt_phrase's)."""
+    said = lower_first(said_to_listener(topic)).split()
+    words = [w.lower().strip(",;:") for w in said]
+    at = next((i for i, w in enumerate(words) if w in _STATUS), -1)
+    tail = words[at + 1:]
+    felt = tail[:1] == ["and"] and 1 < len(tail) <= 3 and all(
+        is_adjective(w) for w in tail[1:] if w != "and")  # "Pregnant and anxious"
+    if at < 0 or at > 1 or any(w not in _LATELY for w in words[:at]) or \
+            tail and not felt and (tail[0] not in ("at", "after", "in") or len(tail) > 6):
+        return ""
+    return f"you {'were' if words[at] in _ONCE else 'are'} {' '.join(said)}"
 
 
 def felt_phrase(topic: str) -> str:
@@ -359,6 +380,10 @@ def felt_phrase(topic: str) -> str:
     if said:  # "I can't sleep": "When You Can't Sleep"; "My knees hurt": "When Your Knees
         # Hurt"
         return "When " + title_case(said[:1].upper() + said[1:], lower_first=True)
+    status = status_clause(topic)
+    if status:  # "When You're Recently Divorced", "If You Were Adopted"
+        return ("If " if status.startswith("you were") else "When ") + \
+            title_case(status.replace("you are", "you're"))
     words = topic_words(topic)
     bare = bare_feeling(words)  # "lonely tonight": said with when it is felt
     # a participle alone is how something left the listener feeling ("Betrayed",

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from archibald.pipelines.meditation.listener import past_event
+from archibald.pipelines.meditation.listener import past_event, status_clause
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.practices import after_name, named_practice, said_topic
 from archibald.pipelines.meditation.sentences import present_state
@@ -357,6 +357,15 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 f"You came here with {has} and {without}.",
                 "Let this time carry you gently toward sleep." if sleep else
                 "This time is ending; take it with you.")
+    status = status_clause(topic)
+    if status:  # "Recently divorced": where their life stands, never "the times you feel" it
+        once = status.startswith("you were")
+        what = status.split(" ", 2)[2]
+        return (f"This session is for you, {'if' if once else 'now that'} {status}.",
+                f"You came here as someone who was {what}." if once else
+                f"You came here in this season of your life, {what}.",
+                "Let this time carry you gently toward sleep." if sleep else
+                "This time is ending; take its quiet with you into the days ahead.")
     happened = past_event(topic)
     if happened is not None:  # "Lost my job today": the day it happened, and what is after it
         # (when what happened already says its day or night, "the day the kids fought all

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from archibald.pipelines.meditation.listener import (Happened, degree_cover, felt_phrase,
-                                                     past_event)
+                                                     past_event, status_clause)
 from archibald.pipelines.meditation.places import find_place
 from archibald.pipelines.meditation.people import is_person, is_worker, plural
 from archibald.pipelines.meditation.practices import named_practice, spelled, written
@@ -598,10 +598,12 @@ def _thumbnail_words(topic: str) -> list[str]:
     if clock:  # "Awake at 3am": "Calm at 3am"
         candidates.append([*goal[-1:], clock[1] or "at", clock[2]])
     low = " ".join(topic_words(topic))
-    for phrase in phrases:  # "Calm in New City", "Calm with Body Image"
+    status = status_clause(topic).split()[2:]  # never "Calm for Pregnant" (where the
+    for phrase in phrases:  # listener's life stands is no thing); "Calm in New City", "Calm
+        # with Body Image"
         words = phrase.split()
         if set(words) <= {w.lower() for w in goal} or remedy(phrase) or \
-                governed(topic, phrase) or phrase == gift:
+                governed(topic, phrase) or phrase == gift or words[0] in status:
             continue
         m = re.search(r"\b(in|at|on|with|during|about|for|before|after|beside|near|under|between"
                       r"|by(?=\s+(?:a|an|the|my|your)\s))\s+"  # "by a lake", not "by exams"
