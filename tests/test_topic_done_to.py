@@ -110,3 +110,20 @@ def test_as_a_child_after_a_participle_is_when_not_for_whom(topic: str, title: s
 def test_a_time_of_life_after_a_done_to_verb_is_no_day() -> None:
     assert heart_lines("Bullied at school", False)[0] == \
         "This session is for you, after you were bullied at school."
+
+
+@pytest.mark.parametrize(("topic", "title"), [
+    ("Insulted at a family dinner", "After Being Insulted at a Family Dinner"),
+    ("Humiliated in a meeting", "After Being Humiliated in a Meeting"),
+    ("Rejected at the audition", "After Being Rejected at the Audition"),
+])
+def test_a_feeling_done_on_one_occasion_is_what_was_done(topic: str, title: str) -> None:
+    assert _title(topic).startswith(title)
+    assert "you feel" not in heart_lines(topic, False)[0]
+
+
+@pytest.mark.parametrize("topic", ["Ignored at work", "Criticised in class", "Rejected"])
+def test_where_it_is_often_felt_it_stays_a_feeling(topic: str) -> None:
+    happened = past_event(topic)
+    assert happened is None or not happened.passive
+    assert "you feel" in heart_lines(topic, False)[0]

@@ -102,8 +102,11 @@ def passive_by(words: list[str], behind: bool) -> int:
     means ("Calmed by breathing"). A verb done to a person (:data:`_DONE_TO`) is a passive
     alone ("Fired today", "Laid off") or with how it was done ("Dumped by text", "Fired over
     the phone"): then where that "by" or "over" stands, or past the participle."""
-    if words[:1] and words[0] in _FELT_DONE and _by_means(words[1:]):
-        return 1  # "Rejected by email": a feeling alone, something done when said how
+    if words[:1] and words[0] in _FELT_DONE and (_by_means(words[1:]) or len(words) > 3 and (
+            words[1] in _WHERE and words[2] in ("a", "an", "the"))):
+        return 1  # "Rejected by email", "Insulted at a family dinner": a feeling alone (or
+        # where it is often felt: "Ignored at work"), something done when said how or on
+        # which one occasion
     if words[:3] == ["broken", "up", "with"] and (len(words) == 3 or _by_means(words[3:])):
         return 3  # "Broken up with over text"
     if not words or not _participle(words[0]) or " ".join(words[:2]) in STATE_NOUNS:
