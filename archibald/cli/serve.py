@@ -66,6 +66,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind 
     os.environ[WORKERS_VAR] = str(workers)  # several count a key's rpm in the store
     with _metrics_folder(workers):
         uvicorn.run("archibald.serve.app:create_app", factory=True, host=host, port=port,
+                    http="archibald.serve.joined:JoinedHttpToolsProtocol",
                     workers=workers, log_level="warning", access_log=False,
                     timeout_graceful_shutdown=30,
                     timeout_keep_alive=keep_alive)
