@@ -32,8 +32,8 @@ courier retiree widower toddler preschooler homeowner renter tenant landlord nei
 performer musician composer producer presenter broadcaster reporter blogger streamer
 influencer coder tester analyst consultant adviser advisor mentor organiser organizer planner
 shopper customer passenger walker cyclist bather camper sleeper dreamer thinker overthinker
-worrier stranger foreigner member lover mother father brother sister daughter grandmother
-grandfather officer warden ranger guard soldier sergeant captain commander porter usher
+flyer flier worrier stranger foreigner member lover mother father brother sister daughter
+grandmother grandfather officer warden ranger guard soldier sergeant captain commander porter usher
 butcher grocer jeweller barber hairdresser auditor inspector conductor dispatcher""".split())
 #: words in -er/-or that are not people ("winter", "dinner", "water")
 _NOT_PEOPLE = frozenset("""after under over never ever other another water winter summer dinner

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from archibald.pipelines.meditation.listener import past_event, status_clause
+from archibald.pipelines.meditation.people import is_person, singular
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.practices import after_name, named_practice, said_topic
 from archibald.pipelines.meditation.sentences import present_state
@@ -261,6 +262,8 @@ def _frame(what: str) -> str:
     return "thing"
 
 
+#: what may follow a listener named as the topic, and say when ("Tired nurse after a shift")
+_WHEN = frozenset("after before during at on in between".split())
 #: a topic said as what one has and what one lacks ("New baby, no sleep", "Deadlines, zero
 #: time"): two parts, the second a lack
 _LACKING = re.compile(r"^([^,;]+?)\s*[,;]\s*((?:no(?! matter)|zero|not enough|little|hardly any)"
@@ -348,6 +351,21 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
             opening, body, close = heart_lines(rest, sleep)
             who = to_listener(person.split(" ", 1)[1])  # "an exhausted nurse", "nurses"
             return f"This session is for you, {who}.", body, close
+    named = what.lower().split()
+    at = next((i for i, w in enumerate(named) if w in SMALL), len(named))
+    if 0 < at and len(named[:at]) <= 4 and is_person(named[at - 1]) and \
+            not any(w in SMALL or is_person(w) for w in named[:at - 1]) and \
+            (at == len(named) or named[at] in _WHEN) and not (imperative(topic) or doing(topic)):
+        # the topic is the listener ("Light sleeper", "Exhausted nurse", "Anxious nurses",
+        # "Tired nurse after a night shift"): said to them, never "You came here for an
+        # exhausted nurse"
+        who = " ".join(what.split()[:at])
+        who = who if singular(named[at - 1]) != named[at - 1] else indefinite(who)
+        when = " ".join(what.split()[at:])
+        return (f"This session is for you, {who}{', ' + when if when else ''}.",
+                f"You came here {when + ', ' if when else ''}just as you are.",
+                "Let this time carry you gently toward sleep." if sleep else
+                "This time is ending; take it with you.")
     lacking = _LACKING.match(what)
     had = topic_words(lacking[1])[-1:] if lacking else []
     if lacking and had and is_noun(had[0]) and not is_adjective(had[0]):

@@ -602,6 +602,9 @@ def _thumbnail_words(topic: str) -> list[str]:
     for phrase in phrases:  # listener's life stands is no thing); "Calm in New City", "Calm
         # with Body Image"
         words = phrase.split()
+        gerund = re.search(rf"\b{re.escape(phrase)} (\w+ing)(?: (\w+))?", low)
+        if gerund and (gerund[2] is None or gerund[2] in SMALL):  # the thing is a doing:
+            words = [*words, gerund[1]]  # "Public Speaking", never "Confidence for Public"
         if set(words) <= {w.lower() for w in goal} or remedy(phrase) or \
                 governed(topic, phrase) or phrase == gift or words[0] in status:
             continue
