@@ -1,0 +1,35 @@
+"""A topic that says what is going on around the listener, one thing doing something
+("Baby crying all night", "Partner snoring", "Heart racing"), is the time the session is
+for ("This session is for when your baby is crying all night."), never a thing the listener
+came for ("This session is for baby crying all night")."""
+
+from __future__ import annotations
+
+import pytest
+
+from archibald.pipelines.meditation.setting import heart_lines
+
+
+@pytest.mark.parametrize(("topic", "said"), [
+    ("Baby crying all night", "your baby is crying all night"),
+    ("Partner snoring", "your partner is snoring"),
+    ("Heart racing before a speech", "your heart is racing before a speech"),
+    ("Neighbour's dog barking at 5am", "your neighbour's dog is barking at 5am"),
+    ("The world falling apart", "the world is falling apart"),
+    ("Wind howling outside", "the wind is howling outside"),
+])
+def test_what_goes_on_around_the_listener_is_when_the_session_is_for(
+        topic: str, said: str) -> None:
+    opening, body, _ = heart_lines(topic, False)
+    assert opening == f"This session is for when {said}."
+    assert body == f"You came here while {said}."
+
+
+@pytest.mark.parametrize("topic", [
+    "Nurses working nights",  # several: the listeners themselves
+    "Morning stretching", "Evening unwinding",  # a time and what is done in it
+    "Hospital waiting room", "Swimming pool anxiety",  # one thing named in two words
+    "Insomnia during pregnancy", "Mindful walking",
+])
+def test_anything_else_keeps_its_reading(topic: str) -> None:
+    assert not heart_lines(topic, False)[0].startswith("This session is for when")
