@@ -33,3 +33,15 @@ def test_what_goes_on_around_the_listener_is_when_the_session_is_for(
 ])
 def test_anything_else_keeps_its_reading(topic: str) -> None:
     assert not heart_lines(topic, False)[0].startswith("This session is for when")
+
+
+@pytest.mark.parametrize(("topic", "title"), [
+    ("Baby crying all night", "When Your Baby Is Crying All Night"),
+    ("My son leaving for college", "When Your Son Is Leaving for College"),
+])
+def test_its_title_says_when(topic: str, title: str) -> None:
+    from archibald.pipelines.meditation.concept import make_concept
+    from archibald.pipelines.meditation.research import research
+
+    made = make_concept(topic, 10, research(topic)).title
+    assert title in made and "in the College" not in made

@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from archibald.pipelines.meditation.people import is_person, is_worker
+from archibald.pipelines.meditation.wishes import activity
 from archibald.pipelines.meditation.sentences import (SPAN, befell, by_itself, occasion,
                                                       own_clause, passive_by, passive_cover,
                                                       subject_article)
@@ -37,7 +39,7 @@ from archibald.pipelines.meditation.words import (BEING, BODY, CLOCK, SMALL, STA
                                                   topic_words)
 
 __all__ = ["Happened", "past_event", "felt_phrase", "body_state", "title_case", "degree",
-           "degree_cover", "status_clause"]
+           "degree_cover", "status_clause", "scene_clause", "TIMES"]
 
 #: irregular pasts a topic may open with, and their -ing form
 _IRREGULAR = {"lost": "losing", "broke": "breaking", "got": "getting", "had": "having",
@@ -354,6 +356,38 @@ _LATELY = frozenset("newly recently just freshly".split())
 _ONCE = frozenset({"adopted"})
 
 
+#: times a topic may name bare, before, after or of something ("Night before chemo")
+TIMES = frozenset("""night morning evening afternoon day week weekend eve hour hours moment
+moments month year summer winter spring autumn weeks days nights""".split())
+#: one thing (never several: "Nurses working nights" are the listeners) and what it is doing
+_SCENE = re.compile(r"^((?:your|the|a|an)\s+|[A-Za-z]+'s\s+)?([A-Za-z]+[^s\W])\s+"
+                    r"([a-z]{2,}ing)\b(.*)$", re.IGNORECASE)
+#: what a topic names bare and is the listener's own ("Dog barking": "your dog")
+_OWN = frozenset("baby dog cat puppy kitten mind heart phone house".split())
+
+
+def scene_clause(topic: str) -> str:
+    """A topic that says what is going on around the listener, one thing doing something
+    ("Baby crying all night", "Partner snoring", "My son leaving for college"), as a clause:
+    "your baby is crying all night"; else "" (several are the listeners: "Nurses working
+    nights"; a time and what is done in it is an activity: "Morning stretching"; an -ing
+    word before a noun names a thing: "Hospital waiting room")."""
+    scene = _SCENE.match(said_to_listener(topic))
+    if scene is None:
+        return ""
+    thing, doing_ = scene[2].lower(), scene[3].lower()
+    after = (scene[4].split() or [""])[0].lower()
+    if not is_noun(thing) or is_worker(thing) or thing in TIMES or is_noun(doing_) or \
+            doing_ in SMALL or activity(topic) or \
+            is_noun(after) and after not in SMALL and after not in ("apart", "around"):
+        return ""
+    whose = (scene[1] or "").lower()
+    det = whose if whose and not whose.endswith("'s ") else (
+        "your " if is_person(whose[:-3] or thing) or not whose and (
+            thing in BODY or thing in _OWN) else "the ") + whose  # "your neighbour's dog"
+    return f"{det}{thing} is {scene[3]}{scene[4]}"
+
+
 def status_clause(topic: str) -> str:
     """A topic that says where the listener's life stands, alone, with how recently or with
     when ("Divorced", "Recently retired", "Widowed in my forties", "Divorced at 50",
@@ -380,6 +414,9 @@ def felt_phrase(topic: str) -> str:
     if said:  # "I can't sleep": "When You Can't Sleep"; "My knees hurt": "When Your Knees
         # Hurt"
         return "When " + title_case(said[:1].upper() + said[1:], lower_first=True)
+    scene = scene_clause(topic)
+    if scene:  # "When Your Baby Is Crying All Night"
+        return "When " + title_case(scene)
     status = status_clause(topic)
     if status:  # "When You're Recently Divorced", "If You Were Adopted"
         return ("If " if status.startswith("you were") else "When ") + \

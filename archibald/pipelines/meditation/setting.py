@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from archibald.pipelines.meditation.listener import past_event, status_clause
-from archibald.pipelines.meditation.people import is_person, is_worker, singular
+from archibald.pipelines.meditation.listener import (TIMES as _TIMES, past_event,
+                                                     scene_clause, status_clause)
+from archibald.pipelines.meditation.people import is_person, singular
 from archibald.pipelines.meditation.places import IMAGERY, Place, find_place
 from archibald.pipelines.meditation.practices import after_name, named_practice, said_topic
 from archibald.pipelines.meditation.sentences import present_state
@@ -262,11 +263,6 @@ def _frame(what: str) -> str:
     return "thing"
 
 
-#: one thing (never several: "Nurses working nights" are the listeners) and what it is doing
-_SCENE = re.compile(r"^((?:your|the|a|an)\s+|[A-Za-z]+'s\s+)?([A-Za-z]+[^s\W])\s+"
-                    r"([a-z]{2,}ing)\b(.*)$", re.IGNORECASE)
-#: what a topic names bare and is the listener's own ("Dog barking": "your dog")
-_OWN = frozenset("baby dog cat puppy kitten mind heart phone house".split())
 #: what may follow a listener named as the topic, and say when ("Tired nurse after a shift")
 _WHEN = frozenset("after before during at on in between".split())
 #: a topic said as what one has and what one lacks ("New baby, no sleep", "Deadlines, zero
@@ -275,10 +271,7 @@ _LACKING = re.compile(r"^([^,;]+?)\s*[,;]\s*((?:no(?! matter)|zero|not enough|li
                       r"\s+[^,;]+)$", re.IGNORECASE)
 
 
-#: times a topic may name bare, before, after or of something ("Night before chemo")
-_TIMES = frozenset("""night morning evening afternoon day week weekend eve hour hours moment
-moments month year summer winter spring autumn weeks days nights""".split())
-#: what counts the listener's times ("First day of retirement": "your first day")
+#: what counts the listener's times (listener.TIMES) ("First day of retirement": "your first day")
 _COUNTED = frozenset("first last final second third next".split())
 
 
@@ -425,22 +418,10 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
                 f" {what}.", f"You came here with {what}.",
                 "Let this time carry you gently toward sleep." if sleep else
                 "This time is ending; take it with you.")
-    scene = _SCENE.match(said_to_listener(topic))
-    thing = scene[2].lower() if scene else ""
-    doing_ = scene[3].lower() if scene else ""
-    after = (scene[4].split() or [""])[0].lower() if scene else ""
-    if scene and is_noun(thing) and not is_worker(thing) and thing not in _TIMES and \
-            not is_noun(doing_) and doing_ not in SMALL and not activity(topic) and \
-            not (is_noun(after) and after not in SMALL and after not in ("apart", "around")):
-        # (never "waiting room", "insomnia during ...")
-        # something going on around the listener ("Baby crying all night", "My mind racing",
-        # "Dog barking at 5am"): for when it is, never "This session is for baby crying"
-        whose = (scene[1] or "").lower()
-        det = whose if whose and not whose.endswith("'s ") else (
-            "your " if is_person(whose[:-3] or thing) or not whose and (
-                thing in BODY or thing in _OWN) else "the ") + whose  # "your neighbour's"
-        said = f"{det}{thing} is {scene[3]}{scene[4]}"
-        return (f"This session is for when {said}.", f"You came here while {said}.",
+    scene = scene_clause(topic)
+    if scene:  # something going on around the listener ("Baby crying all night"): for when
+        # it is, never "This session is for baby crying all night"
+        return (f"This session is for when {scene}.", f"You came here while {scene}.",
                 "Let this time carry you gently toward sleep." if sleep else
                 "This time is ending; take it with you.")
     told = "" if activity(topic) else imperative(topic)  # "Breathe through it": what the
