@@ -64,6 +64,9 @@ def test_a_head_alone_goes_out_on_the_next_turn_and_before_a_close() -> None:
         joined.write(b"chunk that is no head")  # passed on as it comes
         assert t.writes[-1] == b"chunk that is no head"
         joined.write(HEAD)
+        joined.writelines([b"o", b"k"])  # every way of writing goes after the head held
+        assert t.writes[-1] == HEAD + b"ok"
+        joined.write(HEAD)
         joined.close()  # what is held is written first
         assert t.writes[-1] == HEAD and t.closed
         await asyncio.sleep(0)

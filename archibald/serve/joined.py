@@ -51,6 +51,13 @@ class _JoinedWrites:
         if held is not None and not self._transport.is_closing():
             self._transport.write(held)
 
+    def writelines(self, parts: Any) -> None:
+        self.write(b"".join(parts))
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
     def close(self) -> None:
         self.flush()
         self._transport.close()
