@@ -349,6 +349,21 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
             opening, body, close = heart_lines(rest, sleep)
             who = to_listener(person.split(" ", 1)[1])  # "an exhausted nurse", "nurses"
             return f"This session is for you, {who}.", body, close
+    bare = topic_words(topic)
+    scenery = next((st for st in SETTINGS.values() if st.name not in ("room", "city") and
+                    bare and bare[-1] in st.words), None)
+    spot = find_place(topic) if 0 < len(bare) <= 2 else None
+    if (scenery or spot) and len(bare) <= 2 and not is_person(bare[-1]) and all(
+            is_noun(w) and not is_adjective(w) and w not in SMALL for w in bare):
+        # a place or a scene named alone ("Ocean", "Forest", "Library"): where the session
+        # takes the listener (the place as the topic says it, else as its imagery draws it),
+        # never "This session is for ocean"
+        where = f"a quiet time {spot[1].said or spot[1].prep + ' ' + spot[1].phrase}" if spot \
+            else f"you to {scenery.place}" if scenery else ""
+        return (f"This session {'is' if spot else 'takes'} {where}.",
+                "You came here for a quiet while there.",
+                "Let this place carry you gently toward sleep." if sleep else
+                "This time is ending; take its quiet with you.")
     named = what.lower().split()
     at = next((i for i, w in enumerate(named) if w in SMALL), len(named))
     if 0 < at and len(named[:at]) <= 4 and is_person(named[at - 1]) and \
