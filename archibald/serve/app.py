@@ -101,8 +101,9 @@ class GatewayApp(FastAPI):
     else raised answered 500 in that shape, then raised on for the server to log (as
     Starlette's ServerErrorMiddleware does, in plain text). The seven layers of middleware
     and the router's matching in between did nothing for these requests (no dependencies,
-    no middleware of the app's own) and were about 5 % of a request's CPU. Every other path
-    (the lifespan, models, files, batches, metrics, the studio) is FastAPI's as before."""
+    no middleware of the app's own) and cost about 9 % of a request's CPU (BENCHMARKS.md,
+    nineteenth session). Every other path (the lifespan, models, files, batches, metrics,
+    the studio) is FastAPI's as before."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
