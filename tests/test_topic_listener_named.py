@@ -44,3 +44,12 @@ def test_a_topic_about_something_else_keeps_its_reading(topic: str) -> None:
 ])
 def test_a_doing_stays_whole_on_the_thumbnail(topic: str, thumb: str) -> None:
     assert " ".join(thumbnail_words(topic)) == thumb
+
+
+@pytest.mark.parametrize(("topic", "body"), [
+    ("Teething baby, no sleep", "You came here with a teething baby and no sleep."),
+    ("Crying toddler, no patience", "You came here with a crying toddler and no patience."),
+    ("Barking dogs, no peace", "You came here with barking dogs and no peace."),
+])
+def test_what_one_has_takes_its_article(topic: str, body: str) -> None:
+    assert heart_lines(topic, False)[1] == body
