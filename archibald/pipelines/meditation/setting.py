@@ -384,9 +384,9 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
     if lacking and had and is_noun(had[0]) and not is_adjective(had[0]):
         # "New baby, no sleep": what the listener has, and what they go without
         has, without = _article(lacking[1].strip()), lacking[2].strip()
-        kind = has.lower().split()
-        if len(kind) == 2 and kind[0].endswith("ing") and is_noun(kind[1]) and \
-                singular(kind[1]) == kind[1]:  # "Teething baby, no sleep": "a teething baby"
+        had = has.lower().split()
+        if len(had) == 2 and had[0].endswith("ing") and is_noun(had[1]) and \
+                singular(had[1]) == had[1]:  # "Teething baby, no sleep": "a teething baby"
             has = indefinite(has)
         return (f"This session is for when it's {has} and {without}.",
                 f"You came here with {has} and {without}.",
