@@ -45,3 +45,12 @@ def test_its_title_says_when(topic: str, title: str) -> None:
 
     made = make_concept(topic, 10, research(topic)).title
     assert title in made and "in the College" not in made
+
+
+@pytest.mark.parametrize("topic", ["Job hunting", "Job hunting at 50", "House hunting",
+                                   "Dream journaling", "People pleasing", "Stress eating",
+                                   "Anxiety rising"])
+def test_a_noun_before_an_ing_word_is_mostly_what_is_done(topic: str) -> None:
+    from archibald.pipelines.meditation.listener import scene_clause
+
+    assert scene_clause(topic) == ""  # never "the job is hunting"

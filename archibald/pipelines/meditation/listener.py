@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from archibald.pipelines.meditation.people import is_person, is_worker
+from archibald.pipelines.meditation.people import is_person, is_worker, singular
 from archibald.pipelines.meditation.wishes import activity
 from archibald.pipelines.meditation.sentences import (SPAN, befell, by_itself, occasion,
                                                       own_clause, passive_by, passive_cover,
@@ -363,7 +363,13 @@ moments month year summer winter spring autumn weeks days nights""".split())
 _SCENE = re.compile(r"^((?:your|the|a|an)\s+|[A-Za-z]+'s\s+)?([A-Za-z]+[^s\W])\s+"
                     r"([a-z]{2,}ing)\b(.*)$", re.IGNORECASE)
 #: what a topic names bare and is the listener's own ("Dog barking": "your dog")
-_OWN = frozenset("baby dog cat puppy kitten mind heart phone house".split())
+_OWN = frozenset("""baby dog cat puppy kitten mind heart brain body phone life family marriage
+world""".split())
+#: what else goes on around a listener by itself (weather, water, a fire, a clock): the
+#: one doing in a scene, where a noun before an -ing word is mostly what is done ("Job
+#: hunting", "Dream journaling", "Stress eating": activities, never "the job is hunting")
+_AROUND = frozenset("""rain wind snow storm thunder sun sunlight moon sea ocean waves tide river
+stream water fire candle clock kettle leaves trees birds traffic""".split())
 
 
 def scene_clause(topic: str) -> str:
@@ -377,7 +383,8 @@ def scene_clause(topic: str) -> str:
         return ""
     thing, doing_ = scene[2].lower(), scene[3].lower()
     after = (scene[4].split() or [""])[0].lower()
-    if not is_noun(thing) or is_worker(thing) or thing in TIMES or is_noun(doing_) or \
+    if not (is_person(thing) or thing in BODY or thing in _OWN or thing in _AROUND) or \
+            singular(thing) != thing or is_worker(thing) or thing in TIMES or is_noun(doing_) or \
             doing_ in SMALL or activity(topic) or \
             is_noun(after) and after not in SMALL and after not in ("apart", "around"):
         return ""

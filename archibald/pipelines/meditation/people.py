@@ -13,10 +13,10 @@ __all__ = ["is_person", "is_worker", "plural", "singular"]
 #: -er/-or, -ist or -ian is read as a person too (teacher, driver, therapist, musician)
 _PEOPLE = frozenset("""nurse doctor medic paramedic midwife vet chef cook pilot soldier veteran
 student pupil parent patient resident assistant attendant consultant accountant client migrant
-immigrant mum mom dad grandma grandpa grandparent nanny carer caregiver coach athlete adult kid
+immigrant mum mom dad son grandson grandma grandpa grandparent nanny carer caregiver coach adult kid
 child teen teenager senior boy girl woman man person people friend couple partner wife husband
 sibling colleague boss employee staff entrepreneur freelancer introvert extrovert empath
-beginner newcomer expat mother-to-be mothers-to-be creative""".split())
+beginner newcomer expat mother-to-be mothers-to-be creative athlete""".split())
 #: people named by what they do, in -er/-or: a word class of its own, since as many things
 #: end so ("semester", "corridor", "printer"); another -er/-or word is a person only when it
 #: is a verb's agent ("helper": help)
@@ -48,10 +48,11 @@ _IRREGULAR = {"man": "men", "woman": "women", "child": "children", "person": "pe
 
 #: people named by who they are, not by their work ("beginners", "teenagers", "mums")
 _NOT_WORK = frozenset("""student pupil parent patient resident client migrant immigrant mum mom
-dad grandma grandpa grandparent kid child teen teenager senior boy girl woman man person people
-friend couple partner wife husband sibling introvert extrovert empath beginner newcomer expat
-mother-to-be creative mother father brother sister daughter grandmother grandfather lover
-thinker overthinker worrier dreamer sleeper stranger foreigner member owner adult""".split())
+dad son grandson grandma grandpa grandparent kid child teen teenager senior boy girl woman man
+person people friend couple partner wife husband sibling introvert extrovert empath beginner
+newcomer expat mother-to-be creative mother father brother sister daughter grandmother
+grandfather lover thinker overthinker worrier dreamer sleeper stranger foreigner member owner
+adult""".split())
 
 
 def is_worker(word: str) -> bool:
