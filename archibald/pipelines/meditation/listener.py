@@ -26,7 +26,6 @@ import re
 from dataclasses import dataclass
 
 from archibald.pipelines.meditation.people import is_person, is_worker, singular
-from archibald.pipelines.meditation.wishes import activity
 from archibald.pipelines.meditation.sentences import (SPAN, befell, by_itself, occasion,
                                                       own_clause, passive_by, passive_cover,
                                                       subject_article)
@@ -385,7 +384,7 @@ def scene_clause(topic: str) -> str:
     after = (scene[4].split() or [""])[0].lower()
     if not (is_person(thing) or thing in BODY or thing in _OWN or thing in _AROUND) or \
             singular(thing) != thing or is_worker(thing) or thing in TIMES or is_noun(doing_) or \
-            doing_ in SMALL or activity(topic) or \
+            doing_ in SMALL or \
             is_noun(after) and after not in SMALL and after not in ("apart", "around"):
         return ""
     whose = (scene[1] or "").lower()
