@@ -85,3 +85,23 @@ def test_under_a_root_path_the_chat_endpoints_are_still_taken(
     assert ok.status_code == 200, ok.text
     assert ok.headers["x-archibald-route"]
     assert plain.status_code == 200 and plain.json()["type"] == "message"
+
+
+def test_a_middleware_added_to_the_app_sees_the_chat_requests_too(
+        deepseek_stub, provider_env) -> None:  # noqa: F811
+    from fastapi.middleware.cors import CORSMiddleware
+
+    app = create_app(load_settings(None, {"quality": {"judge_model": ""}}))
+    app.add_middleware(CORSMiddleware, allow_origins=["https://app.example"],
+                       allow_methods=["*"], allow_headers=["*"])
+
+    async def main() -> httpx.Response:
+        async with app.router.lifespan_context(app):
+            key = app.state.gateway.keys.create("k", budget_usd=1.0)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                return await client.post("/v1/chat/completions", json=ASK, headers={
+                    "authorization": f"Bearer {key}", "origin": "https://app.example"})
+    answered = asyncio.run(main())
+    assert answered.status_code == 200
+    assert answered.headers["access-control-allow-origin"] == "https://app.example"

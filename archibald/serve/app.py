@@ -99,11 +99,12 @@ class GatewayApp(FastAPI):
     before its middleware: a POST to one of ``fast`` goes straight to its endpoint, its
     ApiError answered in the API's own shape as the exception handler does, and anything
     else raised answered 500 in that shape, then raised on for the server to log (as
-    Starlette's ServerErrorMiddleware does, in plain text). The seven layers of middleware
-    and the router's matching in between did nothing for these requests (no dependencies,
-    no middleware of the app's own) and cost about 9 % of a request's CPU (BENCHMARKS.md,
-    nineteenth session). Every other path (the lifespan, models, files, batches, metrics,
-    the studio) is FastAPI's as before."""
+    Starlette's ServerErrorMiddleware does, in plain text), unless a middleware was added to
+    the app (``add_middleware``: then every request goes through it). The seven layers
+    of middleware and the router's matching in between did nothing for these requests (no
+    dependencies, no middleware of the app's own) and cost about 9 % of a request's CPU
+    (BENCHMARKS.md, nineteenth session). Every other path (the lifespan, models, files,
+    batches, metrics, the studio) is FastAPI's as before."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -111,7 +112,8 @@ class GatewayApp(FastAPI):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         endpoint = None
-        if scope["type"] == "http" and scope["method"] == "POST":
+        if scope["type"] == "http" and scope["method"] == "POST" and not self.user_middleware:
+            # (a middleware added to the app, CORS or the deployer's own, sees every request)
             path, root = scope["path"], scope.get("root_path", "")
             endpoint = self.fast.get(path[len(root):] if root and path.startswith(root)
                                      else path)
