@@ -38,6 +38,7 @@ def test_anything_else_keeps_its_reading(topic: str) -> None:
 @pytest.mark.parametrize(("topic", "title"), [
     ("Baby crying all night", "When Your Baby Is Crying All Night"),
     ("My son leaving for college", "When Your Son Is Leaving for College"),
+    ("Snow falling softly", "When the Snow Is Falling Softly"),
 ])
 def test_its_title_says_when(topic: str, title: str) -> None:
     from archibald.pipelines.meditation.concept import make_concept

@@ -422,7 +422,7 @@ def felt_phrase(topic: str) -> str:
         return "When " + title_case(said[:1].upper() + said[1:], lower_first=True)
     scene = scene_clause(topic)
     if scene:  # "When Your Baby Is Crying All Night"
-        return "When " + title_case(scene)
+        return "When " + title_case(scene, lower_first=True)  # "When the Snow Is Falling"
     status = status_clause(topic)
     if status:  # "When You're Recently Divorced", "If You Were Adopted"
         return ("If " if status.startswith("you were") else "When ") + \
