@@ -358,15 +358,15 @@ def heart_lines(topic: str, sleep: bool) -> tuple[str, str, str]:
         # a place or a scene named alone ("Ocean", "Forest", "Library"): where the session
         # takes the listener (the place as the topic says it, else as its imagery draws it),
         # never "This session is for ocean"
-        where = f"a quiet time {spot[1].said or spot[1].prep + ' ' + spot[1].phrase}" if spot \
-            else f"you to {scenery.place}" if scenery else ""
-        return (f"This session {'is' if spot else 'takes'} {where}.",
+        where = f"is a quiet time {spot[1].said or spot[1].prep + ' ' + spot[1].phrase}" \
+            if spot else f"takes you to {scenery.place}" if scenery else ""
+        return (f"This session {where}.",
                 "You came here for a quiet while there.",
                 "Let this place carry you gently toward sleep." if sleep else
                 "This time is ending; take its quiet with you.")
     named = what.lower().split()
     at = next((i for i, w in enumerate(named) if w in SMALL), len(named))
-    if 0 < at and len(named[:at]) <= 4 and is_person(named[at - 1]) and \
+    if 0 < at <= 4 and is_person(named[at - 1]) and \
             not any(w in SMALL or is_person(w) for w in named[:at - 1]) and \
             (at == len(named) or named[at] in _WHEN) and not (imperative(topic) or doing(topic)):
         # the topic is the listener ("Light sleeper", "Exhausted nurse", "Anxious nurses",
